@@ -1,0 +1,250 @@
+#include "common/config/config_node.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+namespace ferry::config {
+
+struct ConfigState {
+  std::string file;
+  std::vector<std::string> errors;
+  // Keys read through an accessor, as dotted paths.
+  std::set<std::string> known;
+};
+
+namespace {
+
+// Suffix multipliers for sizes.
+bool ParseBytes(std::string text, uint64_t& out) {
+  text.erase(std::remove_if(text.begin(), text.end(), ::isspace), text.end());
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0 || i > 18) return false;
+  uint64_t n = std::stoull(text.substr(0, i));
+  std::string unit = text.substr(i);
+  std::transform(unit.begin(), unit.end(), unit.begin(), ::tolower);
+  uint64_t mult = 0;
+  if (unit.empty() || unit == "b") mult = 1;
+  else if (unit == "kib") mult = 1ull << 10;
+  else if (unit == "mib") mult = 1ull << 20;
+  else if (unit == "gib") mult = 1ull << 30;
+  else if (unit == "tib") mult = 1ull << 40;
+  else if (unit == "kb" || unit == "k") mult = 1000;
+  else if (unit == "mb" || unit == "m") mult = 1000 * 1000;
+  else if (unit == "gb" || unit == "g") mult = 1000ull * 1000 * 1000;
+  else return false;
+  out = n * mult;
+  return true;
+}
+
+bool ParseDuration(std::string text, std::chrono::milliseconds& out) {
+  text.erase(std::remove_if(text.begin(), text.end(), ::isspace), text.end());
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0 || i > 12) return false;
+  int64_t n = std::stoll(text.substr(0, i));
+  std::string unit = text.substr(i);
+  if (unit == "ms") out = std::chrono::milliseconds(n);
+  else if (unit == "s") out = std::chrono::seconds(n);
+  else if (unit == "m") out = std::chrono::minutes(n);
+  else if (unit == "h") out = std::chrono::hours(n);
+  else return false;
+  return true;
+}
+
+void CollectUnknown(const YAML::Node& node, const std::string& prefix, const ConfigState& state,
+                    std::vector<std::string>& errors) {
+  if (!node.IsMap()) return;
+  for (const auto& kv : node) {
+    std::string key = kv.first.as<std::string>();
+    std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (!state.known.count(path)) {
+      errors.push_back(state.file + ":" + std::to_string(kv.first.Mark().line + 1) + ": key '" + path +
+                       "' is not a known setting (see the configuration reference in README.md)");
+      continue;
+    }
+    CollectUnknown(kv.second, path, state, errors);
+  }
+}
+
+}  // namespace
+
+ConfigNode::ConfigNode(YAML::Node node, std::string path, std::shared_ptr<ConfigState> state)
+    : node_(std::move(node)), path_(std::move(path)), state_(std::move(state)) {}
+
+std::string ConfigNode::KeyPath(const std::string& key) const {
+  return path_.empty() ? key : path_ + "." + key;
+}
+
+int ConfigNode::Line(const YAML::Node& node) const {
+  return node.IsDefined() && node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
+}
+
+const YAML::Node ConfigNode::Get(const std::string& key) {
+  state_->known.insert(KeyPath(key));
+  if (!node_.IsDefined() || !node_.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  return node_[key];
+}
+
+bool ConfigNode::Has(const std::string& key) const {
+  return node_.IsDefined() && node_.IsMap() && node_[key].IsDefined() && !node_[key].IsNull();
+}
+
+void ConfigNode::Error(const std::string& key, const std::string& reason) {
+  YAML::Node n = node_.IsDefined() && node_.IsMap() ? node_[key] : YAML::Node();
+  int line = Line(n.IsDefined() ? n : node_);
+  state_->errors.push_back(state_->file + ":" + (line ? std::to_string(line) : std::string("?")) + ": key '" +
+                           KeyPath(key) + "': " + reason);
+}
+
+ConfigNode ConfigNode::Section(const std::string& key) {
+  YAML::Node n = Get(key);
+  if (n.IsDefined() && !n.IsNull() && !n.IsMap()) {
+    Error(key, "expected a mapping of settings");
+    return ConfigNode(YAML::Node(YAML::NodeType::Undefined), KeyPath(key), state_);
+  }
+  return ConfigNode(n, KeyPath(key), state_);
+}
+
+std::string ConfigNode::String(const std::string& key, const std::string& fallback) {
+  YAML::Node n = Get(key);
+  if (!n.IsDefined() || n.IsNull()) return fallback;
+  if (!n.IsScalar()) {
+    Error(key, "expected a single value");
+    return fallback;
+  }
+  return n.Scalar();
+}
+
+std::string ConfigNode::RequiredString(const std::string& key) {
+  std::string v = String(key, "");
+  if (v.empty() && !(node_.IsDefined() && node_.IsMap() && node_[key].IsDefined() && !node_[key].IsScalar())) {
+    Error(key, "is required");
+  }
+  return v;
+}
+
+int64_t ConfigNode::Int(const std::string& key, int64_t fallback, int64_t min, int64_t max) {
+  std::string text = String(key, "");
+  if (text.empty()) return fallback;
+  int64_t v = 0;
+  size_t used = 0;
+  try {
+    v = std::stoll(text, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used != text.size()) {
+    Error(key, "expected a whole number, got '" + text + "'");
+    return fallback;
+  }
+  if (v < min || v > max) {
+    Error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + text);
+    return fallback;
+  }
+  return v;
+}
+
+bool ConfigNode::Bool(const std::string& key, bool fallback) {
+  std::string text = String(key, "");
+  if (text.empty()) return fallback;
+  if (text == "true" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "no" || text == "off") return false;
+  Error(key, "expected true or false, got '" + text + "'");
+  return fallback;
+}
+
+uint64_t ConfigNode::Bytes(const std::string& key, uint64_t fallback) {
+  std::string text = String(key, "");
+  if (text.empty()) return fallback;
+  uint64_t v = 0;
+  if (!ParseBytes(text, v)) {
+    Error(key, "expected a size such as 512KiB, 16MiB or 2GiB, got '" + text + "'");
+    return fallback;
+  }
+  return v;
+}
+
+std::chrono::milliseconds ConfigNode::Duration(const std::string& key, std::chrono::milliseconds fallback) {
+  std::string text = String(key, "");
+  if (text.empty()) return fallback;
+  std::chrono::milliseconds v{0};
+  if (!ParseDuration(text, v)) {
+    Error(key, "expected a duration such as 250ms, 30s, 5m or 1h, got '" + text + "'");
+    return fallback;
+  }
+  return v;
+}
+
+std::string ConfigNode::SecretFile(const std::string& key) {
+  std::string file = String(key, "");
+  if (file.empty()) return "";
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    Error(key, "cannot read secret file '" + file + "'");
+    return "";
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string value = ss.str();
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  if (value.empty()) Error(key, "secret file '" + file + "' is empty");
+  return value;
+}
+
+ConfigFile::ConfigFile(YAML::Node root, std::string name)
+    : root_(std::move(root)), state_(std::make_shared<ConfigState>()) {
+  state_->file = std::move(name);
+}
+
+Result<ConfigFile> ConfigFile::Load(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return Status::InvalidArgument("cannot read config file " + file.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return FromString(ss.str(), file.string());
+}
+
+Result<ConfigFile> ConfigFile::FromString(const std::string& text, const std::string& name) {
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
+      return Status::InvalidArgument(name + ":1: the config must be a mapping of sections");
+    }
+    return ConfigFile(root, name);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                   std::to_string(e.mark.column + 1) + ": YAML error: " + e.msg);
+  }
+}
+
+ConfigNode ConfigFile::Root() { return ConfigNode(root_, "", state_); }
+
+Status ConfigFile::Finish() {
+  std::vector<std::string> errors = state_->errors;
+  CollectUnknown(root_, "", *state_, errors);
+  if (errors.empty()) return Status::Ok();
+  std::string msg;
+  for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e;
+  return Status::InvalidArgument(msg);
+}
+
+Result<HostPort> ParseHostPort(const std::string& text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    return Status::InvalidArgument("expected host:port, got '" + text + "'");
+  }
+  HostPort hp;
+  hp.host = text.substr(0, colon);
+  if (hp.host.size() > 2 && hp.host.front() == '[' && hp.host.back() == ']') hp.host = hp.host.substr(1, hp.host.size() - 2);
+  std::string port = text.substr(colon + 1);
+  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 || std::stoi(port) > 65535) {
+    return Status::InvalidArgument("port must be a number from 0 to 65535, got '" + port + "'");
+  }
+  hp.port = static_cast<uint16_t>(std::stoi(port));
+  return hp;
+}
+
+}  // namespace ferry::config

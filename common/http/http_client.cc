@@ -1,0 +1,155 @@
+#include "common/http/http_client.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <variant>
+
+namespace ferry::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+
+namespace {
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+}
+
+struct HttpClient::Connection {
+  std::variant<beast::tcp_stream, beast::ssl_stream<beast::tcp_stream>> stream;
+  beast::flat_buffer buffer;
+  beast::tcp_stream& tcp() {
+    if (auto* plain = std::get_if<beast::tcp_stream>(&stream)) return *plain;
+    return std::get<1>(stream).next_layer();
+  }
+};
+
+Result<Url> ParseUrl(const std::string& text) {
+  auto parsed = boost::urls::parse_absolute_uri(text);
+  if (!parsed) return Status::InvalidArgument("'" + text + "' is not an absolute URL");
+  Url url;
+  std::string scheme(parsed->scheme());
+  if (scheme == "https") url.tls = true;
+  else if (scheme != "http") return Status::InvalidArgument("URL '" + text + "' must start with http:// or https://");
+  url.host = std::string(parsed->encoded_host());
+  if (url.host.size() > 2 && url.host.front() == '[') url.host = url.host.substr(1, url.host.size() - 2);
+  if (url.host.empty()) return Status::InvalidArgument("URL '" + text + "' has no host");
+  url.port = parsed->has_port() ? parsed->port_number() : (url.tls ? 443 : 80);
+  url.target = std::string(parsed->encoded_path());
+  if (url.target.empty()) url.target = "/";
+  if (parsed->has_query()) url.target += "?" + std::string(parsed->encoded_query());
+  return url;
+}
+
+HttpClient::HttpClient(asio::any_io_executor executor, HttpClientOptions options)
+    : executor_(executor), options_(std::move(options)), ssl_ctx_(asio::ssl::context::tls_client) {
+  ssl_ctx_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+  boost::system::error_code ec;
+  if (options_.ca_file.empty()) ssl_ctx_.set_default_verify_paths(ec);
+  else ssl_ctx_.load_verify_file(options_.ca_file, ec);
+  ssl_ctx_.set_verify_mode(options_.verify_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
+}
+
+HttpClient::~HttpClient() = default;
+
+std::unique_ptr<HttpClient::Connection> HttpClient::TakeIdle(const std::string& origin) {
+  auto it = idle_.find(origin);
+  if (it == idle_.end() || it->second.empty()) return nullptr;
+  auto conn = std::move(it->second.back());
+  it->second.pop_back();
+  return conn;
+}
+
+void HttpClient::ReturnIdle(const std::string& origin, std::unique_ptr<Connection> conn) {
+  auto& pool = idle_[origin];
+  if (pool.size() < options_.max_idle_per_origin) pool.push_back(std::move(conn));
+}
+
+asio::awaitable<Result<std::unique_ptr<HttpClient::Connection>>> HttpClient::Connect(const Url& url) {
+  tcp::resolver resolver(executor_);
+  auto [rec, endpoints] = co_await resolver.async_resolve(url.host, std::to_string(url.port), kUseTuple);
+  if (rec) co_return Status::Unavailable("cannot resolve " + url.host + ": " + rec.message());
+  auto conn = std::make_unique<Connection>(Connection{beast::tcp_stream(executor_), {}});
+  if (url.tls) conn->stream.emplace<1>(beast::tcp_stream(executor_), ssl_ctx_);
+  conn->tcp().expires_after(options_.connect_timeout);
+  auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, kUseTuple);
+  if (cec) co_return Status::Unavailable("cannot connect to " + url.Origin() + ": " + cec.message());
+  boost::system::error_code ignored;
+  conn->tcp().socket().set_option(tcp::no_delay(true), ignored);
+  if (url.tls) {
+    auto& tls = std::get<1>(conn->stream);
+    // SNI and host name verification: the certificate must name this host.
+    SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str());
+    if (options_.verify_peer) tls.set_verify_callback(asio::ssl::host_name_verification(url.host));
+    auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::client, kUseTuple);
+    if (hec) co_return Status::Unavailable("TLS handshake with " + url.Origin() + " failed: " + hec.message());
+  }
+  co_return std::move(conn);
+}
+
+asio::awaitable<Result<ClientResponse>> HttpClient::RoundTrip(Connection& conn, OutRequest& req) {
+  conn.tcp().expires_after(options_.request_timeout);
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(64 << 20);
+  boost::system::error_code ec;
+  if (auto* plain = std::get_if<beast::tcp_stream>(&conn.stream)) {
+    std::tie(ec, std::ignore) = co_await bhttp::async_write(*plain, req, kUseTuple);
+    if (!ec) std::tie(ec, std::ignore) = co_await bhttp::async_read(*plain, conn.buffer, parser, kUseTuple);
+  } else {
+    auto& tls = std::get<1>(conn.stream);
+    std::tie(ec, std::ignore) = co_await bhttp::async_write(tls, req, kUseTuple);
+    if (!ec) std::tie(ec, std::ignore) = co_await bhttp::async_read(tls, conn.buffer, parser, kUseTuple);
+  }
+  if (ec == beast::error::timeout) {
+    co_return Status::Unavailable("no response within " + std::to_string(options_.request_timeout.count()) + " ms");
+  }
+  if (ec) co_return Status::Unavailable("request failed: " + ec.message());
+  auto& res = parser.get();
+  ClientResponse out;
+  out.status = static_cast<int>(res.result_int());
+  for (const auto& field : res) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+    out.headers[name] = std::string(field.value());
+  }
+  out.body = std::move(res.body());
+  if (!res.keep_alive()) out.headers["connection"] = "close";
+  co_return out;
+}
+
+asio::awaitable<Result<ClientResponse>> HttpClient::Send(const Url& url, OutRequest req) {
+  req.set(bhttp::field::host, url.host);
+  req.set(bhttp::field::user_agent, options_.user_agent);
+  req.target(url.target);
+  req.keep_alive(true);
+  req.prepare_payload();
+  const std::string origin = url.Origin();
+  // A pooled connection may have been closed by the server while idle; such
+  // a failure is retried once on a fresh connection.
+  if (auto pooled = TakeIdle(origin)) {
+    auto result = co_await RoundTrip(*pooled, req);
+    if (result.ok()) {
+      if (result->headers.count("connection") == 0 || result->headers["connection"] != "close") {
+        ReturnIdle(origin, std::move(pooled));
+      }
+      co_return result;
+    }
+  }
+  auto conn = co_await Connect(url);
+  if (!conn.ok()) co_return conn.status();
+  auto result = co_await RoundTrip(**conn, req);
+  if (result.ok() && (result->headers.count("connection") == 0 || result->headers["connection"] != "close")) {
+    ReturnIdle(origin, std::move(*conn));
+  }
+  co_return result;
+}
+
+}  // namespace ferry::http

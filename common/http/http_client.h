@@ -1,0 +1,71 @@
+#pragma once
+// HTTP/1.1 client for connectors: coroutines on the caller's executor,
+// keep-alive connection pooling per origin, TLS with the system CA store (or
+// a configured CA) and host name verification, and a deadline per request.
+//
+// Send() → the response for any HTTP status (classifying it is the
+// connector's job), or Unavailable for a transport failure or timeout
+// (retryable), or InvalidArgument for a URL it cannot use.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace ferry::http {
+
+struct Url {
+  bool tls = false;
+  std::string host;
+  uint16_t port = 0;
+  std::string target;  // path and query
+  std::string Origin() const { return (tls ? "https://" : "http://") + host + ":" + std::to_string(port); }
+};
+Result<Url> ParseUrl(const std::string& text);
+
+struct ClientResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+};
+
+struct HttpClientOptions {
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds request_timeout{30000};
+  size_t max_idle_per_origin = 32;
+  std::string ca_file;  // empty: system trust store
+  bool verify_peer = true;
+  std::string user_agent = "ferry";
+};
+
+class HttpClient {
+ public:
+  using OutRequest = boost::beast::http::request<boost::beast::http::string_body>;
+  HttpClient(boost::asio::any_io_executor executor, HttpClientOptions options);
+  ~HttpClient();
+
+  // Sends `req` to `url` (Host, target and Content-Length are filled in).
+  boost::asio::awaitable<Result<ClientResponse>> Send(const Url& url, OutRequest req);
+
+ private:
+  struct Connection;
+  boost::asio::awaitable<Result<std::unique_ptr<Connection>>> Connect(const Url& url);
+  boost::asio::awaitable<Result<ClientResponse>> RoundTrip(Connection& conn, OutRequest& req);
+  std::unique_ptr<Connection> TakeIdle(const std::string& origin);
+  void ReturnIdle(const std::string& origin, std::unique_ptr<Connection> conn);
+
+  boost::asio::any_io_executor executor_;
+  HttpClientOptions options_;
+  boost::asio::ssl::context ssl_ctx_;
+  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+};
+
+}  // namespace ferry::http

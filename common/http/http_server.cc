@@ -1,0 +1,133 @@
+#include "common/http/http_server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <spdlog/spdlog.h>
+
+namespace ferry::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::ip::tcp;
+
+namespace {
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+}
+
+Response TextResponse(const Request& req, beast_http::status status, std::string body) {
+  Response res{status, req.version()};
+  res.set(beast_http::field::content_type, "text/plain; charset=utf-8");
+  if (!body.empty() && body.back() != '\n') body.push_back('\n');
+  res.body() = std::move(body);
+  res.keep_alive(req.keep_alive());
+  res.prepare_payload();
+  return res;
+}
+
+std::shared_ptr<HttpServer> HttpServer::Create(asio::any_io_executor executor, HttpServerOptions options,
+                                               Handler handler) {
+  return std::shared_ptr<HttpServer>(new HttpServer(executor, std::move(options), std::move(handler)));
+}
+
+HttpServer::HttpServer(asio::any_io_executor executor, HttpServerOptions options, Handler handler)
+    : executor_(executor), options_(std::move(options)), handler_(std::move(handler)), acceptor_(executor) {}
+
+Status HttpServer::Listen() {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(options_.host, ec);
+  if (ec) return Status::InvalidArgument("listen address '" + options_.host + "' is not an IP address");
+  tcp::endpoint endpoint(address, options_.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::Unavailable("cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
+                               ec.message());
+  }
+  bound_port_ = acceptor_.local_endpoint().port();
+  asio::co_spawn(executor_, [self = shared_from_this()] { return self->AcceptLoop(); }, asio::detached);
+  return Status::Ok();
+}
+
+void HttpServer::Stop() {
+  stopping_ = true;
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+}
+
+asio::awaitable<void> HttpServer::AcceptLoop() {
+  auto self = shared_from_this();
+  while (!stopping_) {
+    auto [ec, socket] = co_await acceptor_.async_accept(kUseTuple);
+    if (ec) {
+      if (stopping_ || ec == asio::error::operation_aborted) break;
+      spdlog::warn("event=http_accept_failed error=\"{}\"", ec.message());
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    asio::co_spawn(executor_, Serve(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> HttpServer::Serve(tcp::socket socket) {
+  auto self = shared_from_this();
+  auto active = active_;
+  ++*active;
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    beast_http::request_parser<beast_http::string_body> parser;
+    parser.header_limit(64 * 1024);
+    parser.body_limit(options_.max_body_bytes);
+    stream.expires_after(options_.idle_timeout);
+    auto [hec, hn] = co_await beast_http::async_read_header(stream, buffer, parser, kUseTuple);
+    if (hec) break;  // closed, idle timeout or garbage: nothing was accepted
+    const auto& header = parser.get();
+    // Refuse an oversized body before reading it: SAP gets a clear answer
+    // and no memory is spent on it.
+    if (parser.content_length() && *parser.content_length() > options_.max_body_bytes) {
+      Request head;
+      head.version(header.version());
+      auto res = TextResponse(head, beast_http::status::payload_too_large,
+                              "request body of " + std::to_string(*parser.content_length()) +
+                                  " bytes exceeds the limit of " + std::to_string(options_.max_body_bytes) +
+                                  " bytes (http.max_body)");
+      res.keep_alive(false);
+      co_await beast_http::async_write(stream, res, kUseTuple);
+      break;
+    }
+    auto [bec, bn] = co_await beast_http::async_read(stream, buffer, parser, kUseTuple);
+    if (bec == beast_http::error::body_limit) {
+      Request head;
+      head.version(header.version());
+      auto res = TextResponse(head, beast_http::status::payload_too_large,
+                              "request body exceeds the limit of " + std::to_string(options_.max_body_bytes) +
+                                  " bytes (http.max_body)");
+      res.keep_alive(false);
+      co_await beast_http::async_write(stream, res, kUseTuple);
+      break;
+    }
+    if (bec) break;
+    Request req = parser.release();
+    // The handler may wait (e.g. for an fsync); it must not be cut by the
+    // idle timer.
+    stream.expires_never();
+    Response res = co_await handler_(req);
+    res.set(beast_http::field::server, options_.server_name);
+    const bool keep_alive = res.keep_alive() && !stopping_;
+    res.keep_alive(keep_alive);
+    stream.expires_after(options_.idle_timeout);
+    auto [wec, wn] = co_await beast_http::async_write(stream, res, kUseTuple);
+    if (wec || !keep_alive) break;
+  }
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  --*active;
+}
+
+}  // namespace ferry::http

@@ -1,0 +1,440 @@
+#include "common/idoc/idoc_xml.h"
+
+#include <pugixml.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+
+namespace ferry::idoc {
+namespace {
+
+// Encodings SAP's XML-HTTP port may declare (docs/protocols.md §A.1). Names
+// compare case-insensitively. Anything else is refused rather than guessed.
+constexpr std::string_view kUtf8Names[] = {"UTF-8"};
+constexpr std::string_view kLatin1Names[] = {"ISO-8859-1", "latin1", "iso8859-1", "ISO_8859-1"};
+
+// Which segment field names the business object an IDoc is about, so that all
+// changes to one customer (material, price, document) reach the CRM in order
+// (DESIGN.md guarantee 3). Searched depth-first in document order over the
+// whole IDoc; the first segment of this table with a non-empty field wins.
+// Add a row here to key a new IDoc type; nothing else needs to change.
+struct KeyField {
+  const char* segment;
+  const char* field;
+};
+constexpr KeyField kBusinessKeyFields[] = {
+    {"E1KNA1M", "KUNNR"},          // DEBMAS: customer number
+    {"E1MARAM", "MATNR"},          // MATMAS (and extensions): material number
+    {"E1KOMG", "VAKEY"},           // COND_A: condition variable key
+    {"E1EDL20", "VBELN"},          // DESADV / DELVRY0x: delivery number
+    {"E1EDK01", "BELNR"},          // ORDERS / INVOIC: document number
+    {"E1BPSBONEW", "CUSTOMERID"},  // FLIGHTBOOKING (SAP demo model): customer
+};
+
+// FindBusinessValue skips every element not named "E1...".
+constexpr bool AllKeySegmentsStartWithE1() {
+  for (const KeyField& k : kBusinessKeyFields) {
+    if (k.segment[0] != 'E' || k.segment[1] != '1') return false;
+  }
+  return true;
+}
+static_assert(AllKeySegmentsStartWithE1(), "adapt the prefix check in FindBusinessValue");
+
+struct ControlField {
+  const char* tag;
+  std::string ControlRecord::*member;
+};
+constexpr ControlField kControlFields[] = {
+    {"TABNAM", &ControlRecord::tabnam}, {"MANDT", &ControlRecord::mandt},
+    {"DOCNUM", &ControlRecord::docnum}, {"DOCREL", &ControlRecord::docrel},
+    {"STATUS", &ControlRecord::status}, {"DIRECT", &ControlRecord::direct},
+    {"OUTMOD", &ControlRecord::outmod}, {"IDOCTYP", &ControlRecord::idoctyp},
+    {"CIMTYP", &ControlRecord::cimtyp}, {"MESTYP", &ControlRecord::mestyp},
+    {"MESCOD", &ControlRecord::mescod}, {"MESFCT", &ControlRecord::mesfct},
+    {"SNDPOR", &ControlRecord::sndpor}, {"SNDPRT", &ControlRecord::sndprt},
+    {"SNDPFC", &ControlRecord::sndpfc}, {"SNDPRN", &ControlRecord::sndprn},
+    {"RCVPOR", &ControlRecord::rcvpor}, {"RCVPRT", &ControlRecord::rcvprt},
+    {"RCVPFC", &ControlRecord::rcvpfc}, {"RCVPRN", &ControlRecord::rcvprn},
+    {"CREDAT", &ControlRecord::credat}, {"CRETIM", &ControlRecord::cretim},
+    {"SERIAL", &ControlRecord::serial},
+};
+
+// Only what we read: CDATA sections and the predefined/numeric references.
+// No parse_doctype (DTDs are refused before parsing anyway), no EOL
+// normalisation (payload bytes come from the original text, and field values
+// are trimmed), no comments or PIs.
+constexpr unsigned kParseOptions = pugi::parse_cdata | pugi::parse_escapes;
+
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+bool IsXmlSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; };
+           return lower(x) == lower(y);
+         });
+}
+
+template <size_t N>
+bool IsOneOf(std::string_view name, const std::string_view (&names)[N]) {
+  return std::any_of(names, names + N, [&](std::string_view n) { return EqualsIgnoreCase(name, n); });
+}
+
+std::string Trimmed(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && IsXmlSpace(s[b])) ++b;
+  while (e > b && IsXmlSpace(s[e - 1])) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+std::string Hex(unsigned char c) {
+  constexpr char kDigits[] = "0123456789ABCDEF";
+  return std::string("0x") + kDigits[c >> 4] + kDigits[c & 0xF];
+}
+
+// Names and values copied into messages stay on one line and short: they come
+// from untrusted input and end up in HTTP answers and logs.
+std::string ForMessage(std::string_view s) {
+  constexpr size_t kMax = 64;
+  std::string out;
+  if (s.size() > kMax) {
+    size_t n = kMax;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // whole characters
+    out = std::string(s.substr(0, n)) + "...";
+  } else {
+    out = std::string(s);
+  }
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+  }
+  return out;
+}
+
+size_t LineAt(std::string_view text, size_t offset) {
+  offset = std::min(offset, text.size());
+  return 1 + std::count(text.begin(), text.begin() + offset, '\n');
+}
+
+Status XmlError(std::string_view text, size_t offset, std::string_view what) {
+  offset = std::min(offset, text.size());
+  size_t line_start = text.rfind('\n', offset == 0 ? std::string_view::npos : offset - 1);
+  line_start = (line_start == std::string_view::npos) ? 0 : line_start + 1;
+  return Status::InvalidArgument("XML error at line " + std::to_string(LineAt(text, offset)) +
+                                 ", column " + std::to_string(offset - line_start + 1) + ": " +
+                                 std::string(what));
+}
+
+// Offset of the first byte that does not start a well-formed UTF-8 sequence
+// (overlong forms, surrogates and code points past U+10FFFF included), or npos.
+size_t FindInvalidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    // IDoc-XML is nearly all ASCII: skip it eight bytes at a time.
+    if (i + 8 <= n) {
+      uint64_t word;
+      std::memcpy(&word, p + i, 8);
+      if ((word & 0x8080808080808080ULL) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c == 0xE0) len = 3, lo = 0xA0;
+    else if (c >= 0xE1 && c <= 0xEC) len = 3;
+    else if (c == 0xED) len = 3, hi = 0x9F;
+    else if (c >= 0xEE && c <= 0xEF) len = 3;
+    else if (c == 0xF0) len = 4, lo = 0x90;
+    else if (c >= 0xF1 && c <= 0xF3) len = 4;
+    else if (c == 0xF4) len = 4, hi = 0x8F;
+    else return i;
+    if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) return i;
+    for (size_t k = 2; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+// ISO-8859-1 maps byte for byte onto U+0000..U+00FF. Bytes 0x80-0x9F are the
+// C1 controls, not Windows-1252 characters: a sender that means cp1252 must
+// say so, and then it is refused as unsupported.
+std::string Latin1ToUtf8(std::string_view s) {
+  size_t high = std::count_if(s.begin(), s.end(), [](char c) { return (c & 0x80) != 0; });
+  std::string out;
+  out.reserve(s.size() + high);
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x80) {
+      out.push_back(ch);
+    } else {
+      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+  }
+  return out;
+}
+
+// Where the encoding value of the XML declaration sits, if there is one.
+struct DeclaredEncoding {
+  bool present = false;
+  size_t begin = 0;  // offset of the value, quotes excluded
+  size_t end = 0;
+};
+
+Result<DeclaredEncoding> FindDeclaredEncoding(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size() && IsXmlSpace(text[i])) ++i;  // tolerated, as pugixml does
+  if (text.substr(i, 5) != "<?xml" || i + 5 >= text.size() || !IsXmlSpace(text[i + 5])) {
+    return DeclaredEncoding{};
+  }
+  const size_t close = text.find("?>", i + 5);
+  if (close == std::string_view::npos) return XmlError(text, i, "unterminated XML declaration");
+  DeclaredEncoding found;
+  i += 5;
+  for (;;) {
+    while (i < close && IsXmlSpace(text[i])) ++i;
+    if (i == close) return found;
+    const size_t name_begin = i;
+    while (i < close && text[i] != '=' && !IsXmlSpace(text[i])) ++i;
+    const std::string_view name = text.substr(name_begin, i - name_begin);
+    while (i < close && IsXmlSpace(text[i])) ++i;
+    if (i < close && text[i] == '=') ++i;
+    while (i < close && IsXmlSpace(text[i])) ++i;
+    const size_t quote_end = (i < close && (text[i] == '"' || text[i] == '\''))
+                                 ? text.find(text[i], i + 1)
+                                 : std::string_view::npos;
+    if (name.empty() || quote_end == std::string_view::npos || quote_end > close) {
+      return XmlError(text, i, "malformed XML declaration (expected name=\"value\" pairs)");
+    }
+    if (name == "encoding") found = {true, i + 1, quote_end};
+    i = quote_end + 1;
+  }
+}
+
+// Returns the body as UTF-8 text: BOM removed, Latin-1 transcoded with the
+// declaration rewritten to say UTF-8, UTF-8 validated.
+Result<std::string> DecodeBody(std::string_view body) {
+  if (body.starts_with("\xFE\xFF") || body.starts_with("\xFF\xFE")) {
+    return Status::InvalidArgument("unsupported XML encoding 'UTF-16' (use UTF-8 or ISO-8859-1)");
+  }
+  if (size_t nul = body.find('\0'); nul != std::string_view::npos) {
+    return Status::InvalidArgument("NUL byte at byte offset " + std::to_string(nul) +
+                                   " (the body must be UTF-8 or ISO-8859-1 text)");
+  }
+  const bool has_bom = body.starts_with(kUtf8Bom);
+  const size_t skipped = has_bom ? kUtf8Bom.size() : 0;
+  std::string_view text = body.substr(skipped);
+
+  Result<DeclaredEncoding> declared = FindDeclaredEncoding(text);
+  if (!declared.ok()) return declared.status();
+  const std::string_view name =
+      declared->present ? text.substr(declared->begin, declared->end - declared->begin) : "UTF-8";
+
+  if (IsOneOf(name, kLatin1Names)) {
+    if (has_bom) {
+      return Status::InvalidArgument("a UTF-8 byte order mark contradicts the declared encoding '" +
+                                     ForMessage(name) + "'");
+    }
+    std::string rewritten;
+    rewritten.reserve(text.size());
+    rewritten.append(text.substr(0, declared->begin)).append("UTF-8").append(text.substr(declared->end));
+    return Latin1ToUtf8(rewritten);
+  }
+  if (!IsOneOf(name, kUtf8Names)) {
+    return Status::InvalidArgument("unsupported XML encoding '" + ForMessage(name) +
+                                   "' (use UTF-8 or ISO-8859-1)");
+  }
+  if (size_t bad = FindInvalidUtf8(text); bad != std::string_view::npos) {
+    return Status::InvalidArgument("invalid UTF-8 at byte offset " + std::to_string(bad + skipped) +
+                                   " (byte " + Hex(static_cast<unsigned char>(text[bad])) + ")");
+  }
+  return std::string(text);
+}
+
+// Walks the prolog (declaration, comments, PIs) up to the root element and
+// refuses a DOCTYPE there: no DTD means no external entity (XXE) and no
+// entity-expansion bomb, whatever the parser would do with one. Also refuses
+// stray text, which pugixml would silently skip.
+Status CheckProlog(std::string_view text) {
+  size_t i = 0;
+  for (;;) {
+    while (i < text.size() && IsXmlSpace(text[i])) ++i;
+    const std::string_view rest = text.substr(i);
+    if (rest.empty()) return Status::Ok();  // the parser reports the missing root
+    if (rest.starts_with("<?") || rest.starts_with("<!--")) {
+      const std::string_view close = rest[1] == '?' ? "?>" : "-->";
+      const size_t end = text.find(close, i + 2);
+      if (end == std::string_view::npos) return Status::Ok();  // the parser reports it
+      i = end + close.size();
+      continue;
+    }
+    if (rest.size() >= 9 && rest.starts_with("<!") && EqualsIgnoreCase(rest.substr(2, 7), "DOCTYPE")) {
+      return Status::InvalidArgument("DTDs are not accepted (DOCTYPE at line " +
+                                     std::to_string(LineAt(text, i)) + ")");
+    }
+    if (rest.size() >= 2 && rest[0] == '<' && rest[1] != '!' && rest[1] != '/') return Status::Ok();
+    return XmlError(text, i, "unexpected content before the root element");
+  }
+}
+
+// Offset just past the "</IDOC>" that closes the IDOC element starting at
+// `start`. IDOCs never nest; comments, CDATA and PIs are skipped so that a
+// "</IDOC>" inside them cannot end the slice early. Every other '<' is markup,
+// since XML forbids a raw '<' in text and attribute values.
+size_t FindIdocEnd(std::string_view text, size_t start) {
+  constexpr std::string_view kEndTag = "</IDOC";
+  size_t i = start + 1;
+  while ((i = text.find('<', i)) != std::string_view::npos) {
+    const std::string_view rest = text.substr(i);
+    std::string_view skip_to;
+    if (rest.starts_with("<!--")) skip_to = "-->";
+    else if (rest.starts_with("<![CDATA[")) skip_to = "]]>";
+    else if (rest.starts_with("<?")) skip_to = "?>";
+    if (!skip_to.empty()) {
+      i = text.find(skip_to, i + 2);
+      if (i == std::string_view::npos) return i;
+      i += skip_to.size();
+      continue;
+    }
+    if (rest.starts_with(kEndTag) && rest.size() > kEndTag.size() &&
+        (rest[kEndTag.size()] == '>' || IsXmlSpace(rest[kEndTag.size()]))) {
+      const size_t gt = text.find('>', i);
+      return gt == std::string_view::npos ? gt : gt + 1;
+    }
+    ++i;
+  }
+  return i;
+}
+
+// One pass over the fields present; unknown ones (EXPRSS, STD, ARCKEY, ...)
+// are ignored, and for a repeated field the first one wins.
+ControlRecord ReadControlRecord(pugi::xml_node edi_dc40) {
+  ControlRecord control;
+  for (pugi::xml_node field : edi_dc40.children()) {
+    for (const ControlField& f : kControlFields) {
+      if (std::strcmp(field.name(), f.tag) != 0) continue;
+      std::string& value = control.*f.member;
+      if (value.empty()) value = Trimmed(field.text().get());
+      break;
+    }
+  }
+  return control;
+}
+
+// The value of the first kBusinessKeyFields match in document order, or "".
+std::string FindBusinessValue(pugi::xml_node idoc) {
+  std::string value;
+  // find_node walks depth-first without recursion, so deep nesting is safe.
+  // Every table segment is an SAP segment "E1...": one check skips the fields.
+  idoc.find_node([&value](pugi::xml_node node) {
+    const char* name = node.name();
+    if (name[0] != 'E' || name[1] != '1') return false;
+    for (const KeyField& k : kBusinessKeyFields) {
+      if (std::strcmp(name, k.segment) != 0) continue;
+      value = Trimmed(node.child(k.field).text().get());
+      return !value.empty();
+    }
+    return false;
+  });
+  return value;
+}
+
+// Control record and keys of the k-th (1-based) IDOC; `xml` is left empty.
+Result<ParsedIdoc> ReadIdoc(pugi::xml_node idoc, size_t k) {
+  pugi::xml_node edi_dc40 = idoc.child("EDI_DC40");
+  if (!edi_dc40) {
+    return Status::InvalidArgument("IDOC #" + std::to_string(k) + " has no EDI_DC40 control record");
+  }
+  ParsedIdoc parsed;
+  ControlRecord& c = parsed.control;
+  c = ReadControlRecord(edi_dc40);
+  for (auto [tag, value] : {std::pair{"DOCNUM", &c.docnum}, std::pair{"IDOCTYP", &c.idoctyp},
+                            std::pair{"MESTYP", &c.mestyp}}) {
+    if (value->empty()) {
+      return Status::InvalidArgument("IDOC #" + std::to_string(k) + ": EDI_DC40 has no " + tag);
+    }
+  }
+  parsed.dedup_key = c.mandt + "/" + c.sndprn + "/" + c.docnum;
+  const std::string business_value = FindBusinessValue(idoc);
+  parsed.business_key =
+      business_value.empty() ? "IDOC:" + parsed.dedup_key : c.mestyp + ":" + business_value;
+  return parsed;
+}
+
+}  // namespace
+
+Result<ParsedPacket> ParseIdocXml(std::string_view body) {
+  if (body.empty()) return Status::InvalidArgument("request body is empty (expected IDoc-XML)");
+  Result<std::string> decoded = DecodeBody(body);
+  if (!decoded.ok()) return decoded.status();
+  std::string text = std::move(decoded).value();
+  if (Status prolog = CheckProlog(text); !prolog.ok()) return prolog;
+
+  // pugixml parses in place and rewrites its buffer; `text` stays pristine so
+  // that payloads are the original bytes. With UTF-8 in and no conversion,
+  // offset_debug() offsets are offsets into `text` too.
+  std::string buffer = text;
+  pugi::xml_document doc;
+  const pugi::xml_parse_result parsed =
+      doc.load_buffer_inplace(buffer.data(), buffer.size(), kParseOptions, pugi::encoding_utf8);
+  if (!parsed) return XmlError(text, static_cast<size_t>(parsed.offset), parsed.description());
+
+  pugi::xml_node root;
+  for (pugi::xml_node node : doc.children()) {
+    if (node.type() != pugi::node_element) continue;
+    if (root) {
+      return XmlError(text, static_cast<size_t>(node.offset_debug() - 1),
+                      "second root element <" + ForMessage(node.name()) + "> after <" +
+                          ForMessage(root.name()) + "> (one root element is allowed)");
+    }
+    root = node;
+  }
+
+  ParsedPacket packet;
+  packet.root_name = root.name();
+  std::vector<pugi::xml_node> idoc_nodes;
+  for (pugi::xml_node idoc : root.children("IDOC")) {
+    Result<ParsedIdoc> read = ReadIdoc(idoc, idoc_nodes.size() + 1);
+    if (!read.ok()) return read.status();
+    packet.idocs.push_back(std::move(read).value());
+    idoc_nodes.push_back(idoc);
+  }
+  if (packet.idocs.empty()) {
+    return Status::InvalidArgument("no <IDOC> element under <" + ForMessage(packet.root_name) + ">");
+  }
+  if (packet.idocs.size() == 1) {
+    packet.idocs[0].xml = std::move(text);
+    return packet;
+  }
+
+  const std::string head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<" + packet.root_name + ">";
+  const std::string tail = "</" + packet.root_name + ">\n";
+  for (size_t i = 0; i < idoc_nodes.size(); ++i) {
+    const ptrdiff_t name_offset = idoc_nodes[i].offset_debug();
+    const size_t begin = name_offset > 0 ? static_cast<size_t>(name_offset - 1) : text.size();
+    const size_t end = begin < text.size() && text[begin] == '<' ? FindIdocEnd(text, begin)
+                                                                 : std::string_view::npos;
+    if (end == std::string_view::npos) {  // a parser bug, not bad input
+      return Status::Internal("IDOC #" + std::to_string(i + 1) + ": cannot locate it in the body");
+    }
+    std::string& xml = packet.idocs[i].xml;
+    xml.reserve(head.size() + (end - begin) + tail.size());
+    xml.append(head).append(text, begin, end - begin).append(tail);
+  }
+  return packet;
+}
+
+}  // namespace ferry::idoc

@@ -1,0 +1,65 @@
+#pragma once
+// IDoc-XML packet parser: turns one HTTP request body, as SAP's XML-HTTP port
+// sends it (docs/protocols.md §A.1), into one ParsedIdoc per <IDOC> element.
+//
+// Start here if you handle IDoc-XML. The parser is the trust boundary for
+// everything SAP (or anyone who can reach the listener) sends us:
+//  - The body must be UTF-8 (BOM allowed) or ISO-8859-1 as declared in the XML
+//    declaration; Latin-1 is transcoded so everything downstream is UTF-8.
+//  - DTDs are refused outright and no entity other than the XML predefined
+//    ones and numeric character references is ever expanded (no XXE, no
+//    entity-expansion bombs).
+//  - Every failure is InvalidArgument with a one-line message that says what
+//    is wrong and where, so the HTTP source can return it to SAP and put it on
+//    the dead-letter record as is. The parser never throws.
+//
+// Positions in messages: "byte offset" counts bytes of the request body as
+// received (a BOM included); "line L, column C" are 1-based, and columns count
+// bytes of the UTF-8 text (after BOM removal and Latin-1 transcoding).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace ferry::idoc {
+
+// The EDI_DC40 control record fields (empty string when absent). Values are
+// trimmed of surrounding whitespace.
+struct ControlRecord {
+  std::string tabnam, mandt, docnum, docrel, status, direct, outmod, idoctyp, cimtyp, mestyp,
+      mescod, mesfct, sndpor, sndprt, sndpfc, sndprn, rcvpor, rcvprt, rcvpfc, rcvprn, credat,
+      cretim, serial;
+};
+
+struct ParsedIdoc {
+  ControlRecord control;
+  // This IDoc as a standalone UTF-8 IDoc-XML document. For a single-IDoc
+  // packet it is the (transcoded) body byte for byte; for a packet of several
+  // IDocs it is an XML declaration, the packet's root element and the original
+  // bytes of this <IDOC> element (root attributes are not carried over).
+  std::string xml;
+  // Ordering key: MESTYP + ":" + the business object's number (customer,
+  // material, condition key, delivery, document), or "IDOC:" + dedup_key when
+  // the IDoc type is not one we know the key of.
+  std::string business_key;
+  // Idempotency key: MANDT + "/" + SNDPRN + "/" + DOCNUM.
+  std::string dedup_key;
+};
+
+struct ParsedPacket {
+  std::string root_name;  // e.g. DEBMAS05, ZMATMAS05, COND_A03
+  std::vector<ParsedIdoc> idocs;  // 1..n, in document order
+};
+
+// Parses one HTTP request body as sent by SAP's XML-HTTP port.
+// Returns InvalidArgument with a precise one-line message on any problem:
+// an unsupported or contradictory encoding, invalid UTF-8, a NUL byte, a
+// DOCTYPE, malformed XML, more than one root element, no <IDOC>, an IDOC
+// without EDI_DC40, or an EDI_DC40 without DOCNUM, IDOCTYP or MESTYP.
+// Internal only if the parser contradicts itself (an IDOC it cannot locate
+// in the text it parsed): a bug, not bad input.
+Result<ParsedPacket> ParseIdocXml(std::string_view body);
+
+}  // namespace ferry::idoc

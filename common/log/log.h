@@ -1,0 +1,20 @@
+#pragma once
+// Logging: spdlog to stderr, one line per event, "key=value" context so a
+// line can be grepped by IDoc number or agent. Under systemd (JOURNAL_STREAM
+// set) each line starts with the syslog priority prefix "<N>" that journald
+// reads. Secrets and payloads are never logged.
+
+#include <spdlog/spdlog.h>
+
+#include <string_view>
+
+#include "common/status.h"
+
+namespace ferry::log {
+
+// `level`: trace, debug, info, warn, error. Unknown → InvalidArgument.
+Status Init(std::string_view component, std::string_view level);
+bool IsValidLevel(std::string_view level);
+Status SetLevel(std::string_view level);
+
+}  // namespace ferry::log

@@ -1,0 +1,289 @@
+#include "common/store/durable_queue.h"
+
+#include <chrono>
+#include <cstring>
+#include <future>
+
+namespace ferry::store {
+namespace {
+
+constexpr size_t kHeaderBytes = 8;
+
+int64_t NowUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void PutLe64(std::string& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint64_t GetLe64(std::string_view in) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(in[i]);
+  return v;
+}
+
+Status ReadMetaU64(MDB_txn* txn, MDB_dbi db, const std::string& key, uint64_t& out) {
+  MDB_val k = ToVal(key), v;
+  int rc = mdb_get(txn, db, &k, &v);
+  if (rc == MDB_NOTFOUND) {
+    out = 0;
+    return Status::Ok();
+  }
+  if (rc) return LmdbStatus(rc, "read " + key);
+  if (v.mv_size != 8) return Status::DataLoss("counter " + key + " has " + std::to_string(v.mv_size) + " bytes");
+  out = GetLe64(FromVal(v));
+  return Status::Ok();
+}
+
+Status WriteMetaU64(MDB_txn* txn, MDB_dbi db, const std::string& key, uint64_t value) {
+  std::string buf;
+  PutLe64(buf, value);
+  MDB_val k = ToVal(key), v = ToVal(buf);
+  return LmdbStatus(mdb_put(txn, db, &k, &v, 0), "write " + key);
+}
+
+}  // namespace
+
+std::vector<std::string> DurableQueue::DatabasesFor(const std::string& name) {
+  return {"q." + name, "k." + name};
+}
+
+DurableQueue::DurableQueue(Store& store, QueueOptions options)
+    : store_(store),
+      options_(std::move(options)),
+      next_key_("q." + options_.name + ".next"),
+      bytes_key_("q." + options_.name + ".bytes") {}
+
+Result<std::unique_ptr<DurableQueue>> DurableQueue::Open(Store& store, QueueOptions options) {
+  std::unique_ptr<DurableQueue> q(new DurableQueue(store, std::move(options)));
+  Status s = q->Load();
+  if (!s.ok()) return s;
+  return q;
+}
+
+Status DurableQueue::Load() {
+  records_db_ = store_.Db("q." + options_.name);
+  keys_db_ = store_.Db("k." + options_.name);
+  meta_db_ = store_.Db("meta");
+  const MDB_dbi missing = static_cast<MDB_dbi>(-1);
+  if (records_db_ == missing || meta_db_ == missing) {
+    return Status::NotFound("queue " + options_.name + " does not exist in " + store_.dir().string());
+  }
+  ReadTxn read = store_.BeginRead();
+  if (!read.ok()) return Status::Unavailable("cannot begin read transaction");
+  uint64_t next = 0, bytes = 0;
+  Status s = ReadMetaU64(read.txn(), meta_db_, next_key_, next);
+  if (s.ok()) s = ReadMetaU64(read.txn(), meta_db_, bytes_key_, bytes);
+  if (!s.ok()) return s;
+  MDB_stat st;
+  int rc = mdb_stat(read.txn(), records_db_, &st);
+  if (rc) return LmdbStatus(rc, "stat queue " + options_.name);
+  next_seq_ = next == 0 ? 1 : next;
+  depth_ = st.ms_entries;
+  bytes_ = bytes;
+  pending_bytes_ = bytes;
+  return Status::Ok();
+}
+
+void DurableQueue::Append(std::vector<AppendItem> items, AppendDone done) {
+  auto out = std::make_shared<AppendOutcome>();
+  auto shared_items = std::make_shared<std::vector<AppendItem>>(std::move(items));
+  store_.Write(
+      [this, out, shared_items](WriteTxn& txn) { return DoAppend(txn, *shared_items, *out); },
+      [this, out, done = std::move(done)](const Status& s) {
+        out->status = s;
+        if (!s.ok()) {
+          out->seqs.clear();
+          out->duplicate.clear();
+          // The group did not commit: forget what the writer view counted.
+          // Load() reads the committed truth back.
+          (void)Load();
+        }
+        if (done) done(std::move(*out));
+        if (s.ok() && on_append_) on_append_();
+      });
+}
+
+AppendOutcome DurableQueue::AppendSync(std::vector<AppendItem> items) {
+  std::promise<AppendOutcome> p;
+  auto f = p.get_future();
+  Append(std::move(items), [&p](AppendOutcome o) { p.set_value(std::move(o)); });
+  return f.get();
+}
+
+Status DurableQueue::DoAppend(WriteTxn& txn, const std::vector<AppendItem>& items, AppendOutcome& out) {
+  const int64_t now = NowUnixMs();
+  uint64_t add_bytes = 0;
+  for (const auto& item : items) add_bytes += item.data.size();
+  if (options_.max_bytes > 0 && pending_bytes_ + add_bytes > options_.max_bytes) {
+    return Status::ResourceExhausted("queue " + options_.name + " is full (" + std::to_string(pending_bytes_) +
+                                     " of " + std::to_string(options_.max_bytes) + " bytes used)");
+  }
+  uint64_t next = next_seq_;
+  uint64_t stored_bytes = 0, stored_count = 0;
+  std::string value;
+  for (const auto& item : items) {
+    if (!item.idempotency_key.empty()) {
+      MDB_val k = ToVal(item.idempotency_key), v;
+      int rc = mdb_get(txn.txn(), keys_db_, &k, &v);
+      if (rc == MDB_SUCCESS && v.mv_size >= 8) {
+        out.seqs.push_back(DecodeU64Key(FromVal(v).substr(0, 8)));
+        out.duplicate.push_back(true);
+        continue;
+      }
+      if (rc != MDB_NOTFOUND) return LmdbStatus(rc, "read idempotency key");
+      std::string key_value = EncodeU64Key(next);
+      PutLe64(key_value, static_cast<uint64_t>(now));
+      MDB_val nv = ToVal(key_value);
+      rc = mdb_put(txn.txn(), keys_db_, &k, &nv, 0);
+      if (rc) return LmdbStatus(rc, "write idempotency key");
+    }
+    value.clear();
+    value.reserve(kHeaderBytes + item.data.size());
+    PutLe64(value, static_cast<uint64_t>(now));
+    value.append(item.data);
+    std::string key = EncodeU64Key(next);
+    MDB_val k = ToVal(key), v = ToVal(value);
+    // Sequences only grow, so APPEND lets LMDB skip the search.
+    int rc = mdb_put(txn.txn(), records_db_, &k, &v, MDB_APPEND);
+    if (rc) return LmdbStatus(rc, "append record");
+    out.seqs.push_back(next);
+    out.duplicate.push_back(false);
+    ++next;
+    ++stored_count;
+    stored_bytes += item.data.size();
+  }
+  Status s = WriteMetaU64(txn.txn(), meta_db_, next_key_, next);
+  if (s.ok()) s = WriteMetaU64(txn.txn(), meta_db_, bytes_key_, pending_bytes_ + stored_bytes);
+  if (!s.ok()) return s;
+  next_seq_ = next;
+  pending_bytes_ += stored_bytes;
+  txn.OnCommit([this, stored_count, stored_bytes] {
+    depth_ += stored_count;
+    bytes_ += stored_bytes;
+  });
+  return Status::Ok();
+}
+
+void DurableQueue::Remove(std::vector<uint64_t> seqs, DoneFn done, WriteFn extra) {
+  auto shared = std::make_shared<std::vector<uint64_t>>(std::move(seqs));
+  store_.Write(
+      [this, shared, extra = std::move(extra)](WriteTxn& txn) {
+        Status s = DoRemove(txn, *shared);
+        if (s.ok() && extra) s = extra(txn);
+        return s;
+      },
+      [this, done = std::move(done)](const Status& s) {
+        if (!s.ok()) (void)Load();
+        if (done) done(s);
+      });
+}
+
+Status DurableQueue::RemoveSync(std::vector<uint64_t> seqs) {
+  std::promise<Status> p;
+  auto f = p.get_future();
+  Remove(std::move(seqs), [&p](const Status& s) { p.set_value(s); });
+  return f.get();
+}
+
+Status DurableQueue::DoRemove(WriteTxn& txn, const std::vector<uint64_t>& seqs) {
+  uint64_t removed_bytes = 0, removed_count = 0;
+  for (uint64_t seq : seqs) {
+    std::string key = EncodeU64Key(seq);
+    MDB_val k = ToVal(key), v;
+    int rc = mdb_get(txn.txn(), records_db_, &k, &v);
+    if (rc == MDB_NOTFOUND) continue;
+    if (rc) return LmdbStatus(rc, "read record");
+    removed_bytes += v.mv_size >= kHeaderBytes ? v.mv_size - kHeaderBytes : 0;
+    rc = mdb_del(txn.txn(), records_db_, &k, nullptr);
+    if (rc) return LmdbStatus(rc, "delete record");
+    ++removed_count;
+  }
+  if (removed_count == 0) return Status::Ok();
+  uint64_t remaining = pending_bytes_ >= removed_bytes ? pending_bytes_ - removed_bytes : 0;
+  Status s = WriteMetaU64(txn.txn(), meta_db_, bytes_key_, remaining);
+  if (!s.ok()) return s;
+  pending_bytes_ = remaining;
+  txn.OnCommit([this, removed_count, removed_bytes] {
+    depth_ -= std::min<uint64_t>(depth_, removed_count);
+    bytes_ -= std::min<uint64_t>(bytes_, removed_bytes);
+  });
+  return Status::Ok();
+}
+
+void DurableQueue::PruneKeys(int64_t cutoff_unix_ms, DoneFn done) {
+  store_.Write(
+      [this, cutoff_unix_ms](WriteTxn& txn) {
+        MDB_cursor* cur = nullptr;
+        int rc = mdb_cursor_open(txn.txn(), keys_db_, &cur);
+        if (rc) return LmdbStatus(rc, "open key cursor");
+        MDB_val k, v;
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+          if (v.mv_size >= 16 && static_cast<int64_t>(GetLe64(FromVal(v).substr(8, 8))) < cutoff_unix_ms) {
+            mdb_cursor_del(cur, 0);
+          }
+        }
+        mdb_cursor_close(cur);
+        return Status::Ok();
+      },
+      std::move(done));
+}
+
+Result<std::vector<QueueRecord>> DurableQueue::ReadAfter(uint64_t after_seq, size_t max_records,
+                                                         size_t max_bytes) const {
+  ReadTxn read = store_.BeginRead();
+  if (!read.ok()) return Status::Unavailable("cannot begin read transaction");
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(read.txn(), records_db_, &cur);
+  if (rc) return LmdbStatus(rc, "open queue cursor");
+  std::vector<QueueRecord> out;
+  std::string start = EncodeU64Key(after_seq + 1);
+  MDB_val k = ToVal(start), v;
+  size_t bytes = 0;
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == MDB_SUCCESS;
+       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (v.mv_size < kHeaderBytes) {
+      mdb_cursor_close(cur);
+      return Status::DataLoss("record in queue " + options_.name + " is shorter than its header");
+    }
+    std::string_view value = FromVal(v);
+    if (!out.empty() && (out.size() >= max_records || bytes + value.size() > max_bytes)) break;
+    QueueRecord rec;
+    rec.seq = DecodeU64Key(FromVal(k));
+    rec.enqueued_unix_ms = static_cast<int64_t>(GetLe64(value));
+    rec.data.assign(value.substr(kHeaderBytes));
+    bytes += value.size();
+    out.push_back(std::move(rec));
+  }
+  mdb_cursor_close(cur);
+  return out;
+}
+
+Result<QueueRecord> DurableQueue::Get(uint64_t seq) const {
+  ReadTxn read = store_.BeginRead();
+  if (!read.ok()) return Status::Unavailable("cannot begin read transaction");
+  std::string key = EncodeU64Key(seq);
+  MDB_val k = ToVal(key), v;
+  int rc = mdb_get(read.txn(), records_db_, &k, &v);
+  if (rc) return LmdbStatus(rc, "record " + std::to_string(seq));
+  std::string_view value = FromVal(v);
+  if (value.size() < kHeaderBytes) return Status::DataLoss("record shorter than its header");
+  return QueueRecord{seq, static_cast<int64_t>(GetLe64(value)), std::string(value.substr(kHeaderBytes))};
+}
+
+QueueStats DurableQueue::Stats() const {
+  QueueStats stats;
+  stats.depth = depth_;
+  stats.bytes = bytes_;
+  if (stats.depth > 0) {
+    auto first = ReadAfter(0, 1, SIZE_MAX);
+    if (first.ok() && !first->empty()) stats.oldest_enqueued_unix_ms = first->front().enqueued_unix_ms;
+  }
+  return stats;
+}
+
+}  // namespace ferry::store

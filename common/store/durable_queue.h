@@ -1,0 +1,113 @@
+#pragma once
+// DurableQueue: an ordered, size-limited FIFO of opaque records in a Store.
+//
+// Records get increasing sequence numbers; readers page through them in
+// order; a consumer deletes records once it is done with them (acked,
+// delivered). Appends may carry an idempotency key: a record whose key was
+// appended before (even if since deleted) is not stored again and is reported
+// as a duplicate, inside the same transaction, so the check is exact.
+//
+// Layout (docs/storage-format.md): database "q.<name>" maps an 8-byte
+// big-endian sequence to [8-byte little-endian enqueue time ms][record];
+// "k.<name>" maps an idempotency key to [8-byte sequence][8-byte time ms];
+// meta keys "q.<name>.next" and "q.<name>.bytes" hold the counters.
+//
+// Append → ResourceExhausted when the byte limit would be exceeded (the
+// whole append is refused: back-pressure), otherwise the Store's codes.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/store/store.h"
+
+namespace ferry::store {
+
+struct QueueRecord {
+  uint64_t seq = 0;
+  int64_t enqueued_unix_ms = 0;
+  std::string data;
+};
+
+struct AppendItem {
+  std::string data;
+  std::string idempotency_key;  // empty: no duplicate check
+};
+
+struct AppendOutcome {
+  Status status;
+  // One entry per item: the sequence assigned, or the sequence the earlier
+  // record with the same key had (duplicate[i] true).
+  std::vector<uint64_t> seqs;
+  std::vector<bool> duplicate;
+};
+
+struct QueueStats {
+  uint64_t depth = 0;
+  uint64_t bytes = 0;
+  int64_t oldest_enqueued_unix_ms = 0;  // 0 when empty
+};
+
+struct QueueOptions {
+  std::string name;
+  uint64_t max_bytes = 0;  // 0: unlimited (the store's map size still applies)
+};
+
+class DurableQueue {
+ public:
+  // The store must have been opened with DatabasesFor(name) declared.
+  static Result<std::unique_ptr<DurableQueue>> Open(Store& store, QueueOptions options);
+  static std::vector<std::string> DatabasesFor(const std::string& name);
+
+  using AppendDone = std::function<void(AppendOutcome)>;
+  // Durable when `done` runs (on the store's writer thread).
+  void Append(std::vector<AppendItem> items, AppendDone done);
+  AppendOutcome AppendSync(std::vector<AppendItem> items);
+
+  // Deletes records by sequence; unknown sequences are ignored. `extra` runs
+  // in the same transaction (e.g. move to a dead-letter store).
+  void Remove(std::vector<uint64_t> seqs, DoneFn done, WriteFn extra = nullptr);
+  Status RemoveSync(std::vector<uint64_t> seqs);
+  // Deletes idempotency keys older than `cutoff_unix_ms`.
+  void PruneKeys(int64_t cutoff_unix_ms, DoneFn done);
+
+  // Records with seq > after_seq, in order, up to the limits (at least one
+  // record when any exists).
+  Result<std::vector<QueueRecord>> ReadAfter(uint64_t after_seq, size_t max_records,
+                                             size_t max_bytes) const;
+  Result<QueueRecord> Get(uint64_t seq) const;
+  QueueStats Stats() const;
+  uint64_t max_bytes() const { return options_.max_bytes; }
+  const std::string& name() const { return options_.name; }
+
+  // Called on the writer thread after each durable append.
+  void SetOnAppend(std::function<void()> fn) { on_append_ = std::move(fn); }
+
+ private:
+  DurableQueue(Store& store, QueueOptions options);
+  Status Load();
+  Status DoAppend(WriteTxn& txn, const std::vector<AppendItem>& items, AppendOutcome& out);
+  Status DoRemove(WriteTxn& txn, const std::vector<uint64_t>& seqs);
+
+  Store& store_;
+  QueueOptions options_;
+  MDB_dbi records_db_;
+  MDB_dbi keys_db_;
+  MDB_dbi meta_db_;
+  std::string next_key_;
+  std::string bytes_key_;
+  // Mirrors of the committed counters; changed only on the writer thread,
+  // after commit, read from anywhere.
+  std::atomic<uint64_t> depth_{0};
+  std::atomic<uint64_t> bytes_{0};
+  // Writer-thread view, including uncommitted work of the current group.
+  uint64_t next_seq_ = 1;
+  uint64_t pending_bytes_ = 0;
+  std::function<void()> on_append_;
+};
+
+}  // namespace ferry::store

@@ -1,0 +1,207 @@
+#include "common/transport/mqtt/mqtt_tunnel.h"
+
+#include <boost/asio/post.hpp>
+#include <mqtt/async_client.h>
+#include <spdlog/spdlog.h>
+
+namespace ferry::transport {
+namespace {
+
+// Completion of one Paho action, forwarded to a std::function. The listener
+// keeps itself alive until Paho has called it once.
+class OnceListener : public mqtt::iaction_listener {
+ public:
+  using Fn = std::function<void(bool ok, std::string detail)>;
+  static OnceListener* Make(Fn fn) {
+    auto l = std::make_shared<OnceListener>(std::move(fn));
+    l->self_ = l;
+    return l.get();
+  }
+  explicit OnceListener(Fn fn) : fn_(std::move(fn)) {}
+
+ private:
+  void on_success(const mqtt::token&) override { Finish(true, ""); }
+  void on_failure(const mqtt::token& tok) override {
+    std::string detail = "code " + std::to_string(tok.get_return_code());
+    if (tok.get_reason_code() != mqtt::SUCCESS) detail += ", reason " + std::to_string(tok.get_reason_code());
+    Finish(false, detail);
+  }
+  void Finish(bool ok, std::string detail) {
+    auto keep = std::move(self_);
+    if (fn_) fn_(ok, std::move(detail));
+  }
+  Fn fn_;
+  std::shared_ptr<OnceListener> self_;
+};
+
+}  // namespace
+
+std::shared_ptr<MqttTunnel> MqttTunnel::Create(boost::asio::any_io_executor executor, MqttOptions options) {
+  return std::shared_ptr<MqttTunnel>(new MqttTunnel(std::move(executor), std::move(options)));
+}
+
+MqttTunnel::MqttTunnel(boost::asio::any_io_executor executor, MqttOptions options)
+    : executor_(executor),
+      options_(std::move(options)),
+      reconnect_timer_(executor),
+      backoff_(options_.reconnect_min),
+      rng_(std::random_device{}()) {
+  // No Paho persistence: the caller's LMDB store is the durable buffer, and
+  // a publish while disconnected fails fast instead of queueing in memory.
+  client_ = std::make_unique<mqtt::async_client>(options_.broker_url, options_.client_id,
+                                                 mqtt::create_options(MQTTVERSION_5), nullptr);
+}
+
+MqttTunnel::~MqttTunnel() { Stop(); }
+
+void MqttTunnel::Start() {
+  std::weak_ptr<MqttTunnel> weak = weak_from_this();
+  client_->set_connection_lost_handler([weak](const std::string& cause) {
+    if (auto self = weak.lock()) {
+      boost::asio::post(self->executor_, [weak, cause] {
+        if (auto s = weak.lock()) s->OnLost(cause.empty() ? "connection lost" : cause);
+      });
+    }
+  });
+  client_->set_message_callback([weak](mqtt::const_message_ptr msg) {
+    auto self = weak.lock();
+    if (!self || self->stopped_) return;
+    boost::asio::post(self->executor_, [weak, topic = msg->get_topic(), payload = msg->get_payload_str()]() mutable {
+      auto s = weak.lock();
+      if (s && !s->stopped_ && s->on_message_) s->on_message_(topic, std::move(payload));
+    });
+  });
+  boost::asio::post(executor_, [weak] {
+    if (auto self = weak.lock()) self->Connect();
+  });
+}
+
+void MqttTunnel::Connect() {
+  if (stopped_ || connecting_ || connected_) return;
+  connecting_ = true;
+  auto builder = mqtt::connect_options_builder()
+                     .mqtt_version(MQTTVERSION_5)
+                     .clean_start(false)
+                     .keep_alive_interval(options_.keep_alive)
+                     .connect_timeout(std::chrono::seconds(10))
+                     .properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL,
+                                                 static_cast<int>(options_.session_expiry.count()))});
+  if (!options_.username.empty()) builder.user_name(options_.username);
+  if (!options_.password.empty()) builder.password(options_.password);
+  const bool tls = options_.broker_url.rfind("ssl://", 0) == 0 || options_.broker_url.rfind("mqtts://", 0) == 0;
+  if (tls) {
+    mqtt::ssl_options ssl;
+    if (!options_.tls.ca_file.empty()) ssl.set_trust_store(options_.tls.ca_file);
+    if (!options_.tls.cert_file.empty()) ssl.set_key_store(options_.tls.cert_file);
+    if (!options_.tls.key_file.empty()) ssl.set_private_key(options_.tls.key_file);
+    ssl.set_enable_server_cert_auth(options_.tls.verify_peer);
+    ssl.set_verify(options_.tls.verify_peer);
+    builder.ssl(ssl);
+  }
+  auto opts = builder.finalize();
+  opts.set_max_inflight(options_.max_inflight);
+  std::weak_ptr<MqttTunnel> weak = weak_from_this();
+  auto* listener = OnceListener::Make([weak](bool ok, std::string detail) {
+    auto self = weak.lock();
+    if (!self) return;
+    boost::asio::post(self->executor_, [weak, ok, detail] {
+      auto s = weak.lock();
+      if (!s) return;
+      if (ok) s->OnConnected();
+      else s->OnConnectFailed(detail);
+    });
+  });
+  try {
+    client_->connect(opts, nullptr, *listener);
+  } catch (const mqtt::exception& e) {
+    // The listener never fires when connect() throws; it stays allocated
+    // once, which is acceptable for this rare path.
+    OnConnectFailed(e.what());
+  }
+}
+
+void MqttTunnel::OnConnected() {
+  connecting_ = false;
+  if (stopped_) return;
+  backoff_ = options_.reconnect_min;
+  for (const auto& filter : options_.subscriptions) {
+    try {
+      client_->subscribe(filter, 1);
+    } catch (const mqtt::exception& e) {
+      spdlog::error("event=mqtt_subscribe_failed filter={} error=\"{}\"", filter, e.what());
+    }
+  }
+  connected_ = true;
+  spdlog::info("event=mqtt_connected broker={} client_id={}", options_.broker_url, options_.client_id);
+  if (on_state_) on_state_(true, "connected to " + options_.broker_url);
+}
+
+void MqttTunnel::OnConnectFailed(const std::string& reason) {
+  connecting_ = false;
+  if (stopped_) return;
+  spdlog::warn("event=mqtt_connect_failed broker={} detail=\"{}\" retry_in_ms={}", options_.broker_url, reason,
+               backoff_.count());
+  if (on_state_) on_state_(false, "cannot connect to " + options_.broker_url + ": " + reason);
+  ScheduleReconnect();
+}
+
+void MqttTunnel::OnLost(const std::string& reason) {
+  if (stopped_ || !connected_) return;
+  connected_ = false;
+  spdlog::warn("event=mqtt_connection_lost broker={} detail=\"{}\"", options_.broker_url, reason);
+  if (on_state_) on_state_(false, reason);
+  ScheduleReconnect();
+}
+
+void MqttTunnel::ScheduleReconnect() {
+  // Full jitter: a uniformly random wait in [min, backoff], then double.
+  std::uniform_int_distribution<int64_t> dist(options_.reconnect_min.count(),
+                                              std::max(options_.reconnect_min.count(), backoff_.count()));
+  auto wait = std::chrono::milliseconds(dist(rng_));
+  backoff_ = std::min(options_.reconnect_max, backoff_ * 2);
+  reconnect_timer_.expires_after(wait);
+  std::weak_ptr<MqttTunnel> weak = weak_from_this();
+  reconnect_timer_.async_wait([weak](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->Connect();
+  });
+}
+
+void MqttTunnel::Stop() {
+  if (stopped_.exchange(true)) return;
+  reconnect_timer_.cancel();
+  connected_ = false;
+  try {
+    if (client_->is_connected()) client_->disconnect(std::chrono::seconds(2))->wait_for(std::chrono::seconds(3));
+  } catch (const mqtt::exception& e) {
+    spdlog::debug("event=mqtt_disconnect_error detail=\"{}\"", e.what());
+  }
+  client_->disable_callbacks();
+}
+
+void MqttTunnel::Publish(const std::string& topic, std::string payload, PublishDone done) {
+  if (!connected_) {
+    if (done) done(Status::Unavailable("not connected to " + options_.broker_url));
+    return;
+  }
+  auto msg = mqtt::make_message(topic, std::move(payload), 1, false);
+  try {
+    if (!done) {
+      client_->publish(msg);
+      return;
+    }
+    std::weak_ptr<MqttTunnel> weak = weak_from_this();
+    auto* listener = OnceListener::Make([weak, done](bool ok, std::string detail) {
+      auto self = weak.lock();
+      if (!self) return;
+      boost::asio::post(self->executor_, [done, ok, detail] {
+        done(ok ? Status::Ok() : Status::Unavailable("publish failed: " + detail));
+      });
+    });
+    client_->publish(msg, nullptr, *listener);
+  } catch (const mqtt::exception& e) {
+    if (done) done(Status::Unavailable(std::string("publish failed: ") + e.what()));
+  }
+}
+
+}  // namespace ferry::transport

@@ -1,0 +1,73 @@
+#pragma once
+// MQTT 5 tunnel on Eclipse Paho C++: QoS 1, persistent session (clean start
+// off, session expiry), own reconnect loop with exponential back-off and full
+// jitter (Paho's built-in reconnect has no jitter, and a fleet reconnecting in
+// lock-step after a broker restart is what jitter prevents).
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/transport/tls_options.h"
+#include "common/transport/tunnel.h"
+
+namespace mqtt {
+class async_client;
+}
+
+namespace ferry::transport {
+
+struct MqttOptions {
+  std::string broker_url;  // tcp://host:port or ssl://host:port
+  std::string client_id;
+  std::string username;
+  std::string password;     // never logged
+  TlsOptions tls;
+  std::vector<std::string> subscriptions;  // filters, QoS 1
+  std::chrono::seconds keep_alive{20};
+  std::chrono::seconds session_expiry{7 * 24 * 3600};
+  std::chrono::milliseconds reconnect_min{250};
+  std::chrono::milliseconds reconnect_max{30000};
+  int max_inflight = 1000;  // broker-level QoS 1 window
+};
+
+class MqttTunnel : public Tunnel, public std::enable_shared_from_this<MqttTunnel> {
+ public:
+  static std::shared_ptr<MqttTunnel> Create(boost::asio::any_io_executor executor, MqttOptions options);
+  ~MqttTunnel() override;
+
+  void SetMessageHandler(MessageHandler handler) override { on_message_ = std::move(handler); }
+  void SetStateHandler(StateHandler handler) override { on_state_ = std::move(handler); }
+  void Start() override;
+  void Stop() override;
+  void Publish(const std::string& topic, std::string payload, PublishDone done) override;
+  bool connected() const override { return connected_; }
+
+ private:
+  MqttTunnel(boost::asio::any_io_executor executor, MqttOptions options);
+  void Connect();
+  void OnConnected();
+  void OnConnectFailed(const std::string& reason);
+  void OnLost(const std::string& reason);
+  void ScheduleReconnect();
+
+  boost::asio::any_io_executor executor_;
+  MqttOptions options_;
+  std::unique_ptr<mqtt::async_client> client_;
+  boost::asio::steady_timer reconnect_timer_;
+  std::chrono::milliseconds backoff_;
+  std::mt19937_64 rng_;
+  std::atomic<bool> connected_{false};
+  std::atomic<bool> stopped_{false};
+  bool connecting_ = false;
+  MessageHandler on_message_;
+  StateHandler on_state_;
+};
+
+}  // namespace ferry::transport

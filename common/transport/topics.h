@@ -1,0 +1,46 @@
+#pragma once
+// The MQTT topic tree (DESIGN.md "Wire"): ferry/v1/agents/{agent_id}/...
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ferry::transport::topics {
+
+inline constexpr std::string_view kPrefix = "ferry/v1/agents/";
+
+inline std::string UpEvents(std::string_view agent) { return std::string(kPrefix) + std::string(agent) + "/up/events"; }
+inline std::string UpHeartbeat(std::string_view agent) { return std::string(kPrefix) + std::string(agent) + "/up/heartbeat"; }
+inline std::string DownAcks(std::string_view agent) { return std::string(kPrefix) + std::string(agent) + "/down/acks"; }
+inline std::string DownReports(std::string_view agent) { return std::string(kPrefix) + std::string(agent) + "/down/reports"; }
+
+// Filters the control plane subscribes to, shared so several instances
+// split the load.
+inline std::string SharedUpEvents(std::string_view group) { return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/events"; }
+inline std::string SharedUpHeartbeat(std::string_view group) { return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/heartbeat"; }
+
+struct ParsedTopic {
+  std::string agent_id;
+  std::string channel;  // e.g. "up/events"
+};
+
+// Splits "ferry/v1/agents/{id}/{dir}/{name}"; nullopt for anything else.
+inline std::optional<ParsedTopic> Parse(std::string_view topic) {
+  if (topic.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  std::string_view rest = topic.substr(kPrefix.size());
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || slash == 0) return std::nullopt;
+  return ParsedTopic{std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
+}
+
+// Agent ids appear in topics: keep them to a safe alphabet.
+inline bool IsValidAgentId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace ferry::transport::topics

@@ -1,0 +1,123 @@
+#include "tests/support/mosquitto.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include "tests/support/ports.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
+
+namespace ferry::testing {
+namespace {
+
+constexpr auto kStartTimeout = std::chrono::seconds(10);
+
+bool CanConnect(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  // A loopback connect completes or is refused at once; it cannot hang.
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+std::string Tail(const std::string& text, size_t max_bytes) {
+  return text.size() <= max_bytes ? text : text.substr(text.size() - max_bytes);
+}
+
+// Run as root, mosquitto switches to the "mosquitto" user, which cannot write
+// into our 0700 temp dir; naming the current user keeps it as is.
+std::string CurrentUserName() {
+  passwd* pw = ::getpwuid(::geteuid());
+  return pw != nullptr ? pw->pw_name : "root";
+}
+
+}  // namespace
+
+Mosquitto::Mosquitto(const std::filesystem::path& dir)
+    : dir_(dir),
+      config_file_(dir / "mosquitto.conf"),
+      log_file_(dir / "mosquitto.log"),
+      output_file_(dir / "mosquitto.out"),
+      port_(FreeTcpPort()) {
+  std::string config;
+  config += "listener " + std::to_string(port_) + " 127.0.0.1\n";
+  config += "allow_anonymous true\n";
+  config += "user " + CurrentUserName() + "\n";
+  config += "persistence true\n";
+  config += "persistence_location " + dir_.string() + "/\n";
+  config += "persistence_file mosquitto.db\n";
+  config += "log_dest file " + log_file_.string() + "\n";
+  config += "log_timestamp_format %Y-%m-%dT%H:%M:%S\n";
+  // Load tests push many QoS 1 messages to slow or offline subscribers; the
+  // defaults (20 in flight, 1000 queued) would drop them silently.
+  config += "max_inflight_messages 1000\n";
+  config += "max_queued_messages 100000\n";
+  config += "max_queued_bytes 0\n";
+  config += "set_tcp_nodelay true\n";
+  WriteFile(config_file_, config);
+}
+
+std::string Mosquitto::url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+
+std::string Mosquitto::LogTail(size_t max_bytes) const {
+  return "--- " + log_file_.string() + " ---\n" + Tail(ReadFile(log_file_), max_bytes) + "\n--- " +
+         output_file_.string() + " ---\n" + Tail(ReadFile(output_file_), max_bytes);
+}
+
+void Mosquitto::Start() {
+  if (process_.Running()) throw std::runtime_error("Mosquitto::Start: already running");
+  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (true) {
+    // Only what this attempt writes counts when deciding whether to retry.
+    const size_t log_seen = ReadFile(log_file_).size();
+    const size_t output_seen = ReadFile(output_file_).size();
+    process_ = Process::Start({"/usr/sbin/mosquitto", "-c", config_file_.string()}, output_file_);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    bool up = WaitUntil([&] { return !process_.Running() || CanConnect(port_); },
+                        std::max(left, std::chrono::milliseconds(0)));
+    if (up && process_.Running()) return;
+    if (process_.Running()) {
+      process_.Kill9();
+      throw std::runtime_error("mosquitto did not accept connections on port " +
+                               std::to_string(port_) + " within 10 s\n" + LogTail());
+    }
+    // After a restart the old listening socket may briefly linger; mosquitto
+    // sets SO_REUSEADDR, so this is rare, but a bind failure is worth retrying
+    // until the deadline. Any other early exit is a real error.
+    const std::string attempt_output =
+        ReadFile(log_file_).substr(log_seen) + ReadFile(output_file_).substr(output_seen);
+    const bool bind_failed = attempt_output.find("Address already in use") != std::string::npos;
+    if (!bind_failed || std::chrono::steady_clock::now() >= deadline) {
+      throw std::runtime_error("mosquitto exited with code " +
+                               std::to_string(process_.exit_code().value_or(-1)) +
+                               " during start-up\n" + LogTail());
+    }
+    // Back off before retrying so the kernel can release the port.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+void Mosquitto::Stop() { process_.Terminate(); }
+
+void Mosquitto::Kill9() { process_.Kill9(); }
+
+void Mosquitto::Restart() {
+  Stop();
+  Start();
+}
+
+}  // namespace ferry::testing

@@ -1,0 +1,54 @@
+#pragma once
+// A real mosquitto broker on a private loopback port, for tests that need the
+// agent and control plane to talk over MQTT. Persistence is on, so a broker
+// stopped with Stop() and started again keeps persistent (clean_session=false)
+// sessions and their queued QoS 1 messages, as a production broker would.
+// Kill9() loses whatever was not yet saved, like a crash.
+
+#include <filesystem>
+#include <string>
+
+#include "tests/support/process.h"
+
+namespace ferry::testing {
+
+class Mosquitto {
+ public:
+  // Picks a free port and writes mosquitto.conf into `dir` (which must exist
+  // and outlive the broker). The persistence database and logs go there too.
+  explicit Mosquitto(const std::filesystem::path& dir);
+  ~Mosquitto() = default;  // the Process member kills a running broker
+
+  Mosquitto(const Mosquitto&) = delete;
+  Mosquitto& operator=(const Mosquitto&) = delete;
+
+  // Starts the broker and returns once it accepts TCP connections. Throws
+  // std::runtime_error with the tail of the broker's log if it does not
+  // within 10 s, or if it is already running.
+  void Start();
+  // SIGTERM: the broker writes its persistence database and exits.
+  void Stop();
+  // SIGKILL: nothing more is written.
+  void Kill9();
+  // Stop() then Start() on the same port.
+  void Restart();
+
+  bool Running() { return process_.Running(); }
+  int port() const { return port_; }
+  std::string url() const;  // "tcp://127.0.0.1:<port>"
+  const std::filesystem::path& log_file() const { return log_file_; }
+
+  // The last `max_bytes` of the broker's log and its stdout/stderr, for
+  // failure messages.
+  std::string LogTail(size_t max_bytes = 4000) const;
+
+ private:
+  std::filesystem::path dir_;
+  std::filesystem::path config_file_;
+  std::filesystem::path log_file_;     // written by mosquitto (log_dest file)
+  std::filesystem::path output_file_;  // its stdout/stderr, e.g. config errors
+  int port_ = 0;
+  Process process_;
+};
+
+}  // namespace ferry::testing
