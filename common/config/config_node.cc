@@ -75,6 +75,7 @@ ConfigNode::ConfigNode(YAML::Node node, std::string path, std::shared_ptr<Config
     : node_(std::move(node)), path_(std::move(path)), state_(std::move(state)) {}
 
 std::string ConfigNode::KeyPath(const std::string& key) const {
+  if (key.empty()) return path_;
   return path_.empty() ? key : path_ + "." + key;
 }
 
@@ -85,15 +86,18 @@ int ConfigNode::Line(const YAML::Node& node) const {
 const YAML::Node ConfigNode::Get(const std::string& key) {
   state_->known.insert(KeyPath(key));
   if (!node_.IsDefined() || !node_.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-  return node_[key];
+  const YAML::Node& map = node_;  // const access never inserts the key
+  return map[key];
 }
 
 bool ConfigNode::Has(const std::string& key) const {
-  return node_.IsDefined() && node_.IsMap() && node_[key].IsDefined() && !node_[key].IsNull();
+  const YAML::Node& map = node_;
+  return map.IsDefined() && map.IsMap() && map[key].IsDefined() && !map[key].IsNull();
 }
 
 void ConfigNode::Error(const std::string& key, const std::string& reason) {
-  YAML::Node n = node_.IsDefined() && node_.IsMap() ? node_[key] : YAML::Node();
+  const YAML::Node& map = node_;
+  YAML::Node n = map.IsDefined() && map.IsMap() && !key.empty() ? map[key] : YAML::Node();
   int line = Line(n.IsDefined() ? n : node_);
   state_->errors.push_back(state_->file + ":" + (line ? std::to_string(line) : std::string("?")) + ": key '" +
                            KeyPath(key) + "': " + reason);
@@ -120,7 +124,8 @@ std::string ConfigNode::String(const std::string& key, const std::string& fallba
 
 std::string ConfigNode::RequiredString(const std::string& key) {
   std::string v = String(key, "");
-  if (v.empty() && !(node_.IsDefined() && node_.IsMap() && node_[key].IsDefined() && !node_[key].IsScalar())) {
+  const YAML::Node& map = node_;
+  if (v.empty() && !(map.IsDefined() && map.IsMap() && map[key].IsDefined() && !map[key].IsScalar())) {
     Error(key, "is required");
   }
   return v;

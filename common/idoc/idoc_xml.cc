@@ -1,10 +1,9 @@
 #include "common/idoc/idoc_xml.h"
 
-#include <pugixml.hpp>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <pugixml.hpp>
 #include <utility>
 
 namespace ferry::idoc {
@@ -80,7 +79,8 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 template <size_t N>
 bool IsOneOf(std::string_view name, const std::string_view (&names)[N]) {
-  return std::any_of(names, names + N, [&](std::string_view n) { return EqualsIgnoreCase(name, n); });
+  return std::any_of(names, names + N,
+                     [&](std::string_view n) { return EqualsIgnoreCase(name, n); });
 }
 
 std::string Trimmed(std::string_view s) {
@@ -99,18 +99,12 @@ std::string Hex(unsigned char c) {
 // from untrusted input and end up in HTTP answers and logs.
 std::string ForMessage(std::string_view s) {
   constexpr size_t kMax = 64;
-  std::string out;
-  if (s.size() > kMax) {
-    size_t n = kMax;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // whole characters
-    out = std::string(s.substr(0, n)) + "...";
-  } else {
-    out = std::string(s);
-  }
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
-  }
-  return out;
+  size_t n = std::min(s.size(), kMax);
+  while (n < s.size() && n > 0 && (s[n] & 0xC0) == 0x80) --n;  // cut between characters
+  std::string out(s.substr(0, n));
+  std::replace_if(
+      out.begin(), out.end(), [](unsigned char c) { return c < 0x20 || c == 0x7F; }, '?');
+  return n < s.size() ? out + "..." : out;
 }
 
 size_t LineAt(std::string_view text, size_t offset) {
@@ -120,8 +114,8 @@ size_t LineAt(std::string_view text, size_t offset) {
 
 Status XmlError(std::string_view text, size_t offset, std::string_view what) {
   offset = std::min(offset, text.size());
-  size_t line_start = text.rfind('\n', offset == 0 ? std::string_view::npos : offset - 1);
-  line_start = (line_start == std::string_view::npos) ? 0 : line_start + 1;
+  const size_t newline = offset == 0 ? std::string_view::npos : text.rfind('\n', offset - 1);
+  const size_t line_start = newline == std::string_view::npos ? 0 : newline + 1;
   return Status::InvalidArgument("XML error at line " + std::to_string(LineAt(text, offset)) +
                                  ", column " + std::to_string(offset - line_start + 1) + ": " +
                                  std::string(what));
@@ -148,17 +142,20 @@ size_t FindInvalidUtf8(std::string_view s) {
       ++i;
       continue;
     }
-    size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c == 0xE0) len = 3, lo = 0xA0;
-    else if (c >= 0xE1 && c <= 0xEC) len = 3;
-    else if (c == 0xED) len = 3, hi = 0x9F;
-    else if (c >= 0xEE && c <= 0xEF) len = 3;
-    else if (c == 0xF0) len = 4, lo = 0x90;
-    else if (c >= 0xF1 && c <= 0xF3) len = 4;
-    else if (c == 0xF4) len = 4, hi = 0x8F;
-    else return i;
+    if (c < 0xC2 || c > 0xF4) return i;  // continuation, overlong lead, or past U+10FFFF
+    // The range of the second byte rules out the remaining overlong forms,
+    // the surrogates (ED A0..BF) and code points past U+10FFFF (F4 90..).
+    size_t len = 2;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xF0) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else if (c >= 0xE0) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    }
     if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) return i;
     for (size_t k = 2; k < len; ++k) {
       if ((p[i + k] & 0xC0) != 0x80) return i;
@@ -250,7 +247,9 @@ Result<std::string> DecodeBody(std::string_view body) {
     }
     std::string rewritten;
     rewritten.reserve(text.size());
-    rewritten.append(text.substr(0, declared->begin)).append("UTF-8").append(text.substr(declared->end));
+    rewritten.append(text.substr(0, declared->begin))
+        .append("UTF-8")
+        .append(text.substr(declared->end));
     return Latin1ToUtf8(rewritten);
   }
   if (!IsOneOf(name, kUtf8Names)) {
@@ -281,7 +280,8 @@ Status CheckProlog(std::string_view text) {
       i = end + close.size();
       continue;
     }
-    if (rest.size() >= 9 && rest.starts_with("<!") && EqualsIgnoreCase(rest.substr(2, 7), "DOCTYPE")) {
+    if (rest.size() >= 9 && rest.starts_with("<!") &&
+        EqualsIgnoreCase(rest.substr(2, 7), "DOCTYPE")) {
       return Status::InvalidArgument("DTDs are not accepted (DOCTYPE at line " +
                                      std::to_string(LineAt(text, i)) + ")");
     }
@@ -300,9 +300,13 @@ size_t FindIdocEnd(std::string_view text, size_t start) {
   while ((i = text.find('<', i)) != std::string_view::npos) {
     const std::string_view rest = text.substr(i);
     std::string_view skip_to;
-    if (rest.starts_with("<!--")) skip_to = "-->";
-    else if (rest.starts_with("<![CDATA[")) skip_to = "]]>";
-    else if (rest.starts_with("<?")) skip_to = "?>";
+    if (rest.starts_with("<!--")) {
+      skip_to = "-->";
+    } else if (rest.starts_with("<![CDATA[")) {
+      skip_to = "]]>";
+    } else if (rest.starts_with("<?")) {
+      skip_to = "?>";
+    }
     if (!skip_to.empty()) {
       i = text.find(skip_to, i + 2);
       if (i == std::string_view::npos) return i;
@@ -320,7 +324,7 @@ size_t FindIdocEnd(std::string_view text, size_t start) {
 }
 
 // One pass over the fields present; unknown ones (EXPRSS, STD, ARCKEY, ...)
-// are ignored, and for a repeated field the first one wins.
+// are ignored, and a repeated field keeps its first non-empty value.
 ControlRecord ReadControlRecord(pugi::xml_node edi_dc40) {
   ControlRecord control;
   for (pugi::xml_node field : edi_dc40.children()) {
@@ -356,7 +360,8 @@ std::string FindBusinessValue(pugi::xml_node idoc) {
 Result<ParsedIdoc> ReadIdoc(pugi::xml_node idoc, size_t k) {
   pugi::xml_node edi_dc40 = idoc.child("EDI_DC40");
   if (!edi_dc40) {
-    return Status::InvalidArgument("IDOC #" + std::to_string(k) + " has no EDI_DC40 control record");
+    return Status::InvalidArgument("IDOC #" + std::to_string(k) +
+                                   " has no EDI_DC40 control record");
   }
   ParsedIdoc parsed;
   ControlRecord& c = parsed.control;
@@ -413,7 +418,7 @@ Result<ParsedPacket> ParseIdocXml(std::string_view body) {
     idoc_nodes.push_back(idoc);
   }
   if (packet.idocs.empty()) {
-    return Status::InvalidArgument("no <IDOC> element under <" + ForMessage(packet.root_name) + ">");
+    return Status::InvalidArgument("no <IDOC> element under <" + ForMessage(root.name()) + ">");
   }
   if (packet.idocs.size() == 1) {
     packet.idocs[0].xml = std::move(text);

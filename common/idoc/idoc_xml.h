@@ -49,7 +49,7 @@ struct ParsedIdoc {
 };
 
 struct ParsedPacket {
-  std::string root_name;  // e.g. DEBMAS05, ZMATMAS05, COND_A03
+  std::string root_name;          // e.g. DEBMAS05, ZMATMAS05, COND_A03
   std::vector<ParsedIdoc> idocs;  // 1..n, in document order
 };
 

@@ -31,11 +31,13 @@ std::string Fixture(const std::string& name) {
 // One IDOC element with a complete control record and the given segments.
 std::string Idoc(const std::string& docnum, const std::string& idoctyp, const std::string& mestyp,
                  const std::string& segments) {
-  return "  <IDOC BEGIN=\"1\">\n    <EDI_DC40 SEGMENT=\"1\">\n"
-         "      <TABNAM>EDI_DC40</TABNAM>\n      <MANDT>100</MANDT>\n"
-         "      <DOCNUM>" + docnum + "</DOCNUM>\n      <IDOCTYP>" + idoctyp + "</IDOCTYP>\n"
-         "      <MESTYP>" + mestyp + "</MESTYP>\n      <SNDPRN>S4HCLNT100</SNDPRN>\n"
-         "    </EDI_DC40>\n" + segments + "  </IDOC>\n";
+  std::string out = "  <IDOC BEGIN=\"1\">\n    <EDI_DC40 SEGMENT=\"1\">\n";
+  out += "      <TABNAM>EDI_DC40</TABNAM>\n      <MANDT>100</MANDT>\n";
+  out += "      <DOCNUM>" + docnum + "</DOCNUM>\n";
+  out += "      <IDOCTYP>" + idoctyp + "</IDOCTYP>\n";
+  out += "      <MESTYP>" + mestyp + "</MESTYP>\n";
+  out += "      <SNDPRN>S4HCLNT100</SNDPRN>\n    </EDI_DC40>\n";
+  return out + segments + "  </IDOC>\n";
 }
 
 std::string Packet(const std::string& root, const std::string& idocs) {
@@ -95,7 +97,7 @@ TEST(IdocXmlTest, SingleUtf8IdocPayloadIsTheBodyByteForByte) {
 
 TEST(IdocXmlTest, NonAsciiUtf8IsKeptByteForByte) {
   const std::string body = Fixture("matmas05_material.xml");
-  ASSERT_NE(body.find("f\xC3\xBCr Trinkwasser"), std::string::npos);
+  ASSERT_NE(body.find("f\u00fcr Trinkwasser"), std::string::npos);
   ParsedPacket p = MustParse(body);
   ASSERT_EQ(p.idocs.size(), 1u);
   EXPECT_EQ(p.idocs[0].xml, body);
@@ -143,7 +145,7 @@ TEST(IdocXmlTest, PacketOfThreeIsSplitIntoStandaloneDocuments) {
     EXPECT_EQ(again.idocs[0].business_key, idoc.business_key);
     EXPECT_EQ(again.idocs[0].dedup_key, idoc.dedup_key);
   }
-  EXPECT_NE(p.idocs[1].xml.find("<NAME1>S\xC3\xBC" "dhang Weinkontor KG</NAME1>"), std::string::npos);
+  EXPECT_NE(p.idocs[1].xml.find("<NAME1>S\u00fcdhang Weinkontor KG</NAME1>"), std::string::npos);
 }
 
 TEST(IdocXmlTest, EndTagInsideCommentOrCdataDoesNotCutTheSlice) {
@@ -156,22 +158,22 @@ TEST(IdocXmlTest, EndTagInsideCommentOrCdataDoesNotCutTheSlice) {
   ParsedPacket p = MustParse(Packet("DEBMAS05", first + second));
   ASSERT_EQ(p.idocs.size(), 2u);
   // `first` starts with two spaces of indentation and ends with a newline.
-  EXPECT_EQ(p.idocs[0].xml, std::string(kDecl) + "<DEBMAS05>" +
-                                first.substr(2, first.size() - 3) + "</DEBMAS05>\n");
+  EXPECT_EQ(p.idocs[0].xml, std::string(kDecl) + "<DEBMAS05>" + first.substr(2, first.size() - 3) +
+                                "</DEBMAS05>\n");
   EXPECT_EQ(p.idocs[0].business_key, "DEBMAS:0000100007");
 }
 
 TEST(IdocXmlTest, Latin1IsTranscodedAndDeclarationRewritten) {
   const std::string body = Fixture("debmas05_latin1.xml");
-  ASSERT_NE(body.find("<NAME1>M\xFCller B\xE4" "ckerei GmbH</NAME1>"), std::string::npos)
+  ASSERT_NE(body.find("<NAME1>M\374ller B\344ckerei GmbH</NAME1>"), std::string::npos)
       << "the fixture must hold real Latin-1 bytes";
   ParsedPacket p = MustParse(body);
   ASSERT_EQ(p.idocs.size(), 1u);
   const std::string& xml = p.idocs[0].xml;
   EXPECT_TRUE(xml.starts_with(kDecl));
-  EXPECT_NE(xml.find("<NAME1>M\xC3\xBCller B\xC3\xA4" "ckerei GmbH</NAME1>"), std::string::npos);
-  EXPECT_NE(xml.find("<ORT01>K\xC3\xB6ln</ORT01>"), std::string::npos);
-  EXPECT_NE(xml.find("<STRAS>Hohe Stra\xC3\x9F" "e 12</STRAS>"), std::string::npos);
+  EXPECT_NE(xml.find("<NAME1>M\u00fcller B\u00e4ckerei GmbH</NAME1>"), std::string::npos);
+  EXPECT_NE(xml.find("<ORT01>K\u00f6ln</ORT01>"), std::string::npos);
+  EXPECT_NE(xml.find("<STRAS>Hohe Stra\u00dfe 12</STRAS>"), std::string::npos);
   EXPECT_EQ(xml.find("8859"), std::string::npos);
   // Four umlauts grow by one byte each; "ISO-8859-1" became "UTF-8".
   EXPECT_EQ(xml.size(), body.size() + 4 - 5);
@@ -240,6 +242,8 @@ TEST(IdocXmlTest, StructuralErrors) {
   EXPECT_EQ(ErrorOf(std::string(kDecl) + "<A>\n" + Idoc("1", "T", "M", "") + "</A>\n<B/>\n"),
             "XML error at line 14, column 1: second root element <B> after <A> (one root "
             "element is allowed)");
+  EXPECT_EQ(ErrorOf("--boundary\n<A/>"),
+            "XML error at line 1, column 1: unexpected content before the root element");
   EXPECT_EQ(ErrorOf(std::string(kDecl) + "HTTP/1.1 200 OK\n<A/>"),
             "XML error at line 2, column 1: unexpected content before the root element");
   EXPECT_EQ(ErrorOf("<?xml version=\"1.0\" encoding=UTF-8?><A/>"),
@@ -262,19 +266,22 @@ TEST(IdocXmlTest, MandatoryControlFields) {
 }
 
 TEST(IdocXmlTest, DoctypeIsRefused) {
-  const std::string xxe = std::string(kDecl) +
-                          "<!DOCTYPE DEBMAS05 [\n"
-                          "  <!ENTITY xxe SYSTEM \"file:///etc/passwd\">\n]>\n" +
-                          "<DEBMAS05>\n" +
-                          Idoc("1", "DEBMAS05", "DEBMAS", "    <E1KNA1M><KUNNR>&xxe;</KUNNR></E1KNA1M>\n") +
-                          "</DEBMAS05>\n";
+  const std::string xxe =
+      std::string(kDecl) +
+      "<!DOCTYPE DEBMAS05 [\n"
+      "  <!ENTITY xxe SYSTEM \"file:///etc/passwd\">\n]>\n" +
+      "<DEBMAS05>\n" +
+      Idoc("1", "DEBMAS05", "DEBMAS", "    <E1KNA1M><KUNNR>&xxe;</KUNNR></E1KNA1M>\n") +
+      "</DEBMAS05>\n";
   EXPECT_EQ(ErrorOf(xxe), "DTDs are not accepted (DOCTYPE at line 2)");
 
   std::string bomb = std::string(kDecl) + "<!-- billion laughs -->\n<!DOCTYPE lolz [\n" +
                      "  <!ENTITY lol \"lol\">\n";
   for (int i = 1; i <= 9; ++i) {
     std::string refs;
-    for (int j = 0; j < 10; ++j) refs += "&lol" + (i == 1 ? std::string() : std::to_string(i - 1)) + ";";
+    for (int j = 0; j < 10; ++j) {
+      refs += "&lol" + (i == 1 ? std::string() : std::to_string(i - 1)) + ";";
+    }
     bomb += "  <!ENTITY lol" + std::to_string(i) + " \"" + refs + "\">\n";
   }
   bomb += "]>\n<lolz>\n" + Idoc("1", "T", "M", "    <X>&lol9;</X>\n") + "</lolz>\n";
@@ -286,7 +293,8 @@ TEST(IdocXmlTest, DoctypeIsRefused) {
 
 TEST(IdocXmlTest, UndeclaredEntitiesAreNeverExpanded) {
   const std::string body = Packet(
-      "DEBMAS05", Idoc("1", "DEBMAS05", "DEBMAS", "    <E1KNA1M><KUNNR>&xxe;&amp;&#65;</KUNNR></E1KNA1M>\n"));
+      "DEBMAS05",
+      Idoc("1", "DEBMAS05", "DEBMAS", "    <E1KNA1M><KUNNR>&xxe;&amp;&#65;</KUNNR></E1KNA1M>\n"));
   EXPECT_EQ(KeyOf(body), "DEBMAS:&xxe;&A");
 }
 
@@ -310,7 +318,8 @@ TEST(IdocXmlTest, InvalidUtf8NamesTheByteOffset) {
             "invalid UTF-8 at byte offset 45 (byte 0xFF)");  // the BOM counts
   EXPECT_EQ(ErrorOf(decl + "<A>\xC0\xAF</A>"), "invalid UTF-8 at byte offset 42 (byte 0xC0)");
   EXPECT_EQ(ErrorOf(decl + "<A>\xED\xA0\x80</A>"), "invalid UTF-8 at byte offset 42 (byte 0xED)");
-  EXPECT_EQ(ErrorOf(decl + "<A>\xF4\x90\x80\x80</A>"), "invalid UTF-8 at byte offset 42 (byte 0xF4)");
+  EXPECT_EQ(ErrorOf(decl + "<A>\xF4\x90\x80\x80</A>"),
+            "invalid UTF-8 at byte offset 42 (byte 0xF4)");
   EXPECT_EQ(ErrorOf(decl + "<A/>\xE2\x82"), "invalid UTF-8 at byte offset 43 (byte 0xE2)");
   EXPECT_EQ(ErrorOf(std::string("<A>\0</A>", 8)),
             "NUL byte at byte offset 3 (the body must be UTF-8 or ISO-8859-1 text)");
@@ -353,10 +362,11 @@ TEST(IdocXmlTest, BusinessKeyFallsBackToDedupKey) {
 
 TEST(IdocXmlTest, BusinessKeyIsTheFirstMatchInDocumentOrder) {
   // Nested deeper but earlier in the document wins over a later top-level one.
-  EXPECT_EQ(KeyOf(Packet("X", Idoc("1", "X", "MIX",
-                                   "    <E1WRAP><E1EDL20><VBELN>0080000001</VBELN></E1EDL20></E1WRAP>\n"
-                                   "    <E1KNA1M><KUNNR>0000100001</KUNNR></E1KNA1M>\n"))),
-            "MIX:0080000001");
+  EXPECT_EQ(
+      KeyOf(Packet("X", Idoc("1", "X", "MIX",
+                             "    <E1WRAP><E1EDL20><VBELN>0080000001</VBELN></E1EDL20></E1WRAP>\n"
+                             "    <E1KNA1M><KUNNR>0000100001</KUNNR></E1KNA1M>\n"))),
+      "MIX:0080000001");
 }
 
 TEST(IdocXmlTest, ValuesAreTrimmed) {

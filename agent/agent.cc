@@ -1,0 +1,97 @@
+#include "agent/agent.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/transport/mqtt/mqtt_tunnel.h"
+
+namespace ferry::agent {
+
+Agent::Agent(AgentConfig config, boost::asio::io_context& io)
+    : config_(std::move(config)), io_(io), shutdown_timer_(io) {}
+
+Agent::~Agent() {
+  if (tunnel_) tunnel_->Stop();
+  sources_.clear();
+  uplink_.reset();
+  // The store's destructor finishes pending commits before closing.
+  outbox_.reset();
+  outbox_queue_.reset();
+  store_.reset();
+}
+
+Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, boost::asio::io_context& io) {
+  std::unique_ptr<Agent> agent(new Agent(std::move(config), io));
+  store::StoreOptions options;
+  options.dir = agent->config_.data_dir / "store";
+  options.map_size_bytes = agent->config_.map_size_bytes;
+  options.databases = store::DurableQueue::DatabasesFor(Outbox::kQueueName);
+  options.databases.emplace_back(Uplink::kReportsDb);
+  auto store = store::Store::Open(options);
+  if (!store.ok()) return store.status();
+  agent->store_ = std::move(store.value());
+  auto queue = store::DurableQueue::Open(*agent->store_, {Outbox::kQueueName, agent->config_.outbox_max_bytes});
+  if (!queue.ok()) return queue.status();
+  agent->outbox_queue_ = std::move(queue.value());
+  agent->outbox_ = std::make_unique<Outbox>(*agent->outbox_queue_);
+  return agent;
+}
+
+Status Agent::Start() {
+  auto stats = outbox_queue_->Stats();
+  spdlog::info("event=agent_starting agent_id={} data_dir={} outbox_depth={} outbox_bytes={}", config_.agent_id,
+               config_.data_dir.string(), stats.depth, stats.bytes);
+
+  tunnel_ = transport::MqttTunnel::Create(io_.get_executor(), config_.mqtt);
+  UplinkOptions uplink_options;
+  uplink_options.agent_id = config_.agent_id;
+  uplink_options.batch_max_events = config_.batch_max_events;
+  uplink_options.batch_max_bytes = config_.batch_max_bytes;
+  uplink_options.inflight_batches = config_.inflight_batches;
+  uplink_options.ack_timeout = config_.ack_timeout;
+  uplink_options.heartbeat_interval = config_.heartbeat_interval;
+  uplink_options.encoding = config_.encoding;
+  uplink_ = std::make_shared<Uplink>(io_.get_executor(), *tunnel_, *store_, *outbox_queue_, uplink_options);
+  std::weak_ptr<Uplink> weak_uplink = uplink_;
+  outbox_queue_->SetOnAppend([weak_uplink] {
+    if (auto u = weak_uplink.lock()) u->NotifyAppended();
+  });
+  uplink_->Start();
+  tunnel_->Start();
+
+  SourceContext context{io_.get_executor(), outbox_.get(), config_.agent_id};
+  for (auto& [name, builder] : config_.sources) {
+    auto source = builder->Build(context);
+    Status s = source->Start();
+    if (!s.ok()) return s;
+    sources_.push_back(std::move(source));
+  }
+  spdlog::info("event=agent_started agent_id={} sources={}", config_.agent_id, sources_.size());
+  return Status::Ok();
+}
+
+void Agent::Shutdown(std::function<void()> done) {
+  spdlog::info("event=agent_stopping agent_id={}", config_.agent_id);
+  for (auto& s : sources_) s->Stop();
+  // Requests already received are waiting for their fsync: let them get
+  // their answer (bounded, 10 s).
+  WaitIdle(std::move(done), 200);
+}
+
+void Agent::WaitIdle(std::function<void()> done, int polls_left) {
+  size_t busy = 0;
+  for (auto& s : sources_) busy += s->InFlight();
+  if (busy == 0 || polls_left == 0) {
+    if (busy) spdlog::warn("event=agent_stop_forced unanswered_requests={}", busy);
+    if (uplink_) uplink_->Stop();
+    if (tunnel_) tunnel_->Stop();
+    spdlog::info("event=agent_stopped agent_id={}", config_.agent_id);
+    done();
+    return;
+  }
+  shutdown_timer_.expires_after(std::chrono::milliseconds(50));
+  shutdown_timer_.async_wait([this, done = std::move(done), polls_left](const boost::system::error_code&) mutable {
+    WaitIdle(std::move(done), polls_left - 1);
+  });
+}
+
+}  // namespace ferry::agent

@@ -1,0 +1,51 @@
+#pragma once
+// Agent: owns the store, the outbox, the sources, the tunnel and the uplink,
+// and starts and stops them in the right order on one event loop.
+//
+// Shutdown (SIGTERM): sources stop accepting; requests waiting for their
+// commit are answered; then the uplink and the tunnel stop. Everything
+// accepted is in LMDB, so nothing depends on finishing the upload.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "agent/agent_config.h"
+#include "agent/outbox/outbox.h"
+#include "agent/sources/source.h"
+#include "agent/uplink/uplink.h"
+#include "common/store/durable_queue.h"
+#include "common/store/store.h"
+#include "common/transport/tunnel.h"
+
+namespace ferry::agent {
+
+class Agent {
+ public:
+  // Opens the store (DataLoss / Unavailable on failure).
+  static Result<std::unique_ptr<Agent>> Create(AgentConfig config, boost::asio::io_context& io);
+  ~Agent();
+  // Binds the sources and connects the tunnel.
+  Status Start();
+  // Graceful stop; `done` runs on the event loop when it is safe to exit.
+  void Shutdown(std::function<void()> done);
+
+ private:
+  Agent(AgentConfig config, boost::asio::io_context& io);
+  void WaitIdle(std::function<void()> done, int polls_left);
+
+  AgentConfig config_;
+  boost::asio::io_context& io_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::DurableQueue> outbox_queue_;
+  std::unique_ptr<Outbox> outbox_;
+  std::vector<std::unique_ptr<Source>> sources_;
+  std::shared_ptr<transport::Tunnel> tunnel_;
+  std::shared_ptr<Uplink> uplink_;
+  boost::asio::steady_timer shutdown_timer_;
+};
+
+}  // namespace ferry::agent

@@ -1,0 +1,101 @@
+#include "agent/agent_config.h"
+
+#include "agent/sources/all_sources.h"
+#include "common/config/config_node.h"
+#include "common/log/log.h"
+#include "common/transport/topics.h"
+
+namespace ferry::agent {
+
+namespace {
+
+void ReadUplink(config::ConfigNode node, AgentConfig& c) {
+  std::string transport = node.String("transport", "mqtt");
+  if (transport != "mqtt") node.Error("transport", "must be 'mqtt' (got '" + transport + "')");
+  c.mqtt.broker_url = node.RequiredString("broker");
+  const std::string& url = c.mqtt.broker_url;
+  if (!url.empty() && url.rfind("tcp://", 0) != 0 && url.rfind("ssl://", 0) != 0 &&
+      url.rfind("mqtt://", 0) != 0 && url.rfind("mqtts://", 0) != 0) {
+    node.Error("broker", "must start with tcp://, ssl://, mqtt:// or mqtts:// (got '" + url + "')");
+  }
+  c.mqtt.client_id = node.String("client_id", "ferry-agent-" + c.agent_id);
+  c.mqtt.username = node.String("username", "");
+  c.mqtt.password = node.SecretFile("password_file");
+  auto tls = node.Section("tls");
+  c.mqtt.tls.ca_file = tls.String("ca_file", "");
+  c.mqtt.tls.cert_file = tls.String("cert_file", "");
+  c.mqtt.tls.key_file = tls.String("key_file", "");
+  c.mqtt.tls.verify_peer = tls.Bool("verify_peer", true);
+  if (c.mqtt.tls.cert_file.empty() != c.mqtt.tls.key_file.empty()) {
+    tls.Error("key_file", "cert_file and key_file must be given together");
+  }
+  c.mqtt.keep_alive = std::chrono::duration_cast<std::chrono::seconds>(
+      node.Duration("keep_alive", std::chrono::seconds(20)));
+  c.mqtt.reconnect_min = node.Duration("reconnect_min", c.mqtt.reconnect_min);
+  c.mqtt.reconnect_max = node.Duration("reconnect_max", c.mqtt.reconnect_max);
+  if (c.mqtt.reconnect_min.count() < 10) node.Error("reconnect_min", "must be at least 10ms");
+  if (c.mqtt.reconnect_max < c.mqtt.reconnect_min) node.Error("reconnect_max", "must not be below reconnect_min");
+  c.batch_max_events = static_cast<size_t>(node.Int("batch_max_events", 256, 1, 10000));
+  c.batch_max_bytes = node.Bytes("batch_max_bytes", c.batch_max_bytes);
+  if (c.batch_max_bytes < 1024 || c.batch_max_bytes > (64u << 20)) {
+    node.Error("batch_max_bytes", "must be between 1KiB and 64MiB");
+  }
+  c.inflight_batches = static_cast<size_t>(node.Int("inflight_batches", 32, 1, 1000));
+  c.ack_timeout = node.Duration("ack_timeout", c.ack_timeout);
+  if (c.ack_timeout.count() < 100) node.Error("ack_timeout", "must be at least 100ms");
+  c.heartbeat_interval = node.Duration("heartbeat_interval", c.heartbeat_interval);
+  if (c.heartbeat_interval.count() < 100) node.Error("heartbeat_interval", "must be at least 100ms");
+  std::string compression = node.String("compression", "zstd");
+  if (compression != "zstd" && compression != "none") {
+    node.Error("compression", "must be 'zstd' or 'none' (got '" + compression + "')");
+  }
+  c.encoding.compress = compression == "zstd";
+  c.mqtt.subscriptions = {transport::topics::DownAcks(c.agent_id), transport::topics::DownReports(c.agent_id)};
+}
+
+}  // namespace
+
+Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
+  auto loaded = config::ConfigFile::Load(file);
+  if (!loaded.ok()) return loaded.status();
+  config::ConfigNode root = loaded->Root();
+  AgentConfig c;
+
+  auto agent = root.Section("agent");
+  c.agent_id = agent.RequiredString("id");
+  if (!c.agent_id.empty() && !transport::topics::IsValidAgentId(c.agent_id)) {
+    agent.Error("id", "must be 1-64 characters of A-Z a-z 0-9 . _ - (it is part of MQTT topics)");
+  }
+  c.data_dir = agent.RequiredString("data_dir");
+
+  auto log = root.Section("log");
+  c.log_level = log.String("level", "info");
+  if (!log::IsValidLevel(c.log_level)) log.Error("level", "must be one of trace, debug, info, warn, error");
+
+  auto store = root.Section("store");
+  c.map_size_bytes = store.Bytes("map_size", c.map_size_bytes);
+  c.outbox_max_bytes = store.Bytes("max_bytes", c.outbox_max_bytes);
+  if (c.outbox_max_bytes == 0) store.Error("max_bytes", "must be above 0");
+  // LMDB needs room beyond the payload bytes for pages, keys and indexes.
+  if (c.outbox_max_bytes > c.map_size_bytes / 2) {
+    store.Error("max_bytes", "must be at most half of store.map_size (" + std::to_string(c.map_size_bytes) + " bytes)");
+  }
+
+  auto sources = root.Section("sources");
+  for (const auto& factory : AllSources()) {
+    if (!sources.Has(std::string(factory.name))) {
+      sources.Section(std::string(factory.name));  // mark as known
+      continue;
+    }
+    c.sources.emplace_back(std::string(factory.name), factory.parse(sources.Section(std::string(factory.name))));
+  }
+  if (c.sources.empty()) sources.Error("", "at least one source must be configured (e.g. sources.idoc_http)");
+
+  ReadUplink(root.Section("uplink"), c);
+
+  Status s = loaded->Finish();
+  if (!s.ok()) return s;
+  return c;
+}
+
+}  // namespace ferry::agent

@@ -1,0 +1,38 @@
+#pragma once
+// The agent's configuration file (YAML). Reference with every key and its
+// default: packaging/config/agent.yaml and README.md "Configuration".
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/sources/source.h"
+#include "common/status.h"
+#include "common/transport/mqtt/mqtt_tunnel.h"
+#include "common/wire/batch_codec.h"
+
+namespace ferry::agent {
+
+struct AgentConfig {
+  std::string agent_id;
+  std::filesystem::path data_dir;
+  std::string log_level = "info";
+  uint64_t map_size_bytes = 4ull << 30;
+  uint64_t outbox_max_bytes = 1ull << 30;  // back-pressure threshold
+  std::vector<std::pair<std::string, std::unique_ptr<SourceBuilder>>> sources;
+  transport::MqttOptions mqtt;
+  size_t batch_max_events = 256;
+  uint64_t batch_max_bytes = 1u << 20;
+  size_t inflight_batches = 32;
+  std::chrono::milliseconds ack_timeout{30000};
+  std::chrono::milliseconds heartbeat_interval{10000};
+  wire::BatchEncoding encoding;
+};
+
+// Reads and validates the file; InvalidArgument lists every problem with
+// file, line and key.
+Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file);
+
+}  // namespace ferry::agent

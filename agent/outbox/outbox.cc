@@ -1,0 +1,19 @@
+#include "agent/outbox/outbox.h"
+
+namespace ferry::agent {
+
+void Outbox::Accept(std::vector<ferry::v1::Event> events, std::function<void(AcceptResult)> done) {
+  std::vector<store::AppendItem> items;
+  items.reserve(events.size());
+  for (const auto& e : events) {
+    items.push_back({e.SerializeAsString(), e.dedup_key().empty() ? "" : "idoc:" + e.dedup_key()});
+  }
+  queue_.Append(std::move(items), [done = std::move(done)](store::AppendOutcome out) {
+    AcceptResult result;
+    result.status = out.status;
+    for (bool dup : out.duplicate) (dup ? result.duplicates : result.stored)++;
+    done(result);
+  });
+}
+
+}  // namespace ferry::agent

@@ -1,0 +1,29 @@
+#pragma once
+// The agent's outbox: every accepted event, durable in LMDB until the control
+// plane acknowledges it. Implements EventSink for the sources; the uplink
+// reads from it in order and deletes what was acknowledged.
+//
+// Idempotency: an event's dedup_key (MANDT/SNDPRN/DOCNUM for IDocs) is
+// remembered in the same transaction as the event, so a resend of an IDoc
+// already accepted, even long delivered, is answered OK and not stored again.
+
+#include <memory>
+
+#include "agent/sources/event_sink.h"
+#include "common/store/durable_queue.h"
+
+namespace ferry::agent {
+
+class Outbox : public EventSink {
+ public:
+  static constexpr const char* kQueueName = "outbox";
+  explicit Outbox(store::DurableQueue& queue) : queue_(queue) {}
+
+  void Accept(std::vector<ferry::v1::Event> events, std::function<void(AcceptResult)> done) override;
+  store::DurableQueue& queue() { return queue_; }
+
+ private:
+  store::DurableQueue& queue_;
+};
+
+}  // namespace ferry::agent

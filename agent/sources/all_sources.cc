@@ -1,0 +1,14 @@
+#include "agent/sources/all_sources.h"
+
+#include "agent/sources/idoc_http/idoc_http_config.h"
+
+namespace ferry::agent {
+
+const std::vector<SourceFactory>& AllSources() {
+  static const std::vector<SourceFactory> kSources = {
+      IdocHttpSourceFactory(),
+  };
+  return kSources;
+}
+
+}  // namespace ferry::agent

@@ -1,0 +1,50 @@
+#include "agent/sources/idoc_http/idoc_http_config.h"
+
+#include "agent/sources/idoc_http/idoc_http_source.h"
+
+namespace ferry::agent {
+namespace {
+
+class IdocHttpBuilder : public SourceBuilder {
+ public:
+  explicit IdocHttpBuilder(IdocHttpConfig config) : config_(std::move(config)) {}
+  std::unique_ptr<Source> Build(const SourceContext& context) override {
+    return std::make_unique<IdocHttpSource>(context, config_);
+  }
+
+ private:
+  IdocHttpConfig config_;
+};
+
+std::unique_ptr<SourceBuilder> Parse(config::ConfigNode node) {
+  IdocHttpConfig c;
+  std::string listen = node.String("listen", "127.0.0.1:8300");
+  auto hp = config::ParseHostPort(listen);
+  if (!hp.ok()) node.Error("listen", hp.status().message());
+  else {
+    c.host = hp->host;
+    c.port = hp->port;
+  }
+  c.path = node.String("path", c.path);
+  if (c.path.empty() || c.path.front() != '/') node.Error("path", "must start with '/', got '" + c.path + "'");
+  c.max_body_bytes = node.Bytes("max_body", c.max_body_bytes);
+  if (c.max_body_bytes < 1024) node.Error("max_body", "must be at least 1KiB");
+  c.retry_after = std::chrono::duration_cast<std::chrono::seconds>(
+      node.Duration("retry_after", std::chrono::duration_cast<std::chrono::milliseconds>(c.retry_after)));
+  if (c.retry_after.count() < 1) node.Error("retry_after", "must be at least 1s");
+  if (node.Has("basic_auth")) {
+    auto auth = node.Section("basic_auth");
+    c.basic_user = auth.RequiredString("user");
+    c.basic_password = auth.SecretFile("password_file");
+    if (!auth.Has("password_file")) auth.Error("password_file", "is required with basic_auth");
+  } else {
+    node.Section("basic_auth");
+  }
+  return std::make_unique<IdocHttpBuilder>(std::move(c));
+}
+
+}  // namespace
+
+SourceFactory IdocHttpSourceFactory() { return {"idoc_http", &Parse}; }
+
+}  // namespace ferry::agent

@@ -1,0 +1,187 @@
+#include "agent/sources/idoc_http/idoc_http_source.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "common/http/await_callback.h"
+#include "common/idoc/idoc_xml.h"
+#include "common/util/clock.h"
+#include "common/util/ids.h"
+
+namespace ferry::agent {
+
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+std::string Base64(const std::string& in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  out.resize(n);
+  return out;
+}
+
+// SAP sends text/xml or application/x-sap.idoc (WE21), with or without a
+// charset parameter; application/xml is accepted as the generic XML type.
+bool IsIdocContentType(std::string_view value) {
+  std::string type(value.substr(0, value.find(';')));
+  type.erase(std::remove_if(type.begin(), type.end(), ::isspace), type.end());
+  std::transform(type.begin(), type.end(), type.begin(), ::tolower);
+  return type == "text/xml" || type == "application/x-sap.idoc" || type == "application/xml";
+}
+
+void CopyControl(const idoc::ControlRecord& c, ferry::v1::IdocControl* out) {
+  out->set_tabnam(c.tabnam);
+  out->set_mandt(c.mandt);
+  out->set_docnum(c.docnum);
+  out->set_docrel(c.docrel);
+  out->set_status(c.status);
+  out->set_direct(c.direct);
+  out->set_outmod(c.outmod);
+  out->set_idoctyp(c.idoctyp);
+  out->set_cimtyp(c.cimtyp);
+  out->set_mestyp(c.mestyp);
+  out->set_mescod(c.mescod);
+  out->set_mesfct(c.mesfct);
+  out->set_sndpor(c.sndpor);
+  out->set_sndprt(c.sndprt);
+  out->set_sndpfc(c.sndpfc);
+  out->set_sndprn(c.sndprn);
+  out->set_rcvpor(c.rcvpor);
+  out->set_rcvprt(c.rcvprt);
+  out->set_rcvpfc(c.rcvpfc);
+  out->set_rcvprn(c.rcvprn);
+  out->set_credat(c.credat);
+  out->set_cretim(c.cretim);
+  out->set_serial(c.serial);
+}
+
+}  // namespace
+
+IdocHttpSource::IdocHttpSource(const SourceContext& context, IdocHttpConfig config)
+    : context_(context), config_(std::move(config)) {
+  if (!config_.basic_user.empty()) {
+    expected_authorization_ = "Basic " + Base64(config_.basic_user + ":" + config_.basic_password);
+  }
+}
+
+IdocHttpSource::~IdocHttpSource() { Stop(); }
+
+Status IdocHttpSource::Start() {
+  http::HttpServerOptions options;
+  options.host = config_.host;
+  options.port = config_.port;
+  options.max_body_bytes = config_.max_body_bytes;
+  options.server_name = "ferry-agent";
+  server_ = http::HttpServer::Create(context_.executor, options,
+                                     [this](http::Request& req) { return Handle(req); });
+  Status s = server_->Listen();
+  if (s.ok()) {
+    spdlog::info("event=source_listening source=idoc_http address={}:{} path={} auth={}", config_.host,
+                 server_->port(), config_.path, expected_authorization_.empty() ? "none" : "basic");
+  }
+  return s;
+}
+
+void IdocHttpSource::Stop() {
+  if (server_) server_->Stop();
+}
+
+uint16_t IdocHttpSource::port() const { return server_ ? server_->port() : 0; }
+
+bool IdocHttpSource::Authorized(const http::Request& req) const {
+  if (expected_authorization_.empty()) return true;
+  auto it = req.find(bhttp::field::authorization);
+  if (it == req.end()) return false;
+  std::string_view given = it->value();
+  return given.size() == expected_authorization_.size() &&
+         CRYPTO_memcmp(given.data(), expected_authorization_.data(), given.size()) == 0;
+}
+
+boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req) {
+  const std::string target(req.target());
+  const std::string path = target.substr(0, target.find('?'));
+  if (path != config_.path) {
+    co_return http::TextResponse(req, bhttp::status::not_found,
+                                 "no IDoc endpoint at " + path + "; SAP must post to " + config_.path);
+  }
+  if (req.method() != bhttp::verb::post) {
+    auto res = http::TextResponse(req, bhttp::status::method_not_allowed, "IDocs must be sent with POST");
+    res.set(bhttp::field::allow, "POST");
+    co_return res;
+  }
+  if (!Authorized(req)) {
+    spdlog::warn("event=idoc_http_unauthorized source=idoc_http");
+    auto res = http::TextResponse(req, bhttp::status::unauthorized,
+                                  "missing or wrong credentials: check the logon data of the SM59 destination");
+    res.set(bhttp::field::www_authenticate, "Basic realm=\"ferry\", charset=\"UTF-8\"");
+    co_return res;
+  }
+  auto ct = req.find(bhttp::field::content_type);
+  if (ct == req.end() || !IsIdocContentType(ct->value())) {
+    std::string given = ct == req.end() ? "(none)" : std::string(ct->value());
+    co_return http::TextResponse(req, bhttp::status::unsupported_media_type,
+                                 "unsupported Content-Type " + given +
+                                     ": send text/xml or application/x-sap.idoc (WE21 port setting)");
+  }
+  auto packet = idoc::ParseIdocXml(req.body());
+  if (!packet.ok()) {
+    spdlog::warn("event=idoc_rejected source=idoc_http reason=\"{}\"", packet.status().message());
+    co_return http::TextResponse(req, bhttp::status::bad_request, packet.status().message());
+  }
+
+  const int64_t now = NowUnixMs();
+  std::vector<ferry::v1::Event> events;
+  events.reserve(packet->idocs.size());
+  std::string docnums;
+  for (auto& idoc : packet->idocs) {
+    ferry::v1::Event e;
+    e.set_event_id(NewEventId());
+    e.set_agent_id(context_.agent_id);
+    e.set_source("idoc_http");
+    CopyControl(idoc.control, e.mutable_idoc());
+    e.set_received_unix_ms(now);
+    e.set_business_key(idoc.business_key);
+    e.set_dedup_key(idoc.dedup_key);
+    e.set_content_type("application/xml; charset=utf-8");
+    e.set_payload(std::move(idoc.xml));
+    if (!docnums.empty()) docnums += ",";
+    docnums += idoc.control.docnum;
+    events.push_back(std::move(e));
+  }
+  const size_t count = events.size();
+  ++in_flight_;
+  AcceptResult result = co_await http::AwaitCallback<AcceptResult>(
+      [this, events = std::move(events)](std::function<void(AcceptResult)> resolve) mutable {
+        context_.sink->Accept(std::move(events), std::move(resolve));
+      });
+  --in_flight_;
+
+  if (result.status.ok()) {
+    spdlog::info("event=idoc_accepted source=idoc_http docnum={} stored={} duplicates={}", docnums, result.stored,
+                 result.duplicates);
+    co_return http::TextResponse(req, bhttp::status::ok,
+                                 "accepted " + std::to_string(count) + " IDoc(s): " + docnums +
+                                     (result.duplicates ? " (" + std::to_string(result.duplicates) +
+                                                              " already received earlier)"
+                                                        : ""));
+  }
+  if (result.status.retryable()) {
+    spdlog::warn("event=idoc_refused_retryable source=idoc_http docnum={} reason=\"{}\"", docnums,
+                 result.status.message());
+    auto res = http::TextResponse(req, bhttp::status::service_unavailable,
+                                  "not accepted, retry later: " + result.status.message());
+    res.set(bhttp::field::retry_after, std::to_string(config_.retry_after.count()));
+    co_return res;
+  }
+  spdlog::error("event=idoc_store_failed source=idoc_http docnum={} reason=\"{}\"", docnums,
+                result.status.ToString());
+  co_return http::TextResponse(req, bhttp::status::internal_server_error,
+                               "not accepted: " + result.status.message());
+}
+
+}  // namespace ferry::agent

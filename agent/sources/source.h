@@ -1,0 +1,49 @@
+#pragma once
+// Source plug-ins: each source folder provides a SourceFactory (parse its
+// config section into a SourceBuilder) and is listed once in all_sources.cc.
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "agent/sources/event_sink.h"
+#include "common/config/config_node.h"
+#include "common/status.h"
+
+namespace ferry::agent {
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual std::string_view name() const = 0;
+  // Starts accepting (e.g. binds the listener). Unavailable on bind errors.
+  virtual Status Start() = 0;
+  // Stops accepting new input; work already accepted finishes.
+  virtual void Stop() = 0;
+  // Requests received but not yet answered (waiting for a commit).
+  virtual size_t InFlight() const = 0;
+};
+
+struct SourceContext {
+  boost::asio::any_io_executor executor;
+  EventSink* sink = nullptr;
+  std::string agent_id;
+};
+
+// A validated source configuration, ready to build the running source.
+class SourceBuilder {
+ public:
+  virtual ~SourceBuilder() = default;
+  virtual std::unique_ptr<Source> Build(const SourceContext& context) = 0;
+};
+
+struct SourceFactory {
+  std::string_view name;  // the key under `sources:` in the agent config
+  // Reads and validates the section; errors go to the ConfigNode.
+  std::function<std::unique_ptr<SourceBuilder>(config::ConfigNode section)> parse;
+};
+
+}  // namespace ferry::agent

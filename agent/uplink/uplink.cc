@@ -1,0 +1,224 @@
+#include "agent/uplink/uplink.h"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/transport/topics.h"
+#include "common/util/clock.h"
+#include "ferry/v1/event.pb.h"
+
+namespace ferry::agent {
+
+namespace asio = boost::asio;
+
+Uplink::Uplink(asio::any_io_executor executor, transport::Tunnel& tunnel, store::Store& store,
+               store::DurableQueue& outbox, UplinkOptions options)
+    : executor_(executor),
+      tunnel_(tunnel),
+      store_(store),
+      outbox_(outbox),
+      options_(std::move(options)),
+      events_topic_(transport::topics::UpEvents(options_.agent_id)),
+      acks_topic_(transport::topics::DownAcks(options_.agent_id)),
+      reports_topic_(transport::topics::DownReports(options_.agent_id)),
+      heartbeat_topic_(transport::topics::UpHeartbeat(options_.agent_id)),
+      // Batch ids only need to be unique per agent; starting from the clock
+      // keeps them increasing across restarts, which helps reading logs.
+      next_batch_id_(static_cast<uint64_t>(NowUnixMs()) * 1000),
+      watchdog_(executor),
+      resume_timer_(executor),
+      heartbeat_timer_(executor) {}
+
+void Uplink::Start() {
+  std::weak_ptr<Uplink> weak = weak_from_this();
+  tunnel_.SetStateHandler([weak](bool connected, const std::string& detail) {
+    if (auto self = weak.lock()) self->OnState(connected, detail);
+  });
+  tunnel_.SetMessageHandler([weak](const std::string& topic, std::string payload) {
+    if (auto self = weak.lock()) self->OnMessage(topic, std::move(payload));
+  });
+  stats_.state_since_unix_ms = NowUnixMs();
+  stats_.state_detail = "connecting";
+  ArmWatchdog();
+  SendHeartbeat();
+}
+
+void Uplink::Stop() {
+  stopped_ = true;
+  watchdog_.cancel();
+  resume_timer_.cancel();
+  heartbeat_timer_.cancel();
+}
+
+void Uplink::NotifyAppended() {
+  if (pump_posted_.exchange(true)) return;
+  asio::post(executor_, [weak = weak_from_this()] {
+    if (auto self = weak.lock()) {
+      self->pump_posted_ = false;
+      self->Pump();
+    }
+  });
+}
+
+void Uplink::OnState(bool connected, const std::string& detail) {
+  if (connected != stats_.connected) stats_.state_since_unix_ms = NowUnixMs();
+  stats_.connected = connected;
+  stats_.state_detail = detail;
+  if (connected) {
+    // Whatever was in flight on the previous connection may or may not have
+    // arrived: send everything unacknowledged again.
+    Rewind("tunnel connected", std::chrono::milliseconds(0));
+  } else {
+    inflight_.clear();
+    cursor_ = 0;
+  }
+}
+
+void Uplink::OnMessage(const std::string& topic, std::string payload) {
+  if (topic == acks_topic_) OnAck(payload);
+  else if (topic == reports_topic_) OnReport(payload);
+  else spdlog::debug("event=uplink_unexpected_topic topic={}", topic);
+}
+
+void Uplink::OnAck(const std::string& payload) {
+  ferry::v1::Ack ack;
+  if (!ack.ParseFromString(payload) || ack.agent_id() != options_.agent_id) {
+    spdlog::warn("event=uplink_bad_ack bytes={}", payload.size());
+    return;
+  }
+  inflight_.erase(ack.batch_id());
+  if (!ack.accepted()) {
+    spdlog::warn("event=uplink_batch_refused batch_id={} reason=\"{}\"", ack.batch_id(), ack.reason());
+    Rewind("control plane refused batch: " + ack.reason(), options_.rewind_delay);
+    return;
+  }
+  stats_.last_ack_unix_ms = NowUnixMs();
+  stats_.events_acked += ack.agent_sequences_size();
+  std::vector<uint64_t> seqs(ack.agent_sequences().begin(), ack.agent_sequences().end());
+  outbox_.Remove(std::move(seqs), [](const Status& s) {
+    // Not fatal: the events are sent again and dropped as duplicates.
+    if (!s.ok()) spdlog::error("event=outbox_remove_failed error=\"{}\"", s.ToString());
+  });
+  Pump();
+}
+
+void Uplink::OnReport(const std::string& payload) {
+  ferry::v1::DeliveryReport report;
+  if (!report.ParseFromString(payload)) {
+    spdlog::warn("event=uplink_bad_report bytes={}", payload.size());
+    return;
+  }
+  stats_.reports_received += report.deliveries_size();
+  for (const auto& d : report.deliveries()) {
+    if (d.outcome() == ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED) {
+      spdlog::warn("event=delivery_dead_lettered event_id={} connector={} detail=\"{}\"", d.event_id(), d.connector(),
+                   d.detail());
+    } else {
+      spdlog::debug("event=delivered event_id={} connector={} record_id={}", d.event_id(), d.connector(),
+                    d.target_record_id());
+    }
+  }
+  // Keep the outcome per event id, so field IT can look it up later.
+  store_.Write(
+      [this, report = std::move(report)](store::WriteTxn& txn) {
+        MDB_dbi db = store_.Db(kReportsDb);
+        for (const auto& d : report.deliveries()) {
+          std::string value = d.SerializeAsString();
+          MDB_val k = store::ToVal(d.event_id()), v = store::ToVal(value);
+          int rc = mdb_put(txn.txn(), db, &k, &v, 0);
+          if (rc) return store::LmdbStatus(rc, "store delivery report");
+        }
+        return Status::Ok();
+      },
+      nullptr);
+}
+
+void Uplink::Rewind(const std::string& why, std::chrono::milliseconds delay) {
+  ++stats_.rewinds;
+  inflight_.clear();
+  cursor_ = 0;
+  spdlog::info("event=uplink_rewind reason=\"{}\" resume_in_ms={}", why, delay.count());
+  if (delay.count() == 0) {
+    paused_ = false;
+    Pump();
+    return;
+  }
+  paused_ = true;
+  resume_timer_.expires_after(delay);
+  resume_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) {
+      self->paused_ = false;
+      self->Pump();
+    }
+  });
+}
+
+void Uplink::Pump() {
+  if (stopped_ || paused_ || !tunnel_.connected()) return;
+  while (inflight_.size() < options_.inflight_batches) {
+    auto records = outbox_.ReadAfter(cursor_, options_.batch_max_events, options_.batch_max_bytes);
+    if (!records.ok()) {
+      spdlog::error("event=outbox_read_failed error=\"{}\"", records.status().ToString());
+      return;
+    }
+    if (records->empty()) return;
+    std::vector<wire::StoredEvent> events;
+    InFlight flight;
+    events.reserve(records->size());
+    for (const auto& r : *records) {
+      events.push_back({r.seq, r.data});
+      flight.sequences.push_back(r.seq);
+    }
+    const uint64_t batch_id = next_batch_id_++;
+    std::string bytes = wire::EncodeBatch(options_.agent_id, batch_id, events, options_.encoding);
+    cursor_ = records->back().seq;
+    flight.sent_at = std::chrono::steady_clock::now();
+    inflight_.emplace(batch_id, std::move(flight));
+    ++stats_.batches_sent;
+    tunnel_.Publish(events_topic_, std::move(bytes), nullptr);
+  }
+}
+
+void Uplink::ArmWatchdog() {
+  watchdog_.expires_after(std::chrono::seconds(1));
+  watchdog_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto self = weak.lock();
+    if (!self) return;
+    auto now = std::chrono::steady_clock::now();
+    for (const auto& [id, flight] : self->inflight_) {
+      if (now - flight.sent_at > self->options_.ack_timeout) {
+        self->Rewind("no ack for batch " + std::to_string(id) + " within " +
+                         std::to_string(self->options_.ack_timeout.count()) + " ms",
+                     std::chrono::milliseconds(0));
+        break;
+      }
+    }
+    // Also catches events appended while nothing woke the pump.
+    self->Pump();
+    self->ArmWatchdog();
+  });
+}
+
+void Uplink::SendHeartbeat() {
+  if (stopped_) return;
+  if (tunnel_.connected()) {
+    ferry::v1::Heartbeat hb;
+    auto q = outbox_.Stats();
+    hb.set_agent_id(options_.agent_id);
+    hb.set_unix_ms(NowUnixMs());
+    hb.set_outbox_depth(q.depth);
+    hb.set_outbox_bytes(q.bytes);
+    hb.set_oldest_age_ms(q.oldest_enqueued_unix_ms ? NowUnixMs() - q.oldest_enqueued_unix_ms : 0);
+    hb.set_acked_total(stats_.events_acked);
+    tunnel_.Publish(heartbeat_topic_, hb.SerializeAsString(), nullptr);
+  }
+  heartbeat_timer_.expires_after(options_.heartbeat_interval);
+  heartbeat_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->SendHeartbeat();
+  });
+}
+
+}  // namespace ferry::agent

@@ -1,0 +1,104 @@
+#pragma once
+// Uplink: moves the outbox to the control plane over the tunnel.
+//
+// It publishes batches in outbox order, keeps at most `inflight_batches`
+// unacknowledged, and deletes events from the outbox only when the control
+// plane's application-level Ack arrives (which it sends after its own
+// durable commit; a broker PUBACK proves nothing about that). If the tunnel
+// drops, an Ack does not come within `ack_timeout`, or the control plane
+// refuses a batch, the uplink rewinds: it forgets what was in flight and
+// sends again from the oldest unacknowledged event. The control plane drops
+// duplicates by event id, so this is at-least-once without duplicates
+// downstream. After a restart the outbox is simply read from its start.
+//
+// All methods run on the agent's executor.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/store/durable_queue.h"
+#include "common/store/store.h"
+#include "common/transport/tunnel.h"
+#include "common/wire/batch_codec.h"
+
+namespace ferry::agent {
+
+struct UplinkOptions {
+  std::string agent_id;
+  size_t batch_max_events = 256;
+  size_t batch_max_bytes = 1u << 20;
+  size_t inflight_batches = 32;
+  std::chrono::milliseconds ack_timeout{30000};
+  std::chrono::milliseconds rewind_delay{1000};  // wait after a refused batch
+  std::chrono::milliseconds heartbeat_interval{10000};
+  wire::BatchEncoding encoding;
+};
+
+struct UplinkStats {
+  bool connected = false;
+  int64_t state_since_unix_ms = 0;
+  std::string state_detail;
+  int64_t last_ack_unix_ms = 0;
+  uint64_t batches_sent = 0;
+  uint64_t events_acked = 0;
+  uint64_t rewinds = 0;
+  uint64_t reports_received = 0;
+};
+
+class Uplink : public std::enable_shared_from_this<Uplink> {
+ public:
+  static constexpr const char* kReportsDb = "reports";
+
+  Uplink(boost::asio::any_io_executor executor, transport::Tunnel& tunnel, store::Store& store,
+         store::DurableQueue& outbox, UplinkOptions options);
+  void Start();
+  void Stop();
+  // The outbox has new events (called from any thread).
+  void NotifyAppended();
+  const UplinkStats& stats() const { return stats_; }
+
+ private:
+  struct InFlight {
+    std::vector<uint64_t> sequences;
+    std::chrono::steady_clock::time_point sent_at;
+  };
+
+  void OnState(bool connected, const std::string& detail);
+  void OnMessage(const std::string& topic, std::string payload);
+  void OnAck(const std::string& payload);
+  void OnReport(const std::string& payload);
+  void Pump();
+  void Rewind(const std::string& why, std::chrono::milliseconds delay);
+  void ArmWatchdog();
+  void SendHeartbeat();
+
+  boost::asio::any_io_executor executor_;
+  transport::Tunnel& tunnel_;
+  store::Store& store_;
+  store::DurableQueue& outbox_;
+  UplinkOptions options_;
+  std::string events_topic_;
+  std::string acks_topic_;
+  std::string reports_topic_;
+  std::string heartbeat_topic_;
+
+  uint64_t cursor_ = 0;  // highest outbox sequence sent in this round
+  uint64_t next_batch_id_;
+  std::map<uint64_t, InFlight> inflight_;
+  bool paused_ = false;  // waiting before a rewound resend
+  bool stopped_ = false;
+  std::atomic<bool> pump_posted_{false};
+  boost::asio::steady_timer watchdog_;
+  boost::asio::steady_timer resume_timer_;
+  boost::asio::steady_timer heartbeat_timer_;
+  UplinkStats stats_;
+};
+
+}  // namespace ferry::agent
