@@ -72,6 +72,13 @@ class DurableQueue {
   // in the same transaction (e.g. move to a dead-letter store).
   void Remove(std::vector<uint64_t> seqs, DoneFn done, WriteFn extra = nullptr);
   Status RemoveSync(std::vector<uint64_t> seqs);
+  // Appends inside a write that is already running (e.g. moving a record to
+  // a dead-letter queue in the same transaction as its removal). When that
+  // write's group fails, call Resync() from its done callback.
+  Status AppendInTxn(WriteTxn& txn, const std::vector<AppendItem>& items, AppendOutcome& out) {
+    return DoAppend(txn, items, out);
+  }
+  void Resync() { (void)Load(); }
   // Deletes idempotency keys older than `cutoff_unix_ms`.
   void PruneKeys(int64_t cutoff_unix_ms, DoneFn done);
 

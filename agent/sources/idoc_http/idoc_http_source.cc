@@ -155,10 +155,13 @@ boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req
   }
   const size_t count = events.size();
   ++in_flight_;
-  AcceptResult result = co_await http::AwaitCallback<AcceptResult>(
-      [this, events = std::move(events)](std::function<void(AcceptResult)> resolve) mutable {
-        context_.sink->Accept(std::move(events), std::move(resolve));
-      });
+  // Named locals, not temporaries, inside the co_await: g++ 12 mis-destroys
+  // non-trivial temporaries of a co_await full-expression.
+  auto shared_events = std::make_shared<std::vector<ferry::v1::Event>>(std::move(events));
+  auto start = [this, shared_events](std::function<void(AcceptResult)> resolve) {
+    context_.sink->Accept(std::move(*shared_events), std::move(resolve));
+  };
+  AcceptResult result = co_await http::AwaitCallback<AcceptResult>(start);
   --in_flight_;
 
   if (result.status.ok()) {

@@ -1,0 +1,112 @@
+#include "controlplane/cli/dlq_command.h"
+
+#include <boost/json.hpp>
+
+#include <ctime>
+#include <iostream>
+
+#include "controlplane/controlplane.h"
+#include "controlplane/cp_config.h"
+
+namespace ferry::controlplane {
+namespace {
+
+constexpr int kExitConfig = 2;
+constexpr int kExitStore = 4;
+
+struct OpenedQueues {
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::DurableQueue> delivery;
+  std::unique_ptr<store::DurableQueue> dlq;
+};
+
+int OpenReadOnly(const std::string& config_path, OpenedQueues& out) {
+  auto config = LoadControlPlaneConfig(config_path);
+  if (!config.ok()) {
+    std::cerr << "ferry-controlplane: invalid configuration:\n" << config.status().message() << "\n";
+    return kExitConfig;
+  }
+  auto options = ControlPlaneStoreOptions(config->data_dir, config->map_size_bytes);
+  options.read_only = true;
+  auto store = store::Store::Open(options);
+  if (!store.ok()) {
+    std::cerr << "ferry-controlplane: cannot read the store: " << store.status().message() << "\n";
+    return kExitStore;
+  }
+  out.store = std::move(store.value());
+  auto delivery = store::DurableQueue::Open(*out.store, {kDeliveryQueue, 0});
+  auto dlq = store::DurableQueue::Open(*out.store, {kDeadLetterQueue, 0});
+  if (!delivery.ok() || !dlq.ok()) {
+    std::cerr << "ferry-controlplane: the store has no queues yet (never started?)\n";
+    return kExitStore;
+  }
+  out.delivery = std::move(delivery.value());
+  out.dlq = std::move(dlq.value());
+  return 0;
+}
+
+std::string IsoTime(int64_t unix_ms) {
+  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+int ListDeadLetters(const std::string& config_path, bool json, size_t limit) {
+  OpenedQueues q;
+  if (int rc = OpenReadOnly(config_path, q)) return rc;
+  auto records = q.dlq->ReadAfter(0, limit, SIZE_MAX);
+  if (!records.ok()) {
+    std::cerr << "ferry-controlplane: " << records.status().message() << "\n";
+    return kExitStore;
+  }
+  boost::json::array rows;
+  if (!json) std::cout << "SEQ  DEAD-LETTERED         AGENT          MESTYP    DOCNUM            ATTEMPTS  REASON\n";
+  for (const auto& rec : *records) {
+    ferry::v1::DeadLetter dead;
+    if (!dead.ParseFromString(rec.data)) continue;
+    const auto& e = dead.event();
+    if (json) {
+      rows.push_back(boost::json::object{{"seq", rec.seq},
+                                         {"event_id", e.event_id()},
+                                         {"agent_id", e.agent_id()},
+                                         {"mestyp", e.idoc().mestyp()},
+                                         {"docnum", e.idoc().docnum()},
+                                         {"business_key", e.business_key()},
+                                         {"connector", dead.connector()},
+                                         {"attempts", dead.attempts()},
+                                         {"reason", dead.reason()},
+                                         {"dead_lettered_at", IsoTime(dead.unix_ms())}});
+    } else {
+      std::printf("%-4llu %-21s %-14s %-9s %-17s %-9u %s\n", static_cast<unsigned long long>(rec.seq),
+                  IsoTime(dead.unix_ms()).c_str(), e.agent_id().c_str(), e.idoc().mestyp().c_str(),
+                  e.idoc().docnum().c_str(), dead.attempts(), dead.reason().c_str());
+    }
+  }
+  if (json) std::cout << boost::json::serialize(rows) << "\n";
+  return 0;
+}
+
+int PrintStatus(const std::string& config_path, bool json) {
+  OpenedQueues q;
+  if (int rc = OpenReadOnly(config_path, q)) return rc;
+  auto d = q.delivery->Stats();
+  auto dl = q.dlq->Stats();
+  if (json) {
+    std::cout << boost::json::serialize(boost::json::object{{"queue_depth", d.depth},
+                                                            {"queue_bytes", d.bytes},
+                                                            {"oldest_enqueued_unix_ms", d.oldest_enqueued_unix_ms},
+                                                            {"dead_letters", dl.depth}})
+              << "\n";
+  } else {
+    std::cout << "delivery queue: " << d.depth << " events, " << d.bytes << " bytes\n"
+              << "dead letters:   " << dl.depth << "\n";
+  }
+  return 0;
+}
+
+}  // namespace ferry::controlplane

@@ -1,0 +1,14 @@
+#include "controlplane/connectors/all_connectors.h"
+
+#include "controlplane/connectors/webhook/webhook_config.h"
+
+namespace ferry::controlplane {
+
+const std::vector<ConnectorFactory>& AllConnectors() {
+  static const std::vector<ConnectorFactory> kConnectors = {
+      WebhookConnectorFactory(),
+  };
+  return kConnectors;
+}
+
+}  // namespace ferry::controlplane

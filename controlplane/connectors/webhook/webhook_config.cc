@@ -1,0 +1,37 @@
+#include "controlplane/connectors/webhook/webhook_config.h"
+
+#include "controlplane/connectors/webhook/webhook_connector.h"
+
+namespace ferry::controlplane {
+namespace {
+
+class WebhookBuilder : public ConnectorBuilder {
+ public:
+  explicit WebhookBuilder(WebhookConfig config) : config_(std::move(config)) {}
+  std::unique_ptr<Connector> Build(boost::asio::any_io_executor executor) override {
+    return std::make_unique<WebhookConnector>(executor, config_);
+  }
+
+ private:
+  WebhookConfig config_;
+};
+
+std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
+  WebhookConfig c;
+  c.url_text = node.RequiredString("url");
+  if (!c.url_text.empty()) {
+    auto url = http::ParseUrl(c.url_text);
+    if (!url.ok()) node.Error("url", url.status().message());
+    else c.url = *url;
+  }
+  c.client.request_timeout = node.Duration("timeout", c.client.request_timeout);
+  if (c.client.request_timeout.count() < 100) node.Error("timeout", "must be at least 100ms");
+  c.client.ca_file = node.String("ca_file", "");
+  return std::make_unique<WebhookBuilder>(std::move(c));
+}
+
+}  // namespace
+
+ConnectorFactory WebhookConnectorFactory() { return {"webhook", &Parse}; }
+
+}  // namespace ferry::controlplane

@@ -1,0 +1,94 @@
+#include "controlplane/connectors/webhook/webhook_connector.h"
+
+#include <boost/json.hpp>
+
+#include <ctime>
+
+namespace ferry::controlplane {
+
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+std::string IsoTime(int64_t unix_ms) {
+  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof(out), "%s.%03dZ", buf, static_cast<int>(unix_ms % 1000));
+  return out;
+}
+
+std::string Excerpt(const std::string& body) {
+  constexpr size_t kMax = 512;
+  std::string out = body.size() > kMax ? body.substr(0, kMax) + "..." : body;
+  for (char& c : out) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> ParseRetryAfter(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  if (value.find_first_not_of("0123456789") == std::string::npos && value.size() < 10) {
+    return std::chrono::seconds(std::stoll(value));
+  }
+  std::tm tm{};
+  if (strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr) return std::nullopt;
+  auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(when - std::chrono::system_clock::now());
+  return wait.count() > 0 ? wait : std::chrono::milliseconds(0);
+}
+
+WebhookConnector::WebhookConnector(boost::asio::any_io_executor executor, WebhookConfig config)
+    : config_(std::move(config)), client_(executor, config_.client) {}
+
+std::string WebhookConnector::Body(const ferry::v1::Event& event) {
+  boost::json::object idoc;
+  // Every control field that is set, by its proto (lower-case SAP) name.
+  const auto* descriptor = event.idoc().GetDescriptor();
+  const auto* reflection = event.idoc().GetReflection();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const auto* field = descriptor->field(i);
+    std::string value = reflection->GetString(event.idoc(), field);
+    if (!value.empty()) idoc[field->name()] = value;
+  }
+  boost::json::object body;
+  body["event_id"] = event.event_id();
+  body["agent_id"] = event.agent_id();
+  body["source"] = event.source();
+  body["business_key"] = event.business_key();
+  body["received_at"] = IsoTime(event.received_unix_ms());
+  body["idoc"] = std::move(idoc);
+  body["content_type"] = event.content_type();
+  body["payload"] = event.payload();
+  return boost::json::serialize(body);
+}
+
+boost::asio::awaitable<DeliveryResult> WebhookConnector::Deliver(const ferry::v1::Event& event) {
+  http::HttpClient::OutRequest req{bhttp::verb::post, config_.url.target, 11};
+  req.set(bhttp::field::content_type, "application/json");
+  req.set("Idempotency-Key", event.event_id());
+  req.set("X-Ferry-Event-Id", event.event_id());
+  req.body() = Body(event);
+  auto res = co_await client_.Send(config_.url, std::move(req));
+  if (!res.ok()) co_return DeliveryResult::Retry(res.status().message());
+  const int status = res->status;
+  if (status >= 200 && status < 300) {
+    auto location = res->headers.find("location");
+    co_return DeliveryResult::Delivered(location == res->headers.end() ? "" : location->second);
+  }
+  std::string reason = "HTTP " + std::to_string(status) + ": " + Excerpt(res->body);
+  if (status == 408 || status == 425 || status == 429 || status >= 500) {
+    auto retry_after = res->headers.find("retry-after");
+    co_return DeliveryResult::Retry(
+        reason, retry_after == res->headers.end() ? std::nullopt : ParseRetryAfter(retry_after->second));
+  }
+  co_return DeliveryResult::Rejected(reason);
+}
+
+}  // namespace ferry::controlplane

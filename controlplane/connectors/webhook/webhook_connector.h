@@ -1,0 +1,35 @@
+#pragma once
+// Webhook connector: POSTs each event as a JSON document to one URL.
+//
+// Body: {"event_id","agent_id","source","business_key","received_at",
+//        "idoc":{control fields that are set, lower-case names},
+//        "content_type","payload"}; headers Idempotency-Key and
+// X-Ferry-Event-Id carry the event id, so a receiver can drop redeliveries.
+// Classification (the engine retries): 2xx delivered; 408, 425, 429, 5xx and
+// transport errors retry (Retry-After honoured); any other 4xx is rejected
+// with the status and the start of the response body as the reason.
+
+#include "common/http/http_client.h"
+#include "controlplane/connectors/webhook/webhook_config.h"
+#include "controlplane/delivery/connector.h"
+
+namespace ferry::controlplane {
+
+class WebhookConnector : public Connector {
+ public:
+  WebhookConnector(boost::asio::any_io_executor executor, WebhookConfig config);
+  std::string_view name() const override { return "webhook"; }
+  boost::asio::awaitable<DeliveryResult> Deliver(const ferry::v1::Event& event) override;
+
+  // Exposed for tests: the JSON body for an event.
+  static std::string Body(const ferry::v1::Event& event);
+
+ private:
+  WebhookConfig config_;
+  http::HttpClient client_;
+};
+
+// Parses a Retry-After value: delta-seconds or an HTTP-date.
+std::optional<std::chrono::milliseconds> ParseRetryAfter(const std::string& value);
+
+}  // namespace ferry::controlplane

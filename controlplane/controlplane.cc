@@ -1,0 +1,105 @@
+#include "controlplane/controlplane.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/transport/mqtt/mqtt_tunnel.h"
+#include "common/util/clock.h"
+
+namespace ferry::controlplane {
+
+store::StoreOptions ControlPlaneStoreOptions(const std::filesystem::path& data_dir, uint64_t map_size_bytes) {
+  store::StoreOptions options;
+  options.dir = data_dir / "store";
+  options.map_size_bytes = map_size_bytes;
+  options.databases = store::DurableQueue::DatabasesFor(kDeliveryQueue);
+  for (auto& db : store::DurableQueue::DatabasesFor(kDeadLetterQueue)) options.databases.push_back(db);
+  return options;
+}
+
+ControlPlane::ControlPlane(ControlPlaneConfig config, boost::asio::io_context& io)
+    : config_(std::move(config)), io_(io), prune_timer_(io), stats_timer_(io) {}
+
+ControlPlane::~ControlPlane() {
+  if (tunnel_) tunnel_->Stop();
+  engine_.reset();
+  ingest_.reset();
+  dead_letters_.reset();
+  queue_.reset();
+  store_.reset();
+}
+
+Result<std::unique_ptr<ControlPlane>> ControlPlane::Create(ControlPlaneConfig config, boost::asio::io_context& io) {
+  std::unique_ptr<ControlPlane> cp(new ControlPlane(std::move(config), io));
+  auto store = store::Store::Open(ControlPlaneStoreOptions(cp->config_.data_dir, cp->config_.map_size_bytes));
+  if (!store.ok()) return store.status();
+  cp->store_ = std::move(store.value());
+  auto queue = store::DurableQueue::Open(*cp->store_, {kDeliveryQueue, cp->config_.queue_max_bytes});
+  if (!queue.ok()) return queue.status();
+  cp->queue_ = std::move(queue.value());
+  auto dlq = store::DurableQueue::Open(*cp->store_, {kDeadLetterQueue, 0});
+  if (!dlq.ok()) return dlq.status();
+  cp->dead_letters_ = std::move(dlq.value());
+  return cp;
+}
+
+Status ControlPlane::Start() {
+  auto q = queue_->Stats();
+  spdlog::info("event=controlplane_starting id={} data_dir={} queue_depth={} dead_letters={}", config_.id,
+               config_.data_dir.string(), q.depth, dead_letters_->Stats().depth);
+  connector_ = config_.connector->Build(io_.get_executor());
+  tunnel_ = transport::MqttTunnel::Create(io_.get_executor(), config_.mqtt);
+  ingest_ = std::make_unique<Ingest>(io_.get_executor(), *tunnel_, *queue_);
+  engine_ = std::make_shared<DeliveryEngine>(io_.get_executor(), *queue_, *dead_letters_, *connector_, *tunnel_,
+                                             config_.delivery);
+  std::weak_ptr<DeliveryEngine> weak_engine = engine_;
+  queue_->SetOnAppend([weak_engine] {
+    if (auto e = weak_engine.lock()) e->NotifyAppended();
+  });
+  tunnel_->SetMessageHandler([this](const std::string& topic, std::string payload) {
+    ingest_->OnMessage(topic, std::move(payload));
+  });
+  tunnel_->SetStateHandler([](bool, const std::string&) {});
+  engine_->Start();
+  tunnel_->Start();
+  SchedulePrune();
+  LogStats();
+  spdlog::info("event=controlplane_started id={} connector={}", config_.id, connector_->name());
+  return Status::Ok();
+}
+
+void ControlPlane::SchedulePrune() {
+  // Idempotency keys only need to outlive any plausible resend.
+  prune_timer_.expires_after(std::chrono::hours(1));
+  prune_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    queue_->PruneKeys(NowUnixMs() - config_.dedup_retention.count(), nullptr);
+    SchedulePrune();
+  });
+}
+
+void ControlPlane::LogStats() {
+  stats_timer_.expires_after(std::chrono::seconds(30));
+  stats_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto q = queue_->Stats();
+    const auto& d = engine_->stats();
+    spdlog::info("event=stats queue_depth={} queue_bytes={} in_flight={} delivered={} retries={} dead_lettered={} agents={}",
+                 q.depth, q.bytes, engine_->in_flight(), d.delivered, d.retries, d.dead_lettered,
+                 ingest_->agents().size());
+    LogStats();
+  });
+}
+
+void ControlPlane::Shutdown(std::function<void()> done) {
+  spdlog::info("event=controlplane_stopping id={}", config_.id);
+  prune_timer_.cancel();
+  stats_timer_.cancel();
+  // Stop taking batches first; a batch received but not yet acked is sent
+  // again by its agent.
+  if (tunnel_) tunnel_->Stop();
+  if (engine_) engine_->Stop();
+  spdlog::info("event=controlplane_stopped id={}", config_.id);
+  done();
+}
+
+}  // namespace ferry::controlplane

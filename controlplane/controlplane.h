@@ -1,0 +1,51 @@
+#pragma once
+// ControlPlane: owns the store (delivery queue and dead-letter queue), the
+// tunnel, the ingest and the delivery engine on one event loop.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <memory>
+
+#include "common/store/durable_queue.h"
+#include "common/store/store.h"
+#include "common/transport/tunnel.h"
+#include "controlplane/cp_config.h"
+#include "controlplane/delivery/delivery_engine.h"
+#include "controlplane/ingest/ingest.h"
+
+namespace ferry::controlplane {
+
+inline constexpr const char* kDeliveryQueue = "delivery";
+inline constexpr const char* kDeadLetterQueue = "dlq";
+
+// The store layout, shared by the daemon and the read-only CLI.
+store::StoreOptions ControlPlaneStoreOptions(const std::filesystem::path& data_dir, uint64_t map_size_bytes);
+
+class ControlPlane {
+ public:
+  static Result<std::unique_ptr<ControlPlane>> Create(ControlPlaneConfig config, boost::asio::io_context& io);
+  ~ControlPlane();
+  Status Start();
+  void Shutdown(std::function<void()> done);
+
+ private:
+  ControlPlane(ControlPlaneConfig config, boost::asio::io_context& io);
+  void SchedulePrune();
+  void LogStats();
+
+  ControlPlaneConfig config_;
+  boost::asio::io_context& io_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::DurableQueue> queue_;
+  std::unique_ptr<store::DurableQueue> dead_letters_;
+  std::unique_ptr<Connector> connector_;
+  std::shared_ptr<transport::Tunnel> tunnel_;
+  std::unique_ptr<Ingest> ingest_;
+  std::shared_ptr<DeliveryEngine> engine_;
+  boost::asio::steady_timer prune_timer_;
+  boost::asio::steady_timer stats_timer_;
+};
+
+}  // namespace ferry::controlplane

@@ -1,0 +1,81 @@
+#include "controlplane/cp_config.h"
+
+#include "common/config/config_node.h"
+#include "common/log/log.h"
+#include "common/transport/topics.h"
+#include "controlplane/connectors/all_connectors.h"
+
+namespace ferry::controlplane {
+
+Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& file) {
+  auto loaded = config::ConfigFile::Load(file);
+  if (!loaded.ok()) return loaded.status();
+  config::ConfigNode root = loaded->Root();
+  ControlPlaneConfig c;
+
+  auto cp = root.Section("controlplane");
+  c.id = cp.String("id", "cp-1");
+  c.data_dir = cp.RequiredString("data_dir");
+
+  auto log = root.Section("log");
+  c.log_level = log.String("level", "info");
+  if (!log::IsValidLevel(c.log_level)) log.Error("level", "must be one of trace, debug, info, warn, error");
+
+  auto store = root.Section("store");
+  c.map_size_bytes = store.Bytes("map_size", c.map_size_bytes);
+  c.queue_max_bytes = store.Bytes("max_bytes", c.queue_max_bytes);
+  if (c.queue_max_bytes == 0 || c.queue_max_bytes > c.map_size_bytes / 2) {
+    store.Error("max_bytes", "must be above 0 and at most half of store.map_size");
+  }
+  c.dedup_retention = store.Duration("dedup_retention", c.dedup_retention);
+
+  auto mqtt = root.Section("mqtt");
+  c.mqtt.broker_url = mqtt.RequiredString("broker");
+  const std::string& url = c.mqtt.broker_url;
+  if (!url.empty() && url.rfind("tcp://", 0) != 0 && url.rfind("ssl://", 0) != 0 &&
+      url.rfind("mqtt://", 0) != 0 && url.rfind("mqtts://", 0) != 0) {
+    mqtt.Error("broker", "must start with tcp://, ssl://, mqtt:// or mqtts:// (got '" + url + "')");
+  }
+  c.mqtt.client_id = mqtt.String("client_id", "ferry-controlplane-" + c.id);
+  c.mqtt.username = mqtt.String("username", "");
+  c.mqtt.password = mqtt.SecretFile("password_file");
+  auto tls = mqtt.Section("tls");
+  c.mqtt.tls.ca_file = tls.String("ca_file", "");
+  c.mqtt.tls.cert_file = tls.String("cert_file", "");
+  c.mqtt.tls.key_file = tls.String("key_file", "");
+  c.mqtt.tls.verify_peer = tls.Bool("verify_peer", true);
+  c.shared_group = mqtt.String("shared_group", c.shared_group);
+  c.mqtt.reconnect_min = mqtt.Duration("reconnect_min", c.mqtt.reconnect_min);
+  c.mqtt.reconnect_max = mqtt.Duration("reconnect_max", c.mqtt.reconnect_max);
+  c.mqtt.subscriptions = {transport::topics::SharedUpEvents(c.shared_group),
+                          transport::topics::SharedUpHeartbeat(c.shared_group)};
+
+  auto delivery = root.Section("delivery");
+  c.connector_name = delivery.String("connector", "webhook");
+  c.delivery.concurrency = static_cast<size_t>(delivery.Int("concurrency", 16, 1, 1024));
+  c.delivery.retry_initial = delivery.Duration("retry_initial", c.delivery.retry_initial);
+  c.delivery.retry_max = delivery.Duration("retry_max", c.delivery.retry_max);
+  if (c.delivery.retry_initial.count() < 1) delivery.Error("retry_initial", "must be at least 1ms");
+  if (c.delivery.retry_max < c.delivery.retry_initial) delivery.Error("retry_max", "must not be below retry_initial");
+  c.delivery.max_attempts = static_cast<uint32_t>(delivery.Int("max_attempts", 0, 0, 1000000));
+
+  auto connectors = root.Section("connectors");
+  for (const auto& factory : AllConnectors()) {
+    std::string name(factory.name);
+    if (!connectors.Has(name)) {
+      connectors.Section(name);
+      continue;
+    }
+    auto builder = factory.parse(connectors.Section(name));
+    if (name == c.connector_name) c.connector = std::move(builder);
+  }
+  if (!c.connector) {
+    delivery.Error("connector", "names connector '" + c.connector_name + "', which is not configured under connectors:");
+  }
+
+  Status s = loaded->Finish();
+  if (!s.ok()) return s;
+  return c;
+}
+
+}  // namespace ferry::controlplane

@@ -1,0 +1,32 @@
+#pragma once
+// The control plane's configuration file (YAML). Reference with every key
+// and its default: packaging/config/controlplane.yaml and README.md.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "common/transport/mqtt/mqtt_tunnel.h"
+#include "controlplane/delivery/connector.h"
+#include "controlplane/delivery/delivery_engine.h"
+
+namespace ferry::controlplane {
+
+struct ControlPlaneConfig {
+  std::string id;
+  std::filesystem::path data_dir;
+  std::string log_level = "info";
+  uint64_t map_size_bytes = 8ull << 30;
+  uint64_t queue_max_bytes = 2ull << 30;
+  std::chrono::milliseconds dedup_retention{std::chrono::hours(24 * 7)};
+  transport::MqttOptions mqtt;
+  std::string shared_group = "ferry-cp";
+  DeliveryOptions delivery;
+  std::string connector_name;
+  std::unique_ptr<ConnectorBuilder> connector;
+};
+
+Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& file);
+
+}  // namespace ferry::controlplane

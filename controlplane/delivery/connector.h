@@ -1,0 +1,59 @@
+#pragma once
+// Connector plug-ins: a connector turns one event into the target's request
+// and classifies the answer. It never retries, sleeps or dead-letters: the
+// delivery engine owns back-off, Retry-After, ordering and the dead-letter
+// queue for every connector alike.
+//
+// Each connector folder provides a ConnectorFactory, listed once in
+// connectors/all_connectors.cc.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/config/config_node.h"
+#include "ferry/v1/event.pb.h"
+
+namespace ferry::controlplane {
+
+struct DeliveryResult {
+  enum class Kind { kDelivered, kRetry, kRejected };
+  Kind kind = Kind::kRetry;
+  std::string record_id;  // delivered: the target's id for the record, if any
+  std::string reason;     // retry / rejected: what the target said
+  std::optional<std::chrono::milliseconds> retry_after;  // the target asked for this pause
+
+  static DeliveryResult Delivered(std::string record_id) {
+    return {Kind::kDelivered, std::move(record_id), "", std::nullopt};
+  }
+  static DeliveryResult Retry(std::string reason, std::optional<std::chrono::milliseconds> after = std::nullopt) {
+    return {Kind::kRetry, "", std::move(reason), after};
+  }
+  static DeliveryResult Rejected(std::string reason) { return {Kind::kRejected, "", std::move(reason), std::nullopt}; }
+};
+
+class Connector {
+ public:
+  virtual ~Connector() = default;
+  virtual std::string_view name() const = 0;
+  virtual boost::asio::awaitable<DeliveryResult> Deliver(const ferry::v1::Event& event) = 0;
+};
+
+class ConnectorBuilder {
+ public:
+  virtual ~ConnectorBuilder() = default;
+  virtual std::unique_ptr<Connector> Build(boost::asio::any_io_executor executor) = 0;
+};
+
+struct ConnectorFactory {
+  std::string_view name;  // the key under `connectors:` in the config
+  std::function<std::unique_ptr<ConnectorBuilder>(config::ConfigNode section)> parse;
+};
+
+}  // namespace ferry::controlplane

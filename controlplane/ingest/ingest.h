@@ -1,0 +1,46 @@
+#pragma once
+// Ingest: takes event batches from agents off the tunnel, commits them to the
+// delivery queue, and only then acknowledges them to the agent (which then
+// deletes them from its outbox). Events are keyed by agent id + event id, so
+// a batch the agent sends again is acknowledged without storing duplicates.
+//
+// A batch that cannot be stored (queue full, disk failing) is answered with
+// a negative Ack: the agent keeps it and sends it again later. A malformed
+// batch is logged and not acknowledged.
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <map>
+#include <string>
+
+#include "common/store/durable_queue.h"
+#include "common/transport/tunnel.h"
+#include "ferry/v1/event.pb.h"
+
+namespace ferry::controlplane {
+
+struct AgentSeen {
+  int64_t last_seen_unix_ms = 0;
+  ferry::v1::Heartbeat heartbeat;
+  uint64_t events_ingested = 0;
+};
+
+class Ingest {
+ public:
+  Ingest(boost::asio::any_io_executor executor, transport::Tunnel& tunnel, store::DurableQueue& queue);
+  void OnMessage(const std::string& topic, std::string payload);
+  const std::map<std::string, AgentSeen>& agents() const { return agents_; }
+  uint64_t batches_rejected() const { return batches_rejected_; }
+
+ private:
+  void OnBatch(const std::string& agent_id, const std::string& payload);
+  void OnHeartbeat(const std::string& agent_id, const std::string& payload);
+
+  boost::asio::any_io_executor executor_;
+  transport::Tunnel& tunnel_;
+  store::DurableQueue& queue_;
+  std::map<std::string, AgentSeen> agents_;
+  uint64_t batches_rejected_ = 0;
+};
+
+}  // namespace ferry::controlplane

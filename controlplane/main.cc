@@ -1,0 +1,88 @@
+// ferry-controlplane: ingest from the agent fleet and delivery to targets.
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <iostream>
+
+#include "common/app/run_loop.h"
+#include "common/log/log.h"
+#include "controlplane/cli/dlq_command.h"
+#include "controlplane/controlplane.h"
+#include "controlplane/cp_config.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitConfig = 2;
+constexpr int kExitStartup = 3;
+
+int Run(const std::string& config_path) {
+  auto config = ferry::controlplane::LoadControlPlaneConfig(config_path);
+  if (!config.ok()) {
+    std::cerr << "ferry-controlplane: invalid configuration:\n" << config.status().message() << "\n";
+    return kExitConfig;
+  }
+  ferry::log::Init("controlplane", config->log_level);
+  boost::asio::io_context io(1);
+  auto cp = ferry::controlplane::ControlPlane::Create(std::move(config.value()), io);
+  if (!cp.ok()) {
+    spdlog::critical("event=startup_failed error=\"{}\"", cp.status().ToString());
+    return kExitStartup;
+  }
+  ferry::Status started = (*cp)->Start();
+  if (!started.ok()) {
+    spdlog::critical("event=startup_failed error=\"{}\"", started.ToString());
+    return kExitStartup;
+  }
+  ferry::app::RunUntilSignal(io, [&](std::function<void()> done) { (*cp)->Shutdown(std::move(done)); });
+  return kExitOk;
+}
+
+int CheckConfig(const std::string& config_path) {
+  auto config = ferry::controlplane::LoadControlPlaneConfig(config_path);
+  if (!config.ok()) {
+    std::cerr << "ferry-controlplane: invalid configuration:\n" << config.status().message() << "\n";
+    return kExitConfig;
+  }
+  std::cout << config_path << ": OK (control plane " << config->id << ", connector " << config->connector_name
+            << ", broker " << config->mqtt.broker_url << ")\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ferry-controlplane: receives events from Ferry agents and delivers them to CRM targets"};
+  app.require_subcommand(0, 1);
+  bool version = false;
+  app.add_flag("--version", version, "print version and build information");
+  std::string config_path = "/etc/ferry/controlplane.yaml";
+  bool json = false;
+  size_t limit = 100;
+  auto* run = app.add_subcommand("run", "run the control plane (foreground; systemd runs it this way)");
+  run->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+  auto* check = app.add_subcommand("check-config", "validate a configuration file and exit");
+  check->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+  auto* status = app.add_subcommand("status", "delivery queue depth and dead-letter count");
+  status->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+  status->add_flag("--json", json, "machine-readable output");
+  auto* dlq = app.add_subcommand("dlq", "dead-letter queue");
+  dlq->require_subcommand(1);
+  auto* dlq_list = dlq->add_subcommand("list", "list dead letters with their reasons");
+  dlq_list->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+  dlq_list->add_flag("--json", json, "machine-readable output");
+  dlq_list->add_option("--limit", limit, "at most this many rows")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (version) {
+    std::cout << ferry::app::VersionLine("ferry-controlplane") << "\n";
+    return kExitOk;
+  }
+  if (*run) return Run(config_path);
+  if (*check) return CheckConfig(config_path);
+  if (*status) return ferry::controlplane::PrintStatus(config_path, json);
+  if (*dlq_list) return ferry::controlplane::ListDeadLetters(config_path, json, limit);
+  std::cout << app.help();
+  return kExitOk;
+}
