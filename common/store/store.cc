@@ -131,7 +131,9 @@ Status Store::OpenEnv() {
       }
     }
   }
-  rc = options_.read_only ? (mdb_txn_abort(txn), MDB_SUCCESS) : mdb_txn_commit(txn);
+  // Commit even a read-only transaction: database handles opened in an
+  // aborted transaction are closed with it.
+  rc = mdb_txn_commit(txn);
   return LmdbStatus(rc, "commit open transaction");
 }
 

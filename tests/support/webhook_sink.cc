@@ -196,22 +196,37 @@ SinkResponse WebhookSink::Handle(const ReceivedRequest& request) {
   std::shared_ptr<const Responder> responder;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    requests_.push_back(request);
     responder = responder_;
   }
-  received_.notify_all();
   // Called outside the lock so a responder may itself call Count() etc.
   // A bad responder must not take the server thread down with it.
+  SinkResponse response;
   try {
-    SinkResponse response = (*responder)(request);
+    response = (*responder)(request);
     if (response.status < 100 || response.status > 999) {
-      return SinkResponse{
-          500, {}, "responder returned status " + std::to_string(response.status), {}};
+      response = SinkResponse{500, {}, "responder returned status " + std::to_string(response.status), {}};
     }
-    return response;
   } catch (const std::exception& e) {
-    return SinkResponse{500, {}, std::string("responder threw: ") + e.what(), {}};
+    response = SinkResponse{500, {}, std::string("responder threw: ") + e.what(), {}};
   }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    requests_.push_back(request);
+    requests_.back().status_sent = response.status;
+    if (response.status >= 200 && response.status < 300) ++accepted_;
+  }
+  received_.notify_all();
+  return response;
+}
+
+size_t WebhookSink::AcceptedCount() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return accepted_;
+}
+
+bool WebhookSink::WaitForAccepted(size_t n, std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return received_.wait_for(lock, timeout, [&] { return accepted_ >= n; });
 }
 
 std::vector<ReceivedRequest> WebhookSink::Requests() const {
@@ -232,6 +247,7 @@ bool WebhookSink::WaitForCount(size_t n, std::chrono::milliseconds timeout) cons
 void WebhookSink::Clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   requests_.clear();
+  accepted_ = 0;
 }
 
 size_t WebhookSink::ConnectionCount() const {

@@ -26,6 +26,7 @@ struct ReceivedRequest {
   std::map<std::string, std::string> headers;  // lower-cased names
   std::string body;
   std::chrono::steady_clock::time_point at;  // when the whole request was read
+  int status_sent = 0;                       // the status the sink answered with
 };
 
 struct SinkResponse {
@@ -63,6 +64,9 @@ class WebhookSink {
   // Every request received so far, in arrival order, whatever it was answered.
   std::vector<ReceivedRequest> Requests() const;
   size_t Count() const;
+  // Requests answered 2xx, i.e. events the sender may consider delivered.
+  size_t AcceptedCount() const;
+  bool WaitForAccepted(size_t n, std::chrono::milliseconds timeout) const;
   // Waits until at least n requests have been received; false on timeout.
   bool WaitForCount(size_t n, std::chrono::milliseconds timeout) const;
   // Forgets recorded requests (the connection count is kept).
@@ -78,6 +82,7 @@ class WebhookSink {
   mutable std::mutex mutex_;
   mutable std::condition_variable received_;
   std::vector<ReceivedRequest> requests_;
+  size_t accepted_ = 0;
   std::shared_ptr<const Responder> responder_;
   size_t connections_ = 0;
   int port_ = 0;

@@ -1,0 +1,139 @@
+#include "tests/integration/pipeline.h"
+
+#include <array>
+#include <cstdio>
+#include <stdexcept>
+
+#include "common/store/durable_queue.h"
+#include "common/store/store.h"
+#include "tests/support/ports.h"
+#include "tests/support/wait.h"
+
+namespace ferry::testing {
+
+std::string ReadFixture(const std::string& name) {
+  std::string text = ReadFile(std::filesystem::path(FERRY_FIXTURE_DIR) / "idoc" / name);
+  if (text.empty()) throw std::runtime_error("fixture " + name + " is missing or empty");
+  return text;
+}
+
+Pipeline::Pipeline(PipelineOptions options) : options_(std::move(options)) {
+  std::filesystem::create_directories(dir_.path() / "broker");
+  broker_ = std::make_unique<Mosquitto>(dir_.path() / "broker");
+  agent_port_ = FreeTcpPort();
+  agent_config_ = dir_.path() / "agent.yaml";
+  cp_config_ = dir_.path() / "controlplane.yaml";
+  WriteConfigs();
+}
+
+Pipeline::~Pipeline() {
+  agent_.Kill9();
+  controlplane_.Kill9();
+}
+
+void Pipeline::WriteConfigs() {
+  std::string auth;
+  if (!options_.basic_auth_user.empty()) {
+    WriteFile(dir_.path() / "idoc.password", options_.basic_auth_password + "\n");
+    auth = "    basic_auth:\n      user: " + options_.basic_auth_user + "\n      password_file: " +
+           (dir_.path() / "idoc.password").string() + "\n";
+  }
+  WriteFile(agent_config_,
+            "agent:\n  id: " + options_.agent_id + "\n  data_dir: " + (dir_.path() / "agent").string() +
+                "\nlog:\n  level: debug\nstore:\n  map_size: 512MiB\n  max_bytes: " + options_.agent_max_bytes +
+                "\nsources:\n  idoc_http:\n    listen: 127.0.0.1:" + std::to_string(agent_port_) +
+                "\n    path: /sap/idoc\n    retry_after: 7s\n    max_body: " + options_.max_body + "\n" + auth +
+                "uplink:\n  broker: " + broker_->url() +
+                "\n  ack_timeout: 5s\n  reconnect_min: 50ms\n  reconnect_max: 1s\n  heartbeat_interval: 1s\n");
+  WriteFile(cp_config_,
+            "controlplane:\n  id: cp-test\n  data_dir: " + (dir_.path() / "cp").string() +
+                "\nlog:\n  level: debug\nstore:\n  map_size: 512MiB\n  max_bytes: 128MiB\nmqtt:\n  broker: " +
+                broker_->url() + "\n  reconnect_min: 50ms\n  reconnect_max: 1s\ndelivery:\n  connector: webhook\n"
+                "  concurrency: " + std::to_string(options_.delivery_concurrency) +
+                "\n  retry_initial: " + options_.delivery_retry_initial + "\n  retry_max: " +
+                options_.delivery_retry_max + "\nconnectors:\n  webhook:\n    url: " + sink_.url("/hook") +
+                "\n    timeout: 5s\n");
+}
+
+void Pipeline::StartAll() {
+  broker_->Start();
+  StartControlPlane();
+  StartAgent();
+}
+
+void Pipeline::StartAgent() {
+  agent_ = Process::Start({FERRY_AGENT_BIN, "run", "--config", agent_config_.string()}, dir_.path() / "agent.log");
+  // Ready when the IDoc listener answers (it binds after the store is open).
+  bool up = WaitUntil(
+      [&] {
+        if (!agent_.Running()) return true;
+        return HttpRequest("GET", agent_port_, "/ready-probe", "", {}, std::chrono::milliseconds(500)).status != 0;
+      },
+      std::chrono::seconds(15));
+  if (!up || !agent_.Running()) {
+    throw std::runtime_error("ferry-agent did not start; log:\n" + ReadFile(dir_.path() / "agent.log"));
+  }
+}
+
+void Pipeline::StartControlPlane() {
+  controlplane_ = Process::Start({FERRY_CONTROLPLANE_BIN, "run", "--config", cp_config_.string()},
+                                 dir_.path() / "controlplane.log");
+  // Ready when its store exists and the process is still alive a moment on:
+  // the subscription itself is persistent in the broker.
+  bool up = WaitUntil(
+      [&] {
+        return !controlplane_.Running() ||
+               ReadFile(dir_.path() / "controlplane.log").find("event=controlplane_started") != std::string::npos;
+      },
+      std::chrono::seconds(15));
+  if (!up || !controlplane_.Running()) {
+    throw std::runtime_error("ferry-controlplane did not start; log:\n" +
+                             ReadFile(dir_.path() / "controlplane.log"));
+  }
+}
+
+HttpResponse Pipeline::PostIdoc(const std::string& body, const std::string& content_type,
+                                std::map<std::string, std::string> headers) {
+  headers["Content-Type"] = content_type;
+  return HttpRequest("POST", agent_port_, "/sap/idoc", body, headers, std::chrono::seconds(20));
+}
+
+uint64_t Pipeline::QueueDepth(const std::filesystem::path& store_dir, const std::string& queue) {
+  store::StoreOptions options;
+  options.dir = store_dir;
+  options.read_only = true;
+  options.databases = store::DurableQueue::DatabasesFor(queue);
+  auto s = store::Store::Open(options);
+  if (!s.ok() && s.status().code() == StatusCode::kNotFound) return 0;  // not created yet
+  if (!s.ok()) throw std::runtime_error("cannot open " + store_dir.string() + ": " + s.status().ToString());
+  auto q = store::DurableQueue::Open(**s, {queue, 0});
+  if (!q.ok()) throw std::runtime_error("cannot open queue " + queue + ": " + q.status().ToString());
+  // Count by reading: the committed truth, independent of counters.
+  uint64_t n = 0, after = 0;
+  for (;;) {
+    auto recs = (*q)->ReadAfter(after, 10000, SIZE_MAX);
+    if (!recs.ok() || recs->empty()) break;
+    n += recs->size();
+    after = recs->back().seq;
+  }
+  return n;
+}
+
+uint64_t Pipeline::AgentOutboxDepth() { return QueueDepth(dir_.path() / "agent" / "store", "outbox"); }
+uint64_t Pipeline::ControlPlaneQueueDepth() { return QueueDepth(dir_.path() / "cp" / "store", "delivery"); }
+uint64_t Pipeline::DeadLetterCount() { return QueueDepth(dir_.path() / "cp" / "store", "dlq"); }
+
+std::string Pipeline::RunControlPlaneCli(const std::string& args, int* exit_code) {
+  std::string cmd = std::string(FERRY_CONTROLPLANE_BIN) + " " + args + " --config " + cp_config_.string() + " 2>&1";
+  std::string out;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) throw std::runtime_error("popen failed");
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  int rc = pclose(pipe);
+  if (exit_code) *exit_code = WEXITSTATUS(rc);
+  return out;
+}
+
+}  // namespace ferry::testing

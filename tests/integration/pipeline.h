@@ -1,0 +1,82 @@
+#pragma once
+// Pipeline: one complete Ferry installation for a test, made of real parts:
+// a mosquitto broker on a free loopback port, a ferry-controlplane process,
+// a ferry-agent process, and a webhook receiver, with stores in a temp dir.
+// Each piece can be killed, stopped and restarted on its own.
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "tests/support/http_client.h"
+#include "tests/support/mosquitto.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/webhook_sink.h"
+
+namespace ferry::testing {
+
+struct PipelineOptions {
+  std::string agent_max_bytes = "64MiB";   // outbox limit (back-pressure)
+  std::string agent_id = "plant-01";
+  std::string delivery_retry_initial = "50ms";
+  std::string delivery_retry_max = "2s";
+  int delivery_concurrency = 8;
+  std::string basic_auth_user;             // empty: no auth
+  std::string basic_auth_password;
+  std::string max_body = "1MiB";
+};
+
+class Pipeline {
+ public:
+  explicit Pipeline(PipelineOptions options = {});
+  ~Pipeline();
+
+  // Broker, control plane, agent, in that order; each waits until ready.
+  void StartAll();
+  void StartAgent();
+  void StartControlPlane();
+
+  HttpResponse PostIdoc(const std::string& body, const std::string& content_type = "text/xml",
+                        std::map<std::string, std::string> headers = {});
+
+  // Read from the agent's / control plane's LMDB store by a second process
+  // (this one), exactly as field tools do: read-only, concurrent with the
+  // daemon.
+  uint64_t AgentOutboxDepth();
+  uint64_t ControlPlaneQueueDepth();
+  uint64_t DeadLetterCount();
+
+  // Runs `ferry-controlplane <args> --config <cp config>`; returns stdout.
+  std::string RunControlPlaneCli(const std::string& args, int* exit_code = nullptr);
+
+  TempDir& dir() { return dir_; }
+  Mosquitto& broker() { return *broker_; }
+  WebhookSink& sink() { return sink_; }
+  Process& agent() { return agent_; }
+  Process& controlplane() { return controlplane_; }
+  int agent_port() const { return agent_port_; }
+  const std::filesystem::path& agent_config() const { return agent_config_; }
+  const std::filesystem::path& cp_config() const { return cp_config_; }
+  std::string idoc_url_path() const { return "/sap/idoc"; }
+
+ private:
+  void WriteConfigs();
+  uint64_t QueueDepth(const std::filesystem::path& store_dir, const std::string& queue);
+
+  PipelineOptions options_;
+  TempDir dir_;
+  std::unique_ptr<Mosquitto> broker_;
+  WebhookSink sink_;
+  Process agent_;
+  Process controlplane_;
+  int agent_port_ = 0;
+  std::filesystem::path agent_config_;
+  std::filesystem::path cp_config_;
+};
+
+// The path of a file in tests/fixtures/idoc/.
+std::string ReadFixture(const std::string& name);
+
+}  // namespace ferry::testing
