@@ -3,11 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include "common/transport/mqtt/mqtt_tunnel.h"
+#include "common/util/clock.h"
 
 namespace ferry::agent {
 
 Agent::Agent(AgentConfig config, boost::asio::io_context& io)
-    : config_(std::move(config)), io_(io), shutdown_timer_(io) {}
+    : config_(std::move(config)), io_(io), shutdown_timer_(io), prune_timer_(io) {}
 
 Agent::~Agent() {
   if (tunnel_) tunnel_->Stop();
@@ -65,11 +66,22 @@ Status Agent::Start() {
     if (!s.ok()) return s;
     sources_.push_back(std::move(source));
   }
+  SchedulePrune();
   spdlog::info("event=agent_started agent_id={} sources={}", config_.agent_id, sources_.size());
   return Status::Ok();
 }
 
+void Agent::SchedulePrune() {
+  prune_timer_.expires_after(std::chrono::hours(1));
+  prune_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    outbox_queue_->PruneKeys(NowUnixMs() - config_.dedup_retention.count(), nullptr);
+    SchedulePrune();
+  });
+}
+
 void Agent::Shutdown(std::function<void()> done) {
+  prune_timer_.cancel();
   spdlog::info("event=agent_stopping agent_id={}", config_.agent_id);
   for (auto& s : sources_) s->Stop();
   // Requests already received are waiting for their fsync: let them get

@@ -36,6 +36,7 @@ class Agent {
  private:
   Agent(AgentConfig config, boost::asio::io_context& io);
   void WaitIdle(std::function<void()> done, int polls_left);
+  void SchedulePrune();
 
   AgentConfig config_;
   boost::asio::io_context& io_;
@@ -46,6 +47,7 @@ class Agent {
   std::shared_ptr<transport::Tunnel> tunnel_;
   std::shared_ptr<Uplink> uplink_;
   boost::asio::steady_timer shutdown_timer_;
+  boost::asio::steady_timer prune_timer_;
 };
 
 }  // namespace ferry::agent

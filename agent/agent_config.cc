@@ -81,6 +81,9 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
     store.Error("max_bytes", "must be at most half of store.map_size (" + std::to_string(c.map_size_bytes) + " bytes)");
   }
 
+  c.dedup_retention = store.Duration("dedup_retention", c.dedup_retention);
+  if (c.dedup_retention < std::chrono::hours(1)) store.Error("dedup_retention", "must be at least 1h");
+
   auto sources = root.Section("sources");
   for (const auto& factory : AllSources()) {
     if (!sources.Has(std::string(factory.name))) {

@@ -21,6 +21,9 @@ struct AgentConfig {
   std::string log_level = "info";
   uint64_t map_size_bytes = 4ull << 30;
   uint64_t outbox_max_bytes = 1ull << 30;  // back-pressure threshold
+  // How long an accepted IDoc number is remembered, so a resend is
+  // recognised (SAP operators resend status-02 IDocs by hand, days later).
+  std::chrono::milliseconds dedup_retention{std::chrono::hours(24 * 30)};
   std::vector<std::pair<std::string, std::unique_ptr<SourceBuilder>>> sources;
   transport::MqttOptions mqtt;
   size_t batch_max_events = 256;
