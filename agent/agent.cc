@@ -76,6 +76,7 @@ void Agent::SchedulePrune() {
   prune_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     outbox_queue_->PruneKeys(NowUnixMs() - config_.dedup_retention.count(), nullptr);
+    uplink_->PruneReports(NowUnixMs() - config_.report_retention.count());
     SchedulePrune();
   });
 }

@@ -3,6 +3,7 @@
 #include "agent/sources/all_sources.h"
 #include "common/config/config_node.h"
 #include "common/log/log.h"
+#include "common/transport/mqtt/mqtt_config.h"
 #include "common/transport/topics.h"
 
 namespace ferry::agent {
@@ -12,29 +13,7 @@ namespace {
 void ReadUplink(config::ConfigNode node, AgentConfig& c) {
   std::string transport = node.String("transport", "mqtt");
   if (transport != "mqtt") node.Error("transport", "must be 'mqtt' (got '" + transport + "')");
-  c.mqtt.broker_url = node.RequiredString("broker");
-  const std::string& url = c.mqtt.broker_url;
-  if (!url.empty() && url.rfind("tcp://", 0) != 0 && url.rfind("ssl://", 0) != 0 &&
-      url.rfind("mqtt://", 0) != 0 && url.rfind("mqtts://", 0) != 0) {
-    node.Error("broker", "must start with tcp://, ssl://, mqtt:// or mqtts:// (got '" + url + "')");
-  }
-  c.mqtt.client_id = node.String("client_id", "ferry-agent-" + c.agent_id);
-  c.mqtt.username = node.String("username", "");
-  c.mqtt.password = node.SecretFile("password_file");
-  auto tls = node.Section("tls");
-  c.mqtt.tls.ca_file = tls.String("ca_file", "");
-  c.mqtt.tls.cert_file = tls.String("cert_file", "");
-  c.mqtt.tls.key_file = tls.String("key_file", "");
-  c.mqtt.tls.verify_peer = tls.Bool("verify_peer", true);
-  if (c.mqtt.tls.cert_file.empty() != c.mqtt.tls.key_file.empty()) {
-    tls.Error("key_file", "cert_file and key_file must be given together");
-  }
-  c.mqtt.keep_alive = std::chrono::duration_cast<std::chrono::seconds>(
-      node.Duration("keep_alive", std::chrono::seconds(20)));
-  c.mqtt.reconnect_min = node.Duration("reconnect_min", c.mqtt.reconnect_min);
-  c.mqtt.reconnect_max = node.Duration("reconnect_max", c.mqtt.reconnect_max);
-  if (c.mqtt.reconnect_min.count() < 10) node.Error("reconnect_min", "must be at least 10ms");
-  if (c.mqtt.reconnect_max < c.mqtt.reconnect_min) node.Error("reconnect_max", "must not be below reconnect_min");
+  transport::ReadMqttSettings(node, "ferry-agent-" + c.agent_id, c.mqtt);
   c.batch_max_events = static_cast<size_t>(node.Int("batch_max_events", 256, 1, 10000));
   c.batch_max_bytes = node.Bytes("batch_max_bytes", c.batch_max_bytes);
   if (c.batch_max_bytes < 1024 || c.batch_max_bytes > (64u << 20)) {
@@ -83,6 +62,8 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
 
   c.dedup_retention = store.Duration("dedup_retention", c.dedup_retention);
   if (c.dedup_retention < std::chrono::hours(1)) store.Error("dedup_retention", "must be at least 1h");
+  c.report_retention = store.Duration("report_retention", c.report_retention);
+  if (c.report_retention < std::chrono::hours(1)) store.Error("report_retention", "must be at least 1h");
 
   auto sources = root.Section("sources");
   for (const auto& factory : AllSources()) {

@@ -24,6 +24,8 @@ struct AgentConfig {
   // How long an accepted IDoc number is remembered, so a resend is
   // recognised (SAP operators resend status-02 IDocs by hand, days later).
   std::chrono::milliseconds dedup_retention{std::chrono::hours(24 * 30)};
+  // How long delivery reports from the control plane are kept.
+  std::chrono::milliseconds report_retention{std::chrono::hours(24 * 7)};
   std::vector<std::pair<std::string, std::unique_ptr<SourceBuilder>>> sources;
   transport::MqttOptions mqtt;
   size_t batch_max_events = 256;

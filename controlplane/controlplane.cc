@@ -48,7 +48,7 @@ Status ControlPlane::Start() {
                config_.data_dir.string(), q.depth, dead_letters_->Stats().depth);
   connector_ = config_.connector->Build(io_.get_executor());
   tunnel_ = transport::MqttTunnel::Create(io_.get_executor(), config_.mqtt);
-  ingest_ = std::make_unique<Ingest>(io_.get_executor(), *tunnel_, *queue_);
+  ingest_ = std::make_unique<Ingest>(io_.get_executor(), *tunnel_, *store_, *queue_);
   engine_ = std::make_shared<DeliveryEngine>(io_.get_executor(), *queue_, *dead_letters_, *connector_, *tunnel_,
                                              config_.delivery);
   std::weak_ptr<DeliveryEngine> weak_engine = engine_;

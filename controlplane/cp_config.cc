@@ -2,6 +2,7 @@
 
 #include "common/config/config_node.h"
 #include "common/log/log.h"
+#include "common/transport/mqtt/mqtt_config.h"
 #include "common/transport/topics.h"
 #include "controlplane/connectors/all_connectors.h"
 
@@ -30,23 +31,8 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
   c.dedup_retention = store.Duration("dedup_retention", c.dedup_retention);
 
   auto mqtt = root.Section("mqtt");
-  c.mqtt.broker_url = mqtt.RequiredString("broker");
-  const std::string& url = c.mqtt.broker_url;
-  if (!url.empty() && url.rfind("tcp://", 0) != 0 && url.rfind("ssl://", 0) != 0 &&
-      url.rfind("mqtt://", 0) != 0 && url.rfind("mqtts://", 0) != 0) {
-    mqtt.Error("broker", "must start with tcp://, ssl://, mqtt:// or mqtts:// (got '" + url + "')");
-  }
-  c.mqtt.client_id = mqtt.String("client_id", "ferry-controlplane-" + c.id);
-  c.mqtt.username = mqtt.String("username", "");
-  c.mqtt.password = mqtt.SecretFile("password_file");
-  auto tls = mqtt.Section("tls");
-  c.mqtt.tls.ca_file = tls.String("ca_file", "");
-  c.mqtt.tls.cert_file = tls.String("cert_file", "");
-  c.mqtt.tls.key_file = tls.String("key_file", "");
-  c.mqtt.tls.verify_peer = tls.Bool("verify_peer", true);
+  transport::ReadMqttSettings(mqtt, "ferry-controlplane-" + c.id, c.mqtt);
   c.shared_group = mqtt.String("shared_group", c.shared_group);
-  c.mqtt.reconnect_min = mqtt.Duration("reconnect_min", c.mqtt.reconnect_min);
-  c.mqtt.reconnect_max = mqtt.Duration("reconnect_max", c.mqtt.reconnect_max);
   c.mqtt.subscriptions = {transport::topics::SharedUpEvents(c.shared_group),
                           transport::topics::SharedUpHeartbeat(c.shared_group)};
 

@@ -133,6 +133,25 @@ void Uplink::OnReport(const std::string& payload) {
       nullptr);
 }
 
+void Uplink::PruneReports(int64_t cutoff_unix_ms) {
+  store_.Write(
+      [this, cutoff_unix_ms](store::WriteTxn& txn) {
+        MDB_cursor* cur = nullptr;
+        int rc = mdb_cursor_open(txn.txn(), store_.Db(kReportsDb), &cur);
+        if (rc) return store::LmdbStatus(rc, "open reports cursor");
+        MDB_val k, v;
+        ferry::v1::Delivery d;
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+          if (!d.ParseFromArray(v.mv_data, static_cast<int>(v.mv_size)) || d.unix_ms() < cutoff_unix_ms) {
+            mdb_cursor_del(cur, 0);
+          }
+        }
+        mdb_cursor_close(cur);
+        return Status::Ok();
+      },
+      nullptr);
+}
+
 void Uplink::Rewind(const std::string& why, std::chrono::milliseconds delay) {
   ++stats_.rewinds;
   inflight_.clear();

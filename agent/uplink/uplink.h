@@ -62,6 +62,8 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   void Stop();
   // The outbox has new events (called from any thread).
   void NotifyAppended();
+  // Forgets delivery reports received before `cutoff_unix_ms`.
+  void PruneReports(int64_t cutoff_unix_ms);
   const UplinkStats& stats() const { return stats_; }
 
  private:

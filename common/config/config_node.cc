@@ -62,7 +62,7 @@ void CollectUnknown(const YAML::Node& node, const std::string& prefix, const Con
     std::string path = prefix.empty() ? key : prefix + "." + key;
     if (!state.known.count(path)) {
       errors.push_back(state.file + ":" + std::to_string(kv.first.Mark().line + 1) + ": key '" + path +
-                       "' is not a known setting (see the configuration reference in README.md)");
+                       "' is not a known setting (see docs/configuration.md)");
       continue;
     }
     CollectUnknown(kv.second, path, state, errors);

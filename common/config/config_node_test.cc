@@ -23,7 +23,7 @@ TEST(ConfigNodeTest, UnknownKeyNamesFileLineAndKey) {
   file->Root().Section("http").String("listen", "");
   Status s = file->Finish();
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.message(), "agent.yaml:3: key 'http.lisen' is not a known setting (see the configuration reference in README.md)");
+  EXPECT_EQ(s.message(), "agent.yaml:3: key 'http.lisen' is not a known setting (see docs/configuration.md)");
 }
 
 TEST(ConfigNodeTest, BadValuesAreReportedWithReason) {

@@ -96,7 +96,7 @@ asio::awaitable<void> HttpServer::Serve(tcp::socket socket) {
       auto res = TextResponse(head, beast_http::status::payload_too_large,
                               "request body of " + std::to_string(*parser.content_length()) +
                                   " bytes exceeds the limit of " + std::to_string(options_.max_body_bytes) +
-                                  " bytes (http.max_body)");
+                                  " bytes (" + options_.max_body_setting + ")");
       res.keep_alive(false);
       co_await beast_http::async_write(stream, res, kUseTuple);
       break;
@@ -107,7 +107,7 @@ asio::awaitable<void> HttpServer::Serve(tcp::socket socket) {
       head.version(header.version());
       auto res = TextResponse(head, beast_http::status::payload_too_large,
                               "request body exceeds the limit of " + std::to_string(options_.max_body_bytes) +
-                                  " bytes (http.max_body)");
+                                  " bytes (" + options_.max_body_setting + ")");
       res.keep_alive(false);
       co_await beast_http::async_write(stream, res, kUseTuple);
       break;

@@ -29,6 +29,7 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port (see HttpServer::port())
   uint64_t max_body_bytes = 16 << 20;
+  std::string max_body_setting = "max_body";  // named in 413 answers
   std::chrono::seconds idle_timeout{60};
   std::string server_name = "ferry";
 };

@@ -44,21 +44,28 @@ static_assert(AllKeySegmentsStartWithE1(), "adapt the prefix check in FindBusine
 struct ControlField {
   const char* tag;
   std::string ControlRecord::*member;
+  size_t max_chars;  // EDI_DC40 field length (docs/protocols.md §A.2)
 };
 constexpr ControlField kControlFields[] = {
-    {"TABNAM", &ControlRecord::tabnam}, {"MANDT", &ControlRecord::mandt},
-    {"DOCNUM", &ControlRecord::docnum}, {"DOCREL", &ControlRecord::docrel},
-    {"STATUS", &ControlRecord::status}, {"DIRECT", &ControlRecord::direct},
-    {"OUTMOD", &ControlRecord::outmod}, {"IDOCTYP", &ControlRecord::idoctyp},
-    {"CIMTYP", &ControlRecord::cimtyp}, {"MESTYP", &ControlRecord::mestyp},
-    {"MESCOD", &ControlRecord::mescod}, {"MESFCT", &ControlRecord::mesfct},
-    {"SNDPOR", &ControlRecord::sndpor}, {"SNDPRT", &ControlRecord::sndprt},
-    {"SNDPFC", &ControlRecord::sndpfc}, {"SNDPRN", &ControlRecord::sndprn},
-    {"RCVPOR", &ControlRecord::rcvpor}, {"RCVPRT", &ControlRecord::rcvprt},
-    {"RCVPFC", &ControlRecord::rcvpfc}, {"RCVPRN", &ControlRecord::rcvprn},
-    {"CREDAT", &ControlRecord::credat}, {"CRETIM", &ControlRecord::cretim},
-    {"SERIAL", &ControlRecord::serial},
+    {"TABNAM", &ControlRecord::tabnam, 10}, {"MANDT", &ControlRecord::mandt, 3},
+    {"DOCNUM", &ControlRecord::docnum, 16}, {"DOCREL", &ControlRecord::docrel, 4},
+    {"STATUS", &ControlRecord::status, 2},  {"DIRECT", &ControlRecord::direct, 1},
+    {"OUTMOD", &ControlRecord::outmod, 1},  {"IDOCTYP", &ControlRecord::idoctyp, 30},
+    {"CIMTYP", &ControlRecord::cimtyp, 30}, {"MESTYP", &ControlRecord::mestyp, 30},
+    {"MESCOD", &ControlRecord::mescod, 3},  {"MESFCT", &ControlRecord::mesfct, 3},
+    {"SNDPOR", &ControlRecord::sndpor, 10}, {"SNDPRT", &ControlRecord::sndprt, 2},
+    {"SNDPFC", &ControlRecord::sndpfc, 2},  {"SNDPRN", &ControlRecord::sndprn, 10},
+    {"RCVPOR", &ControlRecord::rcvpor, 10}, {"RCVPRT", &ControlRecord::rcvprt, 2},
+    {"RCVPFC", &ControlRecord::rcvpfc, 2},  {"RCVPRN", &ControlRecord::rcvprn, 10},
+    {"CREDAT", &ControlRecord::credat, 8},  {"CRETIM", &ControlRecord::cretim, 6},
+    {"SERIAL", &ControlRecord::serial, 20},
 };
+
+size_t Utf8Chars(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
 
 // Only what we read: CDATA sections and the predefined/numeric references.
 // No parse_doctype (DTDs are refused before parsing anyway), no EOL
@@ -370,6 +377,14 @@ Result<ParsedIdoc> ReadIdoc(pugi::xml_node idoc, size_t k) {
                             std::pair{"MESTYP", &c.mestyp}}) {
     if (value->empty()) {
       return Status::InvalidArgument("IDOC #" + std::to_string(k) + ": EDI_DC40 has no " + tag);
+    }
+  }
+  // Longer values than SAP's own field lengths are not from SAP, and the
+  // identity built from them must stay a valid store key.
+  for (const auto& field : kControlFields) {
+    if (Utf8Chars(c.*field.member) > field.max_chars) {
+      return Status::InvalidArgument("IDOC #" + std::to_string(k) + ": EDI_DC40 field " + field.tag + " is longer than " +
+                                     std::to_string(field.max_chars) + " characters");
     }
   }
   parsed.dedup_key = c.mandt + "/" + c.sndprn + "/" + c.docnum;

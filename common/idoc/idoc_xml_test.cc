@@ -414,3 +414,19 @@ TEST(IdocXmlTest, RealSapSamplesWhenPresent) {
 
 }  // namespace
 }  // namespace ferry::idoc
+
+namespace ferry::idoc {
+namespace {
+
+TEST(IdocXmlLimitsTest, ControlFieldLongerThanSapAllowsIsRejected) {
+  const std::string xml =
+      "<DEBMAS05><IDOC BEGIN=\"1\"><EDI_DC40 SEGMENT=\"1\"><MANDT>100</MANDT>"
+      "<DOCNUM>00000000000000012345</DOCNUM><IDOCTYP>DEBMAS05</IDOCTYP><MESTYP>DEBMAS</MESTYP>"
+      "</EDI_DC40></IDOC></DEBMAS05>";
+  auto r = ParseIdocXml(xml);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "IDOC #1: EDI_DC40 field DOCNUM is longer than 16 characters");
+}
+
+}  // namespace
+}  // namespace ferry::idoc

@@ -116,29 +116,51 @@ AppendOutcome DurableQueue::AppendSync(std::vector<AppendItem> items) {
 
 Status DurableQueue::DoAppend(WriteTxn& txn, const std::vector<AppendItem>& items, AppendOutcome& out) {
   const int64_t now = NowUnixMs();
+  // First decide which items are new: duplicates are answered, not stored,
+  // so they must not count against the byte limit either.
+  std::vector<int64_t> earlier(items.size(), -1);  // seq of the earlier record, or -1
   uint64_t add_bytes = 0;
-  for (const auto& item : items) add_bytes += item.data.size();
-  if (options_.max_bytes > 0 && pending_bytes_ + add_bytes > options_.max_bytes) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    const auto& key = items[i].idempotency_key;
+    if (!key.empty()) {
+      MDB_val k = ToVal(key), v;
+      int rc = mdb_get(txn.txn(), keys_db_, &k, &v);
+      if (rc == MDB_SUCCESS && v.mv_size >= 8) {
+        earlier[i] = static_cast<int64_t>(DecodeU64Key(FromVal(v).substr(0, 8)));
+        continue;
+      }
+      if (rc != MDB_NOTFOUND) return LmdbStatus(rc, "read idempotency key");
+      // The same key twice in one append: the second is a duplicate of the first.
+      for (size_t j = 0; j < i; ++j) {
+        if (earlier[j] < 0 && items[j].idempotency_key == key) {
+          earlier[i] = -2 - static_cast<int64_t>(j);  // resolved below
+          break;
+        }
+      }
+      if (earlier[i] != -1) continue;
+    }
+    add_bytes += items[i].data.size();
+  }
+  if (options_.max_bytes > 0 && add_bytes > 0 && pending_bytes_ + add_bytes > options_.max_bytes) {
     return Status::ResourceExhausted("queue " + options_.name + " is full (" + std::to_string(pending_bytes_) +
                                      " of " + std::to_string(options_.max_bytes) + " bytes used)");
   }
   uint64_t next = next_seq_;
   uint64_t stored_bytes = 0, stored_count = 0;
   std::string value;
-  for (const auto& item : items) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    const auto& item = items[i];
+    if (earlier[i] >= 0 || earlier[i] <= -2) {
+      uint64_t seq = earlier[i] >= 0 ? static_cast<uint64_t>(earlier[i]) : out.seqs[static_cast<size_t>(-2 - earlier[i])];
+      out.seqs.push_back(seq);
+      out.duplicate.push_back(true);
+      continue;
+    }
     if (!item.idempotency_key.empty()) {
-      MDB_val k = ToVal(item.idempotency_key), v;
-      int rc = mdb_get(txn.txn(), keys_db_, &k, &v);
-      if (rc == MDB_SUCCESS && v.mv_size >= 8) {
-        out.seqs.push_back(DecodeU64Key(FromVal(v).substr(0, 8)));
-        out.duplicate.push_back(true);
-        continue;
-      }
-      if (rc != MDB_NOTFOUND) return LmdbStatus(rc, "read idempotency key");
       std::string key_value = EncodeU64Key(next);
       PutLe64(key_value, static_cast<uint64_t>(now));
-      MDB_val nv = ToVal(key_value);
-      rc = mdb_put(txn.txn(), keys_db_, &k, &nv, 0);
+      MDB_val k = ToVal(item.idempotency_key), nv = ToVal(key_value);
+      int rc = mdb_put(txn.txn(), keys_db_, &k, &nv, 0);
       if (rc) return LmdbStatus(rc, "write idempotency key");
     }
     value.clear();
@@ -156,6 +178,7 @@ Status DurableQueue::DoAppend(WriteTxn& txn, const std::vector<AppendItem>& item
     ++stored_count;
     stored_bytes += item.data.size();
   }
+  if (stored_count == 0) return Status::Ok();
   Status s = WriteMetaU64(txn.txn(), meta_db_, next_key_, next);
   if (s.ok()) s = WriteMetaU64(txn.txn(), meta_db_, bytes_key_, pending_bytes_ + stored_bytes);
   if (!s.ok()) return s;

@@ -79,6 +79,10 @@ class DurableQueue {
     return DoAppend(txn, items, out);
   }
   void Resync() { (void)Load(); }
+  // Runs the on-append callback; for writers that used AppendInTxn.
+  void NotifyAppended() {
+    if (on_append_) on_append_();
+  }
   // Deletes idempotency keys older than `cutoff_unix_ms`.
   void PruneKeys(int64_t cutoff_unix_ms, DoneFn done);
 

@@ -95,6 +95,18 @@ TEST(DurableQueueTest, ByteLimitRefusesWholeAppendAndRecoversAfterDrain) {
   EXPECT_TRUE(o.queue->AppendSync({{"1", ""}, {"234", ""}}).status.ok());
 }
 
+TEST(DurableQueueTest, DuplicatesAreAcceptedEvenWhenFull) {
+  ferry::testing::TempDir dir;
+  auto o = OpenQueue(dir.path(), 10);
+  ASSERT_TRUE(o.queue->AppendSync({{"12345678", "A"}}).status.ok());
+  // A resend of what is already stored must be answered OK, not "full".
+  auto resend = o.queue->AppendSync({{"12345678", "A"}});
+  ASSERT_TRUE(resend.status.ok()) << resend.status.ToString();
+  EXPECT_TRUE(resend.duplicate[0]);
+  EXPECT_EQ(resend.seqs[0], 1u);
+  EXPECT_EQ(o.queue->AppendSync({{"123", "B"}}).status.code(), StatusCode::kResourceExhausted);
+}
+
 TEST(DurableQueueTest, ConcurrentProducersShareCommits) {
   ferry::testing::TempDir dir;
   auto o = OpenQueue(dir.path());

@@ -26,6 +26,8 @@ Status LmdbStatus(int rc, std::string_view what) {
       return Status::Unavailable(msg + " (disk full)");
     case MDB_NOTFOUND:
       return Status::NotFound(msg);
+    case MDB_BAD_VALSIZE:
+      return Status::InvalidArgument(msg + " (key too long)");
     case MDB_VERSION_MISMATCH:
     case MDB_INVALID:
     case MDB_CORRUPTED:

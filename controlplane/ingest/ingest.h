@@ -4,6 +4,14 @@
 // deletes them from its outbox). Events are keyed by agent id + event id, so
 // a batch the agent sends again is acknowledged without storing duplicates.
 //
+// Per-key order across batches: agent sequences are contiguous, so a batch
+// that starts beyond the last sequence stored for its agent means an earlier
+// batch was lost in between (a crash after the broker's PUBACK, a refused
+// batch). Such a batch is refused, the agent rewinds to its oldest
+// unacknowledged event, and the events are stored in the agent's order. The
+// last stored sequence per agent is kept in the store, in the same
+// transaction as the events, so this holds across restarts.
+//
 // A batch that cannot be stored (queue full, disk failing) is answered with
 // a negative Ack: the agent keeps it and sends it again later. A malformed
 // batch is logged and not acknowledged.
@@ -14,6 +22,7 @@
 #include <string>
 
 #include "common/store/durable_queue.h"
+#include "common/store/store.h"
 #include "common/transport/tunnel.h"
 #include "ferry/v1/event.pb.h"
 
@@ -27,7 +36,8 @@ struct AgentSeen {
 
 class Ingest {
  public:
-  Ingest(boost::asio::any_io_executor executor, transport::Tunnel& tunnel, store::DurableQueue& queue);
+  Ingest(boost::asio::any_io_executor executor, transport::Tunnel& tunnel, store::Store& store,
+         store::DurableQueue& queue);
   void OnMessage(const std::string& topic, std::string payload);
   const std::map<std::string, AgentSeen>& agents() const { return agents_; }
   uint64_t batches_rejected() const { return batches_rejected_; }
@@ -35,11 +45,16 @@ class Ingest {
  private:
   void OnBatch(const std::string& agent_id, const std::string& payload);
   void OnHeartbeat(const std::string& agent_id, const std::string& payload);
+  uint64_t LastStoredSequence(const std::string& agent_id);
+  void Refuse(const std::string& agent_id, uint64_t batch_id, const std::string& reason);
 
   boost::asio::any_io_executor executor_;
   transport::Tunnel& tunnel_;
+  store::Store& store_;
   store::DurableQueue& queue_;
   std::map<std::string, AgentSeen> agents_;
+  // Highest agent sequence submitted for storage, per agent.
+  std::map<std::string, uint64_t> last_sequence_;
   uint64_t batches_rejected_ = 0;
 };
 

@@ -2,6 +2,8 @@
 
 #include "agent/sources/idoc_http/idoc_http_source.h"
 
+#include <boost/asio/ip/address.hpp>
+
 namespace ferry::agent {
 namespace {
 
@@ -20,8 +22,11 @@ std::unique_ptr<SourceBuilder> Parse(config::ConfigNode node) {
   IdocHttpConfig c;
   std::string listen = node.String("listen", "127.0.0.1:8300");
   auto hp = config::ParseHostPort(listen);
+  boost::system::error_code ec;
   if (!hp.ok()) node.Error("listen", hp.status().message());
-  else {
+  else if (boost::asio::ip::make_address(hp->host, ec), ec) {
+    node.Error("listen", "host must be an IP address (e.g. 0.0.0.0 or 127.0.0.1), got '" + hp->host + "'");
+  } else {
     c.host = hp->host;
     c.port = hp->port;
   }

@@ -76,6 +76,7 @@ Status IdocHttpSource::Start() {
   options.host = config_.host;
   options.port = config_.port;
   options.max_body_bytes = config_.max_body_bytes;
+  options.max_body_setting = "sources.idoc_http.max_body";
   options.server_name = "ferry-agent";
   server_ = http::HttpServer::Create(context_.executor, options,
                                      [this](http::Request& req) { return Handle(req); });

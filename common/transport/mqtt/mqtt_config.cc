@@ -1,0 +1,32 @@
+#include "common/transport/mqtt/mqtt_config.h"
+
+namespace ferry::transport {
+
+void ReadMqttSettings(config::ConfigNode& node, const std::string& default_client_id, MqttOptions& out) {
+  out.broker_url = node.RequiredString("broker");
+  const std::string& url = out.broker_url;
+  if (!url.empty() && url.rfind("tcp://", 0) != 0 && url.rfind("ssl://", 0) != 0 && url.rfind("mqtt://", 0) != 0 &&
+      url.rfind("mqtts://", 0) != 0) {
+    node.Error("broker", "must start with tcp://, ssl://, mqtt:// or mqtts:// (got '" + url + "')");
+  }
+  out.client_id = node.String("client_id", default_client_id);
+  out.username = node.String("username", "");
+  out.password = node.SecretFile("password_file");
+  auto tls = node.Section("tls");
+  out.tls.ca_file = tls.String("ca_file", "");
+  out.tls.cert_file = tls.String("cert_file", "");
+  out.tls.key_file = tls.String("key_file", "");
+  out.tls.verify_peer = tls.Bool("verify_peer", true);
+  if (out.tls.cert_file.empty() != out.tls.key_file.empty()) {
+    tls.Error("key_file", "cert_file and key_file must be given together");
+  }
+  auto keep_alive = node.Duration("keep_alive", std::chrono::seconds(20));
+  if (keep_alive < std::chrono::seconds(1)) node.Error("keep_alive", "must be at least 1s");
+  out.keep_alive = std::chrono::duration_cast<std::chrono::seconds>(keep_alive);
+  out.reconnect_min = node.Duration("reconnect_min", out.reconnect_min);
+  out.reconnect_max = node.Duration("reconnect_max", out.reconnect_max);
+  if (out.reconnect_min.count() < 10) node.Error("reconnect_min", "must be at least 10ms");
+  if (out.reconnect_max < out.reconnect_min) node.Error("reconnect_max", "must not be below reconnect_min");
+}
+
+}  // namespace ferry::transport

@@ -1,0 +1,16 @@
+#pragma once
+// Reads the MQTT connection settings both binaries share (agent: `uplink:`,
+// control plane: `mqtt:`): broker, client_id, username, password_file,
+// tls.{ca_file,cert_file,key_file,verify_peer}, keep_alive, reconnect_min,
+// reconnect_max. Errors go to the ConfigNode.
+
+#include <string>
+
+#include "common/config/config_node.h"
+#include "common/transport/mqtt/mqtt_tunnel.h"
+
+namespace ferry::transport {
+
+void ReadMqttSettings(config::ConfigNode& node, const std::string& default_client_id, MqttOptions& out);
+
+}  // namespace ferry::transport
