@@ -4,8 +4,11 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
+#include "ferry/v1/event.pb.h"
 #include "tests/support/ports.h"
 #include "tests/support/wait.h"
 
@@ -15,6 +18,18 @@ std::string ReadFixture(const std::string& name) {
   std::string text = ReadFile(std::filesystem::path(FERRY_FIXTURE_DIR) / "idoc" / name);
   if (text.empty()) throw std::runtime_error("fixture " + name + " is missing or empty");
   return text;
+}
+
+std::map<std::string, std::vector<Delivery>> DeliveriesByDocnum(const WebhookSink& sink) {
+  std::map<std::string, std::vector<Delivery>> out;
+  for (const auto& r : sink.Requests()) {
+    if (r.status_sent < 200 || r.status_sent >= 300) continue;
+    auto body = nlohmann::json::parse(r.body);
+    auto key = r.headers.find("idempotency-key");
+    out[body["idoc"]["docnum"].get<std::string>()].push_back(
+        {body["event_id"].get<std::string>(), key == r.headers.end() ? "" : key->second});
+  }
+  return out;
 }
 
 Pipeline::Pipeline(PipelineOptions options) : options_(std::move(options)) {
@@ -51,7 +66,8 @@ void Pipeline::WriteConfigs() {
                 broker_->url() + "\n  reconnect_min: 50ms\n  reconnect_max: 1s\ndelivery:\n  connector: webhook\n"
                 "  concurrency: " + std::to_string(options_.delivery_concurrency) +
                 "\n  retry_initial: " + options_.delivery_retry_initial + "\n  retry_max: " +
-                options_.delivery_retry_max + "\nconnectors:\n  webhook:\n    url: " + sink_.url("/hook") +
+                options_.delivery_retry_max + "\nconnectors:\n  webhook:\n    url: " +
+                (options_.webhook_url.empty() ? sink_.url("/hook") : options_.webhook_url) +
                 "\n    timeout: 5s\n");
 }
 
@@ -76,6 +92,8 @@ void Pipeline::StartAgent() {
 }
 
 void Pipeline::StartControlPlane() {
+  // The log is appended across restarts: only what this start writes counts.
+  const size_t log_seen = ReadFile(dir_.path() / "controlplane.log").size();
   controlplane_ = Process::Start({FERRY_CONTROLPLANE_BIN, "run", "--config", cp_config_.string()},
                                  dir_.path() / "controlplane.log");
   // Ready when its store exists and the process is still alive a moment on:
@@ -83,12 +101,28 @@ void Pipeline::StartControlPlane() {
   bool up = WaitUntil(
       [&] {
         return !controlplane_.Running() ||
-               ReadFile(dir_.path() / "controlplane.log").find("event=controlplane_started") != std::string::npos;
+               ReadFile(dir_.path() / "controlplane.log").find("event=controlplane_started", log_seen) !=
+                   std::string::npos;
       },
       std::chrono::seconds(15));
   if (!up || !controlplane_.Running()) {
     throw std::runtime_error("ferry-controlplane did not start; log:\n" +
                              ReadFile(dir_.path() / "controlplane.log"));
+  }
+  // The subscription is only persistent once it exists: on a first start (or
+  // after a broker lost its state) batches published before the control
+  // plane has subscribed are dropped by the broker and come again only after
+  // the agent's ack_timeout. With a broker up, also wait for the connection
+  // (it subscribes right then), so tests do not pay that timeout by chance.
+  // Not an error if it does not come: a test may start it with the broker down.
+  if (broker_->Running()) {
+    WaitUntil(
+        [&] {
+          return !controlplane_.Running() ||
+                 ReadFile(dir_.path() / "controlplane.log").find("event=mqtt_connected", log_seen) !=
+                     std::string::npos;
+        },
+        std::chrono::seconds(5));
   }
 }
 
@@ -98,7 +132,8 @@ HttpResponse Pipeline::PostIdoc(const std::string& body, const std::string& cont
   return HttpRequest("POST", agent_port_, "/sap/idoc", body, headers, std::chrono::seconds(20));
 }
 
-uint64_t Pipeline::QueueDepth(const std::filesystem::path& store_dir, const std::string& queue) {
+uint64_t Pipeline::QueueDepth(const std::filesystem::path& store_dir, const std::string& queue,
+                              std::vector<std::string>* records) {
   store::StoreOptions options;
   options.dir = store_dir;
   options.read_only = true;
@@ -115,12 +150,25 @@ uint64_t Pipeline::QueueDepth(const std::filesystem::path& store_dir, const std:
     if (!recs.ok() || recs->empty()) break;
     n += recs->size();
     after = recs->back().seq;
+    if (records) {
+      for (auto& r : *recs) records->push_back(std::move(r.data));
+    }
   }
   return n;
 }
 
 uint64_t Pipeline::AgentOutboxDepth() { return QueueDepth(dir_.path() / "agent" / "store", "outbox"); }
 uint64_t Pipeline::ControlPlaneQueueDepth() { return QueueDepth(dir_.path() / "cp" / "store", "delivery"); }
+std::vector<std::string> Pipeline::AgentOutboxDocnums() {
+  std::vector<std::string> records, docnums;
+  QueueDepth(dir_.path() / "agent" / "store", "outbox", &records);
+  for (const auto& r : records) {
+    ferry::v1::Event e;
+    docnums.push_back(e.ParseFromString(r) ? e.idoc().docnum() : "(unparsable)");
+  }
+  return docnums;
+}
+
 uint64_t Pipeline::DeadLetterCount() { return QueueDepth(dir_.path() / "cp" / "store", "dlq"); }
 
 std::string Pipeline::RunControlPlaneCli(const std::string& args, int* exit_code) {

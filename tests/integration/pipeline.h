@@ -6,8 +6,10 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/support/http_client.h"
 #include "tests/support/mosquitto.h"
@@ -26,6 +28,9 @@ struct PipelineOptions {
   std::string basic_auth_user;             // empty: no auth
   std::string basic_auth_password;
   std::string max_body = "1MiB";
+  // Where the control plane delivers; empty: this pipeline's WebhookSink.
+  // Lets a test point at a port nobody listens on yet (target down).
+  std::string webhook_url;
 };
 
 class Pipeline {
@@ -47,6 +52,9 @@ class Pipeline {
   uint64_t AgentOutboxDepth();
   uint64_t ControlPlaneQueueDepth();
   uint64_t DeadLetterCount();
+  // The IDoc numbers of the events still in the agent's outbox, in order:
+  // for failure messages that say what is stuck.
+  std::vector<std::string> AgentOutboxDocnums();
 
   // Runs `ferry-controlplane <args> --config <cp config>`; returns stdout.
   std::string RunControlPlaneCli(const std::string& args, int* exit_code = nullptr);
@@ -63,7 +71,8 @@ class Pipeline {
 
  private:
   void WriteConfigs();
-  uint64_t QueueDepth(const std::filesystem::path& store_dir, const std::string& queue);
+  uint64_t QueueDepth(const std::filesystem::path& store_dir, const std::string& queue,
+                      std::vector<std::string>* records = nullptr);
 
   PipelineOptions options_;
   TempDir dir_;
@@ -78,5 +87,13 @@ class Pipeline {
 
 // The path of a file in tests/fixtures/idoc/.
 std::string ReadFixture(const std::string& name);
+
+// What reached the receiver, by IDoc number, counting only requests it
+// answered 2xx (the sender may consider those delivered).
+struct Delivery {
+  std::string event_id;
+  std::string idempotency_key;  // the Idempotency-Key header
+};
+std::map<std::string, std::vector<Delivery>> DeliveriesByDocnum(const WebhookSink& sink);
 
 }  // namespace ferry::testing

@@ -138,13 +138,27 @@ class HttpConnection {
     stage = "write";
     beast::error_code ec = RunOne(
         ioc_, [&](auto handler) { http::async_write(stream_, request, std::move(handler)); });
-    if (ec) return ec;
-
+    if (ec) {
+      // A server may answer before it has read the whole request (e.g. 413
+      // for an oversized body) and close; the write then fails, but the
+      // answer is waiting to be read, as curl would read it.
+      if (ec != asio::error::broken_pipe && ec != asio::error::connection_reset) return ec;
+      const beast::error_code write_ec = ec;
+      if (!ReadResponse(request, response)) {
+        keep_alive_response_ = false;  // the connection is unusable now
+        return {};
+      }
+      return write_ec;
+    }
     stage = "read";
+    return ReadResponse(request, response);
+  }
+
+  beast::error_code ReadResponse(const http::request<http::string_body>& request, HttpResponse& response) {
     http::response_parser<http::string_body> parser;
     parser.body_limit(boost::none);
     if (request.method() == http::verb::head) parser.skip(true);
-    ec = RunOne(ioc_, [&](auto handler) {
+    beast::error_code ec = RunOne(ioc_, [&](auto handler) {
       http::async_read(stream_, buffer_, parser, std::move(handler));
     });
     if (ec) return ec;
