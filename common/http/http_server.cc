@@ -83,10 +83,14 @@ asio::awaitable<void> HttpServer::Serve(tcp::socket socket) {
   for (;;) {
     beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(64 * 1024);
-    parser.body_limit(options_.max_body_bytes);
+    // Beast would fail the header read itself on a Content-Length above the
+    // body limit, leaving no chance to answer: read the header unlimited,
+    // answer 413 below, and apply the limit to the body (chunked bodies).
+    parser.body_limit(boost::none);
     stream.expires_after(options_.idle_timeout);
     auto [hec, hn] = co_await beast_http::async_read_header(stream, buffer, parser, kUseTuple);
     if (hec) break;  // closed, idle timeout or garbage: nothing was accepted
+    parser.body_limit(options_.max_body_bytes);
     const auto& header = parser.get();
     // Refuse an oversized body before reading it: SAP gets a clear answer
     // and no memory is spent on it.

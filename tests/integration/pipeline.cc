@@ -34,7 +34,8 @@ std::map<std::string, std::vector<Delivery>> DeliveriesByDocnum(const WebhookSin
 
 Pipeline::Pipeline(PipelineOptions options) : options_(std::move(options)) {
   std::filesystem::create_directories(dir_.path() / "broker");
-  broker_ = std::make_unique<Mosquitto>(dir_.path() / "broker");
+  broker_ = std::make_unique<Mosquitto>(dir_.path() / "broker", options_.broker_tls_ca, options_.broker_tls_cert,
+                                        options_.broker_tls_key);
   agent_port_ = FreeTcpPort();
   agent_config_ = dir_.path() / "agent.yaml";
   cp_config_ = dir_.path() / "controlplane.yaml";
@@ -53,17 +54,26 @@ void Pipeline::WriteConfigs() {
     auth = "    basic_auth:\n      user: " + options_.basic_auth_user + "\n      password_file: " +
            (dir_.path() / "idoc.password").string() + "\n";
   }
+  auto tls_section = [&](const std::string& ca) {
+    return options_.broker_tls_cert.empty() ? std::string() : "  tls:\n    ca_file: " + ca + "\n";
+  };
+  const std::string agent_ca =
+      options_.agent_tls_ca_override.empty() ? options_.broker_tls_ca : options_.agent_tls_ca_override;
   WriteFile(agent_config_,
             "agent:\n  id: " + options_.agent_id + "\n  data_dir: " + (dir_.path() / "agent").string() +
-                "\nlog:\n  level: debug\nstore:\n  map_size: 512MiB\n  max_bytes: " + options_.agent_max_bytes +
+                "\nlog:\n  level: " + options_.log_level + "\nstore:\n  map_size: " + options_.agent_map_size +
+                "\n  max_bytes: " + options_.agent_max_bytes +
                 "\nsources:\n  idoc_http:\n    listen: 127.0.0.1:" + std::to_string(agent_port_) +
                 "\n    path: /sap/idoc\n    retry_after: 7s\n    max_body: " + options_.max_body + "\n" + auth +
                 "uplink:\n  broker: " + broker_->url() +
-                "\n  ack_timeout: 5s\n  reconnect_min: 50ms\n  reconnect_max: 1s\n  heartbeat_interval: 1s\n");
+                "\n  ack_timeout: 5s\n  reconnect_min: 50ms\n  reconnect_max: 1s\n  heartbeat_interval: 1s\n" +
+                tls_section(agent_ca));
   WriteFile(cp_config_,
             "controlplane:\n  id: cp-test\n  data_dir: " + (dir_.path() / "cp").string() +
-                "\nlog:\n  level: debug\nstore:\n  map_size: 512MiB\n  max_bytes: 128MiB\nmqtt:\n  broker: " +
-                broker_->url() + "\n  reconnect_min: 50ms\n  reconnect_max: 1s\ndelivery:\n  connector: webhook\n"
+                "\nlog:\n  level: " + options_.log_level + "\nstore:\n  map_size: " + options_.cp_map_size +
+                "\n  max_bytes: " + options_.cp_max_bytes + "\nmqtt:\n  broker: " + broker_->url() +
+                "\n  reconnect_min: 50ms\n  reconnect_max: 1s\n" + tls_section(options_.broker_tls_ca) +
+                "delivery:\n  connector: webhook\n"
                 "  concurrency: " + std::to_string(options_.delivery_concurrency) +
                 "\n  retry_initial: " + options_.delivery_retry_initial + "\n  retry_max: " +
                 options_.delivery_retry_max + "\nconnectors:\n  webhook:\n    url: " +

@@ -31,6 +31,17 @@ struct PipelineOptions {
   // Where the control plane delivers; empty: this pipeline's WebhookSink.
   // Lets a test point at a port nobody listens on yet (target down).
   std::string webhook_url;
+  std::string log_level = "debug";
+  std::string agent_map_size = "512MiB";
+  std::string cp_map_size = "512MiB";
+  std::string cp_max_bytes = "128MiB";
+  // A TLS broker: CA, certificate and key it presents. Agent and control
+  // plane verify it against broker_tls_ca, or the agent against
+  // agent_tls_ca_override when set.
+  std::string broker_tls_ca;
+  std::string broker_tls_cert;
+  std::string broker_tls_key;
+  std::string agent_tls_ca_override;
 };
 
 class Pipeline {

@@ -46,7 +46,10 @@ std::string CurrentUserName() {
 
 }  // namespace
 
-Mosquitto::Mosquitto(const std::filesystem::path& dir)
+Mosquitto::Mosquitto(const std::filesystem::path& dir) : Mosquitto(dir, "", "", "") {}
+
+Mosquitto::Mosquitto(const std::filesystem::path& dir, const std::string& ca_file, const std::string& cert_file,
+                     const std::string& key_file)
     : dir_(dir),
       config_file_(dir / "mosquitto.conf"),
       log_file_(dir / "mosquitto.log"),
@@ -54,6 +57,10 @@ Mosquitto::Mosquitto(const std::filesystem::path& dir)
       port_(FreeTcpPort()) {
   std::string config;
   config += "listener " + std::to_string(port_) + " 127.0.0.1\n";
+  if (!cert_file.empty()) {
+    tls_ = true;
+    config += "cafile " + ca_file + "\ncertfile " + cert_file + "\nkeyfile " + key_file + "\n";
+  }
   config += "allow_anonymous true\n";
   config += "user " + CurrentUserName() + "\n";
   config += "persistence true\n";
@@ -70,7 +77,9 @@ Mosquitto::Mosquitto(const std::filesystem::path& dir)
   WriteFile(config_file_, config);
 }
 
-std::string Mosquitto::url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+std::string Mosquitto::url() const {
+  return (tls_ ? "ssl://127.0.0.1:" : "tcp://127.0.0.1:") + std::to_string(port_);
+}
 
 std::string Mosquitto::LogTail(size_t max_bytes) const {
   return "--- " + log_file_.string() + " ---\n" + Tail(ReadFile(log_file_), max_bytes) + "\n--- " +

@@ -17,6 +17,10 @@ class Mosquitto {
   // Picks a free port and writes mosquitto.conf into `dir` (which must exist
   // and outlive the broker). The persistence database and logs go there too.
   explicit Mosquitto(const std::filesystem::path& dir);
+  // A TLS listener: the broker presents cert_file/key_file (signed by the CA
+  // in ca_file); url() then starts with ssl://.
+  Mosquitto(const std::filesystem::path& dir, const std::string& ca_file, const std::string& cert_file,
+            const std::string& key_file);
   ~Mosquitto() = default;  // the Process member kills a running broker
 
   Mosquitto(const Mosquitto&) = delete;
@@ -48,6 +52,7 @@ class Mosquitto {
   std::filesystem::path log_file_;     // written by mosquitto (log_dest file)
   std::filesystem::path output_file_;  // its stdout/stderr, e.g. config errors
   int port_ = 0;
+  bool tls_ = false;
   Process process_;
 };
 

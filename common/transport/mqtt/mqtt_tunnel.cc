@@ -4,6 +4,8 @@
 #include <mqtt/async_client.h>
 #include <spdlog/spdlog.h>
 
+#include "common/transport/mqtt/tcp_nodelay.h"
+
 namespace ferry::transport {
 namespace {
 
@@ -33,6 +35,14 @@ class OnceListener : public mqtt::iaction_listener {
   Fn fn_;
   std::shared_ptr<OnceListener> self_;
 };
+
+// The port of tcp://host:port, ssl://host:port (0 when absent).
+uint16_t BrokerPort(const std::string& url) {
+  size_t colon = url.rfind(':');
+  if (colon == std::string::npos || colon + 1 >= url.size()) return 0;
+  int port = std::atoi(url.c_str() + colon + 1);
+  return port > 0 && port < 65536 ? static_cast<uint16_t>(port) : 0;
+}
 
 }  // namespace
 
@@ -124,6 +134,7 @@ void MqttTunnel::OnConnected() {
   connecting_ = false;
   if (stopped_) return;
   backoff_ = options_.reconnect_min;
+  if (uint16_t port = BrokerPort(options_.broker_url)) DisableNagleOnSocketsToPort(port);
   for (const auto& filter : options_.subscriptions) {
     try {
       client_->subscribe(filter, 1);

@@ -1,0 +1,313 @@
+// ferry_bench: throughput and latency of the durable pipeline, each figure
+// next to a baseline measured in the same run on the same machine, so the
+// ratios survive a noisy, shared host. Prints one JSON object on stdout;
+// progress goes to stderr.
+//
+//   ferry_bench            full run (a few minutes)
+//   ferry_bench --quick    smoke run (well under a minute)
+
+#include <lmdb.h>
+#include <mqtt/async_client.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/idoc_text.h"
+#include "tests/integration/pipeline.h"
+#include "tests/support/wait.h"
+
+namespace ferry::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Plan {
+  int lmdb_batches;          // of 16 records
+  int lmdb_serial_records;
+  std::chrono::seconds ingest_duration;
+  int drain_events;
+  int mqtt_raw_messages;
+  std::chrono::seconds e2e_duration;
+};
+
+constexpr Plan kFull{4000, 2000, std::chrono::seconds(10), 200000, 100000, std::chrono::seconds(30)};
+constexpr Plan kQuick{300, 200, std::chrono::seconds(2), 5000, 5000, std::chrono::seconds(3)};
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+void Progress(const std::string& text) { std::cerr << "ferry_bench: " << text << std::endl; }
+
+// A DEBMAS05 of about 5 KB: the customer fixture with text lines added.
+std::string FiveKbDebmas() {
+  std::string xml = ReadFixture("debmas05_customer.xml");
+  std::string lines;
+  for (int i = 0; xml.size() + lines.size() < 5000; ++i) {
+    lines += "      <E1KNA1H SEGMENT=\"1\"><TDID>0001</TDID><TDLINE>Delivery note line " + std::to_string(i) +
+             ": ramp 3, call the dock office 30 minutes before arrival</TDLINE></E1KNA1H>\n";
+  }
+  size_t at = xml.find("    </E1KNA1M>");
+  return xml.substr(0, at) + lines + xml.substr(at);
+}
+
+// Baseline: a plain LMDB append loop, `per_txn` records of `size` bytes per
+// fsynced transaction. Returns records per second.
+double LmdbRawPerSecond(const std::filesystem::path& dir, int txns, int per_txn, size_t size) {
+  std::filesystem::create_directories(dir);
+  MDB_env* env;
+  mdb_env_create(&env);
+  mdb_env_set_mapsize(env, 4ull << 30);
+  mdb_env_open(env, dir.c_str(), 0, 0640);
+  MDB_dbi dbi;
+  MDB_txn* txn;
+  mdb_txn_begin(env, nullptr, 0, &txn);
+  mdb_dbi_open(txn, nullptr, 0, &dbi);
+  mdb_txn_commit(txn);
+  std::string value(size, 'x');
+  uint64_t seq = 0;
+  auto start = Clock::now();
+  for (int t = 0; t < txns; ++t) {
+    mdb_txn_begin(env, nullptr, 0, &txn);
+    for (int i = 0; i < per_txn; ++i) {
+      uint64_t key = __builtin_bswap64(++seq);
+      MDB_val k{8, &key}, v{value.size(), value.data()};
+      mdb_put(txn, dbi, &k, &v, MDB_APPEND);
+    }
+    mdb_txn_commit(txn);
+  }
+  double secs = Seconds(Clock::now() - start);
+  mdb_env_close(env);
+  return seq / secs;
+}
+
+double RssMb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0;
+}
+
+// Posts distinct IDocs from `clients` keep-alive connections for `duration`.
+// Returns IDocs answered 200 per second.
+double IngestPerSecond(Pipeline& p, const std::string& base, int clients, std::chrono::seconds duration,
+                       std::atomic<uint64_t>& next_docnum, double* peak_rss) {
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&] {
+      KeepAliveClient client(p.agent_port());
+      while (!stop) {
+        std::string xml = ReplaceElement(base, "DOCNUM", Docnum(next_docnum++));
+        auto res = client.Post("/sap/idoc", xml, {{"Content-Type", "text/xml"}});
+        if (res.status == 200) ++accepted;
+      }
+    });
+  }
+  auto start = Clock::now();
+  while (Clock::now() - start < duration) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (peak_rss) *peak_rss = std::max(*peak_rss, RssMb(p.agent().pid()));
+  }
+  stop = true;
+  for (auto& t : threads) t.join();
+  return accepted / Seconds(Clock::now() - start);
+}
+
+// Baseline: Paho QoS 1 publisher → subscriber on the same broker, 10
+// messages in flight, payloads of the same size. Returns messages/s.
+double MqttRawPerSecond(const std::string& url, int messages, size_t size) {
+  std::atomic<int> received{0};
+  mqtt::async_client sub(url, "bench-sub", mqtt::create_options(MQTTVERSION_5), nullptr);
+  sub.set_message_callback([&](mqtt::const_message_ptr) { ++received; });
+  sub.connect(mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).clean_start(true).finalize())->wait();
+  sub.subscribe("bench/raw", 1)->wait();
+  mqtt::async_client pub(url, "bench-pub", mqtt::create_options(MQTTVERSION_5), nullptr);
+  pub.connect(mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).clean_start(true).finalize())->wait();
+  std::string payload(size, 'x');
+  std::vector<mqtt::delivery_token_ptr> window;
+  auto start = Clock::now();
+  for (int i = 0; i < messages; ++i) {
+    if (window.size() == 10) {
+      window.front()->wait();
+      window.erase(window.begin());
+    }
+    window.push_back(pub.publish("bench/raw", payload.data(), payload.size(), 1, false));
+  }
+  for (auto& t : window) t->wait();
+  WaitUntil([&] { return received >= messages; }, std::chrono::seconds(60), std::chrono::milliseconds(1));
+  double rate = received / Seconds(Clock::now() - start);
+  pub.disconnect()->wait();
+  sub.disconnect()->wait();
+  return rate;
+}
+
+double Percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))];
+}
+
+int Main(bool quick, bool e2e_only) {
+  const Plan plan = quick ? kQuick : kFull;
+  const std::string base = FiveKbDebmas();
+  std::map<std::string, double> out;
+  out["idoc_bytes"] = static_cast<double>(base.size());
+
+  TempDir scratch;
+  Progress("LMDB baselines");
+  out["lmdb_raw_per_s"] = LmdbRawPerSecond(scratch.path() / "raw16", plan.lmdb_batches, 16, base.size());
+  out["lmdb_raw_serial_per_s"] = LmdbRawPerSecond(scratch.path() / "raw1", plan.lmdb_serial_records, 1, base.size());
+
+  PipelineOptions options;
+  options.agent_max_bytes = "3GiB";
+  options.agent_map_size = "8GiB";
+  options.cp_max_bytes = "3GiB";
+  options.cp_map_size = "8GiB";
+  options.delivery_concurrency = 32;
+  options.log_level = "info";
+  Pipeline p(options);
+  std::atomic<uint64_t> next_docnum{1};
+  double peak_rss = 0;
+
+  if (e2e_only) {
+    p.StartAll();
+  } else {
+  // Ingest with the broker down: the agent only accepts and buffers.
+  p.StartAgent();
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // let start-up settle before measuring idle memory
+  out["agent_rss_mb_idle"] = RssMb(p.agent().pid());
+  Progress("ingest, 16 connections");
+  out["ingest_per_s"] = IngestPerSecond(p, base, 16, plan.ingest_duration, next_docnum, &peak_rss);
+  Progress("ingest, 1 connection");
+  out["ingest_serial_per_s"] = IngestPerSecond(p, base, 1, plan.ingest_duration, next_docnum, &peak_rss);
+  out["ingest_ratio"] = out["ingest_per_s"] / out["lmdb_raw_per_s"];
+  out["ingest_serial_ratio"] = out["ingest_serial_per_s"] / out["lmdb_raw_serial_per_s"];
+
+  // Drain: top the backlog up, then bring the broker and control plane up.
+  uint64_t backlog = p.AgentOutboxDepth();
+  if (backlog < static_cast<uint64_t>(plan.drain_events)) {
+    Progress("filling backlog to " + std::to_string(plan.drain_events));
+    std::atomic<uint64_t> left{plan.drain_events - backlog};
+    std::vector<std::thread> fillers;
+    for (int c = 0; c < 16; ++c) {
+      fillers.emplace_back([&] {
+        KeepAliveClient client(p.agent_port());
+        while (true) {
+          uint64_t n = left.load();
+          if (n == 0 || !left.compare_exchange_weak(n, n - 1)) {
+            if (n == 0) break;
+            continue;
+          }
+          auto res = client.Post("/sap/idoc", ReplaceElement(base, "DOCNUM", Docnum(next_docnum++)),
+                                 {{"Content-Type", "text/xml"}});
+          if (res.status != 200) ++left;
+        }
+      });
+    }
+    for (auto& t : fillers) t.join();
+  }
+  backlog = p.AgentOutboxDepth();
+  out["drain_events"] = static_cast<double>(backlog);
+  out["agent_rss_mb_backlog"] = RssMb(p.agent().pid());
+  Progress("drain of " + std::to_string(backlog) + " buffered IDocs");
+  p.StartControlPlane();
+  auto drain_start = Clock::now();
+  p.broker().Start();
+  WaitUntil([&] {
+    peak_rss = std::max(peak_rss, RssMb(p.agent().pid()));
+    return p.AgentOutboxDepth() == 0;
+  }, std::chrono::minutes(10), std::chrono::milliseconds(50));
+  out["drain_per_s"] = backlog / Seconds(Clock::now() - drain_start);
+  // Let the control plane finish delivering before measuring latency.
+  WaitUntil([&] { return p.ControlPlaneQueueDepth() == 0; }, std::chrono::minutes(10), std::chrono::milliseconds(200));
+
+  Progress("MQTT baseline");
+  out["mqtt_raw_per_s"] = MqttRawPerSecond(p.broker().url(), plan.mqtt_raw_messages, base.size());
+  out["drain_ratio"] = out["drain_per_s"] / out["mqtt_raw_per_s"];
+  }
+
+  // End-to-end latency at a fixed 1,000 IDocs/s: from the agent's 200 to
+  // the webhook receiving the event (same clock: the receiver is in-process).
+  Progress("end-to-end latency at 1000 IDocs/s");
+  p.sink().Clear();
+  std::mutex mu;
+  std::map<std::string, Clock::time_point> accepted_at;
+  const int kSenders = 8;
+  const auto interval = std::chrono::microseconds(1000000 * kSenders / 1000);
+  std::vector<std::thread> senders;
+  auto e2e_start = Clock::now();
+  for (int s = 0; s < kSenders; ++s) {
+    senders.emplace_back([&, s] {
+      KeepAliveClient client(p.agent_port());
+      auto next = e2e_start + interval * s / kSenders;
+      while (Clock::now() - e2e_start < plan.e2e_duration) {
+        std::this_thread::sleep_until(next);
+        next += interval;
+        std::string docnum = Docnum(next_docnum++);
+        auto res = client.Post("/sap/idoc", ReplaceElement(base, "DOCNUM", docnum), {{"Content-Type", "text/xml"}});
+        if (res.status == 200) {
+          std::lock_guard lock(mu);
+          accepted_at[docnum] = Clock::now();
+        }
+      }
+    });
+  }
+  double e2e_peak_rss = 0;
+  while (Clock::now() - e2e_start < plan.e2e_duration) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    e2e_peak_rss = std::max(e2e_peak_rss, RssMb(p.agent().pid()));
+  }
+  for (auto& t : senders) t.join();
+  WaitUntil([&] { return p.sink().AcceptedCount() >= accepted_at.size(); }, std::chrono::seconds(60));
+  std::vector<double> latencies;
+  for (const auto& r : p.sink().Requests()) {
+    size_t at = r.body.find("\"docnum\":\"");
+    if (at == std::string::npos) continue;
+    auto it = accepted_at.find(r.body.substr(at + 10, 16));
+    if (it == accepted_at.end()) continue;
+    latencies.push_back(std::max(0.0, std::chrono::duration<double, std::milli>(r.at - it->second).count()));
+  }
+  out["e2e_events"] = static_cast<double>(latencies.size());
+  out["e2e_rate_per_s"] = accepted_at.size() / Seconds(plan.e2e_duration);
+  out["e2e_p50_ms"] = Percentile(latencies, 0.50);
+  out["e2e_p99_ms"] = Percentile(latencies, 0.99);
+  out["agent_rss_mb_load"] = std::max(peak_rss, e2e_peak_rss);
+
+  std::cout << "{\"mode\":\"" << (quick ? "quick" : "full") << "\"";
+  for (const auto& [k, v] : out) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.3f", v);
+    std::cout << ",\"" << k << "\":" << buf;
+  }
+  std::cout << "}" << std::endl;
+  return 0;
+}
+
+}  // namespace
+}  // namespace ferry::testing
+
+int main(int argc, char** argv) {
+  bool quick = false, e2e_only = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--quick") quick = true;
+    else if (arg == "--e2e-only") e2e_only = true;  // latency phase alone, on fresh stores
+    else {
+      std::cerr << "usage: ferry_bench [--quick] [--e2e-only]\n";
+      return 2;
+    }
+  }
+  return ferry::testing::Main(quick, e2e_only);
+}

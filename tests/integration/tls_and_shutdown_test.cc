@@ -1,0 +1,115 @@
+// The tunnel over TLS (the broker verified against a configured CA, host name
+// included), and a graceful SIGTERM: both binaries exit 0 and nothing that
+// was answered 200 is lost.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <csignal>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <cstdlib>
+
+#include "tests/integration/idoc_text.h"
+#include "tests/integration/pipeline.h"
+#include "tests/support/wait.h"
+
+namespace ferry::testing {
+namespace {
+
+using std::chrono::seconds;
+
+// A private CA and a broker certificate for 127.0.0.1, made with the openssl
+// command line for this test only.
+void MakeCertificates(const std::filesystem::path& dir, const std::string& ca_name) {
+  const std::string d = dir.string();
+  const std::string cmd =
+      "cd " + d + " && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=" + ca_name +
+      "' -keyout " + ca_name + ".key -out " + ca_name + ".pem 2>/dev/null && "
+      "openssl req -newkey rsa:2048 -nodes -subj '/CN=127.0.0.1' -keyout broker.key -out broker.csr 2>/dev/null && "
+      "printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext && "
+      "openssl x509 -req -in broker.csr -CA " + ca_name + ".pem -CAkey " + ca_name + ".key -CAcreateserial "
+      "-days 2 -extfile san.ext -out broker.pem 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
+TEST(TlsTunnelTest, EventsFlowOverTlsWithVerifiedBroker) {
+  TempDir certs;
+  MakeCertificates(certs.path(), "ferry-test-ca");
+  PipelineOptions options;
+  options.broker_tls_ca = (certs.path() / "ferry-test-ca.pem").string();
+  options.broker_tls_cert = (certs.path() / "broker.pem").string();
+  options.broker_tls_key = (certs.path() / "broker.key").string();
+  Pipeline p(options);
+  p.StartAll();
+  ASSERT_EQ(p.PostIdoc(ReadFixture("debmas05_customer.xml")).status, 200);
+  ASSERT_TRUE(p.sink().WaitForAccepted(1, seconds(30)));
+  EXPECT_NE(p.broker().url().rfind("ssl://", 0), std::string::npos);
+}
+
+TEST(TlsTunnelTest, AgentRefusesBrokerSignedByAnotherCa) {
+  TempDir certs, other;
+  MakeCertificates(certs.path(), "ferry-test-ca");
+  MakeCertificates(other.path(), "unrelated-ca");
+  PipelineOptions options;
+  options.broker_tls_ca = (certs.path() / "ferry-test-ca.pem").string();
+  options.broker_tls_cert = (certs.path() / "broker.pem").string();
+  options.broker_tls_key = (certs.path() / "broker.key").string();
+  options.agent_tls_ca_override = (other.path() / "unrelated-ca.pem").string();
+  Pipeline p(options);
+  p.StartAll();
+  ASSERT_EQ(p.PostIdoc(ReadFixture("debmas05_customer.xml")).status, 200);
+  // The agent keeps retrying and never talks to an unverified broker: the
+  // IDoc stays safely in its outbox.
+  EXPECT_TRUE(WaitUntil([&] { return ReadFile(p.dir().path() / "agent.log").find("mqtt_connect_failed") != std::string::npos; },
+                        seconds(20)));
+  EXPECT_EQ(p.sink().Count(), 0u);
+  EXPECT_EQ(p.AgentOutboxDepth(), 1u);
+  EXPECT_EQ(ReadFile(p.dir().path() / "agent.log").find("event=mqtt_connected"), std::string::npos);
+}
+
+TEST(ShutdownTest, SigtermDuringIngestAnswersAcceptedAndLosesNothing) {
+  Pipeline p;
+  p.StartAll();
+  const std::string base = ReadFixture("debmas05_customer.xml");
+  std::vector<std::string> accepted;
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::thread client([&] {
+    for (uint64_t n = 8800000; !stop; ++n) {
+      auto res = p.PostIdoc(ReplaceElement(base, "DOCNUM", Docnum(n)));
+      if (res.status == 200) {
+        std::lock_guard lock(mu);
+        accepted.push_back(Docnum(n));
+      } else if (res.status == 0) {
+        break;  // listener closed by the shutdown
+      }
+    }
+  });
+  ASSERT_TRUE(WaitUntil([&] { std::lock_guard lock(mu); return accepted.size() >= 20; }, seconds(20)));
+  p.agent().Signal(SIGTERM);
+  auto code = p.agent().WaitExit(seconds(15));
+  stop = true;
+  client.join();
+  ASSERT_TRUE(code.has_value()) << "agent did not exit after SIGTERM";
+  EXPECT_EQ(*code, 0);
+  EXPECT_NE(ReadFile(p.dir().path() / "agent.log").find("event=agent_stopped"), std::string::npos);
+  // Everything answered 200 is delivered once the agent runs again.
+  p.StartAgent();
+  ASSERT_TRUE(p.sink().WaitForAccepted(accepted.size(), seconds(60)));
+  std::set<std::string> delivered;
+  for (const auto& r : p.sink().Requests()) {
+    size_t at = r.body.find("\"docnum\":\"");
+    if (at != std::string::npos) delivered.insert(r.body.substr(at + 10, 16));
+  }
+  for (const auto& d : accepted) EXPECT_TRUE(delivered.count(d)) << d << " was answered 200 but not delivered";
+
+  p.controlplane().Signal(SIGTERM);
+  auto cp_code = p.controlplane().WaitExit(seconds(15));
+  ASSERT_TRUE(cp_code.has_value());
+  EXPECT_EQ(*cp_code, 0);
+}
+
+}  // namespace
+}  // namespace ferry::testing
