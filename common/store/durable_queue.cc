@@ -4,6 +4,8 @@
 #include <cstring>
 #include <future>
 
+#include "common/store/record_codec.h"
+
 namespace ferry::store {
 namespace {
 
@@ -88,7 +90,16 @@ Status DurableQueue::Load() {
   return Status::Ok();
 }
 
+void DurableQueue::EncodeItems(std::vector<AppendItem>& items) {
+  for (auto& item : items) {
+    if (item.encoded) continue;
+    item.data = EncodeRecordBody(item.data);
+    item.encoded = true;
+  }
+}
+
 void DurableQueue::Append(std::vector<AppendItem> items, AppendDone done) {
+  EncodeItems(items);
   auto out = std::make_shared<AppendOutcome>();
   auto shared_items = std::make_shared<std::vector<AppendItem>>(std::move(items));
   store_.Write(
@@ -114,8 +125,17 @@ AppendOutcome DurableQueue::AppendSync(std::vector<AppendItem> items) {
   return f.get();
 }
 
-Status DurableQueue::DoAppend(WriteTxn& txn, const std::vector<AppendItem>& items, AppendOutcome& out) {
+Status DurableQueue::DoAppend(WriteTxn& txn, const std::vector<AppendItem>& raw_items, AppendOutcome& out) {
   const int64_t now = NowUnixMs();
+  // Writers inside a running transaction may pass items not yet encoded.
+  std::vector<AppendItem> encoded_copy;
+  bool all_encoded = true;
+  for (const auto& item : raw_items) all_encoded = all_encoded && item.encoded;
+  if (!all_encoded) {
+    encoded_copy = raw_items;
+    EncodeItems(encoded_copy);
+  }
+  const std::vector<AppendItem>& items = all_encoded ? raw_items : encoded_copy;
   // First decide which items are new: duplicates are answered, not stored,
   // so they must not count against the byte limit either.
   std::vector<int64_t> earlier(items.size(), -1);  // seq of the earlier record, or -1
@@ -278,7 +298,13 @@ Result<std::vector<QueueRecord>> DurableQueue::ReadAfter(uint64_t after_seq, siz
     QueueRecord rec;
     rec.seq = DecodeU64Key(FromVal(k));
     rec.enqueued_unix_ms = static_cast<int64_t>(GetLe64(value));
-    rec.data.assign(value.substr(kHeaderBytes));
+    auto data = DecodeRecordBody(value.substr(kHeaderBytes));
+    if (!data.ok()) {
+      mdb_cursor_close(cur);
+      return Status::DataLoss("record " + std::to_string(rec.seq) + " in queue " + options_.name + ": " +
+                              data.status().message());
+    }
+    rec.data = std::move(data.value());
     bytes += value.size();
     out.push_back(std::move(rec));
   }
@@ -295,7 +321,9 @@ Result<QueueRecord> DurableQueue::Get(uint64_t seq) const {
   if (rc) return LmdbStatus(rc, "record " + std::to_string(seq));
   std::string_view value = FromVal(v);
   if (value.size() < kHeaderBytes) return Status::DataLoss("record shorter than its header");
-  return QueueRecord{seq, static_cast<int64_t>(GetLe64(value)), std::string(value.substr(kHeaderBytes))};
+  auto data = DecodeRecordBody(value.substr(kHeaderBytes));
+  if (!data.ok()) return data.status();
+  return QueueRecord{seq, static_cast<int64_t>(GetLe64(value)), std::move(data.value())};
 }
 
 QueueStats DurableQueue::Stats() const {

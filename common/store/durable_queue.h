@@ -8,7 +8,8 @@
 // as a duplicate, inside the same transaction, so the check is exact.
 //
 // Layout (docs/storage-format.md): database "q.<name>" maps an 8-byte
-// big-endian sequence to [8-byte little-endian enqueue time ms][record];
+// big-endian sequence to [8-byte little-endian enqueue time ms][codec byte]
+// [record, zstd-compressed when that is smaller] (record_codec.h);
 // "k.<name>" maps an idempotency key to [8-byte sequence][8-byte time ms];
 // meta keys "q.<name>.next" and "q.<name>.bytes" hold the counters.
 //
@@ -36,6 +37,7 @@ struct QueueRecord {
 struct AppendItem {
   std::string data;
   std::string idempotency_key;  // empty: no duplicate check
+  bool encoded = false;         // data already holds the stored body (EncodeItems)
 };
 
 struct AppendOutcome {
@@ -48,7 +50,7 @@ struct AppendOutcome {
 
 struct QueueStats {
   uint64_t depth = 0;
-  uint64_t bytes = 0;
+  uint64_t bytes = 0;  // stored (compressed) bytes: what max_bytes limits
   int64_t oldest_enqueued_unix_ms = 0;  // 0 when empty
 };
 
@@ -62,6 +64,10 @@ class DurableQueue {
   // The store must have been opened with DatabasesFor(name) declared.
   static Result<std::unique_ptr<DurableQueue>> Open(Store& store, QueueOptions options);
   static std::vector<std::string> DatabasesFor(const std::string& name);
+
+  // Compresses items into their stored form on the calling thread, so the
+  // writer thread does not (Append does this itself).
+  static void EncodeItems(std::vector<AppendItem>& items);
 
   using AppendDone = std::function<void(AppendOutcome)>;
   // Durable when `done` runs (on the store's writer thread).

@@ -52,7 +52,7 @@ TEST(DurableQueueTest, AppendsReadInOrderAndSurvivesReopen) {
   EXPECT_GT((*recs)[0].enqueued_unix_ms, 0);
   auto stats = o.queue->Stats();
   EXPECT_EQ(stats.depth, 3u);
-  EXPECT_EQ(stats.bytes, 6u);
+  EXPECT_EQ(stats.bytes, 9u);  // stored bodies: one codec byte each
   // Sequences keep growing after a reopen, never reused.
   auto more = o.queue->AppendSync({{"d", ""}});
   EXPECT_EQ(more.seqs.front(), 4u);
@@ -67,7 +67,7 @@ TEST(DurableQueueTest, RemoveDeletesAndUpdatesCounters) {
   ASSERT_EQ(recs->size(), 1u);
   EXPECT_EQ((*recs)[0].seq, 2u);
   EXPECT_EQ(o.queue->Stats().depth, 1u);
-  EXPECT_EQ(o.queue->Stats().bytes, 3u);
+  EXPECT_EQ(o.queue->Stats().bytes, 4u);
 }
 
 TEST(DurableQueueTest, IdempotencyKeyRejectsDuplicatesEvenAfterRemoval) {
@@ -93,6 +93,19 @@ TEST(DurableQueueTest, ByteLimitRefusesWholeAppendAndRecoversAfterDrain) {
   EXPECT_EQ(o.queue->Stats().depth, 1u);
   ASSERT_TRUE(o.queue->RemoveSync({1}).ok());
   EXPECT_TRUE(o.queue->AppendSync({{"1", ""}, {"234", ""}}).status.ok());
+}
+
+TEST(DurableQueueTest, LargeRecordsAreCompressedAtRestAndReadBackExactly) {
+  ferry::testing::TempDir dir;
+  auto o = OpenQueue(dir.path());
+  std::string xml;
+  for (int i = 0; i < 200; ++i) xml += "<E1KNA1M SEGMENT=\"1\"><KUNNR>000010" + std::to_string(i) + "</KUNNR></E1KNA1M>\n";
+  ASSERT_TRUE(o.queue->AppendSync({{xml, ""}}).status.ok());
+  EXPECT_LT(o.queue->Stats().bytes, xml.size() / 3);
+  auto recs = o.queue->ReadAfter(0, 1, SIZE_MAX);
+  ASSERT_TRUE(recs.ok());
+  EXPECT_EQ((*recs)[0].data, xml);
+  EXPECT_EQ(o.queue->Get(1)->data, xml);
 }
 
 TEST(DurableQueueTest, DuplicatesAreAcceptedEvenWhenFull) {

@@ -141,6 +141,15 @@ asio::awaitable<void> DeliveryEngine::DeliverOne(uint64_t seq) {
 }
 
 void DeliveryEngine::Finish(uint64_t seq, DeliveryResult result, uint32_t attempts) {
+  // The request slot is free as soon as the target has answered; the key
+  // stays busy until the outcome is committed (ordering). So many outcomes
+  // share one commit, and a slow commit never throttles deliveries.
+  --active_;
+  Commit(seq, std::move(result), attempts);
+  Dispatch();
+}
+
+void DeliveryEngine::Commit(uint64_t seq, DeliveryResult result, uint32_t attempts) {
   store::WriteFn move_to_dlq;
   if (result.kind == DeliveryResult::Kind::kRejected) {
     ferry::v1::DeadLetter dead;
@@ -167,7 +176,7 @@ void DeliveryEngine::Finish(uint64_t seq, DeliveryResult result, uint32_t attemp
             spdlog::error("event=delivery_commit_failed seq={} error=\"{}\"", seq, s.ToString());
             auto timer = std::make_shared<asio::steady_timer>(self->executor_, std::chrono::seconds(1));
             timer->async_wait([weak, timer, seq, result, attempts](const boost::system::error_code&) {
-              if (auto again = weak.lock()) again->Finish(seq, result, attempts);
+              if (auto again = weak.lock()) again->Commit(seq, result, attempts);
             });
             return;
           }
@@ -199,7 +208,6 @@ void DeliveryEngine::Finished(uint64_t seq, const DeliveryResult& result, uint32
     else ready_keys_.push_back(item.key);
   }
   window_.erase(it);
-  --active_;
   Dispatch();
 }
 

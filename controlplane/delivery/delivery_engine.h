@@ -3,7 +3,8 @@
 //
 // - Per-key order: each business key has its own FIFO; only the head of a
 //   key's FIFO may be in flight, and it leaves the FIFO only once its outcome
-//   is committed. Different keys proceed in parallel up to `concurrency`.
+//   is committed. Different keys proceed in parallel, with at most
+//   `concurrency` requests waiting for a target at once.
 // - Retries: a retryable outcome waits with exponential back-off and jitter,
 //   or exactly the target's Retry-After, during which the engine sends
 //   nothing else to that connector (a throttled API extends the penalty of
@@ -71,6 +72,7 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
   void Dispatch();
   boost::asio::awaitable<void> DeliverOne(uint64_t seq);
   void Finish(uint64_t seq, DeliveryResult result, uint32_t attempts);
+  void Commit(uint64_t seq, DeliveryResult result, uint32_t attempts);
   void Finished(uint64_t seq, const DeliveryResult& result, uint32_t attempts);
   void QueueReport(const ferry::v1::Event& event, const DeliveryResult& result, uint32_t attempts);
   void FlushReports();

@@ -96,6 +96,7 @@ void Ingest::OnBatch(const std::string& agent_id, const std::string& payload) {
     ack.add_agent_sequences(event.agent_sequence());
     items->push_back({event.SerializeAsString(), agent_id + "/" + event.event_id()});
   }
+  store::DurableQueue::EncodeItems(*items);  // compress here, not on the writer thread
   const uint64_t new_last = std::max(last_stored, last_in_batch);
   last_sequence_[agent_id] = new_last;
   agents_[agent_id].last_seen_unix_ms = NowUnixMs();

@@ -32,7 +32,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Plan {
-  int lmdb_batches;          // of 16 records
+  int lmdb_batches;  // of 16 records
   int lmdb_serial_records;
   std::chrono::seconds ingest_duration;
   int drain_events;
@@ -57,6 +57,15 @@ std::string FiveKbDebmas() {
   }
   size_t at = xml.find("    </E1KNA1M>");
   return xml.substr(0, at) + lines + xml.substr(at);
+}
+
+// The n-th IDoc of a run: its own IDoc number, and one of 1,000 customers,
+// as a day of master-data changes would be (events of one customer are
+// delivered strictly one after another).
+std::string NthIdoc(const std::string& base, uint64_t n) {
+  char kunnr[16];
+  std::snprintf(kunnr, sizeof(kunnr), "%010llu", static_cast<unsigned long long>(100000 + n % 1000));
+  return ReplaceElement(ReplaceElement(base, "DOCNUM", Docnum(n)), "KUNNR", kunnr);
 }
 
 // Baseline: a plain LMDB append loop, `per_txn` records of `size` bytes per
@@ -89,11 +98,13 @@ double LmdbRawPerSecond(const std::filesystem::path& dir, int txns, int per_txn,
   return seq / secs;
 }
 
-double RssMb(pid_t pid) {
+// VmRSS counts LMDB's mapped file pages (page cache the kernel can drop);
+// RssAnon is the process's own heap and stacks.
+double RssMb(pid_t pid, const std::string& field = "VmRSS:") {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    if (line.rfind(field, 0) == 0) return std::stod(line.substr(field.size())) / 1024.0;
   }
   return 0;
 }
@@ -109,7 +120,7 @@ double IngestPerSecond(Pipeline& p, const std::string& base, int clients, std::c
     threads.emplace_back([&] {
       KeepAliveClient client(p.agent_port());
       while (!stop) {
-        std::string xml = ReplaceElement(base, "DOCNUM", Docnum(next_docnum++));
+        std::string xml = NthIdoc(base, next_docnum++);
         auto res = client.Post("/sap/idoc", xml, {{"Content-Type", "text/xml"}});
         if (res.status == 200) ++accepted;
       }
@@ -159,6 +170,66 @@ double Percentile(std::vector<double> v, double q) {
   return v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))];
 }
 
+struct Latency {
+  double p50_ms = 0, p99_ms = 0, rate_per_s = 0, events = 0, peak_rss_mb = 0, peak_anon_mb = 0;
+};
+
+// End-to-end latency at a fixed 1,000 IDocs/s: from the agent's 200 to the
+// webhook receiving the event (same clock: the receiver is in-process).
+Latency MeasureLatency(Pipeline& p, const std::string& base, std::chrono::seconds duration,
+                       std::atomic<uint64_t>& next_docnum) {
+  p.sink().Clear();
+  std::mutex mu;
+  std::map<std::string, Clock::time_point> accepted_at;
+  const int kSenders = 8;
+  const auto interval = std::chrono::microseconds(1000000 * kSenders / 1000);
+  std::vector<std::thread> senders;
+  auto e2e_start = Clock::now();
+  for (int s = 0; s < kSenders; ++s) {
+    senders.emplace_back([&, s] {
+      KeepAliveClient client(p.agent_port());
+      auto next = e2e_start + interval * s / kSenders;
+      while (Clock::now() - e2e_start < duration) {
+        std::this_thread::sleep_until(next);
+        next += interval;
+        const uint64_t n = next_docnum++;
+        const std::string docnum = Docnum(n);
+        auto res = client.Post("/sap/idoc", NthIdoc(base, n), {{"Content-Type", "text/xml"}});
+        if (res.status == 200) {
+          std::lock_guard lock(mu);
+          accepted_at[docnum] = Clock::now();
+        }
+      }
+    });
+  }
+  Latency out;
+  while (Clock::now() - e2e_start < duration) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    out.peak_rss_mb = std::max(out.peak_rss_mb, RssMb(p.agent().pid()));
+    out.peak_anon_mb = std::max(out.peak_anon_mb, RssMb(p.agent().pid(), "RssAnon:"));
+    if (std::getenv("FERRY_BENCH_TRACE")) {
+      Progress("e2e: outbox " + std::to_string(p.AgentOutboxDepth()) + " delivery queue " +
+               std::to_string(p.ControlPlaneQueueDepth()) + " delivered " + std::to_string(p.sink().AcceptedCount()));
+    }
+  }
+  for (auto& t : senders) t.join();
+  WaitUntil([&] { return p.sink().AcceptedCount() >= accepted_at.size(); }, std::chrono::seconds(120));
+  std::vector<double> latencies;
+  for (const auto& r : p.sink().Requests()) {
+    size_t at = r.body.find("\"docnum\":\"");
+    if (at == std::string::npos) continue;
+    auto it = accepted_at.find(r.body.substr(at + 10, 16));
+    if (it == accepted_at.end()) continue;
+    latencies.push_back(std::max(0.0, std::chrono::duration<double, std::milli>(r.at - it->second).count()));
+  }
+  out.events = static_cast<double>(latencies.size());
+  out.rate_per_s = accepted_at.size() / Seconds(duration);
+  out.p50_ms = Percentile(latencies, 0.50);
+  out.p99_ms = Percentile(latencies, 0.99);
+  p.sink().Clear();
+  return out;
+}
+
 int Main(bool quick, bool e2e_only) {
   const Plan plan = quick ? kQuick : kFull;
   const std::string base = FiveKbDebmas();
@@ -181,109 +252,84 @@ int Main(bool quick, bool e2e_only) {
   std::atomic<uint64_t> next_docnum{1};
   double peak_rss = 0;
 
-  if (e2e_only) {
-    p.StartAll();
-  } else {
-  // Ingest with the broker down: the agent only accepts and buffers.
-  p.StartAgent();
+  // Steady state on a fresh pipeline: latency at 1,000 IDocs/s.
+  p.StartAll();
   std::this_thread::sleep_for(std::chrono::seconds(1));  // let start-up settle before measuring idle memory
   out["agent_rss_mb_idle"] = RssMb(p.agent().pid());
-  Progress("ingest, 16 connections");
-  out["ingest_per_s"] = IngestPerSecond(p, base, 16, plan.ingest_duration, next_docnum, &peak_rss);
-  Progress("ingest, 1 connection");
-  out["ingest_serial_per_s"] = IngestPerSecond(p, base, 1, plan.ingest_duration, next_docnum, &peak_rss);
-  out["ingest_ratio"] = out["ingest_per_s"] / out["lmdb_raw_per_s"];
-  out["ingest_serial_ratio"] = out["ingest_serial_per_s"] / out["lmdb_raw_serial_per_s"];
-
-  // Drain: top the backlog up, then bring the broker and control plane up.
-  uint64_t backlog = p.AgentOutboxDepth();
-  if (backlog < static_cast<uint64_t>(plan.drain_events)) {
-    Progress("filling backlog to " + std::to_string(plan.drain_events));
-    std::atomic<uint64_t> left{plan.drain_events - backlog};
-    std::vector<std::thread> fillers;
-    for (int c = 0; c < 16; ++c) {
-      fillers.emplace_back([&] {
-        KeepAliveClient client(p.agent_port());
-        while (true) {
-          uint64_t n = left.load();
-          if (n == 0 || !left.compare_exchange_weak(n, n - 1)) {
-            if (n == 0) break;
-            continue;
-          }
-          auto res = client.Post("/sap/idoc", ReplaceElement(base, "DOCNUM", Docnum(next_docnum++)),
-                                 {{"Content-Type", "text/xml"}});
-          if (res.status != 200) ++left;
-        }
-      });
-    }
-    for (auto& t : fillers) t.join();
-  }
-  backlog = p.AgentOutboxDepth();
-  out["drain_events"] = static_cast<double>(backlog);
-  out["agent_rss_mb_backlog"] = RssMb(p.agent().pid());
-  Progress("drain of " + std::to_string(backlog) + " buffered IDocs");
-  p.StartControlPlane();
-  auto drain_start = Clock::now();
-  p.broker().Start();
-  WaitUntil([&] {
-    peak_rss = std::max(peak_rss, RssMb(p.agent().pid()));
-    return p.AgentOutboxDepth() == 0;
-  }, std::chrono::minutes(10), std::chrono::milliseconds(50));
-  out["drain_per_s"] = backlog / Seconds(Clock::now() - drain_start);
-  // Let the control plane finish delivering before measuring latency.
-  WaitUntil([&] { return p.ControlPlaneQueueDepth() == 0; }, std::chrono::minutes(10), std::chrono::milliseconds(200));
-
-  Progress("MQTT baseline");
-  out["mqtt_raw_per_s"] = MqttRawPerSecond(p.broker().url(), plan.mqtt_raw_messages, base.size());
-  out["drain_ratio"] = out["drain_per_s"] / out["mqtt_raw_per_s"];
-  }
-
-  // End-to-end latency at a fixed 1,000 IDocs/s: from the agent's 200 to
-  // the webhook receiving the event (same clock: the receiver is in-process).
+  out["agent_anon_mb_idle"] = RssMb(p.agent().pid(), "RssAnon:");
   Progress("end-to-end latency at 1000 IDocs/s");
-  p.sink().Clear();
-  std::mutex mu;
-  std::map<std::string, Clock::time_point> accepted_at;
-  const int kSenders = 8;
-  const auto interval = std::chrono::microseconds(1000000 * kSenders / 1000);
-  std::vector<std::thread> senders;
-  auto e2e_start = Clock::now();
-  for (int s = 0; s < kSenders; ++s) {
-    senders.emplace_back([&, s] {
-      KeepAliveClient client(p.agent_port());
-      auto next = e2e_start + interval * s / kSenders;
-      while (Clock::now() - e2e_start < plan.e2e_duration) {
-        std::this_thread::sleep_until(next);
-        next += interval;
-        std::string docnum = Docnum(next_docnum++);
-        auto res = client.Post("/sap/idoc", ReplaceElement(base, "DOCNUM", docnum), {{"Content-Type", "text/xml"}});
-        if (res.status == 200) {
-          std::lock_guard lock(mu);
-          accepted_at[docnum] = Clock::now();
-        }
+  Latency fresh = MeasureLatency(p, base, plan.e2e_duration, next_docnum);
+  out["e2e_p50_ms"] = fresh.p50_ms;
+  out["e2e_p99_ms"] = fresh.p99_ms;
+  out["e2e_rate_per_s"] = fresh.rate_per_s;
+  out["e2e_events"] = fresh.events;
+  out["agent_rss_mb_load"] = fresh.peak_rss_mb;
+  out["agent_anon_mb_load"] = fresh.peak_anon_mb;
+  if (!e2e_only) {
+    // Ingest with the broker down: the agent only accepts and buffers.
+    p.broker().Stop();
+    Progress("ingest, 16 connections");
+    out["ingest_per_s"] = IngestPerSecond(p, base, 16, plan.ingest_duration, next_docnum, &peak_rss);
+    Progress("ingest, 1 connection");
+    out["ingest_serial_per_s"] = IngestPerSecond(p, base, 1, plan.ingest_duration, next_docnum, &peak_rss);
+    out["ingest_ratio"] = out["ingest_per_s"] / out["lmdb_raw_per_s"];
+    out["ingest_serial_ratio"] = out["ingest_serial_per_s"] / out["lmdb_raw_serial_per_s"];
+    // Drain: top the backlog up, then bring the broker and control plane up.
+    uint64_t backlog = p.AgentOutboxDepth();
+    if (backlog < static_cast<uint64_t>(plan.drain_events)) {
+      Progress("filling backlog to " + std::to_string(plan.drain_events));
+      std::atomic<uint64_t> left{plan.drain_events - backlog};
+      std::vector<std::thread> fillers;
+      for (int c = 0; c < 16; ++c) {
+        fillers.emplace_back([&] {
+          KeepAliveClient client(p.agent_port());
+          while (true) {
+            uint64_t n = left.load();
+            if (n == 0 || !left.compare_exchange_weak(n, n - 1)) {
+              if (n == 0) break;
+              continue;
+            }
+            auto res = client.Post("/sap/idoc", NthIdoc(base, next_docnum++),
+                                   {{"Content-Type", "text/xml"}});
+            if (res.status != 200) ++left;
+          }
+        });
       }
-    });
+      for (auto& t : fillers) t.join();
+    }
+    backlog = p.AgentOutboxDepth();
+    out["drain_events"] = static_cast<double>(backlog);
+    out["agent_rss_mb_backlog"] = RssMb(p.agent().pid());
+    out["agent_anon_mb_backlog"] = RssMb(p.agent().pid(), "RssAnon:");
+    Progress("drain of " + std::to_string(backlog) + " buffered IDocs");
+    auto drain_start = Clock::now();
+    p.broker().Start();
+    double drain_anon = 0;
+    WaitUntil(
+        [&] {
+          peak_rss = std::max(peak_rss, RssMb(p.agent().pid()));
+          drain_anon = std::max(drain_anon, RssMb(p.agent().pid(), "RssAnon:"));
+          return p.AgentOutboxDepth() == 0;
+        },
+        std::chrono::minutes(10), std::chrono::milliseconds(50));
+    out["drain_per_s"] = backlog / Seconds(Clock::now() - drain_start);
+    out["agent_rss_mb_drain"] = peak_rss;
+    out["agent_anon_mb_drain"] = drain_anon;
+    // Let the control plane finish delivering before measuring latency.
+    WaitUntil([&] { return p.ControlPlaneQueueDepth() == 0; }, std::chrono::minutes(10),
+              std::chrono::milliseconds(200));
+
+    Progress("MQTT baseline");
+    out["mqtt_raw_per_s"] = MqttRawPerSecond(p.broker().url(), plan.mqtt_raw_messages, base.size());
+    out["drain_ratio"] = out["drain_per_s"] / out["mqtt_raw_per_s"];
+
+    // The same latency measurement once more, on stores that have just
+    // drained a large backlog (LMDB then holds a long free-page list).
+    Progress("end-to-end latency at 1000 IDocs/s after the drain");
+    Latency after = MeasureLatency(p, base, plan.e2e_duration, next_docnum);
+    out["e2e_after_drain_p50_ms"] = after.p50_ms;
+    out["e2e_after_drain_p99_ms"] = after.p99_ms;
   }
-  double e2e_peak_rss = 0;
-  while (Clock::now() - e2e_start < plan.e2e_duration) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    e2e_peak_rss = std::max(e2e_peak_rss, RssMb(p.agent().pid()));
-  }
-  for (auto& t : senders) t.join();
-  WaitUntil([&] { return p.sink().AcceptedCount() >= accepted_at.size(); }, std::chrono::seconds(60));
-  std::vector<double> latencies;
-  for (const auto& r : p.sink().Requests()) {
-    size_t at = r.body.find("\"docnum\":\"");
-    if (at == std::string::npos) continue;
-    auto it = accepted_at.find(r.body.substr(at + 10, 16));
-    if (it == accepted_at.end()) continue;
-    latencies.push_back(std::max(0.0, std::chrono::duration<double, std::milli>(r.at - it->second).count()));
-  }
-  out["e2e_events"] = static_cast<double>(latencies.size());
-  out["e2e_rate_per_s"] = accepted_at.size() / Seconds(plan.e2e_duration);
-  out["e2e_p50_ms"] = Percentile(latencies, 0.50);
-  out["e2e_p99_ms"] = Percentile(latencies, 0.99);
-  out["agent_rss_mb_load"] = std::max(peak_rss, e2e_peak_rss);
 
   std::cout << "{\"mode\":\"" << (quick ? "quick" : "full") << "\"";
   for (const auto& [k, v] : out) {
@@ -302,8 +348,10 @@ int main(int argc, char** argv) {
   bool quick = false, e2e_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--quick") quick = true;
-    else if (arg == "--e2e-only") e2e_only = true;  // latency phase alone, on fresh stores
+    if (arg == "--quick")
+      quick = true;
+    else if (arg == "--e2e-only")
+      e2e_only = true;  // latency phase alone, on fresh stores
     else {
       std::cerr << "usage: ferry_bench [--quick] [--e2e-only]\n";
       return 2;
