@@ -93,7 +93,7 @@ TEST(ShutdownTest, SigtermDuringIngestAnswersAcceptedAndLosesNothing) {
   stop = true;
   client.join();
   ASSERT_TRUE(code.has_value()) << "agent did not exit after SIGTERM";
-  EXPECT_EQ(*code, 0);
+  EXPECT_EQ(*code, 0) << ReadFile(p.dir().path() / "agent.log");
   EXPECT_NE(ReadFile(p.dir().path() / "agent.log").find("event=agent_stopped"), std::string::npos);
   // Everything answered 200 is delivered once the agent runs again.
   p.StartAgent();

@@ -187,7 +187,13 @@ void MqttTunnel::Stop() {
   } catch (const mqtt::exception& e) {
     spdlog::debug("event=mqtt_disconnect_error detail=\"{}\"", e.what());
   }
-  client_->disable_callbacks();
+  try {
+    // Paho refuses (throws) while a connect or disconnect is still in
+    // progress; the weak_ptr checks in every callback make that harmless.
+    client_->disable_callbacks();
+  } catch (const mqtt::exception& e) {
+    spdlog::debug("event=mqtt_disable_callbacks_error detail=\"{}\"", e.what());
+  }
 }
 
 void MqttTunnel::Publish(const std::string& topic, std::string payload, PublishDone done) {
