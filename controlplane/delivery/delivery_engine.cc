@@ -141,12 +141,10 @@ asio::awaitable<void> DeliveryEngine::DeliverOne(uint64_t seq) {
 }
 
 void DeliveryEngine::Finish(uint64_t seq, DeliveryResult result, uint32_t attempts) {
-  // The request slot is free as soon as the target has answered; the key
-  // stays busy until the outcome is committed (ordering). So many outcomes
-  // share one commit, and a slow commit never throttles deliveries.
-  --active_;
+  // The slot stays taken until the outcome is committed: after a crash at
+  // most `concurrency` events can have reached the target without their
+  // outcome being recorded, so at most that many are delivered twice.
   Commit(seq, std::move(result), attempts);
-  Dispatch();
 }
 
 void DeliveryEngine::Commit(uint64_t seq, DeliveryResult result, uint32_t attempts) {
@@ -208,6 +206,7 @@ void DeliveryEngine::Finished(uint64_t seq, const DeliveryResult& result, uint32
     else ready_keys_.push_back(item.key);
   }
   window_.erase(it);
+  --active_;
   Dispatch();
 }
 

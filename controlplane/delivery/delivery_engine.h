@@ -4,7 +4,8 @@
 // - Per-key order: each business key has its own FIFO; only the head of a
 //   key's FIFO may be in flight, and it leaves the FIFO only once its outcome
 //   is committed. Different keys proceed in parallel, with at most
-//   `concurrency` requests waiting for a target at once.
+//   `concurrency` events between dispatch and committed outcome (which also
+//   bounds how many can be delivered twice after a crash).
 // - Retries: a retryable outcome waits with exponential back-off and jitter,
 //   or exactly the target's Retry-After, during which the engine sends
 //   nothing else to that connector (a throttled API extends the penalty of
