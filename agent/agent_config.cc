@@ -29,7 +29,8 @@ void ReadUplink(config::ConfigNode node, AgentConfig& c) {
     node.Error("compression", "must be 'zstd' or 'none' (got '" + compression + "')");
   }
   c.encoding.compress = compression == "zstd";
-  c.mqtt.subscriptions = {transport::topics::DownAcks(c.agent_id), transport::topics::DownReports(c.agent_id)};
+  c.mqtt.subscriptions = {transport::topics::DownAcks(c.agent_id), transport::topics::DownReports(c.agent_id),
+                          std::string(transport::topics::kControlPlanePresence)};
 }
 
 }  // namespace

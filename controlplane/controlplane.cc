@@ -47,6 +47,9 @@ Status ControlPlane::Start() {
   spdlog::info("event=controlplane_starting id={} data_dir={} queue_depth={} dead_letters={}", config_.id,
                config_.data_dir.string(), q.depth, dead_letters_->Stats().depth);
   connector_ = config_.connector->Build(io_.get_executor());
+  // A new birth payload per process start, so agents see a change even when
+  // the retained message from the previous run is still there.
+  config_.mqtt.birth_payload = "online " + config_.id + " " + std::to_string(NowUnixMs());
   tunnel_ = transport::MqttTunnel::Create(io_.get_executor(), config_.mqtt);
   ingest_ = std::make_unique<Ingest>(io_.get_executor(), *tunnel_, *store_, *queue_);
   engine_ = std::make_shared<DeliveryEngine>(io_.get_executor(), *queue_, *dead_letters_, *connector_, *tunnel_,

@@ -33,6 +33,8 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
   auto mqtt = root.Section("mqtt");
   transport::ReadMqttSettings(mqtt, "ferry-controlplane-" + c.id, c.mqtt);
   c.shared_group = mqtt.String("shared_group", c.shared_group);
+  c.mqtt.presence_topic = std::string(transport::topics::kControlPlanePresence);
+  c.mqtt.will_payload = "offline " + c.id;
   c.mqtt.subscriptions = {transport::topics::SharedUpEvents(c.shared_group),
                           transport::topics::SharedUpHeartbeat(c.shared_group)};
 

@@ -77,6 +77,7 @@ void Uplink::OnState(bool connected, const std::string& detail) {
 void Uplink::OnMessage(const std::string& topic, std::string payload) {
   if (topic == acks_topic_) OnAck(payload);
   else if (topic == reports_topic_) OnReport(payload);
+  else if (topic == transport::topics::kControlPlanePresence) OnPresence(payload);
   else spdlog::debug("event=uplink_unexpected_topic topic={}", topic);
 }
 
@@ -100,6 +101,15 @@ void Uplink::OnAck(const std::string& payload) {
     if (!s.ok()) spdlog::error("event=outbox_remove_failed error=\"{}\"", s.ToString());
   });
   Pump();
+}
+
+void Uplink::OnPresence(const std::string& payload) {
+  // The retained message also arrives after each of our own subscribes;
+  // the same payload twice means the same control plane run. A new one
+  // means batches sent before it subscribed may have been dropped.
+  if (payload.rfind("online ", 0) != 0 || payload == last_presence_) return;
+  last_presence_ = payload;
+  Rewind("control plane online (" + payload + ")", std::chrono::milliseconds(0));
 }
 
 void Uplink::OnReport(const std::string& payload) {

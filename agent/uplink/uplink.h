@@ -76,6 +76,7 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   void OnMessage(const std::string& topic, std::string payload);
   void OnAck(const std::string& payload);
   void OnReport(const std::string& payload);
+  void OnPresence(const std::string& payload);
   void Pump();
   void Rewind(const std::string& why, std::chrono::milliseconds delay);
   void ArmWatchdog();
@@ -94,6 +95,7 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   uint64_t cursor_ = 0;  // highest outbox sequence sent in this round
   uint64_t next_batch_id_;
   std::map<uint64_t, InFlight> inflight_;
+  std::string last_presence_;  // last "online ..." presence seen
   bool paused_ = false;  // waiting before a rewound resend
   bool stopped_ = false;
   std::atomic<bool> pump_posted_{false};

@@ -19,6 +19,12 @@ inline std::string DownReports(std::string_view agent) { return std::string(kPre
 inline std::string SharedUpEvents(std::string_view group) { return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/events"; }
 inline std::string SharedUpHeartbeat(std::string_view group) { return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/heartbeat"; }
 
+// Retained presence of the control plane: "online <instance> <connect time>"
+// after each connect, "offline <instance>" as its last will. Agents resend
+// what is unacknowledged when a control plane comes online, since batches
+// published while no instance was subscribed were dropped by the broker.
+inline constexpr std::string_view kControlPlanePresence = "ferry/v1/controlplane/presence";
+
 struct ParsedTopic {
   std::string agent_id;
   std::string channel;  // e.g. "up/events"

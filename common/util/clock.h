@@ -1,6 +1,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace ferry {
 
@@ -9,5 +10,8 @@ inline int64_t NowUnixMs() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// ISO 8601 in UTC with milliseconds: "2026-11-22T14:05:09.123Z".
+std::string FormatIsoTimeMs(int64_t unix_ms);
 
 }  // namespace ferry

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "common/util/clock.h"
 #include "controlplane/controlplane.h"
 #include "controlplane/cp_config.h"
 
@@ -45,15 +46,6 @@ int OpenReadOnly(const std::string& config_path, OpenedQueues& out) {
   return 0;
 }
 
-std::string IsoTime(int64_t unix_ms) {
-  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace
 
 int ListDeadLetters(const std::string& config_path, bool json, size_t limit) {
@@ -65,7 +57,7 @@ int ListDeadLetters(const std::string& config_path, bool json, size_t limit) {
     return kExitStore;
   }
   boost::json::array rows;
-  if (!json) std::cout << "SEQ  DEAD-LETTERED         AGENT          MESTYP    DOCNUM            ATTEMPTS  REASON\n";
+  if (!json) std::cout << "SEQ  DEAD-LETTERED             AGENT          MESTYP    DOCNUM            ATTEMPTS  REASON\n";
   for (const auto& rec : *records) {
     ferry::v1::DeadLetter dead;
     if (!dead.ParseFromString(rec.data)) continue;
@@ -80,10 +72,10 @@ int ListDeadLetters(const std::string& config_path, bool json, size_t limit) {
                                          {"connector", dead.connector()},
                                          {"attempts", dead.attempts()},
                                          {"reason", dead.reason()},
-                                         {"dead_lettered_at", IsoTime(dead.unix_ms())}});
+                                         {"dead_lettered_at", FormatIsoTimeMs(dead.unix_ms())}});
     } else {
-      std::printf("%-4llu %-21s %-14s %-9s %-17s %-9u %s\n", static_cast<unsigned long long>(rec.seq),
-                  IsoTime(dead.unix_ms()).c_str(), e.agent_id().c_str(), e.idoc().mestyp().c_str(),
+      std::printf("%-4llu %-25s %-14s %-9s %-17s %-9u %s\n", static_cast<unsigned long long>(rec.seq),
+                  FormatIsoTimeMs(dead.unix_ms()).c_str(), e.agent_id().c_str(), e.idoc().mestyp().c_str(),
                   e.idoc().docnum().c_str(), dead.attempts(), dead.reason().c_str());
     }
   }

@@ -66,7 +66,7 @@ void Pipeline::WriteConfigs() {
                 "\nsources:\n  idoc_http:\n    listen: 127.0.0.1:" + std::to_string(agent_port_) +
                 "\n    path: /sap/idoc\n    retry_after: 7s\n    max_body: " + options_.max_body + "\n" + auth +
                 "uplink:\n  broker: " + broker_->url() +
-                "\n  ack_timeout: 5s\n  reconnect_min: 50ms\n  reconnect_max: 1s\n  heartbeat_interval: 1s\n" +
+                "\n  ack_timeout: " + options_.agent_ack_timeout + "\n  reconnect_min: 50ms\n  reconnect_max: 1s\n  heartbeat_interval: 1s\n" +
                 tls_section(agent_ca));
   WriteFile(cp_config_,
             "controlplane:\n  id: cp-test\n  data_dir: " + (dir_.path() / "cp").string() +

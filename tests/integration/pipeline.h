@@ -32,6 +32,7 @@ struct PipelineOptions {
   // Lets a test point at a port nobody listens on yet (target down).
   std::string webhook_url;
   std::string log_level = "debug";
+  std::string agent_ack_timeout = "5s";
   std::string agent_map_size = "512MiB";
   std::string cp_map_size = "512MiB";
   std::string cp_max_bytes = "128MiB";

@@ -96,6 +96,9 @@ void MqttTunnel::Connect() {
                      .connect_timeout(std::chrono::seconds(10))
                      .properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL,
                                                  static_cast<int>(options_.session_expiry.count()))});
+  if (!options_.presence_topic.empty()) {
+    builder.will(mqtt::message(options_.presence_topic, options_.will_payload, 1, true));
+  }
   if (!options_.username.empty()) builder.user_name(options_.username);
   if (!options_.password.empty()) builder.password(options_.password);
   const bool tls = options_.broker_url.rfind("ssl://", 0) == 0 || options_.broker_url.rfind("mqtts://", 0) == 0;
@@ -140,6 +143,16 @@ void MqttTunnel::OnConnected() {
       client_->subscribe(filter, 1);
     } catch (const mqtt::exception& e) {
       spdlog::error("event=mqtt_subscribe_failed filter={} error=\"{}\"", filter, e.what());
+    }
+  }
+  if (!options_.presence_topic.empty()) {
+    try {
+      // Numbered per connect, so a reconnect (e.g. after a broker restart)
+      // is visible to subscribers as a new presence.
+      client_->publish(mqtt::make_message(options_.presence_topic,
+                                          options_.birth_payload + " #" + std::to_string(++connects_), 1, true));
+    } catch (const mqtt::exception& e) {
+      spdlog::warn("event=mqtt_presence_failed error=\"{}\"", e.what());
     }
   }
   connected_ = true;

@@ -35,6 +35,12 @@ struct MqttOptions {
   std::chrono::milliseconds reconnect_min{250};
   std::chrono::milliseconds reconnect_max{30000};
   int max_inflight = 1000;  // broker-level QoS 1 window
+  // Presence: after each connect (and its subscriptions) `birth_payload` is
+  // published retained to `presence_topic`; the broker publishes the
+  // retained `will_payload` there if the connection dies. Empty topic: off.
+  std::string presence_topic;
+  std::string birth_payload;
+  std::string will_payload;
 };
 
 class MqttTunnel : public Tunnel, public std::enable_shared_from_this<MqttTunnel> {
@@ -66,6 +72,7 @@ class MqttTunnel : public Tunnel, public std::enable_shared_from_this<MqttTunnel
   std::atomic<bool> connected_{false};
   std::atomic<bool> stopped_{false};
   bool connecting_ = false;
+  uint64_t connects_ = 0;
   MessageHandler on_message_;
   StateHandler on_state_;
 };

@@ -4,22 +4,13 @@
 
 #include <ctime>
 
+#include "common/util/clock.h"
+
 namespace ferry::controlplane {
 
 namespace bhttp = boost::beast::http;
 
 namespace {
-
-std::string IsoTime(int64_t unix_ms) {
-  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof(out), "%s.%03dZ", buf, static_cast<int>(unix_ms % 1000));
-  return out;
-}
 
 std::string Excerpt(const std::string& body) {
   constexpr size_t kMax = 512;
@@ -62,7 +53,7 @@ std::string WebhookConnector::Body(const ferry::v1::Event& event) {
   body["agent_id"] = event.agent_id();
   body["source"] = event.source();
   body["business_key"] = event.business_key();
-  body["received_at"] = IsoTime(event.received_unix_ms());
+  body["received_at"] = FormatIsoTimeMs(event.received_unix_ms());
   body["idoc"] = std::move(idoc);
   body["content_type"] = event.content_type();
   body["payload"] = event.payload();
