@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <spdlog/spdlog.h>
 
 namespace ferry::http {
@@ -78,7 +79,26 @@ asio::awaitable<void> HttpServer::Serve(tcp::socket socket) {
   auto self = shared_from_this();
   auto active = active_;
   ++*active;
-  beast::tcp_stream stream(std::move(socket));
+  if (!options_.tls) {
+    beast::tcp_stream stream(std::move(socket));
+    co_await ServeStream(stream);
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  } else {
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *options_.tls);
+    beast::get_lowest_layer(stream).expires_after(options_.idle_timeout);
+    auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
+    if (!hec) {
+      co_await ServeStream(stream);
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+      co_await stream.async_shutdown(kUseTuple);
+    }
+  }
+  --*active;
+}
+
+template <typename Stream>
+asio::awaitable<void> HttpServer::ServeStream(Stream& stream) {
   beast::flat_buffer buffer;
   for (;;) {
     beast_http::request_parser<beast_http::string_body> parser;
@@ -87,7 +107,7 @@ asio::awaitable<void> HttpServer::Serve(tcp::socket socket) {
     // body limit, leaving no chance to answer: read the header unlimited,
     // answer 413 below, and apply the limit to the body (chunked bodies).
     parser.body_limit(boost::none);
-    stream.expires_after(options_.idle_timeout);
+    beast::get_lowest_layer(stream).expires_after(options_.idle_timeout);
     auto [hec, hn] = co_await beast_http::async_read_header(stream, buffer, parser, kUseTuple);
     if (hec) break;  // closed, idle timeout or garbage: nothing was accepted
     parser.body_limit(options_.max_body_bytes);
@@ -120,18 +140,15 @@ asio::awaitable<void> HttpServer::Serve(tcp::socket socket) {
     Request req = parser.release();
     // The handler may wait (e.g. for an fsync); it must not be cut by the
     // idle timer.
-    stream.expires_never();
+    beast::get_lowest_layer(stream).expires_never();
     Response res = co_await handler_(req);
     res.set(beast_http::field::server, options_.server_name);
     const bool keep_alive = res.keep_alive() && !stopping_;
     res.keep_alive(keep_alive);
-    stream.expires_after(options_.idle_timeout);
+    beast::get_lowest_layer(stream).expires_after(options_.idle_timeout);
     auto [wec, wn] = co_await beast_http::async_write(stream, res, kUseTuple);
     if (wec || !keep_alive) break;
   }
-  boost::system::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  --*active;
 }
 
 }  // namespace ferry::http

@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http.hpp>
 
 #include <chrono>
@@ -30,6 +31,8 @@ struct HttpServerOptions {
   uint16_t port = 0;  // 0: any free port (see HttpServer::port())
   uint64_t max_body_bytes = 16 << 20;
   std::string max_body_setting = "max_body";  // named in 413 answers
+  // HTTPS when set: a server context with certificate and key loaded.
+  std::shared_ptr<boost::asio::ssl::context> tls;
   std::chrono::seconds idle_timeout{60};
   std::string server_name = "ferry";
 };
@@ -51,6 +54,8 @@ class HttpServer : public std::enable_shared_from_this<HttpServer> {
   HttpServer(boost::asio::any_io_executor executor, HttpServerOptions options, Handler handler);
   boost::asio::awaitable<void> AcceptLoop();
   boost::asio::awaitable<void> Serve(boost::asio::ip::tcp::socket socket);
+  template <typename Stream>
+  boost::asio::awaitable<void> ServeStream(Stream& stream);
 
   boost::asio::any_io_executor executor_;
   HttpServerOptions options_;

@@ -65,6 +65,9 @@ void Pipeline::WriteConfigs() {
                 "\n  max_bytes: " + options_.agent_max_bytes +
                 "\nsources:\n  idoc_http:\n    listen: 127.0.0.1:" + std::to_string(agent_port_) +
                 "\n    path: /sap/idoc\n    retry_after: 7s\n    max_body: " + options_.max_body + "\n" + auth +
+                (options_.listener_tls_cert.empty() ? std::string()
+                                                    : "    tls:\n      cert_file: " + options_.listener_tls_cert +
+                                                          "\n      key_file: " + options_.listener_tls_key + "\n") +
                 "uplink:\n  broker: " + broker_->url() +
                 "\n  ack_timeout: " + options_.agent_ack_timeout + "\n  reconnect_min: 50ms\n  reconnect_max: 1s\n  heartbeat_interval: 1s\n" +
                 tls_section(agent_ca));
@@ -88,11 +91,16 @@ void Pipeline::StartAll() {
 }
 
 void Pipeline::StartAgent() {
+  const size_t log_seen = ReadFile(dir_.path() / "agent.log").size();
   agent_ = Process::Start({FERRY_AGENT_BIN, "run", "--config", agent_config_.string()}, dir_.path() / "agent.log");
-  // Ready when the IDoc listener answers (it binds after the store is open).
+  // Ready when the IDoc listener answers (it binds after the store is open);
+  // an HTTPS listener does not answer plain HTTP, so there its log line counts.
   bool up = WaitUntil(
       [&] {
         if (!agent_.Running()) return true;
+        if (!options_.listener_tls_cert.empty()) {
+          return ReadFile(dir_.path() / "agent.log").find("event=source_listening", log_seen) != std::string::npos;
+        }
         return HttpRequest("GET", agent_port_, "/ready-probe", "", {}, std::chrono::milliseconds(500)).status != 0;
       },
       std::chrono::seconds(15));

@@ -43,6 +43,9 @@ struct PipelineOptions {
   std::string broker_tls_cert;
   std::string broker_tls_key;
   std::string agent_tls_ca_override;
+  // HTTPS on the agent's IDoc listener: its certificate and key.
+  std::string listener_tls_cert;
+  std::string listener_tls_key;
 };
 
 class Pipeline {

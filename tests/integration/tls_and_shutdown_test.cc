@@ -69,6 +69,38 @@ TEST(TlsTunnelTest, AgentRefusesBrokerSignedByAnotherCa) {
   EXPECT_EQ(ReadFile(p.dir().path() / "agent.log").find("event=mqtt_connected"), std::string::npos);
 }
 
+// Runs curl (Debian's, installed with the dependencies); returns the HTTP
+// status it printed, or 0 when the request failed.
+int Curl(const std::string& args) {
+  std::string cmd = "curl -s -o /dev/null -w '%{http_code}' " + args + " 2>/dev/null";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  char buf[16] = {0};
+  size_t n = pipe ? fread(buf, 1, sizeof(buf) - 1, pipe) : 0;
+  if (pipe) pclose(pipe);
+  return n ? std::atoi(buf) : 0;
+}
+
+TEST(TlsListenerTest, SapPostsOverHttpsAndPlainHttpIsRefused) {
+  TempDir certs;
+  MakeCertificates(certs.path(), "ferry-test-ca");
+  PipelineOptions options;
+  options.listener_tls_cert = (certs.path() / "broker.pem").string();  // a certificate for 127.0.0.1
+  options.listener_tls_key = (certs.path() / "broker.key").string();
+  Pipeline p(options);
+  p.StartAll();
+  const std::string fixture = std::string(FERRY_FIXTURE_DIR) + "/idoc/debmas05_customer.xml";
+  const std::string url = "https://127.0.0.1:" + std::to_string(p.agent_port()) + "/sap/idoc";
+  EXPECT_EQ(Curl("--cacert " + (certs.path() / "ferry-test-ca.pem").string() +
+                 " -H 'Content-Type: text/xml' --data-binary @" + fixture + " " + url),
+            200);
+  ASSERT_TRUE(p.sink().WaitForAccepted(1, seconds(30)));
+  // Without the CA the client refuses the server; plain HTTP gets no answer.
+  EXPECT_EQ(Curl("-H 'Content-Type: text/xml' --data-binary @" + fixture + " " + url), 0);
+  EXPECT_EQ(p.PostIdoc(ReadFixture("matmas05_material.xml")).status, 0);
+  EXPECT_EQ(p.AgentOutboxDepth(), 0u);
+  EXPECT_EQ(p.sink().AcceptedCount(), 1u);
+}
+
 TEST(ShutdownTest, SigtermDuringIngestAnswersAcceptedAndLosesNothing) {
   Pipeline p;
   p.StartAll();

@@ -4,6 +4,8 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <filesystem>
+
 namespace ferry::agent {
 namespace {
 
@@ -37,6 +39,13 @@ std::unique_ptr<SourceBuilder> Parse(config::ConfigNode node) {
   c.retry_after = std::chrono::duration_cast<std::chrono::seconds>(
       node.Duration("retry_after", std::chrono::duration_cast<std::chrono::milliseconds>(c.retry_after)));
   if (c.retry_after.count() < 1) node.Error("retry_after", "must be at least 1s");
+  auto tls = node.Section("tls");
+  c.tls_cert_file = tls.String("cert_file", "");
+  c.tls_key_file = tls.String("key_file", "");
+  if (c.tls_cert_file.empty() != c.tls_key_file.empty()) tls.Error("key_file", "cert_file and key_file must be given together");
+  for (const auto& [key, file] : {std::pair{"cert_file", c.tls_cert_file}, std::pair{"key_file", c.tls_key_file}}) {
+    if (!file.empty() && !std::filesystem::exists(file)) tls.Error(key, "file '" + file + "' does not exist");
+  }
   if (node.Has("basic_auth")) {
     auto auth = node.Section("basic_auth");
     c.basic_user = auth.RequiredString("user");

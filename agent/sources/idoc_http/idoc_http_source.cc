@@ -1,5 +1,6 @@
 #include "agent/sources/idoc_http/idoc_http_source.h"
 
+#include <boost/asio/ssl/context.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
@@ -78,12 +79,25 @@ Status IdocHttpSource::Start() {
   options.max_body_bytes = config_.max_body_bytes;
   options.max_body_setting = "sources.idoc_http.max_body";
   options.server_name = "ferry-agent";
+  if (!config_.tls_cert_file.empty()) {
+    auto tls = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+    tls->set_options(boost::asio::ssl::context::default_workarounds | boost::asio::ssl::context::no_sslv2 |
+                     boost::asio::ssl::context::no_sslv3 | boost::asio::ssl::context::no_tlsv1 |
+                     boost::asio::ssl::context::no_tlsv1_1);
+    boost::system::error_code ec;
+    tls->use_certificate_chain_file(config_.tls_cert_file, ec);
+    if (ec) return Status::InvalidArgument("cannot load TLS certificate " + config_.tls_cert_file + ": " + ec.message());
+    tls->use_private_key_file(config_.tls_key_file, boost::asio::ssl::context::pem, ec);
+    if (ec) return Status::InvalidArgument("cannot load TLS key " + config_.tls_key_file + ": " + ec.message());
+    options.tls = std::move(tls);
+  }
   server_ = http::HttpServer::Create(context_.executor, options,
                                      [this](http::Request& req) { return Handle(req); });
   Status s = server_->Listen();
   if (s.ok()) {
-    spdlog::info("event=source_listening source=idoc_http address={}:{} path={} auth={}", config_.host,
-                 server_->port(), config_.path, expected_authorization_.empty() ? "none" : "basic");
+    spdlog::info("event=source_listening source=idoc_http address={}:{} path={} tls={} auth={}", config_.host,
+                 server_->port(), config_.path, options.tls ? "on" : "off",
+                 expected_authorization_.empty() ? "none" : "basic");
   }
   return s;
 }
