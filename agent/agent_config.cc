@@ -48,9 +48,7 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
   }
   c.data_dir = agent.RequiredString("data_dir");
 
-  auto log = root.Section("log");
-  c.log_level = log.String("level", "info");
-  if (!log::IsValidLevel(c.log_level)) log.Error("level", "must be one of trace, debug, info, warn, error");
+  c.log_level = log::ReadLogLevel(root);
 
   auto store = root.Section("store");
   c.map_size_bytes = store.Bytes("map_size", c.map_size_bytes);

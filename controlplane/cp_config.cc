@@ -18,9 +18,7 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
   c.id = cp.String("id", "cp-1");
   c.data_dir = cp.RequiredString("data_dir");
 
-  auto log = root.Section("log");
-  c.log_level = log.String("level", "info");
-  if (!log::IsValidLevel(c.log_level)) log.Error("level", "must be one of trace, debug, info, warn, error");
+  c.log_level = log::ReadLogLevel(root);
 
   auto store = root.Section("store");
   c.map_size_bytes = store.Bytes("map_size", c.map_size_bytes);

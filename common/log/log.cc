@@ -36,6 +36,13 @@ Status SetLevel(std::string_view level) {
   return Status::Ok();
 }
 
+std::string ReadLogLevel(config::ConfigNode& root) {
+  auto log = root.Section("log");
+  std::string level = log.String("level", "info");
+  if (!IsValidLevel(level)) log.Error("level", "must be one of trace, debug, info, warn, error");
+  return level;
+}
+
 Status Init(std::string_view component, std::string_view level) {
   auto logger = spdlog::stderr_logger_mt(std::string(component));
   auto formatter = std::make_unique<spdlog::pattern_formatter>();

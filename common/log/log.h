@@ -8,6 +8,7 @@
 
 #include <string_view>
 
+#include "common/config/config_node.h"
 #include "common/status.h"
 
 namespace ferry::log {
@@ -16,5 +17,7 @@ namespace ferry::log {
 Status Init(std::string_view component, std::string_view level);
 bool IsValidLevel(std::string_view level);
 Status SetLevel(std::string_view level);
+// Reads the `log:` section both binaries share (`log.level`, default info).
+std::string ReadLogLevel(config::ConfigNode& root);
 
 }  // namespace ferry::log

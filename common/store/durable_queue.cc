@@ -330,10 +330,16 @@ QueueStats DurableQueue::Stats() const {
   QueueStats stats;
   stats.depth = depth_;
   stats.bytes = bytes_;
-  if (stats.depth > 0) {
-    auto first = ReadAfter(0, 1, SIZE_MAX);
-    if (first.ok() && !first->empty()) stats.oldest_enqueued_unix_ms = first->front().enqueued_unix_ms;
+  if (stats.depth == 0) return stats;
+  // Only the oldest record's header: no copy, no decompression.
+  ReadTxn read = store_.BeginRead();
+  MDB_cursor* cur = nullptr;
+  if (!read.ok() || mdb_cursor_open(read.txn(), records_db_, &cur) != MDB_SUCCESS) return stats;
+  MDB_val k, v;
+  if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == MDB_SUCCESS && v.mv_size >= kHeaderBytes) {
+    stats.oldest_enqueued_unix_ms = static_cast<int64_t>(GetLe64(FromVal(v)));
   }
+  mdb_cursor_close(cur);
   return stats;
 }
 

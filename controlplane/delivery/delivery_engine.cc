@@ -140,14 +140,11 @@ asio::awaitable<void> DeliveryEngine::DeliverOne(uint64_t seq) {
   }
 }
 
+// Records the outcome: removal (plus the dead letter) in one transaction. The
+// delivery slot stays taken until then, so after a crash at most
+// `concurrency` events can have reached the target without their outcome
+// recorded, and at most that many are delivered twice.
 void DeliveryEngine::Finish(uint64_t seq, DeliveryResult result, uint32_t attempts) {
-  // The slot stays taken until the outcome is committed: after a crash at
-  // most `concurrency` events can have reached the target without their
-  // outcome being recorded, so at most that many are delivered twice.
-  Commit(seq, std::move(result), attempts);
-}
-
-void DeliveryEngine::Commit(uint64_t seq, DeliveryResult result, uint32_t attempts) {
   store::WriteFn move_to_dlq;
   if (result.kind == DeliveryResult::Kind::kRejected) {
     ferry::v1::DeadLetter dead;
@@ -174,7 +171,7 @@ void DeliveryEngine::Commit(uint64_t seq, DeliveryResult result, uint32_t attemp
             spdlog::error("event=delivery_commit_failed seq={} error=\"{}\"", seq, s.ToString());
             auto timer = std::make_shared<asio::steady_timer>(self->executor_, std::chrono::seconds(1));
             timer->async_wait([weak, timer, seq, result, attempts](const boost::system::error_code&) {
-              if (auto again = weak.lock()) again->Commit(seq, result, attempts);
+              if (auto again = weak.lock()) again->Finish(seq, result, attempts);
             });
             return;
           }

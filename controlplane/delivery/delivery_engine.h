@@ -73,7 +73,6 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
   void Dispatch();
   boost::asio::awaitable<void> DeliverOne(uint64_t seq);
   void Finish(uint64_t seq, DeliveryResult result, uint32_t attempts);
-  void Commit(uint64_t seq, DeliveryResult result, uint32_t attempts);
   void Finished(uint64_t seq, const DeliveryResult& result, uint32_t attempts);
   void QueueReport(const ferry::v1::Event& event, const DeliveryResult& result, uint32_t attempts);
   void FlushReports();
