@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+
 #include "common/transport/mqtt/mqtt_tunnel.h"
+#include "common/transport/topics.h"
 #include "common/util/clock.h"
 
 namespace ferry::agent {
@@ -15,7 +18,10 @@ Agent::~Agent() {
   sources_.clear();
   uplink_.reset();
   // The store's destructor finishes pending commits before closing.
+  bundle_receiver_.reset();
+  flow_stage_.reset();
   outbox_.reset();
+  raw_queue_.reset();
   outbox_queue_.reset();
   store_.reset();
 }
@@ -27,6 +33,10 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, boost::asio::io
   options.map_size_bytes = agent->config_.map_size_bytes;
   options.databases = store::DurableQueue::DatabasesFor(Outbox::kQueueName);
   options.databases.emplace_back(Uplink::kReportsDb);
+  for (const std::string& db : store::DurableQueue::DatabasesFor(FlowStage::kRawQueueName)) {
+    options.databases.push_back(db);
+  }
+  options.databases.emplace_back(BundleReceiver::kDb);
   auto store = store::Store::Open(options);
   if (!store.ok()) return store.status();
   agent->store_ = std::move(store.value());
@@ -34,6 +44,20 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, boost::asio::io
   if (!queue.ok()) return queue.status();
   agent->outbox_queue_ = std::move(queue.value());
   agent->outbox_ = std::make_unique<Outbox>(*agent->outbox_queue_);
+  auto raw = store::DurableQueue::Open(*agent->store_, {FlowStage::kRawQueueName, 0});
+  if (!raw.ok()) return raw.status();
+  agent->raw_queue_ = std::move(raw.value());
+  agent->flow_stage_ = std::make_unique<FlowStage>(*agent->store_, *agent->outbox_, *agent->raw_queue_);
+
+  std::optional<crypto::VerifyKey> key;
+  if (!agent->config_.flows_trusted_key_file.empty()) {
+    auto loaded = crypto::VerifyKey::LoadPemFile(agent->config_.flows_trusted_key_file);
+    if (!loaded.ok()) return Status::InvalidArgument("flows.trusted_key_file: " + std::string(loaded.status().message()));
+    key = std::move(loaded).value();
+  }
+  agent->bundle_receiver_ = std::make_unique<BundleReceiver>(agent->config_.agent_id, std::move(key),
+                                                             *agent->store_, *agent->flow_stage_);
+  if (Status s = agent->bundle_receiver_->LoadApplied(); !s.ok()) return s;
   return agent;
 }
 
@@ -51,7 +75,12 @@ Status Agent::Start() {
   uplink_options.ack_timeout = config_.ack_timeout;
   uplink_options.heartbeat_interval = config_.heartbeat_interval;
   uplink_options.encoding = config_.encoding;
+  uplink_options.labels = config_.labels;
   uplink_ = std::make_shared<Uplink>(io_.get_executor(), *tunnel_, *store_, *outbox_queue_, uplink_options);
+  uplink_->SetOtherMessageHandler([this](const std::string& topic, std::string payload) {
+    if (topic == transport::topics::DownBundle(config_.agent_id)) OnDeployment(std::move(payload));
+  });
+  uplink_->SetFlowStatusProvider([this] { return bundle_receiver_->status(); });
   std::weak_ptr<Uplink> weak_uplink = uplink_;
   outbox_queue_->SetOnAppend([weak_uplink] {
     if (auto u = weak_uplink.lock()) u->NotifyAppended();
@@ -59,7 +88,7 @@ Status Agent::Start() {
   uplink_->Start();
   tunnel_->Start();
 
-  SourceContext context{io_.get_executor(), outbox_.get(), config_.agent_id};
+  SourceContext context{io_.get_executor(), flow_stage_.get(), config_.agent_id};
   for (auto& [name, builder] : config_.sources) {
     auto source = builder->Build(context);
     Status s = source->Start();
@@ -77,8 +106,34 @@ void Agent::SchedulePrune() {
     if (ec) return;
     outbox_queue_->PruneKeys(NowUnixMs() - config_.dedup_retention.count(), nullptr);
     uplink_->PruneReports(NowUnixMs() - config_.report_retention.count());
+    PruneRaw(100);
     SchedulePrune();
   });
+}
+
+// Raw documents are in arrival order: delete from the head until one is
+// young enough, a bounded number of batches per round.
+void Agent::PruneRaw(int batches_left) {
+  if (batches_left == 0) return;
+  const int64_t cutoff = NowUnixMs() - config_.raw_retention.count();
+  auto head = raw_queue_->ReadAfter(0, 1000, 64u << 20);
+  if (!head.ok()) return;
+  std::vector<uint64_t> old;
+  for (const auto& r : *head) {
+    if (r.enqueued_unix_ms >= cutoff) break;
+    old.push_back(r.seq);
+  }
+  if (old.empty()) return;
+  const bool more = old.size() == head->size();
+  raw_queue_->Remove(std::move(old), [this, more, batches_left](const Status& s) {
+    // Done runs on the store's writer thread; continue on the event loop.
+    if (s.ok() && more) boost::asio::post(io_, [this, batches_left] { PruneRaw(batches_left - 1); });
+  });
+}
+
+void Agent::OnDeployment(std::string payload) {
+  ferry::v1::FlowStatus status = bundle_receiver_->OnDeployment(payload);
+  tunnel_->Publish(transport::topics::UpFlows(config_.agent_id), status.SerializeAsString(), nullptr);
 }
 
 void Agent::Shutdown(std::function<void()> done) {

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/flows/bundle_receiver.h"
+#include "agent/flows/flow_stage.h"
 #include "agent/outbox/outbox.h"
 #include "agent/sources/source.h"
 #include "agent/uplink/uplink.h"
@@ -37,12 +39,17 @@ class Agent {
   Agent(AgentConfig config, boost::asio::io_context& io);
   void WaitIdle(std::function<void()> done, int polls_left);
   void SchedulePrune();
+  void PruneRaw(int batches_left);
+  void OnDeployment(std::string payload);
 
   AgentConfig config_;
   boost::asio::io_context& io_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::DurableQueue> outbox_queue_;
   std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<store::DurableQueue> raw_queue_;
+  std::unique_ptr<FlowStage> flow_stage_;
+  std::unique_ptr<BundleReceiver> bundle_receiver_;
   std::vector<std::unique_ptr<Source>> sources_;
   std::shared_ptr<transport::Tunnel> tunnel_;
   std::shared_ptr<Uplink> uplink_;

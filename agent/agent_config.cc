@@ -30,6 +30,7 @@ void ReadUplink(config::ConfigNode node, AgentConfig& c) {
   }
   c.encoding.compress = compression == "zstd";
   c.mqtt.subscriptions = {transport::topics::DownAcks(c.agent_id), transport::topics::DownReports(c.agent_id),
+                          transport::topics::DownBundle(c.agent_id),
                           std::string(transport::topics::kControlPlanePresence)};
 }
 
@@ -47,6 +48,10 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
     agent.Error("id", "must be 1-64 characters of A-Z a-z 0-9 . _ - (it is part of MQTT topics)");
   }
   c.data_dir = agent.RequiredString("data_dir");
+  c.labels = agent.StringMap("labels");
+
+  auto flows = root.Section("flows");
+  c.flows_trusted_key_file = flows.String("trusted_key_file", "");
 
   c.log_level = log::ReadLogLevel(root);
 
@@ -63,6 +68,8 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
   if (c.dedup_retention < std::chrono::hours(1)) store.Error("dedup_retention", "must be at least 1h");
   c.report_retention = store.Duration("report_retention", c.report_retention);
   if (c.report_retention < std::chrono::hours(1)) store.Error("report_retention", "must be at least 1h");
+  c.raw_retention = store.Duration("raw_retention", c.raw_retention);
+  if (c.raw_retention < std::chrono::minutes(1)) store.Error("raw_retention", "must be at least 1m");
 
   auto sources = root.Section("sources");
   for (const auto& factory : AllSources()) {

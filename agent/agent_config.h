@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,12 @@ struct AgentConfig {
   std::chrono::milliseconds dedup_retention{std::chrono::hours(24 * 30)};
   // How long delivery reports from the control plane are kept.
   std::chrono::milliseconds report_retention{std::chrono::hours(24 * 7)};
+  // How long raw documents are kept after mapping, for inspection and replay.
+  std::chrono::milliseconds raw_retention{std::chrono::hours(24 * 7)};
+  // Labels the control plane selects flow deployments by (env, site, ...).
+  std::map<std::string, std::string> labels;
+  // The control plane's Ed25519 public key; empty: flow deployments are refused.
+  std::filesystem::path flows_trusted_key_file;
   std::vector<std::pair<std::string, std::unique_ptr<SourceBuilder>>> sources;
   transport::MqttOptions mqtt;
   size_t batch_max_events = 256;

@@ -8,6 +8,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_config.h"
+#include "agent/cli/flow_test_command.h"
 #include "common/app/run_loop.h"
 #include "common/log/log.h"
 
@@ -63,6 +64,15 @@ int main(int argc, char** argv) {
   run->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
   auto* check = app.add_subcommand("check-config", "validate a configuration file and exit");
   check->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+  auto* flow = app.add_subcommand("flow", "work with flow bundles locally");
+  flow->require_subcommand(1);
+  ferry::agent::FlowTestOptions flow_test;
+  flow_test.standard_dir = "/usr/share/ferry/flows/standard";
+  auto* test = flow->add_subcommand("test", "map IDoc files with a bundle and print the records; sends nothing");
+  test->add_option("-b,--bundle", flow_test.bundle, "a flow file or a folder of flow files")->required();
+  test->add_option("-i,--input", flow_test.inputs, "IDoc-XML file(s)")->required();
+  test->add_option("--standard", flow_test.standard_dir, "folder of the standard flows")->capture_default_str();
+  test->add_flag("--json", flow_test.json, "one JSON object per IDoc");
   CLI11_PARSE(app, argc, argv);
   if (version) {
     std::cout << ferry::app::VersionLine("ferry-agent") << "\n";
@@ -70,6 +80,7 @@ int main(int argc, char** argv) {
   }
   if (*run) return Run(config_path);
   if (*check) return CheckConfig(config_path);
+  if (*test) return ferry::agent::RunFlowTest(flow_test);
   std::cout << app.help();
   return kExitOk;
 }

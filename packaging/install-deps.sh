@@ -13,6 +13,7 @@ packages=(
   libssl-dev libwebsockets-dev
   libgtest-dev libgmock-dev
   libpugixml-dev libyaml-cpp-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libzstd-dev
+  libhowardhinnant-date-dev tzdata
   mosquitto curl python3
 )
 

@@ -2,12 +2,10 @@
 
 namespace ferry::agent {
 
-void Outbox::Accept(std::vector<ferry::v1::Event> events, std::function<void(AcceptResult)> done) {
+void Outbox::Accept(std::vector<IncomingEvent> events, std::function<void(AcceptResult)> done) {
   std::vector<store::AppendItem> items;
   items.reserve(events.size());
-  for (const auto& e : events) {
-    items.push_back({e.SerializeAsString(), e.dedup_key().empty() ? "" : "idoc:" + e.dedup_key()});
-  }
+  for (const auto& in : events) items.push_back({in.event.SerializeAsString(), IdempotencyKey(in.event)});
   queue_.Append(std::move(items), [done = std::move(done)](store::AppendOutcome out) {
     AcceptResult result;
     result.status = out.status;

@@ -19,7 +19,11 @@ class Outbox : public EventSink {
   static constexpr const char* kQueueName = "outbox";
   explicit Outbox(store::DurableQueue& queue) : queue_(queue) {}
 
-  void Accept(std::vector<ferry::v1::Event> events, std::function<void(AcceptResult)> done) override;
+  void Accept(std::vector<IncomingEvent> events, std::function<void(AcceptResult)> done) override;
+  // The idempotency key an event is stored under.
+  static std::string IdempotencyKey(const ferry::v1::Event& e) {
+    return e.dedup_key().empty() ? "" : "idoc:" + e.dedup_key();
+  }
   store::DurableQueue& queue() { return queue_; }
 
  private:

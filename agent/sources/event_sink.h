@@ -1,11 +1,14 @@
 #pragma once
 // EventSink: where a source hands the events it accepted. Implemented by the
-// outbox. `done` runs once the events are durable (or refused), on the
-// store's writer thread: post back to your own executor.
+// flow stage (which maps documents and writes the outbox) and by the outbox.
+// `done` runs once the events are durable (or refused), on the store's
+// writer thread: post back to your own executor.
 
 #include <functional>
+#include <memory>
 #include <vector>
 
+#include "common/doc/document.h"
 #include "common/status.h"
 #include "ferry/v1/event.pb.h"
 
@@ -20,10 +23,17 @@ struct AcceptResult {
   size_t duplicates = 0;
 };
 
+// One accepted document: the event as received, and its tree for flows
+// (null when the source has none; such events pass through unmapped).
+struct IncomingEvent {
+  ferry::v1::Event event;
+  std::shared_ptr<const doc::Document> document;
+};
+
 class EventSink {
  public:
   virtual ~EventSink() = default;
-  virtual void Accept(std::vector<ferry::v1::Event> events, std::function<void(AcceptResult)> done) = 0;
+  virtual void Accept(std::vector<IncomingEvent> events, std::function<void(AcceptResult)> done) = 0;
 };
 
 }  // namespace ferry::agent

@@ -78,6 +78,7 @@ void Uplink::OnMessage(const std::string& topic, std::string payload) {
   if (topic == acks_topic_) OnAck(payload);
   else if (topic == reports_topic_) OnReport(payload);
   else if (topic == transport::topics::kControlPlanePresence) OnPresence(payload);
+  else if (other_messages_) other_messages_(topic, std::move(payload));
   else spdlog::debug("event=uplink_unexpected_topic topic={}", topic);
 }
 
@@ -241,6 +242,8 @@ void Uplink::SendHeartbeat() {
     hb.set_outbox_bytes(q.bytes);
     hb.set_oldest_age_ms(q.oldest_enqueued_unix_ms ? NowUnixMs() - q.oldest_enqueued_unix_ms : 0);
     hb.set_acked_total(stats_.events_acked);
+    hb.mutable_labels()->insert(options_.labels.begin(), options_.labels.end());
+    if (flow_status_) *hb.mutable_flows() = flow_status_();
     tunnel_.Publish(heartbeat_topic_, hb.SerializeAsString(), nullptr);
   }
   heartbeat_timer_.expires_after(options_.heartbeat_interval);

@@ -18,6 +18,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,6 +41,7 @@ struct UplinkOptions {
   std::chrono::milliseconds rewind_delay{1000};  // wait after a refused batch
   std::chrono::milliseconds heartbeat_interval{10000};
   wire::BatchEncoding encoding;
+  std::map<std::string, std::string> labels;  // sent in heartbeats
 };
 
 struct UplinkStats {
@@ -64,9 +67,18 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   void NotifyAppended();
   // Forgets delivery reports received before `cutoff_unix_ms`.
   void PruneReports(int64_t cutoff_unix_ms);
+  // Messages on topics the uplink does not own (the flow deployment), on
+  // the uplink's executor. Set before Start().
+  void SetOtherMessageHandler(std::function<void(const std::string&, std::string)> handler) {
+    other_messages_ = std::move(handler);
+  }
+  // What the heartbeat reports about flows. Set before Start().
+  void SetFlowStatusProvider(std::function<ferry::v1::FlowStatus()> provider) { flow_status_ = std::move(provider); }
   const UplinkStats& stats() const { return stats_; }
 
  private:
+  std::function<void(const std::string&, std::string)> other_messages_;
+  std::function<ferry::v1::FlowStatus()> flow_status_;
   struct InFlight {
     std::vector<uint64_t> sequences;
     std::chrono::steady_clock::time_point sent_at;

@@ -122,6 +122,17 @@ std::string ConfigNode::String(const std::string& key, const std::string& fallba
   return n.Scalar();
 }
 
+std::map<std::string, std::string> ConfigNode::StringMap(const std::string& key) {
+  std::map<std::string, std::string> out;
+  ConfigNode section = Section(key);
+  if (!section.node_.IsDefined() || !section.node_.IsMap()) return out;
+  for (const auto& kv : section.node_) {
+    const std::string name = kv.first.Scalar();
+    out[name] = section.String(name, "");
+  }
+  return out;
+}
+
 std::string ConfigNode::RequiredString(const std::string& key) {
   std::string v = String(key, "");
   const YAML::Node& map = node_;

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -40,6 +41,9 @@ class ConfigNode {
   // Secret from a file named by `key` (e.g. password_file); trailing newline
   // stripped. The value itself is never part of an error message.
   std::string SecretFile(const std::string& key);
+
+  // A mapping of free-form keys to single values (e.g. agent labels).
+  std::map<std::string, std::string> StringMap(const std::string& key);
 
   // Records an error at this node's key (for checks across several values).
   void Error(const std::string& key, const std::string& reason);

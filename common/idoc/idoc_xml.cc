@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <pugixml.hpp>
 #include <utility>
 
@@ -363,6 +364,28 @@ std::string FindBusinessValue(pugi::xml_node idoc) {
   return value;
 }
 
+// Copies an element's subtree into the document: an element with child
+// elements is a segment, one without is a field whose value is its text.
+void AddElements(pugi::xml_node element, doc::Document& document, doc::NodeId parent) {
+  for (pugi::xml_node child : element.children()) {
+    if (child.type() != pugi::node_element) continue;
+    const bool is_segment = child.attribute("SEGMENT") ||
+                            child.find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; });
+    if (is_segment) {
+      AddElements(child, document, document.AddChild(parent, child.name()));
+    } else {
+      document.AddChild(parent, child.name(), child.child_value());
+    }
+  }
+}
+
+std::shared_ptr<const doc::Document> BuildDocument(pugi::xml_node idoc) {
+  auto document = std::make_shared<doc::Document>("IDOC");
+  document->Reserve(128, 4096);
+  AddElements(idoc, *document, document->root());
+  return document;
+}
+
 // Control record and keys of the k-th (1-based) IDOC; `xml` is left empty.
 Result<ParsedIdoc> ReadIdoc(pugi::xml_node idoc, size_t k) {
   pugi::xml_node edi_dc40 = idoc.child("EDI_DC40");
@@ -391,6 +414,7 @@ Result<ParsedIdoc> ReadIdoc(pugi::xml_node idoc, size_t k) {
   const std::string business_value = FindBusinessValue(idoc);
   parsed.business_key =
       business_value.empty() ? "IDOC:" + parsed.dedup_key : c.mestyp + ":" + business_value;
+  parsed.document = BuildDocument(idoc);
   return parsed;
 }
 

@@ -17,10 +17,12 @@
 // received (a BOM included); "line L, column C" are 1-based, and columns count
 // bytes of the UTF-8 text (after BOM removal and Latin-1 transcoding).
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/doc/document.h"
 #include "common/status.h"
 
 namespace ferry::idoc {
@@ -46,6 +48,8 @@ struct ParsedIdoc {
   std::string business_key;
   // Idempotency key: MANDT + "/" + SNDPRN + "/" + DOCNUM.
   std::string dedup_key;
+  // The IDoc as a tree for flows: root IDOC, children EDI_DC40 and segments.
+  std::shared_ptr<const doc::Document> document;
 };
 
 struct ParsedPacket {

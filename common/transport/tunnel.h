@@ -35,6 +35,9 @@ class Tunnel {
   // outcome: OK once the broker has taken the message, Unavailable when not
   // connected. Application acks are separate messages.
   virtual void Publish(const std::string& topic, std::string payload, PublishDone done) = 0;
+  // The same, kept by the broker as the topic's last value for subscribers
+  // that connect later (the agent's flow deployment).
+  virtual void PublishRetained(const std::string& topic, std::string payload, PublishDone done) = 0;
   virtual bool connected() const = 0;
 };
 

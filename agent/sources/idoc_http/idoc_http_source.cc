@@ -150,7 +150,7 @@ boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req
   }
 
   const int64_t now = NowUnixMs();
-  std::vector<ferry::v1::Event> events;
+  std::vector<IncomingEvent> events;
   events.reserve(packet->idocs.size());
   std::string docnums;
   for (auto& idoc : packet->idocs) {
@@ -166,13 +166,13 @@ boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req
     e.set_payload(std::move(idoc.xml));
     if (!docnums.empty()) docnums += ",";
     docnums += idoc.control.docnum;
-    events.push_back(std::move(e));
+    events.push_back({std::move(e), std::move(idoc.document)});
   }
   const size_t count = events.size();
   ++in_flight_;
   // Named locals, not temporaries, inside the co_await: g++ 12 mis-destroys
   // non-trivial temporaries of a co_await full-expression.
-  auto shared_events = std::make_shared<std::vector<ferry::v1::Event>>(std::move(events));
+  auto shared_events = std::make_shared<std::vector<IncomingEvent>>(std::move(events));
   auto start = [this, shared_events](std::function<void(AcceptResult)> resolve) {
     context_.sink->Accept(std::move(*shared_events), std::move(resolve));
   };

@@ -210,11 +210,19 @@ void MqttTunnel::Stop() {
 }
 
 void MqttTunnel::Publish(const std::string& topic, std::string payload, PublishDone done) {
+  PublishMessage(topic, std::move(payload), false, std::move(done));
+}
+
+void MqttTunnel::PublishRetained(const std::string& topic, std::string payload, PublishDone done) {
+  PublishMessage(topic, std::move(payload), true, std::move(done));
+}
+
+void MqttTunnel::PublishMessage(const std::string& topic, std::string payload, bool retained, PublishDone done) {
   if (!connected_) {
     if (done) done(Status::Unavailable("not connected to " + options_.broker_url));
     return;
   }
-  auto msg = mqtt::make_message(topic, std::move(payload), 1, false);
+  auto msg = mqtt::make_message(topic, std::move(payload), 1, retained);
   try {
     if (!done) {
       client_->publish(msg);

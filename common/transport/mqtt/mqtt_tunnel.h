@@ -53,10 +53,12 @@ class MqttTunnel : public Tunnel, public std::enable_shared_from_this<MqttTunnel
   void Start() override;
   void Stop() override;
   void Publish(const std::string& topic, std::string payload, PublishDone done) override;
+  void PublishRetained(const std::string& topic, std::string payload, PublishDone done) override;
   bool connected() const override { return connected_; }
 
  private:
   MqttTunnel(boost::asio::any_io_executor executor, MqttOptions options);
+  void PublishMessage(const std::string& topic, std::string payload, bool retained, PublishDone done);
   void Connect();
   void OnConnected();
   void OnConnectFailed(const std::string& reason);

@@ -1,0 +1,142 @@
+#include "agent/flows/flow_stage.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/util/ids.h"
+
+namespace ferry::agent {
+namespace {
+
+// A derived event carries everything about the document except its bytes.
+ferry::v1::Event DerivedFrom(const ferry::v1::Event& raw, const flows::CompiledFlow& flow, uint64_t version) {
+  ferry::v1::Event e;
+  e.set_event_id(NewEventId());
+  e.set_agent_id(raw.agent_id());
+  e.set_source(raw.source());
+  *e.mutable_idoc() = raw.idoc();
+  e.set_received_unix_ms(raw.received_unix_ms());
+  e.set_flow_id(flow.id);
+  e.set_bundle_version(version);
+  e.set_raw_event_id(raw.event_id());
+  return e;
+}
+
+}  // namespace
+
+FlowStage::FlowStage(store::Store& store, Outbox& outbox, store::DurableQueue& raw)
+    : store_(store), outbox_(outbox), raw_(raw) {}
+
+void FlowStage::Install(RunningBundle bundle) {
+  std::lock_guard lock(mu_);
+  running_ = std::move(bundle);
+}
+
+RunningBundle FlowStage::running() const {
+  std::lock_guard lock(mu_);
+  return running_;
+}
+
+void FlowStage::Map(const RunningBundle& bundle, const IncomingEvent& in, std::vector<store::AppendItem>& out) {
+  const ferry::v1::Event& raw = in.event;
+  const flows::DocumentInfo info{raw.source(), raw.idoc().mestyp(), raw.idoc().idoctyp(), raw.idoc().cimtyp()};
+  flows::RunResult result = bundle.flows->Run(*in.document, info);
+  auto append = [&out](const ferry::v1::Event& e) { out.push_back({e.SerializeAsString(), Outbox::IdempotencyKey(e)}); };
+
+  if (result.outcomes.empty()) {
+    // Explaining costs string building: only for documents nothing wanted.
+    result = bundle.flows->Run(*in.document, info, /*explain=*/true);
+    std::string reason = "no flow in bundle version " + std::to_string(bundle.version) + " matches " +
+                         raw.idoc().mestyp() + "/" + raw.idoc().idoctyp();
+    for (size_t i = 0; i < result.not_matched.size(); ++i) reason += (i == 0 ? ": " : "; ") + result.not_matched[i];
+    ferry::v1::Event e = raw;
+    e.set_event_id(NewEventId());
+    e.set_raw_event_id(raw.event_id());
+    e.set_bundle_version(bundle.version);
+    e.set_mapping_error(reason);
+    e.set_dedup_key(raw.dedup_key() + "#unmatched");
+    append(e);
+    ++stats_.unmatched;
+    spdlog::warn("event=flow_unmatched docnum={} reason=\"{}\"", raw.idoc().docnum(), reason);
+    return;
+  }
+  for (flows::FlowOutcome& o : result.outcomes) {
+    switch (o.kind) {
+      case flows::FlowOutcome::Kind::kDropped:
+        ++stats_.dropped;
+        spdlog::info("event=flow_dropped flow={} docnum={}", o.flow->id, raw.idoc().docnum());
+        break;
+      case flows::FlowOutcome::Kind::kError: {
+        // The raw document travels with the error, so the dead-letter entry
+        // shows exactly what could not be mapped.
+        ferry::v1::Event e = DerivedFrom(raw, *o.flow, bundle.version);
+        e.set_business_key(o.flow->connector + "|" + raw.business_key());
+        e.set_dedup_key(raw.dedup_key() + "#" + o.flow->id);
+        e.set_connector(o.flow->connector);
+        e.set_content_type(raw.content_type());
+        e.set_payload(raw.payload());
+        e.set_mapping_error(o.error);
+        append(e);
+        ++stats_.failed;
+        spdlog::warn("event=flow_record_error flow={} docnum={} error=\"{}\"", o.flow->id, raw.idoc().docnum(),
+                     o.error);
+        break;
+      }
+      case flows::FlowOutcome::Kind::kMapped:
+        for (auto& [connector, records] : o.by_connector) {
+          ferry::v1::Event e = DerivedFrom(raw, *o.flow, bundle.version);
+          // Per-connector keys: a slow CRM must not hold up another one.
+          e.set_business_key(connector + "|" + raw.business_key());
+          e.set_dedup_key(raw.dedup_key() + "#" + o.flow->id + "@" + connector);
+          e.set_connector(connector);
+          for (auto& r : records) *e.add_records() = std::move(r);
+          append(e);
+          ++stats_.mapped;
+        }
+        break;
+    }
+  }
+}
+
+void FlowStage::Accept(std::vector<IncomingEvent> events, std::function<void(AcceptResult)> done) {
+  const RunningBundle bundle = running();
+  if (!bundle.flows) {
+    outbox_.Accept(std::move(events), std::move(done));
+    return;
+  }
+  auto raw_items = std::make_shared<std::vector<store::AppendItem>>();
+  auto out_items = std::make_shared<std::vector<store::AppendItem>>();
+  for (const IncomingEvent& in : events) {
+    raw_items->push_back({in.event.SerializeAsString(), Outbox::IdempotencyKey(in.event)});
+    if (in.document) {
+      Map(bundle, in, *out_items);
+    } else {
+      out_items->push_back({in.event.SerializeAsString(), Outbox::IdempotencyKey(in.event)});
+    }
+  }
+  store::DurableQueue::EncodeItems(*raw_items);
+  store::DurableQueue::EncodeItems(*out_items);
+  auto raw_out = std::make_shared<store::AppendOutcome>();
+  auto out_out = std::make_shared<store::AppendOutcome>();
+  store::DurableQueue& outbox = outbox_.queue();
+  store_.Write(
+      [this, &outbox, raw_items, out_items, raw_out, out_out](store::WriteTxn& txn) {
+        Status s = raw_.AppendInTxn(txn, *raw_items, *raw_out);
+        if (!s.ok()) return s;
+        return outbox.AppendInTxn(txn, *out_items, *out_out);
+      },
+      [this, &outbox, raw_out, done = std::move(done)](const Status& s) {
+        AcceptResult result;
+        result.status = s;
+        if (!s.ok()) {
+          // Nothing of this request committed: reload the writer's counters.
+          raw_.Resync();
+          outbox.Resync();
+        } else {
+          for (bool dup : raw_out->duplicate) (dup ? result.duplicates : result.stored)++;
+        }
+        done(result);
+        if (s.ok()) outbox.NotifyAppended();
+      });
+}
+
+}  // namespace ferry::agent

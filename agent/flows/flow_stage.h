@@ -1,0 +1,66 @@
+#pragma once
+// FlowStage: runs the agent's current flow bundle on every accepted document
+// and writes the result to the outbox (docs/flows.md).
+//
+// In one LMDB transaction per request it stores:
+//  - the raw document in the "raw" buffer (kept for inspection and replay,
+//    pruned by age), which is also where resends are recognised;
+//  - one outbox event per (flow, connector) with the mapped records, or one
+//    event with `mapping_error` for a record error or a document no flow
+//    matches, which the control plane dead-letters with that reason.
+// Documents a flow's drop_when filters produce no event.
+//
+// Without a bundle, events pass through to the outbox unmapped, as raw
+// documents (the control plane's connector then receives the IDoc itself).
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+#include "agent/outbox/outbox.h"
+#include "agent/sources/event_sink.h"
+#include "common/flows/flow_set.h"
+#include "common/store/durable_queue.h"
+#include "common/store/store.h"
+
+namespace ferry::agent {
+
+struct RunningBundle {
+  std::shared_ptr<const flows::FlowSet> flows;  // null: pass-through
+  uint64_t version = 0;
+  uint64_t sequence = 0;  // the deployment that installed it
+};
+
+struct FlowStageStats {
+  std::atomic<uint64_t> mapped{0};      // outbox events with records
+  std::atomic<uint64_t> dropped{0};     // filtered by drop_when
+  std::atomic<uint64_t> failed{0};      // record errors
+  std::atomic<uint64_t> unmatched{0};   // no flow matched
+};
+
+class FlowStage : public EventSink {
+ public:
+  static constexpr const char* kRawQueueName = "raw";
+
+  FlowStage(store::Store& store, Outbox& outbox, store::DurableQueue& raw);
+
+  void Accept(std::vector<IncomingEvent> events, std::function<void(AcceptResult)> done) override;
+
+  // Takes effect for documents accepted from now on (any thread).
+  void Install(RunningBundle bundle);
+  RunningBundle running() const;
+  const FlowStageStats& stats() const { return stats_; }
+
+ private:
+  // The outbox events one document turns into.
+  void Map(const RunningBundle& bundle, const IncomingEvent& in, std::vector<store::AppendItem>& out);
+
+  store::Store& store_;
+  Outbox& outbox_;
+  store::DurableQueue& raw_;
+  mutable std::mutex mu_;
+  RunningBundle running_;
+  FlowStageStats stats_;
+};
+
+}  // namespace ferry::agent

@@ -1,0 +1,132 @@
+// Every standard flow against its fixtures, field by field.
+//
+// A case is tests/fixtures/flows/<flow-id>/<case>.json:
+//   {"input": "idoc/x.xml", "records": [...]}  — the records the flow must produce,
+//   {"input": "...", "error": "..."}           — the exact record error,
+//   {"input": "...", "dropped": true}          — filtered by drop_when.
+// The flow is flows/standard/<flow-id>.yaml, compiled on its own.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/flows/flow_set.h"
+#include "common/idoc/idoc_xml.h"
+
+namespace ferry::flows {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kFixtures = FERRY_FIXTURE_DIR;
+const fs::path kStandard = FERRY_STANDARD_FLOWS_DIR;
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<fs::path> AllCases() {
+  std::vector<fs::path> cases;
+  for (const auto& dir : fs::directory_iterator(kFixtures / "flows")) {
+    if (!dir.is_directory()) continue;
+    for (const auto& file : fs::directory_iterator(dir.path())) {
+      if (file.path().extension() == ".json") cases.push_back(file.path());
+    }
+  }
+  std::sort(cases.begin(), cases.end());
+  return cases;
+}
+
+// The record as docs/flows.md shows it, parsed back for comparison.
+json ToJson(const ferry::v1::MappedRecord& r, const std::string& connector) {
+  return json::parse(RecordJson(r, connector));
+}
+
+void ExpectSameRecord(const json& want, const json& got, const std::string& where) {
+  for (const char* key : {"record", "object", "action", "external_id", "key_field"}) {
+    EXPECT_EQ(want.value(key, json()), got.value(key, json())) << where << " " << key;
+  }
+  EXPECT_EQ(want.value("connector", json()), got.value("connector", json())) << where << " connector";
+  const json& wf = want.at("fields");
+  const json& gf = got.at("fields");
+  for (const auto& [name, value] : wf.items()) {
+    ASSERT_TRUE(gf.contains(name)) << where << " field " << name << " is missing";
+    EXPECT_EQ(value, gf.at(name)) << where << " field " << name;
+  }
+  for (const auto& [name, value] : gf.items()) {
+    EXPECT_TRUE(wf.contains(name)) << where << " field " << name << " = " << value.dump() << " is not expected";
+  }
+  EXPECT_EQ(want.value("links", json::object()), got.value("links", json::object())) << where << " links";
+}
+
+class StandardFlowTest : public ::testing::TestWithParam<fs::path> {};
+
+TEST_P(StandardFlowTest, MapsItsFixture) {
+  const fs::path case_file = GetParam();
+  const std::string flow_id = case_file.parent_path().filename().string();
+  const json expected = json::parse(ReadFile(case_file));
+  const fs::path flow_file = kStandard / (flow_id + ".yaml");
+  ASSERT_TRUE(fs::exists(flow_file)) << flow_file;
+
+  auto compiled = FlowSet::Compile({{flow_id + ".yaml", ReadFile(flow_file)}});
+  ASSERT_TRUE(compiled.ok()) << compiled.status().message();
+  const std::string input = expected.at("input").get<std::string>();
+  auto packet = idoc::ParseIdocXml(ReadFile(kFixtures / input));
+  ASSERT_TRUE(packet.ok()) << packet.status().message();
+  ASSERT_EQ(packet->idocs.size(), 1u) << "cases use single-IDoc fixtures";
+  const idoc::ParsedIdoc& idoc = packet->idocs[0];
+  const DocumentInfo info{"idoc_http", idoc.control.mestyp, idoc.control.idoctyp, idoc.control.cimtyp};
+  RunResult result = (*compiled)->Run(*idoc.document, info, /*explain=*/true);
+  ASSERT_EQ(result.outcomes.size(), 1u) << "the flow does not match " << input << ": "
+                                        << (result.not_matched.empty() ? "" : result.not_matched[0]);
+  const FlowOutcome& outcome = result.outcomes[0];
+
+  if (expected.contains("error")) {
+    ASSERT_EQ(outcome.kind, FlowOutcome::Kind::kError) << "expected a record error";
+    EXPECT_EQ(outcome.error, expected.at("error").get<std::string>());
+    return;
+  }
+  if (expected.value("dropped", false)) {
+    EXPECT_EQ(outcome.kind, FlowOutcome::Kind::kDropped);
+    return;
+  }
+  ASSERT_EQ(outcome.kind, FlowOutcome::Kind::kMapped) << outcome.error;
+  std::vector<json> got;
+  for (const auto& [connector, records] : outcome.by_connector) {
+    for (const auto& r : records) got.push_back(ToJson(r, connector == outcome.flow->connector ? "" : connector));
+  }
+  const json& want = expected.at("records");
+  ASSERT_EQ(want.size(), got.size()) << "record count; got: " << json(got).dump(1);
+  for (size_t i = 0; i < got.size(); ++i) {
+    ExpectSameRecord(want[i], got[i], case_file.filename().string() + " record #" + std::to_string(i));
+  }
+}
+
+std::string CaseName(const ::testing::TestParamInfo<fs::path>& info) {
+  std::string name = info.param.parent_path().filename().string() + "_" + info.param.stem().string();
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, StandardFlowTest, ::testing::ValuesIn(AllCases()), CaseName);
+
+// Every shipped standard flow has at least one case.
+TEST(StandardFlows, EachHasFixtures) {
+  for (const auto& file : fs::directory_iterator(kStandard)) {
+    if (file.path().extension() != ".yaml") continue;
+    const fs::path dir = kFixtures / "flows" / file.path().stem();
+    EXPECT_TRUE(fs::is_directory(dir) && !fs::is_empty(dir)) << file.path().filename() << " has no cases in " << dir;
+  }
+}
+
+}  // namespace
+}  // namespace ferry::flows
