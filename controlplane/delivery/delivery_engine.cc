@@ -106,6 +106,12 @@ asio::awaitable<void> DeliveryEngine::DeliverOne(uint64_t seq) {
     Finish(seq, DeliveryResult::Rejected("stored record is not a valid ferry.v1.Event"), 0);
     co_return;
   }
+  if (!item.event.mapping_error().empty()) {
+    // The agent could not map the document (record error, or no flow):
+    // no target would take it; keep it with the reason for the operator.
+    Finish(seq, DeliveryResult::Rejected("mapping failed: " + item.event.mapping_error()), 0);
+    co_return;
+  }
   asio::steady_timer timer(executor_);
   uint32_t attempts = 0;
   for (;;) {

@@ -18,10 +18,13 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/flows/flow_set.h"
+#include "common/idoc/idoc_xml.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
 #include "tests/support/wait.h"
@@ -46,6 +49,52 @@ constexpr Plan kQuick{300, 200, std::chrono::seconds(2), 5000, 5000, std::chrono
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 void Progress(const std::string& text) { std::cerr << "ferry_bench: " << text << std::endl; }
+
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Runs `step` repeatedly on this thread for about `duration`; calls per second.
+template <typename Step>
+double CallsPerSecond(std::chrono::milliseconds duration, Step step) {
+  uint64_t calls = 0;
+  const auto start = Clock::now();
+  auto elapsed = Clock::duration::zero();
+  do {
+    for (int i = 0; i < 64; ++i) step();
+    calls += 64;
+    elapsed = Clock::now() - start;
+  } while (elapsed < duration);
+  return static_cast<double>(calls) / Seconds(elapsed);
+}
+
+// Mapping cost next to parsing cost, one core: DEBMAS -> Salesforce Account
+// and Contacts with the standard flow, on the full customer fixture.
+// parse = IDoc-XML to control record, keys and document tree (what the
+// agent does for every request); map = the flow on that tree.
+void MeasureMapping(std::chrono::milliseconds duration, std::map<std::string, double>& out) {
+  const std::string body = ReadAll(std::filesystem::path(FERRY_FIXTURE_DIR) / "idoc/debmas07_customer_full.xml");
+  const std::string flow_file = std::string(FERRY_STANDARD_FLOWS_DIR) + "/debmas-account-salesforce.yaml";
+  auto flows = flows::FlowSet::Compile({{"debmas-account-salesforce.yaml", ReadAll(flow_file)}});
+  auto packet = idoc::ParseIdocXml(body);
+  if (!flows.ok() || !packet.ok()) {
+    std::cerr << "ferry_bench: mapping setup failed\n";
+    std::exit(1);
+  }
+  const idoc::ParsedIdoc& idoc = packet->idocs[0];
+  const flows::DocumentInfo info{"idoc_http", idoc.control.mestyp, idoc.control.idoctyp, idoc.control.cimtyp};
+  size_t records = 0;
+  out["parse_per_s"] = CallsPerSecond(duration, [&] { records += idoc::ParseIdocXml(body)->idocs.size(); });
+  out["map_per_s"] = CallsPerSecond(duration, [&] {
+    records += (*flows)->Run(*idoc.document, info).outcomes.size();
+  });
+  out["map_vs_parse_ratio"] = out["map_per_s"] / out["parse_per_s"];
+  out["map_idoc_bytes"] = static_cast<double>(body.size());
+  if (records == 0) std::exit(1);  // keeps the loops from being optimised away
+}
 
 // A DEBMAS05 of about 5 KB: the customer fixture with text lines added.
 std::string FiveKbDebmas() {
@@ -230,11 +279,28 @@ Latency MeasureLatency(Pipeline& p, const std::string& base, std::chrono::second
   return out;
 }
 
-int Main(bool quick, bool e2e_only) {
+void PrintJson(bool quick, const std::map<std::string, double>& out) {
+  std::cout << "{\"mode\":\"" << (quick ? "quick" : "full") << "\"";
+  for (const auto& [k, v] : out) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.3f", v);
+    std::cout << ",\"" << k << "\":" << buf;
+  }
+  std::cout << "}" << std::endl;
+}
+
+int Main(bool quick, bool e2e_only, bool map_only) {
   const Plan plan = quick ? kQuick : kFull;
   const std::string base = FiveKbDebmas();
   std::map<std::string, double> out;
   out["idoc_bytes"] = static_cast<double>(base.size());
+
+  Progress("mapping vs parsing, one core");
+  MeasureMapping(quick ? std::chrono::milliseconds(300) : std::chrono::milliseconds(3000), out);
+  if (map_only) {
+    PrintJson(quick, out);
+    return 0;
+  }
 
   TempDir scratch;
   Progress("LMDB baselines");
@@ -331,13 +397,7 @@ int Main(bool quick, bool e2e_only) {
     out["e2e_after_drain_p99_ms"] = after.p99_ms;
   }
 
-  std::cout << "{\"mode\":\"" << (quick ? "quick" : "full") << "\"";
-  for (const auto& [k, v] : out) {
-    char buf[64];
-    std::snprintf(buf, sizeof(buf), "%.3f", v);
-    std::cout << ",\"" << k << "\":" << buf;
-  }
-  std::cout << "}" << std::endl;
+  PrintJson(quick, out);
   return 0;
 }
 
@@ -345,17 +405,19 @@ int Main(bool quick, bool e2e_only) {
 }  // namespace ferry::testing
 
 int main(int argc, char** argv) {
-  bool quick = false, e2e_only = false;
+  bool quick = false, e2e_only = false, map_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--quick")
       quick = true;
     else if (arg == "--e2e-only")
       e2e_only = true;  // latency phase alone, on fresh stores
+    else if (arg == "--map-only")
+      map_only = true;  // mapping vs parsing alone, no processes
     else {
-      std::cerr << "usage: ferry_bench [--quick] [--e2e-only]\n";
+      std::cerr << "usage: ferry_bench [--quick] [--e2e-only] [--map-only]\n";
       return 2;
     }
   }
-  return ferry::testing::Main(quick, e2e_only);
+  return ferry::testing::Main(quick, e2e_only, map_only);
 }

@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "common/flows/flow_set.h"
 #include "common/util/clock.h"
 
 namespace ferry::controlplane {
@@ -55,9 +56,25 @@ std::string WebhookConnector::Body(const ferry::v1::Event& event) {
   body["business_key"] = event.business_key();
   body["received_at"] = FormatIsoTimeMs(event.received_unix_ms());
   body["idoc"] = std::move(idoc);
-  body["content_type"] = event.content_type();
-  body["payload"] = event.payload();
-  return boost::json::serialize(body);
+  if (event.flow_id().empty()) {
+    body["content_type"] = event.content_type();
+    body["payload"] = event.payload();
+    return boost::json::serialize(body);
+  }
+  body["flow"] = event.flow_id();
+  body["bundle_version"] = event.bundle_version();
+  body["connector"] = event.connector();
+  // Records are spliced in as written at the agent: their decimals are
+  // exact JSON numbers that a round trip through double would change.
+  std::string text = boost::json::serialize(body);
+  text.pop_back();
+  text += ",\"records\":[";
+  for (int i = 0; i < event.records_size(); ++i) {
+    if (i > 0) text += ',';
+    text += flows::RecordJson(event.records(i));
+  }
+  text += "]}";
+  return text;
 }
 
 boost::asio::awaitable<DeliveryResult> WebhookConnector::Deliver(const ferry::v1::Event& event) {
