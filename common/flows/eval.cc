@@ -58,9 +58,8 @@ int Compare(const Value& a, const Value& b, bool& comparable) {
     return x == y ? 0 : (x ? 1 : -1);
   }
   if (a.is_null() || b.is_null()) {
-    // null equals only null (and blank text, which is how SAP says "not set").
     comparable = false;
-    return a.is_blank() && b.is_blank() ? 0 : 1;
+    return 0;
   }
   const int c = a.text.compare(b.text);
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
@@ -165,10 +164,14 @@ Value Eval(const Expr& expr, const EvalContext& ctx) {
     default: break;
   }
   bool comparable = true;
-  const int c = Compare(Eval(*expr.args[0], ctx), Eval(*expr.args[1], ctx), comparable);
+  const Value left = Eval(*expr.args[0], ctx);
+  const Value right = Eval(*expr.args[1], ctx);
+  const int c = Compare(left, right, comparable);
+  // Not comparable means one side is null: equal only when both are.
+  const bool equal = comparable ? c == 0 : (left.is_blank() && right.is_blank());
   switch (expr.op) {
-    case Op::kEq: return Value::Bool(c == 0);
-    case Op::kNe: return Value::Bool(c != 0);
+    case Op::kEq: return Value::Bool(equal);
+    case Op::kNe: return Value::Bool(!equal);
     case Op::kLt: return Value::Bool(comparable && c < 0);
     case Op::kLe: return Value::Bool(comparable && c <= 0);
     case Op::kGt: return Value::Bool(comparable && c > 0);

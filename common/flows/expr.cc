@@ -295,8 +295,9 @@ class Parser {
         ++pos_;
         if (Peek().kind == Token::Kind::kNumber && IsPunct("]", 1)) {
           const Token n = Next();
-          if (n.text.find('.') != std::string::npos || n.text.find_first_not_of('0') == std::string::npos) {
-            throw SyntaxError{n.column, "a position must be a whole number from 1"};
+          if (n.text.find('.') != std::string::npos || n.text.find_first_not_of('0') == std::string::npos ||
+              n.text.size() > 9) {
+            throw SyntaxError{n.column, "a position must be a whole number from 1 to 999999999"};
           }
           step.index = std::stoul(n.text);
         } else {

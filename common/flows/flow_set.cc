@@ -150,6 +150,11 @@ class Compiler {
       rec.external_id = Optional(r.external_id, maps);
       rec.delete_when = Optional(r.delete_when, maps);
       for (const FieldSpec& f : r.fields) {
+        if (f.removed) {
+          Error(r.at.file, f.line, r.at.where + ".fields." + f.name,
+                "'~' removes a field of the flow this one extends; here there is none to remove");
+          continue;
+        }
         CompiledField field;
         field.name = f.name;
         field.where = f.name;
@@ -160,6 +165,11 @@ class Compiler {
         rec.fields.push_back(std::move(field));
       }
       for (const LinkSpec& l : r.links) {
+        if (l.removed) {
+          Error(r.at.file, l.line, r.at.where + ".links." + l.name,
+                "'~' removes a link of the flow this one extends; here there is none to remove");
+          continue;
+        }
         CompiledLink link{l.name, l.object, l.key_field, Optional(l.external_id, maps)};
         rec.links.push_back(std::move(link));
       }
@@ -296,7 +306,10 @@ Result<std::shared_ptr<const FlowSet>> FlowSet::Compile(const std::vector<Bundle
     const bool is_library = file.path.rfind(kLibraryPrefix, 0) == 0;
     for (FlowSpec& spec : *loaded) {
       if (is_library) {
-        library[spec.id] = std::move(spec);
+        const std::string id = spec.id;
+        if (!library.emplace(id, std::move(spec)).second) {
+          errors.push_back(file.path + ": flow: duplicate standard flow id '" + id + "'");
+        }
         continue;
       }
       if (auto [it, inserted] = seen.emplace(spec.id, spec.file); !inserted) {
@@ -333,7 +346,9 @@ Result<std::shared_ptr<const FlowSet>> FlowSet::Compile(const std::vector<Bundle
           break;
         }
         if (!visited.insert(next).second) {
-          compiler.Error(spec.file, spec.line, "extends", "cycle: '" + next + "' extends itself");
+          std::string path = spec.id;
+          for (const FlowSpec* f : chain) path += " → " + f->id;
+          compiler.Error(spec.file, spec.line, "extends", "cycle: " + path + " → " + next);
           ok = false;
           break;
         }

@@ -73,8 +73,8 @@ struct FlowOutcome {
   enum class Kind { kMapped, kDropped, kError };
   const CompiledFlow* flow = nullptr;
   Kind kind = Kind::kMapped;
-  // Records grouped by the connector that delivers them (the flow's target
-  // first, then record-level routes in order of first use).
+  // Records grouped by the connector that delivers them (the flow's target,
+  // or a record's own `connector`), in order of first use.
   std::vector<std::pair<std::string, std::vector<ferry::v1::MappedRecord>>> by_connector;
   std::string error;  // kError: "flow F record R /path field X: reason"
 };

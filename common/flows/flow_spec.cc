@@ -29,6 +29,7 @@ class Reader {
       Error(map, where, "expected a mapping");
       return false;
     }
+    UniqueKeys(map, where);
     for (const auto& kv : map) {
       const std::string key = kv.first.Scalar();
       if (std::find(known.begin(), known.end(), key) == known.end()) {
@@ -36,6 +37,22 @@ class Reader {
       }
     }
     return true;
+  }
+
+  // YAML parsers keep one of two equal keys without a word; a flow where a
+  // field is written twice is almost certainly a mistake, so refuse it. A
+  // null or empty key (`~:`) names nothing.
+  void UniqueKeys(const YAML::Node& map, const std::string& where) {
+    std::set<std::string> seen;
+    for (const auto& kv : map) {
+      if (!kv.first.IsScalar() || kv.first.IsNull() || kv.first.Scalar().empty()) {
+        Error(kv.first, where, "a key is empty or null");
+        continue;
+      }
+      if (!seen.insert(kv.first.Scalar()).second) {
+        Error(kv.first, Join(where, kv.first.Scalar()), "written twice");
+      }
+    }
   }
 
   std::optional<std::string> Text(const YAML::Node& map, const std::string& where, const std::string& key) {
@@ -85,6 +102,7 @@ class Reader {
 FieldSpec ReadField(Reader& r, const std::string& name, const YAML::Node& node, const std::string& where) {
   FieldSpec f;
   f.name = name;
+  f.line = r.Line(node);
   if (node.IsNull()) {
     f.removed = true;
   } else if (node.IsScalar()) {
@@ -109,6 +127,7 @@ FieldSpec ReadField(Reader& r, const std::string& name, const YAML::Node& node, 
 LinkSpec ReadLink(Reader& r, const std::string& name, const YAML::Node& node, const std::string& where) {
   LinkSpec l;
   l.name = name;
+  l.line = r.Line(node);
   if (node.IsNull()) {
     l.removed = true;
     return l;
@@ -143,6 +162,7 @@ RecordSpec ReadRecord(Reader& r, const YAML::Node& node, const std::string& wher
     if (!fields.IsMap()) {
       r.Error(fields, where + ".fields", "expected a mapping of target field to expression");
     } else {
+      r.UniqueKeys(fields, where + ".fields");
       for (const auto& kv : fields) {
         const std::string name = kv.first.Scalar();
         rec.fields.push_back(ReadField(r, name, kv.second, where + ".fields." + name));
@@ -153,6 +173,7 @@ RecordSpec ReadRecord(Reader& r, const YAML::Node& node, const std::string& wher
     if (!links.IsMap()) {
       r.Error(links, where + ".links", "expected a mapping of target field to link");
     } else {
+      r.UniqueKeys(links, where + ".links");
       for (const auto& kv : links) {
         const std::string name = kv.first.Scalar();
         rec.links.push_back(ReadLink(r, name, kv.second, where + ".links." + name));
@@ -173,6 +194,7 @@ ValueMapSpec ReadValueMap(Reader& r, const std::string& name, const YAML::Node& 
   } else if (!values.IsMap()) {
     r.Error(values, where + ".values", "expected a mapping of SAP value to target value");
   } else {
+    r.UniqueKeys(values, where + ".values");
     for (const auto& kv : values) {
       if (!kv.second.IsScalar() && !kv.second.IsNull()) {
         r.Error(kv.second, where + ".values." + kv.first.Scalar(), "expected a single value");
@@ -240,6 +262,7 @@ std::optional<FlowSpec> ReadFlow(Reader& r, const YAML::Node& node, const std::s
     if (!maps.IsMap()) {
       r.Error(maps, mw, "expected a mapping of map name to value map");
     } else {
+      r.UniqueKeys(maps, mw);
       for (const auto& kv : maps) {
         f.value_maps.push_back(ReadValueMap(r, kv.first.Scalar(), kv.second, mw + "." + kv.first.Scalar()));
       }

@@ -26,6 +26,7 @@ struct Located {
 
 struct FieldSpec {
   std::string name;
+  int line = 0;                    // where the field is written
   bool removed = false;            // "Field: ~" in an extending flow
   std::optional<Located> value;    // an expression ...
   std::optional<Located> constant; // ... or a constant text
@@ -39,6 +40,7 @@ struct FieldSpec {
 
 struct LinkSpec {
   std::string name;
+  int line = 0;
   bool removed = false;
   std::string object;
   std::string key_field;

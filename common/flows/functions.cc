@@ -199,9 +199,8 @@ Value DateTimeFn(const Expr& c, const EvalContext& x) {
 Value BoolFn(const Expr& c, const EvalContext& x) {
   const Value v = Arg(c, 0, x);
   if (v.kind == Value::Kind::kBool) return v;
-  std::optional<std::string_view> text;
-  if (!v.is_null()) text = v.text;
-  return Value::Bool(Unwrap(sap::Flag(text)));
+  const std::string text = ToText(v);
+  return Value::Bool(Unwrap(sap::Flag(v.is_null() ? std::nullopt : std::optional<std::string_view>(text))));
 }
 Value IsSet(const Expr& c, const EvalContext& x) { return Value::Bool(!Arg(c, 0, x).is_blank()); }
 

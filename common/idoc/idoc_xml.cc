@@ -23,6 +23,9 @@ constexpr std::string_view kLatin1Names[] = {"ISO-8859-1", "latin1", "iso8859-1"
 struct KeyField {
   const char* segment;
   const char* field;
+  // The key's prefix when it is not the message type: message types that
+  // change the same object share one order (equipment created, then changed).
+  const char* prefix = nullptr;
 };
 constexpr KeyField kBusinessKeyFields[] = {
     {"E1KNA1M", "KUNNR"},          // DEBMAS: customer number
@@ -31,6 +34,8 @@ constexpr KeyField kBusinessKeyFields[] = {
     {"E1EDL20", "VBELN"},          // DESADV / DELVRY0x: delivery number
     {"E1EDK01", "BELNR"},          // ORDERS / INVOIC: document number
     {"E1BPSBONEW", "CUSTOMERID"},  // FLIGHTBOOKING (SAP demo model): customer
+    {"E1EQUIPMENT_CREATE", "EXTERNAL_NUMBER", "EQUIPMENT"},  // equipment number
+    {"E1EQUIPMENT_CHANGE", "EQUIPMENT", "EQUIPMENT"},        // equipment number
 };
 
 // FindBusinessValue skips every element not named "E1...".
@@ -347,21 +352,24 @@ ControlRecord ReadControlRecord(pugi::xml_node edi_dc40) {
 }
 
 // The value of the first kBusinessKeyFields match in document order, or "".
-std::string FindBusinessValue(pugi::xml_node idoc) {
+// The key's value and the table row it came from (nullptr: none found).
+std::pair<std::string, const KeyField*> FindBusinessValue(pugi::xml_node idoc) {
   std::string value;
+  const KeyField* row = nullptr;
   // find_node walks depth-first without recursion, so deep nesting is safe.
   // Every table segment is an SAP segment "E1...": one check skips the fields.
-  idoc.find_node([&value](pugi::xml_node node) {
+  idoc.find_node([&value, &row](pugi::xml_node node) {
     const char* name = node.name();
     if (name[0] != 'E' || name[1] != '1') return false;
     for (const KeyField& k : kBusinessKeyFields) {
       if (std::strcmp(name, k.segment) != 0) continue;
       value = Trimmed(node.child(k.field).text().get());
+      row = &k;
       return !value.empty();
     }
     return false;
   });
-  return value;
+  return {value, row};
 }
 
 // Copies an element's subtree into the document: an element with child
@@ -411,9 +419,9 @@ Result<ParsedIdoc> ReadIdoc(pugi::xml_node idoc, size_t k) {
     }
   }
   parsed.dedup_key = c.mandt + "/" + c.sndprn + "/" + c.docnum;
-  const std::string business_value = FindBusinessValue(idoc);
-  parsed.business_key =
-      business_value.empty() ? "IDOC:" + parsed.dedup_key : c.mestyp + ":" + business_value;
+  const auto [business_value, key_row] = FindBusinessValue(idoc);
+  const std::string prefix = key_row != nullptr && key_row->prefix != nullptr ? key_row->prefix : c.mestyp;
+  parsed.business_key = business_value.empty() ? "IDOC:" + parsed.dedup_key : prefix + ":" + business_value;
   parsed.document = BuildDocument(idoc);
   return parsed;
 }

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "tests/integration/pipeline.h"
+
 namespace ferry::testing {
 
 std::string ReplaceElement(const std::string& xml, const std::string& tag, const std::string& value) {
@@ -17,6 +19,26 @@ std::string Docnum(uint64_t n) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%016llu", static_cast<unsigned long long>(n));
   return buf;
+}
+
+std::string DebmasIdoc(const std::string& docnum, const std::string& kunnr, const std::string& name,
+                       const std::string& country) {
+  std::string xml = ReadFixture("debmas05_customer.xml");
+  xml = ReplaceElement(xml, "DOCNUM", docnum);
+  xml = ReplaceElement(xml, "KUNNR", kunnr);
+  xml = ReplaceElement(xml, "NAME1", name);
+  return ReplaceElement(xml, "LAND1", country);
+}
+
+std::string DebmasPacket(const std::vector<CustomerIdoc>& idocs) {
+  std::string packet = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DEBMAS05>\n";
+  for (const CustomerIdoc& c : idocs) {
+    const std::string xml = DebmasIdoc(c.docnum, c.kunnr, "Kunde " + c.kunnr, c.country);
+    const size_t begin = xml.find("<IDOC");
+    const size_t end = xml.find("</IDOC>");
+    packet += xml.substr(begin, end + 7 - begin) + "\n";
+  }
+  return packet + "</DEBMAS05>\n";
 }
 
 }  // namespace ferry::testing

@@ -3,6 +3,7 @@
 // IDoc number or customer number is a distinct IDoc for the agent.
 
 #include <string>
+#include <vector>
 
 namespace ferry::testing {
 
@@ -10,5 +11,15 @@ namespace ferry::testing {
 std::string ReplaceElement(const std::string& xml, const std::string& tag, const std::string& value);
 // 16-digit zero-padded IDoc number.
 std::string Docnum(uint64_t n);
+
+// The customer fixture (debmas05_customer.xml) as another IDoc for another
+// customer, name and country.
+std::string DebmasIdoc(const std::string& docnum, const std::string& kunnr, const std::string& name,
+                       const std::string& country);
+struct CustomerIdoc {
+  std::string docnum, kunnr, country;
+};
+// One packet of several such IDocs.
+std::string DebmasPacket(const std::vector<CustomerIdoc>& idocs);
 
 }  // namespace ferry::testing

@@ -47,30 +47,38 @@ Pipeline::~Pipeline() {
   controlplane_.Kill9();
 }
 
-void Pipeline::WriteConfigs() {
+std::string Pipeline::AgentYaml(const std::string& id, int port, const std::filesystem::path& data_dir,
+                                const std::map<std::string, std::string>& labels) const {
+  std::string label_yaml;
+  for (const auto& [k, v] : labels) label_yaml += "    " + k + ": " + v + "\n";
+  if (!label_yaml.empty()) label_yaml = "  labels:\n" + label_yaml;
   std::string auth;
   if (!options_.basic_auth_user.empty()) {
-    WriteFile(dir_.path() / "idoc.password", options_.basic_auth_password + "\n");
     auth = "    basic_auth:\n      user: " + options_.basic_auth_user + "\n      password_file: " +
            (dir_.path() / "idoc.password").string() + "\n";
+  }
+  const std::string agent_ca =
+      options_.agent_tls_ca_override.empty() ? options_.broker_tls_ca : options_.agent_tls_ca_override;
+  return "agent:\n  id: " + id + "\n  data_dir: " + data_dir.string() + "\n" + label_yaml + "log:\n  level: " + options_.log_level +
+         "\nstore:\n  map_size: " + options_.agent_map_size + "\n  max_bytes: " + options_.agent_max_bytes +
+         "\nsources:\n  idoc_http:\n    listen: 127.0.0.1:" + std::to_string(port) +
+         "\n    path: /sap/idoc\n    retry_after: 7s\n    max_body: " + options_.max_body + "\n" + auth +
+         (options_.listener_tls_cert.empty() ? std::string()
+                                             : "    tls:\n      cert_file: " + options_.listener_tls_cert +
+                                                   "\n      key_file: " + options_.listener_tls_key + "\n") +
+         "uplink:\n  broker: " + broker_->url() + "\n  ack_timeout: " + options_.agent_ack_timeout +
+         "\n  reconnect_min: 50ms\n  reconnect_max: 1s\n  heartbeat_interval: 1s\n" +
+         (options_.broker_tls_cert.empty() ? std::string() : "  tls:\n    ca_file: " + agent_ca + "\n");
+}
+
+void Pipeline::WriteConfigs() {
+  if (!options_.basic_auth_user.empty()) {
+    WriteFile(dir_.path() / "idoc.password", options_.basic_auth_password + "\n");
   }
   auto tls_section = [&](const std::string& ca) {
     return options_.broker_tls_cert.empty() ? std::string() : "  tls:\n    ca_file: " + ca + "\n";
   };
-  const std::string agent_ca =
-      options_.agent_tls_ca_override.empty() ? options_.broker_tls_ca : options_.agent_tls_ca_override;
-  WriteFile(agent_config_,
-            "agent:\n  id: " + options_.agent_id + "\n  data_dir: " + (dir_.path() / "agent").string() +
-                "\nlog:\n  level: " + options_.log_level + "\nstore:\n  map_size: " + options_.agent_map_size +
-                "\n  max_bytes: " + options_.agent_max_bytes +
-                "\nsources:\n  idoc_http:\n    listen: 127.0.0.1:" + std::to_string(agent_port_) +
-                "\n    path: /sap/idoc\n    retry_after: 7s\n    max_body: " + options_.max_body + "\n" + auth +
-                (options_.listener_tls_cert.empty() ? std::string()
-                                                    : "    tls:\n      cert_file: " + options_.listener_tls_cert +
-                                                          "\n      key_file: " + options_.listener_tls_key + "\n") +
-                "uplink:\n  broker: " + broker_->url() +
-                "\n  ack_timeout: " + options_.agent_ack_timeout + "\n  reconnect_min: 50ms\n  reconnect_max: 1s\n  heartbeat_interval: 1s\n" +
-                tls_section(agent_ca));
+  WriteFile(agent_config_, AgentYaml(options_.agent_id, agent_port_, dir_.path() / "agent", options_.agent_labels) + options_.agent_extra_yaml);
   WriteFile(cp_config_,
             "controlplane:\n  id: cp-test\n  data_dir: " + (dir_.path() / "cp").string() +
                 "\nlog:\n  level: " + options_.log_level + "\nstore:\n  map_size: " + options_.cp_map_size +
@@ -81,7 +89,28 @@ void Pipeline::WriteConfigs() {
                 "\n  retry_initial: " + options_.delivery_retry_initial + "\n  retry_max: " +
                 options_.delivery_retry_max + "\nconnectors:\n  webhook:\n    url: " +
                 (options_.webhook_url.empty() ? sink_.url("/hook") : options_.webhook_url) +
-                "\n    timeout: 5s\n");
+                "\n    timeout: 5s\n" + options_.cp_extra_yaml);
+}
+
+ExtraAgent& Pipeline::StartExtraAgent(const std::string& id, const std::map<std::string, std::string>& labels,
+                                      const std::string& extra_yaml) {
+  auto extra = std::make_unique<ExtraAgent>();
+  extra->id = id;
+  extra->port = FreeTcpPort();
+  extra->config = dir_.path() / (id + ".yaml");
+  extra->log = dir_.path() / (id + ".log");
+  WriteFile(extra->config, AgentYaml(id, extra->port, dir_.path() / id, labels) + extra_yaml);
+  extra->process = Process::Start({FERRY_AGENT_BIN, "run", "--config", extra->config.string()}, extra->log);
+  ExtraAgent& ref = *extra;
+  const bool up = WaitUntil(
+      [&] {
+        return !ref.process.Running() ||
+               HttpRequest("GET", ref.port, "/ready-probe", "", {}, std::chrono::milliseconds(500)).status != 0;
+      },
+      std::chrono::seconds(15));
+  if (!up || !ref.process.Running()) throw std::runtime_error("agent " + id + " did not start; log:\n" + ReadFile(ref.log));
+  extra_agents_.push_back(std::move(extra));
+  return ref;
 }
 
 void Pipeline::StartAll() {

@@ -46,6 +46,19 @@ struct PipelineOptions {
   // HTTPS on the agent's IDoc listener: its certificate and key.
   std::string listener_tls_cert;
   std::string listener_tls_key;
+  // Appended to the configuration files as is (top-level YAML sections).
+  std::string agent_extra_yaml;
+  std::map<std::string, std::string> agent_labels;
+  std::string cp_extra_yaml;
+};
+
+// A further agent on the same broker and control plane.
+struct ExtraAgent {
+  std::string id;
+  int port = 0;
+  std::filesystem::path config;
+  std::filesystem::path log;
+  Process process;
 };
 
 class Pipeline {
@@ -57,6 +70,11 @@ class Pipeline {
   void StartAll();
   void StartAgent();
   void StartControlPlane();
+
+  // Starts another agent (own store, port and log) with `extra_yaml`
+  // appended to its configuration; waits until its listener answers.
+  ExtraAgent& StartExtraAgent(const std::string& id, const std::map<std::string, std::string>& labels,
+                              const std::string& extra_yaml);
 
   HttpResponse PostIdoc(const std::string& body, const std::string& content_type = "text/xml",
                         std::map<std::string, std::string> headers = {});
@@ -86,6 +104,8 @@ class Pipeline {
 
  private:
   void WriteConfigs();
+  std::string AgentYaml(const std::string& id, int port, const std::filesystem::path& data_dir,
+                        const std::map<std::string, std::string>& labels) const;
   uint64_t QueueDepth(const std::filesystem::path& store_dir, const std::string& queue,
                       std::vector<std::string>* records = nullptr);
 
@@ -96,6 +116,7 @@ class Pipeline {
   Process agent_;
   Process controlplane_;
   int agent_port_ = 0;
+  std::vector<std::unique_ptr<ExtraAgent>> extra_agents_;
   std::filesystem::path agent_config_;
   std::filesystem::path cp_config_;
 };

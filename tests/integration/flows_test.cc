@@ -1,0 +1,256 @@
+// Flow bundles end to end with real processes and a real broker: signed
+// deployment to agents selected by label, rollback, a tampered or unsigned
+// deployment refused while the last good bundle keeps running, and a record
+// error dead-lettered with its path and reason while the rest flows.
+
+#include <gtest/gtest.h>
+#include <mqtt/async_client.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/crypto/ed25519.h"
+#include "ferry/v1/event.pb.h"
+#include "tests/integration/idoc_text.h"
+#include "tests/integration/pipeline.h"
+#include "tests/support/wait.h"
+
+namespace ferry::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// A DEBMAS flow whose records say which bundle made them.
+std::string FlowYaml(const std::string& tag) {
+  return "flow: customers\n"
+         "match:\n  message_type: DEBMAS\n"
+         "target:\n  connector: webhook\n"
+         "value_maps:\n  country:\n    values: {DE: Germany, AT: Austria}\n"
+         "records:\n"
+         "  - name: account\n    object: Account\n    for_each: E1KNA1M\n"
+         "    external_id: strip_zeros(KUNNR)\n    key_field: SAP_Customer_Number__c\n"
+         "    fields:\n      Name: NAME1\n      Country: map(country, LAND1)\n"
+         "      Bundle: {const: " + tag + "}\n";
+}
+
+class FlowsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    key_dir_ = scratch_.path();
+    auto key = crypto::SigningKey::Generate();
+    ASSERT_TRUE(key.ok());
+    ASSERT_TRUE(key->WritePrivatePemFile(key_dir_ / "cp.key").ok());
+    WriteFile(key_dir_ / "cp.key.pub", key->PublicKeyPem());
+    options_.cp_extra_yaml = "flows:\n  signing_key_file: " + (key_dir_ / "cp.key").string() + "\n  poll_interval: 200ms\n";
+    options_.agent_extra_yaml = AgentFlowsYaml();
+    options_.agent_labels = {{"env", "prod"}, {"site", "hamburg"}};
+  }
+
+  std::string AgentFlowsYaml() const {
+    return "flows:\n  trusted_key_file: " + (key_dir_ / "cp.key.pub").string() + "\n";
+  }
+
+  std::filesystem::path WriteBundle(const std::string& name, const std::string& tag) {
+    const auto dir = scratch_.path() / name;
+    std::filesystem::create_directories(dir);
+    WriteFile(dir / "customers.yaml", FlowYaml(tag));
+    return dir;
+  }
+
+  std::string Cli(Pipeline& p, const std::string& args) {
+    int code = -1;
+    std::string out = p.RunControlPlaneCli(args, &code);
+    EXPECT_EQ(code, 0) << args << "\n" << out;
+    return out;
+  }
+
+  // The bundle version an agent reports running, from the control plane.
+  uint64_t RunningVersion(Pipeline& p, const std::string& agent_id) {
+    int code = -1;
+    const std::string out = p.RunControlPlaneCli("flows status --json", &code);
+    if (code != 0) return 0;
+    for (const json& a : json::parse(out)) {
+      if (a.value("agent_id", "") == agent_id) return a.value("running_version", uint64_t{0});
+    }
+    return 0;
+  }
+
+  // Posts a DEBMAS for customer `kunnr` to the agent on `port`; returns the
+  // webhook body that delivered it (empty after the timeout).
+  json DeliverCustomer(Pipeline& p, int port, const std::string& kunnr, const std::string& country = "DE") {
+    const std::string docnum = "00000000007" + kunnr.substr(kunnr.size() - 5);
+    std::string idoc = DebmasIdoc(docnum, kunnr, "Kunde " + kunnr, country);
+    auto res = HttpRequest("POST", port, "/sap/idoc", idoc, {{"Content-Type", "text/xml"}});
+    EXPECT_EQ(res.status, 200) << res.body;
+    json found;
+    WaitUntil(
+        [&] {
+          for (const auto& r : p.sink().Requests()) {
+            json body = json::parse(r.body, nullptr, false);
+            if (body.is_object() && body.value("idoc", json::object()).value("docnum", "") == docnum) {
+              found = body;
+              return true;
+            }
+          }
+          return false;
+        },
+        20s);
+    return found;
+  }
+
+  TempDir scratch_;
+  std::filesystem::path key_dir_;
+  PipelineOptions options_;
+};
+
+TEST_F(FlowsTest, RolloutByLabelsThenRollback) {
+  Pipeline p(options_);
+  p.StartAll();
+  ExtraAgent& test_agent = p.StartExtraAgent("plant-02", {{"env", "test"}}, AgentFlowsYaml());
+
+  // Version 1 to production only.
+  Cli(p, "flows deploy --bundle " + WriteBundle("v1", "v1").string() + " --selector env=prod");
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "flows status");
+  json prod = DeliverCustomer(p, p.agent_port(), "0000300001");
+  ASSERT_TRUE(prod.is_object()) << "nothing delivered";
+  EXPECT_EQ(prod["flow"], "customers");
+  EXPECT_EQ(prod["bundle_version"], 1);
+  ASSERT_EQ(prod["records"].size(), 1u) << prod.dump();
+  EXPECT_EQ(prod["records"][0]["external_id"], "300001");
+  EXPECT_EQ(prod["records"][0]["fields"]["Bundle"], "v1");
+  EXPECT_EQ(prod["records"][0]["fields"]["Country"], "Germany");
+  EXPECT_FALSE(prod.contains("payload")) << "only mapped records cross the tunnel";
+  // The test agent is not selected: it still sends the raw IDoc.
+  json raw = DeliverCustomer(p, test_agent.port, "0000300002");
+  ASSERT_TRUE(raw.is_object());
+  EXPECT_FALSE(raw.contains("records"));
+  EXPECT_NE(raw.value("payload", "").find("<KUNNR>0000300002</KUNNR>"), std::string::npos);
+
+  // Version 2 to every agent.
+  Cli(p, "flows deploy --bundle " + WriteBundle("v2", "v2").string());
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 2 && RunningVersion(p, "plant-02") == 2; }, 20s))
+      << Cli(p, "flows status");
+  EXPECT_EQ(DeliverCustomer(p, test_agent.port, "0000300003")["records"][0]["fields"]["Bundle"], "v2");
+
+  // Roll production back to version 1; the test agent stays on 2.
+  Cli(p, "flows rollback --to-version 1 --selector env=prod");
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "flows status");
+  EXPECT_EQ(DeliverCustomer(p, p.agent_port(), "0000300004")["records"][0]["fields"]["Bundle"], "v1");
+  EXPECT_EQ(RunningVersion(p, "plant-02"), 2u);
+  EXPECT_EQ(DeliverCustomer(p, test_agent.port, "0000300005")["records"][0]["fields"]["Bundle"], "v2");
+
+  // A restarted agent runs its last bundle before it hears from anyone.
+  p.controlplane().Kill9();
+  p.agent().Kill9();
+  p.StartAgent();
+  p.StartControlPlane();
+  EXPECT_EQ(DeliverCustomer(p, p.agent_port(), "0000300006")["records"][0]["fields"]["Bundle"], "v1");
+}
+
+// Publishes a retained message as anyone with broker access could.
+void PublishRetained(const std::string& url, const std::string& topic, const std::string& payload) {
+  mqtt::async_client client(url, "ferry-test-intruder");
+  client.connect()->wait();
+  client.publish(mqtt::make_message(topic, payload, 1, true))->wait();
+  client.disconnect()->wait();
+}
+
+TEST_F(FlowsTest, TamperedOrUnsignedDeploymentIsRefusedAndTheLastGoodBundleRuns) {
+  Pipeline p(options_);
+  p.StartAll();
+  Cli(p, "flows deploy --bundle " + WriteBundle("v1", "good").string());
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "flows status");
+
+  ferry::v1::Deployment evil;
+  evil.set_sequence(1000);
+  evil.set_agent_id("plant-01");
+  ferry::v1::FlowBundle* bundle = evil.mutable_bundle();
+  bundle->set_version(99);
+  ferry::v1::BundleFile* file = bundle->add_files();
+  file->set_path("customers.yaml");
+  file->set_text(FlowYaml("evil"));
+  bundle->set_sha256(crypto::Sha256Hex(file->path() + std::string(1, '\0') + file->text() + std::string(1, '\0')));
+  const std::string topic = "ferry/v1/agents/plant-01/down/bundle";
+  const std::string agent_log = (p.dir().path() / "agent.log").string();
+  auto rejections = [&] {
+    std::string log = ReadFile(agent_log);
+    size_t n = 0;
+    for (size_t at = log.find("event=flows_rejected"); at != std::string::npos; at = log.find("event=flows_rejected", at + 1)) ++n;
+    return n;
+  };
+
+  // Signed by a key the agent does not trust.
+  auto other = crypto::SigningKey::Generate();
+  ferry::v1::SignedDeployment forged;
+  forged.set_deployment(evil.SerializeAsString());
+  forged.set_signature(*other->Sign(forged.deployment()));
+  forged.set_key_id(other->KeyId());
+  PublishRetained(p.broker().url(), topic, forged.SerializeAsString());
+  ASSERT_TRUE(WaitUntil([&] { return rejections() >= 1; }, 20s));
+  EXPECT_NE(ReadFile(agent_log).find("signature does not verify"), std::string::npos);
+
+  // Unsigned.
+  ferry::v1::SignedDeployment unsigned_deployment;
+  unsigned_deployment.set_deployment(evil.SerializeAsString());
+  PublishRetained(p.broker().url(), topic, unsigned_deployment.SerializeAsString());
+  ASSERT_TRUE(WaitUntil([&] { return rejections() >= 2; }, 20s));
+  EXPECT_NE(ReadFile(agent_log).find("the deployment is not signed"), std::string::npos);
+
+  // Signed properly, then one byte of the bundle changed in transit.
+  auto trusted = crypto::SigningKey::LoadPemFile(key_dir_ / "cp.key");
+  ASSERT_TRUE(trusted.ok());
+  ferry::v1::SignedDeployment tampered;
+  tampered.set_deployment(evil.SerializeAsString());
+  tampered.set_signature(*trusted->Sign(tampered.deployment()));
+  std::string bytes = tampered.deployment();
+  bytes[bytes.size() - 3] ^= 0x01;
+  tampered.set_deployment(bytes);
+  PublishRetained(p.broker().url(), topic, tampered.SerializeAsString());
+  ASSERT_TRUE(WaitUntil([&] { return rejections() >= 3; }, 20s));
+
+  // The control plane hears about the rejection; the good bundle still maps.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        int code = -1;
+        const std::string out = p.RunControlPlaneCli("flows status --json", &code);
+        return code == 0 && out.find("signature does not verify") != std::string::npos;
+      },
+      20s))
+      << Cli(p, "flows status");
+  EXPECT_EQ(RunningVersion(p, "plant-01"), 1u);
+  json body = DeliverCustomer(p, p.agent_port(), "0000310001");
+  ASSERT_TRUE(body.is_object());
+  EXPECT_EQ(body["records"][0]["fields"]["Bundle"], "good");
+}
+
+TEST_F(FlowsTest, RecordErrorGoesToTheDeadLetterQueueWithPathAndReasonWhileTheRestFlows) {
+  Pipeline p(options_);
+  p.StartAll();
+  Cli(p, "flows deploy --bundle " + WriteBundle("v1", "v1").string());
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "flows status");
+
+  // A packet of three: the middle customer's country has no value map entry.
+  const std::string packet = DebmasPacket({{"0000000000732001", "0000320001", "DE"},
+                                           {"0000000000732002", "0000320002", "XX"},
+                                           {"0000000000732003", "0000320003", "AT"}});
+  auto res = p.PostIdoc(packet);
+  ASSERT_EQ(res.status, 200) << res.body;
+  ASSERT_TRUE(p.sink().WaitForAccepted(2, 20s));
+  ASSERT_TRUE(WaitUntil([&] { return p.DeadLetterCount() == 1; }, 20s));
+  std::set<std::string> delivered;
+  for (const auto& r : p.sink().Requests()) delivered.insert(json::parse(r.body)["records"][0]["external_id"]);
+  EXPECT_EQ(delivered, (std::set<std::string>{"320001", "320003"}));
+
+  int code = -1;
+  const std::string out = p.RunControlPlaneCli("dlq list --json", &code);
+  ASSERT_EQ(code, 0) << out;
+  const json rows = json::parse(out);
+  ASSERT_EQ(rows.size(), 1u) << out;
+  EXPECT_EQ(rows[0]["docnum"], "0000000000732002");
+  EXPECT_EQ(rows[0]["reason"],
+            "mapping failed: flow customers record account /E1KNA1M[1] field Country: value map 'country' has no "
+            "entry for 'XX'");
+}
+
+}  // namespace
+}  // namespace ferry::testing
