@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/transport/mqtt/mqtt_tunnel.h"
+#include "common/transport/topics.h"
 #include "common/util/clock.h"
 
 namespace ferry::controlplane {
@@ -13,6 +14,7 @@ store::StoreOptions ControlPlaneStoreOptions(const std::filesystem::path& data_d
   options.map_size_bytes = map_size_bytes;
   options.databases = store::DurableQueue::DatabasesFor(kDeliveryQueue);
   for (auto& db : store::DurableQueue::DatabasesFor(kDeadLetterQueue)) options.databases.push_back(db);
+  for (auto& db : BundleRegistry::Databases()) options.databases.push_back(db);
   return options;
 }
 
@@ -21,8 +23,11 @@ ControlPlane::ControlPlane(ControlPlaneConfig config, boost::asio::io_context& i
 
 ControlPlane::~ControlPlane() {
   if (tunnel_) tunnel_->Stop();
+  if (distributor_) distributor_->Stop();
+  distributor_.reset();
   engine_.reset();
   ingest_.reset();
+  registry_.reset();
   dead_letters_.reset();
   queue_.reset();
   store_.reset();
@@ -39,6 +44,14 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Create(ControlPlaneConfig co
   auto dlq = store::DurableQueue::Open(*cp->store_, {kDeadLetterQueue, 0});
   if (!dlq.ok()) return dlq.status();
   cp->dead_letters_ = std::move(dlq.value());
+  cp->registry_ = std::make_unique<BundleRegistry>(*cp->store_);
+  // A configured key that cannot be used stops the start: running without
+  // it would silently leave every agent on its old bundle.
+  if (!cp->config_.flows.signing_key_file.empty()) {
+    auto key = crypto::SigningKey::LoadPemFile(cp->config_.flows.signing_key_file);
+    if (!key.ok()) return Status::FailedPrecondition("flows.signing_key_file: " + key.status().message());
+    cp->signing_key_.emplace(std::move(key).value());
+  }
   return cp;
 }
 
@@ -52,6 +65,12 @@ Status ControlPlane::Start() {
   config_.mqtt.birth_payload = "online " + config_.id + " " + std::to_string(NowUnixMs());
   tunnel_ = transport::MqttTunnel::Create(io_.get_executor(), config_.mqtt);
   ingest_ = std::make_unique<Ingest>(io_.get_executor(), *tunnel_, *store_, *queue_);
+  distributor_ = std::make_shared<FlowDistributor>(io_.get_executor(), *tunnel_, *registry_, std::move(signing_key_),
+                                                   config_.flows);
+  signing_key_.reset();
+  ingest_->SetHeartbeatHandler([this](const std::string& agent_id, const ferry::v1::Heartbeat& heartbeat) {
+    distributor_->OnHeartbeat(agent_id, heartbeat);
+  });
   engine_ = std::make_shared<DeliveryEngine>(io_.get_executor(), *queue_, *dead_letters_, *connector_, *tunnel_,
                                              config_.delivery);
   std::weak_ptr<DeliveryEngine> weak_engine = engine_;
@@ -59,10 +78,18 @@ Status ControlPlane::Start() {
     if (auto e = weak_engine.lock()) e->NotifyAppended();
   });
   tunnel_->SetMessageHandler([this](const std::string& topic, std::string payload) {
+    // Flow statuses go to the distributor; everything else, unknown topics
+    // included, to the ingest, which logs what it does not handle.
+    auto parsed = transport::topics::Parse(topic);
+    if (parsed && parsed->channel == "up/flows" && transport::topics::IsValidAgentId(parsed->agent_id)) {
+      distributor_->OnFlowStatus(parsed->agent_id, payload);
+      return;
+    }
     ingest_->OnMessage(topic, std::move(payload));
   });
   tunnel_->SetStateHandler([](bool, const std::string&) {});
   engine_->Start();
+  distributor_->Start();
   tunnel_->Start();
   SchedulePrune();
   LogStats();
@@ -99,6 +126,7 @@ void ControlPlane::Shutdown(std::function<void()> done) {
   stats_timer_.cancel();
   // Stop taking batches first; a batch received but not yet acked is sent
   // again by its agent.
+  if (distributor_) distributor_->Stop();
   if (tunnel_) tunnel_->Stop();
   if (engine_) engine_->Stop();
   spdlog::info("event=controlplane_stopped id={}", config_.id);

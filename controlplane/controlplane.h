@@ -1,18 +1,23 @@
 #pragma once
-// ControlPlane: owns the store (delivery queue and dead-letter queue), the
-// tunnel, the ingest and the delivery engine on one event loop.
+// ControlPlane: owns the store (delivery queue, dead-letter queue, flow
+// bundle registry), the tunnel, the ingest, the delivery engine and the flow
+// distributor on one event loop.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <functional>
 #include <memory>
+#include <optional>
 
+#include "common/crypto/ed25519.h"
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
 #include "common/transport/tunnel.h"
 #include "controlplane/cp_config.h"
 #include "controlplane/delivery/delivery_engine.h"
+#include "controlplane/flows/bundle_registry.h"
+#include "controlplane/flows/flow_distributor.h"
 #include "controlplane/ingest/ingest.h"
 
 namespace ferry::controlplane {
@@ -40,10 +45,13 @@ class ControlPlane {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::DurableQueue> queue_;
   std::unique_ptr<store::DurableQueue> dead_letters_;
+  std::unique_ptr<BundleRegistry> registry_;
+  std::optional<crypto::SigningKey> signing_key_;  // until Start hands it on
   std::unique_ptr<Connector> connector_;
   std::shared_ptr<transport::Tunnel> tunnel_;
   std::unique_ptr<Ingest> ingest_;
   std::shared_ptr<DeliveryEngine> engine_;
+  std::shared_ptr<FlowDistributor> distributor_;
   boost::asio::steady_timer prune_timer_;
   boost::asio::steady_timer stats_timer_;
 };

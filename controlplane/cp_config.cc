@@ -34,7 +34,8 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
   c.mqtt.presence_topic = std::string(transport::topics::kControlPlanePresence);
   c.mqtt.will_payload = "offline " + c.id;
   c.mqtt.subscriptions = {transport::topics::SharedUpEvents(c.shared_group),
-                          transport::topics::SharedUpHeartbeat(c.shared_group)};
+                          transport::topics::SharedUpHeartbeat(c.shared_group),
+                          transport::topics::SharedUpFlows(c.shared_group)};
 
   auto delivery = root.Section("delivery");
   c.connector_name = delivery.String("connector", "webhook");
@@ -58,6 +59,13 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
   if (!c.connector) {
     delivery.Error("connector", "names connector '" + c.connector_name + "', which is not configured under connectors:");
   }
+
+  // The key itself is read at start-up (ControlPlane::Create), not here, so
+  // that `status` and `dlq list` need no access to the private key.
+  auto flows = root.Section("flows");
+  c.flows.signing_key_file = flows.String("signing_key_file", "");
+  c.flows.poll_interval = flows.Duration("poll_interval", c.flows.poll_interval);
+  if (c.flows.poll_interval.count() < 100) flows.Error("poll_interval", "must be at least 100ms");
 
   Status s = loaded->Finish();
   if (!s.ok()) return s;

@@ -10,6 +10,7 @@
 #include "common/transport/mqtt/mqtt_tunnel.h"
 #include "controlplane/delivery/connector.h"
 #include "controlplane/delivery/delivery_engine.h"
+#include "controlplane/flows/flow_distributor.h"
 
 namespace ferry::controlplane {
 
@@ -25,6 +26,7 @@ struct ControlPlaneConfig {
   DeliveryOptions delivery;
   std::string connector_name;
   std::unique_ptr<ConnectorBuilder> connector;
+  FlowsOptions flows;
 };
 
 Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& file);

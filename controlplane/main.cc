@@ -7,8 +7,10 @@
 #include <iostream>
 
 #include "common/app/run_loop.h"
+#include "common/crypto/ed25519.h"
 #include "common/log/log.h"
 #include "controlplane/cli/dlq_command.h"
+#include "controlplane/cli/flows_command.h"
 #include "controlplane/controlplane.h"
 #include "controlplane/cp_config.h"
 
@@ -46,6 +48,16 @@ int CheckConfig(const std::string& config_path) {
     std::cerr << "ferry-controlplane: invalid configuration:\n" << config.status().message() << "\n";
     return kExitConfig;
   }
+  // The loader leaves the signing key to start-up; check it here as well,
+  // so a bad key is found before the daemon is restarted.
+  if (!config->flows.signing_key_file.empty()) {
+    auto key = ferry::crypto::SigningKey::LoadPemFile(config->flows.signing_key_file);
+    if (!key.ok()) {
+      std::cerr << "ferry-controlplane: invalid configuration:\nflows.signing_key_file: " << key.status().message()
+                << "\n";
+      return kExitConfig;
+    }
+  }
   std::cout << config_path << ": OK (control plane " << config->id << ", connector " << config->connector_name
             << ", broker " << config->mqtt.broker_url << ")\n";
   return kExitOk;
@@ -74,6 +86,30 @@ int main(int argc, char** argv) {
   dlq_list->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
   dlq_list->add_flag("--json", json, "machine-readable output");
   dlq_list->add_option("--limit", limit, "at most this many rows")->capture_default_str();
+  ferry::controlplane::FlowsCommandOptions flows;
+  flows.config_path = config_path;
+  auto* flows_cmd = app.add_subcommand("flows", "flow bundles: keys, deployments, what the agents run");
+  flows_cmd->require_subcommand(1);
+  auto* keygen = flows_cmd->add_subcommand("keygen", "write a new bundle signing key pair");
+  keygen->add_option("--out", flows.out, "private key file; the public key goes to FILE.pub")->required();
+  auto* deploy = flows_cmd->add_subcommand("deploy", "compile a bundle, store it as a version and deploy it");
+  auto* rollback = flows_cmd->add_subcommand("rollback", "deploy an earlier bundle version again");
+  auto* flows_status = flows_cmd->add_subcommand("status", "per agent: desired and running bundle, last status");
+  auto* flows_list = flows_cmd->add_subcommand("list", "bundle versions and deployments");
+  auto* diff = flows_cmd->add_subcommand("diff", "what each flow changes in the standard flow it extends");
+  for (auto* sub : {deploy, rollback, flows_status, flows_list}) {
+    sub->add_option("-c,--config", flows.config_path, "configuration file")->capture_default_str();
+  }
+  for (auto* sub : {deploy, diff}) {
+    sub->add_option("-b,--bundle", flows.bundle, "a flow file or a folder of flow files")->required();
+    sub->add_option("--standard", flows.standard_dir, "folder of the standard flows")->capture_default_str();
+  }
+  for (auto* sub : {deploy, rollback}) {
+    sub->add_option("--selector", flows.selector, "agents whose labels include all of k=v,k=v (default: every agent)");
+    sub->add_option("--comment", flows.comment, "kept with the deployment");
+  }
+  rollback->add_option("--to-version", flows.to_version, "the bundle version to deploy")->required();
+  for (auto* sub : {flows_status, flows_list}) sub->add_flag("--json", flows.json, "machine-readable output");
   CLI11_PARSE(app, argc, argv);
   if (version) {
     std::cout << ferry::app::VersionLine("ferry-controlplane") << "\n";
@@ -83,6 +119,12 @@ int main(int argc, char** argv) {
   if (*check) return CheckConfig(config_path);
   if (*status) return ferry::controlplane::PrintStatus(config_path, json);
   if (*dlq_list) return ferry::controlplane::ListDeadLetters(config_path, json, limit);
+  if (*keygen) return ferry::controlplane::FlowsKeygen(flows);
+  if (*deploy) return ferry::controlplane::FlowsDeploy(flows);
+  if (*rollback) return ferry::controlplane::FlowsRollback(flows);
+  if (*flows_status) return ferry::controlplane::FlowsStatus(flows);
+  if (*flows_list) return ferry::controlplane::FlowsList(flows);
+  if (*diff) return ferry::controlplane::FlowsDiff(flows);
   std::cout << app.help();
   return kExitOk;
 }

@@ -58,7 +58,11 @@ void Ingest::OnMessage(const std::string& topic, std::string payload) {
 void Ingest::OnHeartbeat(const std::string& agent_id, const std::string& payload) {
   auto& seen = agents_[agent_id];
   seen.last_seen_unix_ms = NowUnixMs();
-  if (!seen.heartbeat.ParseFromString(payload)) spdlog::warn("event=bad_heartbeat agent_id={}", agent_id);
+  if (!seen.heartbeat.ParseFromString(payload)) {
+    spdlog::warn("event=bad_heartbeat agent_id={}", agent_id);
+    return;
+  }
+  if (on_heartbeat_) on_heartbeat_(agent_id, seen.heartbeat);
 }
 
 void Ingest::OnBatch(const std::string& agent_id, const std::string& payload) {

@@ -18,6 +18,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -39,6 +40,10 @@ class Ingest {
   Ingest(boost::asio::any_io_executor executor, transport::Tunnel& tunnel, store::Store& store,
          store::DurableQueue& queue);
   void OnMessage(const std::string& topic, std::string payload);
+  // Called with every heartbeat that parses (the flow distributor reads the
+  // agent's labels and flow status from it). Set before the tunnel starts.
+  using HeartbeatHandler = std::function<void(const std::string& agent_id, const ferry::v1::Heartbeat&)>;
+  void SetHeartbeatHandler(HeartbeatHandler handler) { on_heartbeat_ = std::move(handler); }
   const std::map<std::string, AgentSeen>& agents() const { return agents_; }
   uint64_t batches_rejected() const { return batches_rejected_; }
 
@@ -56,6 +61,7 @@ class Ingest {
   // Highest agent sequence submitted for storage, per agent.
   std::map<std::string, uint64_t> last_sequence_;
   uint64_t batches_rejected_ = 0;
+  HeartbeatHandler on_heartbeat_;
 };
 
 }  // namespace ferry::controlplane

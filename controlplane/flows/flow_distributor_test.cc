@@ -1,0 +1,182 @@
+#include "controlplane/flows/flow_distributor.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "common/transport/topics.h"
+#include "tests/support/temp_dir.h"
+
+namespace ferry::controlplane {
+namespace {
+
+// Records what is published; `publish_result` is what the broker "says".
+class FakeTunnel : public transport::Tunnel {
+ public:
+  struct Sent {
+    std::string topic, payload;
+    bool retained = false;
+  };
+  void SetMessageHandler(MessageHandler) override {}
+  void SetStateHandler(StateHandler) override {}
+  void Start() override {}
+  void Stop() override {}
+  void Publish(const std::string& topic, std::string payload, PublishDone done) override {
+    sent.push_back({topic, std::move(payload), false});
+    if (done) done(publish_result);
+  }
+  void PublishRetained(const std::string& topic, std::string payload, PublishDone done) override {
+    sent.push_back({topic, std::move(payload), true});
+    if (done) done(publish_result);
+  }
+  bool connected() const override { return true; }
+
+  std::vector<Sent> sent;
+  Status publish_result;
+};
+
+class FlowDistributorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::StoreOptions o;
+    o.dir = dir_.path();
+    o.map_size_bytes = 64ull << 20;
+    o.databases = BundleRegistry::Databases();
+    auto store = store::Store::Open(o);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    registry_ = std::make_unique<BundleRegistry>(*store_);
+    ASSERT_TRUE(registry_->AddBundle({{"a.yaml", "flow: a\n"}}, "").ok());
+    selector_["site"] = "hh";
+    ASSERT_TRUE(registry_->AddDeployment(1, selector_, "").ok());
+  }
+
+  void StartDistributor(bool with_key) {
+    std::optional<crypto::SigningKey> key;
+    if (with_key) {
+      auto generated = crypto::SigningKey::Generate();
+      ASSERT_TRUE(generated.ok());
+      public_pem_ = generated->PublicKeyPem();
+      key.emplace(std::move(generated).value());
+    }
+    FlowsOptions options;
+    options.poll_interval = std::chrono::milliseconds(100);
+    distributor_ = std::make_shared<FlowDistributor>(io_.get_executor(), tunnel_, *registry_, std::move(key), options);
+    distributor_->Start();
+  }
+
+  void Heartbeat(const std::string& agent_id, const std::string& site, const ferry::v1::FlowStatus& flows = {}) {
+    ferry::v1::Heartbeat hb;
+    hb.set_agent_id(agent_id);
+    (*hb.mutable_labels())["site"] = site;
+    *hb.mutable_flows() = flows;
+    distributor_->OnHeartbeat(agent_id, hb);
+  }
+
+  void RunFor(std::chrono::milliseconds duration) {
+    io_.restart();
+    io_.run_for(duration);
+  }
+  // Runs the loop until `done` holds (true) or 5 s pass (false).
+  template <typename Pred>
+  bool RunUntil(Pred done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      RunFor(std::chrono::milliseconds(10));
+    }
+    return true;
+  }
+
+  ferry::testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<BundleRegistry> registry_;
+  Selector selector_;
+  boost::asio::io_context io_;
+  FakeTunnel tunnel_;
+  std::shared_ptr<FlowDistributor> distributor_;
+  std::string public_pem_;
+};
+
+TEST_F(FlowDistributorTest, SendsTheSignedDeploymentOnceUntilTheAgentAnswers) {
+  StartDistributor(true);
+  Heartbeat("a1", "hh");
+  Heartbeat("a2", "muc");  // matches no deployment
+  ASSERT_TRUE(RunUntil([&] { return !tunnel_.sent.empty(); }));
+  RunFor(std::chrono::milliseconds(300));
+
+  ASSERT_EQ(tunnel_.sent.size(), 1u);
+  const auto& sent = tunnel_.sent[0];
+  EXPECT_EQ(sent.topic, transport::topics::DownBundle("a1"));
+  EXPECT_TRUE(sent.retained);
+  ferry::v1::SignedDeployment signed_deployment;
+  ASSERT_TRUE(signed_deployment.ParseFromString(sent.payload));
+  auto verify = crypto::VerifyKey::FromPem(public_pem_);
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->Verify(signed_deployment.deployment(), signed_deployment.signature()));
+  EXPECT_EQ(signed_deployment.key_id(), verify->KeyId());
+  ferry::v1::Deployment deployment;
+  ASSERT_TRUE(deployment.ParseFromString(signed_deployment.deployment()));
+  EXPECT_EQ(deployment.sequence(), 1u);
+  EXPECT_EQ(deployment.agent_id(), "a1");
+  EXPECT_EQ(deployment.bundle().version(), 1u);
+  EXPECT_EQ(deployment.bundle().files(0).path(), "a.yaml");
+
+  // The agent applies it: recorded, and nothing more is sent.
+  ferry::v1::FlowStatus applied;
+  applied.set_agent_id("a1");
+  applied.set_deployment_sequence(1);
+  applied.set_bundle_version(1);
+  applied.set_applied(true);
+  applied.set_running_version(1);
+  applied.set_running_sequence(1);
+  applied.set_unix_ms(1000);
+  distributor_->OnFlowStatus("a1", applied.SerializeAsString());
+  Heartbeat("a1", "hh", applied);
+  RunFor(std::chrono::milliseconds(300));
+  EXPECT_EQ(tunnel_.sent.size(), 1u);
+  auto agent = registry_->GetAgent("a1");
+  ASSERT_TRUE(agent.ok());
+  EXPECT_TRUE(agent->flows().applied());
+  EXPECT_EQ(agent->published_sequence(), 1u);
+
+  // A new deployment (as `flows deploy` writes it) is picked up by the poll.
+  ASSERT_TRUE(registry_->AddDeployment(1, selector_, "again").ok());
+  ASSERT_TRUE(RunUntil([&] { return tunnel_.sent.size() >= 2; }));
+  RunFor(std::chrono::milliseconds(300));
+  ASSERT_EQ(tunnel_.sent.size(), 2u);
+  ASSERT_TRUE(signed_deployment.ParseFromString(tunnel_.sent[1].payload));
+  ASSERT_TRUE(deployment.ParseFromString(signed_deployment.deployment()));
+  EXPECT_EQ(deployment.sequence(), 2u);
+  distributor_->Stop();
+}
+
+TEST_F(FlowDistributorTest, AFailedPublishIsTriedAgainAtTheNextPoll) {
+  StartDistributor(true);
+  tunnel_.publish_result = Status::Unavailable("broker down");
+  Heartbeat("a1", "hh");
+  ASSERT_TRUE(RunUntil([&] { return !tunnel_.sent.empty(); }));
+  tunnel_.publish_result = Status::Ok();
+  const size_t failed = tunnel_.sent.size();
+  ASSERT_TRUE(RunUntil([&] { return tunnel_.sent.size() > failed; }));
+  const size_t sent = tunnel_.sent.size();
+  RunFor(std::chrono::milliseconds(300));
+  EXPECT_EQ(tunnel_.sent.size(), sent);
+  distributor_->Stop();
+}
+
+TEST_F(FlowDistributorTest, WithoutAKeyRecordsButSendsNothing) {
+  StartDistributor(false);
+  EXPECT_FALSE(distributor_->enabled());
+  Heartbeat("a1", "hh");
+  ASSERT_TRUE(RunUntil([&] { return registry_->GetAgent("a1").ok(); }));
+  RunFor(std::chrono::milliseconds(250));
+  EXPECT_TRUE(tunnel_.sent.empty());
+  auto agent = registry_->GetAgent("a1");
+  ASSERT_TRUE(agent.ok());
+  EXPECT_EQ(agent->labels().at("site"), "hh");
+  distributor_->Stop();
+}
+
+}  // namespace
+}  // namespace ferry::controlplane
