@@ -26,6 +26,8 @@ persistence false
 CONF
 mosquitto -c "$demo/mosquitto.conf" >"$demo/mosquitto.log" 2>&1 & pids+=($!)
 
+"$bin/controlplane/ferry-controlplane" flows keygen --out "$demo/flows-signing.key" >/dev/null
+
 cat > "$demo/controlplane.yaml" <<CONF
 controlplane:
   id: demo-cp
@@ -40,11 +42,18 @@ delivery:
 connectors:
   webhook:
     url: http://127.0.0.1:$sink_port/crm
+flows:
+  signing_key_file: $demo/flows-signing.key
+  poll_interval: 200ms
 CONF
 cat > "$demo/agent.yaml" <<CONF
 agent:
   id: demo-plant-01
   data_dir: $demo/agent
+  labels:
+    site: demo
+flows:
+  trusted_key_file: $demo/flows-signing.key.pub
 store:
   map_size: 512MiB
   max_bytes: 128MiB
@@ -105,13 +114,59 @@ bad "truncated XML" "text/xml" '<DEBMAS05><IDOC BEGIN="1"><EDI_DC40 SEGMENT="1">
 bad "no control record" "text/xml" '<DEBMAS05><IDOC BEGIN="1"><E1KNA1M SEGMENT="1"/></IDOC></DEBMAS05>'
 bad "XXE attempt" "text/xml" '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
 bad "wrong content type" "application/json" '{"idoc":1}'
+
 echo
-"$bin/controlplane/ferry-controlplane" status --config "$demo/controlplane.yaml" | sed 's/^/  /'
+echo "Flows: map customers to Salesforce Account and Contact records at the agent."
+echo "A customer's bundle extends the shipped standard flow and changes only what it must:"
+mkdir -p "$demo/bundle"
+cat > "$demo/bundle/customers.yaml" <<'FLOW'
+flow: demo-customers
+extends: debmas-account-salesforce
+target:
+  connector: webhook          # the demo's CRM stands in for Salesforce
+records:
+  - name: account
+    fields:
+      Name: NAME1
+      Demo_Source__c: { const: ferry-demo }
+FLOW
+sed 's/^/    /' "$demo/bundle/customers.yaml"
+cli="$bin/controlplane/ferry-controlplane"
+std="$root/flows/standard"
+echo "  Its delta from the standard (flows diff):"
+"$cli" flows diff --bundle "$demo/bundle" --standard "$std" | sed 's/^/    /'
+echo "  Tried locally on an IDoc first, nothing sent (ferry-agent flow test):"
+"$bin/agent/ferry-agent" flow test --bundle "$demo/bundle" --standard "$std" \
+  --input "$root/tests/fixtures/idoc/debmas07_customer_full.xml" | cut -c1-150 | sed 's/^/    /'
+echo "  Signed and deployed to the agents labelled site=demo:"
+"$cli" flows deploy --config "$demo/controlplane.yaml" --bundle "$demo/bundle" --standard "$std" \
+  --selector site=demo | sed 's/^/    /'
+for _ in $(seq 100); do
+  "$cli" flows status --config "$demo/controlplane.yaml" | grep -q 'applied' && break
+  sleep 0.2
+done
+"$cli" flows status --config "$demo/controlplane.yaml" | sed 's/^/    /'
+before=$(grep -c '^received' "$demo/crm.log" || true)
+post debmas07_customer_full.xml "text/xml"
+post debmas07_unmapped_country.xml "text/xml"
+for _ in $(seq 100); do
+  [ "$(grep -c '^received' "$demo/crm.log" || true)" -gt "$before" ] && break
+  sleep 0.1
+done
+sleep 0.5
+echo "  Arrived at the CRM webhook: mapped records instead of the IDoc"
+awk -v n="$before" '/^received/{c++} c>n' "$demo/crm.log" | cut -c1-160 | sed 's/^/    /'
+echo "  The customer whose country has no Salesforce code is dead-lettered with the reason:"
+"$cli" dlq list --config "$demo/controlplane.yaml" | cut -c1-200 | sed 's/^/    /'
+
+echo
+"$cli" status --config "$demo/controlplane.yaml" | sed 's/^/  /'
 cat <<TEXT
 
 Where to look next:
   logs:             $demo/{agent,controlplane,crm,mosquitto}.log
   delivery status:  $bin/controlplane/ferry-controlplane status --config $demo/controlplane.yaml
   dead letters:     $bin/controlplane/ferry-controlplane dlq list --config $demo/controlplane.yaml
-  configuration:    docs/configuration.md; architecture: docs/architecture.md
+  flow bundles:     $bin/controlplane/ferry-controlplane flows status --config $demo/controlplane.yaml
+  configuration:    docs/configuration.md; flows: docs/flows.md; architecture: docs/architecture.md
 TEXT

@@ -68,6 +68,9 @@ void Uplink::OnState(bool connected, const std::string& detail) {
     // Whatever was in flight on the previous connection may or may not have
     // arrived: send everything unacknowledged again.
     Rewind("tunnel connected", std::chrono::milliseconds(0));
+    // The control plane learns of this agent (labels, running flows) now,
+    // not one heartbeat interval later; this also restarts the interval.
+    SendHeartbeat();
   } else {
     inflight_.clear();
     cursor_ = 0;

@@ -1,5 +1,6 @@
 #include "common/flows/flow_set.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -359,6 +360,26 @@ Result<std::shared_ptr<const FlowSet>> FlowSet::Compile(const std::vector<Bundle
       if (!ok) continue;
       FlowSpec base = *chain.back();
       for (auto it = chain.rbegin() + 1; it != chain.rend(); ++it) base = MergeFlow(base, **it);
+      // A removal that matches nothing is most likely a misspelt name.
+      for (const RecordSpec& delta : spec.records) {
+        auto rec = std::find_if(base.records.begin(), base.records.end(),
+                                [&](const RecordSpec& r) { return r.name == delta.name; });
+        if (rec == base.records.end()) continue;
+        for (const FieldSpec& f : delta.fields) {
+          if (f.removed && std::none_of(rec->fields.begin(), rec->fields.end(),
+                                        [&](const FieldSpec& b) { return b.name == f.name; })) {
+            compiler.Error(spec.file, f.line, delta.at.where + ".fields." + f.name,
+                           "'~' removes nothing: '" + base.id + "' has no such field in record '" + delta.name + "'");
+          }
+        }
+        for (const LinkSpec& l : delta.links) {
+          if (l.removed && std::none_of(rec->links.begin(), rec->links.end(),
+                                        [&](const LinkSpec& b) { return b.name == l.name; })) {
+            compiler.Error(spec.file, l.line, delta.at.where + ".links." + l.name,
+                           "'~' removes nothing: '" + base.id + "' has no such link in record '" + delta.name + "'");
+          }
+        }
+      }
       standard = base;
       merged = MergeFlow(base, spec);
     }

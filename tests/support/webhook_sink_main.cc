@@ -60,6 +60,16 @@ std::string Describe(const std::string& body) {
   if (!docnum.empty()) line += " DOCNUM=" + docnum;
   if (!key.empty()) line += " key=" + key;
   line += " bytes=" + std::to_string(bytes);
+  // Mapped events: which flow made them and the records, one per line.
+  if (auto records = event.find("records"); records != event.end() && records->is_array()) {
+    line += " flow=" + Field(event, "flow") + " bundle_version=" + Field(event, "bundle_version");
+    for (const auto& r : *records) {
+      std::string fields = r.contains("fields") ? r["fields"].dump() : "{}";
+      if (fields.size() > 160) fields = fields.substr(0, 157) + "...";
+      line += "\n  " + Field(r, "action") + " " + Field(r, "object") + " " + Field(r, "key_field") + "=" +
+              Field(r, "external_id") + " " + fields;
+    }
+  }
   return line;
 }
 

@@ -1,0 +1,141 @@
+// The flow tools field IT and integration teams run by hand:
+// `ferry-agent flow test` and `ferry-controlplane flows diff`, as processes,
+// on the shipped standard flows and fixtures.
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include "tests/support/temp_dir.h"
+
+namespace ferry::testing {
+namespace {
+
+const std::string kFixtures = FERRY_FIXTURE_DIR;
+const std::string kStandard = FERRY_STANDARD_FLOWS_DIR;
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr
+};
+
+CliRun Shell(const std::string& command) {
+  CliRun r;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("popen failed");
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  r.exit_code = WEXITSTATUS(pclose(pipe));
+  return r;
+}
+
+CliRun FlowTest(const std::string& bundle, const std::string& input, const std::string& extra = "") {
+  return Shell(std::string(FERRY_AGENT_BIN) + " flow test --bundle " + bundle + " --standard " + kStandard +
+               " --input " + kFixtures + "/idoc/" + input + " " + extra);
+}
+
+// A customer's flow: the standard DEBMAS -> Salesforce flow, with a delta.
+constexpr const char* kAcmeFlow = R"(flow: acme-accounts
+extends: debmas-account-salesforce
+target:
+  connector: webhook
+value_maps:
+  country:
+    values: { XI: GB }
+records:
+  - name: account
+    fields:
+      Name: NAME1
+      Acme_Region__c: REGIO
+      Phone: ~
+)";
+
+class FlowCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(dir_.path() / "bundle");
+    WriteFile(dir_.path() / "bundle" / "accounts.yaml", kAcmeFlow);
+  }
+  std::string bundle() const { return (dir_.path() / "bundle").string(); }
+  TempDir dir_;
+};
+
+TEST_F(FlowCliTest, FlowTestPrintsTheRecordsOfAnExtendedStandardFlow) {
+  CliRun r = FlowTest(bundle(), "debmas07_unmapped_country.xml", "--json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const nlohmann::json doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["docnum"], "0000000000420013");
+  ASSERT_EQ(doc["flows"].size(), 1u) << r.out;
+  const nlohmann::json& account = doc["flows"][0]["records"][0];
+  EXPECT_EQ(account["record"], "account");
+  EXPECT_EQ(account["external_id"], "100020");
+  // The delta: a value map entry added, a field replaced, a field added.
+  EXPECT_EQ(account["fields"]["BillingCountryCode"], "GB");
+  EXPECT_EQ(account["fields"]["Name"], "Lough Erne Instruments Ltd");
+  EXPECT_TRUE(account["fields"].contains("Acme_Region__c"));
+  EXPECT_FALSE(account["fields"].contains("Phone"));
+  // The rest comes from the standard, untouched.
+  EXPECT_EQ(account["fields"]["SAP_Sold_To__c"], "100020");
+}
+
+TEST_F(FlowCliTest, FlowTestExplainsWhyNothingMatchedAndExitsOne) {
+  CliRun r = FlowTest(bundle(), "orders05_order.xml");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("not matched: flow acme-accounts: message type ORDERS is not DEBMAS"), std::string::npos)
+      << r.out;
+}
+
+TEST_F(FlowCliTest, FlowTestShowsARecordErrorAndExitsOne) {
+  // The standard flow itself refuses a country Salesforce has no code for.
+  WriteFile(dir_.path() / "plain.yaml", "flow: plain\nextends: debmas-account-salesforce\n");
+  CliRun r = FlowTest((dir_.path() / "plain.yaml").string(), "debmas07_unmapped_country.xml");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("ERROR flow plain record account /E1KNA1M[1] field BillingCountryCode: value map 'country' "
+                       "has no entry for 'XI'"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST_F(FlowCliTest, FlowTestRefusesABundleThatDoesNotCompileWithExitTwo) {
+  WriteFile(dir_.path() / "bad.yaml",
+            "flow: bad\nmatch:\n  message_type: DEBMAS\ntarget:\n  connector: webhook\nrecords:\n"
+            "  - name: account\n    object: Account\n    external_id: KUNNR\n    key_field: K\n"
+            "    fields:\n      Name: concatt(NAME1)\n");
+  CliRun r = FlowTest((dir_.path() / "bad.yaml").string(), "debmas05_customer.xml");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("bad.yaml:12: records[0].fields.Name: column 1: unknown function 'concatt'"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST_F(FlowCliTest, FlowsDiffShowsExactlyTheDeltaFromTheStandard) {
+  CliRun r = Shell(std::string(FERRY_CONTROLPLANE_BIN) + " flows diff --bundle " + bundle() + " --standard " + kStandard);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out,
+            "flow acme-accounts extends debmas-account-salesforce:\n"
+            "  ~ target.connector: salesforce → webhook\n"
+            "  + value_maps.country.values.XI: GB\n"
+            "  ~ records.account.fields.Name: concat_ws(' ', NAME1, NAME2, NAME3, NAME4) (required) → NAME1\n"
+            "  - records.account.fields.Phone\n"
+            "  + records.account.fields.Acme_Region__c: REGIO\n");
+}
+
+TEST_F(FlowCliTest, RemovingAFieldTheStandardDoesNotHaveIsACompileError) {
+  WriteFile(dir_.path() / "typo.yaml",
+            "flow: typo\nextends: debmas-account-salesforce\nrecords:\n  - name: account\n    fields:\n"
+            "      Phnoe: ~\n");
+  CliRun r = FlowTest((dir_.path() / "typo.yaml").string(), "debmas05_customer.xml");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("typo.yaml:6: records[0].fields.Phnoe: '~' removes nothing: 'debmas-account-salesforce' has "
+                       "no such field in record 'account'"),
+            std::string::npos)
+      << r.out;
+}
+
+}  // namespace
+}  // namespace ferry::testing
