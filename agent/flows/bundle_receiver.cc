@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/flows/bundle_files.h"
 #include "common/util/clock.h"
 
 namespace ferry::agent {
@@ -9,16 +10,6 @@ namespace {
 
 constexpr std::string_view kAppliedKey = "applied";
 
-std::string FilesHash(const ferry::v1::FlowBundle& bundle) {
-  std::string data;
-  for (const auto& f : bundle.files()) {
-    data += f.path();
-    data += '\0';
-    data += f.text();
-    data += '\0';
-  }
-  return crypto::Sha256Hex(data);
-}
 
 }  // namespace
 
@@ -45,23 +36,25 @@ Result<RunningBundle> BundleReceiver::Check(const ferry::v1::SignedDeployment& s
     return Status::InvalidArgument("the deployment is for agent '" + deployment.agent_id() + "', not this one");
   }
   const RunningBundle running = stage_.running();
-  if (!at_startup && deployment.sequence() < running.sequence) {
-    return Status::InvalidArgument("deployment " + std::to_string(deployment.sequence()) +
-                                   " is older than the running deployment " + std::to_string(running.sequence));
+  const bool same_as_running = deployment.issue() == running.issue && deployment.sequence() == running.sequence;
+  if (!at_startup && deployment.issue() <= running.issue && !same_as_running) {
+    return Status::InvalidArgument("deployment issue " + std::to_string(deployment.issue()) +
+                                   " is not newer than the running issue " + std::to_string(running.issue) +
+                                   " (a replayed message?)");
   }
   const ferry::v1::FlowBundle& bundle = deployment.bundle();
-  if (FilesHash(bundle) != bundle.sha256()) {
+  std::vector<flows::BundleFile> files;
+  for (const auto& f : bundle.files()) files.push_back({f.path(), f.text()});
+  if (flows::BundleSha256(files) != bundle.sha256()) {
     return Status::InvalidArgument("bundle version " + std::to_string(bundle.version()) +
                                    ": the files do not match their sha256");
   }
-  std::vector<flows::BundleFile> files;
-  for (const auto& f : bundle.files()) files.push_back({f.path(), f.text()});
   Result<std::shared_ptr<const flows::FlowSet>> compiled = flows::FlowSet::Compile(files);
   if (!compiled.ok()) {
     return Status::InvalidArgument("bundle version " + std::to_string(bundle.version()) +
                                    " does not compile: " + std::string(compiled.status().message()));
   }
-  return RunningBundle{std::move(compiled).value(), bundle.version(), deployment.sequence()};
+  return RunningBundle{std::move(compiled).value(), bundle.version(), deployment.sequence(), deployment.issue()};
 }
 
 Status BundleReceiver::LoadApplied() {
@@ -91,6 +84,7 @@ Status BundleReceiver::LoadApplied() {
   status_.set_applied(true);
   status_.set_running_version(checked->version);
   status_.set_running_sequence(checked->sequence);
+  status_.set_running_issue(checked->issue);
   spdlog::info("event=flows_restored version={} sequence={} flows={}", checked->version, checked->sequence,
                checked->flows->flows().size());
   return Status::Ok();
@@ -107,7 +101,7 @@ ferry::v1::FlowStatus BundleReceiver::OnDeployment(const std::string& payload) {
   st.set_deployment_sequence(deployment.sequence());
   st.set_bundle_version(deployment.bundle().version());
   const RunningBundle running = stage_.running();
-  if (checked.ok() && checked->sequence == running.sequence && running.flows) {
+  if (checked.ok() && checked->sequence == running.sequence && checked->issue == running.issue && running.flows) {
     // The retained message again after a reconnect: already running.
     st = status_;
     st.set_unix_ms(NowUnixMs());
@@ -136,6 +130,7 @@ ferry::v1::FlowStatus BundleReceiver::OnDeployment(const std::string& payload) {
   const RunningBundle now = stage_.running();
   st.set_running_version(now.version);
   st.set_running_sequence(now.sequence);
+  st.set_running_issue(now.issue);
   status_ = st;
   return st;
 }

@@ -29,6 +29,7 @@ struct RunningBundle {
   std::shared_ptr<const flows::FlowSet> flows;  // null: pass-through
   uint64_t version = 0;
   uint64_t sequence = 0;  // the deployment that installed it
+  uint64_t issue = 0;     // its Deployment.issue
 };
 
 struct FlowStageStats {

@@ -1,5 +1,7 @@
 #include "common/flows/bundle_files.h"
 
+#include "common/crypto/ed25519.h"
+
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -67,6 +69,17 @@ Result<std::vector<BundleFile>> ReadBundleFiles(const std::filesystem::path& sou
     }
   }
   return files;
+}
+
+std::string BundleSha256(const std::vector<BundleFile>& files) {
+  std::string data;
+  for (const auto& file : files) {
+    data += file.path;
+    data += '\0';
+    data += file.text;
+    data += '\0';
+  }
+  return crypto::Sha256Hex(data);
 }
 
 }  // namespace ferry::flows

@@ -20,4 +20,8 @@ inline constexpr const char* kDefaultStandardDir = "/usr/share/ferry/flows/stand
 Result<std::vector<BundleFile>> ReadBundleFiles(const std::filesystem::path& source,
                                                 const std::filesystem::path& standard_dir);
 
+// The content hash a bundle carries and agents check: SHA-256 (hex) over
+// each file's path and text, each followed by a NUL byte, in bundle order.
+std::string BundleSha256(const std::vector<BundleFile>& files);
+
 }  // namespace ferry::flows

@@ -265,6 +265,12 @@ TEST(FlowCompileErrorTest, DuplicateRecordName) {
   EXPECT_EQ(CompileErrorOf(flow), "acme.yaml:18: records[1]: duplicate record name 'account'");
 }
 
+TEST(FlowCompileErrorTest, ElseWithoutWhen) {
+  EXPECT_TRUE(Contains(CompileErrorOf(Edit(kValidFlow, "      Name: NAME1\n",
+                                            "      Name:\n        value: NAME1\n        else: NAME2\n")),
+                       "acme.yaml:18: records[0].fields.Name.else: needs a 'when'"));
+}
+
 TEST(FlowCompileErrorTest, UnknownFunction) {
   EXPECT_EQ(CompileErrorOf(Edit(kValidFlow, "Name: NAME1", "Name: concatt(NAME1, NAME2)")),
             "acme.yaml:16: records[0].fields.Name: column 1: unknown function 'concatt'");

@@ -409,6 +409,20 @@ TEST(FlowConditionTest, FieldWhenLeavesTheFieldOut) {
   EXPECT_EQ(records[2].fields_json(), R"({"Fixed":"SAP"})") << "when is false: no Phone at all";
 }
 
+TEST(FlowConditionTest, FieldElseGivesTheValueWhenTheConditionIsFalse) {
+  const Mapping m = MapFlow(FieldsFlow(R"(
+      Phone:
+        value: TELF1
+        when: KTOKD != '0002'
+        else: "'withheld'"
+)"),
+                            Idoc(kThreeCustomers));
+  const Records records = RecordsTo(m, "sf");
+  ASSERT_EQ(records.size(), 3u) << Describe(m.result);
+  EXPECT_EQ(records[0].fields_json(), R"({"Phone":"123"})");
+  EXPECT_EQ(records[2].fields_json(), R"({"Phone":"withheld"})");
+}
+
 TEST(FlowConditionTest, IfCoalesceOneOf) {
   const Mapping m = MapFlow(FieldsFlow(R"(
       Kind: if(KTOKD = 'ZINT', 'internal', 'external')

@@ -163,6 +163,7 @@ class Compiler {
         field.value = Optional(f.value, maps);
         field.required = f.required;
         field.when = Optional(f.when, maps);
+        field.otherwise = Optional(f.otherwise, maps);
         rec.fields.push_back(std::move(field));
       }
       for (const LinkSpec& l : r.links) {
@@ -207,8 +208,9 @@ struct Mapper {
       bool first = true;
       for (const CompiledField& f : rec.fields) {
         where = "field " + f.name;
-        if (f.when && !EvalCondition(*f.when, ctx)) continue;
-        const Value v = f.constant ? Value::Text(*f.constant) : Eval(*f.value, ctx);
+        const bool chosen = !f.when || EvalCondition(*f.when, ctx);
+        if (!chosen && !f.otherwise) continue;
+        const Value v = !chosen ? Eval(*f.otherwise, ctx) : f.constant ? Value::Text(*f.constant) : Eval(*f.value, ctx);
         if (f.required && v.is_blank()) throw EvalError{"is required but empty"};
         if (!first) json += ',';
         first = false;

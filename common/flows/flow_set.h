@@ -31,6 +31,7 @@ struct CompiledField {
   std::optional<std::string> constant;
   bool required = false;
   ExprPtr when;
+  ExprPtr otherwise;  // the value when `when` is false; null: leave the field out
   std::string where;  // key path, for messages
 };
 

@@ -107,7 +107,7 @@ FieldSpec ReadField(Reader& r, const std::string& name, const YAML::Node& node, 
     f.removed = true;
   } else if (node.IsScalar()) {
     f.value = Located{node.Scalar(), r.file(), r.Line(node), where};
-  } else if (r.CheckKeys(node, where, {"value", "const", "required", "when"})) {
+  } else if (r.CheckKeys(node, where, {"value", "const", "required", "when", "else"})) {
     f.value = r.Expression(node, where, "value");
     if (node["const"].IsDefined()) {
       f.constant = Located{node["const"].IsScalar() ? node["const"].Scalar() : "", r.file(),
@@ -120,6 +120,8 @@ FieldSpec ReadField(Reader& r, const std::string& name, const YAML::Node& node, 
       f.required = *req == "true";
     }
     f.when = r.Expression(node, where, "when");
+    f.otherwise = r.Expression(node, where, "else");
+    if (f.otherwise && !f.when) r.Error(node["else"], where + ".else", "needs a 'when'");
   }
   return f;
 }
@@ -323,6 +325,7 @@ std::string Show(const FieldSpec& f) {
   std::string s = f.constant ? "const '" + f.constant->text + "'" : (f.value ? f.value->text : "");
   if (f.required) s += " (required)";
   if (f.when) s += " when " + f.when->text;
+  if (f.otherwise) s += " else " + f.otherwise->text;
   return s;
 }
 std::string Show(const LinkSpec& l) {

@@ -32,9 +32,10 @@ struct FieldSpec {
   std::optional<Located> constant; // ... or a constant text
   bool required = false;
   std::optional<Located> when;
+  std::optional<Located> otherwise;  // `else`: the value when `when` is false
   bool operator==(const FieldSpec& o) const {
     return name == o.name && removed == o.removed && value == o.value && constant == o.constant &&
-           required == o.required && when == o.when;
+           required == o.required && when == o.when && otherwise == o.otherwise;
   }
 };
 

@@ -75,17 +75,4 @@ std::string FormatLabels(const Labels& labels) { return labels.empty() ? "-" : J
 
 std::string ShortSha(const std::string& sha256) { return sha256.substr(0, 12); }
 
-std::string OneLine(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\r') continue;
-    if (c == '\n') {
-      out += "; ";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace ferry::controlplane

@@ -36,7 +36,5 @@ std::string FormatSelector(const Labels& selector);
 std::string FormatLabels(const Labels& labels);
 // The first 12 hex digits: enough to tell versions apart on screen.
 std::string ShortSha(const std::string& sha256);
-// An agent's error text (a compile error spans lines) on one line.
-std::string OneLine(const std::string& text);
 
 }  // namespace ferry::controlplane

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "common/util/clock.h"
+#include "common/util/one_line.h"
 #include "controlplane/cli/flows_cli_support.h"
 #include "controlplane/cli/flows_command.h"
 

@@ -1,5 +1,7 @@
 #include "controlplane/flows/bundle_registry.h"
 
+#include "common/flows/bundle_files.h"
+
 #include <functional>
 #include <string_view>
 
@@ -106,20 +108,9 @@ void MergeStatus(ferry::v1::AgentRecord& record, const ferry::v1::FlowStatus& st
 
 std::vector<std::string> BundleRegistry::Databases() { return {kBundlesDb, kDeploymentsDb, kAgentsDb}; }
 
-std::string BundleSha256(const std::vector<flows::BundleFile>& files) {
-  std::string data;
-  for (const auto& file : files) {
-    data += file.path;
-    data += '\0';
-    data += file.text;
-    data += '\0';
-  }
-  return crypto::Sha256Hex(data);
-}
-
 Result<ferry::v1::FlowBundle> BundleRegistry::AddBundle(const std::vector<flows::BundleFile>& files,
                                                         const std::string& comment) {
-  const std::string sha256 = BundleSha256(files);
+  const std::string sha256 = flows::BundleSha256(files);
   ferry::v1::FlowBundle result;
   Status s = store_.WriteSync([&](store::WriteTxn& txn) -> Status {
     const MDB_dbi db = store_.Db(kBundlesDb);
@@ -243,9 +234,14 @@ void BundleRegistry::RecordFlowStatus(const ferry::v1::FlowStatus& status, store
       std::move(done));
 }
 
-void BundleRegistry::SetPublished(const std::string& agent_id, uint64_t sequence, store::DoneFn done) {
+void BundleRegistry::SetPublished(const std::string& agent_id, uint64_t sequence, uint64_t issue,
+                                  store::DoneFn done) {
   UpdateAgent(
-      store_, agent_id, [sequence](ferry::v1::AgentRecord& record) { record.set_published_sequence(sequence); },
+      store_, agent_id,
+      [sequence, issue](ferry::v1::AgentRecord& record) {
+        record.set_published_sequence(sequence);
+        record.set_published_issue(issue);
+      },
       std::move(done));
 }
 

@@ -70,7 +70,7 @@ class BundleRegistry {
   void RecordHeartbeat(const std::string& agent_id, const Labels& labels, const ferry::v1::FlowStatus& flows,
                        store::DoneFn done);
   void RecordFlowStatus(const ferry::v1::FlowStatus& status, store::DoneFn done);
-  void SetPublished(const std::string& agent_id, uint64_t sequence, store::DoneFn done);
+  void SetPublished(const std::string& agent_id, uint64_t sequence, uint64_t issue, store::DoneFn done);
 
   // True when every key=value of `selector` is among `labels`; an empty
   // selector matches every agent.
@@ -91,7 +91,5 @@ class BundleRegistry {
   store::Store& store_;
 };
 
-// "sha256 over path NUL text NUL ..." of FlowBundle.sha256.
-std::string BundleSha256(const std::vector<flows::BundleFile>& files);
 
 }  // namespace ferry::controlplane

@@ -124,7 +124,7 @@ TEST(BundleRegistryTest, AgentRecordsKeepTheNewestStatusAndThePublishedSequence)
   labels["site"] = "hh";
 
   ASSERT_TRUE(Wait([&](auto done) { registry.RecordHeartbeat("a1", labels, StatusAt(1, true, 100), done); }).ok());
-  ASSERT_TRUE(Wait([&](auto done) { registry.SetPublished("a1", 2, done); }).ok());
+  ASSERT_TRUE(Wait([&](auto done) { registry.SetPublished("a1", 2, 7, done); }).ok());
   ASSERT_TRUE(Wait([&](auto done) {
                 auto s = StatusAt(2, false, 200);
                 s.set_agent_id("a1");
@@ -142,6 +142,7 @@ TEST(BundleRegistryTest, AgentRecordsKeepTheNewestStatusAndThePublishedSequence)
   EXPECT_FALSE(agent->flows().applied());
   EXPECT_EQ(agent->flows().agent_id(), "a1");
   EXPECT_EQ(agent->published_sequence(), 2u);
+  EXPECT_EQ(agent->published_issue(), 7u);
   EXPECT_GT(agent->last_seen_unix_ms(), 0);
   EXPECT_EQ(registry.GetAgent("a2").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(registry.ListAgents()->size(), 1u);

@@ -5,26 +5,9 @@
 
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
+#include "common/util/one_line.h"
 
 namespace ferry::controlplane {
-namespace {
-
-// An agent's error text (a compile error may span lines) as one log value.
-std::string OneLine(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\r') continue;
-    if (c == '\n') {
-      out += "; ";
-    } else {
-      out += c == '"' ? '\'' : c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 FlowDistributor::FlowDistributor(boost::asio::any_io_executor executor, transport::Tunnel& tunnel,
                                  BundleRegistry& registry, std::optional<crypto::SigningKey> key, FlowsOptions options)
     : executor_(executor),
@@ -147,30 +130,29 @@ void FlowDistributor::Reconcile(const ferry::v1::AgentRecord& agent,
   const ferry::v1::FlowStatus& status = agent.flows();
   // Attempted (applied or rejected, which the agent has said why) or running.
   if (status.deployment_sequence() == sequence || status.running_sequence() == sequence) return;
-  if (std::max(status.deployment_sequence(), status.running_sequence()) > sequence) {
-    // Only a label change makes an older deployment the desired one; the
-    // agent refuses older sequences, so only a new deployment helps.
-    auto [it, inserted] = warned_older_.try_emplace(agent.agent_id(), 0);
-    if (it->second != sequence) {
-      it->second = sequence;
-      spdlog::warn(
-          "event=flows_desired_older agent_id={} desired_sequence={} running_sequence={} "
-          "hint=\"deploy again to the agents matching its labels\"",
-          agent.agent_id(), sequence, status.running_sequence());
-    }
-    return;
-  }
   auto it = published_.find(agent.agent_id());
   if (it != published_.end() && it->second.sequence == sequence) {
     const bool heard_since = agent.last_seen_unix_ms() > it->second.unix_ms;
     const bool overdue = NowUnixMs() - it->second.unix_ms >= kRepublishAfter.count();
     if (!heard_since || !overdue) return;
   }
-  Publish(agent.agent_id(), *desired);
+  Publish(agent, *desired);
 }
 
-void FlowDistributor::Publish(const std::string& agent_id, const ferry::v1::DeploymentRecord& record) {
+void FlowDistributor::Publish(const ferry::v1::AgentRecord& agent, const ferry::v1::DeploymentRecord& record) {
+  const std::string& agent_id = agent.agent_id();
   const uint64_t sequence = record.sequence();
+  // The same deployment again keeps its issue (and so its exact bytes); a
+  // different one, even an older deployment after a label change, gets the
+  // next issue, which is what the agent checks against replays.
+  // What was sent last: the stored record, or a newer send not yet stored.
+  uint64_t last_sequence = agent.published_sequence();
+  uint64_t issue = agent.published_issue();
+  if (auto it = published_.find(agent_id); it != published_.end() && it->second.issue >= issue) {
+    last_sequence = it->second.sequence;
+    issue = it->second.issue;
+  }
+  if (last_sequence != sequence || issue == 0) ++issue;
   const uint64_t version = record.bundle_version();
   auto bundle = registry_.GetBundle(version);
   if (!bundle.ok()) {
@@ -185,6 +167,7 @@ void FlowDistributor::Publish(const std::string& agent_id, const ferry::v1::Depl
   // The deployment's own time, not the publish time, so a repeated publish
   // sends the same bytes.
   deployment.set_issued_unix_ms(record.unix_ms());
+  deployment.set_issue(issue);
   ferry::v1::SignedDeployment signed_deployment;
   signed_deployment.set_deployment(deployment.SerializeAsString());
   auto signature = key_->Sign(signed_deployment.deployment());
@@ -195,15 +178,15 @@ void FlowDistributor::Publish(const std::string& agent_id, const ferry::v1::Depl
   }
   signed_deployment.set_signature(std::move(signature).value());
   signed_deployment.set_key_id(key_id_);
-  published_[agent_id] = {sequence, NowUnixMs()};
+  published_[agent_id] = {sequence, issue, NowUnixMs()};
   tunnel_.PublishRetained(transport::topics::DownBundle(agent_id), signed_deployment.SerializeAsString(),
-                          [weak = weak_from_this(), agent_id, sequence, version](const Status& s) {
-                            if (auto self = weak.lock()) self->OnPublished(agent_id, sequence, version, s);
+                          [weak = weak_from_this(), agent_id, sequence, issue, version](const Status& s) {
+                            if (auto self = weak.lock()) self->OnPublished(agent_id, sequence, issue, version, s);
                           });
 }
 
-void FlowDistributor::OnPublished(const std::string& agent_id, uint64_t sequence, uint64_t version,
-                                  const Status& status) {
+void FlowDistributor::OnPublished(const std::string& agent_id, uint64_t sequence, uint64_t issue,
+                                  uint64_t version, const Status& status) {
   if (stopped_) return;
   if (!status.ok()) {
     // Forget the attempt, so the next poll tries again.
@@ -214,7 +197,7 @@ void FlowDistributor::OnPublished(const std::string& agent_id, uint64_t sequence
     return;
   }
   spdlog::info("event=flows_published agent_id={} sequence={} version={}", agent_id, sequence, version);
-  registry_.SetPublished(agent_id, sequence, nullptr);
+  registry_.SetPublished(agent_id, sequence, issue, nullptr);
 }
 
 }  // namespace ferry::controlplane

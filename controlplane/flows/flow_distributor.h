@@ -64,6 +64,7 @@ class FlowDistributor : public std::enable_shared_from_this<FlowDistributor> {
  private:
   struct Published {
     uint64_t sequence = 0;
+    uint64_t issue = 0;
     int64_t unix_ms = 0;
   };
 
@@ -72,8 +73,9 @@ class FlowDistributor : public std::enable_shared_from_this<FlowDistributor> {
   void ReconcileAll();
   void ReconcileAgent(const std::string& agent_id);
   void Reconcile(const ferry::v1::AgentRecord& agent, const std::vector<ferry::v1::DeploymentRecord>& deployments);
-  void Publish(const std::string& agent_id, const ferry::v1::DeploymentRecord& deployment);
-  void OnPublished(const std::string& agent_id, uint64_t sequence, uint64_t version, const Status& status);
+  void Publish(const ferry::v1::AgentRecord& agent, const ferry::v1::DeploymentRecord& deployment);
+  void OnPublished(const std::string& agent_id, uint64_t sequence, uint64_t issue, uint64_t version,
+                   const Status& status);
 
   boost::asio::any_io_executor executor_;
   transport::Tunnel& tunnel_;
@@ -87,9 +89,6 @@ class FlowDistributor : public std::enable_shared_from_this<FlowDistributor> {
   // not yet in sync is sent its deployment once more: the same signed bytes
   // under the same sequence, which replace the retained message as they are.
   std::map<std::string, Published> published_;
-  // Agents already warned that their desired deployment is older than what
-  // they run (their labels changed), so the warning is logged once.
-  std::map<std::string, uint64_t> warned_older_;
 };
 
 }  // namespace ferry::controlplane

@@ -121,6 +121,7 @@ TEST_F(FlowDistributorTest, SendsTheSignedDeploymentOnceUntilTheAgentAnswers) {
   EXPECT_EQ(deployment.agent_id(), "a1");
   EXPECT_EQ(deployment.bundle().version(), 1u);
   EXPECT_EQ(deployment.bundle().files(0).path(), "a.yaml");
+  EXPECT_EQ(deployment.issue(), 1u);
 
   // The agent applies it: recorded, and nothing more is sent.
   ferry::v1::FlowStatus applied;
@@ -148,6 +149,35 @@ TEST_F(FlowDistributorTest, SendsTheSignedDeploymentOnceUntilTheAgentAnswers) {
   ASSERT_TRUE(signed_deployment.ParseFromString(tunnel_.sent[1].payload));
   ASSERT_TRUE(deployment.ParseFromString(signed_deployment.deployment()));
   EXPECT_EQ(deployment.sequence(), 2u);
+  EXPECT_EQ(deployment.issue(), 2u);
+  distributor_->Stop();
+}
+
+// An agent moved to labels whose newest deployment is older than the one it
+// runs still gets it: the issue, not the deployment sequence, increases.
+TEST_F(FlowDistributorTest, ALabelChangeToAnOlderDeploymentIsSentWithTheNextIssue) {
+  Selector munich;
+  munich["site"] = "muc";
+  ASSERT_TRUE(registry_->AddDeployment(1, munich, "").ok());  // sequence 2
+  StartDistributor(true);
+  Heartbeat("a1", "muc");
+  ASSERT_TRUE(RunUntil([&] { return !tunnel_.sent.empty(); }));
+  ferry::v1::FlowStatus running;
+  running.set_agent_id("a1");
+  running.set_deployment_sequence(2);
+  running.set_applied(true);
+  running.set_running_version(1);
+  running.set_running_sequence(2);
+  running.set_running_issue(1);
+  running.set_unix_ms(1000);
+  Heartbeat("a1", "hh", running);  // relabelled: sequence 1 is now its target
+  ASSERT_TRUE(RunUntil([&] { return tunnel_.sent.size() >= 2; }));
+  ferry::v1::SignedDeployment signed_deployment;
+  ferry::v1::Deployment deployment;
+  ASSERT_TRUE(signed_deployment.ParseFromString(tunnel_.sent.back().payload));
+  ASSERT_TRUE(deployment.ParseFromString(signed_deployment.deployment()));
+  EXPECT_EQ(deployment.sequence(), 1u);
+  EXPECT_EQ(deployment.issue(), 2u);
   distributor_->Stop();
 }
 

@@ -145,6 +145,14 @@ TEST_F(FlowsTest, RolloutByLabelsThenRollback) {
   p.StartAgent();
   p.StartControlPlane();
   EXPECT_EQ(DeliverCustomer(p, p.agent_port(), "0000300006")["records"][0]["fields"]["Bundle"], "v1");
+
+  // Moved to the test group, whose newest deployment (version 2, sequence 2)
+  // is older than the one it runs (sequence 3): it still moves to it.
+  p.agent().Kill9();
+  p.SetAgentLabels({{"env", "test"}});
+  p.StartAgent();
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 2; }, 20s)) << Cli(p, "flows status");
+  EXPECT_EQ(DeliverCustomer(p, p.agent_port(), "0000300007")["records"][0]["fields"]["Bundle"], "v2");
 }
 
 // Publishes a retained message as anyone with broker access could.

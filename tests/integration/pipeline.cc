@@ -92,6 +92,11 @@ void Pipeline::WriteConfigs() {
                 "\n    timeout: 5s\n" + options_.cp_extra_yaml);
 }
 
+void Pipeline::SetAgentLabels(std::map<std::string, std::string> labels) {
+  options_.agent_labels = std::move(labels);
+  WriteConfigs();
+}
+
 ExtraAgent& Pipeline::StartExtraAgent(const std::string& id, const std::map<std::string, std::string>& labels,
                                       const std::string& extra_yaml) {
   auto extra = std::make_unique<ExtraAgent>();

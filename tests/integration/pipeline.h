@@ -76,6 +76,10 @@ class Pipeline {
   ExtraAgent& StartExtraAgent(const std::string& id, const std::map<std::string, std::string>& labels,
                               const std::string& extra_yaml);
 
+  // Rewrites the agent's configuration with other labels (takes effect at
+  // its next start).
+  void SetAgentLabels(std::map<std::string, std::string> labels);
+
   HttpResponse PostIdoc(const std::string& body, const std::string& content_type = "text/xml",
                         std::map<std::string, std::string> headers = {});
 
