@@ -11,7 +11,7 @@
 namespace ferry::agent {
 
 Agent::Agent(AgentConfig config, boost::asio::io_context& io)
-    : config_(std::move(config)), io_(io), shutdown_timer_(io), prune_timer_(io) {}
+    : config_(std::move(config)), io_(io), shutdown_timer_(io), prune_timer_(io), raw_prune_timer_(io) {}
 
 Agent::~Agent() {
   if (tunnel_) tunnel_->Stop();
@@ -96,6 +96,7 @@ Status Agent::Start() {
     sources_.push_back(std::move(source));
   }
   SchedulePrune();
+  ScheduleRawPrune();
   spdlog::info("event=agent_started agent_id={} sources={}", config_.agent_id, sources_.size());
   return Status::Ok();
 }
@@ -106,28 +107,50 @@ void Agent::SchedulePrune() {
     if (ec) return;
     outbox_queue_->PruneKeys(NowUnixMs() - config_.dedup_retention.count(), nullptr);
     uplink_->PruneReports(NowUnixMs() - config_.report_retention.count());
-    PruneRaw(100);
+    raw_queue_->PruneKeys(NowUnixMs() - config_.dedup_retention.count(), nullptr);
     SchedulePrune();
   });
 }
 
-// Raw documents are in arrival order: delete from the head until one is
-// young enough, a bounded number of batches per round.
-void Agent::PruneRaw(int batches_left) {
-  if (batches_left == 0) return;
+void Agent::ScheduleRawPrune() {
+  raw_prune_timer_.expires_after(std::chrono::minutes(1));
+  raw_prune_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    PruneRaw();
+  });
+}
+
+// The raw buffer is for inspection, never a reason to refuse SAP: its oldest
+// documents go when they are older than store.raw_retention or when it holds
+// more than store.raw_max_bytes. Documents are in arrival order, so this
+// deletes from the head, one batch per turn of the event loop.
+void Agent::PruneRaw() {
   const int64_t cutoff = NowUnixMs() - config_.raw_retention.count();
+  const store::QueueStats stats = raw_queue_->Stats();
+  int64_t over = static_cast<int64_t>(stats.bytes) - static_cast<int64_t>(config_.raw_max_bytes);
   auto head = raw_queue_->ReadAfter(0, 1000, 64u << 20);
-  if (!head.ok()) return;
   std::vector<uint64_t> old;
-  for (const auto& r : *head) {
-    if (r.enqueued_unix_ms >= cutoff) break;
-    old.push_back(r.seq);
+  if (head.ok()) {
+    for (const auto& r : *head) {
+      if (r.enqueued_unix_ms >= cutoff && over <= 0) break;
+      old.push_back(r.seq);
+      over -= static_cast<int64_t>(r.data.size());
+    }
   }
-  if (old.empty()) return;
-  const bool more = old.size() == head->size();
-  raw_queue_->Remove(std::move(old), [this, more, batches_left](const Status& s) {
+  if (old.empty()) {
+    ScheduleRawPrune();
+    return;
+  }
+  spdlog::debug("event=raw_pruned records={}", old.size());
+  raw_queue_->Remove(std::move(old), [this](const Status& s) {
     // Done runs on the store's writer thread; continue on the event loop.
-    if (s.ok() && more) boost::asio::post(io_, [this, batches_left] { PruneRaw(batches_left - 1); });
+    boost::asio::post(io_, [this, ok = s.ok()] {
+      if (ok) {
+        PruneRaw();
+      } else {
+        ScheduleRawPrune();
+      }
+    });
   });
 }
 
@@ -138,6 +161,7 @@ void Agent::OnDeployment(std::string payload) {
 
 void Agent::Shutdown(std::function<void()> done) {
   prune_timer_.cancel();
+  raw_prune_timer_.cancel();
   spdlog::info("event=agent_stopping agent_id={}", config_.agent_id);
   for (auto& s : sources_) s->Stop();
   // Requests already received are waiting for their fsync: let them get

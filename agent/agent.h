@@ -39,7 +39,8 @@ class Agent {
   Agent(AgentConfig config, boost::asio::io_context& io);
   void WaitIdle(std::function<void()> done, int polls_left);
   void SchedulePrune();
-  void PruneRaw(int batches_left);
+  void ScheduleRawPrune();
+  void PruneRaw();
   void OnDeployment(std::string payload);
 
   AgentConfig config_;
@@ -55,6 +56,7 @@ class Agent {
   std::shared_ptr<Uplink> uplink_;
   boost::asio::steady_timer shutdown_timer_;
   boost::asio::steady_timer prune_timer_;
+  boost::asio::steady_timer raw_prune_timer_;
 };
 
 }  // namespace ferry::agent

@@ -1,7 +1,10 @@
 #include "agent/agent_config.h"
 
+#include <algorithm>
+
 #include "agent/sources/all_sources.h"
 #include "common/config/config_node.h"
+#include "common/crypto/ed25519.h"
 #include "common/log/log.h"
 #include "common/transport/mqtt/mqtt_config.h"
 #include "common/transport/topics.h"
@@ -52,6 +55,11 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
 
   auto flows = root.Section("flows");
   c.flows_trusted_key_file = flows.String("trusted_key_file", "");
+  if (!c.flows_trusted_key_file.empty()) {
+    // Checked here so that check-config catches a wrong or missing key.
+    auto key = crypto::VerifyKey::LoadPemFile(c.flows_trusted_key_file);
+    if (!key.ok()) flows.Error("trusted_key_file", std::string(key.status().message()));
+  }
 
   c.log_level = log::ReadLogLevel(root);
 
@@ -70,6 +78,11 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
   if (c.report_retention < std::chrono::hours(1)) store.Error("report_retention", "must be at least 1h");
   c.raw_retention = store.Duration("raw_retention", c.raw_retention);
   if (c.raw_retention < std::chrono::minutes(1)) store.Error("raw_retention", "must be at least 1m");
+  c.raw_max_bytes = store.Bytes("raw_max_bytes", std::min<uint64_t>(c.raw_max_bytes, c.map_size_bytes / 4));
+  if (c.raw_max_bytes + c.outbox_max_bytes > c.map_size_bytes / 4 * 3) {
+    store.Error("raw_max_bytes", "together with store.max_bytes must be at most 3/4 of store.map_size (" +
+                                     std::to_string(c.map_size_bytes) + " bytes)");
+  }
 
   auto sources = root.Section("sources");
   for (const auto& factory : AllSources()) {

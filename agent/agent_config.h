@@ -29,6 +29,9 @@ struct AgentConfig {
   std::chrono::milliseconds report_retention{std::chrono::hours(24 * 7)};
   // How long raw documents are kept after mapping, for inspection and replay.
   std::chrono::milliseconds raw_retention{std::chrono::hours(24 * 7)};
+  // The oldest raw documents go beyond this; default 1GiB or a quarter of
+  // the map size, whichever is less.
+  uint64_t raw_max_bytes = 1ull << 30;
   // Labels the control plane selects flow deployments by (env, site, ...).
   std::map<std::string, std::string> labels;
   // The control plane's Ed25519 public key; empty: flow deployments are refused.

@@ -54,7 +54,7 @@ Result<RunningBundle> BundleReceiver::Check(const ferry::v1::SignedDeployment& s
     return Status::InvalidArgument("bundle version " + std::to_string(bundle.version()) +
                                    " does not compile: " + std::string(compiled.status().message()));
   }
-  return RunningBundle{std::move(compiled).value(), bundle.version(), deployment.sequence(), deployment.issue()};
+  return RunningBundle{std::move(compiled).value(), bundle.version(), deployment.sequence(), deployment.issue(), {}};
 }
 
 Status BundleReceiver::LoadApplied() {
@@ -73,9 +73,18 @@ Status BundleReceiver::LoadApplied() {
   if (!signed_deployment.ParseFromString(stored)) return Status::DataLoss("the stored flow deployment does not decode");
   Result<RunningBundle> checked = Check(signed_deployment, deployment, /*at_startup=*/true);
   if (!checked.ok()) {
-    // E.g. the trusted key was rotated: run unmapped rather than refuse to
-    // start; the control plane sends the deployment again.
-    spdlog::error("event=flows_stored_rejected error=\"{}\"", checked.status().message());
+    // E.g. the trusted key was rotated, or this build compiles more strictly.
+    // Mapped targets must not get raw IDocs meanwhile: documents are
+    // dead-lettered with the reason until the control plane sends a
+    // deployment that checks out (the status below makes it send one).
+    const std::string reason = "the stored deployment cannot run: " + std::string(checked.status().message());
+    RunningBundle none;
+    none.unavailable = reason;
+    stage_.Install(none);
+    status_.set_applied(false);
+    status_.set_error(reason);
+    status_.set_unix_ms(NowUnixMs());
+    spdlog::error("event=flows_stored_rejected error=\"{}\"", reason);
     return Status::Ok();
   }
   stage_.Install(*checked);
@@ -85,6 +94,7 @@ Status BundleReceiver::LoadApplied() {
   status_.set_running_version(checked->version);
   status_.set_running_sequence(checked->sequence);
   status_.set_running_issue(checked->issue);
+  status_.set_unix_ms(NowUnixMs());
   spdlog::info("event=flows_restored version={} sequence={} flows={}", checked->version, checked->sequence,
                checked->flows->flows().size());
   return Status::Ok();

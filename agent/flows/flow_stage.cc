@@ -36,6 +36,17 @@ RunningBundle FlowStage::running() const {
   return running_;
 }
 
+ferry::v1::Event FlowStage::Unmappable(const ferry::v1::Event& raw, uint64_t bundle_version, std::string reason,
+                                       const std::string& dedup_suffix) {
+  ferry::v1::Event e = raw;
+  e.set_event_id(NewEventId());
+  e.set_raw_event_id(raw.event_id());
+  e.set_bundle_version(bundle_version);
+  e.set_mapping_error(std::move(reason));
+  e.set_dedup_key(raw.dedup_key() + dedup_suffix);
+  return e;
+}
+
 void FlowStage::Map(const RunningBundle& bundle, const IncomingEvent& in, std::vector<store::AppendItem>& out) {
   const ferry::v1::Event& raw = in.event;
   const flows::DocumentInfo info{raw.source(), raw.idoc().mestyp(), raw.idoc().idoctyp(), raw.idoc().cimtyp()};
@@ -48,13 +59,7 @@ void FlowStage::Map(const RunningBundle& bundle, const IncomingEvent& in, std::v
     std::string reason = "no flow in bundle version " + std::to_string(bundle.version) + " matches " +
                          raw.idoc().mestyp() + "/" + raw.idoc().idoctyp();
     for (size_t i = 0; i < result.not_matched.size(); ++i) reason += (i == 0 ? ": " : "; ") + result.not_matched[i];
-    ferry::v1::Event e = raw;
-    e.set_event_id(NewEventId());
-    e.set_raw_event_id(raw.event_id());
-    e.set_bundle_version(bundle.version);
-    e.set_mapping_error(reason);
-    e.set_dedup_key(raw.dedup_key() + "#unmatched");
-    append(e);
+    append(Unmappable(raw, bundle.version, reason, "#unmatched"));
     ++stats_.unmatched;
     spdlog::warn("event=flow_unmatched docnum={} reason=\"{}\"", raw.idoc().docnum(), reason);
     return;
@@ -99,19 +104,26 @@ void FlowStage::Map(const RunningBundle& bundle, const IncomingEvent& in, std::v
 
 void FlowStage::Accept(std::vector<IncomingEvent> events, std::function<void(AcceptResult)> done) {
   const RunningBundle bundle = running();
-  if (!bundle.flows) {
+  if (!bundle.flows && bundle.unavailable.empty()) {
     outbox_.Accept(std::move(events), std::move(done));
     return;
   }
   auto raw_items = std::make_shared<std::vector<store::AppendItem>>();
   auto out_items = std::make_shared<std::vector<store::AppendItem>>();
-  for (const IncomingEvent& in : events) {
+  auto owners = std::make_shared<std::vector<size_t>>();  // out item -> index of its document
+  for (size_t i = 0; i < events.size(); ++i) {
+    const IncomingEvent& in = events[i];
     raw_items->push_back({in.event.SerializeAsString(), Outbox::IdempotencyKey(in.event)});
-    if (in.document) {
+    if (!bundle.flows) {
+      const ferry::v1::Event e = Unmappable(in.event, 0, "no valid flow bundle at the agent: " + bundle.unavailable,
+                                            "#unavailable");
+      out_items->push_back({e.SerializeAsString(), Outbox::IdempotencyKey(e)});
+    } else if (in.document) {
       Map(bundle, in, *out_items);
     } else {
       out_items->push_back({in.event.SerializeAsString(), Outbox::IdempotencyKey(in.event)});
     }
+    owners->resize(out_items->size(), i);
   }
   store::DurableQueue::EncodeItems(*raw_items);
   store::DurableQueue::EncodeItems(*out_items);
@@ -119,10 +131,16 @@ void FlowStage::Accept(std::vector<IncomingEvent> events, std::function<void(Acc
   auto out_out = std::make_shared<store::AppendOutcome>();
   store::DurableQueue& outbox = outbox_.queue();
   store_.Write(
-      [this, &outbox, raw_items, out_items, raw_out, out_out](store::WriteTxn& txn) {
+      [this, &outbox, raw_items, out_items, owners, raw_out, out_out](store::WriteTxn& txn) {
         Status s = raw_.AppendInTxn(txn, *raw_items, *raw_out);
         if (!s.ok()) return s;
-        return outbox.AppendInTxn(txn, *out_items, *out_out);
+        // A resend was mapped when it first came: store none of its events.
+        std::vector<store::AppendItem> fresh;
+        fresh.reserve(out_items->size());
+        for (size_t i = 0; i < out_items->size(); ++i) {
+          if (!raw_out->duplicate[(*owners)[i]]) fresh.push_back((*out_items)[i]);
+        }
+        return outbox.AppendInTxn(txn, fresh, *out_out);
       },
       [this, &outbox, raw_out, done = std::move(done)](const Status& s) {
         AcceptResult result;

@@ -12,6 +12,8 @@
 //
 // Without a bundle, events pass through to the outbox unmapped, as raw
 // documents (the control plane's connector then receives the IDoc itself).
+// A resend of a document already accepted stores nothing at all, whatever
+// the flows are now: each document is mapped once.
 
 #include <atomic>
 #include <memory>
@@ -26,10 +28,15 @@
 namespace ferry::agent {
 
 struct RunningBundle {
-  std::shared_ptr<const flows::FlowSet> flows;  // null: pass-through
+  // Null: no bundle. Documents then pass through unmapped, unless
+  // `unavailable` says why the bundle this agent had cannot run (then each
+  // document is dead-lettered with that reason rather than sent raw to a
+  // target that expects records).
+  std::shared_ptr<const flows::FlowSet> flows;
   uint64_t version = 0;
   uint64_t sequence = 0;  // the deployment that installed it
   uint64_t issue = 0;     // its Deployment.issue
+  std::string unavailable;
 };
 
 struct FlowStageStats {
@@ -55,6 +62,9 @@ class FlowStage : public EventSink {
  private:
   // The outbox events one document turns into.
   void Map(const RunningBundle& bundle, const IncomingEvent& in, std::vector<store::AppendItem>& out);
+  // The event that dead-letters a document with `reason` at the control plane.
+  static ferry::v1::Event Unmappable(const ferry::v1::Event& raw, uint64_t bundle_version, std::string reason,
+                                     const std::string& dedup_suffix);
 
   store::Store& store_;
   Outbox& outbox_;

@@ -258,6 +258,60 @@ TEST_F(FlowsTest, RecordErrorGoesToTheDeadLetterQueueWithPathAndReasonWhileTheRe
   EXPECT_EQ(rows[0]["reason"],
             "mapping failed: flow customers record account /E1KNA1M[1] field Country: value map 'country' has no "
             "entry for 'XX'");
+
+  // SAP resends the packet: recognised, nothing mapped or sent again.
+  res = p.PostIdoc(packet);
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_NE(res.body.find("3 already received earlier"), std::string::npos) << res.body;
+  ASSERT_TRUE(WaitUntil([&] { return p.AgentOutboxDepth() == 0; }, 20s));
+  EXPECT_EQ(p.sink().AcceptedCount(), 2u);
+  EXPECT_EQ(p.DeadLetterCount(), 1u);
+}
+
+// The agent's stored deployment no longer checks out at start (here: its
+// trusted key was rotated before the control plane's). It must not send raw
+// IDocs to a target that expects records: documents are dead-lettered with
+// the reason until the control plane, now signing with the new key, sends
+// the deployment again.
+TEST_F(FlowsTest, AStoredDeploymentThatNoLongerVerifiesHoldsMappingUntilAGoodOneArrives) {
+  Pipeline p(options_);
+  p.StartAll();
+  Cli(p, "flows deploy --bundle " + WriteBundle("v1", "v1").string());
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "flows status");
+
+  auto next = crypto::SigningKey::Generate();
+  ASSERT_TRUE(next.ok());
+  ASSERT_TRUE(next->WritePrivatePemFile(key_dir_ / "next.key").ok());
+  WriteFile(key_dir_ / "cp.key.pub", next->PublicKeyPem());  // the agent now trusts only the new key
+  p.controlplane().Kill9();
+  p.agent().Kill9();
+  p.StartAgent();
+
+  auto res = p.PostIdoc(DebmasIdoc("0000000000733001", "0000330001", "Kunde", "DE"));
+  ASSERT_EQ(res.status, 200) << res.body;
+  p.StartControlPlane();
+  ASSERT_TRUE(WaitUntil([&] { return p.DeadLetterCount() == 1; }, 20s));
+  int code = -1;
+  const json rows = json::parse(p.RunControlPlaneCli("dlq list --json", &code));
+  ASSERT_EQ(rows.size(), 1u);
+  const std::string reason = rows[0]["reason"];
+  EXPECT_NE(reason.find("no valid flow bundle at the agent: the stored deployment cannot run: the signature does "
+                        "not verify"),
+            std::string::npos)
+      << reason;
+  EXPECT_EQ(p.sink().AcceptedCount(), 0u) << "a raw IDoc reached the target";
+
+  // The control plane switches to the new key: the agent is back on version 1.
+  p.controlplane().Kill9();
+  const std::string config = ReadFile(p.cp_config());
+  const std::string old_key = (key_dir_ / "cp.key").string();
+  WriteFile(p.cp_config(), config.substr(0, config.find(old_key)) + (key_dir_ / "next.key").string() +
+                               config.substr(config.find(old_key) + old_key.size()));
+  p.StartControlPlane();
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "flows status");
+  json body = DeliverCustomer(p, p.agent_port(), "0000330002");
+  ASSERT_TRUE(body.is_object());
+  EXPECT_EQ(body["records"][0]["fields"]["Bundle"], "v1");
 }
 
 }  // namespace
