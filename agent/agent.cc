@@ -52,11 +52,12 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, boost::asio::io
   std::optional<crypto::VerifyKey> key;
   if (!agent->config_.flows_trusted_key_file.empty()) {
     auto loaded = crypto::VerifyKey::LoadPemFile(agent->config_.flows_trusted_key_file);
-    if (!loaded.ok()) return Status::InvalidArgument("flows.trusted_key_file: " + std::string(loaded.status().message()));
+    if (!loaded.ok())
+      return Status::InvalidArgument("flows.trusted_key_file: " + std::string(loaded.status().message()));
     key = std::move(loaded).value();
   }
-  agent->bundle_receiver_ = std::make_unique<BundleReceiver>(agent->config_.agent_id, std::move(key),
-                                                             *agent->store_, *agent->flow_stage_);
+  agent->bundle_receiver_ =
+      std::make_unique<BundleReceiver>(agent->config_.agent_id, std::move(key), *agent->store_, *agent->flow_stage_);
   if (Status s = agent->bundle_receiver_->LoadApplied(); !s.ok()) return s;
   return agent;
 }

@@ -1,7 +1,7 @@
 // ferry-agent: the edge agent beside SAP. See README.md for the commands.
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <iostream>

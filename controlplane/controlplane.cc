@@ -113,9 +113,9 @@ void ControlPlane::LogStats() {
     if (ec) return;
     auto q = queue_->Stats();
     const auto& d = engine_->stats();
-    spdlog::info("event=stats queue_depth={} queue_bytes={} in_flight={} delivered={} retries={} dead_lettered={} agents={}",
-                 q.depth, q.bytes, engine_->in_flight(), d.delivered, d.retries, d.dead_lettered,
-                 ingest_->agents().size());
+    spdlog::info(
+        "event=stats queue_depth={} queue_bytes={} in_flight={} delivered={} retries={} dead_lettered={} agents={}",
+        q.depth, q.bytes, engine_->in_flight(), d.delivered, d.retries, d.dead_lettered, ingest_->agents().size());
     LogStats();
   });
 }

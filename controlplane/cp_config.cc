@@ -57,7 +57,8 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
     if (name == c.connector_name) c.connector = std::move(builder);
   }
   if (!c.connector) {
-    delivery.Error("connector", "names connector '" + c.connector_name + "', which is not configured under connectors:");
+    delivery.Error("connector",
+                   "names connector '" + c.connector_name + "', which is not configured under connectors:");
   }
 
   // The key itself is read at start-up (ControlPlane::Create), not here, so

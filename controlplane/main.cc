@@ -1,7 +1,7 @@
 // ferry-controlplane: ingest from the agent fleet and delivery to targets.
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <iostream>

@@ -124,7 +124,8 @@ int RunFlowTest(const FlowTestOptions& options) {
       clean = false;
       continue;
     }
-    for (const idoc::ParsedIdoc& idoc : packet->idocs) clean = PrintIdoc(**flow_set, input, idoc, options.json) && clean;
+    for (const idoc::ParsedIdoc& idoc : packet->idocs)
+      clean = PrintIdoc(**flow_set, input, idoc, options.json) && clean;
   }
   return clean ? 0 : 1;
 }

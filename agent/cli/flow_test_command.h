@@ -9,10 +9,10 @@
 namespace ferry::agent {
 
 struct FlowTestOptions {
-  std::string bundle;                 // a flow file or a folder of them
-  std::vector<std::string> inputs;    // IDoc-XML files
-  std::string standard_dir;           // where extended standard flows are
-  bool json = false;                  // one JSON object per IDoc
+  std::string bundle;               // a flow file or a folder of them
+  std::vector<std::string> inputs;  // IDoc-XML files
+  std::string standard_dir;         // where extended standard flows are
+  bool json = false;                // one JSON object per IDoc
 };
 
 // Exit codes: 0 every document mapped cleanly (or was dropped by a filter);

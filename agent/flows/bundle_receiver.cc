@@ -10,11 +10,10 @@ namespace {
 
 constexpr std::string_view kAppliedKey = "applied";
 
-
 }  // namespace
 
-BundleReceiver::BundleReceiver(std::string agent_id, std::optional<crypto::VerifyKey> trusted_key,
-                               store::Store& store, FlowStage& stage)
+BundleReceiver::BundleReceiver(std::string agent_id, std::optional<crypto::VerifyKey> trusted_key, store::Store& store,
+                               FlowStage& stage)
     : agent_id_(std::move(agent_id)), key_(std::move(trusted_key)), store_(store), stage_(stage) {
   status_.set_agent_id(agent_id_);
 }
@@ -65,7 +64,8 @@ Status BundleReceiver::LoadApplied() {
     MDB_val value;
     const int rc = mdb_get(txn.txn(), store_.Db(kDb), &key, &value);
     if (rc == MDB_NOTFOUND) return Status::Ok();
-    if (rc != MDB_SUCCESS) return Status::Unavailable(std::string("reading the applied flow bundle: ") + mdb_strerror(rc));
+    if (rc != MDB_SUCCESS)
+      return Status::Unavailable(std::string("reading the applied flow bundle: ") + mdb_strerror(rc));
     stored = std::string(store::FromVal(value));
   }
   ferry::v1::SignedDeployment signed_deployment;

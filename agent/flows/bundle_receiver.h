@@ -40,8 +40,8 @@ class BundleReceiver {
   ferry::v1::FlowStatus status() const { return status_; }
 
  private:
-  Result<RunningBundle> Check(const ferry::v1::SignedDeployment& signed_deployment,
-                              ferry::v1::Deployment& deployment, bool at_startup) const;
+  Result<RunningBundle> Check(const ferry::v1::SignedDeployment& signed_deployment, ferry::v1::Deployment& deployment,
+                              bool at_startup) const;
 
   std::string agent_id_;
   std::optional<crypto::VerifyKey> key_;

@@ -51,7 +51,9 @@ void FlowStage::Map(const RunningBundle& bundle, const IncomingEvent& in, std::v
   const ferry::v1::Event& raw = in.event;
   const flows::DocumentInfo info{raw.source(), raw.idoc().mestyp(), raw.idoc().idoctyp(), raw.idoc().cimtyp()};
   flows::RunResult result = bundle.flows->Run(*in.document, info);
-  auto append = [&out](const ferry::v1::Event& e) { out.push_back({e.SerializeAsString(), Outbox::IdempotencyKey(e)}); };
+  auto append = [&out](const ferry::v1::Event& e) {
+    out.push_back({e.SerializeAsString(), Outbox::IdempotencyKey(e)});
+  };
 
   if (result.outcomes.empty()) {
     // Explaining costs string building: only for documents nothing wanted.
@@ -115,8 +117,8 @@ void FlowStage::Accept(std::vector<IncomingEvent> events, std::function<void(Acc
     const IncomingEvent& in = events[i];
     raw_items->push_back({in.event.SerializeAsString(), Outbox::IdempotencyKey(in.event)});
     if (!bundle.flows) {
-      const ferry::v1::Event e = Unmappable(in.event, 0, "no valid flow bundle at the agent: " + bundle.unavailable,
-                                            "#unavailable");
+      const ferry::v1::Event e =
+          Unmappable(in.event, 0, "no valid flow bundle at the agent: " + bundle.unavailable, "#unavailable");
       out_items->push_back({e.SerializeAsString(), Outbox::IdempotencyKey(e)});
     } else if (in.document) {
       Map(bundle, in, *out_items);

@@ -40,10 +40,10 @@ struct RunningBundle {
 };
 
 struct FlowStageStats {
-  std::atomic<uint64_t> mapped{0};      // outbox events with records
-  std::atomic<uint64_t> dropped{0};     // filtered by drop_when
-  std::atomic<uint64_t> failed{0};      // record errors
-  std::atomic<uint64_t> unmatched{0};   // no flow matched
+  std::atomic<uint64_t> mapped{0};     // outbox events with records
+  std::atomic<uint64_t> dropped{0};    // filtered by drop_when
+  std::atomic<uint64_t> failed{0};     // record errors
+  std::atomic<uint64_t> unmatched{0};  // no flow matched
 };
 
 class FlowStage : public EventSink {

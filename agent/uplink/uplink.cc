@@ -1,7 +1,7 @@
 #include "agent/uplink/uplink.h"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
@@ -78,11 +78,16 @@ void Uplink::OnState(bool connected, const std::string& detail) {
 }
 
 void Uplink::OnMessage(const std::string& topic, std::string payload) {
-  if (topic == acks_topic_) OnAck(payload);
-  else if (topic == reports_topic_) OnReport(payload);
-  else if (topic == transport::topics::kControlPlanePresence) OnPresence(payload);
-  else if (other_messages_) other_messages_(topic, std::move(payload));
-  else spdlog::debug("event=uplink_unexpected_topic topic={}", topic);
+  if (topic == acks_topic_)
+    OnAck(payload);
+  else if (topic == reports_topic_)
+    OnReport(payload);
+  else if (topic == transport::topics::kControlPlanePresence)
+    OnPresence(payload);
+  else if (other_messages_)
+    other_messages_(topic, std::move(payload));
+  else
+    spdlog::debug("event=uplink_unexpected_topic topic={}", topic);
 }
 
 void Uplink::OnAck(const std::string& payload) {
@@ -155,7 +160,8 @@ void Uplink::PruneReports(int64_t cutoff_unix_ms) {
         if (rc) return store::LmdbStatus(rc, "open reports cursor");
         MDB_val k, v;
         ferry::v1::Delivery d;
-        for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
           if (!d.ParseFromArray(v.mv_data, static_cast<int>(v.mv_size)) || d.unix_ms() < cutoff_unix_ms) {
             mdb_cursor_del(cur, 0);
           }

@@ -20,7 +20,6 @@
 #include <chrono>
 #include <functional>
 #include <map>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -108,7 +107,7 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   uint64_t next_batch_id_;
   std::map<uint64_t, InFlight> inflight_;
   std::string last_presence_;  // last "online ..." presence seen
-  bool paused_ = false;  // waiting before a rewound resend
+  bool paused_ = false;        // waiting before a rewound resend
   bool stopped_ = false;
   std::atomic<bool> pump_posted_{false};
   boost::asio::steady_timer watchdog_;

@@ -26,15 +26,24 @@ bool ParseBytes(std::string text, uint64_t& out) {
   std::string unit = text.substr(i);
   std::transform(unit.begin(), unit.end(), unit.begin(), ::tolower);
   uint64_t mult = 0;
-  if (unit.empty() || unit == "b") mult = 1;
-  else if (unit == "kib") mult = 1ull << 10;
-  else if (unit == "mib") mult = 1ull << 20;
-  else if (unit == "gib") mult = 1ull << 30;
-  else if (unit == "tib") mult = 1ull << 40;
-  else if (unit == "kb" || unit == "k") mult = 1000;
-  else if (unit == "mb" || unit == "m") mult = 1000 * 1000;
-  else if (unit == "gb" || unit == "g") mult = 1000ull * 1000 * 1000;
-  else return false;
+  if (unit.empty() || unit == "b")
+    mult = 1;
+  else if (unit == "kib")
+    mult = 1ull << 10;
+  else if (unit == "mib")
+    mult = 1ull << 20;
+  else if (unit == "gib")
+    mult = 1ull << 30;
+  else if (unit == "tib")
+    mult = 1ull << 40;
+  else if (unit == "kb" || unit == "k")
+    mult = 1000;
+  else if (unit == "mb" || unit == "m")
+    mult = 1000 * 1000;
+  else if (unit == "gb" || unit == "g")
+    mult = 1000ull * 1000 * 1000;
+  else
+    return false;
   out = n * mult;
   return true;
 }
@@ -46,11 +55,16 @@ bool ParseDuration(std::string text, std::chrono::milliseconds& out) {
   if (i == 0 || i > 12) return false;
   int64_t n = std::stoll(text.substr(0, i));
   std::string unit = text.substr(i);
-  if (unit == "ms") out = std::chrono::milliseconds(n);
-  else if (unit == "s") out = std::chrono::seconds(n);
-  else if (unit == "m") out = std::chrono::minutes(n);
-  else if (unit == "h") out = std::chrono::hours(n);
-  else return false;
+  if (unit == "ms")
+    out = std::chrono::milliseconds(n);
+  else if (unit == "s")
+    out = std::chrono::seconds(n);
+  else if (unit == "m")
+    out = std::chrono::minutes(n);
+  else if (unit == "h")
+    out = std::chrono::hours(n);
+  else
+    return false;
   return true;
 }
 
@@ -254,7 +268,8 @@ Result<HostPort> ParseHostPort(const std::string& text) {
   }
   HostPort hp;
   hp.host = text.substr(0, colon);
-  if (hp.host.size() > 2 && hp.host.front() == '[' && hp.host.back() == ']') hp.host = hp.host.substr(1, hp.host.size() - 2);
+  if (hp.host.size() > 2 && hp.host.front() == '[' && hp.host.back() == ']')
+    hp.host = hp.host.substr(1, hp.host.size() - 2);
   std::string port = text.substr(colon + 1);
   if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 || std::stoi(port) > 65535) {
     return Status::InvalidArgument("port must be a number from 0 to 65535, got '" + port + "'");

@@ -104,7 +104,8 @@ std::string LabelMismatch(const std::string& label, KeyKind kind) {
   const std::string shown = "'" + label.substr(0, 64) + "'";
   if (kind == KeyKind::kPublic) {
     if (label.find("PRIVATE KEY") != std::string::npos) {
-      return "holds a private key (" + shown + "); a verify key must be only the "
+      return "holds a private key (" + shown +
+             "); a verify key must be only the "
              "'PUBLIC KEY' (extract it with 'openssl pkey -pubout')";
     }
     return "holds a " + shown + " block; expected 'PUBLIC KEY'";
@@ -132,8 +133,8 @@ Result<PkeyPtr> DecodeKey(std::string_view pem, KeyKind kind, const std::string&
   unsigned char* der = nullptr;
   long der_size = 0;
   if (PEM_read_bio(bio.get(), &name, &header, &der, &der_size) != 1) {
-    return Status::InvalidArgument(source + ": not PEM (" + TakeOpenSslError() +
-                                   "); expected a '-----BEGIN " + want + "-----' block");
+    return Status::InvalidArgument(source + ": not PEM (" + TakeOpenSslError() + "); expected a '-----BEGIN " + want +
+                                   "-----' block");
   }
   const std::string label = name;
   OPENSSL_free(name);
@@ -154,19 +155,17 @@ Result<PkeyPtr> DecodeKey(std::string_view pem, KeyKind kind, const std::string&
     key.reset(d2i_PUBKEY(nullptr, &p, der_size));
   }
   if (!key) {
-    return Status::InvalidArgument(source + ": the '" + want + "' block does not decode (" +
-                                   TakeOpenSslError() + ")");
+    return Status::InvalidArgument(source + ": the '" + want + "' block does not decode (" + TakeOpenSslError() + ")");
   }
   if (p != der + der_size) {
-    return Status::InvalidArgument(source + ": unexpected data after the key in the '" + want +
-                                   "' block");
+    return Status::InvalidArgument(source + ": unexpected data after the key in the '" + want + "' block");
   }
   // Some decoders queue errors while trying formats even when one succeeds.
   ERR_clear_error();
   if (EVP_PKEY_is_a(key.get(), "ED25519") != 1) {
     const char* type = EVP_PKEY_get0_type_name(key.get());
-    return Status::InvalidArgument(source + ": holds a key of type " +
-                                   (type != nullptr ? type : "unknown") + ", not an Ed25519 key");
+    return Status::InvalidArgument(source + ": holds a key of type " + (type != nullptr ? type : "unknown") +
+                                   ", not an Ed25519 key");
   }
   return key;
 }
@@ -237,8 +236,7 @@ Result<SigningKey> SigningKey::FromPem(std::string_view pem) {
 Status SigningKey::WritePrivatePemFile(const std::filesystem::path& path) const {
   // A secure-memory BIO wipes the encoded key when it is freed.
   BioPtr bio(BIO_new(BIO_s_secmem()));
-  if (!bio || PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0,
-                                            nullptr, nullptr) != 1) {
+  if (!bio || PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return Status::Internal("cannot encode the private key: " + TakeOpenSslError());
   }
   char* data = nullptr;
@@ -278,8 +276,8 @@ Result<std::string> SigningKey::Sign(std::string_view message) const {
   std::string signature(kSignatureSize, '\0');
   size_t size = signature.size();
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &size,
-                     Bytes(message), message.size()) != 1) {
+      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &size, Bytes(message),
+                     message.size()) != 1) {
     return Status::Internal("Ed25519 signing failed: " + TakeOpenSslError());
   }
   if (size != kSignatureSize) return Status::Internal("Ed25519 signature has an unexpected size");
@@ -307,8 +305,7 @@ bool VerifyKey::Verify(std::string_view message, std::string_view signature) con
   if (signature.size() != kSignatureSize) return false;
   MdCtxPtr ctx(EVP_MD_CTX_new());
   bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) == 1 &&
-            EVP_DigestVerify(ctx.get(), Bytes(signature), signature.size(), Bytes(message),
-                             message.size()) == 1;
+            EVP_DigestVerify(ctx.get(), Bytes(signature), signature.size(), Bytes(message), message.size()) == 1;
   if (!ok) ERR_clear_error();
   return ok;
 }

@@ -29,11 +29,10 @@ VerifyKey VerifyKeyOf(const SigningKey& key) {
 // PEM of a P-256 key, to show that a well-formed key of the wrong kind is
 // refused by name rather than with a decoding error.
 std::string EcKeyPem(bool private_key) {
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"), EVP_PKEY_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"),
+                                                          EVP_PKEY_free);
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
-  int written = private_key ? PEM_write_bio_PKCS8PrivateKey(bio.get(), key.get(), nullptr,
-                                                            nullptr, 0, nullptr, nullptr)
+  int written = private_key ? PEM_write_bio_PKCS8PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr)
                             : PEM_write_bio_PUBKEY(bio.get(), key.get());
   EXPECT_EQ(written, 1);
   char* data = nullptr;
@@ -188,12 +187,12 @@ TEST(Ed25519Test, KnownAnswerFromRfc8032) {
   EXPECT_EQ(key->KeyId(), "21fe31dfa154a261");
   auto signature = key->Sign("");
   ASSERT_TRUE(signature.ok());
-  EXPECT_EQ(Sha256Hex(*signature), Sha256Hex(std::string(
-      "\xe5\x56\x43\x00\xc3\x60\xac\x72\x90\x86\xe2\xcc\x80\x6e\x82\x8a"
-      "\x84\x87\x7f\x1e\xb8\xe5\xd9\x74\xd8\x73\xe0\x65\x22\x49\x01\x55"
-      "\x5f\xb8\x82\x15\x90\xa3\x3b\xac\xc6\x1e\x39\x70\x1c\xf9\xb4\x6b"
-      "\xd2\x5b\xf5\xf0\x59\x5b\xbe\x24\x65\x51\x41\x43\x8e\x7a\x10\x0b",
-      kSignatureSize)));
+  EXPECT_EQ(Sha256Hex(*signature),
+            Sha256Hex(std::string("\xe5\x56\x43\x00\xc3\x60\xac\x72\x90\x86\xe2\xcc\x80\x6e\x82\x8a"
+                                  "\x84\x87\x7f\x1e\xb8\xe5\xd9\x74\xd8\x73\xe0\x65\x22\x49\x01\x55"
+                                  "\x5f\xb8\x82\x15\x90\xa3\x3b\xac\xc6\x1e\x39\x70\x1c\xf9\xb4\x6b"
+                                  "\xd2\x5b\xf5\xf0\x59\x5b\xbe\x24\x65\x51\x41\x43\x8e\x7a\x10\x0b",
+                                  kSignatureSize)));
 }
 
 TEST(Ed25519Test, KeyIdIsStableAndSharedWithVerifyKey) {

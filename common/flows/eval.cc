@@ -74,10 +74,14 @@ Value Arithmetic(Op op, const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return Value::Null();
   const Decimal x = ToDecimal(a, "arithmetic"), y = ToDecimal(b, "arithmetic");
   switch (op) {
-    case Op::kAdd: return Value::Number(Checked(x.Add(y)));
-    case Op::kSub: return Value::Number(Checked(x.Sub(y)));
-    case Op::kMul: return Value::Number(Checked(x.Mul(y)));
-    default: return Value::Number(Checked(x.Div(y)));
+    case Op::kAdd:
+      return Value::Number(Checked(x.Add(y)));
+    case Op::kSub:
+      return Value::Number(Checked(x.Sub(y)));
+    case Op::kMul:
+      return Value::Number(Checked(x.Mul(y)));
+    default:
+      return Value::Number(Checked(x.Div(y)));
   }
 }
 
@@ -103,11 +107,16 @@ NodeId MatchFirst(const Path& path, const EvalContext& ctx) {
 
 bool IsTrue(const Value& v) {
   switch (v.kind) {
-    case Value::Kind::kNull: return false;
-    case Value::Kind::kBool: return v.boolean;
-    case Value::Kind::kText: return !v.is_blank();
-    case Value::Kind::kNumber: return true;
-    case Value::Kind::kList: return !v.list.empty();
+    case Value::Kind::kNull:
+      return false;
+    case Value::Kind::kBool:
+      return v.boolean;
+    case Value::Kind::kText:
+      return !v.is_blank();
+    case Value::Kind::kNumber:
+      return true;
+    case Value::Kind::kList:
+      return !v.list.empty();
   }
   return false;
 }
@@ -123,10 +132,14 @@ Decimal ToDecimal(const Value& v, std::string_view what) {
 
 std::string ToText(const Value& v) {
   switch (v.kind) {
-    case Value::Kind::kNull: return {};
-    case Value::Kind::kText: return v.text;
-    case Value::Kind::kNumber: return v.number.ToString();
-    case Value::Kind::kBool: return v.boolean ? "true" : "false";
+    case Value::Kind::kNull:
+      return {};
+    case Value::Kind::kText:
+      return v.text;
+    case Value::Kind::kNumber:
+      return v.number.ToString();
+    case Value::Kind::kBool:
+      return v.boolean ? "true" : "false";
     case Value::Kind::kList: {
       std::string joined;
       for (const Value& item : v.list) {
@@ -143,25 +156,33 @@ bool EvalCondition(const Expr& expr, const EvalContext& ctx) { return IsTrue(Eva
 
 Value Eval(const Expr& expr, const EvalContext& ctx) {
   switch (expr.kind) {
-    case Expr::Kind::kLiteral: return expr.literal;
-    case Expr::Kind::kPath: return NodeValue(ctx, MatchFirst(expr.path, ctx));
-    case Expr::Kind::kCall: return expr.function->call(expr, ctx);
+    case Expr::Kind::kLiteral:
+      return expr.literal;
+    case Expr::Kind::kPath:
+      return NodeValue(ctx, MatchFirst(expr.path, ctx));
+    case Expr::Kind::kCall:
+      return expr.function->call(expr, ctx);
     case Expr::Kind::kUnary: {
       if (expr.op == Op::kNot) return Value::Bool(!EvalCondition(*expr.args[0], ctx));
       const Value v = Eval(*expr.args[0], ctx);
       if (v.is_null()) return v;
       return Value::Number(Checked(Decimal().Sub(ToDecimal(v, "negation"))));
     }
-    case Expr::Kind::kBinary: break;
+    case Expr::Kind::kBinary:
+      break;
   }
   switch (expr.op) {
-    case Op::kOr: return Value::Bool(EvalCondition(*expr.args[0], ctx) || EvalCondition(*expr.args[1], ctx));
-    case Op::kAnd: return Value::Bool(EvalCondition(*expr.args[0], ctx) && EvalCondition(*expr.args[1], ctx));
+    case Op::kOr:
+      return Value::Bool(EvalCondition(*expr.args[0], ctx) || EvalCondition(*expr.args[1], ctx));
+    case Op::kAnd:
+      return Value::Bool(EvalCondition(*expr.args[0], ctx) && EvalCondition(*expr.args[1], ctx));
     case Op::kAdd:
     case Op::kSub:
     case Op::kMul:
-    case Op::kDiv: return Arithmetic(expr.op, Eval(*expr.args[0], ctx), Eval(*expr.args[1], ctx));
-    default: break;
+    case Op::kDiv:
+      return Arithmetic(expr.op, Eval(*expr.args[0], ctx), Eval(*expr.args[1], ctx));
+    default:
+      break;
   }
   bool comparable = true;
   const Value left = Eval(*expr.args[0], ctx);
@@ -170,12 +191,18 @@ Value Eval(const Expr& expr, const EvalContext& ctx) {
   // Not comparable means one side is null: equal only when both are.
   const bool equal = comparable ? c == 0 : (left.is_blank() && right.is_blank());
   switch (expr.op) {
-    case Op::kEq: return Value::Bool(equal);
-    case Op::kNe: return Value::Bool(!equal);
-    case Op::kLt: return Value::Bool(comparable && c < 0);
-    case Op::kLe: return Value::Bool(comparable && c <= 0);
-    case Op::kGt: return Value::Bool(comparable && c > 0);
-    default: return Value::Bool(comparable && c >= 0);
+    case Op::kEq:
+      return Value::Bool(equal);
+    case Op::kNe:
+      return Value::Bool(!equal);
+    case Op::kLt:
+      return Value::Bool(comparable && c < 0);
+    case Op::kLe:
+      return Value::Bool(comparable && c <= 0);
+    case Op::kGt:
+      return Value::Bool(comparable && c > 0);
+    default:
+      return Value::Bool(comparable && c >= 0);
   }
 }
 

@@ -179,9 +179,9 @@ class Parser {
   }
   ExprPtr ParseComparison() {
     ExprPtr left = ParseAdditive();
-    static const std::pair<std::string_view, Op> kOps[] = {{"=", Op::kEq},  {"==", Op::kEq}, {"!=", Op::kNe},
-                                                          {"<", Op::kLt},  {"<=", Op::kLe}, {">", Op::kGt},
-                                                          {">=", Op::kGe}};
+    static const std::pair<std::string_view, Op> kOps[] = {{"=", Op::kEq}, {"==", Op::kEq}, {"!=", Op::kNe},
+                                                           {"<", Op::kLt}, {"<=", Op::kLe}, {">", Op::kGt},
+                                                           {">=", Op::kGe}};
     for (const auto& [text, op] : kOps) {
       if (IsPunct(text)) {
         const size_t column = Next().column;
@@ -329,13 +329,13 @@ class Parser {
     ExprPtr e = Make(Expr::Kind::kCall, name.column);
     e->function = f;
     if (f->first_arg != Function::FirstArg::kValue && args[0]->kind != Expr::Kind::kPath) {
-      throw SyntaxError{args[0]->column, name.text + "(): the first argument must be " +
-                                             (f->first_arg == Function::FirstArg::kPath ? "a path" : "a value map name")};
+      throw SyntaxError{args[0]->column,
+                        name.text + "(): the first argument must be " +
+                            (f->first_arg == Function::FirstArg::kPath ? "a path" : "a value map name")};
     }
     if (f->first_arg == Function::FirstArg::kValueMap) {
       const Path& p = args[0]->path;
-      if (p.absolute || p.steps.size() != 1 || p.steps[0].parent || !p.steps[0].filters.empty() ||
-          p.steps[0].index) {
+      if (p.absolute || p.steps.size() != 1 || p.steps[0].parent || !p.steps[0].filters.empty() || p.steps[0].index) {
         throw SyntaxError{args[0]->column, name.text + "(): the first argument must be a value map name"};
       }
       e->value_map = maps_.Find(p.steps[0].name);

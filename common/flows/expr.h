@@ -20,8 +20,8 @@ using ExprPtr = std::unique_ptr<Expr>;
 struct Function;
 
 struct PathStep {
-  bool parent = false;        // ".."
-  std::string name;           // child name when not parent
+  bool parent = false;           // ".."
+  std::string name;              // child name when not parent
   std::vector<ExprPtr> filters;  // [condition]: evaluated on each candidate
   std::optional<size_t> index;   // [n]: 1-based position among the matches
 };
@@ -36,13 +36,13 @@ enum class Op { kOr, kAnd, kNot, kEq, kNe, kLt, kLe, kGt, kGe, kAdd, kSub, kMul,
 struct Expr {
   enum class Kind { kLiteral, kPath, kCall, kUnary, kBinary };
   Kind kind = Kind::kLiteral;
-  size_t column = 1;            // 1-based, in the expression text
-  Value literal;                // kLiteral
-  Path path;                    // kPath
+  size_t column = 1;                   // 1-based, in the expression text
+  Value literal;                       // kLiteral
+  Path path;                           // kPath
   const Function* function = nullptr;  // kCall
-  int value_map = -1;           // kCall of map(): index into the flow's value maps
-  Op op = Op::kAdd;             // kUnary / kBinary
-  std::vector<ExprPtr> args;    // call arguments, or operands
+  int value_map = -1;                  // kCall of map(): index into the flow's value maps
+  Op op = Op::kAdd;                    // kUnary / kBinary
+  std::vector<ExprPtr> args;           // call arguments, or operands
 };
 
 // Resolves a value map name used by map(); -1 when the flow has none by that name.

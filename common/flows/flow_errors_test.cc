@@ -196,7 +196,6 @@ TEST(FlowMatchTest, ExplainSaysWhyEachOtherFlowDidNotMatch) {
 // ---------------------------------------------------------------------------
 // Compile errors: "file:line: key: reason"
 
-
 TEST(FlowCompileErrorTest, TheValidFlowCompiles) {
   const auto set = MustCompile({{"acme.yaml", kValidFlow}});
   ASSERT_NE(set, nullptr);
@@ -267,7 +266,7 @@ TEST(FlowCompileErrorTest, DuplicateRecordName) {
 
 TEST(FlowCompileErrorTest, ElseWithoutWhen) {
   EXPECT_TRUE(Contains(CompileErrorOf(Edit(kValidFlow, "      Name: NAME1\n",
-                                            "      Name:\n        value: NAME1\n        else: NAME2\n")),
+                                           "      Name:\n        value: NAME1\n        else: NAME2\n")),
                        "acme.yaml:18: records[0].fields.Name.else: needs a 'when'"));
 }
 

@@ -58,8 +58,8 @@ struct CompiledFlow {
   std::vector<ValueMap> value_maps;
   FlowEnvironment env;
   std::vector<CompiledRecord> records;
-  FlowSpec spec;                      // as merged with its standard
-  std::optional<FlowSpec> standard;   // the flow it extends
+  FlowSpec spec;                     // as merged with its standard
+  std::optional<FlowSpec> standard;  // the flow it extends
 };
 
 // What the source knows about a document besides its tree.
@@ -81,7 +81,7 @@ struct FlowOutcome {
 };
 
 struct RunResult {
-  std::vector<FlowOutcome> outcomes;   // one per matching flow, in bundle order
+  std::vector<FlowOutcome> outcomes;     // one per matching flow, in bundle order
   std::vector<std::string> not_matched;  // "flow F: reason", when explain was asked
 };
 

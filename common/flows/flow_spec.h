@@ -26,10 +26,10 @@ struct Located {
 
 struct FieldSpec {
   std::string name;
-  int line = 0;                    // where the field is written
-  bool removed = false;            // "Field: ~" in an extending flow
-  std::optional<Located> value;    // an expression ...
-  std::optional<Located> constant; // ... or a constant text
+  int line = 0;                     // where the field is written
+  bool removed = false;             // "Field: ~" in an extending flow
+  std::optional<Located> value;     // an expression ...
+  std::optional<Located> constant;  // ... or a constant text
   bool required = false;
   std::optional<Located> when;
   std::optional<Located> otherwise;  // `else`: the value when `when` is false

@@ -40,8 +40,8 @@ inline std::string ReadFile(const std::filesystem::path& path) {
 
 // One IDoc-XML packet: a control record (DOCNUM 0000000000000042, sender
 // S4HCLNT100) followed by `segments`.
-inline std::string Idoc(std::string_view segments, std::string_view mestyp = "DEBMAS", std::string_view idoctyp = "DEBMAS05",
-                 std::string_view cimtyp = "") {
+inline std::string Idoc(std::string_view segments, std::string_view mestyp = "DEBMAS",
+                        std::string_view idoctyp = "DEBMAS05", std::string_view cimtyp = "") {
   const std::string root(idoctyp);
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<" + root + "><IDOC BEGIN=\"1\">\n";
   out += "<EDI_DC40 SEGMENT=\"1\"><TABNAM>EDI_DC40</TABNAM><MANDT>100</MANDT><DOCNUM>0000000000000042</DOCNUM>";
@@ -118,7 +118,9 @@ inline Mapping MapBundle(const std::vector<BundleFile>& files, const std::string
   if (m.flows != nullptr) m.result = RunOn(*m.flows, xml, explain);
   return m;
 }
-inline Mapping MapFlow(const std::string& yaml, const std::string& xml) { return MapBundle({{"flow.yaml", yaml}}, xml); }
+inline Mapping MapFlow(const std::string& yaml, const std::string& xml) {
+  return MapBundle({{"flow.yaml", yaml}}, xml);
+}
 
 // The records flow `flow_id` sent to `connector`, in order.
 inline Records RecordsTo(const Mapping& m, std::string_view connector, std::string_view flow_id = "f") {

@@ -187,12 +187,8 @@ Value TextFn(const Expr& c, const EvalContext& x) {
   const Value v = Arg(c, 0, x);
   return v.is_null() ? v : Value::Text(ToText(v));
 }
-Value DateFn(const Expr& c, const EvalContext& x) {
-  return OptionalText(Unwrap(sap::Date(TextArg(c, 0, x))));
-}
-Value TimeFn(const Expr& c, const EvalContext& x) {
-  return OptionalText(Unwrap(sap::Time(TextArg(c, 0, x))));
-}
+Value DateFn(const Expr& c, const EvalContext& x) { return OptionalText(Unwrap(sap::Date(TextArg(c, 0, x)))); }
+Value TimeFn(const Expr& c, const EvalContext& x) { return OptionalText(Unwrap(sap::Time(TextArg(c, 0, x)))); }
 Value DateTimeFn(const Expr& c, const EvalContext& x) {
   return OptionalText(Unwrap(sap::DateTime(TextArg(c, 0, x), TextArg(c, 1, x), x.env.zone)));
 }
@@ -211,10 +207,14 @@ Value Map(const Expr& c, const EvalContext& x) {
   const std::string key = ToText(v);
   if (auto it = map.values.find(key); it != map.values.end()) return Value::Text(it->second);
   switch (map.unmapped) {
-    case ValueMap::Unmapped::kNull: return Value::Null();
-    case ValueMap::Unmapped::kKeep: return Value::Text(key);
-    case ValueMap::Unmapped::kDefault: return Value::Text(map.fallback);
-    case ValueMap::Unmapped::kError: break;
+    case ValueMap::Unmapped::kNull:
+      return Value::Null();
+    case ValueMap::Unmapped::kKeep:
+      return Value::Text(key);
+    case ValueMap::Unmapped::kDefault:
+      return Value::Text(map.fallback);
+    case ValueMap::Unmapped::kError:
+      break;
   }
   throw EvalError{"value map '" + map.name + "' has no entry for '" + key + "'"};
 }

@@ -28,12 +28,12 @@ struct KeyField {
   const char* prefix = nullptr;
 };
 constexpr KeyField kBusinessKeyFields[] = {
-    {"E1KNA1M", "KUNNR"},          // DEBMAS: customer number
-    {"E1MARAM", "MATNR"},          // MATMAS (and extensions): material number
-    {"E1KOMG", "VAKEY"},           // COND_A: condition variable key
-    {"E1EDL20", "VBELN"},          // DESADV / DELVRY0x: delivery number
-    {"E1EDK01", "BELNR"},          // ORDERS / INVOIC: document number
-    {"E1BPSBONEW", "CUSTOMERID"},  // FLIGHTBOOKING (SAP demo model): customer
+    {"E1KNA1M", "KUNNR"},                                    // DEBMAS: customer number
+    {"E1MARAM", "MATNR"},                                    // MATMAS (and extensions): material number
+    {"E1KOMG", "VAKEY"},                                     // COND_A: condition variable key
+    {"E1EDL20", "VBELN"},                                    // DESADV / DELVRY0x: delivery number
+    {"E1EDK01", "BELNR"},                                    // ORDERS / INVOIC: document number
+    {"E1BPSBONEW", "CUSTOMERID"},                            // FLIGHTBOOKING (SAP demo model): customer
     {"E1EQUIPMENT_CREATE", "EXTERNAL_NUMBER", "EQUIPMENT"},  // equipment number
     {"E1EQUIPMENT_CHANGE", "EQUIPMENT", "EQUIPMENT"},        // equipment number
 };
@@ -92,8 +92,7 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 template <size_t N>
 bool IsOneOf(std::string_view name, const std::string_view (&names)[N]) {
-  return std::any_of(names, names + N,
-                     [&](std::string_view n) { return EqualsIgnoreCase(name, n); });
+  return std::any_of(names, names + N, [&](std::string_view n) { return EqualsIgnoreCase(name, n); });
 }
 
 std::string Trimmed(std::string_view s) {
@@ -129,9 +128,8 @@ Status XmlError(std::string_view text, size_t offset, std::string_view what) {
   offset = std::min(offset, text.size());
   const size_t newline = offset == 0 ? std::string_view::npos : text.rfind('\n', offset - 1);
   const size_t line_start = newline == std::string_view::npos ? 0 : newline + 1;
-  return Status::InvalidArgument("XML error at line " + std::to_string(LineAt(text, offset)) +
-                                 ", column " + std::to_string(offset - line_start + 1) + ": " +
-                                 std::string(what));
+  return Status::InvalidArgument("XML error at line " + std::to_string(LineAt(text, offset)) + ", column " +
+                                 std::to_string(offset - line_start + 1) + ": " + std::string(what));
 }
 
 // Offset of the first byte that does not start a well-formed UTF-8 sequence
@@ -223,9 +221,8 @@ Result<DeclaredEncoding> FindDeclaredEncoding(std::string_view text) {
     while (i < close && IsXmlSpace(text[i])) ++i;
     if (i < close && text[i] == '=') ++i;
     while (i < close && IsXmlSpace(text[i])) ++i;
-    const size_t quote_end = (i < close && (text[i] == '"' || text[i] == '\''))
-                                 ? text.find(text[i], i + 1)
-                                 : std::string_view::npos;
+    const size_t quote_end =
+        (i < close && (text[i] == '"' || text[i] == '\'')) ? text.find(text[i], i + 1) : std::string_view::npos;
     if (name.empty() || quote_end == std::string_view::npos || quote_end > close) {
       return XmlError(text, i, "malformed XML declaration (expected name=\"value\" pairs)");
     }
@@ -255,23 +252,20 @@ Result<std::string> DecodeBody(std::string_view body) {
 
   if (IsOneOf(name, kLatin1Names)) {
     if (has_bom) {
-      return Status::InvalidArgument("a UTF-8 byte order mark contradicts the declared encoding '" +
-                                     ForMessage(name) + "'");
+      return Status::InvalidArgument("a UTF-8 byte order mark contradicts the declared encoding '" + ForMessage(name) +
+                                     "'");
     }
     std::string rewritten;
     rewritten.reserve(text.size());
-    rewritten.append(text.substr(0, declared->begin))
-        .append("UTF-8")
-        .append(text.substr(declared->end));
+    rewritten.append(text.substr(0, declared->begin)).append("UTF-8").append(text.substr(declared->end));
     return Latin1ToUtf8(rewritten);
   }
   if (!IsOneOf(name, kUtf8Names)) {
-    return Status::InvalidArgument("unsupported XML encoding '" + ForMessage(name) +
-                                   "' (use UTF-8 or ISO-8859-1)");
+    return Status::InvalidArgument("unsupported XML encoding '" + ForMessage(name) + "' (use UTF-8 or ISO-8859-1)");
   }
   if (size_t bad = FindInvalidUtf8(text); bad != std::string_view::npos) {
-    return Status::InvalidArgument("invalid UTF-8 at byte offset " + std::to_string(bad + skipped) +
-                                   " (byte " + Hex(static_cast<unsigned char>(text[bad])) + ")");
+    return Status::InvalidArgument("invalid UTF-8 at byte offset " + std::to_string(bad + skipped) + " (byte " +
+                                   Hex(static_cast<unsigned char>(text[bad])) + ")");
   }
   return std::string(text);
 }
@@ -293,10 +287,8 @@ Status CheckProlog(std::string_view text) {
       i = end + close.size();
       continue;
     }
-    if (rest.size() >= 9 && rest.starts_with("<!") &&
-        EqualsIgnoreCase(rest.substr(2, 7), "DOCTYPE")) {
-      return Status::InvalidArgument("DTDs are not accepted (DOCTYPE at line " +
-                                     std::to_string(LineAt(text, i)) + ")");
+    if (rest.size() >= 9 && rest.starts_with("<!") && EqualsIgnoreCase(rest.substr(2, 7), "DOCTYPE")) {
+      return Status::InvalidArgument("DTDs are not accepted (DOCTYPE at line " + std::to_string(LineAt(text, i)) + ")");
     }
     if (rest.size() >= 2 && rest[0] == '<' && rest[1] != '!' && rest[1] != '/') return Status::Ok();
     return XmlError(text, i, "unexpected content before the root element");
@@ -377,8 +369,8 @@ std::pair<std::string, const KeyField*> FindBusinessValue(pugi::xml_node idoc) {
 void AddElements(pugi::xml_node element, doc::Document& document, doc::NodeId parent) {
   for (pugi::xml_node child : element.children()) {
     if (child.type() != pugi::node_element) continue;
-    const bool is_segment = child.attribute("SEGMENT") ||
-                            child.find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; });
+    const bool is_segment =
+        child.attribute("SEGMENT") || child.find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; });
     if (is_segment) {
       AddElements(child, document, document.AddChild(parent, child.name()));
     } else {
@@ -398,14 +390,13 @@ std::shared_ptr<const doc::Document> BuildDocument(pugi::xml_node idoc) {
 Result<ParsedIdoc> ReadIdoc(pugi::xml_node idoc, size_t k) {
   pugi::xml_node edi_dc40 = idoc.child("EDI_DC40");
   if (!edi_dc40) {
-    return Status::InvalidArgument("IDOC #" + std::to_string(k) +
-                                   " has no EDI_DC40 control record");
+    return Status::InvalidArgument("IDOC #" + std::to_string(k) + " has no EDI_DC40 control record");
   }
   ParsedIdoc parsed;
   ControlRecord& c = parsed.control;
   c = ReadControlRecord(edi_dc40);
-  for (auto [tag, value] : {std::pair{"DOCNUM", &c.docnum}, std::pair{"IDOCTYP", &c.idoctyp},
-                            std::pair{"MESTYP", &c.mestyp}}) {
+  for (auto [tag, value] :
+       {std::pair{"DOCNUM", &c.docnum}, std::pair{"IDOCTYP", &c.idoctyp}, std::pair{"MESTYP", &c.mestyp}}) {
     if (value->empty()) {
       return Status::InvalidArgument("IDOC #" + std::to_string(k) + ": EDI_DC40 has no " + tag);
     }
@@ -414,8 +405,8 @@ Result<ParsedIdoc> ReadIdoc(pugi::xml_node idoc, size_t k) {
   // identity built from them must stay a valid store key.
   for (const auto& field : kControlFields) {
     if (Utf8Chars(c.*field.member) > field.max_chars) {
-      return Status::InvalidArgument("IDOC #" + std::to_string(k) + ": EDI_DC40 field " + field.tag + " is longer than " +
-                                     std::to_string(field.max_chars) + " characters");
+      return Status::InvalidArgument("IDOC #" + std::to_string(k) + ": EDI_DC40 field " + field.tag +
+                                     " is longer than " + std::to_string(field.max_chars) + " characters");
     }
   }
   parsed.dedup_key = c.mandt + "/" + c.sndprn + "/" + c.docnum;
@@ -449,8 +440,8 @@ Result<ParsedPacket> ParseIdocXml(std::string_view body) {
     if (node.type() != pugi::node_element) continue;
     if (root) {
       return XmlError(text, static_cast<size_t>(node.offset_debug() - 1),
-                      "second root element <" + ForMessage(node.name()) + "> after <" +
-                          ForMessage(root.name()) + "> (one root element is allowed)");
+                      "second root element <" + ForMessage(node.name()) + "> after <" + ForMessage(root.name()) +
+                          "> (one root element is allowed)");
     }
     root = node;
   }
@@ -477,8 +468,7 @@ Result<ParsedPacket> ParseIdocXml(std::string_view body) {
   for (size_t i = 0; i < idoc_nodes.size(); ++i) {
     const ptrdiff_t name_offset = idoc_nodes[i].offset_debug();
     const size_t begin = name_offset > 0 ? static_cast<size_t>(name_offset - 1) : text.size();
-    const size_t end = begin < text.size() && text[begin] == '<' ? FindIdocEnd(text, begin)
-                                                                 : std::string_view::npos;
+    const size_t end = begin < text.size() && text[begin] == '<' ? FindIdocEnd(text, begin) : std::string_view::npos;
     if (end == std::string_view::npos) {  // a parser bug, not bad input
       return Status::Internal("IDOC #" + std::to_string(i + 1) + ": cannot locate it in the body");
     }

@@ -30,9 +30,8 @@ namespace ferry::idoc {
 // The EDI_DC40 control record fields (empty string when absent). Values are
 // trimmed of surrounding whitespace.
 struct ControlRecord {
-  std::string tabnam, mandt, docnum, docrel, status, direct, outmod, idoctyp, cimtyp, mestyp,
-      mescod, mesfct, sndpor, sndprt, sndpfc, sndprn, rcvpor, rcvprt, rcvpfc, rcvprn, credat,
-      cretim, serial;
+  std::string tabnam, mandt, docnum, docrel, status, direct, outmod, idoctyp, cimtyp, mestyp, mescod, mesfct, sndpor,
+      sndprt, sndpfc, sndprn, rcvpor, rcvprt, rcvpfc, rcvprn, credat, cretim, serial;
 };
 
 struct ParsedIdoc {

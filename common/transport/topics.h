@@ -10,18 +10,30 @@ namespace ferry::transport::topics {
 inline constexpr std::string_view kPrefix = "ferry/v1/agents/";
 
 inline std::string UpEvents(std::string_view agent) { return std::string(kPrefix) + std::string(agent) + "/up/events"; }
-inline std::string UpHeartbeat(std::string_view agent) { return std::string(kPrefix) + std::string(agent) + "/up/heartbeat"; }
+inline std::string UpHeartbeat(std::string_view agent) {
+  return std::string(kPrefix) + std::string(agent) + "/up/heartbeat";
+}
 inline std::string DownAcks(std::string_view agent) { return std::string(kPrefix) + std::string(agent) + "/down/acks"; }
 inline std::string UpFlows(std::string_view agent) { return std::string(kPrefix) + std::string(agent) + "/up/flows"; }
 // Retained: the signed flow deployment the agent should run.
-inline std::string DownBundle(std::string_view agent) { return std::string(kPrefix) + std::string(agent) + "/down/bundle"; }
-inline std::string DownReports(std::string_view agent) { return std::string(kPrefix) + std::string(agent) + "/down/reports"; }
+inline std::string DownBundle(std::string_view agent) {
+  return std::string(kPrefix) + std::string(agent) + "/down/bundle";
+}
+inline std::string DownReports(std::string_view agent) {
+  return std::string(kPrefix) + std::string(agent) + "/down/reports";
+}
 
 // Filters the control plane subscribes to, shared so several instances
 // split the load.
-inline std::string SharedUpEvents(std::string_view group) { return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/events"; }
-inline std::string SharedUpFlows(std::string_view group) { return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/flows"; }
-inline std::string SharedUpHeartbeat(std::string_view group) { return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/heartbeat"; }
+inline std::string SharedUpEvents(std::string_view group) {
+  return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/events";
+}
+inline std::string SharedUpFlows(std::string_view group) {
+  return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/flows";
+}
+inline std::string SharedUpHeartbeat(std::string_view group) {
+  return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/heartbeat";
+}
 
 // Retained presence of the control plane: "online <instance> <connect time>"
 // after each connect, "offline <instance>" as its last will. Agents resend
@@ -47,7 +59,8 @@ inline std::optional<ParsedTopic> Parse(std::string_view topic) {
 inline bool IsValidAgentId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
     if (!ok) return false;
   }
   return true;

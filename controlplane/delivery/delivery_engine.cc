@@ -1,11 +1,11 @@
 #include "controlplane/delivery/delivery_engine.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
@@ -49,8 +49,8 @@ void DeliveryEngine::NotifyAppended() {
 
 void DeliveryEngine::Fill() {
   while (window_.size() < options_.window) {
-    auto records = queue_.ReadAfter(loaded_upto_, std::min(kReadChunk, options_.window - window_.size()),
-                                    kReadChunkBytes);
+    auto records =
+        queue_.ReadAfter(loaded_upto_, std::min(kReadChunk, options_.window - window_.size()), kReadChunkBytes);
     if (!records.ok()) {
       spdlog::error("event=delivery_read_failed error=\"{}\"", records.status().ToString());
       return;
@@ -130,8 +130,10 @@ asio::awaitable<void> DeliveryEngine::DeliverOne(uint64_t seq) {
     }
     ++stats_.retries;
     if (options_.max_attempts && attempts >= options_.max_attempts) {
-      Finish(seq, DeliveryResult::Rejected("gave up after " + std::to_string(attempts) + " attempts; last: " + result.reason),
-             attempts);
+      Finish(
+          seq,
+          DeliveryResult::Rejected("gave up after " + std::to_string(attempts) + " attempts; last: " + result.reason),
+          attempts);
       co_return;
     }
     std::chrono::milliseconds delay = result.retry_after ? *result.retry_after : Backoff(attempts);
@@ -197,16 +199,18 @@ void DeliveryEngine::Finished(uint64_t seq, const DeliveryResult& result, uint32
                   item.event.event_id(), item.event.idoc().docnum(), attempts);
   } else {
     ++stats_.dead_lettered;
-    spdlog::warn("event=dead_lettered connector={} event_id={} docnum={} attempts={} reason=\"{}\"",
-                 connector_.name(), item.event.event_id(), item.event.idoc().docnum(), attempts, result.reason);
+    spdlog::warn("event=dead_lettered connector={} event_id={} docnum={} attempts={} reason=\"{}\"", connector_.name(),
+                 item.event.event_id(), item.event.idoc().docnum(), attempts, result.reason);
   }
   QueueReport(item.event, result, attempts);
   auto fifo = key_fifos_.find(item.key);
   busy_keys_.erase(item.key);
   if (fifo != key_fifos_.end()) {
     if (!fifo->second.empty()) fifo->second.pop_front();
-    if (fifo->second.empty()) key_fifos_.erase(fifo);
-    else ready_keys_.push_back(item.key);
+    if (fifo->second.empty())
+      key_fifos_.erase(fifo);
+    else
+      ready_keys_.push_back(item.key);
   }
   window_.erase(it);
   --active_;

@@ -234,8 +234,7 @@ void BundleRegistry::RecordFlowStatus(const ferry::v1::FlowStatus& status, store
       std::move(done));
 }
 
-void BundleRegistry::SetPublished(const std::string& agent_id, uint64_t sequence, uint64_t issue,
-                                  store::DoneFn done) {
+void BundleRegistry::SetPublished(const std::string& agent_id, uint64_t sequence, uint64_t issue, store::DoneFn done) {
   UpdateAgent(
       store_, agent_id,
       [sequence, issue](ferry::v1::AgentRecord& record) {

@@ -91,5 +91,4 @@ class BundleRegistry {
   store::Store& store_;
 };
 
-
 }  // namespace ferry::controlplane

@@ -185,8 +185,8 @@ void FlowDistributor::Publish(const ferry::v1::AgentRecord& agent, const ferry::
                           });
 }
 
-void FlowDistributor::OnPublished(const std::string& agent_id, uint64_t sequence, uint64_t issue,
-                                  uint64_t version, const Status& status) {
+void FlowDistributor::OnPublished(const std::string& agent_id, uint64_t sequence, uint64_t issue, uint64_t version,
+                                  const Status& status) {
   if (stopped_) return;
   if (!status.ok()) {
     // Forget the attempt, so the next poll tries again.

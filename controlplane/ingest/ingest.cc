@@ -1,7 +1,7 @@
 #include "controlplane/ingest/ingest.h"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
@@ -50,9 +50,12 @@ void Ingest::OnMessage(const std::string& topic, std::string payload) {
     spdlog::warn("event=ingest_unknown_topic topic={}", topic);
     return;
   }
-  if (parsed->channel == "up/events") OnBatch(parsed->agent_id, payload);
-  else if (parsed->channel == "up/heartbeat") OnHeartbeat(parsed->agent_id, payload);
-  else spdlog::debug("event=ingest_ignored topic={}", topic);
+  if (parsed->channel == "up/events")
+    OnBatch(parsed->agent_id, payload);
+  else if (parsed->channel == "up/heartbeat")
+    OnHeartbeat(parsed->agent_id, payload);
+  else
+    spdlog::debug("event=ingest_ignored topic={}", topic);
 }
 
 void Ingest::OnHeartbeat(const std::string& agent_id, const std::string& payload) {
@@ -115,8 +118,10 @@ void Ingest::OnBatch(const std::string& agent_id, const std::string& payload) {
         return store::LmdbStatus(mdb_put(txn.txn(), store_.Db("meta"), &k, &v, 0), "write last agent sequence");
       },
       [this, ack = std::move(ack), agent_id, count](const Status& status) mutable {
-        if (status.ok()) queue_.NotifyAppended();
-        else queue_.Resync();
+        if (status.ok())
+          queue_.NotifyAppended();
+        else
+          queue_.Resync();
         boost::asio::post(executor_, [this, ack = std::move(ack), agent_id, count, status]() mutable {
           ack.set_accepted(status.ok());
           if (status.ok()) {

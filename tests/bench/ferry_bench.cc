@@ -88,9 +88,7 @@ void MeasureMapping(std::chrono::milliseconds duration, std::map<std::string, do
   const flows::DocumentInfo info{"idoc_http", idoc.control.mestyp, idoc.control.idoctyp, idoc.control.cimtyp};
   size_t records = 0;
   out["parse_per_s"] = CallsPerSecond(duration, [&] { records += idoc::ParseIdocXml(body)->idocs.size(); });
-  out["map_per_s"] = CallsPerSecond(duration, [&] {
-    records += (*flows)->Run(*idoc.document, info).outcomes.size();
-  });
+  out["map_per_s"] = CallsPerSecond(duration, [&] { records += (*flows)->Run(*idoc.document, info).outcomes.size(); });
   out["map_vs_parse_ratio"] = out["map_per_s"] / out["parse_per_s"];
   out["map_idoc_bytes"] = static_cast<double>(body.size());
   if (records == 0) std::exit(1);  // keeps the loops from being optimised away
@@ -355,8 +353,7 @@ int Main(bool quick, bool e2e_only, bool map_only) {
               if (n == 0) break;
               continue;
             }
-            auto res = client.Post("/sap/idoc", NthIdoc(base, next_docnum++),
-                                   {{"Content-Type", "text/xml"}});
+            auto res = client.Post("/sap/idoc", NthIdoc(base, next_docnum++), {{"Content-Type", "text/xml"}});
             if (res.status != 200) ++left;
           }
         });

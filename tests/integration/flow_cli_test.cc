@@ -4,11 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
 
 #include "tests/support/temp_dir.h"
 
@@ -108,13 +108,13 @@ TEST_F(FlowCliTest, FlowTestRefusesABundleThatDoesNotCompileWithExitTwo) {
             "    fields:\n      Name: concatt(NAME1)\n");
   CliRun r = FlowTest((dir_.path() / "bad.yaml").string(), "debmas05_customer.xml");
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_NE(r.out.find("bad.yaml:12: records[0].fields.Name: column 1: unknown function 'concatt'"),
-            std::string::npos)
+  EXPECT_NE(r.out.find("bad.yaml:12: records[0].fields.Name: column 1: unknown function 'concatt'"), std::string::npos)
       << r.out;
 }
 
 TEST_F(FlowCliTest, FlowsDiffShowsExactlyTheDeltaFromTheStandard) {
-  CliRun r = Shell(std::string(FERRY_CONTROLPLANE_BIN) + " flows diff --bundle " + bundle() + " --standard " + kStandard);
+  CliRun r =
+      Shell(std::string(FERRY_CONTROLPLANE_BIN) + " flows diff --bundle " + bundle() + " --standard " + kStandard);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(r.out,
             "flow acme-accounts extends debmas-account-salesforce:\n"

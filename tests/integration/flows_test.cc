@@ -30,7 +30,8 @@ std::string FlowYaml(const std::string& tag) {
          "  - name: account\n    object: Account\n    for_each: E1KNA1M\n"
          "    external_id: strip_zeros(KUNNR)\n    key_field: SAP_Customer_Number__c\n"
          "    fields:\n      Name: NAME1\n      Country: map(country, LAND1)\n"
-         "      Bundle: {const: " + tag + "}\n";
+         "      Bundle: {const: " +
+         tag + "}\n";
 }
 
 class FlowsTest : public ::testing::Test {
@@ -41,7 +42,8 @@ class FlowsTest : public ::testing::Test {
     ASSERT_TRUE(key.ok());
     ASSERT_TRUE(key->WritePrivatePemFile(key_dir_ / "cp.key").ok());
     WriteFile(key_dir_ / "cp.key.pub", key->PublicKeyPem());
-    options_.cp_extra_yaml = "flows:\n  signing_key_file: " + (key_dir_ / "cp.key").string() + "\n  poll_interval: 200ms\n";
+    options_.cp_extra_yaml =
+        "flows:\n  signing_key_file: " + (key_dir_ / "cp.key").string() + "\n  poll_interval: 200ms\n";
     options_.agent_extra_yaml = AgentFlowsYaml();
     options_.agent_labels = {{"env", "prod"}, {"site", "hamburg"}};
   }
@@ -183,7 +185,9 @@ TEST_F(FlowsTest, TamperedOrUnsignedDeploymentIsRefusedAndTheLastGoodBundleRuns)
   auto rejections = [&] {
     std::string log = ReadFile(agent_log);
     size_t n = 0;
-    for (size_t at = log.find("event=flows_rejected"); at != std::string::npos; at = log.find("event=flows_rejected", at + 1)) ++n;
+    for (size_t at = log.find("event=flows_rejected"); at != std::string::npos;
+         at = log.find("event=flows_rejected", at + 1))
+      ++n;
     return n;
   };
 

@@ -54,13 +54,14 @@ std::string Pipeline::AgentYaml(const std::string& id, int port, const std::file
   if (!label_yaml.empty()) label_yaml = "  labels:\n" + label_yaml;
   std::string auth;
   if (!options_.basic_auth_user.empty()) {
-    auth = "    basic_auth:\n      user: " + options_.basic_auth_user + "\n      password_file: " +
-           (dir_.path() / "idoc.password").string() + "\n";
+    auth = "    basic_auth:\n      user: " + options_.basic_auth_user +
+           "\n      password_file: " + (dir_.path() / "idoc.password").string() + "\n";
   }
   const std::string agent_ca =
       options_.agent_tls_ca_override.empty() ? options_.broker_tls_ca : options_.agent_tls_ca_override;
-  return "agent:\n  id: " + id + "\n  data_dir: " + data_dir.string() + "\n" + label_yaml + "log:\n  level: " + options_.log_level +
-         "\nstore:\n  map_size: " + options_.agent_map_size + "\n  max_bytes: " + options_.agent_max_bytes +
+  return "agent:\n  id: " + id + "\n  data_dir: " + data_dir.string() + "\n" + label_yaml +
+         "log:\n  level: " + options_.log_level + "\nstore:\n  map_size: " + options_.agent_map_size +
+         "\n  max_bytes: " + options_.agent_max_bytes +
          "\nsources:\n  idoc_http:\n    listen: 127.0.0.1:" + std::to_string(port) +
          "\n    path: /sap/idoc\n    retry_after: 7s\n    max_body: " + options_.max_body + "\n" + auth +
          (options_.listener_tls_cert.empty() ? std::string()
@@ -78,18 +79,19 @@ void Pipeline::WriteConfigs() {
   auto tls_section = [&](const std::string& ca) {
     return options_.broker_tls_cert.empty() ? std::string() : "  tls:\n    ca_file: " + ca + "\n";
   };
-  WriteFile(agent_config_, AgentYaml(options_.agent_id, agent_port_, dir_.path() / "agent", options_.agent_labels) + options_.agent_extra_yaml);
-  WriteFile(cp_config_,
-            "controlplane:\n  id: cp-test\n  data_dir: " + (dir_.path() / "cp").string() +
-                "\nlog:\n  level: " + options_.log_level + "\nstore:\n  map_size: " + options_.cp_map_size +
-                "\n  max_bytes: " + options_.cp_max_bytes + "\nmqtt:\n  broker: " + broker_->url() +
-                "\n  reconnect_min: 50ms\n  reconnect_max: 1s\n" + tls_section(options_.broker_tls_ca) +
-                "delivery:\n  connector: webhook\n"
-                "  concurrency: " + std::to_string(options_.delivery_concurrency) +
-                "\n  retry_initial: " + options_.delivery_retry_initial + "\n  retry_max: " +
-                options_.delivery_retry_max + "\nconnectors:\n  webhook:\n    url: " +
-                (options_.webhook_url.empty() ? sink_.url("/hook") : options_.webhook_url) +
-                "\n    timeout: 5s\n" + options_.cp_extra_yaml);
+  WriteFile(agent_config_, AgentYaml(options_.agent_id, agent_port_, dir_.path() / "agent", options_.agent_labels) +
+                               options_.agent_extra_yaml);
+  WriteFile(cp_config_, "controlplane:\n  id: cp-test\n  data_dir: " + (dir_.path() / "cp").string() +
+                            "\nlog:\n  level: " + options_.log_level + "\nstore:\n  map_size: " + options_.cp_map_size +
+                            "\n  max_bytes: " + options_.cp_max_bytes + "\nmqtt:\n  broker: " + broker_->url() +
+                            "\n  reconnect_min: 50ms\n  reconnect_max: 1s\n" + tls_section(options_.broker_tls_ca) +
+                            "delivery:\n  connector: webhook\n"
+                            "  concurrency: " +
+                            std::to_string(options_.delivery_concurrency) +
+                            "\n  retry_initial: " + options_.delivery_retry_initial +
+                            "\n  retry_max: " + options_.delivery_retry_max + "\nconnectors:\n  webhook:\n    url: " +
+                            (options_.webhook_url.empty() ? sink_.url("/hook") : options_.webhook_url) +
+                            "\n    timeout: 5s\n" + options_.cp_extra_yaml);
 }
 
 void Pipeline::SetAgentLabels(std::map<std::string, std::string> labels) {
@@ -113,7 +115,8 @@ ExtraAgent& Pipeline::StartExtraAgent(const std::string& id, const std::map<std:
                HttpRequest("GET", ref.port, "/ready-probe", "", {}, std::chrono::milliseconds(500)).status != 0;
       },
       std::chrono::seconds(15));
-  if (!up || !ref.process.Running()) throw std::runtime_error("agent " + id + " did not start; log:\n" + ReadFile(ref.log));
+  if (!up || !ref.process.Running())
+    throw std::runtime_error("agent " + id + " did not start; log:\n" + ReadFile(ref.log));
   extra_agents_.push_back(std::move(extra));
   return ref;
 }
@@ -158,8 +161,7 @@ void Pipeline::StartControlPlane() {
       },
       std::chrono::seconds(15));
   if (!up || !controlplane_.Running()) {
-    throw std::runtime_error("ferry-controlplane did not start; log:\n" +
-                             ReadFile(dir_.path() / "controlplane.log"));
+    throw std::runtime_error("ferry-controlplane did not start; log:\n" + ReadFile(dir_.path() / "controlplane.log"));
   }
   // The subscription is only persistent once it exists: on a first start (or
   // after a broker lost its state) batches published before the control
@@ -171,8 +173,7 @@ void Pipeline::StartControlPlane() {
     WaitUntil(
         [&] {
           return !controlplane_.Running() ||
-                 ReadFile(dir_.path() / "controlplane.log").find("event=mqtt_connected", log_seen) !=
-                     std::string::npos;
+                 ReadFile(dir_.path() / "controlplane.log").find("event=mqtt_connected", log_seen) != std::string::npos;
         },
         std::chrono::seconds(5));
   }

@@ -20,12 +20,12 @@
 namespace ferry::testing {
 
 struct PipelineOptions {
-  std::string agent_max_bytes = "64MiB";   // outbox limit (back-pressure)
+  std::string agent_max_bytes = "64MiB";  // outbox limit (back-pressure)
   std::string agent_id = "plant-01";
   std::string delivery_retry_initial = "50ms";
   std::string delivery_retry_max = "2s";
   int delivery_concurrency = 8;
-  std::string basic_auth_user;             // empty: no auth
+  std::string basic_auth_user;  // empty: no auth
   std::string basic_auth_password;
   std::string max_body = "1MiB";
   // Where the control plane delivers; empty: this pipeline's WebhookSink.

@@ -52,8 +52,7 @@ std::string Describe(const std::string& body) {
   // bytes = size of the payload that reached the CRM, the body when absent.
   size_t bytes = body.size();
   if (auto payload = event.find("payload"); payload != event.end()) {
-    bytes = payload->is_string() ? payload->get_ref<const std::string&>().size()
-                                 : payload->dump().size();
+    bytes = payload->is_string() ? payload->get_ref<const std::string&>().size() : payload->dump().size();
   }
   std::string line = "received";
   if (!mestyp.empty()) line += " " + mestyp;

@@ -1,9 +1,9 @@
 #include "agent/sources/idoc_http/idoc_http_source.h"
 
-#include <boost/asio/ssl/context.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/ssl/context.hpp>
 
 #include <algorithm>
 
@@ -86,13 +86,13 @@ Status IdocHttpSource::Start() {
                      boost::asio::ssl::context::no_tlsv1_1);
     boost::system::error_code ec;
     tls->use_certificate_chain_file(config_.tls_cert_file, ec);
-    if (ec) return Status::InvalidArgument("cannot load TLS certificate " + config_.tls_cert_file + ": " + ec.message());
+    if (ec)
+      return Status::InvalidArgument("cannot load TLS certificate " + config_.tls_cert_file + ": " + ec.message());
     tls->use_private_key_file(config_.tls_key_file, boost::asio::ssl::context::pem, ec);
     if (ec) return Status::InvalidArgument("cannot load TLS key " + config_.tls_key_file + ": " + ec.message());
     options.tls = std::move(tls);
   }
-  server_ = http::HttpServer::Create(context_.executor, options,
-                                     [this](http::Request& req) { return Handle(req); });
+  server_ = http::HttpServer::Create(context_.executor, options, [this](http::Request& req) { return Handle(req); });
   Status s = server_->Listen();
   if (s.ok()) {
     spdlog::info("event=source_listening source=idoc_http address={}:{} path={} tls={} auth={}", config_.host,
@@ -139,9 +139,9 @@ boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req
   auto ct = req.find(bhttp::field::content_type);
   if (ct == req.end() || !IsIdocContentType(ct->value())) {
     std::string given = ct == req.end() ? "(none)" : std::string(ct->value());
-    co_return http::TextResponse(req, bhttp::status::unsupported_media_type,
-                                 "unsupported Content-Type " + given +
-                                     ": send text/xml or application/x-sap.idoc (WE21 port setting)");
+    co_return http::TextResponse(
+        req, bhttp::status::unsupported_media_type,
+        "unsupported Content-Type " + given + ": send text/xml or application/x-sap.idoc (WE21 port setting)");
   }
   auto packet = idoc::ParseIdocXml(req.body());
   if (!packet.ok()) {
@@ -182,11 +182,10 @@ boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req
   if (result.status.ok()) {
     spdlog::info("event=idoc_accepted source=idoc_http docnum={} stored={} duplicates={}", docnums, result.stored,
                  result.duplicates);
-    co_return http::TextResponse(req, bhttp::status::ok,
-                                 "accepted " + std::to_string(count) + " IDoc(s): " + docnums +
-                                     (result.duplicates ? " (" + std::to_string(result.duplicates) +
-                                                              " already received earlier)"
-                                                        : ""));
+    co_return http::TextResponse(
+        req, bhttp::status::ok,
+        "accepted " + std::to_string(count) + " IDoc(s): " + docnums +
+            (result.duplicates ? " (" + std::to_string(result.duplicates) + " already received earlier)" : ""));
   }
   if (result.status.retryable()) {
     spdlog::warn("event=idoc_refused_retryable source=idoc_http docnum={} reason=\"{}\"", docnums,
@@ -196,10 +195,8 @@ boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req
     res.set(bhttp::field::retry_after, std::to_string(config_.retry_after.count()));
     co_return res;
   }
-  spdlog::error("event=idoc_store_failed source=idoc_http docnum={} reason=\"{}\"", docnums,
-                result.status.ToString());
-  co_return http::TextResponse(req, bhttp::status::internal_server_error,
-                               "not accepted: " + result.status.message());
+  spdlog::error("event=idoc_store_failed source=idoc_http docnum={} reason=\"{}\"", docnums, result.status.ToString());
+  co_return http::TextResponse(req, bhttp::status::internal_server_error, "not accepted: " + result.status.message());
 }
 
 }  // namespace ferry::agent

@@ -1,8 +1,8 @@
 #include "common/transport/mqtt/mqtt_tunnel.h"
 
-#include <boost/asio/post.hpp>
 #include <mqtt/async_client.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include "common/transport/mqtt/tcp_nodelay.h"
 
@@ -120,8 +120,10 @@ void MqttTunnel::Connect() {
     boost::asio::post(self->executor_, [weak, ok, detail] {
       auto s = weak.lock();
       if (!s) return;
-      if (ok) s->OnConnected();
-      else s->OnConnectFailed(detail);
+      if (ok)
+        s->OnConnected();
+      else
+        s->OnConnectFailed(detail);
     });
   });
   try {

@@ -27,7 +27,7 @@ struct MqttOptions {
   std::string broker_url;  // tcp://host:port or ssl://host:port
   std::string client_id;
   std::string username;
-  std::string password;     // never logged
+  std::string password;  // never logged
   TlsOptions tls;
   std::vector<std::string> subscriptions;  // filters, QoS 1
   std::chrono::seconds keep_alive{20};
