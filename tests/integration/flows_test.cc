@@ -165,6 +165,39 @@ void PublishRetained(const std::string& url, const std::string& topic, const std
   client.disconnect()->wait();
 }
 
+// The retained message on a topic, as anyone with broker access can read it.
+std::string ReadRetained(const std::string& url, const std::string& topic) {
+  mqtt::async_client client(url, "ferry-test-reader");
+  client.start_consuming();
+  client.connect()->wait();
+  client.subscribe(topic, 1)->wait();
+  mqtt::const_message_ptr msg;
+  client.try_consume_message_for(&msg, std::chrono::seconds(5));
+  client.disconnect()->wait();
+  return msg ? msg->to_string() : std::string();
+}
+
+TEST_F(FlowsTest, AReplayedOlderDeploymentIsRefused) {
+  Pipeline p(options_);
+  p.StartAll();
+  Cli(p, "flows deploy --bundle " + WriteBundle("v1", "v1").string());
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "flows status");
+  const std::string topic = "ferry/v1/agents/plant-01/down/bundle";
+  const std::string old_message = ReadRetained(p.broker().url(), topic);
+  ASSERT_FALSE(old_message.empty());
+
+  Cli(p, "flows deploy --bundle " + WriteBundle("v2", "v2").string());
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 2; }, 20s)) << Cli(p, "flows status");
+
+  // Version 1's deployment, validly signed, published again.
+  PublishRetained(p.broker().url(), topic, old_message);
+  const auto agent_log = p.dir().path() / "agent.log";
+  ASSERT_TRUE(WaitUntil(
+      [&] { return ReadFile(agent_log).find("is not newer than the running issue") != std::string::npos; }, 20s));
+  EXPECT_EQ(RunningVersion(p, "plant-01"), 2u);
+  EXPECT_EQ(DeliverCustomer(p, p.agent_port(), "0000340001")["records"][0]["fields"]["Bundle"], "v2");
+}
+
 TEST_F(FlowsTest, TamperedOrUnsignedDeploymentIsRefusedAndTheLastGoodBundleRuns) {
   Pipeline p(options_);
   p.StartAll();
