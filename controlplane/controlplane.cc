@@ -59,7 +59,13 @@ Status ControlPlane::Start() {
   auto q = queue_->Stats();
   spdlog::info("event=controlplane_starting id={} data_dir={} queue_depth={} dead_letters={}", config_.id,
                config_.data_dir.string(), q.depth, dead_letters_->Stats().depth);
-  connector_ = config_.connector->Build(io_.get_executor());
+  std::vector<Connector*> connectors;
+  std::string names;
+  for (auto& [name, builder] : config_.connectors) {
+    connectors_.push_back(builder->Build(io_.get_executor()));
+    connectors.push_back(connectors_.back().get());
+    names += (names.empty() ? "" : ",") + name;
+  }
   // A new birth payload per process start, so agents see a change even when
   // the retained message from the previous run is still there.
   config_.mqtt.birth_payload = "online " + config_.id + " " + std::to_string(NowUnixMs());
@@ -71,8 +77,8 @@ Status ControlPlane::Start() {
   ingest_->SetHeartbeatHandler([this](const std::string& agent_id, const ferry::v1::Heartbeat& heartbeat) {
     distributor_->OnHeartbeat(agent_id, heartbeat);
   });
-  engine_ = std::make_shared<DeliveryEngine>(io_.get_executor(), *queue_, *dead_letters_, *connector_, *tunnel_,
-                                             config_.delivery);
+  engine_ = std::make_shared<DeliveryEngine>(io_.get_executor(), *queue_, *dead_letters_, std::move(connectors),
+                                             *tunnel_, config_.delivery);
   std::weak_ptr<DeliveryEngine> weak_engine = engine_;
   queue_->SetOnAppend([weak_engine] {
     if (auto e = weak_engine.lock()) e->NotifyAppended();
@@ -93,7 +99,8 @@ Status ControlPlane::Start() {
   tunnel_->Start();
   SchedulePrune();
   LogStats();
-  spdlog::info("event=controlplane_started id={} connector={}", config_.id, connector_->name());
+  spdlog::info("event=controlplane_started id={} connectors={} default_connector={}", config_.id, names,
+               config_.delivery.default_connector);
   return Status::Ok();
 }
 

@@ -47,7 +47,7 @@ class ControlPlane {
   std::unique_ptr<store::DurableQueue> dead_letters_;
   std::unique_ptr<BundleRegistry> registry_;
   std::optional<crypto::SigningKey> signing_key_;  // until Start hands it on
-  std::unique_ptr<Connector> connector_;
+  std::vector<std::unique_ptr<Connector>> connectors_;
   std::shared_ptr<transport::Tunnel> tunnel_;
   std::unique_ptr<Ingest> ingest_;
   std::shared_ptr<DeliveryEngine> engine_;

@@ -1,5 +1,7 @@
 #include "controlplane/cp_config.h"
 
+#include <algorithm>
+
 #include "common/config/config_node.h"
 #include "common/log/log.h"
 #include "common/transport/mqtt/mqtt_config.h"
@@ -38,7 +40,7 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
                           transport::topics::SharedUpFlows(c.shared_group)};
 
   auto delivery = root.Section("delivery");
-  c.connector_name = delivery.String("connector", "webhook");
+  c.delivery.default_connector = delivery.String("connector", "webhook");
   c.delivery.concurrency = static_cast<size_t>(delivery.Int("concurrency", 16, 1, 1024));
   c.delivery.retry_initial = delivery.Duration("retry_initial", c.delivery.retry_initial);
   c.delivery.retry_max = delivery.Duration("retry_max", c.delivery.retry_max);
@@ -53,12 +55,14 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
       connectors.Section(name);
       continue;
     }
-    auto builder = factory.parse(connectors.Section(name));
-    if (name == c.connector_name) c.connector = std::move(builder);
+    c.connectors.emplace_back(name, factory.parse(connectors.Section(name)));
   }
-  if (!c.connector) {
-    delivery.Error("connector",
-                   "names connector '" + c.connector_name + "', which is not configured under connectors:");
+  const bool default_configured =
+      std::any_of(c.connectors.begin(), c.connectors.end(),
+                  [&](const auto& entry) { return entry.first == c.delivery.default_connector; });
+  if (!default_configured) {
+    delivery.Error("connector", "names connector '" + c.delivery.default_connector +
+                                    "', which is not configured under connectors:");
   }
 
   // The key itself is read at start-up (ControlPlane::Create), not here, so

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "common/transport/mqtt/mqtt_tunnel.h"
@@ -24,8 +25,9 @@ struct ControlPlaneConfig {
   transport::MqttOptions mqtt;
   std::string shared_group = "ferry-cp";
   DeliveryOptions delivery;
-  std::string connector_name;
-  std::unique_ptr<ConnectorBuilder> connector;
+  // Every connector configured under `connectors:`; events go to the one
+  // their flow names, raw IDocs to delivery.default (delivery.connector).
+  std::vector<std::pair<std::string, std::unique_ptr<ConnectorBuilder>>> connectors;
   FlowsOptions flows;
 };
 

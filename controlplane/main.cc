@@ -58,8 +58,10 @@ int CheckConfig(const std::string& config_path) {
       return kExitConfig;
     }
   }
-  std::cout << config_path << ": OK (control plane " << config->id << ", connector " << config->connector_name
-            << ", broker " << config->mqtt.broker_url << ")\n";
+  std::string connectors;
+  for (const auto& [name, builder] : config->connectors) connectors += (connectors.empty() ? "" : ",") + name;
+  std::cout << config_path << ": OK (control plane " << config->id << ", connectors " << connectors << ", default "
+            << config->delivery.default_connector << ", broker " << config->mqtt.broker_url << ")\n";
   return kExitOk;
 }
 

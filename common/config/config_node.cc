@@ -1,5 +1,7 @@
 #include "common/config/config_node.h"
 
+#include "common/config/secret_file.h"
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -211,17 +213,12 @@ std::chrono::milliseconds ConfigNode::Duration(const std::string& key, std::chro
 std::string ConfigNode::SecretFile(const std::string& key) {
   std::string file = String(key, "");
   if (file.empty()) return "";
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    Error(key, "cannot read secret file '" + file + "'");
+  Result<std::string> value = ReadSecretFile(file);
+  if (!value.ok()) {
+    Error(key, std::string(value.status().message()));
     return "";
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string value = ss.str();
-  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
-  if (value.empty()) Error(key, "secret file '" + file + "' is empty");
-  return value;
+  return *value;
 }
 
 ConfigFile::ConfigFile(YAML::Node root, std::string name)

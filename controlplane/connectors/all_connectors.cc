@@ -1,11 +1,13 @@
 #include "controlplane/connectors/all_connectors.h"
 
+#include "controlplane/connectors/salesforce/salesforce_config.h"
 #include "controlplane/connectors/webhook/webhook_config.h"
 
 namespace ferry::controlplane {
 
 const std::vector<ConnectorFactory>& AllConnectors() {
   static const std::vector<ConnectorFactory> kConnectors = {
+      SalesforceConnectorFactory(),
       WebhookConnectorFactory(),
   };
   return kConnectors;

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/config/config_node.h"
 #include "ferry/v1/event.pb.h"
@@ -43,6 +44,20 @@ class Connector {
   virtual ~Connector() = default;
   virtual std::string_view name() const = 0;
   virtual boost::asio::awaitable<DeliveryResult> Deliver(const ferry::v1::Event& event) = 0;
+  // The most events one DeliverBatch call takes; 1: the target has no batch
+  // API and the engine calls Deliver.
+  virtual size_t max_batch() const { return 1; }
+  // One result per event, in the same order. Called only when max_batch() > 1,
+  // with events of different business keys (never two of one key).
+  virtual boost::asio::awaitable<std::vector<DeliveryResult>> DeliverBatch(
+      std::vector<const ferry::v1::Event*> events) {
+    std::vector<DeliveryResult> results;
+    for (const ferry::v1::Event* e : events) {
+      DeliveryResult one = co_await Deliver(*e);  // a named local: see delivery_engine.cc
+      results.push_back(std::move(one));
+    }
+    co_return results;
+  }
 };
 
 class ConnectorBuilder {

@@ -1,6 +1,7 @@
 #include "controlplane/delivery/delivery_engine.h"
 
 #include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -20,21 +21,27 @@ constexpr size_t kReadChunkBytes = 16u << 20;
 }  // namespace
 
 DeliveryEngine::DeliveryEngine(asio::any_io_executor executor, store::DurableQueue& queue,
-                               store::DurableQueue& dead_letters, Connector& connector, transport::Tunnel& tunnel,
-                               DeliveryOptions options)
+                               store::DurableQueue& dead_letters, std::vector<Connector*> connectors,
+                               transport::Tunnel& tunnel, DeliveryOptions options)
     : executor_(executor),
       queue_(queue),
       dead_letters_(dead_letters),
-      connector_(connector),
       tunnel_(tunnel),
-      options_(options),
-      report_timer_(executor) {}
+      options_(std::move(options)),
+      report_timer_(executor) {
+  for (Connector* c : connectors) {
+    Lane& lane = lanes_[std::string(c->name())];
+    lane.connector = c;
+    lane.wake = std::make_unique<asio::steady_timer>(executor);
+  }
+}
 
 void DeliveryEngine::Start() { NotifyAppended(); }
 
 void DeliveryEngine::Stop() {
   stopped_ = true;
   report_timer_.cancel();
+  for (auto& [name, lane] : lanes_) lane.wake->cancel();
 }
 
 void DeliveryEngine::NotifyAppended() {
@@ -45,6 +52,15 @@ void DeliveryEngine::NotifyAppended() {
       self->Dispatch();
     }
   });
+}
+
+DeliveryEngine::Lane* DeliveryEngine::LaneFor(const ferry::v1::Event& event, std::string& why) {
+  const std::string& name = event.connector().empty() ? options_.default_connector : event.connector();
+  if (auto it = lanes_.find(name); it != lanes_.end()) return &it->second;
+  std::string configured;
+  for (const auto& [n, lane] : lanes_) configured += (configured.empty() ? "" : ", ") + n;
+  why = "no connector '" + name + "' is configured at the control plane (configured: " + configured + ")";
+  return nullptr;
 }
 
 void DeliveryEngine::Fill() {
@@ -64,30 +80,85 @@ void DeliveryEngine::Fill() {
         // Park it in the dead-letter queue rather than blocking the queue.
         item.key = "corrupt:" + std::to_string(rec.seq);
         item.event.set_event_id("corrupt-record-" + std::to_string(rec.seq));
+        item.unroutable = "stored record is not a valid ferry.v1.Event";
       } else {
         // Events without a business key have no order to keep.
         item.key = item.event.business_key().empty() ? "id:" + item.event.event_id() : item.event.business_key();
+        if (!item.event.mapping_error().empty()) {
+          // The agent could not map the document (record error, or no
+          // flow): no target would take it; keep it for the operator.
+          item.unroutable = "mapping failed: " + item.event.mapping_error();
+        } else {
+          item.lane = LaneFor(item.event, item.unroutable);
+        }
       }
       auto& fifo = key_fifos_[item.key];
       fifo.push_back(rec.seq);
-      if (fifo.size() == 1 && !busy_keys_.count(item.key)) ready_keys_.push_back(item.key);
+      const bool head = fifo.size() == 1 && !busy_keys_.count(item.key);
       window_.emplace(rec.seq, std::move(item));
+      if (head) MakeReady(rec.seq);
     }
+  }
+}
+
+void DeliveryEngine::MakeReady(uint64_t seq) {
+  Item& item = window_.at(seq);
+  if (!item.unroutable.empty()) {
+    unroutable_.push_back(seq);
+  } else {
+    item.lane->ready_keys.push_back(item.key);
   }
 }
 
 void DeliveryEngine::Dispatch() {
   if (stopped_) return;
   Fill();
-  while (active_ < options_.concurrency && !ready_keys_.empty()) {
-    std::string key = std::move(ready_keys_.front());
-    ready_keys_.pop_front();
-    auto fifo = key_fifos_.find(key);
-    if (fifo == key_fifos_.end() || fifo->second.empty() || busy_keys_.count(key)) continue;
-    busy_keys_.insert(key);
-    ++active_;
-    asio::co_spawn(executor_, DeliverOne(fifo->second.front()), asio::detached);
+  while (!unroutable_.empty()) {
+    const uint64_t seq = unroutable_.front();
+    unroutable_.pop_front();
+    Item& item = window_.at(seq);
+    busy_keys_.insert(item.key);
+    ++in_flight_;
+    Finish(seq, DeliveryResult::Rejected(item.unroutable), 0);
   }
+  for (auto& [name, lane] : lanes_) DispatchLane(lane);
+}
+
+void DeliveryEngine::DispatchLane(Lane& lane) {
+  if (std::chrono::steady_clock::now() < lane.paused_until) {
+    ArmWake(lane);
+    return;
+  }
+  const size_t max_batch = std::max<size_t>(1, lane.connector->max_batch());
+  while (lane.requests < options_.concurrency && !lane.ready_keys.empty()) {
+    std::vector<uint64_t> seqs;
+    while (seqs.size() < max_batch && !lane.ready_keys.empty()) {
+      std::string key = std::move(lane.ready_keys.front());
+      lane.ready_keys.pop_front();
+      auto fifo = key_fifos_.find(key);
+      if (fifo == key_fifos_.end() || fifo->second.empty() || busy_keys_.count(key)) continue;
+      busy_keys_.insert(key);
+      seqs.push_back(fifo->second.front());
+    }
+    if (seqs.empty()) return;
+    auto slot = std::make_shared<Slot>(Slot{&lane, seqs.size()});
+    for (uint64_t seq : seqs) window_.at(seq).slot = slot;
+    in_flight_ += seqs.size();
+    ++lane.requests;
+    asio::co_spawn(executor_, DeliverBatch(lane, std::move(seqs)), asio::detached);
+  }
+}
+
+void DeliveryEngine::ArmWake(Lane& lane) {
+  if (lane.wake_armed) return;
+  lane.wake_armed = true;
+  lane.wake->expires_at(lane.paused_until);
+  lane.wake->async_wait([weak = weak_from_this(), lane_ptr = &lane](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (!self || ec) return;
+    lane_ptr->wake_armed = false;
+    self->Dispatch();
+  });
 }
 
 std::chrono::milliseconds DeliveryEngine::Backoff(uint32_t attempts) {
@@ -99,65 +170,81 @@ std::chrono::milliseconds DeliveryEngine::Backoff(uint32_t attempts) {
   return std::chrono::milliseconds(static_cast<int64_t>(base * jitter(rng_)));
 }
 
-asio::awaitable<void> DeliveryEngine::DeliverOne(uint64_t seq) {
+asio::awaitable<void> DeliveryEngine::DeliverBatch(Lane& lane, std::vector<uint64_t> seqs) {
   auto self = shared_from_this();
-  const Item& item = window_.at(seq);
-  if (item.event.event_id().rfind("corrupt-record-", 0) == 0) {
-    Finish(seq, DeliveryResult::Rejected("stored record is not a valid ferry.v1.Event"), 0);
-    co_return;
-  }
-  if (!item.event.mapping_error().empty()) {
-    // The agent could not map the document (record error, or no flow):
-    // no target would take it; keep it with the reason for the operator.
-    Finish(seq, DeliveryResult::Rejected("mapping failed: " + item.event.mapping_error()), 0);
-    co_return;
-  }
+  Connector& connector = *lane.connector;
   asio::steady_timer timer(executor_);
   uint32_t attempts = 0;
-  for (;;) {
-    // Honour a pause a target asked for (Retry-After) before every attempt.
-    while (!stopped_ && std::chrono::steady_clock::now() < paused_until_) {
-      timer.expires_at(paused_until_);
+  while (!seqs.empty()) {
+    // Honour a pause the target asked for (Retry-After) before every attempt.
+    while (!stopped_ && std::chrono::steady_clock::now() < lane.paused_until) {
+      timer.expires_at(lane.paused_until);
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
     if (stopped_) co_return;
-    DeliveryResult result = co_await connector_.Deliver(item.event);
+    std::vector<const ferry::v1::Event*> events;
+    events.reserve(seqs.size());
+    for (uint64_t seq : seqs) events.push_back(&window_.at(seq).event);
+    ++stats_.requests;
+    std::vector<DeliveryResult> results;
+    if (connector.max_batch() > 1) {
+      // A named awaitable: g++ 12 mis-destroys temporaries of a co_await
+      // full-expression.
+      auto call = connector.DeliverBatch(std::move(events));
+      results = co_await std::move(call);
+    } else {
+      DeliveryResult one = co_await connector.Deliver(*events[0]);
+      results.push_back(std::move(one));
+    }
     ++attempts;
-    if (stopped_) co_return;  // outcome unknown to the queue: redelivered after restart
-    if (result.kind != DeliveryResult::Kind::kRetry) {
-      Finish(seq, std::move(result), attempts);
-      co_return;
+    if (stopped_) co_return;  // outcomes unknown to the queue: redelivered after restart
+    if (results.size() != seqs.size()) {
+      // A connector bug must not lose or misattribute outcomes: retry all.
+      spdlog::error("event=delivery_result_mismatch connector={} events={} results={}", connector.name(),
+                    seqs.size(), results.size());
+      results.assign(seqs.size(), DeliveryResult::Retry("connector returned a wrong number of results"));
     }
-    ++stats_.retries;
+    std::vector<uint64_t> again;
+    std::optional<std::chrono::milliseconds> retry_after;
+    std::string reason;
+    for (size_t i = 0; i < seqs.size(); ++i) {
+      if (results[i].kind != DeliveryResult::Kind::kRetry) {
+        Finish(seqs[i], std::move(results[i]), attempts);
+        continue;
+      }
+      again.push_back(seqs[i]);
+      if (results[i].retry_after) retry_after = std::max(retry_after.value_or(std::chrono::milliseconds(0)), *results[i].retry_after);
+      reason = results[i].reason;
+    }
+    seqs = std::move(again);
+    if (seqs.empty()) break;
+    stats_.retries += seqs.size();
     if (options_.max_attempts && attempts >= options_.max_attempts) {
-      Finish(
-          seq,
-          DeliveryResult::Rejected("gave up after " + std::to_string(attempts) + " attempts; last: " + result.reason),
-          attempts);
-      co_return;
+      for (uint64_t seq : seqs) {
+        Finish(seq, DeliveryResult::Rejected("gave up after " + std::to_string(attempts) + " attempts; last: " + reason),
+               attempts);
+      }
+      break;
     }
-    std::chrono::milliseconds delay = result.retry_after ? *result.retry_after : Backoff(attempts);
-    if (result.retry_after) {
-      paused_until_ = std::max(paused_until_, std::chrono::steady_clock::now() + delay);
-    }
-    spdlog::warn("event=delivery_retry connector={} event_id={} docnum={} attempt={} retry_in_ms={} reason=\"{}\"",
-                 connector_.name(), item.event.event_id(), item.event.idoc().docnum(), attempts, delay.count(),
-                 result.reason);
+    const std::chrono::milliseconds delay = retry_after ? *retry_after : Backoff(attempts);
+    if (retry_after) lane.paused_until = std::max(lane.paused_until, std::chrono::steady_clock::now() + delay);
+    const Item& first = window_.at(seqs.front());
+    spdlog::warn("event=delivery_retry connector={} events={} event_id={} docnum={} attempt={} retry_in_ms={} reason=\"{}\"",
+                 connector.name(), seqs.size(), first.event.event_id(), first.event.idoc().docnum(), attempts,
+                 delay.count(), reason);
     timer.expires_after(delay);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }
 
-// Records the outcome: removal (plus the dead letter) in one transaction. The
-// delivery slot stays taken until then, so after a crash at most
-// `concurrency` events can have reached the target without their outcome
-// recorded, and at most that many are delivered twice.
+// Records the outcome: removal (plus the dead letter) in one transaction.
 void DeliveryEngine::Finish(uint64_t seq, DeliveryResult result, uint32_t attempts) {
   store::WriteFn move_to_dlq;
   if (result.kind == DeliveryResult::Kind::kRejected) {
+    const Item& item = window_.at(seq);
     ferry::v1::DeadLetter dead;
-    *dead.mutable_event() = window_.at(seq).event;
-    dead.set_connector(std::string(connector_.name()));
+    *dead.mutable_event() = item.event;
+    dead.set_connector(item.lane ? std::string(item.lane->connector->name()) : item.event.connector());
     dead.set_reason(result.reason);
     dead.set_attempts(attempts);
     dead.set_unix_ms(NowUnixMs());
@@ -192,32 +279,35 @@ void DeliveryEngine::Finish(uint64_t seq, DeliveryResult result, uint32_t attemp
 void DeliveryEngine::Finished(uint64_t seq, const DeliveryResult& result, uint32_t attempts) {
   auto it = window_.find(seq);
   if (it == window_.end()) return;
-  const Item& item = it->second;
+  Item item = std::move(it->second);
+  window_.erase(it);
+  const std::string_view connector = item.lane ? item.lane->connector->name() : std::string_view(item.event.connector());
   if (result.kind == DeliveryResult::Kind::kDelivered) {
     ++stats_.delivered;
-    spdlog::debug("event=delivered connector={} event_id={} docnum={} attempts={}", connector_.name(),
-                  item.event.event_id(), item.event.idoc().docnum(), attempts);
+    spdlog::debug("event=delivered connector={} event_id={} docnum={} attempts={} record_id={}", connector,
+                  item.event.event_id(), item.event.idoc().docnum(), attempts, result.record_id);
   } else {
     ++stats_.dead_lettered;
-    spdlog::warn("event=dead_lettered connector={} event_id={} docnum={} attempts={} reason=\"{}\"", connector_.name(),
+    spdlog::warn("event=dead_lettered connector={} event_id={} docnum={} attempts={} reason=\"{}\"", connector,
                  item.event.event_id(), item.event.idoc().docnum(), attempts, result.reason);
   }
-  QueueReport(item.event, result, attempts);
-  auto fifo = key_fifos_.find(item.key);
+  QueueReport(item.event, result, attempts, connector);
   busy_keys_.erase(item.key);
-  if (fifo != key_fifos_.end()) {
+  if (auto fifo = key_fifos_.find(item.key); fifo != key_fifos_.end()) {
     if (!fifo->second.empty()) fifo->second.pop_front();
-    if (fifo->second.empty())
+    if (fifo->second.empty()) {
       key_fifos_.erase(fifo);
-    else
-      ready_keys_.push_back(item.key);
+    } else {
+      MakeReady(fifo->second.front());
+    }
   }
-  window_.erase(it);
-  --active_;
+  --in_flight_;
+  if (item.slot && --item.slot->left == 0) --item.slot->lane->requests;
   Dispatch();
 }
 
-void DeliveryEngine::QueueReport(const ferry::v1::Event& event, const DeliveryResult& result, uint32_t attempts) {
+void DeliveryEngine::QueueReport(const ferry::v1::Event& event, const DeliveryResult& result, uint32_t attempts,
+                                 std::string_view connector) {
   if (event.agent_id().empty()) return;
   auto& report = pending_reports_[event.agent_id()];
   report.set_agent_id(event.agent_id());
@@ -225,7 +315,7 @@ void DeliveryEngine::QueueReport(const ferry::v1::Event& event, const DeliveryRe
   d->set_event_id(event.event_id());
   d->set_outcome(result.kind == DeliveryResult::Kind::kDelivered ? ferry::v1::DELIVERY_OUTCOME_DELIVERED
                                                                  : ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED);
-  d->set_connector(std::string(connector_.name()));
+  d->set_connector(std::string(connector));
   d->set_target_record_id(result.record_id);
   d->set_detail(result.reason);
   d->set_attempts(attempts);

@@ -1,15 +1,23 @@
 #pragma once
-// DeliveryEngine: drains the control plane's delivery queue into a connector.
+// DeliveryEngine: drains the control plane's delivery queue into the
+// connectors, one lane per connector.
 //
+// - Routing: an event goes to the connector its flow named (Event.connector),
+//   or to the default connector when it has none (a raw IDoc). An event for
+//   a connector that is not configured is dead-lettered with that reason.
 // - Per-key order: each business key has its own FIFO; only the head of a
 //   key's FIFO may be in flight, and it leaves the FIFO only once its outcome
-//   is committed. Different keys proceed in parallel, with at most
-//   `concurrency` events between dispatch and committed outcome (which also
-//   bounds how many can be delivered twice after a crash).
+//   is committed. Different keys proceed in parallel.
+// - Batches: a lane whose connector takes batches sends the heads of up to
+//   max_batch() different keys in one call; each event keeps its own
+//   outcome (a rejected record does not hold up the rest of the batch).
+// - Concurrency: at most `concurrency` requests in flight per lane, and a
+//   request holds its slot until the outcomes of its events are committed
+//   (which bounds how many can be delivered twice after a crash).
 // - Retries: a retryable outcome waits with exponential back-off and jitter,
-//   or exactly the target's Retry-After, during which the engine sends
-//   nothing else to that connector (a throttled API extends the penalty of
-//   clients that keep sending).
+//   or exactly the target's Retry-After, during which the lane sends
+//   nothing at all (a throttled API extends the penalty of clients that keep
+//   sending). Other lanes are not affected.
 // - Outcomes: delivered → removed from the queue; rejected (or out of
 //   attempts) → moved to the dead-letter queue with the reason, in the same
 //   transaction. Either way a Delivery report goes back to the agent.
@@ -29,6 +37,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "common/store/durable_queue.h"
 #include "common/transport/tunnel.h"
@@ -38,60 +47,84 @@
 namespace ferry::controlplane {
 
 struct DeliveryOptions {
-  size_t concurrency = 16;
-  size_t window = 4096;  // events held in memory for scheduling
+  size_t concurrency = 16;  // requests in flight per connector
+  size_t window = 4096;     // events held in memory for scheduling
   std::chrono::milliseconds retry_initial{500};
   std::chrono::milliseconds retry_max{300000};
   uint32_t max_attempts = 0;  // 0: retry retryable failures forever
   std::chrono::milliseconds report_flush{100};
+  std::string default_connector;  // for events that name none
 };
 
 struct DeliveryStats {
   uint64_t delivered = 0;
   uint64_t dead_lettered = 0;
   uint64_t retries = 0;
+  uint64_t requests = 0;  // Deliver / DeliverBatch calls
 };
 
 class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
  public:
+  // `connectors` by name; they must outlive the engine.
   DeliveryEngine(boost::asio::any_io_executor executor, store::DurableQueue& queue, store::DurableQueue& dead_letters,
-                 Connector& connector, transport::Tunnel& tunnel, DeliveryOptions options);
+                 std::vector<Connector*> connectors, transport::Tunnel& tunnel, DeliveryOptions options);
   void Start();
   void Stop();
   // The queue has new events (any thread).
   void NotifyAppended();
   const DeliveryStats& stats() const { return stats_; }
-  size_t in_flight() const { return active_; }
+  size_t in_flight() const { return in_flight_; }
 
  private:
+  struct Lane {
+    Connector* connector = nullptr;
+    std::deque<std::string> ready_keys;  // heads that may be dispatched
+    size_t requests = 0;                 // in flight
+    std::chrono::steady_clock::time_point paused_until{};
+    bool wake_armed = false;
+    std::unique_ptr<boost::asio::steady_timer> wake;  // ends a pause
+  };
+  // A request's slot in its lane, given back once every event it carried
+  // has its outcome committed.
+  struct Slot {
+    Lane* lane = nullptr;
+    size_t left = 0;
+  };
   struct Item {
     ferry::v1::Event event;
     std::string key;
+    Lane* lane = nullptr;      // null: no such connector
+    std::string unroutable;    // why it cannot be delivered at all
+    std::shared_ptr<Slot> slot;
   };
 
   void Fill();
+  Lane* LaneFor(const ferry::v1::Event& event, std::string& why);
   void Dispatch();
-  boost::asio::awaitable<void> DeliverOne(uint64_t seq);
+  void DispatchLane(Lane& lane);
+  void ArmWake(Lane& lane);
+  boost::asio::awaitable<void> DeliverBatch(Lane& lane, std::vector<uint64_t> seqs);
   void Finish(uint64_t seq, DeliveryResult result, uint32_t attempts);
   void Finished(uint64_t seq, const DeliveryResult& result, uint32_t attempts);
-  void QueueReport(const ferry::v1::Event& event, const DeliveryResult& result, uint32_t attempts);
+  void MakeReady(uint64_t seq);
+  void QueueReport(const ferry::v1::Event& event, const DeliveryResult& result, uint32_t attempts,
+                   std::string_view connector);
   void FlushReports();
   std::chrono::milliseconds Backoff(uint32_t attempts);
 
   boost::asio::any_io_executor executor_;
   store::DurableQueue& queue_;
   store::DurableQueue& dead_letters_;
-  Connector& connector_;
   transport::Tunnel& tunnel_;
   DeliveryOptions options_;
+  std::map<std::string, Lane, std::less<>> lanes_;
 
   std::map<uint64_t, Item> window_;  // loaded events by queue sequence
   uint64_t loaded_upto_ = 0;
   std::unordered_map<std::string, std::deque<uint64_t>> key_fifos_;
   std::unordered_set<std::string> busy_keys_;  // head in flight
-  std::deque<std::string> ready_keys_;          // head may be dispatched
-  size_t active_ = 0;
-  std::chrono::steady_clock::time_point paused_until_{};
+  std::deque<uint64_t> unroutable_;            // heads to dead-letter at once
+  size_t in_flight_ = 0;                       // events dispatched, outcome not yet committed
   bool stopped_ = false;
   std::atomic<bool> fill_posted_{false};
   boost::asio::steady_timer report_timer_;

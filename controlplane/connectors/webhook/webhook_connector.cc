@@ -6,35 +6,12 @@
 
 #include "common/flows/flow_set.h"
 #include "common/util/clock.h"
+#include "controlplane/connectors/http_outcome.h"
 
 namespace ferry::controlplane {
 
 namespace bhttp = boost::beast::http;
 
-namespace {
-
-std::string Excerpt(const std::string& body) {
-  constexpr size_t kMax = 512;
-  std::string out = body.size() > kMax ? body.substr(0, kMax) + "..." : body;
-  for (char& c : out) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return out;
-}
-
-}  // namespace
-
-std::optional<std::chrono::milliseconds> ParseRetryAfter(const std::string& value) {
-  if (value.empty()) return std::nullopt;
-  if (value.find_first_not_of("0123456789") == std::string::npos && value.size() < 10) {
-    return std::chrono::seconds(std::stoll(value));
-  }
-  std::tm tm{};
-  if (strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr) return std::nullopt;
-  auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
-  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(when - std::chrono::system_clock::now());
-  return wait.count() > 0 ? wait : std::chrono::milliseconds(0);
-}
 
 WebhookConnector::WebhookConnector(boost::asio::any_io_executor executor, WebhookConfig config)
     : config_(std::move(config)), client_(executor, config_.client) {}
@@ -91,11 +68,7 @@ boost::asio::awaitable<DeliveryResult> WebhookConnector::Deliver(const ferry::v1
     co_return DeliveryResult::Delivered(location == res->headers.end() ? "" : location->second);
   }
   std::string reason = "HTTP " + std::to_string(status) + ": " + Excerpt(res->body);
-  if (status == 408 || status == 425 || status == 429 || status >= 500) {
-    auto retry_after = res->headers.find("retry-after");
-    co_return DeliveryResult::Retry(
-        reason, retry_after == res->headers.end() ? std::nullopt : ParseRetryAfter(retry_after->second));
-  }
+  if (IsTransientStatus(status)) co_return DeliveryResult::Retry(reason, RetryAfterOf(*res));
   co_return DeliveryResult::Rejected(reason);
 }
 

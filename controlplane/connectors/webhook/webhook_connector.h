@@ -29,7 +29,4 @@ class WebhookConnector : public Connector {
   http::HttpClient client_;
 };
 
-// Parses a Retry-After value: delta-seconds or an HTTP-date.
-std::optional<std::chrono::milliseconds> ParseRetryAfter(const std::string& value);
-
 }  // namespace ferry::controlplane

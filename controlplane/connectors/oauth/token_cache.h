@@ -1,0 +1,70 @@
+#pragma once
+// TokenCache: an OAuth 2.0 client-credentials access token, fetched when
+// first needed, shared by every request of a connector, renewed before it
+// expires, and dropped when the target refuses it.
+//
+// The request is built anew for every fetch, so a connector that reads its
+// client secret from a file picks up a rotated secret without a restart.
+// Callers that need a token while one is being fetched wait for that fetch
+// instead of starting their own. The token is never logged.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "common/http/http_client.h"
+#include "common/status.h"
+
+namespace ferry::controlplane {
+
+struct TokenRequest {
+  http::Url url;
+  std::string content_type;  // application/x-www-form-urlencoded or application/json
+  std::string body;
+};
+
+struct AccessToken {
+  std::string value;
+  boost::json::object response;  // the token response, e.g. instance_url
+  std::optional<std::chrono::steady_clock::time_point> expires_at;
+};
+
+class TokenCache {
+ public:
+  using RequestBuilder = std::function<Result<TokenRequest>()>;
+  // `renew_before`: how long before expires_in a token is renewed.
+  TokenCache(boost::asio::any_io_executor executor, http::HttpClient& client, std::string what,
+             RequestBuilder build, std::chrono::seconds renew_before);
+
+  // A valid token, or why there is none: Unavailable (the endpoint could not
+  // be reached or answered 5xx) or Unauthenticated (it refused the client:
+  // the message is the endpoint's error and description).
+  boost::asio::awaitable<Result<AccessToken>> Get();
+  // The target refused `token` (401): the next Get() fetches a new one.
+  void Invalidate(const std::string& token);
+  uint64_t fetches() const { return fetches_; }
+
+ private:
+  boost::asio::awaitable<Result<AccessToken>> Fetch();
+
+  boost::asio::any_io_executor executor_;
+  http::HttpClient& client_;
+  std::string what_;
+  RequestBuilder build_;
+  std::chrono::seconds renew_before_;
+  std::optional<AccessToken> token_;
+  bool fetching_ = false;
+  boost::asio::steady_timer fetched_;  // cancelled when a fetch ends: wakes the waiters
+  uint64_t fetches_ = 0;
+};
+
+// application/x-www-form-urlencoded encoding of one value.
+std::string FormEncode(std::string_view value);
+
+}  // namespace ferry::controlplane

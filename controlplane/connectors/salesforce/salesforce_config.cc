@@ -1,0 +1,58 @@
+#include "controlplane/connectors/salesforce/salesforce_config.h"
+
+#include "common/config/secret_file.h"
+#include "controlplane/connectors/salesforce/salesforce_connector.h"
+
+namespace ferry::controlplane {
+namespace {
+
+class SalesforceBuilder : public ConnectorBuilder {
+ public:
+  explicit SalesforceBuilder(SalesforceConfig config) : config_(std::move(config)) {}
+  std::unique_ptr<Connector> Build(boost::asio::any_io_executor executor) override {
+    return std::make_unique<SalesforceConnector>(executor, config_);
+  }
+
+ private:
+  SalesforceConfig config_;
+};
+
+std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
+  SalesforceConfig c;
+  std::string login_url = node.RequiredString("login_url");
+  while (!login_url.empty() && login_url.back() == '/') login_url.pop_back();
+  if (!login_url.empty()) {
+    auto url = http::ParseUrl(login_url + "/services/oauth2/token");
+    if (!url.ok()) {
+      node.Error("login_url", std::string(url.status().message()));
+    } else {
+      c.token_url = *url;
+    }
+  }
+  c.client_id = node.RequiredString("client_id");
+  c.client_secret_file = node.RequiredString("client_secret_file");
+  // Checked now so that check-config catches it; read again at each token
+  // request, so a rotated secret needs no restart.
+  if (!c.client_secret_file.empty()) {
+    auto secret = config::ReadSecretFile(c.client_secret_file);
+    if (!secret.ok()) node.Error("client_secret_file", std::string(secret.status().message()));
+  }
+  c.api_version = node.String("api_version", c.api_version);
+  if (c.api_version.find_first_not_of("0123456789.") != std::string::npos || c.api_version.find('.') == std::string::npos) {
+    node.Error("api_version", "expected a version such as 62.0");
+  }
+  c.batch = static_cast<size_t>(node.Int("batch", 200, 1, 200));
+  c.client.request_timeout = node.Duration("timeout", c.client.request_timeout);
+  c.limit_backoff = node.Duration("limit_backoff", c.limit_backoff);
+  c.slow_down_delay = node.Duration("slow_down_delay", c.slow_down_delay);
+  const int64_t percent = node.Int("slow_down_at_percent", 90, 1, 100);
+  c.slow_down_at = static_cast<double>(percent) / 100.0;
+  c.client.ca_file = node.String("ca_file", "");
+  return std::make_unique<SalesforceBuilder>(std::move(c));
+}
+
+}  // namespace
+
+ConnectorFactory SalesforceConnectorFactory() { return {"salesforce", &Parse}; }
+
+}  // namespace ferry::controlplane
