@@ -91,7 +91,8 @@ void Pipeline::WriteConfigs() {
                             "\n  retry_initial: " + options_.delivery_retry_initial +
                             "\n  retry_max: " + options_.delivery_retry_max + "\nconnectors:\n  webhook:\n    url: " +
                             (options_.webhook_url.empty() ? sink_.url("/hook") : options_.webhook_url) +
-                            "\n    timeout: 5s\n" + options_.cp_extra_yaml);
+                            "\n    timeout: 5s\n" + options_.webhook_extra_yaml + options_.connectors_extra_yaml +
+                options_.cp_extra_yaml);
 }
 
 void Pipeline::SetAgentLabels(std::map<std::string, std::string> labels) {

@@ -50,6 +50,9 @@ struct PipelineOptions {
   std::string agent_extra_yaml;
   std::map<std::string, std::string> agent_labels;
   std::string cp_extra_yaml;
+  // Inserted under `connectors.webhook:` (4 spaces) and `connectors:` (2 spaces).
+  std::string webhook_extra_yaml;
+  std::string connectors_extra_yaml;
 };
 
 // A further agent on the same broker and control plane.

@@ -1,5 +1,6 @@
 #include "controlplane/connectors/webhook/webhook_config.h"
 
+#include "common/config/secret_file.h"
 #include "controlplane/connectors/webhook/webhook_connector.h"
 
 namespace ferry::controlplane {
@@ -27,6 +28,11 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
   c.client.request_timeout = node.Duration("timeout", c.client.request_timeout);
   if (c.client.request_timeout.count() < 100) node.Error("timeout", "must be at least 100ms");
   c.client.ca_file = node.String("ca_file", "");
+  c.signing_secret_file = node.String("signing_secret_file", "");
+  if (!c.signing_secret_file.empty()) {
+    auto secret = config::ReadSecretFile(c.signing_secret_file);
+    if (!secret.ok()) node.Error("signing_secret_file", std::string(secret.status().message()));
+  }
   return std::make_unique<WebhookBuilder>(std::move(c));
 }
 

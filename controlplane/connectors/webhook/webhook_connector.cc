@@ -4,6 +4,8 @@
 
 #include <ctime>
 
+#include "common/config/secret_file.h"
+#include "common/crypto/hmac.h"
 #include "common/flows/flow_set.h"
 #include "common/util/clock.h"
 #include "controlplane/connectors/http_outcome.h"
@@ -54,12 +56,22 @@ std::string WebhookConnector::Body(const ferry::v1::Event& event) {
   return text;
 }
 
+std::string WebhookConnector::Signature(std::string_view secret, int64_t unix_seconds, std::string_view body) {
+  const std::string t = std::to_string(unix_seconds);
+  return "t=" + t + ",v1=" + crypto::HmacSha256Hex(secret, t + "." + std::string(body));
+}
+
 boost::asio::awaitable<DeliveryResult> WebhookConnector::Deliver(const ferry::v1::Event& event) {
   http::HttpClient::OutRequest req{bhttp::verb::post, config_.url.target, 11};
   req.set(bhttp::field::content_type, "application/json");
   req.set("Idempotency-Key", event.event_id());
   req.set("X-Ferry-Event-Id", event.event_id());
   req.body() = Body(event);
+  if (!config_.signing_secret_file.empty()) {
+    auto secret = config::ReadSecretFile(config_.signing_secret_file);
+    if (!secret.ok()) co_return DeliveryResult::Retry("webhook signing secret: " + std::string(secret.status().message()));
+    req.set("X-Ferry-Signature", Signature(*secret, NowUnixMs() / 1000, req.body()));
+  }
   auto res = co_await client_.Send(config_.url, std::move(req));
   if (!res.ok()) co_return DeliveryResult::Retry(res.status().message());
   const int status = res->status;

@@ -5,6 +5,9 @@
 //        "idoc":{control fields that are set, lower-case names},
 //        "content_type","payload"}; headers Idempotency-Key and
 // X-Ferry-Event-Id carry the event id, so a receiver can drop redeliveries.
+// With a signing secret, X-Ferry-Signature: t=<unix seconds>,v1=<hex
+// HMAC-SHA256 of "<t>.<body>"> lets the receiver check that Ferry sent the
+// body unchanged, and reject old replays by t.
 // Classification (the engine retries): 2xx delivered; 408, 425, 429, 5xx and
 // transport errors retry (Retry-After honoured); any other 4xx is rejected
 // with the status and the start of the response body as the reason.
@@ -23,6 +26,8 @@ class WebhookConnector : public Connector {
 
   // Exposed for tests: the JSON body for an event.
   static std::string Body(const ferry::v1::Event& event);
+  // The X-Ferry-Signature value for `body` sent at `unix_seconds`.
+  static std::string Signature(std::string_view secret, int64_t unix_seconds, std::string_view body);
 
  private:
   WebhookConfig config_;
