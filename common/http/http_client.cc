@@ -126,7 +126,9 @@ asio::awaitable<Result<ClientResponse>> HttpClient::RoundTrip(Connection& conn, 
 }
 
 asio::awaitable<Result<ClientResponse>> HttpClient::Send(const Url& url, OutRequest req) {
-  req.set(bhttp::field::host, url.host);
+  // RFC 9110 §7.2: the port belongs in Host unless it is the scheme's default.
+  const bool default_port = url.port == (url.tls ? 443 : 80);
+  req.set(bhttp::field::host, default_port ? url.host : url.host + ":" + std::to_string(url.port));
   req.set(bhttp::field::user_agent, options_.user_agent);
   req.target(url.target);
   req.keep_alive(true);

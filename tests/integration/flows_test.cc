@@ -10,6 +10,7 @@
 
 #include "common/crypto/ed25519.h"
 #include "ferry/v1/event.pb.h"
+#include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
 #include "tests/support/wait.h"
@@ -37,19 +38,8 @@ std::string FlowYaml(const std::string& tag) {
 class FlowsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    key_dir_ = scratch_.path();
-    auto key = crypto::SigningKey::Generate();
-    ASSERT_TRUE(key.ok());
-    ASSERT_TRUE(key->WritePrivatePemFile(key_dir_ / "cp.key").ok());
-    WriteFile(key_dir_ / "cp.key.pub", key->PublicKeyPem());
-    options_.cp_extra_yaml =
-        "flows:\n  signing_key_file: " + (key_dir_ / "cp.key").string() + "\n  poll_interval: 200ms\n";
-    options_.agent_extra_yaml = AgentFlowsYaml();
+    setup_.Apply(options_);
     options_.agent_labels = {{"env", "prod"}, {"site", "hamburg"}};
-  }
-
-  std::string AgentFlowsYaml() const {
-    return "flows:\n  trusted_key_file: " + (key_dir_ / "cp.key.pub").string() + "\n";
   }
 
   std::filesystem::path WriteBundle(const std::string& name, const std::string& tag) {
@@ -59,22 +49,9 @@ class FlowsTest : public ::testing::Test {
     return dir;
   }
 
-  std::string Cli(Pipeline& p, const std::string& args) {
-    int code = -1;
-    std::string out = p.RunControlPlaneCli(args, &code);
-    EXPECT_EQ(code, 0) << args << "\n" << out;
-    return out;
-  }
-
-  // The bundle version an agent reports running, from the control plane.
-  uint64_t RunningVersion(Pipeline& p, const std::string& agent_id) {
-    int code = -1;
-    const std::string out = p.RunControlPlaneCli("flows status --json", &code);
-    if (code != 0) return 0;
-    for (const json& a : json::parse(out)) {
-      if (a.value("agent_id", "") == agent_id) return a.value("running_version", uint64_t{0});
-    }
-    return 0;
+  static std::string Cli(Pipeline& p, const std::string& args) { return FlowSetup::Cli(p, args); }
+  static uint64_t RunningVersion(Pipeline& p, const std::string& agent_id) {
+    return FlowSetup::RunningVersion(p, agent_id);
   }
 
   // Posts a DEBMAS for customer `kunnr` to the agent on `port`; returns the
@@ -101,18 +78,18 @@ class FlowsTest : public ::testing::Test {
   }
 
   TempDir scratch_;
-  std::filesystem::path key_dir_;
+  FlowSetup setup_{scratch_.path()};
   PipelineOptions options_;
 };
 
 TEST_F(FlowsTest, RolloutByLabelsThenRollback) {
   Pipeline p(options_);
   p.StartAll();
-  ExtraAgent& test_agent = p.StartExtraAgent("plant-02", {{"env", "test"}}, AgentFlowsYaml());
+  ExtraAgent& test_agent = p.StartExtraAgent("plant-02", {{"env", "test"}}, setup_.AgentYaml());
 
   // Version 1 to production only.
-  Cli(p, "flows deploy --bundle " + WriteBundle("v1", "v1").string() + " --selector env=prod");
-  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "flows status");
+  Cli(p, "deploy --bundle " + WriteBundle("v1", "v1").string() + " --selector env=prod");
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "status");
   json prod = DeliverCustomer(p, p.agent_port(), "0000300001");
   ASSERT_TRUE(prod.is_object()) << "nothing delivered";
   EXPECT_EQ(prod["flow"], "customers");
@@ -129,14 +106,14 @@ TEST_F(FlowsTest, RolloutByLabelsThenRollback) {
   EXPECT_NE(raw.value("payload", "").find("<KUNNR>0000300002</KUNNR>"), std::string::npos);
 
   // Version 2 to every agent.
-  Cli(p, "flows deploy --bundle " + WriteBundle("v2", "v2").string());
+  Cli(p, "deploy --bundle " + WriteBundle("v2", "v2").string());
   ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 2 && RunningVersion(p, "plant-02") == 2; }, 20s))
-      << Cli(p, "flows status");
+      << Cli(p, "status");
   EXPECT_EQ(DeliverCustomer(p, test_agent.port, "0000300003")["records"][0]["fields"]["Bundle"], "v2");
 
   // Roll production back to version 1; the test agent stays on 2.
-  Cli(p, "flows rollback --to-version 1 --selector env=prod");
-  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "flows status");
+  Cli(p, "rollback --to-version 1 --selector env=prod");
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "status");
   EXPECT_EQ(DeliverCustomer(p, p.agent_port(), "0000300004")["records"][0]["fields"]["Bundle"], "v1");
   EXPECT_EQ(RunningVersion(p, "plant-02"), 2u);
   EXPECT_EQ(DeliverCustomer(p, test_agent.port, "0000300005")["records"][0]["fields"]["Bundle"], "v2");
@@ -153,7 +130,7 @@ TEST_F(FlowsTest, RolloutByLabelsThenRollback) {
   p.agent().Kill9();
   p.SetAgentLabels({{"env", "test"}});
   p.StartAgent();
-  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 2; }, 20s)) << Cli(p, "flows status");
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 2; }, 20s)) << Cli(p, "status");
   EXPECT_EQ(DeliverCustomer(p, p.agent_port(), "0000300007")["records"][0]["fields"]["Bundle"], "v2");
 }
 
@@ -180,14 +157,14 @@ std::string ReadRetained(const std::string& url, const std::string& topic) {
 TEST_F(FlowsTest, AReplayedOlderDeploymentIsRefused) {
   Pipeline p(options_);
   p.StartAll();
-  Cli(p, "flows deploy --bundle " + WriteBundle("v1", "v1").string());
-  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "flows status");
+  Cli(p, "deploy --bundle " + WriteBundle("v1", "v1").string());
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "status");
   const std::string topic = "ferry/v1/agents/plant-01/down/bundle";
   const std::string old_message = ReadRetained(p.broker().url(), topic);
   ASSERT_FALSE(old_message.empty());
 
-  Cli(p, "flows deploy --bundle " + WriteBundle("v2", "v2").string());
-  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 2; }, 20s)) << Cli(p, "flows status");
+  Cli(p, "deploy --bundle " + WriteBundle("v2", "v2").string());
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 2; }, 20s)) << Cli(p, "status");
 
   // Version 1's deployment, validly signed, published again.
   PublishRetained(p.broker().url(), topic, old_message);
@@ -201,8 +178,8 @@ TEST_F(FlowsTest, AReplayedOlderDeploymentIsRefused) {
 TEST_F(FlowsTest, TamperedOrUnsignedDeploymentIsRefusedAndTheLastGoodBundleRuns) {
   Pipeline p(options_);
   p.StartAll();
-  Cli(p, "flows deploy --bundle " + WriteBundle("v1", "good").string());
-  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "flows status");
+  Cli(p, "deploy --bundle " + WriteBundle("v1", "good").string());
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "status");
 
   ferry::v1::Deployment evil;
   evil.set_sequence(1000);
@@ -242,7 +219,7 @@ TEST_F(FlowsTest, TamperedOrUnsignedDeploymentIsRefusedAndTheLastGoodBundleRuns)
   EXPECT_NE(ReadFile(agent_log).find("the deployment is not signed"), std::string::npos);
 
   // Signed properly, then one byte of the bundle changed in transit.
-  auto trusted = crypto::SigningKey::LoadPemFile(key_dir_ / "cp.key");
+  auto trusted = crypto::SigningKey::LoadPemFile(setup_.private_key());
   ASSERT_TRUE(trusted.ok());
   ferry::v1::SignedDeployment tampered;
   tampered.set_deployment(evil.SerializeAsString());
@@ -261,7 +238,7 @@ TEST_F(FlowsTest, TamperedOrUnsignedDeploymentIsRefusedAndTheLastGoodBundleRuns)
         return code == 0 && out.find("signature does not verify") != std::string::npos;
       },
       20s))
-      << Cli(p, "flows status");
+      << Cli(p, "status");
   EXPECT_EQ(RunningVersion(p, "plant-01"), 1u);
   json body = DeliverCustomer(p, p.agent_port(), "0000310001");
   ASSERT_TRUE(body.is_object());
@@ -271,8 +248,8 @@ TEST_F(FlowsTest, TamperedOrUnsignedDeploymentIsRefusedAndTheLastGoodBundleRuns)
 TEST_F(FlowsTest, RecordErrorGoesToTheDeadLetterQueueWithPathAndReasonWhileTheRestFlows) {
   Pipeline p(options_);
   p.StartAll();
-  Cli(p, "flows deploy --bundle " + WriteBundle("v1", "v1").string());
-  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "flows status");
+  Cli(p, "deploy --bundle " + WriteBundle("v1", "v1").string());
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "status");
 
   // A packet of three: the middle customer's country has no value map entry.
   const std::string packet = DebmasPacket({{"0000000000732001", "0000320001", "DE"},
@@ -313,13 +290,13 @@ TEST_F(FlowsTest, RecordErrorGoesToTheDeadLetterQueueWithPathAndReasonWhileTheRe
 TEST_F(FlowsTest, AStoredDeploymentThatNoLongerVerifiesHoldsMappingUntilAGoodOneArrives) {
   Pipeline p(options_);
   p.StartAll();
-  Cli(p, "flows deploy --bundle " + WriteBundle("v1", "v1").string());
-  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "flows status");
+  Cli(p, "deploy --bundle " + WriteBundle("v1", "v1").string());
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "status");
 
   auto next = crypto::SigningKey::Generate();
   ASSERT_TRUE(next.ok());
-  ASSERT_TRUE(next->WritePrivatePemFile(key_dir_ / "next.key").ok());
-  WriteFile(key_dir_ / "cp.key.pub", next->PublicKeyPem());  // the agent now trusts only the new key
+  ASSERT_TRUE(next->WritePrivatePemFile(scratch_.path() / "next.key").ok());
+  WriteFile(setup_.public_key(), next->PublicKeyPem());  // the agent now trusts only the new key
   p.controlplane().Kill9();
   p.agent().Kill9();
   p.StartAgent();
@@ -341,11 +318,11 @@ TEST_F(FlowsTest, AStoredDeploymentThatNoLongerVerifiesHoldsMappingUntilAGoodOne
   // The control plane switches to the new key: the agent is back on version 1.
   p.controlplane().Kill9();
   const std::string config = ReadFile(p.cp_config());
-  const std::string old_key = (key_dir_ / "cp.key").string();
-  WriteFile(p.cp_config(), config.substr(0, config.find(old_key)) + (key_dir_ / "next.key").string() +
+  const std::string old_key = (setup_.private_key()).string();
+  WriteFile(p.cp_config(), config.substr(0, config.find(old_key)) + (scratch_.path() / "next.key").string() +
                                config.substr(config.find(old_key) + old_key.size()));
   p.StartControlPlane();
-  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "flows status");
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "status");
   json body = DeliverCustomer(p, p.agent_port(), "0000330002");
   ASSERT_TRUE(body.is_object());
   EXPECT_EQ(body["records"][0]["fields"]["Bundle"], "v1");

@@ -1,0 +1,15 @@
+#include "tests/crm_sim/all_vendors.h"
+
+#include "tests/crm_sim/dataverse_sim.h"
+#include "tests/crm_sim/salesforce_sim.h"
+
+namespace ferry::crm_sim {
+
+std::vector<std::unique_ptr<VendorSim>> AllVendors() {
+  std::vector<std::unique_ptr<VendorSim>> vendors;
+  vendors.push_back(std::make_unique<SalesforceSim>());
+  vendors.push_back(std::make_unique<DataverseSim>());
+  return vendors;
+}
+
+}  // namespace ferry::crm_sim

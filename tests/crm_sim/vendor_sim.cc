@@ -1,0 +1,50 @@
+#include "tests/crm_sim/vendor_sim.h"
+
+namespace ferry::crm_sim {
+
+Result<boost::json::value> VendorSim::Seed(const boost::json::object& request) {
+  const auto* object = request.if_contains("object");
+  if (!object || !object->is_string() || object->get_string().empty()) {
+    return Status::InvalidArgument("seed needs \"object\": the SObject or entity set");
+  }
+  boost::json::array records;
+  if (const auto* fields = request.if_contains("fields"); fields && fields->is_object()) {
+    records.push_back(*fields);
+  } else if (const auto* list = request.if_contains("records"); list && list->is_array()) {
+    records = list->get_array();
+  } else {
+    return Status::InvalidArgument("seed needs \"fields\" (an object) or \"records\" (an array of objects)");
+  }
+  for (const auto& r : records) {
+    if (!r.is_object()) return Status::InvalidArgument("each seeded record must be an object of fields");
+  }
+  const std::string_view name = object->get_string();
+  boost::json::array ids;
+  for (const auto& r : records) {
+    std::string id;
+    if (const auto* given = request.if_contains("id"); given && given->is_string() && records.size() == 1) {
+      id = std::string(given->get_string());
+    } else {
+      id = NewRecordId(name);
+    }
+    ids.push_back(boost::json::string(store_.Create(name, id, r.get_object(), "seed").id));
+  }
+  return boost::json::value(boost::json::object{{"ids", std::move(ids)}});
+}
+
+boost::json::object VendorSim::Stats() const {
+  boost::json::object stats = state_.Stats();
+  stats["records_written"] = store_.writes();
+  stats["records_deleted"] = store_.deletes();
+  stats["records"] = store_.Counts();
+  AddStats(stats);
+  return stats;
+}
+
+void VendorSim::Reset() {
+  state_ = defaults_;
+  store_.Clear();
+  ResetVendor();
+}
+
+}  // namespace ferry::crm_sim
