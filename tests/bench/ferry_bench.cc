@@ -25,6 +25,7 @@
 
 #include "common/flows/flow_set.h"
 #include "common/idoc/idoc_xml.h"
+#include "tests/bench/crm_delivery_bench.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
 #include "tests/support/wait.h"
@@ -287,7 +288,7 @@ void PrintJson(bool quick, const std::map<std::string, double>& out) {
   std::cout << "}" << std::endl;
 }
 
-int Main(bool quick, bool e2e_only, bool map_only) {
+int Main(bool quick, bool e2e_only, bool map_only, bool crm_only) {
   const Plan plan = quick ? kQuick : kFull;
   const std::string base = FiveKbDebmas();
   std::map<std::string, double> out;
@@ -296,6 +297,11 @@ int Main(bool quick, bool e2e_only, bool map_only) {
   Progress("mapping vs parsing, one core");
   MeasureMapping(quick ? std::chrono::milliseconds(300) : std::chrono::milliseconds(3000), out);
   if (map_only) {
+    PrintJson(quick, out);
+    return 0;
+  }
+  if (crm_only || !e2e_only) MeasureCrmDelivery(quick, out);
+  if (crm_only) {
     PrintJson(quick, out);
     return 0;
   }
@@ -402,7 +408,7 @@ int Main(bool quick, bool e2e_only, bool map_only) {
 }  // namespace ferry::testing
 
 int main(int argc, char** argv) {
-  bool quick = false, e2e_only = false, map_only = false;
+  bool quick = false, e2e_only = false, map_only = false, crm_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--quick")
@@ -411,10 +417,12 @@ int main(int argc, char** argv) {
       e2e_only = true;  // latency phase alone, on fresh stores
     else if (arg == "--map-only")
       map_only = true;  // mapping vs parsing alone, no processes
+    else if (arg == "--crm-only")
+      crm_only = true;  // CRM delivery alone
     else {
-      std::cerr << "usage: ferry_bench [--quick] [--e2e-only] [--map-only]\n";
+      std::cerr << "usage: ferry_bench [--quick] [--e2e-only] [--map-only] [--crm-only]\n";
       return 2;
     }
   }
-  return ferry::testing::Main(quick, e2e_only, map_only);
+  return ferry::testing::Main(quick, e2e_only, map_only, crm_only);
 }

@@ -1,6 +1,6 @@
 #include "tests/integration/flow_setup.h"
 
-#include <gtest/gtest.h>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -26,7 +26,7 @@ std::string FlowSetup::AgentYaml() const { return "flows:\n  trusted_key_file: "
 std::string FlowSetup::Cli(Pipeline& p, const std::string& args) {
   int code = -1;
   std::string out = p.RunControlPlaneCli("flows " + args, &code);
-  EXPECT_EQ(code, 0) << "flows " << args << "\n" << out;
+  if (code != 0) throw std::runtime_error("flows " + args + " exited " + std::to_string(code) + ":\n" + out);
   return out;
 }
 
@@ -46,9 +46,10 @@ uint64_t FlowSetup::DeployAndWait(Pipeline& p, const std::filesystem::path& bund
                                      std::string(FERRY_STANDARD_FLOWS_DIR) + " " + extra_args);
   const size_t at = out.find("bundle version ");
   const uint64_t version = at == std::string::npos ? 0 : std::stoull(out.substr(at + 15));
-  EXPECT_GT(version, 0u) << out;
+  if (version == 0) throw std::runtime_error("flows deploy printed no version:\n" + out);
   const bool running = WaitUntil([&] { return RunningVersion(p, agent_id) == version; }, std::chrono::seconds(20));
-  EXPECT_TRUE(running) << p.RunControlPlaneCli("flows status");
+  if (!running) throw std::runtime_error("agent " + agent_id + " does not run version " + std::to_string(version) +
+                                         ":\n" + p.RunControlPlaneCli("flows status"));
   return version;
 }
 

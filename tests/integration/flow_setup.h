@@ -22,7 +22,8 @@ class FlowSetup {
   const std::filesystem::path& private_key() const { return private_key_; }
   const std::filesystem::path& public_key() const { return public_key_; }
 
-  // `ferry-controlplane flows <args>`; fails the test unless it exits 0.
+  // `ferry-controlplane flows <args>`; throws unless it exits 0 (a test
+  // reports the exception as its failure).
   static std::string Cli(Pipeline& p, const std::string& args);
   // The bundle version an agent reports running (0: none or unknown).
   static uint64_t RunningVersion(Pipeline& p, const std::string& agent_id);

@@ -7,8 +7,11 @@
 
 namespace ferry::testing {
 
-CrmSim::CrmSim(const std::filesystem::path& log_dir) : log_(log_dir / "crm-sim.log") {
-  process_ = Process::Start({FERRY_CRM_SIM_BIN, "--port", "0"}, log_);
+CrmSim::CrmSim(const std::filesystem::path& log_dir, std::vector<std::string> extra_args)
+    : log_(log_dir / "crm-sim.log") {
+  std::vector<std::string> argv = {FERRY_CRM_SIM_BIN, "--port", "0"};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  process_ = Process::Start(argv, log_);
   const bool up = WaitUntil(
       [&] {
         const std::string log = ReadFile(log_);

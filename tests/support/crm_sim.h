@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -14,8 +15,9 @@ namespace ferry::testing {
 
 class CrmSim {
  public:
-  // Starts the simulator and waits until it listens.
-  explicit CrmSim(const std::filesystem::path& log_dir);
+  // Starts the simulator (with `extra_args`, e.g. --latency-ms 10) and
+  // waits until it listens.
+  explicit CrmSim(const std::filesystem::path& log_dir, std::vector<std::string> extra_args = {});
   ~CrmSim();
   CrmSim(const CrmSim&) = delete;
   CrmSim& operator=(const CrmSim&) = delete;

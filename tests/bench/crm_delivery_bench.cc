@@ -1,0 +1,140 @@
+#include "tests/bench/crm_delivery_bench.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/flow_setup.h"
+#include "tests/integration/idoc_text.h"
+#include "tests/integration/pipeline.h"
+#include "tests/support/crm_sim.h"
+#include "tests/support/wait.h"
+
+namespace ferry::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kAccountsBundle = R"(flow: accounts
+match: { message_type: DEBMAS }
+target: { connector: salesforce }
+records:
+  - name: account
+    object: Account
+    for_each: E1KNA1M
+    external_id: strip_zeros(KUNNR)
+    key_field: SAP_Customer_Number__c
+    fields:
+      Name: NAME1
+      BillingCity: ORT01
+      BillingCountryCode: LAND1
+)";
+
+constexpr int kLatencyMs = 20;
+
+// CPU seconds (user + system) a process has used.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string skip;
+  for (int i = 3; i < 14; ++i) fields >> skip;  // fields 3..13
+  double utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+struct Run {
+  double per_s = 0;
+  double cp_cores = 0;
+  double sim_cores = 0;
+};
+
+// Queues `events` customer IDocs at the control plane while the simulator
+// turns every API request away (503, Retry-After 1 s), then lets them
+// through and times the backlog's delivery between 10 % and 90 % stored,
+// which leaves the last pause and the tail out of the figure.
+Run DeliverBacklog(int events, int batch) {
+  TempDir dir;
+  // A cloud API answers in tens of milliseconds; batching pays for that.
+  CrmSim sim(dir.path(), {"--latency-ms", std::to_string(kLatencyMs)});
+  WriteFile(dir.path() / "sf.secret", "sf-secret\n");  // the simulator's default client
+  FlowSetup setup(dir.path());
+  PipelineOptions options;
+  setup.Apply(options);
+  options.log_level = "info";
+  options.delivery_concurrency = 16;
+  options.cp_max_bytes = "1GiB";
+  options.cp_map_size = "4GiB";
+  options.agent_max_bytes = "1GiB";
+  options.agent_map_size = "4GiB";
+  options.connectors_extra_yaml = "  salesforce:\n    login_url: " + sim.url() +
+                                  "\n    client_id: ferry-sf\n    client_secret_file: " +
+                                  (dir.path() / "sf.secret").string() + "\n    batch: " + std::to_string(batch) + "\n";
+  Pipeline p(options);
+  p.StartAll();
+  std::filesystem::create_directories(dir.path() / "bundle");
+  WriteFile(dir.path() / "bundle" / "accounts.yaml", kAccountsBundle);
+  FlowSetup::DeployAndWait(p, dir.path() / "bundle", options.agent_id);
+  sim.Control("faults", {{"vendor", "salesforce"}, {"status", 503}, {"count", 1000000}, {"retry_after_s", 1},
+                         {"path_contains", "/services/data/"}});
+
+  std::atomic<int> next{0};
+  std::vector<std::thread> posters;
+  for (int c = 0; c < 8; ++c) {
+    posters.emplace_back([&] {
+      KeepAliveClient client(p.agent_port());
+      for (int n = next++; n < events; n = next++) {
+        const std::string kunnr = std::to_string(800000000 + n);
+        client.Post("/sap/idoc", DebmasIdoc(Docnum(900000 + static_cast<uint64_t>(n)), kunnr, "Kunde " + kunnr, "DE"),
+                    {{"Content-Type", "text/xml"}});
+      }
+    });
+  }
+  for (auto& t : posters) t.join();
+
+  WaitUntil([&] { return p.ControlPlaneQueueDepth() >= static_cast<uint64_t>(events); }, std::chrono::minutes(5),
+            std::chrono::milliseconds(50));
+  sim.Control("reset", {{"vendor", "salesforce"}});  // faults gone (tokens too: the connector renews)
+
+  auto stored = [&] { return sim.Stats()["salesforce"].value("records_written", 0); };
+  WaitUntil([&] { return stored() >= events / 10; }, std::chrono::minutes(5), std::chrono::milliseconds(2));
+  const auto start = Clock::now();
+  const int at_start = stored();
+  const double cp_cpu = CpuSeconds(p.controlplane().pid()), sim_cpu = CpuSeconds(sim.process().pid());
+  WaitUntil([&] { return stored() >= events * 9 / 10; }, std::chrono::minutes(5), std::chrono::milliseconds(2));
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const int at_end = stored();
+  WaitUntil([&] { return stored() >= events; }, std::chrono::minutes(5), std::chrono::milliseconds(20));
+  Run run;
+  run.per_s = (at_end - at_start) / seconds;
+  run.cp_cores = (CpuSeconds(p.controlplane().pid()) - cp_cpu) / seconds;
+  run.sim_cores = (CpuSeconds(sim.process().pid()) - sim_cpu) / seconds;
+  return run;
+}
+
+}  // namespace
+
+void MeasureCrmDelivery(bool quick, std::map<std::string, double>& out) {
+  std::cerr << "ferry_bench: Salesforce delivery, sObject Collections" << std::endl;
+  const Run batched = DeliverBacklog(quick ? 4000 : 40000, 200);
+  std::cerr << "ferry_bench: Salesforce delivery, one request per record" << std::endl;
+  const Run single = DeliverBacklog(quick ? 400 : 4000, 1);
+  out["deliver_per_s"] = batched.per_s;
+  out["deliver_cp_cores"] = batched.cp_cores;
+  out["deliver_sim_cores"] = batched.sim_cores;
+  out["deliver_single_per_s"] = single.per_s;
+  out["deliver_single_cp_cores"] = single.cp_cores;
+  out["deliver_single_sim_cores"] = single.sim_cores;
+  out["deliver_batch_ratio"] = single.per_s > 0 ? batched.per_s / single.per_s : 0;
+  out["deliver_sim_latency_ms"] = kLatencyMs;
+}
+
+}  // namespace ferry::testing
