@@ -13,7 +13,7 @@ demo="$root/build/demo"
 rm -rf "$demo" && mkdir -p "$demo"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-mqtt_port=$(free_port); http_port=$(free_port); sink_port=$(free_port)
+mqtt_port=$(free_port); http_port=$(free_port); sink_port=$(free_port); crm_port=$(free_port)
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -42,10 +42,15 @@ delivery:
 connectors:
   webhook:
     url: http://127.0.0.1:$sink_port/crm
+  salesforce:                    # ferry-crm-sim stands in for Salesforce
+    login_url: http://127.0.0.1:$crm_port
+    client_id: ferry-sf
+    client_secret_file: $demo/salesforce.secret
 flows:
   signing_key_file: $demo/flows-signing.key
   poll_interval: 200ms
 CONF
+printf 'sf-secret\n' > "$demo/salesforce.secret" && chmod 600 "$demo/salesforce.secret"
 cat > "$demo/agent.yaml" <<CONF
 agent:
   id: demo-plant-01
@@ -66,6 +71,7 @@ uplink:
 CONF
 
 "$bin/tests/ferry-webhook-sink" --port "$sink_port" >"$demo/crm.log" 2>&1 & pids+=($!)
+"$bin/tests/ferry-crm-sim" --port "$crm_port" --latency-ms 20 >"$demo/crm-sim.log" 2>&1 & pids+=($!)
 "$bin/controlplane/ferry-controlplane" run --config "$demo/controlplane.yaml" >"$demo/controlplane.log" 2>&1 & pids+=($!)
 "$bin/agent/ferry-agent" run --config "$demo/agent.yaml" >"$demo/agent.log" 2>&1 & pids+=($!)
 for _ in $(seq 100); do
@@ -116,14 +122,13 @@ bad "XXE attempt" "text/xml" '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTE
 bad "wrong content type" "application/json" '{"idoc":1}'
 
 echo
-echo "Flows: map customers to Salesforce Account and Contact records at the agent."
+echo "Flows: map customers to Salesforce Account and Contact records at the agent; the control"
+echo "plane upserts them into Salesforce (ferry-crm-sim, 127.0.0.1:$crm_port, stands in for it)."
 echo "A customer's bundle extends the shipped standard flow and changes only what it must:"
 mkdir -p "$demo/bundle"
 cat > "$demo/bundle/customers.yaml" <<'FLOW'
 flow: demo-customers
 extends: debmas-account-salesforce
-target:
-  connector: webhook          # the demo's CRM stands in for Salesforce
 records:
   - name: account
     fields:
@@ -146,16 +151,26 @@ for _ in $(seq 100); do
   sleep 0.2
 done
 "$cli" flows status --config "$demo/controlplane.yaml" | sed 's/^/    /'
-before=$(grep -c '^received' "$demo/crm.log" || true)
 post debmas07_customer_full.xml "text/xml"
 post debmas07_unmapped_country.xml "text/xml"
+post debmas05_customer_change.xml "text/xml"
+records() { curl -s "http://127.0.0.1:$crm_port/_sim/salesforce/$1"; }
 for _ in $(seq 100); do
-  [ "$(grep -c '^received' "$demo/crm.log" || true)" -gt "$before" ] && break
+  [ "$(records Contact | python3 -c 'import sys,json; print(len(json.load(sys.stdin)))')" -ge 3 ] && break
   sleep 0.1
 done
 sleep 0.5
-echo "  Arrived at the CRM webhook: mapped records instead of the IDoc"
-awk -v n="$before" '/^received/{c++} c>n' "$demo/crm.log" | cut -c1-160 | sed 's/^/    /'
+echo "  In Salesforce now (read back from the simulator):"
+records Account | python3 -c '
+import sys, json
+for r in json.load(sys.stdin):
+    f = r["fields"]
+    print("    Account %s  %s=%s  Name=%r  writes=%d" % (r["id"], "SAP_Customer_Number__c", f.get("SAP_Customer_Number__c"), f.get("Name"), len(r["_history"])))'
+records Contact | python3 -c '
+import sys, json
+for r in json.load(sys.stdin):
+    f = r["fields"]
+    print("    Contact %s  %s %s  AccountId=%s" % (r["id"], f.get("FirstName"), f.get("LastName"), f.get("AccountId")))'
 echo "  The customer whose country has no Salesforce code is dead-lettered with the reason:"
 "$cli" dlq list --config "$demo/controlplane.yaml" | cut -c1-200 | sed 's/^/    /'
 
@@ -164,7 +179,8 @@ echo
 cat <<TEXT
 
 Where to look next:
-  logs:             $demo/{agent,controlplane,crm,mosquitto}.log
+  logs:             $demo/{agent,controlplane,crm,crm-sim,mosquitto}.log
+  Salesforce:       curl http://127.0.0.1:$crm_port/_sim/salesforce/Account (the simulator's records)
   delivery status:  $bin/controlplane/ferry-controlplane status --config $demo/controlplane.yaml
   dead letters:     $bin/controlplane/ferry-controlplane dlq list --config $demo/controlplane.yaml
   flow bundles:     $bin/controlplane/ferry-controlplane flows status --config $demo/controlplane.yaml

@@ -119,6 +119,9 @@ void Uplink::OnPresence(const std::string& payload) {
   if (payload.rfind("online ", 0) != 0 || payload == last_presence_) return;
   last_presence_ = payload;
   Rewind("control plane online (" + payload + ")", std::chrono::milliseconds(0));
+  // A heartbeat sent before it subscribed was dropped too: tell it now who
+  // this agent is (labels, flows) rather than one interval later.
+  SendHeartbeat();
 }
 
 void Uplink::OnReport(const std::string& payload) {
