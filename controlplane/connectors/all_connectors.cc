@@ -1,5 +1,6 @@
 #include "controlplane/connectors/all_connectors.h"
 
+#include "controlplane/connectors/dataverse/dataverse_config.h"
 #include "controlplane/connectors/salesforce/salesforce_config.h"
 #include "controlplane/connectors/webhook/webhook_config.h"
 
@@ -7,6 +8,7 @@ namespace ferry::controlplane {
 
 const std::vector<ConnectorFactory>& AllConnectors() {
   static const std::vector<ConnectorFactory> kConnectors = {
+      DataverseConnectorFactory(),
       SalesforceConnectorFactory(),
       WebhookConnectorFactory(),
   };

@@ -20,12 +20,12 @@ TokenCache::TokenCache(asio::any_io_executor executor, http::HttpClient& client,
       fetched_(executor) {}
 
 asio::awaitable<Result<AccessToken>> TokenCache::Get() {
-  while (fetching_) {
-    fetched_.expires_at(std::chrono::steady_clock::time_point::max());
-    co_await fetched_.async_wait(asio::as_tuple(asio::use_awaitable));
-  }
+  // Waiters only wait: the fetcher armed the timer and cancels it when done,
+  // which wakes them all at once.
+  while (fetching_) co_await fetched_.async_wait(asio::as_tuple(asio::use_awaitable));
   if (token_ && (!token_->expires_at || std::chrono::steady_clock::now() < *token_->expires_at)) co_return *token_;
   fetching_ = true;
+  fetched_.expires_at(std::chrono::steady_clock::time_point::max());
   Result<AccessToken> fetched = co_await Fetch();
   fetching_ = false;
   fetched_.cancel();

@@ -43,11 +43,17 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
   }
   c.batch = static_cast<size_t>(node.Int("batch", 200, 1, 200));
   c.client.request_timeout = node.Duration("timeout", c.client.request_timeout);
+  if (c.client.request_timeout.count() < 100) node.Error("timeout", "must be at least 100ms");
   c.limit_backoff = node.Duration("limit_backoff", c.limit_backoff);
+  if (c.limit_backoff.count() < 1000) node.Error("limit_backoff", "must be at least 1s");
   c.slow_down_delay = node.Duration("slow_down_delay", c.slow_down_delay);
+  if (c.slow_down_delay.count() < 1) node.Error("slow_down_delay", "must be at least 1ms");
   const int64_t percent = node.Int("slow_down_at_percent", 90, 1, 100);
   c.slow_down_at = static_cast<double>(percent) / 100.0;
   c.client.ca_file = node.String("ca_file", "");
+  if (!c.client.ca_file.empty() && !std::filesystem::exists(c.client.ca_file)) {
+    node.Error("ca_file", "cannot read '" + c.client.ca_file + "'");
+  }
   return std::make_unique<SalesforceBuilder>(std::move(c));
 }
 

@@ -3,10 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <map>
+#include <set>
 
 #include "common/config/secret_file.h"
 #include "common/flows/flow_set.h"
@@ -98,6 +100,24 @@ std::string FirstCode(const boost::json::value& errors) {
 
 }  // namespace
 
+// Collections calls of at most 200 records in which no external id appears
+// twice (Salesforce refuses both entries of a duplicate: two events of one
+// batch can update the same record, e.g. two invoices and their account).
+// Order is kept: a repeated id starts the next call.
+std::vector<std::vector<SalesforceConnector::Entry>> SalesforceConnector::Chunks(const std::vector<Entry>& entries) {
+  std::vector<std::vector<Entry>> chunks(1);
+  std::set<std::string_view> ids;
+  for (const Entry& e : entries) {
+    if (chunks.back().size() == kCollectionLimit || ids.count(e.record->external_id())) {
+      chunks.emplace_back();
+      ids.clear();
+    }
+    chunks.back().push_back(e);
+    ids.insert(e.record->external_id());
+  }
+  return chunks;
+}
+
 struct SalesforceConnector::Call {
   std::optional<std::string> failure;  // no answer: token or transport problem (retryable)
   http::ClientResponse response;
@@ -133,7 +153,7 @@ SalesforceConnector::SalesforceConnector(asio::any_io_executor executor, Salesfo
                                         "&client_secret=" + FormEncode(*secret)};
               },
               std::chrono::seconds(60)),
-      spacing_(executor) {}
+      executor_(executor) {}
 
 std::string SalesforceConnector::RecordBody(const ferry::v1::MappedRecord& record, bool for_collection) {
   std::string body = "{";
@@ -175,13 +195,22 @@ void SalesforceConnector::NoteLimits(const http::ClientResponse& response) {
   api_usage_ = usage;
 }
 
+// Near the daily allocation: spread what is left instead of hitting 403,
+// one request per slow_down_delay across all concurrent requests.
+asio::awaitable<void> SalesforceConnector::Pace() {
+  const auto now = std::chrono::steady_clock::now();
+  const auto slot = std::max(now, next_slot_);
+  next_slot_ = slot + config_.slow_down_delay;
+  if (slot <= now) co_return;
+  asio::steady_timer wait(executor_, slot);
+  co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
 asio::awaitable<SalesforceConnector::Call> SalesforceConnector::Send(bhttp::verb verb, const std::string& path,
                                                                     std::string body) {
-  if (api_usage_ >= config_.slow_down_at) {
-    // Near the daily allocation: spread what is left instead of hitting 403.
-    spacing_.expires_after(config_.slow_down_delay);
-    co_await spacing_.async_wait(asio::as_tuple(asio::use_awaitable));
-  }
+  if (api_usage_ >= config_.slow_down_at) co_await Pace();
+  // A 401 (INVALID_SESSION_ID: the session expired or was revoked) is tried
+  // once more with a fresh token; a second 401 is classified as it is.
   for (int attempt = 0; attempt < 2; ++attempt) {
     Result<AccessToken> token = co_await tokens_.Get();
     if (!token.ok()) co_return Call{std::string(token.status().message()), {}};
@@ -191,7 +220,9 @@ asio::awaitable<SalesforceConnector::Call> SalesforceConnector::Send(bhttp::verb
     }
     while (!instance.empty() && instance.back() == '/') instance.pop_back();
     auto url = http::ParseUrl(instance + path);
-    if (!url.ok()) co_return Call{"salesforce instance_url '" + instance + "': " + std::string(url.status().message()), {}};
+    if (!url.ok()) {
+      co_return Call{"salesforce instance_url '" + instance + "': " + std::string(url.status().message()), {}};
+    }
     http::HttpClient::OutRequest req{verb, url->target, 11};
     req.set(bhttp::field::authorization, "Bearer " + token->value);
     req.set(bhttp::field::accept, "application/json");
@@ -203,14 +234,12 @@ asio::awaitable<SalesforceConnector::Call> SalesforceConnector::Send(bhttp::verb
     if (!res.ok()) co_return Call{std::string(res.status().message()), {}};
     NoteLimits(*res);
     if (res->status == 401 && attempt == 0) {
-      // INVALID_SESSION_ID: the session expired or was revoked. Once more
-      // with a fresh token.
       tokens_.Invalidate(token->value);
       continue;
     }
     co_return Call{std::nullopt, std::move(res).value()};
   }
-  co_return Call{"salesforce refused a freshly issued token (401)", {}};
+  co_return Call{"not reached: the second attempt always returns", {}};
 }
 
 namespace {
@@ -367,11 +396,7 @@ asio::awaitable<std::vector<DeliveryResult>> SalesforceConnector::DeliverBatch(
     } else if (live.size() == 1 || config_.batch == 1) {
       for (const Entry& entry : live) co_await Upsert(entry, outcomes);
     } else {
-      for (size_t at = 0; at < live.size(); at += kCollectionLimit) {
-        const std::vector<Entry> chunk(live.begin() + static_cast<ptrdiff_t>(at),
-                                       live.begin() + static_cast<ptrdiff_t>(std::min(live.size(), at + kCollectionLimit)));
-        co_await UpsertCollection(chunk, outcomes);
-      }
+      for (const std::vector<Entry>& chunk : Chunks(live)) co_await UpsertCollection(chunk, outcomes);
     }
   }
   std::vector<DeliveryResult> results;

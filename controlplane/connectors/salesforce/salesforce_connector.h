@@ -19,8 +19,6 @@
 //   pauses the connector for limit_backoff. From slow_down_at of the daily
 //   allocation (Sforce-Limit-Info) requests are spaced by slow_down_delay.
 
-#include <boost/asio/steady_timer.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,16 +53,22 @@ class SalesforceConnector : public Connector {
   };
   struct EventOutcome;
 
+  static std::vector<std::vector<Entry>> Chunks(const std::vector<Entry>& entries);
+
   boost::asio::awaitable<Call> Send(boost::beast::http::verb verb, const std::string& path, std::string body);
   boost::asio::awaitable<void> Upsert(const Entry& entry, std::vector<EventOutcome>& outcomes);
   boost::asio::awaitable<void> Remove(const Entry& entry, std::vector<EventOutcome>& outcomes);
   boost::asio::awaitable<void> UpsertCollection(const std::vector<Entry>& chunk, std::vector<EventOutcome>& outcomes);
   void NoteLimits(const http::ClientResponse& response);
+  boost::asio::awaitable<void> Pace();
 
   SalesforceConfig config_;
   http::HttpClient client_;
   TokenCache tokens_;
-  boost::asio::steady_timer spacing_;
+  boost::asio::any_io_executor executor_;
+  // Near the daily allocation, requests leave at most one per
+  // slow_down_delay: the next free slot.
+  std::chrono::steady_clock::time_point next_slot_{};
   double api_usage_ = 0;  // fraction of the daily allocation, from Sforce-Limit-Info
 };
 

@@ -1,0 +1,96 @@
+#include "controlplane/connectors/dataverse/dataverse_config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include "common/config/secret_file.h"
+#include "controlplane/connectors/dataverse/dataverse_connector.h"
+
+namespace ferry::controlplane {
+namespace {
+
+class DataverseBuilder : public ConnectorBuilder {
+ public:
+  explicit DataverseBuilder(DataverseConfig config) : config_(std::move(config)) {}
+  std::unique_ptr<Connector> Build(boost::asio::any_io_executor executor) override {
+    return std::make_unique<DataverseConnector>(executor, config_);
+  }
+
+ private:
+  DataverseConfig config_;
+};
+
+// "accounts, contacts" → {accounts, contacts}. Entity set names are
+// identifiers; anything else is reported rather than sent in a URL.
+void ParseEntitySets(config::ConfigNode& node, const std::string& key, std::set<std::string>& out) {
+  const std::string text = node.String(key, "");
+  std::string name;
+  auto flush = [&] {
+    if (name.empty()) return;
+    const bool identifier = std::all_of(
+        name.begin(), name.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; });
+    if (!identifier) node.Error(key, "'" + name + "' is not an entity set name (e.g. accounts)");
+    out.insert(std::move(name));
+    name.clear();
+  };
+  for (const char ch : text) {
+    if (ch == ',' || ch == ' ' || ch == '\t') {
+      flush();
+    } else {
+      name += ch;
+    }
+  }
+  flush();
+}
+
+std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
+  DataverseConfig c;
+  c.org_url = node.RequiredString("org_url");
+  while (!c.org_url.empty() && c.org_url.back() == '/') c.org_url.pop_back();
+  if (!c.org_url.empty()) {
+    c.service_root = c.org_url + "/api/data/v9.2";
+    auto url = http::ParseUrl(c.service_root);
+    if (!url.ok()) {
+      node.Error("org_url", std::string(url.status().message()));
+    } else if (url->target.find('?') != std::string::npos) {
+      node.Error("org_url", "expected the environment URL alone, such as https://acme.crm.dynamics.com");
+    } else {
+      c.api = *url;
+    }
+  }
+  const std::string token_url = node.RequiredString("token_url");
+  if (!token_url.empty()) {
+    auto url = http::ParseUrl(token_url);
+    if (!url.ok()) {
+      node.Error("token_url", std::string(url.status().message()));
+    } else {
+      c.token_url = *url;
+    }
+  }
+  c.client_id = node.RequiredString("client_id");
+  c.client_secret_file = node.RequiredString("client_secret_file");
+  // Checked now so that check-config catches it; read again at each token
+  // request, so a rotated secret needs no restart.
+  if (!c.client_secret_file.empty()) {
+    auto secret = config::ReadSecretFile(c.client_secret_file);
+    if (!secret.ok()) node.Error("client_secret_file", std::string(secret.status().message()));
+  }
+  // A $batch holds at most 1000 operations, so more events than that could
+  // never go in one request anyway.
+  c.batch = static_cast<size_t>(node.Int("batch", 100, 1, 1000));
+  c.client.request_timeout = node.Duration("timeout", std::chrono::seconds(120));
+  if (c.client.request_timeout.count() < 100) node.Error("timeout", "must be at least 100ms");
+  ParseEntitySets(node, "update_only_objects", c.update_only_objects);
+  c.client.ca_file = node.String("ca_file", "");
+  if (!c.client.ca_file.empty() && !std::filesystem::exists(c.client.ca_file)) {
+    node.Error("ca_file", "cannot read '" + c.client.ca_file + "'");
+  }
+  return std::make_unique<DataverseBuilder>(std::move(c));
+}
+
+}  // namespace
+
+ConnectorFactory DataverseConnectorFactory() { return {"dataverse", &Parse}; }
+
+}  // namespace ferry::controlplane

@@ -1,0 +1,295 @@
+// How mapped records become Dataverse Web API requests, and what the answers
+// mean (docs/protocols.md §B.3). No I/O here: dataverse_connector.cc sends.
+
+#include <boost/json.hpp>
+
+#include <cctype>
+#include <charconv>
+
+#include "common/flows/json_text.h"
+#include "common/http/multipart.h"
+#include "controlplane/connectors/dataverse/dataverse_connector.h"
+#include "controlplane/connectors/http_outcome.h"
+
+namespace ferry::controlplane {
+
+namespace {
+
+constexpr std::string_view kJsonType = "application/json; charset=utf-8";
+// The code of a 404 for an entity set the environment does not have, as
+// opposed to 0x80040217, a row that does not exist.
+constexpr std::string_view kUnknownSegment = "0x8006088a";
+
+std::string PathEncode(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// set(key='value'): an OData string literal doubles its quotes, and the
+// whole is part of a URL, so the value is then percent-encoded.
+std::string KeySegment(std::string_view set, std::string_view key, std::string_view value) {
+  std::string literal;
+  for (const char ch : value) {
+    literal += ch;
+    if (ch == '\'') literal += '\'';
+  }
+  return PathEncode(set) + "(" + PathEncode(key) + "='" + PathEncode(literal) + "')";
+}
+
+std::string JsonString(std::string_view s) {
+  std::string out;
+  flows::AppendJsonString(out, s);
+  return out;
+}
+
+struct ODataError {
+  std::string code;
+  std::string message;
+};
+
+// {"error":{"code":"0x80040203","message":"…"}}, or nothing.
+std::optional<ODataError> ErrorOf(std::string_view body) {
+  boost::system::error_code ec;
+  const boost::json::value parsed = boost::json::parse(body, ec);
+  if (ec || !parsed.is_object()) return std::nullopt;
+  const auto it = parsed.as_object().find("error");
+  if (it == parsed.as_object().end() || !it->value().is_object()) return std::nullopt;
+  const auto& error = it->value().as_object();
+  auto text = [&error](const char* key) -> std::string {
+    auto f = error.find(key);
+    return f != error.end() && f->value().is_string() ? std::string(f->value().as_string()) : std::string();
+  };
+  return ODataError{text("code"), text("message")};
+}
+
+// ".../accounts(00000000-0000-0000-0000-000000000001)" → the GUID.
+std::string GuidOf(std::string_view entity_id) {
+  const size_t open = entity_id.rfind('(');
+  const size_t close = entity_id.rfind(')');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return {};
+  return std::string(entity_id.substr(open + 1, close - open - 1));
+}
+
+bool IsUpdateOnly(const ferry::v1::MappedRecord& r, const std::set<std::string>& update_only) {
+  return r.action() != "delete" && update_only.count(r.object()) > 0;
+}
+
+bool AlreadyGone(const ferry::v1::MappedRecord& r, int status, const std::optional<ODataError>& error) {
+  return r.action() == "delete" && status == 404 && !(error && error->code == kUnknownSegment);
+}
+
+std::optional<std::chrono::milliseconds> RetryAfterIn(const http::MimeHeaders& headers) {
+  return ParseRetryAfter(std::string(headers.Get("Retry-After")));
+}
+
+using ChangeSet = DataverseConnector::ChangeSet;
+using ChangeSetResult = DataverseConnector::ChangeSetResult;
+
+// One change set's result from its part of the answer: a nested multipart
+// with one answer per operation when it committed, or the single answer of
+// the operation that failed when it rolled back.
+ChangeSetResult SetResult(const http::MimePart& part, const ChangeSet& set, size_t first_content_id,
+                          const std::set<std::string>& update_only) {
+  const ferry::v1::MappedRecord& head = *set.records.front();
+  auto retry = [&head](const std::string& why) {
+    return ChangeSetResult{DeliveryResult::Retry(DataverseConnector::Describe(head) + ": " + why), std::nullopt};
+  };
+  const std::string_view type = part.headers.Get("Content-Type");
+  if (http::MediaType(type) == "multipart/mixed") {
+    const auto boundary = http::HeaderParam(type, "boundary");
+    if (!boundary) return retry("$batch answer: a change set without a boundary");
+    auto inner = http::ParseMultipart(part.body, *boundary);
+    if (!inner.ok()) return retry("$batch answer: " + inner.status().message());
+    if (inner->size() != set.records.size()) {
+      return retry("$batch answer: " + std::to_string(inner->size()) + " answers for a change set of " +
+                   std::to_string(set.records.size()));
+    }
+    std::string record_id;
+    for (size_t i = 0; i < inner->size(); ++i) {
+      auto res = http::ParseEmbeddedResponse((*inner)[i].body);
+      if (!res.ok()) return retry("$batch answer: " + res.status().message());
+      const ferry::v1::MappedRecord& r = *set.records[i];
+      DeliveryResult one = DataverseConnector::Classify(r, IsUpdateOnly(r, update_only), res->status, res->body,
+                                                        res->headers.Get("OData-EntityId"), RetryAfterIn(res->headers));
+      if (one.kind != DeliveryResult::Kind::kDelivered) return {std::move(one), std::nullopt};
+      if (i == 0) record_id = std::move(one.record_id);
+    }
+    return {DeliveryResult::Delivered(std::move(record_id)), std::nullopt};
+  }
+  if (http::MediaType(type) != "application/http")
+    return retry("$batch answer: a part of type '" + std::string(type) + "'");
+  auto res = http::ParseEmbeddedResponse(part.body);
+  if (!res.ok()) return retry("$batch answer: " + res.status().message());
+  // The failed operation is named by the Content-ID it was sent with.
+  std::optional<size_t> op;
+  std::string_view content_id = part.headers.Get("Content-ID");
+  if (content_id.empty()) content_id = res->headers.Get("Content-ID");
+  size_t id = 0;
+  const auto [end, ec] = std::from_chars(content_id.data(), content_id.data() + content_id.size(), id);
+  if (ec == std::errc() && end == content_id.data() + content_id.size() && id >= first_content_id &&
+      id < first_content_id + set.records.size()) {
+    op = id - first_content_id;
+  } else if (set.records.size() == 1) {
+    op = 0;
+  }
+  if (res->status >= 200 && res->status < 300 && set.records.size() > 1) {
+    return retry("$batch answer: one answer for a change set of " + std::to_string(set.records.size()));
+  }
+  const ferry::v1::MappedRecord& r = *set.records[op.value_or(0)];
+  if (op && set.records.size() > 1 && AlreadyGone(r, res->status, ErrorOf(res->body))) {
+    return {DeliveryResult::Retry(DataverseConnector::Describe(r) + ": already gone; the rest is sent again"), op};
+  }
+  DeliveryResult result = DataverseConnector::Classify(r, IsUpdateOnly(r, update_only), res->status, res->body,
+                                                       res->headers.Get("OData-EntityId"), RetryAfterIn(res->headers));
+  if (result.kind == DeliveryResult::Kind::kDelivered && set.records.size() > 1) {
+    // A delete's 404 that does not say which operation it was: the set
+    // rolled back all the same, so nothing of it is delivered.
+    return retry("$batch answer: the change set rolled back at an operation it does not name");
+  }
+  return {std::move(result), std::nullopt};
+}
+
+// The answers of a multipart $batch answer, one per change set in order.
+Result<std::vector<ChangeSetResult>> PerChangeSet(std::string_view content_type, std::string_view body,
+                                                  const std::vector<ChangeSet>& sets,
+                                                  const std::set<std::string>& update_only) {
+  const auto boundary = http::HeaderParam(content_type, "boundary");
+  if (!boundary) return Status::InvalidArgument("multipart/mixed without a boundary");
+  auto parts = http::ParseMultipart(body, *boundary);
+  if (!parts.ok()) return parts.status();
+  if (parts->size() > sets.size()) {
+    return Status::InvalidArgument(std::to_string(parts->size()) + " answers for " + std::to_string(sets.size()) +
+                                   " change sets");
+  }
+  std::vector<ChangeSetResult> results;
+  size_t first_content_id = 1;
+  for (size_t s = 0; s < sets.size(); ++s) {
+    if (s < parts->size()) {
+      results.push_back(SetResult((*parts)[s], sets[s], first_content_id, update_only));
+    } else {
+      // Processing stopped before this set: nothing of it was written.
+      results.push_back({DeliveryResult::Retry(DataverseConnector::Describe(*sets[s].records.front()) +
+                                               ": not processed: the $batch answer ends before its change set"),
+                         std::nullopt});
+    }
+    first_content_id += sets[s].records.size();
+  }
+  return results;
+}
+
+}  // namespace
+
+std::string DataverseConnector::Describe(const ferry::v1::MappedRecord& r) {
+  return r.object() + " " + r.key_field() + "=" + r.external_id();
+}
+
+std::string DataverseConnector::RecordPath(const ferry::v1::MappedRecord& record) {
+  return KeySegment(record.object(), record.key_field(), record.external_id());
+}
+
+std::string DataverseConnector::RecordBody(const ferry::v1::MappedRecord& record) {
+  std::string body = "{";
+  bool first = true;
+  auto add = [&](std::string_view key_json, std::string_view value) {
+    if (!first) body += ',';
+    first = false;
+    body.append(key_json).append(":").append(value);
+  };
+  for (const flows::JsonMember& m : flows::TopLevelMembers(record.fields_json())) {
+    if (m.key == record.key_field()) continue;  // the key is in the URL
+    add("\"" + std::string(m.key) + "\"", m.value);
+  }
+  for (const ferry::v1::RecordLink& l : record.links()) {
+    add(JsonString(l.field() + "@odata.bind"),
+        JsonString("/" + KeySegment(l.object(), l.key_field(), l.external_id())));
+  }
+  return body + "}";
+}
+
+std::string DataverseConnector::BatchBody(std::string_view service_root, const std::vector<ChangeSet>& sets,
+                                          const std::set<std::string>& update_only, std::string_view batch_id) {
+  std::vector<http::MimePart> change_sets;
+  size_t content_id = 0;
+  for (size_t s = 0; s < sets.size(); ++s) {
+    std::vector<http::MimePart> operations;
+    for (const ferry::v1::MappedRecord* r : sets[s].records) {
+      http::EmbeddedRequest request;
+      request.target = std::string(service_root) + "/" + RecordPath(*r);
+      if (r->action() == "delete") {
+        request.method = "DELETE";
+      } else {
+        request.method = "PATCH";
+        request.headers.Add("Content-Type", std::string(kJsonType));
+        if (IsUpdateOnly(*r, update_only)) request.headers.Add("If-Match", "*");
+        request.body = RecordBody(*r);
+      }
+      http::MimePart operation;
+      operation.headers.Add("Content-Type", "application/http");
+      operation.headers.Add("Content-Transfer-Encoding", "binary");
+      operation.headers.Add("Content-ID", std::to_string(++content_id));
+      operation.body = http::WriteEmbeddedRequest(request);
+      operations.push_back(std::move(operation));
+    }
+    const std::string boundary = "changeset_" + std::string(batch_id) + "_" + std::to_string(s + 1);
+    http::MimePart change_set;
+    change_set.headers.Add("Content-Type", "multipart/mixed; boundary=" + boundary);
+    change_set.body = http::WriteMultipart(operations, boundary);
+    change_sets.push_back(std::move(change_set));
+  }
+  return http::WriteMultipart(change_sets, "batch_" + std::string(batch_id));
+}
+
+std::vector<DataverseConnector::ChangeSetResult> DataverseConnector::BatchResults(
+    const http::ClientResponse& answer, const std::vector<ChangeSet>& sets, const std::set<std::string>& update_only) {
+  const auto type = answer.headers.find("content-type");
+  const std::string content_type = type == answer.headers.end() ? std::string() : type->second;
+  const bool success = answer.status >= 200 && answer.status < 300;
+  std::string why;  // what every set is told when there is no answer per set
+  if (http::MediaType(content_type) == "multipart/mixed") {
+    auto parsed = PerChangeSet(content_type, answer.body, sets, update_only);
+    if (parsed.ok()) return std::move(parsed).value();
+    why = "unreadable answer: " + parsed.status().message();
+  } else if (success) {
+    why = "unexpected answer (Content-Type '" + content_type + "'): " + Excerpt(answer.body);
+  }
+  const std::optional<ODataError> error = ErrorOf(answer.body);
+  const std::string said = error ? error->code + ": " + error->message : Excerpt(answer.body);
+  const bool retry = success || IsTransientStatus(answer.status) || answer.status == 401;
+  if (!success) why = "HTTP " + std::to_string(answer.status) + " " + said;
+  std::vector<ChangeSetResult> results;
+  for (const ChangeSet& set : sets) {
+    std::string reason = Describe(*set.records.front()) + ": $batch: " + why;
+    results.push_back({retry ? DeliveryResult::Retry(std::move(reason), RetryAfterOf(answer))
+                             : DeliveryResult::Rejected(std::move(reason)),
+                       std::nullopt});
+  }
+  return results;
+}
+
+DeliveryResult DataverseConnector::Classify(const ferry::v1::MappedRecord& record, bool update_only, int status,
+                                            std::string_view body, std::string_view entity_id,
+                                            std::optional<std::chrono::milliseconds> retry_after) {
+  if (status >= 200 && status < 300) return DeliveryResult::Delivered(GuidOf(entity_id));
+  const std::optional<ODataError> error = ErrorOf(body);
+  if (AlreadyGone(record, status, error)) return DeliveryResult::Delivered("");
+  const std::string said = error ? error->code + ": " + error->message : Excerpt(std::string(body));
+  if (IsTransientStatus(status) || status == 401) {
+    return DeliveryResult::Retry(Describe(record) + ": HTTP " + std::to_string(status) + " " + said, retry_after);
+  }
+  std::string reason = Describe(record) + ": " + (error ? said : "HTTP " + std::to_string(status) + " " + said);
+  if (update_only && status == 404) reason += " (update only: the row does not exist and is not created)";
+  return DeliveryResult::Rejected(std::move(reason));
+}
+
+}  // namespace ferry::controlplane
