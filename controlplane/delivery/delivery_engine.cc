@@ -145,7 +145,18 @@ void DeliveryEngine::DispatchLane(Lane& lane) {
     for (uint64_t seq : seqs) window_.at(seq).slot = slot;
     in_flight_ += seqs.size();
     ++lane.requests;
-    asio::co_spawn(executor_, DeliverBatch(lane, std::move(seqs)), asio::detached);
+    asio::co_spawn(executor_, DeliverBatch(lane, std::move(seqs)), [](std::exception_ptr error) {
+      // A connector that throws is a bug; say so instead of losing track
+      // of the events silently (they stay in the queue).
+      if (!error) return;
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        spdlog::critical("event=delivery_crashed error=\"{}\"", e.what());
+      } catch (...) {
+        spdlog::critical("event=delivery_crashed error=unknown");
+      }
+    });
   }
 }
 

@@ -77,10 +77,11 @@ class FlowDistributorTest : public ::testing::Test {
     io_.restart();
     io_.run_for(duration);
   }
-  // Runs the loop until `done` holds (true) or 5 s pass (false).
+  // Runs the loop until `done` holds (true) or 20 s pass (false): commits
+  // fsync, and a loaded CI machine can take seconds for one.
   template <typename Pred>
   bool RunUntil(Pred done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (!done()) {
       if (std::chrono::steady_clock::now() > deadline) return false;
       RunFor(std::chrono::milliseconds(10));

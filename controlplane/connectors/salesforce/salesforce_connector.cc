@@ -105,10 +105,10 @@ std::string FirstCode(const boost::json::value& errors) {
 // batch can update the same record, e.g. two invoices and their account).
 // Order is kept: a repeated id starts the next call.
 std::vector<std::vector<SalesforceConnector::Entry>> SalesforceConnector::Chunks(const std::vector<Entry>& entries) {
-  std::vector<std::vector<Entry>> chunks(1);
+  std::vector<std::vector<Entry>> chunks;
   std::set<std::string_view> ids;
   for (const Entry& e : entries) {
-    if (chunks.back().size() == kCollectionLimit || ids.count(e.record->external_id())) {
+    if (chunks.empty() || chunks.back().size() == kCollectionLimit || ids.count(e.record->external_id())) {
       chunks.emplace_back();
       ids.clear();
     }
@@ -393,10 +393,13 @@ asio::awaitable<std::vector<DeliveryResult>> SalesforceConnector::DeliverBatch(
     }
     if (group.remove) {
       for (const Entry& entry : live) co_await Remove(entry, outcomes);
+    } else if (live.empty()) {
+      continue;
     } else if (live.size() == 1 || config_.batch == 1) {
       for (const Entry& entry : live) co_await Upsert(entry, outcomes);
     } else {
-      for (const std::vector<Entry>& chunk : Chunks(live)) co_await UpsertCollection(chunk, outcomes);
+      const std::vector<std::vector<Entry>> chunks = Chunks(live);
+      for (const std::vector<Entry>& chunk : chunks) co_await UpsertCollection(chunk, outcomes);
     }
   }
   std::vector<DeliveryResult> results;
