@@ -42,15 +42,21 @@ delivery:
 connectors:
   webhook:
     url: http://127.0.0.1:$sink_port/crm
-  salesforce:                    # ferry-crm-sim stands in for Salesforce
+  salesforce:                    # ferry-crm-sim stands in for Salesforce ...
     login_url: http://127.0.0.1:$crm_port
     client_id: ferry-sf
     client_secret_file: $demo/salesforce.secret
+  dataverse:                     # ... and for Dataverse (and Entra ID)
+    org_url: http://127.0.0.1:$crm_port
+    token_url: http://127.0.0.1:$crm_port/demo-tenant/oauth2/v2.0/token
+    client_id: ferry-dv
+    client_secret_file: $demo/dataverse.secret
 flows:
   signing_key_file: $demo/flows-signing.key
   poll_interval: 200ms
 CONF
 printf 'sf-secret\n' > "$demo/salesforce.secret" && chmod 600 "$demo/salesforce.secret"
+printf 'dv-secret\n' > "$demo/dataverse.secret" && chmod 600 "$demo/dataverse.secret"
 cat > "$demo/agent.yaml" <<CONF
 agent:
   id: demo-plant-01
@@ -122,8 +128,8 @@ bad "XXE attempt" "text/xml" '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTE
 bad "wrong content type" "application/json" '{"idoc":1}'
 
 echo
-echo "Flows: map customers to Salesforce Account and Contact records at the agent; the control"
-echo "plane upserts them into Salesforce (ferry-crm-sim, 127.0.0.1:$crm_port, stands in for it)."
+echo "Flows: map customers to Salesforce and Dataverse accounts and contacts at the agent; the"
+echo "control plane upserts them (ferry-crm-sim, 127.0.0.1:$crm_port, stands in for both CRMs)."
 echo "A customer's bundle extends the shipped standard flow and changes only what it must:"
 mkdir -p "$demo/bundle"
 cat > "$demo/bundle/customers.yaml" <<'FLOW'
@@ -135,7 +141,13 @@ records:
       Name: NAME1
       Demo_Source__c: { const: ferry-demo }
 FLOW
+cat > "$demo/bundle/customers-dataverse.yaml" <<'FLOW'
+flow: demo-customers-dataverse
+extends: debmas-account-dataverse
+FLOW
 sed 's/^/    /' "$demo/bundle/customers.yaml"
+echo "    ---"
+sed 's/^/    /' "$demo/bundle/customers-dataverse.yaml"
 cli="$bin/controlplane/ferry-controlplane"
 std="$root/flows/standard"
 echo "  Its delta from the standard (flows diff):"
@@ -155,6 +167,7 @@ post debmas07_customer_full.xml "text/xml"
 post debmas07_unmapped_country.xml "text/xml"
 post debmas05_customer_change.xml "text/xml"
 records() { curl -s "http://127.0.0.1:$crm_port/_sim/salesforce/$1"; }
+dv_records() { curl -s "http://127.0.0.1:$crm_port/_sim/dataverse/$1"; }
 for _ in $(seq 100); do
   [ "$(records Contact | python3 -c 'import sys,json; print(len(json.load(sys.stdin)))')" -ge 3 ] && break
   sleep 0.1
@@ -171,6 +184,21 @@ import sys, json
 for r in json.load(sys.stdin):
     f = r["fields"]
     print("    Contact %s  %s %s  AccountId=%s" % (r["id"], f.get("FirstName"), f.get("LastName"), f.get("AccountId")))'
+for _ in $(seq 50); do
+  [ "$(dv_records contacts | python3 -c 'import sys,json; print(len(json.load(sys.stdin)))')" -ge 3 ] && break
+  sleep 0.1
+done
+echo "  In Dataverse now:"
+dv_records accounts | python3 -c '
+import sys, json
+for r in json.load(sys.stdin):
+    f = r["fields"]
+    print("    account %s  accountnumber=%s  name=%r  writes=%d" % (r["id"], f.get("accountnumber"), f.get("name"), len(r["_history"])))'
+dv_records contacts | python3 -c '
+import sys, json
+for r in json.load(sys.stdin):
+    f = r["fields"]
+    print("    contact %s  %s %s  parentcustomerid=%s" % (r["id"], f.get("firstname"), f.get("lastname"), f.get("_parentcustomerid_value")))'
 echo "  The customer whose country has no Salesforce code is dead-lettered with the reason:"
 "$cli" dlq list --config "$demo/controlplane.yaml" | cut -c1-200 | sed 's/^/    /'
 
@@ -180,7 +208,7 @@ cat <<TEXT
 
 Where to look next:
   logs:             $demo/{agent,controlplane,crm,crm-sim,mosquitto}.log
-  Salesforce:       curl http://127.0.0.1:$crm_port/_sim/salesforce/Account (the simulator's records)
+  CRM records:      curl http://127.0.0.1:$crm_port/_sim/salesforce/Account  (or /_sim/dataverse/accounts)
   delivery status:  $bin/controlplane/ferry-controlplane status --config $demo/controlplane.yaml
   dead letters:     $bin/controlplane/ferry-controlplane dlq list --config $demo/controlplane.yaml
   flow bundles:     $bin/controlplane/ferry-controlplane flows status --config $demo/controlplane.yaml
