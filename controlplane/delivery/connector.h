@@ -47,6 +47,10 @@ class Connector {
   // The most events one DeliverBatch call takes; 1: the target has no batch
   // API and the engine calls Deliver.
   virtual size_t max_batch() const { return 1; }
+  // Requests per second the engine starts at most for this connector (0: no
+  // limit beyond concurrency), so a tenant's API allocation is shared out
+  // instead of being run into.
+  virtual double rate_per_s() const { return 0; }
   // One result per event, in the same order. Called only when max_batch() > 1,
   // with events of different business keys (never two of one key).
   virtual boost::asio::awaitable<std::vector<DeliveryResult>> DeliverBatch(

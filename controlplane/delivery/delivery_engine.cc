@@ -125,12 +125,20 @@ void DeliveryEngine::Dispatch() {
 }
 
 void DeliveryEngine::DispatchLane(Lane& lane) {
-  if (std::chrono::steady_clock::now() < lane.paused_until) {
-    ArmWake(lane);
-    return;
-  }
   const size_t max_batch = std::max<size_t>(1, lane.connector->max_batch());
+  const double rate = lane.connector->rate_per_s();
   while (lane.requests < options_.concurrency && !lane.ready_keys.empty()) {
+    const auto now = std::chrono::steady_clock::now();
+    const auto allowed = std::max(lane.paused_until, lane.next_start);
+    if (now < allowed) {
+      ArmWake(lane, allowed);
+      return;
+    }
+    if (rate > 0) {
+      lane.next_start = std::max(now, lane.next_start) +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(1.0 / rate));
+    }
     std::vector<uint64_t> seqs;
     while (seqs.size() < max_batch && !lane.ready_keys.empty()) {
       std::string key = std::move(lane.ready_keys.front());
@@ -160,10 +168,10 @@ void DeliveryEngine::DispatchLane(Lane& lane) {
   }
 }
 
-void DeliveryEngine::ArmWake(Lane& lane) {
+void DeliveryEngine::ArmWake(Lane& lane, std::chrono::steady_clock::time_point when) {
   if (lane.wake_armed) return;
   lane.wake_armed = true;
-  lane.wake->expires_at(lane.paused_until);
+  lane.wake->expires_at(when);
   lane.wake->async_wait([weak = weak_from_this(), lane_ptr = &lane](const boost::system::error_code& ec) {
     auto self = weak.lock();
     if (!self || ec) return;

@@ -14,6 +14,8 @@
 // - Concurrency: at most `concurrency` requests in flight per lane, and a
 //   request holds its slot until the outcomes of its events are committed
 //   (which bounds how many can be delivered twice after a crash).
+// - Rate: a connector with rate_per_s() > 0 gets at most that many new
+//   requests per second.
 // - Retries: a retryable outcome waits with exponential back-off and jitter,
 //   or exactly the target's Retry-After, during which the lane sends
 //   nothing at all (a throttled API extends the penalty of clients that keep
@@ -80,7 +82,8 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
     Connector* connector = nullptr;
     std::deque<std::string> ready_keys;  // heads that may be dispatched
     size_t requests = 0;                 // in flight
-    std::chrono::steady_clock::time_point paused_until{};
+    std::chrono::steady_clock::time_point paused_until{};  // Retry-After
+    std::chrono::steady_clock::time_point next_start{};    // rate_per_s
     bool wake_armed = false;
     std::unique_ptr<boost::asio::steady_timer> wake;  // ends a pause
   };
@@ -102,7 +105,7 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
   Lane* LaneFor(const ferry::v1::Event& event, std::string& why);
   void Dispatch();
   void DispatchLane(Lane& lane);
-  void ArmWake(Lane& lane);
+  void ArmWake(Lane& lane, std::chrono::steady_clock::time_point when);
   boost::asio::awaitable<void> DeliverBatch(Lane& lane, std::vector<uint64_t> seqs);
   void Finish(uint64_t seq, DeliveryResult result, uint32_t attempts);
   void Finished(uint64_t seq, const DeliveryResult& result, uint32_t attempts);

@@ -180,6 +180,25 @@ TEST_F(SalesforceTest, UpdatesToOneAccountApplyInOrderUnderConcurrency) {
   }
 }
 
+TEST_F(SalesforceTest, RatePerSecondSpacesRequests) {
+  Start(kPlainBundle, "    batch: 1\n    rate_per_s: 5\n");
+  const std::string packet = DebmasPacket({{"0000000000766001", "0000766001", "DE"},
+                                           {"0000000000766002", "0000766002", "DE"},
+                                           {"0000000000766003", "0000766003", "DE"},
+                                           {"0000000000766004", "0000766004", "DE"},
+                                           {"0000000000766005", "0000766005", "DE"},
+                                           {"0000000000766006", "0000766006", "DE"},
+                                           {"0000000000766007", "0000766007", "DE"},
+                                           {"0000000000766008", "0000766008", "DE"},
+                                           {"0000000000766009", "0000766009", "DE"},
+                                           {"0000000000766010", "0000766010", "DE"}});
+  const auto posted = std::chrono::steady_clock::now();
+  ASSERT_EQ(p().PostIdoc(packet).status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return Count("Account") == 10; }, 20s)) << sim().Log();
+  // Ten requests at five per second: nine gaps of 200 ms at least.
+  EXPECT_GE(std::chrono::steady_clock::now() - posted, 1800ms);
+}
+
 TEST_F(SalesforceTest, SecretsAndTokensNeverReachTheLogs) {
   Start(kStandardBundle);
   ASSERT_EQ(p().PostIdoc(ReadFixture("debmas05_customer.xml")).status, 200);

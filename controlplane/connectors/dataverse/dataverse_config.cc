@@ -86,6 +86,7 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
   if (!c.client.ca_file.empty() && !std::filesystem::exists(c.client.ca_file)) {
     node.Error("ca_file", "cannot read '" + c.client.ca_file + "'");
   }
+  c.rate_per_s = node.Int("rate_per_s", 0, 0, 100000);
   return std::make_unique<DataverseBuilder>(std::move(c));
 }
 

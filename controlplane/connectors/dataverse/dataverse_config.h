@@ -8,6 +8,7 @@
 //       client_id: 00000000-0000-0000-0000-000000000000   # the app registration
 //       client_secret_file: /etc/ferry/dataverse.secret  # read at every token request
 //       batch: 100               # events per request; 1: no $batch, one request per record
+//       rate_per_s: 0           # requests per second at most (0: no limit)
 //       timeout: 120s            # per request; Dataverse runs one operation up to 2 minutes
 //       update_only_objects: accounts, contacts   # entity sets upserted with If-Match: *
 //       ca_file: ...             # optional; default: the system store
@@ -37,6 +38,7 @@ struct DataverseConfig {
   size_t batch = 100;
   std::set<std::string> update_only_objects;
   http::HttpClientOptions client;
+  int64_t rate_per_s = 0;  // requests started per second at most; 0: no limit
 };
 
 ConnectorFactory DataverseConnectorFactory();

@@ -44,6 +44,7 @@ class DataverseConnector : public Connector {
   DataverseConnector(boost::asio::any_io_executor executor, DataverseConfig config);
   std::string_view name() const override { return "dataverse"; }
   size_t max_batch() const override { return config_.batch; }
+  double rate_per_s() const override { return static_cast<double>(config_.rate_per_s); }
   boost::asio::awaitable<DeliveryResult> Deliver(const ferry::v1::Event& event) override;
   boost::asio::awaitable<std::vector<DeliveryResult>> DeliverBatch(
       std::vector<const ferry::v1::Event*> events) override;

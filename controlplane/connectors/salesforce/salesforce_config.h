@@ -8,6 +8,7 @@
 //       client_secret_file: /etc/ferry/salesforce.secret   # read at every token request
 //       api_version: "62.0"
 //       batch: 200               # events per request; their records go in sObject Collections calls
+//       rate_per_s: 0           # requests per second at most (0: no limit)
 //       timeout: 30s
 //       limit_backoff: 15m       # pause after 403 REQUEST_LIMIT_EXCEEDED
 //       slow_down_at_percent: 90 # Sforce-Limit-Info usage from which requests are spaced
@@ -33,6 +34,7 @@ struct SalesforceConfig {
   double slow_down_at = 0.9;
   std::chrono::milliseconds slow_down_delay{1000};
   http::HttpClientOptions client;
+  int64_t rate_per_s = 0;  // requests started per second at most; 0: no limit
 };
 
 ConnectorFactory SalesforceConnectorFactory();

@@ -36,6 +36,7 @@ class SalesforceConnector : public Connector {
   SalesforceConnector(boost::asio::any_io_executor executor, SalesforceConfig config);
   std::string_view name() const override { return "salesforce"; }
   size_t max_batch() const override { return config_.batch; }
+  double rate_per_s() const override { return static_cast<double>(config_.rate_per_s); }
   boost::asio::awaitable<DeliveryResult> Deliver(const ferry::v1::Event& event) override;
   boost::asio::awaitable<std::vector<DeliveryResult>> DeliverBatch(
       std::vector<const ferry::v1::Event*> events) override;
