@@ -26,8 +26,8 @@ namespace ferry::controlplane {
 struct DeliveryResult {
   enum class Kind { kDelivered, kRetry, kRejected };
   Kind kind = Kind::kRetry;
-  std::string record_id;  // delivered: the target's id for the record, if any
-  std::string reason;     // retry / rejected: what the target said
+  std::string record_id;                                 // delivered: the target's id for the record, if any
+  std::string reason;                                    // retry / rejected: what the target said
   std::optional<std::chrono::milliseconds> retry_after;  // the target asked for this pause
 
   static DeliveryResult Delivered(std::string record_id) {

@@ -135,9 +135,9 @@ void DeliveryEngine::DispatchLane(Lane& lane) {
       return;
     }
     if (rate > 0) {
-      lane.next_start = std::max(now, lane.next_start) +
-                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                            std::chrono::duration<double>(1.0 / rate));
+      lane.next_start =
+          std::max(now, lane.next_start) +
+          std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(1.0 / rate));
     }
     std::vector<uint64_t> seqs;
     while (seqs.size() < max_batch && !lane.ready_keys.empty()) {
@@ -219,8 +219,8 @@ asio::awaitable<void> DeliveryEngine::DeliverBatch(Lane& lane, std::vector<uint6
     if (stopped_) co_return;  // outcomes unknown to the queue: redelivered after restart
     if (results.size() != seqs.size()) {
       // A connector bug must not lose or misattribute outcomes: retry all.
-      spdlog::error("event=delivery_result_mismatch connector={} events={} results={}", connector.name(),
-                    seqs.size(), results.size());
+      spdlog::error("event=delivery_result_mismatch connector={} events={} results={}", connector.name(), seqs.size(),
+                    results.size());
       results.assign(seqs.size(), DeliveryResult::Retry("connector returned a wrong number of results"));
     }
     std::vector<uint64_t> again;
@@ -232,7 +232,8 @@ asio::awaitable<void> DeliveryEngine::DeliverBatch(Lane& lane, std::vector<uint6
         continue;
       }
       again.push_back(seqs[i]);
-      if (results[i].retry_after) retry_after = std::max(retry_after.value_or(std::chrono::milliseconds(0)), *results[i].retry_after);
+      if (results[i].retry_after)
+        retry_after = std::max(retry_after.value_or(std::chrono::milliseconds(0)), *results[i].retry_after);
       reason = results[i].reason;
     }
     seqs = std::move(again);
@@ -240,7 +241,8 @@ asio::awaitable<void> DeliveryEngine::DeliverBatch(Lane& lane, std::vector<uint6
     stats_.retries += seqs.size();
     if (options_.max_attempts && attempts >= options_.max_attempts) {
       for (uint64_t seq : seqs) {
-        Finish(seq, DeliveryResult::Rejected("gave up after " + std::to_string(attempts) + " attempts; last: " + reason),
+        Finish(seq,
+               DeliveryResult::Rejected("gave up after " + std::to_string(attempts) + " attempts; last: " + reason),
                attempts);
       }
       break;
@@ -248,9 +250,10 @@ asio::awaitable<void> DeliveryEngine::DeliverBatch(Lane& lane, std::vector<uint6
     const std::chrono::milliseconds delay = retry_after ? *retry_after : Backoff(attempts);
     if (retry_after) lane.paused_until = std::max(lane.paused_until, std::chrono::steady_clock::now() + delay);
     const Item& first = window_.at(seqs.front());
-    spdlog::warn("event=delivery_retry connector={} events={} event_id={} docnum={} attempt={} retry_in_ms={} reason=\"{}\"",
-                 connector.name(), seqs.size(), first.event.event_id(), first.event.idoc().docnum(), attempts,
-                 delay.count(), reason);
+    spdlog::warn(
+        "event=delivery_retry connector={} events={} event_id={} docnum={} attempt={} retry_in_ms={} reason=\"{}\"",
+        connector.name(), seqs.size(), first.event.event_id(), first.event.idoc().docnum(), attempts, delay.count(),
+        reason);
     timer.expires_after(delay);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
@@ -300,7 +303,8 @@ void DeliveryEngine::Finished(uint64_t seq, const DeliveryResult& result, uint32
   if (it == window_.end()) return;
   Item item = std::move(it->second);
   window_.erase(it);
-  const std::string_view connector = item.lane ? item.lane->connector->name() : std::string_view(item.event.connector());
+  const std::string_view connector =
+      item.lane ? item.lane->connector->name() : std::string_view(item.event.connector());
   if (result.kind == DeliveryResult::Kind::kDelivered) {
     ++stats_.delivered;
     spdlog::debug("event=delivered connector={} event_id={} docnum={} attempts={} record_id={}", connector,

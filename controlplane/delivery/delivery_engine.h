@@ -80,8 +80,8 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
  private:
   struct Lane {
     Connector* connector = nullptr;
-    std::deque<std::string> ready_keys;  // heads that may be dispatched
-    size_t requests = 0;                 // in flight
+    std::deque<std::string> ready_keys;                    // heads that may be dispatched
+    size_t requests = 0;                                   // in flight
     std::chrono::steady_clock::time_point paused_until{};  // Retry-After
     std::chrono::steady_clock::time_point next_start{};    // rate_per_s
     bool wake_armed = false;
@@ -96,8 +96,8 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
   struct Item {
     ferry::v1::Event event;
     std::string key;
-    Lane* lane = nullptr;      // null: no such connector
-    std::string unroutable;    // why it cannot be delivered at all
+    Lane* lane = nullptr;    // null: no such connector
+    std::string unroutable;  // why it cannot be delivered at all
     std::shared_ptr<Slot> slot;
   };
 

@@ -51,13 +51,14 @@ records:
 
 // What differs between the simulated vendors for this measurement.
 struct Vendor {
-  std::string name;         // in the simulator's control API
-  std::string api_path;     // what the paused requests' paths contain
+  std::string name;      // in the simulator's control API
+  std::string api_path;  // what the paused requests' paths contain
   const char* bundle;
   std::string ConnectorYaml(const CrmSim& sim, const std::filesystem::path& secret, int batch) const {
     if (name == "salesforce") {
-      return "  salesforce:\n    login_url: " + sim.url() + "\n    client_id: ferry-sf\n    client_secret_file: " +
-             secret.string() + "\n    batch: " + std::to_string(batch) + "\n";
+      return "  salesforce:\n    login_url: " + sim.url() +
+             "\n    client_id: ferry-sf\n    client_secret_file: " + secret.string() +
+             "\n    batch: " + std::to_string(batch) + "\n";
     }
     return "  dataverse:\n    org_url: " + sim.url() + "\n    token_url: " + sim.url() +
            "/bench/oauth2/v2.0/token\n    client_id: ferry-dv\n    client_secret_file: " + secret.string() +
@@ -112,7 +113,10 @@ Run DeliverBacklog(const Vendor& vendor, int events, int batch) {
   std::filesystem::create_directories(dir.path() / "bundle");
   WriteFile(dir.path() / "bundle" / "accounts.yaml", vendor.bundle);
   FlowSetup::DeployAndWait(p, dir.path() / "bundle", options.agent_id);
-  sim.Control("faults", {{"vendor", vendor.name}, {"status", 503}, {"count", 1000000}, {"retry_after_s", 1},
+  sim.Control("faults", {{"vendor", vendor.name},
+                         {"status", 503},
+                         {"count", 1000000},
+                         {"retry_after_s", 1},
                          {"path_contains", vendor.api_path}});
 
   std::atomic<int> next{0};

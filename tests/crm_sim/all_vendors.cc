@@ -1,7 +1,9 @@
 #include "tests/crm_sim/all_vendors.h"
 
 #include "tests/crm_sim/dataverse_sim.h"
+#include "tests/crm_sim/marketing_cloud_sim.h"
 #include "tests/crm_sim/salesforce_sim.h"
+#include "tests/crm_sim/sap_sales_cloud_sim.h"
 
 namespace ferry::crm_sim {
 
@@ -9,6 +11,8 @@ std::vector<std::unique_ptr<VendorSim>> AllVendors() {
   std::vector<std::unique_ptr<VendorSim>> vendors;
   vendors.push_back(std::make_unique<SalesforceSim>());
   vendors.push_back(std::make_unique<DataverseSim>());
+  vendors.push_back(std::make_unique<MarketingCloudSim>());
+  vendors.push_back(std::make_unique<SapSalesCloudSim>());
   return vendors;
 }
 

@@ -94,7 +94,10 @@ TEST_F(DataverseTest, CreateThenUpdateByAlternateKeyKeepsOneRowAndLinksContacts)
 TEST_F(DataverseTest, ThrottlingIsHonouredWithoutSendingMeanwhileAndEverythingArrives) {
   Start(kPlainBundle);
   // Three requests per second; beyond that 429 with Retry-After: 2.
-  sim().Control("config", {{"vendor", "dataverse"}, {"max_per_window", 3}, {"window_ms", 1000}, {"retry_after_s", 2},
+  sim().Control("config", {{"vendor", "dataverse"},
+                           {"max_per_window", 3},
+                           {"window_ms", 1000},
+                           {"retry_after_s", 2},
                            {"violation_grace_ms", 300}});
   const auto start = std::chrono::steady_clock::now();
   uint64_t docnum = 780000;

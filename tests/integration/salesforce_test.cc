@@ -48,9 +48,10 @@ class SalesforceTest : public ::testing::Test {
     WriteFile(dir_.path() / "sf.secret", std::string(kSecret) + "\n");
     setup_.Apply(options_);
     options_.delivery_retry_initial = "50ms";
-    options_.connectors_extra_yaml = "  salesforce:\n    login_url: " + sim_->url() +
-                                     "\n    client_id: ferry-sf\n    client_secret_file: " +
-                                     (dir_.path() / "sf.secret").string() + "\n    timeout: 5s\n" + connector_extra;
+    options_.connectors_extra_yaml =
+        "  salesforce:\n    login_url: " + sim_->url() +
+        "\n    client_id: ferry-sf\n    client_secret_file: " + (dir_.path() / "sf.secret").string() +
+        "\n    timeout: 5s\n" + connector_extra;
     pipeline_ = std::make_unique<Pipeline>(options_);
     pipeline_->StartAll();
     std::filesystem::create_directories(dir_.path() / "bundle");
@@ -123,7 +124,8 @@ TEST_F(SalesforceTest, AnExpiredTokenIsRenewedWithoutLoss) {
 
 TEST_F(SalesforceTest, ServerErrorsAreRetriedUntilDelivered) {
   Start(kStandardBundle);
-  sim().Control("faults", {{"vendor", "salesforce"}, {"status", 503}, {"count", 3}, {"path_contains", "/services/data/"}});
+  sim().Control("faults",
+                {{"vendor", "salesforce"}, {"status", 503}, {"count", 3}, {"path_contains", "/services/data/"}});
   ASSERT_EQ(p().PostIdoc(DebmasIdoc("0000000000762001", "0000762001", "Geduld", "DE")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return !Account("762001").is_null(); }, 20s)) << sim().Log();
   EXPECT_GE(sim().Stats()["salesforce"]["by_status"]["503"].get<int>(), 3);
@@ -132,7 +134,8 @@ TEST_F(SalesforceTest, ServerErrorsAreRetriedUntilDelivered) {
 
 TEST_F(SalesforceTest, RequestLimitExceededPausesTheConnectorForTheConfiguredBackoff) {
   Start(kStandardBundle, "    limit_backoff: 2s\n");
-  sim().Control("faults", {{"vendor", "salesforce"}, {"status", 403}, {"count", 1}, {"path_contains", "/services/data/"}});
+  sim().Control("faults",
+                {{"vendor", "salesforce"}, {"status", 403}, {"count", 1}, {"path_contains", "/services/data/"}});
   const auto posted = std::chrono::steady_clock::now();
   ASSERT_EQ(p().PostIdoc(DebmasIdoc("0000000000763001", "0000763001", "Limit", "DE")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return !Account("763001").is_null(); }, 20s)) << sim().Log();

@@ -15,7 +15,8 @@ ferry::v1::MappedRecord Contact() {
   r.set_action("upsert");
   r.set_external_id("31001");
   r.set_key_field("SAP_Contact_Number__c");
-  r.set_fields_json(R"({"LastName":"Holm","SAP_Contact_Number__c":"31001","Credit__c":2500.10,"Tags":["a","b,c"],"Note":"say \"hi\", {ok}"})");
+  r.set_fields_json(
+      R"({"LastName":"Holm","SAP_Contact_Number__c":"31001","Credit__c":2500.10,"Tags":["a","b,c"],"Note":"say \"hi\", {ok}"})");
   auto* link = r.add_links();
   link->set_field("AccountId");
   link->set_object("Account");

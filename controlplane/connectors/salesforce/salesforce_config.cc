@@ -38,7 +38,8 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
     if (!secret.ok()) node.Error("client_secret_file", std::string(secret.status().message()));
   }
   c.api_version = node.String("api_version", c.api_version);
-  if (c.api_version.find_first_not_of("0123456789.") != std::string::npos || c.api_version.find('.') == std::string::npos) {
+  if (c.api_version.find_first_not_of("0123456789.") != std::string::npos ||
+      c.api_version.find('.') == std::string::npos) {
     node.Error("api_version", "expected a version such as 62.0");
   }
   c.batch = static_cast<size_t>(node.Int("batch", 200, 1, 200));

@@ -144,15 +144,16 @@ struct SalesforceConnector::EventOutcome {
 SalesforceConnector::SalesforceConnector(asio::any_io_executor executor, SalesforceConfig config)
     : config_(std::move(config)),
       client_(executor, config_.client),
-      tokens_(executor, client_, "salesforce",
-              [this]() -> Result<TokenRequest> {
-                auto secret = config::ReadSecretFile(config_.client_secret_file);
-                if (!secret.ok()) return secret.status();
-                return TokenRequest{config_.token_url, "application/x-www-form-urlencoded",
-                                    "grant_type=client_credentials&client_id=" + FormEncode(config_.client_id) +
-                                        "&client_secret=" + FormEncode(*secret)};
-              },
-              std::chrono::seconds(60)),
+      tokens_(
+          executor, client_, "salesforce",
+          [this]() -> Result<TokenRequest> {
+            auto secret = config::ReadSecretFile(config_.client_secret_file);
+            if (!secret.ok()) return secret.status();
+            return TokenRequest{config_.token_url, "application/x-www-form-urlencoded",
+                                "grant_type=client_credentials&client_id=" + FormEncode(config_.client_id) +
+                                    "&client_secret=" + FormEncode(*secret)};
+          },
+          std::chrono::seconds(60)),
       executor_(executor) {}
 
 std::string SalesforceConnector::RecordBody(const ferry::v1::MappedRecord& record, bool for_collection) {
@@ -173,7 +174,8 @@ std::string SalesforceConnector::RecordBody(const ferry::v1::MappedRecord& recor
     add("\"" + std::string(m.key) + "\"", m.value);
   }
   for (const ferry::v1::RecordLink& l : record.links()) {
-    add(JsonString(RelationshipName(l.field())), "{" + JsonString(l.key_field()) + ":" + JsonString(l.external_id()) + "}");
+    add(JsonString(RelationshipName(l.field())),
+        "{" + JsonString(l.key_field()) + ":" + JsonString(l.external_id()) + "}");
   }
   return body + "}";
 }
@@ -207,7 +209,7 @@ asio::awaitable<void> SalesforceConnector::Pace() {
 }
 
 asio::awaitable<SalesforceConnector::Call> SalesforceConnector::Send(bhttp::verb verb, const std::string& path,
-                                                                    std::string body) {
+                                                                     std::string body) {
   if (api_usage_ >= config_.slow_down_at) co_await Pace();
   // A 401 (INVALID_SESSION_ID: the session expired or was revoked) is tried
   // once more with a fresh token; a second 401 is classified as it is.
@@ -252,15 +254,16 @@ void Classify(const http::ClientResponse& res, const std::string& what, std::chr
   const boost::json::value body = res.body.empty() ? boost::json::value() : boost::json::parse(res.body, ec);
   if (res.status >= 200 && res.status < 300) {
     if (!ec && body.is_object()) {
-      if (auto it = body.as_object().find("id"); it != body.as_object().end() && it->value().is_string() &&
-                                                  outcome.record_id.empty()) {
+      if (auto it = body.as_object().find("id");
+          it != body.as_object().end() && it->value().is_string() && outcome.record_id.empty()) {
         outcome.record_id = std::string(it->value().as_string());
       }
     }
     return;
   }
   const std::string errors = ec ? Excerpt(res.body) : ErrorsText(body);
-  const std::string reason = what + ": HTTP " + std::to_string(res.status) + " " + (errors.empty() ? Excerpt(res.body) : errors);
+  const std::string reason =
+      what + ": HTTP " + std::to_string(res.status) + " " + (errors.empty() ? Excerpt(res.body) : errors);
   if (res.status == 300) {
     outcome.Reject(what + ": HTTP 300: the external id matches more than one record");
   } else if (res.status == 403 && FirstCode(body) == "REQUEST_LIMIT_EXCEEDED") {
@@ -304,7 +307,7 @@ asio::awaitable<void> SalesforceConnector::Remove(const Entry& entry, std::vecto
 }
 
 asio::awaitable<void> SalesforceConnector::UpsertCollection(const std::vector<Entry>& chunk,
-                                                           std::vector<EventOutcome>& outcomes) {
+                                                            std::vector<EventOutcome>& outcomes) {
   const ferry::v1::MappedRecord& head = *chunk.front().record;
   std::string body = "{\"allOrNone\":false,\"records\":[";
   for (size_t i = 0; i < chunk.size(); ++i) {
@@ -337,7 +340,8 @@ asio::awaitable<void> SalesforceConnector::UpsertCollection(const std::vector<En
     const auto& result = results.as_array()[i];
     EventOutcome& outcome = outcomes[chunk[i].event];
     const boost::json::object* o = result.is_object() ? &result.as_object() : nullptr;
-    const bool success = o != nullptr && o->contains("success") && o->at("success").is_bool() && o->at("success").as_bool();
+    const bool success =
+        o != nullptr && o->contains("success") && o->at("success").is_bool() && o->at("success").as_bool();
     if (success) {
       if (auto it = o->find("id"); it != o->end() && it->value().is_string() && outcome.record_id.empty()) {
         outcome.record_id = std::string(it->value().as_string());

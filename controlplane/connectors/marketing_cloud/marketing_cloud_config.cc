@@ -1,0 +1,59 @@
+#include "controlplane/connectors/marketing_cloud/marketing_cloud_config.h"
+
+#include "common/config/secret_file.h"
+#include "controlplane/connectors/marketing_cloud/marketing_cloud_connector.h"
+
+namespace ferry::controlplane {
+namespace {
+
+class MarketingCloudBuilder : public ConnectorBuilder {
+ public:
+  explicit MarketingCloudBuilder(MarketingCloudConfig config) : config_(std::move(config)) {}
+  std::unique_ptr<Connector> Build(boost::asio::any_io_executor executor) override {
+    return std::make_unique<MarketingCloudConnector>(executor, config_);
+  }
+
+ private:
+  MarketingCloudConfig config_;
+};
+
+std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
+  MarketingCloudConfig c;
+  std::string auth_url = node.RequiredString("auth_url");
+  while (!auth_url.empty() && auth_url.back() == '/') auth_url.pop_back();
+  if (!auth_url.empty()) {
+    auto url = http::ParseUrl(auth_url + "/v2/token");
+    if (!url.ok()) {
+      node.Error("auth_url", std::string(url.status().message()));
+    } else {
+      c.token_url = *url;
+    }
+  }
+  c.client_id = node.RequiredString("client_id");
+  c.client_secret_file = node.RequiredString("client_secret_file");
+  // Checked now so that check-config catches it; read again at each token
+  // request, so a rotated secret needs no restart.
+  if (!c.client_secret_file.empty()) {
+    auto secret = config::ReadSecretFile(c.client_secret_file);
+    if (!secret.ok()) node.Error("client_secret_file", std::string(secret.status().message()));
+  }
+  c.account_id = node.String("account_id", "");
+  if (c.account_id.find_first_not_of("0123456789") != std::string::npos) {
+    node.Error("account_id", "expected the MID, a number such as 514000123");
+  }
+  c.batch = static_cast<size_t>(node.Int("batch", 100, 1, 1000));
+  c.rate_per_s = node.Int("rate_per_s", 0, 0, 100000);
+  c.client.request_timeout = node.Duration("timeout", c.client.request_timeout);
+  if (c.client.request_timeout.count() < 100) node.Error("timeout", "must be at least 100ms");
+  c.client.ca_file = node.String("ca_file", "");
+  if (!c.client.ca_file.empty() && !std::filesystem::exists(c.client.ca_file)) {
+    node.Error("ca_file", "cannot read '" + c.client.ca_file + "'");
+  }
+  return std::make_unique<MarketingCloudBuilder>(std::move(c));
+}
+
+}  // namespace
+
+ConnectorFactory MarketingCloudConnectorFactory() { return {"marketing_cloud", &Parse}; }
+
+}  // namespace ferry::controlplane

@@ -1,0 +1,55 @@
+#include "controlplane/connectors/sap_sales_cloud/sap_sales_cloud_config.h"
+
+#include "common/config/secret_file.h"
+#include "controlplane/connectors/sap_sales_cloud/sap_sales_cloud_connector.h"
+
+namespace ferry::controlplane {
+namespace {
+
+class SapSalesCloudBuilder : public ConnectorBuilder {
+ public:
+  explicit SapSalesCloudBuilder(SapSalesCloudConfig config) : config_(std::move(config)) {}
+  std::unique_ptr<Connector> Build(boost::asio::any_io_executor executor) override {
+    return std::make_unique<SapSalesCloudConnector>(executor, config_);
+  }
+
+ private:
+  SapSalesCloudConfig config_;
+};
+
+std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
+  SapSalesCloudConfig c;
+  std::string base_url = node.RequiredString("base_url");
+  while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
+  if (!base_url.empty()) {
+    auto url = http::ParseUrl(base_url + "/sap/c4c/api/v1");
+    if (!url.ok()) {
+      node.Error("base_url", std::string(url.status().message()));
+    } else {
+      c.base = *url;
+    }
+  }
+  c.user = node.RequiredString("user");
+  if (c.user.find(':') != std::string::npos) node.Error("user", "HTTP Basic user names cannot contain ':'");
+  c.password_file = node.RequiredString("password_file");
+  // Checked now so that check-config catches it; read again at each
+  // request, so a rotated password needs no restart.
+  if (!c.password_file.empty()) {
+    auto password = config::ReadSecretFile(c.password_file);
+    if (!password.ok()) node.Error("password_file", std::string(password.status().message()));
+  }
+  c.rate_per_s = node.Int("rate_per_s", 0, 0, 100000);
+  c.client.request_timeout = node.Duration("timeout", c.client.request_timeout);
+  if (c.client.request_timeout.count() < 100) node.Error("timeout", "must be at least 100ms");
+  c.client.ca_file = node.String("ca_file", "");
+  if (!c.client.ca_file.empty() && !std::filesystem::exists(c.client.ca_file)) {
+    node.Error("ca_file", "cannot read '" + c.client.ca_file + "'");
+  }
+  return std::make_unique<SapSalesCloudBuilder>(std::move(c));
+}
+
+}  // namespace
+
+ConnectorFactory SapSalesCloudConnectorFactory() { return {"sap_sales_cloud", &Parse}; }
+
+}  // namespace ferry::controlplane

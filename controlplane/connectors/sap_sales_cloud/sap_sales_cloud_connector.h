@@ -1,0 +1,60 @@
+#pragma once
+// SAP Sales Cloud / Service Cloud Version 2 connector: writes mapped records
+// to the V2 services by external id (docs/protocols.md §B.4, not confirmed
+// from public docs; built to tolerate what is assumed there).
+//
+// - Auth: HTTP Basic; the password file is read at every request, so a
+//   rotated password needs no restart.
+// - Objects: accounts, contactPersons and registeredProducts, each at its
+//   service (sap_sales_cloud_wire.h); any other object is rejected.
+// - Upsert: V2 has no upsert by an external key, so the entity is read with
+//   $filter=<key field> eq '<value>'. None: POST the record. One: read it by
+//   id for its ETag, then PATCH it (merge-patch) with If-Match; a 412 (it
+//   changed meanwhile) reads the ETag again and patches once more. A read
+//   without an ETag header patches with If-Match: *.
+// - Links: "<field>": the id of the linked entity, found by its key in its
+//   own service. A linked entity not there yet is a retry.
+// - Delete: the same read, then DELETE with If-Match; not found is delivered.
+// - Outcomes: delivered with the id of the event's first record; rejected
+//   for 4xx (SAP's "code: message (target)"), several entities with one
+//   external id, and 428 (the tenant wants If-Match: a Ferry bug); retried
+//   for 401 (credentials), a second 412, 408/425/429/5xx (with Retry-After)
+//   and transport errors. No batching: one event per call.
+
+#include <optional>
+#include <string>
+
+#include "common/http/http_client.h"
+#include "controlplane/connectors/sap_sales_cloud/sap_sales_cloud_config.h"
+#include "controlplane/delivery/connector.h"
+
+namespace ferry::controlplane {
+
+class SapSalesCloudConnector : public Connector {
+ public:
+  SapSalesCloudConnector(boost::asio::any_io_executor executor, SapSalesCloudConfig config);
+  std::string_view name() const override { return "sap_sales_cloud"; }
+  double rate_per_s() const override { return static_cast<double>(config_.rate_per_s); }
+  boost::asio::awaitable<DeliveryResult> Deliver(const ferry::v1::Event& event) override;
+
+ private:
+  struct Answer;   // one HTTP exchange
+  struct Lookup;   // an entity found by its key
+  struct Version;  // an entity's ETag
+
+  boost::asio::awaitable<Answer> Send(boost::beast::http::verb verb, const std::string& target, std::string body,
+                                      const std::string& if_match, const std::string& content_type);
+  boost::asio::awaitable<Lookup> Find(const std::string& service, const std::string& key_field,
+                                      const std::string& value, const std::string& what);
+  boost::asio::awaitable<Version> ReadVersion(const std::string& target, const std::string& what);
+  // nullopt on success, with the record's id in `record_id`.
+  boost::asio::awaitable<std::optional<DeliveryResult>> Upsert(const ferry::v1::MappedRecord& record,
+                                                               std::string& record_id);
+  boost::asio::awaitable<std::optional<DeliveryResult>> Remove(const ferry::v1::MappedRecord& record);
+  DeliveryResult Classify(const http::ClientResponse& response, const std::string& what) const;
+
+  SapSalesCloudConfig config_;
+  http::HttpClient client_;
+};
+
+}  // namespace ferry::controlplane

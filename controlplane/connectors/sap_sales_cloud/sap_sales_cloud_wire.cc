@@ -1,0 +1,132 @@
+#include "controlplane/connectors/sap_sales_cloud/sap_sales_cloud_wire.h"
+
+#include <openssl/evp.h>
+
+#include <boost/json.hpp>
+
+#include <cctype>
+
+#include "common/flows/json_text.h"
+#include "controlplane/connectors/http_outcome.h"
+
+namespace ferry::controlplane::sap_sales_cloud {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string UrlEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string JsonString(std::string_view s) {
+  std::string out;
+  flows::AppendJsonString(out, s);
+  return out;
+}
+
+std::string Body(const ferry::v1::MappedRecord& record, const std::vector<LinkId>& links, bool with_key) {
+  std::string body = "{";
+  auto add = [&body](std::string_view key_json, std::string_view value) {
+    if (body.size() > 1) body += ',';
+    body.append(key_json).append(":").append(value);
+  };
+  if (with_key) add(JsonString(record.key_field()), JsonString(record.external_id()));
+  for (const flows::JsonMember& m : flows::TopLevelMembers(record.fields_json())) {
+    if (m.key == record.key_field()) continue;  // written above, or unchanged
+    add("\"" + std::string(m.key) + "\"", m.value);
+  }
+  for (const LinkId& l : links) add(JsonString(l.field), JsonString(l.id));
+  return body + "}";
+}
+
+const json::object* ValueOf(const std::string& body, json::value& holder) {
+  boost::system::error_code ec;
+  holder = json::parse(body, ec);
+  if (ec || !holder.is_object()) return nullptr;
+  return &holder.as_object();
+}
+
+std::string TextOf(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+}  // namespace
+
+std::optional<std::string> ServicePath(std::string_view object) {
+  if (object == "accounts") return "account-service/accounts";
+  if (object == "contactPersons") return "contact-person-service/contactPersons";
+  if (object == "registeredProducts") return "registered-product-service/registeredProducts";
+  return std::nullopt;
+}
+
+std::string FilterTarget(std::string_view root, std::string_view service, std::string_view field,
+                         std::string_view value) {
+  std::string literal;
+  for (const char c : value) literal += c == '\'' ? std::string("''") : std::string(1, c);
+  const std::string filter = std::string(field) + " eq '" + literal + "'";
+  return std::string(root) + "/" + std::string(service) + "?$filter=" + UrlEncode(filter);
+}
+
+std::string CreateBody(const ferry::v1::MappedRecord& record, const std::vector<LinkId>& links) {
+  return Body(record, links, true);
+}
+
+std::string PatchBody(const ferry::v1::MappedRecord& record, const std::vector<LinkId>& links) {
+  return Body(record, links, false);
+}
+
+std::optional<std::vector<std::string>> CollectionIds(const std::string& body) {
+  json::value holder;
+  const json::object* o = ValueOf(body, holder);
+  const json::value* value = o ? o->if_contains("value") : nullptr;
+  if (!value || !value->is_array()) return std::nullopt;
+  std::vector<std::string> ids;
+  for (const json::value& e : value->get_array()) {
+    if (!e.is_object()) return std::nullopt;
+    ids.push_back(TextOf(e.get_object(), "id"));
+  }
+  return ids;
+}
+
+std::string EntityId(const std::string& body) {
+  json::value holder;
+  const json::object* o = ValueOf(body, holder);
+  const json::value* value = o ? o->if_contains("value") : nullptr;
+  return value && value->is_object() ? TextOf(value->get_object(), "id") : std::string();
+}
+
+std::string ErrorText(const std::string& body) {
+  json::value holder;
+  const json::object* o = ValueOf(body, holder);
+  const json::value* error = o ? o->if_contains("error") : nullptr;
+  if (!error || !error->is_object()) return Excerpt(body);
+  const json::object& e = error->get_object();
+  std::string out = TextOf(e, "code") + ": " + TextOf(e, "message");
+  if (const std::string target = TextOf(e, "target"); !target.empty()) out += " (target " + target + ")";
+  return out;
+}
+
+std::string BasicAuthorization(std::string_view user, std::string_view password) {
+  const std::string in = std::string(user) + ":" + std::string(password);
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  out.resize(static_cast<size_t>(n));
+  return "Basic " + out;
+}
+
+}  // namespace ferry::controlplane::sap_sales_cloud

@@ -1,0 +1,46 @@
+#pragma once
+// The SAP Sales Cloud V2 wire format as the connector writes and reads it:
+// service paths, $filter reads, create and merge-patch bodies, answers.
+// No I/O, so it is tested on its own (sap_sales_cloud_body_test.cc). The
+// shapes follow docs/protocols.md §B.4, which is not confirmed [M].
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ferry/v1/event.pb.h"
+
+namespace ferry::controlplane::sap_sales_cloud {
+
+// A mapped record's object → its service path: "accounts" →
+// "account-service/accounts". nullopt for an object the API has not.
+std::optional<std::string> ServicePath(std::string_view object);
+
+// root/service?$filter=<field> eq '<value>', the value's quotes doubled and
+// the whole option URL-encoded.
+std::string FilterTarget(std::string_view root, std::string_view service, std::string_view field,
+                         std::string_view value);
+
+// A link resolved to the id of the linked entity.
+struct LinkId {
+  std::string field;
+  std::string id;
+};
+// POST body: the external id, then the fields (as the flow wrote them,
+// decimals exact), then the links.
+std::string CreateBody(const ferry::v1::MappedRecord& record, const std::vector<LinkId>& links);
+// merge-patch body: the fields and links; the external id is unchanged.
+std::string PatchBody(const ferry::v1::MappedRecord& record, const std::vector<LinkId>& links);
+
+// The ids of a {"value":[…]} answer; nullopt when the body is not that shape.
+std::optional<std::vector<std::string>> CollectionIds(const std::string& body);
+// The id of a {"value":{…}} answer, or empty.
+std::string EntityId(const std::string& body);
+// "code: message (target X)" of an {"error":{…}} answer, or the body's start.
+std::string ErrorText(const std::string& body);
+
+// "Basic base64(user:password)".
+std::string BasicAuthorization(std::string_view user, std::string_view password);
+
+}  // namespace ferry::controlplane::sap_sales_cloud

@@ -1,0 +1,136 @@
+#include "tests/crm_sim/sap_sales_cloud_sim.h"
+
+#include <openssl/evp.h>
+
+#include "common/util/ids.h"
+#include "tests/crm_sim/sap_sales_cloud_wire.h"
+#include "tests/crm_sim/sim_http.h"
+
+namespace ferry::crm_sim {
+
+namespace json = boost::json;
+namespace beast_http = http::beast_http;
+
+namespace {
+
+constexpr std::string_view kApiRoot = "/sap/c4c/api/v1/";
+
+// Service → its one collection, as the standard flows name the objects.
+const std::map<std::string, std::string, std::less<>>& Services() {
+  static const std::map<std::string, std::string, std::less<>> kServices = {
+      {"account-service", "accounts"},
+      {"contact-person-service", "contactPersons"},
+      {"registered-product-service", "registeredProducts"},
+  };
+  return kServices;
+}
+
+std::string Base64(const std::string& in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+std::map<std::string, ObjectSchema> DefaultSchemas() {
+  // The flows mark formattedName and familyName required; SAP checks its
+  // code lists, of which only the country is simulated.
+  std::map<std::string, ObjectSchema> schemas;
+  (void)schemas["accounts"].Merge(
+      json::object{{"required", json::array{"formattedName"}}, {"picklists", json::object{{"countryCode", "iso3166-alpha2"}}}});
+  (void)schemas["contactPersons"].Merge(json::object{{"required", json::array{"familyName"}}});
+  schemas["registeredProducts"];
+  return schemas;
+}
+
+}  // namespace
+
+SapSalesCloudSim::SapSalesCloudSim()
+    : VendorSim(/*ignore_case=*/false, VendorState("ferry-sap", "sap-secret", 3600)), schemas_(DefaultSchemas()) {
+  last_second_.set_window_ms(1000);
+}
+
+bool SapSalesCloudSim::Claims(std::string_view path) const { return path.substr(0, kApiRoot.size()) == kApiRoot; }
+
+std::string SapSalesCloudSim::NewRecordId(std::string_view) { return NewEventId(); }
+
+http::Response SapSalesCloudSim::Handle(const http::Request& req, const SimContext&) {
+  const std::string expected = "Basic " + Base64(state_.client_id() + ":" + state_.client_secret());
+  if (HeaderOf(req, "Authorization") != expected) {
+    auto res = SapError(req, 401, "UNAUTHORIZED", "Authentication failed: user or password is wrong or missing.");
+    res.set(beast_http::field::www_authenticate, "Basic realm=\"SAP Sales and Service Cloud\"");
+    return res;
+  }
+  const int64_t now = SteadyMs();
+  if (rate_per_s_ > 0 && last_second_.Count(now) >= rate_per_s_) {
+    auto res = SapError(req, 429, "TOO_MANY_REQUESTS",
+                        "Rate limit of " + std::to_string(rate_per_s_) + " requests per second exceeded.");
+    res.set(beast_http::field::retry_after, "1");
+    return res;
+  }
+  last_second_.Add(now, 1);
+  state_.CountOperations(1);
+
+  const auto segments = SplitPath(PathOf(req.target()));  // sap, c4c, api, v1, service, collection, id?
+  auto service = segments.size() > 4 ? Services().find(segments[4]) : Services().end();
+  if (service == Services().end() || segments.size() < 6 || segments.size() > 7 || segments[5] != service->second) {
+    return SapError(req, 404, "NOT_FOUND", "No service or resource at " + std::string(PathOf(req.target())) + ".");
+  }
+  if (segments.size() == 6) return Collection(req, service->second);
+  return Entity(req, service->second, PercentDecode(segments[6]));
+}
+
+http::Response SapSalesCloudSim::FaultResponse(const http::Request& req, const Fault& fault) {
+  std::string code = fault.error_code;
+  if (code.empty()) {
+    code = fault.status == 401   ? "UNAUTHORIZED"
+           : fault.status == 429 ? "TOO_MANY_REQUESTS"
+           : fault.status == 502 ? "BAD_GATEWAY"
+           : fault.status == 503 ? "SERVICE_UNAVAILABLE"
+           : fault.status >= 500 ? "INTERNAL_SERVER_ERROR"
+                                 : "BAD_REQUEST";
+  }
+  const std::string message = fault.message.empty() ? "Injected fault: HTTP " + std::to_string(fault.status) + "."
+                                                    : fault.message;
+  auto res = SapError(req, fault.status, code, message);
+  if (fault.retry_after_s > 0) res.set(beast_http::field::retry_after, std::to_string(fault.retry_after_s));
+  return res;
+}
+
+Status SapSalesCloudSim::Configure(const json::object& settings) {
+  for (const auto& [key, value] : settings) {
+    if (key == "rate_per_s") {
+      auto n = IntSetting(key, value, 0, 1000000);
+      if (!n.ok()) return n.status();
+      rate_per_s_ = *n;
+    } else if (key == "objects") {
+      if (!value.is_object()) return Status::InvalidArgument("objects must be an object of object schemas");
+      for (const auto& [object, config] : value.get_object()) {
+        auto it = schemas_.find(std::string(object));
+        if (it == schemas_.end()) {
+          return Status::InvalidArgument("sap_sales_cloud has no object '" + std::string(object) + "'");
+        }
+        if (!config.is_object()) return Status::InvalidArgument("objects." + std::string(object) + " must be an object");
+        if (Status s = it->second.Merge(config.get_object()); !s.ok()) return s;
+      }
+    } else {
+      // user and password are the Basic credentials: the common client ones.
+      const std::string_view common = key == "user" ? "client_id" : key == "password" ? "client_secret" : key;
+      auto applied = state_.ApplySetting(common, value);
+      if (!applied.ok()) return applied.status();
+      if (!*applied) return Status::InvalidArgument("unknown sap_sales_cloud setting '" + std::string(key) + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+void SapSalesCloudSim::AddStats(json::object& stats) const { stats["rate_per_s"] = rate_per_s_; }
+
+void SapSalesCloudSim::ResetVendor() {
+  schemas_ = DefaultSchemas();
+  rate_per_s_ = 0;
+  last_second_.Clear();
+}
+
+}  // namespace ferry::crm_sim
