@@ -36,8 +36,10 @@ Result<Url> ParseUrl(const std::string& text) {
   if (!parsed) return Status::InvalidArgument("'" + text + "' is not an absolute URL");
   Url url;
   std::string scheme(parsed->scheme());
-  if (scheme == "https") url.tls = true;
-  else if (scheme != "http") return Status::InvalidArgument("URL '" + text + "' must start with http:// or https://");
+  if (scheme == "https")
+    url.tls = true;
+  else if (scheme != "http")
+    return Status::InvalidArgument("URL '" + text + "' must start with http:// or https://");
   url.host = std::string(parsed->encoded_host());
   if (url.host.size() > 2 && url.host.front() == '[') url.host = url.host.substr(1, url.host.size() - 2);
   if (url.host.empty()) return Status::InvalidArgument("URL '" + text + "' has no host");
@@ -53,8 +55,10 @@ HttpClient::HttpClient(asio::any_io_executor executor, HttpClientOptions options
   ssl_ctx_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
   boost::system::error_code ec;
-  if (options_.ca_file.empty()) ssl_ctx_.set_default_verify_paths(ec);
-  else ssl_ctx_.load_verify_file(options_.ca_file, ec);
+  if (options_.ca_file.empty())
+    ssl_ctx_.set_default_verify_paths(ec);
+  else
+    ssl_ctx_.load_verify_file(options_.ca_file, ec);
   ssl_ctx_.set_verify_mode(options_.verify_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
 }
 
@@ -74,14 +78,40 @@ void HttpClient::ReturnIdle(const std::string& origin, std::unique_ptr<Connectio
 }
 
 asio::awaitable<Result<std::unique_ptr<HttpClient::Connection>>> HttpClient::Connect(const Url& url) {
+  // Through a proxy the TCP connection goes to the proxy, which is asked
+  // to open a tunnel to the target (RFC 9110 §9.3.6).
+  Url hop = url;
+  if (!options_.proxy.empty()) {
+    auto proxy = ParseUrl(options_.proxy);
+    if (!proxy.ok()) co_return proxy.status();
+    hop = *proxy;
+  }
   tcp::resolver resolver(executor_);
-  auto [rec, endpoints] = co_await resolver.async_resolve(url.host, std::to_string(url.port), kUseTuple);
-  if (rec) co_return Status::Unavailable("cannot resolve " + url.host + ": " + rec.message());
+  auto [rec, endpoints] = co_await resolver.async_resolve(hop.host, std::to_string(hop.port), kUseTuple);
+  if (rec) co_return Status::Unavailable("cannot resolve " + hop.host + ": " + rec.message());
   auto conn = std::make_unique<Connection>(Connection{beast::tcp_stream(executor_), {}});
   if (url.tls) conn->stream.emplace<1>(beast::tcp_stream(executor_), ssl_ctx_);
   conn->tcp().expires_after(options_.connect_timeout);
   auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, kUseTuple);
-  if (cec) co_return Status::Unavailable("cannot connect to " + url.Origin() + ": " + cec.message());
+  if (cec) co_return Status::Unavailable("cannot connect to " + hop.Origin() + ": " + cec.message());
+  if (!options_.proxy.empty()) {
+    const std::string authority = url.host + ":" + std::to_string(url.port);
+    bhttp::request<bhttp::empty_body> connect{bhttp::verb::connect, authority, 11};
+    connect.set(bhttp::field::host, authority);
+    connect.set(bhttp::field::user_agent, options_.user_agent);
+    auto [wec, written] = co_await bhttp::async_write(conn->tcp(), connect, kUseTuple);
+    if (wec) co_return Status::Unavailable("proxy " + hop.Origin() + ": " + wec.message());
+    beast::flat_buffer buffer;
+    bhttp::response_parser<bhttp::empty_body> parser;
+    parser.skip(true);  // a 2xx answer to CONNECT has no body: the tunnel starts
+    auto [rec2, read] = co_await bhttp::async_read_header(conn->tcp(), buffer, parser, kUseTuple);
+    if (rec2) co_return Status::Unavailable("proxy " + hop.Origin() + ": " + rec2.message());
+    const int status = parser.get().result_int();
+    if (status != 200) {
+      co_return Status::Unavailable("proxy " + hop.Origin() + " refused the tunnel to " + authority + ": HTTP " +
+                                    std::to_string(status));
+    }
+  }
   boost::system::error_code ignored;
   conn->tcp().socket().set_option(tcp::no_delay(true), ignored);
   if (url.tls) {

@@ -44,6 +44,9 @@ struct HttpClientOptions {
   std::string ca_file;  // empty: system trust store
   bool verify_peer = true;
   std::string user_agent = "ferry";
+  // http://HOST:PORT of a proxy: every connection is tunnelled through it
+  // with CONNECT (TLS stays end to end with the target). Empty: direct.
+  std::string proxy;
 };
 
 class HttpClient {

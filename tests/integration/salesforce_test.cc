@@ -9,6 +9,7 @@
 #include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
+#include "tests/support/connect_proxy.h"
 #include "tests/support/crm_sim.h"
 #include "tests/support/wait.h"
 
@@ -200,6 +201,15 @@ TEST_F(SalesforceTest, RatePerSecondSpacesRequests) {
   ASSERT_TRUE(WaitUntil([&] { return Count("Account") == 10; }, 20s)) << sim().Log();
   // Ten requests at five per second: nine gaps of 200 ms at least.
   EXPECT_GE(std::chrono::steady_clock::now() - posted, 1800ms);
+}
+
+TEST_F(SalesforceTest, EverythingGoesThroughTheConfiguredProxy) {
+  ConnectProxy proxy;
+  Start(kStandardBundle, "    https_proxy: " + proxy.url() + "\n");
+  ASSERT_EQ(p().PostIdoc(ReadFixture("debmas05_customer.xml")).status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return !Account("100001").is_null() && Count("Contact") == 1; }, 20s)) << sim().Log();
+  EXPECT_GE(proxy.tunnels(), 1);
+  for (const std::string& target : proxy.targets()) EXPECT_EQ(target, "127.0.0.1:" + std::to_string(sim().port()));
 }
 
 TEST_F(SalesforceTest, SecretsAndTokensNeverReachTheLogs) {

@@ -1,3 +1,4 @@
+#include "controlplane/connectors/client_settings.h"
 #include "controlplane/connectors/dataverse/dataverse_config.h"
 
 #include <algorithm>
@@ -79,13 +80,8 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
   // A $batch holds at most 1000 operations, so more events than that could
   // never go in one request anyway.
   c.batch = static_cast<size_t>(node.Int("batch", 100, 1, 1000));
-  c.client.request_timeout = node.Duration("timeout", std::chrono::seconds(120));
-  if (c.client.request_timeout.count() < 100) node.Error("timeout", "must be at least 100ms");
+  ReadClientSettings(node, c.client, std::chrono::seconds(120));
   ParseEntitySets(node, "update_only_objects", c.update_only_objects);
-  c.client.ca_file = node.String("ca_file", "");
-  if (!c.client.ca_file.empty() && !std::filesystem::exists(c.client.ca_file)) {
-    node.Error("ca_file", "cannot read '" + c.client.ca_file + "'");
-  }
   c.rate_per_s = node.Int("rate_per_s", 0, 0, 100000);
   return std::make_unique<DataverseBuilder>(std::move(c));
 }

@@ -1,3 +1,4 @@
+#include "controlplane/connectors/client_settings.h"
 #include "controlplane/connectors/marketing_cloud/marketing_cloud_config.h"
 
 #include "common/config/secret_file.h"
@@ -43,12 +44,7 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
   }
   c.batch = static_cast<size_t>(node.Int("batch", 100, 1, 1000));
   c.rate_per_s = node.Int("rate_per_s", 0, 0, 100000);
-  c.client.request_timeout = node.Duration("timeout", c.client.request_timeout);
-  if (c.client.request_timeout.count() < 100) node.Error("timeout", "must be at least 100ms");
-  c.client.ca_file = node.String("ca_file", "");
-  if (!c.client.ca_file.empty() && !std::filesystem::exists(c.client.ca_file)) {
-    node.Error("ca_file", "cannot read '" + c.client.ca_file + "'");
-  }
+  ReadClientSettings(node, c.client, c.client.request_timeout);
   return std::make_unique<MarketingCloudBuilder>(std::move(c));
 }
 

@@ -1,3 +1,4 @@
+#include "controlplane/connectors/client_settings.h"
 #include "controlplane/connectors/salesforce/salesforce_config.h"
 
 #include "common/config/secret_file.h"
@@ -43,18 +44,13 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
     node.Error("api_version", "expected a version such as 62.0");
   }
   c.batch = static_cast<size_t>(node.Int("batch", 200, 1, 200));
-  c.client.request_timeout = node.Duration("timeout", c.client.request_timeout);
-  if (c.client.request_timeout.count() < 100) node.Error("timeout", "must be at least 100ms");
+  ReadClientSettings(node, c.client, c.client.request_timeout);
   c.limit_backoff = node.Duration("limit_backoff", c.limit_backoff);
   if (c.limit_backoff.count() < 1000) node.Error("limit_backoff", "must be at least 1s");
   c.slow_down_delay = node.Duration("slow_down_delay", c.slow_down_delay);
   if (c.slow_down_delay.count() < 1) node.Error("slow_down_delay", "must be at least 1ms");
   const int64_t percent = node.Int("slow_down_at_percent", 90, 1, 100);
   c.slow_down_at = static_cast<double>(percent) / 100.0;
-  c.client.ca_file = node.String("ca_file", "");
-  if (!c.client.ca_file.empty() && !std::filesystem::exists(c.client.ca_file)) {
-    node.Error("ca_file", "cannot read '" + c.client.ca_file + "'");
-  }
   c.rate_per_s = node.Int("rate_per_s", 0, 0, 100000);
   return std::make_unique<SalesforceBuilder>(std::move(c));
 }

@@ -1,3 +1,4 @@
+#include "controlplane/connectors/client_settings.h"
 #include "controlplane/connectors/sap_sales_cloud/sap_sales_cloud_config.h"
 
 #include "common/config/secret_file.h"
@@ -39,12 +40,7 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
     if (!password.ok()) node.Error("password_file", std::string(password.status().message()));
   }
   c.rate_per_s = node.Int("rate_per_s", 0, 0, 100000);
-  c.client.request_timeout = node.Duration("timeout", c.client.request_timeout);
-  if (c.client.request_timeout.count() < 100) node.Error("timeout", "must be at least 100ms");
-  c.client.ca_file = node.String("ca_file", "");
-  if (!c.client.ca_file.empty() && !std::filesystem::exists(c.client.ca_file)) {
-    node.Error("ca_file", "cannot read '" + c.client.ca_file + "'");
-  }
+  ReadClientSettings(node, c.client, c.client.request_timeout);
   return std::make_unique<SapSalesCloudBuilder>(std::move(c));
 }
 

@@ -1,3 +1,4 @@
+#include "controlplane/connectors/client_settings.h"
 #include "controlplane/connectors/webhook/webhook_config.h"
 
 #include "common/config/secret_file.h"
@@ -25,9 +26,7 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
     if (!url.ok()) node.Error("url", url.status().message());
     else c.url = *url;
   }
-  c.client.request_timeout = node.Duration("timeout", c.client.request_timeout);
-  if (c.client.request_timeout.count() < 100) node.Error("timeout", "must be at least 100ms");
-  c.client.ca_file = node.String("ca_file", "");
+  ReadClientSettings(node, c.client, c.client.request_timeout);
   c.signing_secret_file = node.String("signing_secret_file", "");
   if (!c.signing_secret_file.empty()) {
     auto secret = config::ReadSecretFile(c.signing_secret_file);

@@ -1,0 +1,24 @@
+#include "controlplane/connectors/client_settings.h"
+
+#include <filesystem>
+
+namespace ferry::controlplane {
+
+void ReadClientSettings(config::ConfigNode& node, http::HttpClientOptions& client,
+                        std::chrono::milliseconds default_timeout) {
+  client.request_timeout = node.Duration("timeout", default_timeout);
+  if (client.request_timeout.count() < 100) node.Error("timeout", "must be at least 100ms");
+  client.ca_file = node.String("ca_file", "");
+  if (!client.ca_file.empty() && !std::filesystem::exists(client.ca_file)) {
+    node.Error("ca_file", "cannot read '" + client.ca_file + "'");
+  }
+  client.proxy = node.String("https_proxy", "");
+  if (!client.proxy.empty()) {
+    auto url = http::ParseUrl(client.proxy);
+    if (!url.ok() || url->tls) {
+      node.Error("https_proxy", "expected http://HOST:PORT of a proxy that supports CONNECT");
+    }
+  }
+}
+
+}  // namespace ferry::controlplane
