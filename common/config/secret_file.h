@@ -12,6 +12,10 @@ namespace ferry::config {
 
 // The file's content without trailing newlines. NotFound when it cannot be
 // read, InvalidArgument when it is empty.
+//
+// "credential:NAME" names a systemd credential instead of a path: the file
+// NAME in $CREDENTIALS_DIRECTORY (LoadCredential= / LoadCredentialEncrypted=
+// in the unit), which only the service can read.
 Result<std::string> ReadSecretFile(const std::filesystem::path& file);
 
 }  // namespace ferry::config
