@@ -61,6 +61,12 @@ void AppendJsonValue(std::string& out, const Value& v) {
   }
 }
 
+std::string JsonQuoted(std::string_view s) {
+  std::string out;
+  AppendJsonString(out, s);
+  return out;
+}
+
 namespace {
 
 // Index just past the JSON string starting at `i` (a quote), or npos.

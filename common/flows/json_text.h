@@ -12,6 +12,8 @@ namespace ferry::flows {
 
 void AppendJsonString(std::string& out, std::string_view s);
 void AppendJsonValue(std::string& out, const Value& v);
+// `s` as a JSON string literal, quotes included.
+std::string JsonQuoted(std::string_view s);
 
 // The top-level members of a JSON object this engine wrote (a record's
 // fields_json): each key as written between its quotes, and the value's

@@ -70,6 +70,20 @@ class ConnectorBuilder {
   virtual std::unique_ptr<Connector> Build(boost::asio::any_io_executor executor) = 0;
 };
 
+// The builder of a connector that needs nothing but its parsed config:
+// `return std::make_unique<BuilderFor<MyConnector, MyConfig>>(std::move(c));`
+template <typename ConnectorT, typename ConfigT>
+class BuilderFor : public ConnectorBuilder {
+ public:
+  explicit BuilderFor(ConfigT config) : config_(std::move(config)) {}
+  std::unique_ptr<Connector> Build(boost::asio::any_io_executor executor) override {
+    return std::make_unique<ConnectorT>(executor, config_);
+  }
+
+ private:
+  ConfigT config_;
+};
+
 struct ConnectorFactory {
   std::string_view name;  // the key under `connectors:` in the config
   std::function<std::unique_ptr<ConnectorBuilder>(config::ConfigNode section)> parse;

@@ -1,5 +1,5 @@
-#include "controlplane/connectors/client_settings.h"
 #include "controlplane/connectors/dataverse/dataverse_config.h"
+#include "controlplane/connectors/client_settings.h"
 
 #include <algorithm>
 #include <cctype>
@@ -10,17 +10,6 @@
 
 namespace ferry::controlplane {
 namespace {
-
-class DataverseBuilder : public ConnectorBuilder {
- public:
-  explicit DataverseBuilder(DataverseConfig config) : config_(std::move(config)) {}
-  std::unique_ptr<Connector> Build(boost::asio::any_io_executor executor) override {
-    return std::make_unique<DataverseConnector>(executor, config_);
-  }
-
- private:
-  DataverseConfig config_;
-};
 
 // "accounts, contacts" → {accounts, contacts}. Entity set names are
 // identifiers; anything else is reported rather than sent in a URL.
@@ -83,7 +72,7 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
   ReadClientSettings(node, c.client, std::chrono::seconds(120));
   ParseEntitySets(node, "update_only_objects", c.update_only_objects);
   c.rate_per_s = node.Int("rate_per_s", 0, 0, 100000);
-  return std::make_unique<DataverseBuilder>(std::move(c));
+  return std::make_unique<BuilderFor<DataverseConnector, DataverseConfig>>(std::move(c));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "common/flows/json_text.h"
 #include "common/http/multipart.h"
+#include "common/http/url_encoding.h"
 #include "controlplane/connectors/dataverse/dataverse_connector.h"
 #include "controlplane/connectors/http_outcome.h"
 
@@ -20,22 +21,6 @@ constexpr std::string_view kJsonType = "application/json; charset=utf-8";
 // opposed to 0x80040217, a row that does not exist.
 constexpr std::string_view kUnknownSegment = "0x8006088a";
 
-std::string PathEncode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 // set(key='value'): an OData string literal doubles its quotes, and the
 // whole is part of a URL, so the value is then percent-encoded.
 std::string KeySegment(std::string_view set, std::string_view key, std::string_view value) {
@@ -44,13 +29,7 @@ std::string KeySegment(std::string_view set, std::string_view key, std::string_v
     literal += ch;
     if (ch == '\'') literal += '\'';
   }
-  return PathEncode(set) + "(" + PathEncode(key) + "='" + PathEncode(literal) + "')";
-}
-
-std::string JsonString(std::string_view s) {
-  std::string out;
-  flows::AppendJsonString(out, s);
-  return out;
+  return http::PercentEncode(set) + "(" + http::PercentEncode(key) + "='" + http::PercentEncode(literal) + "')";
 }
 
 struct ODataError {
@@ -211,8 +190,8 @@ std::string DataverseConnector::RecordBody(const ferry::v1::MappedRecord& record
     add("\"" + std::string(m.key) + "\"", m.value);
   }
   for (const ferry::v1::RecordLink& l : record.links()) {
-    add(JsonString(l.field() + "@odata.bind"),
-        JsonString("/" + KeySegment(l.object(), l.key_field(), l.external_id())));
+    add(flows::JsonQuoted(l.field() + "@odata.bind"),
+        flows::JsonQuoted("/" + KeySegment(l.object(), l.key_field(), l.external_id())));
   }
   return body + "}";
 }

@@ -1,22 +1,11 @@
-#include "controlplane/connectors/client_settings.h"
 #include "controlplane/connectors/marketing_cloud/marketing_cloud_config.h"
+#include "controlplane/connectors/client_settings.h"
 
 #include "common/config/secret_file.h"
 #include "controlplane/connectors/marketing_cloud/marketing_cloud_connector.h"
 
 namespace ferry::controlplane {
 namespace {
-
-class MarketingCloudBuilder : public ConnectorBuilder {
- public:
-  explicit MarketingCloudBuilder(MarketingCloudConfig config) : config_(std::move(config)) {}
-  std::unique_ptr<Connector> Build(boost::asio::any_io_executor executor) override {
-    return std::make_unique<MarketingCloudConnector>(executor, config_);
-  }
-
- private:
-  MarketingCloudConfig config_;
-};
 
 std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
   MarketingCloudConfig c;
@@ -45,7 +34,7 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
   c.batch = static_cast<size_t>(node.Int("batch", 100, 1, 1000));
   c.rate_per_s = node.Int("rate_per_s", 0, 0, 100000);
   ReadClientSettings(node, c.client, c.client.request_timeout);
-  return std::make_unique<MarketingCloudBuilder>(std::move(c));
+  return std::make_unique<BuilderFor<MarketingCloudConnector, MarketingCloudConfig>>(std::move(c));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "common/config/secret_file.h"
 #include "common/flows/json_text.h"
+#include "common/http/url_encoding.h"
 #include "controlplane/connectors/http_outcome.h"
 
 namespace ferry::controlplane {
@@ -16,28 +17,6 @@ namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 
 namespace {
-
-std::string PathEncode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '~' || c == '.') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string JsonString(std::string_view s) {
-  std::string out;
-  flows::AppendJsonString(out, s);
-  return out;
-}
 
 std::string Describe(const ferry::v1::MappedRecord& r) {
   return r.object() + " " + r.key_field() + "=" + r.external_id();
@@ -107,9 +86,9 @@ MarketingCloudConnector::MarketingCloudConnector(asio::any_io_executor executor,
 
 std::string MarketingCloudConnector::TokenBody(const std::string& client_id, const std::string& client_secret,
                                                const std::string& account_id) {
-  std::string body = "{\"grant_type\":\"client_credentials\",\"client_id\":" + JsonString(client_id) +
-                     ",\"client_secret\":" + JsonString(client_secret);
-  if (!account_id.empty()) body += ",\"account_id\":" + JsonString(account_id);
+  std::string body = "{\"grant_type\":\"client_credentials\",\"client_id\":" + flows::JsonQuoted(client_id) +
+                     ",\"client_secret\":" + flows::JsonQuoted(client_secret);
+  if (!account_id.empty()) body += ",\"account_id\":" + flows::JsonQuoted(account_id);
   return body + "}";
 }
 
@@ -123,9 +102,10 @@ std::string MarketingCloudConnector::RowBody(const ferry::v1::MappedRecord& reco
     if (m.key == record.key_field()) continue;  // it is in "keys"
     add("\"" + std::string(m.key) + "\"", m.value);
   }
-  for (const ferry::v1::RecordLink& l : record.links()) add(JsonString(l.field()), JsonString(l.external_id()));
-  return "{\"keys\":{" + JsonString(record.key_field()) + ":" + JsonString(record.external_id()) + "},\"values\":{" +
-         values + "}}";
+  for (const ferry::v1::RecordLink& l : record.links())
+    add(flows::JsonQuoted(l.field()), flows::JsonQuoted(l.external_id()));
+  return "{\"keys\":{" + flows::JsonQuoted(record.key_field()) + ":" + flows::JsonQuoted(record.external_id()) +
+         "},\"values\":{" + values + "}}";
 }
 
 std::string MarketingCloudConnector::RowsetBody(const std::vector<const ferry::v1::MappedRecord*>& records) {
@@ -194,7 +174,7 @@ asio::awaitable<void> MarketingCloudConnector::Upsert(const std::vector<Entry>& 
   std::vector<const ferry::v1::MappedRecord*> records;
   for (const Entry& e : chunk) records.push_back(e.record);
   std::string body = RowsetBody(records);  // named: no temporaries in a co_await (g++ 12)
-  const std::string path = "/hub/v1/dataevents/key:" + PathEncode(head.object()) + "/rowset";
+  const std::string path = "/hub/v1/dataevents/key:" + http::PercentEncode(head.object()) + "/rowset";
   Call call = co_await Send(path, std::move(body));
   const std::string what =
       chunk.size() == 1 ? Describe(head) : head.object() + " rowset of " + std::to_string(chunk.size());

@@ -10,8 +10,8 @@ namespace ferry::controlplane {
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 
-TokenCache::TokenCache(asio::any_io_executor executor, http::HttpClient& client, std::string what,
-                       RequestBuilder build, std::chrono::seconds renew_before)
+TokenCache::TokenCache(asio::any_io_executor executor, http::HttpClient& client, std::string what, RequestBuilder build,
+                       std::chrono::seconds renew_before)
     : executor_(executor),
       client_(client),
       what_(std::move(what)),
@@ -76,28 +76,10 @@ asio::awaitable<Result<AccessToken>> TokenCache::Fetch() {
   }
   spdlog::info("event=token_fetched target={} expires_in_s={}", what_,
                token.expires_at ? std::chrono::duration_cast<std::chrono::seconds>(*token.expires_at -
-                                                                                    std::chrono::steady_clock::now())
+                                                                                   std::chrono::steady_clock::now())
                                       .count()
                                 : -1);
   co_return token;
-}
-
-std::string FormEncode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += ch;
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 }  // namespace ferry::controlplane

@@ -19,9 +19,12 @@
 #include <string>
 
 #include "common/http/http_client.h"
+#include "common/http/url_encoding.h"
 #include "common/status.h"
 
 namespace ferry::controlplane {
+
+using http::FormEncode;
 
 struct TokenRequest {
   http::Url url;
@@ -39,8 +42,8 @@ class TokenCache {
  public:
   using RequestBuilder = std::function<Result<TokenRequest>()>;
   // `renew_before`: how long before expires_in a token is renewed.
-  TokenCache(boost::asio::any_io_executor executor, http::HttpClient& client, std::string what,
-             RequestBuilder build, std::chrono::seconds renew_before);
+  TokenCache(boost::asio::any_io_executor executor, http::HttpClient& client, std::string what, RequestBuilder build,
+             std::chrono::seconds renew_before);
 
   // A valid token, or why there is none: Unavailable (the endpoint could not
   // be reached or answered 5xx) or Unauthenticated (it refused the client:
@@ -63,8 +66,5 @@ class TokenCache {
   boost::asio::steady_timer fetched_;  // cancelled when a fetch ends: wakes the waiters
   uint64_t fetches_ = 0;
 };
-
-// application/x-www-form-urlencoded encoding of one value.
-std::string FormEncode(std::string_view value);
 
 }  // namespace ferry::controlplane

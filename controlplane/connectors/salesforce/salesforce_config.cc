@@ -1,22 +1,11 @@
-#include "controlplane/connectors/client_settings.h"
 #include "controlplane/connectors/salesforce/salesforce_config.h"
+#include "controlplane/connectors/client_settings.h"
 
 #include "common/config/secret_file.h"
 #include "controlplane/connectors/salesforce/salesforce_connector.h"
 
 namespace ferry::controlplane {
 namespace {
-
-class SalesforceBuilder : public ConnectorBuilder {
- public:
-  explicit SalesforceBuilder(SalesforceConfig config) : config_(std::move(config)) {}
-  std::unique_ptr<Connector> Build(boost::asio::any_io_executor executor) override {
-    return std::make_unique<SalesforceConnector>(executor, config_);
-  }
-
- private:
-  SalesforceConfig config_;
-};
 
 std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
   SalesforceConfig c;
@@ -52,7 +41,7 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
   const int64_t percent = node.Int("slow_down_at_percent", 90, 1, 100);
   c.slow_down_at = static_cast<double>(percent) / 100.0;
   c.rate_per_s = node.Int("rate_per_s", 0, 0, 100000);
-  return std::make_unique<SalesforceBuilder>(std::move(c));
+  return std::make_unique<BuilderFor<SalesforceConnector, SalesforceConfig>>(std::move(c));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "common/config/secret_file.h"
 #include "common/flows/flow_set.h"
 #include "common/flows/json_text.h"
+#include "common/http/url_encoding.h"
 #include "controlplane/connectors/http_outcome.h"
 
 namespace ferry::controlplane {
@@ -29,33 +30,18 @@ bool IsTransientCode(std::string_view code) {
   return code == "UNABLE_TO_LOCK_ROW" || code == "SERVER_UNAVAILABLE" || code == "REQUEST_LIMIT_EXCEEDED";
 }
 
-std::string PathEncode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string JsonString(std::string_view s) {
-  std::string out;
-  flows::AppendJsonString(out, s);
-  return out;
-}
-
 // A lookup field's relationship name: AccountId → Account, Parent__c → Parent__r.
 std::string RelationshipName(const std::string& field) {
   if (field.size() > 3 && field.ends_with("__c")) return field.substr(0, field.size() - 3) + "__r";
   if (field.size() > 2 && field.ends_with("Id")) return field.substr(0, field.size() - 2);
   return field;
+}
+
+// sobjects/Type/ExternalIdField/value: every part percent-encoded, dots
+// included (see http::PercentEncode).
+std::string SObjectPath(const std::string& api_version, const ferry::v1::MappedRecord& r) {
+  return "/services/data/v" + api_version + "/sobjects/" + http::PercentEncode(r.object(), false) + "/" +
+         http::PercentEncode(r.key_field(), false) + "/" + http::PercentEncode(r.external_id(), false);
 }
 
 std::string Describe(const ferry::v1::MappedRecord& r) {
@@ -165,8 +151,8 @@ std::string SalesforceConnector::RecordBody(const ferry::v1::MappedRecord& recor
     body.append(key_json).append(":").append(value);
   };
   if (for_collection) {
-    add("\"attributes\"", "{\"type\":" + JsonString(record.object()) + "}");
-    add(JsonString(record.key_field()), JsonString(record.external_id()));
+    add("\"attributes\"", "{\"type\":" + flows::JsonQuoted(record.object()) + "}");
+    add(flows::JsonQuoted(record.key_field()), flows::JsonQuoted(record.external_id()));
   }
   for (const flows::JsonMember& m : flows::TopLevelMembers(record.fields_json())) {
     // The external id is in the URL (single upsert) or added above.
@@ -174,8 +160,8 @@ std::string SalesforceConnector::RecordBody(const ferry::v1::MappedRecord& recor
     add("\"" + std::string(m.key) + "\"", m.value);
   }
   for (const ferry::v1::RecordLink& l : record.links()) {
-    add(JsonString(RelationshipName(l.field())),
-        "{" + JsonString(l.key_field()) + ":" + JsonString(l.external_id()) + "}");
+    add(flows::JsonQuoted(RelationshipName(l.field())),
+        "{" + flows::JsonQuoted(l.key_field()) + ":" + flows::JsonQuoted(l.external_id()) + "}");
   }
   return body + "}";
 }
@@ -279,8 +265,7 @@ void Classify(const http::ClientResponse& res, const std::string& what, std::chr
 
 asio::awaitable<void> SalesforceConnector::Upsert(const Entry& entry, std::vector<EventOutcome>& outcomes) {
   const ferry::v1::MappedRecord& r = *entry.record;
-  const std::string path = "/services/data/v" + config_.api_version + "/sobjects/" + PathEncode(r.object()) + "/" +
-                           PathEncode(r.key_field()) + "/" + PathEncode(r.external_id());
+  const std::string path = SObjectPath(config_.api_version, r);
   std::string body = RecordBody(r, false);  // named: no temporaries in a co_await (g++ 12)
   Call call = co_await Send(bhttp::verb::patch, path, std::move(body));
   EventOutcome& outcome = outcomes[entry.event];
@@ -293,8 +278,7 @@ asio::awaitable<void> SalesforceConnector::Upsert(const Entry& entry, std::vecto
 
 asio::awaitable<void> SalesforceConnector::Remove(const Entry& entry, std::vector<EventOutcome>& outcomes) {
   const ferry::v1::MappedRecord& r = *entry.record;
-  const std::string path = "/services/data/v" + config_.api_version + "/sobjects/" + PathEncode(r.object()) + "/" +
-                           PathEncode(r.key_field()) + "/" + PathEncode(r.external_id());
+  const std::string path = SObjectPath(config_.api_version, r);
   std::string no_body;
   Call call = co_await Send(bhttp::verb::delete_, path, std::move(no_body));
   EventOutcome& outcome = outcomes[entry.event];
@@ -316,7 +300,8 @@ asio::awaitable<void> SalesforceConnector::UpsertCollection(const std::vector<En
   }
   body += "]}";
   const std::string path = "/services/data/v" + config_.api_version + "/composite/sobjects/" +
-                           PathEncode(head.object()) + "/" + PathEncode(head.key_field());
+                           http::PercentEncode(head.object(), false) + "/" +
+                           http::PercentEncode(head.key_field(), false);
   Call call = co_await Send(bhttp::verb::patch, path, std::move(body));
   const std::string what = head.object() + " collection of " + std::to_string(chunk.size());
   if (call.failure) {

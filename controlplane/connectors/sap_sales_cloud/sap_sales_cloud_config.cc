@@ -1,22 +1,11 @@
-#include "controlplane/connectors/client_settings.h"
 #include "controlplane/connectors/sap_sales_cloud/sap_sales_cloud_config.h"
+#include "controlplane/connectors/client_settings.h"
 
 #include "common/config/secret_file.h"
 #include "controlplane/connectors/sap_sales_cloud/sap_sales_cloud_connector.h"
 
 namespace ferry::controlplane {
 namespace {
-
-class SapSalesCloudBuilder : public ConnectorBuilder {
- public:
-  explicit SapSalesCloudBuilder(SapSalesCloudConfig config) : config_(std::move(config)) {}
-  std::unique_ptr<Connector> Build(boost::asio::any_io_executor executor) override {
-    return std::make_unique<SapSalesCloudConnector>(executor, config_);
-  }
-
- private:
-  SapSalesCloudConfig config_;
-};
 
 std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
   SapSalesCloudConfig c;
@@ -41,7 +30,7 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
   }
   c.rate_per_s = node.Int("rate_per_s", 0, 0, 100000);
   ReadClientSettings(node, c.client, c.client.request_timeout);
-  return std::make_unique<SapSalesCloudBuilder>(std::move(c));
+  return std::make_unique<BuilderFor<SapSalesCloudConnector, SapSalesCloudConfig>>(std::move(c));
 }
 
 }  // namespace

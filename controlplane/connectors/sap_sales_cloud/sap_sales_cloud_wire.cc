@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "common/flows/json_text.h"
+#include "common/http/url_encoding.h"
 #include "controlplane/connectors/http_outcome.h"
 
 namespace ferry::controlplane::sap_sales_cloud {
@@ -15,40 +16,18 @@ namespace json = boost::json;
 
 namespace {
 
-std::string UrlEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string JsonString(std::string_view s) {
-  std::string out;
-  flows::AppendJsonString(out, s);
-  return out;
-}
-
 std::string Body(const ferry::v1::MappedRecord& record, const std::vector<LinkId>& links, bool with_key) {
   std::string body = "{";
   auto add = [&body](std::string_view key_json, std::string_view value) {
     if (body.size() > 1) body += ',';
     body.append(key_json).append(":").append(value);
   };
-  if (with_key) add(JsonString(record.key_field()), JsonString(record.external_id()));
+  if (with_key) add(flows::JsonQuoted(record.key_field()), flows::JsonQuoted(record.external_id()));
   for (const flows::JsonMember& m : flows::TopLevelMembers(record.fields_json())) {
     if (m.key == record.key_field()) continue;  // written above, or unchanged
     add("\"" + std::string(m.key) + "\"", m.value);
   }
-  for (const LinkId& l : links) add(JsonString(l.field), JsonString(l.id));
+  for (const LinkId& l : links) add(flows::JsonQuoted(l.field), flows::JsonQuoted(l.id));
   return body + "}";
 }
 
@@ -78,7 +57,7 @@ std::string FilterTarget(std::string_view root, std::string_view service, std::s
   std::string literal;
   for (const char c : value) literal += c == '\'' ? std::string("''") : std::string(1, c);
   const std::string filter = std::string(field) + " eq '" + literal + "'";
-  return std::string(root) + "/" + std::string(service) + "?$filter=" + UrlEncode(filter);
+  return std::string(root) + "/" + std::string(service) + "?$filter=" + http::PercentEncode(filter);
 }
 
 std::string CreateBody(const ferry::v1::MappedRecord& record, const std::vector<LinkId>& links) {

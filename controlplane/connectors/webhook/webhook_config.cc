@@ -1,5 +1,5 @@
-#include "controlplane/connectors/client_settings.h"
 #include "controlplane/connectors/webhook/webhook_config.h"
+#include "controlplane/connectors/client_settings.h"
 
 #include "common/config/secret_file.h"
 #include "controlplane/connectors/webhook/webhook_connector.h"
@@ -7,24 +7,15 @@
 namespace ferry::controlplane {
 namespace {
 
-class WebhookBuilder : public ConnectorBuilder {
- public:
-  explicit WebhookBuilder(WebhookConfig config) : config_(std::move(config)) {}
-  std::unique_ptr<Connector> Build(boost::asio::any_io_executor executor) override {
-    return std::make_unique<WebhookConnector>(executor, config_);
-  }
-
- private:
-  WebhookConfig config_;
-};
-
 std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
   WebhookConfig c;
   c.url_text = node.RequiredString("url");
   if (!c.url_text.empty()) {
     auto url = http::ParseUrl(c.url_text);
-    if (!url.ok()) node.Error("url", url.status().message());
-    else c.url = *url;
+    if (!url.ok())
+      node.Error("url", url.status().message());
+    else
+      c.url = *url;
   }
   ReadClientSettings(node, c.client, c.client.request_timeout);
   c.signing_secret_file = node.String("signing_secret_file", "");
@@ -32,7 +23,7 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
     auto secret = config::ReadSecretFile(c.signing_secret_file);
     if (!secret.ok()) node.Error("signing_secret_file", std::string(secret.status().message()));
   }
-  return std::make_unique<WebhookBuilder>(std::move(c));
+  return std::make_unique<BuilderFor<WebhookConnector, WebhookConfig>>(std::move(c));
 }
 
 }  // namespace

@@ -14,7 +14,6 @@ namespace ferry::controlplane {
 
 namespace bhttp = boost::beast::http;
 
-
 WebhookConnector::WebhookConnector(boost::asio::any_io_executor executor, WebhookConfig config)
     : config_(std::move(config)), client_(executor, config_.client) {}
 
@@ -69,7 +68,8 @@ boost::asio::awaitable<DeliveryResult> WebhookConnector::Deliver(const ferry::v1
   req.body() = Body(event);
   if (!config_.signing_secret_file.empty()) {
     auto secret = config::ReadSecretFile(config_.signing_secret_file);
-    if (!secret.ok()) co_return DeliveryResult::Retry("webhook signing secret: " + std::string(secret.status().message()));
+    if (!secret.ok())
+      co_return DeliveryResult::Retry("webhook signing secret: " + std::string(secret.status().message()));
     req.set("X-Ferry-Signature", Signature(*secret, NowUnixMs() / 1000, req.body()));
   }
   auto res = co_await client_.Send(config_.url, std::move(req));
