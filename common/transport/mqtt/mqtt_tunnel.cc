@@ -36,6 +36,41 @@ class OnceListener : public mqtt::iaction_listener {
   std::shared_ptr<OnceListener> self_;
 };
 
+// Reports whether a SUBSCRIBE was granted: with MQTT 5 a SUBACK can arrive
+// (the token succeeds) and still refuse the filter with a reason code of
+// 0x80 or above.
+class SubscribeListener : public mqtt::iaction_listener {
+ public:
+  using Fn = std::function<void(bool ok, std::string detail)>;
+  static SubscribeListener* Make(Fn fn) {
+    auto l = std::make_shared<SubscribeListener>(std::move(fn));
+    l->self_ = l;
+    return l.get();
+  }
+  explicit SubscribeListener(Fn fn) : fn_(std::move(fn)) {}
+
+ private:
+  void on_success(const mqtt::token& tok) override {
+    std::string refused;
+    try {
+      const mqtt::subscribe_response response = tok.get_subscribe_response();
+      for (mqtt::ReasonCode code : response.get_reason_codes()) {
+        if (static_cast<int>(code) >= 0x80) refused = "reason " + std::to_string(static_cast<int>(code));
+      }
+    } catch (const std::exception&) {
+      // No SUBACK details (MQTT 3.1.1): the token's success is the grant.
+    }
+    Finish(refused.empty(), refused);
+  }
+  void on_failure(const mqtt::token& tok) override { Finish(false, "code " + std::to_string(tok.get_return_code())); }
+  void Finish(bool ok, std::string detail) {
+    auto keep = std::move(self_);
+    if (fn_) fn_(ok, std::move(detail));
+  }
+  Fn fn_;
+  std::shared_ptr<SubscribeListener> self_;
+};
+
 // The port of tcp://host:port, ssl://host:port (0 when absent).
 uint16_t BrokerPort(const std::string& url) {
   size_t colon = url.rfind(':');
@@ -140,13 +175,7 @@ void MqttTunnel::OnConnected() {
   if (stopped_) return;
   backoff_ = options_.reconnect_min;
   if (uint16_t port = BrokerPort(options_.broker_url)) DisableNagleOnSocketsToPort(port);
-  for (const auto& filter : options_.subscriptions) {
-    try {
-      client_->subscribe(filter, 1);
-    } catch (const mqtt::exception& e) {
-      spdlog::error("event=mqtt_subscribe_failed filter={} error=\"{}\"", filter, e.what());
-    }
-  }
+  for (const auto& filter : options_.subscriptions) Subscribe(filter);
   if (!options_.presence_topic.empty()) {
     try {
       // Numbered per connect, so a reconnect (e.g. after a broker restart)
@@ -160,6 +189,34 @@ void MqttTunnel::OnConnected() {
   connected_ = true;
   spdlog::info("event=mqtt_connected broker={} client_id={}", options_.broker_url, options_.client_id);
   if (on_state_) on_state_(true, "connected to " + options_.broker_url);
+}
+
+// A subscription that is not in place means messages silently never arrive
+// (acks, or the agents' batches): one that fails is tried again every
+// second for as long as the connection lasts.
+void MqttTunnel::Subscribe(const std::string& filter) {
+  if (stopped_ || !client_->is_connected()) return;
+  std::weak_ptr<MqttTunnel> weak = weak_from_this();
+  auto* listener = SubscribeListener::Make([weak, filter](bool ok, std::string detail) {
+    if (ok) return;
+    auto self = weak.lock();
+    if (!self) return;
+    boost::asio::post(self->executor_, [weak, filter, detail] {
+      auto s = weak.lock();
+      if (!s || s->stopped_) return;
+      spdlog::error("event=mqtt_subscribe_failed filter={} detail=\"{}\" retry_in_ms=1000", filter, detail);
+      auto timer = std::make_shared<boost::asio::steady_timer>(s->executor_, std::chrono::seconds(1));
+      timer->async_wait([weak, filter, timer](const boost::system::error_code& ec) {
+        if (ec) return;
+        if (auto again = weak.lock()) again->Subscribe(filter);
+      });
+    });
+  });
+  try {
+    client_->subscribe(filter, 1, nullptr, *listener);
+  } catch (const mqtt::exception& e) {
+    spdlog::error("event=mqtt_subscribe_failed filter={} error=\"{}\"", filter, e.what());
+  }
 }
 
 void MqttTunnel::OnConnectFailed(const std::string& reason) {

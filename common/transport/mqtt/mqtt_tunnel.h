@@ -59,6 +59,7 @@ class MqttTunnel : public Tunnel, public std::enable_shared_from_this<MqttTunnel
  private:
   MqttTunnel(boost::asio::any_io_executor executor, MqttOptions options);
   void PublishMessage(const std::string& topic, std::string payload, bool retained, PublishDone done);
+  void Subscribe(const std::string& filter);
   void Connect();
   void OnConnected();
   void OnConnectFailed(const std::string& reason);
