@@ -2,7 +2,18 @@
 
 #include <filesystem>
 
+#include "common/config/secret_file.h"
+
 namespace ferry::controlplane {
+
+std::filesystem::path SecretFileSetting(config::ConfigNode& node, const std::string& key, bool required) {
+  const std::string file = required ? node.RequiredString(key) : node.String(key, "");
+  if (!file.empty()) {
+    auto secret = config::ReadSecretFile(file);
+    if (!secret.ok()) node.Error(key, std::string(secret.status().message()));
+  }
+  return file;
+}
 
 void ReadClientSettings(config::ConfigNode& node, http::HttpClientOptions& client,
                         std::chrono::milliseconds default_timeout) {

@@ -5,7 +5,6 @@
 #include <cctype>
 #include <filesystem>
 
-#include "common/config/secret_file.h"
 #include "controlplane/connectors/dataverse/dataverse_connector.h"
 
 namespace ferry::controlplane {
@@ -59,13 +58,7 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
     }
   }
   c.client_id = node.RequiredString("client_id");
-  c.client_secret_file = node.RequiredString("client_secret_file");
-  // Checked now so that check-config catches it; read again at each token
-  // request, so a rotated secret needs no restart.
-  if (!c.client_secret_file.empty()) {
-    auto secret = config::ReadSecretFile(c.client_secret_file);
-    if (!secret.ok()) node.Error("client_secret_file", std::string(secret.status().message()));
-  }
+  c.client_secret_file = SecretFileSetting(node, "client_secret_file", /*required=*/true);
   // A $batch holds at most 1000 operations, so more events than that could
   // never go in one request anyway.
   c.batch = static_cast<size_t>(node.Int("batch", 100, 1, 1000));

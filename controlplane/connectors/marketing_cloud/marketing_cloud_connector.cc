@@ -52,23 +52,6 @@ struct MarketingCloudConnector::Call {
   http::ClientResponse response;
 };
 
-struct MarketingCloudConnector::EventOutcome {
-  bool retry = false;
-  std::optional<std::chrono::milliseconds> retry_after;
-  bool rejected = false;
-  std::string reason;
-  bool failed() const { return retry || rejected; }
-  void Retry(std::string why, std::optional<std::chrono::milliseconds> after) {
-    if (!retry) reason = std::move(why);
-    retry = true;
-    if (after) retry_after = std::max(retry_after.value_or(std::chrono::milliseconds(0)), *after);
-  }
-  void Reject(std::string why) {
-    if (!rejected && !retry) reason = std::move(why);
-    rejected = true;
-  }
-};
-
 MarketingCloudConnector::MarketingCloudConnector(asio::any_io_executor executor, MarketingCloudConfig config)
     : config_(std::move(config)),
       client_(executor, config_.client),
@@ -252,15 +235,7 @@ asio::awaitable<std::vector<DeliveryResult>> MarketingCloudConnector::DeliverBat
   }
   std::vector<DeliveryResult> results;
   results.reserve(events.size());
-  for (EventOutcome& o : outcomes) {
-    if (o.retry) {
-      results.push_back(DeliveryResult::Retry(std::move(o.reason), o.retry_after));
-    } else if (o.rejected) {
-      results.push_back(DeliveryResult::Rejected(std::move(o.reason)));
-    } else {
-      results.push_back(DeliveryResult::Delivered(""));
-    }
-  }
+  for (EventOutcome& o : outcomes) results.push_back(std::move(o).ToResult());
   co_return results;
 }
 

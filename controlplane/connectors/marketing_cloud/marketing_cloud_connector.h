@@ -36,6 +36,7 @@
 #include "controlplane/connectors/marketing_cloud/marketing_cloud_config.h"
 #include "controlplane/connectors/oauth/token_cache.h"
 #include "controlplane/delivery/connector.h"
+#include "controlplane/delivery/event_outcome.h"
 
 namespace ferry::controlplane {
 
@@ -62,7 +63,6 @@ class MarketingCloudConnector : public Connector {
     size_t event = 0;
     const ferry::v1::MappedRecord* record = nullptr;
   };
-  struct EventOutcome;
 
   // Rowset calls for the rows of one data extension, in order; a key seen
   // before in the call starts the next one.

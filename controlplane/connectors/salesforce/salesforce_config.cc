@@ -1,7 +1,6 @@
 #include "controlplane/connectors/salesforce/salesforce_config.h"
 #include "controlplane/connectors/client_settings.h"
 
-#include "common/config/secret_file.h"
 #include "controlplane/connectors/salesforce/salesforce_connector.h"
 
 namespace ferry::controlplane {
@@ -20,13 +19,7 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
     }
   }
   c.client_id = node.RequiredString("client_id");
-  c.client_secret_file = node.RequiredString("client_secret_file");
-  // Checked now so that check-config catches it; read again at each token
-  // request, so a rotated secret needs no restart.
-  if (!c.client_secret_file.empty()) {
-    auto secret = config::ReadSecretFile(c.client_secret_file);
-    if (!secret.ok()) node.Error("client_secret_file", std::string(secret.status().message()));
-  }
+  c.client_secret_file = SecretFileSetting(node, "client_secret_file", /*required=*/true);
   c.api_version = node.String("api_version", c.api_version);
   if (c.api_version.find_first_not_of("0123456789.") != std::string::npos ||
       c.api_version.find('.') == std::string::npos) {

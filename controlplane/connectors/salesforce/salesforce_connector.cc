@@ -109,24 +109,6 @@ struct SalesforceConnector::Call {
   http::ClientResponse response;
 };
 
-struct SalesforceConnector::EventOutcome {
-  bool retry = false;
-  std::optional<std::chrono::milliseconds> retry_after;
-  bool rejected = false;
-  std::string reason;
-  std::string record_id;
-  bool failed() const { return retry || rejected; }
-  void Retry(std::string why, std::optional<std::chrono::milliseconds> after) {
-    if (!retry) reason = std::move(why);
-    retry = true;
-    if (after) retry_after = std::max(retry_after.value_or(std::chrono::milliseconds(0)), *after);
-  }
-  void Reject(std::string why) {
-    if (!rejected && !retry) reason = std::move(why);
-    rejected = true;
-  }
-};
-
 SalesforceConnector::SalesforceConnector(asio::any_io_executor executor, SalesforceConfig config)
     : config_(std::move(config)),
       client_(executor, config_.client),
@@ -393,15 +375,7 @@ asio::awaitable<std::vector<DeliveryResult>> SalesforceConnector::DeliverBatch(
   }
   std::vector<DeliveryResult> results;
   results.reserve(events.size());
-  for (EventOutcome& o : outcomes) {
-    if (o.retry) {
-      results.push_back(DeliveryResult::Retry(std::move(o.reason), o.retry_after));
-    } else if (o.rejected) {
-      results.push_back(DeliveryResult::Rejected(std::move(o.reason)));
-    } else {
-      results.push_back(DeliveryResult::Delivered(std::move(o.record_id)));
-    }
-  }
+  for (EventOutcome& o : outcomes) results.push_back(std::move(o).ToResult());
   co_return results;
 }
 

@@ -28,6 +28,7 @@
 #include "controlplane/connectors/oauth/token_cache.h"
 #include "controlplane/connectors/salesforce/salesforce_config.h"
 #include "controlplane/delivery/connector.h"
+#include "controlplane/delivery/event_outcome.h"
 
 namespace ferry::controlplane {
 
@@ -52,7 +53,6 @@ class SalesforceConnector : public Connector {
     size_t event = 0;
     const ferry::v1::MappedRecord* record = nullptr;
   };
-  struct EventOutcome;
 
   static std::vector<std::vector<Entry>> Chunks(const std::vector<Entry>& entries);
 

@@ -1,7 +1,6 @@
 #include "controlplane/connectors/sap_sales_cloud/sap_sales_cloud_config.h"
 #include "controlplane/connectors/client_settings.h"
 
-#include "common/config/secret_file.h"
 #include "controlplane/connectors/sap_sales_cloud/sap_sales_cloud_connector.h"
 
 namespace ferry::controlplane {
@@ -21,13 +20,7 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
   }
   c.user = node.RequiredString("user");
   if (c.user.find(':') != std::string::npos) node.Error("user", "HTTP Basic user names cannot contain ':'");
-  c.password_file = node.RequiredString("password_file");
-  // Checked now so that check-config catches it; read again at each
-  // request, so a rotated password needs no restart.
-  if (!c.password_file.empty()) {
-    auto password = config::ReadSecretFile(c.password_file);
-    if (!password.ok()) node.Error("password_file", std::string(password.status().message()));
-  }
+  c.password_file = SecretFileSetting(node, "password_file", /*required=*/true);
   c.rate_per_s = node.Int("rate_per_s", 0, 0, 100000);
   ReadClientSettings(node, c.client, c.client.request_timeout);
   return std::make_unique<BuilderFor<SapSalesCloudConnector, SapSalesCloudConfig>>(std::move(c));

@@ -1,7 +1,6 @@
 #include "controlplane/connectors/webhook/webhook_config.h"
 #include "controlplane/connectors/client_settings.h"
 
-#include "common/config/secret_file.h"
 #include "controlplane/connectors/webhook/webhook_connector.h"
 
 namespace ferry::controlplane {
@@ -18,11 +17,7 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
       c.url = *url;
   }
   ReadClientSettings(node, c.client, c.client.request_timeout);
-  c.signing_secret_file = node.String("signing_secret_file", "");
-  if (!c.signing_secret_file.empty()) {
-    auto secret = config::ReadSecretFile(c.signing_secret_file);
-    if (!secret.ok()) node.Error("signing_secret_file", std::string(secret.status().message()));
-  }
+  c.signing_secret_file = SecretFileSetting(node, "signing_secret_file", /*required=*/false);
   return std::make_unique<BuilderFor<WebhookConnector, WebhookConfig>>(std::move(c));
 }
 
