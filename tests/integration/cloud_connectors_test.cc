@@ -25,19 +25,14 @@ class CloudConnectorTest : public ::testing::Test {
     options_.connectors_extra_yaml = connector_yaml;
     pipeline_ = std::make_unique<Pipeline>(options_);
     pipeline_->StartAll();
-    std::filesystem::create_directories(dir_.path() / "bundle");
-    WriteFile(dir_.path() / "bundle" / "flow.yaml", bundle);
-    FlowSetup::DeployAndWait(*pipeline_, dir_.path() / "bundle", options_.agent_id);
+    FlowSetup::DeployFlowAndWait(*pipeline_, dir_.path() / "bundle", bundle, options_.agent_id);
   }
   std::string Secret(const std::string& name, const std::string& value) {
     WriteFile(dir_.path() / name, value + "\n");
     return (dir_.path() / name).string();
   }
   json Find(const std::string& vendor, const std::string& object, const std::string& field, const std::string& value) {
-    for (const json& r : sim_.Records(vendor, object)) {
-      if (r.value("fields", json::object()).value(field, "") == value) return r;
-    }
-    return nullptr;
+    return sim_.Find(vendor, object, field, value);
   }
   Pipeline& p() { return *pipeline_; }
 

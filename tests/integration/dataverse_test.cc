@@ -51,21 +51,14 @@ class DataverseTest : public ::testing::Test {
                                      (dir_.path() / "dv.secret").string() + "\n    timeout: 5s\n" + connector_extra;
     pipeline_ = std::make_unique<Pipeline>(options_);
     pipeline_->StartAll();
-    std::filesystem::create_directories(dir_.path() / "bundle");
-    WriteFile(dir_.path() / "bundle" / "customers.yaml", bundle);
-    FlowSetup::DeployAndWait(*pipeline_, dir_.path() / "bundle", options_.agent_id);
+    FlowSetup::DeployFlowAndWait(*pipeline_, dir_.path() / "bundle", bundle, options_.agent_id);
   }
 
   Pipeline& p() { return *pipeline_; }
   CrmSim& sim() { return *sim_; }
 
-  json Account(const std::string& number) {
-    for (const json& r : sim_->Records("dataverse", "accounts")) {
-      if (r.value("fields", json::object()).value("accountnumber", "") == number) return r;
-    }
-    return nullptr;
-  }
-  size_t Count(const std::string& set) { return sim_->Records("dataverse", set).size(); }
+  json Account(const std::string& number) { return sim_->Find("dataverse", "accounts", "accountnumber", number); }
+  size_t Count(const std::string& set) { return sim_->Count("dataverse", set); }
   bool Drained() { return p().AgentOutboxDepth() == 0 && p().ControlPlaneQueueDepth() == 0; }
 
   TempDir dir_;

@@ -9,8 +9,7 @@
 
 namespace ferry::testing {
 
-FlowSetup::FlowSetup(const std::filesystem::path& dir)
-    : private_key_(dir / "cp.key"), public_key_(dir / "cp.key.pub") {
+FlowSetup::FlowSetup(const std::filesystem::path& dir) : private_key_(dir / "cp.key"), public_key_(dir / "cp.key.pub") {
   auto key = crypto::SigningKey::Generate();
   if (!key.ok() || !key->WritePrivatePemFile(private_key_).ok()) throw std::runtime_error("cannot write a signing key");
   WriteFile(public_key_, key->PublicKeyPem());
@@ -48,9 +47,17 @@ uint64_t FlowSetup::DeployAndWait(Pipeline& p, const std::filesystem::path& bund
   const uint64_t version = at == std::string::npos ? 0 : std::stoull(out.substr(at + 15));
   if (version == 0) throw std::runtime_error("flows deploy printed no version:\n" + out);
   const bool running = WaitUntil([&] { return RunningVersion(p, agent_id) == version; }, std::chrono::seconds(20));
-  if (!running) throw std::runtime_error("agent " + agent_id + " does not run version " + std::to_string(version) +
-                                         ":\n" + p.RunControlPlaneCli("flows status"));
+  if (!running)
+    throw std::runtime_error("agent " + agent_id + " does not run version " + std::to_string(version) + ":\n" +
+                             p.RunControlPlaneCli("flows status"));
   return version;
+}
+
+uint64_t FlowSetup::DeployFlowAndWait(Pipeline& p, const std::filesystem::path& dir, const std::string& yaml,
+                                      const std::string& agent_id) {
+  std::filesystem::create_directories(dir);
+  WriteFile(dir / "flow.yaml", yaml);
+  return DeployAndWait(p, dir, agent_id);
 }
 
 }  // namespace ferry::testing

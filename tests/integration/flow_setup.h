@@ -31,6 +31,9 @@ class FlowSetup {
   // and waits until `agent_id` runs its version; returns that version.
   static uint64_t DeployAndWait(Pipeline& p, const std::filesystem::path& bundle, const std::string& agent_id,
                                 const std::string& extra_args = "");
+  // The same for a bundle of one flow file written from `yaml` into `dir`.
+  static uint64_t DeployFlowAndWait(Pipeline& p, const std::filesystem::path& dir, const std::string& yaml,
+                                    const std::string& agent_id);
 
  private:
   std::filesystem::path private_key_;

@@ -55,9 +55,7 @@ class SalesforceTest : public ::testing::Test {
         "\n    timeout: 5s\n" + connector_extra;
     pipeline_ = std::make_unique<Pipeline>(options_);
     pipeline_->StartAll();
-    std::filesystem::create_directories(dir_.path() / "bundle");
-    WriteFile(dir_.path() / "bundle" / "customers.yaml", bundle);
-    FlowSetup::DeployAndWait(*pipeline_, dir_.path() / "bundle", options_.agent_id);
+    FlowSetup::DeployFlowAndWait(*pipeline_, dir_.path() / "bundle", bundle, options_.agent_id);
   }
 
   Pipeline& p() { return *pipeline_; }
@@ -65,12 +63,9 @@ class SalesforceTest : public ::testing::Test {
 
   // The simulated Account with this external id (null when absent).
   json Account(const std::string& number) {
-    for (const json& r : sim_->Records("salesforce", "Account")) {
-      if (r.value("fields", json::object()).value("SAP_Customer_Number__c", "") == number) return r;
-    }
-    return nullptr;
+    return sim_->Find("salesforce", "Account", "SAP_Customer_Number__c", number);
   }
-  size_t Count(const std::string& object) { return sim_->Records("salesforce", object).size(); }
+  size_t Count(const std::string& object) { return sim_->Count("salesforce", object); }
 
   bool Drained() { return p().AgentOutboxDepth() == 0 && p().ControlPlaneQueueDepth() == 0; }
 

@@ -32,6 +32,14 @@ nlohmann::json CrmSim::Records(const std::string& vendor, const std::string& obj
   return nlohmann::json::parse(res.body);
 }
 
+nlohmann::json CrmSim::Find(const std::string& vendor, const std::string& object, const std::string& field,
+                            const std::string& value) const {
+  for (const nlohmann::json& r : Records(vendor, object)) {
+    if (r.value("fields", nlohmann::json::object()).value(field, "") == value) return r;
+  }
+  return nullptr;
+}
+
 nlohmann::json CrmSim::Stats() const {
   HttpResponse res = HttpRequest("GET", port_, "/_sim/stats", "", {});
   if (res.status != 200) throw std::runtime_error("GET /_sim/stats: " + res.body);
@@ -41,8 +49,8 @@ nlohmann::json CrmSim::Stats() const {
 void CrmSim::Control(const std::string& what, const nlohmann::json& body) const {
   HttpResponse res = HttpRequest("POST", port_, "/_sim/" + what, body.dump(), {{"Content-Type", "application/json"}});
   if (res.status < 200 || res.status >= 300) {
-    throw std::runtime_error("POST /_sim/" + what + " " + body.dump() + ": HTTP " + std::to_string(res.status) +
-                             " " + res.body);
+    throw std::runtime_error("POST /_sim/" + what + " " + body.dump() + ": HTTP " + std::to_string(res.status) + " " +
+                             res.body);
   }
 }
 

@@ -27,6 +27,10 @@ class CrmSim {
 
   // GET /_sim/{vendor}/{object}: the stored records with their _history.
   nlohmann::json Records(const std::string& vendor, const std::string& object) const;
+  // The record whose field `field` is `value` (null when there is none).
+  nlohmann::json Find(const std::string& vendor, const std::string& object, const std::string& field,
+                      const std::string& value) const;
+  size_t Count(const std::string& vendor, const std::string& object) const { return Records(vendor, object).size(); }
   // GET /_sim/stats.
   nlohmann::json Stats() const;
   // POST /_sim/{what} with a JSON body; throws unless it answers 2xx.
