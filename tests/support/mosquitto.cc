@@ -20,17 +20,32 @@ namespace {
 
 constexpr auto kStartTimeout = std::chrono::seconds(10);
 
-bool CanConnect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
+// A connection that the kernel completed, kept open, with the local port the
+// broker will name when it accepts it. -1 when the port refuses.
+struct Probe {
+  int fd = -1;
+  int local_port = 0;
+};
+
+Probe ConnectProbe(int port) {
+  Probe probe;
+  probe.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (probe.fd < 0) return probe;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port));
   // A loopback connect completes or is refused at once; it cannot hang.
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  ::close(fd);
-  return ok;
+  sockaddr_in local{};
+  socklen_t local_size = sizeof(local);
+  if (::connect(probe.fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::getsockname(probe.fd, reinterpret_cast<sockaddr*>(&local), &local_size) != 0) {
+    ::close(probe.fd);
+    probe.fd = -1;
+    return probe;
+  }
+  probe.local_port = ntohs(local.sin_port);
+  return probe;
 }
 
 std::string Tail(const std::string& text, size_t max_bytes) {
@@ -96,8 +111,22 @@ void Mosquitto::Start() {
     process_ = Process::Start({"/usr/sbin/mosquitto", "-c", config_file_.string()}, output_file_);
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    bool up = WaitUntil([&] { return !process_.Running() || CanConnect(port_); },
-                        std::max(left, std::chrono::milliseconds(0)));
+    // The kernel completes a connect as soon as mosquitto listens, which is
+    // before its signal handlers and main loop are in place: a SIGTERM in that
+    // window is lost and the broker never stops. Ready means the main loop has
+    // accepted and logged our own probe connection.
+    Probe probe;
+    bool up = WaitUntil(
+        [&] {
+          if (!process_.Running()) return true;
+          if (probe.fd < 0) probe = ConnectProbe(port_);
+          if (probe.fd < 0) return false;
+          const std::string accepted =
+              "New connection from 127.0.0.1:" + std::to_string(probe.local_port) + " ";
+          return ReadFile(log_file_).find(accepted, log_seen) != std::string::npos;
+        },
+        std::max(left, std::chrono::milliseconds(0)));
+    if (probe.fd >= 0) ::close(probe.fd);
     if (up && process_.Running()) return;
     if (process_.Running()) {
       process_.Kill9();
