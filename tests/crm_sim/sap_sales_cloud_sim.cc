@@ -14,6 +14,7 @@ namespace beast_http = http::beast_http;
 namespace {
 
 constexpr std::string_view kApiRoot = "/sap/c4c/api/v1/";
+constexpr std::string_view kTokenPath = "/oauth2/token";  // the tenant's IAS
 
 // Service → its one collection, as the standard flows name the objects.
 const std::map<std::string, std::string, std::less<>>& Services() {
@@ -51,15 +52,46 @@ SapSalesCloudSim::SapSalesCloudSim()
   last_second_.set_window_ms(1000);
 }
 
-bool SapSalesCloudSim::Claims(std::string_view path) const { return path.substr(0, kApiRoot.size()) == kApiRoot; }
+bool SapSalesCloudSim::Claims(std::string_view path) const {
+  return path.substr(0, kApiRoot.size()) == kApiRoot || path == kTokenPath;
+}
 
 std::string SapSalesCloudSim::NewRecordId(std::string_view) { return NewEventId(); }
 
+http::Response SapSalesCloudSim::Token(const http::Request& req) {
+  auto oauth_error = [&](int status, std::string_view error, std::string_view description) {
+    return JsonResponse(req, status, json::object{{"error", error}, {"error_description", description}});
+  };
+  if (req.method() != beast_http::verb::post) return oauth_error(405, "invalid_request", "Use POST.");
+  auto form = ParseForm(req.body());
+  if (form["grant_type"] != "client_credentials") {
+    return oauth_error(400, "unsupported_grant_type", "Unsupported grant type '" + form["grant_type"] + "'.");
+  }
+  // client_secret_post or client_secret_basic, as IAS accepts both.
+  const std::string basic = "Basic " + Base64(state_.client_id() + ":" + state_.client_secret());
+  const bool by_header = HeaderOf(req, "Authorization") == basic;
+  const bool by_form = form["client_id"] == state_.client_id() && form["client_secret"] == state_.client_secret();
+  if (!by_header && !by_form) return oauth_error(401, "invalid_client", "Client authentication failed.");
+  std::string token = RandomText(48);
+  state_.AddToken(token);
+  auto res = JsonResponse(
+      req, 200, json::object{{"access_token", token}, {"token_type", "Bearer"}, {"expires_in", state_.token_ttl_s()}});
+  res.set(beast_http::field::cache_control, "no-store");
+  return res;
+}
+
+bool SapSalesCloudSim::Authorized(const http::Request& req) const {
+  const std::string_view header = HeaderOf(req, "Authorization");
+  if (header.rfind("Bearer ", 0) == 0) return state_.CheckToken(BearerToken(req)) == VendorState::TokenCheck::kValid;
+  return header == "Basic " + Base64(state_.client_id() + ":" + state_.client_secret());
+}
+
 http::Response SapSalesCloudSim::Handle(const http::Request& req, const SimContext&) {
-  const std::string expected = "Basic " + Base64(state_.client_id() + ":" + state_.client_secret());
-  if (HeaderOf(req, "Authorization") != expected) {
-    auto res = SapError(req, 401, "UNAUTHORIZED", "Authentication failed: user or password is wrong or missing.");
-    res.set(beast_http::field::www_authenticate, "Basic realm=\"SAP Sales and Service Cloud\"");
+  if (PathOf(req.target()) == kTokenPath) return Token(req);
+  if (!Authorized(req)) {
+    auto res = SapError(req, 401, "UNAUTHORIZED",
+                        "Authentication failed: the user, password or access token is wrong, expired or missing.");
+    res.set(beast_http::field::www_authenticate, "Basic realm=\"SAP Sales and Service Cloud\", Bearer");
     return res;
   }
   const int64_t now = SteadyMs();

@@ -11,7 +11,12 @@
 //
 // Services: account-service/accounts, contact-person-service/contactPersons,
 // registered-product-service/registeredProducts. Auth is HTTP Basic with
-// the vendor's client_id / client_secret as user and password. Bodies are
+// the vendor's client_id / client_secret as user and password, or a Bearer
+// token from the tenant's Identity Authentication, simulated at
+//   POST /oauth2/token   grant_type=client_credentials, client_id and
+//                        client_secret in the form or as HTTP Basic
+// which answers {"access_token","token_type":"Bearer","expires_in"} or an
+// OAuth error {"error","error_description"}. Bodies are
 // {"value":…}; errors {"error":{"code","message","target","details"}}.
 //
 // Settings (POST /_sim/config {"vendor":"sap_sales_cloud",…}): user
@@ -43,6 +48,8 @@ class SapSalesCloudSim : public VendorSim {
   void ResetVendor() override;
 
  private:
+  http::Response Token(const http::Request& req);
+  bool Authorized(const http::Request& req) const;
   http::Response Collection(const http::Request& req, const std::string& object);
   http::Response Entity(const http::Request& req, const std::string& object, const std::string& id);
   http::Response Create(const http::Request& req, const std::string& object);

@@ -53,31 +53,22 @@ void DataverseConnector::NoteThrottle(std::chrono::milliseconds retry_after) {
 }
 
 asio::awaitable<DataverseConnector::Call> DataverseConnector::Send(http::HttpClient::OutRequest request) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    // Service protection: a request sent during the pause extends it.
-    if (auto wait = Throttled()) co_return Call{"waiting for Dataverse's Retry-After (429)", wait, {}};
-    Result<AccessToken> token = co_await tokens_.Get();
-    if (!token.ok()) co_return Call{std::string(token.status().message()), std::nullopt, {}};
-    http::HttpClient::OutRequest req = request;  // a copy: after a 401 it is sent again
-    req.set(bhttp::field::authorization, "Bearer " + token->value);
-    req.set("OData-MaxVersion", "4.0");
-    req.set("OData-Version", "4.0");
-    req.set(bhttp::field::accept, "application/json");
-    http::Url url = config_.api;
-    url.target = std::string(request.target());
-    auto res = co_await client_.Send(url, std::move(req));
-    if (!res.ok()) co_return Call{std::string(res.status().message()), std::nullopt, {}};
-    if (res->status == 429) {
-      if (auto after = RetryAfterOf(*res)) NoteThrottle(*after);
-    }
-    if (res->status == 401 && attempt == 0) {
-      // The token expired or was revoked. Once more with a fresh one.
-      tokens_.Invalidate(token->value);
-      continue;
-    }
-    co_return Call{std::nullopt, std::nullopt, std::move(res).value()};
+  // Service protection: a request sent during the pause extends it.
+  if (auto wait = Throttled()) co_return Call{"waiting for Dataverse's Retry-After (429)", wait, {}};
+  const TokenCache::RequestFor request_for = [&](const AccessToken&) -> Result<AuthorizedRequest> {
+    AuthorizedRequest out{config_.api, request};  // a copy: after a 401 it is sent again
+    out.url.target = std::string(request.target());
+    out.request.set("OData-MaxVersion", "4.0");
+    out.request.set("OData-Version", "4.0");
+    out.request.set(bhttp::field::accept, "application/json");
+    return out;
+  };
+  Result<http::ClientResponse> res = co_await tokens_.Send(request_for);
+  if (!res.ok()) co_return Call{std::string(res.status().message()), std::nullopt, {}};
+  if (res->status == 429) {
+    if (auto after = RetryAfterOf(*res)) NoteThrottle(*after);
   }
-  co_return Call{"dataverse refused a freshly issued token (401)", std::nullopt, {}};
+  co_return Call{std::nullopt, std::nullopt, std::move(res).value()};
 }
 
 asio::awaitable<DeliveryResult> DataverseConnector::SendRecord(const ferry::v1::MappedRecord& record) {

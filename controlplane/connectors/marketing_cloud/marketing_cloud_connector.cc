@@ -118,36 +118,23 @@ std::vector<std::vector<MarketingCloudConnector::Entry>> MarketingCloudConnector
 
 asio::awaitable<MarketingCloudConnector::Call> MarketingCloudConnector::Send(const std::string& path,
                                                                              std::string body) {
-  // A 401 (the token expired or was revoked) is tried once more with a
-  // fresh token; a second 401 is classified as it is.
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    Result<AccessToken> token = co_await tokens_.Get();
-    if (!token.ok()) co_return Call{std::string(token.status().message()), {}};
-    std::string instance;
-    if (auto it = token->response.find("rest_instance_url"); it != token->response.end() && it->value().is_string()) {
-      instance = std::string(it->value().as_string());
-    }
-    while (!instance.empty() && instance.back() == '/') instance.pop_back();
-    if (instance.empty()) co_return Call{"marketing_cloud token answer has no rest_instance_url", {}};
+  const TokenCache::RequestFor request_for = [&](const AccessToken& token) -> Result<AuthorizedRequest> {
+    const std::string instance = token.BaseUrl("rest_instance_url");
+    if (instance.empty()) return Status::Unavailable("marketing_cloud token answer has no rest_instance_url");
     auto url = http::ParseUrl(instance + path);
     if (!url.ok()) {
-      co_return Call{"marketing_cloud rest_instance_url '" + instance + "': " + std::string(url.status().message()),
-                     {}};
+      return Status::Unavailable("marketing_cloud rest_instance_url '" + instance +
+                                 "': " + std::string(url.status().message()));
     }
-    http::HttpClient::OutRequest req{bhttp::verb::post, url->target, 11};
-    req.set(bhttp::field::authorization, "Bearer " + token->value);
-    req.set(bhttp::field::accept, "application/json");
-    req.set(bhttp::field::content_type, "application/json");
-    req.body() = body;  // a copy: the second attempt sends it again
-    auto res = co_await client_.Send(*url, std::move(req));
-    if (!res.ok()) co_return Call{std::string(res.status().message()), {}};
-    if (res->status == 401 && attempt == 0) {
-      tokens_.Invalidate(token->value);
-      continue;
-    }
-    co_return Call{std::nullopt, std::move(res).value()};
-  }
-  co_return Call{"not reached: the second attempt always returns", {}};
+    AuthorizedRequest out{*url, http::HttpClient::OutRequest{bhttp::verb::post, url->target, 11}};
+    out.request.set(bhttp::field::accept, "application/json");
+    out.request.set(bhttp::field::content_type, "application/json");
+    out.request.body() = body;  // a copy: after a 401 it is sent again
+    return out;
+  };
+  Result<http::ClientResponse> res = co_await tokens_.Send(request_for);
+  if (!res.ok()) co_return Call{std::string(res.status().message()), {}};
+  co_return Call{std::nullopt, std::move(res).value()};
 }
 
 asio::awaitable<void> MarketingCloudConnector::Upsert(const std::vector<Entry>& chunk,

@@ -37,6 +37,27 @@ void TokenCache::Invalidate(const std::string& token) {
   if (token_ && token_->value == token) token_.reset();
 }
 
+std::string AccessToken::BaseUrl(std::string_view member) const {
+  auto it = response.find(member);
+  if (it == response.end() || !it->value().is_string()) return {};
+  std::string url(it->value().as_string());
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+asio::awaitable<Result<http::ClientResponse>> TokenCache::Send(const RequestFor& request_for) {
+  for (int attempt = 0;; ++attempt) {
+    Result<AccessToken> token = co_await Get();
+    if (!token.ok()) co_return token.status();
+    Result<AuthorizedRequest> out = request_for(*token);
+    if (!out.ok()) co_return out.status();
+    out->request.set(bhttp::field::authorization, "Bearer " + token->value);
+    Result<http::ClientResponse> res = co_await client_.Send(out->url, std::move(out->request));
+    if (!res.ok() || res->status != 401 || attempt > 0) co_return res;
+    Invalidate(token->value);
+  }
+}
+
 asio::awaitable<Result<AccessToken>> TokenCache::Fetch() {
   Result<TokenRequest> request = build_();
   if (!request.ok()) co_return Status::Unauthenticated(what_ + " token: " + std::string(request.status().message()));

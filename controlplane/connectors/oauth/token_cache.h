@@ -36,6 +36,17 @@ struct AccessToken {
   std::string value;
   boost::json::object response;  // the token response, e.g. instance_url
   std::optional<std::chrono::steady_clock::time_point> expires_at;
+
+  // A string member of the token answer (e.g. instance_url) without trailing
+  // slashes; empty when absent.
+  std::string BaseUrl(std::string_view member) const;
+};
+
+// A request to the target, built once a token is at hand (its base URL may
+// come from the token answer); Send adds the Authorization header.
+struct AuthorizedRequest {
+  http::Url url;
+  http::HttpClient::OutRequest request;
 };
 
 class TokenCache {
@@ -51,6 +62,14 @@ class TokenCache {
   boost::asio::awaitable<Result<AccessToken>> Get();
   // The target refused `token` (401): the next Get() fetches a new one.
   void Invalidate(const std::string& token);
+
+  using RequestFor = std::function<Result<AuthorizedRequest>(const AccessToken&)>;
+  // Sends what `request_for` builds with "Authorization: Bearer <token>".
+  // A 401 (the token expired or was revoked) drops the token and the request
+  // is built and sent once more with a fresh one; a second 401 is returned as
+  // it is, for the caller to classify. Errors are Get()'s, the builder's, or
+  // the HTTP client's.
+  boost::asio::awaitable<Result<http::ClientResponse>> Send(const RequestFor& request_for);
   uint64_t fetches() const { return fetches_; }
 
  private:

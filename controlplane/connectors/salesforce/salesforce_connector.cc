@@ -179,37 +179,24 @@ asio::awaitable<void> SalesforceConnector::Pace() {
 asio::awaitable<SalesforceConnector::Call> SalesforceConnector::Send(bhttp::verb verb, const std::string& path,
                                                                      std::string body) {
   if (api_usage_ >= config_.slow_down_at) co_await Pace();
-  // A 401 (INVALID_SESSION_ID: the session expired or was revoked) is tried
-  // once more with a fresh token; a second 401 is classified as it is.
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    Result<AccessToken> token = co_await tokens_.Get();
-    if (!token.ok()) co_return Call{std::string(token.status().message()), {}};
-    std::string instance;
-    if (auto it = token->response.find("instance_url"); it != token->response.end() && it->value().is_string()) {
-      instance = std::string(it->value().as_string());
-    }
-    while (!instance.empty() && instance.back() == '/') instance.pop_back();
+  const TokenCache::RequestFor request_for = [&](const AccessToken& token) -> Result<AuthorizedRequest> {
+    const std::string instance = token.BaseUrl("instance_url");
     auto url = http::ParseUrl(instance + path);
     if (!url.ok()) {
-      co_return Call{"salesforce instance_url '" + instance + "': " + std::string(url.status().message()), {}};
+      return Status::Unavailable("salesforce instance_url '" + instance + "': " + std::string(url.status().message()));
     }
-    http::HttpClient::OutRequest req{verb, url->target, 11};
-    req.set(bhttp::field::authorization, "Bearer " + token->value);
-    req.set(bhttp::field::accept, "application/json");
+    AuthorizedRequest out{*url, http::HttpClient::OutRequest{verb, url->target, 11}};
+    out.request.set(bhttp::field::accept, "application/json");
     if (!body.empty()) {
-      req.set(bhttp::field::content_type, "application/json");
-      req.body() = body;
+      out.request.set(bhttp::field::content_type, "application/json");
+      out.request.body() = body;  // a copy: after a 401 it is sent again
     }
-    auto res = co_await client_.Send(*url, std::move(req));
-    if (!res.ok()) co_return Call{std::string(res.status().message()), {}};
-    NoteLimits(*res);
-    if (res->status == 401 && attempt == 0) {
-      tokens_.Invalidate(token->value);
-      continue;
-    }
-    co_return Call{std::nullopt, std::move(res).value()};
-  }
-  co_return Call{"not reached: the second attempt always returns", {}};
+    return out;
+  };
+  Result<http::ClientResponse> res = co_await tokens_.Send(request_for);
+  if (!res.ok()) co_return Call{std::string(res.status().message()), {}};
+  NoteLimits(*res);
+  co_return Call{std::nullopt, std::move(res).value()};
 }
 
 namespace {

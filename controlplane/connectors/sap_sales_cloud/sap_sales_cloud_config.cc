@@ -18,9 +18,26 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
       c.base = *url;
     }
   }
-  c.user = node.RequiredString("user");
-  if (c.user.find(':') != std::string::npos) node.Error("user", "HTTP Basic user names cannot contain ':'");
-  c.password_file = SecretFileSetting(node, "password_file", /*required=*/true);
+  const std::string auth = node.String("auth", "basic");
+  if (auth == "oauth") {
+    c.auth = SapSalesCloudConfig::Auth::kOAuth;
+    const std::string token_url = node.RequiredString("token_url");
+    if (!token_url.empty()) {
+      auto url = http::ParseUrl(token_url);
+      if (!url.ok()) {
+        node.Error("token_url", std::string(url.status().message()));
+      } else {
+        c.token_url = *url;
+      }
+    }
+    c.client_id = node.RequiredString("client_id");
+    c.client_secret_file = SecretFileSetting(node, "client_secret_file", /*required=*/true);
+  } else {
+    if (auth != "basic") node.Error("auth", "must be basic or oauth, not '" + auth + "'");
+    c.user = node.RequiredString("user");
+    if (c.user.find(':') != std::string::npos) node.Error("user", "HTTP Basic user names cannot contain ':'");
+    c.password_file = SecretFileSetting(node, "password_file", /*required=*/true);
+  }
   c.rate_per_s = node.Int("rate_per_s", 0, 0, 100000);
   ReadClientSettings(node, c.client, c.client.request_timeout);
   return std::make_unique<BuilderFor<SapSalesCloudConnector, SapSalesCloudConfig>>(std::move(c));

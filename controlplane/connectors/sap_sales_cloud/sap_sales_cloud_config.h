@@ -5,13 +5,17 @@
 //   connectors:
 //     sap_sales_cloud:
 //       base_url: https://TENANT.REGION.crm.cloud.sap   # the V2 API is under /sap/c4c/api/v1
-//       user: FERRY_COMM_USER          # the communication arrangement's user (HTTP Basic)
+//       auth: basic                    # basic (default) or oauth
+//       # auth: basic — the communication arrangement's user
+//       user: FERRY_COMM_USER
 //       password_file: /etc/ferry/sap-sales-cloud.secret   # read at every request
+//       # auth: oauth — client credentials at the tenant's Identity Authentication (IAS)
+//       token_url: https://TENANT.accounts.ondemand.com/oauth2/token
+//       client_id: ...
+//       client_secret_file: credential:sap-sales-cloud-secret
 //       timeout: 30s
 //       rate_per_s: 0                  # requests per second at most (0: no limit)
 //       ca_file: ...                   # optional; default: the system store
-//
-// Only HTTP Basic is supported; OAuth 2.0 through the tenant's IAS is not yet.
 
 #include <filesystem>
 #include <string>
@@ -22,9 +26,14 @@
 namespace ferry::controlplane {
 
 struct SapSalesCloudConfig {
+  enum class Auth { kBasic, kOAuth };
   http::Url base;  // base_url; its target is the API root, e.g. "/sap/c4c/api/v1"
+  Auth auth = Auth::kBasic;
   std::string user;
   std::filesystem::path password_file;
+  http::Url token_url;
+  std::string client_id;
+  std::filesystem::path client_secret_file;
   int64_t rate_per_s = 0;
   http::HttpClientOptions client;
 };

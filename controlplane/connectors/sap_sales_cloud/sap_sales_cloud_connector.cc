@@ -44,26 +44,46 @@ std::string Describe(const ferry::v1::MappedRecord& r) {
 }  // namespace
 
 SapSalesCloudConnector::SapSalesCloudConnector(asio::any_io_executor executor, SapSalesCloudConfig config)
-    : config_(std::move(config)), client_(executor, config_.client) {}
+    : config_(std::move(config)), client_(executor, config_.client) {
+  if (config_.auth != SapSalesCloudConfig::Auth::kOAuth) return;
+  tokens_.emplace(
+      executor, client_, "sap_sales_cloud",
+      [this]() -> Result<TokenRequest> {
+        auto secret = config::ReadSecretFile(config_.client_secret_file);
+        if (!secret.ok()) return secret.status();
+        return TokenRequest{config_.token_url, "application/x-www-form-urlencoded",
+                            "grant_type=client_credentials&client_id=" + FormEncode(config_.client_id) +
+                                "&client_secret=" + FormEncode(*secret)};
+      },
+      std::chrono::minutes(2));
+}
 
 asio::awaitable<SapSalesCloudConnector::Answer> SapSalesCloudConnector::Send(bhttp::verb verb,
                                                                              const std::string& target,
                                                                              std::string body,
                                                                              const std::string& if_match,
                                                                              const std::string& content_type) {
-  auto password = config::ReadSecretFile(config_.password_file);
-  if (!password.ok()) co_return Answer{"password_file: " + std::string(password.status().message()), {}};
   http::Url url = config_.base;
   url.target = target;
   http::HttpClient::OutRequest req{verb, url.target, 11};
-  req.set(bhttp::field::authorization, BasicAuthorization(config_.user, *password));
   req.set(bhttp::field::accept, "application/json");
   if (!if_match.empty()) req.set(bhttp::field::if_match, if_match);
   if (!body.empty()) {
     req.set(bhttp::field::content_type, content_type);
     req.body() = std::move(body);
   }
-  auto res = co_await client_.Send(url, std::move(req));
+  Result<http::ClientResponse> res = Status::Unavailable("not sent");
+  if (tokens_) {
+    const TokenCache::RequestFor request_for = [&](const AccessToken&) -> Result<AuthorizedRequest> {
+      return AuthorizedRequest{url, req};  // a copy: after a 401 it is sent again
+    };
+    res = co_await tokens_->Send(request_for);
+  } else {
+    auto password = config::ReadSecretFile(config_.password_file);
+    if (!password.ok()) co_return Answer{"password_file: " + std::string(password.status().message()), {}};
+    req.set(bhttp::field::authorization, BasicAuthorization(config_.user, *password));
+    res = co_await client_.Send(url, std::move(req));
+  }
   if (!res.ok()) co_return Answer{std::string(res.status().message()), {}};
   co_return Answer{std::nullopt, std::move(res).value()};
 }
@@ -71,8 +91,9 @@ asio::awaitable<SapSalesCloudConnector::Answer> SapSalesCloudConnector::Send(bht
 DeliveryResult SapSalesCloudConnector::Classify(const http::ClientResponse& res, const std::string& what) const {
   const std::string reason = what + ": HTTP " + std::to_string(res.status) + " " + ErrorText(res.body);
   if (res.status == 401) {
-    return DeliveryResult::Retry(reason + " (the tenant refused user '" + config_.user +
-                                 "': check user and password_file)");
+    const std::string who = tokens_ ? "the IAS client '" + config_.client_id + "': check its authorizations"
+                                    : "user '" + config_.user + "': check user and password_file";
+    return DeliveryResult::Retry(reason + " (the tenant refused " + who + ")");
   }
   if (res.status == 428) return DeliveryResult::Rejected(reason + " (the tenant wants If-Match: a Ferry bug)");
   if (res.status == 412) return DeliveryResult::Retry(reason + " (the entity kept changing while it was updated)");

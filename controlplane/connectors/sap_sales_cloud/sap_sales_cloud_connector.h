@@ -3,8 +3,10 @@
 // to the V2 services by external id (docs/protocols.md §B.4, not confirmed
 // from public docs; built to tolerate what is assumed there).
 //
-// - Auth: HTTP Basic; the password file is read at every request, so a
-//   rotated password needs no restart.
+// - Auth: HTTP Basic, or an OAuth 2.0 client-credentials token from the
+//   tenant's IAS (cached, renewed before it expires, fetched anew after a
+//   401). Secret files are read when they are used, so a rotated secret
+//   needs no restart.
 // - Objects: accounts, contactPersons and registeredProducts, each at its
 //   service (sap_sales_cloud_wire.h); any other object is rejected.
 // - Upsert: V2 has no upsert by an external key, so the entity is read with
@@ -25,6 +27,7 @@
 #include <string>
 
 #include "common/http/http_client.h"
+#include "controlplane/connectors/oauth/token_cache.h"
 #include "controlplane/connectors/sap_sales_cloud/sap_sales_cloud_config.h"
 #include "controlplane/delivery/connector.h"
 
@@ -55,6 +58,7 @@ class SapSalesCloudConnector : public Connector {
 
   SapSalesCloudConfig config_;
   http::HttpClient client_;
+  std::optional<TokenCache> tokens_;  // auth: oauth
 };
 
 }  // namespace ferry::controlplane
