@@ -33,6 +33,8 @@ DeliveryEngine::DeliveryEngine(asio::any_io_executor executor, store::DurableQue
     Lane& lane = lanes_[std::string(c->name())];
     lane.connector = c;
     lane.wake = std::make_unique<asio::steady_timer>(executor);
+    lane.gate = std::make_unique<asio::steady_timer>(executor, std::chrono::steady_clock::time_point::max());
+    lane.attempts_allowed = std::max<size_t>(1, options_.concurrency);
   }
 }
 
@@ -41,7 +43,10 @@ void DeliveryEngine::Start() { NotifyAppended(); }
 void DeliveryEngine::Stop() {
   stopped_ = true;
   report_timer_.cancel();
-  for (auto& [name, lane] : lanes_) lane.wake->cancel();
+  for (auto& [name, lane] : lanes_) {
+    lane.wake->cancel();
+    lane.gate->cancel();
+  }
 }
 
 void DeliveryEngine::NotifyAppended() {
@@ -189,18 +194,38 @@ std::chrono::milliseconds DeliveryEngine::Backoff(uint32_t attempts) {
   return std::chrono::milliseconds(static_cast<int64_t>(base * jitter(rng_)));
 }
 
+asio::awaitable<bool> DeliveryEngine::EnterAttempt(Lane& lane) {
+  asio::steady_timer timer(executor_);
+  while (!stopped_) {
+    if (std::chrono::steady_clock::now() < lane.paused_until) {
+      // Honour the pause the target asked for (Retry-After).
+      timer.expires_at(lane.paused_until);
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    } else if (lane.attempting >= lane.attempts_allowed) {
+      co_await lane.gate->async_wait(asio::as_tuple(asio::use_awaitable));
+    } else {
+      ++lane.attempting;
+      co_return true;
+    }
+  }
+  co_return false;
+}
+
+void DeliveryEngine::LeaveAttempt(Lane& lane, bool throttled) {
+  --lane.attempting;
+  const size_t most = std::max<size_t>(1, options_.concurrency);
+  lane.attempts_allowed = throttled ? 1 : std::min(most, lane.attempts_allowed + 1);
+  lane.gate->cancel();
+}
+
 asio::awaitable<void> DeliveryEngine::DeliverBatch(Lane& lane, std::vector<uint64_t> seqs) {
   auto self = shared_from_this();
   Connector& connector = *lane.connector;
   asio::steady_timer timer(executor_);
   uint32_t attempts = 0;
   while (!seqs.empty()) {
-    // Honour a pause the target asked for (Retry-After) before every attempt.
-    while (!stopped_ && std::chrono::steady_clock::now() < lane.paused_until) {
-      timer.expires_at(lane.paused_until);
-      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
-    if (stopped_) co_return;
+    const bool entered = co_await EnterAttempt(lane);
+    if (!entered) co_return;
     std::vector<const ferry::v1::Event*> events;
     events.reserve(seqs.size());
     for (uint64_t seq : seqs) events.push_back(&window_.at(seq).event);
@@ -216,6 +241,9 @@ asio::awaitable<void> DeliveryEngine::DeliverBatch(Lane& lane, std::vector<uint6
       results.push_back(std::move(one));
     }
     ++attempts;
+    bool throttled = false;
+    for (const DeliveryResult& r : results) throttled = throttled || r.retry_after.has_value();
+    LeaveAttempt(lane, throttled);
     if (stopped_) co_return;  // outcomes unknown to the queue: redelivered after restart
     if (results.size() != seqs.size()) {
       // A connector bug must not lose or misattribute outcomes: retry all.

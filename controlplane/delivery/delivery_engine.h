@@ -86,6 +86,13 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
     std::chrono::steady_clock::time_point next_start{};    // rate_per_s
     bool wake_armed = false;
     std::unique_ptr<boost::asio::steady_timer> wake;  // ends a pause
+    // After a Retry-After the lane does not resume with every waiting
+    // request at once (they would all be refused again): one attempt goes
+    // first, and each success lets one more run concurrently, up to the
+    // configured concurrency.
+    size_t attempts_allowed = 0;  // set to the concurrency at start
+    size_t attempting = 0;
+    std::unique_ptr<boost::asio::steady_timer> gate;  // cancelled when an attempt ends: wakes the waiters
   };
   // A request's slot in its lane, given back once every event it carried
   // has its outcome committed.
@@ -101,6 +108,10 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
     std::shared_ptr<Slot> slot;
   };
 
+  // Waits until the lane may make one more attempt (pause over, below its
+  // attempts_allowed); false when the engine stopped meanwhile.
+  boost::asio::awaitable<bool> EnterAttempt(Lane& lane);
+  void LeaveAttempt(Lane& lane, bool throttled);
   void Fill();
   Lane* LaneFor(const ferry::v1::Event& event, std::string& why);
   void Dispatch();

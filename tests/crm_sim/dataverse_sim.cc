@@ -180,10 +180,7 @@ http::Response DataverseSim::Api(const http::Request& req, const SimContext& ctx
   if (batch) parsed = ParseBatch(HeaderOf(req, "Content-Type"), req.body());
   const int64_t cost = batch && parsed.ok() ? static_cast<int64_t>(std::max<size_t>(1, parsed->operations)) : 1;
   const auto verdict = protection_.Admit(SteadyMs(), cost);
-  if (!verdict.admitted) {
-    if (verdict.violation) state_.CountThrottleViolation();
-    return Throttled(req, verdict.retry_after_s);
-  }
+  if (!verdict.admitted) return Throttled(req, verdict.retry_after_s);
   if (HeaderOf(req, "OData-MaxVersion") != "4.0" || HeaderOf(req, "OData-Version") != "4.0" ||
       !AcceptsJson(HeaderOf(req, "Accept"))) {
     // Assumed strictness: the documented request headers are required.
@@ -264,12 +261,10 @@ Status DataverseSim::Configure(const json::object& settings) {
     if (key == "org_url") {
       if (!value.is_string()) return Status::InvalidArgument("org_url must be a URL");
       settings_.org_url = std::string(value.get_string());
-    } else if (key == "max_per_window" || key == "window_ms" || key == "violation_grace_ms") {
+    } else if (key == "max_per_window" || key == "window_ms") {
       auto n = IntSetting(key, value, key == "window_ms" ? 1 : 0, int64_t{1} << 40);
       if (!n.ok()) return n.status();
-      (key == "max_per_window" ? protection.max_per_window
-       : key == "window_ms"    ? protection.window_ms
-                               : protection.violation_grace_ms) = *n;
+      (key == "max_per_window" ? protection.max_per_window : protection.window_ms) = *n;
     } else if (key == "retry_after_s") {
       auto n = IntSetting(key, value, 0, 86400);
       if (!n.ok()) return n.status();

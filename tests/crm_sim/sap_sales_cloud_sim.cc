@@ -117,6 +117,7 @@ http::Response SapSalesCloudSim::FaultResponse(const http::Request& req, const F
   std::string code = fault.error_code;
   if (code.empty()) {
     code = fault.status == 401   ? "UNAUTHORIZED"
+           : fault.status == 412 ? "PRECONDITION_FAILED"
            : fault.status == 429 ? "TOO_MANY_REQUESTS"
            : fault.status == 502 ? "BAD_GATEWAY"
            : fault.status == 503 ? "SERVICE_UNAVAILABLE"

@@ -76,15 +76,21 @@ asio::awaitable<http::Response> SimServer::Serve(http::Request& req) {
     asio::steady_timer timer(executor_, std::chrono::milliseconds(latency));
     co_await timer.async_wait(asio::use_awaitable);
   }
+  vendor->state().NoteRequest(SteadyMs());
   http::Response res = Dispatch(req, *vendor);
-  vendor->state().CountResponse(static_cast<int>(res.result_int()));
+  const int status = static_cast<int>(res.result_int());
+  if (auto after = res.find(http::beast_http::field::retry_after);
+      after != res.end() && (status == 429 || status == 503)) {
+    vendor->state().NoteRetryAfter(SteadyMs(), std::atoi(std::string(after->value()).c_str()));
+  }
+  vendor->state().CountResponse(status);
   LogLine(vendor->name(), req, res.result_int());
   co_return res;
 }
 
 http::Response SimServer::Dispatch(const http::Request& req, VendorSim& vendor) {
   try {
-    if (auto fault = vendor.state().TakeFault(PathOf(req.target()))) return vendor.FaultResponse(req, *fault);
+    if (auto fault = vendor.state().TakeFault(req.method_string(), PathOf(req.target()))) return vendor.FaultResponse(req, *fault);
     SimContext ctx;
     const std::string_view host = HeaderOf(req, "Host");  // the address the client reached us at
     ctx.base_url = "http://" + (host.empty() ? options_.host + ":" + std::to_string(port()) : std::string(host));

@@ -28,8 +28,10 @@ Result<Fault> ParseFault(const boost::json::object& request) {
       auto n = IntSetting(key, value, status ? 400 : 0, status ? 599 : 1000000000);
       if (!n.ok()) return n.status();
       (status ? fault.status : key == "count" ? fault.remaining : fault.retry_after_s) = static_cast<int>(*n);
-    } else if ((key == "path_contains" || key == "error_code" || key == "message") && value.is_string()) {
+    } else if ((key == "path_contains" || key == "method" || key == "error_code" || key == "message") &&
+               value.is_string()) {
       (key == "path_contains" ? fault.path_contains
+       : key == "method"      ? fault.method
        : key == "error_code"  ? fault.error_code
                               : fault.message) = std::string(value.get_string());
     } else {
@@ -65,10 +67,9 @@ ServiceProtection::Verdict ServiceProtection::Admit(int64_t now_ms, int64_t cost
   window_.set_window_ms(settings_.window_ms);
   if (now_ms < blocked_until_ms_) {
     // Sent before Retry-After elapsed: refused, and the wait starts again.
-    const bool in_flight = now_ms < throttled_at_ms_ + settings_.violation_grace_ms;
     blocked_until_ms_ = std::max(blocked_until_ms_, now_ms + int64_t{penalty_s_} * 1000);
     const int retry = static_cast<int>((blocked_until_ms_ - now_ms + 999) / 1000);
-    return {false, retry, !in_flight};
+    return {false, retry};
   }
   if (settings_.max_per_window <= 0) return {};
   // An empty window admits any one request, so a $batch larger than the
@@ -79,9 +80,8 @@ ServiceProtection::Verdict ServiceProtection::Admit(int64_t now_ms, int64_t cost
     if (retry <= 0)
       retry = static_cast<int>(std::max<int64_t>(1, (window_.OldestExpiry(now_ms) - now_ms + 999) / 1000));
     penalty_s_ = retry;
-    throttled_at_ms_ = now_ms;
     blocked_until_ms_ = now_ms + int64_t{retry} * 1000;
-    return {false, retry, false};
+    return {false, retry};
   }
   window_.Add(now_ms, cost);
   return {};
@@ -102,6 +102,12 @@ Result<bool> VendorState::ApplySetting(std::string_view key, const boost::json::
     (key == "client_id" ? client_id_ : client_secret_) = std::string(value.get_string());
     return true;
   }
+  if (key == "violation_grace_ms") {
+    auto n = IntSetting(key, value, 0, 3600 * 1000);
+    if (!n.ok()) return n.status();
+    violation_grace_ms_ = *n;
+    return true;
+  }
   if (key == "token_ttl_s" || key == "latency_ms") {
     auto n = IntSetting(key, value, key == "token_ttl_s" ? 1 : 0, 24 * 3600 * 1000);
     if (!n.ok()) return n.status();
@@ -109,6 +115,16 @@ Result<bool> VendorState::ApplySetting(std::string_view key, const boost::json::
     return true;
   }
   return false;
+}
+
+void VendorState::NoteRequest(int64_t now_ms) {
+  if (now_ms < retry_after_until_ms_ && now_ms >= retry_after_at_ms_ + violation_grace_ms_) ++throttle_violations_;
+}
+
+void VendorState::NoteRetryAfter(int64_t now_ms, int seconds) {
+  // A refusal that is itself a violation does not restart the grace.
+  if (now_ms >= retry_after_until_ms_) retry_after_at_ms_ = now_ms;
+  retry_after_until_ms_ = std::max(retry_after_until_ms_, now_ms + int64_t{seconds} * 1000);
 }
 
 void VendorState::AddToken(std::string token) {
@@ -127,9 +143,10 @@ void VendorState::ExpireTokens() {
   for (auto& [token, expiry] : tokens_) expiry = std::min(expiry, now);
 }
 
-std::optional<Fault> VendorState::TakeFault(std::string_view path) {
+std::optional<Fault> VendorState::TakeFault(std::string_view method, std::string_view path) {
   for (auto it = faults_.begin(); it != faults_.end(); ++it) {
     if (it->remaining <= 0 || path.find(it->path_contains) == std::string_view::npos) continue;
+    if (!it->method.empty() && it->method != method) continue;
     Fault fault = *it;
     if (--it->remaining <= 0) faults_.erase(it);
     return fault;

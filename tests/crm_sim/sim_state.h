@@ -26,6 +26,7 @@ struct Fault {
   int status = 503;
   int remaining = 1;
   std::string path_contains;
+  std::string method;      // empty: any
   int retry_after_s = 0;   // > 0: sent as Retry-After
   std::string error_code;  // empty: the vendor's usual code for `status`
   std::string message;     // empty: the vendor's usual message
@@ -50,22 +51,18 @@ class SlidingWindow {
 
 // Dataverse-style service protection: at most `max_per_window` requests per
 // sliding window; beyond it 429 with Retry-After, and a client that sends
-// again before Retry-After has elapsed is refused again, its wait extended,
-// and the request counted as a throttle violation. Requests arriving within
-// `violation_grace_ms` of the first refusal were already in flight when it
-// was sent: they are refused but not counted.
+// again before Retry-After has elapsed is refused again and its wait
+// extended (VendorState counts the violation).
 class ServiceProtection {
  public:
   struct Settings {
     int64_t max_per_window = 0;  // 0: unlimited
     int64_t window_ms = 300000;
     int retry_after_s = 0;  // 0: until the window has room again
-    int64_t violation_grace_ms = 0;
   };
   struct Verdict {
     bool admitted = true;
     int retry_after_s = 0;
-    bool violation = false;
   };
 
   Verdict Admit(int64_t now_ms, int64_t cost);
@@ -79,7 +76,6 @@ class ServiceProtection {
   Settings settings_;
   SlidingWindow window_;
   int64_t blocked_until_ms_ = 0;
-  int64_t throttled_at_ms_ = 0;
   int penalty_s_ = 0;
 };
 
@@ -88,7 +84,8 @@ class VendorState {
   VendorState(std::string client_id, std::string client_secret, int token_ttl_s);
 
   // Keys every vendor takes in POST /_sim/config: client_id, client_secret,
-  // token_ttl_s, latency_ms. False when `key` is not one of them.
+  // token_ttl_s, latency_ms, violation_grace_ms. False when `key` is not one
+  // of them.
   Result<bool> ApplySetting(std::string_view key, const boost::json::value& value);
   const std::string& client_id() const { return client_id_; }
   const std::string& client_secret() const { return client_secret_; }
@@ -103,11 +100,17 @@ class VendorState {
   void ExpireTokens();
 
   void AddFault(Fault fault) { faults_.push_back(std::move(fault)); }
-  // The first fault that matches `path`, used up by one.
-  std::optional<Fault> TakeFault(std::string_view path);
+  // The first fault that matches `method` and `path`, used up by one.
+  std::optional<Fault> TakeFault(std::string_view method, std::string_view path);
+
+  // Retry-After, for every vendor: a request that arrives while the
+  // Retry-After of an earlier 429/503 runs counts as a throttle violation,
+  // unless it arrives within violation_grace_ms of that answer (it may have
+  // been in flight already).
+  void NoteRequest(int64_t now_ms);
+  void NoteRetryAfter(int64_t now_ms, int seconds);
 
   void CountResponse(int status);
-  void CountThrottleViolation() { ++throttle_violations_; }
   void CountBatch() { ++batches_; }
   void CountOperations(int64_t n) { operations_ += n; }
   // requests, by_status, tokens_issued, throttle_violations, batches, operations.
@@ -118,6 +121,9 @@ class VendorState {
   std::string client_secret_;
   int token_ttl_s_;
   int latency_ms_ = 0;
+  int64_t violation_grace_ms_ = 0;
+  int64_t retry_after_at_ms_ = 0;
+  int64_t retry_after_until_ms_ = 0;
   std::unordered_map<std::string, int64_t> tokens_;  // token → expiry
   std::deque<Fault> faults_;
   uint64_t requests_ = 0;
