@@ -4,6 +4,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "agent/buffer/audit_log.h"
+#include "agent/buffer/buffer_commands.h"
 #include "common/transport/mqtt/mqtt_tunnel.h"
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
@@ -14,30 +16,40 @@ Agent::Agent(AgentConfig config, boost::asio::io_context& io)
     : config_(std::move(config)), io_(io), shutdown_timer_(io), prune_timer_(io), raw_prune_timer_(io) {}
 
 Agent::~Agent() {
+  if (control_) control_->Stop();
   if (tunnel_) tunnel_->Stop();
   sources_.clear();
   uplink_.reset();
   // The store's destructor finishes pending commits before closing.
   bundle_receiver_.reset();
   flow_stage_.reset();
+  history_.reset();
   outbox_.reset();
   raw_queue_.reset();
   outbox_queue_.reset();
   store_.reset();
 }
 
-Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, boost::asio::io_context& io) {
-  std::unique_ptr<Agent> agent(new Agent(std::move(config), io));
+store::StoreOptions AgentStoreOptions(const AgentConfig& config) {
   store::StoreOptions options;
-  options.dir = agent->config_.data_dir / "store";
-  options.map_size_bytes = agent->config_.map_size_bytes;
+  options.dir = config.data_dir / "store";
+  options.map_size_bytes = config.map_size_bytes;
   options.databases = store::DurableQueue::DatabasesFor(Outbox::kQueueName);
   options.databases.emplace_back(Uplink::kReportsDb);
   for (const std::string& db : store::DurableQueue::DatabasesFor(FlowStage::kRawQueueName)) {
     options.databases.push_back(db);
   }
   options.databases.emplace_back(BundleReceiver::kDb);
-  auto store = store::Store::Open(options);
+  options.databases.emplace_back(EventHistory::kDb);
+  return options;
+}
+
+std::filesystem::path ControlSocketPath(const AgentConfig& config) { return config.data_dir / "control.sock"; }
+std::filesystem::path AuditLogPath(const AgentConfig& config) { return config.data_dir / "audit.log"; }
+
+Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, boost::asio::io_context& io) {
+  std::unique_ptr<Agent> agent(new Agent(std::move(config), io));
+  auto store = store::Store::Open(AgentStoreOptions(agent->config_));
   if (!store.ok()) return store.status();
   agent->store_ = std::move(store.value());
   auto queue = store::DurableQueue::Open(*agent->store_, {Outbox::kQueueName, agent->config_.outbox_max_bytes});
@@ -48,6 +60,7 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, boost::asio::io
   if (!raw.ok()) return raw.status();
   agent->raw_queue_ = std::move(raw.value());
   agent->flow_stage_ = std::make_unique<FlowStage>(*agent->store_, *agent->outbox_, *agent->raw_queue_);
+  agent->history_ = std::make_unique<EventHistory>(*agent->store_, *agent->outbox_queue_);
 
   std::optional<crypto::VerifyKey> key;
   if (!agent->config_.flows_trusted_key_file.empty()) {
@@ -82,6 +95,7 @@ Status Agent::Start() {
     if (topic == transport::topics::DownBundle(config_.agent_id)) OnDeployment(std::move(payload));
   });
   uplink_->SetFlowStatusProvider([this] { return bundle_receiver_->status(); });
+  uplink_->SetHistory(history_.get());
   std::weak_ptr<Uplink> weak_uplink = uplink_;
   outbox_queue_->SetOnAppend([weak_uplink] {
     if (auto u = weak_uplink.lock()) u->NotifyAppended();
@@ -96,10 +110,75 @@ Status Agent::Start() {
     if (!s.ok()) return s;
     sources_.push_back(std::move(source));
   }
+  control_ = std::make_shared<ControlServer>(
+      io_.get_executor(), ControlSocketPath(config_),
+      [this](const boost::json::value& request, uid_t caller) { return HandleControl(request, caller); });
+  if (Status s = control_->Start(); !s.ok()) return s;
   SchedulePrune();
   ScheduleRawPrune();
   spdlog::info("event=agent_started agent_id={} sources={}", config_.agent_id, sources_.size());
   return Status::Ok();
+}
+
+std::string Agent::StatusSummary() const {
+  const store::QueueStats q = outbox_queue_->Stats();
+  std::string text = "outbox " + std::to_string(q.depth) + " events, " + std::to_string(q.bytes) + " bytes";
+  if (q.oldest_enqueued_unix_ms > 0) {
+    text += ", oldest " + std::to_string((NowUnixMs() - q.oldest_enqueued_unix_ms) / 1000) + " s";
+  }
+  if (!uplink_) return text;
+  const UplinkStats& u = uplink_->stats();
+  if (u.connected) return text + "; uplink connected";
+  const int64_t down_s = (NowUnixMs() - u.state_since_unix_ms) / 1000;
+  return text + "; uplink not connected for " + std::to_string(down_s) + " s (" + u.state_detail + ")";
+}
+
+boost::json::object Agent::HandleControl(const boost::json::value& request, uid_t caller) {
+  namespace json = boost::json;
+  const json::object* o = request.if_object();
+  const json::value* op = o ? o->if_contains("op") : nullptr;
+  if (!op || !op->is_string()) return {{"ok", false}, {"code", "invalid"}, {"error", "no \"op\" in the request"}};
+  const std::vector<uint64_t> in_flight = uplink_->InFlightSequences();
+  if (op->as_string() == "state") {
+    const UplinkStats& u = uplink_->stats();
+    const ferry::v1::FlowStatus flows = bundle_receiver_->status();
+    return {{"ok", true},
+            {"in_flight", json::value_from(in_flight)},
+            {"uplink",
+             {{"connected", u.connected},
+              {"since_unix_ms", u.state_since_unix_ms},
+              {"detail", u.state_detail},
+              {"last_ack_unix_ms", u.last_ack_unix_ms},
+              {"batches_sent", u.batches_sent},
+              {"events_acked", u.events_acked}}},
+            {"flows",
+             {{"running_version", flows.running_version()},
+              {"last_deployment", flows.deployment_sequence()},
+              {"applied", flows.applied()},
+              {"error", flows.error()}}}};
+  }
+  if (op->as_string() == "edit") {
+    auto edit = EditRequestFromJson(request);
+    if (!edit.ok()) return {{"ok", false}, {"code", "invalid"}, {"error", edit.status().message()}};
+    BufferView view(*store_);
+    BufferEditor editor(*store_, *outbox_queue_, *history_,
+                        [this](const ferry::v1::Event& e) { return flow_stage_->Remap(e); });
+    EditContext context{view, editor, {in_flight.begin(), in_flight.end()}, AuditLogPath(config_), caller, "agent"};
+    auto outcome = ApplyEdit(*edit, context);
+    if (!outcome.ok()) {
+      const bool missing = outcome.status().code() == StatusCode::kNotFound;
+      const bool invalid = outcome.status().code() == StatusCode::kInvalidArgument;
+      return {{"ok", false},
+              {"code", missing ? "not_found" : invalid ? "invalid" : "failed"},
+              {"error", outcome.status().message()}};
+    }
+    spdlog::info("event=buffer_edited command={} user={} changed={} refused={}", edit->command, UserName(caller),
+                 outcome->changed.size(), outcome->refused.size());
+    json::object answer = ToJson(*outcome);
+    answer["ok"] = true;
+    return answer;
+  }
+  return {{"ok", false}, {"code", "invalid"}, {"error", "unknown op '" + std::string(op->as_string()) + "'"}};
 }
 
 void Agent::SchedulePrune() {
@@ -109,6 +188,7 @@ void Agent::SchedulePrune() {
     outbox_queue_->PruneKeys(NowUnixMs() - config_.dedup_retention.count(), nullptr);
     uplink_->PruneReports(NowUnixMs() - config_.report_retention.count());
     raw_queue_->PruneKeys(NowUnixMs() - config_.dedup_retention.count(), nullptr);
+    history_->Prune(NowUnixMs() - config_.history_retention.count());
     SchedulePrune();
   });
 }
@@ -164,6 +244,7 @@ void Agent::Shutdown(std::function<void()> done) {
   prune_timer_.cancel();
   raw_prune_timer_.cancel();
   spdlog::info("event=agent_stopping agent_id={}", config_.agent_id);
+  if (control_) control_->Stop();
   for (auto& s : sources_) s->Stop();
   // Requests already received are waiting for their fsync: let them get
   // their answer (bounded, 10 s).

@@ -11,9 +11,12 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/control/control_server.h"
+#include "agent/history/event_history.h"
 #include "agent/flows/bundle_receiver.h"
 #include "agent/flows/flow_stage.h"
 #include "agent/outbox/outbox.h"
@@ -25,6 +28,13 @@
 
 namespace ferry::agent {
 
+// The agent's LMDB environment and its databases: the daemon opens it to
+// write, the CLI to read (or, with the daemon stopped, to change).
+store::StoreOptions AgentStoreOptions(const AgentConfig& config);
+// <data_dir>/control.sock and <data_dir>/audit.log.
+std::filesystem::path ControlSocketPath(const AgentConfig& config);
+std::filesystem::path AuditLogPath(const AgentConfig& config);
+
 class Agent {
  public:
   // Opens the store (DataLoss / Unavailable on failure).
@@ -34,6 +44,11 @@ class Agent {
   Status Start();
   // Graceful stop; `done` runs on the event loop when it is safe to exit.
   void Shutdown(std::function<void()> done);
+  // One line for systemd's STATUS= (`systemctl status`): outbox depth and
+  // the uplink's state. On the event loop, after Start().
+  std::string StatusSummary() const;
+  // The control socket's requests (agent/control/control_server.h).
+  boost::json::object HandleControl(const boost::json::value& request, uid_t caller);
 
  private:
   Agent(AgentConfig config, boost::asio::io_context& io);
@@ -50,6 +65,8 @@ class Agent {
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<store::DurableQueue> raw_queue_;
   std::unique_ptr<FlowStage> flow_stage_;
+  std::unique_ptr<EventHistory> history_;
+  std::shared_ptr<ControlServer> control_;
   std::unique_ptr<BundleReceiver> bundle_receiver_;
   std::vector<std::unique_ptr<Source>> sources_;
   std::shared_ptr<transport::Tunnel> tunnel_;

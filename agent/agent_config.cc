@@ -76,6 +76,8 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
   if (c.dedup_retention < std::chrono::hours(1)) store.Error("dedup_retention", "must be at least 1h");
   c.report_retention = store.Duration("report_retention", c.report_retention);
   if (c.report_retention < std::chrono::hours(1)) store.Error("report_retention", "must be at least 1h");
+  c.history_retention = store.Duration("history_retention", c.history_retention);
+  if (c.history_retention < std::chrono::hours(1)) store.Error("history_retention", "must be at least 1h");
   c.raw_retention = store.Duration("raw_retention", c.raw_retention);
   if (c.raw_retention < std::chrono::minutes(1)) store.Error("raw_retention", "must be at least 1m");
   c.raw_max_bytes = store.Bytes("raw_max_bytes", std::min<uint64_t>(c.raw_max_bytes, c.map_size_bytes / 4));

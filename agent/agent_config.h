@@ -27,6 +27,8 @@ struct AgentConfig {
   std::chrono::milliseconds dedup_retention{std::chrono::hours(24 * 30)};
   // How long delivery reports from the control plane are kept.
   std::chrono::milliseconds report_retention{std::chrono::hours(24 * 7)};
+  // How long events are kept after they left the outbox (queue show, trace).
+  std::chrono::milliseconds history_retention{std::chrono::hours(24 * 7)};
   // How long raw documents are kept after mapping, for inspection and replay.
   std::chrono::milliseconds raw_retention{std::chrono::hours(24 * 7)};
   // The oldest raw documents go beyond this; default 1GiB or a quarter of

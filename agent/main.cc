@@ -8,6 +8,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_config.h"
+#include "agent/cli/buffer_cli.h"
 #include "agent/cli/flow_test_command.h"
 #include "common/app/run_loop.h"
 #include "common/log/log.h"
@@ -37,7 +38,11 @@ int Run(const std::string& config_path) {
     spdlog::critical("event=startup_failed error=\"{}\"", started.ToString());
     return kExitStartup;
   }
-  ferry::app::RunUntilSignal(io, [&](std::function<void()> done) { (*agent)->Shutdown(std::move(done)); });
+  // Started: the store is open and the listeners are bound, so systemd may
+  // be told READY=1 (RunUntilSignal does).
+  ferry::app::RunUntilSignal(
+      io, [&](std::function<void()> done) { (*agent)->Shutdown(std::move(done)); },
+      [&] { return (*agent)->StatusSummary(); });
   return kExitOk;
 }
 
@@ -73,7 +78,67 @@ int main(int argc, char** argv) {
   test->add_option("-i,--input", flow_test.inputs, "IDoc-XML file(s)")->required();
   test->add_option("--standard", flow_test.standard_dir, "folder of the standard flows")->capture_default_str();
   test->add_flag("--json", flow_test.json, "one JSON object per IDoc");
-  CLI11_PARSE(app, argc, argv);
+
+  // Field IT's commands on the buffer (agent/cli/buffer_cli.h).
+  ferry::agent::BufferCliOptions buffer;
+  buffer.config_path = config_path;
+  auto with_common = [&buffer](CLI::App* cmd) {
+    cmd->add_option("-c,--config", buffer.config_path, "configuration file")->capture_default_str();
+    cmd->add_flag("--json", buffer.json, "JSON for scripts instead of a table");
+  };
+  auto add_filters = [](CLI::App* cmd, ferry::agent::QueueListOptions& f) {
+    cmd->add_option("--type", f.message_type, "message type (MESTYP), e.g. DEBMAS");
+    cmd->add_option("--sender", f.sender, "sender partner (SNDPRN), e.g. S4HCLNT100");
+    cmd->add_option("--key", f.business_key, "business key, e.g. DEBMAS:100001");
+    cmd->add_option("--docnum", f.docnum, "IDoc number (leading zeros optional)");
+    cmd->add_option("--since", f.since, "received at or after: 2026-11-22T10:00:00Z, 2026-11-22 or an age (2h)");
+    cmd->add_option("--until", f.until, "received before (same forms)");
+  };
+  auto* status = app.add_subcommand("status", "uplink, buffer depth and age, rates, dead letters, flows, disk");
+  with_common(status);
+  auto* queue = app.add_subcommand("queue", "review and act on buffered events");
+  queue->require_subcommand(1);
+  ferry::agent::QueueListOptions list;
+  auto* ls = queue->add_subcommand("ls", "list events, oldest first, with filters and paging");
+  with_common(ls);
+  ls->add_option("--state", list.state, "pending, in-flight, sent, delivered, dead-letter, skipped or purged");
+  add_filters(ls, list);
+  ls->add_option("--limit", list.limit, "events per page")->capture_default_str();
+  ls->add_option("--offset", list.offset, "skip this many matches")->capture_default_str();
+  std::string show_id;
+  auto* show = queue->add_subcommand("show", "everything about one event, or every event of an IDoc");
+  with_common(show);
+  show->add_option("id", show_id, "event id or IDoc number")->required();
+  ferry::agent::QueueEditOptions retry_edit, skip_edit, purge_edit;
+  retry_edit.command = "retry";
+  skip_edit.command = "skip";
+  purge_edit.command = "purge";
+  auto* retry = queue->add_subcommand("retry", "send dead letters again (mapping them again first if they could not be mapped)");
+  with_common(retry);
+  retry->add_option("ids", retry_edit.ids, "event ids or IDoc numbers");
+  retry->add_flag("--all-dead-letters", retry_edit.all_dead_letters, "every dead letter the filters match");
+  add_filters(retry, retry_edit.filter);
+  retry->add_option("--reason", retry_edit.reason, "why (written to the audit log)")->required();
+  auto* skip = queue->add_subcommand("skip", "never send these pending events");
+  with_common(skip);
+  skip->add_option("ids", skip_edit.ids, "event ids or IDoc numbers")->required();
+  skip->add_option("--reason", skip_edit.reason, "why (written to the audit log)")->required();
+  auto* purge = queue->add_subcommand("purge", "delete every pending event the filters match");
+  with_common(purge);
+  add_filters(purge, purge_edit.filter);
+  purge->add_flag("--yes", purge_edit.yes, "confirm: the events are never sent");
+  purge->add_option("--reason", purge_edit.reason, "why (written to the audit log)")->required();
+  std::string trace_docnum;
+  auto* trace = app.add_subcommand("trace", "each hop of an IDoc: received, committed, sent, acked, delivered");
+  with_common(trace);
+  trace->add_option("docnum", trace_docnum, "IDoc number (or an event id)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help answers 0; every usage error is exit code 2, as documented.
+    return app.exit(e) == 0 ? kExitOk : kExitConfig;
+  }
   if (version) {
     std::cout << ferry::app::VersionLine("ferry-agent") << "\n";
     return kExitOk;
@@ -81,6 +146,13 @@ int main(int argc, char** argv) {
   if (*run) return Run(config_path);
   if (*check) return CheckConfig(config_path);
   if (*test) return ferry::agent::RunFlowTest(flow_test);
+  if (*status) return ferry::agent::RunStatus(buffer);
+  if (*ls) return ferry::agent::RunQueueList(buffer, list);
+  if (*show) return ferry::agent::RunQueueShow(buffer, show_id);
+  if (*retry) return ferry::agent::RunQueueEdit(buffer, retry_edit);
+  if (*skip) return ferry::agent::RunQueueEdit(buffer, skip_edit);
+  if (*purge) return ferry::agent::RunQueueEdit(buffer, purge_edit);
+  if (*trace) return ferry::agent::RunTrace(buffer, trace_docnum);
   std::cout << app.help();
   return kExitOk;
 }

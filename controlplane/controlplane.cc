@@ -127,6 +127,16 @@ void ControlPlane::LogStats() {
   });
 }
 
+std::string ControlPlane::StatusSummary() const {
+  const store::QueueStats q = queue_->Stats();
+  const DeliveryStats& d = engine_->stats();
+  return "delivery queue " + std::to_string(q.depth) + " events, " + std::to_string(q.bytes) + " bytes; in flight " +
+         std::to_string(engine_->in_flight()) + "; delivered " + std::to_string(d.delivered) + ", retries " +
+         std::to_string(d.retries) + ", dead-lettered " + std::to_string(d.dead_lettered) + "; agents " +
+         std::to_string(ingest_->agents().size()) + "; broker " +
+         (tunnel_->connected() ? "connected" : "not connected");
+}
+
 void ControlPlane::Shutdown(std::function<void()> done) {
   spdlog::info("event=controlplane_stopping id={}", config_.id);
   prune_timer_.cancel();

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "common/crypto/ed25519.h"
 #include "common/store/durable_queue.h"
@@ -34,6 +35,10 @@ class ControlPlane {
   ~ControlPlane();
   Status Start();
   void Shutdown(std::function<void()> done);
+  // One line for systemd's STATUS= (`systemctl status`): delivery queue,
+  // delivery counters, agents seen, broker connection. On the event loop,
+  // after Start().
+  std::string StatusSummary() const;
 
  private:
   ControlPlane(ControlPlaneConfig config, boost::asio::io_context& io);

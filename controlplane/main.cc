@@ -38,7 +38,11 @@ int Run(const std::string& config_path) {
     spdlog::critical("event=startup_failed error=\"{}\"", started.ToString());
     return kExitStartup;
   }
-  ferry::app::RunUntilSignal(io, [&](std::function<void()> done) { (*cp)->Shutdown(std::move(done)); });
+  // Started: the store is open and the broker connection is under way in
+  // the background, so systemd may be told READY=1 (RunUntilSignal does).
+  ferry::app::RunUntilSignal(
+      io, [&](std::function<void()> done) { (*cp)->Shutdown(std::move(done)); },
+      [&] { return (*cp)->StatusSummary(); });
   return kExitOk;
 }
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/idoc/idoc_xml.h"
 #include "common/util/ids.h"
 
 namespace ferry::agent {
@@ -102,6 +103,35 @@ void FlowStage::Map(const RunningBundle& bundle, const IncomingEvent& in, std::v
         break;
     }
   }
+}
+
+Result<std::vector<store::AppendItem>> FlowStage::Remap(const ferry::v1::Event& unmapped) {
+  const RunningBundle bundle = running();
+  if (!bundle.flows) {
+    return Status::FailedPrecondition("the agent has no flow bundle that runs" +
+                                      (bundle.unavailable.empty() ? "" : ": " + bundle.unavailable));
+  }
+  auto packet = idoc::ParseIdocXml(unmapped.payload());
+  if (!packet.ok()) return Status::InvalidArgument("the stored document does not parse: " + packet.status().message());
+  if (packet->idocs.size() != 1) return Status::InvalidArgument("the stored document is not a single IDoc");
+  idoc::ParsedIdoc& parsed = packet->idocs.front();
+  // The document as its source accepted it, under its original event id.
+  IncomingEvent in;
+  in.event = unmapped;
+  in.event.set_event_id(unmapped.raw_event_id().empty() ? unmapped.event_id() : unmapped.raw_event_id());
+  in.event.clear_agent_sequence();
+  in.event.clear_flow_id();
+  in.event.clear_bundle_version();
+  in.event.clear_records();
+  in.event.clear_connector();
+  in.event.clear_mapping_error();
+  in.event.clear_raw_event_id();
+  in.event.set_business_key(parsed.business_key);
+  in.event.set_dedup_key(parsed.dedup_key);
+  in.document = std::move(parsed.document);
+  std::vector<store::AppendItem> out;
+  Map(bundle, in, out);
+  return out;
 }
 
 void FlowStage::Accept(std::vector<IncomingEvent> events, std::function<void(AcceptResult)> done) {

@@ -54,6 +54,11 @@ class FlowStage : public EventSink {
 
   void Accept(std::vector<IncomingEvent> events, std::function<void(AcceptResult)> done) override;
 
+  // Maps again, with the running bundle, a document whose event could not be
+  // mapped (it carries the document in its payload): what a retry of such a
+  // dead letter enqueues. FailedPrecondition without a running bundle.
+  Result<std::vector<store::AppendItem>> Remap(const ferry::v1::Event& unmapped);
+
   // Takes effect for documents accepted from now on (any thread).
   void Install(RunningBundle bundle);
   RunningBundle running() const;

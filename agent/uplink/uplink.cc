@@ -97,6 +97,11 @@ void Uplink::OnAck(const std::string& payload) {
     return;
   }
   inflight_.erase(ack.batch_id());
+  int64_t sent_unix_ms = 0;
+  if (auto it = sent_unix_ms_.find(ack.batch_id()); it != sent_unix_ms_.end()) {
+    sent_unix_ms = it->second;
+    sent_unix_ms_.erase(it);
+  }
   if (!ack.accepted()) {
     spdlog::warn("event=uplink_batch_refused batch_id={} reason=\"{}\"", ack.batch_id(), ack.reason());
     Rewind("control plane refused batch: " + ack.reason(), options_.rewind_delay);
@@ -105,10 +110,20 @@ void Uplink::OnAck(const std::string& payload) {
   stats_.last_ack_unix_ms = NowUnixMs();
   stats_.events_acked += ack.agent_sequences_size();
   std::vector<uint64_t> seqs(ack.agent_sequences().begin(), ack.agent_sequences().end());
-  outbox_.Remove(std::move(seqs), [](const Status& s) {
-    // Not fatal: the events are sent again and dropped as duplicates.
-    if (!s.ok()) spdlog::error("event=outbox_remove_failed error=\"{}\"", s.ToString());
-  });
+  store::WriteFn keep;
+  if (history_) {
+    EventHistory::Departure departure{"acked", "", sent_unix_ms, stats_.last_ack_unix_ms};
+    keep = [history = history_, seqs, departure](store::WriteTxn& txn) {
+      return history->RecordInTxn(txn, seqs, departure);
+    };
+  }
+  outbox_.Remove(
+      std::move(seqs),
+      [](const Status& s) {
+        // Not fatal: the events are sent again and dropped as duplicates.
+        if (!s.ok()) spdlog::error("event=outbox_remove_failed error=\"{}\"", s.ToString());
+      },
+      std::move(keep));
   Pump();
 }
 
@@ -175,6 +190,12 @@ void Uplink::PruneReports(int64_t cutoff_unix_ms) {
       nullptr);
 }
 
+std::vector<uint64_t> Uplink::InFlightSequences() const {
+  std::vector<uint64_t> out;
+  for (const auto& [id, flight] : inflight_) out.insert(out.end(), flight.sequences.begin(), flight.sequences.end());
+  return out;
+}
+
 void Uplink::Rewind(const std::string& why, std::chrono::milliseconds delay) {
   ++stats_.rewinds;
   inflight_.clear();
@@ -216,6 +237,9 @@ void Uplink::Pump() {
     std::string bytes = wire::EncodeBatch(options_.agent_id, batch_id, events, options_.encoding);
     cursor_ = records->back().seq;
     flight.sent_at = std::chrono::steady_clock::now();
+    sent_unix_ms_[batch_id] = NowUnixMs();
+    // Batch ids only grow: the oldest entries are for batches never acked.
+    while (sent_unix_ms_.size() > 4 * options_.inflight_batches + 64) sent_unix_ms_.erase(sent_unix_ms_.begin());
     inflight_.emplace(batch_id, std::move(flight));
     ++stats_.batches_sent;
     tunnel_.Publish(events_topic_, std::move(bytes), nullptr);

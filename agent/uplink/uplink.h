@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/history/event_history.h"
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
 #include "common/transport/tunnel.h"
@@ -74,10 +75,19 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   // What the heartbeat reports about flows. Set before Start().
   void SetFlowStatusProvider(std::function<ferry::v1::FlowStatus()> provider) { flow_status_ = std::move(provider); }
   const UplinkStats& stats() const { return stats_; }
+  // Where acknowledged events go, in the transaction that deletes them from
+  // the outbox. Set before Start(); null: they are just deleted.
+  void SetHistory(const EventHistory* history) { history_ = history; }
+  // The outbox sequences published and not yet acknowledged.
+  std::vector<uint64_t> InFlightSequences() const;
 
  private:
   std::function<void(const std::string&, std::string)> other_messages_;
   std::function<ferry::v1::FlowStatus()> flow_status_;
+  const EventHistory* history_ = nullptr;
+  // When each recent batch was last published, kept across rewinds (an Ack
+  // may answer a batch sent before one): for the history's "sent" time.
+  std::map<uint64_t, int64_t> sent_unix_ms_;
   struct InFlight {
     std::vector<uint64_t> sequences;
     std::chrono::steady_clock::time_point sent_at;

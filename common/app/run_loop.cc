@@ -1,9 +1,13 @@
 #include "common/app/run_loop.h"
 
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <csignal>
+
+#include "common/app/service_notifier.h"
 
 #ifndef FERRY_VERSION
 #define FERRY_VERSION "0.0.0"
@@ -13,9 +17,34 @@
 #endif
 
 namespace ferry::app {
+namespace {
 
-void RunUntilSignal(boost::asio::io_context& io, std::function<void(std::function<void()> done)> shutdown) {
+constexpr std::chrono::seconds kStatusInterval{5};
+
+}  // namespace
+
+void RunUntilSignal(boost::asio::io_context& io, std::function<void(std::function<void()> done)> shutdown,
+                    std::function<std::string()> status) {
+  // Signals are caught from here on, so a SIGTERM right after READY=1 is a
+  // graceful stop and not the default action.
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  ServiceNotifier notifier;
+  const bool notify = notifier.enabled() && status != nullptr;
+  notifier.Ready(notify ? status() : "running");
+  notifier.StartWatchdog(io);
+
+  boost::asio::steady_timer status_timer(io);
+  std::function<void()> schedule_status;
+  schedule_status = [&] {
+    status_timer.expires_after(kStatusInterval);
+    status_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      notifier.Status(status());
+      schedule_status();
+    });
+  };
+  if (notify) schedule_status();
+
   bool stopping = false;
   std::function<void(const boost::system::error_code&, int)> on_signal;
   on_signal = [&](const boost::system::error_code& ec, int signo) {
@@ -27,6 +56,9 @@ void RunUntilSignal(boost::asio::io_context& io, std::function<void(std::functio
     }
     stopping = true;
     spdlog::info("event=signal signal={} action=graceful_shutdown", signo);
+    // The watchdog keeps pinging while the component winds down on the loop.
+    status_timer.cancel();
+    notifier.Stopping();
     signals.async_wait(on_signal);
     shutdown([&io] { io.stop(); });
   };

@@ -215,9 +215,11 @@ void DurableQueue::Remove(std::vector<uint64_t> seqs, DoneFn done, WriteFn extra
   auto shared = std::make_shared<std::vector<uint64_t>>(std::move(seqs));
   store_.Write(
       [this, shared, extra = std::move(extra)](WriteTxn& txn) {
-        Status s = DoRemove(txn, *shared);
-        if (s.ok() && extra) s = extra(txn);
-        return s;
+        if (extra) {
+          Status s = extra(txn);
+          if (!s.ok()) return s;
+        }
+        return DoRemove(txn, *shared);
       },
       [this, done = std::move(done)](const Status& s) {
         if (!s.ok()) (void)Load();
@@ -315,9 +317,13 @@ Result<std::vector<QueueRecord>> DurableQueue::ReadAfter(uint64_t after_seq, siz
 Result<QueueRecord> DurableQueue::Get(uint64_t seq) const {
   ReadTxn read = store_.BeginRead();
   if (!read.ok()) return Status::Unavailable("cannot begin read transaction");
+  return GetInTxn(read.txn(), records_db_, seq);
+}
+
+Result<QueueRecord> DurableQueue::GetInTxn(MDB_txn* txn, MDB_dbi records_db, uint64_t seq) {
   std::string key = EncodeU64Key(seq);
   MDB_val k = ToVal(key), v;
-  int rc = mdb_get(read.txn(), records_db_, &k, &v);
+  int rc = mdb_get(txn, records_db, &k, &v);
   if (rc) return LmdbStatus(rc, "record " + std::to_string(seq));
   std::string_view value = FromVal(v);
   if (value.size() < kHeaderBytes) return Status::DataLoss("record shorter than its header");

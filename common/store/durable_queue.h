@@ -76,7 +76,15 @@ class DurableQueue {
 
   // Deletes records by sequence; unknown sequences are ignored. `extra` runs
   // in the same transaction (e.g. move to a dead-letter store).
+  // `extra` runs in the same transaction before the records are deleted, so
+  // it can still read them (GetInTxn), e.g. to keep them elsewhere.
   void Remove(std::vector<uint64_t> seqs, DoneFn done, WriteFn extra = nullptr);
+  // Deletes within the caller's transaction (the queue's counters follow on
+  // commit).
+  Status RemoveInTxn(WriteTxn& txn, const std::vector<uint64_t>& seqs) { return DoRemove(txn, seqs); }
+  // A record as seen by `txn`; NotFound when absent.
+  static Result<QueueRecord> GetInTxn(MDB_txn* txn, MDB_dbi records_db, uint64_t seq);
+  MDB_dbi records_db() const { return records_db_; }
   Status RemoveSync(std::vector<uint64_t> seqs);
   // Appends inside a write that is already running (e.g. moving a record to
   // a dead-letter queue in the same transaction as its removal). When that

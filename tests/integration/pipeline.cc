@@ -225,8 +225,13 @@ std::vector<std::string> Pipeline::AgentOutboxDocnums() {
 
 uint64_t Pipeline::DeadLetterCount() { return QueueDepth(dir_.path() / "cp" / "store", "dlq"); }
 
-std::string Pipeline::RunControlPlaneCli(const std::string& args, int* exit_code) {
-  std::string cmd = std::string(FERRY_CONTROLPLANE_BIN) + " " + args + " --config " + cp_config_.string() + " 2>&1";
+namespace {
+
+// Runs `command`; returns its standard output, and its standard error in
+// `error` (or appended to the output when `error` is null).
+std::string RunCommand(const std::string& command, int* exit_code, std::string* error, const TempDir& dir) {
+  const std::filesystem::path err_file = dir.path() / "cli.stderr";
+  const std::string cmd = command + " 2>" + err_file.string();
   std::string out;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) throw std::runtime_error("popen failed");
@@ -235,7 +240,25 @@ std::string Pipeline::RunControlPlaneCli(const std::string& args, int* exit_code
   while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
   int rc = pclose(pipe);
   if (exit_code) *exit_code = WEXITSTATUS(rc);
+  const std::string err = ReadFile(err_file);
+  if (error) {
+    *error = err;
+  } else {
+    out += err;
+  }
   return out;
+}
+
+}  // namespace
+
+std::string Pipeline::RunControlPlaneCli(const std::string& args, int* exit_code) {
+  return RunCommand(std::string(FERRY_CONTROLPLANE_BIN) + " " + args + " --config " + cp_config_.string(), exit_code,
+                    nullptr, dir_);
+}
+
+std::string Pipeline::RunAgentCli(const std::string& args, int* exit_code, std::string* error) {
+  return RunCommand(std::string(FERRY_AGENT_BIN) + " " + args + " --config " + agent_config_.string(), exit_code,
+                    error, dir_);
 }
 
 }  // namespace ferry::testing

@@ -98,6 +98,9 @@ class Pipeline {
 
   // Runs `ferry-controlplane <args> --config <cp config>`; returns stdout.
   std::string RunControlPlaneCli(const std::string& args, int* exit_code = nullptr);
+  // `ferry-agent <args> --config <agent config>`: its standard output; its
+  // standard error goes to `error` when given, else it is appended.
+  std::string RunAgentCli(const std::string& args, int* exit_code = nullptr, std::string* error = nullptr);
 
   TempDir& dir() { return dir_; }
   Mosquitto& broker() { return *broker_; }

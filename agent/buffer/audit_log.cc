@@ -1,0 +1,69 @@
+#include "agent/buffer/audit_log.h"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "common/util/clock.h"
+
+namespace ferry::agent {
+namespace {
+
+boost::json::array Strings(const std::vector<std::string>& items) {
+  boost::json::array out;
+  for (const std::string& s : items) out.emplace_back(s);
+  return out;
+}
+
+std::string IsoTime(int64_t unix_ms) {
+  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+}  // namespace
+
+std::string UserName(uid_t uid) {
+  passwd pw{};
+  passwd* found = nullptr;
+  char buffer[4096];
+  if (getpwuid_r(uid, &pw, buffer, sizeof buffer, &found) == 0 && found) return found->pw_name;
+  return std::to_string(uid);
+}
+
+Status AppendAudit(const std::filesystem::path& file, const AuditEntry& entry) {
+  const int64_t now = NowUnixMs();
+  boost::json::object line{{"unix_ms", now},
+                           {"time", IsoTime(now)},
+                           {"uid", entry.uid},
+                           {"user", UserName(entry.uid)},
+                           {"command", entry.command},
+                           {"reason", entry.reason},
+                           {"changed", Strings(entry.outcome.changed)},
+                           {"refused", Strings(entry.outcome.refused)},
+                           {"new_ids", Strings(entry.outcome.new_ids)},
+                           {"via", entry.via}};
+  const std::string text = boost::json::serialize(line) + "\n";
+  const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) return Status::Unavailable("audit log " + file.string() + ": " + std::strerror(errno));
+  const ssize_t written = ::write(fd, text.data(), text.size());
+  const int write_errno = errno;
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (written != static_cast<ssize_t>(text.size())) {
+    return Status::Unavailable("audit log " + file.string() + ": " + std::strerror(write_errno));
+  }
+  if (!synced) return Status::Unavailable("audit log " + file.string() + ": fsync failed");
+  return Status::Ok();
+}
+
+}  // namespace ferry::agent

@@ -1,0 +1,116 @@
+#include "agent/buffer/buffer_commands.h"
+
+#include "agent/buffer/audit_log.h"
+
+namespace ferry::agent {
+namespace json = boost::json;
+namespace {
+
+json::array Strings(const std::vector<std::string>& items) {
+  json::array out;
+  for (const std::string& s : items) out.emplace_back(s);
+  return out;
+}
+
+std::vector<std::string> StringsOf(const json::object& o, std::string_view key) {
+  std::vector<std::string> out;
+  if (auto it = o.find(key); it != o.end() && it->value().is_array()) {
+    for (const json::value& v : it->value().as_array()) {
+      if (v.is_string()) out.emplace_back(v.as_string());
+    }
+  }
+  return out;
+}
+
+std::string StringOf(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : std::string();
+}
+
+int64_t IntOf(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_int64() ? it->value().as_int64() : 0;
+}
+
+}  // namespace
+
+json::object ToJson(const EditRequest& r) {
+  json::object filter{{"message_type", r.filter.message_type},
+                      {"sender", r.filter.sender},
+                      {"business_key", r.filter.business_key},
+                      {"docnum", r.filter.docnum},
+                      {"since_unix_ms", r.filter.since_unix_ms},
+                      {"until_unix_ms", r.filter.until_unix_ms}};
+  if (r.filter.state) filter["state"] = StateName(*r.filter.state);
+  return {{"op", "edit"},         {"command", r.command}, {"ids", Strings(r.ids)},
+          {"by_filter", r.by_filter}, {"filter", filter},     {"reason", r.reason}};
+}
+
+Result<EditRequest> EditRequestFromJson(const json::value& value) {
+  if (!value.is_object()) return Status::InvalidArgument("request is not a JSON object");
+  const json::object& o = value.as_object();
+  EditRequest r;
+  r.command = StringOf(o, "command");
+  r.ids = StringsOf(o, "ids");
+  r.reason = StringOf(o, "reason");
+  if (auto it = o.find("by_filter"); it != o.end() && it->value().is_bool()) r.by_filter = it->value().as_bool();
+  if (auto it = o.find("filter"); it != o.end() && it->value().is_object()) {
+    const json::object& f = it->value().as_object();
+    r.filter.message_type = StringOf(f, "message_type");
+    r.filter.sender = StringOf(f, "sender");
+    r.filter.business_key = StringOf(f, "business_key");
+    r.filter.docnum = StringOf(f, "docnum");
+    r.filter.since_unix_ms = IntOf(f, "since_unix_ms");
+    r.filter.until_unix_ms = IntOf(f, "until_unix_ms");
+    if (const std::string state = StringOf(f, "state"); !state.empty()) {
+      r.filter.state = ParseState(state);
+      if (!r.filter.state) return Status::InvalidArgument("unknown state '" + state + "'");
+    }
+  }
+  return r;
+}
+
+json::object ToJson(const EditOutcome& outcome) {
+  return {{"changed", Strings(outcome.changed)},
+          {"refused", Strings(outcome.refused)},
+          {"new_ids", Strings(outcome.new_ids)}};
+}
+
+EditOutcome EditOutcomeFromJson(const json::object& object) {
+  return {StringsOf(object, "changed"), StringsOf(object, "refused"), StringsOf(object, "new_ids")};
+}
+
+Result<EditOutcome> ApplyEdit(const EditRequest& request, EditContext& context) {
+  if (request.command != "retry" && request.command != "skip" && request.command != "purge") {
+    return Status::InvalidArgument("unknown command '" + request.command + "'");
+  }
+  if (request.reason.empty()) return Status::InvalidArgument("a reason is required (--reason)");
+  std::vector<EventView> targets;
+  if (request.by_filter) {
+    ViewFilter filter = request.filter;
+    // Retry takes dead letters, skip and purge pending events: a filter
+    // never reaches anything else.
+    filter.state = request.command == "retry" ? EventState::kDeadLetter : EventState::kPending;
+    auto listed = context.view.List(filter, context.in_flight, 0, SIZE_MAX);
+    if (!listed.ok()) return listed.status();
+    targets = std::move(listed).value();
+  } else {
+    for (const std::string& id : request.ids) {
+      auto found = context.view.Find(id, context.in_flight);
+      if (!found.ok()) return found.status();
+      if (found->empty()) return Status::NotFound("no event or IDoc '" + id + "' in the buffer or its history");
+      for (EventView& v : *found) targets.push_back(std::move(v));
+    }
+  }
+  if (targets.empty()) return Status::NotFound("no event matches");
+  Result<EditOutcome> outcome = request.command == "retry"
+                                    ? context.editor.Retry(targets)
+                                    : context.editor.Remove(targets, request.command == "skip" ? "skipped" : "purged",
+                                                            UserName(context.uid) + ": " + request.reason);
+  if (!outcome.ok()) return outcome;
+  AuditEntry entry{context.uid, request.command, request.reason, context.via, *outcome};
+  if (Status s = AppendAudit(context.audit_file, entry); !s.ok()) return s;
+  return outcome;
+}
+
+}  // namespace ferry::agent

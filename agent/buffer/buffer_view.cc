@@ -1,0 +1,208 @@
+#include "agent/buffer/buffer_view.h"
+
+#include <lmdb.h>
+
+#include <map>
+
+#include "agent/history/event_history.h"
+#include "agent/outbox/outbox.h"
+#include "agent/uplink/uplink.h"
+#include "common/store/record_codec.h"
+
+namespace ferry::agent {
+namespace {
+
+constexpr MDB_dbi kMissing = static_cast<MDB_dbi>(-1);
+constexpr size_t kQueueHeaderBytes = 8;  // the enqueue time before each outbox record
+
+uint64_t GetLe64(std::string_view s) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(s[static_cast<size_t>(i)]);
+  return v;
+}
+
+uint64_t GetBe64(std::string_view s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<uint8_t>(s[i]);
+  return v;
+}
+
+// Walks one database in key order; `visit` returns false to stop.
+template <typename Visit>
+Status Walk(MDB_txn* txn, MDB_dbi db, Visit visit) {
+  if (db == kMissing) return Status::Ok();
+  MDB_cursor* cur = nullptr;
+  if (int rc = mdb_cursor_open(txn, db, &cur)) return store::LmdbStatus(rc, "open cursor");
+  MDB_val k, v;
+  int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+  for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (!visit(store::FromVal(k), store::FromVal(v))) break;
+  }
+  mdb_cursor_close(cur);
+  return Status::Ok();
+}
+
+class Reader {
+ public:
+  Reader(const store::Store& store, const std::set<uint64_t>& in_flight)
+      : store_(store), in_flight_(in_flight), read_(store.BeginRead()) {}
+
+  Status ok() const { return read_.ok() ? Status::Ok() : Status::Unavailable("cannot begin a read transaction"); }
+
+  std::optional<ferry::v1::Delivery> Report(const std::string& event_id) {
+    const MDB_dbi db = store_.Db(Uplink::kReportsDb);
+    if (db == kMissing) return std::nullopt;
+    MDB_val k = store::ToVal(event_id), v;
+    if (mdb_get(read_.txn(), db, &k, &v) != MDB_SUCCESS) return std::nullopt;
+    ferry::v1::Delivery d;
+    if (!d.ParseFromArray(v.mv_data, static_cast<int>(v.mv_size))) return std::nullopt;
+    return d;
+  }
+
+  // Every event, history first, then the outbox; `visit` returns false to stop.
+  template <typename Visit>
+  Status Each(Visit visit) {
+    ferry::v1::HistoryEntry entry;
+    Status s = Walk(read_.txn(), store_.Db(EventHistory::kDb), [&](std::string_view key, std::string_view value) {
+      if (!entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+      EventView view;
+      view.seq = GetBe64(key);
+      view.event = std::move(*entry.mutable_event());
+      view.enqueued_unix_ms = entry.enqueued_unix_ms();
+      view.sent_unix_ms = entry.sent_unix_ms();
+      view.left_unix_ms = entry.left_unix_ms();
+      view.note = entry.note();
+      view.retried_as = entry.retried_as();
+      view.report = Report(view.event.event_id());
+      if (entry.left_as() == "skipped") {
+        view.state = EventState::kSkipped;
+      } else if (entry.left_as() == "purged") {
+        view.state = EventState::kPurged;
+      } else if (!view.report) {
+        view.state = EventState::kSent;
+      } else {
+        view.state = view.report->outcome() == ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED ? EventState::kDeadLetter
+                                                                                          : EventState::kDelivered;
+      }
+      return visit(std::move(view));
+    });
+    if (!s.ok()) return s;
+    bool go_on = true;
+    return Walk(read_.txn(), store_.Db(std::string("q.") + Outbox::kQueueName),
+                [&](std::string_view key, std::string_view value) {
+                  if (!go_on || value.size() < kQueueHeaderBytes) return go_on;
+                  auto body = store::DecodeRecordBody(value.substr(kQueueHeaderBytes));
+                  EventView view;
+                  if (!body.ok() || !view.event.ParseFromString(*body)) return true;
+                  view.seq = GetBe64(key);
+                  view.event.set_agent_sequence(view.seq);
+                  view.enqueued_unix_ms = static_cast<int64_t>(GetLe64(value));
+                  view.state = in_flight_.count(view.seq) ? EventState::kInFlight : EventState::kPending;
+                  go_on = visit(std::move(view));
+                  return go_on;
+                });
+  }
+
+ private:
+  const store::Store& store_;
+  const std::set<uint64_t>& in_flight_;
+  store::ReadTxn read_;
+};
+
+}  // namespace
+
+const char* StateName(EventState state) {
+  switch (state) {
+    case EventState::kPending:
+      return "pending";
+    case EventState::kInFlight:
+      return "in-flight";
+    case EventState::kSent:
+      return "sent";
+    case EventState::kDelivered:
+      return "delivered";
+    case EventState::kDeadLetter:
+      return "dead-letter";
+    case EventState::kSkipped:
+      return "skipped";
+    case EventState::kPurged:
+      return "purged";
+  }
+  return "unknown";
+}
+
+std::optional<EventState> ParseState(const std::string& name) {
+  for (EventState s : {EventState::kPending, EventState::kInFlight, EventState::kSent, EventState::kDelivered,
+                       EventState::kDeadLetter, EventState::kSkipped, EventState::kPurged}) {
+    if (name == StateName(s)) return s;
+  }
+  return std::nullopt;
+}
+
+std::string StripLeadingZeros(const std::string& text) {
+  const size_t first = text.find_first_not_of('0');
+  return first == std::string::npos ? (text.empty() ? text : "0") : text.substr(first);
+}
+
+bool ViewFilter::Matches(const EventView& view) const {
+  const ferry::v1::Event& e = view.event;
+  if (state && *state != view.state) return false;
+  if (!message_type.empty() && e.idoc().mestyp() != message_type) return false;
+  if (!sender.empty() && e.idoc().sndprn() != sender) return false;
+  if (!business_key.empty() && e.business_key() != business_key) return false;
+  if (!docnum.empty() && StripLeadingZeros(e.idoc().docnum()) != StripLeadingZeros(docnum)) return false;
+  if (!event_id.empty() && e.event_id() != event_id) return false;
+  if (!event_ids.empty() && !event_ids.count(e.event_id())) return false;
+  if (since_unix_ms > 0 && e.received_unix_ms() < since_unix_ms) return false;
+  if (until_unix_ms > 0 && e.received_unix_ms() >= until_unix_ms) return false;
+  return true;
+}
+
+Result<std::vector<EventView>> BufferView::List(const ViewFilter& filter, const std::set<uint64_t>& in_flight,
+                                                size_t offset, size_t limit, size_t* total) const {
+  Reader reader(store_, in_flight);
+  if (Status s = reader.ok(); !s.ok()) return s;
+  std::vector<EventView> out;
+  size_t matched = 0;
+  Status s = reader.Each([&](EventView view) {
+    if (!filter.Matches(view)) return true;
+    if (matched++ >= offset && out.size() < limit) out.push_back(std::move(view));
+    return total != nullptr || out.size() < limit;
+  });
+  if (!s.ok()) return s;
+  if (total) *total = matched;
+  return out;
+}
+
+Result<std::vector<EventView>> BufferView::Find(const std::string& id_or_docnum,
+                                                const std::set<uint64_t>& in_flight) const {
+  ViewFilter filter;
+  (id_or_docnum.find('-') != std::string::npos ? filter.event_id : filter.docnum) = id_or_docnum;
+  return List(filter, in_flight, 0, SIZE_MAX);
+}
+
+Result<BufferSummary> BufferView::Summarize(int64_t now_unix_ms) const {
+  const std::set<uint64_t> none;
+  Reader reader(store_, none);
+  if (Status s = reader.ok(); !s.ok()) return s;
+  BufferSummary sum;
+  const int64_t minute_ago = now_unix_ms - 60000;
+  Status s = reader.Each([&](EventView view) {
+    if (view.event.received_unix_ms() >= minute_ago) ++sum.received_last_minute;
+    if (view.left_unix_ms == 0) {
+      ++sum.pending;
+      sum.pending_bytes += view.event.ByteSizeLong();
+      if (sum.oldest_enqueued_unix_ms == 0) sum.oldest_enqueued_unix_ms = view.enqueued_unix_ms;
+      return true;
+    }
+    ++sum.history;
+    if (view.left_unix_ms >= minute_ago) ++sum.left_last_minute;
+    if (view.state == EventState::kDelivered) ++sum.delivered;
+    if (view.state == EventState::kDeadLetter && view.retried_as.empty()) ++sum.dead_letters;
+    return true;
+  });
+  if (!s.ok()) return s;
+  return sum;
+}
+
+}  // namespace ferry::agent

@@ -1,0 +1,82 @@
+#pragma once
+// BufferView: field IT's read-only view of an agent's store — the events
+// waiting in the outbox and the history of those that left it, each with
+// its state and, once the control plane reported it, its delivery outcome.
+//
+// It reads through LMDB read transactions, so it works beside a running
+// agent (never blocking its writer) and on a stopped one. Which pending
+// events are in flight only the running agent knows; the caller passes
+// them in.
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/store/store.h"
+#include "ferry/v1/event.pb.h"
+
+namespace ferry::agent {
+
+enum class EventState { kPending, kInFlight, kSent, kDelivered, kDeadLetter, kSkipped, kPurged };
+const char* StateName(EventState state);
+std::optional<EventState> ParseState(const std::string& name);
+
+struct EventView {
+  uint64_t seq = 0;
+  EventState state = EventState::kPending;
+  ferry::v1::Event event;
+  int64_t enqueued_unix_ms = 0;
+  int64_t sent_unix_ms = 0;  // from the history; 0: unknown
+  int64_t left_unix_ms = 0;  // 0: still in the outbox
+  std::string note;          // skip or purge: who and why
+  std::string retried_as;    // the event id of its retry
+  std::optional<ferry::v1::Delivery> report;
+};
+
+struct ViewFilter {
+  std::optional<EventState> state;
+  std::string message_type;  // MESTYP, e.g. DEBMAS
+  std::string sender;        // SNDPRN
+  std::string business_key;
+  std::string docnum;  // leading zeros optional
+  std::string event_id;
+  std::set<std::string> event_ids;  // any of these
+  int64_t since_unix_ms = 0;  // received at or after
+  int64_t until_unix_ms = 0;  // received before; 0: no bound
+  bool Matches(const EventView& view) const;
+};
+
+struct BufferSummary {
+  uint64_t pending = 0;  // events in the outbox
+  uint64_t pending_bytes = 0;
+  int64_t oldest_enqueued_unix_ms = 0;
+  uint64_t history = 0;
+  uint64_t delivered = 0;
+  uint64_t dead_letters = 0;  // reported dead-lettered and not retried
+  uint64_t received_last_minute = 0;
+  uint64_t left_last_minute = 0;
+};
+
+class BufferView {
+ public:
+  explicit BufferView(const store::Store& store) : store_(store) {}
+
+  // Matching events, oldest first: the history, then the outbox. `total`
+  // gets the number of matches before paging.
+  Result<std::vector<EventView>> List(const ViewFilter& filter, const std::set<uint64_t>& in_flight, size_t offset,
+                                      size_t limit, size_t* total = nullptr) const;
+  // Every event of an IDoc (by its number) or the one event with this id.
+  Result<std::vector<EventView>> Find(const std::string& id_or_docnum, const std::set<uint64_t>& in_flight) const;
+  Result<BufferSummary> Summarize(int64_t now_unix_ms) const;
+
+ private:
+  const store::Store& store_;
+};
+
+// "0000000000410001" and "410001" name the same IDoc.
+std::string StripLeadingZeros(const std::string& text);
+
+}  // namespace ferry::agent

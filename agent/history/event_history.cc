@@ -1,0 +1,78 @@
+#include "agent/history/event_history.h"
+
+#include <spdlog/spdlog.h>
+
+namespace ferry::agent {
+
+EventHistory::EventHistory(store::Store& store, store::DurableQueue& outbox) : store_(store), outbox_(outbox) {}
+
+std::string EventHistory::Key(uint64_t seq) { return store::EncodeU64Key(seq); }
+
+Status EventHistory::RecordInTxn(store::WriteTxn& txn, const std::vector<uint64_t>& seqs,
+                                 const Departure& departure) const {
+  const MDB_dbi db = store_.Db(kDb);
+  ferry::v1::HistoryEntry entry;
+  for (uint64_t seq : seqs) {
+    auto record = store::DurableQueue::GetInTxn(txn.txn(), outbox_.records_db(), seq);
+    if (!record.ok()) {
+      if (record.status().code() == StatusCode::kNotFound) continue;  // acked twice, or skipped meanwhile
+      return record.status();
+    }
+    entry.Clear();
+    if (!entry.mutable_event()->ParseFromString(record->data)) {
+      return Status::DataLoss("outbox record " + std::to_string(seq) + " is not an event");
+    }
+    entry.mutable_event()->set_agent_sequence(seq);
+    entry.set_enqueued_unix_ms(record->enqueued_unix_ms);
+    entry.set_sent_unix_ms(departure.sent_unix_ms);
+    entry.set_left_unix_ms(departure.left_unix_ms);
+    entry.set_left_as(departure.left_as);
+    entry.set_note(departure.note);
+    const std::string key = Key(seq);
+    const std::string value = entry.SerializeAsString();
+    MDB_val k = store::ToVal(key), v = store::ToVal(value);
+    if (int rc = mdb_put(txn.txn(), db, &k, &v, 0)) return store::LmdbStatus(rc, "store history entry");
+  }
+  return Status::Ok();
+}
+
+Status EventHistory::MarkRetriedInTxn(store::WriteTxn& txn, uint64_t seq, const std::string& new_event_id) const {
+  const MDB_dbi db = store_.Db(kDb);
+  const std::string key = Key(seq);
+  MDB_val k = store::ToVal(key), v;
+  if (int rc = mdb_get(txn.txn(), db, &k, &v)) return store::LmdbStatus(rc, "history entry " + std::to_string(seq));
+  ferry::v1::HistoryEntry entry;
+  if (!entry.ParseFromArray(v.mv_data, static_cast<int>(v.mv_size))) {
+    return Status::DataLoss("history entry " + std::to_string(seq) + " does not parse");
+  }
+  entry.set_retried_as(new_event_id);
+  const std::string value = entry.SerializeAsString();
+  v = store::ToVal(value);
+  if (int rc = mdb_put(txn.txn(), db, &k, &v, 0)) return store::LmdbStatus(rc, "update history entry");
+  return Status::Ok();
+}
+
+void EventHistory::Prune(int64_t cutoff_unix_ms) {
+  store_.Write(
+      [this, cutoff_unix_ms](store::WriteTxn& txn) {
+        MDB_cursor* cur = nullptr;
+        if (int rc = mdb_cursor_open(txn.txn(), store_.Db(kDb), &cur)) return store::LmdbStatus(rc, "history cursor");
+        MDB_val k, v;
+        ferry::v1::HistoryEntry entry;
+        // Entries are in sequence order, which is nearly departure order:
+        // stop at the first one young enough.
+        int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+          const bool parsed = entry.ParseFromArray(v.mv_data, static_cast<int>(v.mv_size));
+          if (parsed && entry.left_unix_ms() >= cutoff_unix_ms) break;
+          mdb_cursor_del(cur, 0);
+        }
+        mdb_cursor_close(cur);
+        return Status::Ok();
+      },
+      [](const Status& s) {
+        if (!s.ok()) spdlog::error("event=history_prune_failed error=\"{}\"", s.ToString());
+      });
+}
+
+}  // namespace ferry::agent

@@ -1,0 +1,54 @@
+#pragma once
+// EventHistory: what became of events after they left the outbox.
+//
+// When the control plane acknowledges a batch, when field IT skips an event
+// or purges a set, the events move from the outbox to the "history"
+// database in the same transaction that deletes them, keyed by their agent
+// sequence, with the times they were committed, last sent and left. The
+// delivery outcome arrives later in "reports" (by event id). History is kept
+// for `store.history_retention`, so `queue show` and `trace` still find an
+// IDoc after it was delivered.
+
+#include <lmdb.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/store/durable_queue.h"
+#include "common/store/store.h"
+#include "ferry/v1/event.pb.h"
+
+namespace ferry::agent {
+
+class EventHistory {
+ public:
+  static constexpr const char* kDb = "history";
+
+  // How events left the outbox.
+  struct Departure {
+    std::string left_as;  // "acked", "skipped" or "purged"
+    std::string note;     // who and why, for skipped and purged
+    int64_t sent_unix_ms = 0;
+    int64_t left_unix_ms = 0;
+  };
+
+  EventHistory(store::Store& store, store::DurableQueue& outbox);
+
+  // Copies the outbox records `seqs` into the history within `txn`; run it
+  // before they are deleted. Records already gone are ignored.
+  Status RecordInTxn(store::WriteTxn& txn, const std::vector<uint64_t>& seqs, const Departure& departure) const;
+  // Marks the entry of `seq` as retried under `new_event_id`.
+  Status MarkRetriedInTxn(store::WriteTxn& txn, uint64_t seq, const std::string& new_event_id) const;
+  // Deletes entries that left before `cutoff_unix_ms` (asynchronously).
+  void Prune(int64_t cutoff_unix_ms);
+
+  static std::string Key(uint64_t seq);
+
+ private:
+  store::Store& store_;
+  store::DurableQueue& outbox_;
+};
+
+}  // namespace ferry::agent
