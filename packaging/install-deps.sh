@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package Ferry needs to build, test and run.
+# Installs every Debian 12 package Ferry needs to build, package, test and run.
 # Idempotent: packages already present are left alone, and apt is only
 # consulted when something is missing.
 set -euo pipefail
@@ -14,7 +14,9 @@ packages=(
   libgtest-dev libgmock-dev
   libpugixml-dev libyaml-cpp-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libzstd-dev
   libhowardhinnant-date-dev tzdata
+  libsystemd-dev
   mosquitto curl python3
+  dpkg-dev lintian
 )
 
 missing=()
