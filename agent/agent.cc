@@ -41,6 +41,7 @@ store::StoreOptions AgentStoreOptions(const AgentConfig& config) {
   }
   options.databases.emplace_back(BundleReceiver::kDb);
   options.databases.emplace_back(EventHistory::kDb);
+  options.databases.emplace_back(EventHistory::kRetriesDb);
   return options;
 }
 

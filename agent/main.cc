@@ -105,6 +105,7 @@ int main(int argc, char** argv) {
   add_filters(ls, list);
   ls->add_option("--limit", list.limit, "events per page")->capture_default_str();
   ls->add_option("--offset", list.offset, "skip this many matches")->capture_default_str();
+  ls->add_flag("--count", list.count, "count every match (reads the whole buffer and history)");
   std::string show_id;
   auto* show = queue->add_subcommand("show", "everything about one event, or every event of an IDoc");
   with_common(show);

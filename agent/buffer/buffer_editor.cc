@@ -12,7 +12,11 @@ BufferEditor::BufferEditor(store::Store& store, store::DurableQueue& outbox, con
 Result<EditOutcome> BufferEditor::Retry(const std::vector<EventView>& targets) {
   EditOutcome outcome;
   std::vector<store::AppendItem> items;
-  std::vector<std::pair<uint64_t, std::string>> marks;  // old seq -> new id
+  struct Mark {
+    uint64_t seq;
+    std::string old_id, new_id;
+  };
+  std::vector<Mark> marks;
   for (const EventView& view : targets) {
     const std::string& id = view.event.event_id();
     if (view.state != EventState::kDeadLetter) {
@@ -51,7 +55,7 @@ Result<EditOutcome> BufferEditor::Retry(const std::vector<EventView>& targets) {
       item.idempotency_key += retry_tag;
     }
     if (first_new_id.empty()) first_new_id = "(nothing: the flows now drop it)";
-    marks.emplace_back(view.seq, first_new_id);
+    marks.push_back({view.seq, id, first_new_id});
     outcome.changed.push_back(id);
     for (store::AppendItem& item : again) items.push_back(std::move(item));
   }
@@ -61,8 +65,8 @@ Result<EditOutcome> BufferEditor::Retry(const std::vector<EventView>& targets) {
     if (!items.empty()) {
       if (Status a = outbox_.AppendInTxn(txn, items, appended); !a.ok()) return a;
     }
-    for (const auto& [seq, new_id] : marks) {
-      if (Status m = history_.MarkRetriedInTxn(txn, seq, new_id); !m.ok()) return m;
+    for (const Mark& m : marks) {
+      if (Status s = history_.MarkRetriedInTxn(txn, m.seq, m.old_id, m.new_id); !s.ok()) return s;
     }
     return Status::Ok();
   });

@@ -59,11 +59,14 @@ class Reader {
     return d;
   }
 
-  // Every event, history first, then the outbox; `visit` returns false to stop.
+  // Every event, history first, then the outbox; `visit` returns false to
+  // stop. A state filter needs only one of the two.
   template <typename Visit>
-  Status Each(Visit visit) {
+  Status Each(Visit visit, bool history = true, bool outbox = true) {
     ferry::v1::HistoryEntry entry;
-    Status s = Walk(read_.txn(), store_.Db(EventHistory::kDb), [&](std::string_view key, std::string_view value) {
+    bool go_on = true;
+    const MDB_dbi history_db = history ? store_.Db(EventHistory::kDb) : kMissing;
+    Status s = Walk(read_.txn(), history_db, [&](std::string_view key, std::string_view value) {
       if (!entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
       EventView view;
       view.seq = GetBe64(key);
@@ -84,10 +87,10 @@ class Reader {
         view.state = view.report->outcome() == ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED ? EventState::kDeadLetter
                                                                                           : EventState::kDelivered;
       }
-      return visit(std::move(view));
+      go_on = visit(std::move(view));
+      return go_on;
     });
-    if (!s.ok()) return s;
-    bool go_on = true;
+    if (!s.ok() || !go_on || !outbox) return s;
     return Walk(read_.txn(), store_.Db(std::string("q.") + Outbox::kQueueName),
                 [&](std::string_view key, std::string_view value) {
                   if (!go_on || value.size() < kQueueHeaderBytes) return go_on;
@@ -159,18 +162,24 @@ bool ViewFilter::Matches(const EventView& view) const {
 }
 
 Result<std::vector<EventView>> BufferView::List(const ViewFilter& filter, const std::set<uint64_t>& in_flight,
-                                                size_t offset, size_t limit, size_t* total) const {
+                                                size_t offset, size_t limit, size_t* total, bool* more) const {
   Reader reader(store_, in_flight);
   if (Status s = reader.ok(); !s.ok()) return s;
   std::vector<EventView> out;
   size_t matched = 0;
-  Status s = reader.Each([&](EventView view) {
-    if (!filter.Matches(view)) return true;
-    if (matched++ >= offset && out.size() < limit) out.push_back(std::move(view));
-    return total != nullptr || out.size() < limit;
-  });
+  const bool waiting = filter.state == EventState::kPending || filter.state == EventState::kInFlight;
+  const bool left = filter.state && !waiting;
+  Status s = reader.Each(
+      [&](EventView view) {
+        if (!filter.Matches(view)) return true;
+        if (matched++ >= offset && out.size() < limit) out.push_back(std::move(view));
+        // Without a total, one match past the page says whether there is more.
+        return total != nullptr || matched <= offset + limit;
+      },
+      /*history=*/!waiting, /*outbox=*/!left);
   if (!s.ok()) return s;
   if (total) *total = matched;
+  if (more) *more = matched > offset + out.size();
   return out;
 }
 
@@ -181,27 +190,54 @@ Result<std::vector<EventView>> BufferView::Find(const std::string& id_or_docnum,
   return List(filter, in_flight, 0, SIZE_MAX);
 }
 
-Result<BufferSummary> BufferView::Summarize(int64_t now_unix_ms) const {
-  const std::set<uint64_t> none;
-  Reader reader(store_, none);
-  if (Status s = reader.ok(); !s.ok()) return s;
+Result<BufferSummary> BufferView::Summarize(int64_t now_unix_ms, const store::QueueStats& outbox) const {
+  store::ReadTxn read = store_.BeginRead();
+  if (!read.ok()) return Status::Unavailable("cannot begin a read transaction");
   BufferSummary sum;
-  const int64_t minute_ago = now_unix_ms - 60000;
-  Status s = reader.Each([&](EventView view) {
-    if (view.event.received_unix_ms() >= minute_ago) ++sum.received_last_minute;
-    if (view.left_unix_ms == 0) {
-      ++sum.pending;
-      sum.pending_bytes += view.event.ByteSizeLong();
-      if (sum.oldest_enqueued_unix_ms == 0) sum.oldest_enqueued_unix_ms = view.enqueued_unix_ms;
+  sum.pending = outbox.depth;
+  sum.pending_bytes = outbox.bytes;
+  sum.oldest_enqueued_unix_ms = outbox.oldest_enqueued_unix_ms;
+  const MDB_dbi history = store_.Db(EventHistory::kDb);
+  const MDB_dbi retries = store_.Db(EventHistory::kRetriesDb);
+  if (MDB_stat st; history != kMissing && mdb_stat(read.txn(), history, &st) == MDB_SUCCESS) sum.history = st.ms_entries;
+  ferry::v1::Delivery d;
+  Status s = Walk(read.txn(), store_.Db(Uplink::kReportsDb), [&](std::string_view key, std::string_view value) {
+    if (!d.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+    if (d.outcome() != ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED) {
+      ++sum.delivered;
       return true;
     }
-    ++sum.history;
-    if (view.left_unix_ms >= minute_ago) ++sum.left_last_minute;
-    if (view.state == EventState::kDelivered) ++sum.delivered;
-    if (view.state == EventState::kDeadLetter && view.retried_as.empty()) ++sum.dead_letters;
+    MDB_val k = store::ToVal(key), v;
+    if (retries == kMissing || mdb_get(read.txn(), retries, &k, &v) != MDB_SUCCESS) ++sum.dead_letters;
     return true;
   });
   if (!s.ok()) return s;
+  // The last minute, from the newest backwards: outbox headers only, and
+  // history entries until one left before the minute began.
+  const int64_t minute_ago = now_unix_ms - 60000;
+  auto backwards = [&](MDB_dbi db, auto visit) {
+    if (db == kMissing) return;
+    MDB_cursor* cur = nullptr;
+    if (mdb_cursor_open(read.txn(), db, &cur) != MDB_SUCCESS) return;
+    MDB_val k, v;
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_LAST); rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+      if (!visit(store::FromVal(v))) break;
+    }
+    mdb_cursor_close(cur);
+  };
+  backwards(store_.Db(std::string("q.") + Outbox::kQueueName), [&](std::string_view value) {
+    if (value.size() < kQueueHeaderBytes || static_cast<int64_t>(GetLe64(value)) < minute_ago) return false;
+    ++sum.received_last_minute;
+    return true;
+  });
+  ferry::v1::HistoryEntry entry;
+  backwards(history, [&](std::string_view value) {
+    if (!entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+    if (entry.left_unix_ms() < minute_ago) return false;
+    ++sum.left_last_minute;
+    if (entry.enqueued_unix_ms() >= minute_ago) ++sum.received_last_minute;
+    return true;
+  });
   return sum;
 }
 

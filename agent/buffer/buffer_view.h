@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/store/durable_queue.h"
 #include "common/store/store.h"
 #include "ferry/v1/event.pb.h"
 
@@ -64,13 +65,16 @@ class BufferView {
  public:
   explicit BufferView(const store::Store& store) : store_(store) {}
 
-  // Matching events, oldest first: the history, then the outbox. `total`
-  // gets the number of matches before paging.
+  // Matching events, oldest first: the history, then the outbox. With
+  // `total`, every event is read to count the matches; without, reading
+  // stops one match past the page and `more` says whether there was one.
   Result<std::vector<EventView>> List(const ViewFilter& filter, const std::set<uint64_t>& in_flight, size_t offset,
-                                      size_t limit, size_t* total = nullptr) const;
+                                      size_t limit, size_t* total = nullptr, bool* more = nullptr) const;
   // Every event of an IDoc (by its number) or the one event with this id.
   Result<std::vector<EventView>> Find(const std::string& id_or_docnum, const std::set<uint64_t>& in_flight) const;
-  Result<BufferSummary> Summarize(int64_t now_unix_ms) const;
+  // Counts without reading every event: the outbox's own stats, the
+  // delivery reports, and the last minute's tail of outbox and history.
+  Result<BufferSummary> Summarize(int64_t now_unix_ms, const store::QueueStats& outbox) const;
 
  private:
   const store::Store& store_;

@@ -51,7 +51,11 @@ int RunStatus(const BufferCliOptions& options) {
   if (int rc = Open(options.config_path, opened)) return rc;
   const int64_t now = NowUnixMs();
   BufferView view(*opened.store);
-  auto sum = view.Summarize(now);
+  store::QueueStats outbox;
+  if (auto queue = store::DurableQueue::Open(*opened.store, {Outbox::kQueueName, 0}); queue.ok()) {
+    outbox = (*queue)->Stats();
+  }
+  auto sum = view.Summarize(now, outbox);
   if (!sum.ok()) {
     std::cerr << "ferry-agent: " << sum.status().message() << "\n";
     return kExitStore;
@@ -120,7 +124,9 @@ int RunQueueList(const BufferCliOptions& options, const QueueListOptions& list) 
   Opened opened;
   if (int rc = Open(options.config_path, opened)) return rc;
   size_t total = 0;
-  auto rows = BufferView(*opened.store).List(*filter, opened.in_flight, list.offset, list.limit, &total);
+  bool more = false;
+  auto rows = BufferView(*opened.store)
+                  .List(*filter, opened.in_flight, list.offset, list.limit, list.count ? &total : nullptr, &more);
   if (!rows.ok()) {
     std::cerr << "ferry-agent: " << rows.status().message() << "\n";
     return kExitStore;
@@ -128,7 +134,9 @@ int RunQueueList(const BufferCliOptions& options, const QueueListOptions& list) 
   if (options.json) {
     json::array events;
     for (const EventView& v : *rows) events.push_back(EventJson(v, false));
-    PrintJson(json::object{{"total", total}, {"offset", list.offset}, {"events", std::move(events)}});
+    json::object page{{"offset", list.offset}, {"more", more}, {"events", std::move(events)}};
+    if (list.count) page["total"] = total;
+    PrintJson(page);
     return kExitOk;
   }
   std::cout << Cell("SEQ", 8) << Cell("STATE", 12) << Cell("RECEIVED", 25) << Cell("MESTYP", 9) << Cell("DOCNUM", 17)
@@ -140,10 +148,9 @@ int RunQueueList(const BufferCliOptions& options, const QueueListOptions& list) 
               << Cell(FormatTime(e.received_unix_ms()), 25) << Cell(e.idoc().mestyp(), 9)
               << Cell(e.idoc().docnum(), 17) << Cell(e.idoc().sndprn(), 12) << Cell(target, 34) << Detail(v) << "\n";
   }
-  std::cout << rows->size() << " of " << total << " matching events";
-  if (list.offset + rows->size() < total) {
-    std::cout << " (next page: --offset " << list.offset + rows->size() << ")";
-  }
+  std::cout << rows->size() << " event(s)";
+  if (list.count) std::cout << " of " << total << " matching";
+  if (more) std::cout << " (next page: --offset " << list.offset + rows->size() << ")";
   std::cout << "\n";
   return kExitOk;
 }

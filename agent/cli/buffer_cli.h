@@ -34,6 +34,7 @@ struct QueueListOptions {
   std::string until;
   size_t limit = 50;
   size_t offset = 0;
+  bool count = false;  // read everything to count the matches
 };
 
 struct QueueEditOptions {

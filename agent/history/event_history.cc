@@ -36,7 +36,8 @@ Status EventHistory::RecordInTxn(store::WriteTxn& txn, const std::vector<uint64_
   return Status::Ok();
 }
 
-Status EventHistory::MarkRetriedInTxn(store::WriteTxn& txn, uint64_t seq, const std::string& new_event_id) const {
+Status EventHistory::MarkRetriedInTxn(store::WriteTxn& txn, uint64_t seq, const std::string& event_id,
+                                      const std::string& new_event_id) const {
   const MDB_dbi db = store_.Db(kDb);
   const std::string key = Key(seq);
   MDB_val k = store::ToVal(key), v;
@@ -49,6 +50,8 @@ Status EventHistory::MarkRetriedInTxn(store::WriteTxn& txn, uint64_t seq, const 
   const std::string value = entry.SerializeAsString();
   v = store::ToVal(value);
   if (int rc = mdb_put(txn.txn(), db, &k, &v, 0)) return store::LmdbStatus(rc, "update history entry");
+  MDB_val id = store::ToVal(event_id), next = store::ToVal(new_event_id);
+  if (int rc = mdb_put(txn.txn(), store_.Db(kRetriesDb), &id, &next, 0)) return store::LmdbStatus(rc, "note retry");
   return Status::Ok();
 }
 
@@ -65,6 +68,10 @@ void EventHistory::Prune(int64_t cutoff_unix_ms) {
         for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
           const bool parsed = entry.ParseFromArray(v.mv_data, static_cast<int>(v.mv_size));
           if (parsed && entry.left_unix_ms() >= cutoff_unix_ms) break;
+          if (parsed && !entry.retried_as().empty()) {
+            MDB_val id = store::ToVal(entry.event().event_id());
+            mdb_del(txn.txn(), store_.Db(kRetriesDb), &id, nullptr);
+          }
           mdb_cursor_del(cur, 0);
         }
         mdb_cursor_close(cur);
