@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 
 #include "agent/buffer/audit_log.h"
+#include "common/log/log.h"
 #include "agent/buffer/buffer_commands.h"
 #include "common/transport/mqtt/mqtt_tunnel.h"
 #include "common/transport/topics.h"
@@ -180,6 +181,41 @@ boost::json::object Agent::HandleControl(const boost::json::value& request, uid_
     return answer;
   }
   return {{"ok", false}, {"code", "invalid"}, {"error", "unknown op '" + std::string(op->as_string()) + "'"}};
+}
+
+void Agent::Reload(const std::string& config_path) {
+  auto fresh = LoadAgentConfig(config_path);
+  if (!fresh.ok()) {
+    spdlog::error("event=reload_refused reason=\"invalid configuration: {}\"", fresh.status().message());
+    return;
+  }
+  if (Status s = log::SetLevel(fresh->log_level); !s.ok()) {
+    spdlog::error("event=reload_refused reason=\"{}\"", s.message());
+    return;
+  }
+  config_.log_level = fresh->log_level;
+  std::optional<crypto::VerifyKey> key;
+  if (!fresh->flows_trusted_key_file.empty()) {
+    auto loaded = crypto::VerifyKey::LoadPemFile(fresh->flows_trusted_key_file);
+    if (!loaded.ok()) {
+      spdlog::error("event=reload_refused reason=\"flows.trusted_key_file: {}\"", loaded.status().message());
+      return;
+    }
+    key = std::move(loaded).value();
+  }
+  config_.flows_trusted_key_file = fresh->flows_trusted_key_file;
+  bundle_receiver_->SetTrustedKey(std::move(key));
+  if (Status s = bundle_receiver_->LoadApplied(); !s.ok()) {
+    spdlog::error("event=reload_flows_failed error=\"{}\"", s.ToString());
+  }
+  const ferry::v1::FlowStatus flows = bundle_receiver_->status();
+  // What the status now says reaches the control plane at once.
+  tunnel_->Publish(transport::topics::UpFlows(config_.agent_id), flows.SerializeAsString(), nullptr);
+  const bool restart_needed = fresh->agent_id != config_.agent_id || fresh->data_dir != config_.data_dir ||
+                              fresh->mqtt.broker_url != config_.mqtt.broker_url ||
+                              fresh->sources.size() != config_.sources.size();
+  spdlog::info("event=reloaded log_level={} flows_running_version={} other_changes={}", config_.log_level,
+               flows.running_version(), restart_needed ? "need_restart" : "none_seen");
 }
 
 void Agent::SchedulePrune() {

@@ -47,6 +47,12 @@ class Agent {
   // One line for systemd's STATUS= (`systemctl status`): outbox depth and
   // the uplink's state. On the event loop, after Start().
   std::string StatusSummary() const;
+  // SIGHUP: reads `config_path` again and applies what can change without a
+  // restart: the log level, and the trusted key with the stored flow bundle
+  // (checked and compiled again, then swapped in atomically; events being
+  // mapped or sent meanwhile are not touched). Other changes are logged as
+  // needing a restart. An invalid file changes nothing.
+  void Reload(const std::string& config_path);
   // The control socket's requests (agent/control/control_server.h).
   boost::json::object HandleControl(const boost::json::value& request, uid_t caller);
 

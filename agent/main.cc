@@ -42,7 +42,7 @@ int Run(const std::string& config_path) {
   // be told READY=1 (RunUntilSignal does).
   ferry::app::RunUntilSignal(
       io, [&](std::function<void()> done) { (*agent)->Shutdown(std::move(done)); },
-      [&] { return (*agent)->StatusSummary(); });
+      [&] { return (*agent)->StatusSummary(); }, [&] { (*agent)->Reload(config_path); });
   return kExitOk;
 }
 

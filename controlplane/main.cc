@@ -42,7 +42,21 @@ int Run(const std::string& config_path) {
   // the background, so systemd may be told READY=1 (RunUntilSignal does).
   ferry::app::RunUntilSignal(
       io, [&](std::function<void()> done) { (*cp)->Shutdown(std::move(done)); },
-      [&] { return (*cp)->StatusSummary(); });
+      [&] { return (*cp)->StatusSummary(); },
+      [&] {
+        // SIGHUP: the log level. Connector secrets are read at each use
+        // anyway; every other setting applies at the next restart.
+        auto fresh = ferry::controlplane::LoadControlPlaneConfig(config_path);
+        if (!fresh.ok()) {
+          spdlog::error("event=reload_refused reason=\"invalid configuration: {}\"", fresh.status().message());
+          return;
+        }
+        if (ferry::Status s = ferry::log::SetLevel(fresh->log_level); !s.ok()) {
+          spdlog::error("event=reload_refused reason=\"{}\"", s.message());
+          return;
+        }
+        spdlog::info("event=reloaded log_level={}", fresh->log_level);
+      });
   return kExitOk;
 }
 

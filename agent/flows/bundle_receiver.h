@@ -35,6 +35,9 @@ class BundleReceiver {
 
   // Re-installs the deployment applied before a restart, if any.
   Status LoadApplied();
+  // A new trusted key (a reload after flows.trusted_key_file changed); call
+  // LoadApplied() after it to check the stored deployment against it.
+  void SetTrustedKey(std::optional<crypto::VerifyKey> key) { key_ = std::move(key); }
   // A SignedDeployment from the tunnel; returns the status to report.
   ferry::v1::FlowStatus OnDeployment(const std::string& payload);
   ferry::v1::FlowStatus status() const { return status_; }

@@ -24,10 +24,11 @@ constexpr std::chrono::seconds kStatusInterval{5};
 }  // namespace
 
 void RunUntilSignal(boost::asio::io_context& io, std::function<void(std::function<void()> done)> shutdown,
-                    std::function<std::string()> status) {
+                    std::function<std::string()> status, std::function<void()> reload) {
   // Signals are caught from here on, so a SIGTERM right after READY=1 is a
   // graceful stop and not the default action.
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  boost::asio::signal_set hangups(io, SIGHUP);
   ServiceNotifier notifier;
   const bool notify = notifier.enabled() && status != nullptr;
   notifier.Ready(notify ? status() : "running");
@@ -63,6 +64,19 @@ void RunUntilSignal(boost::asio::io_context& io, std::function<void(std::functio
     shutdown([&io] { io.stop(); });
   };
   signals.async_wait(on_signal);
+
+  std::function<void(const boost::system::error_code&, int)> on_hangup;
+  on_hangup = [&](const boost::system::error_code& ec, int) {
+    if (ec || stopping) return;
+    if (reload) {
+      spdlog::info("event=signal signal={} action=reload", SIGHUP);
+      notifier.Reloading();
+      reload();
+      notifier.Ready(notify ? status() : "running");
+    }
+    hangups.async_wait(on_hangup);
+  };
+  hangups.async_wait(on_hangup);
   io.run();
 }
 

@@ -21,8 +21,12 @@ namespace ferry::app {
 //
 // `status` (optional) returns a one-line summary of the component for
 // systemd's STATUS=, asked on the loop every 5 s until the first signal.
+//
+// `reload` (optional) runs on the loop for each SIGHUP (systemctl reload),
+// between RELOADING=1 and READY=1; without it SIGHUP is ignored rather than
+// ending the process.
 void RunUntilSignal(boost::asio::io_context& io, std::function<void(std::function<void()> done)> shutdown,
-                    std::function<std::string()> status = nullptr);
+                    std::function<std::string()> status = nullptr, std::function<void()> reload = nullptr);
 
 // "ferry-agent 0.1.0 (git abc123, built with ...)".
 std::string VersionLine(const std::string& program);

@@ -34,6 +34,8 @@ void ServiceNotifier::Status(std::string_view status) { Send("STATUS=" + OneLine
 
 void ServiceNotifier::Stopping() { Send("STOPPING=1"); }
 
+void ServiceNotifier::Reloading() { Send("RELOADING=1"); }
+
 std::chrono::microseconds ServiceNotifier::StartWatchdog(boost::asio::io_context& io) {
   StopWatchdog();
   if (!enabled()) return std::chrono::microseconds(0);

@@ -42,6 +42,8 @@ class ServiceNotifier {
   void Status(std::string_view status);
   // "STOPPING=1".
   void Stopping();
+  // "RELOADING=1": a reload began; Ready() again when it is done.
+  void Reloading();
 
   // When systemd asked this process for pings (WATCHDOG_USEC set, and
   // WATCHDOG_PID unset or this pid), sends WATCHDOG=1 from a timer on `io`

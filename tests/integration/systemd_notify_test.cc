@@ -54,5 +54,43 @@ TEST(SystemdNotifyTest, AgentIsReadyOnlyWhenItServesThenReportsPingsAndStops) {
   EXPECT_EQ(agent.WaitExit(std::chrono::seconds(20)), 0) << ReadFile(log);
 }
 
+TEST(SystemdNotifyTest, SighupReloadsTheLogLevelAndKeepsServing) {
+  PipelineOptions options;
+  options.log_level = "info";
+  Pipeline p(options);
+  p.broker().Start();
+  NotifySocket notify;
+  const std::filesystem::path log = p.dir().path() / "agent.log";
+  Process agent = Process::Start({FERRY_AGENT_BIN, "run", "--config", p.agent_config().string()}, log,
+                                 {"NOTIFY_SOCKET=" + notify.path().string()});
+  ASSERT_TRUE(notify.ReceiveMatching([](const std::string& m) { return StartsWith(m, "READY=1"); }, seconds(15)))
+      << ReadFile(log);
+
+  // An invalid file changes nothing: still running, still at info.
+  const std::string config = ReadFile(p.agent_config());
+  WriteFile(p.agent_config(), config + "\nnot_a_section: 1\n");
+  agent.Signal(SIGHUP);
+  ASSERT_TRUE(notify.ReceiveMatching([](const std::string& m) { return StartsWith(m, "READY=1"); }, seconds(10)));
+  EXPECT_NE(ReadFile(log).find("event=reload_refused"), std::string::npos) << ReadFile(log);
+
+  // debug instead of info: applied without a restart, between RELOADING=1 and READY=1.
+  const size_t at = config.find("level: info");
+  ASSERT_NE(at, std::string::npos);
+  std::string debug = config;
+  debug.replace(at, 11, "level: debug");
+  WriteFile(p.agent_config(), debug);
+  agent.Signal(SIGHUP);
+  EXPECT_EQ(notify.ReceiveMatching([](const std::string& m) { return m == "RELOADING=1"; }, seconds(10)),
+            "RELOADING=1");
+  ASSERT_TRUE(notify.ReceiveMatching([](const std::string& m) { return StartsWith(m, "READY=1"); }, seconds(10)));
+  EXPECT_NE(ReadFile(log).find("event=reloaded log_level=debug"), std::string::npos) << ReadFile(log);
+  EXPECT_TRUE(agent.Running());
+  const HttpResponse posted = HttpRequest("POST", p.agent_port(), "/sap/idoc", ReadFixture("debmas05_customer.xml"),
+                                          {{"Content-Type", "text/xml"}}, std::chrono::seconds(10));
+  EXPECT_EQ(posted.status, 200) << posted.error;
+  agent.Signal(SIGTERM);
+  EXPECT_EQ(agent.WaitExit(std::chrono::seconds(20)), 0) << ReadFile(log);
+}
+
 }  // namespace
 }  // namespace ferry::testing
