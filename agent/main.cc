@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   ferry::agent::QueueListOptions list;
   auto* ls = queue->add_subcommand("ls", "list events, oldest first, with filters and paging");
   with_common(ls);
-  ls->add_option("--state", list.state, "pending, in-flight, sent, delivered, dead-letter, skipped or purged");
+  ls->add_option("--state", list.state, "pending, in-flight, sent, delivered, dead-letter, retried, skipped or purged");
   add_filters(ls, list);
   ls->add_option("--limit", list.limit, "events per page")->capture_default_str();
   ls->add_option("--offset", list.offset, "skip this many matches")->capture_default_str();

@@ -19,12 +19,12 @@ Result<EditOutcome> BufferEditor::Retry(const std::vector<EventView>& targets) {
   std::vector<Mark> marks;
   for (const EventView& view : targets) {
     const std::string& id = view.event.event_id();
-    if (view.state != EventState::kDeadLetter) {
-      outcome.refused.push_back(id + ": not a dead letter (" + StateName(view.state) + ")");
+    if (view.state == EventState::kRetried) {
+      outcome.refused.push_back(id + ": already retried as " + view.retried_as);
       continue;
     }
-    if (!view.retried_as.empty()) {
-      outcome.refused.push_back(id + ": already retried as " + view.retried_as);
+    if (view.state != EventState::kDeadLetter) {
+      outcome.refused.push_back(id + ": not a dead letter (" + StateName(view.state) + ")");
       continue;
     }
     const std::string retry_tag = "#retry:" + NewEventId();

@@ -84,8 +84,10 @@ class Reader {
       } else if (!view.report) {
         view.state = EventState::kSent;
       } else {
-        view.state = view.report->outcome() == ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED ? EventState::kDeadLetter
-                                                                                          : EventState::kDelivered;
+        const bool dead = view.report->outcome() == ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED;
+        view.state = !dead                      ? EventState::kDelivered
+                     : view.retried_as.empty() ? EventState::kDeadLetter
+                                               : EventState::kRetried;
       }
       go_on = visit(std::move(view));
       return go_on;
@@ -126,6 +128,8 @@ const char* StateName(EventState state) {
       return "delivered";
     case EventState::kDeadLetter:
       return "dead-letter";
+    case EventState::kRetried:
+      return "retried";
     case EventState::kSkipped:
       return "skipped";
     case EventState::kPurged:
@@ -136,7 +140,7 @@ const char* StateName(EventState state) {
 
 std::optional<EventState> ParseState(const std::string& name) {
   for (EventState s : {EventState::kPending, EventState::kInFlight, EventState::kSent, EventState::kDelivered,
-                       EventState::kDeadLetter, EventState::kSkipped, EventState::kPurged}) {
+                       EventState::kDeadLetter, EventState::kRetried, EventState::kSkipped, EventState::kPurged}) {
     if (name == StateName(s)) return s;
   }
   return std::nullopt;

@@ -21,7 +21,11 @@
 
 namespace ferry::agent {
 
-enum class EventState { kPending, kInFlight, kSent, kDelivered, kDeadLetter, kSkipped, kPurged };
+// pending: in the outbox; in-flight: published, no Ack yet; sent: the
+// control plane has it, no outcome yet; delivered; dead-letter: refused and
+// not retried; retried: a dead letter enqueued again under a new id;
+// skipped, purged: taken out of the outbox by field IT.
+enum class EventState { kPending, kInFlight, kSent, kDelivered, kDeadLetter, kRetried, kSkipped, kPurged };
 const char* StateName(EventState state);
 std::optional<EventState> ParseState(const std::string& name);
 

@@ -191,7 +191,7 @@ int RunQueueShow(const BufferCliOptions& options, const std::string& id_or_docnu
     if (!v.note.empty()) std::cout << "  note       " << v.note << "\n";
     if (!e.mapping_error().empty()) std::cout << "  error      " << e.mapping_error() << "\n";
     if (v.report) {
-      std::cout << "  delivery   " << (v.state == EventState::kDeadLetter ? "dead-lettered" : "delivered") << " by " << v.report->connector()
+      std::cout << "  delivery   " << (v.report->outcome() == ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED ? "dead-lettered" : "delivered") << " by " << v.report->connector()
                 << " at " << FormatTime(v.report->unix_ms()) << " after " << v.report->attempts() << " attempt(s)";
       if (!v.report->target_record_id().empty()) std::cout << ", record " << v.report->target_record_id();
       std::cout << "\n";

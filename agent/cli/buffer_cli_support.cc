@@ -149,7 +149,7 @@ Result<ViewFilter> FilterFrom(const std::string& state, const std::string& messa
     filter.state = ParseState(state);
     if (!filter.state) {
       return Status::InvalidArgument("unknown state '" + state +
-                                     "': pending, in-flight, sent, delivered, dead-letter, skipped or purged");
+                                     "': pending, in-flight, sent, delivered, dead-letter, retried, skipped or purged");
     }
   }
   filter.message_type = message_type;

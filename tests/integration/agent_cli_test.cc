@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
 #include "tests/support/wait.h"
@@ -179,6 +180,7 @@ TEST_F(AgentCliTest, ADeadLetterIsRetriedBackIntoFlowAndDelivered) {
   // A delivered event cannot be retried; the dead letter can, once the CRM
   // is fixed.
   EXPECT_EQ(Cli("queue retry 8300000001 --reason nope --json", 1)["refused"].size(), 1u);
+  EXPECT_EQ(Total("--state retried"), 0u);
   {
     std::lock_guard<std::mutex> lock(mu_);
     refused_.clear();
@@ -229,6 +231,72 @@ TEST_F(AgentCliTest, WithTheAgentStoppedTheCliStillReadsAndChangesTheBuffer) {
   ASSERT_TRUE(WaitUntil([&] { return p_.sink().AcceptedCount() >= 19 && p_.AgentOutboxDepth() == 0; }, 30s));
   EXPECT_EQ(DeliveriesByDocnum(p_.sink()).count(Docnum(8400000003)), 0u);
   EXPECT_EQ(DeliveriesByDocnum(p_.sink()).size(), 19u);
+}
+
+// A flow whose value map lacks a country: customers from there are record
+// errors. `countries` is the map's content.
+std::string CountryFlow(const std::string& countries) {
+  return R"(flow: customers
+match: { message_type: DEBMAS }
+target: { connector: webhook }
+value_maps:
+  country:
+    unmapped: error
+    values: { )" +
+         countries + R"( }
+records:
+  - name: account
+    object: Account
+    for_each: E1KNA1M
+    external_id: strip_zeros(KUNNR)
+    key_field: CustomerNumber
+    fields:
+      Country: map(country, LAND1)
+)";
+}
+
+TEST(AgentCliFlowTest, ADocumentTheFlowsCouldNotMapIsMappedAgainWithTheFixedBundleOnRetry) {
+  TempDir dir;
+  FlowSetup setup(dir.path());
+  PipelineOptions options;
+  setup.Apply(options);
+  Pipeline p(options);
+  p.StartAll();
+  FlowSetup::DeployFlowAndWait(p, dir.path() / "v1", CountryFlow(R"("DE": "Germany")"), options.agent_id);
+  ASSERT_EQ(p.PostIdoc(DebmasIdoc(Docnum(8500000001), "8500000001", "Wien", "AT")).status, 200);
+  int code = -1;
+  std::string error;
+  auto ls = [&](const std::string& args) {
+    return json::parse(p.RunAgentCli("queue ls --json --count " + args, &code, &error));
+  };
+  ASSERT_TRUE(WaitUntil([&] { return ls("--state dead-letter")["total"] == 1; }, 30s)) << error;
+  const json dead = ls("--state dead-letter")["events"][0];
+  EXPECT_NE(dead["detail"].get<std::string>().find("Country"), std::string::npos) << dead.dump();
+
+  // Retried before the flow is fixed, it is mapped again into the same
+  // record error: a new dead letter, the old one marked retried.
+  const json first = json::parse(p.RunAgentCli("queue retry 8500000001 --reason try --json", &code, &error));
+  EXPECT_EQ(code, 0) << error << first.dump();
+  ASSERT_TRUE(WaitUntil([&] { return ls("--state retried")["total"] == 1 && ls("--state dead-letter")["total"] == 1; },
+                        30s));
+  // The fixed bundle maps AT; the retry maps the stored document with it.
+  FlowSetup::DeployFlowAndWait(p, dir.path() / "v2", CountryFlow(R"("DE": "Germany", "AT": "Austria")"),
+                               options.agent_id);
+  const json again = json::parse(p.RunAgentCli("queue retry --all-dead-letters --reason 'AT mapped in v2' --json",
+                                               &code, &error));
+  EXPECT_EQ(code, 0) << error << again.dump();
+  ASSERT_EQ(again["changed"].size(), 1u) << again.dump();  // only the open dead letter
+  EXPECT_TRUE(again["refused"].empty()) << again.dump();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        for (const ReceivedRequest& r : p.sink().Requests()) {
+          if (r.status_sent == 200 && r.body.find("Austria") != std::string::npos) return true;
+        }
+        return false;
+      },
+      30s));
+  ASSERT_TRUE(WaitUntil([&] { return ls("--state delivered --docnum 8500000001")["total"] == 1; }, 30s));
+  EXPECT_EQ(json::parse(p.RunAgentCli("status --json", &code))["dead_letters"], 0);
 }
 
 }  // namespace
