@@ -340,6 +340,33 @@ int Main(bool quick, bool e2e_only, bool map_only, bool crm_only) {
     p.broker().Stop();
     Progress("ingest, 16 connections");
     out["ingest_per_s"] = IngestPerSecond(p, base, 16, plan.ingest_duration, next_docnum, &peak_rss);
+    // The same with field IT reading the buffer meanwhile: `status` and a
+    // page of `queue ls` as separate processes, one pair per second (what a
+    // person, or a monitoring script, does), through LMDB read transactions.
+    Progress("ingest, 16 connections, with the field CLI reading");
+    std::atomic<bool> reading{true};
+    std::vector<double> call_ms;
+    std::thread reader([&] {
+      while (reading) {
+        const auto round = Clock::now();
+        for (const char* args : {"status --json", "queue ls --state pending --limit 50 --json"}) {
+          const auto t0 = Clock::now();
+          int code = -1;
+          p.RunAgentCli(args, &code);
+          if (code == 0) call_ms.push_back(Seconds(Clock::now() - t0) * 1000);
+        }
+        while (reading && Clock::now() - round < std::chrono::seconds(1)) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+      }
+    });
+    out["ingest_with_cli_per_s"] = IngestPerSecond(p, base, 16, plan.ingest_duration, next_docnum, &peak_rss);
+    reading = false;
+    reader.join();
+    out["cli_calls"] = static_cast<double>(call_ms.size());
+    out["cli_call_p50_ms"] = Percentile(call_ms, 0.5);
+    out["cli_call_max_ms"] = call_ms.empty() ? 0 : *std::max_element(call_ms.begin(), call_ms.end());
+    out["ingest_with_cli_ratio"] = out["ingest_with_cli_per_s"] / out["ingest_per_s"];
     Progress("ingest, 1 connection");
     out["ingest_serial_per_s"] = IngestPerSecond(p, base, 1, plan.ingest_duration, next_docnum, &peak_rss);
     out["ingest_ratio"] = out["ingest_per_s"] / out["lmdb_raw_per_s"];
