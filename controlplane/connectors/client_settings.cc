@@ -15,6 +15,17 @@ std::filesystem::path SecretFileSetting(config::ConfigNode& node, const std::str
   return file;
 }
 
+http::Url RequiredUrlSetting(config::ConfigNode& node, const std::string& key) {
+  const std::string text = node.RequiredString(key);
+  if (text.empty()) return {};
+  auto url = http::ParseUrl(text);
+  if (!url.ok()) {
+    node.Error(key, std::string(url.status().message()));
+    return {};
+  }
+  return *url;
+}
+
 void ReadClientSettings(config::ConfigNode& node, http::HttpClientOptions& client,
                         std::chrono::milliseconds default_timeout) {
   client.request_timeout = node.Duration("timeout", default_timeout);

@@ -19,6 +19,9 @@ namespace ferry::controlplane {
 // connectors read it again at each use, so a rotated secret needs no restart.
 std::filesystem::path SecretFileSetting(config::ConfigNode& node, const std::string& key, bool required);
 
+// A required URL under `key` (an error on the node when absent or malformed).
+http::Url RequiredUrlSetting(config::ConfigNode& node, const std::string& key);
+
 void ReadClientSettings(config::ConfigNode& node, http::HttpClientOptions& client,
                         std::chrono::milliseconds default_timeout);
 

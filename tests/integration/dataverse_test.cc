@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/change_order.h"
 #include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
@@ -145,21 +146,10 @@ TEST_F(DataverseTest, AValidationErrorDeadLettersThatEventWhileTheRestOfTheBatch
 
 TEST_F(DataverseTest, UpdatesToOneAccountApplyInOrderAndSecretsStayOutOfTheLogs) {
   Start(kPlainBundle);
-  uint64_t docnum = 783000;
-  for (int change = 1; change <= 6; ++change) {
-    for (int customer = 1; customer <= 4; ++customer) {
-      const std::string kunnr = "000078300" + std::to_string(customer);
-      ASSERT_EQ(p().PostIdoc(DebmasIdoc(Docnum(++docnum), kunnr, "v" + std::to_string(change), "DE")).status, 200);
-    }
-  }
+  ASSERT_TRUE(PostInterleavedChanges(p(), 783000, 783000, 4, 6));
   ASSERT_TRUE(WaitUntil([&] { return Drained(); }, 30s));
   for (int customer = 1; customer <= 4; ++customer) {
-    const json account = Account("78300" + std::to_string(customer));
-    ASSERT_FALSE(account.is_null());
-    ASSERT_EQ(account["_history"].size(), 6u) << account.dump();
-    for (int change = 1; change <= 6; ++change) {
-      EXPECT_EQ(account["_history"][change - 1]["name"], "v" + std::to_string(change)) << account.dump();
-    }
+    EXPECT_TRUE(ChangesInOrder(Account("78300" + std::to_string(customer)), "name", 6));
   }
   const std::string cp_log = ReadFile(p().dir().path() / "controlplane.log");
   EXPECT_EQ(cp_log.find(kSecret), std::string::npos);

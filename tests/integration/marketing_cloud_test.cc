@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/change_order.h"
 #include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
@@ -190,21 +191,10 @@ TEST_F(MarketingCloudTest, RateLimitStormIsRiddenOutAndEverythingArrives) {
 
 TEST_F(MarketingCloudTest, UpdatesToOneRowApplyInOrderUnderConcurrency) {
   Start(kNamesBundle);
-  uint64_t docnum = 794000;
-  for (int change = 1; change <= 6; ++change) {
-    for (int customer = 1; customer <= 4; ++customer) {
-      const std::string kunnr = "000079400" + std::to_string(customer);
-      ASSERT_EQ(p().PostIdoc(DebmasIdoc(Docnum(++docnum), kunnr, "v" + std::to_string(change), "DE")).status, 200);
-    }
-  }
+  ASSERT_TRUE(PostInterleavedChanges(p(), 794000, 794000, 4, 6));
   ASSERT_TRUE(WaitUntil([&] { return Drained(); }, 30s));
   for (int customer = 1; customer <= 4; ++customer) {
-    const json row = Row("79400" + std::to_string(customer));
-    ASSERT_FALSE(row.is_null());
-    ASSERT_EQ(row["_history"].size(), 6u) << row.dump();
-    for (int change = 1; change <= 6; ++change) {
-      EXPECT_EQ(row["_history"][change - 1]["Name"], "v" + std::to_string(change)) << row.dump();
-    }
+    EXPECT_TRUE(ChangesInOrder(Row("79400" + std::to_string(customer)), "Name", 6));
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/change_order.h"
 #include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
@@ -161,21 +162,10 @@ TEST_F(SalesforceTest, AValidationErrorDeadLettersThatRecordWhileTheRestOfTheBat
 TEST_F(SalesforceTest, UpdatesToOneAccountApplyInOrderUnderConcurrency) {
   Start(kPlainBundle);
   // 4 customers, 8 changes each, posted interleaved from one SAP.
-  uint64_t docnum = 765000;
-  for (int change = 1; change <= 8; ++change) {
-    for (int customer = 1; customer <= 4; ++customer) {
-      const std::string kunnr = "000076500" + std::to_string(customer);
-      ASSERT_EQ(p().PostIdoc(DebmasIdoc(Docnum(++docnum), kunnr, "v" + std::to_string(change), "DE")).status, 200);
-    }
-  }
+  ASSERT_TRUE(PostInterleavedChanges(p(), 765000, 765000, 4, 8));
   ASSERT_TRUE(WaitUntil([&] { return Drained(); }, 30s));
   for (int customer = 1; customer <= 4; ++customer) {
-    const json account = Account("76500" + std::to_string(customer));
-    ASSERT_FALSE(account.is_null());
-    ASSERT_EQ(account["_history"].size(), 8u) << account.dump();
-    for (int change = 1; change <= 8; ++change) {
-      EXPECT_EQ(account["_history"][change - 1]["Name"], "v" + std::to_string(change)) << account.dump();
-    }
+    EXPECT_TRUE(ChangesInOrder(Account("76500" + std::to_string(customer)), "Name", 8));
   }
 }
 

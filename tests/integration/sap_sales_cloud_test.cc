@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/change_order.h"
 #include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
@@ -210,21 +211,10 @@ TEST_F(SapSalesCloudTest, AnInvalidCodeDeadLettersThatRecordWithSapsMessageWhile
 
 TEST_F(SapSalesCloudTest, UpdatesToOneAccountApplyInOrderUnderConcurrency) {
   Start(kPlainBundle);
-  uint64_t docnum = 799100;
-  for (int change = 1; change <= 6; ++change) {
-    for (int customer = 1; customer <= 4; ++customer) {
-      const std::string kunnr = "000079910" + std::to_string(customer);
-      ASSERT_EQ(p().PostIdoc(DebmasIdoc(Docnum(++docnum), kunnr, "v" + std::to_string(change), "DE")).status, 200);
-    }
-  }
+  ASSERT_TRUE(PostInterleavedChanges(p(), 799100, 799100, 4, 6));
   ASSERT_TRUE(WaitUntil([&] { return Drained(); }, 30s));
   for (int customer = 1; customer <= 4; ++customer) {
-    const json account = Account("79910" + std::to_string(customer));
-    ASSERT_FALSE(account.is_null());
-    ASSERT_EQ(account["_history"].size(), 6u) << account.dump();
-    for (int change = 1; change <= 6; ++change) {
-      EXPECT_EQ(account["_history"][change - 1]["formattedName"], "v" + std::to_string(change)) << account.dump();
-    }
+    EXPECT_TRUE(ChangesInOrder(Account("79910" + std::to_string(customer)), "formattedName", 6));
   }
 }
 

@@ -48,15 +48,7 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
       c.api = *url;
     }
   }
-  const std::string token_url = node.RequiredString("token_url");
-  if (!token_url.empty()) {
-    auto url = http::ParseUrl(token_url);
-    if (!url.ok()) {
-      node.Error("token_url", std::string(url.status().message()));
-    } else {
-      c.token_url = *url;
-    }
-  }
+  c.token_url = RequiredUrlSetting(node, "token_url");
   c.client_id = node.RequiredString("client_id");
   c.client_secret_file = SecretFileSetting(node, "client_secret_file", /*required=*/true);
   // A $batch holds at most 1000 operations, so more events than that could

@@ -37,8 +37,7 @@ DataverseConnector::DataverseConnector(asio::any_io_executor executor, Dataverse
             if (!secret.ok()) return secret.status();
             return TokenRequest{
                 config_.token_url, "application/x-www-form-urlencoded",
-                "client_id=" + FormEncode(config_.client_id) + "&client_secret=" + FormEncode(*secret) +
-                    "&grant_type=client_credentials&scope=" + FormEncode(config_.org_url + "/.default")};
+                ClientCredentialsForm(config_.client_id, *secret, "&scope=" + FormEncode(config_.org_url + "/.default"))};
           },
           std::chrono::minutes(5)) {}
 

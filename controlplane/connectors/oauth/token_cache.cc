@@ -37,6 +37,12 @@ void TokenCache::Invalidate(const std::string& token) {
   if (token_ && token_->value == token) token_.reset();
 }
 
+std::string ClientCredentialsForm(const std::string& client_id, const std::string& client_secret,
+                                  const std::string& extra) {
+  return "grant_type=client_credentials&client_id=" + FormEncode(client_id) +
+         "&client_secret=" + FormEncode(client_secret) + extra;
+}
+
 std::string AccessToken::BaseUrl(std::string_view member) const {
   auto it = response.find(member);
   if (it == response.end() || !it->value().is_string()) return {};

@@ -32,6 +32,11 @@ struct TokenRequest {
   std::string body;
 };
 
+// The form of an OAuth 2.0 client-credentials token request (RFC 6749
+// §4.4, client_secret_post); `extra` is appended as is, e.g. "&scope=...".
+std::string ClientCredentialsForm(const std::string& client_id, const std::string& client_secret,
+                                  const std::string& extra = "");
+
 struct AccessToken {
   std::string value;
   boost::json::object response;  // the token response, e.g. instance_url

@@ -118,8 +118,7 @@ SalesforceConnector::SalesforceConnector(asio::any_io_executor executor, Salesfo
             auto secret = config::ReadSecretFile(config_.client_secret_file);
             if (!secret.ok()) return secret.status();
             return TokenRequest{config_.token_url, "application/x-www-form-urlencoded",
-                                "grant_type=client_credentials&client_id=" + FormEncode(config_.client_id) +
-                                    "&client_secret=" + FormEncode(*secret)};
+                                ClientCredentialsForm(config_.client_id, *secret)};
           },
           std::chrono::seconds(60)),
       executor_(executor) {}

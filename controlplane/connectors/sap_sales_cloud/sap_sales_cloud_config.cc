@@ -21,15 +21,7 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
   const std::string auth = node.String("auth", "basic");
   if (auth == "oauth") {
     c.auth = SapSalesCloudConfig::Auth::kOAuth;
-    const std::string token_url = node.RequiredString("token_url");
-    if (!token_url.empty()) {
-      auto url = http::ParseUrl(token_url);
-      if (!url.ok()) {
-        node.Error("token_url", std::string(url.status().message()));
-      } else {
-        c.token_url = *url;
-      }
-    }
+    c.token_url = RequiredUrlSetting(node, "token_url");
     c.client_id = node.RequiredString("client_id");
     c.client_secret_file = SecretFileSetting(node, "client_secret_file", /*required=*/true);
   } else {
