@@ -4,6 +4,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 #include "agent/buffer/audit_log.h"
 #include "common/log/log.h"
 #include "agent/buffer/buffer_commands.h"
@@ -14,7 +16,7 @@
 namespace ferry::agent {
 
 Agent::Agent(AgentConfig config, boost::asio::io_context& io)
-    : config_(std::move(config)), io_(io), shutdown_timer_(io), prune_timer_(io), raw_prune_timer_(io) {}
+    : config_(std::move(config)), io_(io), shutdown_timer_(io), prune_timer_(io), raw_prune_timer_(io), rate_timer_(io) {}
 
 Agent::~Agent() {
   if (control_) control_->Stop();
@@ -42,7 +44,7 @@ store::StoreOptions AgentStoreOptions(const AgentConfig& config) {
   }
   options.databases.emplace_back(BundleReceiver::kDb);
   options.databases.emplace_back(EventHistory::kDb);
-  options.databases.emplace_back(EventHistory::kRetriesDb);
+  options.databases.emplace_back(Uplink::kDeadLettersDb);
   return options;
 }
 
@@ -118,6 +120,7 @@ Status Agent::Start() {
   if (Status s = control_->Start(); !s.ok()) return s;
   SchedulePrune();
   ScheduleRawPrune();
+  ScheduleRateSample();
   spdlog::info("event=agent_started agent_id={} sources={}", config_.agent_id, sources_.size());
   return Status::Ok();
 }
@@ -144,6 +147,10 @@ boost::json::object Agent::HandleControl(const boost::json::value& request, uid_
   if (op->as_string() == "state") {
     const UplinkStats& u = uplink_->stats();
     const ferry::v1::FlowStatus flows = bundle_receiver_->status();
+    // Per minute over the samples (up to the last minute), counting now.
+    const RateSample now{NowUnixMs(), outbox_queue_->appended_since_open(), u.events_acked};
+    const RateSample& first = rate_samples_.empty() ? now : rate_samples_.front();
+    const double minutes = std::max<int64_t>(now.unix_ms - first.unix_ms, 1000) / 60000.0;
     return {{"ok", true},
             {"in_flight", json::value_from(in_flight)},
             {"uplink",
@@ -153,6 +160,9 @@ boost::json::object Agent::HandleControl(const boost::json::value& request, uid_
               {"last_ack_unix_ms", u.last_ack_unix_ms},
               {"batches_sent", u.batches_sent},
               {"events_acked", u.events_acked}}},
+            {"rates_per_min",
+             {{"in", static_cast<uint64_t>((now.appended - first.appended) / minutes)},
+              {"out", static_cast<uint64_t>((now.acked - first.acked) / minutes)}}},
             {"flows",
              {{"running_version", flows.running_version()},
               {"last_deployment", flows.deployment_sequence()},
@@ -218,6 +228,15 @@ void Agent::Reload(const std::string& config_path) {
                flows.running_version(), restart_needed ? "need_restart" : "none_seen");
 }
 
+void Agent::ScheduleRateSample() {
+  rate_samples_.push_back({NowUnixMs(), outbox_queue_->appended_since_open(), uplink_->stats().events_acked});
+  while (rate_samples_.size() > 13) rate_samples_.pop_front();  // a minute of 5 s steps
+  rate_timer_.expires_after(std::chrono::seconds(5));
+  rate_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) ScheduleRateSample();
+  });
+}
+
 void Agent::SchedulePrune() {
   prune_timer_.expires_after(std::chrono::hours(1));
   prune_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -280,6 +299,7 @@ void Agent::OnDeployment(std::string payload) {
 void Agent::Shutdown(std::function<void()> done) {
   prune_timer_.cancel();
   raw_prune_timer_.cancel();
+  rate_timer_.cancel();
   spdlog::info("event=agent_stopping agent_id={}", config_.agent_id);
   if (control_) control_->Stop();
   for (auto& s : sources_) s->Stop();

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -72,6 +73,15 @@ class Agent {
   std::unique_ptr<store::DurableQueue> raw_queue_;
   std::unique_ptr<FlowStage> flow_stage_;
   std::unique_ptr<EventHistory> history_;
+  // Every 5 s for the last minute: events committed and acknowledged so
+  // far, for the rates `ferry-agent status` shows.
+  struct RateSample {
+    int64_t unix_ms;
+    uint64_t appended;
+    uint64_t acked;
+  };
+  std::deque<RateSample> rate_samples_;
+  void ScheduleRateSample();
   std::shared_ptr<ControlServer> control_;
   std::unique_ptr<BundleReceiver> bundle_receiver_;
   std::vector<std::unique_ptr<Source>> sources_;
@@ -80,6 +90,7 @@ class Agent {
   boost::asio::steady_timer shutdown_timer_;
   boost::asio::steady_timer prune_timer_;
   boost::asio::steady_timer raw_prune_timer_;
+  boost::asio::steady_timer rate_timer_;
 };
 
 }  // namespace ferry::agent

@@ -194,54 +194,20 @@ Result<std::vector<EventView>> BufferView::Find(const std::string& id_or_docnum,
   return List(filter, in_flight, 0, SIZE_MAX);
 }
 
-Result<BufferSummary> BufferView::Summarize(int64_t now_unix_ms, const store::QueueStats& outbox) const {
+Result<BufferSummary> BufferView::Summarize(const store::QueueStats& outbox) const {
   store::ReadTxn read = store_.BeginRead();
   if (!read.ok()) return Status::Unavailable("cannot begin a read transaction");
   BufferSummary sum;
   sum.pending = outbox.depth;
   sum.pending_bytes = outbox.bytes;
   sum.oldest_enqueued_unix_ms = outbox.oldest_enqueued_unix_ms;
-  const MDB_dbi history = store_.Db(EventHistory::kDb);
-  const MDB_dbi retries = store_.Db(EventHistory::kRetriesDb);
-  if (MDB_stat st; history != kMissing && mdb_stat(read.txn(), history, &st) == MDB_SUCCESS) sum.history = st.ms_entries;
-  ferry::v1::Delivery d;
-  Status s = Walk(read.txn(), store_.Db(Uplink::kReportsDb), [&](std::string_view key, std::string_view value) {
-    if (!d.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
-    if (d.outcome() != ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED) {
-      ++sum.delivered;
-      return true;
-    }
-    MDB_val k = store::ToVal(key), v;
-    if (retries == kMissing || mdb_get(read.txn(), retries, &k, &v) != MDB_SUCCESS) ++sum.dead_letters;
-    return true;
-  });
-  if (!s.ok()) return s;
-  // The last minute, from the newest backwards: outbox headers only, and
-  // history entries until one left before the minute began.
-  const int64_t minute_ago = now_unix_ms - 60000;
-  auto backwards = [&](MDB_dbi db, auto visit) {
-    if (db == kMissing) return;
-    MDB_cursor* cur = nullptr;
-    if (mdb_cursor_open(read.txn(), db, &cur) != MDB_SUCCESS) return;
-    MDB_val k, v;
-    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_LAST); rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
-      if (!visit(store::FromVal(v))) break;
-    }
-    mdb_cursor_close(cur);
+  auto entries = [&](MDB_dbi db) -> uint64_t {
+    MDB_stat st;
+    return db != kMissing && mdb_stat(read.txn(), db, &st) == MDB_SUCCESS ? st.ms_entries : 0;
   };
-  backwards(store_.Db(std::string("q.") + Outbox::kQueueName), [&](std::string_view value) {
-    if (value.size() < kQueueHeaderBytes || static_cast<int64_t>(GetLe64(value)) < minute_ago) return false;
-    ++sum.received_last_minute;
-    return true;
-  });
-  ferry::v1::HistoryEntry entry;
-  backwards(history, [&](std::string_view value) {
-    if (!entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
-    if (entry.left_unix_ms() < minute_ago) return false;
-    ++sum.left_last_minute;
-    if (entry.enqueued_unix_ms() >= minute_ago) ++sum.received_last_minute;
-    return true;
-  });
+  sum.history = entries(store_.Db(EventHistory::kDb));
+  sum.reports = entries(store_.Db(Uplink::kReportsDb));
+  sum.dead_letters = entries(store_.Db(Uplink::kDeadLettersDb));
   return sum;
 }
 

@@ -54,15 +54,15 @@ struct ViewFilter {
   bool Matches(const EventView& view) const;
 };
 
+// What `status` shows of the store, from counts LMDB keeps: it reads no
+// event, so it costs the same with ten events or ten million.
 struct BufferSummary {
   uint64_t pending = 0;  // events in the outbox
   uint64_t pending_bytes = 0;
   int64_t oldest_enqueued_unix_ms = 0;
-  uint64_t history = 0;
-  uint64_t delivered = 0;
+  uint64_t history = 0;       // events kept after they left the outbox
+  uint64_t reports = 0;       // delivery outcomes the control plane reported
   uint64_t dead_letters = 0;  // reported dead-lettered and not retried
-  uint64_t received_last_minute = 0;
-  uint64_t left_last_minute = 0;
 };
 
 class BufferView {
@@ -76,9 +76,7 @@ class BufferView {
                                       size_t limit, size_t* total = nullptr, bool* more = nullptr) const;
   // Every event of an IDoc (by its number) or the one event with this id.
   Result<std::vector<EventView>> Find(const std::string& id_or_docnum, const std::set<uint64_t>& in_flight) const;
-  // Counts without reading every event: the outbox's own stats, the
-  // delivery reports, and the last minute's tail of outbox and history.
-  Result<BufferSummary> Summarize(int64_t now_unix_ms, const store::QueueStats& outbox) const;
+  Result<BufferSummary> Summarize(const store::QueueStats& outbox) const;
 
  private:
   const store::Store& store_;

@@ -55,7 +55,7 @@ int RunStatus(const BufferCliOptions& options) {
   if (auto queue = store::DurableQueue::Open(*opened.store, {Outbox::kQueueName, 0}); queue.ok()) {
     outbox = (*queue)->Stats();
   }
-  auto sum = view.Summarize(now, outbox);
+  auto sum = view.Summarize(outbox);
   if (!sum.ok()) {
     std::cerr << "ferry-agent: " << sum.status().message() << "\n";
     return kExitStore;
@@ -66,6 +66,7 @@ int RunStatus(const BufferCliOptions& options) {
       ::statvfs(opened.config.data_dir.c_str(), &fs) == 0 ? static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize : 0;
   const json::object* uplink = Member(opened.agent_state, "uplink");
   const json::object* flows = Member(opened.agent_state, "flows");
+  const json::object* rates = Member(opened.agent_state, "rates_per_min");
   json::object out{
       {"agent_id", opened.config.agent_id},
       {"running", opened.agent_state.has_value()},
@@ -77,9 +78,9 @@ int RunStatus(const BufferCliOptions& options) {
         {"pending_bytes", sum->pending_bytes},
         {"oldest_unix_ms", sum->oldest_enqueued_unix_ms},
         {"oldest_age_ms", sum->oldest_enqueued_unix_ms ? now - sum->oldest_enqueued_unix_ms : 0}}},
-      {"history", {{"events", sum->history}, {"delivered", sum->delivered}}},
+      {"history", {{"events", sum->history}, {"outcomes_reported", sum->reports}}},
       {"dead_letters", sum->dead_letters},
-      {"rates_per_min", {{"in", sum->received_last_minute}, {"out", sum->left_last_minute}}},
+      {"rates_per_min", rates ? json::value(*rates) : json::value(nullptr)},
       {"disk",
        {{"free_bytes", disk_free}, {"store_used_bytes", stats.used_bytes}, {"store_map_bytes", stats.map_size_bytes}}}};
   if (options.json) {
@@ -99,10 +100,13 @@ int RunStatus(const BufferCliOptions& options) {
   }
   std::cout << "buffer       " << sum->pending << " events waiting (" << opened.in_flight.size() << " in flight), "
             << sum->pending_bytes << " bytes, oldest " << Age(sum->oldest_enqueued_unix_ms, now) << "\n";
-  std::cout << "last minute  " << sum->received_last_minute << " in, " << sum->left_last_minute << " out\n";
+  if (rates) {
+    std::cout << "per minute   " << rates->at("in").to_number<uint64_t>() << " in, "
+              << rates->at("out").to_number<uint64_t>() << " out (acknowledged by the control plane)\n";
+  }
   std::cout << "dead letters " << sum->dead_letters << (sum->dead_letters ? "  (ferry-agent queue ls --state dead-letter)" : "")
             << "\n";
-  std::cout << "history      " << sum->history << " events kept, " << sum->delivered << " delivered\n";
+  std::cout << "history      " << sum->history << " events kept, " << sum->reports << " delivery outcomes\n";
   if (flows) {
     std::cout << "flows        bundle version " << flows->at("running_version").to_number<uint64_t>()
               << (flows->at("error").as_string().empty() ? "" : ", last deployment refused: " +

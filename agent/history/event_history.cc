@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/uplink/uplink.h"
+
 namespace ferry::agent {
 
 EventHistory::EventHistory(store::Store& store, store::DurableQueue& outbox) : store_(store), outbox_(outbox) {}
@@ -50,8 +52,9 @@ Status EventHistory::MarkRetriedInTxn(store::WriteTxn& txn, uint64_t seq, const 
   const std::string value = entry.SerializeAsString();
   v = store::ToVal(value);
   if (int rc = mdb_put(txn.txn(), db, &k, &v, 0)) return store::LmdbStatus(rc, "update history entry");
-  MDB_val id = store::ToVal(event_id), next = store::ToVal(new_event_id);
-  if (int rc = mdb_put(txn.txn(), store_.Db(kRetriesDb), &id, &next, 0)) return store::LmdbStatus(rc, "note retry");
+  MDB_val id = store::ToVal(event_id);
+  const int rc = mdb_del(txn.txn(), store_.Db(Uplink::kDeadLettersDb), &id, nullptr);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) return store::LmdbStatus(rc, "close dead letter");
   return Status::Ok();
 }
 
@@ -68,10 +71,6 @@ void EventHistory::Prune(int64_t cutoff_unix_ms) {
         for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
           const bool parsed = entry.ParseFromArray(v.mv_data, static_cast<int>(v.mv_size));
           if (parsed && entry.left_unix_ms() >= cutoff_unix_ms) break;
-          if (parsed && !entry.retried_as().empty()) {
-            MDB_val id = store::ToVal(entry.event().event_id());
-            mdb_del(txn.txn(), store_.Db(kRetriesDb), &id, nullptr);
-          }
           mdb_cursor_del(cur, 0);
         }
         mdb_cursor_close(cur);

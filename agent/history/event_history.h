@@ -25,9 +25,6 @@ namespace ferry::agent {
 class EventHistory {
  public:
   static constexpr const char* kDb = "history";
-  // Dead letters retried: old event id -> the new event id (small, so
-  // `status` counts open dead letters without reading the history).
-  static constexpr const char* kRetriesDb = "history.retries";
 
   // How events left the outbox.
   struct Departure {
@@ -42,7 +39,8 @@ class EventHistory {
   // Copies the outbox records `seqs` into the history within `txn`; run it
   // before they are deleted. Records already gone are ignored.
   Status RecordInTxn(store::WriteTxn& txn, const std::vector<uint64_t>& seqs, const Departure& departure) const;
-  // Marks the entry of `seq` (event `event_id`) as retried under `new_event_id`.
+  // Marks the entry of `seq` (event `event_id`) as retried under
+  // `new_event_id`: no longer an open dead letter.
   Status MarkRetriedInTxn(store::WriteTxn& txn, uint64_t seq, const std::string& event_id,
                           const std::string& new_event_id) const;
   // Deletes entries that left before `cutoff_unix_ms` (asynchronously).

@@ -159,11 +159,20 @@ void Uplink::OnReport(const std::string& payload) {
   store_.Write(
       [this, report = std::move(report)](store::WriteTxn& txn) {
         MDB_dbi db = store_.Db(kReportsDb);
+        MDB_dbi dead = store_.Db(kDeadLettersDb);
         for (const auto& d : report.deliveries()) {
           std::string value = d.SerializeAsString();
           MDB_val k = store::ToVal(d.event_id()), v = store::ToVal(value);
           int rc = mdb_put(txn.txn(), db, &k, &v, 0);
           if (rc) return store::LmdbStatus(rc, "store delivery report");
+          if (d.outcome() == ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED) {
+            MDB_val none = store::ToVal("");
+            rc = mdb_put(txn.txn(), dead, &k, &none, 0);
+          } else {
+            rc = mdb_del(txn.txn(), dead, &k, nullptr);
+            if (rc == MDB_NOTFOUND) rc = MDB_SUCCESS;
+          }
+          if (rc) return store::LmdbStatus(rc, "index dead letter");
         }
         return Status::Ok();
       },
@@ -181,6 +190,7 @@ void Uplink::PruneReports(int64_t cutoff_unix_ms) {
         for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
              rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
           if (!d.ParseFromArray(v.mv_data, static_cast<int>(v.mv_size)) || d.unix_ms() < cutoff_unix_ms) {
+            mdb_del(txn.txn(), store_.Db(kDeadLettersDb), &k, nullptr);
             mdb_cursor_del(cur, 0);
           }
         }

@@ -58,6 +58,9 @@ struct UplinkStats {
 class Uplink : public std::enable_shared_from_this<Uplink> {
  public:
   static constexpr const char* kReportsDb = "reports";
+  // The open dead letters: event ids reported dead-lettered and not retried
+  // since (value empty). `status` counts them without reading the reports.
+  static constexpr const char* kDeadLettersDb = "reports.dead";
 
   Uplink(boost::asio::any_io_executor executor, transport::Tunnel& tunnel, store::Store& store,
          store::DurableQueue& outbox, UplinkOptions options);

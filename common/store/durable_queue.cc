@@ -207,6 +207,7 @@ Status DurableQueue::DoAppend(WriteTxn& txn, const std::vector<AppendItem>& raw_
   txn.OnCommit([this, stored_count, stored_bytes] {
     depth_ += stored_count;
     bytes_ += stored_bytes;
+    appended_ += stored_count;
   });
   return Status::Ok();
 }

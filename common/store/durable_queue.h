@@ -106,6 +106,8 @@ class DurableQueue {
                                              size_t max_bytes) const;
   Result<QueueRecord> Get(uint64_t seq) const;
   QueueStats Stats() const;
+  // Records appended (committed) since this process opened the queue.
+  uint64_t appended_since_open() const { return appended_; }
   uint64_t max_bytes() const { return options_.max_bytes; }
   const std::string& name() const { return options_.name; }
 
@@ -129,6 +131,7 @@ class DurableQueue {
   // after commit, read from anywhere.
   std::atomic<uint64_t> depth_{0};
   std::atomic<uint64_t> bytes_{0};
+  std::atomic<uint64_t> appended_{0};  // records committed since Open
   // Writer-thread view, including uncommitted work of the current group.
   uint64_t next_seq_ = 1;
   uint64_t pending_bytes_ = 0;

@@ -278,6 +278,40 @@ Latency MeasureLatency(Pipeline& p, const std::string& base, std::chrono::second
   return out;
 }
 
+// Ingest from 16 connections (broker down) alone, then again while field IT
+// reads the buffer: `status` and a page of `queue ls` as separate processes
+// once a second (what a person, or a monitoring script, does), through LMDB
+// read transactions. Back to back, so both see about the same store.
+void MeasureIngestWithCli(Pipeline& p, const std::string& base, const Plan& plan, std::atomic<uint64_t>& next_docnum,
+                          std::map<std::string, double>& out) {
+  Progress("ingest, 16 connections, baseline for the CLI phase");
+  out["ingest_cli_baseline_per_s"] = IngestPerSecond(p, base, 16, plan.ingest_duration, next_docnum, nullptr);
+  Progress("ingest, 16 connections, with the field CLI reading");
+  std::atomic<bool> reading{true};
+  std::vector<double> call_ms;
+  std::thread reader([&] {
+    while (reading) {
+      const auto round = Clock::now();
+      for (const char* args : {"status --json", "queue ls --state pending --limit 50 --json"}) {
+        const auto t0 = Clock::now();
+        int code = -1;
+        p.RunAgentCli(args, &code);
+        if (code == 0) call_ms.push_back(Seconds(Clock::now() - t0) * 1000);
+      }
+      while (reading && Clock::now() - round < std::chrono::seconds(1)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  });
+  out["ingest_with_cli_per_s"] = IngestPerSecond(p, base, 16, plan.ingest_duration, next_docnum, nullptr);
+  reading = false;
+  reader.join();
+  out["cli_calls"] = static_cast<double>(call_ms.size());
+  out["cli_call_p50_ms"] = Percentile(call_ms, 0.5);
+  out["cli_call_max_ms"] = call_ms.empty() ? 0 : *std::max_element(call_ms.begin(), call_ms.end());
+  out["ingest_with_cli_ratio"] = out["ingest_with_cli_per_s"] / out["ingest_cli_baseline_per_s"];
+}
+
 void PrintJson(bool quick, const std::map<std::string, double>& out) {
   std::cout << "{\"mode\":\"" << (quick ? "quick" : "full") << "\"";
   for (const auto& [k, v] : out) {
@@ -288,7 +322,7 @@ void PrintJson(bool quick, const std::map<std::string, double>& out) {
   std::cout << "}" << std::endl;
 }
 
-int Main(bool quick, bool e2e_only, bool map_only, bool crm_only) {
+int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only) {
   const Plan plan = quick ? kQuick : kFull;
   const std::string base = FiveKbDebmas();
   std::map<std::string, double> out;
@@ -300,7 +334,7 @@ int Main(bool quick, bool e2e_only, bool map_only, bool crm_only) {
     PrintJson(quick, out);
     return 0;
   }
-  if (crm_only || !e2e_only) MeasureCrmDelivery(quick, out);
+  if (!cli_only && (crm_only || !e2e_only)) MeasureCrmDelivery(quick, out);
   if (crm_only) {
     PrintJson(quick, out);
     return 0;
@@ -327,6 +361,12 @@ int Main(bool quick, bool e2e_only, bool map_only, bool crm_only) {
   std::this_thread::sleep_for(std::chrono::seconds(1));  // let start-up settle before measuring idle memory
   out["agent_rss_mb_idle"] = RssMb(p.agent().pid());
   out["agent_anon_mb_idle"] = RssMb(p.agent().pid(), "RssAnon:");
+  if (cli_only) {
+    p.broker().Stop();
+    MeasureIngestWithCli(p, base, plan, next_docnum, out);
+    PrintJson(quick, out);
+    return 0;
+  }
   Progress("end-to-end latency at 1000 IDocs/s");
   Latency fresh = MeasureLatency(p, base, plan.e2e_duration, next_docnum);
   out["e2e_p50_ms"] = fresh.p50_ms;
@@ -340,33 +380,7 @@ int Main(bool quick, bool e2e_only, bool map_only, bool crm_only) {
     p.broker().Stop();
     Progress("ingest, 16 connections");
     out["ingest_per_s"] = IngestPerSecond(p, base, 16, plan.ingest_duration, next_docnum, &peak_rss);
-    // The same with field IT reading the buffer meanwhile: `status` and a
-    // page of `queue ls` as separate processes, one pair per second (what a
-    // person, or a monitoring script, does), through LMDB read transactions.
-    Progress("ingest, 16 connections, with the field CLI reading");
-    std::atomic<bool> reading{true};
-    std::vector<double> call_ms;
-    std::thread reader([&] {
-      while (reading) {
-        const auto round = Clock::now();
-        for (const char* args : {"status --json", "queue ls --state pending --limit 50 --json"}) {
-          const auto t0 = Clock::now();
-          int code = -1;
-          p.RunAgentCli(args, &code);
-          if (code == 0) call_ms.push_back(Seconds(Clock::now() - t0) * 1000);
-        }
-        while (reading && Clock::now() - round < std::chrono::seconds(1)) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-      }
-    });
-    out["ingest_with_cli_per_s"] = IngestPerSecond(p, base, 16, plan.ingest_duration, next_docnum, &peak_rss);
-    reading = false;
-    reader.join();
-    out["cli_calls"] = static_cast<double>(call_ms.size());
-    out["cli_call_p50_ms"] = Percentile(call_ms, 0.5);
-    out["cli_call_max_ms"] = call_ms.empty() ? 0 : *std::max_element(call_ms.begin(), call_ms.end());
-    out["ingest_with_cli_ratio"] = out["ingest_with_cli_per_s"] / out["ingest_per_s"];
+    MeasureIngestWithCli(p, base, plan, next_docnum, out);
     Progress("ingest, 1 connection");
     out["ingest_serial_per_s"] = IngestPerSecond(p, base, 1, plan.ingest_duration, next_docnum, &peak_rss);
     out["ingest_ratio"] = out["ingest_per_s"] / out["lmdb_raw_per_s"];
@@ -435,7 +449,7 @@ int Main(bool quick, bool e2e_only, bool map_only, bool crm_only) {
 }  // namespace ferry::testing
 
 int main(int argc, char** argv) {
-  bool quick = false, e2e_only = false, map_only = false, crm_only = false;
+  bool quick = false, e2e_only = false, map_only = false, crm_only = false, cli_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--quick")
@@ -446,10 +460,12 @@ int main(int argc, char** argv) {
       map_only = true;  // mapping vs parsing alone, no processes
     else if (arg == "--crm-only")
       crm_only = true;  // CRM delivery alone
+    else if (arg == "--cli-only")
+      cli_only = true;  // ingest with and without the field CLI reading
     else {
-      std::cerr << "usage: ferry_bench [--quick] [--e2e-only] [--map-only] [--crm-only]\n";
+      std::cerr << "usage: ferry_bench [--quick] [--e2e-only] [--map-only] [--crm-only] [--cli-only]\n";
       return 2;
     }
   }
-  return ferry::testing::Main(quick, e2e_only, map_only, crm_only);
+  return ferry::testing::Main(quick, e2e_only, map_only, crm_only, cli_only);
 }

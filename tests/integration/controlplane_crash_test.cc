@@ -53,7 +53,10 @@ class ControlPlaneCrashTest : public ::testing::Test {
     size_t missing = 0;
     for (const auto& d : accepted_) missing += deliveries.count(d) == 0;
     EXPECT_TRUE(all) << missing << " of " << accepted_.size() << " accepted IDocs not delivered; outbox "
-                     << p.AgentOutboxDepth() << ", control plane queue " << p.ControlPlaneQueueDepth();
+                     << p.AgentOutboxDepth() << ", control plane queue " << p.ControlPlaneQueueDepth() << "\n"
+                     << Tail(ReadFile(p.dir().path() / "agent.log")) << "\n"
+                     << Tail(ReadFile(p.dir().path() / "controlplane.log")) << "\n"
+                     << p.broker().LogTail();
     EXPECT_TRUE(WaitUntil([&] { return p.AgentOutboxDepth() == 0 && p.ControlPlaneQueueDepth() == 0; }, seconds(30)))
         << "outbox " << p.AgentOutboxDepth() << ", control plane queue " << p.ControlPlaneQueueDepth();
     EXPECT_EQ(p.DeadLetterCount(), 0u);
@@ -68,6 +71,10 @@ class ControlPlaneCrashTest : public ::testing::Test {
     for (const auto& [docnum, times] : DeliveriesByDocnum(p.sink())) {
       EXPECT_EQ(times.size(), 1u) << docnum << " delivered " << times.size() << " times";
     }
+  }
+
+  static std::string Tail(const std::string& text) {
+    return text.size() <= 6000 ? text : text.substr(text.size() - 6000);
   }
 
   const std::string base_ = ReadFixture("debmas05_customer.xml");
