@@ -16,7 +16,7 @@ packages=(
   libhowardhinnant-date-dev tzdata
   libsystemd-dev
   mosquitto curl python3
-  dpkg-dev lintian
+  dpkg-dev lintian systemd
 )
 
 missing=()

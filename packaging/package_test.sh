@@ -42,7 +42,7 @@ if why=$(ferry_in_use); then
   echo "package_test: skipped: $why; this machine runs Ferry, and the test would purge it"
   exit 77
 fi
-for tool in cpack dpkg-deb dpkg-shlibdeps lintian adduser; do
+for tool in cpack dpkg-deb dpkg-shlibdeps lintian adduser systemd-analyze; do
   command -v "$tool" >/dev/null || fail "$tool is missing; run packaging/install-deps.sh"
 done
 
@@ -166,6 +166,17 @@ for p in ferry-agent ferry-controlplane; do
   fi
   echo "package_test: $p installed: $("/usr/bin/$p" --version | cut -d' ' -f1-2), user, state folder, conffile, unit enabled"
 done
+# The installed units: systemd-analyze verify passes, and the offline
+# security review rates each at most 2.0 (--threshold is in tenths).
+for p in ferry-agent ferry-controlplane; do
+  unit=/lib/systemd/system/$p.service
+  systemd-analyze verify "$unit" >"$build/package_test-verify.log" 2>&1 ||
+    { cat "$build/package_test-verify.log"; fail "systemd-analyze verify $unit"; }
+  exposure=$(systemd-analyze security --offline=yes --threshold=20 "$unit" 2>&1) ||
+    { echo "$exposure" | tail -5; fail "$unit: exposure above 2.0"; }
+  echo "package_test: $p.service: verified, $(echo "$exposure" | grep -o 'Overall exposure level[^:]*: [0-9.]*')"
+done
+
 # Both binaries find the standard flows where ferry-flows put them.
 bundle=$(mktemp -d)
 printf 'flow: package-test\nextends: debmas-account-salesforce\n' >"$bundle/customers.yaml"

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "agent/flows/flow_stage.h"
 #include "agent/history/event_history.h"
 #include "agent/outbox/outbox.h"
 #include "agent/uplink/uplink.h"
@@ -192,6 +193,23 @@ Result<std::vector<EventView>> BufferView::Find(const std::string& id_or_docnum,
   ViewFilter filter;
   (id_or_docnum.find('-') != std::string::npos ? filter.event_id : filter.docnum) = id_or_docnum;
   return List(filter, in_flight, 0, SIZE_MAX);
+}
+
+std::string BufferView::RawDocument(const ferry::v1::Event& mapped) const {
+  const MDB_dbi keys = store_.Db(std::string("k.") + FlowStage::kRawQueueName);
+  const MDB_dbi records = store_.Db(std::string("q.") + FlowStage::kRawQueueName);
+  if (keys == kMissing || records == kMissing || mapped.dedup_key().empty()) return {};
+  store::ReadTxn read = store_.BeginRead();
+  if (!read.ok()) return {};
+  // The raw document's key is the IDoc's identity, without the flow suffix.
+  const std::string dedup = mapped.dedup_key().substr(0, mapped.dedup_key().find('#'));
+  const std::string key = "idoc:" + dedup;
+  MDB_val k = store::ToVal(key), v;
+  if (mdb_get(read.txn(), keys, &k, &v) != MDB_SUCCESS || v.mv_size < 8) return {};
+  auto record = store::DurableQueue::GetInTxn(read.txn(), records, GetBe64(store::FromVal(v)));
+  ferry::v1::Event raw;
+  if (!record.ok() || !raw.ParseFromString(record->data)) return {};
+  return raw.payload();
 }
 
 Result<BufferSummary> BufferView::Summarize(const store::QueueStats& outbox) const {

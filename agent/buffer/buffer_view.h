@@ -77,6 +77,9 @@ class BufferView {
   // Every event of an IDoc (by its number) or the one event with this id.
   Result<std::vector<EventView>> Find(const std::string& id_or_docnum, const std::set<uint64_t>& in_flight) const;
   Result<BufferSummary> Summarize(const store::QueueStats& outbox) const;
+  // The document a mapped event was made from, from the raw buffer (kept
+  // for store.raw_retention); empty when it has been pruned or never was.
+  std::string RawDocument(const ferry::v1::Event& mapped) const;
 
  private:
   const store::Store& store_;

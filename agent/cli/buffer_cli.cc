@@ -173,10 +173,17 @@ int RunQueueShow(const BufferCliOptions& options, const std::string& id_or_docnu
   }
   if (options.json) {
     json::array events;
-    for (const EventView& v : *found) events.push_back(EventJson(v, true));
+    const BufferView view(*opened.store);
+    for (const EventView& v : *found) {
+      json::object o = EventJson(v, true);
+      // A mapped event carries records; its IDoc is in the raw buffer.
+      if (v.event.payload().empty() && !v.event.records().empty()) o["payload"] = view.RawDocument(v.event);
+      events.push_back(std::move(o));
+    }
     PrintJson(events);
     return kExitOk;
   }
+  const BufferView view(*opened.store);
   for (const EventView& v : *found) {
     const ferry::v1::Event& e = v.event;
     std::cout << "event " << e.event_id() << "  [" << StateName(v.state) << "]\n";
@@ -209,6 +216,14 @@ int RunQueueShow(const BufferCliOptions& options, const std::string& id_or_docnu
     if (!e.payload().empty()) {
       std::cout << "  payload    " << e.payload().size() << " bytes (" << e.content_type() << ")\n"
                 << e.payload() << (e.payload().back() == '\n' ? "" : "\n");
+    } else if (!e.records().empty()) {
+      const std::string raw = view.RawDocument(e);
+      if (raw.empty()) {
+        std::cout << "  raw IDoc   no longer in the raw buffer (store.raw_retention)\n";
+      } else {
+        std::cout << "  raw IDoc   " << raw.size() << " bytes, from the raw buffer\n"
+                  << raw << (raw.back() == '\n' ? "" : "\n");
+      }
     }
     std::cout << "\n";
   }

@@ -276,6 +276,14 @@ TEST(AgentCliFlowTest, ADocumentTheFlowsCouldNotMapIsMappedAgainWithTheFixedBund
   ASSERT_TRUE(WaitUntil([&] { return ls("--state dead-letter")["total"] == 1; }, 30s)) << error;
   const json dead = ls("--state dead-letter")["events"][0];
   EXPECT_NE(dead["detail"].get<std::string>().find("Country"), std::string::npos) << dead.dump();
+  // A mapped IDoc (another customer, from DE) shows its records and the raw
+  // IDoc from the raw buffer.
+  ASSERT_EQ(p.PostIdoc(DebmasIdoc(Docnum(8500000002), "8500000002", "Berlin", "DE")).status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return ls("--state delivered --docnum 8500000002")["total"] == 1; }, 30s));
+  const json mapped = json::parse(p.RunAgentCli("queue show 8500000002 --json", &code, &error))[0];
+  EXPECT_EQ(mapped["records"][0]["fields"]["Country"], "Germany") << mapped.dump();
+  EXPECT_NE(mapped["payload"].get<std::string>().find("<KUNNR>8500000002</KUNNR>"), std::string::npos)
+      << mapped.dump();
 
   // Retried before the flow is fixed, it is mapped again into the same
   // record error: a new dead letter, the old one marked retried.
