@@ -147,10 +147,10 @@ boost::json::object Agent::HandleControl(const boost::json::value& request, uid_
   if (op->as_string() == "state") {
     const UplinkStats& u = uplink_->stats();
     const ferry::v1::FlowStatus flows = bundle_receiver_->status();
-    // Per minute over the samples (up to the last minute), counting now.
+    // Events committed and acknowledged over the last minute (less, right
+    // after start), counting up to now.
     const RateSample now{NowUnixMs(), outbox_queue_->appended_since_open(), u.events_acked};
     const RateSample& first = rate_samples_.empty() ? now : rate_samples_.front();
-    const double minutes = std::max<int64_t>(now.unix_ms - first.unix_ms, 1000) / 60000.0;
     return {{"ok", true},
             {"in_flight", json::value_from(in_flight)},
             {"uplink",
@@ -160,9 +160,10 @@ boost::json::object Agent::HandleControl(const boost::json::value& request, uid_
               {"last_ack_unix_ms", u.last_ack_unix_ms},
               {"batches_sent", u.batches_sent},
               {"events_acked", u.events_acked}}},
-            {"rates_per_min",
-             {{"in", static_cast<uint64_t>((now.appended - first.appended) / minutes)},
-              {"out", static_cast<uint64_t>((now.acked - first.acked) / minutes)}}},
+            {"recent",
+             {{"seconds", (now.unix_ms - first.unix_ms) / 1000},
+              {"in", now.appended - first.appended},
+              {"out", now.acked - first.acked}}},
             {"flows",
              {{"running_version", flows.running_version()},
               {"last_deployment", flows.deployment_sequence()},

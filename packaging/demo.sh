@@ -201,6 +201,20 @@ for r in json.load(sys.stdin):
     print("    contact %s  %s %s  parentcustomerid=%s" % (r["id"], f.get("firstname"), f.get("lastname"), f.get("_parentcustomerid_value")))'
 echo "  The customer whose country has no Salesforce code is dead-lettered with the reason:"
 "$cli" dlq list --config "$demo/controlplane.yaml" | cut -c1-200 | sed 's/^/    /'
+agent="$bin/agent/ferry-agent"
+echo "  At the agent, field IT finds it by IDoc number (ferry-agent queue ls, trace):"
+for _ in $(seq 50); do
+  "$agent" queue ls --state dead-letter --json --config "$demo/agent.yaml" | grep -q '"docnum"' && break
+  sleep 0.1
+done
+"$agent" queue ls --state dead-letter --config "$demo/agent.yaml" | cut -c1-200 | sed 's/^/    /'
+dead_docnum=$("$agent" queue ls --state dead-letter --json --config "$demo/agent.yaml" |
+  python3 -c 'import sys,json; e=json.load(sys.stdin)["events"]; print(e[0]["docnum"] if e else "")')
+if [ -n "$dead_docnum" ]; then
+  "$agent" trace "$dead_docnum" --config "$demo/agent.yaml" | cut -c1-200 | sed 's/^/    /'
+fi
+echo "  The agent's own view (ferry-agent status):"
+"$agent" status --config "$demo/agent.yaml" | sed 's/^/    /'
 
 echo
 "$cli" status --config "$demo/controlplane.yaml" | sed 's/^/  /'
@@ -211,6 +225,7 @@ Where to look next:
   CRM records:      curl http://127.0.0.1:$crm_port/_sim/salesforce/Account  (or /_sim/dataverse/accounts)
   delivery status:  $bin/controlplane/ferry-controlplane status --config $demo/controlplane.yaml
   dead letters:     $bin/controlplane/ferry-controlplane dlq list --config $demo/controlplane.yaml
+  at the agent:     $bin/agent/ferry-agent queue ls --config $demo/agent.yaml  (show, trace, retry: README.md)
   flow bundles:     $bin/controlplane/ferry-controlplane flows status --config $demo/controlplane.yaml
   configuration:    docs/configuration.md; flows: docs/flows.md; architecture: docs/architecture.md
 TEXT

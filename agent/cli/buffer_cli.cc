@@ -66,7 +66,7 @@ int RunStatus(const BufferCliOptions& options) {
       ::statvfs(opened.config.data_dir.c_str(), &fs) == 0 ? static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize : 0;
   const json::object* uplink = Member(opened.agent_state, "uplink");
   const json::object* flows = Member(opened.agent_state, "flows");
-  const json::object* rates = Member(opened.agent_state, "rates_per_min");
+  const json::object* recent = Member(opened.agent_state, "recent");
   json::object out{
       {"agent_id", opened.config.agent_id},
       {"running", opened.agent_state.has_value()},
@@ -80,7 +80,7 @@ int RunStatus(const BufferCliOptions& options) {
         {"oldest_age_ms", sum->oldest_enqueued_unix_ms ? now - sum->oldest_enqueued_unix_ms : 0}}},
       {"history", {{"events", sum->history}, {"outcomes_reported", sum->reports}}},
       {"dead_letters", sum->dead_letters},
-      {"rates_per_min", rates ? json::value(*rates) : json::value(nullptr)},
+      {"recent", recent ? json::value(*recent) : json::value(nullptr)},
       {"disk",
        {{"free_bytes", disk_free}, {"store_used_bytes", stats.used_bytes}, {"store_map_bytes", stats.map_size_bytes}}}};
   if (options.json) {
@@ -100,9 +100,10 @@ int RunStatus(const BufferCliOptions& options) {
   }
   std::cout << "buffer       " << sum->pending << " events waiting (" << opened.in_flight.size() << " in flight), "
             << sum->pending_bytes << " bytes, oldest " << Age(sum->oldest_enqueued_unix_ms, now) << "\n";
-  if (rates) {
-    std::cout << "per minute   " << rates->at("in").to_number<uint64_t>() << " in, "
-              << rates->at("out").to_number<uint64_t>() << " out (acknowledged by the control plane)\n";
+  if (recent) {
+    std::cout << "last " << Cell(std::to_string(recent->at("seconds").to_number<int64_t>()) + " s", 8)
+              << recent->at("in").to_number<uint64_t>() << " in, " << recent->at("out").to_number<uint64_t>()
+              << " out (acknowledged by the control plane)\n";
   }
   std::cout << "dead letters " << sum->dead_letters << (sum->dead_letters ? "  (ferry-agent queue ls --state dead-letter)" : "")
             << "\n";
