@@ -10,13 +10,21 @@
 namespace ferry::flows {
 namespace {
 
+// Where in a record an error happened, made text only when one does: the
+// mapping of every field must not build a string.
+struct Where {
+  std::string_view part;               // "external_id", "field", ...
+  const std::string* name = nullptr;   // the field or link
+  std::string Text() const { return name ? std::string(part) + " " + *name : std::string(part); }
+};
+
 struct Mapper {
   const CompiledFlow& flow;
   const doc::Document& document;
 
   void Build(const CompiledRecord& rec, doc::NodeId node, ferry::v1::MappedRecord& out) const {
     const EvalContext ctx{document, node, flow.env};
-    std::string where = "external_id";
+    Where where{"external_id"};
     try {
       const Value id = Eval(*rec.external_id, ctx);
       if (id.is_blank()) throw EvalError{"is empty"};
@@ -24,12 +32,12 @@ struct Mapper {
       out.set_record(rec.name);
       out.set_object(rec.object);
       out.set_key_field(rec.key_field);
-      where = "delete_when";
+      where = {"delete_when"};
       out.set_action(rec.delete_when && EvalCondition(*rec.delete_when, ctx) ? "delete" : "upsert");
       std::string json = "{";
       bool first = true;
       for (const CompiledField& f : rec.fields) {
-        where = "field " + f.name;
+        where = {"field", &f.name};
         const bool chosen = !f.when || EvalCondition(*f.when, ctx);
         if (!chosen && !f.otherwise) continue;
         const Value v = !chosen ? Eval(*f.otherwise, ctx) : f.constant ? Value::Text(*f.constant) : Eval(*f.value, ctx);
@@ -43,7 +51,7 @@ struct Mapper {
       json += '}';
       out.set_fields_json(std::move(json));
       for (const CompiledLink& l : rec.links) {
-        where = "link " + l.field;
+        where = {"link", &l.field};
         const Value id = Eval(*l.external_id, ctx);
         if (id.is_blank()) continue;  // nothing to link to
         ferry::v1::RecordLink* link = out.add_links();
@@ -54,7 +62,7 @@ struct Mapper {
       }
     } catch (EvalError& e) {
       e.message =
-          "flow " + flow.id + " record " + rec.name + " " + document.PathOf(node) + " " + where + ": " + e.message;
+          "flow " + flow.id + " record " + rec.name + " " + document.PathOf(node) + " " + where.Text() + ": " + e.message;
       throw;
     }
   }
