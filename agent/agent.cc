@@ -22,6 +22,9 @@ Agent::~Agent() {
   if (control_) control_->Stop();
   if (tunnel_) tunnel_->Stop();
   sources_.clear();
+  // Writes already queued (an Ack's history, a report) use what is reset
+  // below: let the store's writer finish them first.
+  if (store_) (void)store_->WriteSync([](store::WriteTxn&) { return Status::Ok(); });
   uplink_.reset();
   // The store's destructor finishes pending commits before closing.
   bundle_receiver_.reset();
@@ -53,6 +56,11 @@ std::filesystem::path AuditLogPath(const AgentConfig& config) { return config.da
 
 Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, boost::asio::io_context& io) {
   std::unique_ptr<Agent> agent(new Agent(std::move(config), io));
+  std::error_code mkdir_error;
+  std::filesystem::create_directories(agent->config_.data_dir, mkdir_error);
+  auto lock = DataDirLock::Acquire(agent->config_.data_dir);
+  if (!lock.ok()) return lock.status();
+  agent->data_dir_lock_.emplace(std::move(lock).value());
   auto store = store::Store::Open(AgentStoreOptions(agent->config_));
   if (!store.ok()) return store.status();
   agent->store_ = std::move(store.value());
@@ -176,7 +184,8 @@ boost::json::object Agent::HandleControl(const boost::json::value& request, uid_
     BufferView view(*store_);
     BufferEditor editor(*store_, *outbox_queue_, *history_,
                         [this](const ferry::v1::Event& e) { return flow_stage_->Remap(e); });
-    EditContext context{view, editor, {in_flight.begin(), in_flight.end()}, AuditLogPath(config_), caller, "agent"};
+    EditContext context{view,   editor, {in_flight.begin(), in_flight.end()}, uplink_->MayHavePublishedThrough(),
+                        AuditLogPath(config_), caller, "agent"};
     auto outcome = ApplyEdit(*edit, context);
     if (!outcome.ok()) {
       const bool missing = outcome.status().code() == StatusCode::kNotFound;

@@ -12,11 +12,13 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "agent/agent_config.h"
 #include "agent/control/control_server.h"
+#include "agent/data_dir_lock.h"
 #include "agent/history/event_history.h"
 #include "agent/flows/bundle_receiver.h"
 #include "agent/flows/flow_stage.h"
@@ -67,6 +69,7 @@ class Agent {
 
   AgentConfig config_;
   boost::asio::io_context& io_;
+  std::optional<DataDirLock> data_dir_lock_;  // first acquired, last released
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::DurableQueue> outbox_queue_;
   std::unique_ptr<Outbox> outbox_;

@@ -54,15 +54,8 @@ Status AppendAudit(const std::filesystem::path& file, const AuditEntry& entry) {
                            {"new_ids", Strings(entry.outcome.new_ids)},
                            {"via", entry.via}};
   const std::string text = boost::json::serialize(line) + "\n";
-  const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
   if (fd < 0) return Status::Unavailable("audit log " + file.string() + ": " + std::strerror(errno));
-  // Root running the CLI while the agent is stopped must not leave a file
-  // the agent's own user cannot append to: it belongs to the data folder's
-  // owner.
-  struct stat folder {};
-  if (::geteuid() == 0 && ::stat(file.parent_path().c_str(), &folder) == 0) {
-    (void)::fchown(fd, folder.st_uid, folder.st_gid);
-  }
   const ssize_t written = ::write(fd, text.data(), text.size());
   const int write_errno = errno;
   const bool synced = ::fsync(fd) == 0;

@@ -106,7 +106,8 @@ Result<EditOutcome> ApplyEdit(const EditRequest& request, EditContext& context) 
   Result<EditOutcome> outcome = request.command == "retry"
                                     ? context.editor.Retry(targets)
                                     : context.editor.Remove(targets, request.command == "skip" ? "skipped" : "purged",
-                                                            UserName(context.uid) + ": " + request.reason);
+                                                            UserName(context.uid) + ": " + request.reason,
+                                                            context.published_through);
   if (!outcome.ok()) return outcome;
   AuditEntry entry{context.uid, request.command, request.reason, context.via, *outcome};
   if (Status s = AppendAudit(context.audit_file, entry); !s.ok()) return s;

@@ -33,6 +33,7 @@ struct EditContext {
   const BufferView& view;
   BufferEditor& editor;
   std::set<uint64_t> in_flight;
+  uint64_t published_through = 0;  // Uplink::MayHavePublishedThrough(); 0: agent stopped
   std::filesystem::path audit_file;
   uid_t uid = 0;
   std::string via;  // "agent" or "cli"

@@ -1,5 +1,7 @@
 #include "agent/buffer/buffer_editor.h"
 
+#include <future>
+
 #include "agent/outbox/outbox.h"
 #include "common/util/clock.h"
 #include "common/util/ids.h"
@@ -8,6 +10,18 @@ namespace ferry::agent {
 
 BufferEditor::BufferEditor(store::Store& store, store::DurableQueue& outbox, const EventHistory& history, Remap remap)
     : store_(store), outbox_(outbox), history_(history), remap_(std::move(remap)) {}
+
+Status BufferEditor::Commit(const store::WriteFn& work) {
+  std::promise<Status> committed;
+  std::future<Status> result = committed.get_future();
+  store_.Write(work, [this, &committed](const Status& s) {
+    // A failed transaction leaves the queue's writer-side counters ahead of
+    // what is stored: read them again (on the writer thread, where they live).
+    if (!s.ok()) outbox_.Resync();
+    committed.set_value(s);
+  });
+  return result.get();
+}
 
 Result<EditOutcome> BufferEditor::Retry(const std::vector<EventView>& targets) {
   EditOutcome outcome;
@@ -39,7 +53,14 @@ Result<EditOutcome> BufferEditor::Retry(const std::vector<EventView>& targets) {
         outcome.refused.push_back(id + ": " + mapped.status().message());
         continue;
       }
-      again = std::move(mapped).value();
+      // Only what the failed flow makes: the other flows' records of this
+      // IDoc were delivered already and must not be sent again.
+      for (store::AppendItem& item : *mapped) {
+        ferry::v1::Event e;
+        if (!e.ParseFromString(item.data)) continue;
+        const bool same_flow = view.event.flow_id().empty() || e.flow_id() == view.event.flow_id();
+        if (same_flow) again.push_back(std::move(item));
+      }
     } else {
       ferry::v1::Event copy = view.event;
       copy.set_event_id(NewEventId());
@@ -61,7 +82,7 @@ Result<EditOutcome> BufferEditor::Retry(const std::vector<EventView>& targets) {
   }
   if (marks.empty()) return outcome;
   store::AppendOutcome appended;
-  Status s = store_.WriteSync([&](store::WriteTxn& txn) {
+  Status s = Commit([&](store::WriteTxn& txn) {
     if (!items.empty()) {
       if (Status a = outbox_.AppendInTxn(txn, items, appended); !a.ok()) return a;
     }
@@ -76,7 +97,7 @@ Result<EditOutcome> BufferEditor::Retry(const std::vector<EventView>& targets) {
 }
 
 Result<EditOutcome> BufferEditor::Remove(const std::vector<EventView>& targets, const std::string& how,
-                                         const std::string& note) {
+                                         const std::string& note, uint64_t published_through) {
   EditOutcome outcome;
   std::vector<uint64_t> seqs;
   for (const EventView& view : targets) {
@@ -85,6 +106,9 @@ Result<EditOutcome> BufferEditor::Remove(const std::vector<EventView>& targets, 
       outcome.refused.push_back(id + ": in flight to the control plane; it may already be there");
     } else if (view.state != EventState::kPending) {
       outcome.refused.push_back(id + ": not pending (" + std::string(StateName(view.state)) + ")");
+    } else if (view.seq <= published_through) {
+      outcome.refused.push_back(id + ": published to the control plane before (by this run of the agent or the one "
+                                     "before it), so it may be there already; it is acknowledged soon");
     } else {
       seqs.push_back(view.seq);
       outcome.changed.push_back(id);
@@ -92,7 +116,7 @@ Result<EditOutcome> BufferEditor::Remove(const std::vector<EventView>& targets, 
   }
   if (seqs.empty()) return outcome;
   const EventHistory::Departure departure{how, note, 0, NowUnixMs()};
-  Status s = store_.WriteSync([&](store::WriteTxn& txn) {
+  Status s = Commit([&](store::WriteTxn& txn) {
     if (Status r = history_.RecordInTxn(txn, seqs, departure); !r.ok()) return r;
     return outbox_.RemoveInTxn(txn, seqs);
   });

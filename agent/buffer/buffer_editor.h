@@ -40,14 +40,19 @@ class BufferEditor {
   BufferEditor(store::Store& store, store::DurableQueue& outbox, const EventHistory& history, Remap remap);
 
   Result<EditOutcome> Retry(const std::vector<EventView>& targets);
-  // `how`: "skipped" or "purged".
-  Result<EditOutcome> Remove(const std::vector<EventView>& targets, const std::string& how, const std::string& note);
+  // `how`: "skipped" or "purged". Events up to `published_through` may be
+  // at the control plane already (the running agent says so): refused.
+  Result<EditOutcome> Remove(const std::vector<EventView>& targets, const std::string& how, const std::string& note,
+                             uint64_t published_through = 0);
 
  private:
   store::Store& store_;
   store::DurableQueue& outbox_;
   const EventHistory& history_;
   Remap remap_;
+
+  // Runs `work` in one transaction and waits for it.
+  Status Commit(const store::WriteFn& work);
 };
 
 }  // namespace ferry::agent

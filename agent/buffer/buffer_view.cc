@@ -68,7 +68,7 @@ class Reader {
     bool go_on = true;
     const MDB_dbi history_db = history ? store_.Db(EventHistory::kDb) : kMissing;
     Status s = Walk(read_.txn(), history_db, [&](std::string_view key, std::string_view value) {
-      if (!entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+      if (!EventHistory::Decode(value, entry)) return true;
       EventView view;
       view.seq = GetBe64(key);
       view.event = std::move(*entry.mutable_event());
@@ -78,9 +78,11 @@ class Reader {
       view.note = entry.note();
       view.retried_as = entry.retried_as();
       view.report = Report(view.event.event_id());
-      if (entry.left_as() == "skipped") {
+      // An outcome the control plane reported wins: an event skipped with the
+      // agent stopped may have been at the control plane already.
+      if (!view.report && entry.left_as() == "skipped") {
         view.state = EventState::kSkipped;
-      } else if (entry.left_as() == "purged") {
+      } else if (!view.report && entry.left_as() == "purged") {
         view.state = EventState::kPurged;
       } else if (!view.report) {
         view.state = EventState::kSent;

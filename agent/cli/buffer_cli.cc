@@ -11,6 +11,7 @@
 #include "agent/agent.h"
 #include "agent/buffer/buffer_commands.h"
 #include "agent/cli/buffer_cli_support.h"
+#include "agent/data_dir_lock.h"
 #include "agent/outbox/outbox.h"
 #include "common/app/run_loop.h"
 #include "common/util/clock.h"
@@ -247,7 +248,17 @@ int PrintEditOutcome(const BufferCliOptions& options, const EditOutcome& outcome
 
 // With the agent stopped, the CLI is the only writer: it makes the change
 // itself, with the same code the agent runs.
-int EditOffline(const BufferCliOptions& options, const Opened& opened, const EditRequest& request) {
+int EditOffline(const BufferCliOptions& options, Opened& opened, const EditRequest& request) {
+  // One environment per process (LMDB): the read-only one goes first.
+  opened.store.reset();
+  // Held while changing: an agent that starts meanwhile waits for it, and
+  // one that is starting or stopping (its socket not there) refuses us.
+  auto lock = DataDirLock::Acquire(opened.config.data_dir);
+  if (!lock.ok()) {
+    std::cerr << "ferry-agent: " << lock.status().message()
+              << ", but its control socket does not answer (starting or stopping?): try again\n";
+    return kExitAgent;
+  }
   store::StoreOptions store_options = AgentStoreOptions(opened.config);
   auto store = store::Store::Open(store_options);
   if (!store.ok()) {
@@ -262,7 +273,7 @@ int EditOffline(const BufferCliOptions& options, const Opened& opened, const Edi
   EventHistory history(**store, **outbox);
   BufferView view(**store);
   BufferEditor editor(**store, **outbox, history, nullptr);
-  EditContext context{view, editor, {}, AuditLogPath(opened.config), ::geteuid(), "cli"};
+  EditContext context{view, editor, {}, 0, AuditLogPath(opened.config), opened.caller_uid, "cli"};
   auto outcome = ApplyEdit(request, context);
   if (!outcome.ok()) {
     std::cerr << "ferry-agent: " << outcome.status().message() << "\n";

@@ -29,10 +29,13 @@ struct Opened {
   // The running agent's answer to "state"; nullopt when it is not running.
   std::optional<boost::json::object> agent_state;
   std::set<uint64_t> in_flight;
+  uid_t caller_uid = 0;  // who ran the command (before Open dropped root)
 };
 
 // Loads the configuration, asks the agent for its state and opens the store
-// read-only. On failure prints the reason and returns the exit code.
+// read-only. Run as root, it first becomes the owner of the data folder (the
+// service user): root never opens files in a folder that user can change.
+// On failure prints the reason and returns the exit code.
 int Open(const std::string& config_path, Opened& out);
 
 // "2026-11-22T10:00:00Z", "2026-11-22T10:00:00", "2026-11-22" (UTC) or an

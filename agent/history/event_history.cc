@@ -3,12 +3,22 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/uplink/uplink.h"
+#include "common/store/record_codec.h"
 
 namespace ferry::agent {
 
 EventHistory::EventHistory(store::Store& store, store::DurableQueue& outbox) : store_(store), outbox_(outbox) {}
 
 std::string EventHistory::Key(uint64_t seq) { return store::EncodeU64Key(seq); }
+
+std::string EventHistory::Encode(const ferry::v1::HistoryEntry& entry) {
+  return store::EncodeRecordBody(entry.SerializeAsString());
+}
+
+bool EventHistory::Decode(std::string_view value, ferry::v1::HistoryEntry& entry) {
+  auto body = store::DecodeRecordBody(value);
+  return body.ok() && entry.ParseFromString(*body);
+}
 
 Status EventHistory::RecordInTxn(store::WriteTxn& txn, const std::vector<uint64_t>& seqs,
                                  const Departure& departure) const {
@@ -22,7 +32,9 @@ Status EventHistory::RecordInTxn(store::WriteTxn& txn, const std::vector<uint64_
     }
     entry.Clear();
     if (!entry.mutable_event()->ParseFromString(record->data)) {
-      return Status::DataLoss("outbox record " + std::to_string(seq) + " is not an event");
+      // Never a reason to keep an acknowledged event in the outbox.
+      spdlog::warn("event=history_skipped seq={} reason=\"outbox record is not an event\"", seq);
+      continue;
     }
     entry.mutable_event()->set_agent_sequence(seq);
     entry.set_enqueued_unix_ms(record->enqueued_unix_ms);
@@ -31,7 +43,7 @@ Status EventHistory::RecordInTxn(store::WriteTxn& txn, const std::vector<uint64_
     entry.set_left_as(departure.left_as);
     entry.set_note(departure.note);
     const std::string key = Key(seq);
-    const std::string value = entry.SerializeAsString();
+    const std::string value = Encode(entry);
     MDB_val k = store::ToVal(key), v = store::ToVal(value);
     if (int rc = mdb_put(txn.txn(), db, &k, &v, 0)) return store::LmdbStatus(rc, "store history entry");
   }
@@ -45,11 +57,14 @@ Status EventHistory::MarkRetriedInTxn(store::WriteTxn& txn, uint64_t seq, const 
   MDB_val k = store::ToVal(key), v;
   if (int rc = mdb_get(txn.txn(), db, &k, &v)) return store::LmdbStatus(rc, "history entry " + std::to_string(seq));
   ferry::v1::HistoryEntry entry;
-  if (!entry.ParseFromArray(v.mv_data, static_cast<int>(v.mv_size))) {
+  if (!Decode(store::FromVal(v), entry)) {
     return Status::DataLoss("history entry " + std::to_string(seq) + " does not parse");
   }
+  // Two retries of one dead letter racing (CLI with the agent stopped):
+  // the second one fails instead of sending the event twice.
+  if (!entry.retried_as().empty()) return Status::AlreadyExists("already retried as " + entry.retried_as());
   entry.set_retried_as(new_event_id);
-  const std::string value = entry.SerializeAsString();
+  const std::string value = Encode(entry);
   v = store::ToVal(value);
   if (int rc = mdb_put(txn.txn(), db, &k, &v, 0)) return store::LmdbStatus(rc, "update history entry");
   MDB_val id = store::ToVal(event_id);
@@ -69,7 +84,7 @@ void EventHistory::Prune(int64_t cutoff_unix_ms) {
         // stop at the first one young enough.
         int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
         for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-          const bool parsed = entry.ParseFromArray(v.mv_data, static_cast<int>(v.mv_size));
+          const bool parsed = Decode(store::FromVal(v), entry);
           if (parsed && entry.left_unix_ms() >= cutoff_unix_ms) break;
           mdb_cursor_del(cur, 0);
         }

@@ -47,6 +47,10 @@ class EventHistory {
   void Prune(int64_t cutoff_unix_ms);
 
   static std::string Key(uint64_t seq);
+  // A stored value: the serialized HistoryEntry in the queue's record
+  // encoding (zstd above a size), like the outbox it came from.
+  static std::string Encode(const ferry::v1::HistoryEntry& entry);
+  static bool Decode(std::string_view value, ferry::v1::HistoryEntry& entry);
 
  private:
   store::Store& store_;

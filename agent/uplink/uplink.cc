@@ -39,6 +39,7 @@ void Uplink::Start() {
   });
   stats_.state_since_unix_ms = NowUnixMs();
   stats_.state_detail = "connecting";
+  start_last_seq_ = outbox_.LastSeq();
   ArmWatchdog();
   SendHeartbeat();
 }
@@ -110,20 +111,28 @@ void Uplink::OnAck(const std::string& payload) {
   stats_.last_ack_unix_ms = NowUnixMs();
   stats_.events_acked += ack.agent_sequences_size();
   std::vector<uint64_t> seqs(ack.agent_sequences().begin(), ack.agent_sequences().end());
-  store::WriteFn keep;
-  if (history_) {
+  auto removed = [](const Status& s) {
+    // Not fatal: the events are sent again and dropped as duplicates.
+    if (!s.ok()) spdlog::error("event=outbox_remove_failed error=\"{}\"", s.ToString());
+  };
+  if (!history_) {
+    outbox_.Remove(std::move(seqs), removed);
+  } else {
     EventHistory::Departure departure{"acked", "", sent_unix_ms, stats_.last_ack_unix_ms};
-    keep = [history = history_, seqs, departure](store::WriteTxn& txn) {
+    store::WriteFn keep = [history = history_, seqs, departure](store::WriteTxn& txn) {
       return history->RecordInTxn(txn, seqs, departure);
     };
+    // The history is for looking back; it must never keep acknowledged
+    // events in the outbox (e.g. a full map): without it, they still go.
+    outbox_.Remove(
+        seqs,
+        [outbox = &outbox_, seqs, removed](const Status& s) {
+          if (s.ok()) return;
+          spdlog::warn("event=history_skipped events={} error=\"{}\"", seqs.size(), s.ToString());
+          outbox->Remove(seqs, removed);
+        },
+        std::move(keep));
   }
-  outbox_.Remove(
-      std::move(seqs),
-      [](const Status& s) {
-        // Not fatal: the events are sent again and dropped as duplicates.
-        if (!s.ok()) spdlog::error("event=outbox_remove_failed error=\"{}\"", s.ToString());
-      },
-      std::move(keep));
   Pump();
 }
 
@@ -246,6 +255,7 @@ void Uplink::Pump() {
     const uint64_t batch_id = next_batch_id_++;
     std::string bytes = wire::EncodeBatch(options_.agent_id, batch_id, events, options_.encoding);
     cursor_ = records->back().seq;
+    highest_published_ = std::max(highest_published_, cursor_);
     flight.sent_at = std::chrono::steady_clock::now();
     sent_unix_ms_[batch_id] = NowUnixMs();
     // Batch ids only grow: the oldest entries are for batches never acked.

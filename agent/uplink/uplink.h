@@ -16,6 +16,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -83,11 +84,17 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   void SetHistory(const EventHistory* history) { history_ = history; }
   // The outbox sequences published and not yet acknowledged.
   std::vector<uint64_t> InFlightSequences() const;
+  // Every outbox event up to this sequence may be at the control plane
+  // already: published by this run (also before a rewind), or in the outbox
+  // when it started (the run before may have published it).
+  uint64_t MayHavePublishedThrough() const { return std::max(start_last_seq_, highest_published_); }
 
  private:
   std::function<void(const std::string&, std::string)> other_messages_;
   std::function<ferry::v1::FlowStatus()> flow_status_;
   const EventHistory* history_ = nullptr;
+  uint64_t start_last_seq_ = 0;
+  uint64_t highest_published_ = 0;
   // When each recent batch was last published, kept across rewinds (an Ack
   // may answer a batch sent before one): for the history's "sent" time.
   std::map<uint64_t, int64_t> sent_unix_ms_;

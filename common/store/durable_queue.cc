@@ -333,6 +333,19 @@ Result<QueueRecord> DurableQueue::GetInTxn(MDB_txn* txn, MDB_dbi records_db, uin
   return QueueRecord{seq, static_cast<int64_t>(GetLe64(value)), std::move(data.value())};
 }
 
+uint64_t DurableQueue::LastSeq() const {
+  ReadTxn read = store_.BeginRead();
+  MDB_cursor* cur = nullptr;
+  if (!read.ok() || mdb_cursor_open(read.txn(), records_db_, &cur) != MDB_SUCCESS) return 0;
+  MDB_val k, v;
+  uint64_t last = 0;
+  if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == MDB_SUCCESS && k.mv_size == 8) {
+    for (size_t i = 0; i < 8; ++i) last = (last << 8) | static_cast<const uint8_t*>(k.mv_data)[i];
+  }
+  mdb_cursor_close(cur);
+  return last;
+}
+
 QueueStats DurableQueue::Stats() const {
   QueueStats stats;
   stats.depth = depth_;

@@ -105,6 +105,8 @@ class DurableQueue {
   Result<std::vector<QueueRecord>> ReadAfter(uint64_t after_seq, size_t max_records,
                                              size_t max_bytes) const;
   Result<QueueRecord> Get(uint64_t seq) const;
+  // The sequence of the newest record stored (0: none), from any thread.
+  uint64_t LastSeq() const;
   QueueStats Stats() const;
   // Records appended (committed) since this process opened the queue.
   uint64_t appended_since_open() const { return appended_; }

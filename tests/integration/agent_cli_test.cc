@@ -230,12 +230,26 @@ TEST_F(AgentCliTest, WithTheAgentStoppedTheCliStillReadsAndChangesTheBuffer) {
   const std::vector<json> audit = AuditLines();
   ASSERT_EQ(audit.size(), 1u);
   EXPECT_EQ(audit[0]["via"], "cli");
-  // Started again, the agent sends the other 19 and never the skipped one.
-  p_.broker().Start();
+  // Started again (broker still down): the events it found in its outbox
+  // may have been published by the run before, so it refuses to skip them.
   p_.StartAgent();
+  ASSERT_TRUE(WaitUntil([&] { return Cli("status --json")["running"] == true; }, 10s));
+  const json refused = Cli("queue skip 8400000004 --reason 'too late' --json", 1);
+  ASSERT_EQ(refused["refused"].size(), 1u);
+  EXPECT_NE(refused["refused"][0].get<std::string>().find("may be there already"), std::string::npos) << refused;
+  // With the broker back it sends the other 19 and never the skipped one.
+  p_.broker().Start();
   ASSERT_TRUE(WaitUntil([&] { return p_.sink().AcceptedCount() >= 19 && p_.AgentOutboxDepth() == 0; }, 30s));
   EXPECT_EQ(DeliveriesByDocnum(p_.sink()).count(Docnum(8400000003)), 0u);
   EXPECT_EQ(DeliveriesByDocnum(p_.sink()).size(), 19u);
+}
+
+TEST_F(AgentCliTest, ASecondAgentOnTheSameDataFolderRefusesToStart) {
+  const std::filesystem::path log = p_.dir().path() / "second-agent.log";
+  Process second = Process::Start({FERRY_AGENT_BIN, "run", "--config", p_.agent_config().string()}, log);
+  EXPECT_EQ(second.WaitExit(std::chrono::seconds(20)), 3) << ReadFile(log);
+  EXPECT_NE(ReadFile(log).find("an agent is running with"), std::string::npos) << ReadFile(log);
+  EXPECT_TRUE(p_.agent().Running());
 }
 
 // A flow whose value map lacks a country: customers from there are record
