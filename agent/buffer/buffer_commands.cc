@@ -42,8 +42,10 @@ json::object ToJson(const EditRequest& r) {
                       {"since_unix_ms", r.filter.since_unix_ms},
                       {"until_unix_ms", r.filter.until_unix_ms}};
   if (r.filter.state) filter["state"] = StateName(*r.filter.state);
-  return {{"op", "edit"},         {"command", r.command}, {"ids", Strings(r.ids)},
-          {"by_filter", r.by_filter}, {"filter", filter},     {"reason", r.reason}};
+  json::array seqs;
+  for (uint64_t seq : r.seqs) seqs.emplace_back(seq);
+  return {{"op", "edit"},         {"command", r.command}, {"ids", Strings(r.ids)}, {"by_filter", r.by_filter},
+          {"filter", filter},         {"reason", r.reason},   {"seqs", std::move(seqs)}};
 }
 
 Result<EditRequest> EditRequestFromJson(const json::value& value) {
@@ -54,6 +56,12 @@ Result<EditRequest> EditRequestFromJson(const json::value& value) {
   r.ids = StringsOf(o, "ids");
   r.reason = StringOf(o, "reason");
   if (auto it = o.find("by_filter"); it != o.end() && it->value().is_bool()) r.by_filter = it->value().as_bool();
+  if (auto it = o.find("seqs"); it != o.end() && it->value().is_array()) {
+    for (const json::value& v : it->value().as_array()) {
+      if (v.is_uint64()) r.seqs.push_back(v.as_uint64());
+      if (v.is_int64() && v.as_int64() > 0) r.seqs.push_back(static_cast<uint64_t>(v.as_int64()));
+    }
+  }
   if (auto it = o.find("filter"); it != o.end() && it->value().is_object()) {
     const json::object& f = it->value().as_object();
     r.filter.message_type = StringOf(f, "message_type");
@@ -80,32 +88,40 @@ EditOutcome EditOutcomeFromJson(const json::object& object) {
   return {StringsOf(object, "changed"), StringsOf(object, "refused"), StringsOf(object, "new_ids")};
 }
 
-Result<EditOutcome> ApplyEdit(const EditRequest& request, EditContext& context) {
-  if (request.command != "retry" && request.command != "skip" && request.command != "purge") {
-    return Status::InvalidArgument("unknown command '" + request.command + "'");
-  }
-  if (request.reason.empty()) return Status::InvalidArgument("a reason is required (--reason)");
-  std::vector<EventView> targets;
+Status ResolveTargets(EditRequest& request, const BufferView& view, const std::set<uint64_t>& in_flight) {
+  request.seqs.clear();
   if (request.by_filter) {
     ViewFilter filter = request.filter;
     // Retry takes dead letters, skip and purge pending events: a filter
     // never reaches anything else.
     filter.state = request.command == "retry" ? EventState::kDeadLetter : EventState::kPending;
-    auto listed = context.view.List(filter, context.in_flight, 0, SIZE_MAX);
+    auto listed = view.List(filter, in_flight, 0, SIZE_MAX);
     if (!listed.ok()) return listed.status();
-    targets = std::move(listed).value();
+    for (const EventView& v : *listed) request.seqs.push_back(v.seq);
   } else {
     for (const std::string& id : request.ids) {
-      auto found = context.view.Find(id, context.in_flight);
+      auto found = view.Find(id, in_flight);
       if (!found.ok()) return found.status();
       if (found->empty()) return Status::NotFound("no event or IDoc '" + id + "' in the buffer or its history");
-      for (EventView& v : *found) targets.push_back(std::move(v));
+      for (const EventView& v : *found) request.seqs.push_back(v.seq);
     }
   }
-  if (targets.empty()) return Status::NotFound("no event matches");
+  if (request.seqs.empty()) return Status::NotFound("no event matches");
+  return Status::Ok();
+}
+
+Result<EditOutcome> ApplyEdit(const EditRequest& request, EditContext& context) {
+  if (request.command != "retry" && request.command != "skip" && request.command != "purge") {
+    return Status::InvalidArgument("unknown command '" + request.command + "'");
+  }
+  if (request.reason.empty()) return Status::InvalidArgument("a reason is required (--reason)");
+  if (request.seqs.empty()) return Status::NotFound("no event matches");
+  // Read again, by key: states may have changed since the CLI looked.
+  auto targets = context.view.At(request.seqs, context.in_flight);
+  if (!targets.ok()) return targets.status();
   Result<EditOutcome> outcome = request.command == "retry"
-                                    ? context.editor.Retry(targets)
-                                    : context.editor.Remove(targets, request.command == "skip" ? "skipped" : "purged",
+                                    ? context.editor.Retry(*targets)
+                                    : context.editor.Remove(*targets, request.command == "skip" ? "skipped" : "purged",
                                                             UserName(context.uid) + ": " + request.reason,
                                                             context.published_through);
   if (!outcome.ok()) return outcome;

@@ -16,13 +16,23 @@
 
 namespace ferry::agent {
 
+// What the CLI asks for: the events by id or IDoc number, or by filter.
 struct EditRequest {
   std::string command;           // "retry", "skip" or "purge"
   std::vector<std::string> ids;  // event ids or IDoc numbers
   bool by_filter = false;        // instead of ids: every event `filter` matches
   ViewFilter filter;
   std::string reason;
+  // Filled by ResolveTargets: the agent sequences of those events. This is
+  // what crosses the control socket, so the agent reads each event by key
+  // instead of searching its whole store on its event loop.
+  std::vector<uint64_t> seqs;
 };
+
+// Finds the events a request names, reading through `view` (in the CLI's
+// own process). NotFound when an id or IDoc number is in neither the buffer
+// nor its history, or a filter matches nothing.
+Status ResolveTargets(EditRequest& request, const BufferView& view, const std::set<uint64_t>& in_flight);
 
 boost::json::object ToJson(const EditRequest& request);
 Result<EditRequest> EditRequestFromJson(const boost::json::value& value);

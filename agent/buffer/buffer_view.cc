@@ -60,53 +60,78 @@ class Reader {
     return d;
   }
 
+  // An event of the history, from its stored key and value.
+  std::optional<EventView> FromHistory(std::string_view key, std::string_view value) {
+    ferry::v1::HistoryEntry entry;
+    if (!EventHistory::Decode(value, entry)) return std::nullopt;
+    EventView view;
+    view.seq = GetBe64(key);
+    view.event = std::move(*entry.mutable_event());
+    view.enqueued_unix_ms = entry.enqueued_unix_ms();
+    view.sent_unix_ms = entry.sent_unix_ms();
+    view.left_unix_ms = entry.left_unix_ms();
+    view.note = entry.note();
+    view.retried_as = entry.retried_as();
+    view.report = Report(view.event.event_id());
+    // An outcome the control plane reported wins: an event skipped with the
+    // agent stopped may have been at the control plane already.
+    if (!view.report && entry.left_as() == "skipped") {
+      view.state = EventState::kSkipped;
+    } else if (!view.report && entry.left_as() == "purged") {
+      view.state = EventState::kPurged;
+    } else if (!view.report) {
+      view.state = EventState::kSent;
+    } else {
+      const bool dead = view.report->outcome() == ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED;
+      view.state = !dead                      ? EventState::kDelivered
+                   : view.retried_as.empty() ? EventState::kDeadLetter
+                                             : EventState::kRetried;
+    }
+    return view;
+  }
+
+  // An event of the outbox, from its stored key and value.
+  std::optional<EventView> FromOutbox(std::string_view key, std::string_view value) {
+    if (value.size() < kQueueHeaderBytes) return std::nullopt;
+    auto body = store::DecodeRecordBody(value.substr(kQueueHeaderBytes));
+    EventView view;
+    if (!body.ok() || !view.event.ParseFromString(*body)) return std::nullopt;
+    view.seq = GetBe64(key);
+    view.event.set_agent_sequence(view.seq);
+    view.enqueued_unix_ms = static_cast<int64_t>(GetLe64(value));
+    view.state = in_flight_.count(view.seq) ? EventState::kInFlight : EventState::kPending;
+    return view;
+  }
+
+  // The event with this sequence, from the history or the outbox.
+  std::optional<EventView> At(uint64_t seq) {
+    const std::string key = store::EncodeU64Key(seq);
+    MDB_val k = store::ToVal(key), v;
+    if (const MDB_dbi db = store_.Db(EventHistory::kDb);
+        db != kMissing && mdb_get(read_.txn(), db, &k, &v) == MDB_SUCCESS) {
+      return FromHistory(key, store::FromVal(v));
+    }
+    if (const MDB_dbi db = store_.Db(std::string("q.") + Outbox::kQueueName);
+        db != kMissing && mdb_get(read_.txn(), db, &k, &v) == MDB_SUCCESS) {
+      return FromOutbox(key, store::FromVal(v));
+    }
+    return std::nullopt;
+  }
+
   // Every event, history first, then the outbox; `visit` returns false to
   // stop. A state filter needs only one of the two.
   template <typename Visit>
   Status Each(Visit visit, bool history = true, bool outbox = true) {
-    ferry::v1::HistoryEntry entry;
     bool go_on = true;
     const MDB_dbi history_db = history ? store_.Db(EventHistory::kDb) : kMissing;
     Status s = Walk(read_.txn(), history_db, [&](std::string_view key, std::string_view value) {
-      if (!EventHistory::Decode(value, entry)) return true;
-      EventView view;
-      view.seq = GetBe64(key);
-      view.event = std::move(*entry.mutable_event());
-      view.enqueued_unix_ms = entry.enqueued_unix_ms();
-      view.sent_unix_ms = entry.sent_unix_ms();
-      view.left_unix_ms = entry.left_unix_ms();
-      view.note = entry.note();
-      view.retried_as = entry.retried_as();
-      view.report = Report(view.event.event_id());
-      // An outcome the control plane reported wins: an event skipped with the
-      // agent stopped may have been at the control plane already.
-      if (!view.report && entry.left_as() == "skipped") {
-        view.state = EventState::kSkipped;
-      } else if (!view.report && entry.left_as() == "purged") {
-        view.state = EventState::kPurged;
-      } else if (!view.report) {
-        view.state = EventState::kSent;
-      } else {
-        const bool dead = view.report->outcome() == ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED;
-        view.state = !dead                      ? EventState::kDelivered
-                     : view.retried_as.empty() ? EventState::kDeadLetter
-                                               : EventState::kRetried;
-      }
-      go_on = visit(std::move(view));
+      if (auto view = FromHistory(key, value)) go_on = visit(std::move(*view));
       return go_on;
     });
     if (!s.ok() || !go_on || !outbox) return s;
     return Walk(read_.txn(), store_.Db(std::string("q.") + Outbox::kQueueName),
                 [&](std::string_view key, std::string_view value) {
-                  if (!go_on || value.size() < kQueueHeaderBytes) return go_on;
-                  auto body = store::DecodeRecordBody(value.substr(kQueueHeaderBytes));
-                  EventView view;
-                  if (!body.ok() || !view.event.ParseFromString(*body)) return true;
-                  view.seq = GetBe64(key);
-                  view.event.set_agent_sequence(view.seq);
-                  view.enqueued_unix_ms = static_cast<int64_t>(GetLe64(value));
-                  view.state = in_flight_.count(view.seq) ? EventState::kInFlight : EventState::kPending;
-                  go_on = visit(std::move(view));
+                  if (auto view = FromOutbox(key, value)) go_on = visit(std::move(*view));
                   return go_on;
                 });
   }
@@ -187,6 +212,17 @@ Result<std::vector<EventView>> BufferView::List(const ViewFilter& filter, const 
   if (!s.ok()) return s;
   if (total) *total = matched;
   if (more) *more = matched > offset + out.size();
+  return out;
+}
+
+Result<std::vector<EventView>> BufferView::At(const std::vector<uint64_t>& seqs,
+                                              const std::set<uint64_t>& in_flight) const {
+  Reader reader(store_, in_flight);
+  if (Status s = reader.ok(); !s.ok()) return s;
+  std::vector<EventView> out;
+  for (uint64_t seq : seqs) {
+    if (auto view = reader.At(seq)) out.push_back(std::move(*view));
+  }
   return out;
 }
 

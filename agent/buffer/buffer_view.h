@@ -74,6 +74,9 @@ class BufferView {
   // stops one match past the page and `more` says whether there was one.
   Result<std::vector<EventView>> List(const ViewFilter& filter, const std::set<uint64_t>& in_flight, size_t offset,
                                       size_t limit, size_t* total = nullptr, bool* more = nullptr) const;
+  // The events with these agent sequences, read by key (outbox or history);
+  // sequences found in neither are left out.
+  Result<std::vector<EventView>> At(const std::vector<uint64_t>& seqs, const std::set<uint64_t>& in_flight) const;
   // Every event of an IDoc (by its number) or the one event with this id.
   Result<std::vector<EventView>> Find(const std::string& id_or_docnum, const std::set<uint64_t>& in_flight) const;
   Result<BufferSummary> Summarize(const store::QueueStats& outbox) const;

@@ -143,7 +143,7 @@ int RunQueueList(const BufferCliOptions& options, const QueueListOptions& list) 
     json::object page{{"offset", list.offset}, {"more", more}, {"events", std::move(events)}};
     if (list.count) page["total"] = total;
     PrintJson(page);
-    return kExitOk;
+    return rows->empty() ? kExitNothing : kExitOk;
   }
   std::cout << Cell("SEQ", 8) << Cell("STATE", 12) << Cell("RECEIVED", 25) << Cell("MESTYP", 9) << Cell("DOCNUM", 17)
             << Cell("SENDER", 12) << Cell("FLOW@CONNECTOR", 34) << "DETAIL\n";
@@ -158,7 +158,7 @@ int RunQueueList(const BufferCliOptions& options, const QueueListOptions& list) 
   if (list.count) std::cout << " of " << total << " matching";
   if (more) std::cout << " (next page: --offset " << list.offset + rows->size() << ")";
   std::cout << "\n";
-  return kExitOk;
+  return rows->empty() ? kExitNothing : kExitOk;
 }
 
 int RunQueueShow(const BufferCliOptions& options, const std::string& id_or_docnum) {
@@ -274,7 +274,9 @@ int EditOffline(const BufferCliOptions& options, Opened& opened, const EditReque
   BufferView view(**store);
   BufferEditor editor(**store, **outbox, history, nullptr);
   EditContext context{view, editor, {}, 0, AuditLogPath(opened.config), opened.caller_uid, "cli"};
-  auto outcome = ApplyEdit(request, context);
+  EditRequest resolved = request;
+  Status found = ResolveTargets(resolved, view, {});
+  Result<EditOutcome> outcome = found.ok() ? ApplyEdit(resolved, context) : Result<EditOutcome>(found);
   if (!outcome.ok()) {
     std::cerr << "ferry-agent: " << outcome.status().message() << "\n";
     return outcome.status().code() == StatusCode::kNotFound          ? kExitNothing
@@ -322,6 +324,12 @@ int RunQueueEdit(const BufferCliOptions& options, const QueueEditOptions& edit) 
   Opened opened;
   if (int rc = Open(options.config_path, opened)) return rc;
   if (!opened.agent_state) return EditOffline(options, opened, request);
+  // The events are found here, in this process; the agent reads them again
+  // by key and decides.
+  if (Status found = ResolveTargets(request, BufferView(*opened.store), opened.in_flight); !found.ok()) {
+    std::cerr << "ferry-agent: " << found.message() << "\n";
+    return found.code() == StatusCode::kNotFound ? kExitNothing : kExitStore;
+  }
   auto answer = CallControl(ControlSocketPath(opened.config), ToJson(request));
   if (!answer.ok()) {
     std::cerr << "ferry-agent: " << answer.status().message() << "\n";

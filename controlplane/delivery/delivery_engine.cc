@@ -194,7 +194,7 @@ std::chrono::milliseconds DeliveryEngine::Backoff(uint32_t attempts) {
   return std::chrono::milliseconds(static_cast<int64_t>(base * jitter(rng_)));
 }
 
-asio::awaitable<bool> DeliveryEngine::EnterAttempt(Lane& lane) {
+asio::awaitable<uint64_t> DeliveryEngine::EnterAttempt(Lane& lane) {
   asio::steady_timer timer(executor_);
   while (!stopped_) {
     if (std::chrono::steady_clock::now() < lane.paused_until) {
@@ -205,16 +205,23 @@ asio::awaitable<bool> DeliveryEngine::EnterAttempt(Lane& lane) {
       co_await lane.gate->async_wait(asio::as_tuple(asio::use_awaitable));
     } else {
       ++lane.attempting;
-      co_return true;
+      co_return lane.throttles + 1;
     }
   }
-  co_return false;
+  co_return 0;
 }
 
-void DeliveryEngine::LeaveAttempt(Lane& lane, bool throttled) {
+void DeliveryEngine::LeaveAttempt(Lane& lane, uint64_t began_after, bool throttled) {
   --lane.attempting;
   const size_t most = std::max<size_t>(1, options_.concurrency);
-  lane.attempts_allowed = throttled ? 1 : std::min(most, lane.attempts_allowed + 1);
+  if (throttled) {
+    ++lane.throttles;
+    lane.attempts_allowed = 1;
+  } else if (began_after == lane.throttles + 1) {
+    // Only an attempt that began after the last throttle shows the target
+    // takes more now; one sent before it answered from before the pause.
+    lane.attempts_allowed = std::min(most, lane.attempts_allowed + 1);
+  }
   lane.gate->cancel();
 }
 
@@ -224,26 +231,33 @@ asio::awaitable<void> DeliveryEngine::DeliverBatch(Lane& lane, std::vector<uint6
   asio::steady_timer timer(executor_);
   uint32_t attempts = 0;
   while (!seqs.empty()) {
-    const bool entered = co_await EnterAttempt(lane);
-    if (!entered) co_return;
+    const uint64_t entered = co_await EnterAttempt(lane);
+    if (entered == 0) co_return;
     std::vector<const ferry::v1::Event*> events;
     events.reserve(seqs.size());
     for (uint64_t seq : seqs) events.push_back(&window_.at(seq).event);
     ++stats_.requests;
     std::vector<DeliveryResult> results;
-    if (connector.max_batch() > 1) {
-      // A named awaitable: g++ 12 mis-destroys temporaries of a co_await
-      // full-expression.
-      auto call = connector.DeliverBatch(std::move(events));
-      results = co_await std::move(call);
-    } else {
-      DeliveryResult one = co_await connector.Deliver(*events[0]);
-      results.push_back(std::move(one));
+    try {
+      if (connector.max_batch() > 1) {
+        // A named awaitable: g++ 12 mis-destroys temporaries of a co_await
+        // full-expression.
+        auto call = connector.DeliverBatch(std::move(events));
+        results = co_await std::move(call);
+      } else {
+        DeliveryResult one = co_await connector.Deliver(*events[0]);
+        results.push_back(std::move(one));
+      }
+    } catch (...) {
+      // A connector that throws is a bug (logged by the spawner); the lane
+      // keeps its capacity.
+      LeaveAttempt(lane, entered, false);
+      throw;
     }
     ++attempts;
     bool throttled = false;
     for (const DeliveryResult& r : results) throttled = throttled || r.retry_after.has_value();
-    LeaveAttempt(lane, throttled);
+    LeaveAttempt(lane, entered, throttled);
     if (stopped_) co_return;  // outcomes unknown to the queue: redelivered after restart
     if (results.size() != seqs.size()) {
       // A connector bug must not lose or misattribute outcomes: retry all.

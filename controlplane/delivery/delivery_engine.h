@@ -92,6 +92,7 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
     // configured concurrency.
     size_t attempts_allowed = 0;  // set to the concurrency at start
     size_t attempting = 0;
+    uint64_t throttles = 0;  // Retry-Afters seen; an attempt older than the last one proves nothing
     std::unique_ptr<boost::asio::steady_timer> gate;  // cancelled when an attempt ends: wakes the waiters
   };
   // A request's slot in its lane, given back once every event it carried
@@ -110,8 +111,9 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
 
   // Waits until the lane may make one more attempt (pause over, below its
   // attempts_allowed); false when the engine stopped meanwhile.
-  boost::asio::awaitable<bool> EnterAttempt(Lane& lane);
-  void LeaveAttempt(Lane& lane, bool throttled);
+  // Returns the lane's `throttles` when the attempt began (0: stopped).
+  boost::asio::awaitable<uint64_t> EnterAttempt(Lane& lane);
+  void LeaveAttempt(Lane& lane, uint64_t began_after, bool throttled);
   void Fill();
   Lane* LaneFor(const ferry::v1::Event& event, std::string& why);
   void Dispatch();

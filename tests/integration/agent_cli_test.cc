@@ -71,7 +71,15 @@ class AgentCliTest : public ::testing::Test {
     for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
     return lines;
   }
-  size_t Total(const std::string& filter) { return Cli("queue ls --json --count --limit 1 " + filter)["total"]; }
+  // The number of matches; `queue ls` exits 1 when there are none.
+  size_t Total(const std::string& filter) {
+    int code = -1;
+    std::string error;
+    const json page = json::parse(p_.RunAgentCli("queue ls --json --count --limit 1 " + filter, &code, &error));
+    const size_t total = page["total"];
+    EXPECT_EQ(code, total == 0 ? 1 : 0) << filter << "\n" << error;
+    return total;
+  }
 
   Pipeline p_;
   std::mutex mu_;
