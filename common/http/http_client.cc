@@ -99,6 +99,11 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Connection>>> HttpClient::Con
     bhttp::request<bhttp::empty_body> connect{bhttp::verb::connect, authority, 11};
     connect.set(bhttp::field::host, authority);
     connect.set(bhttp::field::user_agent, options_.user_agent);
+    if (options_.proxy_authorization) {
+      Result<std::string> credentials = options_.proxy_authorization();
+      if (!credentials.ok()) co_return Status::Unavailable("proxy credentials: " + credentials.status().message());
+      connect.set(bhttp::field::proxy_authorization, *credentials);
+    }
     auto [wec, written] = co_await bhttp::async_write(conn->tcp(), connect, kUseTuple);
     if (wec) co_return Status::Unavailable("proxy " + hop.Origin() + ": " + wec.message());
     beast::flat_buffer buffer;
@@ -107,6 +112,10 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Connection>>> HttpClient::Con
     auto [rec2, read] = co_await bhttp::async_read_header(conn->tcp(), buffer, parser, kUseTuple);
     if (rec2) co_return Status::Unavailable("proxy " + hop.Origin() + ": " + rec2.message());
     const int status = parser.get().result_int();
+    if (status == 407) {
+      co_return Status::Unavailable("proxy " + hop.Origin() + " wants credentials (HTTP 407" +
+                                    (options_.proxy_authorization ? ": it refused those given)" : ")"));
+    }
     if (status != 200) {
       co_return Status::Unavailable("proxy " + hop.Origin() + " refused the tunnel to " + authority + ": HTTP " +
                                     std::to_string(status));

@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -47,6 +48,9 @@ struct HttpClientOptions {
   // http://HOST:PORT of a proxy: every connection is tunnelled through it
   // with CONNECT (TLS stays end to end with the target). Empty: direct.
   std::string proxy;
+  // The Proxy-Authorization value for the CONNECT, asked for at each new
+  // tunnel (so a rotated password applies); null: none.
+  std::function<Result<std::string>()> proxy_authorization;
 };
 
 class HttpClient {

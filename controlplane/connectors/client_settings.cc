@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "common/config/secret_file.h"
+#include "common/http/basic_auth.h"
 
 namespace ferry::controlplane {
 
@@ -40,6 +41,19 @@ void ReadClientSettings(config::ConfigNode& node, http::HttpClientOptions& clien
     if (!url.ok() || url->tls) {
       node.Error("https_proxy", "expected http://HOST:PORT of a proxy that supports CONNECT");
     }
+  }
+  // Basic credentials for the proxy; the password file is read at each new
+  // tunnel, so a rotated password needs no restart.
+  const std::string proxy_user = node.String("https_proxy_user", "");
+  if (!proxy_user.empty()) {
+    if (client.proxy.empty()) node.Error("https_proxy_user", "needs https_proxy");
+    if (proxy_user.find(':') != std::string::npos) node.Error("https_proxy_user", "cannot contain ':'");
+    const std::filesystem::path password_file = SecretFileSetting(node, "https_proxy_password_file", true);
+    client.proxy_authorization = [proxy_user, password_file]() -> Result<std::string> {
+      auto password = config::ReadSecretFile(password_file);
+      if (!password.ok()) return password.status();
+      return http::BasicAuthorization(proxy_user, *password);
+    };
   }
 }
 

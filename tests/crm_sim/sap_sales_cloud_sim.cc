@@ -1,7 +1,7 @@
 #include "tests/crm_sim/sap_sales_cloud_sim.h"
 
-#include <openssl/evp.h>
 
+#include "common/http/basic_auth.h"
 #include "common/util/ids.h"
 #include "tests/crm_sim/sap_sales_cloud_wire.h"
 #include "tests/crm_sim/sim_http.h"
@@ -26,13 +26,6 @@ const std::map<std::string, std::string, std::less<>>& Services() {
   return kServices;
 }
 
-std::string Base64(const std::string& in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 std::map<std::string, ObjectSchema> DefaultSchemas() {
   // The flows mark formattedName and familyName required; SAP checks its
@@ -68,7 +61,7 @@ http::Response SapSalesCloudSim::Token(const http::Request& req) {
     return oauth_error(400, "unsupported_grant_type", "Unsupported grant type '" + form["grant_type"] + "'.");
   }
   // client_secret_post or client_secret_basic, as IAS accepts both.
-  const std::string basic = "Basic " + Base64(state_.client_id() + ":" + state_.client_secret());
+  const std::string basic = http::BasicAuthorization(state_.client_id(), state_.client_secret());
   const bool by_header = HeaderOf(req, "Authorization") == basic;
   const bool by_form = form["client_id"] == state_.client_id() && form["client_secret"] == state_.client_secret();
   if (!by_header && !by_form) return oauth_error(401, "invalid_client", "Client authentication failed.");
@@ -83,7 +76,7 @@ http::Response SapSalesCloudSim::Token(const http::Request& req) {
 bool SapSalesCloudSim::Authorized(const http::Request& req) const {
   const std::string_view header = HeaderOf(req, "Authorization");
   if (header.rfind("Bearer ", 0) == 0) return state_.CheckToken(BearerToken(req)) == VendorState::TokenCheck::kValid;
-  return header == "Basic " + Base64(state_.client_id() + ":" + state_.client_secret());
+  return header == http::BasicAuthorization(state_.client_id(), state_.client_secret());
 }
 
 http::Response SapSalesCloudSim::Handle(const http::Request& req, const SimContext&) {

@@ -197,6 +197,33 @@ TEST_F(SalesforceTest, EverythingGoesThroughTheConfiguredProxy) {
   for (const std::string& target : proxy.targets()) EXPECT_EQ(target, "127.0.0.1:" + std::to_string(sim().port()));
 }
 
+TEST_F(SalesforceTest, AProxyThatWantsCredentialsGetsThemFromTheirFile) {
+  ConnectProxy proxy("Basic ZmVycnk6cHJveHktcGFzcw==");  // ferry:proxy-pass
+  WriteFile(dir_.path() / "proxy.secret", "proxy-pass\n");
+  Start(kStandardBundle, "    https_proxy: " + proxy.url() + "\n    https_proxy_user: ferry\n" +
+                             "    https_proxy_password_file: " + (dir_.path() / "proxy.secret").string() + "\n");
+  ASSERT_EQ(p().PostIdoc(ReadFixture("debmas05_customer.xml")).status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return !Account("100001").is_null(); }, 20s)) << sim().Log();
+  EXPECT_GE(proxy.tunnels(), 1);
+  EXPECT_EQ(proxy.refused(), 0);
+  EXPECT_EQ(ReadFile(p().dir().path() / "controlplane.log").find("proxy-pass"), std::string::npos);
+}
+
+TEST_F(SalesforceTest, AProxyRefusingTheCredentialsHoldsDeliveryWithTheReason) {
+  ConnectProxy proxy("Basic ZmVycnk6cHJveHktcGFzcw==");
+  WriteFile(dir_.path() / "proxy.secret", "wrong\n");
+  Start(kStandardBundle, "    https_proxy: " + proxy.url() + "\n    https_proxy_user: ferry\n" +
+                             "    https_proxy_password_file: " + (dir_.path() / "proxy.secret").string() + "\n");
+  ASSERT_EQ(p().PostIdoc(ReadFixture("debmas05_customer.xml")).status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return proxy.refused() >= 2; }, 20s));
+  EXPECT_TRUE(Account("100001").is_null());
+  EXPECT_EQ(p().DeadLetterCount(), 0u);  // retried, not rejected
+  EXPECT_NE(ReadFile(p().dir().path() / "controlplane.log").find("wants credentials (HTTP 407"), std::string::npos);
+  // The right password, written to the file: delivered without a restart.
+  WriteFile(dir_.path() / "proxy.secret", "proxy-pass\n");
+  ASSERT_TRUE(WaitUntil([&] { return !Account("100001").is_null(); }, 30s)) << sim().Log();
+}
+
 TEST_F(SalesforceTest, SecretsAndTokensNeverReachTheLogs) {
   Start(kStandardBundle);
   ASSERT_EQ(p().PostIdoc(ReadFixture("debmas05_customer.xml")).status, 200);

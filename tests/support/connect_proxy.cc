@@ -10,7 +10,11 @@
 
 namespace ferry::testing {
 
-ConnectProxy::ConnectProxy() {
+ConnectProxy::ConnectProxy() : ConnectProxy(std::string()) {}
+
+// Set before the acceptor thread starts, which reads it.
+ConnectProxy::ConnectProxy(std::string required_authorization)
+    : required_authorization_(std::move(required_authorization)) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -60,6 +64,16 @@ void ConnectProxy::Serve(int client) {
   const size_t colon = target.rfind(':');
   if (method != "CONNECT" || colon == std::string::npos) {
     const std::string no = "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n";
+    ::send(client, no.data(), no.size(), MSG_NOSIGNAL);
+    ::close(client);
+    return;
+  }
+  if (!required_authorization_.empty() &&
+      head.find("\r\nProxy-Authorization: " + required_authorization_ + "\r\n") == std::string::npos) {
+    ++refused_;
+    const std::string no =
+        "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n"
+        "Content-Length: 0\r\n\r\n";
     ::send(client, no.data(), no.size(), MSG_NOSIGNAL);
     ::close(client);
     return;

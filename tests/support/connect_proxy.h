@@ -15,6 +15,9 @@ namespace ferry::testing {
 class ConnectProxy {
  public:
   ConnectProxy();
+  // A proxy that answers 407 unless the CONNECT carries exactly this
+  // Proxy-Authorization value.
+  explicit ConnectProxy(std::string required_authorization);
   ~ConnectProxy();
   ConnectProxy(const ConnectProxy&) = delete;
   ConnectProxy& operator=(const ConnectProxy&) = delete;
@@ -22,6 +25,7 @@ class ConnectProxy {
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int tunnels() const { return tunnels_; }
+  int refused() const { return refused_; }  // 407 answers
   // The CONNECT targets seen, in order.
   std::vector<std::string> targets() const;
 
@@ -33,6 +37,8 @@ class ConnectProxy {
   int port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<int> tunnels_{0};
+  std::atomic<int> refused_{0};
+  std::string required_authorization_;
   mutable std::mutex mu_;
   std::vector<std::string> targets_;
   std::thread acceptor_;

@@ -1,7 +1,8 @@
 #include "agent/sources/idoc_http/idoc_http_source.h"
 
+#include "common/http/basic_auth.h"
+
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/ssl/context.hpp>
 
@@ -18,13 +19,6 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-std::string Base64(const std::string& in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(n);
-  return out;
-}
 
 // SAP sends text/xml or application/x-sap.idoc (WE21), with or without a
 // charset parameter; application/xml is accepted as the generic XML type.
@@ -66,7 +60,7 @@ void CopyControl(const idoc::ControlRecord& c, ferry::v1::IdocControl* out) {
 IdocHttpSource::IdocHttpSource(const SourceContext& context, IdocHttpConfig config)
     : context_(context), config_(std::move(config)) {
   if (!config_.basic_user.empty()) {
-    expected_authorization_ = "Basic " + Base64(config_.basic_user + ":" + config_.basic_password);
+    expected_authorization_ = http::BasicAuthorization(config_.basic_user, config_.basic_password);
   }
 }
 

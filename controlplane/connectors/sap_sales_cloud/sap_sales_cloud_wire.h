@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/http/basic_auth.h"
 #include "ferry/v1/event.pb.h"
 
 namespace ferry::controlplane::sap_sales_cloud {
@@ -40,7 +41,6 @@ std::string EntityId(const std::string& body);
 // "code: message (target X)" of an {"error":{…}} answer, or the body's start.
 std::string ErrorText(const std::string& body);
 
-// "Basic base64(user:password)".
-std::string BasicAuthorization(std::string_view user, std::string_view password);
+using http::BasicAuthorization;
 
 }  // namespace ferry::controlplane::sap_sales_cloud
