@@ -1,35 +1,18 @@
 #include "agent/cli/buffer_cli_support.h"
 
-#include <grp.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <ctime>
 #include <iostream>
 
 #include "agent/agent.h"
 #include "agent/control/control_server.h"
+#include "common/app/run_as_owner.h"
 #include "common/util/clock.h"
 
 namespace ferry::agent::cli {
 namespace json = boost::json;
 
-namespace {
-
-// Root becomes the user and group owning `folder`, for good (a folder root
-// owns, or one that does not exist, leaves it as it is).
-Status BecomeOwnerOf(const std::filesystem::path& folder) {
-  struct stat st {};
-  if (::geteuid() != 0 || ::stat(folder.c_str(), &st) != 0 || st.st_uid == 0) return Status::Ok();
-  if (::setgroups(0, nullptr) != 0 || ::setgid(st.st_gid) != 0 || ::setuid(st.st_uid) != 0) {
-    return Status::Unavailable("cannot switch to the owner of " + folder.string() + ": " + std::strerror(errno));
-  }
-  return Status::Ok();
-}
-
-}  // namespace
 
 int Open(const std::string& config_path, Opened& out) {
   auto config = LoadAgentConfig(config_path);
@@ -52,7 +35,7 @@ int Open(const std::string& config_path, Opened& out) {
     return kExitAgent;
   }
   out.caller_uid = ::geteuid();
-  if (Status s = BecomeOwnerOf(out.config.data_dir); !s.ok()) {
+  if (Status s = app::BecomeOwnerOf(out.config.data_dir); !s.ok()) {
     std::cerr << "ferry-agent: " << s.message() << "\n";
     return kExitStore;
   }

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "common/app/run_as_owner.h"
 #include "common/util/clock.h"
 #include "controlplane/controlplane.h"
 #include "controlplane/cp_config.h"
@@ -26,6 +27,10 @@ int OpenReadOnly(const std::string& config_path, OpenedQueues& out) {
   if (!config.ok()) {
     std::cerr << "ferry-controlplane: invalid configuration:\n" << config.status().message() << "\n";
     return kExitConfig;
+  }
+  if (Status s = app::BecomeOwnerOf(config->data_dir); !s.ok()) {
+    std::cerr << "ferry-controlplane: " << s.message() << "\n";
+    return kExitStore;
   }
   auto options = ControlPlaneStoreOptions(config->data_dir, config->map_size_bytes);
   options.read_only = true;
