@@ -209,11 +209,7 @@ void Agent::Reload(const std::string& config_path) {
     spdlog::error("event=reload_refused reason=\"invalid configuration: {}\"", fresh.status().message());
     return;
   }
-  if (Status s = log::SetLevel(fresh->log_level); !s.ok()) {
-    spdlog::error("event=reload_refused reason=\"{}\"", s.message());
-    return;
-  }
-  config_.log_level = fresh->log_level;
+  // Everything that can fail is checked before anything changes.
   std::optional<crypto::VerifyKey> key;
   if (!fresh->flows_trusted_key_file.empty()) {
     auto loaded = crypto::VerifyKey::LoadPemFile(fresh->flows_trusted_key_file);
@@ -223,6 +219,11 @@ void Agent::Reload(const std::string& config_path) {
     }
     key = std::move(loaded).value();
   }
+  if (Status s = log::SetLevel(fresh->log_level); !s.ok()) {
+    spdlog::error("event=reload_refused reason=\"{}\"", s.message());
+    return;
+  }
+  config_.log_level = fresh->log_level;
   config_.flows_trusted_key_file = fresh->flows_trusted_key_file;
   bundle_receiver_->SetTrustedKey(std::move(key));
   if (Status s = bundle_receiver_->LoadApplied(); !s.ok()) {
