@@ -209,6 +209,43 @@ TEST_F(SapSalesCloudTest, AnInvalidCodeDeadLettersThatRecordWithSapsMessageWhile
   EXPECT_NE(reason.find("countryCode"), std::string::npos) << reason;
 }
 
+// Contact persons alone, linked to their account by its external id.
+constexpr const char* kContactsBundle = R"(flow: contacts
+match: { message_type: DEBMAS }
+target: { connector: sap_sales_cloud }
+records:
+  - name: contact_person
+    object: contactPersons
+    for_each: E1KNA1M/E1KNVKM
+    external_id: strip_zeros(PARNR)
+    key_field: externalId
+    fields:
+      familyName: NAME1
+    links:
+      accountId:
+        object: accounts
+        key_field: externalId
+        external_id: strip_zeros(../KUNNR)
+)";
+
+TEST_F(SapSalesCloudTest, AContactWhoseAccountIsNotThereYetWaitsForItAndIsThenLinked) {
+  Start(kContactsBundle);
+  ASSERT_EQ(p().PostIdoc(ReadFixture("debmas05_customer.xml")).status, 200);
+  // Retried, not dead-lettered, while the account is missing.
+  ASSERT_TRUE(WaitUntil([&] { return Stats()["by_status"].value("200", 0) >= 3; }, 20s)) << sim_.Log();
+  EXPECT_TRUE(Find("contactPersons", "31001").is_null());
+  EXPECT_EQ(p().DeadLetterCount(), 0u);
+  EXPECT_NE(ReadFile(p().dir().path() / "controlplane.log").find("the linked entity is not there yet"),
+            std::string::npos);
+  // The account arrives (another flow, another system): the contact follows.
+  sim_.Control("seed", {{"vendor", "sap_sales_cloud"},
+                        {"object", "accounts"},
+                        {"fields", {{"externalId", "100001"}, {"formattedName", "Nordwind"}}}});
+  ASSERT_TRUE(WaitUntil([&] { return !Find("contactPersons", "31001").is_null(); }, 20s)) << sim_.Log();
+  EXPECT_EQ(Find("contactPersons", "31001")["fields"]["accountId"], Account("100001")["id"]);
+  EXPECT_EQ(p().DeadLetterCount(), 0u);
+}
+
 TEST_F(SapSalesCloudTest, UpdatesToOneAccountApplyInOrderUnderConcurrency) {
   Start(kPlainBundle);
   ASSERT_TRUE(PostInterleavedChanges(p(), 799100, 799100, 4, 6));
