@@ -32,13 +32,8 @@ DataverseConnector::DataverseConnector(asio::any_io_executor executor, Dataverse
       client_(executor, config_.client),
       tokens_(
           executor, client_, "dataverse",
-          [this]() -> Result<TokenRequest> {
-            auto secret = config::ReadSecretFile(config_.client_secret_file);
-            if (!secret.ok()) return secret.status();
-            return TokenRequest{
-                config_.token_url, "application/x-www-form-urlencoded",
-                ClientCredentialsForm(config_.client_id, *secret, "&scope=" + FormEncode(config_.org_url + "/.default"))};
-          },
+          ClientCredentialsRequest(config_.token_url, config_.client_id, config_.client_secret_file,
+                                   "&scope=" + FormEncode(config_.org_url + "/.default")),
           std::chrono::minutes(5)) {}
 
 std::optional<std::chrono::milliseconds> DataverseConnector::Throttled() const {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/config/secret_file.h"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -37,10 +39,16 @@ void TokenCache::Invalidate(const std::string& token) {
   if (token_ && token_->value == token) token_.reset();
 }
 
-std::string ClientCredentialsForm(const std::string& client_id, const std::string& client_secret,
-                                  const std::string& extra) {
-  return "grant_type=client_credentials&client_id=" + FormEncode(client_id) +
-         "&client_secret=" + FormEncode(client_secret) + extra;
+TokenCache::RequestBuilder ClientCredentialsRequest(http::Url token_url, std::string client_id,
+                                                    std::filesystem::path secret_file, std::string extra) {
+  return [token_url = std::move(token_url), client_id = std::move(client_id), secret_file = std::move(secret_file),
+          extra = std::move(extra)]() -> Result<TokenRequest> {
+    auto secret = config::ReadSecretFile(secret_file);
+    if (!secret.ok()) return secret.status();
+    return TokenRequest{token_url, "application/x-www-form-urlencoded",
+                        "grant_type=client_credentials&client_id=" + FormEncode(client_id) +
+                            "&client_secret=" + FormEncode(*secret) + extra};
+  };
 }
 
 std::string AccessToken::BaseUrl(std::string_view member) const {

@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -31,11 +32,6 @@ struct TokenRequest {
   std::string content_type;  // application/x-www-form-urlencoded or application/json
   std::string body;
 };
-
-// The form of an OAuth 2.0 client-credentials token request (RFC 6749
-// §4.4, client_secret_post); `extra` is appended as is, e.g. "&scope=...".
-std::string ClientCredentialsForm(const std::string& client_id, const std::string& client_secret,
-                                  const std::string& extra = "");
 
 struct AccessToken {
   std::string value;
@@ -90,5 +86,12 @@ class TokenCache {
   boost::asio::steady_timer fetched_;  // cancelled when a fetch ends: wakes the waiters
   uint64_t fetches_ = 0;
 };
+
+// The request builder of an OAuth 2.0 client-credentials grant (RFC 6749
+// §4.4, client_secret_post) as a form: the secret file is read at each
+// fetch, so a rotated secret applies. `extra` is appended to the form as
+// is, e.g. "&scope=...".
+TokenCache::RequestBuilder ClientCredentialsRequest(http::Url token_url, std::string client_id,
+                                                    std::filesystem::path secret_file, std::string extra = "");
 
 }  // namespace ferry::controlplane

@@ -114,12 +114,7 @@ SalesforceConnector::SalesforceConnector(asio::any_io_executor executor, Salesfo
       client_(executor, config_.client),
       tokens_(
           executor, client_, "salesforce",
-          [this]() -> Result<TokenRequest> {
-            auto secret = config::ReadSecretFile(config_.client_secret_file);
-            if (!secret.ok()) return secret.status();
-            return TokenRequest{config_.token_url, "application/x-www-form-urlencoded",
-                                ClientCredentialsForm(config_.client_id, *secret)};
-          },
+          ClientCredentialsRequest(config_.token_url, config_.client_id, config_.client_secret_file),
           std::chrono::seconds(60)),
       executor_(executor) {}
 

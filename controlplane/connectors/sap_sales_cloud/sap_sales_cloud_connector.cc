@@ -48,12 +48,7 @@ SapSalesCloudConnector::SapSalesCloudConnector(asio::any_io_executor executor, S
   if (config_.auth != SapSalesCloudConfig::Auth::kOAuth) return;
   tokens_.emplace(
       executor, client_, "sap_sales_cloud",
-      [this]() -> Result<TokenRequest> {
-        auto secret = config::ReadSecretFile(config_.client_secret_file);
-        if (!secret.ok()) return secret.status();
-        return TokenRequest{config_.token_url, "application/x-www-form-urlencoded",
-                            ClientCredentialsForm(config_.client_id, *secret)};
-      },
+      ClientCredentialsRequest(config_.token_url, config_.client_id, config_.client_secret_file),
       std::chrono::minutes(2));
 }
 
