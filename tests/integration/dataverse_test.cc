@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/change_order.h"
+#include "tests/integration/crm_pipeline_test.h"
 #include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
@@ -40,33 +41,18 @@ records:
       address1_city: ORT01
 )";
 
-class DataverseTest : public ::testing::Test {
+class DataverseTest : public CrmPipelineTest {
  protected:
   void Start(const std::string& bundle, const std::string& connector_extra = "") {
-    sim_ = std::make_unique<CrmSim>(dir_.path());
-    sim_->Control("config", {{"vendor", "dataverse"}, {"client_id", "ferry-dv"}, {"client_secret", kSecret}});
-    WriteFile(dir_.path() / "dv.secret", std::string(kSecret) + "\n");
-    setup_.Apply(options_);
-    options_.connectors_extra_yaml = "  dataverse:\n    org_url: " + sim_->url() + "\n    token_url: " + sim_->url() +
-                                     "/tenant-1/oauth2/v2.0/token\n    client_id: ferry-dv\n    client_secret_file: " +
-                                     (dir_.path() / "dv.secret").string() + "\n    timeout: 5s\n" + connector_extra;
-    pipeline_ = std::make_unique<Pipeline>(options_);
-    pipeline_->StartAll();
-    FlowSetup::DeployFlowAndWait(*pipeline_, dir_.path() / "bundle", bundle, options_.agent_id);
+    sim_.Control("config", {{"vendor", "dataverse"}, {"client_id", "ferry-dv"}, {"client_secret", kSecret}});
+    StartPipeline("  dataverse:\n    org_url: " + sim_.url() + "\n    token_url: " + sim_.url() +
+                      "/tenant-1/oauth2/v2.0/token\n    client_id: ferry-dv\n    client_secret_file: " +
+                      SecretFile("dv.secret", kSecret) + "\n    timeout: 5s\n" + connector_extra,
+                  bundle);
   }
 
-  Pipeline& p() { return *pipeline_; }
-  CrmSim& sim() { return *sim_; }
-
-  json Account(const std::string& number) { return sim_->Find("dataverse", "accounts", "accountnumber", number); }
-  size_t Count(const std::string& set) { return sim_->Count("dataverse", set); }
-  bool Drained() { return p().AgentOutboxDepth() == 0 && p().ControlPlaneQueueDepth() == 0; }
-
-  TempDir dir_;
-  FlowSetup setup_{dir_.path()};
-  PipelineOptions options_;
-  std::unique_ptr<CrmSim> sim_;
-  std::unique_ptr<Pipeline> pipeline_;
+  json Account(const std::string& number) { return sim_.Find("dataverse", "accounts", "accountnumber", number); }
+  size_t Count(const std::string& set) { return sim_.Count("dataverse", set); }
 };
 
 TEST_F(DataverseTest, CreateThenUpdateByAlternateKeyKeepsOneRowAndLinksContacts) {

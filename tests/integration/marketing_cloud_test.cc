@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/change_order.h"
+#include "tests/integration/crm_pipeline_test.h"
 #include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
@@ -54,33 +55,20 @@ records:
       Name: NAME1
 )";
 
-class MarketingCloudTest : public ::testing::Test {
+class MarketingCloudTest : public CrmPipelineTest {
  protected:
   void Start(const std::string& bundle) {
     sim_.Control("config", {{"vendor", "marketing_cloud"}, {"client_secret", kSecret}, {"violation_grace_ms", 300}});
     sim_.Control("config", {{"vendor", "marketing_cloud"},
                             {"data_extensions", {{"SAP_Customer_Names", {{"primary_key", json::array({"CustomerNumber"})}}}}}});
-    WriteFile(dir_.path() / "mc.secret", std::string(kSecret) + "\n");
-    setup_.Apply(options_);
-    options_.connectors_extra_yaml = "  marketing_cloud:\n    auth_url: " + sim_.url() +
-                                     "\n    client_id: ferry-mc\n    client_secret_file: " +
-                                     (dir_.path() / "mc.secret").string() + "\n";
-    pipeline_ = std::make_unique<Pipeline>(options_);
-    pipeline_->StartAll();
-    FlowSetup::DeployFlowAndWait(*pipeline_, dir_.path() / "bundle", bundle, options_.agent_id);
+    StartPipeline("  marketing_cloud:\n    auth_url: " + sim_.url() + "\n    client_id: ferry-mc\n    client_secret_file: " +
+                      SecretFile("mc.secret", kSecret) + "\n",
+                  bundle);
   }
   json Find(const std::string& vendor, const std::string& object, const std::string& field, const std::string& value) {
     return sim_.Find(vendor, object, field, value);
   }
   json Row(const std::string& number) { return Find("marketing_cloud", "SAP_Customer_Names", "CustomerNumber", number); }
-  bool Drained() { return p().AgentOutboxDepth() == 0 && p().ControlPlaneQueueDepth() == 0; }
-  Pipeline& p() { return *pipeline_; }
-
-  TempDir dir_;
-  CrmSim sim_{dir_.path()};
-  FlowSetup setup_{dir_.path()};
-  PipelineOptions options_;
-  std::unique_ptr<Pipeline> pipeline_;
 };
 
 TEST_F(MarketingCloudTest, CreditStatusRowsAreUpsertedDeletionsKeepExcludingAndTokensAreRenewed) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/change_order.h"
+#include "tests/integration/crm_pipeline_test.h"
 #include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
@@ -42,39 +43,20 @@ records:
       BillingCountryCode: LAND1
 )";
 
-class SalesforceTest : public ::testing::Test {
+class SalesforceTest : public CrmPipelineTest {
  protected:
   void Start(const std::string& bundle, const std::string& connector_extra = "") {
-    sim_ = std::make_unique<CrmSim>(dir_.path());
-    sim_->Control("config", {{"vendor", "salesforce"}, {"client_id", "ferry-sf"}, {"client_secret", kSecret}});
-    WriteFile(dir_.path() / "sf.secret", std::string(kSecret) + "\n");
-    setup_.Apply(options_);
-    options_.delivery_retry_initial = "50ms";
-    options_.connectors_extra_yaml =
-        "  salesforce:\n    login_url: " + sim_->url() +
-        "\n    client_id: ferry-sf\n    client_secret_file: " + (dir_.path() / "sf.secret").string() +
-        "\n    timeout: 5s\n" + connector_extra;
-    pipeline_ = std::make_unique<Pipeline>(options_);
-    pipeline_->StartAll();
-    FlowSetup::DeployFlowAndWait(*pipeline_, dir_.path() / "bundle", bundle, options_.agent_id);
+    sim_.Control("config", {{"vendor", "salesforce"}, {"client_id", "ferry-sf"}, {"client_secret", kSecret}});
+    StartPipeline("  salesforce:\n    login_url: " + sim_.url() + "\n    client_id: ferry-sf\n    client_secret_file: " +
+                      SecretFile("sf.secret", kSecret) + "\n    timeout: 5s\n" + connector_extra,
+                  bundle);
   }
-
-  Pipeline& p() { return *pipeline_; }
-  CrmSim& sim() { return *sim_; }
 
   // The simulated Account with this external id (null when absent).
   json Account(const std::string& number) {
-    return sim_->Find("salesforce", "Account", "SAP_Customer_Number__c", number);
+    return sim_.Find("salesforce", "Account", "SAP_Customer_Number__c", number);
   }
-  size_t Count(const std::string& object) { return sim_->Count("salesforce", object); }
-
-  bool Drained() { return p().AgentOutboxDepth() == 0 && p().ControlPlaneQueueDepth() == 0; }
-
-  TempDir dir_;
-  FlowSetup setup_{dir_.path()};
-  PipelineOptions options_;
-  std::unique_ptr<CrmSim> sim_;
-  std::unique_ptr<Pipeline> pipeline_;
+  size_t Count(const std::string& object) { return sim_.Count("salesforce", object); }
 };
 
 TEST_F(SalesforceTest, CreateThenUpdateKeepsOneRecordAndLinksContacts) {

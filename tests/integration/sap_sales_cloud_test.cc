@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/change_order.h"
+#include "tests/integration/crm_pipeline_test.h"
 #include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
@@ -43,22 +44,17 @@ records:
 
 enum class Auth { kBasic, kOAuth };
 
-class SapSalesCloudTest : public ::testing::Test {
+class SapSalesCloudTest : public CrmPipelineTest {
  protected:
   void Start(const std::string& bundle, Auth auth = Auth::kBasic) {
     sim_.Control("config", {{"vendor", "sap_sales_cloud"}, {"password", kSecret}, {"violation_grace_ms", 300}});
-    WriteFile(dir_.path() / "sap.secret", std::string(kSecret) + "\n");
-    setup_.Apply(options_);
-    const std::string secret_file = (dir_.path() / "sap.secret").string();
-    options_.connectors_extra_yaml = "  sap_sales_cloud:\n    base_url: " + sim_.url() + "\n";
-    options_.connectors_extra_yaml +=
-        auth == Auth::kBasic
-            ? "    user: ferry-sap\n    password_file: " + secret_file + "\n"
-            : "    auth: oauth\n    token_url: " + sim_.url() +
-                  "/oauth2/token\n    client_id: ferry-sap\n    client_secret_file: " + secret_file + "\n";
-    pipeline_ = std::make_unique<Pipeline>(options_);
-    pipeline_->StartAll();
-    FlowSetup::DeployFlowAndWait(*pipeline_, dir_.path() / "bundle", bundle, options_.agent_id);
+    const std::string secret_file = SecretFile("sap.secret", kSecret);
+    const std::string credentials =
+        auth == Auth::kBasic ? "    user: ferry-sap\n    password_file: " + secret_file + "\n"
+                             : "    auth: oauth\n    token_url: " + sim_.url() +
+                                   "/oauth2/token\n    client_id: ferry-sap\n    client_secret_file: " + secret_file +
+                                   "\n";
+    StartPipeline("  sap_sales_cloud:\n    base_url: " + sim_.url() + "\n" + credentials, bundle);
   }
   json Find(const std::string& object, const std::string& value) {
     return sim_.Find("sap_sales_cloud", object, "externalId", value);
@@ -66,7 +62,6 @@ class SapSalesCloudTest : public ::testing::Test {
   json Account(const std::string& number) { return Find("accounts", number); }
   size_t Count(const std::string& object) { return sim_.Count("sap_sales_cloud", object); }
   json Stats() { return sim_.Stats()["sap_sales_cloud"]; }
-  bool Drained() { return p().AgentOutboxDepth() == 0 && p().ControlPlaneQueueDepth() == 0; }
   void ExpectNoSecretsInLogs() {
     const std::string cp_log = ReadFile(p().dir().path() / "controlplane.log");
     EXPECT_EQ(cp_log.find(kSecret), std::string::npos);
@@ -75,13 +70,6 @@ class SapSalesCloudTest : public ::testing::Test {
     EXPECT_EQ(cp_log.find("access_token"), std::string::npos);
     EXPECT_EQ(ReadFile(p().dir().path() / "agent.log").find(kSecret), std::string::npos);
   }
-  Pipeline& p() { return *pipeline_; }
-
-  TempDir dir_;
-  CrmSim sim_{dir_.path()};
-  FlowSetup setup_{dir_.path()};
-  PipelineOptions options_;
-  std::unique_ptr<Pipeline> pipeline_;
 };
 
 TEST_F(SapSalesCloudTest, AccountsAndContactPersonsAreCreatedLinkedAndUpdatedWithETags) {
