@@ -11,6 +11,25 @@ namespace ferry::agent {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// An outbox record whose stored bytes do not decode still leaves, as an
+// event that says so and carries those bytes: the control plane
+// dead-letters it with the reason, and the queue behind it flows on.
+std::string CorruptRecordEvent(const store::QueueRecord& record) {
+  spdlog::error("event=outbox_record_corrupt seq={} error=\"{}\"", record.seq, record.corrupt);
+  ferry::v1::Event e;
+  e.set_event_id("corrupt-outbox-" + std::to_string(record.seq) + "-" + std::to_string(record.enqueued_unix_ms));
+  e.set_business_key("corrupt:" + std::to_string(record.seq));
+  e.set_source("outbox");
+  e.set_content_type("application/octet-stream");
+  e.set_payload(record.data);
+  e.set_decode_error(record.corrupt);
+  return e.SerializeAsString();
+}
+
+}  // namespace
+
 Uplink::Uplink(asio::any_io_executor executor, transport::Tunnel& tunnel, store::Store& store,
                store::DurableQueue& outbox, UplinkOptions options)
     : executor_(executor),
@@ -91,26 +110,48 @@ void Uplink::OnMessage(const std::string& topic, std::string payload) {
     spdlog::debug("event=uplink_unexpected_topic topic={}", topic);
 }
 
+void Uplink::IgnoreAck(const std::string& why, uint64_t batch_id) {
+  ++stats_.acks_ignored;
+  // A flood of forged Acks must not flood the log: the first, then every
+  // power of two, with the running count.
+  if ((stats_.acks_ignored & (stats_.acks_ignored - 1)) == 0) {
+    spdlog::warn("event=uplink_ack_ignored batch_id={} reason=\"{}\" ignored_total={}", batch_id, why,
+                 stats_.acks_ignored);
+  }
+}
+
 void Uplink::OnAck(const std::string& payload) {
   ferry::v1::Ack ack;
   if (!ack.ParseFromString(payload) || ack.agent_id() != options_.agent_id) {
-    spdlog::warn("event=uplink_bad_ack bytes={}", payload.size());
+    IgnoreAck("not an Ack for this agent", ack.batch_id());
     return;
   }
-  inflight_.erase(ack.batch_id());
-  int64_t sent_unix_ms = 0;
-  if (auto it = sent_unix_ms_.find(ack.batch_id()); it != sent_unix_ms_.end()) {
-    sent_unix_ms = it->second;
-    sent_unix_ms_.erase(it);
+  auto sent = sent_.find(ack.batch_id());
+  if (sent == sent_.end()) {
+    IgnoreAck("no such batch in flight", ack.batch_id());
+    return;
   }
+  // The control plane acknowledges a batch whole: an Ack that lists
+  // anything else is not from it. Such a batch stays in flight, and is sent
+  // again at the ack timeout if nothing better comes.
+  const std::vector<uint64_t>& carried = sent->second.sequences;
+  std::vector<uint64_t> seqs(ack.agent_sequences().begin(), ack.agent_sequences().end());
+  std::sort(seqs.begin(), seqs.end());
+  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
+  if (ack.accepted() && seqs != carried) {
+    IgnoreAck("sequences do not match the batch", ack.batch_id());
+    return;
+  }
+  const int64_t sent_unix_ms = sent->second.sent_unix_ms;
+  sent_.erase(sent);
+  inflight_.erase(ack.batch_id());
   if (!ack.accepted()) {
     spdlog::warn("event=uplink_batch_refused batch_id={} reason=\"{}\"", ack.batch_id(), ack.reason());
     Rewind("control plane refused batch: " + ack.reason(), options_.rewind_delay);
     return;
   }
   stats_.last_ack_unix_ms = NowUnixMs();
-  stats_.events_acked += ack.agent_sequences_size();
-  std::vector<uint64_t> seqs(ack.agent_sequences().begin(), ack.agent_sequences().end());
+  stats_.events_acked += seqs.size();
   auto removed = [](const Status& s) {
     // Not fatal: the events are sent again and dropped as duplicates.
     if (!s.ok()) spdlog::error("event=outbox_remove_failed error=\"{}\"", s.ToString());
@@ -246,10 +287,17 @@ void Uplink::Pump() {
     }
     if (records->empty()) return;
     std::vector<wire::StoredEvent> events;
+    std::vector<std::string> stand_ins;  // owns what `events` points to for corrupt records
+    stand_ins.reserve(records->size());
     InFlight flight;
     events.reserve(records->size());
     for (const auto& r : *records) {
-      events.push_back({r.seq, r.data});
+      if (!r.corrupt.empty()) {
+        stand_ins.push_back(CorruptRecordEvent(r));
+        events.push_back({r.seq, stand_ins.back()});
+      } else {
+        events.push_back({r.seq, r.data});
+      }
       flight.sequences.push_back(r.seq);
     }
     const uint64_t batch_id = next_batch_id_++;
@@ -257,9 +305,9 @@ void Uplink::Pump() {
     cursor_ = records->back().seq;
     highest_published_ = std::max(highest_published_, cursor_);
     flight.sent_at = std::chrono::steady_clock::now();
-    sent_unix_ms_[batch_id] = NowUnixMs();
+    sent_[batch_id] = SentBatch{flight.sequences, NowUnixMs()};
     // Batch ids only grow: the oldest entries are for batches never acked.
-    while (sent_unix_ms_.size() > 4 * options_.inflight_batches + 64) sent_unix_ms_.erase(sent_unix_ms_.begin());
+    while (sent_.size() > 4 * options_.inflight_batches + 64) sent_.erase(sent_.begin());
     inflight_.emplace(batch_id, std::move(flight));
     ++stats_.batches_sent;
     tunnel_.Publish(events_topic_, std::move(bytes), nullptr);

@@ -54,6 +54,7 @@ struct UplinkStats {
   uint64_t events_acked = 0;
   uint64_t rewinds = 0;
   uint64_t reports_received = 0;
+  uint64_t acks_ignored = 0;  // for batches this run never sent (forged, stale or corrupt)
 };
 
 class Uplink : public std::enable_shared_from_this<Uplink> {
@@ -95,9 +96,15 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   const EventHistory* history_ = nullptr;
   uint64_t start_last_seq_ = 0;
   uint64_t highest_published_ = 0;
-  // When each recent batch was last published, kept across rewinds (an Ack
-  // may answer a batch sent before one): for the history's "sent" time.
-  std::map<uint64_t, int64_t> sent_unix_ms_;
+  // The batches this run published recently, kept across rewinds (an Ack
+  // may answer a batch sent before one): an Ack counts only for a batch in
+  // here, and removes only that batch's sequences. Bounded: the oldest go
+  // first (their events are sent again and deduplicated).
+  struct SentBatch {
+    std::vector<uint64_t> sequences;  // ascending
+    int64_t sent_unix_ms = 0;         // for the history's "sent" time
+  };
+  std::map<uint64_t, SentBatch> sent_;
   struct InFlight {
     std::vector<uint64_t> sequences;
     std::chrono::steady_clock::time_point sent_at;
@@ -106,6 +113,7 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   void OnState(bool connected, const std::string& detail);
   void OnMessage(const std::string& topic, std::string payload);
   void OnAck(const std::string& payload);
+  void IgnoreAck(const std::string& why, uint64_t batch_id);
   void OnReport(const std::string& payload);
   void OnPresence(const std::string& payload);
   void Pump();

@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -63,15 +64,60 @@ void HttpServer::Stop() {
 
 asio::awaitable<void> HttpServer::AcceptLoop() {
   auto self = shared_from_this();
+  asio::steady_timer backoff(executor_);
+  std::chrono::milliseconds pause{0};
   while (!stopping_) {
     auto [ec, socket] = co_await acceptor_.async_accept(kUseTuple);
     if (ec) {
       if (stopping_ || ec == asio::error::operation_aborted) break;
-      spdlog::warn("event=http_accept_failed error=\"{}\"", ec.message());
+      // Out of file descriptors (or memory): the pending connection stays
+      // in the backlog and accept fails again at once. Wait instead of
+      // spinning, longer each time, until an accept succeeds.
+      pause = std::min(std::max(pause * 2, std::chrono::milliseconds(10)), std::chrono::milliseconds(1000));
+      spdlog::warn("event=http_accept_failed error=\"{}\" retry_in_ms={}", ec.message(), pause.count());
+      backoff.expires_after(pause);
+      co_await backoff.async_wait(kUseTuple);
       continue;
     }
+    pause = std::chrono::milliseconds(0);
     socket.set_option(tcp::no_delay(true), ec);
+    if (*active_ >= options_.max_connections) {
+      asio::co_spawn(executor_, RefuseBusy(std::move(socket)), asio::detached);
+      continue;
+    }
     asio::co_spawn(executor_, Serve(std::move(socket)), asio::detached);
+  }
+}
+
+// Over the connection cap: a short plain-HTTP 503 without reading anything,
+// then close. (Over TLS the client sees a closed connection, which SAP also
+// retries.)
+asio::awaitable<void> HttpServer::RefuseBusy(tcp::socket socket) {
+  auto self = shared_from_this();
+  ++refused_busy_;
+  if ((refused_busy_ & (refused_busy_ - 1)) == 0) {
+    spdlog::warn("event=http_busy connections={} limit={} refused_total={}", *active_, options_.max_connections,
+                 refused_busy_);
+  }
+  if (!options_.tls) {
+    beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(std::chrono::seconds(2));
+    Request head;
+    auto res = TextResponse(head, beast_http::status::service_unavailable,
+                            "too many connections (" + std::to_string(options_.max_connections) + "); retry later");
+    res.set(beast_http::field::retry_after, std::to_string(options_.busy_retry_after.count()));
+    res.set(beast_http::field::server, options_.server_name);
+    res.keep_alive(false);
+    co_await beast_http::async_write(stream, res, kUseTuple);
+    // Closing with the request unread would reset the connection, and the
+    // client might lose the answer: half-close, drain briefly, then close.
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    char sink[4096];
+    for (int i = 0; i < 64; ++i) {
+      auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kUseTuple);
+      if (rec) break;
+    }
   }
 }
 
@@ -86,7 +132,7 @@ asio::awaitable<void> HttpServer::Serve(tcp::socket socket) {
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   } else {
     beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *options_.tls);
-    beast::get_lowest_layer(stream).expires_after(options_.idle_timeout);
+    beast::get_lowest_layer(stream).expires_after(options_.header_timeout);
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
     if (!hec) {
       co_await ServeStream(stream);
@@ -107,11 +153,30 @@ asio::awaitable<void> HttpServer::ServeStream(Stream& stream) {
     // body limit, leaving no chance to answer: read the header unlimited,
     // answer 413 below, and apply the limit to the body (chunked bodies).
     parser.body_limit(boost::none);
-    beast::get_lowest_layer(stream).expires_after(options_.idle_timeout);
+    if (buffer.size() == 0) {
+      // Between requests: the idle timeout, until the next one begins.
+      beast::get_lowest_layer(stream).expires_after(options_.idle_timeout);
+      auto [iec, in] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
+      if (iec) break;
+      buffer.commit(in);
+    }
+    beast::get_lowest_layer(stream).expires_after(options_.header_timeout);
     auto [hec, hn] = co_await beast_http::async_read_header(stream, buffer, parser, kUseTuple);
-    if (hec) break;  // closed, idle timeout or garbage: nothing was accepted
+    if (hec) break;  // closed, header timeout or garbage: nothing was accepted
     parser.body_limit(options_.max_body_bytes);
     const auto& header = parser.get();
+    if (options_.head_check) {
+      // Path, method, credentials, content type: settled before any body
+      // byte is read. The body stays unread, so the connection closes.
+      if (std::optional<Response> refusal = options_.head_check(header)) {
+        refusal->set(beast_http::field::server, options_.server_name);
+        refusal->keep_alive(false);
+        refusal->prepare_payload();
+        beast::get_lowest_layer(stream).expires_after(options_.header_timeout);
+        co_await beast_http::async_write(stream, *refusal, kUseTuple);
+        break;
+      }
+    }
     // Refuse an oversized body before reading it: SAP gets a clear answer
     // and no memory is spent on it.
     if (parser.content_length() && *parser.content_length() > options_.max_body_bytes) {
@@ -125,6 +190,7 @@ asio::awaitable<void> HttpServer::ServeStream(Stream& stream) {
       co_await beast_http::async_write(stream, res, kUseTuple);
       break;
     }
+    beast::get_lowest_layer(stream).expires_after(options_.body_timeout);
     auto [bec, bn] = co_await beast_http::async_read(stream, buffer, parser, kUseTuple);
     if (bec == beast_http::error::body_limit) {
       Request head;

@@ -1,7 +1,12 @@
 #pragma once
 // A small HTTP/1.1 server on Boost.Beast: keep-alive, a body size limit that
-// is answered 413 before the body is read, idle timeouts, and a graceful
-// Stop() that closes the listener while requests in flight finish.
+// is answered 413 before the body is read, a check of the request head
+// before any body is read (an unauthenticated client never makes it buffer a
+// body), a cap on concurrent connections (503 with Retry-After beyond it),
+// separate idle, header and body timeouts so a slow client cannot hold a
+// slot for long, an accept loop that backs off when the process is out of
+// file descriptors, and a graceful Stop() that closes the listener while
+// requests in flight finish.
 //
 // The handler is a coroutine, so it can wait for a durable commit without
 // blocking the event loop.
@@ -15,6 +20,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
@@ -25,6 +31,9 @@ namespace beast_http = boost::beast::http;
 using Request = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
+// Sees the request line and headers (the body is still empty) and returns
+// an answer to refuse the request without reading its body, or nullopt.
+using HeadCheck = std::function<std::optional<Response>(const Request& head)>;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
@@ -33,8 +42,17 @@ struct HttpServerOptions {
   std::string max_body_setting = "max_body";  // named in 413 answers
   // HTTPS when set: a server context with certificate and key loaded.
   std::shared_ptr<boost::asio::ssl::context> tls;
+  // A keep-alive connection waiting for its next request.
   std::chrono::seconds idle_timeout{60};
+  // From the first byte of a request to the end of its headers.
+  std::chrono::seconds header_timeout{10};
+  // For the body once the headers are in; also the TLS handshake.
+  std::chrono::seconds body_timeout{60};
+  // Connections served at once; one more is answered 503 and closed.
+  size_t max_connections = 64;
+  std::chrono::seconds busy_retry_after{5};  // Retry-After of that 503
   std::string server_name = "ferry";
+  HeadCheck head_check;  // optional
 };
 
 // A plain-text response with the given status.
@@ -54,6 +72,7 @@ class HttpServer : public std::enable_shared_from_this<HttpServer> {
   HttpServer(boost::asio::any_io_executor executor, HttpServerOptions options, Handler handler);
   boost::asio::awaitable<void> AcceptLoop();
   boost::asio::awaitable<void> Serve(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> RefuseBusy(boost::asio::ip::tcp::socket socket);
   template <typename Stream>
   boost::asio::awaitable<void> ServeStream(Stream& stream);
 
@@ -64,6 +83,7 @@ class HttpServer : public std::enable_shared_from_this<HttpServer> {
   uint16_t bound_port_ = 0;
   bool stopping_ = false;
   std::shared_ptr<size_t> active_ = std::make_shared<size_t>(0);
+  uint64_t refused_busy_ = 0;
 };
 
 }  // namespace ferry::http

@@ -7,6 +7,8 @@
 #include <pugixml.hpp>
 #include <utility>
 
+#include "common/util/utf8.h"
+
 namespace ferry::idoc {
 namespace {
 
@@ -130,50 +132,6 @@ Status XmlError(std::string_view text, size_t offset, std::string_view what) {
   const size_t line_start = newline == std::string_view::npos ? 0 : newline + 1;
   return Status::InvalidArgument("XML error at line " + std::to_string(LineAt(text, offset)) + ", column " +
                                  std::to_string(offset - line_start + 1) + ": " + std::string(what));
-}
-
-// Offset of the first byte that does not start a well-formed UTF-8 sequence
-// (overlong forms, surrogates and code points past U+10FFFF included), or npos.
-size_t FindInvalidUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t n = s.size();
-  size_t i = 0;
-  while (i < n) {
-    // IDoc-XML is nearly all ASCII: skip it eight bytes at a time.
-    if (i + 8 <= n) {
-      uint64_t word;
-      std::memcpy(&word, p + i, 8);
-      if ((word & 0x8080808080808080ULL) == 0) {
-        i += 8;
-        continue;
-      }
-    }
-    const unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    if (c < 0xC2 || c > 0xF4) return i;  // continuation, overlong lead, or past U+10FFFF
-    // The range of the second byte rules out the remaining overlong forms,
-    // the surrogates (ED A0..BF) and code points past U+10FFFF (F4 90..).
-    size_t len = 2;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xF0) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else if (c >= 0xE0) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    }
-    if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) return i;
-    for (size_t k = 2; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return i;
-    }
-    i += len;
-  }
-  return std::string_view::npos;
 }
 
 // ISO-8859-1 maps byte for byte onto U+0000..U+00FF. Bytes 0x80-0x9F are the
@@ -364,25 +322,134 @@ std::pair<std::string, const KeyField*> FindBusinessValue(pugi::xml_node idoc) {
   return {value, row};
 }
 
-// Copies an element's subtree into the document: an element with child
-// elements is a segment, one without is a field whose value is its text.
-void AddElements(pugi::xml_node element, doc::Document& document, doc::NodeId parent) {
-  for (pugi::xml_node child : element.children()) {
-    if (child.type() != pugi::node_element) continue;
-    const bool is_segment =
-        child.attribute("SEGMENT") || child.find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; });
-    if (is_segment) {
-      AddElements(child, document, document.AddChild(parent, child.name()));
-    } else {
-      document.AddChild(parent, child.name(), child.child_value());
-    }
+bool IsElement(pugi::xml_node n) { return n.type() == pugi::node_element; }
+
+// The next node of a depth-first, document-order walk of `top`'s subtree
+// (null after the last), and the depth change it took: the tree is walked
+// with parent links, never with recursion, so its shape cannot exhaust the
+// stack.
+pugi::xml_node NextInWalk(pugi::xml_node node, pugi::xml_node top, int& depth) {
+  if (pugi::xml_node child = node.first_child()) {
+    ++depth;
+    return child;
   }
+  while (node != top) {
+    if (pugi::xml_node sibling = node.next_sibling()) return sibling;
+    node = node.parent();
+    --depth;
+  }
+  return {};
 }
 
+// XML 1.0's Char production: what a character reference may name.
+bool IsXmlChar(uint64_t c) {
+  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+         (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+std::string CodePointName(uint64_t c) {
+  constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string hex;
+  for (; c != 0 || hex.size() < 4; c >>= 4) hex.insert(hex.begin(), kDigits[c & 0xF]);
+  return "U+" + hex;
+}
+
+// Offset in `raw` of the first character that is not XML text once
+// decoded: a raw control character, or a numeric character reference to a
+// surrogate, past U+10FFFF, to NUL or to another control character. pugixml
+// would decode those into bytes that are not valid UTF-8 (or cut the value
+// at a NUL), and nothing downstream may see them. `what` names it.
+size_t FindNonXmlChar(std::string_view raw, std::string& what) {
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const auto c = static_cast<unsigned char>(raw[i]);
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      what = "control character " + Hex(c);
+      return i;
+    }
+    if (c != '&' || i + 2 >= raw.size() || raw[i + 1] != '#') continue;
+    const bool hex = raw[i + 2] == 'x';
+    uint64_t code = 0;
+    size_t j = i + (hex ? 3 : 2);
+    for (; j < raw.size() && raw[j] != ';'; ++j) {
+      const char d = raw[j];
+      int v = -1;
+      if (d >= '0' && d <= '9') v = d - '0';
+      else if (hex && d >= 'a' && d <= 'f') v = d - 'a' + 10;
+      else if (hex && d >= 'A' && d <= 'F') v = d - 'A' + 10;
+      if (v < 0) break;
+      code = std::min<uint64_t>(code * (hex ? 16 : 10) + v, 0x7FFFFFFF);  // saturate: no overflow
+    }
+    if (j < raw.size() && raw[j] == ';' && !IsXmlChar(code)) {
+      what = "character reference " + std::string(raw.substr(i, j + 1 - i).substr(0, 16)) + " (" +
+             (code >= 0x7FFFFFFF ? std::string("past U+10FFFF") : CodePointName(code)) + ")";
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// The text of a value node as it stands in the body: from its offset up to
+// the next markup.
+std::string_view RawTextAt(std::string_view text, pugi::xml_node value) {
+  const ptrdiff_t offset = value.offset_debug();
+  if (offset < 0 || static_cast<size_t>(offset) >= text.size()) return {};
+  const size_t end = text.find('<', static_cast<size_t>(offset));
+  return text.substr(static_cast<size_t>(offset), end == std::string_view::npos ? end : end - offset);
+}
+
+// Checks the whole parsed tree before anything reads it: nesting within
+// the limit, and every text value valid once its references are decoded.
+Status CheckTree(const pugi::xml_document& doc, std::string_view text, const ParseLimits& limits) {
+  int depth = 0;
+  for (pugi::xml_node node = doc.first_child(); node; node = NextInWalk(node, doc, depth)) {
+    if (IsElement(node) && static_cast<size_t>(depth) >= limits.max_depth) {
+      return XmlError(text, static_cast<size_t>(std::max<ptrdiff_t>(node.offset_debug() - 1, 0)),
+                      "elements nested more than " + std::to_string(limits.max_depth) + " levels deep (<" +
+                          ForMessage(node.name()) + ">); the limit is sources.idoc_http.max_depth");
+    }
+    if (node.type() != pugi::node_pcdata) continue;
+    const std::string_view raw = RawTextAt(text, node);
+    std::string what;
+    const size_t bad = FindNonXmlChar(raw, what);
+    if (bad == std::string_view::npos) continue;
+    const pugi::xml_node field = node.parent();
+    const pugi::xml_node segment = field.parent();
+    std::string where = "field " + ForMessage(field.name());
+    if (IsElement(segment)) where += " of segment " + ForMessage(segment.name());
+    return XmlError(text, (raw.data() - text.data()) + bad, where + " holds " + what + ", which is not XML text");
+  }
+  return Status::Ok();
+}
+
+// Copies an IDOC element's subtree into a document: an element with child
+// elements is a segment, one without is a field whose value is its text.
+// Iterative; CheckTree has bounded the depth, which bounds `parents`.
 std::shared_ptr<const doc::Document> BuildDocument(pugi::xml_node idoc) {
   auto document = std::make_shared<doc::Document>("IDOC");
   document->Reserve(128, 4096);
-  AddElements(idoc, *document, document->root());
+  std::vector<std::pair<pugi::xml_node, doc::NodeId>> parents{{idoc, document->root()}};
+  pugi::xml_node node = idoc.first_child();
+  for (;;) {
+    if (!node) {  // past a segment's last child: on to the segment's next sibling
+      if (parents.size() == 1) break;
+      node = parents.back().first.next_sibling();
+      parents.pop_back();
+      continue;
+    }
+    if (!IsElement(node)) {
+      node = node.next_sibling();
+      continue;
+    }
+    const doc::NodeId parent = parents.back().second;
+    const bool is_segment = node.attribute("SEGMENT") || node.find_child(IsElement);
+    if (!is_segment) {
+      document->AddChild(parent, node.name(), node.child_value());
+      node = node.next_sibling();
+      continue;
+    }
+    parents.emplace_back(node, document->AddChild(parent, node.name()));
+    node = node.first_child();
+  }
   return document;
 }
 
@@ -419,7 +486,7 @@ Result<ParsedIdoc> ReadIdoc(pugi::xml_node idoc, size_t k) {
 
 }  // namespace
 
-Result<ParsedPacket> ParseIdocXml(std::string_view body) {
+Result<ParsedPacket> ParseIdocXml(std::string_view body, const ParseLimits& limits) {
   if (body.empty()) return Status::InvalidArgument("request body is empty (expected IDoc-XML)");
   Result<std::string> decoded = DecodeBody(body);
   if (!decoded.ok()) return decoded.status();
@@ -434,6 +501,7 @@ Result<ParsedPacket> ParseIdocXml(std::string_view body) {
   const pugi::xml_parse_result parsed =
       doc.load_buffer_inplace(buffer.data(), buffer.size(), kParseOptions, pugi::encoding_utf8);
   if (!parsed) return XmlError(text, static_cast<size_t>(parsed.offset), parsed.description());
+  if (Status tree = CheckTree(doc, text, limits); !tree.ok()) return tree;
 
   pugi::xml_node root;
   for (pugi::xml_node node : doc.children()) {

@@ -51,6 +51,13 @@ struct ParsedIdoc {
   std::shared_ptr<const doc::Document> document;
 };
 
+// Limits on what one body may hold, beyond the HTTP source's byte limit.
+struct ParseLimits {
+  // Element nesting below the root. Real IDocs nest segments a handful of
+  // levels deep (root, IDOC, segment, child segments, fields: rarely past 10).
+  size_t max_depth = 100;
+};
+
 struct ParsedPacket {
   std::string root_name;          // e.g. DEBMAS05, ZMATMAS05, COND_A03
   std::vector<ParsedIdoc> idocs;  // 1..n, in document order
@@ -59,10 +66,15 @@ struct ParsedPacket {
 // Parses one HTTP request body as sent by SAP's XML-HTTP port.
 // Returns InvalidArgument with a precise one-line message on any problem:
 // an unsupported or contradictory encoding, invalid UTF-8, a NUL byte, a
-// DOCTYPE, malformed XML, more than one root element, no <IDOC>, an IDOC
-// without EDI_DC40, or an EDI_DC40 without DOCNUM, IDOCTYP or MESTYP.
+// DOCTYPE, malformed XML, more than one root element, elements nested deeper
+// than `limits.max_depth` (named with its line), a value that after entity
+// decoding is not valid UTF-8 text (a character reference to a surrogate,
+// past U+10FFFF, or to NUL; named with its segment, field and line), no
+// <IDOC>, an IDOC without EDI_DC40, or an EDI_DC40 without DOCNUM, IDOCTYP
+// or MESTYP. No recursion on the input's shape: memory and stack stay
+// bounded by the body's size.
 // Internal only if the parser contradicts itself (an IDOC it cannot locate
 // in the text it parsed): a bug, not bad input.
-Result<ParsedPacket> ParseIdocXml(std::string_view body);
+Result<ParsedPacket> ParseIdocXml(std::string_view body, const ParseLimits& limits = {});
 
 }  // namespace ferry::idoc

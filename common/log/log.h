@@ -2,7 +2,9 @@
 // Logging: spdlog to stderr, one line per event, "key=value" context so a
 // line can be grepped by IDoc number or agent. Under systemd (JOURNAL_STREAM
 // set) each line starts with the syslog priority prefix "<N>" that journald
-// reads. Secrets and payloads are never logged.
+// reads. Secrets and payloads are never logged. Every line is escaped as a
+// whole (EscapeForLog: control characters and bytes that are not UTF-8
+// become \xNN), so no value from outside can start a line of its own.
 
 #include <spdlog/spdlog.h>
 
@@ -13,6 +15,8 @@
 
 namespace ferry::log {
 
+// The line layout: with `journald`, the priority prefix and no timestamp.
+std::unique_ptr<spdlog::formatter> MakeLineFormatter(bool journald);
 // `level`: trace, debug, info, warn, error. Unknown → InvalidArgument.
 Status Init(std::string_view component, std::string_view level);
 bool IsValidLevel(std::string_view level);

@@ -292,23 +292,26 @@ Result<std::vector<QueueRecord>> DurableQueue::ReadAfter(uint64_t after_seq, siz
   size_t bytes = 0;
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == MDB_SUCCESS;
        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    if (v.mv_size < kHeaderBytes) {
-      mdb_cursor_close(cur);
-      return Status::DataLoss("record in queue " + options_.name + " is shorter than its header");
-    }
     std::string_view value = FromVal(v);
     if (!out.empty() && (out.size() >= max_records || bytes + value.size() > max_bytes)) break;
     QueueRecord rec;
     rec.seq = DecodeU64Key(FromVal(k));
+    bytes += value.size();
+    auto where = [&] { return "corrupt record at q." + options_.name + "/" + std::to_string(rec.seq) + ": "; };
+    if (value.size() < kHeaderBytes) {
+      rec.corrupt = where() + "shorter than its header";
+      rec.data = std::string(value);
+      out.push_back(std::move(rec));
+      continue;
+    }
     rec.enqueued_unix_ms = static_cast<int64_t>(GetLe64(value));
     auto data = DecodeRecordBody(value.substr(kHeaderBytes));
-    if (!data.ok()) {
-      mdb_cursor_close(cur);
-      return Status::DataLoss("record " + std::to_string(rec.seq) + " in queue " + options_.name + ": " +
-                              data.status().message());
+    if (data.ok()) {
+      rec.data = std::move(data.value());
+    } else {
+      rec.corrupt = where() + data.status().message();
+      rec.data = std::string(value.substr(kHeaderBytes));
     }
-    rec.data = std::move(data.value());
-    bytes += value.size();
     out.push_back(std::move(rec));
   }
   mdb_cursor_close(cur);

@@ -32,6 +32,11 @@ struct QueueRecord {
   uint64_t seq = 0;
   int64_t enqueued_unix_ms = 0;
   std::string data;
+  // Non-empty when the stored bytes do not decode (a flipped byte, a torn
+  // frame): "corrupt record at q.<name>/<seq>: why", and `data` holds the
+  // bytes as stored. Readers move such a record aside (dead letter) rather
+  // than stop the queue behind it.
+  std::string corrupt;
 };
 
 struct AppendItem {
@@ -101,7 +106,8 @@ class DurableQueue {
   void PruneKeys(int64_t cutoff_unix_ms, DoneFn done);
 
   // Records with seq > after_seq, in order, up to the limits (at least one
-  // record when any exists).
+  // record when any exists). A record that does not decode is returned
+  // with `corrupt` set, never as an error that would stop the reader.
   Result<std::vector<QueueRecord>> ReadAfter(uint64_t after_seq, size_t max_records,
                                              size_t max_bytes) const;
   Result<QueueRecord> Get(uint64_t seq) const;

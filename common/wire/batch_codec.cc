@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include "common/util/clock.h"
+#include "common/util/utf8.h"
 
 namespace ferry::wire {
 namespace {
@@ -73,32 +74,109 @@ std::string EncodeBatch(const std::string& agent_id, uint64_t batch_id, const st
   return header.SerializeAsString();
 }
 
-Result<ferry::v1::EventBatch> DecodeBatch(std::string_view bytes, size_t max_inflated_bytes) {
-  ferry::v1::EventBatch batch;
-  if (!batch.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+Result<BatchFrames> DecodeBatchFrames(std::string_view bytes, const BatchLimits& limits) {
+  ferry::v1::EventBatchFrame frame;
+  if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
+      !frame.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return Status::InvalidArgument("event batch is not a valid ferry.v1.EventBatch");
   }
-  if (batch.compression() == ferry::v1::COMPRESSION_NONE) return batch;
-  if (batch.compression() != ferry::v1::COMPRESSION_ZSTD) {
-    return Status::InvalidArgument("event batch uses unknown compression " + std::to_string(batch.compression()));
+  BatchFrames out;
+  out.agent_id = std::move(*frame.mutable_agent_id());
+  out.batch_id = frame.batch_id();
+  if (frame.compression() == ferry::v1::COMPRESSION_NONE) {
+    if (static_cast<size_t>(frame.events_size()) > limits.max_events) {
+      return Status::InvalidArgument("event batch holds " + std::to_string(frame.events_size()) +
+                                     " events, over the limit of " + std::to_string(limits.max_events));
+    }
+    out.events.assign(std::make_move_iterator(frame.mutable_events()->begin()),
+                      std::make_move_iterator(frame.mutable_events()->end()));
+    return out;
   }
-  const std::string& in = batch.compressed_events();
-  unsigned long long size = ZSTD_getFrameContentSize(in.data(), in.size());
+  if (frame.compression() != ferry::v1::COMPRESSION_ZSTD) {
+    return Status::InvalidArgument("event batch uses unknown compression " + std::to_string(frame.compression()));
+  }
+  const std::string& in = frame.compressed_events();
+  const unsigned long long size = ZSTD_getFrameContentSize(in.data(), in.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
-    return Status::InvalidArgument("event batch has a malformed zstd frame");
+    return Status::InvalidArgument("event batch has a malformed zstd frame (its size must be stated)");
   }
-  if (size > max_inflated_bytes) {
-    return Status::InvalidArgument("event batch inflates to " + std::to_string(size) + " bytes, over the limit");
+  if (size > limits.max_inflated_bytes) {
+    return Status::InvalidArgument("event batch inflates to " + std::to_string(size) + " bytes, over the limit of " +
+                                   std::to_string(limits.max_inflated_bytes));
   }
-  std::string out(size, '\0');
-  size_t n = ZSTD_decompress(out.data(), out.size(), in.data(), in.size());
+  std::string inflated(size, '\0');
+  const size_t n = ZSTD_decompress(inflated.data(), inflated.size(), in.data(), in.size());
   if (ZSTD_isError(n) || n != size) return Status::InvalidArgument("event batch zstd data is corrupt");
-  ferry::v1::EventList list;
-  if (!list.ParseFromString(out)) return Status::InvalidArgument("compressed events are not a ferry.v1.EventList");
-  batch.clear_compressed_events();
-  batch.set_compression(ferry::v1::COMPRESSION_NONE);
-  batch.mutable_events()->Swap(list.mutable_events());
-  return batch;
+  ferry::v1::EventListFrame list;
+  if (!list.ParseFromString(inflated)) {
+    return Status::InvalidArgument("compressed events are not a ferry.v1.EventList");
+  }
+  if (static_cast<size_t>(list.events_size()) > limits.max_events) {
+    return Status::InvalidArgument("event batch holds " + std::to_string(list.events_size()) +
+                                   " events, over the limit of " + std::to_string(limits.max_events));
+  }
+  out.events.assign(std::make_move_iterator(list.mutable_events()->begin()),
+                    std::make_move_iterator(list.mutable_events()->end()));
+  return out;
+}
+
+namespace {
+
+// A stand-in for an event that cannot be used as sent; see DecodedEvent.
+DecodedEvent StandIn(const ferry::v1::EventEnvelope& envelope, const std::string& bytes, std::string why) {
+  DecodedEvent out;
+  ferry::v1::Event& e = out.event;
+  const std::string seq = std::to_string(envelope.agent_sequence());
+  const std::string& id = envelope.event_id();
+  const bool usable_id = !id.empty() && id.size() <= kMaxEventIdBytes && IsValidUtf8(id);
+  e.set_event_id(usable_id ? id : "undecodable-" + seq);
+  const std::string& key = envelope.business_key();
+  e.set_business_key(IsValidUtf8(key) ? key : "undecodable:" + seq);
+  e.set_agent_sequence(envelope.agent_sequence());
+  e.set_content_type("application/x-protobuf; proto=ferry.v1.Event");
+  e.set_payload(bytes);
+  e.set_decode_error(why);
+  out.error = std::move(why);
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<DecodedEvent>> DecodeEvents(const BatchFrames& frames) {
+  std::vector<DecodedEvent> out;
+  out.reserve(frames.events.size());
+  uint64_t previous = 0;
+  for (size_t i = 0; i < frames.events.size(); ++i) {
+    const std::string& bytes = frames.events[i];
+    ferry::v1::EventEnvelope envelope;
+    // Only length-delimited and varint fields are read: this parses unless
+    // the framing itself is broken.
+    if (!envelope.ParseFromString(bytes)) {
+      return Status::InvalidArgument("event " + std::to_string(i + 1) + " of the batch is not a protobuf message");
+    }
+    const uint64_t seq = envelope.agent_sequence();
+    if (seq == 0 || seq >= kMaxAgentSequence || seq <= previous) {
+      return Status::InvalidArgument("event " + std::to_string(i + 1) + " of the batch has agent sequence " +
+                                     std::to_string(seq) + " (sequences must be above 0, below 2^63 and increase)");
+    }
+    previous = seq;
+    DecodedEvent decoded;
+    if (!decoded.event.ParseFromString(bytes)) {
+      out.push_back(StandIn(envelope, bytes,
+                            "event at agent sequence " + std::to_string(seq) +
+                                " cannot be decoded (not a valid ferry.v1.Event: a text field that is not UTF-8?)"));
+      continue;
+    }
+    const size_t id_bytes = decoded.event.event_id().size();
+    if (id_bytes == 0 || id_bytes > kMaxEventIdBytes) {
+      out.push_back(StandIn(envelope, bytes,
+                            "event at agent sequence " + std::to_string(seq) + " has an event id of " +
+                                std::to_string(id_bytes) + " bytes (1 to " + std::to_string(kMaxEventIdBytes) + ")"));
+      continue;
+    }
+    out.push_back(std::move(decoded));
+  }
+  return out;
 }
 
 }  // namespace ferry::wire

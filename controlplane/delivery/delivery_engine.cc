@@ -80,16 +80,25 @@ void DeliveryEngine::Fill() {
     for (auto& rec : *records) {
       loaded_upto_ = rec.seq;
       Item item;
-      if (!item.event.ParseFromString(rec.data)) {
-        // Our own serialization; failing to parse it means corruption.
-        // Park it in the dead-letter queue rather than blocking the queue.
+      if (!rec.corrupt.empty() || !item.event.ParseFromString(rec.data)) {
+        // Our own serialization; failing to decode it means corruption.
+        // Park it in the dead-letter queue, bytes and all, rather than
+        // blocking the queue.
+        item.event.Clear();
         item.key = "corrupt:" + std::to_string(rec.seq);
         item.event.set_event_id("corrupt-record-" + std::to_string(rec.seq));
-        item.unroutable = "stored record is not a valid ferry.v1.Event";
+        item.event.set_payload(rec.data);
+        item.unroutable = !rec.corrupt.empty() ? rec.corrupt
+                                               : "corrupt record at q." + queue_.name() + "/" +
+                                                     std::to_string(rec.seq) + ": not a valid ferry.v1.Event";
+        spdlog::error("event=delivery_record_corrupt seq={} error=\"{}\"", rec.seq, item.unroutable);
       } else {
         // Events without a business key have no order to keep.
         item.key = item.event.business_key().empty() ? "id:" + item.event.event_id() : item.event.business_key();
-        if (!item.event.mapping_error().empty()) {
+        if (!item.event.decode_error().empty()) {
+          // Ingest could not decode what the agent sent; its bytes are kept.
+          item.unroutable = item.event.decode_error();
+        } else if (!item.event.mapping_error().empty()) {
           // The agent could not map the document (record error, or no
           // flow): no target would take it; keep it for the operator.
           item.unroutable = "mapping failed: " + item.event.mapping_error();
@@ -158,17 +167,10 @@ void DeliveryEngine::DispatchLane(Lane& lane) {
     for (uint64_t seq : seqs) window_.at(seq).slot = slot;
     in_flight_ += seqs.size();
     ++lane.requests;
+    // DeliverBatch turns a connector's exception into a retry; anything
+    // escaping it is the engine's own bug.
     asio::co_spawn(executor_, DeliverBatch(lane, std::move(seqs)), [](std::exception_ptr error) {
-      // A connector that throws is a bug; say so instead of losing track
-      // of the events silently (they stay in the queue).
-      if (!error) return;
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        spdlog::critical("event=delivery_crashed error=\"{}\"", e.what());
-      } catch (...) {
-        spdlog::critical("event=delivery_crashed error=unknown");
-      }
+      if (error) std::rethrow_exception(error);
     });
   }
 }
@@ -238,6 +240,7 @@ asio::awaitable<void> DeliveryEngine::DeliverBatch(Lane& lane, std::vector<uint6
     for (uint64_t seq : seqs) events.push_back(&window_.at(seq).event);
     ++stats_.requests;
     std::vector<DeliveryResult> results;
+    std::string thrown;
     try {
       if (connector.max_batch() > 1) {
         // A named awaitable: g++ 12 mis-destroys temporaries of a co_await
@@ -248,11 +251,18 @@ asio::awaitable<void> DeliveryEngine::DeliverBatch(Lane& lane, std::vector<uint6
         DeliveryResult one = co_await connector.Deliver(*events[0]);
         results.push_back(std::move(one));
       }
+    } catch (const std::exception& e) {
+      thrown = e.what();
     } catch (...) {
-      // A connector that throws is a bug (logged by the spawner); the lane
-      // keeps its capacity.
-      LeaveAttempt(lane, entered, false);
-      throw;
+      thrown = "unknown exception";
+    }
+    if (!thrown.empty()) {
+      // A connector that throws is a bug, but it must not cost the lane
+      // its slot or the keys their turn: every event of the call is
+      // retried like any retryable failure.
+      spdlog::critical("event=delivery_connector_threw connector={} events={} error=\"{}\"", connector.name(),
+                       seqs.size(), thrown);
+      results.assign(seqs.size(), DeliveryResult::Retry("connector failed: " + thrown));
     }
     ++attempts;
     bool throttled = false;

@@ -5,35 +5,13 @@
 #include <boost/asio/io_context.hpp>
 
 #include "common/transport/topics.h"
+#include "tests/support/fake_tunnel.h"
 #include "tests/support/temp_dir.h"
 
 namespace ferry::controlplane {
 namespace {
 
-// Records what is published; `publish_result` is what the broker "says".
-class FakeTunnel : public transport::Tunnel {
- public:
-  struct Sent {
-    std::string topic, payload;
-    bool retained = false;
-  };
-  void SetMessageHandler(MessageHandler) override {}
-  void SetStateHandler(StateHandler) override {}
-  void Start() override {}
-  void Stop() override {}
-  void Publish(const std::string& topic, std::string payload, PublishDone done) override {
-    sent.push_back({topic, std::move(payload), false});
-    if (done) done(publish_result);
-  }
-  void PublishRetained(const std::string& topic, std::string payload, PublishDone done) override {
-    sent.push_back({topic, std::move(payload), true});
-    if (done) done(publish_result);
-  }
-  bool connected() const override { return true; }
-
-  std::vector<Sent> sent;
-  Status publish_result;
-};
+using ferry::testing::FakeTunnel;
 
 class FlowDistributorTest : public ::testing::Test {
  protected:

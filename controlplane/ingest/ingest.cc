@@ -19,22 +19,6 @@ Ingest::Ingest(boost::asio::any_io_executor executor, transport::Tunnel& tunnel,
                store::DurableQueue& queue)
     : executor_(executor), tunnel_(tunnel), store_(store), queue_(queue) {}
 
-uint64_t Ingest::LastStoredSequence(const std::string& agent_id) {
-  auto it = last_sequence_.find(agent_id);
-  if (it != last_sequence_.end()) return it->second;
-  uint64_t last = 0;
-  store::ReadTxn read = store_.BeginRead();
-  if (read.ok()) {
-    std::string key = SequenceKey(agent_id);
-    MDB_val k = store::ToVal(key), v;
-    if (mdb_get(read.txn(), store_.Db("meta"), &k, &v) == MDB_SUCCESS && v.mv_size == 8) {
-      last = store::DecodeU64Key(store::FromVal(v));
-    }
-  }
-  last_sequence_[agent_id] = last;
-  return last;
-}
-
 void Ingest::Refuse(const std::string& agent_id, uint64_t batch_id, const std::string& reason) {
   ferry::v1::Ack nack;
   nack.set_agent_id(agent_id);
@@ -69,53 +53,78 @@ void Ingest::OnHeartbeat(const std::string& agent_id, const std::string& payload
 }
 
 void Ingest::OnBatch(const std::string& agent_id, const std::string& payload) {
-  auto batch = wire::DecodeBatch(payload);
-  if (!batch.ok()) {
+  auto frames = wire::DecodeBatchFrames(payload, limits_);
+  if (!frames.ok()) {
     ++batches_rejected_;
-    spdlog::error("event=ingest_bad_batch agent_id={} error=\"{}\"", agent_id, batch.status().message());
+    spdlog::error("event=ingest_bad_batch agent_id={} error=\"{}\"", agent_id, frames.status().message());
     return;
   }
-  if (batch->agent_id() != agent_id) {
+  if (frames->agent_id != agent_id) {
     // An agent may only publish for itself (broker ACLs enforce the topic).
     ++batches_rejected_;
-    spdlog::error("event=ingest_agent_mismatch topic_agent={} batch_agent={}", agent_id, batch->agent_id());
+    spdlog::error("event=ingest_agent_mismatch topic_agent={} batch_agent={}", agent_id, frames->agent_id);
     return;
   }
-  if (batch->events_size() == 0) return;
-  const uint64_t first = batch->events(0).agent_sequence();
-  const uint64_t last_in_batch = batch->events(batch->events_size() - 1).agent_sequence();
-  const uint64_t last_stored = LastStoredSequence(agent_id);
-  if (last_stored != 0 && first > last_stored + 1) {
-    spdlog::warn("event=ingest_gap agent_id={} batch_id={} first_seq={} last_stored_seq={}", agent_id,
-                 batch->batch_id(), first, last_stored);
-    Refuse(agent_id, batch->batch_id(),
-           "sequence gap: stored up to " + std::to_string(last_stored) + ", batch starts at " + std::to_string(first) +
-               "; resend from the oldest unacknowledged event");
+  auto decoded = wire::DecodeEvents(*frames);
+  if (!decoded.ok()) {
+    ++batches_rejected_;
+    spdlog::error("event=ingest_bad_batch agent_id={} batch_id={} error=\"{}\"", agent_id, frames->batch_id,
+                  decoded.status().message());
+    Refuse(agent_id, frames->batch_id, "malformed batch: " + decoded.status().message());
     return;
   }
+  if (decoded->empty()) return;
+  const uint64_t first = decoded->front().event.agent_sequence();
+  const uint64_t last_in_batch = decoded->back().event.agent_sequence();
   auto items = std::make_shared<std::vector<store::AppendItem>>();
-  items->reserve(batch->events_size());
+  items->reserve(decoded->size());
   ferry::v1::Ack ack;
   ack.set_agent_id(agent_id);
-  ack.set_batch_id(batch->batch_id());
-  for (auto& event : *batch->mutable_events()) {
-    event.set_agent_id(agent_id);
-    ack.add_agent_sequences(event.agent_sequence());
-    items->push_back({event.SerializeAsString(), agent_id + "/" + event.event_id()});
+  ack.set_batch_id(frames->batch_id);
+  for (wire::DecodedEvent& d : *decoded) {
+    if (!d.error.empty()) {
+      // Stored like any event and dead-lettered by delivery in its key's
+      // order, with the reason: it must not hold up the agent's outbox.
+      spdlog::error("event=ingest_undecodable_event agent_id={} batch_id={} seq={} error=\"{}\"", agent_id,
+                    frames->batch_id, d.event.agent_sequence(), d.error);
+    }
+    d.event.set_agent_id(agent_id);
+    ack.add_agent_sequences(d.event.agent_sequence());
+    items->push_back({d.event.SerializeAsString(), agent_id + "/" + d.event.event_id()});
   }
   store::DurableQueue::EncodeItems(*items);  // compress here, not on the writer thread
-  const uint64_t new_last = std::max(last_stored, last_in_batch);
-  last_sequence_[agent_id] = new_last;
   agents_[agent_id].last_seen_unix_ms = NowUnixMs();
   const size_t count = items->size();
   store_.Write(
-      [this, items, agent_id, new_last](store::WriteTxn& txn) {
+      [this, items, agent_id, first, last_in_batch](store::WriteTxn& txn) {
+        // The gap check reads the position this very transaction would
+        // extend: a batch refused before (queue full) leaves it where the
+        // last stored one ended, so every later batch of that agent is
+        // refused too until the agent resends from there. Checking against
+        // a position advanced before the commit let a small later batch in
+        // ahead of a refused larger one.
+        uint64_t last_stored = 0;
+        Status read = ReadPosition(txn, agent_id, last_stored);
+        if (!read.ok()) return read;
+        // An agent this store has no position for yet (new, or the store
+        // was replaced) may start anywhere, except past a batch of its
+        // that was refused.
+        const auto refused = refused_from_.find(agent_id);
+        const bool past_refused = refused != refused_from_.end() && first > refused->second;
+        if (past_refused || (last_stored != 0 && first > last_stored && first - last_stored > 1)) {
+          return Status::FailedPrecondition("sequence gap: stored up to " + std::to_string(last_stored) +
+                                            ", batch starts at " + std::to_string(first) +
+                                            "; resend from the oldest unacknowledged event");
+        }
         store::AppendOutcome out;
         Status s = queue_.AppendInTxn(txn, *items, out);
-        if (!s.ok()) return s;
-        std::string key = SequenceKey(agent_id), value = store::EncodeU64Key(new_last);
-        MDB_val k = store::ToVal(key), v = store::ToVal(value);
-        return store::LmdbStatus(mdb_put(txn.txn(), store_.Db("meta"), &k, &v, 0), "write last agent sequence");
+        if (s.ok()) s = WritePosition(txn, agent_id, std::max(last_stored, last_in_batch));
+        if (!s.ok()) {
+          refused_from_[agent_id] = refused == refused_from_.end() ? first : std::min(refused->second, first);
+          return s;
+        }
+        if (refused != refused_from_.end()) refused_from_.erase(refused);
+        return Status::Ok();
       },
       [this, ack = std::move(ack), agent_id, count](const Status& status) mutable {
         if (status.ok())
@@ -127,8 +136,7 @@ void Ingest::OnBatch(const std::string& agent_id, const std::string& payload) {
           if (status.ok()) {
             agents_[agent_id].events_ingested += count;
           } else {
-            // Forget the optimistic position: the store has the truth.
-            last_sequence_.erase(agent_id);
+            ack.clear_agent_sequences();
             ack.set_reason(status.message());
             spdlog::warn("event=ingest_refused agent_id={} batch_id={} reason=\"{}\"", agent_id, ack.batch_id(),
                          status.message());
@@ -136,6 +144,23 @@ void Ingest::OnBatch(const std::string& agent_id, const std::string& payload) {
           tunnel_.Publish(transport::topics::DownAcks(agent_id), ack.SerializeAsString(), nullptr);
         });
       });
+}
+
+Status Ingest::ReadPosition(store::WriteTxn& txn, const std::string& agent_id, uint64_t& last) {
+  const std::string key = SequenceKey(agent_id);
+  MDB_val k = store::ToVal(key), v;
+  const int rc = mdb_get(txn.txn(), store_.Db("meta"), &k, &v);
+  if (rc == MDB_NOTFOUND) return Status::Ok();
+  if (rc != MDB_SUCCESS) return store::LmdbStatus(rc, "read last agent sequence");
+  if (v.mv_size != 8) return Status::DataLoss("last agent sequence of " + agent_id + " is corrupt (meta/" + key + ")");
+  last = store::DecodeU64Key(store::FromVal(v));
+  return Status::Ok();
+}
+
+Status Ingest::WritePosition(store::WriteTxn& txn, const std::string& agent_id, uint64_t last) {
+  const std::string key = SequenceKey(agent_id), value = store::EncodeU64Key(last);
+  MDB_val k = store::ToVal(key), v = store::ToVal(value);
+  return store::LmdbStatus(mdb_put(txn.txn(), store_.Db("meta"), &k, &v, 0), "write last agent sequence");
 }
 
 }  // namespace ferry::controlplane

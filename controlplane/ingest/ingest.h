@@ -12,9 +12,18 @@
 // last stored sequence per agent is kept in the store, in the same
 // transaction as the events, so this holds across restarts.
 //
-// A batch that cannot be stored (queue full, disk failing) is answered with
-// a negative Ack: the agent keeps it and sends it again later. A malformed
-// batch is logged and not acknowledged.
+// The gap check runs inside the write transaction, against the position
+// that transaction would extend, so batches the agent has in flight at once
+// cannot overtake one that was refused.
+//
+// A batch that cannot be stored (queue full, disk failing) or that skips
+// ahead is answered with a negative Ack: the agent keeps it and sends it
+// again later. Events are decoded one by one (wire::DecodeEvents): an event
+// that does not decode is stored as a stand-in that delivery dead-letters
+// with the reason, and the batch is acknowledged, so no single event can
+// stop an agent's outbox. A batch whose framing is broken is logged and not
+// acknowledged; one whose sequences cannot be trusted (0, at or above 2^63,
+// not increasing) is refused as malformed.
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -25,6 +34,7 @@
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
 #include "common/transport/tunnel.h"
+#include "common/wire/batch_codec.h"
 #include "ferry/v1/event.pb.h"
 
 namespace ferry::controlplane {
@@ -50,7 +60,9 @@ class Ingest {
  private:
   void OnBatch(const std::string& agent_id, const std::string& payload);
   void OnHeartbeat(const std::string& agent_id, const std::string& payload);
-  uint64_t LastStoredSequence(const std::string& agent_id);
+  // The agent's last stored sequence (0: none yet), in `txn`.
+  Status ReadPosition(store::WriteTxn& txn, const std::string& agent_id, uint64_t& last);
+  Status WritePosition(store::WriteTxn& txn, const std::string& agent_id, uint64_t last);
   void Refuse(const std::string& agent_id, uint64_t batch_id, const std::string& reason);
 
   boost::asio::any_io_executor executor_;
@@ -58,8 +70,10 @@ class Ingest {
   store::Store& store_;
   store::DurableQueue& queue_;
   std::map<std::string, AgentSeen> agents_;
-  // Highest agent sequence submitted for storage, per agent.
-  std::map<std::string, uint64_t> last_sequence_;
+  wire::BatchLimits limits_;
+  // Per agent, the first sequence of its oldest batch the store refused
+  // since the last one it took. Used only on the store's writer thread.
+  std::map<std::string, uint64_t> refused_from_;
   uint64_t batches_rejected_ = 0;
   HeartbeatHandler on_heartbeat_;
 };

@@ -139,6 +139,45 @@ TEST_F(MalformedInputTest, WrongPathIs404NamingTheRightOne) {
   ExpectRefused("POST", "/sap/idocs", Customer(), kXml, 404, {"/sap/idoc"});
 }
 
+// Defect: a tree builder that recursed once per level ended the agent with
+// SIGSEGV on 100,000 nested elements, and SAP resent the IDoc for ever.
+TEST_F(MalformedInputTest, HundredThousandNestedElementsAre400NamingTheLimitAndTheAgentLives) {
+  std::string nested;
+  for (int i = 0; i < 100000; ++i) nested += "<Z>";
+  for (int i = 0; i < 100000; ++i) nested += "</Z>";
+  std::string xml = Customer();
+  xml.insert(xml.find("</E1KNA1M>"), nested);
+  ASSERT_LT(xml.size(), 1u << 20);  // far under max_body
+  ExpectRefused("POST", "/sap/idoc", xml, kXml, 400, {"nested more than 100 levels", "line", "max_depth"});
+  auto next = p_.PostIdoc(ReplaceElement(Customer(), "DOCNUM", Docnum(6100002)));
+  EXPECT_EQ(next.status, 200) << next.body;
+}
+
+// Defect: a character reference to a surrogate was accepted, and the control
+// plane could not parse the batch holding it, so the agent's uplink stopped.
+TEST_F(MalformedInputTest, CharacterReferenceToASurrogateIs400NamingTheField) {
+  ExpectRefused("POST", "/sap/idoc", ReplaceElement(Customer(), "KUNNR", "9&#xD800;13"), kXml, 400,
+                {"field KUNNR of segment E1KNA1M", "U+D800"});
+  ExpectRefused("POST", "/sap/idoc", ReplaceElement(Customer(), "DOCNUM", "61&#xD800;3"), kXml, 400,
+                {"field DOCNUM of segment EDI_DC40", "U+D800"});
+  ExpectRefused("POST", "/sap/idoc", ReplaceElement(Customer(), "NAME1", "A&#0;B"), kXml, 400,
+                {"field NAME1", "U+0000"});
+  ExpectRefused("POST", "/sap/idoc", ReplaceElement(Customer(), "NAME1", "A&#x110000;B"), kXml, 400,
+                {"field NAME1", "U+110000"});
+  auto next = p_.PostIdoc(ReplaceElement(Customer(), "DOCNUM", Docnum(6100003)));
+  EXPECT_EQ(next.status, 200) << next.body;
+}
+
+// Defect: a DOCNUM holding a newline and a journald priority prefix became a
+// log line of its own, at emergency priority.
+TEST_F(MalformedInputTest, ValuesFromSapCannotStartALogLineOfTheirOwn) {
+  auto res = p_.PostIdoc(ReplaceElement(Customer(), "DOCNUM", "61\n&lt;0&gt;forged"));
+  ASSERT_EQ(res.status, 200) << res.body;  // XML allows a newline in text; the log must cope
+  const std::string log = ReadFile(p_.dir().path() / "agent.log");
+  EXPECT_NE(log.find("docnum=61\\x0a<0>forged"), std::string::npos) << log;
+  EXPECT_EQ(log.find("\n<0>"), std::string::npos);
+}
+
 // With basic authentication configured, as an SM59 destination would use it.
 class MalformedCredentialsTest : public MalformedInputTest {
  protected:

@@ -64,6 +64,7 @@ std::string Pipeline::AgentYaml(const std::string& id, int port, const std::file
          "\n  max_bytes: " + options_.agent_max_bytes +
          "\nsources:\n  idoc_http:\n    listen: 127.0.0.1:" + std::to_string(port) +
          "\n    path: /sap/idoc\n    retry_after: 7s\n    max_body: " + options_.max_body + "\n" + auth +
+         options_.listener_extra_yaml +
          (options_.listener_tls_cert.empty() ? std::string()
                                              : "    tls:\n      cert_file: " + options_.listener_tls_cert +
                                                    "\n      key_file: " + options_.listener_tls_key + "\n") +

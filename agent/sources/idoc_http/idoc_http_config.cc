@@ -36,9 +36,18 @@ std::unique_ptr<SourceBuilder> Parse(config::ConfigNode node) {
   if (c.path.empty() || c.path.front() != '/') node.Error("path", "must start with '/', got '" + c.path + "'");
   c.max_body_bytes = node.Bytes("max_body", c.max_body_bytes);
   if (c.max_body_bytes < 1024) node.Error("max_body", "must be at least 1KiB");
+  c.max_depth = static_cast<size_t>(node.Int("max_depth", static_cast<int64_t>(c.max_depth), 8, 10000));
   c.retry_after = std::chrono::duration_cast<std::chrono::seconds>(
       node.Duration("retry_after", std::chrono::duration_cast<std::chrono::milliseconds>(c.retry_after)));
   if (c.retry_after.count() < 1) node.Error("retry_after", "must be at least 1s");
+  c.max_connections =
+      static_cast<size_t>(node.Int("max_connections", static_cast<int64_t>(c.max_connections), 1, 100000));
+  for (auto [key, value] : {std::pair{"idle_timeout", &c.idle_timeout}, std::pair{"header_timeout", &c.header_timeout},
+                            std::pair{"body_timeout", &c.body_timeout}}) {
+    *value = std::chrono::duration_cast<std::chrono::seconds>(
+        node.Duration(key, std::chrono::duration_cast<std::chrono::milliseconds>(*value)));
+    if (value->count() < 1) node.Error(key, "must be at least 1s");
+  }
   auto tls = node.Section("tls");
   c.tls_cert_file = tls.String("cert_file", "");
   c.tls_key_file = tls.String("key_file", "");

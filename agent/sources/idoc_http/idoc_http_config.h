@@ -6,7 +6,12 @@
 //       listen: 0.0.0.0:8300      # host:port
 //       path: /sap/idoc           # the SM59 path prefix
 //       max_body: 16MiB           # larger requests get 413
+//       max_depth: 100            # element nesting; deeper bodies get 400
 //       retry_after: 30s          # sent with 503 when the buffer is full
+//       max_connections: 64       # more at once get 503 and are closed
+//       idle_timeout: 60s         # keep-alive connection without a request
+//       header_timeout: 10s       # first byte of a request to its last header
+//       body_timeout: 60s         # headers to the end of the body
 //       tls:                      # optional; HTTPS (SM59 "SSL: Active")
 //         cert_file: /etc/ferry/agent.crt   # certificate chain, PEM
 //         key_file: /etc/ferry/agent.key    # its private key, PEM
@@ -26,7 +31,12 @@ struct IdocHttpConfig {
   uint16_t port = 8300;
   std::string path = "/sap/idoc";
   uint64_t max_body_bytes = 16u << 20;
+  size_t max_depth = 100;
   std::chrono::seconds retry_after{30};
+  size_t max_connections = 64;
+  std::chrono::seconds idle_timeout{60};
+  std::chrono::seconds header_timeout{10};
+  std::chrono::seconds body_timeout{60};
   std::string tls_cert_file;  // empty: plain HTTP
   std::string tls_key_file;
   std::string basic_user;

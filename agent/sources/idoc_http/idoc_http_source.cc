@@ -73,6 +73,12 @@ Status IdocHttpSource::Start() {
   options.max_body_bytes = config_.max_body_bytes;
   options.max_body_setting = "sources.idoc_http.max_body";
   options.server_name = "ferry-agent";
+  options.max_connections = config_.max_connections;
+  options.busy_retry_after = config_.retry_after;
+  options.idle_timeout = config_.idle_timeout;
+  options.header_timeout = config_.header_timeout;
+  options.body_timeout = config_.body_timeout;
+  options.head_check = [this](const http::Request& head) { return CheckHead(head); };
   if (!config_.tls_cert_file.empty()) {
     auto tls = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
     tls->set_options(boost::asio::ssl::context::default_workarounds | boost::asio::ssl::context::no_sslv2 |
@@ -111,33 +117,38 @@ bool IdocHttpSource::Authorized(const http::Request& req) const {
          CRYPTO_memcmp(given.data(), expected_authorization_.data(), given.size()) == 0;
 }
 
-boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req) {
+std::optional<http::Response> IdocHttpSource::CheckHead(const http::Request& req) const {
   const std::string target(req.target());
   const std::string path = target.substr(0, target.find('?'));
   if (path != config_.path) {
-    co_return http::TextResponse(req, bhttp::status::not_found,
-                                 "no IDoc endpoint at " + path + "; SAP must post to " + config_.path);
+    return http::TextResponse(req, bhttp::status::not_found,
+                              "no IDoc endpoint at " + path + "; SAP must post to " + config_.path);
   }
   if (req.method() != bhttp::verb::post) {
     auto res = http::TextResponse(req, bhttp::status::method_not_allowed, "IDocs must be sent with POST");
     res.set(bhttp::field::allow, "POST");
-    co_return res;
+    return res;
   }
   if (!Authorized(req)) {
     spdlog::warn("event=idoc_http_unauthorized source=idoc_http");
     auto res = http::TextResponse(req, bhttp::status::unauthorized,
                                   "missing or wrong credentials: check the logon data of the SM59 destination");
     res.set(bhttp::field::www_authenticate, "Basic realm=\"ferry\", charset=\"UTF-8\"");
-    co_return res;
+    return res;
   }
   auto ct = req.find(bhttp::field::content_type);
   if (ct == req.end() || !IsIdocContentType(ct->value())) {
     std::string given = ct == req.end() ? "(none)" : std::string(ct->value());
-    co_return http::TextResponse(
+    return http::TextResponse(
         req, bhttp::status::unsupported_media_type,
         "unsupported Content-Type " + given + ": send text/xml or application/x-sap.idoc (WE21 port setting)");
   }
-  auto packet = idoc::ParseIdocXml(req.body());
+  return std::nullopt;
+}
+
+boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req) {
+  // CheckHead has passed: the server ran it before reading the body.
+  auto packet = idoc::ParseIdocXml(req.body(), idoc::ParseLimits{config_.max_depth});
   if (!packet.ok()) {
     spdlog::warn("event=idoc_rejected source=idoc_http reason=\"{}\"", packet.status().message());
     co_return http::TextResponse(req, bhttp::status::bad_request, packet.status().message());

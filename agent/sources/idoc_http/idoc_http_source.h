@@ -7,9 +7,15 @@
 // are not stored twice) · 400 bad XML or IDoc structure, with the reason ·
 // 401 wrong or missing credentials · 404 wrong path · 405 not POST · 413 too
 // large · 415 wrong Content-Type · 503 + Retry-After when the buffer is full
-// or the disk fails (SAP keeps the IDoc in status 02 and RBDAGAIN resends).
+// or the disk fails (SAP keeps the IDoc in status 02 and RBDAGAIN resends),
+// or when more than max_connections connections are open.
+//
+// 401, 404, 405 and 415 are decided from the request head alone, before any
+// body byte is read, so a client without credentials never makes the agent
+// buffer a body.
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "agent/sources/idoc_http/idoc_http_config.h"
@@ -29,6 +35,8 @@ class IdocHttpSource : public Source {
   uint16_t port() const;
 
  private:
+  // The refusal for a request head that cannot be an IDoc post, or nullopt.
+  std::optional<http::Response> CheckHead(const http::Request& head) const;
   boost::asio::awaitable<http::Response> Handle(http::Request& req);
   bool Authorized(const http::Request& req) const;
 

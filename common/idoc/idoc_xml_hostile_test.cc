@@ -1,0 +1,104 @@
+// Hostile shapes at the IDoc-XML trust boundary: nesting meant to exhaust
+// the stack, and character references that decode to what is not text.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "common/idoc/idoc_xml.h"
+#include "common/util/utf8.h"
+
+namespace ferry::idoc {
+namespace {
+
+std::string Customer(const std::string& docnum, const std::string& kunnr, const std::string& extra = "") {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DEBMAS07>\n<IDOC BEGIN=\"1\">\n<EDI_DC40 SEGMENT=\"1\">\n"
+         "<MANDT>100</MANDT>\n<DOCNUM>" +
+         docnum + "</DOCNUM>\n<IDOCTYP>DEBMAS07</IDOCTYP>\n<MESTYP>DEBMAS</MESTYP>\n<SNDPRN>S4H</SNDPRN>\n"
+                  "</EDI_DC40>\n<E1KNA1M SEGMENT=\"1\">\n<KUNNR>" +
+         kunnr + "</KUNNR>\n" + extra + "</E1KNA1M>\n</IDOC>\n</DEBMAS07>\n";
+}
+
+std::string Nested(size_t levels) {
+  std::string open, close;
+  open.reserve(levels * 4);
+  close.reserve(levels * 5);
+  for (size_t i = 0; i < levels; ++i) {
+    open += "<Z>";
+    close += "</Z>";
+  }
+  return open + close;
+}
+
+std::string ErrorOf(const std::string& body, const ParseLimits& limits = {}) {
+  Result<ParsedPacket> r = ParseIdocXml(body, limits);
+  EXPECT_FALSE(r.ok());
+  if (r.ok()) return "";
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  return r.status().message();
+}
+
+TEST(IdocXmlHostileTest, HundredThousandNestedElementsAreRefusedWithTheLimitAndLine) {
+  // Recursing once per level used to overflow the stack here (SIGSEGV).
+  const std::string message = ErrorOf(Customer("1", "9000", Nested(100000)));
+  EXPECT_NE(message.find("nested more than 100 levels"), std::string::npos) << message;
+  EXPECT_NE(message.find("line 13"), std::string::npos) << message;
+  EXPECT_NE(message.find("max_depth"), std::string::npos) << message;
+}
+
+TEST(IdocXmlHostileTest, DepthLimitIsConfigurableAndCountsFromTheRoot) {
+  // Root (1), IDOC (2), E1KNA1M (3), then the Z levels.
+  const std::string body = Customer("1", "9000", Nested(20));
+  EXPECT_TRUE(ParseIdocXml(body, ParseLimits{40}).ok());
+  const std::string message = ErrorOf(body, ParseLimits{10});
+  EXPECT_NE(message.find("nested more than 10 levels"), std::string::npos) << message;
+}
+
+TEST(IdocXmlHostileTest, DeepButAllowedIdocBuildsItsTreeWithoutRecursion) {
+  auto parsed = ParseIdocXml(Customer("1", "9000", Nested(5000)), ParseLimits{10000});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->idocs[0].business_key, "DEBMAS:9000");
+  EXPECT_GT(parsed->idocs[0].document->size(), 5000u);
+}
+
+TEST(IdocXmlHostileTest, SurrogateReferenceInAFieldIsRefusedNamingTheField) {
+  const std::string message = ErrorOf(Customer("1", "9&#xD800;13"));
+  EXPECT_NE(message.find("field KUNNR of segment E1KNA1M"), std::string::npos) << message;
+  EXPECT_NE(message.find("U+D800"), std::string::npos) << message;
+  EXPECT_NE(message.find("line 12"), std::string::npos) << message;
+}
+
+TEST(IdocXmlHostileTest, SurrogateReferenceInTheControlRecordIsRefused) {
+  const std::string message = ErrorOf(Customer("12&#55296;3", "9000"));
+  EXPECT_NE(message.find("field DOCNUM of segment EDI_DC40"), std::string::npos) << message;
+  EXPECT_NE(message.find("U+D800"), std::string::npos) << message;
+}
+
+TEST(IdocXmlHostileTest, ReferencesThatAreNotXmlCharactersAreRefused) {
+  for (const std::string ref : {"&#0;", "&#x0;", "&#x110000;", "&#1114112;", "&#x1;", "&#xFFFE;", "&#xDFFF;",
+                                "&#99999999999999999999999;", "&#x00000000000000000000D800;"}) {
+    SCOPED_TRACE(ref);
+    const std::string message = ErrorOf(Customer("1", "90" + ref));
+    EXPECT_NE(message.find("field KUNNR"), std::string::npos) << message;
+  }
+}
+
+TEST(IdocXmlHostileTest, RawControlCharacterInAValueIsRefused) {
+  const std::string message = ErrorOf(Customer("1", std::string("90\x01") + "13"));
+  EXPECT_NE(message.find("control character 0x01"), std::string::npos) << message;
+}
+
+TEST(IdocXmlHostileTest, ValidReferencesDecodeAndEveryValueIsValidUtf8) {
+  auto parsed = ParseIdocXml(Customer("1", "9&#x10FFFF;&#xE9;&#9;&amp;1"));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->idocs[0].business_key, "DEBMAS:9\xF4\x8F\xBF\xBF\xC3\xA9\t&1");
+  EXPECT_TRUE(IsValidUtf8(parsed->idocs[0].business_key));
+}
+
+TEST(IdocXmlHostileTest, ReferenceLookalikesInCdataAndCommentsAreText) {
+  auto parsed = ParseIdocXml(Customer("1", "<![CDATA[9&#0;1]]><!-- &#xD800; -->"));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->idocs[0].business_key, "DEBMAS:9&#0;1");
+}
+
+}  // namespace
+}  // namespace ferry::idoc

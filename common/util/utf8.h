@@ -1,0 +1,27 @@
+#pragma once
+// UTF-8 checks for text that comes from outside: SAP bodies, event fields
+// from the network, values written to logs.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace ferry {
+
+// Offset of the first byte that does not start a well-formed UTF-8 sequence
+// (overlong forms, surrogates and code points past U+10FFFF included), or
+// npos when all of `s` is well-formed.
+size_t FindInvalidUtf8(std::string_view s);
+
+inline bool IsValidUtf8(std::string_view s) { return FindInvalidUtf8(s) == std::string_view::npos; }
+
+// `s` made safe for one log line: control characters (C0, DEL) and bytes
+// that are not well-formed UTF-8 become "\xNN", so a value from outside can
+// neither start a line of its own (with a forged journald priority prefix)
+// nor carry bytes a log reader chokes on. Everything else is kept.
+std::string EscapeForLog(std::string_view s);
+// Appends the same to `out`; returns false when nothing needed escaping (and
+// `out` got `s` as is).
+bool AppendEscapedForLog(std::string_view s, std::string& out);
+
+}  // namespace ferry

@@ -1,0 +1,64 @@
+#pragma once
+// FakeTunnel: a Tunnel for unit tests of what sits on one (uplink, ingest,
+// delivery, flow distribution). It records what is published, answers each
+// publish with `publish_result`, and lets the test play the other side:
+// Receive() hands a message to the handler as a broker would, Connect()
+// and Disconnect() drive the state handler.
+
+#include <string>
+#include <vector>
+
+#include "common/transport/tunnel.h"
+
+namespace ferry::testing {
+
+class FakeTunnel : public transport::Tunnel {
+ public:
+  struct Sent {
+    std::string topic, payload;
+    bool retained = false;
+  };
+  void SetMessageHandler(MessageHandler handler) override { on_message_ = std::move(handler); }
+  void SetStateHandler(StateHandler handler) override { on_state_ = std::move(handler); }
+  void Start() override {}
+  void Stop() override {}
+  void Publish(const std::string& topic, std::string payload, PublishDone done) override {
+    sent.push_back({topic, std::move(payload), false});
+    if (done) done(publish_result);
+  }
+  void PublishRetained(const std::string& topic, std::string payload, PublishDone done) override {
+    sent.push_back({topic, std::move(payload), true});
+    if (done) done(publish_result);
+  }
+  bool connected() const override { return connected_; }
+
+  void Receive(const std::string& topic, std::string payload) {
+    if (on_message_) on_message_(topic, std::move(payload));
+  }
+  void Connect() {
+    connected_ = true;
+    if (on_state_) on_state_(true, "connected");
+  }
+  void Disconnect(const std::string& why) {
+    connected_ = false;
+    if (on_state_) on_state_(false, why);
+  }
+  // The messages published on `topic`, in order.
+  std::vector<std::string> PayloadsOn(const std::string& topic) const {
+    std::vector<std::string> out;
+    for (const auto& s : sent) {
+      if (s.topic == topic) out.push_back(s.payload);
+    }
+    return out;
+  }
+
+  std::vector<Sent> sent;
+  Status publish_result;
+
+ private:
+  MessageHandler on_message_;
+  StateHandler on_state_;
+  bool connected_ = true;
+};
+
+}  // namespace ferry::testing
