@@ -255,7 +255,6 @@ void Agent::SchedulePrune() {
     outbox_queue_->PruneKeys(NowUnixMs() - config_.dedup_retention.count(), nullptr);
     uplink_->PruneReports(NowUnixMs() - config_.report_retention.count());
     raw_queue_->PruneKeys(NowUnixMs() - config_.dedup_retention.count(), nullptr);
-    history_->Prune(NowUnixMs() - config_.history_retention.count());
     SchedulePrune();
   });
 }
@@ -264,6 +263,8 @@ void Agent::ScheduleRawPrune() {
   raw_prune_timer_.expires_after(std::chrono::minutes(1));
   raw_prune_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
+    // Every minute: the history's byte cap must hold between the hourly jobs.
+    history_->Prune(NowUnixMs() - config_.history_retention.count(), config_.history_max_bytes);
     PruneRaw();
   });
 }

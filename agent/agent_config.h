@@ -34,6 +34,7 @@ struct AgentConfig {
   // The oldest raw documents go beyond this; default 1GiB or a quarter of
   // the map size, whichever is less.
   uint64_t raw_max_bytes = 1ull << 30;
+  uint64_t history_max_bytes = 512ull << 20;
   // Labels the control plane selects flow deployments by (env, site, ...).
   std::map<std::string, std::string> labels;
   // The control plane's Ed25519 public key; empty: flow deployments are refused.

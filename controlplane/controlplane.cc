@@ -41,7 +41,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Create(ControlPlaneConfig co
   auto queue = store::DurableQueue::Open(*cp->store_, {kDeliveryQueue, cp->config_.queue_max_bytes});
   if (!queue.ok()) return queue.status();
   cp->queue_ = std::move(queue.value());
-  auto dlq = store::DurableQueue::Open(*cp->store_, {kDeadLetterQueue, 0});
+  auto dlq = store::DurableQueue::Open(*cp->store_, {kDeadLetterQueue, cp->config_.dead_letter_max_bytes});
   if (!dlq.ok()) return dlq.status();
   cp->dead_letters_ = std::move(dlq.value());
   cp->registry_ = std::make_unique<BundleRegistry>(*cp->store_);

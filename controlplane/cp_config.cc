@@ -28,6 +28,11 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
   if (c.queue_max_bytes == 0 || c.queue_max_bytes > c.map_size_bytes / 2) {
     store.Error("max_bytes", "must be above 0 and at most half of store.map_size");
   }
+  c.dead_letter_max_bytes = store.Bytes("dead_letter_max_bytes", c.map_size_bytes / 4);
+  if (c.dead_letter_max_bytes < (1u << 20) || c.queue_max_bytes + c.dead_letter_max_bytes > c.map_size_bytes / 4 * 3) {
+    store.Error("dead_letter_max_bytes",
+                "must be at least 1MiB and, with store.max_bytes, at most 3/4 of store.map_size");
+  }
   c.dedup_retention = store.Duration("dedup_retention", c.dedup_retention);
 
   auto mqtt = root.Section("mqtt");

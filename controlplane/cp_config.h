@@ -21,6 +21,7 @@ struct ControlPlaneConfig {
   std::string log_level = "info";
   uint64_t map_size_bytes = 8ull << 30;
   uint64_t queue_max_bytes = 2ull << 30;
+  uint64_t dead_letter_max_bytes = 0;  // 0 until loaded: a quarter of map_size by default
   std::chrono::milliseconds dedup_retention{std::chrono::hours(24 * 7)};
   transport::MqttOptions mqtt;
   std::string shared_group = "ferry-cp";

@@ -17,6 +17,7 @@ packages=(
   libsystemd-dev
   mosquitto curl python3
   dpkg-dev lintian systemd
+  clang libclang-rt-14-dev  # tests/fuzz: libFuzzer, ASan, UBSan
 )
 
 missing=()

@@ -70,8 +70,14 @@ Status BundleReceiver::LoadApplied() {
   }
   ferry::v1::SignedDeployment signed_deployment;
   ferry::v1::Deployment deployment;
-  if (!signed_deployment.ParseFromString(stored)) return Status::DataLoss("the stored flow deployment does not decode");
-  Result<RunningBundle> checked = Check(signed_deployment, deployment, /*at_startup=*/true);
+  // A record that no longer decodes (a damaged page) is treated like one
+  // that no longer verifies: the agent runs, holds documents back, and
+  // reports it, rather than failing to start again and again.
+  Result<RunningBundle> checked =
+      signed_deployment.ParseFromString(stored)
+          ? Check(signed_deployment, deployment, /*at_startup=*/true)
+          : Result<RunningBundle>(Status::DataLoss("corrupt record at " + std::string(kDb) + "/" +
+                                                   std::string(kAppliedKey) + ": not a ferry.v1.SignedDeployment"));
   if (!checked.ok()) {
     // E.g. the trusted key was rotated, or this build compiles more strictly.
     // Mapped targets must not get raw IDocs meanwhile: documents are

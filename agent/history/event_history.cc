@@ -73,22 +73,51 @@ Status EventHistory::MarkRetriedInTxn(store::WriteTxn& txn, uint64_t seq, const 
   return Status::Ok();
 }
 
-void EventHistory::Prune(int64_t cutoff_unix_ms) {
+uint64_t EventHistory::BytesInTxn(MDB_txn* txn, MDB_dbi db) {
+  MDB_stat st;
+  if (mdb_stat(txn, db, &st) != MDB_SUCCESS) return 0;
+  return (st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages) * static_cast<uint64_t>(st.ms_psize);
+}
+
+void EventHistory::Prune(int64_t cutoff_unix_ms, uint64_t max_bytes) {
+  // Each round deletes at most this many entries, so one transaction never
+  // dirties more than a few megabytes of pages; the next round follows.
+  constexpr size_t kPerRound = 2000;
   store_.Write(
-      [this, cutoff_unix_ms](store::WriteTxn& txn) {
+      [this, cutoff_unix_ms, max_bytes](store::WriteTxn& txn) {
+        const MDB_dbi db = store_.Db(kDb);
+        MDB_stat st;
+        if (int rc = mdb_stat(txn.txn(), db, &st)) return store::LmdbStatus(rc, "history stat");
+        const uint64_t size = BytesInTxn(txn.txn(), db);
+        // Over the cap: how many of the oldest entries to drop, at the
+        // average size an entry takes in pages (overflow pages included).
+        uint64_t over = 0;
+        if (size > max_bytes && st.ms_entries > 0) {
+          const uint64_t per_entry = std::max<uint64_t>(1, size / st.ms_entries);
+          over = (size - max_bytes + per_entry - 1) / per_entry;
+        }
         MDB_cursor* cur = nullptr;
-        if (int rc = mdb_cursor_open(txn.txn(), store_.Db(kDb), &cur)) return store::LmdbStatus(rc, "history cursor");
+        if (int rc = mdb_cursor_open(txn.txn(), db, &cur)) return store::LmdbStatus(rc, "history cursor");
         MDB_val k, v;
         ferry::v1::HistoryEntry entry;
+        size_t deleted = 0;
         // Entries are in sequence order, which is nearly departure order:
-        // stop at the first one young enough.
+        // stop at the first one young enough once the size is within bounds.
         int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-        for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        for (; rc == MDB_SUCCESS && deleted < kPerRound; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
           const bool parsed = Decode(store::FromVal(v), entry);
-          if (parsed && entry.left_unix_ms() >= cutoff_unix_ms) break;
+          if (parsed && entry.left_unix_ms() >= cutoff_unix_ms && over == 0) break;
+          if (over > 0) --over;
           mdb_cursor_del(cur, 0);
+          ++deleted;
         }
         mdb_cursor_close(cur);
+        if (deleted == kPerRound) {
+          txn.OnCommit([this, cutoff_unix_ms, max_bytes] { Prune(cutoff_unix_ms, max_bytes); });
+        }
+        if (deleted > 0 && size > max_bytes) {
+          spdlog::info("event=history_capped deleted={} bytes={} max_bytes={}", deleted, size, max_bytes);
+        }
         return Status::Ok();
       },
       [](const Status& s) {

@@ -7,7 +7,8 @@
 // sequence, with the times they were committed, last sent and left. The
 // delivery outcome arrives later in "reports" (by event id). History is kept
 // for `store.history_retention`, so `queue show` and `trace` still find an
-// IDoc after it was delivered.
+// IDoc after it was delivered, and within `store.history_max_bytes`: the
+// history is for looking back and never grows without bound.
 
 #include <lmdb.h>
 
@@ -43,8 +44,12 @@ class EventHistory {
   // `new_event_id`: no longer an open dead letter.
   Status MarkRetriedInTxn(store::WriteTxn& txn, uint64_t seq, const std::string& event_id,
                           const std::string& new_event_id) const;
-  // Deletes entries that left before `cutoff_unix_ms` (asynchronously).
-  void Prune(int64_t cutoff_unix_ms);
+  // Deletes, oldest first, entries that left before `cutoff_unix_ms` and,
+  // while the history takes more than `max_bytes` of the store, younger
+  // ones too (asynchronously, in transactions of a bounded size).
+  void Prune(int64_t cutoff_unix_ms, uint64_t max_bytes);
+  // What the history takes in the store (its pages), in bytes.
+  static uint64_t BytesInTxn(MDB_txn* txn, MDB_dbi db);
 
   static std::string Key(uint64_t seq);
   // A stored value: the serialized HistoryEntry in the queue's record

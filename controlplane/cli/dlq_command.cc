@@ -41,7 +41,7 @@ int OpenReadOnly(const std::string& config_path, OpenedQueues& out) {
   }
   out.store = std::move(store.value());
   auto delivery = store::DurableQueue::Open(*out.store, {kDeliveryQueue, 0});
-  auto dlq = store::DurableQueue::Open(*out.store, {kDeadLetterQueue, 0});
+  auto dlq = store::DurableQueue::Open(*out.store, {kDeadLetterQueue, config->dead_letter_max_bytes});
   if (!delivery.ok() || !dlq.ok()) {
     std::cerr << "ferry-controlplane: the store has no queues yet (never started?)\n";
     return kExitStore;
@@ -97,11 +97,20 @@ int PrintStatus(const std::string& config_path, bool json) {
     std::cout << boost::json::serialize(boost::json::object{{"queue_depth", d.depth},
                                                             {"queue_bytes", d.bytes},
                                                             {"oldest_enqueued_unix_ms", d.oldest_enqueued_unix_ms},
-                                                            {"dead_letters", dl.depth}})
+                                                            {"dead_letters", dl.depth},
+                                                            {"dead_letter_bytes", dl.bytes},
+                                                            {"dead_letter_max_bytes", q.dlq->max_bytes()},
+                                                            {"dead_letters_full", dl.bytes >= q.dlq->max_bytes()}})
               << "\n";
   } else {
     std::cout << "delivery queue: " << d.depth << " events, " << d.bytes << " bytes\n"
-              << "dead letters:   " << dl.depth << "\n";
+              << "dead letters:   " << dl.depth << ", " << dl.bytes << " of " << q.dlq->max_bytes() << " bytes";
+    // Near the limit, say what happens next: refused events wait.
+    if (dl.bytes * 10 >= q.dlq->max_bytes() * 9) {
+      std::cout << " -- " << (dl.bytes >= q.dlq->max_bytes() ? "FULL" : "nearly full")
+                << ": refused events wait in the delivery queue until dead letters are removed";
+    }
+    std::cout << "\n";
   }
   return 0;
 }

@@ -337,7 +337,13 @@ void DeliveryEngine::Finish(uint64_t seq, DeliveryResult result, uint32_t attemp
           if (!self) return;
           if (!s.ok()) {
             // The outcome is not recorded; try to record it again shortly.
-            spdlog::error("event=delivery_commit_failed seq={} error=\"{}\"", seq, s.ToString());
+            // The event stays in the delivery queue meanwhile: nothing a
+            // target refused disappears because the dead-letter queue is full.
+            if (result.kind == DeliveryResult::Kind::kRejected && s.code() == StatusCode::kResourceExhausted) {
+              self->OnDeadLettersFull(seq);
+            } else {
+              spdlog::error("event=delivery_commit_failed seq={} error=\"{}\"", seq, s.ToString());
+            }
             auto timer = std::make_shared<asio::steady_timer>(self->executor_, std::chrono::seconds(1));
             timer->async_wait([weak, timer, seq, result, attempts](const boost::system::error_code&) {
               if (auto again = weak.lock()) again->Finish(seq, result, attempts);
@@ -348,6 +354,22 @@ void DeliveryEngine::Finish(uint64_t seq, DeliveryResult result, uint32_t attemp
         });
       },
       std::move(move_to_dlq));
+}
+
+void DeliveryEngine::OnDeadLettersFull(uint64_t seq) {
+  ++stats_.dead_letters_full;
+  const auto now = std::chrono::steady_clock::now();
+  if (dead_letters_full_logged_ != std::chrono::steady_clock::time_point{} &&
+      now - dead_letters_full_logged_ < std::chrono::seconds(60)) {
+    return;
+  }
+  dead_letters_full_logged_ = now;
+  const auto dlq = dead_letters_.Stats();
+  spdlog::error(
+      "event=dead_letter_queue_full seq={} dead_letters={} bytes={} max_bytes={} waiting_total={} "
+      "action=\"refused events wait in the delivery queue, holding their keys; remove or replay dead letters, or "
+      "raise store.dead_letter_max_bytes\"",
+      seq, dlq.depth, dlq.bytes, dead_letters_.max_bytes(), stats_.dead_letters_full);
 }
 
 void DeliveryEngine::Finished(uint64_t seq, const DeliveryResult& result, uint32_t attempts) {

@@ -22,7 +22,10 @@
 //   sending). Other lanes are not affected.
 // - Outcomes: delivered → removed from the queue; rejected (or out of
 //   attempts) → moved to the dead-letter queue with the reason, in the same
-//   transaction. Either way a Delivery report goes back to the agent.
+//   transaction. Either way a Delivery report goes back to the agent. When
+//   the dead-letter queue is at its byte limit, a rejected event stays in
+//   the delivery queue (holding its key) and is recorded again every
+//   second until there is room; an error line says so once a minute.
 //
 // Runs on one executor; no locks.
 
@@ -63,6 +66,7 @@ struct DeliveryStats {
   uint64_t dead_lettered = 0;
   uint64_t retries = 0;
   uint64_t requests = 0;  // Deliver / DeliverBatch calls
+  uint64_t dead_letters_full = 0;  // dead letters that waited for room in the dead-letter queue
 };
 
 class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
@@ -122,6 +126,9 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
   boost::asio::awaitable<void> DeliverBatch(Lane& lane, std::vector<uint64_t> seqs);
   void Finish(uint64_t seq, DeliveryResult result, uint32_t attempts);
   void Finished(uint64_t seq, const DeliveryResult& result, uint32_t attempts);
+  // A rejected event found the dead-letter queue full: it stays in the
+  // delivery queue and its outcome is recorded again shortly; said loudly.
+  void OnDeadLettersFull(uint64_t seq);
   void MakeReady(uint64_t seq);
   void QueueReport(const ferry::v1::Event& event, const DeliveryResult& result, uint32_t attempts,
                    std::string_view connector);
@@ -148,6 +155,7 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
   std::map<std::string, ferry::v1::DeliveryReport> pending_reports_;  // by agent
   std::mt19937_64 rng_{std::random_device{}()};
   DeliveryStats stats_;
+  std::chrono::steady_clock::time_point dead_letters_full_logged_{};
 };
 
 }  // namespace ferry::controlplane

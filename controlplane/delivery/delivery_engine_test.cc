@@ -36,9 +36,21 @@ class ThrowingConnector : public Connector {
   int throws_;
 };
 
+// Refuses every event, as a target that finds each record invalid.
+class RejectingConnector : public Connector {
+ public:
+  std::string_view name() const override { return "flaky"; }
+  boost::asio::awaitable<DeliveryResult> Deliver(const ferry::v1::Event& event) override {
+    ++calls;
+    co_return DeliveryResult::Rejected("INVALID_FIELD: " + event.event_id());
+  }
+  int calls = 0;
+};
+
 class DeliveryEngineTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { Open(0); }
+  void Open(uint64_t dead_letter_max_bytes) {
     store::StoreOptions o;
     o.dir = dir_.path();
     o.map_size_bytes = 64ull << 20;
@@ -48,7 +60,7 @@ class DeliveryEngineTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
     queue_ = std::move(store::DurableQueue::Open(*store_, {"delivery", 0}).value());
-    dead_ = std::move(store::DurableQueue::Open(*store_, {"dlq", 0}).value());
+    dead_ = std::move(store::DurableQueue::Open(*store_, {"dlq", dead_letter_max_bytes}).value());
   }
 
   void Enqueue(const std::string& id, const std::string& key) {
@@ -139,6 +151,25 @@ TEST_F(DeliveryEngineTest, ACorruptRecordIsDeadLetteredWithItsPlaceAndTheQueueFl
   ASSERT_TRUE(letter.ParseFromString((*dead)[0].data));
   EXPECT_NE(letter.reason().find("corrupt record at q.delivery/2"), std::string::npos) << letter.reason();
   EXPECT_EQ(letter.event().payload(), "\x01not a zstd frame");  // the stored body as it is
+}
+
+TEST_F(DeliveryEngineTest, AFullDeadLetterQueueKeepsRefusedEventsInTheDeliveryQueue) {
+  dead_.reset();
+  queue_.reset();
+  store_.reset();
+  Open(/*dead_letter_max_bytes=*/100);  // room for one dead letter (about 70 bytes), not two
+  RejectingConnector connector;
+  Enqueue("e0", "k0");
+  Enqueue("e1", "k1");
+  auto engine = std::make_shared<DeliveryEngine>(io_.get_executor(), *queue_, *dead_,
+                                                 std::vector<Connector*>{&connector}, tunnel_, DeliveryOptions{});
+  engine->Start();
+  // The second outcome is tried again every second: wait for two refusals.
+  ASSERT_TRUE(RunUntil([&] { return engine->stats().dead_letters_full >= 2; }));
+  engine->Stop();
+  EXPECT_EQ(dead_->Stats().depth, 1u);
+  EXPECT_EQ(queue_->Stats().depth, 1u) << "a refused event vanished with the dead-letter queue full";
+  EXPECT_EQ(engine->stats().dead_lettered, 1u);
 }
 
 }  // namespace

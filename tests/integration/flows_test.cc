@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/crypto/ed25519.h"
+#include "common/store/store.h"
 #include "ferry/v1/event.pb.h"
 #include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
@@ -326,6 +327,37 @@ TEST_F(FlowsTest, AStoredDeploymentThatNoLongerVerifiesHoldsMappingUntilAGoodOne
   json body = DeliverCustomer(p, p.agent_port(), "0000330002");
   ASSERT_TRUE(body.is_object());
   EXPECT_EQ(body["records"][0]["fields"]["Bundle"], "v1");
+}
+
+TEST_F(FlowsTest, AStoredDeploymentThatNoLongerDecodesLetsTheAgentStartAndHoldsDocumentsBack) {
+  Pipeline p(options_);
+  p.broker().Start();
+  {
+    // The agent's applied deployment as a damaged page would leave it.
+    store::StoreOptions o;
+    o.dir = p.dir().path() / "agent" / "store";
+    std::filesystem::create_directories(o.dir);
+    o.map_size_bytes = 64ull << 20;
+    o.databases = {"flows"};
+    auto store = store::Store::Open(o);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    Status s = (*store)->WriteSync([&](store::WriteTxn& txn) {
+      MDB_val k = store::ToVal("applied"), v = store::ToVal("\xff\xff not a deployment");
+      return store::LmdbStatus(mdb_put(txn.txn(), (*store)->Db("flows"), &k, &v, 0), "corrupt");
+    });
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  p.StartAgent();  // waits until it serves: no restart loop
+  auto res = p.PostIdoc(DebmasIdoc("0000000000734001", "0000340001", "Kunde", "DE"));
+  ASSERT_EQ(res.status, 200) << res.body;
+  p.StartControlPlane();
+  ASSERT_TRUE(WaitUntil([&] { return p.DeadLetterCount() == 1; }, 20s));
+  const json rows = json::parse(p.RunControlPlaneCli("dlq list --json"));
+  ASSERT_EQ(rows.size(), 1u);
+  const std::string reason = rows[0]["reason"];
+  EXPECT_NE(reason.find("corrupt record at flows/applied"), std::string::npos) << reason;
+  EXPECT_EQ(p.sink().AcceptedCount(), 0u) << "a raw IDoc reached the target";
+  EXPECT_TRUE(p.agent().Running());
 }
 
 }  // namespace
