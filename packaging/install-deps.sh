@@ -18,6 +18,7 @@ packages=(
   mosquitto curl python3
   dpkg-dev lintian systemd
   clang libclang-rt-14-dev  # tests/fuzz: libFuzzer, ASan, UBSan
+  clang-format              # test.sh checks the tree follows .clang-format
 )
 
 missing=()

@@ -152,29 +152,46 @@ void Uplink::OnAck(const std::string& payload) {
   }
   stats_.last_ack_unix_ms = NowUnixMs();
   stats_.events_acked += seqs.size();
-  auto removed = [](const Status& s) {
-    // Not fatal: the events are sent again and dropped as duplicates.
-    if (!s.ok()) spdlog::error("event=outbox_remove_failed error=\"{}\"", s.ToString());
-  };
-  if (!history_) {
-    outbox_.Remove(std::move(seqs), removed);
-  } else {
-    EventHistory::Departure departure{"acked", "", sent_unix_ms, stats_.last_ack_unix_ms};
-    store::WriteFn keep = [history = history_, seqs, departure](store::WriteTxn& txn) {
+  acked_waiting_.push_back({std::move(seqs), sent_unix_ms, stats_.last_ack_unix_ms});
+  SubmitRemovals();
+  Pump();
+}
+
+void Uplink::SubmitRemovals() {
+  while (removals_pending_ < kMaxPendingRemovals && !acked_waiting_.empty()) {
+    AckedBatch acked = std::move(acked_waiting_.front());
+    acked_waiting_.pop_front();
+    ++removals_pending_;
+    auto removed = [weak = weak_from_this(), executor = executor_](const Status& s) {
+      // Not fatal: the events are sent again and dropped as duplicates.
+      if (!s.ok()) spdlog::error("event=outbox_remove_failed error=\"{}\"", s.ToString());
+      asio::post(executor, [weak] {
+        if (auto self = weak.lock()) {
+          --self->removals_pending_;
+          self->SubmitRemovals();
+          self->Pump();
+        }
+      });
+    };
+    if (!history_) {
+      outbox_.Remove(std::move(acked.sequences), removed);
+      continue;
+    }
+    EventHistory::Departure departure{"acked", "", acked.sent_unix_ms, acked.acked_unix_ms};
+    store::WriteFn keep = [history = history_, seqs = acked.sequences, departure](store::WriteTxn& txn) {
       return history->RecordInTxn(txn, seqs, departure);
     };
     // The history is for looking back; it must never keep acknowledged
     // events in the outbox (e.g. a full map): without it, they still go.
     outbox_.Remove(
-        seqs,
-        [outbox = &outbox_, seqs, removed](const Status& s) {
-          if (s.ok()) return;
+        acked.sequences,
+        [outbox = &outbox_, seqs = acked.sequences, removed](const Status& s) {
+          if (s.ok()) return removed(s);
           spdlog::warn("event=history_skipped events={} error=\"{}\"", seqs.size(), s.ToString());
           outbox->Remove(seqs, removed);
         },
         std::move(keep));
   }
-  Pump();
 }
 
 void Uplink::OnPresence(const std::string& payload) {
@@ -279,7 +296,7 @@ void Uplink::Rewind(const std::string& why, std::chrono::milliseconds delay) {
 
 void Uplink::Pump() {
   if (stopped_ || paused_ || !tunnel_.connected()) return;
-  while (inflight_.size() < options_.inflight_batches) {
+  while (inflight_.size() + acked_waiting_.size() + removals_pending_ < options_.inflight_batches) {
     auto records = outbox_.ReadAfter(cursor_, options_.batch_max_events, options_.batch_max_bytes);
     if (!records.ok()) {
       spdlog::error("event=outbox_read_failed error=\"{}\"", records.status().ToString());

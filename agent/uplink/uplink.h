@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -131,6 +132,22 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   std::string reports_topic_;
   std::string heartbeat_topic_;
 
+  // Acknowledged batches wait here until their removal from the outbox
+  // (and move to the history) can be submitted, and count against the
+  // in-flight window until it is committed. At most kMaxPendingRemovals are
+  // submitted at once: the store commits everything waiting in one
+  // transaction, and LMDB keeps every page a transaction dirtied in the
+  // agent's heap for reuse, so removals submitted as fast as a control plane
+  // acknowledges would make the heap as large as the backlog.
+  struct AckedBatch {
+    std::vector<uint64_t> sequences;
+    int64_t sent_unix_ms = 0;
+    int64_t acked_unix_ms = 0;
+  };
+  static constexpr size_t kMaxPendingRemovals = 4;
+  std::deque<AckedBatch> acked_waiting_;
+  size_t removals_pending_ = 0;
+  void SubmitRemovals();
   uint64_t cursor_ = 0;  // highest outbox sequence sent in this round
   uint64_t next_batch_id_;
   std::map<uint64_t, InFlight> inflight_;

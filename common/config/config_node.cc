@@ -46,6 +46,7 @@ bool ParseBytes(std::string text, uint64_t& out) {
     mult = 1000ull * 1000 * 1000;
   else
     return false;
+  if (n > UINT64_MAX / mult) return false;  // "16777216TiB" would wrap to 0
   out = n * mult;
   return true;
 }
@@ -74,6 +75,12 @@ void CollectUnknown(const YAML::Node& node, const std::string& prefix, const Con
                     std::vector<std::string>& errors) {
   if (!node.IsMap()) return;
   for (const auto& kv : node) {
+    if (!kv.first.IsScalar()) {
+      // "? [id]" makes a key of a list: as<std::string>() would throw.
+      errors.push_back(state.file + ":" + std::to_string(kv.first.Mark().line + 1) + ": a key under '" + prefix +
+                       "' is not plain text");
+      continue;
+    }
     std::string key = kv.first.as<std::string>();
     std::string path = prefix.empty() ? key : prefix + "." + key;
     if (!state.known.count(path)) {

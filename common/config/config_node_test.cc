@@ -44,6 +44,28 @@ TEST(ConfigNodeTest, BadValuesAreReportedWithReason) {
   EXPECT_NE(s.message().find("key 'a.id': is required"), std::string::npos);
 }
 
+// Found by fuzzing: a key that is a list aborted the process.
+TEST(ConfigNodeTest, AKeyThatIsNotPlainTextIsAnErrorNotACrash) {
+  auto file = ConfigFile::FromString("agent:\n  ? [id]\n  : a1\n", "agent.yaml");
+  ASSERT_TRUE(file.ok());
+  file->Root().Section("agent").String("id", "");
+  Status s = file->Finish();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("agent.yaml:2: a key under 'agent' is not plain text"), std::string::npos)
+      << s.message();
+}
+
+TEST(ConfigNodeTest, ASizeThatOverflowsIsAnError) {
+  auto file = ConfigFile::FromString("a:\n  size: 16777216TiB\n  ok: 16383TiB\n", "c.yaml");
+  ASSERT_TRUE(file.ok());
+  auto a = file->Root().Section("a");
+  EXPECT_EQ(a.Bytes("size", 7), 7u);
+  EXPECT_EQ(a.Bytes("ok", 7), 16383ull << 40);
+  Status s = file->Finish();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("c.yaml:2: key 'a.size': expected a size"), std::string::npos) << s.message();
+}
+
 TEST(ConfigNodeTest, YamlSyntaxErrorHasPosition) {
   auto file = ConfigFile::FromString("a:\n  b: [1, 2\n", "bad.yaml");
   ASSERT_FALSE(file.ok());

@@ -253,13 +253,15 @@ Status CheckProlog(std::string_view text) {
   }
 }
 
-// Offset just past the "</IDOC>" that closes the IDOC element starting at
-// `start`. IDOCs never nest; comments, CDATA and PIs are skipped so that a
-// "</IDOC>" inside them cannot end the slice early. Every other '<' is markup,
-// since XML forbids a raw '<' in text and attribute values.
-size_t FindIdocEnd(std::string_view text, size_t start) {
-  constexpr std::string_view kEndTag = "</IDOC";
-  size_t i = start + 1;
+// Offset just past the end tag that closes the element starting at `start`
+// (its '<'), or npos. The body has been parsed as well-formed XML already, so
+// a small tokenizer is enough: it skips comments, CDATA sections and PIs,
+// steps over quoted attribute values (which may hold '<' and '>'), and
+// counts nesting, so an element named IDOC inside a segment or "</IDOC>" in
+// an attribute cannot end the slice early. No recursion, one pass.
+size_t FindElementEnd(std::string_view text, size_t start) {
+  size_t depth = 0;
+  size_t i = start;
   while ((i = text.find('<', i)) != std::string_view::npos) {
     const std::string_view rest = text.substr(i);
     std::string_view skip_to;
@@ -276,14 +278,33 @@ size_t FindIdocEnd(std::string_view text, size_t start) {
       i += skip_to.size();
       continue;
     }
-    if (rest.starts_with(kEndTag) && rest.size() > kEndTag.size() &&
-        (rest[kEndTag.size()] == '>' || IsXmlSpace(rest[kEndTag.size()]))) {
-      const size_t gt = text.find('>', i);
-      return gt == std::string_view::npos ? gt : gt + 1;
+    const bool end_tag = rest.starts_with("</");
+    // The tag's closing '>', outside quoted attribute values.
+    size_t j = i + 1;
+    char quote = 0;
+    for (; j < text.size(); ++j) {
+      const char c = text[j];
+      if (quote != 0) {
+        if (c == quote) quote = 0;
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '>') {
+        break;
+      }
     }
-    ++i;
+    if (j >= text.size()) return std::string_view::npos;
+    const bool empty_element = !end_tag && text[j - 1] == '/';
+    if (end_tag) {
+      if (depth == 0) return std::string_view::npos;  // not well-formed: cannot happen after parsing
+      if (--depth == 0) return j + 1;
+    } else if (!empty_element) {
+      ++depth;
+    } else if (depth == 0) {
+      return j + 1;  // <IDOC/>
+    }
+    i = j + 1;
   }
-  return i;
+  return std::string_view::npos;
 }
 
 // One pass over the fields present; unknown ones (EXPRSS, STD, ARCKEY, ...)
@@ -536,7 +557,7 @@ Result<ParsedPacket> ParseIdocXml(std::string_view body, const ParseLimits& limi
   for (size_t i = 0; i < idoc_nodes.size(); ++i) {
     const ptrdiff_t name_offset = idoc_nodes[i].offset_debug();
     const size_t begin = name_offset > 0 ? static_cast<size_t>(name_offset - 1) : text.size();
-    const size_t end = begin < text.size() && text[begin] == '<' ? FindIdocEnd(text, begin) : std::string_view::npos;
+    const size_t end = begin < text.size() && text[begin] == '<' ? FindElementEnd(text, begin) : std::string_view::npos;
     if (end == std::string_view::npos) {  // a parser bug, not bad input
       return Status::Internal("IDOC #" + std::to_string(i + 1) + ": cannot locate it in the body");
     }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "common/idoc/idoc_xml.h"
 #include "common/util/utf8.h"
@@ -98,6 +99,44 @@ TEST(IdocXmlHostileTest, ReferenceLookalikesInCdataAndCommentsAreText) {
   auto parsed = ParseIdocXml(Customer("1", "<![CDATA[9&#0;1]]><!-- &#xD800; -->"));
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_EQ(parsed->idocs[0].business_key, "DEBMAS:9&#0;1");
+}
+
+// Found by fuzzing: the slice of each IDoc of a packet must end at its own
+// end tag, whatever its segments and attributes hold.
+std::string Idoc(const std::string& docnum, const std::string& attr, const std::string& segments) {
+  return "<IDOC BEGIN=\"1\"" + attr + "><EDI_DC40 SEGMENT=\"1\"><DOCNUM>" + docnum +
+         "</DOCNUM><IDOCTYP>ZT</IDOCTYP><MESTYP>ZM</MESTYP></EDI_DC40>" + segments + "</IDOC>";
+}
+
+void ExpectEachSliceIsItsIdoc(const std::string& body, const std::vector<std::string>& last_fields) {
+  auto parsed = ParseIdocXml(body);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ASSERT_EQ(parsed->idocs.size(), last_fields.size());
+  for (size_t i = 0; i < parsed->idocs.size(); ++i) {
+    SCOPED_TRACE(i);
+    auto again = ParseIdocXml(parsed->idocs[i].xml);
+    ASSERT_TRUE(again.ok()) << again.status().ToString() << "\n" << parsed->idocs[i].xml;
+    ASSERT_EQ(again->idocs.size(), 1u) << parsed->idocs[i].xml;
+    EXPECT_EQ(again->idocs[0].control.docnum, parsed->idocs[i].control.docnum);
+    EXPECT_NE(parsed->idocs[i].xml.find(last_fields[i]), std::string::npos) << parsed->idocs[i].xml;
+  }
+}
+
+TEST(IdocXmlHostileTest, AnElementNamedIdocInsideASegmentDoesNotCutTheSlice) {
+  ExpectEachSliceIsItsIdoc("<P>" + Idoc("1", "", "") + Idoc("2", "", "<E1SEG><IDOC>x</IDOC><F>kept</F></E1SEG>") + "</P>",
+                           {"<DOCNUM>1<", "<F>kept</F>"});
+}
+
+TEST(IdocXmlHostileTest, MarkupInAttributeValuesDoesNotMoveTheSlice) {
+  ExpectEachSliceIsItsIdoc(
+      "<P>" + Idoc("1", " A=\"&lt;!--\" B='<!--'", "<S><F>one</F></S>") + Idoc("2", " A=\"-->\"", "<S><F>two</F></S>") +
+          "</P>",
+      {"<F>one</F>", "<F>two</F>"});
+  ExpectEachSliceIsItsIdoc("<P>" + Idoc("1", " A=\"<?\"", "<S><F>one</F></S>") + Idoc("2", "", "") + "</P>",
+                           {"<F>one</F>", "<DOCNUM>2<"});
+  ExpectEachSliceIsItsIdoc(
+      "<P>" + Idoc("1", " A=\"</IDOC>\"", "<S X='</IDOC>'><F>one</F></S>") + Idoc("2", "", "") + "</P>",
+      {"<F>one</F>", "<DOCNUM>2<"});
 }
 
 }  // namespace

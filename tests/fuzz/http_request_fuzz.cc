@@ -30,8 +30,11 @@ bool Feed(Parser& parser, std::string_view& in, Done done) {
     }
     const size_t used = parser.put(boost::asio::buffer(in.data(), in.size()), ec);
     in.remove_prefix(used);
-    if (ec == http::error::need_more && used == 0) in = {};  // an incomplete message: end of input
-    else if (ec && ec != http::error::need_more) return false;
+    if (ec == http::error::need_more && used == 0) {
+      in = {};  // an incomplete message, and no more bytes will come
+    } else if (ec && ec != http::error::need_more) {
+      return false;
+    }
   }
   return true;
 }
