@@ -7,8 +7,8 @@
 #include <algorithm>
 
 #include "agent/buffer/audit_log.h"
-#include "common/log/log.h"
 #include "agent/buffer/buffer_commands.h"
+#include "common/log/log.h"
 #include "common/transport/mqtt/mqtt_tunnel.h"
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
@@ -16,7 +16,12 @@
 namespace ferry::agent {
 
 Agent::Agent(AgentConfig config, boost::asio::io_context& io)
-    : config_(std::move(config)), io_(io), shutdown_timer_(io), prune_timer_(io), raw_prune_timer_(io), rate_timer_(io) {}
+    : config_(std::move(config)),
+      io_(io),
+      shutdown_timer_(io),
+      prune_timer_(io),
+      raw_prune_timer_(io),
+      rate_timer_(io) {}
 
 Agent::~Agent() {
   if (control_) control_->Stop();
@@ -184,14 +189,17 @@ boost::json::object Agent::HandleControl(const boost::json::value& request, uid_
     BufferView view(*store_);
     BufferEditor editor(*store_, *outbox_queue_, *history_,
                         [this](const ferry::v1::Event& e) { return flow_stage_->Remap(e); });
-    EditContext context{view,   editor, {in_flight.begin(), in_flight.end()}, uplink_->MayHavePublishedThrough(),
-                        AuditLogPath(config_), caller, "agent"};
+    EditContext context{
+        view,   editor, {in_flight.begin(), in_flight.end()}, uplink_->MayHavePublishedThrough(), AuditLogPath(config_),
+        caller, "agent"};
     auto outcome = ApplyEdit(*edit, context);
     if (!outcome.ok()) {
       const bool missing = outcome.status().code() == StatusCode::kNotFound;
       const bool invalid = outcome.status().code() == StatusCode::kInvalidArgument;
       return {{"ok", false},
-              {"code", missing ? "not_found" : invalid ? "invalid" : "failed"},
+              {"code", missing   ? "not_found"
+                       : invalid ? "invalid"
+                                 : "failed"},
               {"error", outcome.status().message()}};
     }
     spdlog::info("event=buffer_edited command={} user={} changed={} refused={}", edit->command, UserName(caller),

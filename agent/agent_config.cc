@@ -86,12 +86,13 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
                                      std::to_string(c.map_size_bytes) + " bytes)");
   }
 
-  c.history_max_bytes =
-      store.Bytes("history_max_bytes", std::min<uint64_t>(c.history_max_bytes, c.map_size_bytes / 8));
+  c.history_max_bytes = store.Bytes("history_max_bytes", std::min<uint64_t>(c.history_max_bytes, c.map_size_bytes / 8));
   if (c.history_max_bytes < (1u << 20)) store.Error("history_max_bytes", "must be at least 1MiB");
   if (c.raw_max_bytes + c.outbox_max_bytes + c.history_max_bytes > c.map_size_bytes / 8 * 7) {
-    store.Error("history_max_bytes", "together with store.max_bytes and store.raw_max_bytes must be at most 7/8 of "
-                                     "store.map_size (" + std::to_string(c.map_size_bytes) + " bytes)");
+    store.Error("history_max_bytes",
+                "together with store.max_bytes and store.raw_max_bytes must be at most 7/8 of "
+                "store.map_size (" +
+                    std::to_string(c.map_size_bytes) + " bytes)");
   }
 
   auto sources = root.Section("sources");

@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
   retry_edit.command = "retry";
   skip_edit.command = "skip";
   purge_edit.command = "purge";
-  auto* retry = queue->add_subcommand("retry", "send dead letters again (mapping them again first if they could not be mapped)");
+  auto* retry =
+      queue->add_subcommand("retry", "send dead letters again (mapping them again first if they could not be mapped)");
   with_common(retry);
   retry->add_option("ids", retry_edit.ids, "event ids or IDoc numbers");
   retry->add_flag("--all-dead-letters", retry_edit.all_dead_letters, "every dead letter the filters match");

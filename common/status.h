@@ -17,15 +17,15 @@ namespace ferry {
 
 enum class StatusCode {
   kOk,
-  kInvalidArgument,    // bad input: malformed XML, bad config value
-  kNotFound,           // no such record / key
-  kAlreadyExists,      // an idempotency key seen before
-  kUnauthenticated,    // missing or wrong credential
-  kResourceExhausted,  // a buffer is at its limit: retry later
-  kUnavailable,        // a peer or the disk is not available right now: retry
-  kFailedPrecondition, // the state does not allow the operation
-  kDataLoss,           // stored data is corrupt or of an unknown format
-  kInternal,           // a bug or an unexpected library failure
+  kInvalidArgument,     // bad input: malformed XML, bad config value
+  kNotFound,            // no such record / key
+  kAlreadyExists,       // an idempotency key seen before
+  kUnauthenticated,     // missing or wrong credential
+  kResourceExhausted,   // a buffer is at its limit: retry later
+  kUnavailable,         // a peer or the disk is not available right now: retry
+  kFailedPrecondition,  // the state does not allow the operation
+  kDataLoss,            // stored data is corrupt or of an unknown format
+  kInternal,            // a bug or an unexpected library failure
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -48,9 +48,7 @@ class Status {
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
   // True when the same operation may succeed later without any change.
-  bool retryable() const {
-    return code_ == StatusCode::kResourceExhausted || code_ == StatusCode::kUnavailable;
-  }
+  bool retryable() const { return code_ == StatusCode::kResourceExhausted || code_ == StatusCode::kUnavailable; }
   std::string ToString() const;
 
  private:
@@ -63,7 +61,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return value_.has_value(); }

@@ -62,12 +62,12 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
     }
     c.connectors.emplace_back(name, factory.parse(connectors.Section(name)));
   }
-  const bool default_configured =
-      std::any_of(c.connectors.begin(), c.connectors.end(),
-                  [&](const auto& entry) { return entry.first == c.delivery.default_connector; });
+  const bool default_configured = std::any_of(c.connectors.begin(), c.connectors.end(), [&](const auto& entry) {
+    return entry.first == c.delivery.default_connector;
+  });
   if (!default_configured) {
-    delivery.Error("connector", "names connector '" + c.delivery.default_connector +
-                                    "', which is not configured under connectors:");
+    delivery.Error("connector",
+                   "names connector '" + c.delivery.default_connector + "', which is not configured under connectors:");
   }
 
   // The key itself is read at start-up (ControlPlane::Create), not here, so

@@ -41,8 +41,7 @@ int Run(const std::string& config_path) {
   // Started: the store is open and the broker connection is under way in
   // the background, so systemd may be told READY=1 (RunUntilSignal does).
   ferry::app::RunUntilSignal(
-      io, [&](std::function<void()> done) { (*cp)->Shutdown(std::move(done)); },
-      [&] { return (*cp)->StatusSummary(); },
+      io, [&](std::function<void()> done) { (*cp)->Shutdown(std::move(done)); }, [&] { return (*cp)->StatusSummary(); },
       [&] {
         // SIGHUP: the log level. Connector secrets are read at each use
         // anyway; every other setting applies at the next restart.

@@ -1,8 +1,8 @@
 #include "agent/buffer/audit_log.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>

@@ -35,17 +35,14 @@ int64_t IntOf(const json::object& o, std::string_view key) {
 }  // namespace
 
 json::object ToJson(const EditRequest& r) {
-  json::object filter{{"message_type", r.filter.message_type},
-                      {"sender", r.filter.sender},
-                      {"business_key", r.filter.business_key},
-                      {"docnum", r.filter.docnum},
-                      {"since_unix_ms", r.filter.since_unix_ms},
-                      {"until_unix_ms", r.filter.until_unix_ms}};
+  json::object filter{{"message_type", r.filter.message_type},   {"sender", r.filter.sender},
+                      {"business_key", r.filter.business_key},   {"docnum", r.filter.docnum},
+                      {"since_unix_ms", r.filter.since_unix_ms}, {"until_unix_ms", r.filter.until_unix_ms}};
   if (r.filter.state) filter["state"] = StateName(*r.filter.state);
   json::array seqs;
   for (uint64_t seq : r.seqs) seqs.emplace_back(seq);
-  return {{"op", "edit"},         {"command", r.command}, {"ids", Strings(r.ids)}, {"by_filter", r.by_filter},
-          {"filter", filter},         {"reason", r.reason},   {"seqs", std::move(seqs)}};
+  return {{"op", "edit"},     {"command", r.command}, {"ids", Strings(r.ids)},  {"by_filter", r.by_filter},
+          {"filter", filter}, {"reason", r.reason},   {"seqs", std::move(seqs)}};
 }
 
 Result<EditRequest> EditRequestFromJson(const json::value& value) {
@@ -119,11 +116,11 @@ Result<EditOutcome> ApplyEdit(const EditRequest& request, EditContext& context) 
   // Read again, by key: states may have changed since the CLI looked.
   auto targets = context.view.At(request.seqs, context.in_flight);
   if (!targets.ok()) return targets.status();
-  Result<EditOutcome> outcome = request.command == "retry"
-                                    ? context.editor.Retry(*targets)
-                                    : context.editor.Remove(*targets, request.command == "skip" ? "skipped" : "purged",
-                                                            UserName(context.uid) + ": " + request.reason,
-                                                            context.published_through);
+  Result<EditOutcome> outcome =
+      request.command == "retry"
+          ? context.editor.Retry(*targets)
+          : context.editor.Remove(*targets, request.command == "skip" ? "skipped" : "purged",
+                                  UserName(context.uid) + ": " + request.reason, context.published_through);
   if (!outcome.ok()) return outcome;
   AuditEntry entry{context.uid, request.command, request.reason, context.via, *outcome};
   if (Status s = AppendAudit(context.audit_file, entry); !s.ok()) return s;

@@ -107,8 +107,9 @@ Result<EditOutcome> BufferEditor::Remove(const std::vector<EventView>& targets, 
     } else if (view.state != EventState::kPending) {
       outcome.refused.push_back(id + ": not pending (" + std::string(StateName(view.state)) + ")");
     } else if (view.seq <= published_through) {
-      outcome.refused.push_back(id + ": published to the control plane before (by this run of the agent or the one "
-                                     "before it), so it may be there already; it is acknowledged soon");
+      outcome.refused.push_back(id +
+                                ": published to the control plane before (by this run of the agent or the one "
+                                "before it), so it may be there already; it is acknowledged soon");
     } else {
       seqs.push_back(view.seq);
       outcome.changed.push_back(id);

@@ -83,7 +83,7 @@ class Reader {
       view.state = EventState::kSent;
     } else {
       const bool dead = view.report->outcome() == ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED;
-      view.state = !dead                      ? EventState::kDelivered
+      view.state = !dead                     ? EventState::kDelivered
                    : view.retried_as.empty() ? EventState::kDeadLetter
                                              : EventState::kRetried;
     }

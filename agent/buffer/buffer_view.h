@@ -49,8 +49,8 @@ struct ViewFilter {
   std::string docnum;  // leading zeros optional
   std::string event_id;
   std::set<std::string> event_ids;  // any of these
-  int64_t since_unix_ms = 0;  // received at or after
-  int64_t until_unix_ms = 0;  // received before; 0: no bound
+  int64_t since_unix_ms = 0;        // received at or after
+  int64_t until_unix_ms = 0;        // received before; 0: no bound
   bool Matches(const EventView& view) const;
 };
 

@@ -106,13 +106,14 @@ int RunStatus(const BufferCliOptions& options) {
               << recent->at("in").to_number<uint64_t>() << " in, " << recent->at("out").to_number<uint64_t>()
               << " out (acknowledged by the control plane)\n";
   }
-  std::cout << "dead letters " << sum->dead_letters << (sum->dead_letters ? "  (ferry-agent queue ls --state dead-letter)" : "")
-            << "\n";
+  std::cout << "dead letters " << sum->dead_letters
+            << (sum->dead_letters ? "  (ferry-agent queue ls --state dead-letter)" : "") << "\n";
   std::cout << "history      " << sum->history << " events kept, " << sum->reports << " delivery outcomes\n";
   if (flows) {
     std::cout << "flows        bundle version " << flows->at("running_version").to_number<uint64_t>()
-              << (flows->at("error").as_string().empty() ? "" : ", last deployment refused: " +
-                                                                    std::string(flows->at("error").as_string()))
+              << (flows->at("error").as_string().empty()
+                      ? ""
+                      : ", last deployment refused: " + std::string(flows->at("error").as_string()))
               << "\n";
   }
   std::cout << "disk         " << disk_free / (1024 * 1024) << " MiB free; store uses "
@@ -121,8 +122,8 @@ int RunStatus(const BufferCliOptions& options) {
 }
 
 int RunQueueList(const BufferCliOptions& options, const QueueListOptions& list) {
-  auto filter = FilterFrom(list.state, list.message_type, list.sender, list.business_key, list.docnum, list.since,
-                           list.until);
+  auto filter =
+      FilterFrom(list.state, list.message_type, list.sender, list.business_key, list.docnum, list.since, list.until);
   if (!filter.ok()) {
     std::cerr << "ferry-agent: " << filter.status().message() << "\n";
     return kExitUsage;
@@ -151,8 +152,8 @@ int RunQueueList(const BufferCliOptions& options, const QueueListOptions& list) 
     const ferry::v1::Event& e = v.event;
     const std::string target = e.flow_id().empty() ? e.connector() : e.flow_id() + "@" + e.connector();
     std::cout << Cell(std::to_string(v.seq), 8) << Cell(StateName(v.state), 12)
-              << Cell(FormatTime(e.received_unix_ms()), 25) << Cell(e.idoc().mestyp(), 9)
-              << Cell(e.idoc().docnum(), 17) << Cell(e.idoc().sndprn(), 12) << Cell(target, 34) << Detail(v) << "\n";
+              << Cell(FormatTime(e.received_unix_ms()), 25) << Cell(e.idoc().mestyp(), 9) << Cell(e.idoc().docnum(), 17)
+              << Cell(e.idoc().sndprn(), 12) << Cell(target, 34) << Detail(v) << "\n";
   }
   std::cout << rows->size() << " event(s)";
   if (list.count) std::cout << " of " << total << " matching";
@@ -200,12 +201,15 @@ int RunQueueShow(const BufferCliOptions& options, const std::string& id_or_docnu
     std::cout << "  received   " << FormatTime(e.received_unix_ms()) << "\n";
     std::cout << "  committed  " << FormatTime(v.enqueued_unix_ms) << "\n";
     if (v.sent_unix_ms) std::cout << "  sent       " << FormatTime(v.sent_unix_ms) << "\n";
-    if (v.left_unix_ms) std::cout << "  left       " << FormatTime(v.left_unix_ms) << " (" << StateName(v.state) << ")\n";
+    if (v.left_unix_ms)
+      std::cout << "  left       " << FormatTime(v.left_unix_ms) << " (" << StateName(v.state) << ")\n";
     if (!v.note.empty()) std::cout << "  note       " << v.note << "\n";
     if (!e.mapping_error().empty()) std::cout << "  error      " << e.mapping_error() << "\n";
     if (v.report) {
-      std::cout << "  delivery   " << (v.report->outcome() == ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED ? "dead-lettered" : "delivered") << " by " << v.report->connector()
-                << " at " << FormatTime(v.report->unix_ms()) << " after " << v.report->attempts() << " attempt(s)";
+      std::cout << "  delivery   "
+                << (v.report->outcome() == ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED ? "dead-lettered" : "delivered")
+                << " by " << v.report->connector() << " at " << FormatTime(v.report->unix_ms()) << " after "
+                << v.report->attempts() << " attempt(s)";
       if (!v.report->target_record_id().empty()) std::cout << ", record " << v.report->target_record_id();
       std::cout << "\n";
       if (!v.report->detail().empty()) std::cout << "  last error " << v.report->detail() << "\n";
@@ -377,12 +381,8 @@ int RunTrace(const BufferCliOptions& options, const std::string& docnum) {
                                    : v.report->target_record_id().empty() ? std::string()
                                                                           : " record " + v.report->target_record_id()));
     }
-    json::object o{{"event_id", e.event_id()},
-                   {"state", StateName(v.state)},
-                   {"flow", e.flow_id()},
-                   {"connector", e.connector()},
-                   {"retried_as", v.retried_as},
-                   {"hops", std::move(hops)}};
+    json::object o{{"event_id", e.event_id()},   {"state", StateName(v.state)}, {"flow", e.flow_id()},
+                   {"connector", e.connector()}, {"retried_as", v.retried_as},  {"hops", std::move(hops)}};
     events.push_back(std::move(o));
   }
   if (options.json) {

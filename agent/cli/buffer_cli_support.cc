@@ -13,7 +13,6 @@
 namespace ferry::agent::cli {
 namespace json = boost::json;
 
-
 int Open(const std::string& config_path, Opened& out) {
   auto config = LoadAgentConfig(config_path);
   if (!config.ok()) {
@@ -42,8 +41,8 @@ int Open(const std::string& config_path, Opened& out) {
   store::StoreOptions options = AgentStoreOptions(out.config);
   options.read_only = true;
   if (!std::filesystem::exists(options.dir / "data.mdb")) {
-    std::cerr << "ferry-agent: no store at " << options.dir.string() << " (the agent has never run with "
-              << config_path << ")\n";
+    std::cerr << "ferry-agent: no store at " << options.dir.string() << " (the agent has never run with " << config_path
+              << ")\n";
     return kExitStore;
   }
   auto store = store::Store::Open(options);
@@ -72,7 +71,8 @@ Result<int64_t> ParseTime(const std::string& text, int64_t now_unix_ms) {
     const char* end = strptime(text.c_str(), format, &tm);
     if (end != nullptr && *end == '\0') return static_cast<int64_t>(timegm(&tm)) * 1000;
   }
-  return Status::InvalidArgument("'" + text + "' is not a time: use 2026-11-22T10:00:00Z, 2026-11-22 or an age like 2h");
+  return Status::InvalidArgument("'" + text +
+                                 "' is not a time: use 2026-11-22T10:00:00Z, 2026-11-22 or an age like 2h");
 }
 
 std::string FormatTime(int64_t unix_ms) {
@@ -118,10 +118,10 @@ json::object EventJson(const EventView& view, bool full) {
   o["raw_event_id"] = e.raw_event_id();
   o["bundle_version"] = e.bundle_version();
   o["mapping_error"] = e.mapping_error();
-  o["control"] = json::object{{"mandt", e.idoc().mandt()},   {"docnum", e.idoc().docnum()},
-                              {"idoctyp", e.idoc().idoctyp()}, {"cimtyp", e.idoc().cimtyp()},
-                              {"mestyp", e.idoc().mestyp()},   {"sndprn", e.idoc().sndprn()},
-                              {"sndpor", e.idoc().sndpor()},   {"status", e.idoc().status()}};
+  o["control"] =
+      json::object{{"mandt", e.idoc().mandt()},   {"docnum", e.idoc().docnum()}, {"idoctyp", e.idoc().idoctyp()},
+                   {"cimtyp", e.idoc().cimtyp()}, {"mestyp", e.idoc().mestyp()}, {"sndprn", e.idoc().sndprn()},
+                   {"sndpor", e.idoc().sndpor()}, {"status", e.idoc().status()}};
   o["payload"] = e.payload();
   json::array records;
   for (const auto& r : e.records()) {

@@ -84,7 +84,7 @@ Result<boost::json::object> CallControl(const std::filesystem::path& path, const
   socket.connect(local::endpoint(path.string()), ec);
   if (ec == boost::system::errc::permission_denied) {
     return Status::Unauthenticated("no permission to use the agent's control socket " + path.string() +
-                                    " (run as root or the service user)");
+                                   " (run as root or the service user)");
   }
   if (ec) return Status::Unavailable("the agent is not running (" + path.string() + ": " + ec.message() + ")");
   const std::string text = boost::json::serialize(request) + "\n";

@@ -69,8 +69,7 @@ TEST_F(EventHistoryTest, TheByteCapPrunesTheOldestFirstInBoundedRounds) {
   ASSERT_GT(before, 10u << 20);
   history_->Prune(NowUnixMs() - 3600000, 2u << 20);
   // Several rounds of at most 2,000 deletions each.
-  ASSERT_TRUE(ferry::testing::WaitUntil([&] { return Bytes() <= (2u << 20) + (64u << 10); },
-                                        std::chrono::seconds(20)))
+  ASSERT_TRUE(ferry::testing::WaitUntil([&] { return Bytes() <= (2u << 20) + (64u << 10); }, std::chrono::seconds(20)))
       << Bytes();
   EXPECT_GT(Bytes(), 1u << 20) << "pruned far past the cap";
   EXPECT_GT(FirstSeq(), 4000u) << "the newest entries are the ones kept";

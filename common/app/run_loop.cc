@@ -1,8 +1,8 @@
 #include "common/app/run_loop.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <csignal>

@@ -6,7 +6,8 @@ namespace ferry::config {
 namespace {
 
 TEST(ConfigNodeTest, ReadsTypedValuesWithUnits) {
-  auto file = ConfigFile::FromString("http:\n  max_body: 16MiB\n  timeout: 250ms\n  port: 8080\n  tls: true\n", "a.yaml");
+  auto file =
+      ConfigFile::FromString("http:\n  max_body: 16MiB\n  timeout: 250ms\n  port: 8080\n  tls: true\n", "a.yaml");
   ASSERT_TRUE(file.ok());
   auto http = file->Root().Section("http");
   EXPECT_EQ(http.Bytes("max_body", 0), 16u << 20);
@@ -51,8 +52,7 @@ TEST(ConfigNodeTest, AKeyThatIsNotPlainTextIsAnErrorNotACrash) {
   file->Root().Section("agent").String("id", "");
   Status s = file->Finish();
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("agent.yaml:2: a key under 'agent' is not plain text"), std::string::npos)
-      << s.message();
+  EXPECT_NE(s.message().find("agent.yaml:2: a key under 'agent' is not plain text"), std::string::npos) << s.message();
 }
 
 TEST(ConfigNodeTest, ASizeThatOverflowsIsAnError) {

@@ -13,8 +13,8 @@ namespace {
 // Where in a record an error happened, made text only when one does: the
 // mapping of every field must not build a string.
 struct Where {
-  std::string_view part;               // "external_id", "field", ...
-  const std::string* name = nullptr;   // the field or link
+  std::string_view part;              // "external_id", "field", ...
+  const std::string* name = nullptr;  // the field or link
   std::string Text() const { return name ? std::string(part) + " " + *name : std::string(part); }
 };
 
@@ -61,8 +61,8 @@ struct Mapper {
         link->set_external_id(ToText(id));
       }
     } catch (EvalError& e) {
-      e.message =
-          "flow " + flow.id + " record " + rec.name + " " + document.PathOf(node) + " " + where.Text() + ": " + e.message;
+      e.message = "flow " + flow.id + " record " + rec.name + " " + document.PathOf(node) + " " + where.Text() + ": " +
+                  e.message;
       throw;
     }
   }

@@ -1,5 +1,6 @@
 #include "common/http/http_server.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,7 +9,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <spdlog/spdlog.h>
 
 namespace ferry::http {
 
@@ -52,7 +52,8 @@ Status HttpServer::Listen() {
                                ec.message());
   }
   bound_port_ = acceptor_.local_endpoint().port();
-  asio::co_spawn(executor_, [self = shared_from_this()] { return self->AcceptLoop(); }, asio::detached);
+  asio::co_spawn(
+      executor_, [self = shared_from_this()] { return self->AcceptLoop(); }, asio::detached);
   return Status::Ok();
 }
 
@@ -182,10 +183,10 @@ asio::awaitable<void> HttpServer::ServeStream(Stream& stream) {
     if (parser.content_length() && *parser.content_length() > options_.max_body_bytes) {
       Request head;
       head.version(header.version());
-      auto res = TextResponse(head, beast_http::status::payload_too_large,
-                              "request body of " + std::to_string(*parser.content_length()) +
-                                  " bytes exceeds the limit of " + std::to_string(options_.max_body_bytes) +
-                                  " bytes (" + options_.max_body_setting + ")");
+      auto res =
+          TextResponse(head, beast_http::status::payload_too_large,
+                       "request body of " + std::to_string(*parser.content_length()) + " bytes exceeds the limit of " +
+                           std::to_string(options_.max_body_bytes) + " bytes (" + options_.max_body_setting + ")");
       res.keep_alive(false);
       co_await beast_http::async_write(stream, res, kUseTuple);
       break;

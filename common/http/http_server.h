@@ -11,8 +11,8 @@
 // The handler is a coroutine, so it can wait for a durable commit without
 // blocking the event loop.
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http.hpp>

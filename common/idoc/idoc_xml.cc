@@ -394,9 +394,12 @@ size_t FindNonXmlChar(std::string_view raw, std::string& what) {
     for (; j < raw.size() && raw[j] != ';'; ++j) {
       const char d = raw[j];
       int v = -1;
-      if (d >= '0' && d <= '9') v = d - '0';
-      else if (hex && d >= 'a' && d <= 'f') v = d - 'a' + 10;
-      else if (hex && d >= 'A' && d <= 'F') v = d - 'A' + 10;
+      if (d >= '0' && d <= '9')
+        v = d - '0';
+      else if (hex && d >= 'a' && d <= 'f')
+        v = d - 'a' + 10;
+      else if (hex && d >= 'A' && d <= 'F')
+        v = d - 'A' + 10;
       if (v < 0) break;
       code = std::min<uint64_t>(code * (hex ? 16 : 10) + v, 0x7FFFFFFF);  // saturate: no overflow
     }

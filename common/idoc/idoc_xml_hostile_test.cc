@@ -14,8 +14,9 @@ namespace {
 std::string Customer(const std::string& docnum, const std::string& kunnr, const std::string& extra = "") {
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DEBMAS07>\n<IDOC BEGIN=\"1\">\n<EDI_DC40 SEGMENT=\"1\">\n"
          "<MANDT>100</MANDT>\n<DOCNUM>" +
-         docnum + "</DOCNUM>\n<IDOCTYP>DEBMAS07</IDOCTYP>\n<MESTYP>DEBMAS</MESTYP>\n<SNDPRN>S4H</SNDPRN>\n"
-                  "</EDI_DC40>\n<E1KNA1M SEGMENT=\"1\">\n<KUNNR>" +
+         docnum +
+         "</DOCNUM>\n<IDOCTYP>DEBMAS07</IDOCTYP>\n<MESTYP>DEBMAS</MESTYP>\n<SNDPRN>S4H</SNDPRN>\n"
+         "</EDI_DC40>\n<E1KNA1M SEGMENT=\"1\">\n<KUNNR>" +
          kunnr + "</KUNNR>\n" + extra + "</E1KNA1M>\n</IDOC>\n</DEBMAS07>\n";
 }
 
@@ -123,15 +124,15 @@ void ExpectEachSliceIsItsIdoc(const std::string& body, const std::vector<std::st
 }
 
 TEST(IdocXmlHostileTest, AnElementNamedIdocInsideASegmentDoesNotCutTheSlice) {
-  ExpectEachSliceIsItsIdoc("<P>" + Idoc("1", "", "") + Idoc("2", "", "<E1SEG><IDOC>x</IDOC><F>kept</F></E1SEG>") + "</P>",
-                           {"<DOCNUM>1<", "<F>kept</F>"});
+  ExpectEachSliceIsItsIdoc(
+      "<P>" + Idoc("1", "", "") + Idoc("2", "", "<E1SEG><IDOC>x</IDOC><F>kept</F></E1SEG>") + "</P>",
+      {"<DOCNUM>1<", "<F>kept</F>"});
 }
 
 TEST(IdocXmlHostileTest, MarkupInAttributeValuesDoesNotMoveTheSlice) {
-  ExpectEachSliceIsItsIdoc(
-      "<P>" + Idoc("1", " A=\"&lt;!--\" B='<!--'", "<S><F>one</F></S>") + Idoc("2", " A=\"-->\"", "<S><F>two</F></S>") +
-          "</P>",
-      {"<F>one</F>", "<F>two</F>"});
+  ExpectEachSliceIsItsIdoc("<P>" + Idoc("1", " A=\"&lt;!--\" B='<!--'", "<S><F>one</F></S>") +
+                               Idoc("2", " A=\"-->\"", "<S><F>two</F></S>") + "</P>",
+                           {"<F>one</F>", "<F>two</F>"});
   ExpectEachSliceIsItsIdoc("<P>" + Idoc("1", " A=\"<?\"", "<S><F>one</F></S>") + Idoc("2", "", "") + "</P>",
                            {"<F>one</F>", "<DOCNUM>2<"});
   ExpectEachSliceIsItsIdoc(

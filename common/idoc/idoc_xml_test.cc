@@ -133,8 +133,7 @@ TEST(IdocXmlTest, PacketOfThreeIsSplitIntoStandaloneDocuments) {
     const size_t begin = body.find("<IDOC BEGIN", search_from);
     const size_t end = body.find("</IDOC>", begin) + 7;
     search_from = end;
-    EXPECT_EQ(idoc.xml, std::string(kDecl) + "<DEBMAS05>" + body.substr(begin, end - begin) +
-                            "</DEBMAS05>\n");
+    EXPECT_EQ(idoc.xml, std::string(kDecl) + "<DEBMAS05>" + body.substr(begin, end - begin) + "</DEBMAS05>\n");
 
     // ... and is itself a valid single-IDoc packet that parses to the same.
     ParsedPacket again = MustParse(idoc.xml);
@@ -149,17 +148,15 @@ TEST(IdocXmlTest, PacketOfThreeIsSplitIntoStandaloneDocuments) {
 }
 
 TEST(IdocXmlTest, EndTagInsideCommentOrCdataDoesNotCutTheSlice) {
-  const std::string first =
-      Idoc("0000000000490001", "DEBMAS05", "DEBMAS",
-           "    <!-- not the end: </IDOC> -->\n    <E1KNA1M SEGMENT=\"1\">\n"
-           "      <KUNNR>0000100007</KUNNR>\n      <NAME1><![CDATA[A </IDOC> B]]></NAME1>\n"
-           "    </E1KNA1M>\n");
+  const std::string first = Idoc("0000000000490001", "DEBMAS05", "DEBMAS",
+                                 "    <!-- not the end: </IDOC> -->\n    <E1KNA1M SEGMENT=\"1\">\n"
+                                 "      <KUNNR>0000100007</KUNNR>\n      <NAME1><![CDATA[A </IDOC> B]]></NAME1>\n"
+                                 "    </E1KNA1M>\n");
   const std::string second = Idoc("0000000000490002", "DEBMAS05", "DEBMAS", "");
   ParsedPacket p = MustParse(Packet("DEBMAS05", first + second));
   ASSERT_EQ(p.idocs.size(), 2u);
   // `first` starts with two spaces of indentation and ends with a newline.
-  EXPECT_EQ(p.idocs[0].xml, std::string(kDecl) + "<DEBMAS05>" + first.substr(2, first.size() - 3) +
-                                "</DEBMAS05>\n");
+  EXPECT_EQ(p.idocs[0].xml, std::string(kDecl) + "<DEBMAS05>" + first.substr(2, first.size() - 3) + "</DEBMAS05>\n");
   EXPECT_EQ(p.idocs[0].business_key, "DEBMAS:0000100007");
 }
 
@@ -196,10 +193,9 @@ TEST(IdocXmlTest, Latin1AliasesAreCaseInsensitive) {
 }
 
 TEST(IdocXmlTest, Latin1PacketIsSlicedFromTheTranscodedText) {
-  const std::string body =
-      "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<DEBMAS05>\n" +
-      Idoc("0000000000490001", "DEBMAS05", "DEBMAS", "    <X>\xC4\xD6\xDC</X>\n") +
-      Idoc("0000000000490002", "DEBMAS05", "DEBMAS", "    <X>\xDF</X>\n") + "</DEBMAS05>\n";
+  const std::string body = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<DEBMAS05>\n" +
+                           Idoc("0000000000490001", "DEBMAS05", "DEBMAS", "    <X>\xC4\xD6\xDC</X>\n") +
+                           Idoc("0000000000490002", "DEBMAS05", "DEBMAS", "    <X>\xDF</X>\n") + "</DEBMAS05>\n";
   ParsedPacket p = MustParse(body);
   ASSERT_EQ(p.idocs.size(), 2u);
   EXPECT_TRUE(p.idocs[1].xml.starts_with(std::string(kDecl) + "<DEBMAS05><IDOC BEGIN=\"1\">"));
@@ -236,14 +232,13 @@ TEST(IdocXmlTest, StructuralErrors) {
   EXPECT_EQ(ErrorOf(std::string(kDecl) + "<!-- nothing -->\n"),
             "XML error at line 2, column 17: No document element found");
   EXPECT_EQ(ErrorOf(Packet("DEBMAS05", "  <E1KNA1M/>\n")), "no <IDOC> element under <DEBMAS05>");
-  EXPECT_EQ(ErrorOf(Packet("DEBMAS05", Idoc("1", "DEBMAS05", "DEBMAS", "") +
-                                           "  <IDOC BEGIN=\"1\"><E1KNA1M/></IDOC>\n")),
-            "IDOC #2 has no EDI_DC40 control record");
+  EXPECT_EQ(
+      ErrorOf(Packet("DEBMAS05", Idoc("1", "DEBMAS05", "DEBMAS", "") + "  <IDOC BEGIN=\"1\"><E1KNA1M/></IDOC>\n")),
+      "IDOC #2 has no EDI_DC40 control record");
   EXPECT_EQ(ErrorOf(std::string(kDecl) + "<A>\n" + Idoc("1", "T", "M", "") + "</A>\n<B/>\n"),
             "XML error at line 14, column 1: second root element <B> after <A> (one root "
             "element is allowed)");
-  EXPECT_EQ(ErrorOf("--boundary\n<A/>"),
-            "XML error at line 1, column 1: unexpected content before the root element");
+  EXPECT_EQ(ErrorOf("--boundary\n<A/>"), "XML error at line 1, column 1: unexpected content before the root element");
   EXPECT_EQ(ErrorOf(std::string(kDecl) + "HTTP/1.1 200 OK\n<A/>"),
             "XML error at line 2, column 1: unexpected content before the root element");
   EXPECT_EQ(ErrorOf("<?xml version=\"1.0\" encoding=UTF-8?><A/>"),
@@ -261,22 +256,19 @@ TEST(IdocXmlTest, MandatoryControlFields) {
   EXPECT_EQ(ErrorOf(without("IDOCTYP")), "IDOC #1: EDI_DC40 has no IDOCTYP");
   EXPECT_EQ(ErrorOf(without("MESTYP")), "IDOC #1: EDI_DC40 has no MESTYP");
   EXPECT_EQ(ErrorOf(Packet("A", Idoc(" \n\t ", "T", "M", ""))), "IDOC #1: EDI_DC40 has no DOCNUM");
-  EXPECT_EQ(ErrorOf(Packet("A", Idoc("1", "T", "M", "") + Idoc("2", "T", "", ""))),
-            "IDOC #2: EDI_DC40 has no MESTYP");
+  EXPECT_EQ(ErrorOf(Packet("A", Idoc("1", "T", "M", "") + Idoc("2", "T", "", ""))), "IDOC #2: EDI_DC40 has no MESTYP");
 }
 
 TEST(IdocXmlTest, DoctypeIsRefused) {
-  const std::string xxe =
-      std::string(kDecl) +
-      "<!DOCTYPE DEBMAS05 [\n"
-      "  <!ENTITY xxe SYSTEM \"file:///etc/passwd\">\n]>\n" +
-      "<DEBMAS05>\n" +
-      Idoc("1", "DEBMAS05", "DEBMAS", "    <E1KNA1M><KUNNR>&xxe;</KUNNR></E1KNA1M>\n") +
-      "</DEBMAS05>\n";
+  const std::string xxe = std::string(kDecl) +
+                          "<!DOCTYPE DEBMAS05 [\n"
+                          "  <!ENTITY xxe SYSTEM \"file:///etc/passwd\">\n]>\n" +
+                          "<DEBMAS05>\n" +
+                          Idoc("1", "DEBMAS05", "DEBMAS", "    <E1KNA1M><KUNNR>&xxe;</KUNNR></E1KNA1M>\n") +
+                          "</DEBMAS05>\n";
   EXPECT_EQ(ErrorOf(xxe), "DTDs are not accepted (DOCTYPE at line 2)");
 
-  std::string bomb = std::string(kDecl) + "<!-- billion laughs -->\n<!DOCTYPE lolz [\n" +
-                     "  <!ENTITY lol \"lol\">\n";
+  std::string bomb = std::string(kDecl) + "<!-- billion laughs -->\n<!DOCTYPE lolz [\n" + "  <!ENTITY lol \"lol\">\n";
   for (int i = 1; i <= 9; ++i) {
     std::string refs;
     for (int j = 0; j < 10; ++j) {
@@ -292,9 +284,8 @@ TEST(IdocXmlTest, DoctypeIsRefused) {
 }
 
 TEST(IdocXmlTest, UndeclaredEntitiesAreNeverExpanded) {
-  const std::string body = Packet(
-      "DEBMAS05",
-      Idoc("1", "DEBMAS05", "DEBMAS", "    <E1KNA1M><KUNNR>&xxe;&amp;&#65;</KUNNR></E1KNA1M>\n"));
+  const std::string body =
+      Packet("DEBMAS05", Idoc("1", "DEBMAS05", "DEBMAS", "    <E1KNA1M><KUNNR>&xxe;&amp;&#65;</KUNNR></E1KNA1M>\n"));
   EXPECT_EQ(KeyOf(body), "DEBMAS:&xxe;&A");
 }
 
@@ -318,8 +309,7 @@ TEST(IdocXmlTest, InvalidUtf8NamesTheByteOffset) {
             "invalid UTF-8 at byte offset 45 (byte 0xFF)");  // the BOM counts
   EXPECT_EQ(ErrorOf(decl + "<A>\xC0\xAF</A>"), "invalid UTF-8 at byte offset 42 (byte 0xC0)");
   EXPECT_EQ(ErrorOf(decl + "<A>\xED\xA0\x80</A>"), "invalid UTF-8 at byte offset 42 (byte 0xED)");
-  EXPECT_EQ(ErrorOf(decl + "<A>\xF4\x90\x80\x80</A>"),
-            "invalid UTF-8 at byte offset 42 (byte 0xF4)");
+  EXPECT_EQ(ErrorOf(decl + "<A>\xF4\x90\x80\x80</A>"), "invalid UTF-8 at byte offset 42 (byte 0xF4)");
   EXPECT_EQ(ErrorOf(decl + "<A/>\xE2\x82"), "invalid UTF-8 at byte offset 43 (byte 0xE2)");
   EXPECT_EQ(ErrorOf(std::string("<A>\0</A>", 8)),
             "NUL byte at byte offset 3 (the body must be UTF-8 or ISO-8859-1 text)");
@@ -329,8 +319,7 @@ TEST(IdocXmlTest, InvalidUtf8NamesTheByteOffset) {
   lying.replace(lying.find("ISO-8859-1"), 10, "UTF-8");
   const size_t u_umlaut = lying.find('\xFC');
   ASSERT_NE(u_umlaut, std::string::npos);
-  EXPECT_EQ(ErrorOf(lying),
-            "invalid UTF-8 at byte offset " + std::to_string(u_umlaut) + " (byte 0xFC)");
+  EXPECT_EQ(ErrorOf(lying), "invalid UTF-8 at byte offset " + std::to_string(u_umlaut) + " (byte 0xFC)");
 }
 
 TEST(IdocXmlTest, BusinessKeyForEachKnownSegment) {
@@ -341,8 +330,7 @@ TEST(IdocXmlTest, BusinessKeyForEachKnownSegment) {
   EXPECT_EQ(KeyOf(Fixture("orders05_order.xml")), "ORDERS:0000004711");
   EXPECT_EQ(KeyOf(Fixture("invoic02_invoice.xml")), "INVOIC:0090001234");
   EXPECT_EQ(KeyOf(Packet("FLIGHTBOOKING_CREATEFROMDAT01",
-                         Idoc("0000000000000008", "FLIGHTBOOKING_CREATEFROMDAT01",
-                              "FLIGHTBOOKING_CREATEFROMDAT",
+                         Idoc("0000000000000008", "FLIGHTBOOKING_CREATEFROMDAT01", "FLIGHTBOOKING_CREATEFROMDAT",
                               "    <E1SBO_CRE SEGMENT=\"1\">\n      <E1BPSBONEW SEGMENT=\"1\">\n"
                               "        <AIRLINEID>LH</AIRLINEID>\n"
                               "        <CUSTOMERID>00000042</CUSTOMERID>\n"
@@ -355,29 +343,27 @@ TEST(IdocXmlTest, BusinessKeyFallsBackToDedupKey) {
                                           "    <Z1HEAD SEGMENT=\"1\"><ID>7</ID></Z1HEAD>\n"))),
             "IDOC:100/S4HCLNT100/0000000000490009");
   // A known segment whose key field is empty does not count.
-  EXPECT_EQ(KeyOf(Packet("DEBMAS05", Idoc("5", "DEBMAS05", "DEBMAS",
-                                          "    <E1KNA1M><KUNNR>  </KUNNR></E1KNA1M>\n"))),
+  EXPECT_EQ(KeyOf(Packet("DEBMAS05", Idoc("5", "DEBMAS05", "DEBMAS", "    <E1KNA1M><KUNNR>  </KUNNR></E1KNA1M>\n"))),
             "IDOC:100/S4HCLNT100/5");
 }
 
 TEST(IdocXmlTest, BusinessKeyIsTheFirstMatchInDocumentOrder) {
   // Nested deeper but earlier in the document wins over a later top-level one.
-  EXPECT_EQ(
-      KeyOf(Packet("X", Idoc("1", "X", "MIX",
-                             "    <E1WRAP><E1EDL20><VBELN>0080000001</VBELN></E1EDL20></E1WRAP>\n"
-                             "    <E1KNA1M><KUNNR>0000100001</KUNNR></E1KNA1M>\n"))),
-      "MIX:0080000001");
+  EXPECT_EQ(KeyOf(Packet("X", Idoc("1", "X", "MIX",
+                                   "    <E1WRAP><E1EDL20><VBELN>0080000001</VBELN></E1EDL20></E1WRAP>\n"
+                                   "    <E1KNA1M><KUNNR>0000100001</KUNNR></E1KNA1M>\n"))),
+            "MIX:0080000001");
 }
 
 TEST(IdocXmlTest, ValuesAreTrimmed) {
-  const std::string body = Packet(
-      "DEBMAS05",
-      "  <IDOC BEGIN=\"1\">\n    <EDI_DC40 SEGMENT=\"1\">\n"
-      "      <MANDT> 100 </MANDT>\n      <DOCNUM>\n        0000000000490003\n      </DOCNUM>\n"
-      "      <IDOCTYP>\tDEBMAS05\t</IDOCTYP>\n      <MESTYP>DEBMAS  </MESTYP>\n"
-      "      <SNDPRN>\r\n S4HCLNT100\r\n</SNDPRN>\n    </EDI_DC40>\n"
-      "    <E1KNA1M SEGMENT=\"1\">\n      <KUNNR>  0000100009 </KUNNR>\n    </E1KNA1M>\n"
-      "  </IDOC>\n");
+  const std::string body =
+      Packet("DEBMAS05",
+             "  <IDOC BEGIN=\"1\">\n    <EDI_DC40 SEGMENT=\"1\">\n"
+             "      <MANDT> 100 </MANDT>\n      <DOCNUM>\n        0000000000490003\n      </DOCNUM>\n"
+             "      <IDOCTYP>\tDEBMAS05\t</IDOCTYP>\n      <MESTYP>DEBMAS  </MESTYP>\n"
+             "      <SNDPRN>\r\n S4HCLNT100\r\n</SNDPRN>\n    </EDI_DC40>\n"
+             "    <E1KNA1M SEGMENT=\"1\">\n      <KUNNR>  0000100009 </KUNNR>\n    </E1KNA1M>\n"
+             "  </IDOC>\n");
   ParsedPacket p = MustParse(body);
   ASSERT_EQ(p.idocs.size(), 1u);
   EXPECT_EQ(p.idocs[0].control.mandt, "100");

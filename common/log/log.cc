@@ -20,9 +20,7 @@ class JournalPriorityFlag : public spdlog::custom_flag_formatter {
     std::string_view p = kPrefix[static_cast<int>(msg.level)];
     dest.append(p.data(), p.data() + p.size());
   }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<JournalPriorityFlag>();
-  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JournalPriorityFlag>(); }
 };
 
 // The message, escaped: many values in a line come from outside (IDoc

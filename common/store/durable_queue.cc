@@ -12,8 +12,7 @@ namespace {
 constexpr size_t kHeaderBytes = 8;
 
 int64_t NowUnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -49,9 +48,7 @@ Status WriteMetaU64(MDB_txn* txn, MDB_dbi db, const std::string& key, uint64_t v
 
 }  // namespace
 
-std::vector<std::string> DurableQueue::DatabasesFor(const std::string& name) {
-  return {"q." + name, "k." + name};
-}
+std::vector<std::string> DurableQueue::DatabasesFor(const std::string& name) { return {"q." + name, "k." + name}; }
 
 DurableQueue::DurableQueue(Store& store, QueueOptions options)
     : store_(store),
@@ -102,20 +99,19 @@ void DurableQueue::Append(std::vector<AppendItem> items, AppendDone done) {
   EncodeItems(items);
   auto out = std::make_shared<AppendOutcome>();
   auto shared_items = std::make_shared<std::vector<AppendItem>>(std::move(items));
-  store_.Write(
-      [this, out, shared_items](WriteTxn& txn) { return DoAppend(txn, *shared_items, *out); },
-      [this, out, done = std::move(done)](const Status& s) {
-        out->status = s;
-        if (!s.ok()) {
-          out->seqs.clear();
-          out->duplicate.clear();
-          // The group did not commit: forget what the writer view counted.
-          // Load() reads the committed truth back.
-          (void)Load();
-        }
-        if (done) done(std::move(*out));
-        if (s.ok() && on_append_) on_append_();
-      });
+  store_.Write([this, out, shared_items](WriteTxn& txn) { return DoAppend(txn, *shared_items, *out); },
+               [this, out, done = std::move(done)](const Status& s) {
+                 out->status = s;
+                 if (!s.ok()) {
+                   out->seqs.clear();
+                   out->duplicate.clear();
+                   // The group did not commit: forget what the writer view counted.
+                   // Load() reads the committed truth back.
+                   (void)Load();
+                 }
+                 if (done) done(std::move(*out));
+                 if (s.ok() && on_append_) on_append_();
+               });
 }
 
 AppendOutcome DurableQueue::AppendSync(std::vector<AppendItem> items) {
@@ -162,8 +158,8 @@ Status DurableQueue::DoAppend(WriteTxn& txn, const std::vector<AppendItem>& raw_
     add_bytes += items[i].data.size();
   }
   if (options_.max_bytes > 0 && add_bytes > 0 && pending_bytes_ + add_bytes > options_.max_bytes) {
-    return Status::ResourceExhausted("queue " + options_.name + " is full (" + std::to_string(pending_bytes_) +
-                                     " of " + std::to_string(options_.max_bytes) + " bytes used)");
+    return Status::ResourceExhausted("queue " + options_.name + " is full (" + std::to_string(pending_bytes_) + " of " +
+                                     std::to_string(options_.max_bytes) + " bytes used)");
   }
   uint64_t next = next_seq_;
   uint64_t stored_bytes = 0, stored_count = 0;
@@ -171,7 +167,8 @@ Status DurableQueue::DoAppend(WriteTxn& txn, const std::vector<AppendItem>& raw_
   for (size_t i = 0; i < items.size(); ++i) {
     const auto& item = items[i];
     if (earlier[i] >= 0 || earlier[i] <= -2) {
-      uint64_t seq = earlier[i] >= 0 ? static_cast<uint64_t>(earlier[i]) : out.seqs[static_cast<size_t>(-2 - earlier[i])];
+      uint64_t seq =
+          earlier[i] >= 0 ? static_cast<uint64_t>(earlier[i]) : out.seqs[static_cast<size_t>(-2 - earlier[i])];
       out.seqs.push_back(seq);
       out.duplicate.push_back(true);
       continue;
@@ -290,8 +287,7 @@ Result<std::vector<QueueRecord>> DurableQueue::ReadAfter(uint64_t after_seq, siz
   std::string start = EncodeU64Key(after_seq + 1);
   MDB_val k = ToVal(start), v;
   size_t bytes = 0;
-  for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == MDB_SUCCESS;
-       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     std::string_view value = FromVal(v);
     if (!out.empty() && (out.size() >= max_records || bytes + value.size() > max_bytes)) break;
     QueueRecord rec;

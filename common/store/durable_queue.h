@@ -55,7 +55,7 @@ struct AppendOutcome {
 
 struct QueueStats {
   uint64_t depth = 0;
-  uint64_t bytes = 0;  // stored (compressed) bytes: what max_bytes limits
+  uint64_t bytes = 0;                   // stored (compressed) bytes: what max_bytes limits
   int64_t oldest_enqueued_unix_ms = 0;  // 0 when empty
 };
 
@@ -108,8 +108,7 @@ class DurableQueue {
   // Records with seq > after_seq, in order, up to the limits (at least one
   // record when any exists). A record that does not decode is returned
   // with `corrupt` set, never as an error that would stop the reader.
-  Result<std::vector<QueueRecord>> ReadAfter(uint64_t after_seq, size_t max_records,
-                                             size_t max_bytes) const;
+  Result<std::vector<QueueRecord>> ReadAfter(uint64_t after_seq, size_t max_records, size_t max_bytes) const;
   Result<QueueRecord> Get(uint64_t seq) const;
   // The sequence of the newest record stored (0: none), from any thread.
   uint64_t LastSeq() const;

@@ -99,7 +99,8 @@ TEST(DurableQueueTest, LargeRecordsAreCompressedAtRestAndReadBackExactly) {
   ferry::testing::TempDir dir;
   auto o = OpenQueue(dir.path());
   std::string xml;
-  for (int i = 0; i < 200; ++i) xml += "<E1KNA1M SEGMENT=\"1\"><KUNNR>000010" + std::to_string(i) + "</KUNNR></E1KNA1M>\n";
+  for (int i = 0; i < 200; ++i)
+    xml += "<E1KNA1M SEGMENT=\"1\"><KUNNR>000010" + std::to_string(i) + "</KUNNR></E1KNA1M>\n";
   ASSERT_TRUE(o.queue->AppendSync({{xml, ""}}).status.ok());
   EXPECT_LT(o.queue->Stats().bytes, xml.size() / 3);
   auto recs = o.queue->ReadAfter(0, 1, SIZE_MAX);
@@ -186,10 +187,12 @@ TEST(StoreTest, RefusesUnknownFormatVersion) {
   ferry::testing::TempDir dir;
   {
     auto o = OpenQueue(dir.path());
-    ASSERT_TRUE(o.store->WriteSync([&](WriteTxn& txn) {
-      MDB_val k = ToVal("format_version"), v = ToVal("99");
-      return LmdbStatus(mdb_put(txn.txn(), o.store->Db("meta"), &k, &v, 0), "put");
-    }).ok());
+    ASSERT_TRUE(o.store
+                    ->WriteSync([&](WriteTxn& txn) {
+                      MDB_val k = ToVal("format_version"), v = ToVal("99");
+                      return LmdbStatus(mdb_put(txn.txn(), o.store->Db("meta"), &k, &v, 0), "put");
+                    })
+                    .ok());
   }
   auto reopened = Store::Open(OptionsFor(dir.path()));
   ASSERT_FALSE(reopened.ok());

@@ -72,7 +72,8 @@ Status Store::OpenEnv() {
   std::error_code ec;
   if (!options_.read_only) {
     std::filesystem::create_directories(options_.dir, ec);
-    if (ec) return Status::InvalidArgument("cannot create store directory " + options_.dir.string() + ": " + ec.message());
+    if (ec)
+      return Status::InvalidArgument("cannot create store directory " + options_.dir.string() + ": " + ec.message());
   } else if (!std::filesystem::exists(options_.dir / "data.mdb")) {
     return Status::NotFound("no store at " + options_.dir.string());
   }

@@ -83,10 +83,10 @@ class ReadTxn {
 };
 
 struct StoreStats {
-  uint64_t commits = 0;         // group commits performed
-  uint64_t writes = 0;          // WriteFns run
+  uint64_t commits = 0;  // group commits performed
+  uint64_t writes = 0;   // WriteFns run
   uint64_t map_size_bytes = 0;
-  uint64_t used_bytes = 0;      // pages in use × page size
+  uint64_t used_bytes = 0;  // pages in use × page size
 };
 
 class Store {
@@ -138,9 +138,7 @@ Status LmdbStatus(int rc, std::string_view what);
 std::string EncodeU64Key(uint64_t value);
 uint64_t DecodeU64Key(std::string_view key);
 
-inline MDB_val ToVal(std::string_view s) {
-  return MDB_val{s.size(), const_cast<char*>(s.data())};
-}
+inline MDB_val ToVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 inline std::string_view FromVal(const MDB_val& v) {
   return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
 }

@@ -76,8 +76,12 @@ std::string EventWithKey(const std::string& id, const std::string& business_key)
 }
 
 TEST(BatchCodecTest, AnEventThatDoesNotDecodeBecomesAStandInAndTheOthersStayIntact) {
-  const std::vector<std::string> events = {EventWithKey("a", "DEBMAS:1"), EventWithKey("b", "DEBMAS:9\xED\xA0\x80" "13"),
-                                           EventWithKey(std::string(200, 'x'), "DEBMAS:3"), EventWithKey("d", "DEBMAS:4")};
+  const std::vector<std::string> events = {EventWithKey("a", "DEBMAS:1"),
+                                           EventWithKey("b",
+                                                        "DEBMAS:9\xED\xA0\x80"
+                                                        "13"),
+                                           EventWithKey(std::string(200, 'x'), "DEBMAS:3"),
+                                           EventWithKey("d", "DEBMAS:4")};
   for (bool compress : {false, true}) {
     SCOPED_TRACE(compress);
     std::vector<StoredEvent> stored;

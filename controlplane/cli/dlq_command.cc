@@ -62,7 +62,8 @@ int ListDeadLetters(const std::string& config_path, bool json, size_t limit) {
     return kExitStore;
   }
   boost::json::array rows;
-  if (!json) std::cout << "SEQ  DEAD-LETTERED             AGENT          MESTYP    DOCNUM            ATTEMPTS  REASON\n";
+  if (!json)
+    std::cout << "SEQ  DEAD-LETTERED             AGENT          MESTYP    DOCNUM            ATTEMPTS  REASON\n";
   for (const auto& rec : *records) {
     ferry::v1::DeadLetter dead;
     if (!dead.ParseFromString(rec.data)) continue;

@@ -10,11 +10,8 @@ namespace ferry::controlplane {
 
 const std::vector<ConnectorFactory>& AllConnectors() {
   static const std::vector<ConnectorFactory> kConnectors = {
-      DataverseConnectorFactory(),
-      MarketingCloudConnectorFactory(),
-      SalesforceConnectorFactory(),
-      SapSalesCloudConnectorFactory(),
-      WebhookConnectorFactory(),
+      DataverseConnectorFactory(),     MarketingCloudConnectorFactory(), SalesforceConnectorFactory(),
+      SapSalesCloudConnectorFactory(), WebhookConnectorFactory(),
   };
   return kConnectors;
 }

@@ -65,7 +65,7 @@ struct DeliveryStats {
   uint64_t delivered = 0;
   uint64_t dead_lettered = 0;
   uint64_t retries = 0;
-  uint64_t requests = 0;  // Deliver / DeliverBatch calls
+  uint64_t requests = 0;           // Deliver / DeliverBatch calls
   uint64_t dead_letters_full = 0;  // dead letters that waited for room in the dead-letter queue
 };
 

@@ -153,7 +153,9 @@ TEST_F(IngestTest, AnEventThatDoesNotDecodeIsStoredForTheDeadLetterQueueAndTheBa
   Open(0);
   ferry::v1::EventEnvelope bad;  // Event's field numbers, bytes instead of strings
   bad.set_event_id("ev-2");
-  bad.set_business_key("DEBMAS:9\xED\xA0\x80" "13");
+  bad.set_business_key(
+      "DEBMAS:9\xED\xA0\x80"
+      "13");
   const uint64_t b1 = Send({{1, Event(1, 10)}, {2, bad.SerializeAsString()}, {3, Event(3, 10)}});
   auto acks = Acks(1);
   ASSERT_TRUE(acks[b1].accepted()) << acks[b1].reason();

@@ -20,9 +20,7 @@ json::object ApiError(std::string_view message, int64_t code) {
 }
 
 json::object OAuthError(std::string_view error, std::string_view description) {
-  return {{"error", error},
-          {"error_description", description},
-          {"error_uri", "https://developer.salesforce.com/docs"}};
+  return {{"error", error}, {"error_description", description}, {"error_uri", "https://developer.salesforce.com/docs"}};
 }
 
 std::string FieldMessage(const FieldViolation& v, const DataExtensionSpec& spec) {
@@ -31,8 +29,7 @@ std::string FieldMessage(const FieldViolation& v, const DataExtensionSpec& spec)
     case Kind::kRequiredMissing:
       return "The value for column " + v.field + " is required and cannot be null or empty.";
     case Kind::kTooLong:
-      return "The value for column " + v.field + " exceeds its maximum length of " + std::to_string(v.max_length) +
-             ".";
+      return "The value for column " + v.field + " exceeds its maximum length of " + std::to_string(v.max_length) + ".";
     case Kind::kBadPicklistValue:
       return "The value '" + v.value + "' is not valid for column " + v.field + ".";
     case Kind::kUnknownField:
@@ -43,8 +40,7 @@ std::string FieldMessage(const FieldViolation& v, const DataExtensionSpec& spec)
 
 }  // namespace
 
-MarketingCloudSim::MarketingCloudSim()
-    : VendorSim(/*ignore_case=*/true, VendorState("ferry-mc", "mc-secret", 1079)) {}
+MarketingCloudSim::MarketingCloudSim() : VendorSim(/*ignore_case=*/true, VendorState("ferry-mc", "mc-secret", 1079)) {}
 
 bool MarketingCloudSim::Claims(std::string_view path) const {
   return path == kTokenPath || path.substr(0, 8) == "/hub/v1/";
@@ -71,8 +67,7 @@ http::Response MarketingCloudSim::Token(const http::Request& req, const SimConte
     return v && v->is_string() ? std::string(v->get_string()) : std::string();
   };
   if (text("grant_type") != "client_credentials") {
-    return JsonResponse(req, 400,
-                        OAuthError("unsupported_grant_type", "Use \"grant_type\":\"client_credentials\"."));
+    return JsonResponse(req, 400, OAuthError("unsupported_grant_type", "Use \"grant_type\":\"client_credentials\"."));
   }
   if (text("client_id") != state_.client_id() || text("client_secret") != state_.client_secret()) {
     return JsonResponse(req, 401,
@@ -84,9 +79,8 @@ http::Response MarketingCloudSim::Token(const http::Request& req, const SimConte
   std::string account;
   if (const auto* v = body.if_contains("account_id")) account = ScalarText(*v).value_or("");
   if (!settings_.account_id.empty() && !account.empty() && account != settings_.account_id) {
-    return JsonResponse(req, 401,
-                        OAuthError("unauthorized_client",
-                                   "The client is not granted access to account_id " + account + "."));
+    return JsonResponse(
+        req, 401, OAuthError("unauthorized_client", "The client is not granted access to account_id " + account + "."));
   }
   std::string token = RandomText(24, kBase64) + "." + RandomText(200, kBase64);
   state_.AddToken(token);
@@ -117,10 +111,9 @@ http::Response MarketingCloudSim::Api(const http::Request& req) {
     return JsonResponse(req, 404, ApiError("Not Found", 0));
   }
   if (req.method() != http::beast_http::verb::post) {
-    return JsonResponse(req, 405,
-                        ApiError("The requested resource does not support http method '" +
-                                     std::string(req.method_string()) + "'.",
-                                 0));
+    return JsonResponse(
+        req, 405,
+        ApiError("The requested resource does not support http method '" + std::string(req.method_string()) + "'.", 0));
   }
   const std::string key = PercentDecode(segments[3].substr(4));
   const DataExtensionSpec* spec = schema_.Find(key);
@@ -155,8 +148,7 @@ http::Response MarketingCloudSim::Rowset(const http::Request& req, const DataExt
     const json::object& o = row.get_object();
     const json::value* values = o.if_contains("values");
     const json::object no_values;
-    for (std::string& message :
-         UpsertRow(spec, o.at("keys").get_object(), values ? values->get_object() : no_values)) {
+    for (std::string& message : UpsertRow(spec, o.at("keys").get_object(), values ? values->get_object() : no_values)) {
       errors.push_back(ApiError(message, 10000));
     }
   }

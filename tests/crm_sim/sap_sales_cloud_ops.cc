@@ -185,9 +185,10 @@ std::optional<http::Response> SapSalesCloudSim::Invalid(const http::Request& req
   json::array details;
   for (const FieldViolation& v : schemas_.at(object).Validate(written, merged)) {
     const auto [code, message] =
-        v.kind == Kind::kRequiredMissing ? std::pair("REQUIRED_PROPERTY_MISSING", "The property '" + v.field + "' is required.")
-        : v.kind == Kind::kTooLong
-            ? std::pair("VALUE_TOO_LONG", "The value of '" + v.field + "' is longer than " + std::to_string(v.max_length) + ".")
+        v.kind == Kind::kRequiredMissing
+            ? std::pair("REQUIRED_PROPERTY_MISSING", "The property '" + v.field + "' is required.")
+        : v.kind == Kind::kTooLong ? std::pair("VALUE_TOO_LONG", "The value of '" + v.field + "' is longer than " +
+                                                                     std::to_string(v.max_length) + ".")
         : v.kind == Kind::kBadPicklistValue
             ? std::pair("INVALID_CODE_VALUE", "'" + v.value + "' is not a valid code for '" + v.field + "'.")
             : std::pair("UNKNOWN_PROPERTY", "The property '" + v.field + "' does not exist.");
@@ -208,8 +209,8 @@ std::optional<http::Response> SapSalesCloudSim::Invalid(const http::Request& req
     }
   }
   // A contact person's account must exist.
-  if (const auto* account = written.if_contains("accountId"); object == "contactPersons" && account &&
-                                                               !account->is_null()) {
+  if (const auto* account = written.if_contains("accountId");
+      object == "contactPersons" && account && !account->is_null()) {
     if (!account->is_string() || !store().Get("accounts", account->get_string())) {
       return SapError(req, 400, "REFERENCE_NOT_FOUND", "No account with id " + json::serialize(*account) + ".",
                       "accountId");

@@ -1,6 +1,5 @@
 #include "tests/crm_sim/sap_sales_cloud_sim.h"
 
-
 #include "common/http/basic_auth.h"
 #include "common/util/ids.h"
 #include "tests/crm_sim/sap_sales_cloud_wire.h"
@@ -26,13 +25,12 @@ const std::map<std::string, std::string, std::less<>>& Services() {
   return kServices;
 }
 
-
 std::map<std::string, ObjectSchema> DefaultSchemas() {
   // The flows mark formattedName and familyName required; SAP checks its
   // code lists, of which only the country is simulated.
   std::map<std::string, ObjectSchema> schemas;
-  (void)schemas["accounts"].Merge(
-      json::object{{"required", json::array{"formattedName"}}, {"picklists", json::object{{"countryCode", "iso3166-alpha2"}}}});
+  (void)schemas["accounts"].Merge(json::object{{"required", json::array{"formattedName"}},
+                                               {"picklists", json::object{{"countryCode", "iso3166-alpha2"}}}});
   (void)schemas["contactPersons"].Merge(json::object{{"required", json::array{"familyName"}}});
   schemas["registeredProducts"];
   return schemas;
@@ -117,8 +115,8 @@ http::Response SapSalesCloudSim::FaultResponse(const http::Request& req, const F
            : fault.status >= 500 ? "INTERNAL_SERVER_ERROR"
                                  : "BAD_REQUEST";
   }
-  const std::string message = fault.message.empty() ? "Injected fault: HTTP " + std::to_string(fault.status) + "."
-                                                    : fault.message;
+  const std::string message =
+      fault.message.empty() ? "Injected fault: HTTP " + std::to_string(fault.status) + "." : fault.message;
   auto res = SapError(req, fault.status, code, message);
   if (fault.retry_after_s > 0) res.set(beast_http::field::retry_after, std::to_string(fault.retry_after_s));
   return res;
@@ -137,7 +135,8 @@ Status SapSalesCloudSim::Configure(const json::object& settings) {
         if (it == schemas_.end()) {
           return Status::InvalidArgument("sap_sales_cloud has no object '" + std::string(object) + "'");
         }
-        if (!config.is_object()) return Status::InvalidArgument("objects." + std::string(object) + " must be an object");
+        if (!config.is_object())
+          return Status::InvalidArgument("objects." + std::string(object) + " must be an object");
         if (Status s = it->second.Merge(config.get_object()); !s.ok()) return s;
       }
     } else {

@@ -90,7 +90,8 @@ asio::awaitable<http::Response> SimServer::Serve(http::Request& req) {
 
 http::Response SimServer::Dispatch(const http::Request& req, VendorSim& vendor) {
   try {
-    if (auto fault = vendor.state().TakeFault(req.method_string(), PathOf(req.target()))) return vendor.FaultResponse(req, *fault);
+    if (auto fault = vendor.state().TakeFault(req.method_string(), PathOf(req.target())))
+      return vendor.FaultResponse(req, *fault);
     SimContext ctx;
     const std::string_view host = HeaderOf(req, "Host");  // the address the client reached us at
     ctx.base_url = "http://" + (host.empty() ? options_.host + ":" + std::to_string(port()) : std::string(host));

@@ -305,20 +305,19 @@ TEST(AgentCliFlowTest, ADocumentTheFlowsCouldNotMapIsMappedAgainWithTheFixedBund
   ASSERT_TRUE(WaitUntil([&] { return ls("--state delivered --docnum 8500000002")["total"] == 1; }, 30s));
   const json mapped = json::parse(p.RunAgentCli("queue show 8500000002 --json", &code, &error))[0];
   EXPECT_EQ(mapped["records"][0]["fields"]["Country"], "Germany") << mapped.dump();
-  EXPECT_NE(mapped["payload"].get<std::string>().find("<KUNNR>8500000002</KUNNR>"), std::string::npos)
-      << mapped.dump();
+  EXPECT_NE(mapped["payload"].get<std::string>().find("<KUNNR>8500000002</KUNNR>"), std::string::npos) << mapped.dump();
 
   // Retried before the flow is fixed, it is mapped again into the same
   // record error: a new dead letter, the old one marked retried.
   const json first = json::parse(p.RunAgentCli("queue retry 8500000001 --reason try --json", &code, &error));
   EXPECT_EQ(code, 0) << error << first.dump();
-  ASSERT_TRUE(WaitUntil([&] { return ls("--state retried")["total"] == 1 && ls("--state dead-letter")["total"] == 1; },
-                        30s));
+  ASSERT_TRUE(
+      WaitUntil([&] { return ls("--state retried")["total"] == 1 && ls("--state dead-letter")["total"] == 1; }, 30s));
   // The fixed bundle maps AT; the retry maps the stored document with it.
   FlowSetup::DeployFlowAndWait(p, dir.path() / "v2", CountryFlow(R"("DE": "Germany", "AT": "Austria")"),
                                options.agent_id);
-  const json again = json::parse(p.RunAgentCli("queue retry --all-dead-letters --reason 'AT mapped in v2' --json",
-                                               &code, &error));
+  const json again =
+      json::parse(p.RunAgentCli("queue retry --all-dead-letters --reason 'AT mapped in v2' --json", &code, &error));
   EXPECT_EQ(code, 0) << error << again.dump();
   ASSERT_EQ(again["changed"].size(), 1u) << again.dump();  // only the open dead letter
   EXPECT_TRUE(again["refused"].empty()) << again.dump();

@@ -21,8 +21,7 @@ namespace ferry::testing {
   if (record.is_null()) return ::testing::AssertionFailure() << "no such record";
   const nlohmann::json& history = record["_history"];
   if (history.size() != static_cast<size_t>(changes)) {
-    return ::testing::AssertionFailure() << history.size() << " writes instead of " << changes << ": "
-                                         << record.dump();
+    return ::testing::AssertionFailure() << history.size() << " writes instead of " << changes << ": " << record.dump();
   }
   for (int change = 1; change <= changes; ++change) {
     if (history[change - 1][field] != "v" + std::to_string(change)) {

@@ -73,7 +73,9 @@ TEST(EndToEndTest, MixedIdocsArriveByteIdenticalOncePerIdoc) {
   for (const auto& e : events) {
     if (e["idoc"]["docnum"] == "0000000000410021") {
       std::string payload = e["payload"];
-      EXPECT_NE(payload.find("M\xc3\xbcller B\xc3\xa4""ckerei"), std::string::npos);
+      EXPECT_NE(payload.find("M\xc3\xbcller B\xc3\xa4"
+                             "ckerei"),
+                std::string::npos);
       EXPECT_NE(payload.find("K\xc3\xb6ln"), std::string::npos);
       EXPECT_NE(payload.find("encoding=\"UTF-8\""), std::string::npos);
     }

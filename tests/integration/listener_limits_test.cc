@@ -107,20 +107,26 @@ TEST_F(ListenerLimitsTest, IdleConnectionsBeyondTheCapGet503AndTheSlotsComeBack)
     }
     // The four are accepted (and idle) once a fifth is turned away.
     HttpResponse busy;
-    ASSERT_TRUE(WaitUntil([&] {
-      busy = PostAuthorized(Docnum(7100001));
-      return busy.status == 503;
-    }, seconds(10))) << busy.status << " " << busy.body;
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          busy = PostAuthorized(Docnum(7100001));
+          return busy.status == 503;
+        },
+        seconds(10)))
+        << busy.status << " " << busy.body;
     EXPECT_EQ(busy.headers["retry-after"], "7");
     EXPECT_NE(busy.body.find("too many connections (4)"), std::string::npos) << busy.body;
     EXPECT_EQ(p_.AgentOutboxDepth(), 0u);
   }
   // Closed by the client: their slots are free again.
   HttpResponse ok;
-  ASSERT_TRUE(WaitUntil([&] {
-    ok = PostAuthorized(Docnum(7100001));
-    return ok.status == 200;
-  }, seconds(10))) << ok.status << " " << ok.body;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        ok = PostAuthorized(Docnum(7100001));
+        return ok.status == 200;
+      },
+      seconds(10)))
+      << ok.status << " " << ok.body;
   EXPECT_EQ(p_.AgentOutboxDepth(), 1u);
 }
 

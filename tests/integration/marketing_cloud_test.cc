@@ -59,16 +59,19 @@ class MarketingCloudTest : public CrmPipelineTest {
  protected:
   void Start(const std::string& bundle) {
     sim_.Control("config", {{"vendor", "marketing_cloud"}, {"client_secret", kSecret}, {"violation_grace_ms", 300}});
-    sim_.Control("config", {{"vendor", "marketing_cloud"},
-                            {"data_extensions", {{"SAP_Customer_Names", {{"primary_key", json::array({"CustomerNumber"})}}}}}});
-    StartPipeline("  marketing_cloud:\n    auth_url: " + sim_.url() + "\n    client_id: ferry-mc\n    client_secret_file: " +
-                      SecretFile("mc.secret", kSecret) + "\n",
+    sim_.Control("config",
+                 {{"vendor", "marketing_cloud"},
+                  {"data_extensions", {{"SAP_Customer_Names", {{"primary_key", json::array({"CustomerNumber"})}}}}}});
+    StartPipeline("  marketing_cloud:\n    auth_url: " + sim_.url() +
+                      "\n    client_id: ferry-mc\n    client_secret_file: " + SecretFile("mc.secret", kSecret) + "\n",
                   bundle);
   }
   json Find(const std::string& vendor, const std::string& object, const std::string& field, const std::string& value) {
     return sim_.Find(vendor, object, field, value);
   }
-  json Row(const std::string& number) { return Find("marketing_cloud", "SAP_Customer_Names", "CustomerNumber", number); }
+  json Row(const std::string& number) {
+    return Find("marketing_cloud", "SAP_Customer_Names", "CustomerNumber", number);
+  }
 };
 
 TEST_F(MarketingCloudTest, CreditStatusRowsAreUpsertedDeletionsKeepExcludingAndTokensAreRenewed) {
@@ -147,8 +150,9 @@ TEST_F(MarketingCloudTest, TooManyRequestsIsHonouredWithoutSendingMeanwhileAndSe
                           {"count", 2},
                           {"retry_after_s", 1},
                           {"path_contains", "/hub/v1/dataevents/"}});
-  sim_.Control("faults",
-               {{"vendor", "marketing_cloud"}, {"status", 503}, {"count", 2}, {"path_contains", "/hub/v1/dataevents/"}});
+  sim_.Control(
+      "faults",
+      {{"vendor", "marketing_cloud"}, {"status", 503}, {"count", 2}, {"path_contains", "/hub/v1/dataevents/"}});
   const auto posted = std::chrono::steady_clock::now();
   ASSERT_EQ(p().PostIdoc(DebmasIdoc(Docnum(792001), "0000792001", "Geduld", "DE")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return !Row("792001").is_null(); }, 20s)) << sim_.Log();

@@ -93,7 +93,7 @@ void Pipeline::WriteConfigs() {
                             "\n  retry_max: " + options_.delivery_retry_max + "\nconnectors:\n  webhook:\n    url: " +
                             (options_.webhook_url.empty() ? sink_.url("/hook") : options_.webhook_url) +
                             "\n    timeout: 5s\n" + options_.webhook_extra_yaml + options_.connectors_extra_yaml +
-                options_.cp_extra_yaml);
+                            options_.cp_extra_yaml);
 }
 
 void Pipeline::SetAgentLabels(std::map<std::string, std::string> labels) {
@@ -258,8 +258,8 @@ std::string Pipeline::RunControlPlaneCli(const std::string& args, int* exit_code
 }
 
 std::string Pipeline::RunAgentCli(const std::string& args, int* exit_code, std::string* error) {
-  return RunCommand(std::string(FERRY_AGENT_BIN) + " " + args + " --config " + agent_config_.string(), exit_code,
-                    error, dir_);
+  return RunCommand(std::string(FERRY_AGENT_BIN) + " " + args + " --config " + agent_config_.string(), exit_code, error,
+                    dir_);
 }
 
 }  // namespace ferry::testing

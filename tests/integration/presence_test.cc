@@ -25,9 +25,9 @@ TEST(PresenceTest, ControlPlaneComingOnlineTriggersResendBeforeAckTimeout) {
     ASSERT_EQ(p.PostIdoc(ReplaceElement(base, "DOCNUM", Docnum(5100000 + i))).status, 200);
   }
   // Published into a broker with no subscriber: nothing can arrive yet.
-  ASSERT_TRUE(WaitUntil([&] {
-    return ReadFile(p.dir().path() / "agent.log").find("event=mqtt_connected") != std::string::npos;
-  }, seconds(10)));
+  ASSERT_TRUE(WaitUntil(
+      [&] { return ReadFile(p.dir().path() / "agent.log").find("event=mqtt_connected") != std::string::npos; },
+      seconds(10)));
   EXPECT_EQ(p.AgentOutboxDepth(), 20u);
 
   p.StartControlPlane();

@@ -47,8 +47,9 @@ class SalesforceTest : public CrmPipelineTest {
  protected:
   void Start(const std::string& bundle, const std::string& connector_extra = "") {
     sim_.Control("config", {{"vendor", "salesforce"}, {"client_id", "ferry-sf"}, {"client_secret", kSecret}});
-    StartPipeline("  salesforce:\n    login_url: " + sim_.url() + "\n    client_id: ferry-sf\n    client_secret_file: " +
-                      SecretFile("sf.secret", kSecret) + "\n    timeout: 5s\n" + connector_extra,
+    StartPipeline("  salesforce:\n    login_url: " + sim_.url() +
+                      "\n    client_id: ferry-sf\n    client_secret_file: " + SecretFile("sf.secret", kSecret) +
+                      "\n    timeout: 5s\n" + connector_extra,
                   bundle);
   }
 

@@ -50,10 +50,10 @@ class SapSalesCloudTest : public CrmPipelineTest {
     sim_.Control("config", {{"vendor", "sap_sales_cloud"}, {"password", kSecret}, {"violation_grace_ms", 300}});
     const std::string secret_file = SecretFile("sap.secret", kSecret);
     const std::string credentials =
-        auth == Auth::kBasic ? "    user: ferry-sap\n    password_file: " + secret_file + "\n"
-                             : "    auth: oauth\n    token_url: " + sim_.url() +
-                                   "/oauth2/token\n    client_id: ferry-sap\n    client_secret_file: " + secret_file +
-                                   "\n";
+        auth == Auth::kBasic
+            ? "    user: ferry-sap\n    password_file: " + secret_file + "\n"
+            : "    auth: oauth\n    token_url: " + sim_.url() +
+                  "/oauth2/token\n    client_id: ferry-sap\n    client_secret_file: " + secret_file + "\n";
     StartPipeline("  sap_sales_cloud:\n    base_url: " + sim_.url() + "\n" + credentials, bundle);
   }
   json Find(const std::string& object, const std::string& value) {
@@ -183,8 +183,9 @@ TEST_F(SapSalesCloudTest, ServerErrorsAndTooManyRequestsAreRetriedHonouringRetry
 
 TEST_F(SapSalesCloudTest, AnInvalidCodeDeadLettersThatRecordWithSapsMessageWhileTheOthersAreDelivered) {
   Start(kPlainBundle);
-  const std::string packet = DebmasPacket(
-      {{Docnum(799001), "0000799001", "DE"}, {Docnum(799002), "0000799002", "XX"}, {Docnum(799003), "0000799003", "AT"}});
+  const std::string packet = DebmasPacket({{Docnum(799001), "0000799001", "DE"},
+                                           {Docnum(799002), "0000799002", "XX"},
+                                           {Docnum(799003), "0000799003", "AT"}});
   ASSERT_EQ(p().PostIdoc(packet).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return p().DeadLetterCount() == 1 && Count("accounts") == 2; }, 20s)) << sim_.Log();
   EXPECT_TRUE(Account("799002").is_null());

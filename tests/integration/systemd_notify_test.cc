@@ -38,8 +38,7 @@ TEST(SystemdNotifyTest, AgentIsReadyOnlyWhenItServesThenReportsPingsAndStops) {
   EXPECT_TRUE(StartsWith(*ready, "READY=1\nSTATUS=outbox 0 events, 0 bytes; uplink ")) << *ready;
 
   // Pings every half of WATCHDOG_USEC, from the event loop.
-  EXPECT_EQ(notify.ReceiveMatching([](const std::string& m) { return m == "WATCHDOG=1"; }, seconds(10)),
-            "WATCHDOG=1");
+  EXPECT_EQ(notify.ReceiveMatching([](const std::string& m) { return m == "WATCHDOG=1"; }, seconds(10)), "WATCHDOG=1");
 
   // STATUS every 5 s; the broker is up, so the uplink connects.
   const std::optional<std::string> connected = notify.ReceiveMatching(
@@ -49,8 +48,7 @@ TEST(SystemdNotifyTest, AgentIsReadyOnlyWhenItServesThenReportsPingsAndStops) {
   EXPECT_TRUE(StartsWith(*connected, "STATUS=outbox 0 events, 0 bytes; uplink connected")) << *connected;
 
   agent.Signal(SIGTERM);
-  EXPECT_EQ(notify.ReceiveMatching([](const std::string& m) { return m == "STOPPING=1"; }, seconds(10)),
-            "STOPPING=1");
+  EXPECT_EQ(notify.ReceiveMatching([](const std::string& m) { return m == "STOPPING=1"; }, seconds(10)), "STOPPING=1");
   EXPECT_EQ(agent.WaitExit(std::chrono::seconds(20)), 0) << ReadFile(log);
 }
 

@@ -6,10 +6,10 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <mutex>
 #include <set>
 #include <thread>
-#include <cstdlib>
 
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
@@ -25,11 +25,14 @@ using std::chrono::seconds;
 void MakeCertificates(const std::filesystem::path& dir, const std::string& ca_name) {
   const std::string d = dir.string();
   const std::string cmd =
-      "cd " + d + " && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=" + ca_name +
-      "' -keyout " + ca_name + ".key -out " + ca_name + ".pem 2>/dev/null && "
+      "cd " + d + " && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=" + ca_name + "' -keyout " +
+      ca_name + ".key -out " + ca_name +
+      ".pem 2>/dev/null && "
       "openssl req -newkey rsa:2048 -nodes -subj '/CN=127.0.0.1' -keyout broker.key -out broker.csr 2>/dev/null && "
       "printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext && "
-      "openssl x509 -req -in broker.csr -CA " + ca_name + ".pem -CAkey " + ca_name + ".key -CAcreateserial "
+      "openssl x509 -req -in broker.csr -CA " +
+      ca_name + ".pem -CAkey " + ca_name +
+      ".key -CAcreateserial "
       "-days 2 -extfile san.ext -out broker.pem 2>/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
 }
@@ -62,8 +65,9 @@ TEST(TlsTunnelTest, AgentRefusesBrokerSignedByAnotherCa) {
   ASSERT_EQ(p.PostIdoc(ReadFixture("debmas05_customer.xml")).status, 200);
   // The agent keeps retrying and never talks to an unverified broker: the
   // IDoc stays safely in its outbox.
-  EXPECT_TRUE(WaitUntil([&] { return ReadFile(p.dir().path() / "agent.log").find("mqtt_connect_failed") != std::string::npos; },
-                        seconds(20)));
+  EXPECT_TRUE(
+      WaitUntil([&] { return ReadFile(p.dir().path() / "agent.log").find("mqtt_connect_failed") != std::string::npos; },
+                seconds(20)));
   EXPECT_EQ(p.sink().Count(), 0u);
   EXPECT_EQ(p.AgentOutboxDepth(), 1u);
   EXPECT_EQ(ReadFile(p.dir().path() / "agent.log").find("event=mqtt_connected"), std::string::npos);
@@ -119,7 +123,12 @@ TEST(ShutdownTest, SigtermDuringIngestAnswersAcceptedAndLosesNothing) {
       }
     }
   });
-  ASSERT_TRUE(WaitUntil([&] { std::lock_guard lock(mu); return accepted.size() >= 20; }, seconds(20)));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        std::lock_guard lock(mu);
+        return accepted.size() >= 20;
+      },
+      seconds(20)));
   p.agent().Signal(SIGTERM);
   auto code = p.agent().WaitExit(seconds(15));
   stop = true;

@@ -44,8 +44,10 @@ TEST(WebhookSignatureTest, EveryRequestIsSignedAndARotatedSecretTakesEffectWitho
   EXPECT_TRUE(Verifies(requests[0], "first-secret")) << requests[0].headers["x-ferry-signature"];
   EXPECT_FALSE(Verifies(requests[0], "another-secret"));
   const auto [t, v1] = ParseSignature(requests[0].headers["x-ferry-signature"]);
-  EXPECT_NEAR(std::stoll(t), std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::system_clock::now().time_since_epoch()).count(), 60);
+  EXPECT_NEAR(
+      std::stoll(t),
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count(),
+      60);
 
   WriteFile(secret_file, "second-secret\n");
   ASSERT_EQ(p.PostIdoc(DebmasIdoc("0000000000750002", "0000750002", "Zweite", "DE")).status, 200);

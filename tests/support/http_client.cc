@@ -40,8 +40,8 @@ HttpResponse Failure(const std::string& stage, const beast::error_code& ec) {
   return response;
 }
 
-http::request<http::string_body> BuildRequest(const std::string& method, int port,
-                                              const std::string& target, const std::string& body,
+http::request<http::string_body> BuildRequest(const std::string& method, int port, const std::string& target,
+                                              const std::string& body,
                                               const std::map<std::string, std::string>& headers) {
   http::request<http::string_body> request;
   const http::verb verb = http::string_to_verb(method);
@@ -61,9 +61,8 @@ http::request<http::string_body> BuildRequest(const std::string& method, int por
 
 // The server closed an idle keep-alive connection before reading the request.
 bool IsStaleConnectionError(const beast::error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == asio::error::connection_aborted;
+  return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
 }
 
 }  // namespace
@@ -74,9 +73,9 @@ class HttpConnection {
  public:
   explicit HttpConnection(int port) : port_(port), stream_(ioc_) {}
 
-  HttpResponse Exchange(const std::string& method, const std::string& target,
-                        const std::string& body, const std::map<std::string, std::string>& headers,
-                        std::chrono::milliseconds timeout, bool keep_alive) {
+  HttpResponse Exchange(const std::string& method, const std::string& target, const std::string& body,
+                        const std::map<std::string, std::string>& headers, std::chrono::milliseconds timeout,
+                        bool keep_alive) {
     const Clock::time_point deadline = Clock::now() + timeout;
     auto request = BuildRequest(method, port_, target, body, headers);
     if (!keep_alive) request.keep_alive(false);
@@ -118,8 +117,7 @@ class HttpConnection {
   beast::error_code Connect(Clock::time_point deadline) {
     stream_.expires_at(deadline);
     const tcp::endpoint endpoint(asio::ip::address_v4::loopback(), static_cast<uint16_t>(port_));
-    beast::error_code ec =
-        RunOne(ioc_, [&](auto handler) { stream_.async_connect(endpoint, std::move(handler)); });
+    beast::error_code ec = RunOne(ioc_, [&](auto handler) { stream_.async_connect(endpoint, std::move(handler)); });
     if (ec) {
       beast::error_code ignored;
       stream_.socket().close(ignored);
@@ -136,8 +134,7 @@ class HttpConnection {
                               HttpResponse& response, std::string& stage) {
     stream_.expires_at(deadline);
     stage = "write";
-    beast::error_code ec = RunOne(
-        ioc_, [&](auto handler) { http::async_write(stream_, request, std::move(handler)); });
+    beast::error_code ec = RunOne(ioc_, [&](auto handler) { http::async_write(stream_, request, std::move(handler)); });
     if (ec) {
       // A server may answer before it has read the whole request (e.g. 413
       // for an oversized body) and close; the write then fails, but the
@@ -158,9 +155,8 @@ class HttpConnection {
     http::response_parser<http::string_body> parser;
     parser.body_limit(boost::none);
     if (request.method() == http::verb::head) parser.skip(true);
-    beast::error_code ec = RunOne(ioc_, [&](auto handler) {
-      http::async_read(stream_, buffer_, parser, std::move(handler));
-    });
+    beast::error_code ec =
+        RunOne(ioc_, [&](auto handler) { http::async_read(stream_, buffer_, parser, std::move(handler)); });
     if (ec) return ec;
 
     auto& message = parser.get();
@@ -197,15 +193,13 @@ class HttpConnection {
 
 }  // namespace internal
 
-HttpResponse HttpRequest(const std::string& method, int port, const std::string& target,
-                         const std::string& body, const std::map<std::string, std::string>& headers,
-                         std::chrono::milliseconds timeout) {
+HttpResponse HttpRequest(const std::string& method, int port, const std::string& target, const std::string& body,
+                         const std::map<std::string, std::string>& headers, std::chrono::milliseconds timeout) {
   internal::HttpConnection connection(port);
   return connection.Exchange(method, target, body, headers, timeout, /*keep_alive=*/false);
 }
 
-KeepAliveClient::KeepAliveClient(int port)
-    : connection_(std::make_unique<internal::HttpConnection>(port)) {}
+KeepAliveClient::KeepAliveClient(int port) : connection_(std::make_unique<internal::HttpConnection>(port)) {}
 
 KeepAliveClient::~KeepAliveClient() = default;
 
@@ -215,8 +209,7 @@ HttpResponse KeepAliveClient::Post(const std::string& target, const std::string&
   return Request("POST", target, body, headers, timeout);
 }
 
-HttpResponse KeepAliveClient::Request(const std::string& method, const std::string& target,
-                                      const std::string& body,
+HttpResponse KeepAliveClient::Request(const std::string& method, const std::string& target, const std::string& body,
                                       const std::map<std::string, std::string>& headers,
                                       std::chrono::milliseconds timeout) {
   return connection_->Exchange(method, target, body, headers, timeout, /*keep_alive=*/true);

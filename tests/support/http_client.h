@@ -26,8 +26,7 @@ struct HttpResponse {
 // One request on a fresh connection to 127.0.0.1:port, closed afterwards.
 // `timeout` bounds the whole exchange (connect, write, read). Content-Length
 // is set from `body`; other headers are sent as given.
-HttpResponse HttpRequest(const std::string& method, int port, const std::string& target,
-                         const std::string& body,
+HttpResponse HttpRequest(const std::string& method, int port, const std::string& target, const std::string& body,
                          const std::map<std::string, std::string>& headers = {},
                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
@@ -45,8 +44,8 @@ class KeepAliveClient {
   HttpResponse Post(const std::string& target, const std::string& body,
                     const std::map<std::string, std::string>& headers,
                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
-  HttpResponse Request(const std::string& method, const std::string& target,
-                       const std::string& body, const std::map<std::string, std::string>& headers,
+  HttpResponse Request(const std::string& method, const std::string& target, const std::string& body,
+                       const std::map<std::string, std::string>& headers,
                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   // How many TCP connections this client has opened so far.

@@ -92,9 +92,7 @@ Mosquitto::Mosquitto(const std::filesystem::path& dir, const std::string& ca_fil
   WriteFile(config_file_, config);
 }
 
-std::string Mosquitto::url() const {
-  return (tls_ ? "ssl://127.0.0.1:" : "tcp://127.0.0.1:") + std::to_string(port_);
-}
+std::string Mosquitto::url() const { return (tls_ ? "ssl://127.0.0.1:" : "tcp://127.0.0.1:") + std::to_string(port_); }
 
 std::string Mosquitto::LogTail(size_t max_bytes) const {
   return "--- " + log_file_.string() + " ---\n" + Tail(ReadFile(log_file_), max_bytes) + "\n--- " +
@@ -109,8 +107,8 @@ void Mosquitto::Start() {
     const size_t log_seen = ReadFile(log_file_).size();
     const size_t output_seen = ReadFile(output_file_).size();
     process_ = Process::Start({"/usr/sbin/mosquitto", "-c", config_file_.string()}, output_file_);
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     // The kernel completes a connect as soon as mosquitto listens, which is
     // before its signal handlers and main loop are in place: a SIGTERM in that
     // window is lost and the broker never stops. Ready means the main loop has
@@ -121,8 +119,7 @@ void Mosquitto::Start() {
           if (!process_.Running()) return true;
           if (probe.fd < 0) probe = ConnectProbe(port_);
           if (probe.fd < 0) return false;
-          const std::string accepted =
-              "New connection from 127.0.0.1:" + std::to_string(probe.local_port) + " ";
+          const std::string accepted = "New connection from 127.0.0.1:" + std::to_string(probe.local_port) + " ";
           return ReadFile(log_file_).find(accepted, log_seen) != std::string::npos;
         },
         std::max(left, std::chrono::milliseconds(0)));
@@ -130,8 +127,8 @@ void Mosquitto::Start() {
     if (up && process_.Running()) return;
     if (process_.Running()) {
       process_.Kill9();
-      throw std::runtime_error("mosquitto did not accept connections on port " +
-                               std::to_string(port_) + " within 10 s\n" + LogTail());
+      throw std::runtime_error("mosquitto did not accept connections on port " + std::to_string(port_) +
+                               " within 10 s\n" + LogTail());
     }
     // After a restart the old listening socket may briefly linger; mosquitto
     // sets SO_REUSEADDR, so this is rare, but a bind failure is worth retrying
@@ -140,8 +137,7 @@ void Mosquitto::Start() {
         ReadFile(log_file_).substr(log_seen) + ReadFile(output_file_).substr(output_seen);
     const bool bind_failed = attempt_output.find("Address already in use") != std::string::npos;
     if (!bind_failed || std::chrono::steady_clock::now() >= deadline) {
-      throw std::runtime_error("mosquitto exited with code " +
-                               std::to_string(process_.exit_code().value_or(-1)) +
+      throw std::runtime_error("mosquitto exited with code " + std::to_string(process_.exit_code().value_or(-1)) +
                                " during start-up\n" + LogTail());
     }
     // Back off before retrying so the kernel can release the port.

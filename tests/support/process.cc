@@ -42,9 +42,8 @@ std::vector<std::string> MergeEnvironment(const std::vector<std::string>& extra)
   std::vector<std::string> merged;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string entry = *e;
-    bool overridden = std::any_of(extra.begin(), extra.end(), [&](const std::string& x) {
-      return name_of(x) == name_of(entry);
-    });
+    bool overridden =
+        std::any_of(extra.begin(), extra.end(), [&](const std::string& x) { return name_of(x) == name_of(entry); });
     if (!overridden) merged.push_back(std::move(entry));
   }
   merged.insert(merged.end(), extra.begin(), extra.end());
@@ -69,8 +68,8 @@ void WriteAll(int fd, const char* text) {
 }
 
 // Runs in the forked child: only async-signal-safe calls from here on.
-[[noreturn]] void ExecChild(pid_t parent, int stdin_fd, int log_fd, const char* program,
-                            char** argv, char** envp, const char* exec_failure) {
+[[noreturn]] void ExecChild(pid_t parent, int stdin_fd, int log_fd, const char* program, char** argv, char** envp,
+                            const char* exec_failure) {
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   // The parent may have died before prctl took effect.
@@ -136,8 +135,7 @@ Process Process::Start(std::vector<std::string> argv, const std::filesystem::pat
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
-    ExecChild(parent, stdin_fd, log_fd, program.c_str(), c_argv.data(), c_env.data(),
-              exec_failure.c_str());
+    ExecChild(parent, stdin_fd, log_fd, program.c_str(), c_argv.data(), c_env.data(), exec_failure.c_str());
   }
   const int fork_error = errno;
   ::close(log_fd);
@@ -183,8 +181,7 @@ std::optional<int> Process::WaitExit(std::chrono::milliseconds timeout) {
   while (Running()) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(
-        std::min<std::chrono::steady_clock::duration>(pause, deadline - now));
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(pause, deadline - now));
     pause = std::min(pause * 2, std::chrono::milliseconds(20));
   }
   return exit_code_;

@@ -36,8 +36,7 @@ int BoundSocket(int port, bool listen) {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      (listen && ::listen(fd, 16) != 0)) {
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || (listen && ::listen(fd, 16) != 0)) {
     ::close(fd);
     return -1;
   }
@@ -96,8 +95,7 @@ TEST_F(ProcessTest, ReportsExitCode) {
 }
 
 TEST_F(ProcessTest, WritesOutputAndEnvironmentToLog) {
-  Process p = Process::Start({"sh", "-c", "echo out=$FERRY_X; echo err >&2"}, log_,
-                             {"FERRY_X=42"});
+  Process p = Process::Start({"sh", "-c", "echo out=$FERRY_X; echo err >&2"}, log_, {"FERRY_X=42"});
   ASSERT_EQ(p.WaitExit(seconds(10)), 0);
   EXPECT_EQ(ReadFile(log_), "out=42\nerr\n");
 }
@@ -124,8 +122,7 @@ TEST_F(ProcessTest, TerminateReturnsSignalExit) {
 
 TEST_F(ProcessTest, TerminateEscalatesToSigkill) {
   // The shell ignores SIGTERM, so only the SIGKILL after the grace ends it.
-  Process p = Process::Start({"/bin/sh", "-c", "trap '' TERM; echo ready; while :; do :; done"},
-                             log_);
+  Process p = Process::Start({"/bin/sh", "-c", "trap '' TERM; echo ready; while :; do :; done"}, log_);
   ASSERT_TRUE(WaitUntil([&] { return ReadFile(log_) == "ready\n"; }, seconds(10)));
   EXPECT_EQ(p.Terminate(milliseconds(100)), 128 + SIGKILL);
 }
@@ -200,9 +197,7 @@ TEST(WebhookSinkTest, KeepAliveClientReusesOneConnection) {
 
 TEST(WebhookSinkTest, KeepAliveClientReconnectsWhenServerCloses) {
   WebhookSink sink;
-  sink.SetResponder([](const ReceivedRequest&) {
-    return SinkResponse{200, {{"Connection", "close"}}, "{}", {}};
-  });
+  sink.SetResponder([](const ReceivedRequest&) { return SinkResponse{200, {{"Connection", "close"}}, "{}", {}}; });
   KeepAliveClient client(sink.port());
   for (int i = 0; i < 3; ++i) {
     HttpResponse response = client.Post("/hook", "x", {});
@@ -226,9 +221,7 @@ TEST(WebhookSinkTest, KeepAliveClientSurvivesServerRestart) {
 
 TEST(WebhookSinkTest, ResponderCanAnswer503WithRetryAfter) {
   WebhookSink sink;
-  sink.SetResponder([](const ReceivedRequest&) {
-    return SinkResponse{503, {{"Retry-After", "2"}}, "busy", {}};
-  });
+  sink.SetResponder([](const ReceivedRequest&) { return SinkResponse{503, {{"Retry-After", "2"}}, "busy", {}}; });
   HttpResponse response = HttpRequest("POST", sink.port(), "/hook", "{}");
   ASSERT_TRUE(response.ok()) << response.error;
   EXPECT_EQ(response.status, 503);
@@ -281,8 +274,7 @@ TEST(HttpClientTest, HungServerTimesOut) {
   socklen_t len = sizeof(addr);
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   const auto start = Clock::now();
-  HttpResponse response =
-      HttpRequest("POST", ntohs(addr.sin_port), "/", "x", {}, milliseconds(200));
+  HttpResponse response = HttpRequest("POST", ntohs(addr.sin_port), "/", "x", {}, milliseconds(200));
   EXPECT_FALSE(response.ok());
   EXPECT_NE(response.error.find("timeout"), std::string::npos) << response.error;
   EXPECT_LT(Clock::now() - start, seconds(5));

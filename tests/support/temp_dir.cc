@@ -62,8 +62,7 @@ void WriteFile(const std::filesystem::path& path, std::string_view contents) {
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
     if (ec) {
-      throw std::runtime_error("cannot create " + path.parent_path().string() + ": " +
-                               ec.message());
+      throw std::runtime_error("cannot create " + path.parent_path().string() + ": " + ec.message());
     }
   }
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

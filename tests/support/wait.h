@@ -19,8 +19,7 @@ inline bool WaitUntil(const std::function<bool()>& condition, std::chrono::milli
     if (condition()) return true;
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return false;
-    std::this_thread::sleep_for(
-        std::min<std::chrono::steady_clock::duration>(poll, deadline - now));
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(poll, deadline - now));
   }
 }
 

@@ -38,12 +38,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadRequest() {
     parser_.emplace();
     parser_->body_limit(boost::none);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       if (!ec) self->OnRequest();
-                       // On error (client closed, bad request) the session ends
-                       // and its socket closes with it.
-                     });
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (!ec) self->OnRequest();
+      // On error (client closed, bad request) the session ends
+      // and its socket closes with it.
+    });
   }
 
  private:
@@ -53,8 +52,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
     for (const auto& field : message) {
-      auto [it, inserted] =
-          request.headers.emplace(Lower(std::string(field.name_string())), field.value());
+      auto [it, inserted] = request.headers.emplace(Lower(std::string(field.name_string())), field.value());
       if (!inserted) it->second += ", " + std::string(field.value());
     }
     request.body = std::move(message.body());
@@ -94,16 +92,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void WriteResponse() {
-    http::async_write(stream_, response_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        if (ec) return;
-                        if (self->response_.keep_alive()) {
-                          self->ReadRequest();
-                        } else {
-                          beast::error_code ignored;
-                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-                        }
-                      });
+    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return;
+      if (self->response_.keep_alive()) {
+        self->ReadRequest();
+      } else {
+        beast::error_code ignored;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      }
+    });
   }
 
   beast::tcp_stream stream_;
@@ -127,8 +124,7 @@ class SinkServer {
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      throw std::runtime_error("WebhookSink: cannot listen on 127.0.0.1:" + std::to_string(port) +
-                               ": " + ec.message());
+      throw std::runtime_error("WebhookSink: cannot listen on 127.0.0.1:" + std::to_string(port) + ": " + ec.message());
     }
     port_ = acceptor_.local_endpoint().port();
     Accept();
@@ -169,8 +165,9 @@ class SinkServer {
 WebhookSink::WebhookSink() : WebhookSink(0) {}
 
 WebhookSink::WebhookSink(int port)
-    : responder_(std::make_shared<const Responder>(
-          [](const ReceivedRequest&) { return SinkResponse{200, {}, "{}", {}}; })) {
+    : responder_(std::make_shared<const Responder>([](const ReceivedRequest&) {
+        return SinkResponse{200, {}, "{}", {}};
+      })) {
   server_ = std::make_unique<internal::SinkServer>(
       port, [this](const ReceivedRequest& request) { return Handle(request); },
       [this] {

@@ -25,7 +25,8 @@ std::unique_ptr<SourceBuilder> Parse(config::ConfigNode node) {
   std::string listen = node.String("listen", "127.0.0.1:8300");
   auto hp = config::ParseHostPort(listen);
   boost::system::error_code ec;
-  if (!hp.ok()) node.Error("listen", hp.status().message());
+  if (!hp.ok())
+    node.Error("listen", hp.status().message());
   else if (boost::asio::ip::make_address(hp->host, ec), ec) {
     node.Error("listen", "host must be an IP address (e.g. 0.0.0.0 or 127.0.0.1), got '" + hp->host + "'");
   } else {
@@ -51,7 +52,8 @@ std::unique_ptr<SourceBuilder> Parse(config::ConfigNode node) {
   auto tls = node.Section("tls");
   c.tls_cert_file = tls.String("cert_file", "");
   c.tls_key_file = tls.String("key_file", "");
-  if (c.tls_cert_file.empty() != c.tls_key_file.empty()) tls.Error("key_file", "cert_file and key_file must be given together");
+  if (c.tls_cert_file.empty() != c.tls_key_file.empty())
+    tls.Error("key_file", "cert_file and key_file must be given together");
   for (const auto& [key, file] : {std::pair{"cert_file", c.tls_cert_file}, std::pair{"key_file", c.tls_key_file}}) {
     if (!file.empty() && !std::filesystem::exists(file)) tls.Error(key, "file '" + file + "' does not exist");
   }

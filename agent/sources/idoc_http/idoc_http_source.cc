@@ -19,7 +19,6 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-
 // SAP sends text/xml or application/x-sap.idoc (WE21), with or without a
 // charset parameter; application/xml is accepted as the generic XML type.
 bool IsIdocContentType(std::string_view value) {

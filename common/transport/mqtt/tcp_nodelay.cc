@@ -24,9 +24,12 @@ int DisableNagleOnSocketsToPort(uint16_t peer_port) {
     socklen_t peer_len = sizeof(peer);
     if (getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
     uint16_t port = 0;
-    if (peer.ss_family == AF_INET) port = ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port);
-    else if (peer.ss_family == AF_INET6) port = ntohs(reinterpret_cast<sockaddr_in6*>(&peer)->sin6_port);
-    else continue;
+    if (peer.ss_family == AF_INET)
+      port = ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port);
+    else if (peer.ss_family == AF_INET6)
+      port = ntohs(reinterpret_cast<sockaddr_in6*>(&peer)->sin6_port);
+    else
+      continue;
     if (port != peer_port) continue;
     int one = 1;
     if (setsockopt(static_cast<int>(fd), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0) ++changed;

@@ -30,11 +30,10 @@ struct DataverseConnector::Call {
 DataverseConnector::DataverseConnector(asio::any_io_executor executor, DataverseConfig config)
     : config_(std::move(config)),
       client_(executor, config_.client),
-      tokens_(
-          executor, client_, "dataverse",
-          ClientCredentialsRequest(config_.token_url, config_.client_id, config_.client_secret_file,
-                                   "&scope=" + FormEncode(config_.org_url + "/.default")),
-          std::chrono::minutes(5)) {}
+      tokens_(executor, client_, "dataverse",
+              ClientCredentialsRequest(config_.token_url, config_.client_id, config_.client_secret_file,
+                                       "&scope=" + FormEncode(config_.org_url + "/.default")),
+              std::chrono::minutes(5)) {}
 
 std::optional<std::chrono::milliseconds> DataverseConnector::Throttled() const {
   const auto now = std::chrono::steady_clock::now();

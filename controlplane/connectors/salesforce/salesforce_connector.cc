@@ -112,10 +112,9 @@ struct SalesforceConnector::Call {
 SalesforceConnector::SalesforceConnector(asio::any_io_executor executor, SalesforceConfig config)
     : config_(std::move(config)),
       client_(executor, config_.client),
-      tokens_(
-          executor, client_, "salesforce",
-          ClientCredentialsRequest(config_.token_url, config_.client_id, config_.client_secret_file),
-          std::chrono::seconds(60)),
+      tokens_(executor, client_, "salesforce",
+              ClientCredentialsRequest(config_.token_url, config_.client_id, config_.client_secret_file),
+              std::chrono::seconds(60)),
       executor_(executor) {}
 
 std::string SalesforceConnector::RecordBody(const ferry::v1::MappedRecord& record, bool for_collection) {

@@ -46,10 +46,9 @@ std::string Describe(const ferry::v1::MappedRecord& r) {
 SapSalesCloudConnector::SapSalesCloudConnector(asio::any_io_executor executor, SapSalesCloudConfig config)
     : config_(std::move(config)), client_(executor, config_.client) {
   if (config_.auth != SapSalesCloudConfig::Auth::kOAuth) return;
-  tokens_.emplace(
-      executor, client_, "sap_sales_cloud",
-      ClientCredentialsRequest(config_.token_url, config_.client_id, config_.client_secret_file),
-      std::chrono::minutes(2));
+  tokens_.emplace(executor, client_, "sap_sales_cloud",
+                  ClientCredentialsRequest(config_.token_url, config_.client_id, config_.client_secret_file),
+                  std::chrono::minutes(2));
 }
 
 asio::awaitable<SapSalesCloudConnector::Answer> SapSalesCloudConnector::Send(bhttp::verb verb,

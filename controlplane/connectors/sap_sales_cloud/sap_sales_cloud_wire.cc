@@ -99,5 +99,4 @@ std::string ErrorText(const std::string& body) {
   return out;
 }
 
-
 }  // namespace ferry::controlplane::sap_sales_cloud
