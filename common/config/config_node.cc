@@ -145,6 +145,24 @@ std::string ConfigNode::String(const std::string& key, const std::string& fallba
   return n.Scalar();
 }
 
+std::vector<std::string> ConfigNode::StringList(const std::string& key) {
+  std::vector<std::string> out;
+  YAML::Node n = Get(key);
+  if (!n.IsDefined() || n.IsNull()) return out;
+  if (!n.IsSequence()) {
+    Error(key, "expected a list (one '- value' per line)");
+    return out;
+  }
+  for (const auto& item : n) {
+    if (!item.IsScalar()) {
+      Error(key, "expected a list of single values");
+      return {};
+    }
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
 std::map<std::string, std::string> ConfigNode::StringMap(const std::string& key) {
   std::map<std::string, std::string> out;
   ConfigNode section = Section(key);

@@ -31,6 +31,8 @@ class ConfigNode {
   bool Has(const std::string& key) const;
 
   std::string String(const std::string& key, const std::string& fallback);
+  // A YAML sequence of single values; absent → empty.
+  std::vector<std::string> StringList(const std::string& key);
   std::string RequiredString(const std::string& key);
   int64_t Int(const std::string& key, int64_t fallback, int64_t min, int64_t max);
   bool Bool(const std::string& key, bool fallback);

@@ -329,7 +329,7 @@ Result<QueueRecord> DurableQueue::GetInTxn(MDB_txn* txn, MDB_dbi records_db, uin
   if (value.size() < kHeaderBytes) return Status::DataLoss("record shorter than its header");
   auto data = DecodeRecordBody(value.substr(kHeaderBytes));
   if (!data.ok()) return data.status();
-  return QueueRecord{seq, static_cast<int64_t>(GetLe64(value)), std::move(data.value())};
+  return QueueRecord{seq, static_cast<int64_t>(GetLe64(value)), std::move(data.value()), {}};
 }
 
 uint64_t DurableQueue::LastSeq() const {

@@ -46,6 +46,8 @@ struct PipelineOptions {
   // HTTPS on the agent's IDoc listener: its certificate and key.
   std::string listener_tls_cert;
   std::string listener_tls_key;
+  // Inserted under the listener's `tls:` (6 spaces), e.g. client_ca_file.
+  std::string listener_tls_extra_yaml;
   // Inserted under `sources.idoc_http:` (4 spaces), e.g. "    max_connections: 4\n".
   std::string listener_extra_yaml;
   // Appended to the configuration files as is (top-level YAML sections).

@@ -105,6 +105,48 @@ TEST(TlsListenerTest, SapPostsOverHttpsAndPlainHttpIsRefused) {
   EXPECT_EQ(p.sink().AcceptedCount(), 1u);
 }
 
+// A client certificate for `subject`, signed by the CA `ca_name` that
+// MakeCertificates made in `dir`: <name>.pem and <name>.key.
+void MakeClientCertificate(const std::filesystem::path& dir, const std::string& ca_name, const std::string& name,
+                           const std::string& subject) {
+  const std::string d = dir.string();
+  const std::string cmd = "cd " + d + " && openssl req -newkey rsa:2048 -nodes -subj '" + subject + "' -keyout " +
+                          name + ".key -out " + name + ".csr 2>/dev/null && openssl x509 -req -in " + name +
+                          ".csr -CA " + ca_name + ".pem -CAkey " + ca_name + ".key -CAcreateserial -days 2 -out " +
+                          name + ".pem 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
+TEST(TlsListenerTest, SapMustPresentACertificateFromTheCaWithAnAllowedSubject) {
+  TempDir certs, other;
+  MakeCertificates(certs.path(), "ferry-test-ca");
+  MakeCertificates(other.path(), "unrelated-ca");
+  MakeClientCertificate(certs.path(), "ferry-test-ca", "sap", "/O=ACME/CN=PE1CLNT100");
+  MakeClientCertificate(certs.path(), "ferry-test-ca", "intruder", "/O=ACME/CN=INTRUDER");
+  MakeClientCertificate(other.path(), "unrelated-ca", "stranger", "/O=ACME/CN=PE1CLNT100");
+  PipelineOptions options;
+  options.listener_tls_cert = (certs.path() / "broker.pem").string();
+  options.listener_tls_key = (certs.path() / "broker.key").string();
+  options.listener_tls_extra_yaml = "      client_ca_file: " + (certs.path() / "ferry-test-ca.pem").string() +
+                                    "\n      client_subjects:\n        - CN=PE1CLNT100,O=ACME\n";
+  Pipeline p(options);
+  p.StartAll();
+  const std::string fixture = std::string(FERRY_FIXTURE_DIR) + "/idoc/debmas05_customer.xml";
+  const std::string post = "--cacert " + (certs.path() / "ferry-test-ca.pem").string() +
+                           " -H 'Content-Type: text/xml' --data-binary @" + fixture + " https://127.0.0.1:" +
+                           std::to_string(p.agent_port()) + "/sap/idoc";
+  auto with = [](const std::filesystem::path& dir, const std::string& name) {
+    return "--cert " + (dir / (name + ".pem")).string() + " --key " + (dir / (name + ".key")).string() + " ";
+  };
+  EXPECT_EQ(Curl(post), 0) << "no client certificate";
+  EXPECT_EQ(Curl(with(certs.path(), "intruder") + post), 0) << "a subject not on the list";
+  EXPECT_EQ(Curl(with(other.path(), "stranger") + post), 0) << "the right subject from another CA";
+  EXPECT_EQ(p.AgentOutboxDepth(), 0u);
+  EXPECT_EQ(Curl(with(certs.path(), "sap") + post), 200);
+  ASSERT_TRUE(p.sink().WaitForAccepted(1, seconds(30)));
+  EXPECT_NE(ReadFile(p.dir().path() / "agent.log").find("subject=\"CN=INTRUDER,O=ACME\""), std::string::npos);
+}
+
 TEST(ShutdownTest, SigtermDuringIngestAnswersAcceptedAndLosesNothing) {
   Pipeline p;
   p.StartAll();

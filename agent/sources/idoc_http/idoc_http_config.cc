@@ -54,7 +54,16 @@ std::unique_ptr<SourceBuilder> Parse(config::ConfigNode node) {
   c.tls_key_file = tls.String("key_file", "");
   if (c.tls_cert_file.empty() != c.tls_key_file.empty())
     tls.Error("key_file", "cert_file and key_file must be given together");
-  for (const auto& [key, file] : {std::pair{"cert_file", c.tls_cert_file}, std::pair{"key_file", c.tls_key_file}}) {
+  c.tls_client_ca_file = tls.String("client_ca_file", "");
+  c.tls_client_subjects = tls.StringList("client_subjects");
+  if (!c.tls_client_ca_file.empty() && c.tls_cert_file.empty()) {
+    tls.Error("client_ca_file", "needs cert_file and key_file: client certificates come with HTTPS");
+  }
+  if (!c.tls_client_subjects.empty() && c.tls_client_ca_file.empty()) {
+    tls.Error("client_subjects", "needs client_ca_file");
+  }
+  for (const auto& [key, file] : {std::pair{"cert_file", c.tls_cert_file}, std::pair{"key_file", c.tls_key_file},
+                                  std::pair{"client_ca_file", c.tls_client_ca_file}}) {
     if (!file.empty() && !std::filesystem::exists(file)) tls.Error(key, "file '" + file + "' does not exist");
   }
   if (node.Has("basic_auth")) {

@@ -15,12 +15,17 @@
 //       tls:                      # optional; HTTPS (SM59 "SSL: Active")
 //         cert_file: /etc/ferry/agent.crt   # certificate chain, PEM
 //         key_file: /etc/ferry/agent.key    # its private key, PEM
+//         client_ca_file: /etc/ferry/sap-ca.pem   # optional: SAP must present a
+//                                                 # certificate from this CA
+//         client_subjects:                        # optional: and one of these
+//           - CN=PE1CLNT100,O=ACME                # subjects (RFC 2253)
 //       basic_auth:               # optional; SM59 logon user
 //         user: SAPIDOC
 //         password_file: /etc/ferry/idoc-http.password
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "agent/sources/source.h"
 
@@ -39,6 +44,8 @@ struct IdocHttpConfig {
   std::chrono::seconds body_timeout{60};
   std::string tls_cert_file;  // empty: plain HTTP
   std::string tls_key_file;
+  std::string tls_client_ca_file;                // empty: no client certificate asked for
+  std::vector<std::string> tls_client_subjects;  // empty: any from the CA
   std::string basic_user;
   std::string basic_password;  // secret: never logged
 };

@@ -2,7 +2,9 @@
 
 #include "common/http/basic_auth.h"
 
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/ssl/context.hpp>
 
@@ -54,6 +56,24 @@ void CopyControl(const idoc::ControlRecord& c, ferry::v1::IdocControl* out) {
   out->set_serial(c.serial);
 }
 
+// A certificate's subject as RFC 2253 text ("CN=PE1CLNT100,O=ACME"), the
+// form tls.client_subjects is written in.
+std::string SubjectOf(X509* cert) {
+  std::string out;
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (bio == nullptr || cert == nullptr) {
+    BIO_free(bio);
+    return out;
+  }
+  if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio, &data);
+    if (n > 0) out.assign(data, static_cast<size_t>(n));
+  }
+  BIO_free(bio);
+  return out;
+}
+
 }  // namespace
 
 IdocHttpSource::IdocHttpSource(const SourceContext& context, IdocHttpConfig config)
@@ -89,6 +109,24 @@ Status IdocHttpSource::Start() {
       return Status::InvalidArgument("cannot load TLS certificate " + config_.tls_cert_file + ": " + ec.message());
     tls->use_private_key_file(config_.tls_key_file, boost::asio::ssl::context::pem, ec);
     if (ec) return Status::InvalidArgument("cannot load TLS key " + config_.tls_key_file + ": " + ec.message());
+    if (!config_.tls_client_ca_file.empty()) {
+      // SM59 "SSL client certificate": SAP must present one from this CA
+      // (and, when listed, with one of these subjects) or the handshake fails.
+      tls->load_verify_file(config_.tls_client_ca_file, ec);
+      if (ec) {
+        return Status::InvalidArgument("cannot load client CA " + config_.tls_client_ca_file + ": " + ec.message());
+      }
+      tls->set_verify_mode(boost::asio::ssl::verify_peer | boost::asio::ssl::verify_fail_if_no_peer_cert);
+      tls->set_verify_callback([subjects = config_.tls_client_subjects](bool preverified,
+                                                                        boost::asio::ssl::verify_context& ctx) {
+        X509_STORE_CTX* store = ctx.native_handle();
+        if (!preverified || X509_STORE_CTX_get_error_depth(store) != 0 || subjects.empty()) return preverified;
+        const std::string subject = SubjectOf(X509_STORE_CTX_get_current_cert(store));
+        if (std::find(subjects.begin(), subjects.end(), subject) != subjects.end()) return true;
+        spdlog::warn("event=idoc_http_client_refused source=idoc_http subject=\"{}\"", subject);
+        return false;
+      });
+    }
     options.tls = std::move(tls);
   }
   server_ = http::HttpServer::Create(context_.executor, options, [this](http::Request& req) { return Handle(req); });

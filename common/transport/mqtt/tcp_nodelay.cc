@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <string>
 
 namespace ferry::transport {
 
@@ -14,9 +15,12 @@ int DisableNagleOnSocketsToPort(uint16_t peer_port) {
   int changed = 0;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    // A named copy: `end` points into it (the path filename() returns is a
+    // temporary, gone by the next statement).
+    const std::string name = entry.path().filename().string();
     char* end = nullptr;
-    long fd = std::strtol(entry.path().filename().c_str(), &end, 10);
-    if (*end != '\0') continue;
+    long fd = std::strtol(name.c_str(), &end, 10);
+    if (end == name.c_str() || *end != '\0') continue;
     int type = 0;
     socklen_t len = sizeof(type);
     if (getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) continue;
