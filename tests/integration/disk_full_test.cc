@@ -80,10 +80,13 @@ TEST(DiskFullTest, AFullDiskAtTheAgentIs503AndNothingAcceptedIsLostAcrossKillNin
   ASSERT_EQ(after.status, 200) << after.body;
   accepted.insert(Docnum(8130000));
   p.StartControlPlane();
-  ASSERT_TRUE(WaitUntil([&] {
-    const auto delivered = DeliveriesByDocnum(p.sink());
-    return std::all_of(accepted.begin(), accepted.end(), [&](const std::string& d) { return delivered.count(d); });
-  }, seconds(60))) << "delivered " << DeliveriesByDocnum(p.sink()).size() << " of " << accepted.size();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        const auto delivered = DeliveriesByDocnum(p.sink());
+        return std::all_of(accepted.begin(), accepted.end(), [&](const std::string& d) { return delivered.count(d); });
+      },
+      seconds(60)))
+      << "delivered " << DeliveriesByDocnum(p.sink()).size() << " of " << accepted.size();
 }
 
 TEST(DiskFullTest, AFullDiskAtTheControlPlaneRefusesBatchesTheAgentKeepsThemAndAllArriveOnceThereIsRoom) {
@@ -101,9 +104,10 @@ TEST(DiskFullTest, AFullDiskAtTheControlPlaneRefusesBatchesTheAgentKeepsThemAndA
     accepted.insert(Docnum(8100000 + n));
   }
   // The control plane's disk fills: it refuses, and the agent keeps the rest.
-  ASSERT_TRUE(WaitUntil([&] {
-    return ReadFile(p.dir().path() / "controlplane.log").find("event=ingest_refused") != std::string::npos;
-  }, seconds(60))) << "the control plane never ran out of space";
+  ASSERT_TRUE(WaitUntil(
+      [&] { return ReadFile(p.dir().path() / "controlplane.log").find("event=ingest_refused") != std::string::npos; },
+      seconds(60)))
+      << "the control plane never ran out of space";
   ASSERT_TRUE(WaitUntil([&] { return p.AgentOutboxDepth() > 0; }, seconds(10)));
   p.controlplane().Kill9();
 
@@ -115,10 +119,13 @@ TEST(DiskFullTest, AFullDiskAtTheControlPlaneRefusesBatchesTheAgentKeepsThemAndA
   ASSERT_NE(at, std::string::npos);
   WriteFile(p.cp_config(), config.substr(0, at) + p.sink().url() + config.substr(at + dead.size()));
   p.StartControlPlane();
-  ASSERT_TRUE(WaitUntil([&] {
-    const auto delivered = DeliveriesByDocnum(p.sink());
-    return std::all_of(accepted.begin(), accepted.end(), [&](const std::string& d) { return delivered.count(d); });
-  }, seconds(120))) << "delivered " << DeliveriesByDocnum(p.sink()).size() << " of " << accepted.size();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        const auto delivered = DeliveriesByDocnum(p.sink());
+        return std::all_of(accepted.begin(), accepted.end(), [&](const std::string& d) { return delivered.count(d); });
+      },
+      seconds(120)))
+      << "delivered " << DeliveriesByDocnum(p.sink()).size() << " of " << accepted.size();
   EXPECT_EQ(p.AgentOutboxDepth(), 0u);
 }
 

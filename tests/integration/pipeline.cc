@@ -65,10 +65,10 @@ std::string Pipeline::AgentYaml(const std::string& id, int port, const std::file
          "\nsources:\n  idoc_http:\n    listen: 127.0.0.1:" + std::to_string(port) +
          "\n    path: /sap/idoc\n    retry_after: 7s\n    max_body: " + options_.max_body + "\n" + auth +
          options_.listener_extra_yaml +
-         (options_.listener_tls_cert.empty() ? std::string()
-                                             : "    tls:\n      cert_file: " + options_.listener_tls_cert +
-                                                   "\n      key_file: " + options_.listener_tls_key + "\n" +
-                                                   options_.listener_tls_extra_yaml) +
+         (options_.listener_tls_cert.empty()
+              ? std::string()
+              : "    tls:\n      cert_file: " + options_.listener_tls_cert +
+                    "\n      key_file: " + options_.listener_tls_key + "\n" + options_.listener_tls_extra_yaml) +
          "uplink:\n  broker: " + broker_->url() + "\n  ack_timeout: " + options_.agent_ack_timeout +
          "\n  reconnect_min: 50ms\n  reconnect_max: 1s\n  heartbeat_interval: 1s\n" +
          (options_.broker_tls_cert.empty() ? std::string() : "  tls:\n    ca_file: " + agent_ca + "\n");

@@ -133,8 +133,8 @@ TEST(TlsListenerTest, SapMustPresentACertificateFromTheCaWithAnAllowedSubject) {
   p.StartAll();
   const std::string fixture = std::string(FERRY_FIXTURE_DIR) + "/idoc/debmas05_customer.xml";
   const std::string post = "--cacert " + (certs.path() / "ferry-test-ca.pem").string() +
-                           " -H 'Content-Type: text/xml' --data-binary @" + fixture + " https://127.0.0.1:" +
-                           std::to_string(p.agent_port()) + "/sap/idoc";
+                           " -H 'Content-Type: text/xml' --data-binary @" + fixture +
+                           " https://127.0.0.1:" + std::to_string(p.agent_port()) + "/sap/idoc";
   auto with = [](const std::filesystem::path& dir, const std::string& name) {
     return "--cert " + (dir / (name + ".pem")).string() + " --key " + (dir / (name + ".key")).string() + " ";
   };

@@ -117,15 +117,15 @@ Status IdocHttpSource::Start() {
         return Status::InvalidArgument("cannot load client CA " + config_.tls_client_ca_file + ": " + ec.message());
       }
       tls->set_verify_mode(boost::asio::ssl::verify_peer | boost::asio::ssl::verify_fail_if_no_peer_cert);
-      tls->set_verify_callback([subjects = config_.tls_client_subjects](bool preverified,
-                                                                        boost::asio::ssl::verify_context& ctx) {
-        X509_STORE_CTX* store = ctx.native_handle();
-        if (!preverified || X509_STORE_CTX_get_error_depth(store) != 0 || subjects.empty()) return preverified;
-        const std::string subject = SubjectOf(X509_STORE_CTX_get_current_cert(store));
-        if (std::find(subjects.begin(), subjects.end(), subject) != subjects.end()) return true;
-        spdlog::warn("event=idoc_http_client_refused source=idoc_http subject=\"{}\"", subject);
-        return false;
-      });
+      tls->set_verify_callback(
+          [subjects = config_.tls_client_subjects](bool preverified, boost::asio::ssl::verify_context& ctx) {
+            X509_STORE_CTX* store = ctx.native_handle();
+            if (!preverified || X509_STORE_CTX_get_error_depth(store) != 0 || subjects.empty()) return preverified;
+            const std::string subject = SubjectOf(X509_STORE_CTX_get_current_cert(store));
+            if (std::find(subjects.begin(), subjects.end(), subject) != subjects.end()) return true;
+            spdlog::warn("event=idoc_http_client_refused source=idoc_http subject=\"{}\"", subject);
+            return false;
+          });
     }
     options.tls = std::move(tls);
   }
