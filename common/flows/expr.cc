@@ -137,6 +137,7 @@ class Parser {
 
   // x | f(a, b) is f(x, a, b).
   ExprPtr ParsePipe() {
+    const Nested nested(*this, Peek().column);
     ExprPtr left = ParseOr();
     while (IsPunct("|")) {
       ++pos_;
@@ -169,6 +170,7 @@ class Parser {
   }
   ExprPtr ParseNot() {
     if (IsWord("not")) {
+      const Nested nested(*this, Peek().column);
       const size_t column = Next().column;
       ExprPtr e = Make(Expr::Kind::kUnary, column);
       e->op = Op::kNot;
@@ -212,6 +214,7 @@ class Parser {
   }
   ExprPtr ParseUnary() {
     if (IsPunct("-")) {
+      const Nested nested(*this, Peek().column);
       const size_t column = Next().column;
       ExprPtr e = Make(Expr::Kind::kUnary, column);
       e->op = Op::kNeg;
@@ -346,6 +349,20 @@ class Parser {
   }
 
   std::vector<Token> tokens_;
+  // Nesting of the recursive descent: parentheses, function arguments,
+  // '-' and 'not' chains. Bounded so that no expression, however written,
+  // can exhaust the stack.
+  static constexpr size_t kMaxDepth = 64;
+  size_t depth_ = 0;
+  struct Nested {
+    explicit Nested(Parser& p, size_t column) : parser(p) {
+      if (++parser.depth_ > kMaxDepth) {
+        throw SyntaxError{column, "the expression nests deeper than " + std::to_string(kMaxDepth) + " levels"};
+      }
+    }
+    ~Nested() { --parser.depth_; }
+    Parser& parser;
+  };
   size_t pos_ = 0;
   const ValueMapResolver& maps_;
 };

@@ -109,8 +109,11 @@ void DurableQueue::Append(std::vector<AppendItem> items, AppendDone done) {
                    // Load() reads the committed truth back.
                    (void)Load();
                  }
-                 if (done) done(std::move(*out));
+                 // Wake the readers first: once `done` has run, the caller
+                 // may destroy the queue (AppendSync returns), and nothing
+                 // here may touch `this` any more.
                  if (s.ok() && on_append_) on_append_();
+                 if (done) done(std::move(*out));
                });
 }
 
