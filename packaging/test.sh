@@ -45,6 +45,6 @@ fi
 
 if stage fuzz; then
   say "fuzz"
-  "$root/tests/fuzz/ci.sh"
+  FERRY_FUZZ_JOBS="$jobs" "$root/tests/fuzz/ci.sh"
 fi
 say "all stages passed: $stages"

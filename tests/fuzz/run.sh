@@ -81,8 +81,13 @@ esac
 # halt_on_error: an ASan or UBSan report is a crash, never a warning.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+# FERRY_FUZZ_SEED and FERRY_FUZZ_RUNS make a run repeatable (CI): the same
+# seed and number of inputs from the same seeds explore the same inputs.
+limits=(-max_total_time="$seconds")
+[ -n "${FERRY_FUZZ_RUNS:-}" ] && limits+=(-runs="$FERRY_FUZZ_RUNS")
+[ -n "${FERRY_FUZZ_SEED:-}" ] && limits+=(-seed="$FERRY_FUZZ_SEED")
 status=0
-"$bin" "$corpus" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+"$bin" "$corpus" "${limits[@]}" -rss_limit_mb=2048 -timeout=10 \
   -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1 || status=$?
 
 # The last status line ("#N DONE cov: ... ft: ... corp: ... exec/s: ...").
