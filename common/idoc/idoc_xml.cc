@@ -346,18 +346,13 @@ std::pair<std::string, const KeyField*> FindBusinessValue(pugi::xml_node idoc) {
 bool IsElement(pugi::xml_node n) { return n.type() == pugi::node_element; }
 
 // The next node of a depth-first, document-order walk of `top`'s subtree
-// (null after the last), and the depth change it took: the tree is walked
-// with parent links, never with recursion, so its shape cannot exhaust the
-// stack.
-pugi::xml_node NextInWalk(pugi::xml_node node, pugi::xml_node top, int& depth) {
-  if (pugi::xml_node child = node.first_child()) {
-    ++depth;
-    return child;
-  }
+// (null after the last): the tree is walked with parent links, never with
+// recursion, so its shape cannot exhaust the stack.
+pugi::xml_node NextInWalk(pugi::xml_node node, pugi::xml_node top) {
+  if (pugi::xml_node child = node.first_child()) return child;
   while (node != top) {
     if (pugi::xml_node sibling = node.next_sibling()) return sibling;
     node = node.parent();
-    --depth;
   }
   return {};
 }
@@ -421,16 +416,39 @@ std::string_view RawTextAt(std::string_view text, pugi::xml_node value) {
   return text.substr(static_cast<size_t>(offset), end == std::string_view::npos ? end : end - offset);
 }
 
-// Checks the whole parsed tree before anything reads it: nesting within
-// the limit, and every text value valid once its references are decoded.
-Status CheckTree(const pugi::xml_document& doc, std::string_view text, const ParseLimits& limits) {
-  int depth = 0;
-  for (pugi::xml_node node = doc.first_child(); node; node = NextInWalk(node, doc, depth)) {
-    if (IsElement(node) && static_cast<size_t>(depth) >= limits.max_depth) {
-      return XmlError(text, static_cast<size_t>(std::max<ptrdiff_t>(node.offset_debug() - 1, 0)),
-                      "elements nested more than " + std::to_string(limits.max_depth) + " levels deep (<" +
-                          ForMessage(node.name()) + ">); the limit is sources.idoc_http.max_depth");
+// Whether the body holds anything FindNonXmlChar could refuse: a raw control
+// character or a numeric character reference. Real IDocs hold neither, so
+// one pass over the bytes spares walking every value of the tree.
+bool MayHoldNonXmlChars(std::string_view text) {
+  for (size_t amp = text.find('&'); amp != std::string_view::npos; amp = text.find('&', amp + 1)) {
+    if (amp + 1 < text.size() && text[amp + 1] == '#') return true;
+  }
+  // Eight bytes at a time: a word with no byte below 0x20 is skipped at
+  // once; only words with one (a line end, mostly) are looked at closely.
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, p + i, 8);
+    if (((word - kOnes * 0x20) & ~word & kOnes * 0x80) == 0) continue;
+    for (size_t k = i; k < i + 8; ++k) {
+      if (p[k] < 0x20 && p[k] != '\t' && p[k] != '\n' && p[k] != '\r') return true;
     }
+  }
+  for (; i < n; ++i) {
+    if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r') return true;
+  }
+  return false;
+}
+
+// Checks every text value of the parsed tree, once its references are
+// decoded, before anything reads it; the error names the field, its
+// segment and the line.
+Status CheckText(const pugi::xml_document& doc, std::string_view text) {
+  if (!MayHoldNonXmlChars(text)) return Status::Ok();
+  for (pugi::xml_node node = doc.first_child(); node; node = NextInWalk(node, doc)) {
     if (node.type() != pugi::node_pcdata) continue;
     const std::string_view raw = RawTextAt(text, node);
     std::string what;
@@ -445,10 +463,20 @@ Status CheckTree(const pugi::xml_document& doc, std::string_view text, const Par
   return Status::Ok();
 }
 
+Status TooDeep(std::string_view text, pugi::xml_node element, const ParseLimits& limits) {
+  return XmlError(text, static_cast<size_t>(std::max<ptrdiff_t>(element.offset_debug() - 1, 0)),
+                  "elements nested more than " + std::to_string(limits.max_depth) + " levels deep (<" +
+                      ForMessage(element.name()) + ">); the limit is sources.idoc_http.max_depth");
+}
+
 // Copies an IDOC element's subtree into a document: an element with child
 // elements is a segment, one without is a field whose value is its text.
-// Iterative; CheckTree has bounded the depth, which bounds `parents`.
-std::shared_ptr<const doc::Document> BuildDocument(pugi::xml_node idoc) {
+// Iterative, and an element nested deeper than the limit (counted from the
+// root element, at depth 0) refuses the body. Nothing else walks below an
+// IDOC's direct children, and nothing walks outside the IDOCs at all, so
+// this is where depth matters.
+Result<std::shared_ptr<const doc::Document>> BuildDocument(pugi::xml_node idoc, std::string_view text,
+                                                           const ParseLimits& limits) {
   auto document = std::make_shared<doc::Document>("IDOC");
   document->Reserve(128, 4096);
   std::vector<std::pair<pugi::xml_node, doc::NodeId>> parents{{idoc, document->root()}};
@@ -464,6 +492,7 @@ std::shared_ptr<const doc::Document> BuildDocument(pugi::xml_node idoc) {
       node = node.next_sibling();
       continue;
     }
+    if (parents.size() + 1 >= limits.max_depth) return TooDeep(text, node, limits);  // parents[0] is at depth 1
     const doc::NodeId parent = parents.back().second;
     const bool is_segment = node.attribute("SEGMENT") || node.find_child(IsElement);
     if (!is_segment) {
@@ -474,11 +503,11 @@ std::shared_ptr<const doc::Document> BuildDocument(pugi::xml_node idoc) {
     parents.emplace_back(node, document->AddChild(parent, node.name()));
     node = node.first_child();
   }
-  return document;
+  return std::shared_ptr<const doc::Document>(std::move(document));
 }
 
 // Control record and keys of the k-th (1-based) IDOC; `xml` is left empty.
-Result<ParsedIdoc> ReadIdoc(pugi::xml_node idoc, size_t k) {
+Result<ParsedIdoc> ReadIdoc(pugi::xml_node idoc, size_t k, std::string_view text, const ParseLimits& limits) {
   pugi::xml_node edi_dc40 = idoc.child("EDI_DC40");
   if (!edi_dc40) {
     return Status::InvalidArgument("IDOC #" + std::to_string(k) + " has no EDI_DC40 control record");
@@ -504,7 +533,9 @@ Result<ParsedIdoc> ReadIdoc(pugi::xml_node idoc, size_t k) {
   const auto [business_value, key_row] = FindBusinessValue(idoc);
   const std::string prefix = key_row != nullptr && key_row->prefix != nullptr ? key_row->prefix : c.mestyp;
   parsed.business_key = business_value.empty() ? "IDOC:" + parsed.dedup_key : prefix + ":" + business_value;
-  parsed.document = BuildDocument(idoc);
+  auto document = BuildDocument(idoc, text, limits);
+  if (!document.ok()) return document.status();
+  parsed.document = std::move(document).value();
   return parsed;
 }
 
@@ -525,7 +556,7 @@ Result<ParsedPacket> ParseIdocXml(std::string_view body, const ParseLimits& limi
   const pugi::xml_parse_result parsed =
       doc.load_buffer_inplace(buffer.data(), buffer.size(), kParseOptions, pugi::encoding_utf8);
   if (!parsed) return XmlError(text, static_cast<size_t>(parsed.offset), parsed.description());
-  if (Status tree = CheckTree(doc, text, limits); !tree.ok()) return tree;
+  if (Status values = CheckText(doc, text); !values.ok()) return values;
 
   pugi::xml_node root;
   for (pugi::xml_node node : doc.children()) {
@@ -542,7 +573,7 @@ Result<ParsedPacket> ParseIdocXml(std::string_view body, const ParseLimits& limi
   packet.root_name = root.name();
   std::vector<pugi::xml_node> idoc_nodes;
   for (pugi::xml_node idoc : root.children("IDOC")) {
-    Result<ParsedIdoc> read = ReadIdoc(idoc, idoc_nodes.size() + 1);
+    Result<ParsedIdoc> read = ReadIdoc(idoc, idoc_nodes.size() + 1, text, limits);
     if (!read.ok()) return read.status();
     packet.idocs.push_back(std::move(read).value());
     idoc_nodes.push_back(idoc);
