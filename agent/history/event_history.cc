@@ -73,10 +73,18 @@ Status EventHistory::MarkRetriedInTxn(store::WriteTxn& txn, uint64_t seq, const 
   return Status::Ok();
 }
 
+namespace {
+
+uint64_t BytesOf(const MDB_stat& st) {
+  return (st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages) * static_cast<uint64_t>(st.ms_psize);
+}
+
+}  // namespace
+
 uint64_t EventHistory::BytesInTxn(MDB_txn* txn, MDB_dbi db) {
   MDB_stat st;
   if (mdb_stat(txn, db, &st) != MDB_SUCCESS) return 0;
-  return (st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages) * static_cast<uint64_t>(st.ms_psize);
+  return BytesOf(st);
 }
 
 void EventHistory::Prune(int64_t cutoff_unix_ms, uint64_t max_bytes) {
@@ -88,7 +96,7 @@ void EventHistory::Prune(int64_t cutoff_unix_ms, uint64_t max_bytes) {
         const MDB_dbi db = store_.Db(kDb);
         MDB_stat st;
         if (int rc = mdb_stat(txn.txn(), db, &st)) return store::LmdbStatus(rc, "history stat");
-        const uint64_t size = BytesInTxn(txn.txn(), db);
+        const uint64_t size = BytesOf(st);
         // Over the cap: how many of the oldest entries to drop, at the
         // average size an entry takes in pages (overflow pages included).
         uint64_t over = 0;

@@ -42,6 +42,17 @@ void AppendEvents(std::string& out, uint8_t key, const std::vector<StoredEvent>&
   }
 }
 
+// Moves a batch's event frames out, if there are not more than the limit.
+Status TakeEvents(google::protobuf::RepeatedPtrField<std::string>& events, const BatchLimits& limits,
+                  BatchFrames& out) {
+  if (static_cast<size_t>(events.size()) > limits.max_events) {
+    return Status::InvalidArgument("event batch holds " + std::to_string(events.size()) +
+                                   " events, over the limit of " + std::to_string(limits.max_events));
+  }
+  out.events.assign(std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string EncodeBatch(const std::string& agent_id, uint64_t batch_id, const std::vector<StoredEvent>& events,
@@ -84,12 +95,7 @@ Result<BatchFrames> DecodeBatchFrames(std::string_view bytes, const BatchLimits&
   out.agent_id = std::move(*frame.mutable_agent_id());
   out.batch_id = frame.batch_id();
   if (frame.compression() == ferry::v1::COMPRESSION_NONE) {
-    if (static_cast<size_t>(frame.events_size()) > limits.max_events) {
-      return Status::InvalidArgument("event batch holds " + std::to_string(frame.events_size()) +
-                                     " events, over the limit of " + std::to_string(limits.max_events));
-    }
-    out.events.assign(std::make_move_iterator(frame.mutable_events()->begin()),
-                      std::make_move_iterator(frame.mutable_events()->end()));
+    if (Status taken = TakeEvents(*frame.mutable_events(), limits, out); !taken.ok()) return taken;
     return out;
   }
   if (frame.compression() != ferry::v1::COMPRESSION_ZSTD) {
@@ -111,12 +117,7 @@ Result<BatchFrames> DecodeBatchFrames(std::string_view bytes, const BatchLimits&
   if (!list.ParseFromString(inflated)) {
     return Status::InvalidArgument("compressed events are not a ferry.v1.EventList");
   }
-  if (static_cast<size_t>(list.events_size()) > limits.max_events) {
-    return Status::InvalidArgument("event batch holds " + std::to_string(list.events_size()) +
-                                   " events, over the limit of " + std::to_string(limits.max_events));
-  }
-  out.events.assign(std::make_move_iterator(list.mutable_events()->begin()),
-                    std::make_move_iterator(list.mutable_events()->end()));
+  if (Status taken = TakeEvents(*list.mutable_events(), limits, out); !taken.ok()) return taken;
   return out;
 }
 
