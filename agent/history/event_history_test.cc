@@ -6,6 +6,7 @@
 
 #include "common/util/clock.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 #include "tests/support/wait.h"
 
 namespace ferry::agent {
@@ -14,12 +15,9 @@ namespace {
 class EventHistoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store::StoreOptions o;
-    o.dir = dir_.path();
-    o.map_size_bytes = 256ull << 20;
-    o.databases = store::DurableQueue::DatabasesFor("outbox");
-    o.databases.push_back(EventHistory::kDb);
-    store_ = std::move(store::Store::Open(o).value());
+    store_ = testing::OpenTestStore(dir_.path(), testing::QueueDatabases({"outbox"}, {EventHistory::kDb}),
+                                    {.map_size_bytes = 256ull << 20});
+    ASSERT_TRUE(store_);
     outbox_ = std::move(store::DurableQueue::Open(*store_, {"outbox", 0}).value());
     history_ = std::make_unique<EventHistory>(*store_, *outbox_);
   }

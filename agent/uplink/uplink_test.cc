@@ -9,6 +9,7 @@
 #include "common/wire/batch_codec.h"
 #include "tests/support/fake_tunnel.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 namespace ferry::agent {
 namespace {
@@ -18,15 +19,9 @@ constexpr const char* kAgent = "plant-01";
 class UplinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store::StoreOptions o;
-    o.dir = dir_.path();
-    o.map_size_bytes = 64ull << 20;
-    o.databases = store::DurableQueue::DatabasesFor("outbox");
-    o.databases.push_back(Uplink::kReportsDb);
-    o.databases.push_back(Uplink::kDeadLettersDb);
-    auto store = store::Store::Open(o);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    store_ = testing::OpenTestStore(dir_.path(),
+                                    testing::QueueDatabases({"outbox"}, {Uplink::kReportsDb, Uplink::kDeadLettersDb}));
+    ASSERT_TRUE(store_);
     outbox_ = std::move(store::DurableQueue::Open(*store_, {"outbox", 0}).value());
     for (int i = 1; i <= 5; ++i) {
       ferry::v1::Event e;

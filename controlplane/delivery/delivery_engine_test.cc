@@ -11,6 +11,7 @@
 #include "common/store/store.h"
 #include "tests/support/fake_tunnel.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 namespace ferry::controlplane {
 namespace {
@@ -51,14 +52,8 @@ class DeliveryEngineTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(0); }
   void Open(uint64_t dead_letter_max_bytes) {
-    store::StoreOptions o;
-    o.dir = dir_.path();
-    o.map_size_bytes = 64ull << 20;
-    o.databases = store::DurableQueue::DatabasesFor("delivery");
-    for (auto& db : store::DurableQueue::DatabasesFor("dlq")) o.databases.push_back(db);
-    auto store = store::Store::Open(o);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    store_ = testing::OpenTestStore(dir_.path(), testing::QueueDatabases({"delivery", "dlq"}));
+    ASSERT_TRUE(store_);
     queue_ = std::move(store::DurableQueue::Open(*store_, {"delivery", 0}).value());
     dead_ = std::move(store::DurableQueue::Open(*store_, {"dlq", dead_letter_max_bytes}).value());
   }

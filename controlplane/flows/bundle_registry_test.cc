@@ -6,6 +6,7 @@
 
 #include "common/crypto/ed25519.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 namespace ferry::controlplane {
 namespace {
@@ -14,14 +15,7 @@ using namespace std::string_literals;
 
 std::unique_ptr<store::Store> OpenStore(const std::filesystem::path& dir, bool read_only = false,
                                         std::vector<std::string> databases = BundleRegistry::Databases()) {
-  store::StoreOptions o;
-  o.dir = dir;
-  o.map_size_bytes = 64ull << 20;
-  o.read_only = read_only;
-  o.databases = std::move(databases);
-  auto store = store::Store::Open(o);
-  EXPECT_TRUE(store.ok()) << store.status().ToString();
-  return store.ok() ? std::move(store).value() : nullptr;
+  return testing::OpenTestStore(dir, std::move(databases), {.read_only = read_only});
 }
 
 // Runs an asynchronous registry write and waits for its outcome.

@@ -7,6 +7,7 @@
 #include "common/transport/topics.h"
 #include "tests/support/fake_tunnel.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 namespace ferry::controlplane {
 namespace {
@@ -16,13 +17,8 @@ using ferry::testing::FakeTunnel;
 class FlowDistributorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store::StoreOptions o;
-    o.dir = dir_.path();
-    o.map_size_bytes = 64ull << 20;
-    o.databases = BundleRegistry::Databases();
-    auto store = store::Store::Open(o);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    store_ = testing::OpenTestStore(dir_.path(), BundleRegistry::Databases());
+    ASSERT_TRUE(store_);
     registry_ = std::make_unique<BundleRegistry>(*store_);
     ASSERT_TRUE(registry_->AddBundle({{"a.yaml", "flow: a\n"}}, "").ok());
     selector_["site"] = "hh";

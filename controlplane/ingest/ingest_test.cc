@@ -12,6 +12,7 @@
 #include "common/wire/batch_codec.h"
 #include "tests/support/fake_tunnel.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 namespace ferry::controlplane {
 namespace {
@@ -21,13 +22,8 @@ constexpr const char* kAgent = "plant-01";
 class IngestTest : public ::testing::Test {
  protected:
   void Open(uint64_t max_bytes) {
-    store::StoreOptions o;
-    o.dir = dir_.path();
-    o.map_size_bytes = 64ull << 20;
-    o.databases = store::DurableQueue::DatabasesFor("delivery");
-    auto store = store::Store::Open(o);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    store_ = testing::OpenTestStore(dir_.path(), testing::QueueDatabases({"delivery"}));
+    ASSERT_TRUE(store_);
     queue_ = std::move(store::DurableQueue::Open(*store_, {"delivery", max_bytes}).value());
     ingest_ = std::make_unique<Ingest>(io_.get_executor(), tunnel_, *store_, *queue_);
   }
