@@ -269,7 +269,11 @@ void Uplink::PruneReports(int64_t cutoff_unix_ms) {
 
 std::vector<uint64_t> Uplink::InFlightSequences() const {
   std::vector<uint64_t> out;
-  for (const auto& [id, flight] : inflight_) out.insert(out.end(), flight.sequences.begin(), flight.sequences.end());
+  for (const auto& [id, sent_at] : inflight_) {
+    if (auto sent = sent_.find(id); sent != sent_.end()) {
+      out.insert(out.end(), sent->second.sequences.begin(), sent->second.sequences.end());
+    }
+  }
   return out;
 }
 
@@ -306,7 +310,8 @@ void Uplink::Pump() {
     std::vector<wire::StoredEvent> events;
     std::vector<std::string> stand_ins;  // owns what `events` points to for corrupt records
     stand_ins.reserve(records->size());
-    InFlight flight;
+    std::vector<uint64_t> sequences;
+    sequences.reserve(records->size());
     events.reserve(records->size());
     for (const auto& r : *records) {
       if (!r.corrupt.empty()) {
@@ -315,17 +320,16 @@ void Uplink::Pump() {
       } else {
         events.push_back({r.seq, r.data});
       }
-      flight.sequences.push_back(r.seq);
+      sequences.push_back(r.seq);
     }
     const uint64_t batch_id = next_batch_id_++;
     std::string bytes = wire::EncodeBatch(options_.agent_id, batch_id, events, options_.encoding);
     cursor_ = records->back().seq;
     highest_published_ = std::max(highest_published_, cursor_);
-    flight.sent_at = std::chrono::steady_clock::now();
-    sent_[batch_id] = SentBatch{flight.sequences, NowUnixMs()};
+    sent_[batch_id] = SentBatch{std::move(sequences), NowUnixMs()};
     // Batch ids only grow: the oldest entries are for batches never acked.
     while (sent_.size() > 4 * options_.inflight_batches + 64) sent_.erase(sent_.begin());
-    inflight_.emplace(batch_id, std::move(flight));
+    inflight_.emplace(batch_id, std::chrono::steady_clock::now());
     ++stats_.batches_sent;
     tunnel_.Publish(events_topic_, std::move(bytes), nullptr);
   }
@@ -338,8 +342,8 @@ void Uplink::ArmWatchdog() {
     auto self = weak.lock();
     if (!self) return;
     auto now = std::chrono::steady_clock::now();
-    for (const auto& [id, flight] : self->inflight_) {
-      if (now - flight.sent_at > self->options_.ack_timeout) {
+    for (const auto& [id, sent_at] : self->inflight_) {
+      if (now - sent_at > self->options_.ack_timeout) {
         self->Rewind("no ack for batch " + std::to_string(id) + " within " +
                          std::to_string(self->options_.ack_timeout.count()) + " ms",
                      std::chrono::milliseconds(0));

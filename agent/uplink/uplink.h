@@ -106,10 +106,6 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
     int64_t sent_unix_ms = 0;         // for the history's "sent" time
   };
   std::map<uint64_t, SentBatch> sent_;
-  struct InFlight {
-    std::vector<uint64_t> sequences;
-    std::chrono::steady_clock::time_point sent_at;
-  };
 
   void OnState(bool connected, const std::string& detail);
   void OnMessage(const std::string& topic, std::string payload);
@@ -150,7 +146,10 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   void SubmitRemovals();
   uint64_t cursor_ = 0;  // highest outbox sequence sent in this round
   uint64_t next_batch_id_;
-  std::map<uint64_t, InFlight> inflight_;
+  // The batches of this round awaiting an Ack, and when each was sent;
+  // their sequences are in sent_, which always holds them (it keeps more
+  // than a window of the newest).
+  std::map<uint64_t, std::chrono::steady_clock::time_point> inflight_;
   std::string last_presence_;  // last "online ..." presence seen
   bool paused_ = false;        // waiting before a rewound resend
   bool stopped_ = false;
