@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/crypto/ed25519.h"
+#include "common/store/proto_records.h"
 #include "common/util/clock.h"
 
 namespace ferry::controlplane {
@@ -14,28 +15,6 @@ namespace {
 constexpr const char* kBundlesDb = "flows.bundles";
 constexpr const char* kDeploymentsDb = "flows.deployments";
 constexpr const char* kAgentsDb = "flows.agents";
-
-// A read-only opener of a store that never had our databases gets an invalid
-// handle from Store::Db; such a store simply has no bundles yet.
-bool Declared(const store::Store& store, const char* db) { return store.Db(db) != static_cast<MDB_dbi>(-1); }
-
-// NotFound when absent, DataLoss when the value does not parse.
-Status ReadProto(MDB_txn* txn, MDB_dbi dbi, std::string_view key, google::protobuf::MessageLite& out,
-                 const std::string& what) {
-  MDB_val k = store::ToVal(key), v;
-  int rc = mdb_get(txn, dbi, &k, &v);
-  if (rc == MDB_NOTFOUND) return Status::NotFound(what + " not found");
-  if (rc != MDB_SUCCESS) return store::LmdbStatus(rc, "read " + what);
-  if (!out.ParseFromArray(v.mv_data, static_cast<int>(v.mv_size))) return Status::DataLoss(what + " does not parse");
-  return Status::Ok();
-}
-
-Status WriteProto(MDB_txn* txn, MDB_dbi dbi, std::string_view key, const google::protobuf::MessageLite& msg,
-                  const std::string& what) {
-  std::string bytes = msg.SerializeAsString();
-  MDB_val k = store::ToVal(key), v = store::ToVal(bytes);
-  return store::LmdbStatus(mdb_put(txn, dbi, &k, &v, 0), "write " + what);
-}
 
 // The numeric key of the last entry of a database keyed by big-endian u64;
 // 0 when it is empty.
@@ -51,32 +30,6 @@ Result<uint64_t> LastU64Key(MDB_txn* txn, MDB_dbi dbi) {
   return store::DecodeU64Key(store::FromVal(k));
 }
 
-template <typename T>
-Result<std::vector<T>> ReadAll(const store::Store& store, const char* db) {
-  std::vector<T> out;
-  if (!Declared(store, db)) return out;
-  store::ReadTxn read = store.BeginRead();
-  if (!read.ok()) return Status::Unavailable("cannot begin a read transaction");
-  MDB_cursor* cursor = nullptr;
-  int rc = mdb_cursor_open(read.txn(), store.Db(db), &cursor);
-  if (rc != MDB_SUCCESS) return store::LmdbStatus(rc, std::string("open cursor on ") + db);
-  MDB_val k, v;
-  Status status;
-  for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
-       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
-    T item;
-    if (!item.ParseFromArray(v.mv_data, static_cast<int>(v.mv_size))) {
-      status = Status::DataLoss(std::string("an entry of ") + db + " does not parse");
-      break;
-    }
-    out.push_back(std::move(item));
-  }
-  mdb_cursor_close(cursor);
-  if (!status.ok()) return status;
-  if (rc != MDB_NOTFOUND && rc != MDB_SUCCESS) return store::LmdbStatus(rc, std::string("read ") + db);
-  return out;
-}
-
 // Read-modify-write of one agent record inside the write transaction, so a
 // change never overwrites another one submitted just before it.
 void UpdateAgent(store::Store& store, const std::string& agent_id, std::function<void(ferry::v1::AgentRecord&)> change,
@@ -86,11 +39,11 @@ void UpdateAgent(store::Store& store, const std::string& agent_id, std::function
         const MDB_dbi db = store.Db(kAgentsDb);
         const std::string what = "agent record " + agent_id;
         ferry::v1::AgentRecord record;
-        Status read = ReadProto(txn.txn(), db, agent_id, record, what);
+        Status read = store::ReadProto(txn.txn(), db, agent_id, record, what);
         if (!read.ok() && read.code() != StatusCode::kNotFound) return read;
         record.set_agent_id(agent_id);
         change(record);
-        return WriteProto(txn.txn(), db, agent_id, record, what);
+        return store::WriteProto(txn.txn(), db, agent_id, record, what);
       },
       std::move(done));
 }
@@ -119,7 +72,7 @@ Result<ferry::v1::FlowBundle> BundleRegistry::AddBundle(const std::vector<flows:
     if (*last > 0) {
       ferry::v1::FlowBundle newest;
       Status r =
-          ReadProto(txn.txn(), db, store::EncodeU64Key(*last), newest, "bundle version " + std::to_string(*last));
+          store::ReadProto(txn.txn(), db, store::EncodeU64Key(*last), newest, "bundle version " + std::to_string(*last));
       if (!r.ok()) return r;
       if (newest.sha256() == sha256) {
         result = std::move(newest);
@@ -136,7 +89,7 @@ Result<ferry::v1::FlowBundle> BundleRegistry::AddBundle(const std::vector<flows:
     result.set_sha256(sha256);
     result.set_created_unix_ms(NowUnixMs());
     result.set_comment(comment);
-    return WriteProto(txn.txn(), db, store::EncodeU64Key(result.version()), result,
+    return store::WriteProto(txn.txn(), db, store::EncodeU64Key(result.version()), result,
                       "bundle version " + std::to_string(result.version()));
   });
   if (!s.ok()) return s;
@@ -164,7 +117,7 @@ Result<ferry::v1::DeploymentRecord> BundleRegistry::AddDeployment(uint64_t versi
     for (const auto& [key, value] : selector) (*record.mutable_selector())[key] = value;
     record.set_unix_ms(NowUnixMs());
     record.set_comment(comment);
-    return WriteProto(txn.txn(), db, store::EncodeU64Key(record.sequence()), record,
+    return store::WriteProto(txn.txn(), db, store::EncodeU64Key(record.sequence()), record,
                       "deployment " + std::to_string(record.sequence()));
   });
   if (!s.ok()) return s;
@@ -173,40 +126,40 @@ Result<ferry::v1::DeploymentRecord> BundleRegistry::AddDeployment(uint64_t versi
 
 Result<ferry::v1::FlowBundle> BundleRegistry::GetBundle(uint64_t version) const {
   const std::string what = "bundle version " + std::to_string(version);
-  if (!Declared(store_, kBundlesDb)) return Status::NotFound(what + " not found");
+  if (!store::Declared(store_, kBundlesDb)) return Status::NotFound(what + " not found");
   store::ReadTxn read = store_.BeginRead();
   if (!read.ok()) return Status::Unavailable("cannot begin a read transaction");
   ferry::v1::FlowBundle bundle;
-  Status s = ReadProto(read.txn(), store_.Db(kBundlesDb), store::EncodeU64Key(version), bundle, what);
+  Status s = store::ReadProto(read.txn(), store_.Db(kBundlesDb), store::EncodeU64Key(version), bundle, what);
   if (!s.ok()) return s;
   return bundle;
 }
 
 Result<std::vector<ferry::v1::FlowBundle>> BundleRegistry::ListBundles() const {
-  return ReadAll<ferry::v1::FlowBundle>(store_, kBundlesDb);
+  return store::ReadAllProtos<ferry::v1::FlowBundle>(store_, kBundlesDb);
 }
 
 Result<std::vector<ferry::v1::DeploymentRecord>> BundleRegistry::ListDeployments() const {
-  return ReadAll<ferry::v1::DeploymentRecord>(store_, kDeploymentsDb);
+  return store::ReadAllProtos<ferry::v1::DeploymentRecord>(store_, kDeploymentsDb);
 }
 
 Result<std::vector<ferry::v1::AgentRecord>> BundleRegistry::ListAgents() const {
-  return ReadAll<ferry::v1::AgentRecord>(store_, kAgentsDb);
+  return store::ReadAllProtos<ferry::v1::AgentRecord>(store_, kAgentsDb);
 }
 
 Result<ferry::v1::AgentRecord> BundleRegistry::GetAgent(const std::string& agent_id) const {
   const std::string what = "agent record " + agent_id;
-  if (!Declared(store_, kAgentsDb)) return Status::NotFound(what + " not found");
+  if (!store::Declared(store_, kAgentsDb)) return Status::NotFound(what + " not found");
   store::ReadTxn read = store_.BeginRead();
   if (!read.ok()) return Status::Unavailable("cannot begin a read transaction");
   ferry::v1::AgentRecord record;
-  Status s = ReadProto(read.txn(), store_.Db(kAgentsDb), agent_id, record, what);
+  Status s = store::ReadProto(read.txn(), store_.Db(kAgentsDb), agent_id, record, what);
   if (!s.ok()) return s;
   return record;
 }
 
 Result<uint64_t> BundleRegistry::LastDeploymentSequence() const {
-  if (!Declared(store_, kDeploymentsDb)) return uint64_t{0};
+  if (!store::Declared(store_, kDeploymentsDb)) return uint64_t{0};
   store::ReadTxn read = store_.BeginRead();
   if (!read.ok()) return Status::Unavailable("cannot begin a read transaction");
   return LastU64Key(read.txn(), store_.Db(kDeploymentsDb));

@@ -1,0 +1,137 @@
+#include "controlplane/fleet/agent_identities.h"
+
+#include "common/store/proto_records.h"
+#include "common/transport/topics.h"
+#include "common/util/clock.h"
+
+namespace ferry::controlplane {
+
+using ferry::v1::AgentIdentity;
+
+Result<AgentIdentity> AgentIdentities::Update(const std::string& agent_id, Change change) {
+  AgentIdentity result;
+  Status s = store_.WriteSync([&](store::WriteTxn& txn) {
+    const MDB_dbi db = store_.Db(kDb);
+    const std::string what = "agent identity " + agent_id;
+    AgentIdentity record;
+    Status read = store::ReadProto(txn.txn(), db, agent_id, record, what);
+    if (!read.ok() && read.code() != StatusCode::kNotFound) return read;
+    const bool exists = read.ok();
+    if (!exists) record.set_agent_id(agent_id);
+    if (Status changed = change(record, exists); !changed.ok()) return changed;
+    result = record;
+    return store::WriteProto(txn.txn(), db, agent_id, record, what);
+  });
+  if (!s.ok()) return s;
+  return result;
+}
+
+Result<fleet::EnrollmentToken> AgentIdentities::Invite(const std::string& agent_id,
+                                                       const std::map<std::string, std::string>& labels,
+                                                       std::chrono::seconds valid_for,
+                                                       const std::string& ca_fingerprint) {
+  if (!transport::topics::IsValidAgentId(agent_id)) {
+    return Status::InvalidArgument("agent id \"" + agent_id +
+                                   "\" is not valid: 1 to 64 of the letters A-Z a-z, digits and - _ .");
+  }
+  if (agent_id == kControlPlaneIdentity) {
+    return Status::InvalidArgument("agent id \"" + agent_id + "\" is the control plane's own identity");
+  }
+  fleet::EnrollmentToken token = fleet::EnrollmentToken::New(agent_id, ca_fingerprint);
+  const int64_t now = NowUnixMs();
+  auto updated = Update(agent_id, [&](AgentIdentity& record, bool exists) {
+    if (!exists) {
+      record.set_state(AgentIdentity::INVITED);
+      record.set_invited_unix_ms(now);
+    }
+    if (!labels.empty()) {
+      record.mutable_labels()->clear();
+      for (const auto& [k, v] : labels) (*record.mutable_labels())[k] = v;
+    }
+    record.set_token_hash(token.SecretHash());
+    record.set_token_expires_unix_ms(now + std::chrono::duration_cast<std::chrono::milliseconds>(valid_for).count());
+    record.set_token_used_unix_ms(0);
+    return Status::Ok();
+  });
+  if (!updated.ok()) return updated.status();
+  return token;
+}
+
+Result<AgentIdentity> AgentIdentities::Redeem(const fleet::EnrollmentToken& token) {
+  const int64_t now = NowUnixMs();
+  const std::string presented = token.SecretHash();
+  return Update(token.agent_id, [&](AgentIdentity& record, bool exists) {
+    const Status wrong = Status::Unauthenticated("the enrollment token is not valid");
+    if (!exists) return wrong;
+    if (record.token_hash().empty()) {
+      if (record.token_used_unix_ms() != 0) {
+        return Status::AlreadyExists("the enrollment token was used already; ask for a new one (agents add)");
+      }
+      return wrong;
+    }
+    if (!fleet::ConstantTimeEquals(record.token_hash(), presented)) return wrong;
+    if (now >= record.token_expires_unix_ms()) {
+      return Status::FailedPrecondition("the enrollment token has expired; ask for a new one (agents add)");
+    }
+    record.clear_token_hash();
+    record.set_token_used_unix_ms(now);
+    return Status::Ok();
+  });
+}
+
+Status AgentIdentities::RecordCertificate(const std::string& agent_id, const std::string& serial,
+                                          int64_t not_after_unix_ms) {
+  const int64_t now = NowUnixMs();
+  auto updated = Update(agent_id, [&](AgentIdentity& record, bool exists) {
+    if (!exists) return Status::NotFound("agent " + agent_id + " is not in the fleet");
+    if (record.state() == AgentIdentity::REVOKED && record.token_used_unix_ms() < record.revoked_unix_ms()) {
+      return Status::FailedPrecondition("agent " + agent_id + " is revoked");
+    }
+    if (record.state() != AgentIdentity::ENROLLED) record.set_enrolled_unix_ms(now);
+    record.set_state(AgentIdentity::ENROLLED);
+    ferry::v1::IssuedCertificate* cert = record.add_certificates();
+    cert->set_serial(serial);
+    cert->set_issued_unix_ms(now);
+    cert->set_not_after_unix_ms(not_after_unix_ms);
+    // Certificates past their end need no revoking: keep the list short.
+    auto* certs = record.mutable_certificates();
+    for (int i = certs->size() - 1; i >= 0; --i) {
+      if (certs->Get(i).not_after_unix_ms() < now) certs->DeleteSubrange(i, 1);
+    }
+    return Status::Ok();
+  });
+  return updated.status();
+}
+
+Result<AgentIdentity> AgentIdentities::Revoke(const std::string& agent_id, const std::string& reason) {
+  const int64_t now = NowUnixMs();
+  return Update(agent_id, [&](AgentIdentity& record, bool exists) {
+    if (!exists) return Status::NotFound("agent " + agent_id + " is not in the fleet");
+    record.set_state(AgentIdentity::REVOKED);
+    record.set_revoked_unix_ms(now);
+    record.set_revoked_reason(reason);
+    record.clear_token_hash();  // a pending invitation dies with it
+    return Status::Ok();
+  });
+}
+
+Result<AgentIdentity> AgentIdentities::Get(const std::string& agent_id) const {
+  const std::string what = "agent identity " + agent_id;
+  if (!store::Declared(store_, kDb)) return Status::NotFound(what + " not found");
+  store::ReadTxn read = store_.BeginRead();
+  if (!read.ok()) return Status::Unavailable("cannot begin a read transaction");
+  AgentIdentity record;
+  if (Status s = store::ReadProto(read.txn(), store_.Db(kDb), agent_id, record, what); !s.ok()) return s;
+  return record;
+}
+
+Result<std::vector<AgentIdentity>> AgentIdentities::List() const {
+  return store::ReadAllProtos<AgentIdentity>(store_, kDb);
+}
+
+bool AgentIdentities::IsEnrolled(const std::string& agent_id) const {
+  auto record = Get(agent_id);
+  return record.ok() && record->state() == AgentIdentity::ENROLLED;
+}
+
+}  // namespace ferry::controlplane

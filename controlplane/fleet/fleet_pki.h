@@ -1,0 +1,79 @@
+#pragma once
+// The control plane's certificate authority and the files it keeps in
+// <data_dir>/pki/ (mode 0700):
+//
+//   ca.key, ca.crt        the CA, made on first start (or the operator's
+//                         intermediate, pki.ca_cert_file / pki.ca_key_file)
+//   controlplane.pem      the control plane's own MQTT client identity (key
+//                         and certificate, CN ferry-controlplane)
+//   enrollment.pem        the enrollment listener's server identity
+//   crl.pem               revoked agent certificates, for the broker
+//
+// Keys are written 0600 and never leave this folder. Identities are issued
+// again when they have less than a third of their life left.
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/crypto/x509.h"
+#include "common/status.h"
+#include "ferry/v1/event.pb.h"
+
+namespace ferry::controlplane {
+
+struct PkiOptions {
+  std::filesystem::path dir;  // <data_dir>/pki
+  // An operator's CA instead of a self-made one: its certificate (followed
+  // by the chain up to the root) and its key.
+  std::filesystem::path ca_cert_file;
+  std::filesystem::path ca_key_file;
+  std::chrono::seconds agent_certificate_lifetime{std::chrono::hours(24 * 30)};
+  std::chrono::seconds server_certificate_lifetime{std::chrono::hours(24 * 365)};
+  std::chrono::seconds crl_validity{std::chrono::hours(24 * 30)};
+};
+
+class FleetPki {
+ public:
+  // Loads the CA; with `create`, makes the folder and a new root CA when
+  // there is none (the daemon's first start). FailedPrecondition when there
+  // is no CA and `create` is false.
+  static Result<std::unique_ptr<FleetPki>> Open(PkiOptions options, bool create);
+
+  // PEM: the CA certificate and the chain above it, what agents trust.
+  const std::string& chain_pem() const { return chain_pem_; }
+  // SHA-256 of the root (the last certificate of the chain): what an
+  // enrollment token carries.
+  const std::string& root_fingerprint() const { return root_fingerprint_; }
+
+  // An agent's client certificate for a checked request, naming `agent_id`.
+  Result<crypto::Certificate> IssueAgentCertificate(const crypto::CertificateRequest& csr,
+                                                    const std::string& agent_id) const;
+  // A server certificate for `hosts` with a new key, as one PEM (key first).
+  Result<std::string> IssueServerIdentity(const std::string& name, const std::vector<std::string>& hosts) const;
+
+  // The path of the control plane's client identity, issued now when it is
+  // missing or has less than a third of its life left.
+  Result<std::filesystem::path> EnsureClientIdentity() const;
+  // The path of the enrollment listener's identity for `hosts`; issued
+  // again when missing, ageing, or made for other hosts.
+  Result<std::filesystem::path> EnsureEnrollmentIdentity(const std::vector<std::string>& hosts) const;
+  // Writes crl.pem listing every unexpired certificate of every revoked
+  // agent; its path.
+  Result<std::filesystem::path> WriteCrl(const std::vector<ferry::v1::AgentIdentity>& agents) const;
+
+  std::filesystem::path ca_file() const { return options_.dir / "ca.crt"; }
+  std::filesystem::path crl_file() const { return options_.dir / "crl.pem"; }
+
+ private:
+  FleetPki(PkiOptions options, crypto::CertificateIssuer issuer, std::string chain_pem);
+  Result<std::filesystem::path> EnsureIdentity(const std::string& file, const crypto::IssueRequest& request) const;
+  PkiOptions options_;
+  crypto::CertificateIssuer issuer_;
+  std::string chain_pem_;
+  std::string root_fingerprint_;
+};
+
+}  // namespace ferry::controlplane
