@@ -5,6 +5,7 @@
 #include "common/transport/mqtt/mqtt_tunnel.h"
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
+#include "controlplane/fleet/agent_identities.h"
 
 namespace ferry::controlplane {
 
@@ -15,6 +16,7 @@ store::StoreOptions ControlPlaneStoreOptions(const std::filesystem::path& data_d
   options.databases = store::DurableQueue::DatabasesFor(kDeliveryQueue);
   for (auto& db : store::DurableQueue::DatabasesFor(kDeadLetterQueue)) options.databases.push_back(db);
   for (auto& db : BundleRegistry::Databases()) options.databases.push_back(db);
+  options.databases.push_back(AgentIdentities::kDb);
   return options;
 }
 

@@ -44,6 +44,8 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
                           transport::topics::SharedUpHeartbeat(c.shared_group),
                           transport::topics::SharedUpFlows(c.shared_group)};
 
+  ReadFleetSettings(root.Section("fleet"), c.data_dir, c.mqtt.broker_url, c.fleet);
+
   auto delivery = root.Section("delivery");
   c.delivery.default_connector = delivery.String("connector", "webhook");
   c.delivery.concurrency = static_cast<size_t>(delivery.Int("concurrency", 16, 1, 1024));

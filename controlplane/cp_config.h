@@ -11,6 +11,7 @@
 #include "common/transport/mqtt/mqtt_tunnel.h"
 #include "controlplane/delivery/connector.h"
 #include "controlplane/delivery/delivery_engine.h"
+#include "controlplane/fleet/fleet_config.h"
 #include "controlplane/flows/flow_distributor.h"
 
 namespace ferry::controlplane {
@@ -30,6 +31,7 @@ struct ControlPlaneConfig {
   // their flow names, raw IDocs to delivery.default (delivery.connector).
   std::vector<std::pair<std::string, std::unique_ptr<ConnectorBuilder>>> connectors;
   FlowsOptions flows;
+  FleetOptions fleet;
 };
 
 Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& file);

@@ -9,6 +9,7 @@
 #include "common/app/run_loop.h"
 #include "common/crypto/ed25519.h"
 #include "common/log/log.h"
+#include "controlplane/cli/agents_command.h"
 #include "controlplane/cli/dlq_command.h"
 #include "controlplane/cli/flows_command.h"
 #include "controlplane/controlplane.h"
@@ -129,6 +130,28 @@ int main(int argc, char** argv) {
   }
   rollback->add_option("--to-version", flows.to_version, "the bundle version to deploy")->required();
   for (auto* sub : {flows_status, flows_list}) sub->add_flag("--json", flows.json, "machine-readable output");
+  ferry::controlplane::AgentsCommandOptions agents;
+  agents.config_path = config_path;
+  auto* agents_cmd = app.add_subcommand("agents", "the fleet: enrollment tokens, identities, revocation");
+  agents_cmd->require_subcommand(1);
+  auto* agents_add = agents_cmd->add_subcommand("add", "invite an agent: print a one-time enrollment token");
+  agents_add->add_option("agent_id", agents.agent_id, "the agent's id")->required();
+  agents_add->add_option("--labels", agents.labels, "k=v,k=v: the agent's labels");
+  agents_add->add_option("--expires", agents.expires, "how long the token works")->capture_default_str();
+  auto* agents_ls = agents_cmd->add_subcommand("ls", "every agent: state, certificate, last seen");
+  agents_ls->add_flag("--json", agents.json, "machine-readable output");
+  auto* agents_revoke = agents_cmd->add_subcommand("revoke", "refuse an agent from now on and write a new CRL");
+  agents_revoke->add_option("agent_id", agents.agent_id, "the agent's id")->required();
+  agents_revoke->add_option("--reason", agents.reason, "why; kept with the agent")->required();
+  auto* pki_cmd = app.add_subcommand("pki", "the control plane's CA");
+  pki_cmd->require_subcommand(1);
+  auto* issue_server = pki_cmd->add_subcommand("issue-server", "a server key and certificate (the broker's)");
+  issue_server->add_option("--name", agents.name, "the certificate's common name")->required();
+  issue_server->add_option("--host", agents.hosts, "a DNS name or IP address clients connect to")->required();
+  issue_server->add_option("--out", agents.out, "file for key, certificate and CA chain (mode 0600)")->required();
+  for (auto* sub : {agents_add, agents_ls, agents_revoke, issue_server}) {
+    sub->add_option("-c,--config", agents.config_path, "configuration file")->capture_default_str();
+  }
   CLI11_PARSE(app, argc, argv);
   if (version) {
     std::cout << ferry::app::VersionLine("ferry-controlplane") << "\n";
@@ -144,6 +167,10 @@ int main(int argc, char** argv) {
   if (*flows_status) return ferry::controlplane::FlowsStatus(flows);
   if (*flows_list) return ferry::controlplane::FlowsList(flows);
   if (*diff) return ferry::controlplane::FlowsDiff(flows);
+  if (*agents_add) return ferry::controlplane::AgentsAdd(agents);
+  if (*agents_ls) return ferry::controlplane::AgentsList(agents);
+  if (*agents_revoke) return ferry::controlplane::AgentsRevoke(agents);
+  if (*issue_server) return ferry::controlplane::PkiIssueServer(agents);
   std::cout << app.help();
   return kExitOk;
 }

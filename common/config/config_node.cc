@@ -51,26 +51,6 @@ bool ParseBytes(std::string text, uint64_t& out) {
   return true;
 }
 
-bool ParseDuration(std::string text, std::chrono::milliseconds& out) {
-  text.erase(std::remove_if(text.begin(), text.end(), ::isspace), text.end());
-  size_t i = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  if (i == 0 || i > 12) return false;
-  int64_t n = std::stoll(text.substr(0, i));
-  std::string unit = text.substr(i);
-  if (unit == "ms")
-    out = std::chrono::milliseconds(n);
-  else if (unit == "s")
-    out = std::chrono::seconds(n);
-  else if (unit == "m")
-    out = std::chrono::minutes(n);
-  else if (unit == "h")
-    out = std::chrono::hours(n);
-  else
-    return false;
-  return true;
-}
-
 void CollectUnknown(const YAML::Node& node, const std::string& prefix, const ConfigState& state,
                     std::vector<std::string>& errors) {
   if (!node.IsMap()) return;
@@ -93,6 +73,29 @@ void CollectUnknown(const YAML::Node& node, const std::string& prefix, const Con
 }
 
 }  // namespace
+
+bool ParseDuration(std::string text, std::chrono::milliseconds& out) {
+  text.erase(std::remove_if(text.begin(), text.end(), ::isspace), text.end());
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0 || i > 12) return false;
+  int64_t n = std::stoll(text.substr(0, i));
+  std::string unit = text.substr(i);
+  if (unit == "ms")
+    out = std::chrono::milliseconds(n);
+  else if (unit == "s")
+    out = std::chrono::seconds(n);
+  else if (unit == "m")
+    out = std::chrono::minutes(n);
+  else if (unit == "h")
+    out = std::chrono::hours(n);
+  else if (unit == "d")
+    out = std::chrono::hours(24 * n);
+  else
+    return false;
+  return true;
+}
+
 
 ConfigNode::ConfigNode(YAML::Node node, std::string path, std::shared_ptr<ConfigState> state)
     : node_(std::move(node)), path_(std::move(path)), state_(std::move(state)) {}
@@ -229,7 +232,7 @@ std::chrono::milliseconds ConfigNode::Duration(const std::string& key, std::chro
   if (text.empty()) return fallback;
   std::chrono::milliseconds v{0};
   if (!ParseDuration(text, v)) {
-    Error(key, "expected a duration such as 250ms, 30s, 5m or 1h, got '" + text + "'");
+    Error(key, "expected a duration such as 250ms, 30s, 5m, 1h or 30d, got '" + text + "'");
     return fallback;
   }
   return v;

@@ -24,6 +24,9 @@ namespace ferry::config {
 
 struct ConfigState;
 
+// "250ms", "30s", "5m", "1h", "30d" (spaces ignored); false for anything else.
+bool ParseDuration(std::string text, std::chrono::milliseconds& out);
+
 class ConfigNode {
  public:
   // A nested mapping; absent → an empty node whose accessors return defaults.
@@ -38,7 +41,7 @@ class ConfigNode {
   bool Bool(const std::string& key, bool fallback);
   // "512", "64KiB", "16MiB", "2GiB" (also KB/MB/GB as powers of 1000).
   uint64_t Bytes(const std::string& key, uint64_t fallback);
-  // "250ms", "30s", "5m", "1h".
+  // "250ms", "30s", "5m", "1h", "30d".
   std::chrono::milliseconds Duration(const std::string& key, std::chrono::milliseconds fallback);
   // Secret from a file named by `key` (e.g. password_file); trailing newline
   // stripped. The value itself is never part of an error message.

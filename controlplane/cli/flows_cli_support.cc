@@ -3,6 +3,8 @@
 #include <iostream>
 #include <map>
 
+#include "common/app/run_as_owner.h"
+#include "common/util/clock.h"
 #include "controlplane/controlplane.h"
 
 namespace ferry::controlplane {
@@ -31,6 +33,11 @@ int OpenRegistry(const std::string& config_path, bool read_only, OpenedRegistry&
     return kFlowsExitInput;
   }
   out.config = std::move(config).value();
+  // As root: the service user's files stay the service user's.
+  if (Status s = app::BecomeOwnerOf(out.config.data_dir); !s.ok()) {
+    std::cerr << "ferry-controlplane: " << s.message() << "\n";
+    return kFlowsExitFailure;
+  }
   auto options = ControlPlaneStoreOptions(out.config.data_dir, out.config.map_size_bytes);
   options.read_only = read_only;
   auto store = store::Store::Open(options);
@@ -72,6 +79,19 @@ std::string FormatSelector(const Labels& selector) {
 }
 
 std::string FormatLabels(const Labels& labels) { return labels.empty() ? "-" : JoinSorted(labels, ","); }
+
+boost::json::object LabelsJson(const Labels& labels) {
+  boost::json::object out;
+  for (const auto& [key, value] : labels) out[key] = value;
+  return out;
+}
+
+std::string TimeOrDash(int64_t unix_ms) { return unix_ms > 0 ? FormatIsoTimeMs(unix_ms) : "-"; }
+
+boost::json::value TimeOrNull(int64_t unix_ms) {
+  if (unix_ms <= 0) return nullptr;
+  return boost::json::string(FormatIsoTimeMs(unix_ms));
+}
 
 std::string ShortSha(const std::string& sha256) { return sha256.substr(0, 12); }
 

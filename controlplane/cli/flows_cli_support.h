@@ -2,6 +2,9 @@
 // What the `flows` subcommands share: exit codes, opening the registry from
 // a config file, and reading and writing selectors and labels.
 
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
 #include <memory>
 #include <string>
 
@@ -34,6 +37,12 @@ int ParseSelector(const std::string& text, Selector& out);
 std::string FormatSelector(const Labels& selector);
 // "k=v,k=v" sorted by key; "-" when empty.
 std::string FormatLabels(const Labels& labels);
+// Labels as a JSON object.
+boost::json::object LabelsJson(const Labels& labels);
+// An ISO time, or "-" (text) and null (JSON) for 0: never.
+std::string TimeOrDash(int64_t unix_ms);
+boost::json::value TimeOrNull(int64_t unix_ms);
+
 // The first 12 hex digits: enough to tell versions apart on screen.
 std::string ShortSha(const std::string& sha256);
 

@@ -13,18 +13,6 @@
 namespace ferry::controlplane {
 namespace {
 
-boost::json::object LabelsJson(const Labels& labels) {
-  boost::json::object out;
-  for (const auto& [key, value] : labels) out[key] = value;
-  return out;
-}
-
-std::string TimeOrDash(int64_t unix_ms) { return unix_ms > 0 ? FormatIsoTimeMs(unix_ms) : "-"; }
-boost::json::value TimeOrNull(int64_t unix_ms) {
-  if (unix_ms <= 0) return nullptr;
-  return boost::json::string(FormatIsoTimeMs(unix_ms));
-}
-
 // "v3 s7", or "-" for nothing.
 std::string VersionSequence(uint64_t version, uint64_t sequence) {
   if (version == 0 && sequence == 0) return "-";

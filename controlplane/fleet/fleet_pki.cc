@@ -17,7 +17,9 @@ Status EnsureDir(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::FailedPrecondition("cannot create " + dir.string() + ": " + ec.message());
-  if (::chmod(dir.c_str(), 0700) != 0) return Status::FailedPrecondition("cannot set mode 0700 on " + dir.string());
+  // Others may read the public files here (ca.crt, crl.pem: the broker
+  // does); every key is a 0600 file of its own.
+  if (::chmod(dir.c_str(), 0755) != 0) return Status::FailedPrecondition("cannot set mode 0755 on " + dir.string());
   return Status::Ok();
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // The control plane's certificate authority and the files it keeps in
-// <data_dir>/pki/ (mode 0700):
+// <data_dir>/pki/ (mode 0755: the broker reads ca.crt and crl.pem):
 //
 //   ca.key, ca.crt        the CA, made on first start (or the operator's
 //                         intermediate, pki.ca_cert_file / pki.ca_key_file)

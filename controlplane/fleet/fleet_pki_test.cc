@@ -65,7 +65,7 @@ TEST(FleetPkiTest, TheFirstStartMakesAPrivateCaAndLaterStartsKeepIt) {
 
   auto pki = OpenPki(options);
   ASSERT_TRUE(pki);
-  EXPECT_EQ(ModeOf(options.dir), 0700u);
+  EXPECT_EQ(ModeOf(options.dir), 0755u);
   EXPECT_EQ(ModeOf(options.dir / "ca.key"), 0600u);
   EXPECT_TRUE(std::filesystem::exists(pki->crl_file()));
   EXPECT_EQ(RevokedSerials(pki->crl_file()).size(), 0u);

@@ -1,0 +1,49 @@
+#include "controlplane/fleet/fleet_config.h"
+
+namespace ferry::controlplane {
+
+void ReadFleetSettings(config::ConfigNode node, const std::filesystem::path& data_dir,
+                       const std::string& default_broker, FleetOptions& out) {
+  out.pki.dir = data_dir / "pki";
+  out.require_enrollment = node.Bool("require_enrollment", out.require_enrollment);
+  const auto lifetime = node.Duration("agent_certificate_lifetime", out.pki.agent_certificate_lifetime);
+  if (lifetime < std::chrono::minutes(1)) node.Error("agent_certificate_lifetime", "must be at least 1m");
+  out.pki.agent_certificate_lifetime = std::chrono::duration_cast<std::chrono::seconds>(lifetime);
+  out.pki.ca_cert_file = node.String("ca_cert_file", "");
+  out.pki.ca_key_file = node.String("ca_key_file", "");
+  if (out.pki.ca_cert_file.empty() != out.pki.ca_key_file.empty()) {
+    node.Error("ca_key_file", "ca_cert_file and ca_key_file must be given together");
+  }
+  out.broker_urls = node.StringList("broker_urls");
+  if (out.broker_urls.empty() && !default_broker.empty()) out.broker_urls = {default_broker};
+  for (const std::string& url : out.broker_urls) {
+    if (url.rfind("ssl://", 0) != 0 && url.rfind("mqtts://", 0) != 0) {
+      node.Error("broker_urls", "agents are given TLS brokers only (ssl:// or mqtts://), not '" + url + "'");
+    }
+  }
+
+  auto enrollment = node.Section("enrollment");
+  const std::string listen = enrollment.String("listen", "");
+  if (!listen.empty()) {
+    const size_t colon = listen.rfind(':');
+    int port = 0;
+    try {
+      port = colon == std::string::npos ? 0 : std::stoi(listen.substr(colon + 1));
+    } catch (const std::exception&) {
+      port = -1;
+    }
+    if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
+      enrollment.Error("listen", "expected host:port, got '" + listen + "'");
+    } else {
+      out.enrollment_host = listen.substr(0, colon);
+      out.enrollment_port = static_cast<uint16_t>(port);
+    }
+    out.enrollment_hosts = enrollment.StringList("hosts");
+    if (out.enrollment_hosts.empty()) {
+      enrollment.Error("hosts", "name at least one host agents reach the enrollment listener by");
+    }
+  }
+  out.enrollment_per_minute = static_cast<int>(enrollment.Int("max_per_minute", out.enrollment_per_minute, 1, 6000));
+}
+
+}  // namespace ferry::controlplane
