@@ -1,7 +1,9 @@
 #include "agent/agent_config.h"
 
 #include <algorithm>
+#include <optional>
 
+#include "agent/identity/enrollment_files.h"
 #include "agent/sources/all_sources.h"
 #include "common/config/config_node.h"
 #include "common/crypto/ed25519.h"
@@ -46,15 +48,41 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
   AgentConfig c;
 
   auto agent = root.Section("agent");
-  c.agent_id = agent.RequiredString("id");
+  c.data_dir = agent.RequiredString("data_dir");
+  // An enrolled agent takes its id, broker, keys and labels from its
+  // enrollment; the file may still name them, and then must agree.
+  std::optional<Enrollment> enrollment;
+  if (!c.data_dir.empty()) {
+    auto read = ReadEnrollment(c.data_dir);
+    if (!read.ok()) agent.Error("data_dir", read.status().message());
+    if (read.ok()) enrollment = *read;
+  }
+  if (enrollment) {
+    const EnrollmentPaths paths = EnrollmentPathsIn(c.data_dir);
+    c.agent_id = agent.String("id", enrollment->agent_id);
+    if (c.agent_id != enrollment->agent_id) {
+      agent.Error("id", "is '" + c.agent_id + "' but this agent is enrolled as '" + enrollment->agent_id +
+                            "' (remove agent.id, or enroll again)");
+    }
+    if (!enrollment->broker_urls.empty()) c.mqtt.broker_url = enrollment->broker_urls.front();
+    c.mqtt.tls.cert_file = c.mqtt.tls.key_file = paths.identity.string();
+    c.mqtt.tls.ca_file = paths.ca.string();
+    c.identity_file = paths.identity;
+    c.labels = enrollment->labels;
+  } else {
+    c.agent_id = agent.RequiredString("id");
+  }
   if (!c.agent_id.empty() && !transport::topics::IsValidAgentId(c.agent_id)) {
     agent.Error("id", "must be 1-64 characters of A-Z a-z 0-9 . _ - (it is part of MQTT topics)");
   }
-  c.data_dir = agent.RequiredString("data_dir");
-  c.labels = agent.StringMap("labels");
+  if (agent.Has("labels")) c.labels = agent.StringMap("labels");
 
   auto flows = root.Section("flows");
-  c.flows_trusted_key_file = flows.String("trusted_key_file", "");
+  std::string enrolled_bundle_key;
+  if (enrollment && std::filesystem::exists(EnrollmentPathsIn(c.data_dir).bundle_key)) {
+    enrolled_bundle_key = EnrollmentPathsIn(c.data_dir).bundle_key.string();
+  }
+  c.flows_trusted_key_file = flows.String("trusted_key_file", enrolled_bundle_key);
   if (!c.flows_trusted_key_file.empty()) {
     // Checked here so that check-config catches a wrong or missing key.
     auto key = crypto::VerifyKey::LoadPemFile(c.flows_trusted_key_file);

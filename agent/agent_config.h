@@ -19,6 +19,8 @@ namespace ferry::agent {
 struct AgentConfig {
   std::string agent_id;
   std::filesystem::path data_dir;
+  // The enrolled identity (key and certificate), when the agent enrolled.
+  std::filesystem::path identity_file;
   std::string log_level = "info";
   uint64_t map_size_bytes = 4ull << 30;
   uint64_t outbox_max_bytes = 1ull << 30;  // back-pressure threshold

@@ -9,6 +9,7 @@
 #include "agent/agent.h"
 #include "agent/agent_config.h"
 #include "agent/cli/buffer_cli.h"
+#include "agent/cli/enroll_command.h"
 #include "agent/cli/flow_test_command.h"
 #include "common/app/run_loop.h"
 #include "common/log/log.h"
@@ -69,6 +70,12 @@ int main(int argc, char** argv) {
   run->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
   auto* check = app.add_subcommand("check-config", "validate a configuration file and exit");
   check->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+  ferry::agent::EnrollOptions enroll_options;
+  auto* enroll = app.add_subcommand("enroll", "join a control plane's fleet with a one-time token");
+  enroll->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+  enroll->add_option("--token", enroll_options.token, "the token `ferry-controlplane agents add` printed")->required();
+  enroll->add_option("--url", enroll_options.url, "https://host:port of the control plane's enrollment listener")
+      ->required();
   auto* flow = app.add_subcommand("flow", "work with flow bundles locally");
   flow->require_subcommand(1);
   ferry::agent::FlowTestOptions flow_test;
@@ -147,6 +154,10 @@ int main(int argc, char** argv) {
   }
   if (*run) return Run(config_path);
   if (*check) return CheckConfig(config_path);
+  if (*enroll) {
+    enroll_options.config_path = config_path;
+    return ferry::agent::Enroll(enroll_options);
+  }
   if (*test) return ferry::agent::RunFlowTest(flow_test);
   if (*status) return ferry::agent::RunStatus(buffer);
   if (*ls) return ferry::agent::RunQueueList(buffer, list);

@@ -5,7 +5,6 @@
 #include "common/transport/mqtt/mqtt_tunnel.h"
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
-#include "controlplane/fleet/agent_identities.h"
 
 namespace ferry::controlplane {
 
@@ -52,9 +51,36 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Create(ControlPlaneConfig co
   if (!cp->config_.flows.signing_key_file.empty()) {
     auto key = crypto::SigningKey::LoadPemFile(cp->config_.flows.signing_key_file);
     if (!key.ok()) return Status::FailedPrecondition("flows.signing_key_file: " + key.status().message());
+    cp->bundle_public_key_pem_ = key->PublicKeyPem();
     cp->signing_key_.emplace(std::move(key).value());
   }
+  cp->identities_ = std::make_unique<AgentIdentities>(*cp->store_);
+  auto pki = FleetPki::Open(cp->config_.fleet.pki, /*create=*/true);
+  if (!pki.ok()) return Status::FailedPrecondition("the fleet's CA: " + pki.status().message());
+  cp->pki_ = std::move(pki).value();
+  if (Status s = cp->RefreshPki(); !s.ok()) return s;
   return cp;
+}
+
+Status ControlPlane::RefreshPki() {
+  // The CRL is issued again on every start and every day: a broker refuses
+  // every client once its CRL's next update has passed.
+  auto agents = identities_->List();
+  if (!agents.ok()) return agents.status();
+  if (auto crl = pki_->WriteCrl(*agents); !crl.ok()) return crl.status();
+  // Over TLS without a configured client certificate, the control plane
+  // is the broker's client under its own identity from its own CA.
+  transport::TlsOptions& tls = config_.mqtt.tls;
+  if (config_.mqtt.broker_url.rfind("ssl://", 0) == 0 || config_.mqtt.broker_url.rfind("mqtts://", 0) == 0) {
+    if (tls.cert_file.empty() || own_client_identity_) {
+      auto identity = pki_->EnsureClientIdentity();
+      if (!identity.ok()) return identity.status();
+      tls.cert_file = tls.key_file = identity->string();
+      own_client_identity_ = true;
+    }
+    if (tls.ca_file.empty()) tls.ca_file = pki_->ca_file().string();
+  }
+  return Status::Ok();
 }
 
 Status ControlPlane::Start() {
@@ -76,6 +102,8 @@ Status ControlPlane::Start() {
   distributor_ = std::make_shared<FlowDistributor>(io_.get_executor(), *tunnel_, *registry_, std::move(signing_key_),
                                                    config_.flows);
   signing_key_.reset();
+  gate_ = std::make_unique<FleetGate>(*tunnel_, *identities_, config_.fleet.require_enrollment);
+  distributor_->SetRecipientCheck([this](const std::string& agent_id) { return gate_->Admitted(agent_id); });
   ingest_->SetHeartbeatHandler([this](const std::string& agent_id, const ferry::v1::Heartbeat& heartbeat) {
     distributor_->OnHeartbeat(agent_id, heartbeat);
   });
@@ -89,6 +117,10 @@ Status ControlPlane::Start() {
     // Flow statuses go to the distributor; everything else, unknown topics
     // included, to the ingest, which logs what it does not handle.
     auto parsed = transport::topics::Parse(topic);
+    if (parsed && transport::topics::IsValidAgentId(parsed->agent_id) &&
+        !gate_->Admit(parsed->agent_id, parsed->channel, payload)) {
+      return;
+    }
     if (parsed && parsed->channel == "up/flows" && transport::topics::IsValidAgentId(parsed->agent_id)) {
       distributor_->OnFlowStatus(parsed->agent_id, payload);
       return;
@@ -96,6 +128,16 @@ Status ControlPlane::Start() {
     ingest_->OnMessage(topic, std::move(payload));
   });
   tunnel_->SetStateHandler([](bool, const std::string&) {});
+  if (!config_.fleet.enrollment_host.empty()) {
+    enrollment_ = std::make_unique<EnrollmentService>(io_.get_executor(), config_.fleet, *identities_, *pki_,
+                                                      bundle_public_key_pem_);
+    if (Status s = enrollment_->Start(); !s.ok()) return s;
+  }
+  if (!config_.fleet.require_enrollment) {
+    spdlog::warn(
+        "event=enrollment_not_required detail=\"fleet.require_enrollment is false: events from any agent "
+        "id are accepted\"");
+  }
   engine_->Start();
   distributor_->Start();
   tunnel_->Start();
@@ -112,6 +154,10 @@ void ControlPlane::SchedulePrune() {
   prune_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     queue_->PruneKeys(NowUnixMs() - config_.dedup_retention.count(), nullptr);
+    // Hourly, so the CRL never nears its next update and the own identity
+    // is renewed long before it ends (the tunnel uses it at its next
+    // connect).
+    if (Status s = RefreshPki(); !s.ok()) spdlog::error("event=pki_refresh_failed error=\"{}\"", s.message());
     SchedulePrune();
   });
 }
@@ -145,6 +191,7 @@ void ControlPlane::Shutdown(std::function<void()> done) {
   stats_timer_.cancel();
   // Stop taking batches first; a batch received but not yet acked is sent
   // again by its agent.
+  if (enrollment_) enrollment_->Stop();
   if (distributor_) distributor_->Stop();
   if (tunnel_) tunnel_->Stop();
   if (engine_) engine_->Stop();

@@ -17,6 +17,10 @@
 #include "common/transport/tunnel.h"
 #include "controlplane/cp_config.h"
 #include "controlplane/delivery/delivery_engine.h"
+#include "controlplane/fleet/agent_identities.h"
+#include "controlplane/fleet/enrollment_service.h"
+#include "controlplane/fleet/fleet_gate.h"
+#include "controlplane/fleet/fleet_pki.h"
 #include "controlplane/flows/bundle_registry.h"
 #include "controlplane/flows/flow_distributor.h"
 #include "controlplane/ingest/ingest.h"
@@ -43,6 +47,8 @@ class ControlPlane {
  private:
   ControlPlane(ControlPlaneConfig config, boost::asio::io_context& io);
   void SchedulePrune();
+  // Writes the CRL and makes sure of the control plane's own identity.
+  Status RefreshPki();
   void LogStats();
 
   ControlPlaneConfig config_;
@@ -52,6 +58,12 @@ class ControlPlane {
   std::unique_ptr<store::DurableQueue> dead_letters_;
   std::unique_ptr<BundleRegistry> registry_;
   std::optional<crypto::SigningKey> signing_key_;  // until Start hands it on
+  std::string bundle_public_key_pem_;              // given to enrolling agents
+  std::unique_ptr<AgentIdentities> identities_;
+  std::unique_ptr<FleetPki> pki_;
+  bool own_client_identity_ = false;  // mqtt.tls uses pki/controlplane.pem
+  std::unique_ptr<FleetGate> gate_;
+  std::unique_ptr<EnrollmentService> enrollment_;
   std::vector<std::unique_ptr<Connector>> connectors_;
   std::shared_ptr<transport::Tunnel> tunnel_;
   std::unique_ptr<Ingest> ingest_;

@@ -20,6 +20,19 @@ namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 }
 
+Result<std::shared_ptr<asio::ssl::context>> MakeServerTlsContext(const std::string& cert_chain_file,
+                                                                 const std::string& key_file) {
+  auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+  boost::system::error_code ec;
+  tls->use_certificate_chain_file(cert_chain_file, ec);
+  if (ec) return Status::InvalidArgument("cannot load TLS certificate " + cert_chain_file + ": " + ec.message());
+  tls->use_private_key_file(key_file, asio::ssl::context::pem, ec);
+  if (ec) return Status::InvalidArgument("cannot load TLS key " + key_file + ": " + ec.message());
+  return tls;
+}
+
 Response TextResponse(const Request& req, beast_http::status status, std::string body) {
   Response res{status, req.version()};
   res.set(beast_http::field::content_type, "text/plain; charset=utf-8");

@@ -55,6 +55,11 @@ struct HttpServerOptions {
   HeadCheck head_check;  // optional
 };
 
+// A TLS 1.2+ server context with the certificate chain and key of these
+// files (they may be one file); InvalidArgument naming the file otherwise.
+Result<std::shared_ptr<boost::asio::ssl::context>> MakeServerTlsContext(const std::string& cert_chain_file,
+                                                                        const std::string& key_file);
+
 // A plain-text response with the given status.
 Response TextResponse(const Request& req, beast_http::status status, std::string body);
 

@@ -124,6 +124,7 @@ void FlowDistributor::ReconcileAgent(const std::string& agent_id) {
 
 void FlowDistributor::Reconcile(const ferry::v1::AgentRecord& agent,
                                 const std::vector<ferry::v1::DeploymentRecord>& deployments) {
+  if (admitted_ && !admitted_(agent.agent_id())) return;
   const ferry::v1::DeploymentRecord* desired = BundleRegistry::DesiredFor(agent.labels(), deployments);
   if (desired == nullptr) return;
   const uint64_t sequence = desired->sequence();

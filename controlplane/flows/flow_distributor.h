@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -56,6 +57,9 @@ class FlowDistributor : public std::enable_shared_from_this<FlowDistributor> {
   // A heartbeat Ingest has parsed: records labels and status, then checks
   // this agent.
   void OnHeartbeat(const std::string& agent_id, const ferry::v1::Heartbeat& heartbeat);
+  // Bundles are signed and sent only to agents this admits (the enrolled
+  // ones); unset: every agent. Set before Start().
+  void SetRecipientCheck(std::function<bool(const std::string& agent_id)> admitted) { admitted_ = std::move(admitted); }
   // A message on ferry/v1/agents/{agent_id}/up/flows.
   void OnFlowStatus(const std::string& agent_id, const std::string& payload);
 
@@ -89,6 +93,7 @@ class FlowDistributor : public std::enable_shared_from_this<FlowDistributor> {
   // not yet in sync is sent its deployment once more: the same signed bytes
   // under the same sequence, which replace the retained message as they are.
   std::map<std::string, Published> published_;
+  std::function<bool(const std::string&)> admitted_;
 };
 
 }  // namespace ferry::controlplane

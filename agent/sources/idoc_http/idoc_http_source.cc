@@ -99,16 +99,10 @@ Status IdocHttpSource::Start() {
   options.body_timeout = config_.body_timeout;
   options.head_check = [this](const http::Request& head) { return CheckHead(head); };
   if (!config_.tls_cert_file.empty()) {
-    auto tls = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
-    tls->set_options(boost::asio::ssl::context::default_workarounds | boost::asio::ssl::context::no_sslv2 |
-                     boost::asio::ssl::context::no_sslv3 | boost::asio::ssl::context::no_tlsv1 |
-                     boost::asio::ssl::context::no_tlsv1_1);
+    auto made = http::MakeServerTlsContext(config_.tls_cert_file, config_.tls_key_file);
+    if (!made.ok()) return made.status();
+    std::shared_ptr<boost::asio::ssl::context> tls = std::move(made).value();
     boost::system::error_code ec;
-    tls->use_certificate_chain_file(config_.tls_cert_file, ec);
-    if (ec)
-      return Status::InvalidArgument("cannot load TLS certificate " + config_.tls_cert_file + ": " + ec.message());
-    tls->use_private_key_file(config_.tls_key_file, boost::asio::ssl::context::pem, ec);
-    if (ec) return Status::InvalidArgument("cannot load TLS key " + config_.tls_key_file + ": " + ec.message());
     if (!config_.tls_client_ca_file.empty()) {
       // SM59 "SSL client certificate": SAP must present one from this CA
       // (and, when listed, with one of these subjects) or the handshake fails.

@@ -2,20 +2,31 @@
 
 namespace ferry::transport {
 
+bool IsPlainText(const std::string& broker_url) {
+  return broker_url.rfind("tcp://", 0) == 0 || broker_url.rfind("mqtt://", 0) == 0;
+}
+
 void ReadMqttSettings(config::ConfigNode& node, const std::string& default_client_id, MqttOptions& out) {
-  out.broker_url = node.RequiredString("broker");
+  // What `out` holds already (the agent's enrollment) are the defaults.
+  out.broker_url = out.broker_url.empty() ? node.RequiredString("broker") : node.String("broker", out.broker_url);
   const std::string& url = out.broker_url;
   if (!url.empty() && url.rfind("tcp://", 0) != 0 && url.rfind("ssl://", 0) != 0 && url.rfind("mqtt://", 0) != 0 &&
       url.rfind("mqtts://", 0) != 0) {
     node.Error("broker", "must start with tcp://, ssl://, mqtt:// or mqtts:// (got '" + url + "')");
   }
+  out.insecure = node.Bool("insecure", false);
+  if (IsPlainText(url) && !out.insecure) {
+    node.Error("broker", "'" + url +
+                             "' is plain text: anyone on the network reads and forges what crosses it. Use ssl:// "
+                             "(or set insecure: true to allow plain text explicitly)");
+  }
   out.client_id = node.String("client_id", default_client_id);
   out.username = node.String("username", "");
   out.password = node.SecretFile("password_file");
   auto tls = node.Section("tls");
-  out.tls.ca_file = tls.String("ca_file", "");
-  out.tls.cert_file = tls.String("cert_file", "");
-  out.tls.key_file = tls.String("key_file", "");
+  out.tls.ca_file = tls.String("ca_file", out.tls.ca_file);
+  out.tls.cert_file = tls.String("cert_file", out.tls.cert_file);
+  out.tls.key_file = tls.String("key_file", out.tls.key_file);
   out.tls.verify_peer = tls.Bool("verify_peer", true);
   if (out.tls.cert_file.empty() != out.tls.key_file.empty()) {
     tls.Error("key_file", "cert_file and key_file must be given together");

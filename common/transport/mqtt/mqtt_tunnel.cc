@@ -100,6 +100,13 @@ MqttTunnel::MqttTunnel(boost::asio::any_io_executor executor, MqttOptions option
 MqttTunnel::~MqttTunnel() { Stop(); }
 
 void MqttTunnel::Start() {
+  if (options_.insecure &&
+      (options_.broker_url.rfind("tcp://", 0) == 0 || options_.broker_url.rfind("mqtt://", 0) == 0)) {
+    spdlog::warn(
+        "event=mqtt_plain_text broker={} detail=\"insecure: true; everything on this connection can be "
+        "read and forged on the network\"",
+        options_.broker_url);
+  }
   std::weak_ptr<MqttTunnel> weak = weak_from_this();
   client_->set_connection_lost_handler([weak](const std::string& cause) {
     if (auto self = weak.lock()) {

@@ -29,6 +29,7 @@ struct MqttOptions {
   std::string username;
   std::string password;  // never logged
   TlsOptions tls;
+  bool insecure = false;                   // a plain-text broker was allowed explicitly
   std::vector<std::string> subscriptions;  // filters, QoS 1
   std::chrono::seconds keep_alive{20};
   std::chrono::seconds session_expiry{7 * 24 * 3600};

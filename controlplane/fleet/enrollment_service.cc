@@ -1,0 +1,173 @@
+#include "controlplane/fleet/enrollment_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+namespace ferry::controlplane {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+constexpr uint64_t kMaxBody = 64 << 10;
+
+http::Response JsonResponse(const http::Request& req, bhttp::status status, const boost::json::value& body) {
+  http::Response res{status, req.version()};
+  res.set(bhttp::field::content_type, "application/json");
+  res.body() = boost::json::serialize(body);
+  res.keep_alive(false);  // one enrollment per connection
+  res.prepare_payload();
+  return res;
+}
+
+http::Response Error(const http::Request& req, bhttp::status status, const std::string& message) {
+  return JsonResponse(req, status, boost::json::object{{"error", message}});
+}
+
+bhttp::status StatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kUnauthenticated:
+      return bhttp::status::unauthorized;
+    case StatusCode::kAlreadyExists:
+      return bhttp::status::conflict;
+    case StatusCode::kFailedPrecondition:
+      return bhttp::status::gone;
+    case StatusCode::kInvalidArgument:
+      return bhttp::status::bad_request;
+    default:
+      return bhttp::status::internal_server_error;
+  }
+}
+
+// The string member `key` of a JSON object, or empty.
+std::string StringMember(const boost::json::object& object, const char* key) {
+  const boost::json::value* v = object.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+}  // namespace
+
+EnrollmentService::EnrollmentService(boost::asio::any_io_executor executor, const FleetOptions& options,
+                                     AgentIdentities& identities, const FleetPki& pki,
+                                     std::string bundle_public_key_pem)
+    : executor_(executor),
+      options_(options),
+      identities_(identities),
+      pki_(pki),
+      bundle_public_key_pem_(std::move(bundle_public_key_pem)),
+      attempts_(options.enrollment_per_minute),
+      filled_at_(std::chrono::steady_clock::now()) {}
+
+EnrollmentService::~EnrollmentService() { Stop(); }
+
+Status EnrollmentService::Start() {
+  auto identity = pki_.EnsureEnrollmentIdentity(options_.enrollment_hosts);
+  if (!identity.ok()) return identity.status();
+  auto tls = http::MakeServerTlsContext(identity->string(), identity->string());
+  if (!tls.ok()) return tls.status();
+  http::HttpServerOptions server;
+  server.host = options_.enrollment_host;
+  server.port = options_.enrollment_port;
+  server.max_body_bytes = kMaxBody;
+  server.max_body_setting = "the enrollment request limit (64 KiB)";
+  server.tls = std::move(tls).value();
+  server.max_connections = 16;
+  server.header_timeout = std::chrono::seconds(5);
+  server.body_timeout = std::chrono::seconds(10);
+  server.idle_timeout = std::chrono::seconds(5);
+  server.server_name = "ferry-controlplane";
+  server_ = http::HttpServer::Create(executor_, server, [this](http::Request& req) { return Handle(req); });
+  if (Status s = server_->Listen(); !s.ok()) return s;
+  spdlog::info("event=enrollment_listening address={}:{} hosts={} ca_fingerprint={}", options_.enrollment_host,
+               server_->port(), options_.enrollment_hosts.front(), pki_.root_fingerprint());
+  return Status::Ok();
+}
+
+void EnrollmentService::Stop() {
+  if (server_) server_->Stop();
+}
+
+uint16_t EnrollmentService::port() const { return server_ ? server_->port() : 0; }
+
+bool EnrollmentService::TakeAttempt() {
+  const auto now = std::chrono::steady_clock::now();
+  const double per_second = options_.enrollment_per_minute / 60.0;
+  attempts_ = std::min<double>(options_.enrollment_per_minute,
+                               attempts_ + std::chrono::duration<double>(now - filled_at_).count() * per_second);
+  filled_at_ = now;
+  if (attempts_ < 1) return false;
+  attempts_ -= 1;
+  return true;
+}
+
+boost::asio::awaitable<http::Response> EnrollmentService::Handle(http::Request& req) {
+  if (!TakeAttempt()) {
+    spdlog::warn("event=enroll_attempt outcome=rate_limited target={}", std::string(req.target()));
+    http::Response res = Error(req, bhttp::status::too_many_requests, "too many enrollment attempts; retry later");
+    res.set(bhttp::field::retry_after, "60");
+    co_return res;
+  }
+  if (req.target() == "/v1/enroll/ca" && req.method() == bhttp::verb::get) {
+    http::Response res = http::TextResponse(req, bhttp::status::ok, pki_.chain_pem());
+    res.set(bhttp::field::content_type, "application/x-pem-file");
+    co_return res;
+  }
+  if (req.target() == "/v1/enroll" && req.method() == bhttp::verb::post) co_return Enroll(req);
+  co_return Error(req, bhttp::status::not_found, "no such endpoint (POST /v1/enroll, GET /v1/enroll/ca)");
+}
+
+http::Response EnrollmentService::Enroll(const http::Request& req) {
+  boost::system::error_code ec;
+  boost::json::value body = boost::json::parse(req.body(), ec);
+  if (ec || !body.is_object()) {
+    spdlog::warn("event=enroll_attempt outcome=bad_request reason=\"body is not a JSON object\"");
+    return Error(req, bhttp::status::bad_request, "the body must be a JSON object with token and csr");
+  }
+  const std::string token_text = StringMember(body.as_object(), "token");
+  const std::string csr_pem = StringMember(body.as_object(), "csr");
+  auto token = fleet::EnrollmentToken::Parse(token_text);
+  if (!token.ok()) {
+    spdlog::warn("event=enroll_attempt outcome=bad_request reason=\"{}\"", token.status().message());
+    return Error(req, bhttp::status::bad_request, token.status().message());
+  }
+  const std::string& agent_id = token->agent_id;
+  auto csr = crypto::CertificateRequest::FromPem(csr_pem);
+  if (!csr.ok()) {
+    spdlog::warn("event=enroll_attempt agent_id={} outcome=bad_request reason=\"csr: {}\"", agent_id,
+                 csr.status().message());
+    return Error(req, bhttp::status::bad_request, "csr: " + csr.status().message());
+  }
+  auto redeemed = identities_.Redeem(*token);
+  if (!redeemed.ok()) {
+    spdlog::warn("event=enroll_attempt agent_id={} outcome=refused reason=\"{}\"", agent_id,
+                 redeemed.status().message());
+    return Error(req, StatusFor(redeemed.status().code()), redeemed.status().message());
+  }
+  auto cert = pki_.IssueAgentCertificate(*csr, agent_id);
+  Status recorded = cert.ok() ? identities_.RecordCertificate(agent_id, cert->SerialHex(), cert->NotAfterUnix() * 1000)
+                              : cert.status();
+  if (!recorded.ok()) {
+    spdlog::error("event=enroll_attempt agent_id={} outcome=failed reason=\"{}\"", agent_id, recorded.message());
+    return Error(req,
+                 recorded.code() == StatusCode::kFailedPrecondition ? bhttp::status::forbidden
+                                                                    : bhttp::status::internal_server_error,
+                 recorded.message());
+  }
+  boost::json::array brokers;
+  for (const std::string& url : options_.broker_urls) brokers.push_back(boost::json::string(url));
+  boost::json::object labels;
+  for (const auto& [k, v] : redeemed->labels()) labels[k] = v;
+  spdlog::info("event=enroll_attempt agent_id={} outcome=enrolled serial={} not_after_unix={}", agent_id,
+               cert->SerialHex(), cert->NotAfterUnix());
+  return JsonResponse(req, bhttp::status::ok,
+                      boost::json::object{{"agent_id", agent_id},
+                                          {"certificate", cert->ToPem()},
+                                          {"ca_chain", pki_.chain_pem()},
+                                          {"broker_urls", std::move(brokers)},
+                                          {"bundle_public_key", bundle_public_key_pem_},
+                                          {"labels", std::move(labels)}});
+}
+
+}  // namespace ferry::controlplane

@@ -1,0 +1,58 @@
+#pragma once
+// The enrollment listener: HTTPS, with a certificate the control plane's own
+// CA issues for fleet.enrollment.hosts.
+//
+//   GET  /v1/enroll/ca   the CA chain (PEM). Public: the agent checks it
+//                        against the fingerprint in its token before it
+//                        trusts this listener with anything.
+//   POST /v1/enroll      {"token": "ferry1:...", "csr": "-----BEGIN ..."}
+//        200 {"agent_id", "certificate", "ca_chain", "broker_urls": [...],
+//             "bundle_public_key", "labels": {...}}
+//        400 malformed request or CSR, 401 wrong token, 409 token used,
+//        410 token expired, 429 too many attempts (Retry-After).
+//
+// Attempts are rate limited for all clients together (a token bucket of
+// fleet.enrollment.max_per_minute), bodies are capped at 64 KiB, and every
+// attempt is logged with its outcome, never with the token's secret.
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/http/http_server.h"
+#include "common/status.h"
+#include "controlplane/fleet/agent_identities.h"
+#include "controlplane/fleet/fleet_config.h"
+#include "controlplane/fleet/fleet_pki.h"
+
+namespace ferry::controlplane {
+
+class EnrollmentService {
+ public:
+  EnrollmentService(boost::asio::any_io_executor executor, const FleetOptions& options, AgentIdentities& identities,
+                    const FleetPki& pki, std::string bundle_public_key_pem);
+  ~EnrollmentService();
+  // Issues the listener's certificate when needed and listens.
+  Status Start();
+  void Stop();
+  uint16_t port() const;
+
+ private:
+  boost::asio::awaitable<http::Response> Handle(http::Request& req);
+  http::Response Enroll(const http::Request& req);
+  bool TakeAttempt();
+
+  boost::asio::any_io_executor executor_;
+  const FleetOptions& options_;
+  AgentIdentities& identities_;
+  const FleetPki& pki_;
+  std::string bundle_public_key_pem_;
+  std::shared_ptr<http::HttpServer> server_;
+  // Token bucket: attempts left, and when it was last filled.
+  double attempts_ = 0;
+  std::chrono::steady_clock::time_point filled_at_;
+};
+
+}  // namespace ferry::controlplane
