@@ -59,6 +59,10 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Create(ControlPlaneConfig co
   if (!pki.ok()) return Status::FailedPrecondition("the fleet's CA: " + pki.status().message());
   cp->pki_ = std::move(pki).value();
   if (Status s = cp->RefreshPki(); !s.ok()) return s;
+  if (cp->config_.shared_group.empty()) cp->config_.shared_group = cp->pki_->SecretName("shared-group");
+  cp->config_.mqtt.subscriptions = {transport::topics::SharedUpEvents(cp->config_.shared_group),
+                                    transport::topics::SharedUpHeartbeat(cp->config_.shared_group),
+                                    transport::topics::SharedUpFlows(cp->config_.shared_group)};
   return cp;
 }
 

@@ -37,12 +37,10 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
 
   auto mqtt = root.Section("mqtt");
   transport::ReadMqttSettings(mqtt, "ferry-controlplane-" + c.id, c.mqtt);
-  c.shared_group = mqtt.String("shared_group", c.shared_group);
+  // Empty: derived from the fleet's CA key at start (ControlPlane::Create).
+  c.shared_group = mqtt.String("shared_group", "");
   c.mqtt.presence_topic = std::string(transport::topics::kControlPlanePresence);
   c.mqtt.will_payload = "offline " + c.id;
-  c.mqtt.subscriptions = {transport::topics::SharedUpEvents(c.shared_group),
-                          transport::topics::SharedUpHeartbeat(c.shared_group),
-                          transport::topics::SharedUpFlows(c.shared_group)};
 
   ReadFleetSettings(root.Section("fleet"), c.data_dir, c.mqtt.broker_url, c.fleet);
 

@@ -25,7 +25,11 @@ struct ControlPlaneConfig {
   uint64_t dead_letter_max_bytes = 0;  // 0 until loaded: a quarter of map_size by default
   std::chrono::milliseconds dedup_retention{std::chrono::hours(24 * 7)};
   transport::MqttOptions mqtt;
-  std::string shared_group = "ferry-cp";
+  // The shared-subscription group. A client that joins it takes a share of
+  // the agents' batches (the broker drops those it may not read), so its
+  // name is a secret: empty in the file means one derived from the CA key,
+  // the same for every instance sharing that CA.
+  std::string shared_group;
   DeliveryOptions delivery;
   // Every connector configured under `connectors:`; events go to the one
   // their flow names, raw IDocs to delivery.default (delivery.connector).

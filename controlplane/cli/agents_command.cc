@@ -76,8 +76,8 @@ int AgentsAdd(const AgentsCommandOptions& options) {
   Selector labels;
   if (int rc = ParseSelector(options.labels, labels)) return rc;
   std::chrono::milliseconds valid_for{0};
-  if (!config::ParseDuration(options.expires, valid_for) || valid_for < std::chrono::minutes(1)) {
-    std::cerr << "ferry-controlplane: --expires: expected a duration of at least 1m such as 30m, 24h or 7d, got '"
+  if (!config::ParseDuration(options.expires, valid_for) || valid_for < std::chrono::seconds(1)) {
+    std::cerr << "ferry-controlplane: --expires: expected a duration of at least 1s such as 30m, 24h or 7d, got '"
               << options.expires << "'\n";
     return kFlowsExitInput;
   }

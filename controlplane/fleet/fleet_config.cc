@@ -1,5 +1,7 @@
 #include "controlplane/fleet/fleet_config.h"
 
+#include "common/transport/mqtt/mqtt_config.h"
+
 namespace ferry::controlplane {
 
 void ReadFleetSettings(config::ConfigNode node, const std::filesystem::path& data_dir,
@@ -15,7 +17,10 @@ void ReadFleetSettings(config::ConfigNode node, const std::filesystem::path& dat
     node.Error("ca_key_file", "ca_cert_file and ca_key_file must be given together");
   }
   out.broker_urls = node.StringList("broker_urls");
-  if (out.broker_urls.empty() && !default_broker.empty()) out.broker_urls = {default_broker};
+  // Agents are told the control plane's broker only when it is a TLS one.
+  if (out.broker_urls.empty() && !default_broker.empty() && !transport::IsPlainText(default_broker)) {
+    out.broker_urls = {default_broker};
+  }
   for (const std::string& url : out.broker_urls) {
     if (url.rfind("ssl://", 0) != 0 && url.rfind("mqtts://", 0) != 0) {
       node.Error("broker_urls", "agents are given TLS brokers only (ssl:// or mqtts://), not '" + url + "'");

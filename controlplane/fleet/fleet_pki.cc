@@ -5,6 +5,7 @@
 
 #include <ctime>
 
+#include "common/crypto/hmac.h"
 #include "common/util/files.h"
 #include "controlplane/fleet/agent_identities.h"
 
@@ -129,6 +130,10 @@ Result<std::filesystem::path> FleetPki::EnsureClientIdentity() const {
 Result<std::filesystem::path> FleetPki::EnsureEnrollmentIdentity(const std::vector<std::string>& hosts) const {
   return EnsureIdentity("enrollment.pem",
                         crypto::IssueRequest::Server("ferry-enrollment", hosts, options_.server_certificate_lifetime));
+}
+
+std::string FleetPki::SecretName(const std::string& purpose) const {
+  return "ferry-" + crypto::HmacSha256Hex(issuer_.key().ToPem(), "ferry " + purpose).substr(0, 32);
 }
 
 Result<std::filesystem::path> FleetPki::WriteCrl(const std::vector<ferry::v1::AgentIdentity>& agents) const {

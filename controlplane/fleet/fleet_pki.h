@@ -64,6 +64,11 @@ class FleetPki {
   // agent; its path.
   Result<std::filesystem::path> WriteCrl(const std::vector<ferry::v1::AgentIdentity>& agents) const;
 
+  // "ferry-" and 32 hex digits of an HMAC of `purpose` under the CA key: a
+  // name every instance sharing the CA derives alike and nobody without
+  // the key can guess (the shared-subscription group).
+  std::string SecretName(const std::string& purpose) const;
+
   std::filesystem::path ca_file() const { return options_.dir / "ca.crt"; }
   std::filesystem::path crl_file() const { return options_.dir / "crl.pem"; }
 

@@ -94,7 +94,7 @@ TEST(DiskFullTest, AFullDiskAtTheControlPlaneRefusesBatchesTheAgentKeepsThemAndA
   PipelineOptions options = Options();
   options.webhook_url = "http://127.0.0.1:1/down";  // the target is down: the control plane's queue only grows
   Pipeline p(options);
-  SmallDisk disk(p.dir().path() / "cp", "1M");
+  SmallDisk disk(p.dir().path() / "cp" / "store", "1M");
   if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (a container without CAP_SYS_ADMIN?)";
   p.StartAll();
   std::set<std::string> accepted;

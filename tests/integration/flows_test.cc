@@ -4,7 +4,6 @@
 // error dead-lettered with its path and reason while the rest flows.
 
 #include <gtest/gtest.h>
-#include <mqtt/async_client.h>
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +12,7 @@
 #include "ferry/v1/event.pb.h"
 #include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
+#include "tests/integration/mqtt_test_client.h"
 #include "tests/integration/pipeline.h"
 #include "tests/support/wait.h"
 
@@ -135,24 +135,27 @@ TEST_F(FlowsTest, RolloutByLabelsThenRollback) {
   EXPECT_EQ(DeliverCustomer(p, p.agent_port(), "0000300007")["records"][0]["fields"]["Bundle"], "v2");
 }
 
-// Publishes a retained message as anyone with broker access could.
-void PublishRetained(const std::string& url, const std::string& topic, const std::string& payload) {
-  mqtt::async_client client(url, "ferry-test-intruder");
-  client.connect()->wait();
-  client.publish(mqtt::make_message(topic, payload, 1, true))->wait();
-  client.disconnect()->wait();
+// Only the control plane's identity may publish bundles on the broker; the
+// agent's signature check is what still protects it when that identity (or
+// the broker) is in the wrong hands. These use it.
+MqttIdentity ControlPlaneIdentity(Pipeline& p) {
+  return {p.dir().path() / "cp" / "pki" / "ca.crt", p.dir().path() / "cp" / "pki" / "controlplane.pem"};
 }
 
-// The retained message on a topic, as anyone with broker access can read it.
-std::string ReadRetained(const std::string& url, const std::string& topic) {
-  mqtt::async_client client(url, "ferry-test-reader");
-  client.start_consuming();
-  client.connect()->wait();
-  client.subscribe(topic, 1)->wait();
-  mqtt::const_message_ptr msg;
-  client.try_consume_message_for(&msg, std::chrono::seconds(5));
-  client.disconnect()->wait();
-  return msg ? msg->to_string() : std::string();
+void PublishRetained(Pipeline& p, const std::string& topic, const std::string& payload) {
+  MqttTestClient client(p.broker().url(), "ferry-test-intruder", ControlPlaneIdentity(p));
+  ASSERT_EQ(client.Connect(), "");
+  ASSERT_EQ(client.Publish(topic, payload, /*retained=*/true), "");
+}
+
+// The retained message on one of the agent's own topics, read with its
+// identity (the control plane's may only write there).
+std::string ReadRetained(Pipeline& p, const std::string& topic) {
+  const auto identity = p.dir().path() / "agent" / "identity";
+  MqttTestClient client(p.broker().url(), "ferry-test-reader", {identity / "ca.crt", identity / "agent.pem"});
+  if (!client.Connect().empty() || !client.Subscribe(topic).empty()) return "";
+  auto msg = client.Receive(std::chrono::seconds(5));
+  return msg ? msg->second : std::string();
 }
 
 TEST_F(FlowsTest, AReplayedOlderDeploymentIsRefused) {
@@ -161,14 +164,14 @@ TEST_F(FlowsTest, AReplayedOlderDeploymentIsRefused) {
   Cli(p, "deploy --bundle " + WriteBundle("v1", "v1").string());
   ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "status");
   const std::string topic = "ferry/v1/agents/plant-01/down/bundle";
-  const std::string old_message = ReadRetained(p.broker().url(), topic);
+  const std::string old_message = ReadRetained(p, topic);
   ASSERT_FALSE(old_message.empty());
 
   Cli(p, "deploy --bundle " + WriteBundle("v2", "v2").string());
   ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 2; }, 20s)) << Cli(p, "status");
 
   // Version 1's deployment, validly signed, published again.
-  PublishRetained(p.broker().url(), topic, old_message);
+  PublishRetained(p, topic, old_message);
   const auto agent_log = p.dir().path() / "agent.log";
   ASSERT_TRUE(WaitUntil(
       [&] { return ReadFile(agent_log).find("is not newer than the running issue") != std::string::npos; }, 20s));
@@ -208,14 +211,14 @@ TEST_F(FlowsTest, TamperedOrUnsignedDeploymentIsRefusedAndTheLastGoodBundleRuns)
   forged.set_deployment(evil.SerializeAsString());
   forged.set_signature(*other->Sign(forged.deployment()));
   forged.set_key_id(other->KeyId());
-  PublishRetained(p.broker().url(), topic, forged.SerializeAsString());
+  PublishRetained(p, topic, forged.SerializeAsString());
   ASSERT_TRUE(WaitUntil([&] { return rejections() >= 1; }, 20s));
   EXPECT_NE(ReadFile(agent_log).find("signature does not verify"), std::string::npos);
 
   // Unsigned.
   ferry::v1::SignedDeployment unsigned_deployment;
   unsigned_deployment.set_deployment(evil.SerializeAsString());
-  PublishRetained(p.broker().url(), topic, unsigned_deployment.SerializeAsString());
+  PublishRetained(p, topic, unsigned_deployment.SerializeAsString());
   ASSERT_TRUE(WaitUntil([&] { return rejections() >= 2; }, 20s));
   EXPECT_NE(ReadFile(agent_log).find("the deployment is not signed"), std::string::npos);
 
@@ -228,7 +231,7 @@ TEST_F(FlowsTest, TamperedOrUnsignedDeploymentIsRefusedAndTheLastGoodBundleRuns)
   std::string bytes = tampered.deployment();
   bytes[bytes.size() - 3] ^= 0x01;
   tampered.set_deployment(bytes);
-  PublishRetained(p.broker().url(), topic, tampered.SerializeAsString());
+  PublishRetained(p, topic, tampered.SerializeAsString());
   ASSERT_TRUE(WaitUntil([&] { return rejections() >= 3; }, 20s));
 
   // The control plane hears about the rejection; the good bundle still maps.

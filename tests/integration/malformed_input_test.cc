@@ -230,7 +230,7 @@ class AgentConfigErrorTest : public ::testing::Test {
         "    listen: 127.0.0.1:" + std::to_string(port_),
         "    " + idoc_http_line,
         "uplink:",
-        "  broker: tcp://127.0.0.1:1",
+        "  broker: ssl://127.0.0.1:1",
         "  ack_timeout: " + ack_timeout,
     };
     std::string text;

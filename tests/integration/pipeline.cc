@@ -6,8 +6,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/identity/enrollment_files.h"
+#include "common/crypto/x509.h"
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
+#include "controlplane/controlplane.h"
+#include "controlplane/cp_config.h"
+#include "controlplane/fleet/agent_identities.h"
+#include "controlplane/fleet/fleet_pki.h"
 #include "ferry/v1/event.pb.h"
 #include "tests/support/ports.h"
 #include "tests/support/wait.h"
@@ -34,12 +40,73 @@ std::map<std::string, std::vector<Delivery>> DeliveriesByDocnum(const WebhookSin
 
 Pipeline::Pipeline(PipelineOptions options) : options_(std::move(options)) {
   std::filesystem::create_directories(dir_.path() / "broker");
-  broker_ = std::make_unique<Mosquitto>(dir_.path() / "broker", options_.broker_tls_ca, options_.broker_tls_cert,
-                                        options_.broker_tls_key);
   agent_port_ = FreeTcpPort();
   agent_config_ = dir_.path() / "agent.yaml";
   cp_config_ = dir_.path() / "controlplane.yaml";
+  if (!options_.enrolled) {
+    broker_ = std::make_unique<Mosquitto>(dir_.path() / "broker", options_.broker_tls_ca, options_.broker_tls_cert,
+                                          options_.broker_tls_key);
+    WriteConfigs();
+    return;
+  }
+  // The broker's certificate comes from the control plane's CA, as an
+  // operator makes it (the broker reads it when it starts).
+  enrollment_port_ = FreeTcpPort();
+  const std::filesystem::path identity = dir_.path() / "broker" / "broker.pem";
+  broker_ = Mosquitto::AsShipped(dir_.path() / "broker", dir_.path() / "cp" / "pki", identity);
   WriteConfigs();
+  int rc = 0;
+  const std::string out =
+      RunControlPlaneCli("pki issue-server --name broker --host 127.0.0.1 --out " + identity.string(), &rc);
+  if (rc != 0) throw std::runtime_error("pki issue-server failed: " + out);
+}
+
+namespace {
+
+// The control plane's store and CA, opened by this process as its
+// commands do (whether or not it runs).
+struct ControlPlaneFleet {
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<controlplane::FleetPki> pki;
+};
+
+ControlPlaneFleet OpenControlPlaneFleet(const std::filesystem::path& cp_config) {
+  auto config = controlplane::LoadControlPlaneConfig(cp_config);
+  if (!config.ok()) throw std::runtime_error("control plane config: " + config.status().ToString());
+  auto store = store::Store::Open(controlplane::ControlPlaneStoreOptions(config->data_dir, config->map_size_bytes));
+  auto pki = controlplane::FleetPki::Open(config->fleet.pki, /*create=*/true);
+  if (!store.ok() || !pki.ok()) throw std::runtime_error("cannot open the control plane's store or CA");
+  return {std::move(store).value(), std::move(pki).value()};
+}
+
+}  // namespace
+
+std::string Pipeline::InviteDirectly(const std::string& id, std::chrono::seconds valid_for) {
+  ControlPlaneFleet fleet = OpenControlPlaneFleet(cp_config_);
+  controlplane::AgentIdentities identities(*fleet.store);
+  auto token = identities.Invite(id, {}, valid_for, fleet.pki->root_fingerprint());
+  if (!token.ok()) throw std::runtime_error("cannot invite " + id + ": " + token.status().ToString());
+  return token->Format();
+}
+
+void Pipeline::EnsureEnrolled(const std::string& id, const std::filesystem::path& data_dir) {
+  if (!options_.enrolled) return;
+  auto enrolled = agent::ReadEnrollment(data_dir);
+  if (enrolled.ok() && enrolled->has_value()) return;
+  ControlPlaneFleet fleet = OpenControlPlaneFleet(cp_config_);
+  controlplane::AgentIdentities identities(*fleet.store);
+  auto token = identities.Invite(id, {}, std::chrono::hours(1), fleet.pki->root_fingerprint());
+  auto redeemed = token.ok() ? identities.Redeem(*token) : Result<ferry::v1::AgentIdentity>(token.status());
+  auto key = crypto::PrivateKey::Generate();
+  auto csr = crypto::CertificateRequest::FromPem(crypto::CertificateRequest::MakePem(*key, id).value());
+  auto cert = fleet.pki->IssueAgentCertificate(*csr, id);
+  if (!redeemed.ok() || !cert.ok()) throw std::runtime_error("cannot enroll " + id);
+  Status recorded = identities.RecordCertificate(id, cert->SerialHex(), cert->NotAfterUnix() * 1000);
+  Status written = agent::WriteEnrollment(data_dir, {id, {broker_->url()}, {}}, key->ToPem() + cert->ToPem(),
+                                          fleet.pki->chain_pem(), "");
+  if (!recorded.ok() || !written.ok()) {
+    throw std::runtime_error("cannot enroll " + id + ": " + recorded.ToString() + " " + written.ToString());
+  }
 }
 
 Pipeline::~Pipeline() {
@@ -71,6 +138,7 @@ std::string Pipeline::AgentYaml(const std::string& id, int port, const std::file
                     "\n      key_file: " + options_.listener_tls_key + "\n" + options_.listener_tls_extra_yaml) +
          "uplink:\n  broker: " + broker_->url() + "\n  ack_timeout: " + options_.agent_ack_timeout +
          "\n  reconnect_min: 50ms\n  reconnect_max: 1s\n  heartbeat_interval: 1s\n" +
+         (options_.enrolled || !options_.broker_tls_cert.empty() ? "" : "  insecure: true\n") +
          (options_.broker_tls_cert.empty() ? std::string() : "  tls:\n    ca_file: " + agent_ca + "\n");
 }
 
@@ -79,8 +147,14 @@ void Pipeline::WriteConfigs() {
     WriteFile(dir_.path() / "idoc.password", options_.basic_auth_password + "\n");
   }
   auto tls_section = [&](const std::string& ca) {
-    return options_.broker_tls_cert.empty() ? std::string() : "  tls:\n    ca_file: " + ca + "\n";
+    if (options_.enrolled) return std::string();  // the control plane's own CA and identity
+    return options_.broker_tls_cert.empty() ? std::string("  insecure: true\n") : "  tls:\n    ca_file: " + ca + "\n";
   };
+  const std::string fleet =
+      options_.enrolled
+          ? "fleet:\n  enrollment:\n    listen: 127.0.0.1:" + std::to_string(enrollment_port_) +
+                "\n    hosts: [127.0.0.1]\n    max_per_minute: " + std::to_string(options_.enrollment_per_minute) + "\n"
+          : "fleet:\n  require_enrollment: false\n";
   WriteFile(agent_config_, AgentYaml(options_.agent_id, agent_port_, dir_.path() / "agent", options_.agent_labels) +
                                options_.agent_extra_yaml);
   WriteFile(cp_config_, "controlplane:\n  id: cp-test\n  data_dir: " + (dir_.path() / "cp").string() +
@@ -94,7 +168,7 @@ void Pipeline::WriteConfigs() {
                             "\n  retry_max: " + options_.delivery_retry_max + "\nconnectors:\n  webhook:\n    url: " +
                             (options_.webhook_url.empty() ? sink_.url("/hook") : options_.webhook_url) +
                             "\n    timeout: 5s\n" + options_.webhook_extra_yaml + options_.connectors_extra_yaml +
-                            options_.cp_extra_yaml);
+                            fleet + options_.cp_extra_yaml);
 }
 
 void Pipeline::SetAgentLabels(std::map<std::string, std::string> labels) {
@@ -110,6 +184,7 @@ ExtraAgent& Pipeline::StartExtraAgent(const std::string& id, const std::map<std:
   extra->config = dir_.path() / (id + ".yaml");
   extra->log = dir_.path() / (id + ".log");
   WriteFile(extra->config, AgentYaml(id, extra->port, dir_.path() / id, labels) + extra_yaml);
+  EnsureEnrolled(id, dir_.path() / id);
   extra->process = Process::Start({FERRY_AGENT_BIN, "run", "--config", extra->config.string()}, extra->log);
   ExtraAgent& ref = *extra;
   const bool up = WaitUntil(
@@ -131,6 +206,7 @@ void Pipeline::StartAll() {
 }
 
 void Pipeline::StartAgent() {
+  EnsureEnrolled(options_.agent_id, dir_.path() / "agent");
   const size_t log_seen = ReadFile(dir_.path() / "agent.log").size();
   agent_ = Process::Start({FERRY_AGENT_BIN, "run", "--config", agent_config_.string()}, dir_.path() / "agent.log");
   // Ready when the IDoc listener answers (it binds after the store is open);

@@ -20,6 +20,13 @@
 namespace ferry::testing {
 
 struct PipelineOptions {
+  // The fleet as shipped: the broker runs packaging/mosquitto/ferry.conf
+  // (mutual TLS, per-agent ACL) with a certificate from the control plane's
+  // CA, and every agent is enrolled before it starts. false: an anonymous
+  // plain-text broker (insecure: true) and no enrollment check; only for a
+  // test about something else that needs it, which says why.
+  bool enrolled = true;
+  int enrollment_per_minute = 600;        // fleet.enrollment.max_per_minute
   std::string agent_max_bytes = "64MiB";  // outbox limit (back-pressure)
   std::string agent_id = "plant-01";
   std::string delivery_retry_initial = "50ms";
@@ -115,6 +122,16 @@ class Pipeline {
   const std::filesystem::path& agent_config() const { return agent_config_; }
   const std::filesystem::path& cp_config() const { return cp_config_; }
   std::string idoc_url_path() const { return "/sap/idoc"; }
+  // The enrollment listener's port (enrolled pipelines).
+  int enrollment_port() const { return enrollment_port_; }
+  // Enrolls agent `id` with data folder `data_dir` the way `ferry-agent
+  // enroll` does (invited, token redeemed, certificate issued for a key made
+  // here, identity written), directly on the control plane's store and CA so
+  // that it works whether or not the control plane runs. Once per agent.
+  void EnsureEnrolled(const std::string& id, const std::filesystem::path& data_dir);
+  // An enrollment token for `id` valid for `valid_for` (0: expired at
+  // once), made directly on the control plane's store as `agents add` does.
+  std::string InviteDirectly(const std::string& id, std::chrono::seconds valid_for);
 
  private:
   void WriteConfigs();
@@ -130,6 +147,7 @@ class Pipeline {
   Process agent_;
   Process controlplane_;
   int agent_port_ = 0;
+  int enrollment_port_ = 0;
   std::vector<std::unique_ptr<ExtraAgent>> extra_agents_;
   std::filesystem::path agent_config_;
   std::filesystem::path cp_config_;

@@ -22,6 +22,7 @@ bool StartsWith(const std::string& text, const std::string& prefix) { return tex
 TEST(SystemdNotifyTest, AgentIsReadyOnlyWhenItServesThenReportsPingsAndStops) {
   Pipeline p;
   p.broker().Start();
+  p.EnsureEnrolled("plant-01", p.dir().path() / "agent");
   NotifySocket notify;
   const std::filesystem::path log = p.dir().path() / "agent.log";
   // WATCHDOG_PID is left out: the child's pid is not known before the fork,
@@ -57,6 +58,7 @@ TEST(SystemdNotifyTest, SighupReloadsTheLogLevelAndKeepsServing) {
   options.log_level = "info";
   Pipeline p(options);
   p.broker().Start();
+  p.EnsureEnrolled("plant-01", p.dir().path() / "agent");
   NotifySocket notify;
   const std::filesystem::path log = p.dir().path() / "agent.log";
   Process agent = Process::Start({FERRY_AGENT_BIN, "run", "--config", p.agent_config().string()}, log,

@@ -41,6 +41,10 @@ TEST(TlsTunnelTest, EventsFlowOverTlsWithVerifiedBroker) {
   TempDir certs;
   MakeCertificates(certs.path(), "ferry-test-ca");
   PipelineOptions options;
+  // About verifying the broker's server certificate against a CA of the
+  // test's own, with anonymous clients; the fleet's broker with client
+  // certificates is fleet_security_test.cc's.
+  options.enrolled = false;
   options.broker_tls_ca = (certs.path() / "ferry-test-ca.pem").string();
   options.broker_tls_cert = (certs.path() / "broker.pem").string();
   options.broker_tls_key = (certs.path() / "broker.key").string();
@@ -56,6 +60,10 @@ TEST(TlsTunnelTest, AgentRefusesBrokerSignedByAnotherCa) {
   MakeCertificates(certs.path(), "ferry-test-ca");
   MakeCertificates(other.path(), "unrelated-ca");
   PipelineOptions options;
+  // About verifying the broker's server certificate against a CA of the
+  // test's own, with anonymous clients; the fleet's broker with client
+  // certificates is fleet_security_test.cc's.
+  options.enrolled = false;
   options.broker_tls_ca = (certs.path() / "ferry-test-ca.pem").string();
   options.broker_tls_cert = (certs.path() / "broker.pem").string();
   options.broker_tls_key = (certs.path() / "broker.key").string();

@@ -8,6 +8,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+#include <map>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -91,6 +95,42 @@ Mosquitto::Mosquitto(const std::filesystem::path& dir, const std::string& ca_fil
   config += "set_tcp_nodelay true\n";
   WriteFile(config_file_, config);
 }
+
+std::unique_ptr<Mosquitto> Mosquitto::AsShipped(const std::filesystem::path& dir, const std::filesystem::path& pki_dir,
+                                                const std::filesystem::path& broker_identity) {
+  auto broker = std::make_unique<Mosquitto>(dir);
+  const std::filesystem::path shipped = std::filesystem::path(FERRY_PACKAGING_DIR) / "mosquitto";
+  const std::map<std::string, std::string> replaced = {
+      {"acl_file", (shipped / "ferry.acl").string()},
+      {"persistence_location", dir.string() + "/"},
+      {"listener", std::to_string(broker->port_) + " 127.0.0.1"},
+      {"cafile", (pki_dir / "ca.crt").string()},
+      {"crlfile", (pki_dir / "crl.pem").string()},
+      {"certfile", broker_identity.string()},
+      {"keyfile", broker_identity.string()},
+  };
+  std::set<std::string> seen;
+  std::string config;
+  std::istringstream in(ReadFile(shipped / "ferry.conf"));
+  for (std::string line; std::getline(in, line);) {
+    const std::string key = line.substr(0, line.find(' '));
+    if (auto it = replaced.find(key); it != replaced.end() && !line.empty() && line[0] != '#') {
+      line = key + " " + it->second;
+      seen.insert(key);
+    }
+    config += line + "\n";
+  }
+  if (seen.size() != replaced.size()) {
+    throw std::runtime_error("packaging/mosquitto/ferry.conf no longer has every setting the tests adapt");
+  }
+  config += "user " + CurrentUserName() + "\npersistence_file mosquitto.db\nlog_dest file " +
+            broker->log_file_.string() + "\nlog_timestamp_format %Y-%m-%dT%H:%M:%S\nset_tcp_nodelay true\n";
+  WriteFile(broker->config_file_, config);
+  broker->tls_ = true;
+  return broker;
+}
+
+void Mosquitto::Reload() { process_.Signal(SIGHUP); }
 
 std::string Mosquitto::url() const { return (tls_ ? "ssl://127.0.0.1:" : "tcp://127.0.0.1:") + std::to_string(port_); }
 

@@ -6,6 +6,7 @@
 // Kill9() loses whatever was not yet saved, like a crash.
 
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "tests/support/process.h"
@@ -21,6 +22,12 @@ class Mosquitto {
   // in ca_file); url() then starts with ssl://.
   Mosquitto(const std::filesystem::path& dir, const std::string& ca_file, const std::string& cert_file,
             const std::string& key_file);
+  // The broker as Ferry ships it: packaging/mosquitto/ferry.conf and
+  // ferry.acl with every setting as shipped; only the port, the paths
+  // (the control plane's pki folder, the broker's identity file, this
+  // folder) and logging are the test's. url() starts with ssl://.
+  static std::unique_ptr<Mosquitto> AsShipped(const std::filesystem::path& dir, const std::filesystem::path& pki_dir,
+                                              const std::filesystem::path& broker_identity);
   ~Mosquitto() = default;  // the Process member kills a running broker
 
   Mosquitto(const Mosquitto&) = delete;
@@ -36,6 +43,8 @@ class Mosquitto {
   void Kill9();
   // Stop() then Start() on the same port.
   void Restart();
+  // SIGHUP: the broker reads its configuration again, the CRL included.
+  void Reload();
 
   bool Running() { return process_.Running(); }
   int port() const { return port_; }
