@@ -14,17 +14,11 @@ rm -rf "$demo" && mkdir -p "$demo"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 mqtt_port=$(free_port); http_port=$(free_port); sink_port=$(free_port); crm_port=$(free_port)
+enroll_port=$(free_port)
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
-
-cat > "$demo/mosquitto.conf" <<CONF
-listener $mqtt_port 127.0.0.1
-allow_anonymous true
-persistence false
-CONF
-mosquitto -c "$demo/mosquitto.conf" >"$demo/mosquitto.log" 2>&1 & pids+=($!)
 
 "$bin/controlplane/ferry-controlplane" flows keygen --out "$demo/flows-signing.key" >/dev/null
 
@@ -36,7 +30,11 @@ store:
   map_size: 512MiB
   max_bytes: 128MiB
 mqtt:
-  broker: tcp://127.0.0.1:$mqtt_port
+  broker: ssl://127.0.0.1:$mqtt_port
+fleet:
+  enrollment:
+    listen: 127.0.0.1:$enroll_port
+    hosts: [127.0.0.1]
 delivery:
   connector: webhook
 connectors:
@@ -57,14 +55,10 @@ flows:
 CONF
 printf 'sf-secret\n' > "$demo/salesforce.secret" && chmod 600 "$demo/salesforce.secret"
 printf 'dv-secret\n' > "$demo/dataverse.secret" && chmod 600 "$demo/dataverse.secret"
+# Id, broker, certificate, CA and bundle key come from enrollment below.
 cat > "$demo/agent.yaml" <<CONF
 agent:
-  id: demo-plant-01
   data_dir: $demo/agent
-  labels:
-    site: demo
-flows:
-  trusted_key_file: $demo/flows-signing.key.pub
 store:
   map_size: 512MiB
   max_bytes: 128MiB
@@ -72,20 +66,44 @@ sources:
   idoc_http:
     listen: 127.0.0.1:$http_port
     path: /sap/idoc
-uplink:
-  broker: tcp://127.0.0.1:$mqtt_port
 CONF
+
+# The broker as Ferry ships it (mutual TLS, per-agent ACL), with a
+# certificate from the control plane's CA and this demo's paths.
+"$bin/controlplane/ferry-controlplane" pki issue-server --name broker --host 127.0.0.1 \
+  --out "$demo/broker.pem" --config "$demo/controlplane.yaml" >/dev/null
+sed -e "s|^listener .*|listener $mqtt_port 127.0.0.1|" \
+  -e "s|^acl_file .*|acl_file $root/packaging/mosquitto/ferry.acl|" \
+  -e "s|^persistence_location .*|persistence_location $demo/|" \
+  -e "s|^cafile .*|cafile $demo/controlplane/pki/ca.crt|" \
+  -e "s|^crlfile .*|crlfile $demo/controlplane/pki/crl.pem|" \
+  -e "s|^certfile .*|certfile $demo/broker.pem|" \
+  -e "s|^keyfile .*|keyfile $demo/broker.pem|" \
+  "$root/packaging/mosquitto/ferry.conf" >"$demo/mosquitto.conf"
+echo "user $(id -un)" >>"$demo/mosquitto.conf"
+mosquitto -c "$demo/mosquitto.conf" >"$demo/mosquitto.log" 2>&1 & pids+=($!)
 
 "$bin/tests/ferry-webhook-sink" --port "$sink_port" >"$demo/crm.log" 2>&1 & pids+=($!)
 "$bin/tests/ferry-crm-sim" --port "$crm_port" --latency-ms 20 >"$demo/crm-sim.log" 2>&1 & pids+=($!)
 "$bin/controlplane/ferry-controlplane" run --config "$demo/controlplane.yaml" >"$demo/controlplane.log" 2>&1 & pids+=($!)
+for _ in $(seq 100); do
+  curl -sk -o /dev/null "https://127.0.0.1:$enroll_port/v1/enroll/ca" && break
+  sleep 0.1
+done
+# Enrollment as field IT does it: a one-time token from the control plane,
+# `ferry-agent enroll` on the agent's host.
+token=$("$bin/controlplane/ferry-controlplane" agents add demo-plant-01 --labels site=demo \
+  --config "$demo/controlplane.yaml" 2>/dev/null)
+"$bin/agent/ferry-agent" enroll --token "$token" --url "https://127.0.0.1:$enroll_port" \
+  --config "$demo/agent.yaml" >"$demo/enroll.log"
 "$bin/agent/ferry-agent" run --config "$demo/agent.yaml" >"$demo/agent.log" 2>&1 & pids+=($!)
 for _ in $(seq 100); do
   curl -s -o /dev/null "http://127.0.0.1:$http_port/" && break
   sleep 0.1
 done
 
-echo "Ferry demo: SAP -> ferry-agent (127.0.0.1:$http_port) -> MQTT (127.0.0.1:$mqtt_port) -> ferry-controlplane -> CRM webhook (127.0.0.1:$sink_port)"
+echo "Ferry demo: SAP -> ferry-agent (127.0.0.1:$http_port) -> MQTT over mutual TLS (127.0.0.1:$mqtt_port) -> ferry-controlplane -> CRM webhook (127.0.0.1:$sink_port)"
+echo "The agent enrolled with a one-time token: $(head -n 1 "$demo/enroll.log")"
 echo
 echo "Posting IDocs as SAP's XML-HTTP port does:"
 post() {  # file content-type
@@ -227,5 +245,6 @@ Where to look next:
   dead letters:     $bin/controlplane/ferry-controlplane dlq list --config $demo/controlplane.yaml
   at the agent:     $bin/agent/ferry-agent queue ls --config $demo/agent.yaml  (show, trace, retry: README.md)
   flow bundles:     $bin/controlplane/ferry-controlplane flows status --config $demo/controlplane.yaml
+  the fleet:        $bin/controlplane/ferry-controlplane agents ls --config $demo/controlplane.yaml
   configuration:    docs/configuration.md; flows: docs/flows.md; architecture: docs/architecture.md
 TEXT

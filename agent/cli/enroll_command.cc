@@ -103,6 +103,9 @@ int Enroll(const EnrollOptions& options) {
                                       " names agent " + settings->agent_id);
   }
   if (Status s = app::BecomeOwnerOf(settings->data_dir); !s.ok()) return Fail(kEnrollExitFailure, s.message());
+  std::error_code made;
+  std::filesystem::create_directories(settings->data_dir, made);  // the agent would at its first start
+  if (made) return Fail(kEnrollExitFailure, "cannot create " + settings->data_dir.string() + ": " + made.message());
 
   // 1. The CA, checked against the token before anything is sent.
   http::Url ca_url = *base;

@@ -75,6 +75,9 @@ case $target in
     printf 'POST /sap/idoc HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n<IDOC\r\n0\r\n\r\nGET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' \
       >"$corpus/chunked-keepalive"
     ;;
+  fleet_credentials_fuzz)
+    # A token, a request, a chain and a key, each behind its selector byte.
+    "$build/tests/fuzz/fleet_seeds" "$corpus" ;;
   *) echo "run.sh: no seeds known for $target; starting from an empty corpus" >&2 ;;
 esac
 
