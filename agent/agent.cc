@@ -8,6 +8,7 @@
 
 #include "agent/buffer/audit_log.h"
 #include "agent/buffer/buffer_commands.h"
+#include "agent/identity/enrollment_files.h"
 #include "common/log/log.h"
 #include "common/transport/mqtt/mqtt_tunnel.h"
 #include "common/transport/topics.h"
@@ -107,6 +108,16 @@ Status Agent::Start() {
   uplink_options.heartbeat_interval = config_.heartbeat_interval;
   uplink_options.encoding = config_.encoding;
   uplink_options.labels = config_.labels;
+  if (auto cert = ReadIdentityCertificate(config_.identity_file); cert.ok()) {
+    uplink_options.certificate_not_after_unix_ms = cert->not_after_unix_ms;
+    const int64_t left = cert->not_after_unix_ms - NowUnixMs();
+    if (left < kCertificateWarningMs) {
+      spdlog::warn("event=certificate_expiring serial={} not_after={} detail=\"{}\"", cert->serial,
+                   FormatIsoTimeMs(cert->not_after_unix_ms),
+                   left <= 0 ? "expired: enroll again with a new token (ferry-agent enroll)"
+                             : "the agent's certificate ends within 14 days");
+    }
+  }
   uplink_ = std::make_shared<Uplink>(io_.get_executor(), *tunnel_, *store_, *outbox_queue_, uplink_options);
   uplink_->SetOtherMessageHandler([this](const std::string& topic, std::string payload) {
     if (topic == transport::topics::DownBundle(config_.agent_id)) OnDeployment(std::move(payload));

@@ -12,6 +12,7 @@
 #include "agent/buffer/buffer_commands.h"
 #include "agent/cli/buffer_cli_support.h"
 #include "agent/data_dir_lock.h"
+#include "agent/identity/enrollment_files.h"
 #include "agent/outbox/outbox.h"
 #include "common/app/run_loop.h"
 #include "common/util/clock.h"
@@ -68,6 +69,8 @@ int RunStatus(const BufferCliOptions& options) {
   const json::object* uplink = Member(opened.agent_state, "uplink");
   const json::object* flows = Member(opened.agent_state, "flows");
   const json::object* recent = Member(opened.agent_state, "recent");
+  auto cert = ReadIdentityCertificate(opened.config.identity_file);
+  const bool expiring = cert.ok() && cert->not_after_unix_ms - now < kCertificateWarningMs;
   json::object out{
       {"agent_id", opened.config.agent_id},
       {"running", opened.agent_state.has_value()},
@@ -81,6 +84,10 @@ int RunStatus(const BufferCliOptions& options) {
         {"oldest_age_ms", sum->oldest_enqueued_unix_ms ? now - sum->oldest_enqueued_unix_ms : 0}}},
       {"history", {{"events", sum->history}, {"outcomes_reported", sum->reports}}},
       {"dead_letters", sum->dead_letters},
+      {"certificate", cert.ok() ? json::value(json::object{{"serial", cert->serial},
+                                                           {"not_after_unix_ms", cert->not_after_unix_ms},
+                                                           {"expiring", expiring}})
+                                : json::value(nullptr)},
       {"recent", recent ? json::value(*recent) : json::value(nullptr)},
       {"disk",
        {{"free_bytes", disk_free}, {"store_used_bytes", stats.used_bytes}, {"store_map_bytes", stats.map_size_bytes}}}};
@@ -115,6 +122,18 @@ int RunStatus(const BufferCliOptions& options) {
                       ? ""
                       : ", last deployment refused: " + std::string(flows->at("error").as_string()))
               << "\n";
+  }
+  if (cert.ok()) {
+    std::cout << "identity     certificate " << cert->serial << ", valid until " << FormatTime(cert->not_after_unix_ms)
+              << "\n";
+    if (expiring) {
+      std::cout << "warning      "
+                << (cert->not_after_unix_ms <= now ? "the certificate has expired: enroll again (ferry-agent enroll)"
+                                                   : "the certificate ends within 14 days")
+                << "\n";
+    }
+  } else {
+    std::cout << "identity     not enrolled (ferry-agent enroll)\n";
   }
   std::cout << "disk         " << disk_free / (1024 * 1024) << " MiB free; store uses "
             << stats.used_bytes / (1024 * 1024) << " of " << stats.map_size_bytes / (1024 * 1024) << " MiB\n";

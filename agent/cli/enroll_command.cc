@@ -200,7 +200,7 @@ int Enroll(const EnrollOptions& options) {
   }
   std::cout << "enrolled as agent " << enrollment.agent_id << "\n"
             << "  certificate serial " << cert->SerialHex() << ", valid until "
-            << FormatIsoTimeMs(cert->NotAfterUnix() * 1000) << "; the agent renews it by itself\n"
+            << FormatIsoTimeMs(cert->NotAfterUnix() * 1000) << "; enroll again with a new token before then\n"
             << "  key and certificate: " << paths.identity.string() << " (mode 0600; the key never left this host)\n"
             << "  control plane CA:    " << paths.ca.string() << "\n"
             << "  bundle signing key:  " << (bundle_key.empty() ? "none given" : paths.bundle_key.string()) << "\n"

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/crypto/x509.h"
 #include "common/transport/topics.h"
 #include "common/util/files.h"
 
@@ -38,6 +39,15 @@ Result<std::optional<Enrollment>> ReadEnrollment(const std::filesystem::path& da
     }
   }
   return std::optional<Enrollment>(std::move(e));
+}
+
+Result<IdentityCertificate> ReadIdentityCertificate(const std::filesystem::path& identity_file) {
+  if (identity_file.empty()) return Status::NotFound("the agent is not enrolled");
+  auto pem = ReadSmallFile(identity_file);
+  if (!pem.ok()) return pem.status();
+  auto cert = crypto::Certificate::FromPem(*pem);
+  if (!cert.ok()) return Status::DataLoss(identity_file.string() + ": " + cert.status().message());
+  return IdentityCertificate{cert->SerialHex(), cert->NotAfterUnix() * 1000};
 }
 
 Status WriteEnrollment(const std::filesystem::path& data_dir, const Enrollment& enrollment,

@@ -41,6 +41,17 @@ EnrollmentPaths EnrollmentPathsIn(const std::filesystem::path& data_dir);
 // when enrollment.json is there but damaged.
 Result<std::optional<Enrollment>> ReadEnrollment(const std::filesystem::path& data_dir);
 
+// The enrolled certificate's serial and end (unix ms); NotFound when the
+// agent has none.
+struct IdentityCertificate {
+  std::string serial;
+  int64_t not_after_unix_ms = 0;
+};
+Result<IdentityCertificate> ReadIdentityCertificate(const std::filesystem::path& identity_file);
+
+// How long before its end a certificate is warned about (status commands).
+inline constexpr int64_t kCertificateWarningMs = 14LL * 24 * 3600 * 1000;
+
 // Writes a complete enrollment: key and certificate PEM, CA chain, bundle
 // key (empty: none) and the manifest.
 Status WriteEnrollment(const std::filesystem::path& data_dir, const Enrollment& enrollment,

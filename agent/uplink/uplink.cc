@@ -367,6 +367,7 @@ void Uplink::SendHeartbeat() {
     hb.set_outbox_bytes(q.bytes);
     hb.set_oldest_age_ms(q.oldest_enqueued_unix_ms ? NowUnixMs() - q.oldest_enqueued_unix_ms : 0);
     hb.set_acked_total(stats_.events_acked);
+    hb.set_certificate_not_after_unix_ms(options_.certificate_not_after_unix_ms);
     hb.mutable_labels()->insert(options_.labels.begin(), options_.labels.end());
     if (flow_status_) *hb.mutable_flows() = flow_status_();
     tunnel_.Publish(heartbeat_topic_, hb.SerializeAsString(), nullptr);

@@ -44,6 +44,7 @@ struct UplinkOptions {
   std::chrono::milliseconds heartbeat_interval{10000};
   wire::BatchEncoding encoding;
   std::map<std::string, std::string> labels;  // sent in heartbeats
+  int64_t certificate_not_after_unix_ms = 0;  // the enrolled identity's end, sent in heartbeats
 };
 
 struct UplinkStats {

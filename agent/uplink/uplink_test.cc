@@ -15,6 +15,7 @@ namespace ferry::agent {
 namespace {
 
 constexpr const char* kAgent = "plant-01";
+constexpr int64_t kCertificateEnd = 1799029290000;
 
 class UplinkTest : public ::testing::Test {
  protected:
@@ -32,6 +33,7 @@ class UplinkTest : public ::testing::Test {
     UplinkOptions options;
     options.agent_id = kAgent;
     options.batch_max_events = 2;  // batches {1,2} {3,4} {5}
+    options.certificate_not_after_unix_ms = kCertificateEnd;
     uplink_ = std::make_shared<Uplink>(io_.get_executor(), tunnel_, *store_, *outbox_, options);
     uplink_->Start();
     tunnel_.Connect();
@@ -75,6 +77,14 @@ class UplinkTest : public ::testing::Test {
   ferry::testing::FakeTunnel tunnel_;
   std::shared_ptr<Uplink> uplink_;
 };
+
+TEST_F(UplinkTest, HeartbeatsCarryTheCertificatesEnd) {
+  const auto beats = tunnel_.PayloadsOn(transport::topics::UpHeartbeat(kAgent));
+  ASSERT_FALSE(beats.empty());  // one at once on connecting
+  ferry::v1::Heartbeat hb;
+  ASSERT_TRUE(hb.ParseFromString(beats.front()));
+  EXPECT_EQ(hb.certificate_not_after_unix_ms(), kCertificateEnd);
+}
 
 TEST_F(UplinkTest, AForgedAckForABatchNeverSentDeletesNothing) {
   auto published = Published();

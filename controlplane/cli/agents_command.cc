@@ -18,8 +18,6 @@ namespace {
 
 using ferry::v1::AgentIdentity;
 
-constexpr int64_t kExpiryWarningMs = 14LL * 24 * 3600 * 1000;
-
 // The store and the CA, opened as the daemon would (the CA is made here
 // when the control plane has never started).
 struct OpenedFleet {
@@ -116,7 +114,6 @@ int AgentsList(const AgentsCommandOptions& options) {
   for (const auto& a : *seen) last_seen[a.agent_id()] = a.last_seen_unix_ms();
   const int64_t now = NowUnixMs();
   boost::json::array rows;
-  std::vector<std::string> warnings;
   if (!options.json) {
     std::printf("%-20s %-9s %-34s %-25s %-25s %s\n", "AGENT", "STATE", "SERIAL", "EXPIRES", "LAST-SEEN", "LABELS");
   }
@@ -124,12 +121,7 @@ int AgentsList(const AgentsCommandOptions& options) {
     const bool has_cert = agent.certificates_size() > 0;
     const auto& newest = has_cert ? agent.certificates(agent.certificates_size() - 1) : ferry::v1::IssuedCertificate();
     const int64_t expires = newest.not_after_unix_ms();
-    const bool expiring = agent.state() == AgentIdentity::ENROLLED && expires > 0 && expires - now < kExpiryWarningMs;
-    if (expiring) {
-      warnings.push_back("agent " + agent.agent_id() + ": its certificate " +
-                         (expires <= now ? "expired " : "expires ") + FormatIsoTimeMs(expires) +
-                         (expires <= now ? "; it must enroll again (agents add)" : ""));
-    }
+    const bool expiring = !CertificateWarnings({agent}, now).empty();
     Labels labels(agent.labels().begin(), agent.labels().end());
     if (options.json) {
       rows.push_back(boost::json::object{{"agent_id", agent.agent_id()},
@@ -153,7 +145,7 @@ int AgentsList(const AgentsCommandOptions& options) {
   if (options.json) {
     std::cout << boost::json::serialize(rows) << "\n";
   } else {
-    for (const std::string& w : warnings) std::cout << "warning: " << w << "\n";
+    for (const std::string& w : CertificateWarnings(*agents, now)) std::cout << "warning: " << w << "\n";
   }
   return kFlowsExitOk;
 }

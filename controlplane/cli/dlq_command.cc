@@ -9,6 +9,7 @@
 #include "common/util/clock.h"
 #include "controlplane/controlplane.h"
 #include "controlplane/cp_config.h"
+#include "controlplane/fleet/agent_identities.h"
 
 namespace ferry::controlplane {
 namespace {
@@ -94,14 +95,20 @@ int PrintStatus(const std::string& config_path, bool json) {
   if (int rc = OpenReadOnly(config_path, q)) return rc;
   auto d = q.delivery->Stats();
   auto dl = q.dlq->Stats();
+  auto agents = AgentIdentities(*q.store).List();
+  const std::vector<std::string> warnings =
+      agents.ok() ? CertificateWarnings(*agents, NowUnixMs()) : std::vector<std::string>{};
   if (json) {
+    boost::json::array warning_rows;
+    for (const auto& w : warnings) warning_rows.push_back(boost::json::string(w));
     std::cout << boost::json::serialize(boost::json::object{{"queue_depth", d.depth},
                                                             {"queue_bytes", d.bytes},
                                                             {"oldest_enqueued_unix_ms", d.oldest_enqueued_unix_ms},
                                                             {"dead_letters", dl.depth},
                                                             {"dead_letter_bytes", dl.bytes},
                                                             {"dead_letter_max_bytes", q.dlq->max_bytes()},
-                                                            {"dead_letters_full", dl.bytes >= q.dlq->max_bytes()}})
+                                                            {"dead_letters_full", dl.bytes >= q.dlq->max_bytes()},
+                                                            {"certificate_warnings", std::move(warning_rows)}})
               << "\n";
   } else {
     std::cout << "delivery queue: " << d.depth << " events, " << d.bytes << " bytes\n"
@@ -112,6 +119,7 @@ int PrintStatus(const std::string& config_path, bool json) {
                 << ": refused events wait in the delivery queue until dead letters are removed";
     }
     std::cout << "\n";
+    for (const std::string& w : warnings) std::cout << "warning:        " << w << "\n";
   }
   return 0;
 }

@@ -93,10 +93,11 @@ Status AgentIdentities::RecordCertificate(const std::string& agent_id, const std
     cert->set_serial(serial);
     cert->set_issued_unix_ms(now);
     cert->set_not_after_unix_ms(not_after_unix_ms);
-    // Certificates past their end need no revoking: keep the list short.
-    auto* certs = record.mutable_certificates();
-    for (int i = certs->size() - 1; i >= 0; --i) {
-      if (certs->Get(i).not_after_unix_ms() < now) certs->DeleteSubrange(i, 1);
+    // Certificates past their end need no revoking: keep the lists short.
+    for (auto* certs : {record.mutable_certificates(), record.mutable_revoked_certificates()}) {
+      for (int i = certs->size() - 1; i >= 0; --i) {
+        if (certs->Get(i).not_after_unix_ms() < now) certs->DeleteSubrange(i, 1);
+      }
     }
     return Status::Ok();
   });
@@ -111,6 +112,13 @@ Result<AgentIdentity> AgentIdentities::Revoke(const std::string& agent_id, const
     record.set_revoked_unix_ms(now);
     record.set_revoked_reason(reason);
     record.clear_token_hash();  // a pending invitation dies with it
+    // Its certificates stay revoked whatever becomes of the agent later.
+    for (const auto& cert : record.certificates()) {
+      ferry::v1::IssuedCertificate* revoked = record.add_revoked_certificates();
+      *revoked = cert;
+      revoked->set_revoked_unix_ms(now);
+    }
+    record.clear_certificates();
     return Status::Ok();
   });
 }
@@ -127,6 +135,20 @@ Result<AgentIdentity> AgentIdentities::Get(const std::string& agent_id) const {
 
 Result<std::vector<AgentIdentity>> AgentIdentities::List() const {
   return store::ReadAllProtos<AgentIdentity>(store_, kDb);
+}
+
+std::vector<std::string> CertificateWarnings(const std::vector<AgentIdentity>& agents, int64_t now_unix_ms) {
+  constexpr int64_t kWarnAhead = 14LL * 24 * 3600 * 1000;
+  std::vector<std::string> out;
+  for (const AgentIdentity& agent : agents) {
+    if (agent.state() != AgentIdentity::ENROLLED || agent.certificates_size() == 0) continue;
+    const int64_t end = agent.certificates(agent.certificates_size() - 1).not_after_unix_ms();
+    if (end - now_unix_ms >= kWarnAhead) continue;
+    out.push_back("agent " + agent.agent_id() + ": its certificate " + (end <= now_unix_ms ? "expired " : "expires ") +
+                  FormatIsoTimeMs(end) + (end <= now_unix_ms ? "; it must enroll again" : "") +
+                  "; it must enroll again before then (agents add, then ferry-agent enroll)");
+  }
+  return out;
 }
 
 bool AgentIdentities::IsEnrolled(const std::string& agent_id) const {

@@ -57,6 +57,10 @@ class AgentIdentities {
   store::Store& store_;
 };
 
+// One line per enrolled agent whose newest certificate ends within 14 days
+// or has ended: what `agents ls` and `status` warn about.
+std::vector<std::string> CertificateWarnings(const std::vector<ferry::v1::AgentIdentity>& agents, int64_t now_unix_ms);
+
 // The CN the control plane's own certificate carries, which the broker's
 // ACL grants every agent topic: no agent may be enrolled under it.
 inline constexpr const char* kControlPlaneIdentity = "ferry-controlplane";

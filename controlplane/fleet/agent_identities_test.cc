@@ -106,6 +106,20 @@ TEST_F(AgentIdentitiesTest, RevocationStopsTheAgentAndItsPendingTokenAndLosesRac
   EXPECT_EQ(identities_->RecordCertificate("plant-01", "BB", (std::time(nullptr) + 3600) * 1000).code(),
             StatusCode::kFailedPrecondition);
   EXPECT_EQ(identities_->Revoke("plant-77", "x").status().code(), StatusCode::kNotFound);
+  ASSERT_EQ(revoked->revoked_certificates_size(), 1);
+  EXPECT_EQ(revoked->revoked_certificates(0).serial(), "AA");
+
+  // Taken back on purpose: a new token, a new certificate; the old one
+  // stays on the revocation list.
+  fleet::EnrollmentToken again = Invite("plant-01");
+  ASSERT_TRUE(identities_->Redeem(again).ok());
+  ASSERT_TRUE(identities_->RecordCertificate("plant-01", "CC", (std::time(nullptr) + 3600) * 1000).ok());
+  auto back = identities_->Get("plant-01");
+  EXPECT_EQ(back->state(), AgentIdentity::ENROLLED);
+  ASSERT_EQ(back->revoked_certificates_size(), 1);
+  EXPECT_EQ(back->revoked_certificates(0).serial(), "AA");
+  ASSERT_EQ(back->certificates_size(), 1);
+  EXPECT_EQ(back->certificates(0).serial(), "CC");
 }
 
 TEST_F(AgentIdentitiesTest, InvalidAndReservedAgentIdsAreRefused) {
@@ -125,6 +139,26 @@ TEST_F(AgentIdentitiesTest, ConcurrentRedemptionsOfOneTokenEnrollOnce) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(won.load(), 1);
+}
+
+TEST(CertificateWarningsTest, EnrolledAgentsWhoseCertificateEndsWithin14DaysAreNamed) {
+  const int64_t now = 1'800'000'000'000;
+  const int64_t day = 24 * 3600 * 1000LL;
+  auto agent = [&](const char* id, AgentIdentity::State state, int64_t end) {
+    AgentIdentity a;
+    a.set_agent_id(id);
+    a.set_state(state);
+    a.add_certificates()->set_not_after_unix_ms(end);
+    return a;
+  };
+  const auto warnings = CertificateWarnings(
+      {agent("fine", AgentIdentity::ENROLLED, now + 30 * day), agent("soon", AgentIdentity::ENROLLED, now + 13 * day),
+       agent("gone", AgentIdentity::ENROLLED, now - day), agent("revoked", AgentIdentity::REVOKED, now + day)},
+      now);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("agent soon: its certificate expires"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[1].find("agent gone: its certificate expired"), std::string::npos) << warnings[1];
+  EXPECT_NE(warnings[1].find("enroll again"), std::string::npos);
 }
 
 TEST(EnrollmentTokenTest, MalformedTokensSayWhatIsWrongAndNeverEchoTheSecret) {

@@ -4,7 +4,7 @@
 //
 //   fleet:
 //     require_enrollment: true        # events from agents not enrolled are refused
-//     agent_certificate_lifetime: 30d # agents renew at two thirds of it
+//     agent_certificate_lifetime: 30d # how long an agent certificate is valid
 //     broker_urls: [ssl://broker.example.com:8883]  # for agents; default mqtt.broker
 //     ca_cert_file: ""                # an operator's CA (chain up to the root) ...
 //     ca_key_file: ""                 # ... and its key; default: a CA of our own

@@ -140,9 +140,8 @@ Result<std::filesystem::path> FleetPki::WriteCrl(const std::vector<ferry::v1::Ag
   const int64_t now_ms = static_cast<int64_t>(std::time(nullptr)) * 1000;
   std::vector<crypto::RevokedCertificate> revoked;
   for (const auto& agent : agents) {
-    if (agent.state() != ferry::v1::AgentIdentity::REVOKED) continue;
-    for (const auto& cert : agent.certificates()) {
-      if (cert.not_after_unix_ms() > now_ms) revoked.push_back({cert.serial(), agent.revoked_unix_ms() / 1000});
+    for (const auto& cert : agent.revoked_certificates()) {
+      if (cert.not_after_unix_ms() > now_ms) revoked.push_back({cert.serial(), cert.revoked_unix_ms() / 1000});
     }
   }
   auto crl = issuer_.MakeCrl(revoked, options_.crl_validity);

@@ -60,8 +60,8 @@ class FleetPki {
   // The path of the enrollment listener's identity for `hosts`; issued
   // again when missing, ageing, or made for other hosts.
   Result<std::filesystem::path> EnsureEnrollmentIdentity(const std::vector<std::string>& hosts) const;
-  // Writes crl.pem listing every unexpired certificate of every revoked
-  // agent; its path.
+  // Writes crl.pem listing every unexpired certificate revoked (an agent's
+  // revoked_certificates, whatever its state now); its path.
   Result<std::filesystem::path> WriteCrl(const std::vector<ferry::v1::AgentIdentity>& agents) const;
 
   // "ferry-" and 32 hex digits of an HMAC of `purpose` under the CA key: a

@@ -148,7 +148,7 @@ TEST(FleetPkiTest, AnOperatorsCaIsUsedAndItsRootIsWhatTokensPinAndAgentsTrust) {
   EXPECT_NE(wrong.status().message().find("acme.crt"), std::string::npos) << wrong.status().message();
 }
 
-TEST(FleetPkiTest, TheCrlListsTheUnexpiredCertificatesOfRevokedAgentsOnly) {
+TEST(FleetPkiTest, TheCrlListsEveryUnexpiredRevokedCertificateEvenOfAnAgentEnrolledAgain) {
   testing::TempDir dir;
   auto pki = OpenPki(In(dir.path()));
   const int64_t now_ms = static_cast<int64_t>(std::time(nullptr)) * 1000;
@@ -156,20 +156,25 @@ TEST(FleetPkiTest, TheCrlListsTheUnexpiredCertificatesOfRevokedAgentsOnly) {
   revoked.set_agent_id("plant-01");
   revoked.set_state(ferry::v1::AgentIdentity::REVOKED);
   revoked.set_revoked_unix_ms(now_ms);
-  auto* live = revoked.add_certificates();
+  auto* live = revoked.add_revoked_certificates();
   live->set_serial("0A1B2C");
   live->set_not_after_unix_ms(now_ms + 3600000);
-  auto* dead = revoked.add_certificates();
+  auto* dead = revoked.add_revoked_certificates();
   dead->set_serial("0D0E0F");
   dead->set_not_after_unix_ms(now_ms - 1000);
+  // Revoked once, then invited and enrolled again: its new certificate is
+  // good, its old one stays revoked.
   enrolled.set_agent_id("plant-02");
   enrolled.set_state(ferry::v1::AgentIdentity::ENROLLED);
   auto* kept = enrolled.add_certificates();
   kept->set_serial("112233");
   kept->set_not_after_unix_ms(now_ms + 3600000);
+  auto* old = enrolled.add_revoked_certificates();
+  old->set_serial("445566");
+  old->set_not_after_unix_ms(now_ms + 3600000);
   auto crl = pki->WriteCrl({revoked, enrolled});
   ASSERT_TRUE(crl.ok()) << crl.status().ToString();
-  EXPECT_EQ(RevokedSerials(*crl), std::vector<std::string>{"0A1B2C"});
+  EXPECT_EQ(RevokedSerials(*crl), (std::vector<std::string>{"0A1B2C", "445566"}));
 }
 
 }  // namespace

@@ -126,6 +126,12 @@ TEST_F(FleetSecurityTest, AnAgentEnrollsWithTheRealCommandsAndDeliversOverItsOwn
                   {{"Content-Type", "text/xml"}}, 10s);
   ASSERT_EQ(posted.status, 200) << posted.body;
   ASSERT_TRUE(WaitUntil([&] { return DeliveriesByDocnum(p_.sink()).count(Docnum(9001)) == 1; }, 20s)) << ReadFile(log);
+  // Its status names its identity.
+  const auto status_log = p_.dir().path() / "plant-09-status.out";
+  Process status = Process::Start({FERRY_AGENT_BIN, "status", "--config", config.string()}, status_log);
+  EXPECT_EQ(status.WaitExit(10s).value_or(-1), 0);
+  EXPECT_NE(ReadFile(status_log).find("identity     certificate " + cert->SerialHex()), std::string::npos)
+      << ReadFile(status_log);
   agent.Kill9();
 }
 
