@@ -264,16 +264,21 @@ size_t FindElementEnd(std::string_view text, size_t start) {
   size_t i = start;
   while ((i = text.find('<', i)) != std::string_view::npos) {
     const std::string_view rest = text.substr(i);
-    std::string_view skip_to;
+    // The end is searched for after the whole opener, as the parser does:
+    // "<!-->" does not close the comment it opens.
+    std::string_view opener, skip_to;
     if (rest.starts_with("<!--")) {
+      opener = "<!--";
       skip_to = "-->";
     } else if (rest.starts_with("<![CDATA[")) {
+      opener = "<![CDATA[";
       skip_to = "]]>";
     } else if (rest.starts_with("<?")) {
+      opener = "<?";
       skip_to = "?>";
     }
     if (!skip_to.empty()) {
-      i = text.find(skip_to, i + 2);
+      i = text.find(skip_to, i + opener.size());
       if (i == std::string_view::npos) return i;
       i += skip_to.size();
       continue;

@@ -140,5 +140,15 @@ TEST(IdocXmlHostileTest, MarkupInAttributeValuesDoesNotMoveTheSlice) {
       {"<F>one</F>", "<DOCNUM>2<"});
 }
 
+// A comment is closed by the first "-->" after its "<!--", so "<!-->"
+// does not close itself: the slice must skip it as the parser does, or the
+// markup inside it moves the slice's end (found by idoc_xml_fuzz).
+TEST(IdocXmlHostileTest, ACommentThatStartsWithAGreaterThanSignDoesNotMoveTheSlice) {
+  ExpectEachSliceIsItsIdoc("<P>" + Idoc("1", "", "<S><F>one</F><!--><S>--></S>") + Idoc("2", "", "") + "</P>",
+                           {"<F>one</F>", "<DOCNUM>2<"});
+  ExpectEachSliceIsItsIdoc("<P>" + Idoc("1", "", "<S><F>one</F><!--></S></IDOC>--></S>") + Idoc("2", "", "") + "</P>",
+                           {"<F>one</F>", "<DOCNUM>2<"});
+}
+
 }  // namespace
 }  // namespace ferry::idoc
