@@ -94,6 +94,7 @@ done
 # `ferry-agent enroll` on the agent's host.
 token=$("$bin/controlplane/ferry-controlplane" agents add demo-plant-01 --labels site=demo \
   --config "$demo/controlplane.yaml" 2>/dev/null)
+mkdir -p "$demo/agent"
 "$bin/agent/ferry-agent" enroll --token "$token" --url "https://127.0.0.1:$enroll_port" \
   --config "$demo/agent.yaml" >"$demo/enroll.log"
 "$bin/agent/ferry-agent" run --config "$demo/agent.yaml" >"$demo/agent.log" 2>&1 & pids+=($!)

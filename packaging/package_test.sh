@@ -101,7 +101,7 @@ daemon_files() {  # package config
 }
 mapfile -t agent_files < <(daemon_files ferry-agent agent.yaml)
 mapfile -t cp_files < <(daemon_files ferry-controlplane controlplane.yaml
-  for f in ferry.conf ferry.acl; do echo "-rw-r--r-- ./usr/share/doc/ferry-controlplane/examples/mosquitto/$f"; done)
+  for f in ferry.conf ferry.acl ferry-crl-reload.path ferry-crl-reload.service; do echo "-rw-r--r-- ./usr/share/doc/ferry-controlplane/examples/mosquitto/$f"; done)
 mapfile -t flows_files < <(docs ferry-flows
   for f in "$root"/flows/standard/*.yaml; do
     echo "-rw-r--r-- ./usr/share/ferry/flows/standard/$(basename "$f")"

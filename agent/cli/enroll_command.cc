@@ -4,6 +4,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
+#include <unistd.h>
+
 #include <iostream>
 #include <optional>
 
@@ -102,6 +104,14 @@ int Enroll(const EnrollOptions& options) {
     return Fail(kEnrollExitInput, "the token is for agent " + token->agent_id + " but " + options.config_path +
                                       " names agent " + settings->agent_id);
   }
+  // As root, the identity must belong to the service user, who owns the
+  // data folder: a folder that is not there yet would make it root's.
+  std::error_code exists;
+  if (::geteuid() == 0 && !std::filesystem::exists(settings->data_dir, exists)) {
+    return Fail(kEnrollExitInput, settings->data_dir.string() +
+                                      " does not exist: install the package (it makes the folder for the service "
+                                      "user) or create it owned by the user the agent runs as");
+  }
   if (Status s = app::BecomeOwnerOf(settings->data_dir); !s.ok()) return Fail(kEnrollExitFailure, s.message());
   std::error_code made;
   std::filesystem::create_directories(settings->data_dir, made);  // the agent would at its first start
@@ -129,9 +139,13 @@ int Enroll(const EnrollOptions& options) {
     return Fail(kEnrollExitWrongServer, options.url + " is not the control plane that made this token: its CA is " +
                                             fingerprint + ", the token expects " + token->ca_fingerprint);
   }
+  // Only the root the token names is trusted from here on: the rest of
+  // the answer came over a connection nobody verified, and a certificate
+  // slipped in before the root would otherwise be trusted as well.
+  const std::string root_pem = chain->back().ToPem();
   const EnrollmentPaths paths = EnrollmentPathsIn(settings->data_dir);
   const std::filesystem::path pinned = settings->data_dir / ".enroll-ca.crt";
-  if (Status s = WriteFileAtomically(pinned, ca_answer->body, 0600); !s.ok()) {
+  if (Status s = WriteFileAtomically(pinned, root_pem, 0600); !s.ok()) {
     return Fail(kEnrollExitFailure, s.message());
   }
 

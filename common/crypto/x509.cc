@@ -390,6 +390,9 @@ Status VerifyChain(const Certificate& leaf, const std::vector<Certificate>& inte
   if (!store || !ctx || !untrusted || X509_STORE_add_cert(store.get(), anchor.get()) != 1) {
     return Status::Internal("cannot verify: " + OpenSslError());
   }
+  // The anchor is trusted as given, also when it is an intermediate (an
+  // operator's CA below a company root).
+  X509_STORE_set_flags(store.get(), X509_V_FLAG_PARTIAL_CHAIN);
   for (const Certificate& c : intermediates) sk_X509_push(untrusted.get(), c.get());
   if (X509_STORE_CTX_init(ctx.get(), store.get(), leaf.get(), untrusted.get()) != 1) {
     return Status::Internal("cannot verify: " + OpenSslError());

@@ -63,16 +63,16 @@ Result<AgentIdentity> AgentIdentities::Redeem(const fleet::EnrollmentToken& toke
   return Update(token.agent_id, [&](AgentIdentity& record, bool exists) {
     const Status wrong = Status::Unauthenticated("the enrollment token is not valid");
     if (!exists) return wrong;
-    if (record.token_hash().empty()) {
-      if (record.token_used_unix_ms() != 0) {
-        return Status::AlreadyExists("the enrollment token was used already; ask for a new one (agents add)");
-      }
-      return wrong;
+    // "Used already" only to whoever holds that very token: anyone else
+    // learns nothing about which agents exist.
+    if (!record.used_token_hash().empty() && fleet::ConstantTimeEquals(record.used_token_hash(), presented)) {
+      return Status::AlreadyExists("the enrollment token was used already; ask for a new one (agents add)");
     }
-    if (!fleet::ConstantTimeEquals(record.token_hash(), presented)) return wrong;
+    if (record.token_hash().empty() || !fleet::ConstantTimeEquals(record.token_hash(), presented)) return wrong;
     if (now >= record.token_expires_unix_ms()) {
       return Status::FailedPrecondition("the enrollment token has expired; ask for a new one (agents add)");
     }
+    record.set_used_token_hash(record.token_hash());
     record.clear_token_hash();
     record.set_token_used_unix_ms(now);
     return Status::Ok();

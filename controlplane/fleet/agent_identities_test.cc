@@ -52,6 +52,10 @@ TEST_F(AgentIdentitiesTest, ATokenEnrollsOnceAndTheStoreKeepsOnlyItsHash) {
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
   EXPECT_NE(again.status().message().find("used already"), std::string::npos);
+  // Someone without the token learns nothing from the agent having enrolled.
+  fleet::EnrollmentToken guess = *parsed;
+  guess.secret[0] = guess.secret[0] == 'a' ? 'b' : 'a';
+  EXPECT_EQ(identities_->Redeem(guess).status().code(), StatusCode::kUnauthenticated);
 
   ASSERT_TRUE(identities_->RecordCertificate("plant-01", "ABC123", (std::time(nullptr) + 3600) * 1000).ok());
   EXPECT_TRUE(identities_->IsEnrolled("plant-01"));

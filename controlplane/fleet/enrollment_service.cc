@@ -103,19 +103,25 @@ bool EnrollmentService::TakeAttempt() {
 }
 
 boost::asio::awaitable<http::Response> EnrollmentService::Handle(http::Request& req) {
-  if (!TakeAttempt()) {
-    spdlog::warn("event=enroll_attempt outcome=rate_limited target={}", std::string(req.target()));
-    http::Response res = Error(req, bhttp::status::too_many_requests, "too many enrollment attempts; retry later");
-    res.set(bhttp::field::retry_after, "60");
-    co_return res;
-  }
   if (req.target() == "/v1/enroll/ca" && req.method() == bhttp::verb::get) {
     http::Response res = http::TextResponse(req, bhttp::status::ok, pki_.chain_pem());
     res.set(bhttp::field::content_type, "application/x-pem-file");
     co_return res;
   }
-  if (req.target() == "/v1/enroll" && req.method() == bhttp::verb::post) co_return Enroll(req);
-  co_return Error(req, bhttp::status::not_found, "no such endpoint (POST /v1/enroll, GET /v1/enroll/ca)");
+  if (req.target() != "/v1/enroll" || req.method() != bhttp::verb::post) {
+    co_return Error(req, bhttp::status::not_found, "no such endpoint (POST /v1/enroll, GET /v1/enroll/ca)");
+  }
+  // Only attempts to enroll are counted: the CA is public and cheap.
+  if (!TakeAttempt()) {
+    ++rate_limited_;
+    if ((rate_limited_ & (rate_limited_ - 1)) == 0) {  // the first, then every power of two
+      spdlog::warn("event=enroll_attempt outcome=rate_limited refused_total={}", rate_limited_);
+    }
+    http::Response res = Error(req, bhttp::status::too_many_requests, "too many enrollment attempts; retry later");
+    res.set(bhttp::field::retry_after, "60");
+    co_return res;
+  }
+  co_return Enroll(req);
 }
 
 http::Response EnrollmentService::Enroll(const http::Request& req) {

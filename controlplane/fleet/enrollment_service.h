@@ -11,9 +11,10 @@
 //        400 malformed request or CSR, 401 wrong token, 409 token used,
 //        410 token expired, 429 too many attempts (Retry-After).
 //
-// Attempts are rate limited for all clients together (a token bucket of
-// fleet.enrollment.max_per_minute), bodies are capped at 64 KiB, and every
-// attempt is logged with its outcome, never with the token's secret.
+// Enrollment attempts (POSTs) are rate limited for all clients together (a
+// token bucket of fleet.enrollment.max_per_minute), bodies are capped at 64
+// KiB, and every attempt is logged with its outcome, never with the token's
+// secret; refusals for the rate, the first and then every power of two.
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -52,6 +53,7 @@ class EnrollmentService {
   std::shared_ptr<http::HttpServer> server_;
   // Token bucket: attempts left, and when it was last filled.
   double attempts_ = 0;
+  uint64_t rate_limited_ = 0;
   std::chrono::steady_clock::time_point filled_at_;
 };
 
