@@ -194,21 +194,10 @@ int Enroll(const EnrollOptions& options) {
   if (Status s = crypto::VerifyChain(*cert, *chain, chain->back()); !s.ok()) {
     return Fail(kEnrollExitFailure, "the certificate received is not from the control plane's CA: " + s.message());
   }
-  Enrollment enrollment;
+  Enrollment enrollment = EnrollmentFromJson(o);
   enrollment.agent_id = token->agent_id;
-  if (const auto* urls = o.if_contains("broker_urls"); urls != nullptr && urls->is_array()) {
-    for (const auto& url : urls->as_array()) {
-      if (url.is_string()) enrollment.broker_urls.emplace_back(url.as_string());
-    }
-  }
-  if (const auto* labels = o.if_contains("labels"); labels != nullptr && labels->is_object()) {
-    for (const auto& [k, v] : labels->as_object()) {
-      if (v.is_string()) enrollment.labels[std::string(k)] = std::string(v.as_string());
-    }
-  }
   const std::string bundle_key = Member(o, "bundle_public_key");
-  if (Status s =
-          WriteEnrollment(settings->data_dir, enrollment, key->ToPem() + cert->ToPem(), ca_answer->body, bundle_key);
+  if (Status s = WriteEnrollment(settings->data_dir, enrollment, key->ToPem() + cert->ToPem(), root_pem, bundle_key);
       !s.ok()) {
     return Fail(kEnrollExitFailure, s.message());
   }

@@ -15,19 +15,8 @@ EnrollmentPaths EnrollmentPathsIn(const std::filesystem::path& data_dir) {
   return {dir, dir / "agent.pem", dir / "ca.crt", dir / "bundle.pub", dir / "enrollment.json"};
 }
 
-Result<std::optional<Enrollment>> ReadEnrollment(const std::filesystem::path& data_dir) {
-  const EnrollmentPaths paths = EnrollmentPathsIn(data_dir);
-  auto text = ReadSmallFile(paths.manifest, 64 << 10);
-  if (!text.ok() && text.status().code() == StatusCode::kNotFound) return std::optional<Enrollment>();
-  if (!text.ok()) return text.status();
-  const std::string where = paths.manifest.string() + ": ";
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(*text, ec);
-  if (ec || !v.is_object()) return Status::InvalidArgument(where + "not a JSON object; enroll again");
-  const boost::json::object& o = v.as_object();
+Enrollment EnrollmentFromJson(const boost::json::object& o) {
   Enrollment e;
-  if (const auto* id = o.if_contains("agent_id"); id != nullptr && id->is_string()) e.agent_id = id->as_string();
-  if (!transport::topics::IsValidAgentId(e.agent_id)) return Status::InvalidArgument(where + "no valid agent_id");
   if (const auto* urls = o.if_contains("broker_urls"); urls != nullptr && urls->is_array()) {
     for (const auto& url : urls->as_array()) {
       if (url.is_string()) e.broker_urls.emplace_back(url.as_string());
@@ -38,6 +27,22 @@ Result<std::optional<Enrollment>> ReadEnrollment(const std::filesystem::path& da
       if (val.is_string()) e.labels[std::string(k)] = std::string(val.as_string());
     }
   }
+  return e;
+}
+
+Result<std::optional<Enrollment>> ReadEnrollment(const std::filesystem::path& data_dir) {
+  const EnrollmentPaths paths = EnrollmentPathsIn(data_dir);
+  auto text = ReadSmallFile(paths.manifest, 64 << 10);
+  if (!text.ok() && text.status().code() == StatusCode::kNotFound) return std::optional<Enrollment>();
+  if (!text.ok()) return text.status();
+  const std::string where = paths.manifest.string() + ": ";
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(*text, ec);
+  if (ec || !v.is_object()) return Status::InvalidArgument(where + "not a JSON object; enroll again");
+  const boost::json::object& o = v.as_object();
+  Enrollment e = EnrollmentFromJson(o);
+  if (const auto* id = o.if_contains("agent_id"); id != nullptr && id->is_string()) e.agent_id = id->as_string();
+  if (!transport::topics::IsValidAgentId(e.agent_id)) return Status::InvalidArgument(where + "no valid agent_id");
   return std::optional<Enrollment>(std::move(e));
 }
 

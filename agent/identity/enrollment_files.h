@@ -11,6 +11,8 @@
 // Every file is replaced whole (write, flush, rename), agent.pem last, so a
 // crash mid-way leaves the old identity or the new one.
 
+#include <boost/json/object.hpp>
+
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -34,6 +36,10 @@ struct EnrollmentPaths {
   std::filesystem::path bundle_key;
   std::filesystem::path manifest;  // enrollment.json
 };
+
+// The broker URLs and labels of an enrollment answer or manifest; entries
+// that are not strings are left out.
+Enrollment EnrollmentFromJson(const boost::json::object& o);
 
 EnrollmentPaths EnrollmentPathsIn(const std::filesystem::path& data_dir);
 
