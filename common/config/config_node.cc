@@ -96,7 +96,6 @@ bool ParseDuration(std::string text, std::chrono::milliseconds& out) {
   return true;
 }
 
-
 ConfigNode::ConfigNode(YAML::Node node, std::string path, std::shared_ptr<ConfigState> state)
     : node_(std::move(node)), path_(std::move(path)), state_(std::move(state)) {}
 

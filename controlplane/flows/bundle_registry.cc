@@ -71,8 +71,8 @@ Result<ferry::v1::FlowBundle> BundleRegistry::AddBundle(const std::vector<flows:
     if (!last.ok()) return last.status();
     if (*last > 0) {
       ferry::v1::FlowBundle newest;
-      Status r =
-          store::ReadProto(txn.txn(), db, store::EncodeU64Key(*last), newest, "bundle version " + std::to_string(*last));
+      Status r = store::ReadProto(txn.txn(), db, store::EncodeU64Key(*last), newest,
+                                  "bundle version " + std::to_string(*last));
       if (!r.ok()) return r;
       if (newest.sha256() == sha256) {
         result = std::move(newest);
@@ -90,7 +90,7 @@ Result<ferry::v1::FlowBundle> BundleRegistry::AddBundle(const std::vector<flows:
     result.set_created_unix_ms(NowUnixMs());
     result.set_comment(comment);
     return store::WriteProto(txn.txn(), db, store::EncodeU64Key(result.version()), result,
-                      "bundle version " + std::to_string(result.version()));
+                             "bundle version " + std::to_string(result.version()));
   });
   if (!s.ok()) return s;
   return result;
@@ -118,7 +118,7 @@ Result<ferry::v1::DeploymentRecord> BundleRegistry::AddDeployment(uint64_t versi
     record.set_unix_ms(NowUnixMs());
     record.set_comment(comment);
     return store::WriteProto(txn.txn(), db, store::EncodeU64Key(record.sequence()), record,
-                      "deployment " + std::to_string(record.sequence()));
+                             "deployment " + std::to_string(record.sequence()));
   });
   if (!s.ok()) return s;
   return record;
