@@ -108,20 +108,28 @@ Status Agent::Start() {
   uplink_options.heartbeat_interval = config_.heartbeat_interval;
   uplink_options.encoding = config_.encoding;
   uplink_options.labels = config_.labels;
-  if (auto cert = ReadIdentityCertificate(config_.identity_file); cert.ok()) {
-    uplink_options.certificate_not_after_unix_ms = cert->not_after_unix_ms;
-    const int64_t left = cert->not_after_unix_ms - NowUnixMs();
-    if (left < kCertificateWarningMs) {
-      spdlog::warn("event=certificate_expiring serial={} not_after={} detail=\"{}\"", cert->serial,
-                   FormatIsoTimeMs(cert->not_after_unix_ms),
-                   left <= 0 ? "expired: enroll again with a new token (ferry-agent enroll)"
-                             : "the agent's certificate ends within 14 days");
+  if (!config_.identity_file.empty()) {
+    RenewerOptions renewal{config_.agent_id, config_.identity_file, EnrollmentPathsIn(config_.data_dir).ca};
+    renewer_ = std::make_shared<CertificateRenewer>(io_.get_executor(), *tunnel_, renewal);
+    if (Status s = renewer_->Start(); !s.ok()) {
+      spdlog::error("event=certificate_unreadable file={} error=\"{}\"", config_.identity_file.string(), s.message());
     }
+    uplink_options.certificate_not_after_unix_ms = renewer_->current().not_after_unix_ms;
   }
   uplink_ = std::make_shared<Uplink>(io_.get_executor(), *tunnel_, *store_, *outbox_queue_, uplink_options);
   uplink_->SetOtherMessageHandler([this](const std::string& topic, std::string payload) {
-    if (topic == transport::topics::DownBundle(config_.agent_id)) OnDeployment(std::move(payload));
+    if (topic == transport::topics::DownBundle(config_.agent_id)) {
+      OnDeployment(std::move(payload));
+    } else if (topic == transport::topics::DownRenew(config_.agent_id) && renewer_) {
+      renewer_->OnAnswer(payload);
+    }
   });
+  if (renewer_) {
+    std::weak_ptr<Uplink> uplink = uplink_;
+    renewer_->SetOnRenewed([uplink](const IdentityCertificate& cert) {
+      if (auto u = uplink.lock()) u->SetCertificateNotAfter(cert.not_after_unix_ms);
+    });
+  }
   uplink_->SetFlowStatusProvider([this] { return bundle_receiver_->status(); });
   uplink_->SetHistory(history_.get());
   std::weak_ptr<Uplink> weak_uplink = uplink_;
@@ -344,6 +352,7 @@ void Agent::WaitIdle(std::function<void()> done, int polls_left) {
   for (auto& s : sources_) busy += s->InFlight();
   if (busy == 0 || polls_left == 0) {
     if (busy) spdlog::warn("event=agent_stop_forced unanswered_requests={}", busy);
+    if (renewer_) renewer_->Stop();
     if (uplink_) uplink_->Stop();
     if (tunnel_) tunnel_->Stop();
     spdlog::info("event=agent_stopped agent_id={}", config_.agent_id);

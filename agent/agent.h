@@ -22,6 +22,7 @@
 #include "agent/flows/bundle_receiver.h"
 #include "agent/flows/flow_stage.h"
 #include "agent/history/event_history.h"
+#include "agent/identity/certificate_renewer.h"
 #include "agent/outbox/outbox.h"
 #include "agent/sources/source.h"
 #include "agent/uplink/uplink.h"
@@ -90,6 +91,7 @@ class Agent {
   std::vector<std::unique_ptr<Source>> sources_;
   std::shared_ptr<transport::Tunnel> tunnel_;
   std::shared_ptr<Uplink> uplink_;
+  std::shared_ptr<CertificateRenewer> renewer_;  // when enrolled
   boost::asio::steady_timer shutdown_timer_;
   boost::asio::steady_timer prune_timer_;
   boost::asio::steady_timer raw_prune_timer_;

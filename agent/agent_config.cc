@@ -35,7 +35,7 @@ void ReadUplink(config::ConfigNode node, AgentConfig& c) {
   }
   c.encoding.compress = compression == "zstd";
   c.mqtt.subscriptions = {transport::topics::DownAcks(c.agent_id), transport::topics::DownReports(c.agent_id),
-                          transport::topics::DownBundle(c.agent_id),
+                          transport::topics::DownBundle(c.agent_id), transport::topics::DownRenew(c.agent_id),
                           std::string(transport::topics::kControlPlanePresence)};
 }
 

@@ -73,7 +73,12 @@ int main(int argc, char** argv) {
   ferry::agent::EnrollOptions enroll_options;
   auto* enroll = app.add_subcommand("enroll", "join a control plane's fleet with a one-time token");
   enroll->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
-  enroll->add_option("--token", enroll_options.token, "the token `ferry-controlplane agents add` printed")->required();
+  auto* token_option =
+      enroll->add_option("--token", enroll_options.token, "the token `ferry-controlplane agents add` printed");
+  auto* token_file_option = enroll->add_option(
+      "--token-file", enroll_options.token_file,
+      "read the token from this file, or from standard input with '-' (keeps it off the command line)");
+  token_option->excludes(token_file_option);
   enroll->add_option("--url", enroll_options.url, "https://host:port of the control plane's enrollment listener")
       ->required();
   auto* flow = app.add_subcommand("flow", "work with flow bundles locally");

@@ -62,7 +62,8 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Create(ControlPlaneConfig co
   if (cp->config_.shared_group.empty()) cp->config_.shared_group = cp->pki_->SecretName("shared-group");
   cp->config_.mqtt.subscriptions = {transport::topics::SharedUpEvents(cp->config_.shared_group),
                                     transport::topics::SharedUpHeartbeat(cp->config_.shared_group),
-                                    transport::topics::SharedUpFlows(cp->config_.shared_group)};
+                                    transport::topics::SharedUpFlows(cp->config_.shared_group),
+                                    transport::topics::SharedUpRenew(cp->config_.shared_group)};
   return cp;
 }
 
@@ -107,6 +108,7 @@ Status ControlPlane::Start() {
                                                    config_.flows);
   signing_key_.reset();
   gate_ = std::make_unique<FleetGate>(*tunnel_, *identities_, config_.fleet.require_enrollment);
+  renewal_ = std::make_unique<CertificateRenewal>(*tunnel_, *identities_, *pki_);
   distributor_->SetRecipientCheck([this](const std::string& agent_id) { return gate_->Admitted(agent_id); });
   ingest_->SetHeartbeatHandler([this](const std::string& agent_id, const ferry::v1::Heartbeat& heartbeat) {
     distributor_->OnHeartbeat(agent_id, heartbeat);
@@ -118,8 +120,9 @@ Status ControlPlane::Start() {
     if (auto e = weak_engine.lock()) e->NotifyAppended();
   });
   tunnel_->SetMessageHandler([this](const std::string& topic, std::string payload) {
-    // Flow statuses go to the distributor; everything else, unknown topics
-    // included, to the ingest, which logs what it does not handle.
+    // Flow statuses go to the distributor, renewal requests to the renewal;
+    // everything else, unknown topics included, to the ingest, which logs
+    // what it does not handle.
     auto parsed = transport::topics::Parse(topic);
     if (parsed && transport::topics::IsValidAgentId(parsed->agent_id) &&
         !gate_->Admit(parsed->agent_id, parsed->channel, payload)) {
@@ -127,6 +130,10 @@ Status ControlPlane::Start() {
     }
     if (parsed && parsed->channel == "up/flows" && transport::topics::IsValidAgentId(parsed->agent_id)) {
       distributor_->OnFlowStatus(parsed->agent_id, payload);
+      return;
+    }
+    if (parsed && parsed->channel == "up/renew" && transport::topics::IsValidAgentId(parsed->agent_id)) {
+      renewal_->OnRequest(parsed->agent_id, payload);
       return;
     }
     ingest_->OnMessage(topic, std::move(payload));

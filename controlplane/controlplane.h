@@ -18,6 +18,7 @@
 #include "controlplane/cp_config.h"
 #include "controlplane/delivery/delivery_engine.h"
 #include "controlplane/fleet/agent_identities.h"
+#include "controlplane/fleet/certificate_renewal.h"
 #include "controlplane/fleet/enrollment_service.h"
 #include "controlplane/fleet/fleet_gate.h"
 #include "controlplane/fleet/fleet_pki.h"
@@ -63,6 +64,7 @@ class ControlPlane {
   std::unique_ptr<FleetPki> pki_;
   bool own_client_identity_ = false;  // mqtt.tls uses pki/controlplane.pem
   std::unique_ptr<FleetGate> gate_;
+  std::unique_ptr<CertificateRenewal> renewal_;
   std::unique_ptr<EnrollmentService> enrollment_;
   std::vector<std::unique_ptr<Connector>> connectors_;
   std::shared_ptr<transport::Tunnel> tunnel_;

@@ -70,7 +70,7 @@ int RunStatus(const BufferCliOptions& options) {
   const json::object* flows = Member(opened.agent_state, "flows");
   const json::object* recent = Member(opened.agent_state, "recent");
   auto cert = ReadIdentityCertificate(opened.config.identity_file);
-  const bool expiring = cert.ok() && cert->not_after_unix_ms - now < kCertificateWarningMs;
+  const bool expiring = cert.ok() && cert->Expiring(now);
   json::object out{
       {"agent_id", opened.config.agent_id},
       {"running", opened.agent_state.has_value()},

@@ -89,11 +89,39 @@ Result<AgentSettings> ReadAgentSettings(const std::string& config_path) {
   return s;
 }
 
+// The token from --token, or from the file --token-file names ("-":
+// standard input), where no other user can see it in the process list.
+Result<std::string> TokenText(const EnrollOptions& options) {
+  if (options.token_file.empty()) {
+    if (options.token.empty()) return Status::InvalidArgument("give the token with --token or --token-file");
+    return options.token;
+  }
+  constexpr size_t kMaxTokenFile = 4096;
+  if (options.token_file == "-") {
+    std::string text(kMaxTokenFile + 1, '\0');
+    std::cin.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(std::cin.gcount()));
+    if (text.size() > kMaxTokenFile)
+      return Status::InvalidArgument("--token-file -: more than 4 KiB on standard input");
+    return text;
+  }
+  auto text = ReadSmallFile(options.token_file, kMaxTokenFile);
+  if (!text.ok()) return Status::InvalidArgument("--token-file: " + text.status().message());
+  return *text;
+}
+
 }  // namespace
 
 int Enroll(const EnrollOptions& options) {
-  auto token = fleet::EnrollmentToken::Parse(options.token);
-  if (!token.ok()) return Fail(kEnrollExitInput, "--token: " + token.status().message());
+  auto text = TokenText(options);
+  if (!text.ok()) return Fail(kEnrollExitInput, text.status().message());
+  const size_t first = text->find_first_not_of(" \t\r\n");
+  const size_t last = text->find_last_not_of(" \t\r\n");
+  auto token = fleet::EnrollmentToken::Parse(first == std::string::npos ? "" : text->substr(first, last - first + 1));
+  if (!token.ok()) {
+    return Fail(kEnrollExitInput,
+                (options.token_file.empty() ? "--token: " : "--token-file: ") + token.status().message());
+  }
   auto base = http::ParseUrl(options.url);
   if (!base.ok() || !base->tls) {
     return Fail(kEnrollExitInput, "--url must be https://host:port of the control plane's enrollment listener");
@@ -203,7 +231,8 @@ int Enroll(const EnrollOptions& options) {
   }
   std::cout << "enrolled as agent " << enrollment.agent_id << "\n"
             << "  certificate serial " << cert->SerialHex() << ", valid until "
-            << FormatIsoTimeMs(cert->NotAfterUnix() * 1000) << "; enroll again with a new token before then\n"
+            << FormatIsoTimeMs(cert->NotAfterUnix() * 1000)
+            << "; the agent renews it itself at two thirds of its life\n"
             << "  key and certificate: " << paths.identity.string() << " (mode 0600; the key never left this host)\n"
             << "  control plane CA:    " << paths.ca.string() << "\n"
             << "  bundle signing key:  " << (bundle_key.empty() ? "none given" : paths.bundle_key.string()) << "\n"

@@ -32,7 +32,8 @@ inline constexpr int kEnrollExitUnreachable = 14;   // cannot connect, or too ma
 struct EnrollOptions {
   std::string config_path;
   std::string token;
-  std::string url;  // https://host:port of the enrollment listener
+  std::string token_file;  // instead of `token`: a file, or "-" for standard input
+  std::string url;         // https://host:port of the enrollment listener
 };
 
 int Enroll(const EnrollOptions& options);

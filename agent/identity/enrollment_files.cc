@@ -4,7 +4,11 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <chrono>
+
 #include "common/crypto/x509.h"
+#include "common/fleet/certificate_timing.h"
 #include "common/transport/topics.h"
 #include "common/util/files.h"
 
@@ -52,7 +56,14 @@ Result<IdentityCertificate> ReadIdentityCertificate(const std::filesystem::path&
   if (!pem.ok()) return pem.status();
   auto cert = crypto::Certificate::FromPem(*pem);
   if (!cert.ok()) return Status::DataLoss(identity_file.string() + ": " + cert.status().message());
-  return IdentityCertificate{cert->SerialHex(), cert->NotAfterUnix() * 1000};
+  const int64_t not_before = cert->NotBeforeUnix() * 1000;
+  const int64_t not_after = cert->NotAfterUnix() * 1000;
+  const int64_t backdate = std::chrono::duration_cast<std::chrono::milliseconds>(crypto::kValidityBackdate).count();
+  return IdentityCertificate{cert->SerialHex(), std::min(not_before + backdate, not_after), not_after};
+}
+
+bool IdentityCertificate::Expiring(int64_t now_unix_ms) const {
+  return now_unix_ms >= fleet::WarnFromUnixMs(issued_unix_ms, not_after_unix_ms);
 }
 
 Status WriteEnrollment(const std::filesystem::path& data_dir, const Enrollment& enrollment,

@@ -51,12 +51,12 @@ Result<std::optional<Enrollment>> ReadEnrollment(const std::filesystem::path& da
 // agent has none.
 struct IdentityCertificate {
   std::string serial;
+  int64_t issued_unix_ms = 0;  // the start of its life (notBefore without the backdating)
   int64_t not_after_unix_ms = 0;
+  // Whether the status commands warn about its end (common/fleet/certificate_timing.h).
+  bool Expiring(int64_t now_unix_ms) const;
 };
 Result<IdentityCertificate> ReadIdentityCertificate(const std::filesystem::path& identity_file);
-
-// How long before its end a certificate is warned about (status commands).
-inline constexpr int64_t kCertificateWarningMs = 14LL * 24 * 3600 * 1000;
 
 // Writes a complete enrollment: key and certificate PEM, CA chain, bundle
 // key (empty: none) and the manifest.

@@ -82,6 +82,8 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   // What the heartbeat reports about flows. Set before Start().
   void SetFlowStatusProvider(std::function<ferry::v1::FlowStatus()> provider) { flow_status_ = std::move(provider); }
   const UplinkStats& stats() const { return stats_; }
+  // A renewed certificate's end, for the heartbeats from now on.
+  void SetCertificateNotAfter(int64_t unix_ms) { options_.certificate_not_after_unix_ms = unix_ms; }
   // Where acknowledged events go, in the transaction that deletes them from
   // the outbox. Set before Start(); null: they are just deleted.
   void SetHistory(const EventHistory* history) { history_ = history; }

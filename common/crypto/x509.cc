@@ -129,8 +129,7 @@ Status SetRandomSerial(X509* cert) {
 }
 
 Status SetValidity(X509* cert, std::chrono::seconds lifetime, const X509* issuer) {
-  constexpr long kBackdate = 300;  // clocks that lag a little
-  if (X509_gmtime_adj(X509_getm_notBefore(cert), -kBackdate) == nullptr ||
+  if (X509_gmtime_adj(X509_getm_notBefore(cert), -static_cast<long>(kValidityBackdate.count())) == nullptr ||
       X509_gmtime_adj(X509_getm_notAfter(cert), static_cast<long>(lifetime.count())) == nullptr) {
     return Status::Internal("cannot set validity: " + OpenSslError());
   }

@@ -103,6 +103,10 @@ struct IssueRequest {
   }
 };
 
+// How far back an issued certificate's validity starts, for clocks that
+// lag a little: its life as issued is notAfter - notBefore - this.
+inline constexpr std::chrono::seconds kValidityBackdate{300};
+
 struct RevokedCertificate {
   std::string serial_hex;
   int64_t revoked_unix = 0;
@@ -119,7 +123,7 @@ class CertificateIssuer {
 
   // A certificate for the request's key, named and limited as `request`
   // says; the name the requester asked for is not used. Serials are 128
-  // random bits; validity starts five minutes back for clocks that lag.
+  // random bits; validity starts kValidityBackdate back.
   Result<Certificate> Issue(const CertificateRequest& csr, const IssueRequest& request) const;
   Result<Certificate> Issue(const PrivateKey& subject_key, const IssueRequest& request) const;
   // A CRL listing `revoked`, valid for `next_update`; PEM.

@@ -22,6 +22,11 @@ inline std::string DownBundle(std::string_view agent) {
 inline std::string DownReports(std::string_view agent) {
   return std::string(kPrefix) + std::string(agent) + "/down/reports";
 }
+// Certificate renewal: the request up, the new certificate (or the refusal) down.
+inline std::string UpRenew(std::string_view agent) { return std::string(kPrefix) + std::string(agent) + "/up/renew"; }
+inline std::string DownRenew(std::string_view agent) {
+  return std::string(kPrefix) + std::string(agent) + "/down/renew";
+}
 
 // Filters the control plane subscribes to, shared so several instances
 // split the load.
@@ -33,6 +38,9 @@ inline std::string SharedUpFlows(std::string_view group) {
 }
 inline std::string SharedUpHeartbeat(std::string_view group) {
   return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/heartbeat";
+}
+inline std::string SharedUpRenew(std::string_view group) {
+  return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/renew";
 }
 
 // Retained presence of the control plane: "online <instance> <connect time>"

@@ -39,6 +39,10 @@ class Tunnel {
   // that connect later (the agent's flow deployment).
   virtual void PublishRetained(const std::string& topic, std::string payload, PublishDone done) = 0;
   virtual bool connected() const = 0;
+  // Drops the connection and connects again at once, reading the
+  // credentials afresh (a renewed client certificate). Not connected: the
+  // next connect reads them anyway, nothing to do.
+  virtual void Reconnect(const std::string& why) = 0;
 };
 
 }  // namespace ferry::transport

@@ -1,5 +1,6 @@
 #include "controlplane/fleet/agent_identities.h"
 
+#include "common/fleet/certificate_timing.h"
 #include "common/store/proto_records.h"
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
@@ -57,7 +58,31 @@ Result<fleet::EnrollmentToken> AgentIdentities::Invite(const std::string& agent_
   return token;
 }
 
-Result<AgentIdentity> AgentIdentities::Redeem(const fleet::EnrollmentToken& token) {
+namespace {
+
+// Drops certificates past their end from both lists: they need no revoking.
+void ForgetEndedCertificates(AgentIdentity& record, int64_t now) {
+  for (auto* certs : {record.mutable_certificates(), record.mutable_revoked_certificates()}) {
+    for (int i = certs->size() - 1; i >= 0; --i) {
+      if (certs->Get(i).not_after_unix_ms() < now) certs->DeleteSubrange(i, 1);
+    }
+  }
+}
+
+// Moves every certificate the agent holds to its revoked ones.
+void RevokeHeldCertificates(AgentIdentity& record, int64_t now) {
+  for (const auto& cert : record.certificates()) {
+    ferry::v1::IssuedCertificate* revoked = record.add_revoked_certificates();
+    *revoked = cert;
+    revoked->set_revoked_unix_ms(now);
+  }
+  record.clear_certificates();
+}
+
+}  // namespace
+
+Result<AgentIdentity> AgentIdentities::Enroll(const fleet::EnrollmentToken& token,
+                                              const ferry::v1::IssuedCertificate& certificate) {
   const int64_t now = NowUnixMs();
   const std::string presented = token.SecretHash();
   return Update(token.agent_id, [&](AgentIdentity& record, bool exists) {
@@ -75,30 +100,23 @@ Result<AgentIdentity> AgentIdentities::Redeem(const fleet::EnrollmentToken& toke
     record.set_used_token_hash(record.token_hash());
     record.clear_token_hash();
     record.set_token_used_unix_ms(now);
+    RevokeHeldCertificates(record, now);
+    record.set_state(AgentIdentity::ENROLLED);
+    record.set_enrolled_unix_ms(now);
+    *record.add_certificates() = certificate;
+    ForgetEndedCertificates(record, now);
     return Status::Ok();
   });
 }
 
-Status AgentIdentities::RecordCertificate(const std::string& agent_id, const std::string& serial,
-                                          int64_t not_after_unix_ms) {
+Status AgentIdentities::RecordRenewal(const std::string& agent_id, const ferry::v1::IssuedCertificate& certificate) {
   const int64_t now = NowUnixMs();
   auto updated = Update(agent_id, [&](AgentIdentity& record, bool exists) {
-    if (!exists) return Status::NotFound("agent " + agent_id + " is not in the fleet");
-    if (record.state() == AgentIdentity::REVOKED && record.token_used_unix_ms() < record.revoked_unix_ms()) {
-      return Status::FailedPrecondition("agent " + agent_id + " is revoked");
+    if (!exists || record.state() != AgentIdentity::ENROLLED) {
+      return Status::FailedPrecondition("agent " + agent_id + " is not enrolled");
     }
-    if (record.state() != AgentIdentity::ENROLLED) record.set_enrolled_unix_ms(now);
-    record.set_state(AgentIdentity::ENROLLED);
-    ferry::v1::IssuedCertificate* cert = record.add_certificates();
-    cert->set_serial(serial);
-    cert->set_issued_unix_ms(now);
-    cert->set_not_after_unix_ms(not_after_unix_ms);
-    // Certificates past their end need no revoking: keep the lists short.
-    for (auto* certs : {record.mutable_certificates(), record.mutable_revoked_certificates()}) {
-      for (int i = certs->size() - 1; i >= 0; --i) {
-        if (certs->Get(i).not_after_unix_ms() < now) certs->DeleteSubrange(i, 1);
-      }
-    }
+    *record.add_certificates() = certificate;
+    ForgetEndedCertificates(record, now);
     return Status::Ok();
   });
   return updated.status();
@@ -113,12 +131,7 @@ Result<AgentIdentity> AgentIdentities::Revoke(const std::string& agent_id, const
     record.set_revoked_reason(reason);
     record.clear_token_hash();  // a pending invitation dies with it
     // Its certificates stay revoked whatever becomes of the agent later.
-    for (const auto& cert : record.certificates()) {
-      ferry::v1::IssuedCertificate* revoked = record.add_revoked_certificates();
-      *revoked = cert;
-      revoked->set_revoked_unix_ms(now);
-    }
-    record.clear_certificates();
+    RevokeHeldCertificates(record, now);
     return Status::Ok();
   });
 }
@@ -138,15 +151,19 @@ Result<std::vector<AgentIdentity>> AgentIdentities::List() const {
 }
 
 std::vector<std::string> CertificateWarnings(const std::vector<AgentIdentity>& agents, int64_t now_unix_ms) {
-  constexpr int64_t kWarnAhead = 14LL * 24 * 3600 * 1000;
   std::vector<std::string> out;
   for (const AgentIdentity& agent : agents) {
     if (agent.state() != AgentIdentity::ENROLLED || agent.certificates_size() == 0) continue;
-    const int64_t end = agent.certificates(agent.certificates_size() - 1).not_after_unix_ms();
-    if (end - now_unix_ms >= kWarnAhead) continue;
-    out.push_back("agent " + agent.agent_id() + ": its certificate " + (end <= now_unix_ms ? "expired " : "expires ") +
-                  FormatIsoTimeMs(end) + (end <= now_unix_ms ? "; it must enroll again" : "") +
-                  "; it must enroll again before then (agents add, then ferry-agent enroll)");
+    const ferry::v1::IssuedCertificate& newest = agent.certificates(agent.certificates_size() - 1);
+    const int64_t end = newest.not_after_unix_ms();
+    if (now_unix_ms < fleet::WarnFromUnixMs(newest.issued_unix_ms(), end)) continue;
+    if (end <= now_unix_ms) {
+      out.push_back("agent " + agent.agent_id() + ": its certificate expired " + FormatIsoTimeMs(end) +
+                    "; it must enroll again (agents add, then ferry-agent enroll)");
+    } else {
+      out.push_back("agent " + agent.agent_id() + ": its certificate expires " + FormatIsoTimeMs(end) +
+                    " and was not renewed; is the agent offline? Otherwise it must enroll again before then");
+    }
   }
   return out;
 }

@@ -32,15 +32,19 @@ class AgentIdentities {
   Result<fleet::EnrollmentToken> Invite(const std::string& agent_id, const std::map<std::string, std::string>& labels,
                                         std::chrono::seconds valid_for, const std::string& ca_fingerprint);
 
-  // Checks a presented token and, in the same transaction, marks it used.
+  // Enrollment, in one transaction: checks a presented token, marks it
+  // used, records `certificate` (issued for the agent's request before the
+  // call; it is never handed out when this fails) and makes the agent
+  // ENROLLED. The certificates it held before are revoked: enrolling again
+  // replaces an identity, it does not add a second one.
   // Unauthenticated: unknown agent or wrong secret (the two are not told
   // apart); AlreadyExists: used before; FailedPrecondition: expired.
-  Result<ferry::v1::AgentIdentity> Redeem(const fleet::EnrollmentToken& token);
+  Result<ferry::v1::AgentIdentity> Enroll(const fleet::EnrollmentToken& token,
+                                          const ferry::v1::IssuedCertificate& certificate);
 
-  // Records a certificate issued to an agent (enrollment or renewal) and
-  // makes it ENROLLED. FailedPrecondition when it is revoked (a renewal
-  // racing a revocation loses).
-  Status RecordCertificate(const std::string& agent_id, const std::string& serial, int64_t not_after_unix_ms);
+  // Records a certificate renewed in band. FailedPrecondition unless the
+  // agent is ENROLLED (a renewal racing a revocation loses).
+  Status RecordRenewal(const std::string& agent_id, const ferry::v1::IssuedCertificate& certificate);
 
   // Revokes: every certificate it holds goes on the CRL. NotFound for an
   // unknown agent.

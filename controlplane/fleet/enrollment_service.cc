@@ -145,26 +145,30 @@ http::Response EnrollmentService::Enroll(const http::Request& req) {
                  csr.status().message());
     return Error(req, bhttp::status::bad_request, "csr: " + csr.status().message());
   }
-  auto redeemed = identities_.Redeem(*token);
-  if (!redeemed.ok()) {
-    spdlog::warn("event=enroll_attempt agent_id={} outcome=refused reason=\"{}\"", agent_id,
-                 redeemed.status().message());
-    return Error(req, StatusFor(redeemed.status().code()), redeemed.status().message());
-  }
+  // Issued before the token is checked, so that checking it, marking it
+  // used and recording the certificate are one transaction; a certificate
+  // issued for a token that turns out wrong is simply never handed out.
   auto cert = pki_.IssueAgentCertificate(*csr, agent_id);
-  Status recorded = cert.ok() ? identities_.RecordCertificate(agent_id, cert->SerialHex(), cert->NotAfterUnix() * 1000)
-                              : cert.status();
-  if (!recorded.ok()) {
-    spdlog::error("event=enroll_attempt agent_id={} outcome=failed reason=\"{}\"", agent_id, recorded.message());
-    return Error(req,
-                 recorded.code() == StatusCode::kFailedPrecondition ? bhttp::status::forbidden
-                                                                    : bhttp::status::internal_server_error,
-                 recorded.message());
+  if (!cert.ok()) {
+    spdlog::error("event=enroll_attempt agent_id={} outcome=failed reason=\"{}\"", agent_id, cert.status().message());
+    return Error(req, bhttp::status::internal_server_error, cert.status().message());
+  }
+  auto enrolled = identities_.Enroll(*token, IssuedCertificateRecord(*cert));
+  if (!enrolled.ok()) {
+    spdlog::warn("event=enroll_attempt agent_id={} outcome=refused reason=\"{}\"", agent_id,
+                 enrolled.status().message());
+    return Error(req, StatusFor(enrolled.status().code()), enrolled.status().message());
+  }
+  // Enrolling again revoked the certificates the agent held before.
+  if (enrolled->revoked_certificates_size() > 0) {
+    if (auto all = identities_.List(); !all.ok() || !pki_.WriteCrl(*all).ok()) {
+      spdlog::error("event=crl_write_failed agent_id={} detail=\"the next refresh writes it\"", agent_id);
+    }
   }
   boost::json::array brokers;
   for (const std::string& url : options_.broker_urls) brokers.push_back(boost::json::string(url));
   boost::json::object labels;
-  for (const auto& [k, v] : redeemed->labels()) labels[k] = v;
+  for (const auto& [k, v] : enrolled->labels()) labels[k] = v;
   spdlog::info("event=enroll_attempt agent_id={} outcome=enrolled serial={} not_after_unix={}", agent_id,
                cert->SerialHex(), cert->NotAfterUnix());
   return JsonResponse(req, bhttp::status::ok,

@@ -9,7 +9,7 @@ void ReadFleetSettings(config::ConfigNode node, const std::filesystem::path& dat
   out.pki.dir = data_dir / "pki";
   out.require_enrollment = node.Bool("require_enrollment", out.require_enrollment);
   const auto lifetime = node.Duration("agent_certificate_lifetime", out.pki.agent_certificate_lifetime);
-  if (lifetime < std::chrono::minutes(1)) node.Error("agent_certificate_lifetime", "must be at least 1m");
+  if (lifetime < std::chrono::seconds(30)) node.Error("agent_certificate_lifetime", "must be at least 30s");
   out.pki.agent_certificate_lifetime = std::chrono::duration_cast<std::chrono::seconds>(lifetime);
   out.pki.ca_cert_file = node.String("ca_cert_file", "");
   out.pki.ca_key_file = node.String("ca_key_file", "");

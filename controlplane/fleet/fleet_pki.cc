@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "common/crypto/hmac.h"
+#include "common/util/clock.h"
 #include "common/util/files.h"
 #include "controlplane/fleet/agent_identities.h"
 
@@ -90,6 +91,14 @@ Result<std::unique_ptr<FleetPki>> FleetPki::Open(PkiOptions options, bool create
     }
   }
   return pki;
+}
+
+ferry::v1::IssuedCertificate IssuedCertificateRecord(const crypto::Certificate& cert) {
+  ferry::v1::IssuedCertificate record;
+  record.set_serial(cert.SerialHex());
+  record.set_issued_unix_ms(NowUnixMs());
+  record.set_not_after_unix_ms(cert.NotAfterUnix() * 1000);
+  return record;
 }
 
 Result<crypto::Certificate> FleetPki::IssueAgentCertificate(const crypto::CertificateRequest& csr,

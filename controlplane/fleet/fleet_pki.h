@@ -35,6 +35,9 @@ struct PkiOptions {
   std::chrono::seconds crl_validity{std::chrono::hours(24 * 30)};
 };
 
+// What the identity registry records about a certificate just issued.
+ferry::v1::IssuedCertificate IssuedCertificateRecord(const crypto::Certificate& cert);
+
 class FleetPki {
  public:
   // Loads the CA; with `create`, makes the folder and a new root CA when

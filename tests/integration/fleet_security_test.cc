@@ -158,8 +158,18 @@ TEST_F(FleetSecurityTest, EachRefusalOfEnrollmentHasItsOwnExitCodeAndWritesNothi
   // A wrong secret, and a token for an agent never invited.
   EXPECT_EQ(Enroll(config, parts(2, std::string(64, '0')), EnrollmentUrl(), &out), 12) << out;
   EXPECT_EQ(Enroll(config, parts(1, "plant-99"), EnrollmentUrl(), &out), 12) << out;
-  // Malformed.
+  // Malformed, missing, or in a file that is not there.
   EXPECT_EQ(Enroll(config, "ferry1:plant-10:abc", EnrollmentUrl(), &out), 2) << out;
+  EXPECT_EQ(Enroll(config, "", EnrollmentUrl(), &out), 2) << out;
+  EXPECT_NE(out.find("--token or --token-file"), std::string::npos) << out;
+  {
+    const auto log = p_.dir().path() / "enroll-file.out";
+    Process enroll = Process::Start({FERRY_AGENT_BIN, "enroll", "--config", config.string(), "--token-file",
+                                     (p_.dir().path() / "no-such-token").string(), "--url", EnrollmentUrl()},
+                                    log);
+    EXPECT_EQ(enroll.WaitExit(30s).value_or(-1), 2) << ReadFile(log);
+    EXPECT_NE(ReadFile(log).find("--token-file"), std::string::npos) << ReadFile(log);
+  }
   EXPECT_FALSE(std::filesystem::exists(p_.dir().path() / "plant-10" / "identity" / "agent.pem"));
   // The wrong guesses did not burn the right token; once used, it is spent.
   EXPECT_EQ(Enroll(config, token, EnrollmentUrl(), &out), 0) << out;

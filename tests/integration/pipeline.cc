@@ -91,21 +91,20 @@ std::string Pipeline::InviteDirectly(const std::string& id, std::chrono::seconds
 
 void Pipeline::EnsureEnrolled(const std::string& id, const std::filesystem::path& data_dir) {
   if (!options_.enrolled) return;
-  auto enrolled = agent::ReadEnrollment(data_dir);
-  if (enrolled.ok() && enrolled->has_value()) return;
+  auto existing = agent::ReadEnrollment(data_dir);
+  if (existing.ok() && existing->has_value()) return;
   ControlPlaneFleet fleet = OpenControlPlaneFleet(cp_config_);
   controlplane::AgentIdentities identities(*fleet.store);
   auto token = identities.Invite(id, {}, std::chrono::hours(1), fleet.pki->root_fingerprint());
-  auto redeemed = token.ok() ? identities.Redeem(*token) : Result<ferry::v1::AgentIdentity>(token.status());
   auto key = crypto::PrivateKey::Generate();
   auto csr = crypto::CertificateRequest::FromPem(crypto::CertificateRequest::MakePem(*key, id).value());
   auto cert = fleet.pki->IssueAgentCertificate(*csr, id);
-  if (!redeemed.ok() || !cert.ok()) throw std::runtime_error("cannot enroll " + id);
-  Status recorded = identities.RecordCertificate(id, cert->SerialHex(), cert->NotAfterUnix() * 1000);
+  if (!token.ok() || !cert.ok()) throw std::runtime_error("cannot enroll " + id);
+  auto enrolled = identities.Enroll(*token, controlplane::IssuedCertificateRecord(*cert));
   Status written = agent::WriteEnrollment(data_dir, {id, {broker_->url()}, {}}, key->ToPem() + cert->ToPem(),
                                           fleet.pki->chain_pem(), "");
-  if (!recorded.ok() || !written.ok()) {
-    throw std::runtime_error("cannot enroll " + id + ": " + recorded.ToString() + " " + written.ToString());
+  if (!enrolled.ok() || !written.ok()) {
+    throw std::runtime_error("cannot enroll " + id + ": " + enrolled.status().ToString() + " " + written.ToString());
   }
 }
 
@@ -152,7 +151,11 @@ void Pipeline::WriteConfigs() {
   };
   const std::string fleet =
       options_.enrolled
-          ? "fleet:\n  enrollment:\n    listen: 127.0.0.1:" + std::to_string(enrollment_port_) +
+          ? "fleet:\n" +
+                (options_.agent_certificate_lifetime.empty()
+                     ? std::string()
+                     : "  agent_certificate_lifetime: " + options_.agent_certificate_lifetime + "\n") +
+                "  enrollment:\n    listen: 127.0.0.1:" + std::to_string(enrollment_port_) +
                 "\n    hosts: [127.0.0.1]\n    max_per_minute: " + std::to_string(options_.enrollment_per_minute) + "\n"
           : "fleet:\n  require_enrollment: false\n";
   WriteFile(agent_config_, AgentYaml(options_.agent_id, agent_port_, dir_.path() / "agent", options_.agent_labels) +

@@ -26,8 +26,9 @@ struct PipelineOptions {
   // plain-text broker (insecure: true) and no enrollment check; only for a
   // test about something else that needs it, which says why.
   bool enrolled = true;
-  int enrollment_per_minute = 600;        // fleet.enrollment.max_per_minute
-  std::string agent_max_bytes = "64MiB";  // outbox limit (back-pressure)
+  int enrollment_per_minute = 600;         // fleet.enrollment.max_per_minute
+  std::string agent_certificate_lifetime;  // fleet.agent_certificate_lifetime; empty: the default
+  std::string agent_max_bytes = "64MiB";   // outbox limit (back-pressure)
   std::string agent_id = "plant-01";
   std::string delivery_retry_initial = "50ms";
   std::string delivery_retry_max = "2s";

@@ -31,6 +31,11 @@ class FakeTunnel : public transport::Tunnel {
     if (done) done(publish_result);
   }
   bool connected() const override { return connected_; }
+  void Reconnect(const std::string& why) override {
+    ++reconnects;
+    Disconnect(why);
+    Connect();
+  }
 
   void Receive(const std::string& topic, std::string payload) {
     if (on_message_) on_message_(topic, std::move(payload));
@@ -54,6 +59,7 @@ class FakeTunnel : public transport::Tunnel {
 
   std::vector<Sent> sent;
   Status publish_result;
+  int reconnects = 0;
 
  private:
   MessageHandler on_message_;

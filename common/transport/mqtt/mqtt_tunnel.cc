@@ -257,6 +257,29 @@ void MqttTunnel::ScheduleReconnect() {
   });
 }
 
+void MqttTunnel::Reconnect(const std::string& why) {
+  if (stopped_ || !connected_) return;
+  connected_ = false;
+  spdlog::info("event=mqtt_reconnecting broker={} reason=\"{}\"", options_.broker_url, why);
+  if (on_state_) on_state_(false, why);
+  // A normal DISCONNECT: the session (and its QoS 1 messages) stays with
+  // the broker, and no last will is published.
+  std::weak_ptr<MqttTunnel> weak = weak_from_this();
+  auto* listener = OnceListener::Make([weak](bool, std::string) {
+    auto self = weak.lock();
+    if (!self) return;
+    boost::asio::post(self->executor_, [weak] {
+      if (auto s = weak.lock()) s->Connect();
+    });
+  });
+  try {
+    client_->disconnect(0, nullptr, *listener);
+  } catch (const mqtt::exception& e) {
+    spdlog::debug("event=mqtt_disconnect_error detail=\"{}\"", e.what());
+    ScheduleReconnect();
+  }
+}
+
 void MqttTunnel::Stop() {
   if (stopped_.exchange(true)) return;
   reconnect_timer_.cancel();

@@ -56,6 +56,7 @@ class MqttTunnel : public Tunnel, public std::enable_shared_from_this<MqttTunnel
   void Publish(const std::string& topic, std::string payload, PublishDone done) override;
   void PublishRetained(const std::string& topic, std::string payload, PublishDone done) override;
   bool connected() const override { return connected_; }
+  void Reconnect(const std::string& why) override;
 
  private:
   MqttTunnel(boost::asio::any_io_executor executor, MqttOptions options);
