@@ -185,12 +185,17 @@ double IngestPerSecond(Pipeline& p, const std::string& base, int clients, std::c
 }
 
 // Baseline: Paho QoS 1 publisher → subscriber on the same broker, over the
-// same mutual TLS (the agent's identity publishes, the control plane's
-// reads), 10 messages in flight, payloads of the same size. Messages/s.
+// same mutual TLS (an enrolled agent's identity publishes, the control
+// plane's reads), 10 messages in flight, payloads of the same size.
+// Messages/s. The broker makes a client's id its certificate's name, so the
+// control plane stops while its identity is used here.
 double MqttRawPerSecond(Pipeline& p, int messages, size_t size) {
-  const std::string topic = "ferry/v1/agents/plant-01/up/bench";
-  const auto agent_identity = p.dir().path() / "agent" / "identity";
+  const std::string topic = "ferry/v1/agents/bench-01/up/bench";
+  const auto bench_dir = p.dir().path() / "bench-01";
+  p.EnsureEnrolled("bench-01", bench_dir);
+  const auto agent_identity = bench_dir / "identity";
   const auto pki = p.dir().path() / "cp" / "pki";
+  p.controlplane().Terminate();
   auto connect = [&](mqtt::async_client& client, const std::filesystem::path& ca, const std::filesystem::path& pem) {
     auto ssl = mqtt::ssl_options_builder().trust_store(ca.string()).key_store(pem.string()).private_key(pem.string());
     client
@@ -223,6 +228,7 @@ double MqttRawPerSecond(Pipeline& p, int messages, size_t size) {
   double rate = received / Seconds(Clock::now() - start);
   pub.disconnect()->wait();
   sub.disconnect()->wait();
+  p.StartControlPlane();
   return rate;
 }
 

@@ -212,36 +212,30 @@ TEST(FleetEnrollmentLimitTest, EnrollmentAttemptsAreRateLimitedForAllClientsToge
 TEST_F(FleetSecurityTest, TheShippedBrokerKeepsEachAgentInsideItsOwnTopics) {
   p_.StartAll();
   p_.EnsureEnrolled("plant-02", p_.dir().path() / "plant-02");
+  // The attacker: a plant of its own, enrolled like any other.
+  p_.EnsureEnrolled("plant-03", p_.dir().path() / "plant-03");
   const std::string url = p_.broker().url();
 
-  MqttTestClient a(url, "test-plant-01", AgentIdentity("agent"));
-  ASSERT_EQ(a.Connect(), "");
-  ASSERT_EQ(a.Subscribe("ferry/v1/agents/plant-01/down/probe"), "");
-
-  // Reading: the broker grants any subscription but checks every message
-  // against the ACL on delivery, so what matters is what arrives. a asks
-  // for another agent's down/ and every up/ topic; b and the control plane
-  // publish there, then the control plane sends a barrier to a's own topic.
-  // Each publish is acknowledged before the next is sent, and the broker
-  // routes a message before it acknowledges it, so anything a may read
-  // would reach it before the barrier.
-  MqttTestClient b(url, "test-plant-02", AgentIdentity("plant-02"));
-  MqttTestClient cp(url, "test-controlplane", ControlPlaneIdentity());
-  ASSERT_EQ(b.Connect(), "");
-  ASSERT_EQ(cp.Connect(), "");
-  a.Subscribe("ferry/v1/agents/plant-02/down/#");
-  a.Subscribe("ferry/v1/agents/+/up/#");
-  ASSERT_EQ(b.Publish("ferry/v1/agents/plant-02/up/events", "b's batch"), "");
-  ASSERT_EQ(cp.Publish("ferry/v1/agents/plant-02/down/acks", "b's ack"), "");
-  ASSERT_EQ(cp.Publish("ferry/v1/agents/plant-01/down/probe", "barrier"), "");
-  auto first = a.Receive(10s);
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->first, "ferry/v1/agents/plant-01/down/probe") << first->second;
+  // Client ids are the certificates' names: plant-03 asking for the ids the
+  // control plane and plant-01 ask for, or for their names, takes nobody's
+  // session and pushes nobody off the broker.
+  const auto connections_lost = [&] {
+    return ReadFile(p_.dir().path() / "controlplane.log").find("event=mqtt_connection_lost") != std::string::npos ||
+           ReadFile(p_.dir().path() / "agent.log").find("event=mqtt_connection_lost") != std::string::npos;
+  };
+  for (const char* id : {"ferry-controlplane-cp-test", "ferry-controlplane", "ferry-agent-plant-01", "plant-01"}) {
+    MqttTestClient thief(url, id, AgentIdentity("plant-03"));
+    ASSERT_EQ(thief.Connect(), "") << id;
+    EXPECT_NE(thief.Publish("ferry/v1/agents/plant-01/up/heartbeat", "as plant-01?"), "") << id;
+    thief.Disconnect();
+  }
 
   // A client in the control plane's shared subscription group takes a share
   // of the batches (the broker drops those it may not read), so the group's
   // name is derived from the CA key: a joins the groups it could guess, and
   // every IDoc still arrives at once, without the agent waiting for an ack.
+  MqttTestClient a(url, "test-plant-03", AgentIdentity("plant-03"));
+  ASSERT_EQ(a.Connect(), "");
   for (const char* group : {"ferry-cp", "ferry", "cp"}) {
     a.Subscribe(std::string("$share/") + group + "/ferry/v1/agents/+/up/events");
   }
@@ -251,22 +245,47 @@ TEST_F(FleetSecurityTest, TheShippedBrokerKeepsEachAgentInsideItsOwnTopics) {
   ASSERT_TRUE(WaitUntil([&] { return DeliveriesByDocnum(p_.sink()).size() == 10; }, 20s));
   EXPECT_EQ(ReadFile(p_.dir().path() / "agent.log").find("no ack for batch"), std::string::npos);
   EXPECT_FALSE(a.Receive(100ms));
+  EXPECT_FALSE(connections_lost()) << "a client id was taken over";
+
+  // From here the test holds the control plane's identity, which is one
+  // client at a time: the control plane itself stops.
+  p_.controlplane().Terminate();
+  MqttTestClient cp(url, "test-controlplane", ControlPlaneIdentity());
+  MqttTestClient b(url, "test-plant-02", AgentIdentity("plant-02"));
+  ASSERT_EQ(cp.Connect(), "");
+  ASSERT_EQ(b.Connect(), "");
+
+  // Reading: the broker grants any subscription but checks every message
+  // against the ACL on delivery, so what matters is what arrives. a asks
+  // for another agent's down/ and every up/ topic; b and the control plane
+  // publish there, then the control plane sends a barrier to a's own topic.
+  // Each publish is acknowledged before the next is sent, and the broker
+  // routes a message before it acknowledges it, so anything a may read
+  // would reach it before the barrier.
+  ASSERT_EQ(a.Subscribe("ferry/v1/agents/plant-03/down/probe"), "");
+  a.Subscribe("ferry/v1/agents/plant-02/down/#");
+  a.Subscribe("ferry/v1/agents/+/up/#");
+  ASSERT_EQ(b.Publish("ferry/v1/agents/plant-02/up/events", "b's batch"), "");
+  ASSERT_EQ(cp.Publish("ferry/v1/agents/plant-02/down/acks", "b's ack"), "");
+  ASSERT_EQ(cp.Publish("ferry/v1/agents/plant-03/down/probe", "barrier"), "");
+  auto first = a.Receive(10s);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->first, "ferry/v1/agents/plant-03/down/probe") << first->second;
 
   // Writing: refused (MQTT 5 reason code 135, not authorized), and nothing
   // travels: the control plane's identity sees the probe a sends after its
   // forged messages, and nothing before it; b never sees the forged ack.
-  MqttTestClient observer(url, "test-observer", ControlPlaneIdentity());
-  ASSERT_EQ(observer.Connect(), "");
-  ASSERT_EQ(observer.Subscribe("ferry/v1/agents/+/up/#"), "");
+  ASSERT_EQ(cp.Subscribe("ferry/v1/agents/plant-02/up/#"), "");
+  ASSERT_EQ(cp.Subscribe("ferry/v1/agents/plant-03/up/#"), "");
   EXPECT_NE(a.Publish("ferry/v1/agents/plant-02/up/events", "forged batch"), "");
   EXPECT_NE(a.Publish("ferry/v1/agents/plant-02/up/heartbeat", "forged heartbeat"), "");
-  EXPECT_NE(a.Publish("ferry/v1/agents/plant-01/down/acks", "forged ack"), "");
+  EXPECT_NE(a.Publish("ferry/v1/agents/plant-03/down/acks", "forged ack"), "");
   EXPECT_NE(a.Publish("ferry/v1/agents/plant-02/down/bundle", "forged bundle", true), "");
   EXPECT_NE(a.Publish("ferry/v1/controlplane/presence", "online forged 1", true), "");
-  ASSERT_EQ(a.Publish("ferry/v1/agents/plant-01/up/probe", "barrier"), "");
-  auto seen = observer.Receive(10s);
+  ASSERT_EQ(a.Publish("ferry/v1/agents/plant-03/up/probe", "barrier"), "");
+  auto seen = cp.Receive(10s);
   ASSERT_TRUE(seen);
-  EXPECT_EQ(seen->first, "ferry/v1/agents/plant-01/up/probe") << seen->second;
+  EXPECT_EQ(seen->first, "ferry/v1/agents/plant-03/up/probe") << seen->second;
 
   // No certificate, or one from another CA: no connection at all.
   MqttTestClient anonymous(url, "test-anonymous", {p_.dir().path() / "cp" / "pki" / "ca.crt", ""});
@@ -323,7 +342,9 @@ TEST_F(FleetSecurityTest, ARevokedAgentIsRefusedAtOnceAndAtItsNextConnectWhileOt
       << p_.broker().LogTail();
   auto listed = nlohmann::json::parse(p_.RunControlPlaneCli("agents ls --json"));
   for (const auto& a : listed) {
-    if (a["agent_id"] == "plant-01") EXPECT_EQ(a["state"], "revoked");
+    if (a["agent_id"] == "plant-01") {
+      EXPECT_EQ(a["state"], "revoked");
+    }
   }
 }
 

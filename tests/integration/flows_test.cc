@@ -137,7 +137,9 @@ TEST_F(FlowsTest, RolloutByLabelsThenRollback) {
 
 // Only the control plane's identity may publish bundles on the broker; the
 // agent's signature check is what still protects it when that identity (or
-// the broker) is in the wrong hands. These use it.
+// the broker) is in the wrong hands. These use it, and since the broker
+// makes a client's id its certificate's name (one client per identity),
+// only while the control plane is stopped.
 MqttIdentity ControlPlaneIdentity(Pipeline& p) {
   return {p.dir().path() / "cp" / "pki" / "ca.crt", p.dir().path() / "cp" / "pki" / "controlplane.pem"};
 }
@@ -148,11 +150,9 @@ void PublishRetained(Pipeline& p, const std::string& topic, const std::string& p
   ASSERT_EQ(client.Publish(topic, payload, /*retained=*/true), "");
 }
 
-// The retained message on one of the agent's own topics, read with its
-// identity (the control plane's may only write there).
+// The retained message on one of the agent's down/ topics.
 std::string ReadRetained(Pipeline& p, const std::string& topic) {
-  const auto identity = p.dir().path() / "agent" / "identity";
-  MqttTestClient client(p.broker().url(), "ferry-test-reader", {identity / "ca.crt", identity / "agent.pem"});
+  MqttTestClient client(p.broker().url(), "ferry-test-reader", ControlPlaneIdentity(p));
   if (!client.Connect().empty() || !client.Subscribe(topic).empty()) return "";
   auto msg = client.Receive(std::chrono::seconds(5));
   return msg ? msg->second : std::string();
@@ -164,17 +164,21 @@ TEST_F(FlowsTest, AReplayedOlderDeploymentIsRefused) {
   Cli(p, "deploy --bundle " + WriteBundle("v1", "v1").string());
   ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "status");
   const std::string topic = "ferry/v1/agents/plant-01/down/bundle";
+  p.controlplane().Terminate();
   const std::string old_message = ReadRetained(p, topic);
   ASSERT_FALSE(old_message.empty());
+  p.StartControlPlane();
 
   Cli(p, "deploy --bundle " + WriteBundle("v2", "v2").string());
   ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 2; }, 20s)) << Cli(p, "status");
 
   // Version 1's deployment, validly signed, published again.
+  p.controlplane().Terminate();
   PublishRetained(p, topic, old_message);
   const auto agent_log = p.dir().path() / "agent.log";
   ASSERT_TRUE(WaitUntil(
       [&] { return ReadFile(agent_log).find("is not newer than the running issue") != std::string::npos; }, 20s));
+  p.StartControlPlane();
   EXPECT_EQ(RunningVersion(p, "plant-01"), 2u);
   EXPECT_EQ(DeliverCustomer(p, p.agent_port(), "0000340001")["records"][0]["fields"]["Bundle"], "v2");
 }
@@ -206,6 +210,7 @@ TEST_F(FlowsTest, TamperedOrUnsignedDeploymentIsRefusedAndTheLastGoodBundleRuns)
   };
 
   // Signed by a key the agent does not trust.
+  p.controlplane().Terminate();
   auto other = crypto::SigningKey::Generate();
   ferry::v1::SignedDeployment forged;
   forged.set_deployment(evil.SerializeAsString());
@@ -234,7 +239,9 @@ TEST_F(FlowsTest, TamperedOrUnsignedDeploymentIsRefusedAndTheLastGoodBundleRuns)
   PublishRetained(p, topic, tampered.SerializeAsString());
   ASSERT_TRUE(WaitUntil([&] { return rejections() >= 3; }, 20s));
 
-  // The control plane hears about the rejection; the good bundle still maps.
+  // The control plane hears about the rejection (from the agent's next
+  // heartbeat); the good bundle still maps.
+  p.StartControlPlane();
   ASSERT_TRUE(WaitUntil(
       [&] {
         int code = -1;
