@@ -1,5 +1,7 @@
 #include "controlplane/controlplane.h"
 
+#include <map>
+
 #include <spdlog/spdlog.h>
 
 #include "common/transport/mqtt/mqtt_tunnel.h"
@@ -111,7 +113,8 @@ Status ControlPlane::Start() {
   renewal_ = std::make_unique<CertificateRenewal>(*tunnel_, *identities_, *pki_);
   distributor_->SetRecipientCheck([this](const std::string& agent_id) { return gate_->Admitted(agent_id); });
   ingest_->SetHeartbeatHandler([this](const std::string& agent_id, const ferry::v1::Heartbeat& heartbeat) {
-    distributor_->OnHeartbeat(agent_id, heartbeat);
+    if (!config_.fleet.require_enrollment) return distributor_->OnHeartbeat(agent_id, heartbeat);
+    distributor_->OnHeartbeat(agent_id, WithEnrolledLabels(agent_id, heartbeat));
   });
   engine_ = std::make_shared<DeliveryEngine>(io_.get_executor(), *queue_, *dead_letters_, std::move(connectors),
                                              *tunnel_, config_.delivery);
@@ -157,6 +160,26 @@ Status ControlPlane::Start() {
   spdlog::info("event=controlplane_started id={} connectors={} default_connector={}", config_.id, names,
                config_.delivery.default_connector);
   return Status::Ok();
+}
+
+ferry::v1::Heartbeat ControlPlane::WithEnrolledLabels(const std::string& agent_id,
+                                                      const ferry::v1::Heartbeat& heartbeat) {
+  // Bundles are chosen by the labels the control plane gave the agent
+  // (agents add, agents label), never by what an agent says of itself: a
+  // compromised plant must not get another plant's bundle by claiming its
+  // labels.
+  ferry::v1::Heartbeat trusted = heartbeat;
+  trusted.mutable_labels()->clear();
+  if (auto identity = identities_->Get(agent_id); identity.ok()) *trusted.mutable_labels() = identity->labels();
+  const std::map<std::string, std::string> reported(heartbeat.labels().begin(), heartbeat.labels().end());
+  const std::map<std::string, std::string> enrolled(trusted.labels().begin(), trusted.labels().end());
+  if (reported != enrolled && labels_warned_.insert(agent_id).second) {
+    spdlog::warn(
+        "event=agent_labels_ignored agent_id={} detail=\"the agent reports labels other than its enrolled ones; "
+        "bundles follow the enrolled ones (agents label to change them)\"",
+        agent_id);
+  }
+  return trusted;
 }
 
 void ControlPlane::SchedulePrune() {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "common/crypto/ed25519.h"
@@ -51,6 +52,9 @@ class ControlPlane {
   // Writes the CRL and makes sure of the control plane's own identity.
   Status RefreshPki();
   void LogStats();
+  // The heartbeat with the agent's enrolled labels in place of its own.
+  ferry::v1::Heartbeat WithEnrolledLabels(const std::string& agent_id, const ferry::v1::Heartbeat& heartbeat);
+  std::set<std::string> labels_warned_;  // agents whose own labels were ignored, logged once each
 
   ControlPlaneConfig config_;
   boost::asio::io_context& io_;

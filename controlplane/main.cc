@@ -140,6 +140,9 @@ int main(int argc, char** argv) {
   agents_add->add_option("--expires", agents.expires, "how long the token works")->capture_default_str();
   auto* agents_ls = agents_cmd->add_subcommand("ls", "every agent: state, certificate, last seen");
   agents_ls->add_flag("--json", agents.json, "machine-readable output");
+  auto* agents_label = agents_cmd->add_subcommand("label", "set the labels an agent's bundles are chosen by");
+  agents_label->add_option("agent_id", agents.agent_id, "the agent's id")->required();
+  agents_label->add_option("--labels", agents.labels, "k=v,k=v: all its labels (empty: none)")->required();
   auto* agents_revoke = agents_cmd->add_subcommand("revoke", "refuse an agent from now on and write a new CRL");
   agents_revoke->add_option("agent_id", agents.agent_id, "the agent's id")->required();
   agents_revoke->add_option("--reason", agents.reason, "why; kept with the agent")->required();
@@ -149,7 +152,7 @@ int main(int argc, char** argv) {
   issue_server->add_option("--name", agents.name, "the certificate's common name")->required();
   issue_server->add_option("--host", agents.hosts, "a DNS name or IP address clients connect to")->required();
   issue_server->add_option("--out", agents.out, "file for key, certificate and CA chain (mode 0600)")->required();
-  for (auto* sub : {agents_add, agents_ls, agents_revoke, issue_server}) {
+  for (auto* sub : {agents_add, agents_ls, agents_label, agents_revoke, issue_server}) {
     sub->add_option("-c,--config", agents.config_path, "configuration file")->capture_default_str();
   }
   CLI11_PARSE(app, argc, argv);
@@ -169,6 +172,7 @@ int main(int argc, char** argv) {
   if (*diff) return ferry::controlplane::FlowsDiff(flows);
   if (*agents_add) return ferry::controlplane::AgentsAdd(agents);
   if (*agents_ls) return ferry::controlplane::AgentsList(agents);
+  if (*agents_label) return ferry::controlplane::AgentsLabel(agents);
   if (*agents_revoke) return ferry::controlplane::AgentsRevoke(agents);
   if (*issue_server) return ferry::controlplane::PkiIssueServer(agents);
   std::cout << app.help();

@@ -182,7 +182,9 @@ asio::awaitable<void> HttpServer::ServeStream(Stream& stream) {
     if (options_.head_check) {
       // Path, method, credentials, content type: settled before any body
       // byte is read. The body stays unread, so the connection closes.
-      if (std::optional<Response> refusal = options_.head_check(header)) {
+      boost::system::error_code pec;
+      const auto peer = beast::get_lowest_layer(stream).socket().remote_endpoint(pec);
+      if (std::optional<Response> refusal = options_.head_check(header, pec ? asio::ip::address() : peer.address())) {
         refusal->set(beast_http::field::server, options_.server_name);
         refusal->keep_alive(false);
         refusal->prepare_payload();

@@ -13,6 +13,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http.hpp>
@@ -31,9 +32,10 @@ namespace beast_http = boost::beast::http;
 using Request = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
-// Sees the request line and headers (the body is still empty) and returns
+// Sees the request line and headers (the body is still empty) and the
+// client's address (unspecified when it cannot be read), and returns
 // an answer to refuse the request without reading its body, or nullopt.
-using HeadCheck = std::function<std::optional<Response>(const Request& head)>;
+using HeadCheck = std::function<std::optional<Response>(const Request& head, const boost::asio::ip::address& peer)>;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";

@@ -150,6 +150,21 @@ int AgentsList(const AgentsCommandOptions& options) {
   return kFlowsExitOk;
 }
 
+int AgentsLabel(const AgentsCommandOptions& options) {
+  Selector labels;
+  if (int rc = ParseSelector(options.labels, labels)) return rc;
+  OpenedFleet fleet;
+  if (int rc = OpenFleet(options.config_path, fleet)) return rc;
+  auto labelled = fleet.identities->SetLabels(options.agent_id, labels);
+  if (!labelled.ok()) {
+    std::cerr << "ferry-controlplane: " << labelled.status().message() << "\n";
+    return labelled.status().code() == StatusCode::kNotFound ? kAgentsExitUnknownAgent : kFlowsExitFailure;
+  }
+  std::cout << "agent " << options.agent_id << " labelled " << (labels.empty() ? "(none)" : options.labels)
+            << ": bundles follow from its next heartbeat\n";
+  return kFlowsExitOk;
+}
+
 int AgentsRevoke(const AgentsCommandOptions& options) {
   if (options.reason.empty()) {
     std::cerr << "ferry-controlplane: --reason is required (it is kept with the agent)\n";

@@ -4,6 +4,7 @@
 //
 //   agents add ID [--labels k=v,...] [--expires 24h]   a one-time enrollment token
 //   agents ls [--json]                                 every agent and its state
+//   agents label ID --labels k=v,...                   the labels bundles are chosen by
 //   agents revoke ID --reason TEXT                     refuse it from now on, and a new CRL
 //   pki issue-server --name N --host H... --out FILE   a server identity (the broker's)
 //
@@ -20,7 +21,7 @@ namespace ferry::controlplane {
 struct AgentsCommandOptions {
   std::string config_path;
   std::string agent_id;            // add, revoke
-  std::string labels;              // add: "k=v,k=v"
+  std::string labels;              // add, label: "k=v,k=v"
   std::string expires = "24h";     // add
   std::string reason;              // revoke
   bool json = false;               // ls
@@ -33,6 +34,7 @@ inline constexpr int kAgentsExitUnknownAgent = 3;
 
 int AgentsAdd(const AgentsCommandOptions& options);
 int AgentsList(const AgentsCommandOptions& options);
+int AgentsLabel(const AgentsCommandOptions& options);
 int AgentsRevoke(const AgentsCommandOptions& options);
 int PkiIssueServer(const AgentsCommandOptions& options);
 

@@ -122,6 +122,16 @@ Status AgentIdentities::RecordRenewal(const std::string& agent_id, const ferry::
   return updated.status();
 }
 
+Result<AgentIdentity> AgentIdentities::SetLabels(const std::string& agent_id,
+                                                 const std::map<std::string, std::string>& labels) {
+  return Update(agent_id, [&](AgentIdentity& record, bool exists) {
+    if (!exists) return Status::NotFound("agent " + agent_id + " is not in the fleet");
+    record.mutable_labels()->clear();
+    for (const auto& [k, v] : labels) (*record.mutable_labels())[k] = v;
+    return Status::Ok();
+  });
+}
+
 Result<AgentIdentity> AgentIdentities::Revoke(const std::string& agent_id, const std::string& reason) {
   const int64_t now = NowUnixMs();
   return Update(agent_id, [&](AgentIdentity& record, bool exists) {

@@ -46,6 +46,11 @@ class AgentIdentities {
   // agent is ENROLLED (a renewal racing a revocation loses).
   Status RecordRenewal(const std::string& agent_id, const ferry::v1::IssuedCertificate& certificate);
 
+  // Replaces the labels bundles are chosen by (all of them; empty: none).
+  // NotFound for an unknown agent.
+  Result<ferry::v1::AgentIdentity> SetLabels(const std::string& agent_id,
+                                             const std::map<std::string, std::string>& labels);
+
   // Revokes: every certificate it holds goes on the CRL. NotFound for an
   // unknown agent.
   Result<ferry::v1::AgentIdentity> Revoke(const std::string& agent_id, const std::string& reason);

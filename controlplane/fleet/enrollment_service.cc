@@ -57,8 +57,7 @@ EnrollmentService::EnrollmentService(boost::asio::any_io_executor executor, cons
       identities_(identities),
       pki_(pki),
       bundle_public_key_pem_(std::move(bundle_public_key_pem)),
-      attempts_(options.enrollment_per_minute),
-      filled_at_(std::chrono::steady_clock::now()) {}
+      attempts_(options.enrollment_per_minute, options.enrollment_per_minute_per_client) {}
 
 EnrollmentService::~EnrollmentService() { Stop(); }
 
@@ -78,6 +77,9 @@ Status EnrollmentService::Start() {
   server.body_timeout = std::chrono::seconds(10);
   server.idle_timeout = std::chrono::seconds(5);
   server.server_name = "ferry-controlplane";
+  server.head_check = [this](const http::Request& head, const boost::asio::ip::address& peer) {
+    return Limit(head, peer);
+  };
   server_ = http::HttpServer::Create(executor_, server, [this](http::Request& req) { return Handle(req); });
   if (Status s = server_->Listen(); !s.ok()) return s;
   spdlog::info("event=enrollment_listening address={}:{} hosts={} ca_fingerprint={}", options_.enrollment_host,
@@ -91,15 +93,19 @@ void EnrollmentService::Stop() {
 
 uint16_t EnrollmentService::port() const { return server_ ? server_->port() : 0; }
 
-bool EnrollmentService::TakeAttempt() {
-  const auto now = std::chrono::steady_clock::now();
-  const double per_second = options_.enrollment_per_minute / 60.0;
-  attempts_ = std::min<double>(options_.enrollment_per_minute,
-                               attempts_ + std::chrono::duration<double>(now - filled_at_).count() * per_second);
-  filled_at_ = now;
-  if (attempts_ < 1) return false;
-  attempts_ -= 1;
-  return true;
+std::optional<http::Response> EnrollmentService::Limit(const http::Request& head,
+                                                       const boost::asio::ip::address& peer) {
+  // Only attempts to enroll are counted: the CA is public and cheap.
+  if (head.target() != "/v1/enroll" || head.method() != bhttp::verb::post) return std::nullopt;
+  if (attempts_.Take(peer.to_string(), std::chrono::steady_clock::now())) return std::nullopt;
+  ++rate_limited_;
+  if ((rate_limited_ & (rate_limited_ - 1)) == 0) {  // the first, then every power of two
+    spdlog::warn("event=enroll_attempt outcome=rate_limited client={} refused_total={}", peer.to_string(),
+                 rate_limited_);
+  }
+  http::Response res = Error(head, bhttp::status::too_many_requests, "too many enrollment attempts; retry later");
+  res.set(bhttp::field::retry_after, "60");
+  return res;
 }
 
 boost::asio::awaitable<http::Response> EnrollmentService::Handle(http::Request& req) {
@@ -110,16 +116,6 @@ boost::asio::awaitable<http::Response> EnrollmentService::Handle(http::Request& 
   }
   if (req.target() != "/v1/enroll" || req.method() != bhttp::verb::post) {
     co_return Error(req, bhttp::status::not_found, "no such endpoint (POST /v1/enroll, GET /v1/enroll/ca)");
-  }
-  // Only attempts to enroll are counted: the CA is public and cheap.
-  if (!TakeAttempt()) {
-    ++rate_limited_;
-    if ((rate_limited_ & (rate_limited_ - 1)) == 0) {  // the first, then every power of two
-      spdlog::warn("event=enroll_attempt outcome=rate_limited refused_total={}", rate_limited_);
-    }
-    http::Response res = Error(req, bhttp::status::too_many_requests, "too many enrollment attempts; retry later");
-    res.set(bhttp::field::retry_after, "60");
-    co_return res;
   }
   co_return Enroll(req);
 }

@@ -11,20 +11,24 @@
 //        400 malformed request or CSR, 401 wrong token, 409 token used,
 //        410 token expired, 429 too many attempts (Retry-After).
 //
-// Enrollment attempts (POSTs) are rate limited for all clients together (a
-// token bucket of fleet.enrollment.max_per_minute), bodies are capped at 64
-// KiB, and every attempt is logged with its outcome, never with the token's
-// secret; refusals for the rate, the first and then every power of two.
+// Enrollment attempts (POSTs) are rate limited per client address
+// (fleet.enrollment.max_per_minute_per_client) and for all clients together
+// (fleet.enrollment.max_per_minute), before their body is read; bodies are
+// capped at 64 KiB, and every attempt is logged with its outcome, never with
+// the token's secret; refusals for the rate, the first and then every power
+// of two.
 
 #include <boost/asio/any_io_executor.hpp>
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/http/http_server.h"
 #include "common/status.h"
 #include "controlplane/fleet/agent_identities.h"
+#include "controlplane/fleet/attempt_limiter.h"
 #include "controlplane/fleet/fleet_config.h"
 #include "controlplane/fleet/fleet_pki.h"
 
@@ -43,7 +47,8 @@ class EnrollmentService {
  private:
   boost::asio::awaitable<http::Response> Handle(http::Request& req);
   http::Response Enroll(const http::Request& req);
-  bool TakeAttempt();
+  // The 429 for an attempt over the limits, before its body is read.
+  std::optional<http::Response> Limit(const http::Request& head, const boost::asio::ip::address& peer);
 
   boost::asio::any_io_executor executor_;
   const FleetOptions& options_;
@@ -51,10 +56,8 @@ class EnrollmentService {
   const FleetPki& pki_;
   std::string bundle_public_key_pem_;
   std::shared_ptr<http::HttpServer> server_;
-  // Token bucket: attempts left, and when it was last filled.
-  double attempts_ = 0;
+  AttemptLimiter attempts_;
   uint64_t rate_limited_ = 0;
-  std::chrono::steady_clock::time_point filled_at_;
 };
 
 }  // namespace ferry::controlplane

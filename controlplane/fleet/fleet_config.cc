@@ -49,6 +49,8 @@ void ReadFleetSettings(config::ConfigNode node, const std::filesystem::path& dat
     }
   }
   out.enrollment_per_minute = static_cast<int>(enrollment.Int("max_per_minute", out.enrollment_per_minute, 1, 6000));
+  out.enrollment_per_minute_per_client =
+      static_cast<int>(enrollment.Int("max_per_minute_per_client", out.enrollment_per_minute_per_client, 1, 6000));
 }
 
 }  // namespace ferry::controlplane

@@ -12,6 +12,7 @@
 //       listen: 0.0.0.0:8443          # empty: no enrollment listener
 //       hosts: [cp.example.com]       # names agents reach it by (its certificate)
 //       max_per_minute: 30            # enrollment attempts, all clients together
+//       max_per_minute_per_client: 10 # and from one client address
 
 #include <chrono>
 #include <filesystem>
@@ -31,6 +32,7 @@ struct FleetOptions {
   uint16_t enrollment_port = 8443;
   std::vector<std::string> enrollment_hosts;
   int enrollment_per_minute = 30;
+  int enrollment_per_minute_per_client = 10;
 };
 
 // `data_dir` is the control plane's; the PKI lives in data_dir/pki.

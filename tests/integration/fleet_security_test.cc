@@ -6,9 +6,15 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <thread>
+
 #include "common/crypto/x509.h"
+#include "common/http/http_server.h"
 #include "common/util/files.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/mqtt_test_client.h"
@@ -37,9 +43,9 @@ std::string TokenIn(const std::string& text) {
 
 // The status of an empty JSON POST over HTTPS with Debian's curl (the
 // certificate is not checked: these requests are about the listener's limits).
-int HttpsPostStatus(int port, const std::string& target) {
-  const std::string cmd =
-      "curl -sk -o /dev/null -w '%{http_code}' -X POST -d '{}' https://127.0.0.1:" + std::to_string(port) + target;
+int HttpsPostStatus(int port, const std::string& target, const std::string& from = "127.0.0.1") {
+  const std::string cmd = "curl -sk -o /dev/null -w '%{http_code}' --interface " + from +
+                          " -X POST -d '{}' https://127.0.0.1:" + std::to_string(port) + target;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) return 0;
   char buf[16] = {};
@@ -191,6 +197,45 @@ TEST_F(FleetSecurityTest, EachRefusalOfEnrollmentHasItsOwnExitCodeAndWritesNothi
   EXPECT_EQ(cp_log.find(token.substr(16, 64)), std::string::npos);
 }
 
+TEST_F(FleetSecurityTest, AnImpostorShowingTheRightRootWithItsOwnCaInFrontGetsNoToken) {
+  p_.StartAll();
+  const std::string token = TokenIn(p_.RunControlPlaneCli("agents add plant-13"));
+  // The impostor serves the control plane's real root (it is public) behind
+  // a CA of its own, and a server certificate from that CA: the chain's
+  // root matches the token, so only pinning that root alone keeps the
+  // impostor's certificate from being trusted for the request.
+  auto own_ca = crypto::CertificateIssuer::CreateRoot("Impostor CA", 24h);
+  auto key = crypto::PrivateKey::Generate();
+  auto cert = own_ca->Issue(*key, crypto::IssueRequest::Server("impostor", {"127.0.0.1"}, 24h));
+  ASSERT_TRUE(cert.ok());
+  const auto pem = p_.dir().path() / "impostor.pem";
+  ASSERT_TRUE(WriteFileAtomically(pem, key->ToPem() + cert->ToPem() + own_ca->certificate().ToPem(), 0600).ok());
+  const std::string shown_chain = own_ca->certificate().ToPem() + ReadFile(p_.dir().path() / "cp" / "pki" / "ca.crt");
+  std::atomic<int> posts{0};
+  boost::asio::io_context io;
+  http::HttpServerOptions options;
+  options.tls = http::MakeServerTlsContext(pem.string(), pem.string()).value();
+  auto impostor = http::HttpServer::Create(io.get_executor(), options, [&](http::Request& req) {
+    if (req.method() == boost::beast::http::verb::post) ++posts;
+    return [](http::Request& r, std::string body) -> boost::asio::awaitable<http::Response> {
+      co_return http::TextResponse(r, boost::beast::http::status::ok, std::move(body));
+    }(req, shown_chain);
+  });
+  ASSERT_TRUE(impostor->Listen().ok());
+  std::thread loop([&] { io.run(); });
+
+  const auto config = WriteBareAgentConfig("plant-13", FreeTcpPort());
+  std::string out;
+  EXPECT_EQ(Enroll(config, token, "https://127.0.0.1:" + std::to_string(impostor->port()), &out), 14) << out;
+  EXPECT_EQ(posts.load(), 0) << "the token went to the impostor";
+  EXPECT_FALSE(std::filesystem::exists(p_.dir().path() / "plant-13" / "identity" / "agent.pem"));
+  boost::asio::post(io, [&] { impostor->Stop(); });
+  io.stop();
+  loop.join();
+  // The token was not spent: the real control plane still takes it.
+  EXPECT_EQ(Enroll(config, token, EnrollmentUrl(), &out), 0) << out;
+}
+
 TEST(FleetEnrollmentLimitTest, EnrollmentAttemptsAreRateLimitedForAllClientsTogether) {
   PipelineOptions options;
   options.enrollment_per_minute = 3;
@@ -207,6 +252,25 @@ TEST(FleetEnrollmentLimitTest, EnrollmentAttemptsAreRateLimitedForAllClientsToge
   EXPECT_EQ(limited, 3);
   EXPECT_NE(ReadFile(p.dir().path() / "controlplane.log").find("event=enroll_attempt outcome=rate_limited"),
             std::string::npos);
+}
+
+TEST(FleetEnrollmentLimitTest, OneClientCannotUseUpTheOtherClientsAttempts) {
+  PipelineOptions options;
+  options.enrollment_per_minute = 100;
+  options.enrollment_per_minute_per_client = 2;
+  Pipeline p(options);
+  p.StartAll();
+  // Two from 127.0.0.1 are looked at (and refused: no token); the third is
+  // over that client's share.
+  EXPECT_EQ(HttpsPostStatus(p.enrollment_port(), "/v1/enroll"), 400);
+  EXPECT_EQ(HttpsPostStatus(p.enrollment_port(), "/v1/enroll"), 400);
+  EXPECT_EQ(HttpsPostStatus(p.enrollment_port(), "/v1/enroll"), 429);
+  // Another address (any of 127.0.0.0/8 reaches the loopback listener) is
+  // still heard.
+  EXPECT_EQ(HttpsPostStatus(p.enrollment_port(), "/v1/enroll", "127.0.0.2"), 400);
+  EXPECT_NE(
+      ReadFile(p.dir().path() / "controlplane.log").find("event=enroll_attempt outcome=rate_limited client=127.0.0.1"),
+      std::string::npos);
 }
 
 TEST_F(FleetSecurityTest, TheShippedBrokerKeepsEachAgentInsideItsOwnTopics) {

@@ -135,6 +135,38 @@ TEST_F(FlowsTest, RolloutByLabelsThenRollback) {
   EXPECT_EQ(DeliverCustomer(p, p.agent_port(), "0000300007")["records"][0]["fields"]["Bundle"], "v2");
 }
 
+TEST_F(FlowsTest, BundlesFollowTheLabelsTheControlPlaneGaveNotTheOnesAnAgentClaims) {
+  Pipeline p(options_);
+  p.StartAll();
+  // plant-02 is enrolled as a test agent, and its configuration claims to
+  // be production.
+  p.EnsureEnrolled("plant-02", p.dir().path() / "plant-02", {{"env", "test"}});
+  ExtraAgent& liar = p.StartExtraAgent("plant-02", {{"env", "prod"}}, setup_.AgentYaml());
+
+  Cli(p, "deploy --bundle " + WriteBundle("v1", "v1").string() + " --selector env=prod");
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-01") == 1; }, 20s)) << Cli(p, "status");
+  // Its heartbeats have been heard with the labels it was given.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return ReadFile(p.dir().path() / "controlplane.log").find("event=agent_labels_ignored agent_id=plant-02") !=
+               std::string::npos;
+      },
+      20s));
+  json raw = DeliverCustomer(p, liar.port, "0000330001");
+  ASSERT_TRUE(raw.is_object());
+  EXPECT_FALSE(raw.contains("records")) << "plant-02 got production's bundle by claiming its labels";
+  EXPECT_EQ(RunningVersion(p, "plant-02"), 0u);
+
+  // The control plane moves it to production; then it gets the bundle.
+  int code = -1;
+  const std::string out = p.RunControlPlaneCli("agents label plant-02 --labels env=prod", &code);
+  ASSERT_EQ(code, 0) << out;
+  ASSERT_TRUE(WaitUntil([&] { return RunningVersion(p, "plant-02") == 1; }, 20s)) << Cli(p, "status");
+  EXPECT_EQ(DeliverCustomer(p, liar.port, "0000330002")["records"][0]["fields"]["Bundle"], "v1");
+  p.RunControlPlaneCli("agents label plant-77 --labels env=prod", &code);
+  EXPECT_EQ(code, 3);
+}
+
 // Only the control plane's identity may publish bundles on the broker; the
 // agent's signature check is what still protects it when that identity (or
 // the broker) is in the wrong hands. These use it, and since the broker

@@ -89,19 +89,20 @@ std::string Pipeline::InviteDirectly(const std::string& id, std::chrono::seconds
   return token->Format();
 }
 
-void Pipeline::EnsureEnrolled(const std::string& id, const std::filesystem::path& data_dir) {
+void Pipeline::EnsureEnrolled(const std::string& id, const std::filesystem::path& data_dir,
+                              const std::map<std::string, std::string>& labels) {
   if (!options_.enrolled) return;
   auto existing = agent::ReadEnrollment(data_dir);
   if (existing.ok() && existing->has_value()) return;
   ControlPlaneFleet fleet = OpenControlPlaneFleet(cp_config_);
   controlplane::AgentIdentities identities(*fleet.store);
-  auto token = identities.Invite(id, {}, std::chrono::hours(1), fleet.pki->root_fingerprint());
+  auto token = identities.Invite(id, labels, std::chrono::hours(1), fleet.pki->root_fingerprint());
   auto key = crypto::PrivateKey::Generate();
   auto csr = crypto::CertificateRequest::FromPem(crypto::CertificateRequest::MakePem(*key, id).value());
   auto cert = fleet.pki->IssueAgentCertificate(*csr, id);
   if (!token.ok() || !cert.ok()) throw std::runtime_error("cannot enroll " + id);
   auto enrolled = identities.Enroll(*token, controlplane::IssuedCertificateRecord(*cert));
-  Status written = agent::WriteEnrollment(data_dir, {id, {broker_->url()}, {}}, key->ToPem() + cert->ToPem(),
+  Status written = agent::WriteEnrollment(data_dir, {id, {broker_->url()}, labels}, key->ToPem() + cert->ToPem(),
                                           fleet.pki->chain_pem(), "");
   if (!enrolled.ok() || !written.ok()) {
     throw std::runtime_error("cannot enroll " + id + ": " + enrolled.status().ToString() + " " + written.ToString());
@@ -156,7 +157,8 @@ void Pipeline::WriteConfigs() {
                      ? std::string()
                      : "  agent_certificate_lifetime: " + options_.agent_certificate_lifetime + "\n") +
                 "  enrollment:\n    listen: 127.0.0.1:" + std::to_string(enrollment_port_) +
-                "\n    hosts: [127.0.0.1]\n    max_per_minute: " + std::to_string(options_.enrollment_per_minute) + "\n"
+                "\n    hosts: [127.0.0.1]\n    max_per_minute: " + std::to_string(options_.enrollment_per_minute) +
+                "\n    max_per_minute_per_client: " + std::to_string(options_.enrollment_per_minute_per_client) + "\n"
           : "fleet:\n  require_enrollment: false\n";
   WriteFile(agent_config_, AgentYaml(options_.agent_id, agent_port_, dir_.path() / "agent", options_.agent_labels) +
                                options_.agent_extra_yaml);
@@ -177,6 +179,13 @@ void Pipeline::WriteConfigs() {
 void Pipeline::SetAgentLabels(std::map<std::string, std::string> labels) {
   options_.agent_labels = std::move(labels);
   WriteConfigs();
+  auto enrolled = agent::ReadEnrollment(dir_.path() / "agent");
+  if (!options_.enrolled || !enrolled.ok() || !enrolled->has_value()) return;
+  std::string text;
+  for (const auto& [k, v] : options_.agent_labels) text += (text.empty() ? "" : ",") + k + "=" + v;
+  int code = -1;
+  const std::string out = RunControlPlaneCli("agents label " + options_.agent_id + " --labels '" + text + "'", &code);
+  if (code != 0) throw std::runtime_error("agents label: " + out);
 }
 
 ExtraAgent& Pipeline::StartExtraAgent(const std::string& id, const std::map<std::string, std::string>& labels,
@@ -187,7 +196,7 @@ ExtraAgent& Pipeline::StartExtraAgent(const std::string& id, const std::map<std:
   extra->config = dir_.path() / (id + ".yaml");
   extra->log = dir_.path() / (id + ".log");
   WriteFile(extra->config, AgentYaml(id, extra->port, dir_.path() / id, labels) + extra_yaml);
-  EnsureEnrolled(id, dir_.path() / id);
+  EnsureEnrolled(id, dir_.path() / id, labels);
   extra->process = Process::Start({FERRY_AGENT_BIN, "run", "--config", extra->config.string()}, extra->log);
   ExtraAgent& ref = *extra;
   const bool up = WaitUntil(
@@ -209,7 +218,7 @@ void Pipeline::StartAll() {
 }
 
 void Pipeline::StartAgent() {
-  EnsureEnrolled(options_.agent_id, dir_.path() / "agent");
+  EnsureEnrolled(options_.agent_id, dir_.path() / "agent", options_.agent_labels);
   const size_t log_seen = ReadFile(dir_.path() / "agent.log").size();
   agent_ = Process::Start({FERRY_AGENT_BIN, "run", "--config", agent_config_.string()}, dir_.path() / "agent.log");
   // Ready when the IDoc listener answers (it binds after the store is open);

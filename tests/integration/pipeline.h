@@ -26,9 +26,10 @@ struct PipelineOptions {
   // plain-text broker (insecure: true) and no enrollment check; only for a
   // test about something else that needs it, which says why.
   bool enrolled = true;
-  int enrollment_per_minute = 600;         // fleet.enrollment.max_per_minute
-  std::string agent_certificate_lifetime;  // fleet.agent_certificate_lifetime; empty: the default
-  std::string agent_max_bytes = "64MiB";   // outbox limit (back-pressure)
+  int enrollment_per_minute = 600;             // fleet.enrollment.max_per_minute
+  int enrollment_per_minute_per_client = 600;  // fleet.enrollment.max_per_minute_per_client
+  std::string agent_certificate_lifetime;      // fleet.agent_certificate_lifetime; empty: the default
+  std::string agent_max_bytes = "64MiB";       // outbox limit (back-pressure)
   std::string agent_id = "plant-01";
   std::string delivery_retry_initial = "50ms";
   std::string delivery_retry_max = "2s";
@@ -91,8 +92,9 @@ class Pipeline {
   ExtraAgent& StartExtraAgent(const std::string& id, const std::map<std::string, std::string>& labels,
                               const std::string& extra_yaml);
 
-  // Rewrites the agent's configuration with other labels (takes effect at
-  // its next start).
+  // Gives the agent other labels: in its configuration (what it reports,
+  // from its next start) and, when enrolled, as the control plane's
+  // `agents label` (what bundles are chosen by, from its next heartbeat).
   void SetAgentLabels(std::map<std::string, std::string> labels);
 
   HttpResponse PostIdoc(const std::string& body, const std::string& content_type = "text/xml",
@@ -128,8 +130,10 @@ class Pipeline {
   // Enrolls agent `id` with data folder `data_dir` the way `ferry-agent
   // enroll` does (invited, token redeemed, certificate issued for a key made
   // here, identity written), directly on the control plane's store and CA so
-  // that it works whether or not the control plane runs. Once per agent.
-  void EnsureEnrolled(const std::string& id, const std::filesystem::path& data_dir);
+  // that it works whether or not the control plane runs. Once per agent;
+  // `labels` are the ones `agents add --labels` would give.
+  void EnsureEnrolled(const std::string& id, const std::filesystem::path& data_dir,
+                      const std::map<std::string, std::string>& labels = {});
   // An enrollment token for `id` valid for `valid_for` (0: expired at
   // once), made directly on the control plane's store as `agents add` does.
   std::string InviteDirectly(const std::string& id, std::chrono::seconds valid_for);

@@ -97,7 +97,7 @@ Status IdocHttpSource::Start() {
   options.idle_timeout = config_.idle_timeout;
   options.header_timeout = config_.header_timeout;
   options.body_timeout = config_.body_timeout;
-  options.head_check = [this](const http::Request& head) { return CheckHead(head); };
+  options.head_check = [this](const http::Request& head, const boost::asio::ip::address&) { return CheckHead(head); };
   if (!config_.tls_cert_file.empty()) {
     auto made = http::MakeServerTlsContext(config_.tls_cert_file, config_.tls_key_file);
     if (!made.ok()) return made.status();

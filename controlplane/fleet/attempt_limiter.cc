@@ -1,0 +1,47 @@
+#include "controlplane/fleet/attempt_limiter.h"
+
+#include <algorithm>
+
+namespace ferry::controlplane {
+
+AttemptLimiter::AttemptLimiter(int per_minute, int per_client_per_minute)
+    : per_minute_(per_minute), per_client_per_minute_(per_client_per_minute), all_{double(per_minute), Clock::now()} {}
+
+void AttemptLimiter::Refill(Bucket& bucket, double per_minute, Clock::time_point now) {
+  const double minutes = std::chrono::duration<double>(now - bucket.filled_at).count() / 60.0;
+  bucket.tokens = std::min(per_minute, bucket.tokens + minutes * per_minute);
+  bucket.filled_at = now;
+}
+
+bool AttemptLimiter::Take(Bucket& bucket, double per_minute, Clock::time_point now) {
+  Refill(bucket, per_minute, now);
+  if (bucket.tokens < 1) return false;
+  bucket.tokens -= 1;
+  return true;
+}
+
+bool AttemptLimiter::Take(const std::string& client, Clock::time_point now) {
+  auto it = clients_.find(client);
+  if (it == clients_.end()) {
+    if (clients_.size() >= kMaxClients) {
+      for (auto i = clients_.begin(); i != clients_.end();) {
+        Refill(i->second, per_client_per_minute_, now);
+        i = i->second.tokens >= per_client_per_minute_ ? clients_.erase(i) : std::next(i);
+      }
+    }
+    if (clients_.size() < kMaxClients) {
+      it = clients_.emplace(client, Bucket{per_client_per_minute_, now}).first;
+    }
+  }
+  // The client's own share first: a client over it does not use up the
+  // shared bucket.
+  if (it != clients_.end()) {
+    Refill(it->second, per_client_per_minute_, now);
+    if (it->second.tokens < 1) return false;
+  }
+  if (!Take(all_, per_minute_, now)) return false;
+  if (it != clients_.end()) it->second.tokens -= 1;
+  return true;
+}
+
+}  // namespace ferry::controlplane
