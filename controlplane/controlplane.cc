@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/transport/mqtt/mqtt_tunnel.h"
+#include "controlplane/console/console_users.h"
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
 
@@ -18,6 +19,7 @@ store::StoreOptions ControlPlaneStoreOptions(const std::filesystem::path& data_d
   for (auto& db : store::DurableQueue::DatabasesFor(kDeadLetterQueue)) options.databases.push_back(db);
   for (auto& db : BundleRegistry::Databases()) options.databases.push_back(db);
   options.databases.push_back(AgentIdentities::kDb);
+  options.databases.push_back(ConsoleUsers::kDb);
   return options;
 }
 

@@ -10,6 +10,7 @@
 #include "common/crypto/ed25519.h"
 #include "common/log/log.h"
 #include "controlplane/cli/agents_command.h"
+#include "controlplane/cli/users_command.h"
 #include "controlplane/cli/dlq_command.h"
 #include "controlplane/cli/flows_command.h"
 #include "controlplane/controlplane.h"
@@ -146,6 +147,28 @@ int main(int argc, char** argv) {
   auto* agents_revoke = agents_cmd->add_subcommand("revoke", "refuse an agent from now on and write a new CRL");
   agents_revoke->add_option("agent_id", agents.agent_id, "the agent's id")->required();
   agents_revoke->add_option("--reason", agents.reason, "why; kept with the agent")->required();
+  ferry::controlplane::UsersCommandOptions users;
+  users.config_path = config_path;
+  auto* users_cmd = app.add_subcommand("users", "the console's local users");
+  users_cmd->require_subcommand(1);
+  auto* users_add = users_cmd->add_subcommand("add", "add a user (the password from stdin or --password-file)");
+  users_add->add_option("name", users.name, "the user's name")->required();
+  users_add->add_option("--role", users.role, "viewer, operator or admin")->required();
+  auto* users_passwd = users_cmd->add_subcommand("passwd", "set a user's password");
+  users_passwd->add_option("name", users.name, "the user's name")->required();
+  for (auto* sub : {users_add, users_passwd}) {
+    sub->add_option("--password-file", users.password_file, "read the password from this file ('-': stdin)");
+  }
+  auto* users_role = users_cmd->add_subcommand("role", "change a user's role");
+  users_role->add_option("name", users.name, "the user's name")->required();
+  users_role->add_option("--role", users.role, "viewer, operator or admin")->required();
+  auto* users_rm = users_cmd->add_subcommand("rm", "remove a user");
+  users_rm->add_option("name", users.name, "the user's name")->required();
+  auto* users_ls = users_cmd->add_subcommand("ls", "every user and their role");
+  users_ls->add_flag("--json", users.json, "machine-readable output");
+  for (auto* sub : {users_add, users_passwd, users_role, users_rm, users_ls}) {
+    sub->add_option("-c,--config", users.config_path, "configuration file")->capture_default_str();
+  }
   auto* pki_cmd = app.add_subcommand("pki", "the control plane's CA");
   pki_cmd->require_subcommand(1);
   auto* issue_server = pki_cmd->add_subcommand("issue-server", "a server key and certificate (the broker's)");
@@ -175,6 +198,11 @@ int main(int argc, char** argv) {
   if (*agents_label) return ferry::controlplane::AgentsLabel(agents);
   if (*agents_revoke) return ferry::controlplane::AgentsRevoke(agents);
   if (*issue_server) return ferry::controlplane::PkiIssueServer(agents);
+  if (*users_add) return ferry::controlplane::UsersAdd(users);
+  if (*users_passwd) return ferry::controlplane::UsersPasswd(users);
+  if (*users_role) return ferry::controlplane::UsersRole(users);
+  if (*users_rm) return ferry::controlplane::UsersRemove(users);
+  if (*users_ls) return ferry::controlplane::UsersList(users);
   std::cout << app.help();
   return kExitOk;
 }
