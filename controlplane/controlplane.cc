@@ -149,6 +149,11 @@ Status ControlPlane::Start() {
                                                       bundle_public_key_pem_);
     if (Status s = enrollment_->Start(); !s.ok()) return s;
   }
+  if (!config_.console.host.empty()) {
+    console_users_ = std::make_unique<ConsoleUsers>(*store_);
+    console_ = std::make_unique<ConsoleService>(io_.get_executor(), config_.console, *console_users_, *pki_);
+    if (Status s = console_->Start(); !s.ok()) return s;
+  }
   if (!config_.fleet.require_enrollment) {
     spdlog::warn(
         "event=enrollment_not_required detail=\"fleet.require_enrollment is false: events from any agent "
@@ -228,6 +233,7 @@ void ControlPlane::Shutdown(std::function<void()> done) {
   // Stop taking batches first; a batch received but not yet acked is sent
   // again by its agent.
   if (enrollment_) enrollment_->Stop();
+  if (console_) console_->Stop();
   if (distributor_) distributor_->Stop();
   if (tunnel_) tunnel_->Stop();
   if (engine_) engine_->Stop();

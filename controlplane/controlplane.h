@@ -18,6 +18,8 @@
 #include "common/transport/tunnel.h"
 #include "controlplane/cp_config.h"
 #include "controlplane/delivery/delivery_engine.h"
+#include "controlplane/console/console_service.h"
+#include "controlplane/console/console_users.h"
 #include "controlplane/fleet/agent_identities.h"
 #include "controlplane/fleet/certificate_renewal.h"
 #include "controlplane/fleet/enrollment_service.h"
@@ -70,6 +72,8 @@ class ControlPlane {
   std::unique_ptr<FleetGate> gate_;
   std::unique_ptr<CertificateRenewal> renewal_;
   std::unique_ptr<EnrollmentService> enrollment_;
+  std::unique_ptr<ConsoleUsers> console_users_;
+  std::unique_ptr<ConsoleService> console_;
   std::vector<std::unique_ptr<Connector>> connectors_;
   std::shared_ptr<transport::Tunnel> tunnel_;
   std::unique_ptr<Ingest> ingest_;

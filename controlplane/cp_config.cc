@@ -43,6 +43,7 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
   c.mqtt.will_payload = "offline " + c.id;
 
   ReadFleetSettings(root.Section("fleet"), c.data_dir, c.mqtt.broker_url, c.fleet);
+  ReadConsoleSettings(root.Section("console"), c.console);
 
   auto delivery = root.Section("delivery");
   c.delivery.default_connector = delivery.String("connector", "webhook");

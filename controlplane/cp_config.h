@@ -11,6 +11,7 @@
 #include "common/transport/mqtt/mqtt_tunnel.h"
 #include "controlplane/delivery/connector.h"
 #include "controlplane/delivery/delivery_engine.h"
+#include "controlplane/console/console_config.h"
 #include "controlplane/fleet/fleet_config.h"
 #include "controlplane/flows/flow_distributor.h"
 
@@ -36,6 +37,7 @@ struct ControlPlaneConfig {
   std::vector<std::pair<std::string, std::unique_ptr<ConnectorBuilder>>> connectors;
   FlowsOptions flows;
   FleetOptions fleet;
+  ConsoleOptions console;
 };
 
 Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& file);

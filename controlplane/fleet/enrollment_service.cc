@@ -1,5 +1,7 @@
 #include "controlplane/fleet/enrollment_service.h"
 
+#include "common/http/json_response.h"
+
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
@@ -13,12 +15,10 @@ namespace bhttp = boost::beast::http;
 
 constexpr uint64_t kMaxBody = 64 << 10;
 
+// One enrollment per connection.
 http::Response JsonResponse(const http::Request& req, bhttp::status status, const boost::json::value& body) {
-  http::Response res{status, req.version()};
-  res.set(bhttp::field::content_type, "application/json");
-  res.body() = boost::json::serialize(body);
-  res.keep_alive(false);  // one enrollment per connection
-  res.prepare_payload();
+  http::Response res = http::JsonResponse(req, status, body);
+  res.keep_alive(false);
   return res;
 }
 

@@ -141,6 +141,11 @@ Result<std::filesystem::path> FleetPki::EnsureEnrollmentIdentity(const std::vect
                         crypto::IssueRequest::Server("ferry-enrollment", hosts, options_.server_certificate_lifetime));
 }
 
+Result<std::filesystem::path> FleetPki::EnsureConsoleIdentity(const std::vector<std::string>& hosts) const {
+  return EnsureIdentity("console.pem",
+                        crypto::IssueRequest::Server("ferry-console", hosts, options_.server_certificate_lifetime));
+}
+
 std::string FleetPki::SecretName(const std::string& purpose) const {
   return "ferry-" + crypto::HmacSha256Hex(issuer_.key().ToPem(), "ferry " + purpose).substr(0, 32);
 }

@@ -7,6 +7,7 @@
 //   controlplane.pem      the control plane's own MQTT client identity (key
 //                         and certificate, CN ferry-controlplane)
 //   enrollment.pem        the enrollment listener's server identity
+//   console.pem           the console's server identity
 //   crl.pem               revoked agent certificates, for the broker
 //
 // Keys are written 0600 and never leave this folder. Identities are issued
@@ -63,6 +64,8 @@ class FleetPki {
   // The path of the enrollment listener's identity for `hosts`; issued
   // again when missing, ageing, or made for other hosts.
   Result<std::filesystem::path> EnsureEnrollmentIdentity(const std::vector<std::string>& hosts) const;
+  // The same for the console's listener (console.pem).
+  Result<std::filesystem::path> EnsureConsoleIdentity(const std::vector<std::string>& hosts) const;
   // Writes crl.pem listing every unexpired certificate revoked (an agent's
   // revoked_certificates, whatever its state now); its path.
   Result<std::filesystem::path> WriteCrl(const std::vector<ferry::v1::AgentIdentity>& agents) const;

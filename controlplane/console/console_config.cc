@@ -1,0 +1,33 @@
+#include "controlplane/console/console_config.h"
+
+namespace ferry::controlplane {
+
+void ReadConsoleSettings(config::ConfigNode node, ConsoleOptions& out) {
+  const std::string listen = node.String("listen", "");
+  if (!listen.empty()) {
+    if (auto address = config::ParseHostPort(listen); address.ok()) {
+      out.host = address->host;
+      out.port = address->port;
+    } else {
+      node.Error("listen", address.status().message());
+    }
+  }
+  out.hosts = node.StringList("hosts");
+  out.cert_file = node.String("cert_file", "");
+  out.key_file = node.String("key_file", "");
+  if (out.cert_file.empty() != out.key_file.empty()) node.Error("key_file", "cert_file and key_file go together");
+  if (!out.host.empty() && out.hosts.empty() && out.cert_file.empty()) {
+    node.Error("hosts", "name at least one host browsers reach the console by (or give cert_file and key_file)");
+  }
+  const auto lifetime = node.Duration("session_lifetime", out.session_lifetime);
+  const auto idle = node.Duration("session_idle", out.session_idle);
+  if (lifetime < std::chrono::minutes(1)) node.Error("session_lifetime", "must be at least 1m");
+  if (idle < std::chrono::minutes(1)) node.Error("session_idle", "must be at least 1m");
+  out.session_lifetime = std::chrono::duration_cast<std::chrono::seconds>(lifetime);
+  out.session_idle = std::chrono::duration_cast<std::chrono::seconds>(idle);
+  out.sign_in_per_minute = static_cast<int>(node.Int("sign_in_per_minute", out.sign_in_per_minute, 1, 6000));
+  out.sign_in_per_minute_per_client =
+      static_cast<int>(node.Int("sign_in_per_minute_per_client", out.sign_in_per_minute_per_client, 1, 6000));
+}
+
+}  // namespace ferry::controlplane

@@ -1,0 +1,37 @@
+#pragma once
+// The control plane's `console:` settings: the HTTPS listener of the
+// console and its API, and how long sign-ins last.
+//
+//   console:
+//     listen: 0.0.0.0:8444          # empty (the default): no console
+//     hosts: [cp.example.com]       # names browsers reach it by: its certificate from the fleet's CA
+//     cert_file: ""                 # or an operator's certificate (chain) ...
+//     key_file: ""                  # ... and key
+//     session_lifetime: 8h          # a sign-in lasts at most this long
+//     session_idle: 30m             # and ends after this long without a request
+//     sign_in_per_minute: 30        # sign-in attempts, all clients together
+//     sign_in_per_minute_per_client: 5
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "common/config/config_node.h"
+
+namespace ferry::controlplane {
+
+struct ConsoleOptions {
+  std::string host;  // empty: no console
+  uint16_t port = 8444;
+  std::vector<std::string> hosts;
+  std::string cert_file;
+  std::string key_file;
+  std::chrono::seconds session_lifetime{8 * 3600};
+  std::chrono::seconds session_idle{30 * 60};
+  int sign_in_per_minute = 30;
+  int sign_in_per_minute_per_client = 5;
+};
+
+void ReadConsoleSettings(config::ConfigNode node, ConsoleOptions& out);
+
+}  // namespace ferry::controlplane
