@@ -20,6 +20,7 @@ store::StoreOptions ControlPlaneStoreOptions(const std::filesystem::path& data_d
   for (auto& db : BundleRegistry::Databases()) options.databases.push_back(db);
   options.databases.push_back(AgentIdentities::kDb);
   options.databases.push_back(ConsoleUsers::kDb);
+  options.databases.push_back(AuditLog::kDb);
   return options;
 }
 
@@ -151,7 +152,8 @@ Status ControlPlane::Start() {
   }
   if (!config_.console.host.empty()) {
     console_users_ = std::make_unique<ConsoleUsers>(*store_);
-    console_ = std::make_unique<ConsoleService>(io_.get_executor(), config_.console, *console_users_, *pki_);
+    audit_ = std::make_unique<AuditLog>(*store_);
+    console_ = std::make_unique<ConsoleService>(io_.get_executor(), config_.console, *console_users_, *pki_, *audit_);
     if (Status s = console_->Start(); !s.ok()) return s;
   }
   if (!config_.fleet.require_enrollment) {
@@ -199,6 +201,7 @@ void ControlPlane::SchedulePrune() {
     // is renewed long before it ends (the tunnel uses it at its next
     // connect).
     if (Status s = RefreshPki(); !s.ok()) spdlog::error("event=pki_refresh_failed error=\"{}\"", s.message());
+    if (audit_) audit_->Prune(NowUnixMs() - config_.console.audit_retention.count());
     SchedulePrune();
   });
 }

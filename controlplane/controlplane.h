@@ -73,6 +73,7 @@ class ControlPlane {
   std::unique_ptr<CertificateRenewal> renewal_;
   std::unique_ptr<EnrollmentService> enrollment_;
   std::unique_ptr<ConsoleUsers> console_users_;
+  std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<ConsoleService> console_;
   std::vector<std::unique_ptr<Connector>> connectors_;
   std::shared_ptr<transport::Tunnel> tunnel_;

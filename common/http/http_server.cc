@@ -160,6 +160,9 @@ asio::awaitable<void> HttpServer::Serve(tcp::socket socket) {
 template <typename Stream>
 asio::awaitable<void> HttpServer::ServeStream(Stream& stream) {
   beast::flat_buffer buffer;
+  boost::system::error_code pec;
+  const auto endpoint = beast::get_lowest_layer(stream).socket().remote_endpoint(pec);
+  const asio::ip::address peer = pec ? asio::ip::address() : endpoint.address();
   for (;;) {
     beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(64 * 1024);
@@ -182,9 +185,7 @@ asio::awaitable<void> HttpServer::ServeStream(Stream& stream) {
     if (options_.head_check) {
       // Path, method, credentials, content type: settled before any body
       // byte is read. The body stays unread, so the connection closes.
-      boost::system::error_code pec;
-      const auto peer = beast::get_lowest_layer(stream).socket().remote_endpoint(pec);
-      if (std::optional<Response> refusal = options_.head_check(header, pec ? asio::ip::address() : peer.address())) {
+      if (std::optional<Response> refusal = options_.head_check(header, peer)) {
         refusal->set(beast_http::field::server, options_.server_name);
         refusal->keep_alive(false);
         refusal->prepare_payload();
@@ -223,7 +224,7 @@ asio::awaitable<void> HttpServer::ServeStream(Stream& stream) {
     // The handler may wait (e.g. for an fsync); it must not be cut by the
     // idle timer.
     beast::get_lowest_layer(stream).expires_never();
-    Response res = co_await handler_(req);
+    Response res = co_await handler_(req, peer);
     res.set(beast_http::field::server, options_.server_name);
     const bool keep_alive = res.keep_alive() && !stopping_;
     res.keep_alive(keep_alive);

@@ -31,7 +31,9 @@ namespace ferry::http {
 namespace beast_http = boost::beast::http;
 using Request = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
-using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
+// Answers a request; `peer` is the client's address (unspecified when it
+// cannot be read).
+using Handler = std::function<boost::asio::awaitable<Response>(Request& req, const boost::asio::ip::address& peer)>;
 // Sees the request line and headers (the body is still empty) and the
 // client's address (unspecified when it cannot be read), and returns
 // an answer to refuse the request without reading its body, or nullopt.

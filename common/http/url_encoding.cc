@@ -1,5 +1,7 @@
 #include "common/http/url_encoding.h"
 
+#include "common/util/utf8.h"
+
 #include <cctype>
 
 namespace ferry::http {
@@ -44,6 +46,56 @@ std::string FormEncode(std::string_view value) {
     } else {
       AppendEscaped(out, c);
     }
+  }
+  return out;
+}
+
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes a query component; nullopt when malformed or too long.
+std::optional<std::string> DecodeComponent(std::string_view in) {
+  constexpr size_t kMax = 1024;
+  std::string out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (out.size() >= kMax) return std::nullopt;
+    if (in[i] == '+') {
+      out += ' ';
+    } else if (in[i] == '%') {
+      if (i + 2 >= in.size()) return std::nullopt;
+      const int hi = HexValue(in[i + 1]);
+      const int lo = HexValue(in[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += in[i];
+    }
+  }
+  if (!IsValidUtf8(out)) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::map<std::string, std::string>> ParseQuery(std::string_view query) {
+  std::map<std::string, std::string> out;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    auto name = DecodeComponent(pair.substr(0, eq));
+    auto value = DecodeComponent(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (!name || !value || name->empty() || out.size() >= 32) return std::nullopt;
+    if (!out.emplace(std::move(*name), std::move(*value)).second) return std::nullopt;
   }
   return out;
 }

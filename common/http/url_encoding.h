@@ -2,7 +2,10 @@
 // Percent-encoding for URLs and form bodies (RFC 3986 §2.1,
 // application/x-www-form-urlencoded), shared by every connector.
 
+#include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <string_view>
 
 namespace ferry::http {
@@ -15,5 +18,18 @@ std::string PercentEncode(std::string_view value, bool keep_dot = true);
 
 // A form value: like PercentEncode, with spaces as '+'.
 std::string FormEncode(std::string_view value);
+
+// The parameters of a query string ("a=1&b=x%20y", '+' as a space), decoded.
+// nullopt when it is malformed: a '%' not followed by two hex digits, a
+// name twice, more than 32 parameters, a name or value over 1 KiB decoded,
+// or bytes that are not UTF-8 once decoded.
+std::optional<std::map<std::string, std::string>> ParseQuery(std::string_view query);
+
+// "/path?query" split at the first '?'.
+inline std::pair<std::string_view, std::string_view> SplitTarget(std::string_view target) {
+  const size_t q = target.find('?');
+  if (q == std::string_view::npos) return {target, {}};
+  return {target.substr(0, q), target.substr(q + 1)};
+}
 
 }  // namespace ferry::http

@@ -16,5 +16,32 @@ TEST(UrlEncoding, FormEncodeWritesSpacesAsPlus) {
   EXPECT_EQ(FormEncode("https://org.crm.dynamics.com/.default"), "https%3A%2F%2Forg.crm.dynamics.com%2F.default");
 }
 
+TEST(ParseQueryTest, ParametersAreDecoded) {
+  auto q = ParseQuery("limit=50&user=ada%40plant&text=a+b%2Bc&empty=&flag");
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->at("limit"), "50");
+  EXPECT_EQ(q->at("user"), "ada@plant");
+  EXPECT_EQ(q->at("text"), "a b+c");
+  EXPECT_EQ(q->at("empty"), "");
+  EXPECT_EQ(q->at("flag"), "");
+  EXPECT_TRUE(ParseQuery("")->empty());
+  EXPECT_TRUE(ParseQuery("&&a=1&")->count("a"));
+  auto [path, query] = SplitTarget("/api/v1/audit?limit=5");
+  EXPECT_EQ(path, "/api/v1/audit");
+  EXPECT_EQ(query, "limit=5");
+  EXPECT_EQ(SplitTarget("/x").second, "");
+}
+
+TEST(ParseQueryTest, MalformedOrOversizedQueriesAreRefused) {
+  for (const char* bad : {"a=%", "a=%4", "a=%zz", "a=1&a=2", "=1", "a=%ff%fe", "a=%00%C0%80"}) {
+    EXPECT_FALSE(ParseQuery(bad)) << bad;
+  }
+  EXPECT_FALSE(ParseQuery("a=" + std::string(1025, 'x')));
+  EXPECT_TRUE(ParseQuery("a=" + std::string(1024, 'x')));
+  std::string many;
+  for (int i = 0; i < 33; ++i) many += "p" + std::to_string(i) + "=1&";
+  EXPECT_FALSE(ParseQuery(many));
+}
+
 }  // namespace
 }  // namespace ferry::http

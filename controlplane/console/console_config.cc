@@ -28,6 +28,8 @@ void ReadConsoleSettings(config::ConfigNode node, ConsoleOptions& out) {
   out.sign_in_per_minute = static_cast<int>(node.Int("sign_in_per_minute", out.sign_in_per_minute, 1, 6000));
   out.sign_in_per_minute_per_client =
       static_cast<int>(node.Int("sign_in_per_minute_per_client", out.sign_in_per_minute_per_client, 1, 6000));
+  out.audit_retention = node.Duration("audit_retention", out.audit_retention);
+  if (out.audit_retention < std::chrono::hours(24)) node.Error("audit_retention", "must be at least 1d");
 }
 
 }  // namespace ferry::controlplane

@@ -11,6 +11,7 @@
 //     session_idle: 30m             # and ends after this long without a request
 //     sign_in_per_minute: 30        # sign-in attempts, all clients together
 //     sign_in_per_minute_per_client: 5
+//     audit_retention: 365d         # how long the audit log keeps an entry
 
 #include <chrono>
 #include <string>
@@ -30,6 +31,7 @@ struct ConsoleOptions {
   std::chrono::seconds session_idle{30 * 60};
   int sign_in_per_minute = 30;
   int sign_in_per_minute_per_client = 5;
+  std::chrono::milliseconds audit_retention{365LL * 24 * 3600 * 1000};
 };
 
 void ReadConsoleSettings(config::ConfigNode node, ConsoleOptions& out);

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "common/http/json_response.h"
+#include "common/http/url_encoding.h"
 
 namespace ferry::controlplane {
 namespace {
@@ -46,11 +47,12 @@ boost::json::object Who(const Session& session) {
 }  // namespace
 
 ConsoleService::ConsoleService(boost::asio::any_io_executor executor, const ConsoleOptions& options,
-                               ConsoleUsers& users, const FleetPki& pki)
+                               ConsoleUsers& users, const FleetPki& pki, const AuditLog& audit)
     : executor_(executor),
       options_(options),
       users_(users),
       pki_(pki),
+      audit_(audit),
       sessions_(options.session_lifetime, options.session_idle),
       sign_ins_(options.sign_in_per_minute, options.sign_in_per_minute_per_client) {}
 
@@ -78,7 +80,7 @@ Status ConsoleService::Start() {
   server.head_check = [this](const http::Request& head, const boost::asio::ip::address& peer) {
     return LimitSignIn(head, peer);
   };
-  server_ = http::HttpServer::Create(executor_, server, [this](http::Request& req) { return Handle(req); });
+  server_ = http::HttpServer::Create(executor_, server, [this](http::Request& req, const boost::asio::ip::address& peer) { return Handle(req, peer); });
   if (Status s = server_->Listen(); !s.ok()) return s;
   spdlog::info("event=console_listening address={}:{}", options_.host, server_->port());
   return Status::Ok();
@@ -112,7 +114,7 @@ std::optional<std::pair<std::string, Session>> ConsoleService::SessionOf(const h
   return std::make_pair(std::move(id), std::move(*session));
 }
 
-boost::asio::awaitable<http::Response> ConsoleService::SignIn(const http::Request& req) {
+boost::asio::awaitable<http::Response> ConsoleService::SignIn(const http::Request& req, const std::string& client) {
   boost::system::error_code ec;
   const boost::json::value body = boost::json::parse(req.body(), ec);
   const boost::json::object* o = !ec && body.is_object() ? &body.as_object() : nullptr;
@@ -128,6 +130,12 @@ boost::asio::awaitable<http::Response> ConsoleService::SignIn(const http::Reques
       password_checks_.get_executor(),
       [&]() -> boost::asio::awaitable<Result<ConsoleUser>> { co_return users_.Authenticate(user_name, secret); },
       boost::asio::use_awaitable);
+  ferry::v1::AuditEntry entry;
+  entry.set_user(user_name);
+  entry.set_action("session.sign_in");
+  entry.set_client(client);
+  entry.set_outcome(user.ok() ? "ok" : user.status().message());
+  audit_.Record(entry);
   if (!user.ok()) {
     spdlog::warn("event=console_sign_in user={} outcome=refused reason=\"{}\"", user_name, user.status().message());
     co_return http::JsonError(req,
@@ -146,8 +154,15 @@ boost::asio::awaitable<http::Response> ConsoleService::SignIn(const http::Reques
   co_return res;
 }
 
-http::Response ConsoleService::SignOut(const http::Request& req, const std::string& session_id) {
+http::Response ConsoleService::SignOut(const http::Request& req, const std::string& session_id,
+                                       const Session& session, const std::string& client) {
   sessions_.Close(session_id);
+  ferry::v1::AuditEntry entry;
+  entry.set_user(session.user);
+  entry.set_action("session.sign_out");
+  entry.set_client(client);
+  entry.set_outcome("ok");
+  audit_.Record(entry);
   http::Response res{bhttp::status::no_content, req.version()};
   res.set(bhttp::field::set_cookie,
           std::string(kSessionCookie) + "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
@@ -155,10 +170,47 @@ http::Response ConsoleService::SignOut(const http::Request& req, const std::stri
   return res;
 }
 
-boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req) {
-  const std::string_view target = req.target();
+http::Response ConsoleService::ListAudit(const http::Request& req, std::string_view query) {
+  auto params = http::ParseQuery(query);
+  if (!params) return http::JsonError(req, bhttp::status::bad_request, "the query string is malformed");
+  uint64_t before = 0, limit = 100;
+  for (const auto& [name, value] : *params) {
+    const bool number = !value.empty() && value.size() <= 19 && value.find_first_not_of("0123456789") == std::string::npos;
+    if (name == "before" && number) {
+      before = std::stoull(value);
+    } else if (name == "limit" && number) {
+      limit = std::stoull(value);
+    } else if (name != "user") {
+      return http::JsonError(req, bhttp::status::bad_request,
+                             "unknown or malformed parameter '" + name + "' (before, limit, user)");
+    }
+  }
+  const std::string user = params->count("user") ? params->at("user") : "";
+  auto page = audit_.List(before, limit, user);
+  if (!page.ok()) return http::JsonError(req, bhttp::status::internal_server_error, page.status().message());
+  boost::json::array entries;
+  for (const auto& e : page->entries) {
+    entries.push_back(boost::json::object{{"sequence", e.sequence()},
+                                          {"time_unix_ms", e.unix_ms()},
+                                          {"user", e.user()},
+                                          {"action", e.action()},
+                                          {"target", e.target()},
+                                          {"before", e.before()},
+                                          {"after", e.after()},
+                                          {"client", e.client()},
+                                          {"outcome", e.outcome()}});
+  }
+  boost::json::object out{{"entries", std::move(entries)}};
+  out["next_before"] = page->next_before == 0 ? boost::json::value(nullptr) : boost::json::value(page->next_before);
+  return http::JsonResponse(req, bhttp::status::ok, out);
+}
+
+boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req,
+                                                              const boost::asio::ip::address& peer) {
+  const auto [target, query] = http::SplitTarget(req.target());
+  const std::string client = peer.to_string();
   const bool reads = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
-  if (target == "/api/v1/session" && req.method() == bhttp::verb::post) co_return co_await SignIn(req);
+  if (target == "/api/v1/session" && req.method() == bhttp::verb::post) co_return co_await SignIn(req, client);
   if (target.substr(0, 8) != "/api/v1/") {
     co_return http::JsonError(req, bhttp::status::not_found, "no such page");
   }
@@ -172,7 +224,7 @@ boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req
   }
   if (target == "/api/v1/session") {
     if (reads) co_return http::JsonResponse(req, bhttp::status::ok, Who(session->second));
-    if (req.method() == bhttp::verb::delete_) co_return SignOut(req, session->first);
+    if (req.method() == bhttp::verb::delete_) co_return SignOut(req, session->first, session->second, client);
   }
   if (target == "/api/v1/users" && reads) {
     if (session->second.role != ConsoleUser::ADMIN) {
@@ -186,6 +238,7 @@ boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req
     }
     co_return http::JsonResponse(req, bhttp::status::ok, boost::json::object{{"users", std::move(rows)}});
   }
+  if (target == "/api/v1/audit" && reads) co_return ListAudit(req, query);
   co_return http::JsonError(req, bhttp::status::not_found, "no such endpoint");
 }
 

@@ -13,6 +13,9 @@
 //   GET    /api/v1/session   who is signed in (401 when nobody)
 //   DELETE /api/v1/session   sign out
 //   GET    /api/v1/users     every user and role (admins)
+//   GET    /api/v1/audit     the audit log, newest first (?limit=&before=&user=)
+//
+// Sign-ins (and refused ones) and every change go to the audit log.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -23,6 +26,7 @@
 
 #include "common/http/http_server.h"
 #include "common/status.h"
+#include "controlplane/console/audit_log.h"
 #include "controlplane/console/console_config.h"
 #include "controlplane/console/console_users.h"
 #include "controlplane/console/sessions.h"
@@ -36,16 +40,18 @@ class ConsoleService {
   static constexpr const char* kSessionCookie = "__Host-ferry_session";
 
   ConsoleService(boost::asio::any_io_executor executor, const ConsoleOptions& options, ConsoleUsers& users,
-                 const FleetPki& pki);
+                 const FleetPki& pki, const AuditLog& audit);
   ~ConsoleService();
   Status Start();
   void Stop();
   uint16_t port() const;
 
  private:
-  boost::asio::awaitable<http::Response> Handle(http::Request& req);
-  boost::asio::awaitable<http::Response> SignIn(const http::Request& req);
-  http::Response SignOut(const http::Request& req, const std::string& session_id);
+  boost::asio::awaitable<http::Response> Handle(http::Request& req, const boost::asio::ip::address& peer);
+  boost::asio::awaitable<http::Response> SignIn(const http::Request& req, const std::string& client);
+  http::Response SignOut(const http::Request& req, const std::string& session_id, const Session& session,
+                         const std::string& client);
+  http::Response ListAudit(const http::Request& req, std::string_view query);
   // The session the request's cookie names, with its id.
   std::optional<std::pair<std::string, Session>> SessionOf(const http::Request& req);
   std::optional<http::Response> LimitSignIn(const http::Request& head, const boost::asio::ip::address& peer);
@@ -54,6 +60,7 @@ class ConsoleService {
   const ConsoleOptions& options_;
   ConsoleUsers& users_;
   const FleetPki& pki_;
+  const AuditLog& audit_;
   Sessions sessions_;
   AttemptLimiter sign_ins_;
   uint64_t sign_ins_limited_ = 0;

@@ -120,6 +120,32 @@ TEST_F(ConsoleApiTest, RolesDecideWhatAUserSees) {
   EXPECT_EQ(Curl("nobody", "GET", "/api/v1/users").status, 401);
 }
 
+TEST_F(ConsoleApiTest, SignInsAndSignOutsAreInTheAuditLogNewestFirst) {
+  ASSERT_EQ(SignIn("vera", "wrong password here").status, 401);
+  const Answer in = SignIn("vera", "password of vera 123");
+  ASSERT_EQ(in.status, 200);
+  const std::string csrf = nlohmann::json::parse(in.body)["csrf_token"];
+  ASSERT_EQ(Curl("vera", "DELETE", "/api/v1/session", "-H 'X-CSRF-Token: " + csrf + "'").status, 204);
+  ASSERT_EQ(SignIn("ada", "password of ada 123").status, 200);
+  const Answer page = Curl("ada", "GET", "/api/v1/audit?user=vera&limit=2");
+  ASSERT_EQ(page.status, 200) << page.body;
+  const auto body = nlohmann::json::parse(page.body);
+  ASSERT_EQ(body["entries"].size(), 2u) << page.body;
+  EXPECT_EQ(body["entries"][0]["action"], "session.sign_out");
+  EXPECT_EQ(body["entries"][1]["action"], "session.sign_in");
+  EXPECT_EQ(body["entries"][1]["outcome"], "ok");
+  EXPECT_EQ(body["entries"][1]["client"], "127.0.0.1");
+  const Answer older =
+      Curl("ada", "GET", "/api/v1/audit?user=vera&limit=2&before=" + std::to_string(body["next_before"].get<int>()));
+  ASSERT_EQ(older.status, 200) << older.body;
+  const auto rest = nlohmann::json::parse(older.body)["entries"];
+  ASSERT_EQ(rest.size(), 1u) << older.body;
+  EXPECT_EQ(rest[0]["outcome"], "wrong user name or password");
+  EXPECT_EQ(older.body.find("wrong password here"), std::string::npos);
+  EXPECT_EQ(Curl("ada", "GET", "/api/v1/audit?limit=%zz").status, 400);
+  EXPECT_EQ(Curl("ada", "GET", "/api/v1/audit?sort=evil").status, 400);
+}
+
 TEST_F(ConsoleApiTest, SignInAttemptsAreLimitedPerClient) {
   int refused = 0, limited = 0;
   for (int i = 0; i < 10; ++i) {

@@ -215,7 +215,7 @@ TEST_F(FleetSecurityTest, AnImpostorShowingTheRightRootWithItsOwnCaInFrontGetsNo
   boost::asio::io_context io;
   http::HttpServerOptions options;
   options.tls = http::MakeServerTlsContext(pem.string(), pem.string()).value();
-  auto impostor = http::HttpServer::Create(io.get_executor(), options, [&](http::Request& req) {
+  auto impostor = http::HttpServer::Create(io.get_executor(), options, [&](http::Request& req, const boost::asio::ip::address&) {
     if (req.method() == boost::beast::http::verb::post) ++posts;
     return [](http::Request& r, std::string body) -> boost::asio::awaitable<http::Response> {
       co_return http::TextResponse(r, boost::beast::http::status::ok, std::move(body));

@@ -1,0 +1,100 @@
+#include "controlplane/console/audit_log.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "common/store/proto_records.h"
+#include "common/util/clock.h"
+
+namespace ferry::controlplane {
+
+using ferry::v1::AuditEntry;
+
+Status AuditLog::Append(MDB_txn* txn, AuditEntry entry) const {
+  const MDB_dbi db = store_.Db(kDb);
+  MDB_cursor* cursor = nullptr;
+  if (int rc = mdb_cursor_open(txn, db, &cursor); rc != MDB_SUCCESS) return store::LmdbStatus(rc, "audit cursor");
+  MDB_val k, v;
+  const int rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST);
+  const uint64_t last =
+      rc == MDB_SUCCESS ? store::DecodeU64Key(std::string_view(static_cast<const char*>(k.mv_data), k.mv_size)) : 0;
+  mdb_cursor_close(cursor);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) return store::LmdbStatus(rc, "audit last entry");
+  entry.set_sequence(last + 1);
+  entry.set_unix_ms(NowUnixMs());
+  return store::WriteProto(txn, db, store::EncodeU64Key(entry.sequence()), entry, "audit entry");
+}
+
+void AuditLog::Record(AuditEntry entry) const {
+  store_.Write([this, entry = std::move(entry)](store::WriteTxn& txn) { return Append(txn.txn(), entry); },
+               [action = entry.action()](const Status& s) {
+                 if (!s.ok()) spdlog::error("event=audit_write_failed action={} error=\"{}\"", action, s.message());
+               });
+}
+
+Result<AuditLog::Page> AuditLog::List(uint64_t before, size_t limit, const std::string& user) const {
+  Page page;
+  limit = std::clamp<size_t>(limit, 1, kMaxPage);
+  if (!store::Declared(store_, kDb)) return page;
+  store::ReadTxn read = store_.BeginRead();
+  if (!read.ok()) return Status::Unavailable("cannot begin a read transaction");
+  MDB_cursor* cursor = nullptr;
+  if (int rc = mdb_cursor_open(read.txn(), store_.Db(kDb), &cursor); rc != MDB_SUCCESS) {
+    return store::LmdbStatus(rc, "audit cursor");
+  }
+  MDB_val k, v;
+  int rc;
+  if (before == 0) {
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST);
+  } else {
+    const std::string key = store::EncodeU64Key(before);
+    k = {key.size(), const_cast<char*>(key.data())};
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+    // The first at or after `before`: step back to the first before it.
+    rc = rc == MDB_SUCCESS ? mdb_cursor_get(cursor, &k, &v, MDB_PREV) : mdb_cursor_get(cursor, &k, &v, MDB_LAST);
+  }
+  Status status;
+  // Entries of other users are skipped, but only so many are read for one
+  // page, so a filter that matches little cannot make a request scan it all.
+  size_t scanned = 0;
+  for (; rc == MDB_SUCCESS && page.entries.size() < limit && scanned < 50 * kMaxPage;
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_PREV), ++scanned) {
+    AuditEntry entry;
+    if (!entry.ParseFromArray(v.mv_data, static_cast<int>(v.mv_size))) {
+      status = Status::DataLoss("an audit entry does not parse");
+      break;
+    }
+    page.next_before = entry.sequence();
+    if (!user.empty() && entry.user() != user) continue;
+    page.entries.push_back(std::move(entry));
+  }
+  if (rc != MDB_SUCCESS) page.next_before = 0;  // reached the oldest
+  mdb_cursor_close(cursor);
+  if (!status.ok()) return status;
+  return page;
+}
+
+void AuditLog::Prune(int64_t cutoff_unix_ms) const {
+  store_.Write(
+      [this, cutoff_unix_ms](store::WriteTxn& txn) {
+        MDB_cursor* cursor = nullptr;
+        if (int rc = mdb_cursor_open(txn.txn(), store_.Db(kDb), &cursor); rc != MDB_SUCCESS) {
+          return store::LmdbStatus(rc, "audit cursor");
+        }
+        MDB_val k, v;
+        // Oldest first; at most 10,000 per pass, so one transaction stays small.
+        int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
+        for (int n = 0; rc == MDB_SUCCESS && n < 10000; ++n) {
+          AuditEntry entry;
+          if (entry.ParseFromArray(v.mv_data, static_cast<int>(v.mv_size)) && entry.unix_ms() >= cutoff_unix_ms) break;
+          mdb_cursor_del(cursor, 0);
+          rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+        }
+        mdb_cursor_close(cursor);
+        return Status::Ok();
+      },
+      nullptr);
+}
+
+}  // namespace ferry::controlplane
