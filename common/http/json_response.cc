@@ -1,6 +1,6 @@
 #include "common/http/json_response.h"
 
-#include <boost/json/serialize.hpp>
+#include <boost/json.hpp>
 
 namespace ferry::http {
 

@@ -27,8 +27,9 @@ Status AuditLog::Append(MDB_txn* txn, AuditEntry entry) const {
 }
 
 void AuditLog::Record(AuditEntry entry) const {
+  std::string action = entry.action();
   store_.Write([this, entry = std::move(entry)](store::WriteTxn& txn) { return Append(txn.txn(), entry); },
-               [action = entry.action()](const Status& s) {
+               [action = std::move(action)](const Status& s) {
                  if (!s.ok()) spdlog::error("event=audit_write_failed action={} error=\"{}\"", action, s.message());
                });
 }

@@ -22,7 +22,7 @@ constexpr uint64_t kMaxBody = 1 << 20;
 std::string CookieValue(const http::Request& req, std::string_view name) {
   const auto header = req.find(bhttp::field::cookie);
   if (header == req.end()) return "";
-  std::string_view rest = header->value();
+  std::string_view rest(header->value().data(), header->value().size());
   while (!rest.empty()) {
     const size_t end = rest.find(';');
     std::string_view pair = rest.substr(0, end);
@@ -126,10 +126,20 @@ boost::asio::awaitable<http::Response> ConsoleService::SignIn(const http::Reques
   const std::string user_name(name->as_string());
   const std::string secret(password->as_string());
   // scrypt takes tens of milliseconds: on its own thread.
-  Result<ConsoleUser> user = co_await boost::asio::co_spawn(
+  struct Checked {
+    Status status;
+    ConsoleUser user;
+  };
+  const Checked checked = co_await boost::asio::co_spawn(
       password_checks_.get_executor(),
-      [&]() -> boost::asio::awaitable<Result<ConsoleUser>> { co_return users_.Authenticate(user_name, secret); },
+      [&]() -> boost::asio::awaitable<Checked> {
+        auto found = users_.Authenticate(user_name, secret);
+        if (!found.ok()) co_return Checked{found.status(), {}};
+        co_return Checked{Status::Ok(), *found};
+      },
       boost::asio::use_awaitable);
+  const Result<ConsoleUser> user =
+      checked.status.ok() ? Result<ConsoleUser>(checked.user) : Result<ConsoleUser>(checked.status);
   ferry::v1::AuditEntry entry;
   entry.set_user(user_name);
   entry.set_action("session.sign_in");
@@ -207,7 +217,7 @@ http::Response ConsoleService::ListAudit(const http::Request& req, std::string_v
 
 boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req,
                                                               const boost::asio::ip::address& peer) {
-  const auto [target, query] = http::SplitTarget(req.target());
+  const auto [target, query] = http::SplitTarget(std::string_view(req.target().data(), req.target().size()));
   const std::string client = peer.to_string();
   const bool reads = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
   if (target == "/api/v1/session" && req.method() == bhttp::verb::post) co_return co_await SignIn(req, client);
@@ -218,7 +228,8 @@ boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req
   if (!session) co_return http::JsonError(req, bhttp::status::unauthorized, "sign in first (POST /api/v1/session)");
   if (!reads) {
     const auto csrf = req.find("X-CSRF-Token");
-    if (csrf == req.end() || !SameSecret(csrf->value(), session->second.csrf_token)) {
+    if (csrf == req.end() ||
+        !SameSecret(std::string_view(csrf->value().data(), csrf->value().size()), session->second.csrf_token)) {
       co_return http::JsonError(req, bhttp::status::forbidden, "a change needs the session's X-CSRF-Token header");
     }
   }
