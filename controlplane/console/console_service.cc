@@ -95,15 +95,7 @@ uint16_t ConsoleService::port() const { return server_ ? server_->port() : 0; }
 std::optional<http::Response> ConsoleService::LimitSignIn(const http::Request& head,
                                                           const boost::asio::ip::address& peer) {
   if (head.target() != "/api/v1/session" || head.method() != bhttp::verb::post) return std::nullopt;
-  if (sign_ins_.Take(peer.to_string(), std::chrono::steady_clock::now())) return std::nullopt;
-  ++sign_ins_limited_;
-  if ((sign_ins_limited_ & (sign_ins_limited_ - 1)) == 0) {
-    spdlog::warn("event=console_sign_in outcome=rate_limited client={} refused_total={}", peer.to_string(),
-                 sign_ins_limited_);
-  }
-  http::Response res = http::JsonError(head, bhttp::status::too_many_requests, "too many sign-in attempts");
-  res.set(bhttp::field::retry_after, "60");
-  return res;
+  return sign_ins_.Admit(head, peer, "console_sign_in", "too many sign-in attempts; retry later");
 }
 
 std::optional<std::pair<std::string, Session>> ConsoleService::SessionOf(const http::Request& req) {

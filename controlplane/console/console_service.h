@@ -63,7 +63,6 @@ class ConsoleService {
   const AuditLog& audit_;
   Sessions sessions_;
   AttemptLimiter sign_ins_;
-  uint64_t sign_ins_limited_ = 0;
   boost::asio::thread_pool password_checks_{1};
   std::shared_ptr<http::HttpServer> server_;
 };

@@ -1,6 +1,10 @@
 #include "controlplane/fleet/attempt_limiter.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+
+#include "common/http/json_response.h"
 
 namespace ferry::controlplane {
 
@@ -42,6 +46,20 @@ bool AttemptLimiter::Take(const std::string& client, Clock::time_point now) {
   if (!Take(all_, per_minute_, now)) return false;
   if (it != clients_.end()) it->second.tokens -= 1;
   return true;
+}
+
+std::optional<http::Response> AttemptLimiter::Admit(const http::Request& head, const boost::asio::ip::address& peer,
+                                                    const char* event, const std::string& refusal) {
+  const std::string client = peer.to_string();
+  if (Take(client, Clock::now())) return std::nullopt;
+  ++refused_;
+  if ((refused_ & (refused_ - 1)) == 0) {
+    spdlog::warn("event={} outcome=rate_limited client={} refused_total={}", event, client, refused_);
+  }
+  http::Response res = http::JsonError(head, http::beast_http::status::too_many_requests, refusal);
+  res.set(http::beast_http::field::retry_after, "60");
+  res.keep_alive(false);
+  return res;
 }
 
 }  // namespace ferry::controlplane

@@ -9,7 +9,10 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <optional>
 #include <unordered_map>
+
+#include "common/http/http_server.h"
 
 namespace ferry::controlplane {
 
@@ -21,6 +24,13 @@ class AttemptLimiter {
   AttemptLimiter(int per_minute, int per_client_per_minute);
   // Whether `client` (an address) may make an attempt at `now`; takes it.
   bool Take(const std::string& client, Clock::time_point now);
+
+  // For an HTTP listener's head check: nullopt when `peer` may make the
+  // attempt `head` is; else the 429 (Retry-After: 60) saying `refusal`,
+  // with the refusal logged as `event` outcome=rate_limited (the first,
+  // then every power of two, so a flood cannot flood the log).
+  std::optional<http::Response> Admit(const http::Request& head, const boost::asio::ip::address& peer,
+                                      const char* event, const std::string& refusal);
 
  private:
   struct Bucket {
@@ -34,6 +44,7 @@ class AttemptLimiter {
   double per_client_per_minute_;
   Bucket all_;
   std::unordered_map<std::string, Bucket> clients_;
+  uint64_t refused_ = 0;
 };
 
 }  // namespace ferry::controlplane

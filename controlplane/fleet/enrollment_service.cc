@@ -97,15 +97,7 @@ std::optional<http::Response> EnrollmentService::Limit(const http::Request& head
                                                        const boost::asio::ip::address& peer) {
   // Only attempts to enroll are counted: the CA is public and cheap.
   if (head.target() != "/v1/enroll" || head.method() != bhttp::verb::post) return std::nullopt;
-  if (attempts_.Take(peer.to_string(), std::chrono::steady_clock::now())) return std::nullopt;
-  ++rate_limited_;
-  if ((rate_limited_ & (rate_limited_ - 1)) == 0) {  // the first, then every power of two
-    spdlog::warn("event=enroll_attempt outcome=rate_limited client={} refused_total={}", peer.to_string(),
-                 rate_limited_);
-  }
-  http::Response res = Error(head, bhttp::status::too_many_requests, "too many enrollment attempts; retry later");
-  res.set(bhttp::field::retry_after, "60");
-  return res;
+  return attempts_.Admit(head, peer, "enroll_attempt", "too many enrollment attempts; retry later");
 }
 
 boost::asio::awaitable<http::Response> EnrollmentService::Handle(http::Request& req) {

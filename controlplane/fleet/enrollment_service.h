@@ -57,7 +57,6 @@ class EnrollmentService {
   std::string bundle_public_key_pem_;
   std::shared_ptr<http::HttpServer> server_;
   AttemptLimiter attempts_;
-  uint64_t rate_limited_ = 0;
 };
 
 }  // namespace ferry::controlplane
