@@ -48,7 +48,8 @@ TEST(AgentHealthTest, EachProblemOfAnAgentHeardRecentlyMakesItDegradedAndIsNamed
   s.bundle_error = "signature does not verify";
   s.dead_letters_last_hour = 7;
   s.dead_letters_hour_before = 2;
-  s.certificate_not_after_unix_ms = kNow + 2 * kDay;  // a 7-day life with 2 days left: overdue
+  s.certificate_issued_unix_ms = kNow - 6 * kDay;  // a 7-day life with 1 day left: renewal overdue
+  s.certificate_not_after_unix_ms = kNow + kDay;
   AgentHealth h = AssessAgent(s, {}, kNow);
   EXPECT_EQ(h.state, AgentState::kDegraded);
   ASSERT_EQ(h.reasons.size(), 4u);
