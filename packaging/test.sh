@@ -40,7 +40,11 @@ if stage sanitize; then
   # protobuf's static state) that LeakSanitizer reports without a bug behind them.
   export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:strict_string_checks=1"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-  (cd "$root/build-asan" && ctest --output-on-failure --timeout 900 -E 'debian_packages|bench_smoke')
+  # The certificate rotation tests spend two minutes waiting for
+  # certificates to end; their code runs under the sanitizers in the renewal
+  # unit tests (certificate_renewer_test, certificate_renewal_test), and the
+  # whole run must stay within CI's 45 minutes.
+  (cd "$root/build-asan" && ctest --output-on-failure --timeout 900 -E 'debian_packages|bench_smoke|CertificateRotationTest')
 fi
 
 if stage fuzz; then
