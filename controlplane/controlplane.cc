@@ -5,9 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include "common/transport/mqtt/mqtt_tunnel.h"
-#include "controlplane/console/console_users.h"
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
+#include "controlplane/console/console_users.h"
 
 namespace ferry::controlplane {
 

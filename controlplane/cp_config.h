@@ -9,9 +9,9 @@
 
 #include "common/status.h"
 #include "common/transport/mqtt/mqtt_tunnel.h"
+#include "controlplane/console/console_config.h"
 #include "controlplane/delivery/connector.h"
 #include "controlplane/delivery/delivery_engine.h"
-#include "controlplane/console/console_config.h"
 #include "controlplane/fleet/fleet_config.h"
 #include "controlplane/flows/flow_distributor.h"
 

@@ -10,9 +10,9 @@
 #include "common/crypto/ed25519.h"
 #include "common/log/log.h"
 #include "controlplane/cli/agents_command.h"
-#include "controlplane/cli/users_command.h"
 #include "controlplane/cli/dlq_command.h"
 #include "controlplane/cli/flows_command.h"
+#include "controlplane/cli/users_command.h"
 #include "controlplane/controlplane.h"
 #include "controlplane/cp_config.h"
 

@@ -24,7 +24,7 @@ const char* AgentStateName(AgentState state);
 struct AgentSignals {
   int64_t last_heartbeat_unix_ms = 0;  // 0: never heard from
   int64_t heartbeat_interval_ms = 10000;
-  int64_t oldest_unsent_age_ms = 0;    // as of that heartbeat
+  int64_t oldest_unsent_age_ms = 0;  // as of that heartbeat
   bool bundle_rejected = false;
   std::string bundle_error;
   uint64_t dead_letters_last_hour = 0;

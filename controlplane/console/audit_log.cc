@@ -12,18 +12,24 @@ namespace ferry::controlplane {
 using ferry::v1::AuditEntry;
 
 Status AuditLog::Append(MDB_txn* txn, AuditEntry entry) const {
-  const MDB_dbi db = store_.Db(kDb);
-  MDB_cursor* cursor = nullptr;
-  if (int rc = mdb_cursor_open(txn, db, &cursor); rc != MDB_SUCCESS) return store::LmdbStatus(rc, "audit cursor");
-  MDB_val k, v;
-  const int rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST);
-  const uint64_t last =
-      rc == MDB_SUCCESS ? store::DecodeU64Key(std::string_view(static_cast<const char*>(k.mv_data), k.mv_size)) : 0;
-  mdb_cursor_close(cursor);
-  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) return store::LmdbStatus(rc, "audit last entry");
+  // The last number given is kept apart from the entries, so numbers are
+  // never given twice, even after pruning has emptied the log.
+  constexpr std::string_view kLastKey = "console.audit.last";
+  const MDB_dbi meta = store_.Db("meta");
+  MDB_val k{kLastKey.size(), const_cast<char*>(kLastKey.data())}, v;
+  uint64_t last = 0;
+  const int rc = mdb_get(txn, meta, &k, &v);
+  if (rc == MDB_SUCCESS) {
+    last = store::DecodeU64Key(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
+  } else if (rc != MDB_NOTFOUND) {
+    return store::LmdbStatus(rc, "audit last number");
+  }
   entry.set_sequence(last + 1);
   entry.set_unix_ms(NowUnixMs());
-  return store::WriteProto(txn, db, store::EncodeU64Key(entry.sequence()), entry, "audit entry");
+  const std::string next = store::EncodeU64Key(last + 1);
+  MDB_val nv{next.size(), const_cast<char*>(next.data())};
+  if (int put = mdb_put(txn, meta, &k, &nv, 0); put != MDB_SUCCESS) return store::LmdbStatus(put, "audit last number");
+  return store::WriteProto(txn, store_.Db(kDb), next, entry, "audit entry");
 }
 
 void AuditLog::Record(AuditEntry entry) const {

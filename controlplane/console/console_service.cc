@@ -80,7 +80,9 @@ Status ConsoleService::Start() {
   server.head_check = [this](const http::Request& head, const boost::asio::ip::address& peer) {
     return LimitSignIn(head, peer);
   };
-  server_ = http::HttpServer::Create(executor_, server, [this](http::Request& req, const boost::asio::ip::address& peer) { return Handle(req, peer); });
+  server_ = http::HttpServer::Create(
+      executor_, server,
+      [this](http::Request& req, const boost::asio::ip::address& peer) { return Handle(req, peer); });
   if (Status s = server_->Listen(); !s.ok()) return s;
   spdlog::info("event=console_listening address={}:{}", options_.host, server_->port());
   return Status::Ok();
@@ -140,12 +142,11 @@ boost::asio::awaitable<http::Response> ConsoleService::SignIn(const http::Reques
   audit_.Record(entry);
   if (!user.ok()) {
     spdlog::warn("event=console_sign_in user={} outcome=refused reason=\"{}\"", user_name, user.status().message());
-    co_return http::JsonError(req,
-                              user.status().code() == StatusCode::kUnauthenticated
-                                  ? bhttp::status::unauthorized
-                                  : bhttp::status::internal_server_error,
-                              user.status().code() == StatusCode::kUnauthenticated ? user.status().message()
-                                                                                    : "sign-in failed");
+    co_return http::JsonError(
+        req,
+        user.status().code() == StatusCode::kUnauthenticated ? bhttp::status::unauthorized
+                                                             : bhttp::status::internal_server_error,
+        user.status().code() == StatusCode::kUnauthenticated ? user.status().message() : "sign-in failed");
   }
   auto [id, session] = sessions_.Open(user->name(), user->role(), Sessions::Clock::now());
   spdlog::info("event=console_sign_in user={} role={} outcome=signed_in", user->name(), ConsoleRoleName(user->role()));
@@ -156,8 +157,8 @@ boost::asio::awaitable<http::Response> ConsoleService::SignIn(const http::Reques
   co_return res;
 }
 
-http::Response ConsoleService::SignOut(const http::Request& req, const std::string& session_id,
-                                       const Session& session, const std::string& client) {
+http::Response ConsoleService::SignOut(const http::Request& req, const std::string& session_id, const Session& session,
+                                       const std::string& client) {
   sessions_.Close(session_id);
   ferry::v1::AuditEntry entry;
   entry.set_user(session.user);
@@ -177,7 +178,8 @@ http::Response ConsoleService::ListAudit(const http::Request& req, std::string_v
   if (!params) return http::JsonError(req, bhttp::status::bad_request, "the query string is malformed");
   uint64_t before = 0, limit = 100;
   for (const auto& [name, value] : *params) {
-    const bool number = !value.empty() && value.size() <= 19 && value.find_first_not_of("0123456789") == std::string::npos;
+    const bool number =
+        !value.empty() && value.size() <= 19 && value.find_first_not_of("0123456789") == std::string::npos;
     if (name == "before" && number) {
       before = std::stoull(value);
     } else if (name == "limit" && number) {

@@ -19,9 +19,9 @@ TEST(SessionsTest, ASessionLivesUntilItsLifetimeOrItsIdleTimeEnds) {
   ASSERT_TRUE(found);
   EXPECT_EQ(found->user, "alice");
   EXPECT_EQ(found->role, ConsoleUser::OPERATOR);
-  EXPECT_TRUE(sessions.Find(id, t0 + 45min));      // used at 20 min: idle until 50
+  EXPECT_TRUE(sessions.Find(id, t0 + 45min));           // used at 20 min: idle until 50
   EXPECT_FALSE(sessions.Find(id, t0 + 45min + 31min));  // idle too long
-  EXPECT_FALSE(sessions.Find(id, t0));              // and gone for good
+  EXPECT_FALSE(sessions.Find(id, t0));                  // and gone for good
 
   auto [busy, ignored] = sessions.Open("bob", ConsoleUser::VIEWER, t0);
   for (auto t = t0; t < t0 + 8h; t += 20min) ASSERT_TRUE(sessions.Find(busy, t));

@@ -8,8 +8,8 @@
 
 #include <chrono>
 #include <cstddef>
-#include <string>
 #include <optional>
+#include <string>
 #include <unordered_map>
 
 #include "common/http/http_server.h"

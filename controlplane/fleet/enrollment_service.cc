@@ -80,7 +80,8 @@ Status EnrollmentService::Start() {
   server.head_check = [this](const http::Request& head, const boost::asio::ip::address& peer) {
     return Limit(head, peer);
   };
-  server_ = http::HttpServer::Create(executor_, server, [this](http::Request& req, const boost::asio::ip::address&) { return Handle(req); });
+  server_ = http::HttpServer::Create(
+      executor_, server, [this](http::Request& req, const boost::asio::ip::address&) { return Handle(req); });
   if (Status s = server_->Listen(); !s.ok()) return s;
   spdlog::info("event=enrollment_listening address={}:{} hosts={} ca_fingerprint={}", options_.enrollment_host,
                server_->port(), options_.enrollment_hosts.front(), pki_.root_fingerprint());

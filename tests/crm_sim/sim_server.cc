@@ -38,7 +38,8 @@ Status SimServer::Start() {
   server_options.port = options_.port;
   server_options.max_body_bytes = 64 << 20;  // a $batch of 1000 operations fits with room
   server_options.server_name = "ferry-crm-sim";
-  server_ = http::HttpServer::Create(executor_, server_options, [this](http::Request& req, const boost::asio::ip::address&) { return Serve(req); });
+  server_ = http::HttpServer::Create(
+      executor_, server_options, [this](http::Request& req, const boost::asio::ip::address&) { return Serve(req); });
   return server_->Listen();
 }
 

@@ -50,8 +50,8 @@ class ConsoleApiTest : public ::testing::Test {
     const auto headers = p_->dir().path() / "headers.out";
     const std::string cmd = "curl -s -o - -D " + headers.string() + " -w '\\n%{http_code}' --cacert " +
                             (p_->dir().path() / "cp" / "pki" / "ca.crt").string() + " -b " + jar.string() + " -c " +
-                            jar.string() + " -X " + method + " " + extra + " https://127.0.0.1:" +
-                            std::to_string(port_) + path;
+                            jar.string() + " -X " + method + " " + extra +
+                            " 'https://127.0.0.1:" + std::to_string(port_) + path + "'";
     FILE* pipe = popen(cmd.c_str(), "r");
     std::string out;
     char buf[4096];
@@ -66,8 +66,9 @@ class ConsoleApiTest : public ::testing::Test {
   }
 
   Answer SignIn(const std::string& who, const std::string& password) {
-    return Curl(who, "POST", "/api/v1/session",
-                "-H 'Content-Type: application/json' -d '{\"name\":\"" + who + "\",\"password\":\"" + password + "\"}'");
+    return Curl(
+        who, "POST", "/api/v1/session",
+        "-H 'Content-Type: application/json' -d '{\"name\":\"" + who + "\",\"password\":\"" + password + "\"}'");
   }
 
   int port_ = 0;

@@ -18,8 +18,8 @@ TEST(ConsoleUsersCliTest, UsersAreAddedChangedListedAndRemovedWithClearExitCodes
   const auto password_file = p.dir().path() / "alice.password";
   WriteFile(password_file, "a long operator password\n");
   int code = -1;
-  std::string out = p.RunControlPlaneCli("users add alice --role operator --password-file " + password_file.string(),
-                                         &code);
+  std::string out =
+      p.RunControlPlaneCli("users add alice --role operator --password-file " + password_file.string(), &code);
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("user alice added as operator"), std::string::npos) << out;
   p.RunControlPlaneCli("users add alice --role admin --password-file " + password_file.string(), &code);

@@ -215,12 +215,13 @@ TEST_F(FleetSecurityTest, AnImpostorShowingTheRightRootWithItsOwnCaInFrontGetsNo
   boost::asio::io_context io;
   http::HttpServerOptions options;
   options.tls = http::MakeServerTlsContext(pem.string(), pem.string()).value();
-  auto impostor = http::HttpServer::Create(io.get_executor(), options, [&](http::Request& req, const boost::asio::ip::address&) {
-    if (req.method() == boost::beast::http::verb::post) ++posts;
-    return [](http::Request& r, std::string body) -> boost::asio::awaitable<http::Response> {
-      co_return http::TextResponse(r, boost::beast::http::status::ok, std::move(body));
-    }(req, shown_chain);
-  });
+  auto impostor =
+      http::HttpServer::Create(io.get_executor(), options, [&](http::Request& req, const boost::asio::ip::address&) {
+        if (req.method() == boost::beast::http::verb::post) ++posts;
+        return [](http::Request& r, std::string body) -> boost::asio::awaitable<http::Response> {
+          co_return http::TextResponse(r, boost::beast::http::status::ok, std::move(body));
+        }(req, shown_chain);
+      });
   ASSERT_TRUE(impostor->Listen().ok());
   std::thread loop([&] { io.run(); });
 

@@ -123,7 +123,8 @@ Status IdocHttpSource::Start() {
     }
     options.tls = std::move(tls);
   }
-  server_ = http::HttpServer::Create(context_.executor, options, [this](http::Request& req, const boost::asio::ip::address&) { return Handle(req); });
+  server_ = http::HttpServer::Create(
+      context_.executor, options, [this](http::Request& req, const boost::asio::ip::address&) { return Handle(req); });
   Status s = server_->Listen();
   if (s.ok()) {
     spdlog::info("event=source_listening source=idoc_http address={}:{} path={} tls={} auth={}", config_.host,
