@@ -30,18 +30,11 @@ void ReadFleetSettings(config::ConfigNode node, const std::filesystem::path& dat
   auto enrollment = node.Section("enrollment");
   const std::string listen = enrollment.String("listen", "");
   if (!listen.empty()) {
-    const size_t colon = listen.rfind(':');
-    int port = 0;
-    try {
-      port = colon == std::string::npos ? 0 : std::stoi(listen.substr(colon + 1));
-    } catch (const std::exception&) {
-      port = -1;
-    }
-    if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
-      enrollment.Error("listen", "expected host:port, got '" + listen + "'");
+    if (auto address = config::ParseHostPort(listen); address.ok()) {
+      out.enrollment_host = address->host;
+      out.enrollment_port = address->port;
     } else {
-      out.enrollment_host = listen.substr(0, colon);
-      out.enrollment_port = static_cast<uint16_t>(port);
+      enrollment.Error("listen", address.status().message());
     }
     out.enrollment_hosts = enrollment.StringList("hosts");
     if (out.enrollment_hosts.empty()) {
