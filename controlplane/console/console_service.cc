@@ -108,6 +108,13 @@ std::optional<std::pair<std::string, Session>> ConsoleService::SessionOf(const h
   return std::make_pair(std::move(id), std::move(*session));
 }
 
+boost::asio::awaitable<ConsoleService::PasswordCheck> ConsoleService::CheckPassword(std::string name,
+                                                                                    std::string secret) {
+  auto found = users_.Authenticate(name, secret);
+  if (!found.ok()) co_return PasswordCheck{found.status(), {}};
+  co_return PasswordCheck{Status::Ok(), *found};
+}
+
 boost::asio::awaitable<http::Response> ConsoleService::SignIn(const http::Request& req, const std::string& client) {
   boost::system::error_code ec;
   const boost::json::value body = boost::json::parse(req.body(), ec);
@@ -120,18 +127,8 @@ boost::asio::awaitable<http::Response> ConsoleService::SignIn(const http::Reques
   const std::string user_name(name->as_string());
   const std::string secret(password->as_string());
   // scrypt takes tens of milliseconds: on its own thread.
-  struct Checked {
-    Status status;
-    ConsoleUser user;
-  };
-  const Checked checked = co_await boost::asio::co_spawn(
-      password_checks_.get_executor(),
-      [&]() -> boost::asio::awaitable<Checked> {
-        auto found = users_.Authenticate(user_name, secret);
-        if (!found.ok()) co_return Checked{found.status(), {}};
-        co_return Checked{Status::Ok(), *found};
-      },
-      boost::asio::use_awaitable);
+  const PasswordCheck checked = co_await boost::asio::co_spawn(
+      password_checks_.get_executor(), CheckPassword(user_name, secret), boost::asio::use_awaitable);
   const Result<ConsoleUser> user =
       checked.status.ok() ? Result<ConsoleUser>(checked.user) : Result<ConsoleUser>(checked.status);
   ferry::v1::AuditEntry entry;

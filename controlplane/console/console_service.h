@@ -48,6 +48,14 @@ class ConsoleService {
 
  private:
   boost::asio::awaitable<http::Response> Handle(http::Request& req, const boost::asio::ip::address& peer);
+  // A password check's outcome (co_spawn needs a default-constructible
+  // result).
+  struct PasswordCheck {
+    Status status;
+    ferry::v1::ConsoleUser user;
+  };
+  // Runs on password_checks_: scrypt takes tens of milliseconds.
+  boost::asio::awaitable<PasswordCheck> CheckPassword(std::string name, std::string secret);
   boost::asio::awaitable<http::Response> SignIn(const http::Request& req, const std::string& client);
   http::Response SignOut(const http::Request& req, const std::string& session_id, const Session& session,
                          const std::string& client);

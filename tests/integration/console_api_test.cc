@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <iostream>
 
 #include "tests/integration/pipeline.h"
 #include "tests/support/ports.h"
@@ -69,6 +70,10 @@ class ConsoleApiTest : public ::testing::Test {
     return Curl(
         who, "POST", "/api/v1/session",
         "-H 'Content-Type: application/json' -d '{\"name\":\"" + who + "\",\"password\":\"" + password + "\"}'");
+  }
+
+  void TearDown() override {
+    if (HasFailure()) std::cerr << "control plane log:\n" << ReadFile(p_->dir().path() / "controlplane.log");
   }
 
   int port_ = 0;
