@@ -146,7 +146,7 @@ Status Agent::Start() {
     if (!s.ok()) return s;
     sources_.push_back(std::move(source));
   }
-  control_ = std::make_shared<ControlServer>(
+  control_ = std::make_shared<app::ControlServer>(
       io_.get_executor(), ControlSocketPath(config_),
       [this](const boost::json::value& request, uid_t caller) { return HandleControl(request, caller); });
   if (Status s = control_->Start(); !s.ok()) return s;
@@ -221,7 +221,7 @@ boost::json::object Agent::HandleControl(const boost::json::value& request, uid_
                                  : "failed"},
               {"error", outcome.status().message()}};
     }
-    spdlog::info("event=buffer_edited command={} user={} changed={} refused={}", edit->command, UserName(caller),
+    spdlog::info("event=buffer_edited command={} user={} changed={} refused={}", edit->command, app::UserName(caller),
                  outcome->changed.size(), outcome->refused.size());
     json::object answer = ToJson(*outcome);
     answer["ok"] = true;

@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "agent/agent_config.h"
-#include "agent/control/control_server.h"
 #include "agent/data_dir_lock.h"
 #include "agent/flows/bundle_receiver.h"
 #include "agent/flows/flow_stage.h"
@@ -26,6 +25,7 @@
 #include "agent/outbox/outbox.h"
 #include "agent/sources/source.h"
 #include "agent/uplink/uplink.h"
+#include "common/app/control_socket.h"
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
 #include "common/transport/tunnel.h"
@@ -57,7 +57,7 @@ class Agent {
   // mapped or sent meanwhile are not touched). Other changes are logged as
   // needing a restart. An invalid file changes nothing.
   void Reload(const std::string& config_path);
-  // The control socket's requests (agent/control/control_server.h).
+  // The control socket's requests (common/app/control_socket.h).
   boost::json::object HandleControl(const boost::json::value& request, uid_t caller);
 
  private:
@@ -86,7 +86,7 @@ class Agent {
   };
   std::deque<RateSample> rate_samples_;
   void ScheduleRateSample();
-  std::shared_ptr<ControlServer> control_;
+  std::shared_ptr<app::ControlServer> control_;
   std::unique_ptr<BundleReceiver> bundle_receiver_;
   std::vector<std::unique_ptr<Source>> sources_;
   std::shared_ptr<transport::Tunnel> tunnel_;

@@ -7,7 +7,9 @@
 #include "common/transport/mqtt/mqtt_tunnel.h"
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
+#include "controlplane/console/api_tokens.h"
 #include "controlplane/console/console_users.h"
+#include "controlplane/delivery/dead_letter_control.h"
 
 namespace ferry::controlplane {
 
@@ -20,6 +22,7 @@ store::StoreOptions ControlPlaneStoreOptions(const std::filesystem::path& data_d
   for (auto& db : BundleRegistry::Databases()) options.databases.push_back(db);
   options.databases.push_back(AgentIdentities::kDb);
   options.databases.push_back(ConsoleUsers::kDb);
+  options.databases.push_back(ApiTokens::kDb);
   options.databases.push_back(AuditLog::kDb);
   return options;
 }
@@ -150,10 +153,26 @@ Status ControlPlane::Start() {
                                                       bundle_public_key_pem_);
     if (Status s = enrollment_->Start(); !s.ok()) return s;
   }
+  // Changes made through the console, the API or the CLI are audited.
+  audit_ = std::make_unique<AuditLog>(*store_);
+  dead_letter_actions_ = std::make_unique<DeadLetterActions>(*store_, *queue_, *dead_letters_);
+  control_ = std::make_shared<app::ControlServer>(
+      io_.get_executor(), config_.data_dir / "control.sock", [this](const boost::json::value& request, uid_t caller) {
+        if (auto answer = HandleDeadLetterRequest(request, caller, *dead_letters_, *dead_letter_actions_, *audit_)) {
+          return *answer;
+        }
+        return boost::json::object{{"ok", false}, {"code", "invalid"}, {"error", "unknown op"}};
+      });
+  if (Status s = control_->Start(); !s.ok()) return s;
   if (!config_.console.host.empty()) {
     console_users_ = std::make_unique<ConsoleUsers>(*store_);
-    audit_ = std::make_unique<AuditLog>(*store_);
-    console_ = std::make_unique<ConsoleService>(io_.get_executor(), config_.console, *console_users_, *pki_, *audit_);
+    api_tokens_ = std::make_unique<ApiTokens>(*store_);
+    if (Status s = dead_letter_tally_.Seed(*dead_letters_, NowUnixMs()); !s.ok()) return s;
+    engine_->SetDeadLetterObserver(
+        [this](const std::string& agent_id, int64_t unix_ms) { dead_letter_tally_.Add(agent_id, unix_ms); });
+    fleet_view_ = std::make_unique<FleetView>(*registry_, *identities_, dead_letter_tally_, config_.console.agents);
+    console_ = std::make_unique<ConsoleService>(io_.get_executor(), config_.console, *console_users_, *pki_, *audit_,
+                                                *fleet_view_, *dead_letters_, *dead_letter_actions_, *api_tokens_);
     if (Status s = console_->Start(); !s.ok()) return s;
   }
   if (!config_.fleet.require_enrollment) {
@@ -237,6 +256,7 @@ void ControlPlane::Shutdown(std::function<void()> done) {
   // again by its agent.
   if (enrollment_) enrollment_->Stop();
   if (console_) console_->Stop();
+  if (control_) control_->Stop();
   if (distributor_) distributor_->Stop();
   if (tunnel_) tunnel_->Stop();
   if (engine_) engine_->Stop();

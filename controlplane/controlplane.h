@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 
+#include "common/app/control_socket.h"
 #include "common/crypto/ed25519.h"
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
@@ -73,7 +74,12 @@ class ControlPlane {
   std::unique_ptr<CertificateRenewal> renewal_;
   std::unique_ptr<EnrollmentService> enrollment_;
   std::unique_ptr<ConsoleUsers> console_users_;
+  std::unique_ptr<ApiTokens> api_tokens_;
   std::unique_ptr<AuditLog> audit_;
+  DeadLetterTally dead_letter_tally_;
+  std::unique_ptr<FleetView> fleet_view_;
+  std::unique_ptr<DeadLetterActions> dead_letter_actions_;
+  std::shared_ptr<app::ControlServer> control_;  // <data_dir>/control.sock, for the CLI
   std::unique_ptr<ConsoleService> console_;
   std::vector<std::unique_ptr<Connector>> connectors_;
   std::shared_ptr<transport::Tunnel> tunnel_;

@@ -12,6 +12,7 @@
 #include "controlplane/cli/agents_command.h"
 #include "controlplane/cli/dlq_command.h"
 #include "controlplane/cli/flows_command.h"
+#include "controlplane/cli/tokens_command.h"
 #include "controlplane/cli/users_command.h"
 #include "controlplane/controlplane.h"
 #include "controlplane/cp_config.h"
@@ -107,6 +108,21 @@ int main(int argc, char** argv) {
   dlq_list->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
   dlq_list->add_flag("--json", json, "machine-readable output");
   dlq_list->add_option("--limit", limit, "at most this many rows")->capture_default_str();
+  ferry::controlplane::DeadLetterActionOptions dlq_action;
+  dlq_action.config_path = config_path;
+  auto* dlq_replay = dlq->add_subcommand("replay", "send dead letters to delivery again (the daemon must run)");
+  auto* dlq_discard = dlq->add_subcommand("discard", "remove dead letters for good, with a reason");
+  for (auto* cmd : {dlq_replay, dlq_discard}) {
+    cmd->add_option("-c,--config", dlq_action.config_path, "configuration file")->capture_default_str();
+    cmd->add_option("seqs", dlq_action.seqs, "dead-letter sequences (dlq list)");
+    cmd->add_option("--connector", dlq_action.connector, "those of this connector");
+    cmd->add_option("--agent", dlq_action.agent, "those from this agent");
+    cmd->add_option("--type", dlq_action.mestyp, "those of this message type, e.g. DEBMAS");
+    cmd->add_option("--docnum", dlq_action.docnum, "those of this IDoc number");
+    cmd->add_option("--reason-text", dlq_action.reason_text, "those whose reason contains this text");
+    cmd->add_flag("--json", dlq_action.json, "machine-readable output");
+  }
+  dlq_discard->add_option("--reason", dlq_action.reason, "why they are discarded (audited)")->required();
   ferry::controlplane::FlowsCommandOptions flows;
   flows.config_path = config_path;
   auto* flows_cmd = app.add_subcommand("flows", "flow bundles: keys, deployments, what the agents run");
@@ -169,6 +185,21 @@ int main(int argc, char** argv) {
   for (auto* sub : {users_add, users_passwd, users_role, users_rm, users_ls}) {
     sub->add_option("-c,--config", users.config_path, "configuration file")->capture_default_str();
   }
+  ferry::controlplane::TokensCommandOptions tokens;
+  tokens.config_path = config_path;
+  auto* tokens_cmd = app.add_subcommand("tokens", "API tokens for scripts");
+  tokens_cmd->require_subcommand(1);
+  auto* tokens_add = tokens_cmd->add_subcommand("add", "make a token (printed once, on stdout)");
+  tokens_add->add_option("name", tokens.name, "what the token is for")->required();
+  tokens_add->add_option("--role", tokens.role, "viewer, operator or admin")->required();
+  tokens_add->add_option("--expires", tokens.expires, "valid for this long, e.g. 90d (default: until revoked)");
+  auto* tokens_ls = tokens_cmd->add_subcommand("ls", "every token (never the secrets)");
+  tokens_ls->add_flag("--json", tokens.json, "machine-readable output");
+  auto* tokens_rm = tokens_cmd->add_subcommand("rm", "revoke a token");
+  tokens_rm->add_option("id", tokens.name, "the token's id (tokens ls)")->required();
+  for (auto* sub : {tokens_add, tokens_ls, tokens_rm}) {
+    sub->add_option("-c,--config", tokens.config_path, "configuration file")->capture_default_str();
+  }
   auto* pki_cmd = app.add_subcommand("pki", "the control plane's CA");
   pki_cmd->require_subcommand(1);
   auto* issue_server = pki_cmd->add_subcommand("issue-server", "a server key and certificate (the broker's)");
@@ -187,6 +218,10 @@ int main(int argc, char** argv) {
   if (*check) return CheckConfig(config_path);
   if (*status) return ferry::controlplane::PrintStatus(config_path, json);
   if (*dlq_list) return ferry::controlplane::ListDeadLetters(config_path, json, limit);
+  if (*dlq_replay || *dlq_discard) {
+    dlq_action.replay = static_cast<bool>(*dlq_replay);
+    return ferry::controlplane::ActOnDeadLetters(dlq_action);
+  }
   if (*keygen) return ferry::controlplane::FlowsKeygen(flows);
   if (*deploy) return ferry::controlplane::FlowsDeploy(flows);
   if (*rollback) return ferry::controlplane::FlowsRollback(flows);
@@ -203,6 +238,9 @@ int main(int argc, char** argv) {
   if (*users_role) return ferry::controlplane::UsersRole(users);
   if (*users_rm) return ferry::controlplane::UsersRemove(users);
   if (*users_ls) return ferry::controlplane::UsersList(users);
+  if (*tokens_add) return ferry::controlplane::TokensAdd(tokens);
+  if (*tokens_ls) return ferry::controlplane::TokensList(tokens);
+  if (*tokens_rm) return ferry::controlplane::TokensRemove(tokens);
   std::cout << app.help();
   return kExitOk;
 }

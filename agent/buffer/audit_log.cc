@@ -1,7 +1,6 @@
 #include "agent/buffer/audit_log.h"
 
 #include <fcntl.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "common/app/control_socket.h"
 #include "common/util/clock.h"
 
 namespace ferry::agent {
@@ -33,20 +33,12 @@ std::string IsoTime(int64_t unix_ms) {
 
 }  // namespace
 
-std::string UserName(uid_t uid) {
-  passwd pw{};
-  passwd* found = nullptr;
-  char buffer[4096];
-  if (getpwuid_r(uid, &pw, buffer, sizeof buffer, &found) == 0 && found) return found->pw_name;
-  return std::to_string(uid);
-}
-
 Status AppendAudit(const std::filesystem::path& file, const AuditEntry& entry) {
   const int64_t now = NowUnixMs();
   boost::json::object line{{"unix_ms", now},
                            {"time", IsoTime(now)},
                            {"uid", entry.uid},
-                           {"user", UserName(entry.uid)},
+                           {"user", app::UserName(entry.uid)},
                            {"command", entry.command},
                            {"reason", entry.reason},
                            {"changed", Strings(entry.outcome.changed)},

@@ -26,7 +26,4 @@ struct AuditEntry {
 
 Status AppendAudit(const std::filesystem::path& file, const AuditEntry& entry);
 
-// The user name of `uid`, or the number when it has none.
-std::string UserName(uid_t uid);
-
 }  // namespace ferry::agent

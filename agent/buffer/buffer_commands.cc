@@ -1,6 +1,7 @@
 #include "agent/buffer/buffer_commands.h"
 
 #include "agent/buffer/audit_log.h"
+#include "common/app/control_socket.h"
 
 namespace ferry::agent {
 namespace json = boost::json;
@@ -120,7 +121,7 @@ Result<EditOutcome> ApplyEdit(const EditRequest& request, EditContext& context) 
       request.command == "retry"
           ? context.editor.Retry(*targets)
           : context.editor.Remove(*targets, request.command == "skip" ? "skipped" : "purged",
-                                  UserName(context.uid) + ": " + request.reason, context.published_through);
+                                  app::UserName(context.uid) + ": " + request.reason, context.published_through);
   if (!outcome.ok()) return outcome;
   AuditEntry entry{context.uid, request.command, request.reason, context.via, *outcome};
   if (Status s = AppendAudit(context.audit_file, entry); !s.ok()) return s;

@@ -353,7 +353,7 @@ int RunQueueEdit(const BufferCliOptions& options, const QueueEditOptions& edit) 
     std::cerr << "ferry-agent: " << found.message() << "\n";
     return found.code() == StatusCode::kNotFound ? kExitNothing : kExitStore;
   }
-  auto answer = CallControl(ControlSocketPath(opened.config), ToJson(request));
+  auto answer = app::CallControl(ControlSocketPath(opened.config), ToJson(request), "the agent");
   if (!answer.ok()) {
     std::cerr << "ferry-agent: " << answer.status().message() << "\n";
     return kExitAgent;

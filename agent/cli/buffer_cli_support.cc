@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "agent/agent.h"
-#include "agent/control/control_server.h"
+#include "common/app/control_socket.h"
 #include "common/app/run_as_owner.h"
 #include "common/util/clock.h"
 
@@ -20,7 +20,7 @@ int Open(const std::string& config_path, Opened& out) {
     return kExitUsage;
   }
   out.config = std::move(config).value();
-  auto state = CallControl(ControlSocketPath(out.config), json::object{{"op", "state"}});
+  auto state = app::CallControl(ControlSocketPath(out.config), json::object{{"op", "state"}}, "the agent");
   if (state.ok()) {
     out.agent_state = std::move(state).value();
     if (const json::value* seqs = out.agent_state->if_contains("in_flight"); seqs && seqs->is_array()) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include "common/app/run_loop.h"
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
 #include "ferry/v1/event.pb.h"
@@ -368,6 +369,8 @@ void Uplink::SendHeartbeat() {
     hb.set_oldest_age_ms(q.oldest_enqueued_unix_ms ? NowUnixMs() - q.oldest_enqueued_unix_ms : 0);
     hb.set_acked_total(stats_.events_acked);
     hb.set_certificate_not_after_unix_ms(options_.certificate_not_after_unix_ms);
+    hb.set_interval_ms(options_.heartbeat_interval.count());
+    hb.set_version(app::Version());
     hb.mutable_labels()->insert(options_.labels.begin(), options_.labels.end());
     if (flow_status_) *hb.mutable_flows() = flow_status_();
     tunnel_.Publish(heartbeat_topic_, hb.SerializeAsString(), nullptr);

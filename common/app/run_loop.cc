@@ -84,4 +84,6 @@ std::string VersionLine(const std::string& program) {
   return program + " " FERRY_VERSION " (git " FERRY_GIT_REVISION ", " __DATE__ ", g++ " __VERSION__ ")";
 }
 
+std::string Version() { return FERRY_VERSION "+" FERRY_GIT_REVISION; }
+
 }  // namespace ferry::app

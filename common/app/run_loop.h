@@ -30,5 +30,7 @@ void RunUntilSignal(boost::asio::io_context& io, std::function<void(std::functio
 
 // "ferry-agent 0.1.0 (git abc123, built with ...)".
 std::string VersionLine(const std::string& program);
+// "0.1.0+<git revision>": what a heartbeat reports and the console shows.
+std::string Version();
 
 }  // namespace ferry::app

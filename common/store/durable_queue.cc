@@ -279,42 +279,62 @@ void DurableQueue::PruneKeys(int64_t cutoff_unix_ms, DoneFn done) {
       std::move(done));
 }
 
-Result<std::vector<QueueRecord>> DurableQueue::ReadAfter(uint64_t after_seq, size_t max_records,
-                                                         size_t max_bytes) const {
+QueueRecord DurableQueue::DecodeStored(uint64_t seq, std::string_view value) const {
+  QueueRecord rec;
+  rec.seq = seq;
+  auto where = [&] { return "corrupt record at q." + options_.name + "/" + std::to_string(rec.seq) + ": "; };
+  if (value.size() < kHeaderBytes) {
+    rec.corrupt = where() + "shorter than its header";
+    rec.data = std::string(value);
+    return rec;
+  }
+  rec.enqueued_unix_ms = static_cast<int64_t>(GetLe64(value));
+  auto data = DecodeRecordBody(value.substr(kHeaderBytes));
+  if (data.ok()) {
+    rec.data = std::move(data.value());
+  } else {
+    rec.corrupt = where() + data.status().message();
+    rec.data = std::string(value.substr(kHeaderBytes));
+  }
+  return rec;
+}
+
+Result<std::vector<QueueRecord>> DurableQueue::Read(uint64_t from_seq, bool newest_first, size_t max_records,
+                                                    size_t max_bytes) const {
   ReadTxn read = store_.BeginRead();
   if (!read.ok()) return Status::Unavailable("cannot begin read transaction");
   MDB_cursor* cur = nullptr;
   int rc = mdb_cursor_open(read.txn(), records_db_, &cur);
   if (rc) return LmdbStatus(rc, "open queue cursor");
   std::vector<QueueRecord> out;
-  std::string start = EncodeU64Key(after_seq + 1);
+  std::string start = EncodeU64Key(from_seq);
   MDB_val k = ToVal(start), v;
+  rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+  if (newest_first) {
+    // SET_RANGE found the first key >= from_seq (or none): step back to the
+    // last one below it.
+    rc = rc == MDB_SUCCESS ? mdb_cursor_get(cur, &k, &v, MDB_PREV) : mdb_cursor_get(cur, &k, &v, MDB_LAST);
+  }
   size_t bytes = 0;
-  for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+  for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, newest_first ? MDB_PREV : MDB_NEXT)) {
     std::string_view value = FromVal(v);
     if (!out.empty() && (out.size() >= max_records || bytes + value.size() > max_bytes)) break;
-    QueueRecord rec;
-    rec.seq = DecodeU64Key(FromVal(k));
     bytes += value.size();
-    auto where = [&] { return "corrupt record at q." + options_.name + "/" + std::to_string(rec.seq) + ": "; };
-    if (value.size() < kHeaderBytes) {
-      rec.corrupt = where() + "shorter than its header";
-      rec.data = std::string(value);
-      out.push_back(std::move(rec));
-      continue;
-    }
-    rec.enqueued_unix_ms = static_cast<int64_t>(GetLe64(value));
-    auto data = DecodeRecordBody(value.substr(kHeaderBytes));
-    if (data.ok()) {
-      rec.data = std::move(data.value());
-    } else {
-      rec.corrupt = where() + data.status().message();
-      rec.data = std::string(value.substr(kHeaderBytes));
-    }
-    out.push_back(std::move(rec));
+    out.push_back(DecodeStored(DecodeU64Key(FromVal(k)), value));
   }
   mdb_cursor_close(cur);
   return out;
+}
+
+Result<std::vector<QueueRecord>> DurableQueue::ReadAfter(uint64_t after_seq, size_t max_records,
+                                                         size_t max_bytes) const {
+  return Read(after_seq + 1, /*newest_first=*/false, max_records, max_bytes);
+}
+
+Result<std::vector<QueueRecord>> DurableQueue::ReadBefore(uint64_t before_seq, size_t max_records,
+                                                          size_t max_bytes) const {
+  if (before_seq == 0) return std::vector<QueueRecord>{};
+  return Read(before_seq, /*newest_first=*/true, max_records, max_bytes);
 }
 
 Result<QueueRecord> DurableQueue::Get(uint64_t seq) const {

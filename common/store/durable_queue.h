@@ -109,6 +109,9 @@ class DurableQueue {
   // record when any exists). A record that does not decode is returned
   // with `corrupt` set, never as an error that would stop the reader.
   Result<std::vector<QueueRecord>> ReadAfter(uint64_t after_seq, size_t max_records, size_t max_bytes) const;
+  // Records with seq < before_seq, newest first, up to the same limits
+  // (UINT64_MAX: from the newest).
+  Result<std::vector<QueueRecord>> ReadBefore(uint64_t before_seq, size_t max_records, size_t max_bytes) const;
   Result<QueueRecord> Get(uint64_t seq) const;
   // The sequence of the newest record stored (0: none), from any thread.
   uint64_t LastSeq() const;
@@ -123,6 +126,9 @@ class DurableQueue {
 
  private:
   DurableQueue(Store& store, QueueOptions options);
+  Result<std::vector<QueueRecord>> Read(uint64_t from_seq, bool newest_first, size_t max_records,
+                                        size_t max_bytes) const;
+  QueueRecord DecodeStored(uint64_t seq, std::string_view value) const;
   Status Load();
   Status DoAppend(WriteTxn& txn, const std::vector<AppendItem>& items, AppendOutcome& out);
   Status DoRemove(WriteTxn& txn, const std::vector<uint64_t>& seqs);

@@ -58,6 +58,27 @@ TEST(DurableQueueTest, AppendsReadInOrderAndSurvivesReopen) {
   EXPECT_EQ(more.seqs.front(), 4u);
 }
 
+TEST(DurableQueueTest, ReadBeforeGoesNewestFirstFromBelowTheGivenSequence) {
+  ferry::testing::TempDir dir;
+  auto o = OpenQueue(dir.path());
+  o.queue->AppendSync({{"1", ""}, {"2", ""}, {"3", ""}, {"4", ""}, {"5", ""}});
+  ASSERT_TRUE(o.queue->RemoveSync({4}).ok());
+  auto seqs = [&](uint64_t before, size_t max) {
+    std::vector<uint64_t> out;
+    auto recs = o.queue->ReadBefore(before, max, SIZE_MAX);
+    EXPECT_TRUE(recs.ok());
+    for (const auto& r : *recs) out.push_back(r.seq);
+    return out;
+  };
+  EXPECT_EQ(seqs(UINT64_MAX, 10), (std::vector<uint64_t>{5, 3, 2, 1}));
+  EXPECT_EQ(seqs(5, 2), (std::vector<uint64_t>{3, 2}));
+  EXPECT_EQ(seqs(4, 10), (std::vector<uint64_t>{3, 2, 1}));  // 4 is gone
+  EXPECT_EQ(seqs(1, 10), (std::vector<uint64_t>{}));
+  EXPECT_EQ(seqs(0, 10), (std::vector<uint64_t>{}));
+  EXPECT_EQ(seqs(99, 1), (std::vector<uint64_t>{5}));
+  EXPECT_EQ(o.queue->ReadBefore(3, 1, SIZE_MAX)->front().data, "2");
+}
+
 TEST(DurableQueueTest, RemoveDeletesAndUpdatesCounters) {
   ferry::testing::TempDir dir;
   auto o = OpenQueue(dir.path());

@@ -5,8 +5,10 @@
 #include <ctime>
 #include <iostream>
 
+#include "common/app/control_socket.h"
 #include "common/app/run_as_owner.h"
 #include "common/util/clock.h"
+#include "common/util/utf8.h"
 #include "controlplane/controlplane.h"
 #include "controlplane/cp_config.h"
 #include "controlplane/fleet/agent_identities.h"
@@ -14,7 +16,9 @@
 namespace ferry::controlplane {
 namespace {
 
+constexpr int kExitNothing = 1;
 constexpr int kExitConfig = 2;
+constexpr int kExitDaemon = 3;
 constexpr int kExitStore = 4;
 
 struct OpenedQueues {
@@ -83,11 +87,65 @@ int ListDeadLetters(const std::string& config_path, bool json, size_t limit) {
     } else {
       std::printf("%-4llu %-25s %-14s %-9s %-17s %-9u %s\n", static_cast<unsigned long long>(rec.seq),
                   FormatIsoTimeMs(dead.unix_ms()).c_str(), e.agent_id().c_str(), e.idoc().mestyp().c_str(),
-                  e.idoc().docnum().c_str(), dead.attempts(), dead.reason().c_str());
+                  e.idoc().docnum().c_str(), dead.attempts(), EscapeForLog(dead.reason()).c_str());
     }
   }
   if (json) std::cout << boost::json::serialize(rows) << "\n";
   return 0;
+}
+
+int ActOnDeadLetters(const DeadLetterActionOptions& o) {
+  auto config = LoadControlPlaneConfig(o.config_path);
+  if (!config.ok()) {
+    std::cerr << "ferry-controlplane: invalid configuration:\n" << config.status().message() << "\n";
+    return kExitConfig;
+  }
+  boost::json::object args;
+  if (!o.seqs.empty()) {
+    args["seqs"] = boost::json::array(o.seqs.begin(), o.seqs.end());
+  } else {
+    boost::json::object filter;
+    if (!o.connector.empty()) filter["connector"] = o.connector;
+    if (!o.agent.empty()) filter["agent"] = o.agent;
+    if (!o.mestyp.empty()) filter["mestyp"] = o.mestyp;
+    if (!o.docnum.empty()) filter["docnum"] = o.docnum;
+    if (!o.reason_text.empty()) filter["reason"] = o.reason_text;
+    if (filter.empty()) {
+      std::cerr << "ferry-controlplane: name the dead letters: SEQ... or at least one of --connector, --agent, "
+                   "--type, --docnum, --reason-text\n";
+      return kExitConfig;
+    }
+    args["filter"] = std::move(filter);
+  }
+  if (!o.reason.empty()) args["reason"] = o.reason;
+  auto answer = app::CallControl(config->data_dir / "control.sock",
+                                 {{"op", o.replay ? "dlq.replay" : "dlq.discard"}, {"args", std::move(args)}},
+                                 "the control plane");
+  if (!answer.ok()) {
+    std::cerr << "ferry-controlplane: " << answer.status().message() << "\n";
+    return kExitDaemon;
+  }
+  const auto* ok = answer->if_contains("ok");
+  if (!ok || !ok->is_bool() || !ok->as_bool()) {
+    const auto* error = answer->if_contains("error");
+    std::cerr << "ferry-controlplane: refused: "
+              << (error && error->is_string() ? std::string(error->as_string()) : "no reason given") << "\n";
+    return kExitDaemon;
+  }
+  const char* done_name = o.replay ? "replayed" : "discarded";
+  const auto& done = answer->at(done_name).as_array();
+  if (o.json) {
+    std::cout << boost::json::serialize(*answer) << "\n";
+  } else {
+    std::cout << done_name << ": " << done.size();
+    for (const auto& seq : done) std::cout << " " << seq;
+    std::cout << "\n";
+    for (const auto& skipped : answer->at("skipped").as_array()) {
+      std::cout << "skipped " << skipped.at("seq") << ": "
+                << EscapeForLog(std::string(skipped.at("reason").as_string())) << "\n";
+    }
+  }
+  return done.empty() ? kExitNothing : 0;
 }
 
 int PrintStatus(const std::string& config_path, bool json) {

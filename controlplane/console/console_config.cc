@@ -30,6 +30,10 @@ void ReadConsoleSettings(config::ConfigNode node, ConsoleOptions& out) {
       static_cast<int>(node.Int("sign_in_per_minute_per_client", out.sign_in_per_minute_per_client, 1, 6000));
   out.audit_retention = node.Duration("audit_retention", out.audit_retention);
   if (out.audit_retention < std::chrono::hours(24)) node.Error("audit_retention", "must be at least 1d");
+  out.agents.offline_after = node.Duration("agent_offline_after", out.agents.offline_after);
+  if (out.agents.offline_after < std::chrono::seconds(1)) node.Error("agent_offline_after", "must be at least 1s");
+  out.agents.backlog_age = node.Duration("agent_backlog_age", out.agents.backlog_age);
+  if (out.agents.backlog_age < std::chrono::seconds(1)) node.Error("agent_backlog_age", "must be at least 1s");
 }
 
 }  // namespace ferry::controlplane

@@ -12,12 +12,15 @@
 //     sign_in_per_minute: 30        # sign-in attempts, all clients together
 //     sign_in_per_minute_per_client: 5
 //     audit_retention: 365d         # how long the audit log keeps an entry
+//     agent_offline_after: 5m       # an agent silent this long is offline (stale after 3 heartbeats)
+//     agent_backlog_age: 15m        # an agent whose oldest unsent event is older is degraded
 
 #include <chrono>
 #include <string>
 #include <vector>
 
 #include "common/config/config_node.h"
+#include "controlplane/console/agent_health.h"
 
 namespace ferry::controlplane {
 
@@ -32,6 +35,7 @@ struct ConsoleOptions {
   int sign_in_per_minute = 30;
   int sign_in_per_minute_per_client = 5;
   std::chrono::milliseconds audit_retention{365LL * 24 * 3600 * 1000};
+  AgentThresholds agents;
 };
 
 void ReadConsoleSettings(config::ConfigNode node, ConsoleOptions& out);

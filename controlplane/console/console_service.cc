@@ -9,6 +9,10 @@
 
 #include "common/http/json_response.h"
 #include "common/http/url_encoding.h"
+#include "common/transport/topics.h"
+#include "common/util/clock.h"
+#include "controlplane/console/agents_api.h"
+#include "controlplane/console/dead_letters_api.h"
 
 namespace ferry::controlplane {
 namespace {
@@ -47,18 +51,25 @@ boost::json::object Who(const Session& session) {
 }  // namespace
 
 ConsoleService::ConsoleService(boost::asio::any_io_executor executor, const ConsoleOptions& options,
-                               ConsoleUsers& users, const FleetPki& pki, const AuditLog& audit)
+                               ConsoleUsers& users, const FleetPki& pki, const AuditLog& audit, const FleetView& fleet,
+                               const store::DurableQueue& dead_letters, DeadLetterActions& dead_letter_actions,
+                               ApiTokens& tokens)
     : executor_(executor),
       options_(options),
       users_(users),
       pki_(pki),
       audit_(audit),
+      fleet_(fleet),
+      dead_letters_(dead_letters),
+      dead_letter_actions_(dead_letter_actions),
+      tokens_(tokens),
       sessions_(options.session_lifetime, options.session_idle),
       sign_ins_(options.sign_in_per_minute, options.sign_in_per_minute_per_client) {}
 
 ConsoleService::~ConsoleService() {
   Stop();
   password_checks_.join();
+  dead_letter_writes_.join();
 }
 
 Status ConsoleService::Start() {
@@ -215,18 +226,41 @@ boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req
   if (target.substr(0, 8) != "/api/v1/") {
     co_return http::JsonError(req, bhttp::status::not_found, "no such page");
   }
-  auto session = SessionOf(req);
+  // A script presents an API token; a browser its session cookie, and for
+  // a change the session's CSRF token as well (a token is never sent by a
+  // browser on its own, so it needs none).
+  std::optional<std::pair<std::string, Session>> session;
+  const bool by_token = req.find(bhttp::field::authorization) != req.end();
+  if (by_token) {
+    const std::string_view auth(req[bhttp::field::authorization].data(), req[bhttp::field::authorization].size());
+    constexpr std::string_view kBearer = "Bearer ";
+    auto token = auth.starts_with(kBearer) ? tokens_.Verify(auth.substr(kBearer.size()), NowUnixMs())
+                                           : Result<ferry::v1::ApiToken>(Status::Unauthenticated(""));
+    if (!token.ok()) {
+      co_return http::JsonError(req, bhttp::status::unauthorized,
+                                "Authorization must be 'Bearer ' and a valid API token");
+    }
+    session.emplace("", Session{"token:" + token->name(), token->role(), "", {}, {}});
+  } else {
+    session = SessionOf(req);
+  }
   if (!session) co_return http::JsonError(req, bhttp::status::unauthorized, "sign in first (POST /api/v1/session)");
-  if (!reads) {
+  if (!reads && !by_token) {
     const auto csrf = req.find("X-CSRF-Token");
     if (csrf == req.end() ||
         !SameSecret(std::string_view(csrf->value().data(), csrf->value().size()), session->second.csrf_token)) {
       co_return http::JsonError(req, bhttp::status::forbidden, "a change needs the session's X-CSRF-Token header");
     }
   }
-  if (target == "/api/v1/session") {
+  if (target == "/api/v1/session" && !by_token) {
     if (reads) co_return http::JsonResponse(req, bhttp::status::ok, Who(session->second));
     if (req.method() == bhttp::verb::delete_) co_return SignOut(req, session->first, session->second, client);
+  }
+  if (target == "/api/v1/tokens" || target.starts_with("/api/v1/tokens/")) {
+    if (session->second.role != ConsoleUser::ADMIN) {
+      co_return http::JsonError(req, bhttp::status::forbidden, "only admins manage API tokens");
+    }
+    co_return ManageTokens(req, target, session->second, client);
   }
   if (target == "/api/v1/users" && reads) {
     if (session->second.role != ConsoleUser::ADMIN) {
@@ -241,7 +275,135 @@ boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req
     co_return http::JsonResponse(req, bhttp::status::ok, boost::json::object{{"users", std::move(rows)}});
   }
   if (target == "/api/v1/audit" && reads) co_return ListAudit(req, query);
+  if (target == "/api/v1/agents" && reads) co_return ListAgents(req, query, fleet_, NowUnixMs());
+  constexpr std::string_view kAgentPrefix = "/api/v1/agents/";
+  if (target.starts_with(kAgentPrefix) && reads) {
+    const std::string_view id = target.substr(kAgentPrefix.size());
+    if (!transport::topics::IsValidAgentId(id))
+      co_return http::JsonError(req, bhttp::status::not_found, "no such agent");
+    co_return GetAgent(req, std::string(id), fleet_, NowUnixMs());
+  }
+  constexpr std::string_view kDeadLetters = "/api/v1/dead-letters";
+  if (target == kDeadLetters && reads) co_return ListDeadLetters(req, query, dead_letters_);
+  if (target.starts_with(std::string(kDeadLetters) + "/")) {
+    const std::string_view rest = target.substr(kDeadLetters.size() + 1);
+    if (reads) co_return GetDeadLetterAnswer(req, rest, dead_letters_);
+    if (req.method() == bhttp::verb::post && (rest == "replay" || rest == "discard")) {
+      co_return co_await ActOnDeadLetters(req, rest == "replay", session->second, client);
+    }
+  }
   co_return http::JsonError(req, bhttp::status::not_found, "no such endpoint");
+}
+
+http::Response ConsoleService::ManageTokens(const http::Request& req, std::string_view target, const Session& session,
+                                            const std::string& client) {
+  ferry::v1::AuditEntry entry;
+  entry.set_user(session.user);
+  entry.set_client(client);
+  if (target == "/api/v1/tokens" && (req.method() == bhttp::verb::get || req.method() == bhttp::verb::head)) {
+    auto tokens = tokens_.List();
+    if (!tokens.ok()) return http::JsonError(req, bhttp::status::internal_server_error, tokens.status().message());
+    boost::json::array rows;
+    for (const auto& t : *tokens) {
+      rows.push_back(boost::json::object{{"id", t.id()},
+                                         {"name", t.name()},
+                                         {"role", ConsoleRoleName(t.role())},
+                                         {"created_unix_ms", t.created_unix_ms()},
+                                         {"expires_unix_ms", t.expires_unix_ms()},
+                                         {"created_by", t.created_by()}});
+    }
+    return http::JsonResponse(req, bhttp::status::ok, boost::json::object{{"tokens", std::move(rows)}});
+  }
+  if (target == "/api/v1/tokens" && req.method() == bhttp::verb::post) {
+    boost::system::error_code ec;
+    const boost::json::value body = boost::json::parse(req.body(), ec);
+    const auto* o = !ec ? body.if_object() : nullptr;
+    const auto* name = o ? o->if_contains("name") : nullptr;
+    const auto* role_name = o ? o->if_contains("role") : nullptr;
+    const auto* days = o ? o->if_contains("expires_in_days") : nullptr;
+    const auto role = role_name && role_name->is_string() ? ParseConsoleRole(role_name->as_string()) : std::nullopt;
+    if (!name || !name->is_string() || !role ||
+        (days && (!days->is_int64() || days->as_int64() < 1 || days->as_int64() > 3650))) {
+      return http::JsonError(req, bhttp::status::bad_request,
+                             "the body must be {\"name\": ..., \"role\": viewer|operator|admin, "
+                             "\"expires_in_days\": 1-3650 (optional)}");
+    }
+    const int64_t expires = days ? NowUnixMs() + days->as_int64() * 86'400'000 : 0;
+    const ConsoleRole chosen = role.value_or(ConsoleUser::ROLE_UNSPECIFIED);
+    ferry::v1::ApiToken made;
+    auto token = tokens_.Create(std::string(name->as_string()), chosen, expires, session.user, &made);
+    entry.set_action("token.create");
+    entry.set_target(std::string(name->as_string()));
+    entry.set_after(token.ok() ? "token " + made.id() + " as " + ConsoleRoleName(chosen) : "");
+    entry.set_outcome(token.ok() ? "ok" : token.status().message());
+    audit_.Record(entry);
+    if (!token.ok()) {
+      return http::JsonError(req,
+                             token.status().code() == StatusCode::kInvalidArgument
+                                 ? bhttp::status::bad_request
+                                 : bhttp::status::internal_server_error,
+                             token.status().message());
+    }
+    return http::JsonResponse(req, bhttp::status::created,
+                              boost::json::object{{"id", made.id()}, {"name", made.name()}, {"token", *token}});
+  }
+  constexpr std::string_view kPrefix = "/api/v1/tokens/";
+  if (target.starts_with(kPrefix) && req.method() == bhttp::verb::delete_) {
+    const std::string id(target.substr(kPrefix.size()));
+    Status s = id.size() == 16 && id.find_first_not_of("0123456789abcdef") == std::string::npos
+                   ? tokens_.Revoke(id)
+                   : Status::NotFound("no API token " + id);
+    entry.set_action("token.revoke");
+    entry.set_target(id);
+    entry.set_outcome(s.ok() ? "ok" : s.message());
+    audit_.Record(entry);
+    if (!s.ok()) {
+      return http::JsonError(
+          req, s.code() == StatusCode::kNotFound ? bhttp::status::not_found : bhttp::status::internal_server_error,
+          s.message());
+    }
+    http::Response res{bhttp::status::no_content, req.version()};
+    res.prepare_payload();
+    return res;
+  }
+  return http::JsonError(req, bhttp::status::not_found, "no such endpoint");
+}
+
+boost::asio::awaitable<DeadLetterOutcome> ConsoleService::RunDeadLetterAction(bool replay, std::vector<uint64_t> seqs) {
+  co_return replay ? dead_letter_actions_.Replay(seqs) : dead_letter_actions_.Discard(seqs);
+}
+
+boost::asio::awaitable<http::Response> ConsoleService::ActOnDeadLetters(const http::Request& req, bool replay,
+                                                                        const Session& session,
+                                                                        const std::string& client) {
+  if (session.role < ConsoleUser::OPERATOR) {
+    co_return http::JsonError(req, bhttp::status::forbidden, "only operators and admins replay or discard");
+  }
+  auto action = ParseDeadLetterAction(req.body(), /*needs_reason=*/!replay, dead_letters_);
+  if (!action.ok()) co_return http::JsonError(req, bhttp::status::bad_request, action.status().message());
+  const DeadLetterOutcome outcome = co_await boost::asio::co_spawn(
+      dead_letter_writes_.get_executor(), RunDeadLetterAction(replay, action->seqs), boost::asio::use_awaitable);
+  boost::json::object answer = OutcomeJson(outcome, replay ? "replayed" : "discarded");
+  ferry::v1::AuditEntry entry;
+  entry.set_user(session.user);
+  entry.set_action(replay ? "dead_letters.replay" : "dead_letters.discard");
+  entry.set_target(action->described);
+  // Before: the dead letters acted on; after: where they went. Skipped
+  // ones, with why, are in the outcome.
+  entry.set_before("dead letters " + boost::json::serialize(answer.at(replay ? "replayed" : "discarded")));
+  entry.set_after(replay ? "queued for delivery again" : "discarded: " + action->reason);
+  entry.set_client(client);
+  entry.set_outcome(outcome.status.ok()
+                        ? (outcome.skipped.empty() ? std::string("ok")
+                                                   : "ok; skipped " + boost::json::serialize(answer.at("skipped")))
+                        : outcome.status.message());
+  audit_.Record(entry);
+  if (!outcome.status.ok()) {
+    co_return http::JsonError(req, bhttp::status::service_unavailable, outcome.status.message());
+  }
+  spdlog::info("event=console_dead_letters action={} user={} done={} skipped={}", replay ? "replay" : "discard",
+               session.user, outcome.done.size(), outcome.skipped.size());
+  co_return http::JsonResponse(req, bhttp::status::ok, answer);
 }
 
 }  // namespace ferry::controlplane

@@ -1,6 +1,9 @@
 #pragma once
 // The console's HTTPS listener and the API under /api/v1 (docs/api.md).
 //
+// Scripts present an API token instead (Authorization: Bearer ..., no
+// cookie and no CSRF token; api_tokens.h).
+//
 // Sign-in: POST /api/v1/session {"name", "password"} answers the user, its
 // role and a CSRF token, and sets the session cookie (__Host-ferry_session:
 // Secure, HttpOnly, SameSite=Strict, Path=/). Every other request under
@@ -13,7 +16,12 @@
 //   GET    /api/v1/session   who is signed in (401 when nobody)
 //   DELETE /api/v1/session   sign out
 //   GET    /api/v1/users     every user and role (admins)
+//   GET, POST /api/v1/tokens, DELETE /api/v1/tokens/ID   API tokens (admins)
 //   GET    /api/v1/audit     the audit log, newest first (?limit=&before=&user=)
+//   GET    /api/v1/agents    a page of the fleet with each agent's state (agents_api.h)
+//   GET    /api/v1/agents/ID one agent
+//   GET    /api/v1/dead-letters[/SEQ], POST .../replay and .../discard
+//                             (operators; dead_letters_api.h)
 //
 // Sign-ins (and refused ones) and every change go to the audit log.
 
@@ -26,10 +34,13 @@
 
 #include "common/http/http_server.h"
 #include "common/status.h"
+#include "controlplane/console/api_tokens.h"
 #include "controlplane/console/audit_log.h"
 #include "controlplane/console/console_config.h"
 #include "controlplane/console/console_users.h"
+#include "controlplane/console/fleet_view.h"
 #include "controlplane/console/sessions.h"
+#include "controlplane/delivery/dead_letter_actions.h"
 #include "controlplane/fleet/attempt_limiter.h"
 #include "controlplane/fleet/fleet_pki.h"
 
@@ -40,7 +51,8 @@ class ConsoleService {
   static constexpr const char* kSessionCookie = "__Host-ferry_session";
 
   ConsoleService(boost::asio::any_io_executor executor, const ConsoleOptions& options, ConsoleUsers& users,
-                 const FleetPki& pki, const AuditLog& audit);
+                 const FleetPki& pki, const AuditLog& audit, const FleetView& fleet,
+                 const store::DurableQueue& dead_letters, DeadLetterActions& dead_letter_actions, ApiTokens& tokens);
   ~ConsoleService();
   Status Start();
   void Stop();
@@ -60,6 +72,13 @@ class ConsoleService {
   http::Response SignOut(const http::Request& req, const std::string& session_id, const Session& session,
                          const std::string& client);
   http::Response ListAudit(const http::Request& req, std::string_view query);
+  // GET and POST /api/v1/tokens, DELETE /api/v1/tokens/ID (admins).
+  http::Response ManageTokens(const http::Request& req, std::string_view target, const Session& session,
+                              const std::string& client);
+  // POST /api/v1/dead-letters/replay and /discard.
+  boost::asio::awaitable<http::Response> ActOnDeadLetters(const http::Request& req, bool replay, const Session& session,
+                                                          const std::string& client);
+  boost::asio::awaitable<DeadLetterOutcome> RunDeadLetterAction(bool replay, std::vector<uint64_t> seqs);
   // The session the request's cookie names, with its id.
   std::optional<std::pair<std::string, Session>> SessionOf(const http::Request& req);
   std::optional<http::Response> LimitSignIn(const http::Request& head, const boost::asio::ip::address& peer);
@@ -69,9 +88,16 @@ class ConsoleService {
   ConsoleUsers& users_;
   const FleetPki& pki_;
   const AuditLog& audit_;
+  const FleetView& fleet_;
+  const store::DurableQueue& dead_letters_;
+  DeadLetterActions& dead_letter_actions_;
+  ApiTokens& tokens_;
   Sessions sessions_;
   AttemptLimiter sign_ins_;
   boost::asio::thread_pool password_checks_{1};
+  // Replays and discards wait for their write transaction here, one at a
+  // time, not on the event loop.
+  boost::asio::thread_pool dead_letter_writes_{1};
   std::shared_ptr<http::HttpServer> server_;
 };
 

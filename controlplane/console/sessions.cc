@@ -1,29 +1,10 @@
 #include "controlplane/console/sessions.h"
 
-#include <openssl/rand.h>
-
-#include <stdexcept>
-
 #include "common/crypto/ed25519.h"
+#include "common/crypto/random.h"
 
 namespace ferry::controlplane {
-namespace {
-
-std::string RandomHex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
-    throw std::runtime_error("no random bytes from OpenSSL");
-  }
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
-
-}  // namespace
+using crypto::RandomHex;
 
 bool Sessions::Ended(const Session& s, Clock::time_point now) const {
   return now - s.started >= lifetime_ || now - s.last_used >= idle_;

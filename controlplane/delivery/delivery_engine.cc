@@ -314,6 +314,8 @@ asio::awaitable<void> DeliveryEngine::DeliverBatch(Lane& lane, std::vector<uint6
 // Records the outcome: removal (plus the dead letter) in one transaction.
 void DeliveryEngine::Finish(uint64_t seq, DeliveryResult result, uint32_t attempts) {
   store::WriteFn move_to_dlq;
+  std::string dead_agent;
+  int64_t dead_unix_ms = 0;
   if (result.kind == DeliveryResult::Kind::kRejected) {
     const Item& item = window_.at(seq);
     ferry::v1::DeadLetter dead;
@@ -322,6 +324,8 @@ void DeliveryEngine::Finish(uint64_t seq, DeliveryResult result, uint32_t attemp
     dead.set_reason(result.reason);
     dead.set_attempts(attempts);
     dead.set_unix_ms(NowUnixMs());
+    dead_agent = item.event.agent_id();
+    dead_unix_ms = dead.unix_ms();
     move_to_dlq = [this, bytes = dead.SerializeAsString()](store::WriteTxn& txn) {
       store::AppendOutcome out;
       return dead_letters_.AppendInTxn(txn, {{bytes, ""}}, out);
@@ -330,9 +334,9 @@ void DeliveryEngine::Finish(uint64_t seq, DeliveryResult result, uint32_t attemp
   auto weak = weak_from_this();
   queue_.Remove(
       {seq},
-      [this, weak, seq, result, attempts](const Status& s) {
+      [this, weak, seq, result, attempts, dead_agent, dead_unix_ms](const Status& s) {
         if (!s.ok()) dead_letters_.Resync();
-        asio::post(executor_, [weak, seq, result, attempts, s] {
+        asio::post(executor_, [weak, seq, result, attempts, s, dead_agent, dead_unix_ms] {
           auto self = weak.lock();
           if (!self) return;
           if (!s.ok()) {
@@ -349,6 +353,9 @@ void DeliveryEngine::Finish(uint64_t seq, DeliveryResult result, uint32_t attemp
               if (auto again = weak.lock()) again->Finish(seq, result, attempts);
             });
             return;
+          }
+          if (result.kind == DeliveryResult::Kind::kRejected && self->on_dead_letter_) {
+            self->on_dead_letter_(dead_agent, dead_unix_ms);
           }
           self->Finished(seq, result, attempts);
         });

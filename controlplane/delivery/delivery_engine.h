@@ -36,6 +36,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -80,6 +81,10 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
   void NotifyAppended();
   const DeliveryStats& stats() const { return stats_; }
   size_t in_flight() const { return in_flight_; }
+  // Told of each dead letter once it is stored (on the engine's executor):
+  // the agent the event came from and when.
+  using DeadLetterObserver = std::function<void(const std::string& agent_id, int64_t unix_ms)>;
+  void SetDeadLetterObserver(DeadLetterObserver observer) { on_dead_letter_ = std::move(observer); }
 
  private:
   struct Lane {
@@ -155,6 +160,7 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
   std::map<std::string, ferry::v1::DeliveryReport> pending_reports_;  // by agent
   std::mt19937_64 rng_{std::random_device{}()};
   DeliveryStats stats_;
+  DeadLetterObserver on_dead_letter_;
   std::chrono::steady_clock::time_point dead_letters_full_logged_{};
 };
 

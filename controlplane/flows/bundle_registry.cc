@@ -165,14 +165,18 @@ Result<uint64_t> BundleRegistry::LastDeploymentSequence() const {
   return LastU64Key(read.txn(), store_.Db(kDeploymentsDb));
 }
 
-void BundleRegistry::RecordHeartbeat(const std::string& agent_id, const Labels& labels,
-                                     const ferry::v1::FlowStatus& flows, store::DoneFn done) {
+void BundleRegistry::RecordHeartbeat(const std::string& agent_id, const ferry::v1::Heartbeat& heartbeat,
+                                     store::DoneFn done) {
   UpdateAgent(
       store_, agent_id,
-      [labels, flows](ferry::v1::AgentRecord& record) {
-        *record.mutable_labels() = labels;
-        record.set_last_seen_unix_ms(NowUnixMs());
-        MergeStatus(record, flows);
+      [heartbeat](ferry::v1::AgentRecord& record) {
+        const int64_t now = NowUnixMs();
+        *record.mutable_labels() = heartbeat.labels();
+        record.set_last_seen_unix_ms(now);
+        record.set_heartbeat_unix_ms(now);
+        MergeStatus(record, heartbeat.flows());
+        *record.mutable_heartbeat() = heartbeat;
+        record.mutable_heartbeat()->clear_flows();
       },
       std::move(done));
 }

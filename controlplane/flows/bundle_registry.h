@@ -63,12 +63,12 @@ class BundleRegistry {
   // not wait for an fsync per heartbeat). `done` (optional) runs on the
   // store's writer thread once the write is durable or failed.
   //
-  // A heartbeat replaces the labels and refreshes last_seen; its FlowStatus,
+  // A heartbeat replaces the labels and the stored heartbeat (what the
+  // console shows) and refreshes last_seen; its FlowStatus,
   // like one from RecordFlowStatus, replaces the stored one unless it is
   // older (by the agent's own unix_ms), since the heartbeat and the status
   // message of one deployment may arrive in either order.
-  void RecordHeartbeat(const std::string& agent_id, const Labels& labels, const ferry::v1::FlowStatus& flows,
-                       store::DoneFn done);
+  void RecordHeartbeat(const std::string& agent_id, const ferry::v1::Heartbeat& heartbeat, store::DoneFn done);
   void RecordFlowStatus(const ferry::v1::FlowStatus& status, store::DoneFn done);
   void SetPublished(const std::string& agent_id, uint64_t sequence, uint64_t issue, store::DoneFn done);
 

@@ -110,6 +110,15 @@ TEST(BundleRegistryTest, DesiredIsTheNewestDeploymentWhoseSelectorTheLabelsInclu
   EXPECT_EQ(BundleRegistry::DesiredFor(none, {}), nullptr);
 }
 
+ferry::v1::Heartbeat HeartbeatWith(const Labels& labels, const ferry::v1::FlowStatus& flows, uint64_t depth) {
+  ferry::v1::Heartbeat heartbeat;
+  *heartbeat.mutable_labels() = labels;
+  *heartbeat.mutable_flows() = flows;
+  heartbeat.set_outbox_depth(depth);
+  heartbeat.set_interval_ms(10'000);
+  return heartbeat;
+}
+
 TEST(BundleRegistryTest, AgentRecordsKeepTheNewestStatusAndThePublishedSequence) {
   ferry::testing::TempDir dir;
   auto store = OpenStore(dir.path());
@@ -117,7 +126,9 @@ TEST(BundleRegistryTest, AgentRecordsKeepTheNewestStatusAndThePublishedSequence)
   Labels labels;
   labels["site"] = "hh";
 
-  ASSERT_TRUE(Wait([&](auto done) { registry.RecordHeartbeat("a1", labels, StatusAt(1, true, 100), done); }).ok());
+  ASSERT_TRUE(Wait([&](auto done) {
+                registry.RecordHeartbeat("a1", HeartbeatWith(labels, StatusAt(1, true, 100), 5), done);
+              }).ok());
   ASSERT_TRUE(Wait([&](auto done) { registry.SetPublished("a1", 2, 7, done); }).ok());
   ASSERT_TRUE(Wait([&](auto done) {
                 auto s = StatusAt(2, false, 200);
@@ -127,7 +138,9 @@ TEST(BundleRegistryTest, AgentRecordsKeepTheNewestStatusAndThePublishedSequence)
               }).ok());
   // A heartbeat sent before that status arrives after it: the status stays.
   labels["site"] = "muc";
-  ASSERT_TRUE(Wait([&](auto done) { registry.RecordHeartbeat("a1", labels, StatusAt(1, true, 150), done); }).ok());
+  ASSERT_TRUE(Wait([&](auto done) {
+                registry.RecordHeartbeat("a1", HeartbeatWith(labels, StatusAt(1, true, 150), 9), done);
+              }).ok());
 
   auto agent = registry.GetAgent("a1");
   ASSERT_TRUE(agent.ok()) << agent.status().ToString();
@@ -138,6 +151,12 @@ TEST(BundleRegistryTest, AgentRecordsKeepTheNewestStatusAndThePublishedSequence)
   EXPECT_EQ(agent->published_sequence(), 2u);
   EXPECT_EQ(agent->published_issue(), 7u);
   EXPECT_GT(agent->last_seen_unix_ms(), 0);
+  // The last heartbeat is kept whole for the console, without its flows
+  // (those are in `flows`), with the time it arrived.
+  EXPECT_EQ(agent->heartbeat().outbox_depth(), 9u);
+  EXPECT_EQ(agent->heartbeat().interval_ms(), 10'000);
+  EXPECT_FALSE(agent->heartbeat().has_flows());
+  EXPECT_EQ(agent->heartbeat_unix_ms(), agent->last_seen_unix_ms());
   EXPECT_EQ(registry.GetAgent("a2").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(registry.ListAgents()->size(), 1u);
 }

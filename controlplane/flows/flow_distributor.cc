@@ -53,7 +53,7 @@ void FlowDistributor::OnHeartbeat(const std::string& agent_id, const ferry::v1::
       if (auto self = weak.lock()) self->OnHeartbeatRecorded(agent_id, s);
     });
   };
-  registry_.RecordHeartbeat(agent_id, heartbeat.labels(), heartbeat.flows(), std::move(done));
+  registry_.RecordHeartbeat(agent_id, heartbeat, std::move(done));
 }
 
 void FlowDistributor::OnHeartbeatRecorded(const std::string& agent_id, const Status& status) {

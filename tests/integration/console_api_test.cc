@@ -6,79 +6,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cstdio>
-#include <iostream>
-
-#include "tests/integration/pipeline.h"
-#include "tests/support/ports.h"
+#include "tests/integration/console_fixture.h"
+#include "tests/support/wait.h"
 
 namespace ferry::testing {
 namespace {
 
-struct Answer {
-  int status = 0;
-  std::string headers;
-  std::string body;
-};
-
-class ConsoleApiTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    port_ = FreeTcpPort();
-    PipelineOptions options;
-    options.cp_extra_yaml = "console:\n  listen: 127.0.0.1:" + std::to_string(port_) +
-                            "\n  hosts: [127.0.0.1]\n  sign_in_per_minute_per_client: 8\n";
-    p_ = std::make_unique<Pipeline>(options);
-    AddUser("ada", "admin");
-    AddUser("otto", "operator");
-    AddUser("vera", "viewer");
-    p_->StartAll();
-  }
-
-  void AddUser(const std::string& name, const std::string& role) {
-    const auto file = p_->dir().path() / (name + ".password");
-    WriteFile(file, "password of " + name + " 123\n");
-    int code = -1;
-    const std::string out =
-        p_->RunControlPlaneCli("users add " + name + " --role " + role + " --password-file " + file.string(), &code);
-    ASSERT_EQ(code, 0) << out;
-  }
-
-  // curl with the fleet's CA, a cookie jar per `who`, and extra arguments.
-  Answer Curl(const std::string& who, const std::string& method, const std::string& path,
-              const std::string& extra = "") {
-    const auto jar = p_->dir().path() / (who + ".cookies");
-    const auto headers = p_->dir().path() / "headers.out";
-    const std::string cmd = "curl -s -o - -D " + headers.string() + " -w '\\n%{http_code}' --cacert " +
-                            (p_->dir().path() / "cp" / "pki" / "ca.crt").string() + " -b " + jar.string() + " -c " +
-                            jar.string() + " -X " + method + " " + extra +
-                            " 'https://127.0.0.1:" + std::to_string(port_) + path + "'";
-    FILE* pipe = popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[4096];
-    for (size_t n; pipe && (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-    if (pipe) pclose(pipe);
-    Answer a;
-    const size_t nl = out.rfind('\n');
-    a.status = nl == std::string::npos ? 0 : std::atoi(out.c_str() + nl + 1);
-    a.body = nl == std::string::npos ? out : out.substr(0, nl);
-    a.headers = ReadFile(headers);
-    return a;
-  }
-
-  Answer SignIn(const std::string& who, const std::string& password) {
-    return Curl(
-        who, "POST", "/api/v1/session",
-        "-H 'Content-Type: application/json' -d '{\"name\":\"" + who + "\",\"password\":\"" + password + "\"}'");
-  }
-
-  void TearDown() override {
-    if (HasFailure()) std::cerr << "control plane log:\n" << ReadFile(p_->dir().path() / "controlplane.log");
-  }
-
-  int port_ = 0;
-  std::unique_ptr<Pipeline> p_;
-};
+using ConsoleApiTest = ConsoleTest;
 
 TEST_F(ConsoleApiTest, SignInSetsAStrictCookieAndChangesNeedTheCsrfToken) {
   EXPECT_EQ(Curl("ada", "GET", "/api/v1/session").status, 401);
@@ -166,6 +100,103 @@ TEST_F(ConsoleApiTest, SignInAttemptsAreLimitedPerClient) {
                             "--interface 127.0.0.2 -H 'Content-Type: application/json' "
                             "-d '{\"name\":\"otto\",\"password\":\"password of otto 123\"}'");
   EXPECT_EQ(other.status, 200) << other.body;
+}
+
+// The agent list with real agents: each heartbeats every second; killed,
+// one turns stale after three missed heartbeats and offline after
+// agent_offline_after, while the other stays healthy.
+TEST_F(ConsoleApiTest, AKilledAgentTurnsStaleThenOfflineWhileTheOtherStaysHealthy) {
+  ExtraAgent& munich = p_->StartExtraAgent("agent-muc", {{"plant", "munich"}}, "");
+  ASSERT_EQ(SignIn("vera", "password of vera 123").status, 200);
+  auto states = [&](const std::string& query = "") {
+    std::map<std::string, std::string> out;
+    const Answer a = Curl("vera", "GET", "/api/v1/agents?sort=id" + query);
+    if (a.status != 200) {
+      out["http"] = std::to_string(a.status) + " " + a.body;
+      return out;
+    }
+    const auto page = nlohmann::json::parse(a.body);
+    for (const auto& agent : page["agents"]) out[agent["id"]] = agent["state"];
+    return out;
+  };
+  const std::map<std::string, std::string> healthy = {{"agent-muc", "healthy"}, {"plant-01", "healthy"}};
+  ASSERT_TRUE(WaitUntil([&] { return states() == healthy; }, std::chrono::seconds(20)))
+      << ::testing::PrintToString(states());
+
+  const Answer one = Curl("vera", "GET", "/api/v1/agents/agent-muc");
+  ASSERT_EQ(one.status, 200) << one.body;
+  const auto agent = nlohmann::json::parse(one.body);
+  EXPECT_EQ(agent["labels"]["plant"], "munich");
+  EXPECT_EQ(agent["identity"], "enrolled");
+  EXPECT_EQ(agent["heartbeat_interval_ms"], 1000);
+  EXPECT_EQ(agent["version"].get<std::string>().rfind("0.1.0+", 0), 0u) << agent["version"];
+  EXPECT_FALSE(agent["certificate_not_after_unix_ms"].is_null());
+  EXPECT_EQ(Curl("vera", "GET", "/api/v1/agents/nobody").status, 404);
+  EXPECT_EQ(Curl("vera", "GET", "/api/v1/agents/..%2F..").status, 404);
+  const Answer filtered = Curl("vera", "GET", "/api/v1/agents?label=plant=munich");
+  ASSERT_EQ(filtered.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(filtered.body)["total"], 1);
+  const Answer bad = Curl("vera", "GET", "/api/v1/agents?limit=100000");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("limit: must be from 1 to 500"), std::string::npos) << bad.body;
+
+  munich.process.Kill9();
+  ASSERT_TRUE(WaitUntil([&] { return states()["agent-muc"] == "stale"; }, std::chrono::seconds(10)))
+      << ::testing::PrintToString(states());
+  EXPECT_EQ(states()["plant-01"], "healthy");
+  ASSERT_TRUE(WaitUntil([&] { return states()["agent-muc"] == "offline"; }, std::chrono::seconds(15)))
+      << ::testing::PrintToString(states());
+  EXPECT_EQ(states()["plant-01"], "healthy");
+  const Answer offline = Curl("vera", "GET", "/api/v1/agents?state=offline");
+  const auto page = nlohmann::json::parse(offline.body);
+  EXPECT_EQ(page["total"], 1);
+  EXPECT_EQ(page["fleet_by_state"]["healthy"], 1);
+  EXPECT_NE(page["agents"][0]["reasons"][0].get<std::string>().find("no heartbeat for"), std::string::npos);
+}
+
+// API tokens: an admin makes one through the API, a script uses it
+// without cookie or CSRF token, within its role; revoked, it stops working.
+// The CLI makes one as well.
+TEST_F(ConsoleApiTest, AnApiTokenActsWithinItsRoleUntilRevoked) {
+  ASSERT_EQ(SignIn("ada", "password of ada 123").status, 200);
+  ASSERT_EQ(SignIn("otto", "password of otto 123").status, 200);
+  EXPECT_EQ(Post("otto", "/api/v1/tokens", {{"name", "script"}, {"role", "viewer"}}).status, 403);
+  EXPECT_EQ(Post("ada", "/api/v1/tokens", {{"name", "script"}, {"role", "boss"}}).status, 400);
+  const Answer made = Post("ada", "/api/v1/tokens", {{"name", "nightly"}, {"role", "viewer"}, {"expires_in_days", 30}});
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string token = nlohmann::json::parse(made.body)["token"];
+  const std::string id = nlohmann::json::parse(made.body)["id"];
+
+  const std::string bearer = "-H 'Authorization: Bearer " + token + "'";
+  EXPECT_EQ(Curl("script", "GET", "/api/v1/agents", bearer).status, 200);
+  // A viewer's token reads, and may not replay (no CSRF token needed to be
+  // refused for the role).
+  EXPECT_EQ(Curl("script", "POST", "/api/v1/dead-letters/replay",
+                 bearer + " -H 'Content-Type: application/json' -d '{\"seqs\":[1]}'")
+                .status,
+            403);
+  EXPECT_EQ(Curl("script", "GET", "/api/v1/agents", "-H 'Authorization: Bearer " + token.substr(0, 30) + "'").status,
+            401);
+  EXPECT_EQ(Curl("script", "GET", "/api/v1/agents", "-H 'Authorization: Basic YTpi'").status, 401);
+  const Answer listed = Curl("ada", "GET", "/api/v1/tokens");
+  EXPECT_NE(listed.body.find("\"nightly\""), std::string::npos) << listed.body;
+  EXPECT_EQ(listed.body.find(token.substr(23)), std::string::npos) << "the secret is never shown again";
+
+  EXPECT_EQ(Curl("ada", "DELETE", "/api/v1/tokens/" + id, "-H 'X-CSRF-Token: " + csrf_["ada"] + "'").status, 204);
+  EXPECT_EQ(Curl("script", "GET", "/api/v1/agents", bearer).status, 401);
+
+  int code = -1;
+  const std::string cli_token = p_->RunControlPlaneCli("tokens add from-cli --role operator --expires 7d", &code);
+  ASSERT_EQ(code, 0) << cli_token;
+  std::string trimmed = cli_token.substr(0, cli_token.find('\n'));
+  EXPECT_EQ(Curl("cli", "GET", "/api/v1/dead-letters", "-H 'Authorization: Bearer " + trimmed + "'").status, 200);
+  EXPECT_NE(p_->RunControlPlaneCli("tokens ls", &code).find("from-cli"), std::string::npos);
+
+  const auto audit = nlohmann::json::parse(Curl("ada", "GET", "/api/v1/audit?user=ada").body)["entries"];
+  std::vector<std::string> actions;
+  for (const auto& e : audit) actions.push_back(e["action"]);
+  EXPECT_EQ(actions[0], "token.revoke");
+  EXPECT_EQ(actions[1], "token.create");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-#include "agent/control/control_server.h"
+#include "common/app/control_socket.h"
 
+#include <pwd.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,7 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-namespace ferry::agent {
+namespace ferry::app {
 
 namespace asio = boost::asio;
 using local = asio::local::stream_protocol;
@@ -27,7 +28,7 @@ ControlServer::ControlServer(asio::any_io_executor executor, std::filesystem::pa
 
 Status ControlServer::Start() {
   boost::system::error_code ec;
-  // A socket file left by a killed agent: nobody listens on it any more.
+  // A socket file left by a killed daemon: nobody listens on it any more.
   std::filesystem::remove(path_, ec);
   acceptor_.open(local(), ec);
   if (!ec) acceptor_.bind(local::endpoint(path_.string()), ec);
@@ -77,16 +78,27 @@ asio::awaitable<void> ControlServer::Serve(local::socket socket) {
   co_await asio::async_write(socket, asio::buffer(text), asio::as_tuple(asio::use_awaitable));
 }
 
-Result<boost::json::object> CallControl(const std::filesystem::path& path, const boost::json::object& request) {
+std::string UserName(uid_t uid) {
+  passwd pw{};
+  passwd* found = nullptr;
+  char buffer[4096];
+  if (getpwuid_r(uid, &pw, buffer, sizeof buffer, &found) == 0 && found) return found->pw_name;
+  return std::to_string(uid);
+}
+
+Result<boost::json::object> CallControl(const std::filesystem::path& path, const boost::json::object& request,
+                                        std::string_view daemon) {
   asio::io_context io;
   local::socket socket(io);
   boost::system::error_code ec;
   socket.connect(local::endpoint(path.string()), ec);
   if (ec == boost::system::errc::permission_denied) {
-    return Status::Unauthenticated("no permission to use the agent's control socket " + path.string() +
-                                   " (run as root or the service user)");
+    return Status::Unauthenticated("no permission to use the control socket of " + std::string(daemon) + " " +
+                                   path.string() + " (run as root or the service user)");
   }
-  if (ec) return Status::Unavailable("the agent is not running (" + path.string() + ": " + ec.message() + ")");
+  if (ec) {
+    return Status::Unavailable(std::string(daemon) + " is not running (" + path.string() + ": " + ec.message() + ")");
+  }
   const std::string text = boost::json::serialize(request) + "\n";
   asio::write(socket, asio::buffer(text), ec);
   if (ec) return Status::Unavailable("control socket: " + ec.message());
@@ -99,4 +111,4 @@ Result<boost::json::object> CallControl(const std::filesystem::path& path, const
   return answer.as_object();
 }
 
-}  // namespace ferry::agent
+}  // namespace ferry::app

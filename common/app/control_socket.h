@@ -1,10 +1,10 @@
 #pragma once
-// ControlServer: the agent's local control socket, a Unix stream socket
+// ControlServer: a daemon's local control socket, a Unix stream socket
 // (`<data_dir>/control.sock`, mode 0660: the service user and its group, and
-// root). One JSON request per line, one JSON answer per line, then the
-// connection closes. The handler runs on the agent's event loop, so changes
-// it makes are ordered with the uplink's own; it learns the caller's uid
-// from the kernel (SO_PEERCRED), not from the request.
+// root), for its CLI. One JSON request per line, one JSON answer per line,
+// then the connection closes. The handler runs on the daemon's event loop,
+// so changes it makes are ordered with the daemon's own; it learns the
+// caller's uid from the kernel (SO_PEERCRED), not from the request.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -16,10 +16,11 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #include "common/status.h"
 
-namespace ferry::agent {
+namespace ferry::app {
 
 class ControlServer : public std::enable_shared_from_this<ControlServer> {
  public:
@@ -40,8 +41,13 @@ class ControlServer : public std::enable_shared_from_this<ControlServer> {
   boost::asio::local::stream_protocol::acceptor acceptor_;
 };
 
-// The client side: sends `request` to the socket at `path`, returns the
-// answer. Unavailable when no agent listens there.
-Result<boost::json::object> CallControl(const std::filesystem::path& path, const boost::json::object& request);
+// The user name of `uid` (a control socket's caller), or the number when it
+// has none.
+std::string UserName(uid_t uid);
 
-}  // namespace ferry::agent
+// The client side: sends `request` to the socket at `path`, returns the
+// answer. Unavailable when `daemon` ("the agent") does not listen there.
+Result<boost::json::object> CallControl(const std::filesystem::path& path, const boost::json::object& request,
+                                        std::string_view daemon);
+
+}  // namespace ferry::app

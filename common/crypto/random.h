@@ -1,0 +1,15 @@
+#pragma once
+// Secrets from OpenSSL's random generator: session ids, CSRF and API
+// tokens.
+
+#include <cstddef>
+#include <string>
+
+namespace ferry::crypto {
+
+// `bytes` random bytes as lowercase hex (twice as many characters). Throws
+// std::runtime_error when OpenSSL has no randomness to give, rather than
+// hand out a guessable secret.
+std::string RandomHex(size_t bytes);
+
+}  // namespace ferry::crypto

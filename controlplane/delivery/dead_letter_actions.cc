@@ -1,0 +1,78 @@
+#include "controlplane/delivery/dead_letter_actions.h"
+
+#include "ferry/v1/event.pb.h"
+
+namespace ferry::controlplane {
+
+DeadLetterOutcome DeadLetterActions::Replay(const std::vector<uint64_t>& seqs) {
+  DeadLetterOutcome outcome;
+  outcome.status = store_.WriteSync([&](store::WriteTxn& txn) {
+    // Decided inside the transaction: a dead letter replayed or discarded
+    // meanwhile by another request is skipped, not sent twice.
+    outcome.done.clear();
+    outcome.skipped.clear();
+    std::vector<store::AppendItem> items;
+    for (uint64_t seq : seqs) {
+      auto record = store::DurableQueue::GetInTxn(txn.txn(), dead_letters_.records_db(), seq);
+      if (!record.ok()) {
+        outcome.skipped.emplace_back(seq, record.status().code() == StatusCode::kNotFound
+                                              ? "not a dead letter (replayed or discarded already?)"
+                                              : "does not decode: " + record.status().message() + "; discard it");
+        continue;
+      }
+      ferry::v1::DeadLetter dead;
+      if (!dead.ParseFromString(record->data)) {
+        outcome.skipped.emplace_back(seq, "does not parse; discard it");
+        continue;
+      }
+      if (!dead.event().mapping_error().empty()) {
+        outcome.skipped.emplace_back(seq, "the agent could not map it: on agent " + dead.event().agent_id() +
+                                              ", `ferry-agent queue retry " + dead.event().idoc().docnum() +
+                                              "` maps its raw IDoc again");
+        continue;
+      }
+      // No idempotency key: the event was stored under its key before, and
+      // this is a deliberate second delivery.
+      items.push_back({dead.event().SerializeAsString(), ""});
+      outcome.done.push_back(seq);
+    }
+    if (items.empty()) return Status::Ok();
+    store::AppendOutcome appended;
+    if (Status s = delivery_.AppendInTxn(txn, items, appended); !s.ok()) return s;
+    return dead_letters_.RemoveInTxn(txn, outcome.done);
+  });
+  if (outcome.status.ok()) {
+    delivery_.NotifyAppended();
+  } else {
+    // Nothing was written: the queues' in-memory positions and sizes follow
+    // the store again.
+    outcome.done.clear();
+    delivery_.Resync();
+    dead_letters_.Resync();
+  }
+  return outcome;
+}
+
+DeadLetterOutcome DeadLetterActions::Discard(const std::vector<uint64_t>& seqs) {
+  DeadLetterOutcome outcome;
+  outcome.status = store_.WriteSync([&](store::WriteTxn& txn) {
+    outcome.done.clear();
+    outcome.skipped.clear();
+    for (uint64_t seq : seqs) {
+      auto record = store::DurableQueue::GetInTxn(txn.txn(), dead_letters_.records_db(), seq);
+      if (!record.ok() && record.status().code() == StatusCode::kNotFound) {
+        outcome.skipped.emplace_back(seq, "not a dead letter (replayed or discarded already?)");
+        continue;
+      }
+      outcome.done.push_back(seq);  // one that does not decode can be discarded
+    }
+    return dead_letters_.RemoveInTxn(txn, outcome.done);
+  });
+  if (!outcome.status.ok()) {
+    outcome.done.clear();
+    dead_letters_.Resync();
+  }
+  return outcome;
+}
+
+}  // namespace ferry::controlplane

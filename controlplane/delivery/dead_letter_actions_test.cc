@@ -1,0 +1,121 @@
+// Finding, replaying and discarding dead letters on a real store.
+
+#include "controlplane/delivery/dead_letter_actions.h"
+
+#include <gtest/gtest.h>
+
+#include "controlplane/delivery/dead_letter_query.h"
+#include "ferry/v1/event.pb.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
+
+namespace ferry::controlplane {
+namespace {
+
+class DeadLetterActionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto databases = store::DurableQueue::DatabasesFor("delivery");
+    for (auto& db : store::DurableQueue::DatabasesFor("dlq")) databases.push_back(db);
+    store_ = testing::OpenTestStore(dir_.path(), databases);
+    delivery_ = std::move(store::DurableQueue::Open(*store_, {"delivery", 0}).value());
+    dlq_ = std::move(store::DurableQueue::Open(*store_, {"dlq", 0}).value());
+    actions_ = std::make_unique<DeadLetterActions>(*store_, *delivery_, *dlq_);
+  }
+
+  // Dead-letters an event of `agent` with IDoc number `docnum`.
+  uint64_t Dead(const std::string& agent, const std::string& docnum, const std::string& reason,
+                bool mapping_error = false, int64_t unix_ms = 1000) {
+    ferry::v1::DeadLetter dead;
+    dead.mutable_event()->set_event_id("ev-" + docnum);
+    dead.mutable_event()->set_agent_id(agent);
+    dead.mutable_event()->mutable_idoc()->set_docnum(docnum);
+    dead.mutable_event()->mutable_idoc()->set_mestyp("DEBMAS");
+    if (mapping_error) dead.mutable_event()->set_mapping_error("no flow matched");
+    dead.set_connector("salesforce");
+    dead.set_reason(reason);
+    dead.set_unix_ms(unix_ms);
+    auto out = dlq_->AppendSync({{dead.SerializeAsString(), ""}});
+    EXPECT_TRUE(out.status.ok());
+    return out.seqs.front();
+  }
+
+  std::vector<uint64_t> Find(const DeadLetterFilter& filter, uint64_t before = UINT64_MAX, size_t limit = 100,
+                             size_t budget = 50'000, uint64_t* next = nullptr) {
+    auto page = FindDeadLetters(*dlq_, filter, before, limit, budget);
+    EXPECT_TRUE(page.ok());
+    std::vector<uint64_t> seqs;
+    for (const auto& d : page->dead_letters) seqs.push_back(d.seq);
+    if (next) *next = page->next_before;
+    return seqs;
+  }
+
+  ferry::testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::DurableQueue> delivery_;
+  std::unique_ptr<store::DurableQueue> dlq_;
+  std::unique_ptr<DeadLetterActions> actions_;
+};
+
+TEST_F(DeadLetterActionsTest, FiltersPagesAndAScanBudgetFindNewestFirst) {
+  const uint64_t a = Dead("hh", "1", "REQUIRED_FIELD_MISSING: Name", false, 1000);
+  const uint64_t b = Dead("muc", "2", "Duplicate value", false, 2000);
+  const uint64_t c = Dead("hh", "3", "required_field_missing: City", false, 3000);
+  auto with = [](auto set) {
+    DeadLetterFilter f;
+    set(f);
+    return f;
+  };
+  EXPECT_EQ(Find({}), (std::vector<uint64_t>{c, b, a}));
+  EXPECT_EQ(Find(with([](auto& f) { f.agent_id = "hh"; })), (std::vector<uint64_t>{c, a}));
+  EXPECT_EQ(Find(with([](auto& f) { f.reason = "Required_Field"; })), (std::vector<uint64_t>{c, a}));
+  EXPECT_EQ(Find(with([](auto& f) { f.docnum = "2"; })), (std::vector<uint64_t>{b}));
+  EXPECT_EQ(Find(with([](auto& f) {
+              f.since_unix_ms = 2000;
+              f.until_unix_ms = 3000;
+            })),
+            (std::vector<uint64_t>{b}));
+  EXPECT_TRUE(Find(with([](auto& f) { f.connector = "dataverse"; })).empty());
+  uint64_t next = 0;
+  EXPECT_EQ(Find({}, UINT64_MAX, 2, 50'000, &next), (std::vector<uint64_t>{c, b}));
+  EXPECT_EQ(Find({}, next, 2, 50'000, &next), (std::vector<uint64_t>{a}));
+  EXPECT_EQ(next, 0u);
+  // A budget of one record: the page ends early and says where to go on.
+  EXPECT_EQ(Find(with([](auto& f) { f.agent_id = "muc"; }), UINT64_MAX, 10, 1, &next), (std::vector<uint64_t>{}));
+  EXPECT_EQ(next, c);
+}
+
+TEST_F(DeadLetterActionsTest, ReplayMovesEventsToDeliveryInOneTransactionAndSkipsWhatItCannotSend) {
+  const uint64_t refused = Dead("hh", "1", "400");
+  const uint64_t unmapped = Dead("hh", "2", "no flow matched", /*mapping_error=*/true);
+  const DeadLetterOutcome out = actions_->Replay({refused, unmapped, 999});
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_EQ(out.done, (std::vector<uint64_t>{refused}));
+  ASSERT_EQ(out.skipped.size(), 2u);
+  EXPECT_NE(out.skipped[0].second.find("on agent hh, `ferry-agent queue retry 2`"), std::string::npos);
+  EXPECT_NE(out.skipped[1].second.find("not a dead letter"), std::string::npos);
+
+  auto queued = delivery_->ReadAfter(0, 10, SIZE_MAX);
+  ASSERT_EQ(queued->size(), 1u);
+  ferry::v1::Event event;
+  ASSERT_TRUE(event.ParseFromString(queued->front().data));
+  EXPECT_EQ(event.event_id(), "ev-1");
+  EXPECT_EQ(dlq_->Stats().depth, 1u);
+  EXPECT_EQ(delivery_->Stats().depth, 1u);
+  // Twice: nothing more is queued.
+  EXPECT_TRUE(actions_->Replay({refused}).done.empty());
+  EXPECT_EQ(delivery_->Stats().depth, 1u);
+}
+
+TEST_F(DeadLetterActionsTest, DiscardRemovesForGood) {
+  const uint64_t a = Dead("hh", "1", "400");
+  const DeadLetterOutcome out = actions_->Discard({a, 42});
+  ASSERT_TRUE(out.status.ok());
+  EXPECT_EQ(out.done, (std::vector<uint64_t>{a}));
+  EXPECT_EQ(out.skipped.size(), 1u);
+  EXPECT_EQ(dlq_->Stats().depth, 0u);
+  EXPECT_EQ(delivery_->Stats().depth, 0u);
+}
+
+}  // namespace
+}  // namespace ferry::controlplane

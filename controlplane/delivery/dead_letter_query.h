@@ -1,0 +1,50 @@
+#pragma once
+// Finding dead letters: newest first, filtered by connector, agent, message
+// type, reason text and time, a page at a time. Shared by the console's API
+// and `ferry-controlplane dlq`.
+//
+// A page examines at most `scan_budget` stored dead letters, so a filter
+// that matches little never holds a request up for long: the page then
+// ends early and `next_before` says where the next one starts.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/store/durable_queue.h"
+#include "ferry/v1/event.pb.h"
+
+namespace ferry::controlplane {
+
+struct DeadLetterFilter {
+  std::string connector;  // exact; empty: any
+  std::string agent_id;   // exact
+  std::string mestyp;     // exact, e.g. DEBMAS
+  std::string reason;     // found in the reason, any case
+  std::string docnum;     // exact IDoc number
+  int64_t since_unix_ms = 0;
+  int64_t until_unix_ms = 0;  // 0: no end
+
+  bool Matches(const ferry::v1::DeadLetter& dead) const;
+};
+
+struct FoundDeadLetter {
+  uint64_t seq = 0;
+  ferry::v1::DeadLetter dead;
+  std::string corrupt;  // the record did not decode: `dead` is empty
+};
+
+struct DeadLetterPage {
+  std::vector<FoundDeadLetter> dead_letters;
+  uint64_t next_before = 0;  // 0: nothing older left to look at
+};
+
+// Dead letters with seq < `before` (UINT64_MAX: from the newest).
+Result<DeadLetterPage> FindDeadLetters(const store::DurableQueue& dlq, const DeadLetterFilter& filter, uint64_t before,
+                                       size_t limit, size_t scan_budget = 50'000);
+
+// One dead letter; NotFound when there is none with that sequence.
+Result<FoundDeadLetter> GetDeadLetter(const store::DurableQueue& dlq, uint64_t seq);
+
+}  // namespace ferry::controlplane

@@ -1,0 +1,135 @@
+// Dead letters through the console's API with real processes: a CRM (the
+// webhook receiver) refuses two customers; they are found by reason and by
+// IDoc number; once the CRM is fixed an operator replays one and it is
+// delivered, and discards the other with a reason; a viewer can do neither;
+// each action is in the audit log. The CLI does the same through the
+// daemon's control socket.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+
+#include "tests/integration/console_fixture.h"
+#include "tests/integration/idoc_text.h"
+#include "tests/support/wait.h"
+
+namespace ferry::testing {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+
+std::string CustomerIdoc(uint64_t docnum, const std::string& kunnr) {
+  std::string xml = ReplaceElement(ReadFixture("debmas05_customer.xml"), "DOCNUM", Docnum(docnum));
+  return ReplaceElement(xml, "KUNNR", kunnr);
+}
+
+bool IsFor(const ReceivedRequest& r, const std::string& docnum) {
+  return r.body.find("\"docnum\":\"" + docnum + "\"") != std::string::npos;
+}
+
+using ConsoleDeadLettersTest = ConsoleTest;
+
+TEST_F(ConsoleDeadLettersTest, RefusedIdocsAreFoundReplayedAfterTheFixAndDiscardedWithAReason) {
+  const std::string first = Docnum(6100001), second = Docnum(6100002), third = Docnum(6100004);
+  std::atomic<bool> fixed{false};
+  p_->sink().SetResponder([&](const ReceivedRequest& r) {
+    if (IsFor(r, third) || (!fixed && (IsFor(r, first) || IsFor(r, second)))) {
+      return SinkResponse{400, {}, R"({"error":"field NAME1 too long"})", {}};
+    }
+    return SinkResponse{200, {}, "{}", {}};
+  });
+  ASSERT_EQ(p_->PostIdoc(CustomerIdoc(6100001, "0000610001")).status, 200);
+  ASSERT_EQ(p_->PostIdoc(CustomerIdoc(6100002, "0000610002")).status, 200);
+  ASSERT_EQ(p_->PostIdoc(CustomerIdoc(6100003, "0000610003")).status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return p_->DeadLetterCount() == 2; }, seconds(20))) << p_->DeadLetterCount();
+  ASSERT_TRUE(p_->sink().WaitForAccepted(1, seconds(20)));
+
+  ASSERT_EQ(SignIn("vera", "password of vera 123").status, 200);
+  ASSERT_EQ(SignIn("otto", "password of otto 123").status, 200);
+  const Answer all = Curl("vera", "GET", "/api/v1/dead-letters?reason=name1%20TOO");
+  ASSERT_EQ(all.status, 200) << all.body;
+  const json listed = json::parse(all.body);
+  ASSERT_EQ(listed["dead_letters"].size(), 2u);
+  EXPECT_EQ(listed["dead_letters"][0]["docnum"], second);  // newest first
+  EXPECT_EQ(listed["dead_letters"][1]["docnum"], first);
+  EXPECT_NE(listed["dead_letters"][0]["reason"].get<std::string>().find("field NAME1 too long"), std::string::npos);
+  EXPECT_EQ(listed["dead_letters"][0]["connector"], "webhook");
+  EXPECT_EQ(listed["total_stored"], 2);
+  EXPECT_TRUE(json::parse(Curl("vera", "GET", "/api/v1/dead-letters?reason=timeout").body)["dead_letters"].empty());
+
+  const Answer by_number = Curl("vera", "GET", "/api/v1/dead-letters?docnum=" + first);
+  const json found = json::parse(by_number.body)["dead_letters"];
+  ASSERT_EQ(found.size(), 1u) << by_number.body;
+  const uint64_t first_seq = found[0]["seq"], second_seq = listed["dead_letters"][0]["seq"];
+  const Answer detail = Curl("vera", "GET", "/api/v1/dead-letters/" + std::to_string(first_seq));
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  EXPECT_EQ(json::parse(detail.body)["docnum"], first);
+  EXPECT_NE(json::parse(detail.body)["raw"].get<std::string>().find("0000610001"), std::string::npos);
+  EXPECT_EQ(Curl("vera", "GET", "/api/v1/dead-letters/999999").status, 404);
+  EXPECT_EQ(Curl("vera", "GET", "/api/v1/dead-letters?limit=501").status, 400);
+  EXPECT_EQ(Curl("vera", "GET", "/api/v1/dead-letters?colour=red").status, 400);
+
+  // A viewer may not replay; an operator must say what to replay.
+  EXPECT_EQ(Post("vera", "/api/v1/dead-letters/replay", {{"seqs", {first_seq}}}).status, 403);
+  EXPECT_EQ(Post("otto", "/api/v1/dead-letters/replay", json::object()).status, 400);
+  EXPECT_EQ(Post("otto", "/api/v1/dead-letters/discard", {{"seqs", {second_seq}}}).status, 400);  // no reason
+  EXPECT_EQ(p_->DeadLetterCount(), 2u);
+
+  fixed = true;
+  const Answer replayed = Post("otto", "/api/v1/dead-letters/replay", {{"seqs", {first_seq}}});
+  ASSERT_EQ(replayed.status, 200) << replayed.body;
+  EXPECT_EQ(json::parse(replayed.body)["replayed"], json::array({first_seq}));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        for (const auto& r : p_->sink().Requests()) {
+          if (IsFor(r, first) && r.status_sent == 200) return true;
+        }
+        return false;
+      },
+      seconds(20)));
+  EXPECT_EQ(p_->DeadLetterCount(), 1u);
+  // Replayed once: asking again skips it, saying why.
+  const json again = json::parse(Post("otto", "/api/v1/dead-letters/replay", {{"seqs", {first_seq}}}).body);
+  EXPECT_TRUE(again["replayed"].empty());
+  EXPECT_NE(again["skipped"][0]["reason"].get<std::string>().find("not a dead letter"), std::string::npos);
+
+  const Answer discarded =
+      Post("otto", "/api/v1/dead-letters/discard", {{"filter", {{"docnum", second}}}, {"reason", "customer deleted"}});
+  ASSERT_EQ(discarded.status, 200) << discarded.body;
+  EXPECT_EQ(json::parse(discarded.body)["discarded"], json::array({second_seq}));
+  EXPECT_EQ(p_->DeadLetterCount(), 0u);
+
+  // The CLI: through the running daemon, audited under the Unix user.
+  ASSERT_EQ(p_->PostIdoc(CustomerIdoc(6100004, "0000610004")).status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return p_->DeadLetterCount() == 1; }, seconds(20)));
+  int code = -1;
+  std::string out = p_->RunControlPlaneCli("dlq replay 999999", &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("skipped 999999: not a dead letter"), std::string::npos) << out;
+  out = p_->RunControlPlaneCli("dlq discard --docnum " + third + " --reason 'duplicate in SAP'", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("discarded: 1"), std::string::npos) << out;
+  EXPECT_EQ(p_->DeadLetterCount(), 0u);
+  out = p_->RunControlPlaneCli("dlq replay", &code);
+  EXPECT_EQ(code, 2) << out;
+
+  ASSERT_EQ(SignIn("ada", "password of ada 123").status, 200);
+  const json audit = json::parse(Curl("ada", "GET", "/api/v1/audit?user=otto").body)["entries"];
+  std::vector<std::string> actions;
+  for (const auto& e : audit) {
+    if (e["action"].get<std::string>().rfind("dead_letters.", 0) == 0) actions.push_back(e["action"]);
+  }
+  EXPECT_EQ(actions, (std::vector<std::string>{"dead_letters.discard", "dead_letters.replay", "dead_letters.replay"}));
+  EXPECT_EQ(audit[0]["after"], "discarded: customer deleted");
+  EXPECT_NE(audit[0]["target"].get<std::string>().find(second), std::string::npos);
+  const json by_cli = json::parse(Curl("ada", "GET", "/api/v1/audit?user=unix:root").body)["entries"];
+  ASSERT_FALSE(by_cli.empty());
+  EXPECT_EQ(by_cli[0]["action"], "dead_letters.discard");
+  EXPECT_EQ(by_cli[0]["after"], "discarded: duplicate in SAP");
+}
+
+}  // namespace
+}  // namespace ferry::testing
