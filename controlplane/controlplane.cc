@@ -28,7 +28,7 @@ store::StoreOptions ControlPlaneStoreOptions(const std::filesystem::path& data_d
 }
 
 ControlPlane::ControlPlane(ControlPlaneConfig config, boost::asio::io_context& io)
-    : config_(std::move(config)), io_(io), prune_timer_(io), stats_timer_(io) {}
+    : config_(std::move(config)), io_(io), prune_timer_(io), stats_timer_(io), throughput_timer_(io) {}
 
 ControlPlane::~ControlPlane() {
   if (tunnel_) tunnel_->Stop();
@@ -171,8 +171,11 @@ Status ControlPlane::Start() {
     engine_->SetDeadLetterObserver(
         [this](const std::string& agent_id, int64_t unix_ms) { dead_letter_tally_.Add(agent_id, unix_ms); });
     fleet_view_ = std::make_unique<FleetView>(*registry_, *identities_, dead_letter_tally_, config_.console.agents);
-    console_ = std::make_unique<ConsoleService>(io_.get_executor(), config_.console, *console_users_, *pki_, *audit_,
-                                                *fleet_view_, *dead_letters_, *dead_letter_actions_, *api_tokens_);
+    console_ = std::make_unique<ConsoleService>(
+        io_.get_executor(), config_.console,
+        ConsoleParts{*console_users_, *api_tokens_, *pki_, *audit_, *fleet_view_, dead_letter_tally_, throughput_,
+                     *engine_, *queue_, *dead_letters_, *dead_letter_actions_});
+    SampleThroughput();
     if (Status s = console_->Start(); !s.ok()) return s;
   }
   if (!config_.fleet.require_enrollment) {
@@ -225,6 +228,15 @@ void ControlPlane::SchedulePrune() {
   });
 }
 
+void ControlPlane::SampleThroughput() {
+  const auto& d = engine_->stats();
+  throughput_.Sample(NowUnixMs(), {queue_->appended_since_open(), d.delivered, d.dead_lettered});
+  throughput_timer_.expires_after(std::chrono::seconds(5));
+  throughput_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) SampleThroughput();
+  });
+}
+
 void ControlPlane::LogStats() {
   stats_timer_.expires_after(std::chrono::seconds(30));
   stats_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -252,6 +264,7 @@ void ControlPlane::Shutdown(std::function<void()> done) {
   spdlog::info("event=controlplane_stopping id={}", config_.id);
   prune_timer_.cancel();
   stats_timer_.cancel();
+  throughput_timer_.cancel();
   // Stop taking batches first; a batch received but not yet acked is sent
   // again by its agent.
   if (enrollment_) enrollment_->Stop();

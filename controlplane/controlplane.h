@@ -55,6 +55,8 @@ class ControlPlane {
   // Writes the CRL and makes sure of the control plane's own identity.
   Status RefreshPki();
   void LogStats();
+  // Every 5 s: the totals behind the console's events-per-minute chart.
+  void SampleThroughput();
   // The heartbeat with the agent's enrolled labels in place of its own.
   ferry::v1::Heartbeat WithEnrolledLabels(const std::string& agent_id, const ferry::v1::Heartbeat& heartbeat);
   std::set<std::string> labels_warned_;  // agents whose own labels were ignored, logged once each
@@ -77,6 +79,7 @@ class ControlPlane {
   std::unique_ptr<ApiTokens> api_tokens_;
   std::unique_ptr<AuditLog> audit_;
   DeadLetterTally dead_letter_tally_;
+  ThroughputHistory throughput_;
   std::unique_ptr<FleetView> fleet_view_;
   std::unique_ptr<DeadLetterActions> dead_letter_actions_;
   std::shared_ptr<app::ControlServer> control_;  // <data_dir>/control.sock, for the CLI
@@ -88,6 +91,7 @@ class ControlPlane {
   std::shared_ptr<FlowDistributor> distributor_;
   boost::asio::steady_timer prune_timer_;
   boost::asio::steady_timer stats_timer_;
+  boost::asio::steady_timer throughput_timer_;
 };
 
 }  // namespace ferry::controlplane

@@ -19,6 +19,7 @@ packages=(
   dpkg-dev lintian systemd
   clang libclang-rt-14-dev  # tests/fuzz: libFuzzer, ASan, UBSan
   clang-format              # test.sh checks the tree follows .clang-format
+  prometheus                # promtool checks the daemons' /metrics in the tests
 )
 
 missing=()

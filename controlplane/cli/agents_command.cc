@@ -38,19 +38,6 @@ int OpenFleet(const std::string& config_path, OpenedFleet& out) {
   return kFlowsExitOk;
 }
 
-const char* StateName(AgentIdentity::State state) {
-  switch (state) {
-    case AgentIdentity::INVITED:
-      return "invited";
-    case AgentIdentity::ENROLLED:
-      return "enrolled";
-    case AgentIdentity::REVOKED:
-      return "revoked";
-    default:
-      return "unknown";
-  }
-}
-
 // Writes the CRL for the revocations in the store; says where.
 int WriteCrl(const OpenedFleet& fleet) {
   auto agents = fleet.identities->List();
@@ -125,7 +112,7 @@ int AgentsList(const AgentsCommandOptions& options) {
     Labels labels(agent.labels().begin(), agent.labels().end());
     if (options.json) {
       rows.push_back(boost::json::object{{"agent_id", agent.agent_id()},
-                                         {"state", StateName(agent.state())},
+                                         {"state", AgentIdentityStateName(agent.state())},
                                          {"labels", LabelsJson(labels)},
                                          {"serial", newest.serial()},
                                          {"expires", TimeOrNull(expires)},
@@ -136,7 +123,7 @@ int AgentsList(const AgentsCommandOptions& options) {
                                          {"revoked_reason", agent.revoked_reason()}});
       continue;
     }
-    std::string state = StateName(agent.state());
+    std::string state = AgentIdentityStateName(agent.state());
     if (!agent.token_hash().empty() && agent.state() != AgentIdentity::INVITED) state += "+token";
     std::printf("%-20s %-9s %-34s %-25s %-25s %s\n", agent.agent_id().c_str(), state.c_str(),
                 has_cert ? newest.serial().c_str() : "-", TimeOrDash(expires).c_str(),

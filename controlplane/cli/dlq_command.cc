@@ -11,6 +11,7 @@
 #include "common/util/utf8.h"
 #include "controlplane/controlplane.h"
 #include "controlplane/cp_config.h"
+#include "controlplane/delivery/dead_letter_query.h"
 #include "controlplane/fleet/agent_identities.h"
 
 namespace ferry::controlplane {
@@ -74,16 +75,9 @@ int ListDeadLetters(const std::string& config_path, bool json, size_t limit) {
     if (!dead.ParseFromString(rec.data)) continue;
     const auto& e = dead.event();
     if (json) {
-      rows.push_back(boost::json::object{{"seq", rec.seq},
-                                         {"event_id", e.event_id()},
-                                         {"agent_id", e.agent_id()},
-                                         {"mestyp", e.idoc().mestyp()},
-                                         {"docnum", e.idoc().docnum()},
-                                         {"business_key", e.business_key()},
-                                         {"connector", dead.connector()},
-                                         {"attempts", dead.attempts()},
-                                         {"reason", dead.reason()},
-                                         {"dead_lettered_at", FormatIsoTimeMs(dead.unix_ms())}});
+      boost::json::object row = DeadLetterSummaryJson({rec.seq, dead, ""});
+      row["dead_lettered_at"] = FormatIsoTimeMs(dead.unix_ms());
+      rows.push_back(std::move(row));
     } else {
       std::printf("%-4llu %-25s %-14s %-9s %-17s %-9u %s\n", static_cast<unsigned long long>(rec.seq),
                   FormatIsoTimeMs(dead.unix_ms()).c_str(), e.agent_id().c_str(), e.idoc().mestyp().c_str(),

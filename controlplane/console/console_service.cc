@@ -9,10 +9,13 @@
 
 #include "common/http/json_response.h"
 #include "common/http/url_encoding.h"
+#include "common/metrics/metrics_text.h"
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
 #include "controlplane/console/agents_api.h"
+#include "controlplane/console/controlplane_metrics.h"
 #include "controlplane/console/dead_letters_api.h"
+#include "controlplane/console/fleet_summary.h"
 
 namespace ferry::controlplane {
 namespace {
@@ -50,19 +53,15 @@ boost::json::object Who(const Session& session) {
 
 }  // namespace
 
-ConsoleService::ConsoleService(boost::asio::any_io_executor executor, const ConsoleOptions& options,
-                               ConsoleUsers& users, const FleetPki& pki, const AuditLog& audit, const FleetView& fleet,
-                               const store::DurableQueue& dead_letters, DeadLetterActions& dead_letter_actions,
-                               ApiTokens& tokens)
+ConsoleService::ConsoleService(boost::asio::any_io_executor executor, const ConsoleOptions& options, ConsoleParts parts)
     : executor_(executor),
       options_(options),
-      users_(users),
-      pki_(pki),
-      audit_(audit),
-      fleet_(fleet),
-      dead_letters_(dead_letters),
-      dead_letter_actions_(dead_letter_actions),
-      tokens_(tokens),
+      parts_(parts),
+      users_(parts.users),
+      tokens_(parts.tokens),
+      audit_(parts.audit),
+      fleet_(parts.fleet),
+      dead_letters_(parts.dead_letters),
       sessions_(options.session_lifetime, options.session_idle),
       sign_ins_(options.sign_in_per_minute, options.sign_in_per_minute_per_client) {}
 
@@ -75,7 +74,7 @@ ConsoleService::~ConsoleService() {
 Status ConsoleService::Start() {
   std::string cert = options_.cert_file, key = options_.key_file;
   if (cert.empty()) {
-    auto identity = pki_.EnsureConsoleIdentity(options_.hosts);
+    auto identity = parts_.pki.EnsureConsoleIdentity(options_.hosts);
     if (!identity.ok()) return identity.status();
     cert = key = identity->string();
   }
@@ -223,7 +222,7 @@ boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req
   const std::string client = peer.to_string();
   const bool reads = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
   if (target == "/api/v1/session" && req.method() == bhttp::verb::post) co_return co_await SignIn(req, client);
-  if (target.substr(0, 8) != "/api/v1/") {
+  if (target.substr(0, 8) != "/api/v1/" && target != "/metrics") {
     co_return http::JsonError(req, bhttp::status::not_found, "no such page");
   }
   // A script presents an API token; a browser its session cookie, and for
@@ -275,6 +274,29 @@ boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req
     co_return http::JsonResponse(req, bhttp::status::ok, boost::json::object{{"users", std::move(rows)}});
   }
   if (target == "/api/v1/audit" && reads) co_return ListAudit(req, query);
+  if (target == "/metrics" && reads) {
+    auto text = ControlPlaneMetrics({parts_.engine, parts_.delivery, dead_letters_, fleet_}, NowUnixMs());
+    if (!text.ok()) co_return http::JsonError(req, bhttp::status::internal_server_error, text.status().message());
+    http::Response res{bhttp::status::ok, req.version()};
+    res.set(bhttp::field::content_type, metrics::kContentType);
+    res.set(bhttp::field::cache_control, "no-store");
+    res.body() = std::move(*text);
+    res.keep_alive(req.keep_alive());
+    res.prepare_payload();
+    co_return res;
+  }
+  if (target == "/api/v1/fleet" && reads) {
+    auto summary = FleetSummaryJson(
+        {fleet_, parts_.dead_letter_tally, parts_.throughput, parts_.delivery, dead_letters_, parts_.engine.Lanes()},
+        NowUnixMs());
+    if (!summary.ok()) {
+      co_return http::JsonError(req, bhttp::status::internal_server_error, summary.status().message());
+    }
+    co_return http::JsonResponse(req, bhttp::status::ok, *summary);
+  }
+  if (target == "/api/v1/connectors" && reads) {
+    co_return http::JsonResponse(req, bhttp::status::ok, ConnectorsJson(parts_.engine.Lanes()));
+  }
   if (target == "/api/v1/agents" && reads) co_return ListAgents(req, query, fleet_, NowUnixMs());
   constexpr std::string_view kAgentPrefix = "/api/v1/agents/";
   if (target.starts_with(kAgentPrefix) && reads) {
@@ -369,8 +391,20 @@ http::Response ConsoleService::ManageTokens(const http::Request& req, std::strin
   return http::JsonError(req, bhttp::status::not_found, "no such endpoint");
 }
 
-boost::asio::awaitable<DeadLetterOutcome> ConsoleService::RunDeadLetterAction(bool replay, std::vector<uint64_t> seqs) {
-  co_return replay ? dead_letter_actions_.Replay(seqs) : dead_letter_actions_.Discard(seqs);
+boost::asio::awaitable<ConsoleService::DeadLetterRun> ConsoleService::RunDeadLetterAction(bool replay,
+                                                                                          std::string body) {
+  DeadLetterRun run;
+  // A filter may have to look through the whole dead-letter queue: here,
+  // off the event loop, like the write.
+  auto action = ParseDeadLetterAction(body, /*needs_reason=*/!replay, dead_letters_);
+  if (!action.ok()) {
+    run.parsed = action.status();
+    co_return run;
+  }
+  run.action = std::move(action).value();
+  run.outcome =
+      replay ? parts_.dead_letter_actions.Replay(run.action.seqs) : parts_.dead_letter_actions.Discard(run.action.seqs);
+  co_return run;
 }
 
 boost::asio::awaitable<http::Response> ConsoleService::ActOnDeadLetters(const http::Request& req, bool replay,
@@ -379,10 +413,11 @@ boost::asio::awaitable<http::Response> ConsoleService::ActOnDeadLetters(const ht
   if (session.role < ConsoleUser::OPERATOR) {
     co_return http::JsonError(req, bhttp::status::forbidden, "only operators and admins replay or discard");
   }
-  auto action = ParseDeadLetterAction(req.body(), /*needs_reason=*/!replay, dead_letters_);
-  if (!action.ok()) co_return http::JsonError(req, bhttp::status::bad_request, action.status().message());
-  const DeadLetterOutcome outcome = co_await boost::asio::co_spawn(
-      dead_letter_writes_.get_executor(), RunDeadLetterAction(replay, action->seqs), boost::asio::use_awaitable);
+  const DeadLetterRun run = co_await boost::asio::co_spawn(
+      dead_letter_writes_.get_executor(), RunDeadLetterAction(replay, req.body()), boost::asio::use_awaitable);
+  if (!run.parsed.ok()) co_return http::JsonError(req, bhttp::status::bad_request, run.parsed.message());
+  const DeadLetterAction* action = &run.action;
+  const DeadLetterOutcome& outcome = run.outcome;
   boost::json::object answer = OutcomeJson(outcome, replay ? "replayed" : "discarded");
   ferry::v1::AuditEntry entry;
   entry.set_user(session.user);

@@ -20,6 +20,8 @@
 //   GET    /api/v1/audit     the audit log, newest first (?limit=&before=&user=)
 //   GET    /api/v1/agents    a page of the fleet with each agent's state (agents_api.h)
 //   GET    /api/v1/agents/ID one agent
+//   GET    /api/v1/fleet, /api/v1/connectors   the fleet and connectors pages (fleet_summary.h)
+//   GET    /metrics          Prometheus metrics (controlplane_metrics.h)
 //   GET    /api/v1/dead-letters[/SEQ], POST .../replay and .../discard
 //                             (operators; dead_letters_api.h)
 //
@@ -38,21 +40,37 @@
 #include "controlplane/console/audit_log.h"
 #include "controlplane/console/console_config.h"
 #include "controlplane/console/console_users.h"
+#include "controlplane/console/dead_letters_api.h"
 #include "controlplane/console/fleet_view.h"
 #include "controlplane/console/sessions.h"
+#include "controlplane/console/throughput_history.h"
 #include "controlplane/delivery/dead_letter_actions.h"
+#include "controlplane/delivery/delivery_engine.h"
 #include "controlplane/fleet/attempt_limiter.h"
 #include "controlplane/fleet/fleet_pki.h"
 
 namespace ferry::controlplane {
 
+// What the console reads and changes, owned by the control plane.
+struct ConsoleParts {
+  ConsoleUsers& users;
+  ApiTokens& tokens;
+  const FleetPki& pki;
+  const AuditLog& audit;
+  const FleetView& fleet;
+  const DeadLetterTally& dead_letter_tally;
+  const ThroughputHistory& throughput;
+  const DeliveryEngine& engine;
+  const store::DurableQueue& delivery;
+  const store::DurableQueue& dead_letters;
+  DeadLetterActions& dead_letter_actions;
+};
+
 class ConsoleService {
  public:
   static constexpr const char* kSessionCookie = "__Host-ferry_session";
 
-  ConsoleService(boost::asio::any_io_executor executor, const ConsoleOptions& options, ConsoleUsers& users,
-                 const FleetPki& pki, const AuditLog& audit, const FleetView& fleet,
-                 const store::DurableQueue& dead_letters, DeadLetterActions& dead_letter_actions, ApiTokens& tokens);
+  ConsoleService(boost::asio::any_io_executor executor, const ConsoleOptions& options, ConsoleParts parts);
   ~ConsoleService();
   Status Start();
   void Stop();
@@ -78,20 +96,26 @@ class ConsoleService {
   // POST /api/v1/dead-letters/replay and /discard.
   boost::asio::awaitable<http::Response> ActOnDeadLetters(const http::Request& req, bool replay, const Session& session,
                                                           const std::string& client);
-  boost::asio::awaitable<DeadLetterOutcome> RunDeadLetterAction(bool replay, std::vector<uint64_t> seqs);
+  struct DeadLetterRun {
+    Status parsed;  // of the request's body: a 400 when not ok
+    DeadLetterAction action;
+    DeadLetterOutcome outcome;
+  };
+  // On dead_letter_writes_: parses the request (a filter reads the queue)
+  // and acts.
+  boost::asio::awaitable<DeadLetterRun> RunDeadLetterAction(bool replay, std::string body);
   // The session the request's cookie names, with its id.
   std::optional<std::pair<std::string, Session>> SessionOf(const http::Request& req);
   std::optional<http::Response> LimitSignIn(const http::Request& head, const boost::asio::ip::address& peer);
 
   boost::asio::any_io_executor executor_;
   const ConsoleOptions& options_;
+  ConsoleParts parts_;
   ConsoleUsers& users_;
-  const FleetPki& pki_;
+  ApiTokens& tokens_;
   const AuditLog& audit_;
   const FleetView& fleet_;
   const store::DurableQueue& dead_letters_;
-  DeadLetterActions& dead_letter_actions_;
-  ApiTokens& tokens_;
   Sessions sessions_;
   AttemptLimiter sign_ins_;
   boost::asio::thread_pool password_checks_{1};

@@ -41,25 +41,8 @@ Result<bool> SetFilterField(DeadLetterFilter& f, std::string_view name, const st
   return true;
 }
 
-boost::json::object Summary(const FoundDeadLetter& found) {
-  if (!found.corrupt.empty()) return {{"seq", found.seq}, {"corrupt", found.corrupt}};
-  const auto& dead = found.dead;
-  const auto& e = dead.event();
-  return {{"seq", found.seq},
-          {"event_id", e.event_id()},
-          {"agent_id", e.agent_id()},
-          {"mestyp", e.idoc().mestyp()},
-          {"docnum", e.idoc().docnum()},
-          {"business_key", e.business_key()},
-          {"connector", dead.connector()},
-          {"attempts", dead.attempts()},
-          {"reason", dead.reason()},
-          {"mapping_error", !e.mapping_error().empty()},
-          {"dead_lettered_unix_ms", dead.unix_ms()}};
-}
-
 boost::json::object Detail(const FoundDeadLetter& found) {
-  boost::json::object out = Summary(found);
+  boost::json::object out = DeadLetterSummaryJson(found);
   if (!found.corrupt.empty()) return out;
   const auto& e = found.dead.event();
   boost::json::array records;
@@ -144,7 +127,7 @@ http::Response ListDeadLetters(const http::Request& req, std::string_view query,
   auto page = FindDeadLetters(dlq, q->filter, q->before, q->limit);
   if (!page.ok()) return http::JsonError(req, bhttp::status::internal_server_error, page.status().message());
   boost::json::array rows;
-  for (const auto& found : page->dead_letters) rows.push_back(Summary(found));
+  for (const auto& found : page->dead_letters) rows.push_back(DeadLetterSummaryJson(found));
   return http::JsonResponse(
       req, bhttp::status::ok,
       boost::json::object{

@@ -11,19 +11,6 @@ using ferry::v1::AgentIdentity;
 using ferry::v1::AgentRecord;
 using ferry::v1::DeploymentRecord;
 
-const char* IdentityName(AgentIdentity::State state) {
-  switch (state) {
-    case AgentIdentity::INVITED:
-      return "invited";
-    case AgentIdentity::ENROLLED:
-      return "enrolled";
-    case AgentIdentity::REVOKED:
-      return "revoked";
-    default:
-      return "";
-  }
-}
-
 // Worst first: offline, stale, degraded, healthy.
 int Severity(AgentState state) {
   switch (state) {
@@ -56,7 +43,7 @@ AgentView Build(const std::string& agent_id, const AgentRecord* record, const Ag
   view.labels.insert(labels.begin(), labels.end());
   AgentSignals signals;
   if (identity) {
-    view.identity = IdentityName(identity->state());
+    view.identity = AgentIdentityStateName(identity->state());
     if (identity->certificates_size() > 0) {
       const auto& newest = *identity->certificates().rbegin();
       signals.certificate_issued_unix_ms = newest.issued_unix_ms();

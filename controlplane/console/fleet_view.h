@@ -63,10 +63,10 @@ class FleetView {
   Result<AgentPage> List(const AgentQuery& query, int64_t now_unix_ms) const;
   // NotFound when the control plane knows no agent of that id.
   Result<AgentView> Get(const std::string& agent_id, int64_t now_unix_ms) const;
-
- private:
+  // Every agent, by id (the fleet summary's counts).
   Result<std::vector<AgentView>> All(int64_t now_unix_ms) const;
 
+ private:
   const BundleRegistry& registry_;
   const AgentIdentities& identities_;
   const DeadLetterTally& dead_letters_;

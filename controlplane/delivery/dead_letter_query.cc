@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <boost/json.hpp>
+
 namespace ferry::controlplane {
 namespace {
 
@@ -63,6 +65,23 @@ Result<DeadLetterPage> FindDeadLetters(const store::DurableQueue& dlq, const Dea
   // Stopped by the limit or the budget: older ones may remain.
   page.next_before = cursor > 1 ? cursor : 0;
   return page;
+}
+
+boost::json::object DeadLetterSummaryJson(const FoundDeadLetter& found) {
+  if (!found.corrupt.empty()) return {{"seq", found.seq}, {"corrupt", found.corrupt}};
+  const auto& dead = found.dead;
+  const auto& e = dead.event();
+  return {{"seq", found.seq},
+          {"event_id", e.event_id()},
+          {"agent_id", e.agent_id()},
+          {"mestyp", e.idoc().mestyp()},
+          {"docnum", e.idoc().docnum()},
+          {"business_key", e.business_key()},
+          {"connector", dead.connector()},
+          {"attempts", dead.attempts()},
+          {"reason", dead.reason()},
+          {"mapping_error", !e.mapping_error().empty()},
+          {"dead_lettered_unix_ms", dead.unix_ms()}};
 }
 
 Result<FoundDeadLetter> GetDeadLetter(const store::DurableQueue& dlq, uint64_t seq) {

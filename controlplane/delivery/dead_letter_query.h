@@ -7,6 +7,8 @@
 // that matches little never holds a request up for long: the page then
 // ends early and `next_before` says where the next one starts.
 
+#include <boost/json/object.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -43,6 +45,11 @@ struct DeadLetterPage {
 // Dead letters with seq < `before` (UINT64_MAX: from the newest).
 Result<DeadLetterPage> FindDeadLetters(const store::DurableQueue& dlq, const DeadLetterFilter& filter, uint64_t before,
                                        size_t limit, size_t scan_budget = 50'000);
+
+// A dead letter's summary as JSON (the API's list, `dlq list --json`): seq,
+// event and agent ids, message type, IDoc number, business key, connector,
+// attempts, reason, whether the agent could not map it, when.
+boost::json::object DeadLetterSummaryJson(const FoundDeadLetter& found);
 
 // One dead letter; NotFound when there is none with that sequence.
 Result<FoundDeadLetter> GetDeadLetter(const store::DurableQueue& dlq, uint64_t seq);

@@ -239,6 +239,7 @@ asio::awaitable<void> DeliveryEngine::DeliverBatch(Lane& lane, std::vector<uint6
     events.reserve(seqs.size());
     for (uint64_t seq : seqs) events.push_back(&window_.at(seq).event);
     ++stats_.requests;
+    const auto request_began = std::chrono::steady_clock::now();
     std::vector<DeliveryResult> results;
     std::string thrown;
     try {
@@ -264,6 +265,8 @@ asio::awaitable<void> DeliveryEngine::DeliverBatch(Lane& lane, std::vector<uint6
                        seqs.size(), thrown);
       results.assign(seqs.size(), DeliveryResult::Retry("connector failed: " + thrown));
     }
+    lane.request_seconds->Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - request_began).count());
     ++attempts;
     bool throttled = false;
     for (const DeliveryResult& r : results) throttled = throttled || r.retry_after.has_value();
@@ -291,6 +294,7 @@ asio::awaitable<void> DeliveryEngine::DeliverBatch(Lane& lane, std::vector<uint6
     seqs = std::move(again);
     if (seqs.empty()) break;
     stats_.retries += seqs.size();
+    lane.retries += seqs.size();
     if (options_.max_attempts && attempts >= options_.max_attempts) {
       for (uint64_t seq : seqs) {
         Finish(seq,
@@ -379,6 +383,27 @@ void DeliveryEngine::OnDeadLettersFull(uint64_t seq) {
       seq, dlq.depth, dlq.bytes, dead_letters_.max_bytes(), stats_.dead_letters_full);
 }
 
+std::vector<LaneView> DeliveryEngine::Lanes() const {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<LaneView> out;
+  for (const auto& [name, lane] : lanes_) {
+    LaneView view;
+    view.connector = name;
+    view.delivered = lane.delivered;
+    view.dead_lettered = lane.dead_lettered;
+    view.retries = lane.retries;
+    view.request_seconds = lane.request_seconds->Read();
+    view.requests = lane.requests;
+    view.concurrency = std::max<size_t>(1, options_.concurrency);
+    view.attempts_allowed = lane.attempts_allowed;
+    if (lane.paused_until > now) {
+      view.paused_for = std::chrono::duration_cast<std::chrono::milliseconds>(lane.paused_until - now);
+    }
+    out.push_back(std::move(view));
+  }
+  return out;
+}
+
 void DeliveryEngine::Finished(uint64_t seq, const DeliveryResult& result, uint32_t attempts) {
   auto it = window_.find(seq);
   if (it == window_.end()) return;
@@ -386,6 +411,11 @@ void DeliveryEngine::Finished(uint64_t seq, const DeliveryResult& result, uint32
   window_.erase(it);
   const std::string_view connector =
       item.lane ? item.lane->connector->name() : std::string_view(item.event.connector());
+  if (item.lane) ++(result.kind == DeliveryResult::Kind::kDelivered ? item.lane->delivered : item.lane->dead_lettered);
+  if (result.kind == DeliveryResult::Kind::kDelivered && item.event.received_unix_ms() > 0) {
+    end_to_end_seconds_.Observe(static_cast<double>(std::max<int64_t>(0, NowUnixMs() - item.event.received_unix_ms())) /
+                                1000.0);
+  }
   if (result.kind == DeliveryResult::Kind::kDelivered) {
     ++stats_.delivered;
     spdlog::debug("event=delivered connector={} event_id={} docnum={} attempts={} record_id={}", connector,

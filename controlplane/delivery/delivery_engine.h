@@ -45,6 +45,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/metrics/metrics_text.h"
 #include "common/store/durable_queue.h"
 #include "common/transport/tunnel.h"
 #include "controlplane/delivery/connector.h"
@@ -60,6 +61,20 @@ struct DeliveryOptions {
   uint32_t max_attempts = 0;  // 0: retry retryable failures forever
   std::chrono::milliseconds report_flush{100};
   std::string default_connector;  // for events that name none
+};
+
+// A lane as the console shows it (Connectors): counters since start and
+// what holds it back now.
+struct LaneView {
+  std::string connector;
+  uint64_t delivered = 0;
+  uint64_t dead_lettered = 0;
+  uint64_t retries = 0;
+  size_t requests = 0;                      // in flight now
+  size_t concurrency = 0;                   // configured
+  size_t attempts_allowed = 0;              // below concurrency while it ramps up after a Retry-After
+  std::chrono::milliseconds paused_for{0};  // left of a Retry-After pause; 0: not paused
+  metrics::LatencyHistogram::Snapshot request_seconds;
 };
 
 struct DeliveryStats {
@@ -80,6 +95,9 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
   // The queue has new events (any thread).
   void NotifyAppended();
   const DeliveryStats& stats() const { return stats_; }
+  std::vector<LaneView> Lanes() const;  // by connector name
+  // From the agent's receipt of an event to its delivery, in seconds.
+  metrics::LatencyHistogram::Snapshot EndToEndSeconds() const { return end_to_end_seconds_.Read(); }
   size_t in_flight() const { return in_flight_; }
   // Told of each dead letter once it is stored (on the engine's executor):
   // the agent the event came from and when.
@@ -102,6 +120,9 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
     size_t attempts_allowed = 0;  // set to the concurrency at start
     size_t attempting = 0;
     uint64_t throttles = 0;  // Retry-Afters seen; an attempt older than the last one proves nothing
+    uint64_t delivered = 0, dead_lettered = 0, retries = 0;
+    // Each call of the connector (one request, or one batch), success or not.
+    std::shared_ptr<metrics::LatencyHistogram> request_seconds = std::make_shared<metrics::LatencyHistogram>();
     std::unique_ptr<boost::asio::steady_timer> gate;  // cancelled when an attempt ends: wakes the waiters
   };
   // A request's slot in its lane, given back once every event it carried
@@ -161,6 +182,7 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
   std::mt19937_64 rng_{std::random_device{}()};
   DeliveryStats stats_;
   DeadLetterObserver on_dead_letter_;
+  metrics::LatencyHistogram end_to_end_seconds_;
   std::chrono::steady_clock::time_point dead_letters_full_logged_{};
 };
 

@@ -7,6 +7,19 @@
 
 namespace ferry::controlplane {
 
+const char* AgentIdentityStateName(ferry::v1::AgentIdentity::State state) {
+  switch (state) {
+    case ferry::v1::AgentIdentity::INVITED:
+      return "invited";
+    case ferry::v1::AgentIdentity::ENROLLED:
+      return "enrolled";
+    case ferry::v1::AgentIdentity::REVOKED:
+      return "revoked";
+    default:
+      return "unknown";
+  }
+}
+
 using ferry::v1::AgentIdentity;
 
 Result<AgentIdentity> AgentIdentities::Update(const std::string& agent_id, Change change) {

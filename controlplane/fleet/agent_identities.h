@@ -20,6 +20,9 @@
 
 namespace ferry::controlplane {
 
+// "invited", "enrolled", "revoked" ("unknown" for a record without a state).
+const char* AgentIdentityStateName(ferry::v1::AgentIdentity::State state);
+
 class AgentIdentities {
  public:
   static constexpr const char* kDb = "fleet.identities";

@@ -3,13 +3,16 @@
 // IDoc number; once the CRM is fixed an operator replays one and it is
 // delivered, and discards the other with a reason; a viewer can do neither;
 // each action is in the audit log. The CLI does the same through the
-// daemon's control socket.
+// daemon's control socket. The fleet summary and the connector's lane count
+// what happened.
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <cstdlib>
+#include <regex>
 
 #include "tests/integration/console_fixture.h"
 #include "tests/integration/idoc_text.h"
@@ -21,29 +24,20 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 
-std::string CustomerIdoc(uint64_t docnum, const std::string& kunnr) {
-  std::string xml = ReplaceElement(ReadFixture("debmas05_customer.xml"), "DOCNUM", Docnum(docnum));
-  return ReplaceElement(xml, "KUNNR", kunnr);
-}
-
-bool IsFor(const ReceivedRequest& r, const std::string& docnum) {
-  return r.body.find("\"docnum\":\"" + docnum + "\"") != std::string::npos;
-}
-
 using ConsoleDeadLettersTest = ConsoleTest;
 
 TEST_F(ConsoleDeadLettersTest, RefusedIdocsAreFoundReplayedAfterTheFixAndDiscardedWithAReason) {
   const std::string first = Docnum(6100001), second = Docnum(6100002), third = Docnum(6100004);
   std::atomic<bool> fixed{false};
   p_->sink().SetResponder([&](const ReceivedRequest& r) {
-    if (IsFor(r, third) || (!fixed && (IsFor(r, first) || IsFor(r, second)))) {
+    if (DeliveryOfIdoc(r, third) || (!fixed && (DeliveryOfIdoc(r, first) || DeliveryOfIdoc(r, second)))) {
       return SinkResponse{400, {}, R"({"error":"field NAME1 too long"})", {}};
     }
     return SinkResponse{200, {}, "{}", {}};
   });
-  ASSERT_EQ(p_->PostIdoc(CustomerIdoc(6100001, "0000610001")).status, 200);
-  ASSERT_EQ(p_->PostIdoc(CustomerIdoc(6100002, "0000610002")).status, 200);
-  ASSERT_EQ(p_->PostIdoc(CustomerIdoc(6100003, "0000610003")).status, 200);
+  ASSERT_EQ(p_->PostIdoc(CustomerIdocNumbered(6100001, "0000610001")).status, 200);
+  ASSERT_EQ(p_->PostIdoc(CustomerIdocNumbered(6100002, "0000610002")).status, 200);
+  ASSERT_EQ(p_->PostIdoc(CustomerIdocNumbered(6100003, "0000610003")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return p_->DeadLetterCount() == 2; }, seconds(20))) << p_->DeadLetterCount();
   ASSERT_TRUE(p_->sink().WaitForAccepted(1, seconds(20)));
 
@@ -59,6 +53,62 @@ TEST_F(ConsoleDeadLettersTest, RefusedIdocsAreFoundReplayedAfterTheFixAndDiscard
   EXPECT_EQ(listed["dead_letters"][0]["connector"], "webhook");
   EXPECT_EQ(listed["total_stored"], 2);
   EXPECT_TRUE(json::parse(Curl("vera", "GET", "/api/v1/dead-letters?reason=timeout").body)["dead_letters"].empty());
+
+  // The fleet page's figures and the connector's lane tell the same story.
+  json fleet;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        fleet = json::parse(Curl("vera", "GET", "/api/v1/fleet").body);
+        uint64_t delivered = 0;
+        for (const auto& m : fleet["per_minute"]) delivered += m["delivered"].get<uint64_t>();
+        return delivered >= 1;
+      },
+      seconds(20)))
+      << fleet.dump();
+  EXPECT_EQ(fleet["per_minute"].size(), 60u);
+  // Two dead letters this hour and none the hour before: the agent they
+  // came from is degraded, and says why.
+  EXPECT_EQ(fleet["agents_by_state"]["degraded"], 1) << fleet.dump();
+  const json agent = json::parse(Curl("vera", "GET", "/api/v1/agents/plant-01").body);
+  EXPECT_EQ(agent["state"], "degraded");
+  EXPECT_EQ(agent["reasons"], json::array({"2 dead letters in the last hour, up from 0"}));
+  EXPECT_EQ(fleet["dead_letters_last_hour"], 2);
+  ASSERT_FALSE(fleet["top_reasons_last_hour"].empty());
+  EXPECT_NE(fleet["top_reasons_last_hour"][0]["reason"].get<std::string>().find("field NAME1 too long"),
+            std::string::npos);
+  EXPECT_EQ(fleet["top_reasons_last_hour"][0]["count"], 2);
+  EXPECT_TRUE(fleet["lanes_paused"].empty());
+  const json lanes = json::parse(Curl("vera", "GET", "/api/v1/connectors").body)["connectors"];
+  ASSERT_EQ(lanes.size(), 1u);
+  EXPECT_EQ(lanes[0]["connector"], "webhook");
+  EXPECT_EQ(lanes[0]["delivered"], 1);
+  EXPECT_EQ(lanes[0]["dead_lettered"], 2);
+
+  // The same in Prometheus' format, which promtool (Debian's prometheus)
+  // accepts as it is.
+  const Answer scraped = Curl("vera", "GET", "/metrics");
+  ASSERT_EQ(scraped.status, 200) << scraped.body;
+  EXPECT_NE(scraped.headers.find("text/plain; version=0.0.4"), std::string::npos) << scraped.headers;
+  for (const char* sample : {"ferry_controlplane_dead_lettered_total{connector=\"webhook\"} 2\n",
+                             "ferry_controlplane_delivered_total{connector=\"webhook\"} 1\n",
+                             "ferry_controlplane_agents{state=\"degraded\"} 1\n", "ferry_controlplane_dead_letters 2\n",
+                             "ferry_controlplane_crm_request_seconds_count{connector=\"webhook\"} "}) {
+    EXPECT_NE(scraped.body.find(sample), std::string::npos) << sample << " in\n" << scraped.body;
+  }
+  const auto scrape_file = p_->dir().path() / "metrics.txt";
+  WriteFile(scrape_file, scraped.body);
+  const auto lint_file = p_->dir().path() / "promtool.out";
+  const int lint =
+      std::system(("promtool check metrics < " + scrape_file.string() + " > " + lint_file.string() + " 2>&1").c_str());
+  EXPECT_EQ(lint, 0) << ReadFile(lint_file);
+  EXPECT_EQ(Curl("nobody", "GET", "/metrics").status, 401);
+  // Every metric the shipped alerting rules use is among them.
+  const std::string rules = ReadFile(std::filesystem::path(FERRY_PACKAGING_DIR) / "prometheus" / "ferry-alerts.yml");
+  const std::regex metric_name("ferry_controlplane_[a-z_]+");
+  for (auto it = std::sregex_iterator(rules.begin(), rules.end(), metric_name); it != std::sregex_iterator(); ++it) {
+    const std::string name = std::regex_replace(it->str(), std::regex("_bucket$"), "");
+    EXPECT_NE(scraped.body.find("# TYPE " + name + " "), std::string::npos) << name;
+  }
 
   const Answer by_number = Curl("vera", "GET", "/api/v1/dead-letters?docnum=" + first);
   const json found = json::parse(by_number.body)["dead_letters"];
@@ -85,7 +135,7 @@ TEST_F(ConsoleDeadLettersTest, RefusedIdocsAreFoundReplayedAfterTheFixAndDiscard
   ASSERT_TRUE(WaitUntil(
       [&] {
         for (const auto& r : p_->sink().Requests()) {
-          if (IsFor(r, first) && r.status_sent == 200) return true;
+          if (DeliveryOfIdoc(r, first) && r.status_sent == 200) return true;
         }
         return false;
       },
@@ -103,7 +153,7 @@ TEST_F(ConsoleDeadLettersTest, RefusedIdocsAreFoundReplayedAfterTheFixAndDiscard
   EXPECT_EQ(p_->DeadLetterCount(), 0u);
 
   // The CLI: through the running daemon, audited under the Unix user.
-  ASSERT_EQ(p_->PostIdoc(CustomerIdoc(6100004, "0000610004")).status, 200);
+  ASSERT_EQ(p_->PostIdoc(CustomerIdocNumbered(6100004, "0000610004")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return p_->DeadLetterCount() == 1; }, seconds(20)));
   int code = -1;
   std::string out = p_->RunControlPlaneCli("dlq replay 999999", &code);

@@ -16,6 +16,8 @@ std::string Docnum(uint64_t n);
 // customer, name and country.
 std::string DebmasIdoc(const std::string& docnum, const std::string& kunnr, const std::string& name,
                        const std::string& country);
+// The customer fixture as IDoc number Docnum(`docnum`) for customer `kunnr`.
+std::string CustomerIdocNumbered(uint64_t docnum, const std::string& kunnr);
 struct CustomerIdoc {
   std::string docnum, kunnr, country;
 };

@@ -23,15 +23,6 @@ using nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::string CustomerIdoc(uint64_t docnum, const std::string& kunnr) {
-  std::string xml = ReplaceElement(ReadFixture("debmas05_customer.xml"), "DOCNUM", Docnum(docnum));
-  return ReplaceElement(xml, "KUNNR", kunnr);
-}
-
-bool IsFor(const ReceivedRequest& r, const std::string& docnum) {
-  return r.body.find("\"docnum\":\"" + docnum + "\"") != std::string::npos;
-}
-
 TEST(WebhookFailureTest, RetriesThrough500And429AndHonoursRetryAfter) {
   Pipeline p;
   // First attempt: a server error; second: throttled for 2 s; then accepted.
@@ -56,7 +47,7 @@ TEST(WebhookFailureTest, RetriesThrough500And429AndHonoursRetryAfter) {
   });
   p.StartAll();
   const std::string docnum = Docnum(5100001);
-  ASSERT_EQ(p.PostIdoc(CustomerIdoc(5100001, "0000510001")).status, 200);
+  ASSERT_EQ(p.PostIdoc(CustomerIdocNumbered(5100001, "0000510001")).status, 200);
 
   ASSERT_TRUE(p.sink().WaitForAccepted(1, seconds(20))) << "requests: " << p.sink().Count();
   ASSERT_TRUE(WaitUntil([&] { return p.ControlPlaneQueueDepth() == 0; }, seconds(10)));
@@ -66,7 +57,7 @@ TEST(WebhookFailureTest, RetriesThrough500And429AndHonoursRetryAfter) {
   EXPECT_EQ(requests[1].status_sent, 429);
   EXPECT_EQ(requests[2].status_sent, 201);
   for (const auto& r : requests) {
-    EXPECT_TRUE(IsFor(r, docnum));
+    EXPECT_TRUE(DeliveryOfIdoc(r, docnum));
     // Retries of one event are recognisable as such by the receiver.
     EXPECT_EQ(r.headers.at("idempotency-key"), requests[0].headers.at("idempotency-key"));
   }
@@ -85,14 +76,14 @@ TEST(WebhookFailureTest, PermanentRejectionGoesToDeadLetterQueueWithReceiversRea
   Pipeline p;
   const std::string rejected = Docnum(5200001);
   p.sink().SetResponder([&](const ReceivedRequest& r) {
-    if (IsFor(r, rejected)) return SinkResponse{400, {}, R"({"error":"field NAME1 too long"})", {}};
+    if (DeliveryOfIdoc(r, rejected)) return SinkResponse{400, {}, R"({"error":"field NAME1 too long"})", {}};
     return SinkResponse{200, {}, "{}", {}};
   });
   p.StartAll();
-  ASSERT_EQ(p.PostIdoc(CustomerIdoc(5200001, "0000520001")).status, 200);
+  ASSERT_EQ(p.PostIdoc(CustomerIdocNumbered(5200001, "0000520001")).status, 200);
   // Another customer: must be delivered normally, unaffected by the poison one.
   const std::string delivered = Docnum(5200002);
-  ASSERT_EQ(p.PostIdoc(CustomerIdoc(5200002, "0000520002")).status, 200);
+  ASSERT_EQ(p.PostIdoc(CustomerIdocNumbered(5200002, "0000520002")).status, 200);
 
   ASSERT_TRUE(p.sink().WaitForAccepted(1, seconds(20)));
   ASSERT_TRUE(WaitUntil([&] { return p.DeadLetterCount() == 1; }, seconds(20)))
@@ -104,7 +95,7 @@ TEST(WebhookFailureTest, PermanentRejectionGoesToDeadLetterQueueWithReceiversRea
   EXPECT_EQ(deliveries.count(delivered), 1u);
   // A 400 is permanent: it is not retried.
   size_t attempts_on_rejected = 0;
-  for (const auto& r : p.sink().Requests()) attempts_on_rejected += IsFor(r, rejected);
+  for (const auto& r : p.sink().Requests()) attempts_on_rejected += DeliveryOfIdoc(r, rejected);
   EXPECT_EQ(attempts_on_rejected, 1u);
 
   // What the integration team sees: the docnum and the exact reason.
@@ -142,7 +133,7 @@ TEST(WebhookFailureTest, EndpointDownThenUpIsDelivered) {
   p.StartAll();
   const int kIdocs = 5;
   for (int i = 0; i < kIdocs; ++i) {
-    ASSERT_EQ(p.PostIdoc(CustomerIdoc(5300001 + i, "000053000" + std::to_string(i))).status, 200);
+    ASSERT_EQ(p.PostIdoc(CustomerIdocNumbered(5300001 + i, "000053000" + std::to_string(i))).status, 200);
   }
   // The events reach the control plane and wait there: refused connections
   // are retryable, never a reason to dead-letter.

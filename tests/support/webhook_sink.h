@@ -38,6 +38,12 @@ struct SinkResponse {
 
 using Responder = std::function<SinkResponse(const ReceivedRequest&)>;
 
+// Whether a delivery of the webhook connector is of IDoc `docnum` (its
+// control record's number, 16 digits).
+inline bool DeliveryOfIdoc(const ReceivedRequest& r, const std::string& docnum) {
+  return r.body.find("\"docnum\":\"" + docnum + "\"") != std::string::npos;
+}
+
 namespace internal {
 class SinkServer;  // Beast stays out of this header
 }  // namespace internal

@@ -1,0 +1,63 @@
+#include "controlplane/console/controlplane_metrics.h"
+
+#include <array>
+
+#include "common/metrics/metrics_text.h"
+
+namespace ferry::controlplane {
+
+Result<std::string> ControlPlaneMetrics(const ControlPlaneMetricsSources& s, int64_t now) {
+  metrics::MetricsText m;
+  const auto queue = s.delivery.Stats();
+  m.Gauge("ferry_controlplane_delivery_queue_events", "Events stored and waiting for delivery.",
+          static_cast<double>(queue.depth));
+  m.Gauge("ferry_controlplane_delivery_queue_bytes", "Stored bytes of the events waiting for delivery.",
+          static_cast<double>(queue.bytes));
+  m.Gauge("ferry_controlplane_delivery_queue_oldest_age_seconds", "Age of the oldest event waiting for delivery.",
+          queue.oldest_enqueued_unix_ms ? static_cast<double>(now - queue.oldest_enqueued_unix_ms) / 1000.0 : 0.0);
+  m.Counter("ferry_controlplane_events_stored_total", "Events stored for delivery since the control plane started.",
+            static_cast<double>(s.delivery.appended_since_open()));
+  const auto dlq = s.dead_letters.Stats();
+  m.Gauge("ferry_controlplane_dead_letters", "Dead letters stored.", static_cast<double>(dlq.depth));
+  m.Gauge("ferry_controlplane_dead_letter_bytes", "Stored bytes of the dead letters.", static_cast<double>(dlq.bytes));
+
+  const auto lanes = s.engine.Lanes();
+  for (const auto& lane : lanes) {
+    m.Counter("ferry_controlplane_delivered_total", "Events delivered, per connector.",
+              static_cast<double>(lane.delivered), {{"connector", lane.connector}});
+  }
+  for (const auto& lane : lanes) {
+    m.Counter("ferry_controlplane_dead_lettered_total", "Events dead-lettered, per connector.",
+              static_cast<double>(lane.dead_lettered), {{"connector", lane.connector}});
+  }
+  for (const auto& lane : lanes) {
+    m.Counter("ferry_controlplane_delivery_retries_total", "Events whose delivery will be tried again.",
+              static_cast<double>(lane.retries), {{"connector", lane.connector}});
+  }
+  for (const auto& lane : lanes) {
+    m.Gauge("ferry_controlplane_requests_in_flight", "Requests to the target in flight, per connector.",
+            static_cast<double>(lane.requests), {{"connector", lane.connector}});
+  }
+  for (const auto& lane : lanes) {
+    m.Gauge("ferry_controlplane_lane_paused_seconds", "Time left of a Retry-After pause, per connector.",
+            static_cast<double>(lane.paused_for.count()) / 1000.0, {{"connector", lane.connector}});
+  }
+  for (const auto& lane : lanes) {
+    m.Histogram("ferry_controlplane_crm_request_seconds", "Duration of each request to the target, per connector.",
+                lane.request_seconds, {{"connector", lane.connector}});
+  }
+  m.Histogram("ferry_controlplane_end_to_end_seconds",
+              "From the agent's receipt of an event to its delivery to the target.", s.engine.EndToEndSeconds());
+
+  auto agents = s.fleet.All(now);
+  if (!agents.ok()) return agents.status();
+  std::array<uint64_t, 4> by_state{};
+  for (const auto& view : *agents) ++by_state[static_cast<size_t>(view.health.state)];
+  for (AgentState state : {AgentState::kHealthy, AgentState::kDegraded, AgentState::kStale, AgentState::kOffline}) {
+    m.Gauge("ferry_controlplane_agents", "Agents by state, as the console computes it.",
+            static_cast<double>(by_state[static_cast<size_t>(state)]), {{"state", AgentStateName(state)}});
+  }
+  return m.text();
+}
+
+}  // namespace ferry::controlplane
