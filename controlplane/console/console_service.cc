@@ -57,11 +57,6 @@ ConsoleService::ConsoleService(boost::asio::any_io_executor executor, const Cons
     : executor_(executor),
       options_(options),
       parts_(parts),
-      users_(parts.users),
-      tokens_(parts.tokens),
-      audit_(parts.audit),
-      fleet_(parts.fleet),
-      dead_letters_(parts.dead_letters),
       sessions_(options.session_lifetime, options.session_idle),
       sign_ins_(options.sign_in_per_minute, options.sign_in_per_minute_per_client) {}
 
@@ -120,7 +115,7 @@ std::optional<std::pair<std::string, Session>> ConsoleService::SessionOf(const h
 
 boost::asio::awaitable<ConsoleService::PasswordCheck> ConsoleService::CheckPassword(std::string name,
                                                                                     std::string secret) {
-  auto found = users_.Authenticate(name, secret);
+  auto found = parts_.users.Authenticate(name, secret);
   if (!found.ok()) co_return PasswordCheck{found.status(), {}};
   co_return PasswordCheck{Status::Ok(), *found};
 }
@@ -146,7 +141,7 @@ boost::asio::awaitable<http::Response> ConsoleService::SignIn(const http::Reques
   entry.set_action("session.sign_in");
   entry.set_client(client);
   entry.set_outcome(user.ok() ? "ok" : user.status().message());
-  audit_.Record(entry);
+  parts_.audit.Record(entry);
   if (!user.ok()) {
     spdlog::warn("event=console_sign_in user={} outcome=refused reason=\"{}\"", user_name, user.status().message());
     co_return http::JsonError(
@@ -172,7 +167,7 @@ http::Response ConsoleService::SignOut(const http::Request& req, const std::stri
   entry.set_action("session.sign_out");
   entry.set_client(client);
   entry.set_outcome("ok");
-  audit_.Record(entry);
+  parts_.audit.Record(entry);
   http::Response res{bhttp::status::no_content, req.version()};
   res.set(bhttp::field::set_cookie,
           std::string(kSessionCookie) + "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
@@ -197,7 +192,7 @@ http::Response ConsoleService::ListAudit(const http::Request& req, std::string_v
     }
   }
   const std::string user = params->count("user") ? params->at("user") : "";
-  auto page = audit_.List(before, limit, user);
+  auto page = parts_.audit.List(before, limit, user);
   if (!page.ok()) return http::JsonError(req, bhttp::status::internal_server_error, page.status().message());
   boost::json::array entries;
   for (const auto& e : page->entries) {
@@ -233,7 +228,7 @@ boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req
   if (by_token) {
     const std::string_view auth(req[bhttp::field::authorization].data(), req[bhttp::field::authorization].size());
     constexpr std::string_view kBearer = "Bearer ";
-    auto token = auth.starts_with(kBearer) ? tokens_.Verify(auth.substr(kBearer.size()), NowUnixMs())
+    auto token = auth.starts_with(kBearer) ? parts_.tokens.Verify(auth.substr(kBearer.size()), NowUnixMs())
                                            : Result<ferry::v1::ApiToken>(Status::Unauthenticated(""));
     if (!token.ok()) {
       co_return http::JsonError(req, bhttp::status::unauthorized,
@@ -265,7 +260,7 @@ boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req
     if (session->second.role != ConsoleUser::ADMIN) {
       co_return http::JsonError(req, bhttp::status::forbidden, "only admins see the users");
     }
-    auto users = users_.List();
+    auto users = parts_.users.List();
     if (!users.ok()) co_return http::JsonError(req, bhttp::status::internal_server_error, users.status().message());
     boost::json::array rows;
     for (const auto& user : *users) {
@@ -275,7 +270,7 @@ boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req
   }
   if (target == "/api/v1/audit" && reads) co_return ListAudit(req, query);
   if (target == "/metrics" && reads) {
-    auto text = ControlPlaneMetrics({parts_.engine, parts_.delivery, dead_letters_, fleet_}, NowUnixMs());
+    auto text = ControlPlaneMetrics({parts_.engine, parts_.delivery, parts_.dead_letters, parts_.fleet}, NowUnixMs());
     if (!text.ok()) co_return http::JsonError(req, bhttp::status::internal_server_error, text.status().message());
     http::Response res{bhttp::status::ok, req.version()};
     res.set(bhttp::field::content_type, metrics::kContentType);
@@ -286,9 +281,9 @@ boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req
     co_return res;
   }
   if (target == "/api/v1/fleet" && reads) {
-    auto summary = FleetSummaryJson(
-        {fleet_, parts_.dead_letter_tally, parts_.throughput, parts_.delivery, dead_letters_, parts_.engine.Lanes()},
-        NowUnixMs());
+    auto summary = FleetSummaryJson({parts_.fleet, parts_.dead_letter_tally, parts_.throughput, parts_.delivery,
+                                     parts_.dead_letters, parts_.engine.Lanes()},
+                                    NowUnixMs());
     if (!summary.ok()) {
       co_return http::JsonError(req, bhttp::status::internal_server_error, summary.status().message());
     }
@@ -297,19 +292,19 @@ boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req
   if (target == "/api/v1/connectors" && reads) {
     co_return http::JsonResponse(req, bhttp::status::ok, ConnectorsJson(parts_.engine.Lanes()));
   }
-  if (target == "/api/v1/agents" && reads) co_return ListAgents(req, query, fleet_, NowUnixMs());
+  if (target == "/api/v1/agents" && reads) co_return ListAgents(req, query, parts_.fleet, NowUnixMs());
   constexpr std::string_view kAgentPrefix = "/api/v1/agents/";
   if (target.starts_with(kAgentPrefix) && reads) {
     const std::string_view id = target.substr(kAgentPrefix.size());
     if (!transport::topics::IsValidAgentId(id))
       co_return http::JsonError(req, bhttp::status::not_found, "no such agent");
-    co_return GetAgent(req, std::string(id), fleet_, NowUnixMs());
+    co_return GetAgent(req, std::string(id), parts_.fleet, NowUnixMs());
   }
   constexpr std::string_view kDeadLetters = "/api/v1/dead-letters";
-  if (target == kDeadLetters && reads) co_return ListDeadLetters(req, query, dead_letters_);
+  if (target == kDeadLetters && reads) co_return ListDeadLetters(req, query, parts_.dead_letters);
   if (target.starts_with(std::string(kDeadLetters) + "/")) {
     const std::string_view rest = target.substr(kDeadLetters.size() + 1);
-    if (reads) co_return GetDeadLetterAnswer(req, rest, dead_letters_);
+    if (reads) co_return GetDeadLetterAnswer(req, rest, parts_.dead_letters);
     if (req.method() == bhttp::verb::post && (rest == "replay" || rest == "discard")) {
       co_return co_await ActOnDeadLetters(req, rest == "replay", session->second, client);
     }
@@ -323,7 +318,7 @@ http::Response ConsoleService::ManageTokens(const http::Request& req, std::strin
   entry.set_user(session.user);
   entry.set_client(client);
   if (target == "/api/v1/tokens" && (req.method() == bhttp::verb::get || req.method() == bhttp::verb::head)) {
-    auto tokens = tokens_.List();
+    auto tokens = parts_.tokens.List();
     if (!tokens.ok()) return http::JsonError(req, bhttp::status::internal_server_error, tokens.status().message());
     boost::json::array rows;
     for (const auto& t : *tokens) {
@@ -353,12 +348,12 @@ http::Response ConsoleService::ManageTokens(const http::Request& req, std::strin
     const int64_t expires = days ? NowUnixMs() + days->as_int64() * 86'400'000 : 0;
     const ConsoleRole chosen = role.value_or(ConsoleUser::ROLE_UNSPECIFIED);
     ferry::v1::ApiToken made;
-    auto token = tokens_.Create(std::string(name->as_string()), chosen, expires, session.user, &made);
+    auto token = parts_.tokens.Create(std::string(name->as_string()), chosen, expires, session.user, &made);
     entry.set_action("token.create");
     entry.set_target(std::string(name->as_string()));
     entry.set_after(token.ok() ? "token " + made.id() + " as " + ConsoleRoleName(chosen) : "");
     entry.set_outcome(token.ok() ? "ok" : token.status().message());
-    audit_.Record(entry);
+    parts_.audit.Record(entry);
     if (!token.ok()) {
       return http::JsonError(req,
                              token.status().code() == StatusCode::kInvalidArgument
@@ -373,12 +368,12 @@ http::Response ConsoleService::ManageTokens(const http::Request& req, std::strin
   if (target.starts_with(kPrefix) && req.method() == bhttp::verb::delete_) {
     const std::string id(target.substr(kPrefix.size()));
     Status s = id.size() == 16 && id.find_first_not_of("0123456789abcdef") == std::string::npos
-                   ? tokens_.Revoke(id)
+                   ? parts_.tokens.Revoke(id)
                    : Status::NotFound("no API token " + id);
     entry.set_action("token.revoke");
     entry.set_target(id);
     entry.set_outcome(s.ok() ? "ok" : s.message());
-    audit_.Record(entry);
+    parts_.audit.Record(entry);
     if (!s.ok()) {
       return http::JsonError(
           req, s.code() == StatusCode::kNotFound ? bhttp::status::not_found : bhttp::status::internal_server_error,
@@ -396,7 +391,7 @@ boost::asio::awaitable<ConsoleService::DeadLetterRun> ConsoleService::RunDeadLet
   DeadLetterRun run;
   // A filter may have to look through the whole dead-letter queue: here,
   // off the event loop, like the write.
-  auto action = ParseDeadLetterAction(body, /*needs_reason=*/!replay, dead_letters_);
+  auto action = ParseDeadLetterAction(body, /*needs_reason=*/!replay, parts_.dead_letters);
   if (!action.ok()) {
     run.parsed = action.status();
     co_return run;
@@ -432,7 +427,7 @@ boost::asio::awaitable<http::Response> ConsoleService::ActOnDeadLetters(const ht
                         ? (outcome.skipped.empty() ? std::string("ok")
                                                    : "ok; skipped " + boost::json::serialize(answer.at("skipped")))
                         : outcome.status.message());
-  audit_.Record(entry);
+  parts_.audit.Record(entry);
   if (!outcome.status.ok()) {
     co_return http::JsonError(req, bhttp::status::service_unavailable, outcome.status.message());
   }

@@ -111,11 +111,6 @@ class ConsoleService {
   boost::asio::any_io_executor executor_;
   const ConsoleOptions& options_;
   ConsoleParts parts_;
-  ConsoleUsers& users_;
-  ApiTokens& tokens_;
-  const AuditLog& audit_;
-  const FleetView& fleet_;
-  const store::DurableQueue& dead_letters_;
   Sessions sessions_;
   AttemptLimiter sign_ins_;
   boost::asio::thread_pool password_checks_{1};
