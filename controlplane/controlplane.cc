@@ -24,11 +24,17 @@ store::StoreOptions ControlPlaneStoreOptions(const std::filesystem::path& data_d
   options.databases.push_back(ConsoleUsers::kDb);
   options.databases.push_back(ApiTokens::kDb);
   options.databases.push_back(AuditLog::kDb);
+  for (auto& db : EventTraceLog::Databases()) options.databases.push_back(db);
   return options;
 }
 
 ControlPlane::ControlPlane(ControlPlaneConfig config, boost::asio::io_context& io)
-    : config_(std::move(config)), io_(io), prune_timer_(io), stats_timer_(io), throughput_timer_(io) {}
+    : config_(std::move(config)),
+      io_(io),
+      prune_timer_(io),
+      stats_timer_(io),
+      throughput_timer_(io),
+      trace_timer_(io) {}
 
 ControlPlane::~ControlPlane() {
   if (tunnel_) tunnel_->Stop();
@@ -124,6 +130,9 @@ Status ControlPlane::Start() {
   });
   engine_ = std::make_shared<DeliveryEngine>(io_.get_executor(), *queue_, *dead_letters_, std::move(connectors),
                                              *tunnel_, config_.delivery);
+  traces_ = std::make_unique<EventTraceLog>(*store_, config_.console.trace_max_events);
+  ingest_->SetTrace(traces_.get());
+  engine_->SetTrace(traces_.get());
   std::weak_ptr<DeliveryEngine> weak_engine = engine_;
   queue_->SetOnAppend([weak_engine] {
     if (auto e = weak_engine.lock()) e->NotifyAppended();
@@ -156,6 +165,7 @@ Status ControlPlane::Start() {
   // Changes made through the console, the API or the CLI are audited.
   audit_ = std::make_unique<AuditLog>(*store_);
   dead_letter_actions_ = std::make_unique<DeadLetterActions>(*store_, *queue_, *dead_letters_);
+  dead_letter_actions_->SetTrace(traces_.get());
   control_ = std::make_shared<app::ControlServer>(
       io_.get_executor(), config_.data_dir / "control.sock", [this](const boost::json::value& request, uid_t caller) {
         if (auto answer = HandleDeadLetterRequest(request, caller, *dead_letters_, *dead_letter_actions_, *audit_)) {
@@ -174,7 +184,7 @@ Status ControlPlane::Start() {
     console_ = std::make_unique<ConsoleService>(
         io_.get_executor(), config_.console,
         ConsoleParts{*console_users_, *api_tokens_, *pki_, *audit_, *fleet_view_, dead_letter_tally_, throughput_,
-                     *engine_, *queue_, *dead_letters_, *dead_letter_actions_});
+                     *engine_, *queue_, *dead_letters_, *dead_letter_actions_, *traces_});
     SampleThroughput();
     if (Status s = console_->Start(); !s.ok()) return s;
   }
@@ -188,6 +198,7 @@ Status ControlPlane::Start() {
   tunnel_->Start();
   SchedulePrune();
   LogStats();
+  FlushTraces();
   spdlog::info("event=controlplane_started id={} connectors={} default_connector={}", config_.id, names,
                config_.delivery.default_connector);
   return Status::Ok();
@@ -237,6 +248,14 @@ void ControlPlane::SampleThroughput() {
   });
 }
 
+void ControlPlane::FlushTraces() {
+  traces_->Flush();
+  trace_timer_.expires_after(std::chrono::seconds(1));
+  trace_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) FlushTraces();
+  });
+}
+
 void ControlPlane::LogStats() {
   stats_timer_.expires_after(std::chrono::seconds(30));
   stats_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -265,6 +284,8 @@ void ControlPlane::Shutdown(std::function<void()> done) {
   prune_timer_.cancel();
   stats_timer_.cancel();
   throughput_timer_.cancel();
+  trace_timer_.cancel();
+  if (traces_) traces_->Flush();
   // Stop taking batches first; a batch received but not yet acked is sent
   // again by its agent.
   if (enrollment_) enrollment_->Stop();

@@ -57,6 +57,8 @@ class ControlPlane {
   void LogStats();
   // Every 5 s: the totals behind the console's events-per-minute chart.
   void SampleThroughput();
+  // Writes delivery's trace steps every second.
+  void FlushTraces();
   // The heartbeat with the agent's enrolled labels in place of its own.
   ferry::v1::Heartbeat WithEnrolledLabels(const std::string& agent_id, const ferry::v1::Heartbeat& heartbeat);
   std::set<std::string> labels_warned_;  // agents whose own labels were ignored, logged once each
@@ -81,6 +83,7 @@ class ControlPlane {
   DeadLetterTally dead_letter_tally_;
   ThroughputHistory throughput_;
   std::unique_ptr<FleetView> fleet_view_;
+  std::unique_ptr<EventTraceLog> traces_;
   std::unique_ptr<DeadLetterActions> dead_letter_actions_;
   std::shared_ptr<app::ControlServer> control_;  // <data_dir>/control.sock, for the CLI
   std::unique_ptr<ConsoleService> console_;
@@ -92,6 +95,7 @@ class ControlPlane {
   boost::asio::steady_timer prune_timer_;
   boost::asio::steady_timer stats_timer_;
   boost::asio::steady_timer throughput_timer_;
+  boost::asio::steady_timer trace_timer_;
 };
 
 }  // namespace ferry::controlplane

@@ -4,7 +4,10 @@
 # Starts, all on loopback: a mosquitto broker, ferry-controlplane, one
 # ferry-agent and a webhook receiver standing in for the CRM; posts sample
 # IDocs the way SAP's XML-HTTP port does; shows each one arriving; then shows
-# what SAP is told for bad input and where to look next.
+# what SAP is told for bad input and where to look next; and ends with the
+# control plane's console running (its address, a demo user and password
+# printed) until Ctrl-C, to click through what the demo just did.
+# FERRY_DEMO_WAIT=0 (or no terminal on stdin) stops at the end instead.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/packaging/build.sh" >/dev/null
@@ -14,7 +17,7 @@ rm -rf "$demo" && mkdir -p "$demo"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 mqtt_port=$(free_port); http_port=$(free_port); sink_port=$(free_port); crm_port=$(free_port)
-enroll_port=$(free_port)
+enroll_port=$(free_port); console_port=$(free_port)
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -52,6 +55,9 @@ connectors:
 flows:
   signing_key_file: $demo/flows-signing.key
   poll_interval: 200ms
+console:
+  listen: 127.0.0.1:$console_port
+  hosts: [127.0.0.1, localhost]
 CONF
 printf 'sf-secret\n' > "$demo/salesforce.secret" && chmod 600 "$demo/salesforce.secret"
 printf 'dv-secret\n' > "$demo/dataverse.secret" && chmod 600 "$demo/dataverse.secret"
@@ -82,6 +88,12 @@ sed -e "s|^listener .*|listener $mqtt_port 127.0.0.1|" \
   "$root/packaging/mosquitto/ferry.conf" >"$demo/mosquitto.conf"
 echo "user $(id -un)" >>"$demo/mosquitto.conf"
 mosquitto -c "$demo/mosquitto.conf" >"$demo/mosquitto.log" 2>&1 & pids+=($!)
+
+# The console's demo user, an admin with a fresh random password.
+console_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')
+printf '%s\n' "$console_password" > "$demo/console.password" && chmod 600 "$demo/console.password"
+"$bin/controlplane/ferry-controlplane" users add demo --role admin --password-file "$demo/console.password" \
+  --config "$demo/controlplane.yaml" >/dev/null
 
 "$bin/tests/ferry-webhook-sink" --port "$sink_port" >"$demo/crm.log" 2>&1 & pids+=($!)
 "$bin/tests/ferry-crm-sim" --port "$crm_port" --latency-ms 20 >"$demo/crm-sim.log" 2>&1 & pids+=($!)
@@ -249,3 +261,14 @@ Where to look next:
   the fleet:        $bin/controlplane/ferry-controlplane agents ls --config $demo/controlplane.yaml
   configuration:    docs/configuration.md; flows: docs/flows.md; architecture: docs/architecture.md
 TEXT
+
+if [ "${FERRY_DEMO_WAIT:-1}" = 0 ] || [ ! -t 0 ]; then exit 0; fi
+cat <<TEXT
+
+The console is running: https://127.0.0.1:$console_port/
+  user: demo   password: $console_password
+  Its certificate is from this demo's own CA: trust $demo/controlplane/pki/ca.crt
+  in the browser, or accept the warning once.
+Press Ctrl-C to stop everything.
+TEXT
+wait

@@ -20,7 +20,12 @@ packages=(
   clang libclang-rt-14-dev  # tests/fuzz: libFuzzer, ASan, UBSan
   clang-format              # test.sh checks the tree follows .clang-format
   prometheus                # promtool checks the daemons' /metrics in the tests
+  chromium libnss3-tools    # the console's browser tests (a real browser trusting the fleet CA)
 )
+# Node.js and npm build the console's web app (esbuild, from a lock file).
+# A machine may bring its own Node.js (e.g. 20 from NodeSource, npm
+# included); Debian's are installed only when there is none.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

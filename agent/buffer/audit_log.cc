@@ -16,12 +16,6 @@
 namespace ferry::agent {
 namespace {
 
-boost::json::array Strings(const std::vector<std::string>& items) {
-  boost::json::array out;
-  for (const std::string& s : items) out.emplace_back(s);
-  return out;
-}
-
 std::string IsoTime(int64_t unix_ms) {
   const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
@@ -41,9 +35,9 @@ Status AppendAudit(const std::filesystem::path& file, const AuditEntry& entry) {
                            {"user", app::UserName(entry.uid)},
                            {"command", entry.command},
                            {"reason", entry.reason},
-                           {"changed", Strings(entry.outcome.changed)},
-                           {"refused", Strings(entry.outcome.refused)},
-                           {"new_ids", Strings(entry.outcome.new_ids)},
+                           {"changed", boost::json::value_from(entry.outcome.changed)},
+                           {"refused", boost::json::value_from(entry.outcome.refused)},
+                           {"new_ids", boost::json::value_from(entry.outcome.new_ids)},
                            {"via", entry.via}};
   const std::string text = boost::json::serialize(line) + "\n";
   const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);

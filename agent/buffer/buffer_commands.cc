@@ -7,12 +7,6 @@ namespace ferry::agent {
 namespace json = boost::json;
 namespace {
 
-json::array Strings(const std::vector<std::string>& items) {
-  json::array out;
-  for (const std::string& s : items) out.emplace_back(s);
-  return out;
-}
-
 std::vector<std::string> StringsOf(const json::object& o, std::string_view key) {
   std::vector<std::string> out;
   if (auto it = o.find(key); it != o.end() && it->value().is_array()) {
@@ -42,7 +36,7 @@ json::object ToJson(const EditRequest& r) {
   if (r.filter.state) filter["state"] = StateName(*r.filter.state);
   json::array seqs;
   for (uint64_t seq : r.seqs) seqs.emplace_back(seq);
-  return {{"op", "edit"},     {"command", r.command}, {"ids", Strings(r.ids)},  {"by_filter", r.by_filter},
+  return {{"op", "edit"},     {"command", r.command}, {"ids", json::value_from(r.ids)}, {"by_filter", r.by_filter},
           {"filter", filter}, {"reason", r.reason},   {"seqs", std::move(seqs)}};
 }
 
@@ -77,9 +71,9 @@ Result<EditRequest> EditRequestFromJson(const json::value& value) {
 }
 
 json::object ToJson(const EditOutcome& outcome) {
-  return {{"changed", Strings(outcome.changed)},
-          {"refused", Strings(outcome.refused)},
-          {"new_ids", Strings(outcome.new_ids)}};
+  return {{"changed", json::value_from(outcome.changed)},
+          {"refused", json::value_from(outcome.refused)},
+          {"new_ids", json::value_from(outcome.new_ids)}};
 }
 
 EditOutcome EditOutcomeFromJson(const json::object& object) {

@@ -40,7 +40,7 @@ std::string Age(int64_t since_unix_ms, int64_t now) {
 
 void PrintJson(const json::value& value) { std::cout << json::serialize(value) << "\n"; }
 
-const json::object* Member(const std::optional<json::object>& o, std::string_view key) {
+const json::object* ObjectMember(const std::optional<json::object>& o, std::string_view key) {
   if (!o) return nullptr;
   const json::value* v = o->if_contains(key);
   return v && v->is_object() ? &v->as_object() : nullptr;
@@ -66,9 +66,9 @@ int RunStatus(const BufferCliOptions& options) {
   struct statvfs fs {};
   const uint64_t disk_free =
       ::statvfs(opened.config.data_dir.c_str(), &fs) == 0 ? static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize : 0;
-  const json::object* uplink = Member(opened.agent_state, "uplink");
-  const json::object* flows = Member(opened.agent_state, "flows");
-  const json::object* recent = Member(opened.agent_state, "recent");
+  const json::object* uplink = ObjectMember(opened.agent_state, "uplink");
+  const json::object* flows = ObjectMember(opened.agent_state, "flows");
+  const json::object* recent = ObjectMember(opened.agent_state, "recent");
   auto cert = ReadIdentityCertificate(opened.config.identity_file);
   const bool expiring = cert.ok() && cert->Expiring(now);
   json::object out{

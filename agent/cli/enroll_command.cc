@@ -65,7 +65,7 @@ std::string ErrorOf(const http::ClientResponse& res) {
 }
 
 // The string member `key`, or empty.
-std::string Member(const boost::json::object& o, const char* key) {
+std::string StringMember(const boost::json::object& o, const char* key) {
   const auto* v = o.if_contains(key);
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
 }
@@ -214,7 +214,7 @@ int Enroll(const EnrollOptions& options) {
   boost::json::value body = boost::json::parse(answer->body, ec);
   if (ec || !body.is_object()) return Fail(kEnrollExitFailure, "the answer is not a JSON object");
   const boost::json::object& o = body.as_object();
-  auto cert = crypto::Certificate::FromPem(Member(o, "certificate"));
+  auto cert = crypto::Certificate::FromPem(StringMember(o, "certificate"));
   if (!cert.ok()) return Fail(kEnrollExitFailure, "the answer holds no certificate");
   if (!cert->Matches(*key) || cert->CommonName() != token->agent_id) {
     return Fail(kEnrollExitFailure, "the certificate received is not for this agent's key and id");
@@ -224,7 +224,7 @@ int Enroll(const EnrollOptions& options) {
   }
   Enrollment enrollment = EnrollmentFromJson(o);
   enrollment.agent_id = token->agent_id;
-  const std::string bundle_key = Member(o, "bundle_public_key");
+  const std::string bundle_key = StringMember(o, "bundle_public_key");
   if (Status s = WriteEnrollment(settings->data_dir, enrollment, key->ToPem() + cert->ToPem(), root_pem, bundle_key);
       !s.ok()) {
     return Fail(kEnrollExitFailure, s.message());

@@ -15,7 +15,7 @@ namespace ferry::agent {
 namespace {
 
 using namespace std::chrono_literals;
-constexpr const char* kAgent = "plant-01";
+constexpr const char* kRenewingAgent = "plant-01";
 
 // The agent's side of renewal against a CA made here: the test plays the
 // control plane by answering what the renewer publishes.
@@ -28,11 +28,11 @@ class CertificateRenewerTest : public ::testing::Test {
   // An identity living `life`, and a renewer for it.
   void Enrolled(std::chrono::seconds life, std::chrono::milliseconds retry_interval = 0ms) {
     auto key = crypto::PrivateKey::Generate().value();
-    auto cert = ca_->Issue(key, crypto::IssueRequest::Client(kAgent, life)).value();
+    auto cert = ca_->Issue(key, crypto::IssueRequest::Client(kRenewingAgent, life)).value();
     ASSERT_TRUE(WriteFileAtomically(IdentityFile(), key.ToPem() + cert.ToPem(), 0600).ok());
     first_serial_ = cert.SerialHex();
-    renewer_ = std::make_shared<CertificateRenewer>(io_.get_executor(), tunnel_,
-                                                    RenewerOptions{kAgent, IdentityFile(), CaFile(), retry_interval});
+    renewer_ = std::make_shared<CertificateRenewer>(
+        io_.get_executor(), tunnel_, RenewerOptions{kRenewingAgent, IdentityFile(), CaFile(), retry_interval});
     renewer_->SetOnRenewed([this](const IdentityCertificate& cert) { renewed_end_ = cert.not_after_unix_ms; });
     tunnel_.Connect();
   }
@@ -46,11 +46,11 @@ class CertificateRenewerTest : public ::testing::Test {
   // Runs the loop until the renewer has published `n` requests (at most 10 s).
   std::optional<ferry::v1::RenewRequest> WaitForRequest(size_t n) {
     const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (tunnel_.PayloadsOn(transport::topics::UpRenew(kAgent)).size() < n &&
+    while (tunnel_.PayloadsOn(transport::topics::UpRenew(kRenewingAgent)).size() < n &&
            std::chrono::steady_clock::now() < deadline) {
       io_.run_for(50ms);
     }
-    const auto sent = tunnel_.PayloadsOn(transport::topics::UpRenew(kAgent));
+    const auto sent = tunnel_.PayloadsOn(transport::topics::UpRenew(kRenewingAgent));
     if (sent.size() < n) return std::nullopt;
     ferry::v1::RenewRequest request;
     if (!request.ParseFromString(sent[n - 1])) return std::nullopt;
@@ -59,7 +59,7 @@ class CertificateRenewerTest : public ::testing::Test {
 
   // What the control plane would send for `request`, from `issuer`.
   std::string Answer(const ferry::v1::RenewRequest& request, const crypto::CertificateIssuer& issuer,
-                     const std::string& name = kAgent) {
+                     const std::string& name = kRenewingAgent) {
     auto csr = crypto::CertificateRequest::FromPem(request.csr_pem()).value();
     ferry::v1::RenewResponse answer;
     answer.set_request_id(request.request_id());
@@ -89,7 +89,7 @@ TEST_F(CertificateRenewerTest, AtTwoThirdsOfItsLifeANewKeysCertificateReplacesTh
   Enrolled(3s);  // renewal due after two seconds
   ASSERT_TRUE(renewer_->Start().ok());
   io_.run_for(500ms);
-  EXPECT_TRUE(tunnel_.PayloadsOn(transport::topics::UpRenew(kAgent)).empty()) << "asked before it was due";
+  EXPECT_TRUE(tunnel_.PayloadsOn(transport::topics::UpRenew(kRenewingAgent)).empty()) << "asked before it was due";
   auto request = WaitForRequest(1);
   ASSERT_TRUE(request);
   const std::string old_pem = ReadFile();
@@ -152,7 +152,7 @@ TEST_F(CertificateRenewerTest, AnswersThatAreNotForThisRequestKeyAgentOrCaChange
 
 TEST_F(CertificateRenewerTest, AnAgentThatNeverEnrolledHasNothingToRenew) {
   auto idle = std::make_shared<CertificateRenewer>(io_.get_executor(), tunnel_,
-                                                   RenewerOptions{kAgent, dir_.path() / "none.pem", CaFile()});
+                                                   RenewerOptions{kRenewingAgent, dir_.path() / "none.pem", CaFile()});
   EXPECT_EQ(idle->Start().code(), StatusCode::kNotFound);
 }
 

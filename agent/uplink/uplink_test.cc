@@ -14,7 +14,7 @@
 namespace ferry::agent {
 namespace {
 
-constexpr const char* kAgent = "plant-01";
+constexpr const char* kUplinkAgent = "plant-01";
 constexpr int64_t kCertificateEnd = 1799029290000;
 
 class UplinkTest : public ::testing::Test {
@@ -31,7 +31,7 @@ class UplinkTest : public ::testing::Test {
     }
     BeforeStart();
     UplinkOptions options;
-    options.agent_id = kAgent;
+    options.agent_id = kUplinkAgent;
     options.batch_max_events = 2;  // batches {1,2} {3,4} {5}
     options.certificate_not_after_unix_ms = kCertificateEnd;
     uplink_ = std::make_shared<Uplink>(io_.get_executor(), tunnel_, *store_, *outbox_, options);
@@ -47,7 +47,7 @@ class UplinkTest : public ::testing::Test {
   // The batches published, by batch id, with their sequences.
   std::map<uint64_t, std::vector<uint64_t>> Published() {
     std::map<uint64_t, std::vector<uint64_t>> out;
-    for (const auto& payload : tunnel_.PayloadsOn(transport::topics::UpEvents(kAgent))) {
+    for (const auto& payload : tunnel_.PayloadsOn(transport::topics::UpEvents(kUplinkAgent))) {
       auto frames = wire::DecodeBatchFrames(payload);
       EXPECT_TRUE(frames.ok());
       auto events = wire::DecodeEvents(*frames);
@@ -59,11 +59,11 @@ class UplinkTest : public ::testing::Test {
 
   void ReceiveAck(uint64_t batch_id, std::vector<uint64_t> seqs, bool accepted = true) {
     ferry::v1::Ack ack;
-    ack.set_agent_id(kAgent);
+    ack.set_agent_id(kUplinkAgent);
     ack.set_batch_id(batch_id);
     ack.set_accepted(accepted);
     for (uint64_t s : seqs) ack.add_agent_sequences(s);
-    tunnel_.Receive(transport::topics::DownAcks(kAgent), ack.SerializeAsString());
+    tunnel_.Receive(transport::topics::DownAcks(kUplinkAgent), ack.SerializeAsString());
     Run(std::chrono::milliseconds(100));  // the outbox change commits on the writer thread
   }
 
@@ -79,7 +79,7 @@ class UplinkTest : public ::testing::Test {
 };
 
 TEST_F(UplinkTest, HeartbeatsCarryTheCertificatesEnd) {
-  const auto beats = tunnel_.PayloadsOn(transport::topics::UpHeartbeat(kAgent));
+  const auto beats = tunnel_.PayloadsOn(transport::topics::UpHeartbeat(kUplinkAgent));
   ASSERT_FALSE(beats.empty());  // one at once on connecting
   ferry::v1::Heartbeat hb;
   ASSERT_TRUE(hb.ParseFromString(beats.front()));
@@ -136,7 +136,7 @@ class UplinkCorruptRecordTest : public UplinkTest {
 
 TEST_F(UplinkCorruptRecordTest, ACorruptOutboxRecordLeavesAsAnEventThatSaysSoAndTheRestFollows) {
   std::vector<ferry::v1::Event> sent;
-  for (const auto& payload : tunnel_.PayloadsOn(transport::topics::UpEvents(kAgent))) {
+  for (const auto& payload : tunnel_.PayloadsOn(transport::topics::UpEvents(kUplinkAgent))) {
     auto frames = wire::DecodeBatchFrames(payload);
     ASSERT_TRUE(frames.ok());
     auto events = wire::DecodeEvents(*frames);

@@ -16,12 +16,16 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "common/crypto/openssl_bio.h"
+#include "common/util/hex.h"
+
 namespace ferry::crypto {
 
 void internal::PkeyDeleter::operator()(evp_pkey_st* key) const { EVP_PKEY_free(key); }
 
 namespace {
 
+using internal::BioPtr;
 using internal::PkeyPtr;
 
 // A key file is a few hundred bytes; anything much larger is the wrong file,
@@ -29,10 +33,6 @@ using internal::PkeyPtr;
 constexpr size_t kMaxPemSize = 64 * 1024;
 constexpr size_t kRawPublicKeySize = 32;
 
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
 struct MdCtxDeleter {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
@@ -69,17 +69,6 @@ const unsigned char* Bytes(std::string_view s) {
   return s.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(s.data());
 }
 
-std::string Hex(const unsigned char* data, size_t size) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 0xf]);
-  }
-  return out;
-}
-
 std::string KeyIdOf(const EVP_PKEY* key) {
   unsigned char raw[kRawPublicKeySize];
   size_t size = sizeof raw;
@@ -89,7 +78,7 @@ std::string KeyIdOf(const EVP_PKEY* key) {
   return Sha256Hex(std::string_view(reinterpret_cast<const char*>(raw), size)).substr(0, 16);
 }
 
-Status ErrnoStatus(const char* what, const std::filesystem::path& path, int err) {
+Status KeyFileStatus(const char* what, const std::filesystem::path& path, int err) {
   std::string reason = std::error_code(err, std::generic_category()).message();
   std::string message = path.string() + ": " + what + ": " + reason;
   if (err == ENOENT) return Status::NotFound(message);
@@ -174,7 +163,7 @@ Result<PkeyPtr> DecodeKey(std::string_view pem, KeyKind kind, const std::string&
 // that no copy of the text is left behind by a reallocation.
 Status ReadKeyFile(const std::filesystem::path& path, std::string* out) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("cannot open the key file", path, errno);
+  if (fd < 0) return KeyFileStatus("cannot open the key file", path, errno);
   out->reserve(kMaxPemSize);
   char buf[4096];
   Status status;
@@ -182,7 +171,7 @@ Status ReadKeyFile(const std::filesystem::path& path, std::string* out) {
     ssize_t n = read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      status = ErrnoStatus("cannot read the key file", path, errno);
+      status = KeyFileStatus("cannot read the key file", path, errno);
       break;
     }
     if (n == 0) break;
@@ -201,7 +190,7 @@ Status WriteAll(int fd, const char* data, size_t size, const std::filesystem::pa
   while (size > 0) {
     ssize_t n = write(fd, data, size);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus("cannot write the key file", path, errno);
+    if (n < 0) return KeyFileStatus("cannot write the key file", path, errno);
     data += n;
     size -= static_cast<size_t>(n);
   }
@@ -248,13 +237,13 @@ Status SigningKey::WritePrivatePemFile(const std::filesystem::path& path) const 
     if (errno == EEXIST) {
       return Status::AlreadyExists(path.string() + ": already exists; a key file is never replaced");
     }
-    return ErrnoStatus("cannot create the key file", path, errno);
+    return KeyFileStatus("cannot create the key file", path, errno);
   }
   // The umask may only clear bits; fchmod makes the mode exact regardless.
   Status status = fchmod(fd, 0600) == 0 ? WriteAll(fd, data, static_cast<size_t>(size), path)
-                                        : ErrnoStatus("cannot set mode 0600", path, errno);
-  if (status.ok() && fsync(fd) != 0) status = ErrnoStatus("cannot sync the key file", path, errno);
-  if (close(fd) != 0 && status.ok()) status = ErrnoStatus("cannot close the key file", path, errno);
+                                        : KeyFileStatus("cannot set mode 0600", path, errno);
+  if (status.ok() && fsync(fd) != 0) status = KeyFileStatus("cannot sync the key file", path, errno);
+  if (close(fd) != 0 && status.ok()) status = KeyFileStatus("cannot close the key file", path, errno);
   if (!status.ok()) unlink(path.c_str());
   return status;
 }
@@ -316,7 +305,7 @@ std::string Sha256Hex(std::string_view data) {
   if (EVP_Digest(Bytes(data), data.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
     Fatal("SHA-256 failed");
   }
-  return Hex(digest, size);
+  return ToHex(digest, size);
 }
 
 }  // namespace ferry::crypto

@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "common/crypto/openssl_bio.h"
+
 namespace ferry::crypto {
 namespace {
 
@@ -28,10 +30,7 @@ std::string OpenSslError() {
   return buf;
 }
 
-struct BioDeleter {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
+using internal::BioPtr;
 
 BioPtr ReadBio(std::string_view text) {
   return BioPtr(BIO_new_mem_buf(text.data(), static_cast<int>(std::min<size_t>(text.size(), INT32_MAX))));

@@ -8,22 +8,12 @@
 #include <stdexcept>
 
 #include "common/transport/topics.h"
+#include "common/util/hex.h"
 
 namespace ferry::fleet {
 namespace {
 
 constexpr std::string_view kPrefix = "ferry1:";
-
-std::string Hex(const unsigned char* data, size_t n) {
-  constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * n);
-  for (size_t i = 0; i < n; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0xF];
-  }
-  return out;
-}
 
 bool IsHex64(std::string_view s) {
   return s.size() == 64 &&
@@ -35,7 +25,7 @@ bool IsHex64(std::string_view s) {
 EnrollmentToken EnrollmentToken::New(std::string agent_id, std::string ca_fingerprint) {
   unsigned char secret[32];
   if (RAND_bytes(secret, sizeof secret) != 1) throw std::runtime_error("no random bytes from OpenSSL");
-  return {std::move(agent_id), Hex(secret, sizeof secret), std::move(ca_fingerprint)};
+  return {std::move(agent_id), ToHex(secret, sizeof secret), std::move(ca_fingerprint)};
 }
 
 Result<EnrollmentToken> EnrollmentToken::Parse(std::string_view text) {

@@ -17,7 +17,7 @@ Decimal D(std::string_view text) {
   return d.value_or(Decimal());
 }
 
-std::string Str(const Result<Decimal>& r) { return r.ok() ? r->ToString() : "error: " + r.status().message(); }
+std::string DecimalText(const Result<Decimal>& r) { return r.ok() ? r->ToString() : "error: " + r.status().message(); }
 
 void ExpectOverflow(const Result<Decimal>& r) {
   ASSERT_FALSE(r.ok()) << r->ToString();
@@ -81,64 +81,66 @@ TEST(DecimalTest, AddAndSubAreExact) {
   ASSERT_TRUE(sum.ok());
   EXPECT_EQ(sum->ToString(), "0.3");
   EXPECT_EQ(sum->Compare(D("0.3")), 0);
-  EXPECT_EQ(Str(D("1.5").Add(D("2.25"))), "3.75");
-  EXPECT_EQ(Str(D("2500.00-").Add(D("2500"))), "0.00");
-  EXPECT_EQ(Str(D("1").Sub(D("1.50"))), "-0.50");
-  EXPECT_EQ(Str(D("-1").Sub(D("-3"))), "2");
+  EXPECT_EQ(DecimalText(D("1.5").Add(D("2.25"))), "3.75");
+  EXPECT_EQ(DecimalText(D("2500.00-").Add(D("2500"))), "0.00");
+  EXPECT_EQ(DecimalText(D("1").Sub(D("1.50"))), "-0.50");
+  EXPECT_EQ(DecimalText(D("-1").Sub(D("-3"))), "2");
   // Aligning 180000000 to scale 30 needs more than 128 bits, the result does not.
-  EXPECT_EQ(Str(D("180000000").Add(D("-99999999." + std::string(30, '9')))), "80000000." + std::string(29, '0') + "1");
+  EXPECT_EQ(DecimalText(D("180000000").Add(D("-99999999." + std::string(30, '9')))),
+            "80000000." + std::string(29, '0') + "1");
 }
 
 TEST(DecimalTest, AddAndSubDetectOverflow) {
   ExpectOverflow(D(k38Nines).Add(D("1")));
   ExpectOverflow(D("-" + k38Nines).Sub(D("1")));
   ExpectOverflow(D("10000000000000000000000000000000000000").Add(D("0.1")));  // needs 39 digits
-  EXPECT_EQ(Str(D(k38Nines).Sub(D(k38Nines))), "0");
+  EXPECT_EQ(DecimalText(D(k38Nines).Sub(D(k38Nines))), "0");
 }
 
 TEST(DecimalTest, MulAddsScales) {
-  EXPECT_EQ(Str(D("1.5").Mul(D("2.5"))), "3.75");
-  EXPECT_EQ(Str(D("1.50").Mul(D("2"))), "3.00");
-  EXPECT_EQ(Str(D("-2").Mul(D("0.5"))), "-1.0");
-  EXPECT_EQ(Str(D("-2").Mul(D("-0.5"))), "1.0");
-  EXPECT_EQ(Str(D("0.00").Mul(D("-7"))), "0.00");
+  EXPECT_EQ(DecimalText(D("1.5").Mul(D("2.5"))), "3.75");
+  EXPECT_EQ(DecimalText(D("1.50").Mul(D("2"))), "3.00");
+  EXPECT_EQ(DecimalText(D("-2").Mul(D("0.5"))), "-1.0");
+  EXPECT_EQ(DecimalText(D("-2").Mul(D("-0.5"))), "1.0");
+  EXPECT_EQ(DecimalText(D("0.00").Mul(D("-7"))), "0.00");
 }
 
 TEST(DecimalTest, MulRoundsBeyondThirtyPlaces) {
   // 1e-15 * 1.5e-15 = 1.5e-30 at scale 31: half away from zero.
-  EXPECT_EQ(Str(D("0.000000000000001").Mul(D("0.0000000000000015"))), "0." + std::string(29, '0') + "2");
-  EXPECT_EQ(Str(D("-0.000000000000001").Mul(D("0.0000000000000015"))), "-0." + std::string(29, '0') + "2");
-  EXPECT_EQ(Str(D("0.000000000000001").Mul(D("0.0000000000000014"))), "0." + std::string(29, '0') + "1");
-  EXPECT_EQ(Str(D("0.00000000000000000001").Mul(D("0.00000000000000000004"))), "0." + std::string(30, '0'));
+  EXPECT_EQ(DecimalText(D("0.000000000000001").Mul(D("0.0000000000000015"))), "0." + std::string(29, '0') + "2");
+  EXPECT_EQ(DecimalText(D("-0.000000000000001").Mul(D("0.0000000000000015"))), "-0." + std::string(29, '0') + "2");
+  EXPECT_EQ(DecimalText(D("0.000000000000001").Mul(D("0.0000000000000014"))), "0." + std::string(29, '0') + "1");
+  EXPECT_EQ(DecimalText(D("0.00000000000000000001").Mul(D("0.00000000000000000004"))), "0." + std::string(30, '0'));
   // The exact product (10^60 at scale 60) does not fit 128 bits; the result does.
   std::string one30 = "1." + std::string(30, '0');
-  EXPECT_EQ(Str(D(one30).Mul(D(one30))), one30);
+  EXPECT_EQ(DecimalText(D(one30).Mul(D(one30))), one30);
 }
 
 TEST(DecimalTest, MulDetectsOverflow) {
-  EXPECT_EQ(Str(D("10000000000000000000").Mul(D("1000000000000000000"))), "1" + std::string(37, '0'));
+  EXPECT_EQ(DecimalText(D("10000000000000000000").Mul(D("1000000000000000000"))), "1" + std::string(37, '0'));
   ExpectOverflow(D("10000000000000000000").Mul(D("10000000000000000000")));
   ExpectOverflow(D(k38Nines).Mul(D("-" + k38Nines)));
 }
 
 TEST(DecimalTest, DivKeepsTenPlacesThenTrims) {
-  EXPECT_EQ(Str(D("10").Div(D("3"))), "3.3333333333");
-  EXPECT_EQ(Str(D("2").Div(D("3"))), "0.6666666667");
-  EXPECT_EQ(Str(D("-2").Div(D("3"))), "-0.6666666667");
-  EXPECT_EQ(Str(D("2").Div(D("-3"))), "-0.6666666667");
-  EXPECT_EQ(Str(D("1.00").Div(D("4"))), "0.25");
-  EXPECT_EQ(Str(D("7.50").Div(D("2.5"))), "3.00");
-  EXPECT_EQ(Str(D("1").Div(D("4"))), "0.25");
-  EXPECT_EQ(Str(D("1").Div(D("8"))), "0.125");
-  EXPECT_EQ(Str(D("10").Div(D("2"))), "5");
-  EXPECT_EQ(Str(D("1").Div(D("0.5"))), "2.0");
-  EXPECT_EQ(Str(D("0").Div(D("5"))), "0");
+  EXPECT_EQ(DecimalText(D("10").Div(D("3"))), "3.3333333333");
+  EXPECT_EQ(DecimalText(D("2").Div(D("3"))), "0.6666666667");
+  EXPECT_EQ(DecimalText(D("-2").Div(D("3"))), "-0.6666666667");
+  EXPECT_EQ(DecimalText(D("2").Div(D("-3"))), "-0.6666666667");
+  EXPECT_EQ(DecimalText(D("1.00").Div(D("4"))), "0.25");
+  EXPECT_EQ(DecimalText(D("7.50").Div(D("2.5"))), "3.00");
+  EXPECT_EQ(DecimalText(D("1").Div(D("4"))), "0.25");
+  EXPECT_EQ(DecimalText(D("1").Div(D("8"))), "0.125");
+  EXPECT_EQ(DecimalText(D("10").Div(D("2"))), "5");
+  EXPECT_EQ(DecimalText(D("1").Div(D("0.5"))), "2.0");
+  EXPECT_EQ(DecimalText(D("0").Div(D("5"))), "0");
   // Exactly half at the 11th place rounds away from zero.
-  EXPECT_EQ(Str(D("0.00000000005").Div(D("1"))), "0.0000000001");
-  EXPECT_EQ(Str(D("-0.00000000005").Div(D("1"))), "-0.0000000001");
+  EXPECT_EQ(DecimalText(D("0.00000000005").Div(D("1"))), "0.0000000001");
+  EXPECT_EQ(DecimalText(D("-0.00000000005").Div(D("1"))), "-0.0000000001");
   // Inputs finer than ten places: the quotient still has ten.
-  EXPECT_EQ(Str(D("123.000000000000000000000000000000").Div(D("4"))), "30.7500000000");
-  EXPECT_EQ(Str(D("0.000000000000000000000000000003").Div(D("0.000000000000000000000000000002"))), "1.5000000000");
+  EXPECT_EQ(DecimalText(D("123.000000000000000000000000000000").Div(D("4"))), "30.7500000000");
+  EXPECT_EQ(DecimalText(D("0.000000000000000000000000000003").Div(D("0.000000000000000000000000000002"))),
+            "1.5000000000");
 }
 
 TEST(DecimalTest, DivByZeroAndOverflow) {

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "common/flows/sap_values.h"
+#include "common/util/text.h"
 
 namespace ferry::flows {
 namespace {
@@ -39,13 +40,6 @@ Value MapText(const Expr& call, const EvalContext& ctx, F f) {
   return Value::Text(f(ToText(v)));
 }
 
-std::string Trim(std::string s) {
-  const size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return {};
-  const size_t e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
-
 Value StripZeros(const Expr& c, const EvalContext& x) {
   return MapText(c, x, [](const std::string& s) { return sap::StripZeros(s); });
 }
@@ -56,7 +50,7 @@ Value PadZeros(const Expr& c, const EvalContext& x) {
 Value TrimFn(const Expr& c, const EvalContext& x) {
   const Value v = Arg(c, 0, x);
   if (v.is_null()) return v;
-  std::string t = Trim(ToText(v));
+  std::string t(TrimBlanks(ToText(v)));
   return t.empty() ? Value::Null() : Value::Text(std::move(t));
 }
 Value Upper(const Expr& c, const EvalContext& x) {

@@ -19,7 +19,7 @@ namespace bhttp = boost::beast::http;
 using asio::ip::tcp;
 
 namespace {
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr auto kClientUseTuple = asio::as_tuple(asio::use_awaitable);
 }
 
 struct HttpClient::Connection {
@@ -87,12 +87,12 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Connection>>> HttpClient::Con
     hop = *proxy;
   }
   tcp::resolver resolver(executor_);
-  auto [rec, endpoints] = co_await resolver.async_resolve(hop.host, std::to_string(hop.port), kUseTuple);
+  auto [rec, endpoints] = co_await resolver.async_resolve(hop.host, std::to_string(hop.port), kClientUseTuple);
   if (rec) co_return Status::Unavailable("cannot resolve " + hop.host + ": " + rec.message());
   auto conn = std::make_unique<Connection>(Connection{beast::tcp_stream(executor_), {}});
   if (url.tls) conn->stream.emplace<1>(beast::tcp_stream(executor_), ssl_ctx_);
   conn->tcp().expires_after(options_.connect_timeout);
-  auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, kUseTuple);
+  auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, kClientUseTuple);
   if (cec) co_return Status::Unavailable("cannot connect to " + hop.Origin() + ": " + cec.message());
   if (!options_.proxy.empty()) {
     const std::string authority = url.host + ":" + std::to_string(url.port);
@@ -104,12 +104,12 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Connection>>> HttpClient::Con
       if (!credentials.ok()) co_return Status::Unavailable("proxy credentials: " + credentials.status().message());
       connect.set(bhttp::field::proxy_authorization, *credentials);
     }
-    auto [wec, written] = co_await bhttp::async_write(conn->tcp(), connect, kUseTuple);
+    auto [wec, written] = co_await bhttp::async_write(conn->tcp(), connect, kClientUseTuple);
     if (wec) co_return Status::Unavailable("proxy " + hop.Origin() + ": " + wec.message());
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::empty_body> parser;
     parser.skip(true);  // a 2xx answer to CONNECT has no body: the tunnel starts
-    auto [rec2, read] = co_await bhttp::async_read_header(conn->tcp(), buffer, parser, kUseTuple);
+    auto [rec2, read] = co_await bhttp::async_read_header(conn->tcp(), buffer, parser, kClientUseTuple);
     if (rec2) co_return Status::Unavailable("proxy " + hop.Origin() + ": " + rec2.message());
     const int status = parser.get().result_int();
     if (status == 407) {
@@ -128,7 +128,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Connection>>> HttpClient::Con
     // SNI and host name verification: the certificate must name this host.
     SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str());
     if (options_.verify_peer) tls.set_verify_callback(asio::ssl::host_name_verification(url.host));
-    auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::client, kUseTuple);
+    auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::client, kClientUseTuple);
     if (hec) co_return Status::Unavailable("TLS handshake with " + url.Origin() + " failed: " + hec.message());
   }
   co_return std::move(conn);
@@ -140,12 +140,12 @@ asio::awaitable<Result<ClientResponse>> HttpClient::RoundTrip(Connection& conn, 
   parser.body_limit(64 << 20);
   boost::system::error_code ec;
   if (auto* plain = std::get_if<beast::tcp_stream>(&conn.stream)) {
-    std::tie(ec, std::ignore) = co_await bhttp::async_write(*plain, req, kUseTuple);
-    if (!ec) std::tie(ec, std::ignore) = co_await bhttp::async_read(*plain, conn.buffer, parser, kUseTuple);
+    std::tie(ec, std::ignore) = co_await bhttp::async_write(*plain, req, kClientUseTuple);
+    if (!ec) std::tie(ec, std::ignore) = co_await bhttp::async_read(*plain, conn.buffer, parser, kClientUseTuple);
   } else {
     auto& tls = std::get<1>(conn.stream);
-    std::tie(ec, std::ignore) = co_await bhttp::async_write(tls, req, kUseTuple);
-    if (!ec) std::tie(ec, std::ignore) = co_await bhttp::async_read(tls, conn.buffer, parser, kUseTuple);
+    std::tie(ec, std::ignore) = co_await bhttp::async_write(tls, req, kClientUseTuple);
+    if (!ec) std::tie(ec, std::ignore) = co_await bhttp::async_read(tls, conn.buffer, parser, kClientUseTuple);
   }
   if (ec == beast::error::timeout) {
     co_return Status::Unavailable("no response within " + std::to_string(options_.request_timeout.count()) + " ms");

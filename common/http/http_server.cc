@@ -18,7 +18,29 @@ using asio::ip::tcp;
 
 namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-}
+
+// Each piece of a streamed body as one HTTP/1.1 chunk; a write that does not
+// finish within `timeout` (a client that stopped reading) ends the stream.
+template <typename Stream>
+class ChunkWriter final : public BodyWriter {
+ public:
+  ChunkWriter(Stream& stream, std::chrono::seconds timeout) : stream_(stream), timeout_(timeout) {}
+  asio::awaitable<bool> Write(std::string piece) override {
+    if (failed_) co_return false;
+    if (piece.empty()) co_return true;  // an empty chunk would end the body
+    beast::get_lowest_layer(stream_).expires_after(timeout_);
+    auto [ec, n] = co_await asio::async_write(stream_, beast_http::make_chunk(asio::buffer(piece)), kUseTuple);
+    failed_ = static_cast<bool>(ec);
+    co_return !failed_;
+  }
+  bool failed() const { return failed_; }
+
+ private:
+  Stream& stream_;
+  std::chrono::seconds timeout_;
+  bool failed_ = false;
+};
+}  // namespace
 
 Result<std::shared_ptr<asio::ssl::context>> MakeServerTlsContext(const std::string& cert_chain_file,
                                                                  const std::string& key_file) {
@@ -45,10 +67,18 @@ Response TextResponse(const Request& req, beast_http::status status, std::string
 
 std::shared_ptr<HttpServer> HttpServer::Create(asio::any_io_executor executor, HttpServerOptions options,
                                                Handler handler) {
+  return Create(executor, std::move(options),
+                [handler = std::move(handler)](Request& req, const asio::ip::address& peer) -> asio::awaitable<Reply> {
+                  co_return Reply(co_await handler(req, peer));
+                });
+}
+
+std::shared_ptr<HttpServer> HttpServer::Create(asio::any_io_executor executor, HttpServerOptions options,
+                                               StreamingHandler handler) {
   return std::shared_ptr<HttpServer>(new HttpServer(executor, std::move(options), std::move(handler)));
 }
 
-HttpServer::HttpServer(asio::any_io_executor executor, HttpServerOptions options, Handler handler)
+HttpServer::HttpServer(asio::any_io_executor executor, HttpServerOptions options, StreamingHandler handler)
     : executor_(executor), options_(std::move(options)), handler_(std::move(handler)), acceptor_(executor) {}
 
 Status HttpServer::Listen() {
@@ -224,13 +254,38 @@ asio::awaitable<void> HttpServer::ServeStream(Stream& stream) {
     // The handler may wait (e.g. for an fsync); it must not be cut by the
     // idle timer.
     beast::get_lowest_layer(stream).expires_never();
-    Response res = co_await handler_(req, peer);
+    Reply reply = co_await handler_(req, peer);
+    if (reply.produce) {
+      co_await StreamBody(stream, reply);
+      break;
+    }
+    Response& res = reply.response;
     res.set(beast_http::field::server, options_.server_name);
     const bool keep_alive = res.keep_alive() && !stopping_;
     res.keep_alive(keep_alive);
     beast::get_lowest_layer(stream).expires_after(options_.idle_timeout);
     auto [wec, wn] = co_await beast_http::async_write(stream, res, kUseTuple);
     if (wec || !keep_alive) break;
+  }
+}
+
+// The head with chunked encoding, the producer's pieces as chunks, and the
+// last chunk; the connection closes afterwards.
+template <typename Stream>
+asio::awaitable<void> HttpServer::StreamBody(Stream& stream, Reply& reply) {
+  beast_http::response<beast_http::empty_body> head{std::move(reply.response.base())};
+  head.set(beast_http::field::server, options_.server_name);
+  head.keep_alive(false);
+  head.chunked(true);
+  beast_http::response_serializer<beast_http::empty_body> serializer{head};
+  beast::get_lowest_layer(stream).expires_after(options_.idle_timeout);
+  auto [hec, hn] = co_await beast_http::async_write_header(stream, serializer, kUseTuple);
+  if (hec) co_return;
+  ChunkWriter<Stream> writer(stream, options_.idle_timeout);
+  co_await reply.produce(writer);
+  if (!writer.failed()) {
+    beast::get_lowest_layer(stream).expires_after(options_.idle_timeout);
+    co_await asio::async_write(stream, beast_http::make_chunk_last(), kUseTuple);
   }
 }
 

@@ -9,7 +9,10 @@
 // requests in flight finish.
 //
 // The handler is a coroutine, so it can wait for a durable commit without
-// blocking the event loop.
+// blocking the event loop. A handler may also answer with a stream (Reply
+// with a BodyProducer): the head goes out with chunked encoding and the
+// body follows piece by piece, for as long as the producer runs
+// (Server-Sent Events).
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -34,6 +37,27 @@ using Response = beast_http::response<beast_http::string_body>;
 // Answers a request; `peer` is the client's address (unspecified when it
 // cannot be read).
 using Handler = std::function<boost::asio::awaitable<Response>(Request& req, const boost::asio::ip::address& peer)>;
+// Writes the pieces of a streamed body.
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  // Sends one piece (within the server's idle timeout). False once the
+  // client has gone or is too slow to read: the producer should return.
+  virtual boost::asio::awaitable<bool> Write(std::string piece) = 0;
+};
+using BodyProducer = std::function<boost::asio::awaitable<void>(BodyWriter& writer)>;
+
+// An answer: a whole response, or a head and the producer of a streamed
+// body (the connection closes when the producer returns).
+struct Reply {
+  Reply(Response whole) : response(std::move(whole)) {}  // NOLINT(google-explicit-constructor)
+  Reply(Response head, BodyProducer body) : response(std::move(head)), produce(std::move(body)) {}
+  Response response;
+  BodyProducer produce;  // empty: `response` is the whole answer
+};
+using StreamingHandler =
+    std::function<boost::asio::awaitable<Reply>(Request& req, const boost::asio::ip::address& peer)>;
+
 // Sees the request line and headers (the body is still empty) and the
 // client's address (unspecified when it cannot be read), and returns
 // an answer to refuse the request without reading its body, or nullopt.
@@ -71,6 +95,8 @@ class HttpServer : public std::enable_shared_from_this<HttpServer> {
  public:
   static std::shared_ptr<HttpServer> Create(boost::asio::any_io_executor executor, HttpServerOptions options,
                                             Handler handler);
+  static std::shared_ptr<HttpServer> Create(boost::asio::any_io_executor executor, HttpServerOptions options,
+                                            StreamingHandler handler);
   // Binds and starts accepting. Unavailable when the address cannot be bound.
   Status Listen();
   void Stop();
@@ -78,16 +104,18 @@ class HttpServer : public std::enable_shared_from_this<HttpServer> {
   size_t active_connections() const { return *active_; }
 
  private:
-  HttpServer(boost::asio::any_io_executor executor, HttpServerOptions options, Handler handler);
+  HttpServer(boost::asio::any_io_executor executor, HttpServerOptions options, StreamingHandler handler);
   boost::asio::awaitable<void> AcceptLoop();
   boost::asio::awaitable<void> Serve(boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<void> RefuseBusy(boost::asio::ip::tcp::socket socket);
   template <typename Stream>
   boost::asio::awaitable<void> ServeStream(Stream& stream);
+  template <typename Stream>
+  boost::asio::awaitable<void> StreamBody(Stream& stream, Reply& reply);
 
   boost::asio::any_io_executor executor_;
   HttpServerOptions options_;
-  Handler handler_;
+  StreamingHandler handler_;
   boost::asio::ip::tcp::acceptor acceptor_;
   uint16_t bound_port_ = 0;
   bool stopping_ = false;

@@ -8,21 +8,17 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/util/text.h"
+
 namespace ferry::http {
 
 namespace {
 
-char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+char LowerChar(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
 bool IEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return Lower(x) == Lower(y); });
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return LowerChar(x) == LowerChar(y); });
 }
 
 // The line at `pos` without its end (LF or CRLF); `pos` moves past it.
@@ -44,14 +40,14 @@ Status ReadHeaders(std::string_view text, size_t& pos, MimeHeaders& out) {
     if (line.empty()) return Status::Ok();
     if ((line.front() == ' ' || line.front() == '\t') && !out.fields.empty()) {  // folded continuation
       out.fields.back().second += ' ';
-      out.fields.back().second += Trim(line);
+      out.fields.back().second += TrimBlanks(line);
       continue;
     }
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) {
       return Status::InvalidArgument("header line without a name and ':': '" + std::string(line.substr(0, 80)) + "'");
     }
-    out.Add(std::string(Trim(line.substr(0, colon))), std::string(Trim(line.substr(colon + 1))));
+    out.Add(std::string(TrimBlanks(line.substr(0, colon))), std::string(TrimBlanks(line.substr(colon + 1))));
   }
   return Status::Ok();
 }
@@ -65,7 +61,7 @@ std::string_view StripTrailingLineEnds(std::string_view s) {
 Result<std::string_view> StartLine(std::string_view text, size_t& pos) {
   std::string_view line;
   while (NextLine(text, pos, line)) {
-    if (!Trim(line).empty()) return Trim(line);
+    if (!TrimBlanks(line).empty()) return TrimBlanks(line);
   }
   return Status::InvalidArgument("embedded HTTP message is empty");
 }
@@ -93,8 +89,8 @@ bool MimeHeaders::Has(std::string_view name) const {
 }
 
 std::string MediaType(std::string_view content_type) {
-  std::string out(Trim(content_type.substr(0, content_type.find(';'))));
-  std::transform(out.begin(), out.end(), out.begin(), Lower);
+  std::string out(TrimBlanks(content_type.substr(0, content_type.find(';'))));
+  std::transform(out.begin(), out.end(), out.begin(), LowerChar);
   return out;
 }
 
@@ -104,8 +100,8 @@ std::optional<std::string> HeaderParam(std::string_view header_value, std::strin
     const size_t next = header_value.find(';', pos + 1);
     std::string_view param = header_value.substr(pos + 1, next == std::string_view::npos ? next : next - pos - 1);
     const size_t eq = param.find('=');
-    if (eq != std::string_view::npos && IEquals(Trim(param.substr(0, eq)), name)) {
-      std::string_view value = Trim(param.substr(eq + 1));
+    if (eq != std::string_view::npos && IEquals(TrimBlanks(param.substr(0, eq)), name)) {
+      std::string_view value = TrimBlanks(param.substr(eq + 1));
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
       return std::string(value);
     }
@@ -126,7 +122,7 @@ Result<std::vector<MimePart>> ParseMultipart(std::string_view body, std::string_
     const size_t line_start = pos;
     if (!NextLine(body, pos, line)) break;
     if (line.substr(0, dash.size()) != dash) continue;
-    const std::string_view rest = Trim(line.substr(dash.size()));
+    const std::string_view rest = TrimBlanks(line.substr(dash.size()));
     const bool close = rest == "--";
     if (!close && !rest.empty()) continue;  // text, or a longer boundary that starts with ours
     if (in_part) {
@@ -181,9 +177,9 @@ Result<EmbeddedRequest> ParseEmbeddedRequest(std::string_view text) {
   EmbeddedRequest request;
   request.method = std::string(line.substr(0, sp1));
   if (sp2 > sp1 && line.substr(sp2 + 1, 5) == "HTTP/") {
-    request.target = std::string(Trim(line.substr(sp1 + 1, sp2 - sp1 - 1)));
+    request.target = std::string(TrimBlanks(line.substr(sp1 + 1, sp2 - sp1 - 1)));
   } else {
-    request.target = std::string(Trim(line.substr(sp1 + 1)));  // no version written
+    request.target = std::string(TrimBlanks(line.substr(sp1 + 1)));  // no version written
   }
   if (request.target.empty()) return Status::InvalidArgument("embedded request line has no target");
   if (Status s = ReadHeaders(text, pos, request.headers); !s.ok()) return s;
@@ -209,7 +205,7 @@ Result<EmbeddedResponse> ParseEmbeddedResponse(std::string_view text) {
   if (ec != std::errc() || ptr != code.data() + code.size() || response.status < 100 || response.status > 599) {
     return Status::InvalidArgument("embedded status line has no status code: '" + std::string(line) + "'");
   }
-  if (sp2 != std::string_view::npos) response.reason = std::string(Trim(rest.substr(sp2 + 1)));
+  if (sp2 != std::string_view::npos) response.reason = std::string(TrimBlanks(rest.substr(sp2 + 1)));
   if (Status s = ReadHeaders(text, pos, response.headers); !s.ok()) return s;
   response.body = std::string(StripTrailingLineEnds(text.substr(std::min(pos, text.size()))));
   return response;

@@ -1,8 +1,9 @@
 #include "common/http/url_encoding.h"
 
-#include "common/util/utf8.h"
-
 #include <cctype>
+#include <charconv>
+
+#include "common/util/utf8.h"
 
 namespace ferry::http {
 namespace {
@@ -98,6 +99,14 @@ std::optional<std::map<std::string, std::string>> ParseQuery(std::string_view qu
     if (!out.emplace(std::move(*name), std::move(*value)).second) return std::nullopt;
   }
   return out;
+}
+
+std::optional<uint64_t> QueryNumber(std::string_view value, uint64_t max) {
+  if (value.empty() || value.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc() || end != value.data() + value.size() || n > max) return std::nullopt;
+  return n;
 }
 
 }  // namespace ferry::http

@@ -2,6 +2,7 @@
 // Percent-encoding for URLs and form bodies (RFC 3986 §2.1,
 // application/x-www-form-urlencoded), shared by every connector.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,6 +25,10 @@ std::string FormEncode(std::string_view value);
 // name twice, more than 32 parameters, a name or value over 1 KiB decoded,
 // or bytes that are not UTF-8 once decoded.
 std::optional<std::map<std::string, std::string>> ParseQuery(std::string_view query);
+
+// A query parameter's whole number: decimal digits only (no sign, no
+// spaces), at most `max`; nullopt otherwise.
+std::optional<uint64_t> QueryNumber(std::string_view value, uint64_t max = UINT64_MAX);
 
 // "/path?query" split at the first '?'.
 inline std::pair<std::string_view, std::string_view> SplitTarget(std::string_view target) {

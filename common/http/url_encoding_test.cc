@@ -43,5 +43,16 @@ TEST(ParseQueryTest, MalformedOrOversizedQueriesAreRefused) {
   EXPECT_FALSE(ParseQuery(many));
 }
 
+TEST(QueryNumberTest, OnlyPlainDigitsWithinTheLimit) {
+  EXPECT_EQ(QueryNumber("0"), 0u);
+  EXPECT_EQ(QueryNumber("18446744073709551615"), UINT64_MAX);
+  EXPECT_EQ(QueryNumber("500", 500), 500u);
+  for (const char* bad :
+       {"", "-1", "+1", " 1", "1 ", "1e3", "0x10", "18446744073709551616", "99999999999999999999999"}) {
+    EXPECT_FALSE(QueryNumber(bad)) << bad;
+  }
+  EXPECT_FALSE(QueryNumber("501", 500));
+}
+
 }  // namespace
 }  // namespace ferry::http

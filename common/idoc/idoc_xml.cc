@@ -104,7 +104,7 @@ std::string Trimmed(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
-std::string Hex(unsigned char c) {
+std::string HexByte(unsigned char c) {
   constexpr char kDigits[] = "0123456789ABCDEF";
   return std::string("0x") + kDigits[c >> 4] + kDigits[c & 0xF];
 }
@@ -223,7 +223,7 @@ Result<std::string> DecodeBody(std::string_view body) {
   }
   if (size_t bad = FindInvalidUtf8(text); bad != std::string_view::npos) {
     return Status::InvalidArgument("invalid UTF-8 at byte offset " + std::to_string(bad + skipped) + " (byte " +
-                                   Hex(static_cast<unsigned char>(text[bad])) + ")");
+                                   HexByte(static_cast<unsigned char>(text[bad])) + ")");
   }
   return std::string(text);
 }
@@ -384,7 +384,7 @@ size_t FindNonXmlChar(std::string_view raw, std::string& what) {
   for (size_t i = 0; i < raw.size(); ++i) {
     const auto c = static_cast<unsigned char>(raw[i]);
     if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-      what = "control character " + Hex(c);
+      what = "control character " + HexByte(c);
       return i;
     }
     if (c != '&' || i + 2 >= raw.size() || raw[i + 1] != '#') continue;

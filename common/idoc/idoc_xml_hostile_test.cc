@@ -31,7 +31,7 @@ std::string Nested(size_t levels) {
   return open + close;
 }
 
-std::string ErrorOf(const std::string& body, const ParseLimits& limits = {}) {
+std::string RefusalOf(const std::string& body, const ParseLimits& limits = {}) {
   Result<ParsedPacket> r = ParseIdocXml(body, limits);
   EXPECT_FALSE(r.ok());
   if (r.ok()) return "";
@@ -41,7 +41,7 @@ std::string ErrorOf(const std::string& body, const ParseLimits& limits = {}) {
 
 TEST(IdocXmlHostileTest, HundredThousandNestedElementsAreRefusedWithTheLimitAndLine) {
   // Recursing once per level used to overflow the stack here (SIGSEGV).
-  const std::string message = ErrorOf(Customer("1", "9000", Nested(100000)));
+  const std::string message = RefusalOf(Customer("1", "9000", Nested(100000)));
   EXPECT_NE(message.find("nested more than 100 levels"), std::string::npos) << message;
   EXPECT_NE(message.find("line 13"), std::string::npos) << message;
   EXPECT_NE(message.find("max_depth"), std::string::npos) << message;
@@ -51,7 +51,7 @@ TEST(IdocXmlHostileTest, DepthLimitIsConfigurableAndCountsFromTheRoot) {
   // Root (1), IDOC (2), E1KNA1M (3), then the Z levels.
   const std::string body = Customer("1", "9000", Nested(20));
   EXPECT_TRUE(ParseIdocXml(body, ParseLimits{40}).ok());
-  const std::string message = ErrorOf(body, ParseLimits{10});
+  const std::string message = RefusalOf(body, ParseLimits{10});
   EXPECT_NE(message.find("nested more than 10 levels"), std::string::npos) << message;
 }
 
@@ -63,14 +63,14 @@ TEST(IdocXmlHostileTest, DeepButAllowedIdocBuildsItsTreeWithoutRecursion) {
 }
 
 TEST(IdocXmlHostileTest, SurrogateReferenceInAFieldIsRefusedNamingTheField) {
-  const std::string message = ErrorOf(Customer("1", "9&#xD800;13"));
+  const std::string message = RefusalOf(Customer("1", "9&#xD800;13"));
   EXPECT_NE(message.find("field KUNNR of segment E1KNA1M"), std::string::npos) << message;
   EXPECT_NE(message.find("U+D800"), std::string::npos) << message;
   EXPECT_NE(message.find("line 12"), std::string::npos) << message;
 }
 
 TEST(IdocXmlHostileTest, SurrogateReferenceInTheControlRecordIsRefused) {
-  const std::string message = ErrorOf(Customer("12&#55296;3", "9000"));
+  const std::string message = RefusalOf(Customer("12&#55296;3", "9000"));
   EXPECT_NE(message.find("field DOCNUM of segment EDI_DC40"), std::string::npos) << message;
   EXPECT_NE(message.find("U+D800"), std::string::npos) << message;
 }
@@ -79,13 +79,13 @@ TEST(IdocXmlHostileTest, ReferencesThatAreNotXmlCharactersAreRefused) {
   for (const std::string ref : {"&#0;", "&#x0;", "&#x110000;", "&#1114112;", "&#x1;", "&#xFFFE;", "&#xDFFF;",
                                 "&#99999999999999999999999;", "&#x00000000000000000000D800;"}) {
     SCOPED_TRACE(ref);
-    const std::string message = ErrorOf(Customer("1", "90" + ref));
+    const std::string message = RefusalOf(Customer("1", "90" + ref));
     EXPECT_NE(message.find("field KUNNR"), std::string::npos) << message;
   }
 }
 
 TEST(IdocXmlHostileTest, RawControlCharacterInAValueIsRefused) {
-  const std::string message = ErrorOf(Customer("1", std::string("90\x01") + "13"));
+  const std::string message = RefusalOf(Customer("1", std::string("90\x01") + "13"));
   EXPECT_NE(message.find("control character 0x01"), std::string::npos) << message;
 }
 
@@ -104,7 +104,7 @@ TEST(IdocXmlHostileTest, ReferenceLookalikesInCdataAndCommentsAreText) {
 
 // Found by fuzzing: the slice of each IDoc of a packet must end at its own
 // end tag, whatever its segments and attributes hold.
-std::string Idoc(const std::string& docnum, const std::string& attr, const std::string& segments) {
+std::string BareIdoc(const std::string& docnum, const std::string& attr, const std::string& segments) {
   return "<IDOC BEGIN=\"1\"" + attr + "><EDI_DC40 SEGMENT=\"1\"><DOCNUM>" + docnum +
          "</DOCNUM><IDOCTYP>ZT</IDOCTYP><MESTYP>ZM</MESTYP></EDI_DC40>" + segments + "</IDOC>";
 }
@@ -125,18 +125,18 @@ void ExpectEachSliceIsItsIdoc(const std::string& body, const std::vector<std::st
 
 TEST(IdocXmlHostileTest, AnElementNamedIdocInsideASegmentDoesNotCutTheSlice) {
   ExpectEachSliceIsItsIdoc(
-      "<P>" + Idoc("1", "", "") + Idoc("2", "", "<E1SEG><IDOC>x</IDOC><F>kept</F></E1SEG>") + "</P>",
+      "<P>" + BareIdoc("1", "", "") + BareIdoc("2", "", "<E1SEG><IDOC>x</IDOC><F>kept</F></E1SEG>") + "</P>",
       {"<DOCNUM>1<", "<F>kept</F>"});
 }
 
 TEST(IdocXmlHostileTest, MarkupInAttributeValuesDoesNotMoveTheSlice) {
-  ExpectEachSliceIsItsIdoc("<P>" + Idoc("1", " A=\"&lt;!--\" B='<!--'", "<S><F>one</F></S>") +
-                               Idoc("2", " A=\"-->\"", "<S><F>two</F></S>") + "</P>",
+  ExpectEachSliceIsItsIdoc("<P>" + BareIdoc("1", " A=\"&lt;!--\" B='<!--'", "<S><F>one</F></S>") +
+                               BareIdoc("2", " A=\"-->\"", "<S><F>two</F></S>") + "</P>",
                            {"<F>one</F>", "<F>two</F>"});
-  ExpectEachSliceIsItsIdoc("<P>" + Idoc("1", " A=\"<?\"", "<S><F>one</F></S>") + Idoc("2", "", "") + "</P>",
+  ExpectEachSliceIsItsIdoc("<P>" + BareIdoc("1", " A=\"<?\"", "<S><F>one</F></S>") + BareIdoc("2", "", "") + "</P>",
                            {"<F>one</F>", "<DOCNUM>2<"});
   ExpectEachSliceIsItsIdoc(
-      "<P>" + Idoc("1", " A=\"</IDOC>\"", "<S X='</IDOC>'><F>one</F></S>") + Idoc("2", "", "") + "</P>",
+      "<P>" + BareIdoc("1", " A=\"</IDOC>\"", "<S X='</IDOC>'><F>one</F></S>") + BareIdoc("2", "", "") + "</P>",
       {"<F>one</F>", "<DOCNUM>2<"});
 }
 
@@ -144,10 +144,11 @@ TEST(IdocXmlHostileTest, MarkupInAttributeValuesDoesNotMoveTheSlice) {
 // does not close itself: the slice must skip it as the parser does, or the
 // markup inside it moves the slice's end (found by idoc_xml_fuzz).
 TEST(IdocXmlHostileTest, ACommentThatStartsWithAGreaterThanSignDoesNotMoveTheSlice) {
-  ExpectEachSliceIsItsIdoc("<P>" + Idoc("1", "", "<S><F>one</F><!--><S>--></S>") + Idoc("2", "", "") + "</P>",
+  ExpectEachSliceIsItsIdoc("<P>" + BareIdoc("1", "", "<S><F>one</F><!--><S>--></S>") + BareIdoc("2", "", "") + "</P>",
                            {"<F>one</F>", "<DOCNUM>2<"});
-  ExpectEachSliceIsItsIdoc("<P>" + Idoc("1", "", "<S><F>one</F><!--></S></IDOC>--></S>") + Idoc("2", "", "") + "</P>",
-                           {"<F>one</F>", "<DOCNUM>2<"});
+  ExpectEachSliceIsItsIdoc(
+      "<P>" + BareIdoc("1", "", "<S><F>one</F><!--></S></IDOC>--></S>") + BareIdoc("2", "", "") + "</P>",
+      {"<F>one</F>", "<DOCNUM>2<"});
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 namespace ferry {
 
+constexpr int64_t kMsPerMinute = 60'000;
+
 inline int64_t NowUnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();

@@ -94,6 +94,7 @@ Result<BatchFrames> DecodeBatchFrames(std::string_view bytes, const BatchLimits&
   BatchFrames out;
   out.agent_id = std::move(*frame.mutable_agent_id());
   out.batch_id = frame.batch_id();
+  out.sent_unix_ms = frame.sent_unix_ms();
   if (frame.compression() == ferry::v1::COMPRESSION_NONE) {
     if (Status taken = TakeEvents(*frame.mutable_events(), limits, out); !taken.ok()) return taken;
     return out;

@@ -36,6 +36,7 @@ std::string EncodeBatch(const std::string& agent_id, uint64_t batch_id, const st
 struct BatchFrames {
   std::string agent_id;  // as sent: not checked to be UTF-8
   uint64_t batch_id = 0;
+  int64_t sent_unix_ms = 0;  // by the agent's clock
   std::vector<std::string> events;
 };
 

@@ -26,6 +26,11 @@ std::string JoinSorted(const Labels& labels, const char* separator) {
 
 }  // namespace
 
+int CommandFailed(int code, const std::string& message) {
+  std::cerr << "ferry-controlplane: " << message << "\n";
+  return code;
+}
+
 int OpenRegistry(const std::string& config_path, bool read_only, OpenedRegistry& out) {
   auto config = LoadControlPlaneConfig(config_path);
   if (!config.ok()) {

@@ -18,6 +18,10 @@ inline constexpr int kFlowsExitOk = 0;
 inline constexpr int kFlowsExitFailure = 1;  // store, not found, cannot write
 inline constexpr int kFlowsExitInput = 2;    // config, bundle, selector
 
+// Prints "ferry-controlplane: <message>" on stderr and returns `code`, the
+// exit code of a subcommand that failed.
+int CommandFailed(int code, const std::string& message);
+
 struct OpenedRegistry {
   ControlPlaneConfig config;
   std::unique_ptr<store::Store> store;

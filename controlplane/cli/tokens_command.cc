@@ -16,22 +16,17 @@ namespace {
 
 constexpr int kExitUnknownToken = 3;
 
-int Fail(int code, const std::string& message) {
-  std::cerr << "ferry-controlplane: " << message << "\n";
-  return code;
-}
-
 }  // namespace
 
 int TokensAdd(const TokensCommandOptions& options) {
   auto role = ParseConsoleRole(options.role);
-  if (!role) return Fail(kFlowsExitInput, "--role: viewer, operator or admin");
+  if (!role) return CommandFailed(kFlowsExitInput, "--role: viewer, operator or admin");
   int64_t expires = 0;
   if (!options.expires.empty()) {
     std::chrono::milliseconds valid_for{};
     if (!config::ParseDuration(options.expires, valid_for) || valid_for < std::chrono::minutes(1)) {
-      return Fail(kFlowsExitInput,
-                  "--expires: expected a duration of at least 1m such as 30d, got '" + options.expires + "'");
+      return CommandFailed(kFlowsExitInput,
+                           "--expires: expected a duration of at least 1m such as 30d, got '" + options.expires + "'");
     }
     expires = NowUnixMs() + valid_for.count();
   }
@@ -39,8 +34,8 @@ int TokensAdd(const TokensCommandOptions& options) {
   if (int rc = OpenRegistry(options.config_path, /*read_only=*/false, opened)) return rc;
   auto token = ApiTokens(*opened.store).Create(options.name, *role, expires, "cli");
   if (!token.ok()) {
-    return Fail(token.status().code() == StatusCode::kInvalidArgument ? kFlowsExitInput : kFlowsExitFailure,
-                token.status().message());
+    return CommandFailed(token.status().code() == StatusCode::kInvalidArgument ? kFlowsExitInput : kFlowsExitFailure,
+                         token.status().message());
   }
   std::cout << *token << "\n";
   std::cerr << "ferry-controlplane: token " << options.name << " (" << ConsoleRoleName(*role)
@@ -52,7 +47,7 @@ int TokensList(const TokensCommandOptions& options) {
   OpenedRegistry opened;
   if (int rc = OpenRegistry(options.config_path, /*read_only=*/true, opened)) return rc;
   auto tokens = ApiTokens(*opened.store).List();
-  if (!tokens.ok()) return Fail(kFlowsExitFailure, tokens.status().message());
+  if (!tokens.ok()) return CommandFailed(kFlowsExitFailure, tokens.status().message());
   boost::json::array rows;
   if (!options.json) std::printf("%-16s %-24s %-9s %-25s %s\n", "ID", "NAME", "ROLE", "CREATED", "EXPIRES");
   for (const auto& t : *tokens) {
@@ -76,7 +71,7 @@ int TokensRemove(const TokensCommandOptions& options) {
   OpenedRegistry opened;
   if (int rc = OpenRegistry(options.config_path, /*read_only=*/false, opened)) return rc;
   if (Status s = ApiTokens(*opened.store).Revoke(options.name); !s.ok()) {
-    return Fail(s.code() == StatusCode::kNotFound ? kExitUnknownToken : kFlowsExitFailure, s.message());
+    return CommandFailed(s.code() == StatusCode::kNotFound ? kExitUnknownToken : kFlowsExitFailure, s.message());
   }
   std::cout << "token " << options.name << " revoked\n";
   return kFlowsExitOk;

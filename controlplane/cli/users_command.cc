@@ -16,11 +16,6 @@
 namespace ferry::controlplane {
 namespace {
 
-int Fail(int code, const std::string& message) {
-  std::cerr << "ferry-controlplane: " << message << "\n";
-  return code;
-}
-
 int ExitFor(const Status& s) {
   switch (s.code()) {
     case StatusCode::kInvalidArgument:
@@ -99,12 +94,13 @@ int OpenUsers(const std::string& config_path, bool read_only, OpenedUsers& out) 
 
 int UsersAdd(const UsersCommandOptions& options) {
   auto role = ParseConsoleRole(options.role);
-  if (!role) return Fail(kFlowsExitInput, "--role: viewer, operator or admin");
+  if (!role) return CommandFailed(kFlowsExitInput, "--role: viewer, operator or admin");
   std::string password;
   if (!ReadNewPassword(options, password)) return kFlowsExitInput;
   OpenedUsers opened;
   if (int rc = OpenUsers(options.config_path, /*read_only=*/false, opened)) return rc;
-  if (Status s = opened.users->Add(options.name, *role, password); !s.ok()) return Fail(ExitFor(s), s.message());
+  if (Status s = opened.users->Add(options.name, *role, password); !s.ok())
+    return CommandFailed(ExitFor(s), s.message());
   std::cout << "user " << options.name << " added as " << ConsoleRoleName(*role) << "\n";
   return kFlowsExitOk;
 }
@@ -114,17 +110,18 @@ int UsersPasswd(const UsersCommandOptions& options) {
   if (!ReadNewPassword(options, password)) return kFlowsExitInput;
   OpenedUsers opened;
   if (int rc = OpenUsers(options.config_path, /*read_only=*/false, opened)) return rc;
-  if (Status s = opened.users->SetPassword(options.name, password); !s.ok()) return Fail(ExitFor(s), s.message());
+  if (Status s = opened.users->SetPassword(options.name, password); !s.ok())
+    return CommandFailed(ExitFor(s), s.message());
   std::cout << "password of " << options.name << " changed\n";
   return kFlowsExitOk;
 }
 
 int UsersRole(const UsersCommandOptions& options) {
   auto role = ParseConsoleRole(options.role);
-  if (!role) return Fail(kFlowsExitInput, "--role: viewer, operator or admin");
+  if (!role) return CommandFailed(kFlowsExitInput, "--role: viewer, operator or admin");
   OpenedUsers opened;
   if (int rc = OpenUsers(options.config_path, /*read_only=*/false, opened)) return rc;
-  if (Status s = opened.users->SetRole(options.name, *role); !s.ok()) return Fail(ExitFor(s), s.message());
+  if (Status s = opened.users->SetRole(options.name, *role); !s.ok()) return CommandFailed(ExitFor(s), s.message());
   std::cout << "user " << options.name << " is now " << ConsoleRoleName(*role) << "\n";
   return kFlowsExitOk;
 }
@@ -132,7 +129,7 @@ int UsersRole(const UsersCommandOptions& options) {
 int UsersRemove(const UsersCommandOptions& options) {
   OpenedUsers opened;
   if (int rc = OpenUsers(options.config_path, /*read_only=*/false, opened)) return rc;
-  if (Status s = opened.users->Remove(options.name); !s.ok()) return Fail(ExitFor(s), s.message());
+  if (Status s = opened.users->Remove(options.name); !s.ok()) return CommandFailed(ExitFor(s), s.message());
   std::cout << "user " << options.name << " removed\n";
   return kFlowsExitOk;
 }
@@ -141,7 +138,7 @@ int UsersList(const UsersCommandOptions& options) {
   OpenedUsers opened;
   if (int rc = OpenUsers(options.config_path, /*read_only=*/true, opened)) return rc;
   auto users = opened.users->List();
-  if (!users.ok()) return Fail(kFlowsExitFailure, users.status().message());
+  if (!users.ok()) return CommandFailed(kFlowsExitFailure, users.status().message());
   boost::json::array rows;
   if (!options.json) std::printf("%-32s %-9s %-25s %s\n", "USER", "ROLE", "CREATED", "PASSWORD-CHANGED");
   for (const auto& user : *users) {

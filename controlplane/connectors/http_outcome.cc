@@ -4,6 +4,10 @@
 
 namespace ferry::controlplane {
 
+std::string DescribeRecord(const ferry::v1::MappedRecord& record) {
+  return record.object() + " " + record.key_field() + "=" + record.external_id();
+}
+
 std::string Excerpt(const std::string& body) {
   constexpr size_t kMax = 512;
   std::string out = body.size() > kMax ? body.substr(0, kMax) + "..." : body;

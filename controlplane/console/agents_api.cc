@@ -21,12 +21,6 @@ std::vector<std::string_view> SplitList(std::string_view s, char separator) {
   return parts;
 }
 
-std::optional<size_t> Number(std::string_view s, size_t max) {
-  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
-  const size_t n = std::stoul(std::string(s));
-  return n <= max ? std::optional<size_t>(n) : std::nullopt;
-}
-
 std::optional<AgentState> StateNamed(std::string_view name) {
   for (AgentState s : {AgentState::kHealthy, AgentState::kDegraded, AgentState::kStale, AgentState::kOffline}) {
     if (name == AgentStateName(s)) return s;
@@ -111,11 +105,11 @@ Result<AgentQuery> ParseAgentQuery(std::string_view query) {
       if (value != "asc" && value != "desc") return Status::InvalidArgument("order: must be asc or desc");
       q.descending = value == "desc";
     } else if (name == "offset") {
-      auto n = Number(value, 100'000'000);
+      auto n = http::QueryNumber(value, 100'000'000);
       if (!n) return Status::InvalidArgument("offset: must be a whole number");
       q.offset = *n;
     } else if (name == "limit") {
-      auto n = Number(value, AgentQuery::kMaxLimit);
+      auto n = http::QueryNumber(value, AgentQuery::kMaxLimit);
       if (!n || *n == 0) {
         return Status::InvalidArgument("limit: must be from 1 to " + std::to_string(AgentQuery::kMaxLimit));
       }

@@ -34,6 +34,10 @@ void ReadConsoleSettings(config::ConfigNode node, ConsoleOptions& out) {
   if (out.agents.offline_after < std::chrono::seconds(1)) node.Error("agent_offline_after", "must be at least 1s");
   out.agents.backlog_age = node.Duration("agent_backlog_age", out.agents.backlog_age);
   if (out.agents.backlog_age < std::chrono::seconds(1)) node.Error("agent_backlog_age", "must be at least 1s");
+  out.max_event_streams = static_cast<size_t>(node.Int("max_event_streams", out.max_event_streams, 1, 48));
+  out.web_dir = node.String("web_dir", "");
+  out.trace_max_events = static_cast<uint64_t>(
+      node.Int("trace_max_events", static_cast<int64_t>(out.trace_max_events), 1000, 100'000'000));
 }
 
 }  // namespace ferry::controlplane

@@ -14,6 +14,9 @@
 //     audit_retention: 365d         # how long the audit log keeps an entry
 //     agent_offline_after: 5m       # an agent silent this long is offline (stale after 3 heartbeats)
 //     agent_backlog_age: 15m        # an agent whose oldest unsent event is older is degraded
+//     max_event_streams: 32         # live-update streams (browser tabs) open at once, of 64 connections
+//     web_dir: ""                   # serve the web app from this folder (developing it) instead of the binary
+//     trace_max_events: 1000000     # events whose trace the control plane keeps for search (oldest go first)
 
 #include <chrono>
 #include <string>
@@ -36,6 +39,9 @@ struct ConsoleOptions {
   int sign_in_per_minute_per_client = 5;
   std::chrono::milliseconds audit_retention{365LL * 24 * 3600 * 1000};
   AgentThresholds agents;
+  size_t max_event_streams = 32;
+  std::string web_dir;
+  uint64_t trace_max_events = 1'000'000;
 };
 
 void ReadConsoleSettings(config::ConfigNode node, ConsoleOptions& out);

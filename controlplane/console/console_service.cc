@@ -3,7 +3,10 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
@@ -13,9 +16,11 @@
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
 #include "controlplane/console/agents_api.h"
+#include "controlplane/console/console_changes.h"
 #include "controlplane/console/controlplane_metrics.h"
 #include "controlplane/console/dead_letters_api.h"
 #include "controlplane/console/fleet_summary.h"
+#include "controlplane/console/search_api.h"
 
 namespace ferry::controlplane {
 namespace {
@@ -58,7 +63,9 @@ ConsoleService::ConsoleService(boost::asio::any_io_executor executor, const Cons
       options_(options),
       parts_(parts),
       sessions_(options.session_lifetime, options.session_idle),
-      sign_ins_(options.sign_in_per_minute, options.sign_in_per_minute_per_client) {}
+      sign_ins_(options.sign_in_per_minute, options.sign_in_per_minute_per_client),
+      web_(options.web_dir),
+      events_(executor, {.max_streams = options.max_event_streams}, NowUnixMs()) {}
 
 ConsoleService::~ConsoleService() {
   Stop();
@@ -89,12 +96,71 @@ Status ConsoleService::Start() {
       executor_, server,
       [this](http::Request& req, const boost::asio::ip::address& peer) { return Handle(req, peer); });
   if (Status s = server_->Listen(); !s.ok()) return s;
+  boost::asio::co_spawn(executor_, WatchForChanges(), boost::asio::detached);
   spdlog::info("event=console_listening address={}:{}", options_.host, server_->port());
   return Status::Ok();
 }
 
 void ConsoleService::Stop() {
+  stopping_ = true;
+  events_.Stop();
   if (server_) server_->Stop();
+}
+
+boost::asio::awaitable<void> ConsoleService::WatchForChanges() {
+  boost::asio::steady_timer tick(executor_);
+  // The baseline is taken at the start, not when the first tab opens: a
+  // change made between a tab's opening and the next look is announced.
+  auto take = [this] {
+    return TakeFingerprint({parts_.fleet, parts_.dead_letters, parts_.audit, parts_.throughput}, NowUnixMs());
+  };
+  std::optional<ConsoleFingerprint> last;
+  if (auto first = take(); first.ok()) last = *first;
+  while (!stopping_) {
+    tick.expires_after(std::chrono::seconds(1));
+    co_await tick.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (stopping_) break;
+    // Nobody listening: no work. What changed meanwhile is announced when
+    // a tab opens, so one that resumes misses nothing.
+    if (events_.streams() == 0) continue;
+    auto now = take();
+    if (!now.ok()) {
+      spdlog::warn("event=console_changes_failed error=\"{}\"", now.status().message());
+      continue;
+    }
+    if (last) events_.Publish(ChangedTopics(*last, *now));
+    last = *now;
+  }
+}
+
+http::Reply ConsoleService::OpenEvents(const http::Request& req, const std::string& session_id,
+                                       const Session& session) {
+  if (!events_.HasRoom()) {
+    http::Response busy = http::JsonError(req, bhttp::status::too_many_requests,
+                                          "too many live-update streams are open (console.max_event_streams)");
+    busy.set(bhttp::field::retry_after, "30");
+    return busy;
+  }
+  const auto resume = req.find("Last-Event-ID");
+  std::string last_event_id = resume == req.end() ? "" : std::string(resume->value().substr(0, 64));
+  http::Response head{bhttp::status::ok, req.version()};
+  head.set(bhttp::field::content_type, "text/event-stream");
+  head.set(bhttp::field::cache_control, "no-store");
+  spdlog::info("event=console_events_open user={} streams={}", session.user, events_.streams() + 1);
+  // A stream outlives no sign-in: it ends with its session (signed out,
+  // expired, the user removed), and in any case after a session's idle
+  // limit, when the browser opens it again with its cookie (a script's API
+  // token is checked then).
+  std::function<bool()> allowed = [] { return true; };
+  if (!session_id.empty()) {
+    allowed = [this, session_id] { return sessions_.Alive(session_id, Sessions::Clock::now()); };
+  }
+  return http::Reply(
+      std::move(head),
+      [this, last_event_id, allowed, user = session.user](http::BodyWriter& writer) -> boost::asio::awaitable<void> {
+        co_await events_.Stream(writer, last_event_id, options_.session_idle, allowed);
+        spdlog::info("event=console_events_closed user={} streams={}", user, events_.streams());
+      });
 }
 
 uint16_t ConsoleService::port() const { return server_ ? server_->port() : 0; }
@@ -180,12 +246,11 @@ http::Response ConsoleService::ListAudit(const http::Request& req, std::string_v
   if (!params) return http::JsonError(req, bhttp::status::bad_request, "the query string is malformed");
   uint64_t before = 0, limit = 100;
   for (const auto& [name, value] : *params) {
-    const bool number =
-        !value.empty() && value.size() <= 19 && value.find_first_not_of("0123456789") == std::string::npos;
+    const std::optional<uint64_t> number = http::QueryNumber(value);
     if (name == "before" && number) {
-      before = std::stoull(value);
+      before = *number;
     } else if (name == "limit" && number) {
-      limit = std::stoull(value);
+      limit = *number;
     } else if (name != "user") {
       return http::JsonError(req, bhttp::status::bad_request,
                              "unknown or malformed parameter '" + name + "' (before, limit, user)");
@@ -211,14 +276,15 @@ http::Response ConsoleService::ListAudit(const http::Request& req, std::string_v
   return http::JsonResponse(req, bhttp::status::ok, out);
 }
 
-boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req,
-                                                              const boost::asio::ip::address& peer) {
+boost::asio::awaitable<http::Reply> ConsoleService::Handle(http::Request& req, const boost::asio::ip::address& peer) {
   const auto [target, query] = http::SplitTarget(std::string_view(req.target().data(), req.target().size()));
   const std::string client = peer.to_string();
   const bool reads = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
   if (target == "/api/v1/session" && req.method() == bhttp::verb::post) co_return co_await SignIn(req, client);
   if (target.substr(0, 8) != "/api/v1/" && target != "/metrics") {
-    co_return http::JsonError(req, bhttp::status::not_found, "no such page");
+    if (!reads) co_return http::JsonError(req, bhttp::status::not_found, "no such page");
+    if (auto page = web_.Serve(req, target)) co_return std::move(*page);
+    co_return http::JsonError(req, bhttp::status::not_found, "no such endpoint");
   }
   // A script presents an API token; a browser its session cookie, and for
   // a change the session's CSRF token as well (a token is never sent by a
@@ -269,6 +335,11 @@ boost::asio::awaitable<http::Response> ConsoleService::Handle(http::Request& req
     co_return http::JsonResponse(req, bhttp::status::ok, boost::json::object{{"users", std::move(rows)}});
   }
   if (target == "/api/v1/audit" && reads) co_return ListAudit(req, query);
+  if (target == "/api/v1/events" && reads) co_return OpenEvents(req, session->first, session->second);
+  if (target == "/api/v1/search" && reads) co_return SearchEvents(req, query, parts_.traces);
+  constexpr std::string_view kTracePrefix = "/api/v1/trace/";
+  if (target.starts_with(kTracePrefix) && reads)
+    co_return GetTrace(req, target.substr(kTracePrefix.size()), parts_.traces);
   if (target == "/metrics" && reads) {
     auto text = ControlPlaneMetrics({parts_.engine, parts_.delivery, parts_.dead_letters, parts_.fleet}, NowUnixMs());
     if (!text.ok()) co_return http::JsonError(req, bhttp::status::internal_server_error, text.status().message());
@@ -386,8 +457,8 @@ http::Response ConsoleService::ManageTokens(const http::Request& req, std::strin
   return http::JsonError(req, bhttp::status::not_found, "no such endpoint");
 }
 
-boost::asio::awaitable<ConsoleService::DeadLetterRun> ConsoleService::RunDeadLetterAction(bool replay,
-                                                                                          std::string body) {
+boost::asio::awaitable<ConsoleService::DeadLetterRun> ConsoleService::RunDeadLetterAction(bool replay, std::string body,
+                                                                                          std::string user) {
   DeadLetterRun run;
   // A filter may have to look through the whole dead-letter queue: here,
   // off the event loop, like the write.
@@ -397,8 +468,8 @@ boost::asio::awaitable<ConsoleService::DeadLetterRun> ConsoleService::RunDeadLet
     co_return run;
   }
   run.action = std::move(action).value();
-  run.outcome =
-      replay ? parts_.dead_letter_actions.Replay(run.action.seqs) : parts_.dead_letter_actions.Discard(run.action.seqs);
+  run.outcome = replay ? parts_.dead_letter_actions.Replay(run.action.seqs, "by " + user)
+                       : parts_.dead_letter_actions.Discard(run.action.seqs, "by " + user + ": " + run.action.reason);
   co_return run;
 }
 
@@ -408,8 +479,9 @@ boost::asio::awaitable<http::Response> ConsoleService::ActOnDeadLetters(const ht
   if (session.role < ConsoleUser::OPERATOR) {
     co_return http::JsonError(req, bhttp::status::forbidden, "only operators and admins replay or discard");
   }
-  const DeadLetterRun run = co_await boost::asio::co_spawn(
-      dead_letter_writes_.get_executor(), RunDeadLetterAction(replay, req.body()), boost::asio::use_awaitable);
+  const DeadLetterRun run =
+      co_await boost::asio::co_spawn(dead_letter_writes_.get_executor(),
+                                     RunDeadLetterAction(replay, req.body(), session.user), boost::asio::use_awaitable);
   if (!run.parsed.ok()) co_return http::JsonError(req, bhttp::status::bad_request, run.parsed.message());
   const DeadLetterAction* action = &run.action;
   const DeadLetterOutcome& outcome = run.outcome;

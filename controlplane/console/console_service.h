@@ -22,6 +22,9 @@
 //   GET    /api/v1/agents/ID one agent
 //   GET    /api/v1/fleet, /api/v1/connectors   the fleet and connectors pages (fleet_summary.h)
 //   GET    /metrics          Prometheus metrics (controlplane_metrics.h)
+//   GET    /api/v1/events    live updates, Server-Sent Events (console_events.h)
+//   GET    /api/v1/search, /api/v1/trace/ID   search and trace (search_api.h)
+//   GET    anything else     the web app (web_assets.h)
 //   GET    /api/v1/dead-letters[/SEQ], POST .../replay and .../discard
 //                             (operators; dead_letters_api.h)
 //
@@ -39,13 +42,16 @@
 #include "controlplane/console/api_tokens.h"
 #include "controlplane/console/audit_log.h"
 #include "controlplane/console/console_config.h"
+#include "controlplane/console/console_events.h"
 #include "controlplane/console/console_users.h"
 #include "controlplane/console/dead_letters_api.h"
 #include "controlplane/console/fleet_view.h"
 #include "controlplane/console/sessions.h"
 #include "controlplane/console/throughput_history.h"
+#include "controlplane/console/web_assets.h"
 #include "controlplane/delivery/dead_letter_actions.h"
 #include "controlplane/delivery/delivery_engine.h"
+#include "controlplane/delivery/event_trace.h"
 #include "controlplane/fleet/attempt_limiter.h"
 #include "controlplane/fleet/fleet_pki.h"
 
@@ -64,6 +70,7 @@ struct ConsoleParts {
   const store::DurableQueue& delivery;
   const store::DurableQueue& dead_letters;
   DeadLetterActions& dead_letter_actions;
+  const EventTraceLog& traces;
 };
 
 class ConsoleService {
@@ -77,7 +84,12 @@ class ConsoleService {
   uint16_t port() const;
 
  private:
-  boost::asio::awaitable<http::Response> Handle(http::Request& req, const boost::asio::ip::address& peer);
+  boost::asio::awaitable<http::Reply> Handle(http::Request& req, const boost::asio::ip::address& peer);
+  // GET /api/v1/events: a stream of change notices, or 429 when too many
+  // are open.
+  http::Reply OpenEvents(const http::Request& req, const std::string& session_id, const Session& session);
+  // Looks for changes every second while a tab listens, and announces them.
+  boost::asio::awaitable<void> WatchForChanges();
   // A password check's outcome (co_spawn needs a default-constructible
   // result).
   struct PasswordCheck {
@@ -103,7 +115,7 @@ class ConsoleService {
   };
   // On dead_letter_writes_: parses the request (a filter reads the queue)
   // and acts.
-  boost::asio::awaitable<DeadLetterRun> RunDeadLetterAction(bool replay, std::string body);
+  boost::asio::awaitable<DeadLetterRun> RunDeadLetterAction(bool replay, std::string body, std::string user);
   // The session the request's cookie names, with its id.
   std::optional<std::pair<std::string, Session>> SessionOf(const http::Request& req);
   std::optional<http::Response> LimitSignIn(const http::Request& head, const boost::asio::ip::address& peer);
@@ -118,6 +130,9 @@ class ConsoleService {
   // time, not on the event loop.
   boost::asio::thread_pool dead_letter_writes_{1};
   std::shared_ptr<http::HttpServer> server_;
+  WebApp web_;
+  ConsoleEvents events_;
+  bool stopping_ = false;
 };
 
 }  // namespace ferry::controlplane

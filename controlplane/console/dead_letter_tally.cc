@@ -1,18 +1,18 @@
 #include "controlplane/console/dead_letter_tally.h"
 
+#include "common/util/clock.h"
 #include "ferry/v1/event.pb.h"
 
 namespace ferry::controlplane {
 namespace {
 
-constexpr int64_t kMinuteMs = 60'000;
 constexpr int64_t kHourMinutes = 60;
 
 }  // namespace
 
 void DeadLetterTally::Add(const std::string& agent_id, int64_t unix_ms) {
   auto& minutes = by_agent_[agent_id];
-  const int64_t minute = unix_ms / kMinuteMs;
+  const int64_t minute = unix_ms / kMsPerMinute;
   ++minutes[minute];
   // Forget what is older than two hours before the newest.
   const int64_t newest = minutes.rbegin()->first;
@@ -21,7 +21,7 @@ void DeadLetterTally::Add(const std::string& agent_id, int64_t unix_ms) {
 
 DeadLetterTally::Counts DeadLetterTally::Sum(const std::map<int64_t, uint64_t>& minutes, int64_t now_unix_ms) {
   // The last hour is the current minute and the 59 before it.
-  const int64_t now_minute = now_unix_ms / kMinuteMs;
+  const int64_t now_minute = now_unix_ms / kMsPerMinute;
   Counts counts;
   for (auto it = minutes.lower_bound(now_minute - 2 * kHourMinutes + 1); it != minutes.end(); ++it) {
     if (it->first > now_minute) break;
@@ -42,7 +42,7 @@ uint64_t DeadLetterTally::FleetLastHour(int64_t now_unix_ms) const {
 }
 
 Status DeadLetterTally::Seed(const store::DurableQueue& dlq, int64_t now_unix_ms) {
-  const int64_t since = now_unix_ms - 2 * kHourMinutes * kMinuteMs;
+  const int64_t since = now_unix_ms - 2 * kHourMinutes * kMsPerMinute;
   uint64_t after = 0;
   for (;;) {
     auto records = dlq.ReadAfter(after, 1024, 16 << 20);

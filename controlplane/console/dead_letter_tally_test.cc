@@ -5,38 +5,38 @@
 namespace ferry::controlplane {
 namespace {
 
-constexpr int64_t kMinute = 60'000;
-constexpr int64_t kNow = 1'800'000'000'000;  // on a minute boundary
+constexpr int64_t kTallyMinute = 60'000;
+constexpr int64_t kTallyNow = 1'800'000'000'000;  // on a minute boundary
 
 TEST(DeadLetterTallyTest, CountsTheLastHourAndTheHourBeforePerAgent) {
   DeadLetterTally tally;
-  tally.Add("hh", kNow - 5 * kMinute);
-  tally.Add("hh", kNow - 59 * kMinute);
-  tally.Add("hh", kNow - 61 * kMinute);
-  tally.Add("hh", kNow - 119 * kMinute);
-  tally.Add("hh", kNow - 121 * kMinute);  // older than two hours: not counted
-  tally.Add("muc", kNow - 1 * kMinute);
+  tally.Add("hh", kTallyNow - 5 * kTallyMinute);
+  tally.Add("hh", kTallyNow - 59 * kTallyMinute);
+  tally.Add("hh", kTallyNow - 61 * kTallyMinute);
+  tally.Add("hh", kTallyNow - 119 * kTallyMinute);
+  tally.Add("hh", kTallyNow - 121 * kTallyMinute);  // older than two hours: not counted
+  tally.Add("muc", kTallyNow - 1 * kTallyMinute);
 
-  const auto hh = tally.For("hh", kNow);
+  const auto hh = tally.For("hh", kTallyNow);
   EXPECT_EQ(hh.last_hour, 2u);
   EXPECT_EQ(hh.hour_before, 2u);
-  EXPECT_EQ(tally.For("muc", kNow).last_hour, 1u);
-  EXPECT_EQ(tally.For("nobody", kNow).last_hour, 0u);
-  EXPECT_EQ(tally.FleetLastHour(kNow), 3u);
+  EXPECT_EQ(tally.For("muc", kTallyNow).last_hour, 1u);
+  EXPECT_EQ(tally.For("nobody", kTallyNow).last_hour, 0u);
+  EXPECT_EQ(tally.FleetLastHour(kTallyNow), 3u);
   // An hour later the last hour's become the hour before.
-  const auto later = tally.For("hh", kNow + 60 * kMinute);
+  const auto later = tally.For("hh", kTallyNow + 60 * kTallyMinute);
   EXPECT_EQ(later.last_hour, 0u);
   EXPECT_EQ(later.hour_before, 2u);
 }
 
 TEST(DeadLetterTallyTest, KeepsAtMostTwoHoursOfMinutesPerAgent) {
   DeadLetterTally tally;
-  for (int64_t m = 0; m < 10'000; ++m) tally.Add("hh", kNow + m * kMinute);
-  const int64_t end = kNow + 9'999 * kMinute;
+  for (int64_t m = 0; m < 10'000; ++m) tally.Add("hh", kTallyNow + m * kTallyMinute);
+  const int64_t end = kTallyNow + 9'999 * kTallyMinute;
   EXPECT_EQ(tally.For("hh", end).last_hour, 60u);
   EXPECT_EQ(tally.For("hh", end).hour_before, 60u);
   // What was pruned stays pruned: going back in time finds nothing.
-  EXPECT_EQ(tally.For("hh", kNow + 100 * kMinute).last_hour, 0u);
+  EXPECT_EQ(tally.For("hh", kTallyNow + 100 * kTallyMinute).last_hour, 0u);
 }
 
 }  // namespace

@@ -11,11 +11,6 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 
-std::optional<uint64_t> Number(std::string_view s) {
-  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
-  return std::stoull(std::string(s));
-}
-
 // Sets one filter field from a name and a text value; false: not a filter
 // field. A malformed value is an error naming the field.
 Result<bool> SetFilterField(DeadLetterFilter& f, std::string_view name, const std::string& value) {
@@ -30,8 +25,8 @@ Result<bool> SetFilterField(DeadLetterFilter& f, std::string_view name, const st
   } else if (name == "reason") {
     f.reason = value;
   } else if (name == "since" || name == "until") {
-    auto n = Number(value);
-    if (!n || *n > static_cast<uint64_t>(INT64_MAX)) {
+    auto n = http::QueryNumber(value, INT64_MAX);
+    if (!n) {
       return Status::InvalidArgument(std::string(name) + ": must be a time in unix milliseconds");
     }
     (name == "since" ? f.since_unix_ms : f.until_unix_ms) = static_cast<int64_t>(*n);
@@ -82,12 +77,12 @@ Result<DeadLetterListQuery> ParseDeadLetterQuery(std::string_view query) {
     if (!set.ok()) return set.status();
     if (*set) continue;
     if (name == "before") {
-      auto n = Number(value);
+      auto n = http::QueryNumber(value);
       if (!n || *n == 0) return Status::InvalidArgument("before: must be a dead letter's sequence");
       q.before = *n;
     } else if (name == "limit") {
-      auto n = Number(value);
-      if (!n || *n == 0 || *n > kMaxDeadLetterPage) {
+      auto n = http::QueryNumber(value, kMaxDeadLetterPage);
+      if (!n || *n == 0) {
         return Status::InvalidArgument("limit: must be from 1 to " + std::to_string(kMaxDeadLetterPage));
       }
       q.limit = *n;
@@ -138,7 +133,7 @@ http::Response ListDeadLetters(const http::Request& req, std::string_view query,
 
 http::Response GetDeadLetterAnswer(const http::Request& req, std::string_view seq_text,
                                    const store::DurableQueue& dlq) {
-  auto seq = Number(seq_text);
+  auto seq = http::QueryNumber(seq_text);
   if (!seq) return http::JsonError(req, bhttp::status::not_found, "no such dead letter");
   auto found = GetDeadLetter(dlq, *seq);
   if (!found.ok()) {

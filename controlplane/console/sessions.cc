@@ -42,6 +42,12 @@ std::optional<Session> Sessions::Find(std::string_view id, Clock::time_point now
   return it->second;
 }
 
+bool Sessions::Alive(std::string_view id, Clock::time_point now) const {
+  if (id.size() != 64) return false;
+  auto it = sessions_.find(crypto::Sha256Hex(id));
+  return it != sessions_.end() && !Ended(it->second, now);
+}
+
 void Sessions::Close(std::string_view id) { sessions_.erase(crypto::Sha256Hex(id)); }
 
 void Sessions::CloseUser(const std::string& user) {

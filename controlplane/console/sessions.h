@@ -36,6 +36,9 @@ class Sessions {
                                        Clock::time_point now);
   // The live session with this id (and marks it used), or nullopt.
   std::optional<Session> Find(std::string_view id, Clock::time_point now);
+  // Whether the session with this id is live, without marking it used (an
+  // open live-update stream is not a user at work).
+  bool Alive(std::string_view id, Clock::time_point now) const;
   void Close(std::string_view id);
   // Ends every session of `user` (removed, or their password or role changed).
   void CloseUser(const std::string& user);

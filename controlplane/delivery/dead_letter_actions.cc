@@ -1,10 +1,24 @@
 #include "controlplane/delivery/dead_letter_actions.h"
 
+#include "common/util/clock.h"
+
 #include "ferry/v1/event.pb.h"
 
 namespace ferry::controlplane {
 
-DeadLetterOutcome DeadLetterActions::Replay(const std::vector<uint64_t>& seqs) {
+namespace {
+
+ferry::v1::TraceStep StepNow(const char* what, const std::string& note) {
+  ferry::v1::TraceStep step;
+  step.set_unix_ms(NowUnixMs());
+  step.set_step(what);
+  step.set_detail(note);
+  return step;
+}
+
+}  // namespace
+
+DeadLetterOutcome DeadLetterActions::Replay(const std::vector<uint64_t>& seqs, const std::string& note) {
   DeadLetterOutcome outcome;
   outcome.status = store_.WriteSync([&](store::WriteTxn& txn) {
     // Decided inside the transaction: a dead letter replayed or discarded
@@ -35,6 +49,10 @@ DeadLetterOutcome DeadLetterActions::Replay(const std::vector<uint64_t>& seqs) {
       // this is a deliberate second delivery.
       items.push_back({dead.event().SerializeAsString(), ""});
       outcome.done.push_back(seq);
+      if (trace_) {
+        if (Status s = trace_->AddStep(txn.txn(), dead.event().event_id(), StepNow("replayed", note)); !s.ok())
+          return s;
+      }
     }
     if (items.empty()) return Status::Ok();
     store::AppendOutcome appended;
@@ -53,7 +71,7 @@ DeadLetterOutcome DeadLetterActions::Replay(const std::vector<uint64_t>& seqs) {
   return outcome;
 }
 
-DeadLetterOutcome DeadLetterActions::Discard(const std::vector<uint64_t>& seqs) {
+DeadLetterOutcome DeadLetterActions::Discard(const std::vector<uint64_t>& seqs, const std::string& note) {
   DeadLetterOutcome outcome;
   outcome.status = store_.WriteSync([&](store::WriteTxn& txn) {
     outcome.done.clear();
@@ -65,6 +83,12 @@ DeadLetterOutcome DeadLetterActions::Discard(const std::vector<uint64_t>& seqs) 
         continue;
       }
       outcome.done.push_back(seq);  // one that does not decode can be discarded
+      ferry::v1::DeadLetter dead;
+      if (trace_ && record.ok() && dead.ParseFromString(record->data)) {
+        if (Status s = trace_->AddStep(txn.txn(), dead.event().event_id(), StepNow("discarded", note)); !s.ok()) {
+          return s;
+        }
+      }
     }
     return dead_letters_.RemoveInTxn(txn, outcome.done);
   });

@@ -23,6 +23,7 @@
 #include "common/status.h"
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
+#include "controlplane/delivery/event_trace.h"
 
 namespace ferry::controlplane {
 
@@ -37,13 +38,18 @@ class DeadLetterActions {
   DeadLetterActions(store::Store& store, store::DurableQueue& delivery, store::DurableQueue& dead_letters)
       : store_(store), delivery_(delivery), dead_letters_(dead_letters) {}
 
-  DeadLetterOutcome Replay(const std::vector<uint64_t>& seqs);
-  DeadLetterOutcome Discard(const std::vector<uint64_t>& seqs);
+  // `note` (who, and why) goes to each event's trace with the step.
+  DeadLetterOutcome Replay(const std::vector<uint64_t>& seqs, const std::string& note = "");
+  DeadLetterOutcome Discard(const std::vector<uint64_t>& seqs, const std::string& note = "");
+  // Each replay and discard is a step of the event's trace, in the same
+  // transaction.
+  void SetTrace(const EventTraceLog* trace) { trace_ = trace; }
 
  private:
   store::Store& store_;
   store::DurableQueue& delivery_;
   store::DurableQueue& dead_letters_;
+  const EventTraceLog* trace_ = nullptr;
 };
 
 }  // namespace ferry::controlplane

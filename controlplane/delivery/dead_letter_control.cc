@@ -22,9 +22,10 @@ std::optional<boost::json::object> HandleDeadLetterRequest(const boost::json::va
   auto action = ParseDeadLetterAction(args ? boost::json::serialize(*args) : "", !replay, dlq);
   if (!action.ok())
     return boost::json::object{{"ok", false}, {"code", "invalid"}, {"error", action.status().message()}};
-  const DeadLetterOutcome outcome = replay ? actions.Replay(action->seqs) : actions.Discard(action->seqs);
-  boost::json::object answer = OutcomeJson(outcome, replay ? "replayed" : "discarded");
   const std::string user = "unix:" + app::UserName(caller);
+  const DeadLetterOutcome outcome = replay ? actions.Replay(action->seqs, "by " + user)
+                                           : actions.Discard(action->seqs, "by " + user + ": " + action->reason);
+  boost::json::object answer = OutcomeJson(outcome, replay ? "replayed" : "discarded");
   ferry::v1::AuditEntry entry;
   entry.set_user(user);
   entry.set_action(replay ? "dead_letters.replay" : "dead_letters.discard");

@@ -286,6 +286,15 @@ asio::awaitable<void> DeliveryEngine::DeliverBatch(Lane& lane, std::vector<uint6
         Finish(seqs[i], std::move(results[i]), attempts);
         continue;
       }
+      if (trace_) {
+        ferry::v1::TraceStep step;
+        step.set_unix_ms(NowUnixMs());
+        step.set_step("attempt");
+        step.set_detail(results[i].reason);
+        step.set_attempt(attempts);
+        step.set_connector(std::string(connector.name()));
+        trace_->Note(window_.at(seqs[i]).event.event_id(), std::move(step));
+      }
       again.push_back(seqs[i]);
       if (results[i].retry_after)
         retry_after = std::max(retry_after.value_or(std::chrono::milliseconds(0)), *results[i].retry_after);
@@ -426,6 +435,16 @@ void DeliveryEngine::Finished(uint64_t seq, const DeliveryResult& result, uint32
                  item.event.event_id(), item.event.idoc().docnum(), attempts, result.reason);
   }
   QueueReport(item.event, result, attempts, connector);
+  if (trace_) {
+    ferry::v1::TraceStep step;
+    step.set_unix_ms(NowUnixMs());
+    const bool delivered = result.kind == DeliveryResult::Kind::kDelivered;
+    step.set_step(delivered ? "delivered" : "dead_lettered");
+    step.set_detail(delivered ? result.record_id : result.reason);
+    step.set_attempt(attempts);
+    step.set_connector(std::string(connector));
+    trace_->Note(item.event.event_id(), std::move(step));
+  }
   busy_keys_.erase(item.key);
   if (auto fifo = key_fifos_.find(item.key); fifo != key_fifos_.end()) {
     if (!fifo->second.empty()) fifo->second.pop_front();

@@ -49,6 +49,7 @@
 #include "common/store/durable_queue.h"
 #include "common/transport/tunnel.h"
 #include "controlplane/delivery/connector.h"
+#include "controlplane/delivery/event_trace.h"
 #include "ferry/v1/event.pb.h"
 
 namespace ferry::controlplane {
@@ -103,6 +104,8 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
   // the agent the event came from and when.
   using DeadLetterObserver = std::function<void(const std::string& agent_id, int64_t unix_ms)>;
   void SetDeadLetterObserver(DeadLetterObserver observer) { on_dead_letter_ = std::move(observer); }
+  // Every attempt and outcome goes to the events' traces.
+  void SetTrace(EventTraceLog* trace) { trace_ = trace; }
 
  private:
   struct Lane {
@@ -184,6 +187,7 @@ class DeliveryEngine : public std::enable_shared_from_this<DeliveryEngine> {
   DeadLetterObserver on_dead_letter_;
   metrics::LatencyHistogram end_to_end_seconds_;
   std::chrono::steady_clock::time_point dead_letters_full_logged_{};
+  EventTraceLog* trace_ = nullptr;
 };
 
 }  // namespace ferry::controlplane

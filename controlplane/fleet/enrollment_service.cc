@@ -13,7 +13,7 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 
-constexpr uint64_t kMaxBody = 64 << 10;
+constexpr uint64_t kMaxEnrollmentBody = 64 << 10;
 
 // One enrollment per connection.
 http::Response JsonResponse(const http::Request& req, bhttp::status status, const boost::json::value& body) {
@@ -69,7 +69,7 @@ Status EnrollmentService::Start() {
   http::HttpServerOptions server;
   server.host = options_.enrollment_host;
   server.port = options_.enrollment_port;
-  server.max_body_bytes = kMaxBody;
+  server.max_body_bytes = kMaxEnrollmentBody;
   server.max_body_setting = "the enrollment request limit (64 KiB)";
   server.tls = std::move(tls).value();
   server.max_connections = 16;

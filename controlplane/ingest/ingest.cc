@@ -78,6 +78,8 @@ void Ingest::OnBatch(const std::string& agent_id, const std::string& payload) {
   const uint64_t last_in_batch = decoded->back().event.agent_sequence();
   auto items = std::make_shared<std::vector<store::AppendItem>>();
   items->reserve(decoded->size());
+  auto traces = std::make_shared<std::vector<ferry::v1::EventTrace>>();
+  const int64_t stored_unix_ms = NowUnixMs();
   ferry::v1::Ack ack;
   ack.set_agent_id(agent_id);
   ack.set_batch_id(frames->batch_id);
@@ -91,12 +93,13 @@ void Ingest::OnBatch(const std::string& agent_id, const std::string& payload) {
     d.event.set_agent_id(agent_id);
     ack.add_agent_sequences(d.event.agent_sequence());
     items->push_back({d.event.SerializeAsString(), agent_id + "/" + d.event.event_id()});
+    if (trace_) traces->push_back(EventTraceLog::Begin(d.event, frames->sent_unix_ms, stored_unix_ms));
   }
   store::DurableQueue::EncodeItems(*items);  // compress here, not on the writer thread
   agents_[agent_id].last_seen_unix_ms = NowUnixMs();
   const size_t count = items->size();
   store_.Write(
-      [this, items, agent_id, first, last_in_batch](store::WriteTxn& txn) {
+      [this, items, traces, agent_id, first, last_in_batch](store::WriteTxn& txn) {
         // The gap check reads the position this very transaction would
         // extend: a batch refused before (queue full) leaves it where the
         // last stored one ended, so every later batch of that agent is
@@ -124,6 +127,9 @@ void Ingest::OnBatch(const std::string& agent_id, const std::string& payload) {
           return s;
         }
         if (refused != refused_from_.end()) refused_from_.erase(refused);
+        for (const auto& trace : *traces) {
+          if (Status t = trace_->Put(txn.txn(), trace); !t.ok()) return t;
+        }
         return Status::Ok();
       },
       [this, ack = std::move(ack), agent_id, count](const Status& status) mutable {

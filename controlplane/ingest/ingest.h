@@ -35,6 +35,7 @@
 #include "common/store/store.h"
 #include "common/transport/tunnel.h"
 #include "common/wire/batch_codec.h"
+#include "controlplane/delivery/event_trace.h"
 #include "ferry/v1/event.pb.h"
 
 namespace ferry::controlplane {
@@ -54,6 +55,8 @@ class Ingest {
   // agent's labels and flow status from it). Set before the tunnel starts.
   using HeartbeatHandler = std::function<void(const std::string& agent_id, const ferry::v1::Heartbeat&)>;
   void SetHeartbeatHandler(HeartbeatHandler handler) { on_heartbeat_ = std::move(handler); }
+  // Each stored event's trace begins in the transaction that stores it.
+  void SetTrace(const EventTraceLog* trace) { trace_ = trace; }
   const std::map<std::string, AgentSeen>& agents() const { return agents_; }
   uint64_t batches_rejected() const { return batches_rejected_; }
 
@@ -71,6 +74,7 @@ class Ingest {
   store::DurableQueue& queue_;
   std::map<std::string, AgentSeen> agents_;
   wire::BatchLimits limits_;
+  const EventTraceLog* trace_ = nullptr;
   // Per agent, the first sequence of its oldest batch the store refused
   // since the last one it took. Used only on the store's writer thread.
   std::map<std::string, uint64_t> refused_from_;

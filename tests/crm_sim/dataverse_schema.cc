@@ -11,7 +11,7 @@ namespace json = boost::json;
 namespace {
 
 // Tables of Ferry's standard flow flows/standard/debmas-account-dataverse.yaml.
-constexpr std::string_view kBuiltIn = R"({
+constexpr std::string_view kDataverseBuiltInSchema = R"({
   "accounts": {"logical_name": "account", "keys": ["accountnumber"],
                "required": ["name"], "max_length": {"name": 160}},
   "contacts": {"logical_name": "contact", "keys": ["ferry_sapcontactnumber"]}
@@ -29,7 +29,7 @@ bool EntitySetSpec::IsAlternateKey(const KeyValues& key) const {
 }
 
 DataverseSchema::DataverseSchema() {
-  const Status s = Merge(json::parse(kBuiltIn).as_object());
+  const Status s = Merge(json::parse(kDataverseBuiltInSchema).as_object());
   if (!s.ok()) throw std::logic_error("built-in Dataverse schema: " + s.message());
 }
 

@@ -12,7 +12,7 @@ namespace {
 // Data extensions of Ferry's standard flows, with the columns their headers
 // document. ContactKey is required where the row enters a journey: a row
 // without it would start none.
-constexpr std::string_view kBuiltIn = R"({
+constexpr std::string_view kMarketingCloudBuiltInSchema = R"({
   "SAP_Customer_Credit_Status": {"primary_key": ["CustomerNumber"], "strict": true,
     "fields": ["Blocked", "PostingBlock", "DeletionFlag", "ExcludeFromCampaigns", "OrderBlockCode",
                "OrderBlockReason", "DeliveryBlockCode", "DeliveryBlockReason", "BillingBlockCode",
@@ -30,7 +30,7 @@ constexpr std::string_view kBuiltIn = R"({
 }  // namespace
 
 MarketingCloudSchema::MarketingCloudSchema() {
-  const Status s = Merge(boost::json::parse(kBuiltIn).as_object());
+  const Status s = Merge(boost::json::parse(kMarketingCloudBuiltInSchema).as_object());
   if (!s.ok()) throw std::logic_error("built-in Marketing Cloud schema: " + s.message());
 }
 

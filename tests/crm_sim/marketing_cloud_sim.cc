@@ -11,7 +11,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kTokenPath = "/v2/token";
+constexpr std::string_view kMarketingCloudTokenPath = "/v2/token";
 constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 // The REST API's error shape (assumed: {"message","errorcode","documentation"}).
@@ -19,7 +19,7 @@ json::object ApiError(std::string_view message, int64_t code) {
   return {{"message", message}, {"errorcode", code}, {"documentation", ""}};
 }
 
-json::object OAuthError(std::string_view error, std::string_view description) {
+json::object MarketingCloudOAuthError(std::string_view error, std::string_view description) {
   return {{"error", error}, {"error_description", description}, {"error_uri", "https://developer.salesforce.com/docs"}};
 }
 
@@ -43,23 +43,24 @@ std::string FieldMessage(const FieldViolation& v, const DataExtensionSpec& spec)
 MarketingCloudSim::MarketingCloudSim() : VendorSim(/*ignore_case=*/true, VendorState("ferry-mc", "mc-secret", 1079)) {}
 
 bool MarketingCloudSim::Claims(std::string_view path) const {
-  return path == kTokenPath || path.substr(0, 8) == "/hub/v1/";
+  return path == kMarketingCloudTokenPath || path.substr(0, 8) == "/hub/v1/";
 }
 
 std::string MarketingCloudSim::NewRecordId(std::string_view) { return NewEventId(); }
 
 http::Response MarketingCloudSim::Handle(const http::Request& req, const SimContext& ctx) {
-  if (PathOf(req.target()) == kTokenPath) return Token(req, ctx);
+  if (PathOf(req.target()) == kMarketingCloudTokenPath) return Token(req, ctx);
   return Api(req);
 }
 
 http::Response MarketingCloudSim::Token(const http::Request& req, const SimContext& ctx) {
   if (req.method() != http::beast_http::verb::post) {
-    return JsonResponse(req, 400, OAuthError("invalid_request", "The token endpoint only accepts POST."));
+    return JsonResponse(req, 400, MarketingCloudOAuthError("invalid_request", "The token endpoint only accepts POST."));
   }
   auto parsed = ParseJsonBody(req.body());
   if (!parsed.ok() || !parsed->is_object()) {
-    return JsonResponse(req, 400, OAuthError("invalid_request", "The request body must be a JSON object."));
+    return JsonResponse(req, 400,
+                        MarketingCloudOAuthError("invalid_request", "The request body must be a JSON object."));
   }
   const json::object& body = parsed->get_object();
   auto text = [&body](std::string_view key) -> std::string {
@@ -67,20 +68,23 @@ http::Response MarketingCloudSim::Token(const http::Request& req, const SimConte
     return v && v->is_string() ? std::string(v->get_string()) : std::string();
   };
   if (text("grant_type") != "client_credentials") {
-    return JsonResponse(req, 400, OAuthError("unsupported_grant_type", "Use \"grant_type\":\"client_credentials\"."));
+    return JsonResponse(
+        req, 400, MarketingCloudOAuthError("unsupported_grant_type", "Use \"grant_type\":\"client_credentials\"."));
   }
   if (text("client_id") != state_.client_id() || text("client_secret") != state_.client_secret()) {
-    return JsonResponse(req, 401,
-                        OAuthError("invalid_client",
-                                   "Invalid client ID or secret. Use the values of the API integration in "
-                                   "Installed Packages."));
+    return JsonResponse(
+        req, 401,
+        MarketingCloudOAuthError("invalid_client",
+                                 "Invalid client ID or secret. Use the values of the API integration in "
+                                 "Installed Packages."));
   }
   // account_id may be a string or a number (a MID is numeric).
   std::string account;
   if (const auto* v = body.if_contains("account_id")) account = ScalarText(*v).value_or("");
   if (!settings_.account_id.empty() && !account.empty() && account != settings_.account_id) {
-    return JsonResponse(
-        req, 401, OAuthError("unauthorized_client", "The client is not granted access to account_id " + account + "."));
+    return JsonResponse(req, 401,
+                        MarketingCloudOAuthError("unauthorized_client",
+                                                 "The client is not granted access to account_id " + account + "."));
   }
   std::string token = RandomText(24, kBase64) + "." + RandomText(200, kBase64);
   state_.AddToken(token);
@@ -207,10 +211,11 @@ std::vector<std::string> MarketingCloudSim::UpsertRow(const DataExtensionSpec& s
 
 http::Response MarketingCloudSim::FaultResponse(const http::Request& req, const Fault& fault) {
   http::Response res;
-  if (PathOf(req.target()) == kTokenPath) {
-    res = JsonResponse(req, fault.status,
-                       OAuthError(fault.error_code.empty() ? "temporarily_unavailable" : fault.error_code,
-                                  fault.message.empty() ? "The service is temporarily unavailable." : fault.message));
+  if (PathOf(req.target()) == kMarketingCloudTokenPath) {
+    res = JsonResponse(
+        req, fault.status,
+        MarketingCloudOAuthError(fault.error_code.empty() ? "temporarily_unavailable" : fault.error_code,
+                                 fault.message.empty() ? "The service is temporarily unavailable." : fault.message));
   } else {
     static const std::map<int, std::string> kUsual = {{401, "Not Authorized"},
                                                       {404, "Not Found"},

@@ -13,7 +13,7 @@ namespace json = boost::json;
 namespace {
 
 // Objects of Ferry's standard flows (flows/standard/*-salesforce.yaml).
-constexpr std::string_view kBuiltIn = R"({
+constexpr std::string_view kSalesforceBuiltInSchema = R"({
   "Account": {"key_prefix": "001", "external_ids": ["SAP_Customer_Number__c"],
     "required": ["Name"], "max_length": {"Name": 255},
     "picklists": {"BillingCountryCode": "iso3166-alpha2", "ShippingCountryCode": "iso3166-alpha2"},
@@ -39,7 +39,7 @@ constexpr std::string_view kBuiltIn = R"({
 }  // namespace
 
 SalesforceSchema::SalesforceSchema() {
-  const Status s = Merge(json::parse(kBuiltIn).as_object());
+  const Status s = Merge(json::parse(kSalesforceBuiltInSchema).as_object());
   if (!s.ok()) throw std::logic_error("built-in Salesforce schema: " + s.message());
 }
 

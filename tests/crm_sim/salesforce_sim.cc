@@ -13,7 +13,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kTokenPath = "/services/oauth2/token";
+constexpr std::string_view kSalesforceTokenPath = "/services/oauth2/token";
 constexpr std::string_view kOrgId = "00D5g00000FERRYEAA";
 constexpr std::string_view kBase62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -54,7 +54,7 @@ std::string VersionText(double version) {
 
 const std::vector<SfError> kNotFound = {{"NOT_FOUND", "The requested resource does not exist", {}}};
 
-json::object OAuthError(std::string_view error, std::string_view description) {
+json::object SalesforceOAuthError(std::string_view error, std::string_view description) {
   return {{"error", error}, {"error_description", description}};
 }
 
@@ -80,26 +80,26 @@ http::Response SalesforceSim::Errors(const http::Request& req, int status, const
 
 http::Response SalesforceSim::Handle(const http::Request& req, const SimContext& ctx) {
   const std::string_view path = PathOf(req.target());
-  if (path == kTokenPath) return Token(req, ctx);
+  if (path == kSalesforceTokenPath) return Token(req, ctx);
   if (path.substr(0, 14) == "/services/data") return Api(req);
   return Errors(req, 404, kNotFound);
 }
 
 http::Response SalesforceSim::Token(const http::Request& req, const SimContext& ctx) {
   if (req.method() != http::beast_http::verb::post) {
-    return JsonResponse(req, 400, OAuthError("invalid_request", "must use HTTP POST"));
+    return JsonResponse(req, 400, SalesforceOAuthError("invalid_request", "must use HTTP POST"));
   }
   auto form = ParseForm(req.body());
   if (form["grant_type"] != "client_credentials") {
-    return JsonResponse(req, 400, OAuthError("unsupported_grant_type", "grant type not supported"));
+    return JsonResponse(req, 400, SalesforceOAuthError("unsupported_grant_type", "grant type not supported"));
   }
   // An unknown consumer key and a wrong secret are told apart, as the
   // real token endpoint does.
   if (form["client_id"] != state_.client_id()) {
-    return JsonResponse(req, 400, OAuthError("invalid_client_id", "client identifier invalid"));
+    return JsonResponse(req, 400, SalesforceOAuthError("invalid_client_id", "client identifier invalid"));
   }
   if (form["client_secret"] != state_.client_secret()) {
-    return JsonResponse(req, 400, OAuthError("invalid_client", "invalid client credentials"));
+    return JsonResponse(req, 400, SalesforceOAuthError("invalid_client", "invalid client credentials"));
   }
   std::string token = std::string(kOrgId.substr(0, 15)) + "!" +
                       RandomText(96, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._");
@@ -328,10 +328,10 @@ http::Response SalesforceSim::Collection(const http::Request& req, double versio
 
 http::Response SalesforceSim::FaultResponse(const http::Request& req, const Fault& fault) {
   http::Response res;
-  if (PathOf(req.target()) == kTokenPath) {
+  if (PathOf(req.target()) == kSalesforceTokenPath) {
     res = JsonResponse(req, fault.status,
-                       OAuthError(fault.error_code.empty() ? "unknown_error" : fault.error_code,
-                                  fault.message.empty() ? "retry your request" : fault.message));
+                       SalesforceOAuthError(fault.error_code.empty() ? "unknown_error" : fault.error_code,
+                                            fault.message.empty() ? "retry your request" : fault.message));
   } else {
     static const std::map<int, SfError> kUsual = {
         {401, {"INVALID_SESSION_ID", "Session expired or invalid", {}}},

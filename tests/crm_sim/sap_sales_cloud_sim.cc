@@ -13,7 +13,7 @@ namespace beast_http = http::beast_http;
 namespace {
 
 constexpr std::string_view kApiRoot = "/sap/c4c/api/v1/";
-constexpr std::string_view kTokenPath = "/oauth2/token";  // the tenant's IAS
+constexpr std::string_view kSapSalesCloudTokenPath = "/oauth2/token";  // the tenant's IAS
 
 // Service → its one collection, as the standard flows name the objects.
 const std::map<std::string, std::string, std::less<>>& Services() {
@@ -44,7 +44,7 @@ SapSalesCloudSim::SapSalesCloudSim()
 }
 
 bool SapSalesCloudSim::Claims(std::string_view path) const {
-  return path.substr(0, kApiRoot.size()) == kApiRoot || path == kTokenPath;
+  return path.substr(0, kApiRoot.size()) == kApiRoot || path == kSapSalesCloudTokenPath;
 }
 
 std::string SapSalesCloudSim::NewRecordId(std::string_view) { return NewEventId(); }
@@ -78,7 +78,7 @@ bool SapSalesCloudSim::Authorized(const http::Request& req) const {
 }
 
 http::Response SapSalesCloudSim::Handle(const http::Request& req, const SimContext&) {
-  if (PathOf(req.target()) == kTokenPath) return Token(req);
+  if (PathOf(req.target()) == kSapSalesCloudTokenPath) return Token(req);
   if (!Authorized(req)) {
     auto res = SapError(req, 401, "UNAUTHORIZED",
                         "Authentication failed: the user, password or access token is wrong, expired or missing.");

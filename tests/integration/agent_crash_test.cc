@@ -27,7 +27,7 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::string CustomerIdoc(const std::string& base, uint64_t n) {
+std::string SpreadCustomerIdoc(const std::string& base, uint64_t n) {
   std::string xml = ReplaceElement(base, "DOCNUM", Docnum(n));
   // Spread over 40 customers so delivery runs in parallel across keys.
   return ReplaceElement(xml, "KUNNR", "00008000" + std::to_string(10 + n % 40));
@@ -83,7 +83,7 @@ TEST(AgentCrashTest, KillNineAtRandomMomentsDuringConcurrentIngestLosesAndDouble
       if (docnum.empty()) {
         const uint64_t n = next_docnum++;
         docnum = Docnum(n);
-        xml = CustomerIdoc(base, n);
+        xml = SpreadCustomerIdoc(base, n);
         std::lock_guard<std::mutex> lock(mutex);
         attempted.insert(docnum);
       }
@@ -183,7 +183,7 @@ TEST(AgentCrashTest, KillNineWithBacklogWhileBrokerIsDownLosesNothing) {
   constexpr int kIdocs = 100;
   std::set<std::string> accepted;
   for (int i = 0; i < kIdocs; ++i) {
-    auto res = p.PostIdoc(CustomerIdoc(base, 8500001 + i));
+    auto res = p.PostIdoc(SpreadCustomerIdoc(base, 8500001 + i));
     ASSERT_EQ(res.status, 200) << res.body;
     accepted.insert(Docnum(8500001 + i));
   }

@@ -152,6 +152,43 @@ TEST_F(ConsoleDeadLettersTest, RefusedIdocsAreFoundReplayedAfterTheFixAndDiscard
   EXPECT_EQ(json::parse(discarded.body)["discarded"], json::array({second_seq}));
   EXPECT_EQ(p_->DeadLetterCount(), 0u);
 
+  // Found by IDoc number (with or without its zeros), the whole way told:
+  // at the agent, at the control plane, refused, replayed by whom, delivered.
+  json trace;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        const json hits = json::parse(Curl("vera", "GET", "/api/v1/search?q=" + first).body);
+        if (hits["events"].size() != 1) return false;
+        trace = hits["events"][0];
+        return trace["outcome"] == "delivered";
+      },
+      seconds(20)))
+      << trace.dump();
+  std::vector<std::string> steps;
+  for (const auto& step : trace["steps"]) steps.push_back(step["step"]);
+  EXPECT_EQ(steps, (std::vector<std::string>{"received", "sent", "stored", "dead_lettered", "replayed", "delivered"}))
+      << trace.dump();
+  EXPECT_EQ(trace["steps"][3]["connector"], "webhook");
+  EXPECT_NE(trace["steps"][3]["detail"].get<std::string>().find("field NAME1 too long"), std::string::npos);
+  EXPECT_EQ(trace["steps"][4]["detail"], "by otto");
+  EXPECT_EQ(trace["agent_id"], "plant-01");
+  EXPECT_EQ(json::parse(Curl("vera", "GET", "/api/v1/search?q=6100001").body)["events"][0]["event_id"],
+            trace["event_id"]);
+  const Answer by_id = Curl("vera", "GET", "/api/v1/trace/" + trace["event_id"].get<std::string>());
+  ASSERT_EQ(by_id.status, 200) << by_id.body;
+  EXPECT_EQ(json::parse(by_id.body)["docnum"], first);
+  // By the customer number, and the discarded one says so.
+  const json customer = json::parse(Curl("vera", "GET", "/api/v1/search?q=610002").body);
+  ASSERT_EQ(customer["events"].size(), 1u) << customer.dump();
+  EXPECT_EQ(customer["events"][0]["outcome"], "discarded");
+  EXPECT_EQ(customer["events"][0]["steps"].back()["detail"], "by otto: customer deleted");
+  EXPECT_EQ(customer["matched_as"], json::array({"key value"}));
+  EXPECT_TRUE(json::parse(Curl("vera", "GET", "/api/v1/search?q=7777777").body)["events"].empty());
+  EXPECT_EQ(Curl("vera", "GET", "/api/v1/search?q=").status, 400);
+  EXPECT_EQ(Curl("vera", "GET", "/api/v1/search?q=1&limit=101").status, 400);
+  EXPECT_EQ(Curl("vera", "GET", "/api/v1/trace/0193e3a4-0000-7000-8000-000000000000").status, 404);
+  EXPECT_EQ(Curl("nobody", "GET", "/api/v1/search?q=" + first).status, 401);
+
   // The CLI: through the running daemon, audited under the Unix user.
   ASSERT_EQ(p_->PostIdoc(CustomerIdocNumbered(6100004, "0000610004")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return p_->DeadLetterCount() == 1; }, seconds(20)));

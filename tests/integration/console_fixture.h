@@ -32,7 +32,7 @@ class ConsoleTest : public ::testing::Test {
     PipelineOptions options;
     options.cp_extra_yaml = "console:\n  listen: 127.0.0.1:" + std::to_string(port_) +
                             "\n  hosts: [127.0.0.1]\n  sign_in_per_minute_per_client: 8\n"
-                            "  agent_offline_after: 8s\n";
+                            "  agent_offline_after: 8s\n  max_event_streams: 4\n";
     options.agent_labels = {{"plant", "hamburg"}};
     p_ = std::make_unique<Pipeline>(options);
     AddUser("ada", "admin");

@@ -20,14 +20,14 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kSecret = "dv-secret-do-not-log";
+constexpr const char* kDataverseSecret = "dv-secret-do-not-log";
 
-constexpr const char* kStandardBundle =
+constexpr const char* kDataverseStandardBundle =
     "flow: customers\nextends: debmas-account-dataverse\ntarget:\n  connector: dataverse\n";
 
 // Names reach Dataverse unchecked, so Dataverse itself refuses one that is
 // too long for the column (a vendor-side validation error).
-constexpr const char* kPlainBundle = R"(flow: customers
+constexpr const char* kDataversePlainBundle = R"(flow: customers
 match: { message_type: DEBMAS }
 target: { connector: dataverse }
 records:
@@ -44,10 +44,10 @@ records:
 class DataverseTest : public CrmPipelineTest {
  protected:
   void Start(const std::string& bundle, const std::string& connector_extra = "") {
-    sim_.Control("config", {{"vendor", "dataverse"}, {"client_id", "ferry-dv"}, {"client_secret", kSecret}});
+    sim_.Control("config", {{"vendor", "dataverse"}, {"client_id", "ferry-dv"}, {"client_secret", kDataverseSecret}});
     StartPipeline("  dataverse:\n    org_url: " + sim_.url() + "\n    token_url: " + sim_.url() +
                       "/tenant-1/oauth2/v2.0/token\n    client_id: ferry-dv\n    client_secret_file: " +
-                      SecretFile("dv.secret", kSecret) + "\n    timeout: 5s\n" + connector_extra,
+                      SecretFile("dv.secret", kDataverseSecret) + "\n    timeout: 5s\n" + connector_extra,
                   bundle);
   }
 
@@ -56,7 +56,7 @@ class DataverseTest : public CrmPipelineTest {
 };
 
 TEST_F(DataverseTest, CreateThenUpdateByAlternateKeyKeepsOneRowAndLinksContacts) {
-  Start(kStandardBundle);
+  Start(kDataverseStandardBundle);
   ASSERT_EQ(p().PostIdoc(ReadFixture("debmas05_customer.xml")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return !Account("100001").is_null() && Count("contacts") == 1; }, 20s)) << sim().Log();
   const json created = Account("100001");
@@ -72,7 +72,7 @@ TEST_F(DataverseTest, CreateThenUpdateByAlternateKeyKeepsOneRowAndLinksContacts)
 }
 
 TEST_F(DataverseTest, ThrottlingIsHonouredWithoutSendingMeanwhileAndEverythingArrives) {
-  Start(kPlainBundle);
+  Start(kDataversePlainBundle);
   // Three requests per second; beyond that 429 with Retry-After: 2.
   sim().Control("config", {{"vendor", "dataverse"},
                            {"max_per_window", 3},
@@ -94,7 +94,7 @@ TEST_F(DataverseTest, ThrottlingIsHonouredWithoutSendingMeanwhileAndEverythingAr
 }
 
 TEST_F(DataverseTest, AnExpiredTokenIsRenewedAndServerErrorsAreRetried) {
-  Start(kPlainBundle);
+  Start(kDataversePlainBundle);
   ASSERT_EQ(p().PostIdoc(DebmasIdoc("0000000000781001", "0000781001", "Vorher", "DE")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return !Account("781001").is_null(); }, 20s));
   sim().Control("expire-tokens", {{"vendor", "dataverse"}});
@@ -108,7 +108,7 @@ TEST_F(DataverseTest, AnExpiredTokenIsRenewedAndServerErrorsAreRetried) {
 }
 
 TEST_F(DataverseTest, AValidationErrorDeadLettersThatEventWhileTheRestOfTheBatchIsDelivered) {
-  Start(kPlainBundle);
+  Start(kDataversePlainBundle);
   const std::string too_long(200, 'N');
   std::string packet = DebmasPacket({{"0000000000782001", "0000782001", "DE"},
                                      {"0000000000782002", "0000782002", "DE"},
@@ -131,14 +131,14 @@ TEST_F(DataverseTest, AValidationErrorDeadLettersThatEventWhileTheRestOfTheBatch
 }
 
 TEST_F(DataverseTest, UpdatesToOneAccountApplyInOrderAndSecretsStayOutOfTheLogs) {
-  Start(kPlainBundle);
+  Start(kDataversePlainBundle);
   ASSERT_TRUE(PostInterleavedChanges(p(), 783000, 783000, 4, 6));
   ASSERT_TRUE(WaitUntil([&] { return Drained(); }, 30s));
   for (int customer = 1; customer <= 4; ++customer) {
     EXPECT_TRUE(ChangesInOrder(Account("78300" + std::to_string(customer)), "name", 6));
   }
   const std::string cp_log = ReadFile(p().dir().path() / "controlplane.log");
-  EXPECT_EQ(cp_log.find(kSecret), std::string::npos);
+  EXPECT_EQ(cp_log.find(kDataverseSecret), std::string::npos);
   EXPECT_EQ(cp_log.find("Bearer"), std::string::npos);
   EXPECT_NE(cp_log.find("event=token_fetched target=dataverse"), std::string::npos);
 }

@@ -21,11 +21,11 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kSecret = "mc-secret-do-not-log";
+constexpr const char* kMarketingCloudSecret = "mc-secret-do-not-log";
 
 // Row per customer in a data extension that takes any column; Nickname only
 // for country XX, which the strict built-in data extension refuses.
-constexpr const char* kPlainBundle = R"(flow: credit
+constexpr const char* kMarketingCloudPlainBundle = R"(flow: credit
 match: { message_type: DEBMAS }
 target: { connector: marketing_cloud }
 records:
@@ -58,12 +58,15 @@ records:
 class MarketingCloudTest : public CrmPipelineTest {
  protected:
   void Start(const std::string& bundle) {
-    sim_.Control("config", {{"vendor", "marketing_cloud"}, {"client_secret", kSecret}, {"violation_grace_ms", 300}});
+    sim_.Control(
+        "config",
+        {{"vendor", "marketing_cloud"}, {"client_secret", kMarketingCloudSecret}, {"violation_grace_ms", 300}});
     sim_.Control("config",
                  {{"vendor", "marketing_cloud"},
                   {"data_extensions", {{"SAP_Customer_Names", {{"primary_key", json::array({"CustomerNumber"})}}}}}});
     StartPipeline("  marketing_cloud:\n    auth_url: " + sim_.url() +
-                      "\n    client_id: ferry-mc\n    client_secret_file: " + SecretFile("mc.secret", kSecret) + "\n",
+                      "\n    client_id: ferry-mc\n    client_secret_file: " +
+                      SecretFile("mc.secret", kMarketingCloudSecret) + "\n",
                   bundle);
   }
   json Find(const std::string& vendor, const std::string& object, const std::string& field, const std::string& value) {
@@ -107,15 +110,15 @@ TEST_F(MarketingCloudTest, CreditStatusRowsAreUpsertedDeletionsKeepExcludingAndT
   EXPECT_GE(sim_.Stats()["marketing_cloud"]["tokens_issued"].get<int>(), 2);
   EXPECT_EQ(p().DeadLetterCount(), 0u);
   const std::string cp_log = ReadFile(p().dir().path() / "controlplane.log");
-  EXPECT_EQ(cp_log.find(kSecret), std::string::npos);
+  EXPECT_EQ(cp_log.find(kMarketingCloudSecret), std::string::npos);
   EXPECT_EQ(cp_log.find("Bearer"), std::string::npos);
   EXPECT_EQ(cp_log.find("access_token"), std::string::npos);
-  EXPECT_EQ(ReadFile(p().dir().path() / "agent.log").find(kSecret), std::string::npos);
+  EXPECT_EQ(ReadFile(p().dir().path() / "agent.log").find(kMarketingCloudSecret), std::string::npos);
 }
 
 TEST_F(MarketingCloudTest, ARefusedRowIsDeadLetteredWithTheVendorsMessageAndTheRestOfTheCallIsDelivered) {
   // A column the strict data extension does not have, for one customer only.
-  Start(kPlainBundle);
+  Start(kMarketingCloudPlainBundle);
   const std::string packet = DebmasPacket({{"0000000000790001", "0000790001", "DE"},
                                            {"0000000000790002", "0000790002", "XX"},
                                            {"0000000000790003", "0000790003", "AT"}});

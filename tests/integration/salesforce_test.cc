@@ -21,15 +21,15 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kSecret = "sf-secret-do-not-log";
+constexpr const char* kSalesforceSecret = "sf-secret-do-not-log";
 
 // The customer bundle: the standard flow, to Salesforce.
-constexpr const char* kStandardBundle =
+constexpr const char* kSalesforceStandardBundle =
     "flow: customers\nextends: debmas-account-salesforce\ntarget:\n  connector: salesforce\n";
 
 // A bundle whose country field reaches Salesforce unmapped, so Salesforce
 // itself refuses an unknown code (a vendor-side validation error).
-constexpr const char* kPlainBundle = R"(flow: customers
+constexpr const char* kSalesforcePlainBundle = R"(flow: customers
 match: { message_type: DEBMAS }
 target: { connector: salesforce }
 records:
@@ -46,10 +46,10 @@ records:
 class SalesforceTest : public CrmPipelineTest {
  protected:
   void Start(const std::string& bundle, const std::string& connector_extra = "") {
-    sim_.Control("config", {{"vendor", "salesforce"}, {"client_id", "ferry-sf"}, {"client_secret", kSecret}});
+    sim_.Control("config", {{"vendor", "salesforce"}, {"client_id", "ferry-sf"}, {"client_secret", kSalesforceSecret}});
     StartPipeline("  salesforce:\n    login_url: " + sim_.url() +
-                      "\n    client_id: ferry-sf\n    client_secret_file: " + SecretFile("sf.secret", kSecret) +
-                      "\n    timeout: 5s\n" + connector_extra,
+                      "\n    client_id: ferry-sf\n    client_secret_file: " +
+                      SecretFile("sf.secret", kSalesforceSecret) + "\n    timeout: 5s\n" + connector_extra,
                   bundle);
   }
 
@@ -61,7 +61,7 @@ class SalesforceTest : public CrmPipelineTest {
 };
 
 TEST_F(SalesforceTest, CreateThenUpdateKeepsOneRecordAndLinksContacts) {
-  Start(kStandardBundle);
+  Start(kSalesforceStandardBundle);
   ASSERT_EQ(p().PostIdoc(ReadFixture("debmas05_customer.xml")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return !Account("100001").is_null() && Count("Contact") == 1; }, 20s))
       << sim().Log() << ReadFile(p().dir().path() / "controlplane.log");
@@ -81,7 +81,7 @@ TEST_F(SalesforceTest, CreateThenUpdateKeepsOneRecordAndLinksContacts) {
 }
 
 TEST_F(SalesforceTest, TheSameRecordDeliveredAgainIsNotDuplicated) {
-  Start(kStandardBundle);
+  Start(kSalesforceStandardBundle);
   // Two IDocs (two events) carrying the same customer: upserts by external id.
   const std::string idoc = ReadFixture("debmas05_customer.xml");
   ASSERT_EQ(p().PostIdoc(idoc).status, 200);
@@ -92,7 +92,7 @@ TEST_F(SalesforceTest, TheSameRecordDeliveredAgainIsNotDuplicated) {
 }
 
 TEST_F(SalesforceTest, AnExpiredTokenIsRenewedWithoutLoss) {
-  Start(kStandardBundle);
+  Start(kSalesforceStandardBundle);
   ASSERT_EQ(p().PostIdoc(DebmasIdoc("0000000000761001", "0000761001", "Vorher", "DE")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return !Account("761001").is_null(); }, 20s));
   sim().Control("expire-tokens", {{"vendor", "salesforce"}});
@@ -103,7 +103,7 @@ TEST_F(SalesforceTest, AnExpiredTokenIsRenewedWithoutLoss) {
 }
 
 TEST_F(SalesforceTest, ServerErrorsAreRetriedUntilDelivered) {
-  Start(kStandardBundle);
+  Start(kSalesforceStandardBundle);
   sim().Control("faults",
                 {{"vendor", "salesforce"}, {"status", 503}, {"count", 3}, {"path_contains", "/services/data/"}});
   ASSERT_EQ(p().PostIdoc(DebmasIdoc("0000000000762001", "0000762001", "Geduld", "DE")).status, 200);
@@ -113,7 +113,7 @@ TEST_F(SalesforceTest, ServerErrorsAreRetriedUntilDelivered) {
 }
 
 TEST_F(SalesforceTest, RequestLimitExceededPausesTheConnectorForTheConfiguredBackoff) {
-  Start(kStandardBundle, "    limit_backoff: 2s\n");
+  Start(kSalesforceStandardBundle, "    limit_backoff: 2s\n");
   sim().Control("faults",
                 {{"vendor", "salesforce"}, {"status", 403}, {"count", 1}, {"path_contains", "/services/data/"}});
   const auto posted = std::chrono::steady_clock::now();
@@ -124,7 +124,7 @@ TEST_F(SalesforceTest, RequestLimitExceededPausesTheConnectorForTheConfiguredBac
 }
 
 TEST_F(SalesforceTest, AValidationErrorDeadLettersThatRecordWhileTheRestOfTheBatchIsDelivered) {
-  Start(kPlainBundle);
+  Start(kSalesforcePlainBundle);
   const std::string packet = DebmasPacket({{"0000000000764001", "0000764001", "DE"},
                                            {"0000000000764002", "0000764002", "XX"},
                                            {"0000000000764003", "0000764003", "AT"}});
@@ -143,7 +143,7 @@ TEST_F(SalesforceTest, AValidationErrorDeadLettersThatRecordWhileTheRestOfTheBat
 }
 
 TEST_F(SalesforceTest, UpdatesToOneAccountApplyInOrderUnderConcurrency) {
-  Start(kPlainBundle);
+  Start(kSalesforcePlainBundle);
   // 4 customers, 8 changes each, posted interleaved from one SAP.
   ASSERT_TRUE(PostInterleavedChanges(p(), 765000, 765000, 4, 8));
   ASSERT_TRUE(WaitUntil([&] { return Drained(); }, 30s));
@@ -153,7 +153,7 @@ TEST_F(SalesforceTest, UpdatesToOneAccountApplyInOrderUnderConcurrency) {
 }
 
 TEST_F(SalesforceTest, RatePerSecondSpacesRequests) {
-  Start(kPlainBundle, "    batch: 1\n    rate_per_s: 5\n");
+  Start(kSalesforcePlainBundle, "    batch: 1\n    rate_per_s: 5\n");
   const std::string packet = DebmasPacket({{"0000000000766001", "0000766001", "DE"},
                                            {"0000000000766002", "0000766002", "DE"},
                                            {"0000000000766003", "0000766003", "DE"},
@@ -173,7 +173,7 @@ TEST_F(SalesforceTest, RatePerSecondSpacesRequests) {
 
 TEST_F(SalesforceTest, EverythingGoesThroughTheConfiguredProxy) {
   ConnectProxy proxy;
-  Start(kStandardBundle, "    https_proxy: " + proxy.url() + "\n");
+  Start(kSalesforceStandardBundle, "    https_proxy: " + proxy.url() + "\n");
   ASSERT_EQ(p().PostIdoc(ReadFixture("debmas05_customer.xml")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return !Account("100001").is_null() && Count("Contact") == 1; }, 20s)) << sim().Log();
   EXPECT_GE(proxy.tunnels(), 1);
@@ -183,8 +183,9 @@ TEST_F(SalesforceTest, EverythingGoesThroughTheConfiguredProxy) {
 TEST_F(SalesforceTest, AProxyThatWantsCredentialsGetsThemFromTheirFile) {
   ConnectProxy proxy("Basic ZmVycnk6cHJveHktcGFzcw==");  // ferry:proxy-pass
   WriteFile(dir_.path() / "proxy.secret", "proxy-pass\n");
-  Start(kStandardBundle, "    https_proxy: " + proxy.url() + "\n    https_proxy_user: ferry\n" +
-                             "    https_proxy_password_file: " + (dir_.path() / "proxy.secret").string() + "\n");
+  Start(kSalesforceStandardBundle, "    https_proxy: " + proxy.url() + "\n    https_proxy_user: ferry\n" +
+                                       "    https_proxy_password_file: " + (dir_.path() / "proxy.secret").string() +
+                                       "\n");
   ASSERT_EQ(p().PostIdoc(ReadFixture("debmas05_customer.xml")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return !Account("100001").is_null(); }, 20s)) << sim().Log();
   EXPECT_GE(proxy.tunnels(), 1);
@@ -195,8 +196,9 @@ TEST_F(SalesforceTest, AProxyThatWantsCredentialsGetsThemFromTheirFile) {
 TEST_F(SalesforceTest, AProxyRefusingTheCredentialsHoldsDeliveryWithTheReason) {
   ConnectProxy proxy("Basic ZmVycnk6cHJveHktcGFzcw==");
   WriteFile(dir_.path() / "proxy.secret", "wrong\n");
-  Start(kStandardBundle, "    https_proxy: " + proxy.url() + "\n    https_proxy_user: ferry\n" +
-                             "    https_proxy_password_file: " + (dir_.path() / "proxy.secret").string() + "\n");
+  Start(kSalesforceStandardBundle, "    https_proxy: " + proxy.url() + "\n    https_proxy_user: ferry\n" +
+                                       "    https_proxy_password_file: " + (dir_.path() / "proxy.secret").string() +
+                                       "\n");
   ASSERT_EQ(p().PostIdoc(ReadFixture("debmas05_customer.xml")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return proxy.refused() >= 2; }, 20s));
   EXPECT_TRUE(Account("100001").is_null());
@@ -208,15 +210,15 @@ TEST_F(SalesforceTest, AProxyRefusingTheCredentialsHoldsDeliveryWithTheReason) {
 }
 
 TEST_F(SalesforceTest, SecretsAndTokensNeverReachTheLogs) {
-  Start(kStandardBundle);
+  Start(kSalesforceStandardBundle);
   ASSERT_EQ(p().PostIdoc(ReadFixture("debmas05_customer.xml")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return !Account("100001").is_null(); }, 20s));
   const std::string cp_log = ReadFile(p().dir().path() / "controlplane.log");
-  EXPECT_EQ(cp_log.find(kSecret), std::string::npos);
+  EXPECT_EQ(cp_log.find(kSalesforceSecret), std::string::npos);
   EXPECT_EQ(cp_log.find("Bearer"), std::string::npos);
   EXPECT_EQ(cp_log.find("access_token"), std::string::npos);
   EXPECT_NE(cp_log.find("event=token_fetched target=salesforce"), std::string::npos);
-  EXPECT_EQ(ReadFile(p().dir().path() / "agent.log").find(kSecret), std::string::npos);
+  EXPECT_EQ(ReadFile(p().dir().path() / "agent.log").find(kSalesforceSecret), std::string::npos);
 }
 
 }  // namespace

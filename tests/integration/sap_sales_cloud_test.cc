@@ -22,13 +22,13 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kSecret = "sap-secret-do-not-log";
+constexpr const char* kSapSalesCloudSecret = "sap-secret-do-not-log";
 
-constexpr const char* kStandardBundle = "flow: accounts\nextends: debmas-account-sap-sales-cloud\n";
+constexpr const char* kSapSalesCloudStandardBundle = "flow: accounts\nextends: debmas-account-sap-sales-cloud\n";
 
 // One account per customer with the country as SAP sent it, so the tenant
 // itself refuses a code it does not know.
-constexpr const char* kPlainBundle = R"(flow: accounts
+constexpr const char* kSapSalesCloudPlainBundle = R"(flow: accounts
 match: { message_type: DEBMAS }
 target: { connector: sap_sales_cloud }
 records:
@@ -47,8 +47,9 @@ enum class Auth { kBasic, kOAuth };
 class SapSalesCloudTest : public CrmPipelineTest {
  protected:
   void Start(const std::string& bundle, Auth auth = Auth::kBasic) {
-    sim_.Control("config", {{"vendor", "sap_sales_cloud"}, {"password", kSecret}, {"violation_grace_ms", 300}});
-    const std::string secret_file = SecretFile("sap.secret", kSecret);
+    sim_.Control("config",
+                 {{"vendor", "sap_sales_cloud"}, {"password", kSapSalesCloudSecret}, {"violation_grace_ms", 300}});
+    const std::string secret_file = SecretFile("sap.secret", kSapSalesCloudSecret);
     const std::string credentials =
         auth == Auth::kBasic
             ? "    user: ferry-sap\n    password_file: " + secret_file + "\n"
@@ -64,16 +65,16 @@ class SapSalesCloudTest : public CrmPipelineTest {
   json Stats() { return sim_.Stats()["sap_sales_cloud"]; }
   void ExpectNoSecretsInLogs() {
     const std::string cp_log = ReadFile(p().dir().path() / "controlplane.log");
-    EXPECT_EQ(cp_log.find(kSecret), std::string::npos);
+    EXPECT_EQ(cp_log.find(kSapSalesCloudSecret), std::string::npos);
     EXPECT_EQ(cp_log.find("Basic "), std::string::npos);
     EXPECT_EQ(cp_log.find("Bearer"), std::string::npos);
     EXPECT_EQ(cp_log.find("access_token"), std::string::npos);
-    EXPECT_EQ(ReadFile(p().dir().path() / "agent.log").find(kSecret), std::string::npos);
+    EXPECT_EQ(ReadFile(p().dir().path() / "agent.log").find(kSapSalesCloudSecret), std::string::npos);
   }
 };
 
 TEST_F(SapSalesCloudTest, AccountsAndContactPersonsAreCreatedLinkedAndUpdatedWithETags) {
-  Start(kStandardBundle);
+  Start(kSapSalesCloudStandardBundle);
   ASSERT_EQ(p().PostIdoc(ReadFixture("debmas05_customer.xml")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return !Find("contactPersons", "31001").is_null(); }, 20s)) << sim_.Log();
   const json account = Account("100001");
@@ -90,7 +91,7 @@ TEST_F(SapSalesCloudTest, AccountsAndContactPersonsAreCreatedLinkedAndUpdatedWit
 }
 
 TEST_F(SapSalesCloudTest, TheSameRecordDeliveredAgainIsNotDuplicated) {
-  Start(kPlainBundle);
+  Start(kSapSalesCloudPlainBundle);
   const std::string idoc = DebmasIdoc(Docnum(795001), "0000795001", "Zweimal", "DE");
   ASSERT_EQ(p().PostIdoc(idoc).status, 200);
   ASSERT_EQ(p().PostIdoc(ReplaceElement(idoc, "DOCNUM", Docnum(795002))).status, 200);
@@ -100,7 +101,7 @@ TEST_F(SapSalesCloudTest, TheSameRecordDeliveredAgainIsNotDuplicated) {
 }
 
 TEST_F(SapSalesCloudTest, OAuthTokensFromIasAreRenewedWhenExpiredWithoutLoss) {
-  Start(kPlainBundle, Auth::kOAuth);
+  Start(kSapSalesCloudPlainBundle, Auth::kOAuth);
   ASSERT_EQ(p().PostIdoc(DebmasIdoc(Docnum(796001), "0000796001", "Vorher", "DE")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return !Account("796001").is_null(); }, 20s)) << sim_.Log();
   sim_.Control("expire-tokens", {{"vendor", "sap_sales_cloud"}});
@@ -114,7 +115,7 @@ TEST_F(SapSalesCloudTest, OAuthTokensFromIasAreRenewedWhenExpiredWithoutLoss) {
 }
 
 TEST_F(SapSalesCloudTest, AStaleETagIsReadAgainAndThePatchRepeated) {
-  Start(kPlainBundle);
+  Start(kSapSalesCloudPlainBundle);
   ASSERT_EQ(p().PostIdoc(DebmasIdoc(Docnum(797001), "0000797001", "Erst", "DE")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return !Account("797001").is_null(); }, 20s)) << sim_.Log();
   // The next PATCH finds the entity changed since its ETag was read.
@@ -127,7 +128,7 @@ TEST_F(SapSalesCloudTest, AStaleETagIsReadAgainAndThePatchRepeated) {
 }
 
 TEST_F(SapSalesCloudTest, DeletionsRemoveTheContactPersonAndTheAccount) {
-  Start(kStandardBundle);
+  Start(kSapSalesCloudStandardBundle);
   sim_.Control("seed", {{"vendor", "sap_sales_cloud"},
                         {"object", "accounts"},
                         {"fields", {{"externalId", "100010"}, {"formattedName", "Geloescht GmbH"}}}});
@@ -162,7 +163,7 @@ TEST_F(SapSalesCloudTest, RegisteredProductsAreCreatedAndUpdatedFromEquipmentIdo
 }
 
 TEST_F(SapSalesCloudTest, ServerErrorsAndTooManyRequestsAreRetriedHonouringRetryAfter) {
-  Start(kPlainBundle);
+  Start(kSapSalesCloudPlainBundle);
   sim_.Control("faults", {{"vendor", "sap_sales_cloud"}, {"status", 503}, {"count", 2}});
   // Each event is two requests (find, then create): without easing back in
   // after a 429, every waiting event retries at once and is refused again.
@@ -182,7 +183,7 @@ TEST_F(SapSalesCloudTest, ServerErrorsAndTooManyRequestsAreRetriedHonouringRetry
 }
 
 TEST_F(SapSalesCloudTest, AnInvalidCodeDeadLettersThatRecordWithSapsMessageWhileTheOthersAreDelivered) {
-  Start(kPlainBundle);
+  Start(kSapSalesCloudPlainBundle);
   const std::string packet = DebmasPacket({{Docnum(799001), "0000799001", "DE"},
                                            {Docnum(799002), "0000799002", "XX"},
                                            {Docnum(799003), "0000799003", "AT"}});
@@ -236,7 +237,7 @@ TEST_F(SapSalesCloudTest, AContactWhoseAccountIsNotThereYetWaitsForItAndIsThenLi
 }
 
 TEST_F(SapSalesCloudTest, UpdatesToOneAccountApplyInOrderUnderConcurrency) {
-  Start(kPlainBundle);
+  Start(kSapSalesCloudPlainBundle);
   ASSERT_TRUE(PostInterleavedChanges(p(), 799100, 799100, 4, 6));
   ASSERT_TRUE(WaitUntil([&] { return Drained(); }, 30s));
   for (int customer = 1; customer <= 4; ++customer) {

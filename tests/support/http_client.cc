@@ -18,7 +18,7 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-std::string Lower(std::string s) {
+std::string LowerCase(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
@@ -162,7 +162,7 @@ class HttpConnection {
     auto& message = parser.get();
     response.status = static_cast<int>(message.result_int());
     for (const auto& field : message) {
-      std::string name = Lower(std::string(field.name_string()));
+      std::string name = LowerCase(std::string(field.name_string()));
       std::string value(field.value());
       auto [it, inserted] = response.headers.emplace(name, value);
       if (!inserted) it->second += ", " + value;

@@ -25,8 +25,8 @@ ferry::v1::MappedRecord Account(const std::string& number, const std::string& ac
   return r;
 }
 
-ferry::v1::MappedRecord Contact(const std::string& number, const std::string& account,
-                                const std::string& action = "upsert") {
+ferry::v1::MappedRecord DataverseContact(const std::string& number, const std::string& account,
+                                         const std::string& action = "upsert") {
   ferry::v1::MappedRecord r;
   r.set_record("contact");
   r.set_object("contacts");
@@ -58,7 +58,7 @@ TEST(DataverseRequest, KeyValueQuotesAreDoubledThenPercentEncoded) {
 }
 
 TEST(DataverseRequest, BodyLeavesTheKeyToTheUrlBindsLinksAndKeepsDecimalsExact) {
-  ferry::v1::MappedRecord r = Contact("31001", "100001");
+  ferry::v1::MappedRecord r = DataverseContact("31001", "100001");
   r.set_fields_json(
       R"({"firstname":"Ann","lastname":"O'Brien","ferry_sapcontactnumber":"31001","ferry_credit":2500.10,)"
       R"("description":"say \"hi\", {ok}","ferry_rate":1E-7})");
@@ -81,7 +81,7 @@ TEST(DataverseRequest, RecordWithoutFieldsStillHasABody) {
 
 TEST(DataverseBatch, OneChangeSetPerEventWithContentIdsAcrossTheBatch) {
   const ferry::v1::MappedRecord account = Account("100001");
-  const ferry::v1::MappedRecord contact = Contact("31001", "100001");
+  const ferry::v1::MappedRecord contact = DataverseContact("31001", "100001");
   const ferry::v1::MappedRecord gone = Account("100002", "delete");
   const std::vector<DataverseConnector::ChangeSet> sets = {{0, {&account, &contact}}, {1, {&gone}}};
   const std::set<std::string> update_only = {"contacts"};
@@ -127,9 +127,9 @@ TEST(DataverseBatch, OneChangeSetPerEventWithContentIdsAcrossTheBatch) {
 }
 
 TEST(DataverseBatch, AnswerMapsBackToEachEventsChangeSet) {
-  const ferry::v1::MappedRecord a1 = Account("100001"), c1 = Contact("31001", "100001");
-  const ferry::v1::MappedRecord a2 = Account("100002"), c2 = Contact("31002", "100002");
-  const ferry::v1::MappedRecord a3 = Account("100003", "delete"), c3 = Contact("31003", "", "delete");
+  const ferry::v1::MappedRecord a1 = Account("100001"), c1 = DataverseContact("31001", "100001");
+  const ferry::v1::MappedRecord a2 = Account("100002"), c2 = DataverseContact("31002", "100002");
+  const ferry::v1::MappedRecord a3 = Account("100003", "delete"), c3 = DataverseContact("31003", "", "delete");
   const ferry::v1::MappedRecord a4 = Account("100004");
   const ferry::v1::MappedRecord a5 = Account("100005");
   // Content-IDs: 1-2, 3-4, 5-6, 7, 8.

@@ -33,7 +33,7 @@ void ParseEntitySets(config::ConfigNode& node, const std::string& key, std::set<
   flush();
 }
 
-std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
+std::unique_ptr<ConnectorBuilder> ParseDataverseConfig(config::ConfigNode node) {
   DataverseConfig c;
   c.org_url = node.RequiredString("org_url");
   while (!c.org_url.empty() && c.org_url.back() == '/') c.org_url.pop_back();
@@ -62,6 +62,6 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
 
 }  // namespace
 
-ConnectorFactory DataverseConnectorFactory() { return {"dataverse", &Parse}; }
+ConnectorFactory DataverseConnectorFactory() { return {"dataverse", &ParseDataverseConfig}; }
 
 }  // namespace ferry::controlplane

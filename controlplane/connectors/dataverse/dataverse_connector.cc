@@ -16,7 +16,6 @@ namespace bhttp = boost::beast::http;
 namespace {
 
 constexpr size_t kMaxBatchOperations = 1000;  // per $batch request
-constexpr std::string_view kJsonType = "application/json; charset=utf-8";
 
 }  // namespace
 
@@ -75,7 +74,7 @@ asio::awaitable<DeliveryResult> DataverseConnector::SendRecord(const ferry::v1::
     request.body() = RecordBody(record);  // "{}" at least: a record without fields is still sent
   }
   Call call = co_await Send(std::move(request));
-  if (call.failure) co_return DeliveryResult::Retry(Describe(record) + ": " + *call.failure, call.retry_after);
+  if (call.failure) co_return DeliveryResult::Retry(DescribeRecord(record) + ": " + *call.failure, call.retry_after);
   const http::ClientResponse& res = call.response;
   const auto entity = res.headers.find("odata-entityid");
   const std::string_view entity_id =
@@ -106,7 +105,7 @@ asio::awaitable<void> DataverseConnector::SendBatch(std::vector<ChangeSet> sets,
   if (call.failure) {
     for (const ChangeSet& set : sets) {
       results[set.event] =
-          DeliveryResult::Retry(Describe(*set.records.front()) + ": $batch: " + *call.failure, call.retry_after);
+          DeliveryResult::Retry(DescribeRecord(*set.records.front()) + ": $batch: " + *call.failure, call.retry_after);
     }
     co_return;
   }

@@ -64,8 +64,6 @@ class DataverseConnector : public Connector {
     std::optional<size_t> already_gone;
   };
 
-  // The record as reasons name it: "accounts accountnumber=100001".
-  static std::string Describe(const ferry::v1::MappedRecord& record);
   // The record's address relative to the service root:
   // accounts(accountnumber='O%27%27Brien') for O'Brien.
   static std::string RecordPath(const ferry::v1::MappedRecord& record);
@@ -91,6 +89,9 @@ class DataverseConnector : public Connector {
                                  std::optional<std::chrono::milliseconds> retry_after);
 
  private:
+  // The Content-Type of every body sent, alone or in a $batch.
+  static constexpr std::string_view kJsonType = "application/json; charset=utf-8";
+
   struct Call;  // one HTTP exchange's outcome
 
   boost::asio::awaitable<Call> Send(http::HttpClient::OutRequest request);

@@ -16,7 +16,6 @@ namespace ferry::controlplane {
 
 namespace {
 
-constexpr std::string_view kJsonType = "application/json; charset=utf-8";
 // The code of a 404 for an entity set the environment does not have, as
 // opposed to 0x80040217, a row that does not exist.
 constexpr std::string_view kUnknownSegment = "0x8006088a";
@@ -82,7 +81,7 @@ ChangeSetResult SetResult(const http::MimePart& part, const ChangeSet& set, size
                           const std::set<std::string>& update_only) {
   const ferry::v1::MappedRecord& head = *set.records.front();
   auto retry = [&head](const std::string& why) {
-    return ChangeSetResult{DeliveryResult::Retry(DataverseConnector::Describe(head) + ": " + why), std::nullopt};
+    return ChangeSetResult{DeliveryResult::Retry(DescribeRecord(head) + ": " + why), std::nullopt};
   };
   const std::string_view type = part.headers.Get("Content-Type");
   if (http::MediaType(type) == "multipart/mixed") {
@@ -127,7 +126,7 @@ ChangeSetResult SetResult(const http::MimePart& part, const ChangeSet& set, size
   }
   const ferry::v1::MappedRecord& r = *set.records[op.value_or(0)];
   if (op && set.records.size() > 1 && AlreadyGone(r, res->status, ErrorOf(res->body))) {
-    return {DeliveryResult::Retry(DataverseConnector::Describe(r) + ": already gone; the rest is sent again"), op};
+    return {DeliveryResult::Retry(DescribeRecord(r) + ": already gone; the rest is sent again"), op};
   }
   DeliveryResult result = DataverseConnector::Classify(r, IsUpdateOnly(r, update_only), res->status, res->body,
                                                        res->headers.Get("OData-EntityId"), RetryAfterIn(res->headers));
@@ -158,7 +157,7 @@ Result<std::vector<ChangeSetResult>> PerChangeSet(std::string_view content_type,
       results.push_back(SetResult((*parts)[s], sets[s], first_content_id, update_only));
     } else {
       // Processing stopped before this set: nothing of it was written.
-      results.push_back({DeliveryResult::Retry(DataverseConnector::Describe(*sets[s].records.front()) +
+      results.push_back({DeliveryResult::Retry(DescribeRecord(*sets[s].records.front()) +
                                                ": not processed: the $batch answer ends before its change set"),
                          std::nullopt});
     }
@@ -168,10 +167,6 @@ Result<std::vector<ChangeSetResult>> PerChangeSet(std::string_view content_type,
 }
 
 }  // namespace
-
-std::string DataverseConnector::Describe(const ferry::v1::MappedRecord& r) {
-  return r.object() + " " + r.key_field() + "=" + r.external_id();
-}
 
 std::string DataverseConnector::RecordPath(const ferry::v1::MappedRecord& record) {
   return KeySegment(record.object(), record.key_field(), record.external_id());
@@ -248,7 +243,7 @@ std::vector<DataverseConnector::ChangeSetResult> DataverseConnector::BatchResult
   if (!success) why = "HTTP " + std::to_string(answer.status) + " " + said;
   std::vector<ChangeSetResult> results;
   for (const ChangeSet& set : sets) {
-    std::string reason = Describe(*set.records.front()) + ": $batch: " + why;
+    std::string reason = DescribeRecord(*set.records.front()) + ": $batch: " + why;
     results.push_back({retry ? DeliveryResult::Retry(std::move(reason), RetryAfterOf(answer))
                              : DeliveryResult::Rejected(std::move(reason)),
                        std::nullopt});
@@ -264,9 +259,9 @@ DeliveryResult DataverseConnector::Classify(const ferry::v1::MappedRecord& recor
   if (AlreadyGone(record, status, error)) return DeliveryResult::Delivered("");
   const std::string said = error ? error->code + ": " + error->message : Excerpt(std::string(body));
   if (IsTransientStatus(status) || status == 401) {
-    return DeliveryResult::Retry(Describe(record) + ": HTTP " + std::to_string(status) + " " + said, retry_after);
+    return DeliveryResult::Retry(DescribeRecord(record) + ": HTTP " + std::to_string(status) + " " + said, retry_after);
   }
-  std::string reason = Describe(record) + ": " + (error ? said : "HTTP " + std::to_string(status) + " " + said);
+  std::string reason = DescribeRecord(record) + ": " + (error ? said : "HTTP " + std::to_string(status) + " " + said);
   if (update_only && status == 404) reason += " (update only: the row does not exist and is not created)";
   return DeliveryResult::Rejected(std::move(reason));
 }

@@ -6,7 +6,7 @@
 namespace ferry::controlplane {
 namespace {
 
-std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
+std::unique_ptr<ConnectorBuilder> ParseMarketingCloudConfig(config::ConfigNode node) {
   MarketingCloudConfig c;
   std::string auth_url = node.RequiredString("auth_url");
   while (!auth_url.empty() && auth_url.back() == '/') auth_url.pop_back();
@@ -32,6 +32,6 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
 
 }  // namespace
 
-ConnectorFactory MarketingCloudConnectorFactory() { return {"marketing_cloud", &Parse}; }
+ConnectorFactory MarketingCloudConnectorFactory() { return {"marketing_cloud", &ParseMarketingCloudConfig}; }
 
 }  // namespace ferry::controlplane

@@ -18,13 +18,9 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-std::string Describe(const ferry::v1::MappedRecord& r) {
-  return r.object() + " " + r.key_field() + "=" + r.external_id();
-}
-
 // Marketing Cloud's error body ({"message","errorcode","additionalErrors":
 // [{"message",…}]}) as one line; empty when the body is not one.
-std::string ErrorText(const std::string& body) {
+std::string MarketingCloudErrorText(const std::string& body) {
   boost::system::error_code ec;
   const boost::json::value parsed = boost::json::parse(body, ec);
   if (ec || !parsed.is_object()) return {};
@@ -147,7 +143,7 @@ asio::awaitable<void> MarketingCloudConnector::Upsert(const std::vector<Entry>& 
   const std::string path = "/hub/v1/dataevents/key:" + http::PercentEncode(head.object()) + "/rowset";
   Call call = co_await Send(path, std::move(body));
   const std::string what =
-      chunk.size() == 1 ? Describe(head) : head.object() + " rowset of " + std::to_string(chunk.size());
+      chunk.size() == 1 ? DescribeRecord(head) : head.object() + " rowset of " + std::to_string(chunk.size());
   if (call.failure) {
     for (const Entry& e : chunk) outcomes[e.event].Retry(what + ": " + *call.failure, std::nullopt);
     co_return;
@@ -163,7 +159,7 @@ asio::awaitable<void> MarketingCloudConnector::Upsert(const std::vector<Entry>& 
     }
     co_return;
   }
-  const std::string detail = ErrorText(res.body);
+  const std::string detail = MarketingCloudErrorText(res.body);
   const std::string reason =
       what + ": HTTP " + std::to_string(res.status) + " " + (detail.empty() ? Excerpt(res.body) : detail);
   for (const Entry& e : chunk) {
@@ -194,11 +190,11 @@ asio::awaitable<std::vector<DeliveryResult>> MarketingCloudConnector::DeliverBat
     }
     for (const ferry::v1::MappedRecord& r : events[e]->records()) {
       if (r.action() == "delete") {
-        outcomes[e].Reject(Describe(r) +
+        outcomes[e].Reject(DescribeRecord(r) +
                            ": delete is not supported: the rowset endpoint only inserts and updates rows (remove "
                            "delete_when from the flow, or delete the row in Marketing Cloud)");
       } else if (r.object().empty() || r.key_field().empty() || r.external_id().empty()) {
-        outcomes[e].Reject(Describe(r) +
+        outcomes[e].Reject(DescribeRecord(r) +
                            ": a data extension row needs an object (the external key), key_field and "
                            "external_id");
       }

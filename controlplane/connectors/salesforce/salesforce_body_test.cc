@@ -8,7 +8,7 @@
 namespace ferry::controlplane {
 namespace {
 
-ferry::v1::MappedRecord Contact() {
+ferry::v1::MappedRecord SalesforceContact() {
   ferry::v1::MappedRecord r;
   r.set_record("contact");
   r.set_object("Contact");
@@ -31,13 +31,13 @@ ferry::v1::MappedRecord Contact() {
 }
 
 TEST(SalesforceBody, SingleUpsertLeavesTheExternalIdToTheUrlAndKeepsDecimalsExact) {
-  EXPECT_EQ(SalesforceConnector::RecordBody(Contact(), false),
+  EXPECT_EQ(SalesforceConnector::RecordBody(SalesforceContact(), false),
             R"({"LastName":"Holm","Credit__c":2500.10,"Tags":["a","b,c"],"Note":"say \"hi\", {ok}",)"
             R"("Account":{"SAP_Customer_Number__c":"100001"},"Site__r":{"Code__c":"HH"}})");
 }
 
 TEST(SalesforceBody, CollectionEntryCarriesTypeAndExternalId) {
-  EXPECT_EQ(SalesforceConnector::RecordBody(Contact(), true),
+  EXPECT_EQ(SalesforceConnector::RecordBody(SalesforceContact(), true),
             R"({"attributes":{"type":"Contact"},"SAP_Contact_Number__c":"31001","LastName":"Holm","Credit__c":2500.10,)"
             R"("Tags":["a","b,c"],"Note":"say \"hi\", {ok}","Account":{"SAP_Customer_Number__c":"100001"},)"
             R"("Site__r":{"Code__c":"HH"}})");

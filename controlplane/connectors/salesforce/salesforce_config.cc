@@ -6,7 +6,7 @@
 namespace ferry::controlplane {
 namespace {
 
-std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
+std::unique_ptr<ConnectorBuilder> ParseSalesforceConfig(config::ConfigNode node) {
   SalesforceConfig c;
   std::string login_url = node.RequiredString("login_url");
   while (!login_url.empty() && login_url.back() == '/') login_url.pop_back();
@@ -39,6 +39,6 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
 
 }  // namespace
 
-ConnectorFactory SalesforceConnectorFactory() { return {"salesforce", &Parse}; }
+ConnectorFactory SalesforceConnectorFactory() { return {"salesforce", &ParseSalesforceConfig}; }
 
 }  // namespace ferry::controlplane

@@ -44,10 +44,6 @@ std::string SObjectPath(const std::string& api_version, const ferry::v1::MappedR
          http::PercentEncode(r.key_field(), false) + "/" + http::PercentEncode(r.external_id(), false);
 }
 
-std::string Describe(const ferry::v1::MappedRecord& r) {
-  return r.object() + " " + r.key_field() + "=" + r.external_id();
-}
-
 // Salesforce's error list ([{"message","errorCode"|"statusCode","fields"}])
 // as one line.
 std::string ErrorsText(const boost::json::value& errors) {
@@ -232,10 +228,10 @@ asio::awaitable<void> SalesforceConnector::Upsert(const Entry& entry, std::vecto
   Call call = co_await Send(bhttp::verb::patch, path, std::move(body));
   EventOutcome& outcome = outcomes[entry.event];
   if (call.failure) {
-    outcome.Retry(Describe(r) + ": " + *call.failure, std::nullopt);
+    outcome.Retry(DescribeRecord(r) + ": " + *call.failure, std::nullopt);
     co_return;
   }
-  Classify(call.response, Describe(r), config_.limit_backoff, outcome);
+  Classify(call.response, DescribeRecord(r), config_.limit_backoff, outcome);
 }
 
 asio::awaitable<void> SalesforceConnector::Remove(const Entry& entry, std::vector<EventOutcome>& outcomes) {
@@ -245,11 +241,11 @@ asio::awaitable<void> SalesforceConnector::Remove(const Entry& entry, std::vecto
   Call call = co_await Send(bhttp::verb::delete_, path, std::move(no_body));
   EventOutcome& outcome = outcomes[entry.event];
   if (call.failure) {
-    outcome.Retry(Describe(r) + ": " + *call.failure, std::nullopt);
+    outcome.Retry(DescribeRecord(r) + ": " + *call.failure, std::nullopt);
     co_return;
   }
   if (call.response.status == 404) co_return;  // already gone: what a delete wants
-  Classify(call.response, Describe(r), config_.limit_backoff, outcome);
+  Classify(call.response, DescribeRecord(r), config_.limit_backoff, outcome);
 }
 
 asio::awaitable<void> SalesforceConnector::UpsertCollection(const std::vector<Entry>& chunk,
@@ -297,7 +293,7 @@ asio::awaitable<void> SalesforceConnector::UpsertCollection(const std::vector<En
     }
     const boost::json::value errors = o != nullptr && o->contains("errors") ? o->at("errors") : boost::json::value();
     const std::string code = FirstCode(errors);
-    const std::string reason = Describe(*chunk[i].record) + ": " + ErrorsText(errors);
+    const std::string reason = DescribeRecord(*chunk[i].record) + ": " + ErrorsText(errors);
     if (IsTransientCode(code)) {
       outcome.Retry(reason, code == "REQUEST_LIMIT_EXCEEDED" ? std::optional(config_.limit_backoff) : std::nullopt);
     } else {

@@ -6,7 +6,7 @@
 namespace ferry::controlplane {
 namespace {
 
-std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
+std::unique_ptr<ConnectorBuilder> ParseSapSalesCloudConfig(config::ConfigNode node) {
   SapSalesCloudConfig c;
   std::string base_url = node.RequiredString("base_url");
   while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
@@ -37,6 +37,6 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
 
 }  // namespace
 
-ConnectorFactory SapSalesCloudConnectorFactory() { return {"sap_sales_cloud", &Parse}; }
+ConnectorFactory SapSalesCloudConnectorFactory() { return {"sap_sales_cloud", &ParseSapSalesCloudConfig}; }
 
 }  // namespace ferry::controlplane

@@ -35,14 +35,6 @@ struct SapSalesCloudConnector::Version {
   std::string etag;
 };
 
-namespace {
-
-std::string Describe(const ferry::v1::MappedRecord& r) {
-  return r.object() + " " + r.key_field() + "=" + r.external_id();
-}
-
-}  // namespace
-
 SapSalesCloudConnector::SapSalesCloudConnector(asio::any_io_executor executor, SapSalesCloudConfig config)
     : config_(std::move(config)), client_(executor, config_.client) {
   if (config_.auth != SapSalesCloudConfig::Auth::kOAuth) return;
@@ -128,7 +120,7 @@ asio::awaitable<SapSalesCloudConnector::Version> SapSalesCloudConnector::ReadVer
 
 asio::awaitable<std::optional<DeliveryResult>> SapSalesCloudConnector::Upsert(const ferry::v1::MappedRecord& r,
                                                                               std::string& record_id) {
-  const std::string what = Describe(r);
+  const std::string what = DescribeRecord(r);
   const auto service = ServicePath(r.object());
   if (!service) co_return DeliveryResult::Rejected(what + ": sap_sales_cloud has no object '" + r.object() + "'");
   std::vector<LinkId> links;
@@ -176,7 +168,7 @@ asio::awaitable<std::optional<DeliveryResult>> SapSalesCloudConnector::Upsert(co
 }
 
 asio::awaitable<std::optional<DeliveryResult>> SapSalesCloudConnector::Remove(const ferry::v1::MappedRecord& r) {
-  const std::string what = Describe(r) + " (delete)";
+  const std::string what = DescribeRecord(r) + " (delete)";
   const auto service = ServicePath(r.object());
   if (!service) co_return DeliveryResult::Rejected(what + ": sap_sales_cloud has no object '" + r.object() + "'");
   Lookup self = co_await Find(*service, r.key_field(), r.external_id(), what);

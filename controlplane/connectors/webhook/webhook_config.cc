@@ -6,7 +6,7 @@
 namespace ferry::controlplane {
 namespace {
 
-std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
+std::unique_ptr<ConnectorBuilder> ParseWebhookConfig(config::ConfigNode node) {
   WebhookConfig c;
   c.url_text = node.RequiredString("url");
   if (!c.url_text.empty()) {
@@ -23,6 +23,6 @@ std::unique_ptr<ConnectorBuilder> Parse(config::ConfigNode node) {
 
 }  // namespace
 
-ConnectorFactory WebhookConnectorFactory() { return {"webhook", &Parse}; }
+ConnectorFactory WebhookConnectorFactory() { return {"webhook", &ParseWebhookConfig}; }
 
 }  // namespace ferry::controlplane

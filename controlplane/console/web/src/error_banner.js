@@ -1,0 +1,16 @@
+// The one place on a page where failures show: the API's own error text,
+// announced to screen readers as it appears.
+
+import { html } from 'htm/preact';
+
+// errors: any mix of Error objects, strings and nulls; nothing shows when
+// all are empty.
+export function ErrorBanner({ errors }) {
+  const messages = errors.filter(Boolean).map((e) => (typeof e === 'string' ? e : e.message));
+  if (!messages.length) return null;
+  return html`
+    <div class="error-banner" role="alert" data-testid="error-banner">
+      ${messages.map((m) => html`<p>${m}</p>`)}
+    </div>
+  `;
+}

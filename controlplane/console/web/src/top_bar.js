@@ -1,0 +1,47 @@
+// The navigation, the search box, who is signed in, and signing out.
+
+import { html } from 'htm/preact';
+import { LiveStatus } from './live_status.js';
+import { TopBarSearch } from './top_bar_search.js';
+
+const PAGES = [
+  { name: 'fleet', href: '/fleet', label: 'Fleet', matches: ['fleet'] },
+  { name: 'agents', href: '/agents', label: 'Agents', matches: ['agents', 'agent'] },
+  { name: 'dead-letters', href: '/dead-letters', label: 'Dead letters', matches: ['dead-letters', 'dead-letter'] },
+  { name: 'connectors', href: '/connectors', label: 'Connectors', matches: ['connectors'] },
+  { name: 'audit', href: '/audit', label: 'Audit', matches: ['audit'] },
+  { name: 'search', href: '/search', label: 'Search', matches: ['search', 'trace'] },
+];
+
+export function TopBar({ route, user, onSignOut }) {
+  return html`
+    <header class="top-bar">
+      <a class="brand" href="/fleet">Ferry console</a>
+      <nav aria-label="Pages">
+        <ul>
+          ${PAGES.map(
+            (p) => html`
+              <li>
+                <a
+                  href=${p.href}
+                  data-testid=${`nav-${p.name}`}
+                  aria-current=${p.matches.includes(route.name) ? 'page' : undefined}
+                  >${p.label}</a
+                >
+              </li>
+            `,
+          )}
+        </ul>
+      </nav>
+      ${route.name !== 'search' && html`<${TopBarSearch} />`}
+      <div class="who">
+        <${LiveStatus} />
+        <span class="user">
+          <span data-testid="user-name">${user.name}</span>
+          ${' '}(<span data-testid="user-role">${user.role}</span>)
+        </span>
+        <button type="button" data-testid="sign-out" onClick=${onSignOut}>Sign out</button>
+      </div>
+    </header>
+  `;
+}

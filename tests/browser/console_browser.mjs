@@ -1,0 +1,175 @@
+// The console in a real browser: Debian's chromium (the binary itself, not
+// the /usr/bin wrapper, which adds flags of its own) driven by
+// playwright-core. Run by tests/integration/console_browser_test.cc, which
+// starts the control plane, agents and CRM and sets the scene for each
+// phase:
+//
+//   node console_browser.mjs agents        two agents healthy; one killed
+//                                          (FERRY_KILL_PID) turns stale, then
+//                                          offline, live, without a reload
+//   node console_browser.mjs dead-letters  a viewer cannot replay; an operator
+//                                          replays one after the CRM is fixed
+//                                          (FERRY_FIX_FILE) and sees the outcome
+//
+// The browser trusts the fleet's CA (FERRY_CA_FILE) through an NSS database
+// of its own: the console's certificate is checked as a user's browser
+// would check it. A screenshot of every page goes to FERRY_SCREENSHOTS.
+// Exits non-zero, naming the step, when anything is not as it should be.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const url = process.env.FERRY_CONSOLE_URL;
+const shots = process.env.FERRY_SCREENSHOTS;
+const phase = process.argv[2];
+const wait = { timeout: 30000 };
+
+function browserHome() {
+  const home = mkdtempSync(join(tmpdir(), 'ferry-browser-'));
+  const db = `sql:${join(home, '.pki', 'nssdb')}`;
+  mkdirSync(join(home, '.pki', 'nssdb'), { recursive: true });
+  execFileSync('certutil', ['-N', '-d', db, '--empty-password']);
+  execFileSync('certutil', ['-A', '-d', db, '-t', 'C,,', '-n', 'ferry-fleet-ca', '-i', process.env.FERRY_CA_FILE]);
+  return home;
+}
+
+async function signIn(browser, name) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error(`page error (${name}): ${error.message}`));
+  await page.goto(`${url}/fleet`);
+  await page.waitForURL(/\/sign-in/, wait);
+  await page.getByTestId('signin-name').fill(name);
+  await page.getByTestId('signin-password').fill(`password of ${name} 123`);
+  await page.getByTestId('signin-submit').click();
+  await page.waitForURL(/\/fleet/, wait);
+  await expectText(page.getByTestId('user-name'), name);
+  return page;
+}
+
+async function expectText(locator, text) {
+  await locator.filter({ hasText: text }).first().waitFor(wait);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function agentsPhase(browser) {
+  const page = await signIn(browser, 'vera');
+  await expectText(page.getByTestId('fleet-count-healthy'), '2');
+  await page.getByTestId('fleet-chart').waitFor(wait);
+  await page.getByTestId('live-status').filter({ hasText: /live/i }).waitFor(wait);
+  await shot(page, 'fleet');
+
+  await page.getByTestId('nav-agents').click();
+  await page.waitForURL(/\/agents/, wait);
+  const munich = page.getByTestId('agent-row-agent-muc');
+  await page.locator('[data-testid="agent-row-agent-muc"][data-state="healthy"]').waitFor(wait);
+  await page.locator('[data-testid="agent-row-plant-01"][data-state="healthy"]').waitFor(wait);
+  await shot(page, 'agents');
+
+  // kill -9 the agent; the page follows by itself (live updates).
+  process.kill(Number(process.env.FERRY_KILL_PID), 'SIGKILL');
+  await page.locator('[data-testid="agent-row-agent-muc"][data-state="stale"]').waitFor(wait);
+  await expectText(munich, 'stale');
+  await page.locator('[data-testid="agent-row-agent-muc"][data-state="offline"]').waitFor(wait);
+  await page.locator('[data-testid="agent-row-plant-01"][data-state="healthy"]').waitFor(wait);
+  await shot(page, 'agents-one-offline');
+
+  await munich.getByRole('link', { name: 'agent-muc' }).click();
+  await page.waitForURL(/\/agents\/agent-muc$/, wait);
+  await expectText(page.getByTestId('agent-state'), 'offline');
+  await shot(page, 'agent-detail');
+
+  // Real links: the same page straight from its address.
+  await page.goto(`${url}/agents?state=offline`);
+  await page.locator('[data-testid="agent-row-agent-muc"][data-state="offline"]').waitFor(wait);
+  if (await page.getByTestId('agent-row-plant-01').count() !== 0) throw new Error('state=offline lists plant-01');
+
+  await page.getByTestId('nav-connectors').click();
+  await page.getByTestId('connectors-table').waitFor(wait);
+  await shot(page, 'connectors');
+}
+
+async function deadLettersPhase(browser) {
+  const viewer = await signIn(browser, 'vera');
+  await viewer.getByTestId('nav-dead-letters').click();
+  await viewer.getByTestId('dlq-table').waitFor(wait);
+  const rows = viewer.locator('[data-testid^="dlq-row-"]');
+  await rows.nth(1).waitFor(wait);
+  const count = await rows.count();
+  if (count !== 2) throw new Error(`the viewer sees ${count} dead letters, not 2`);
+  // A viewer has nothing to press, and the API refuses it anyway.
+  for (const button of ['dlq-replay-selected', 'dlq-replay-matching', 'dlq-discard-selected']) {
+    const control = viewer.getByTestId(button);
+    if ((await control.count()) !== 0 && (await control.isEnabled())) throw new Error(`a viewer can press ${button}`);
+  }
+  const refused = await viewer.evaluate(async () => {
+    const who = await (await fetch('/api/v1/session')).json();
+    const answer = await fetch('/api/v1/dead-letters/replay', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': who.csrf_token },
+      body: JSON.stringify({ filter: {} }),
+    });
+    return answer.status;
+  });
+  if (refused !== 403) throw new Error(`a viewer's replay was answered ${refused}, not 403`);
+  await shot(viewer, 'dead-letters');
+
+  const operator = await signIn(browser, 'otto');
+  await operator.goto(`${url}/dead-letters?docnum=${process.env.FERRY_REPLAY_DOCNUM}`);
+  const row = operator.locator('[data-testid^="dlq-row-"]');
+  await row.first().waitFor(wait);
+  if ((await row.count()) !== 1) throw new Error('the docnum filter does not find exactly one dead letter');
+  const seq = (await row.first().getAttribute('data-testid')).slice('dlq-row-'.length);
+  await operator.getByTestId(`dlq-row-${seq}`).getByRole('link').first().click();
+  await operator.waitForURL(new RegExp(`/dead-letters/${seq}$`), wait);
+  await expectText(operator.locator('body'), process.env.FERRY_REPLAY_DOCNUM);
+  await shot(operator, 'dead-letter-detail');
+  await operator.goBack();
+  await operator.getByTestId(`dlq-select-${seq}`).check();
+  writeFileSync(process.env.FERRY_FIX_FILE, 'fixed\n');  // the CRM accepts it now
+  await operator.getByTestId('dlq-replay-selected').click();
+  await expectText(operator.getByTestId('dlq-outcome'), '1');
+  await shot(operator, 'dead-letter-replayed');
+
+  // Found by its IDoc number, its way told: refused, replayed by otto, delivered.
+  const docnum = process.env.FERRY_REPLAY_DOCNUM;
+  await operator.getByTestId('search-input').first().fill(docnum.replace(/^0+/, ''));
+  await operator.getByTestId('search-input').first().press('Enter');
+  await operator.waitForURL(/\/search\?q=/, wait);
+  await expectText(operator.getByTestId('trace-outcome'), /delivered/);
+  for (const step of ['received', 'sent', 'stored', 'dead_lettered', 'replayed', 'delivered']) {
+    await operator.locator(`[data-testid="trace-step"][data-step="${step}"]`).first().waitFor(wait);
+  }
+  await expectText(operator.locator('[data-testid="trace-step"][data-step="replayed"]'), 'by otto');
+  await shot(operator, 'search');
+
+  await operator.getByTestId('nav-audit').click();
+  await expectText(operator.getByTestId('audit-table'), 'dead_letters.replay');
+  await shot(operator, 'audit');
+}
+
+const phases = { agents: agentsPhase, 'dead-letters': deadLettersPhase };
+if (!phases[phase] || !url || !shots) {
+  console.error('usage: FERRY_CONSOLE_URL=... FERRY_CA_FILE=... FERRY_SCREENSHOTS=... node console_browser.mjs agents|dead-letters');
+  process.exit(2);
+}
+mkdirSync(shots, { recursive: true });
+const browser = await chromium.launch({
+  executablePath: process.env.FERRY_CHROMIUM ?? '/usr/lib/chromium/chromium',
+  env: { ...process.env, HOME: browserHome() },
+});
+try {
+  await phases[phase](browser);
+  console.log(`console_browser ${phase}: ok`);
+} catch (error) {
+  console.error(`console_browser ${phase}: ${error.stack ?? error}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,63 @@
+// The console in a real browser: tests/browser/console_browser.mjs drives
+// Debian's chromium through playwright-core against the real control plane
+// (HTTPS with the fleet's certificate, checked by the browser), real agents
+// and a real CRM receiver. This side sets the scene and checks what the
+// browser's clicks did; the browser side checks what the pages show, and
+// saves a screenshot of each under build/console-screenshots/.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+
+#include "tests/integration/console_fixture.h"
+#include "tests/integration/idoc_text.h"
+#include "tests/support/process.h"
+#include "tests/support/wait.h"
+
+namespace ferry::testing {
+namespace {
+
+class ConsoleBrowserTest : public ConsoleTest {
+ protected:
+  // Runs one phase of the browser script; its output on failure.
+  void RunBrowser(const std::string& phase, std::vector<std::string> env) {
+    env.push_back("FERRY_CONSOLE_URL=https://127.0.0.1:" + std::to_string(port_));
+    env.push_back("FERRY_CA_FILE=" + (p_->dir().path() / "cp" / "pki" / "ca.crt").string());
+    env.push_back(std::string("FERRY_SCREENSHOTS=") + FERRY_SCREENSHOT_DIR);
+    const auto log = p_->dir().path() / ("browser-" + phase + ".log");
+    Process browser =
+        Process::Start({"node", std::string(FERRY_BROWSER_TESTS_DIR) + "/console_browser.mjs", phase}, log, env);
+    const auto code = browser.WaitExit(std::chrono::minutes(3));
+    EXPECT_EQ(code, std::optional<int>(0)) << ReadFile(log);
+  }
+};
+
+TEST_F(ConsoleBrowserTest, AKilledAgentTurnsStaleThenOfflineOnTheOpenPageWhileTheOtherStaysHealthy) {
+  ExtraAgent& munich = p_->StartExtraAgent("agent-muc", {{"plant", "munich"}}, "");
+  RunBrowser("agents", {"FERRY_KILL_PID=" + std::to_string(munich.process.pid())});
+  EXPECT_FALSE(munich.process.Running());
+}
+
+TEST_F(ConsoleBrowserTest, AViewerCannotReplayAndAnOperatorReplaysADeadLetterOnceTheCrmIsFixed) {
+  const auto fix = p_->dir().path() / "crm-fixed";
+  const std::string first = Docnum(6200001), second = Docnum(6200002);
+  p_->sink().SetResponder([fix, first, second](const ReceivedRequest& r) {
+    if (!std::filesystem::exists(fix) && (DeliveryOfIdoc(r, first) || DeliveryOfIdoc(r, second))) {
+      return SinkResponse{400, {}, R"({"error":"field NAME1 too long"})", {}};
+    }
+    return SinkResponse{200, {}, "{}", {}};
+  });
+  ASSERT_EQ(p_->PostIdoc(CustomerIdocNumbered(6200001, "0000620001")).status, 200);
+  ASSERT_EQ(p_->PostIdoc(CustomerIdocNumbered(6200002, "0000620002")).status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return p_->DeadLetterCount() == 2; }, std::chrono::seconds(20)));
+  const size_t accepted = p_->sink().AcceptedCount();
+
+  RunBrowser("dead-letters", {"FERRY_FIX_FILE=" + fix.string(), "FERRY_REPLAY_DOCNUM=" + first});
+  // The replayed one reached the CRM; the other is still a dead letter.
+  EXPECT_TRUE(p_->sink().WaitForAccepted(accepted + 1, std::chrono::seconds(20)));
+  EXPECT_TRUE(WaitUntil([&] { return p_->DeadLetterCount() == 1; }, std::chrono::seconds(20)));
+}
+
+}  // namespace
+}  // namespace ferry::testing
