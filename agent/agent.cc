@@ -1,4 +1,5 @@
 #include "agent/agent.h"
+#include "agent/metrics/agent_metrics.h"
 
 #include <spdlog/spdlog.h>
 
@@ -150,6 +151,13 @@ Status Agent::Start() {
       io_.get_executor(), ControlSocketPath(config_),
       [this](const boost::json::value& request, uid_t caller) { return HandleControl(request, caller); });
   if (Status s = control_->Start(); !s.ok()) return s;
+  if (!config_.metrics_host.empty()) {
+    metrics_ =
+        std::make_unique<MetricsListener>(io_.get_executor(), config_.metrics_host, config_.metrics_port, [this] {
+          return AgentMetrics({*outbox_queue_, *raw_queue_, uplink_->stats(), sources_}, NowUnixMs());
+        });
+    if (Status s = metrics_->Start(); !s.ok()) return s;
+  }
   SchedulePrune();
   ScheduleRawPrune();
   ScheduleRateSample();
@@ -341,6 +349,7 @@ void Agent::Shutdown(std::function<void()> done) {
   rate_timer_.cancel();
   spdlog::info("event=agent_stopping agent_id={}", config_.agent_id);
   if (control_) control_->Stop();
+  if (metrics_) metrics_->Stop();
   for (auto& s : sources_) s->Stop();
   // Requests already received are waiting for their fsync: let them get
   // their answer (bounded, 10 s).

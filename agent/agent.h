@@ -22,6 +22,7 @@
 #include "agent/flows/flow_stage.h"
 #include "agent/history/event_history.h"
 #include "agent/identity/certificate_renewer.h"
+#include "agent/metrics/metrics_listener.h"
 #include "agent/outbox/outbox.h"
 #include "agent/sources/source.h"
 #include "agent/uplink/uplink.h"
@@ -89,6 +90,7 @@ class Agent {
   std::shared_ptr<app::ControlServer> control_;
   std::unique_ptr<BundleReceiver> bundle_receiver_;
   std::vector<std::unique_ptr<Source>> sources_;
+  std::unique_ptr<MetricsListener> metrics_;
   std::shared_ptr<transport::Tunnel> tunnel_;
   std::shared_ptr<Uplink> uplink_;
   std::shared_ptr<CertificateRenewer> renewer_;  // when enrolled

@@ -48,6 +48,9 @@ struct AgentConfig {
   size_t inflight_batches = 32;
   std::chrono::milliseconds ack_timeout{30000};
   std::chrono::milliseconds heartbeat_interval{10000};
+  // metrics.listen: the /metrics listener; empty host: none.
+  std::string metrics_host;
+  uint16_t metrics_port = 0;
   wire::BatchEncoding encoding;
 };
 

@@ -11,6 +11,7 @@
 
 #include "agent/sources/event_sink.h"
 #include "common/config/config_node.h"
+#include "common/metrics/metrics_text.h"
 #include "common/status.h"
 
 namespace ferry::agent {
@@ -25,6 +26,9 @@ class Source {
   virtual void Stop() = 0;
   // Requests received but not yet answered (waiting for a commit).
   virtual size_t InFlight() const = 0;
+  // Adds this source's own figures to the agent's /metrics, each with the
+  // label source="<name>" (docs/metrics.md).
+  virtual void WriteMetrics(metrics::MetricsText& out) const {}
 };
 
 struct SourceContext {

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/change_order.h"
-#include "tests/integration/crm_pipeline_test.h"
+#include "tests/integration/crm_pipeline.h"
 #include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"

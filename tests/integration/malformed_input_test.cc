@@ -273,5 +273,21 @@ TEST_F(AgentConfigErrorTest, UnknownKeyAndBadValueExitWithCode2NamingFileLineAnd
   EXPECT_EQ(HttpRequest("GET", port_, "/", "", {}, milliseconds(500)).status, 0);
 }
 
+TEST_F(AgentConfigErrorTest, MetricsStayOnLoopbackUnlessAllowedElsewhere) {
+  const auto file = dir_.path() / "metrics.yaml";
+  WriteFile(file, Config("retry_after: 7s", "5s") + "metrics:\n  listen: 0.0.0.0:9469\n");
+  auto [code, out] = RunAgent("check-config", file);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("metrics.listen"), std::string::npos) << out;
+  EXPECT_NE(out.find("must be a loopback address"), std::string::npos) << out;
+  WriteFile(file, Config("retry_after: 7s", "5s") + "metrics:\n  listen: 0.0.0.0:9469\n  allow_remote: true\n");
+  std::tie(code, out) = RunAgent("check-config", file);
+  EXPECT_EQ(code, 0) << out;
+  WriteFile(file, Config("retry_after: 7s", "5s") + "metrics:\n  listen: localhost:9469\n");
+  std::tie(code, out) = RunAgent("check-config", file);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("must be an IP address"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace ferry::testing

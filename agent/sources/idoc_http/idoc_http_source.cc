@@ -182,6 +182,7 @@ boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req
   // CheckHead has passed: the server ran it before reading the body.
   auto packet = idoc::ParseIdocXml(req.body(), idoc::ParseLimits{config_.max_depth});
   if (!packet.ok()) {
+    ++answered_malformed_;
     spdlog::warn("event=idoc_rejected source=idoc_http reason=\"{}\"", packet.status().message());
     co_return http::TextResponse(req, bhttp::status::bad_request, packet.status().message());
   }
@@ -213,10 +214,14 @@ boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req
   auto start = [this, shared_events](std::function<void(AcceptResult)> resolve) {
     context_.sink->Accept(std::move(*shared_events), std::move(resolve));
   };
+  const auto commit_began = std::chrono::steady_clock::now();
   AcceptResult result = co_await http::AwaitCallback<AcceptResult>(start);
   --in_flight_;
+  commit_seconds_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_began).count());
 
   if (result.status.ok()) {
+    idocs_accepted_ += count;
+    idocs_duplicate_ += result.duplicates;
     spdlog::info("event=idoc_accepted source=idoc_http docnum={} stored={} duplicates={}", docnums, result.stored,
                  result.duplicates);
     co_return http::TextResponse(
@@ -225,6 +230,7 @@ boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req
             (result.duplicates ? " (" + std::to_string(result.duplicates) + " already received earlier)" : ""));
   }
   if (result.status.retryable()) {
+    ++answered_retry_later_;
     spdlog::warn("event=idoc_refused_retryable source=idoc_http docnum={} reason=\"{}\"", docnums,
                  result.status.message());
     auto res = http::TextResponse(req, bhttp::status::service_unavailable,
@@ -232,8 +238,27 @@ boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req
     res.set(bhttp::field::retry_after, std::to_string(config_.retry_after.count()));
     co_return res;
   }
+  ++answered_failed_;
   spdlog::error("event=idoc_store_failed source=idoc_http docnum={} reason=\"{}\"", docnums, result.status.ToString());
   co_return http::TextResponse(req, bhttp::status::internal_server_error, "not accepted: " + result.status.message());
+}
+
+void IdocHttpSource::WriteMetrics(metrics::MetricsText& out) const {
+  const metrics::Labels source{{"source", "idoc_http"}};
+  out.Counter("ferry_agent_idocs_accepted_total", "IDocs answered 200 (committed, or received before).",
+              static_cast<double>(idocs_accepted_), source);
+  out.Counter("ferry_agent_idocs_duplicate_total", "IDocs SAP sent again that were received before (not stored twice).",
+              static_cast<double>(idocs_duplicate_), source);
+  for (const auto& [answer, count] : {std::pair{"400", answered_malformed_}, std::pair{"503", answered_retry_later_},
+                                      std::pair{"500", answered_failed_}}) {
+    metrics::Labels labels = source;
+    labels.emplace_back("code", answer);
+    out.Counter("ferry_agent_requests_refused_total",
+                "IDoc posts not accepted: 400 malformed, 503 retry later (outbox full, disk), 500 store failure.",
+                static_cast<double>(count), labels);
+  }
+  out.Histogram("ferry_agent_commit_seconds", "From a parsed IDoc post to its durable commit (what SAP waits for).",
+                commit_seconds_.Read(), source);
 }
 
 }  // namespace ferry::agent

@@ -32,6 +32,7 @@ class IdocHttpSource : public Source {
   Status Start() override;
   void Stop() override;
   size_t InFlight() const override { return in_flight_; }
+  void WriteMetrics(metrics::MetricsText& out) const override;
   uint16_t port() const;
 
  private:
@@ -45,6 +46,13 @@ class IdocHttpSource : public Source {
   std::string expected_authorization_;  // "Basic base64(user:password)"
   std::shared_ptr<http::HttpServer> server_;
   size_t in_flight_ = 0;
+  // For /metrics.
+  uint64_t idocs_accepted_ = 0;
+  uint64_t idocs_duplicate_ = 0;
+  uint64_t answered_malformed_ = 0;    // 400
+  uint64_t answered_retry_later_ = 0;  // 503
+  uint64_t answered_failed_ = 0;       // 500
+  metrics::LatencyHistogram commit_seconds_;
 };
 
 }  // namespace ferry::agent

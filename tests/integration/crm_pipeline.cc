@@ -1,4 +1,4 @@
-#include "tests/integration/crm_pipeline_test.h"
+#include "tests/integration/crm_pipeline.h"
 
 namespace ferry::testing {
 

@@ -1,0 +1,27 @@
+#pragma once
+// The agent's Prometheus metrics (docs/metrics.md): what `ferry-agent
+// status` shows (outbox, raw buffer, uplink) and each source's own figures
+// (requests answered, IDocs accepted, the commit latency), written at
+// scrape time from the figures the agent keeps anyway.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/sources/source.h"
+#include "agent/uplink/uplink.h"
+#include "common/store/durable_queue.h"
+
+namespace ferry::agent {
+
+struct AgentMetricsSources {
+  const store::DurableQueue& outbox;
+  const store::DurableQueue& raw;
+  const UplinkStats& uplink;
+  const std::vector<std::unique_ptr<Source>>& sources;
+};
+
+std::string AgentMetrics(const AgentMetricsSources& sources, int64_t now_unix_ms);
+
+}  // namespace ferry::agent
