@@ -2,10 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include "common/util/clock.h"
+
 namespace ferry::controlplane {
 namespace {
 
-constexpr int64_t kSampleMinute = 60'000;
 constexpr int64_t kStart = 1'800'000'000'000;  // on a minute boundary
 
 TEST(ThroughputHistoryTest, IncreasesAreCountedInTheMinuteOfTheirSample) {
@@ -13,10 +14,10 @@ TEST(ThroughputHistoryTest, IncreasesAreCountedInTheMinuteOfTheirSample) {
   history.Sample(kStart, {100, 90, 1});  // baseline: nothing counted
   history.Sample(kStart + 10'000, {110, 95, 1});
   history.Sample(kStart + 50'000, {130, 100, 2});
-  history.Sample(kStart + 2 * kSampleMinute + 5'000, {131, 130, 2});
-  const auto hour = history.LastHour(kStart + 2 * kSampleMinute + 6'000);
+  history.Sample(kStart + 2 * kMsPerMinute + 5'000, {131, 130, 2});
+  const auto hour = history.LastHour(kStart + 2 * kMsPerMinute + 6'000);
   ASSERT_EQ(hour.size(), 60u);
-  EXPECT_EQ(hour.back().start_unix_ms, kStart + 2 * kSampleMinute);
+  EXPECT_EQ(hour.back().start_unix_ms, kStart + 2 * kMsPerMinute);
   EXPECT_EQ(hour.back().counts.in, 1u);
   EXPECT_EQ(hour.back().counts.delivered, 30u);
   const auto& first = hour[hour.size() - 3];
@@ -27,8 +28,8 @@ TEST(ThroughputHistoryTest, IncreasesAreCountedInTheMinuteOfTheirSample) {
   EXPECT_EQ(hour[hour.size() - 2].counts.in, 0u);  // a quiet minute
 
   // An hour later the early minutes are gone.
-  const auto later = history.LastHour(kStart + 61 * kSampleMinute);
-  for (const auto& m : later) EXPECT_EQ(m.counts.delivered, m.start_unix_ms == kStart + 2 * kSampleMinute ? 30u : 0u);
+  const auto later = history.LastHour(kStart + 61 * kMsPerMinute);
+  for (const auto& m : later) EXPECT_EQ(m.counts.delivered, m.start_unix_ms == kStart + 2 * kMsPerMinute ? 30u : 0u);
 }
 
 TEST(ThroughputHistoryTest, ACounterThatGoesBackCountsAsNothing) {
