@@ -7,6 +7,7 @@
 #include "common/transport/mqtt/mqtt_tunnel.h"
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
+#include "controlplane/alerts/alert_channels.h"
 #include "controlplane/console/api_tokens.h"
 #include "controlplane/console/console_users.h"
 #include "controlplane/delivery/dead_letter_control.h"
@@ -25,6 +26,7 @@ store::StoreOptions ControlPlaneStoreOptions(const std::filesystem::path& data_d
   options.databases.push_back(ApiTokens::kDb);
   options.databases.push_back(AuditLog::kDb);
   for (auto& db : EventTraceLog::Databases()) options.databases.push_back(db);
+  for (auto& db : AlertStore::Databases()) options.databases.push_back(db);
   return options;
 }
 
@@ -40,6 +42,8 @@ ControlPlane::~ControlPlane() {
   if (tunnel_) tunnel_->Stop();
   if (distributor_) distributor_->Stop();
   distributor_.reset();
+  if (alerts_) alerts_->Stop();
+  alerts_.reset();
   engine_.reset();
   ingest_.reset();
   registry_.reset();
@@ -174,17 +178,24 @@ Status ControlPlane::Start() {
         return boost::json::object{{"ok", false}, {"code", "invalid"}, {"error", "unknown op"}};
       });
   if (Status s = control_->Start(); !s.ok()) return s;
+  // The fleet as the console shows it, which the alerts watch with or
+  // without a console.
+  if (Status s = dead_letter_tally_.Seed(*dead_letters_, NowUnixMs()); !s.ok()) return s;
+  engine_->SetDeadLetterObserver(
+      [this](const std::string& agent_id, int64_t unix_ms) { dead_letter_tally_.Add(agent_id, unix_ms); });
+  fleet_view_ = std::make_unique<FleetView>(*registry_, *identities_, dead_letter_tally_, config_.console.agents);
+  alerts_ =
+      std::make_shared<AlertService>(io_.get_executor(), config_.alerts,
+                                     AlertServiceParts{*store_, *fleet_view_, dead_letter_tally_, *engine_, *audit_},
+                                     BuildAlertChannels(io_.get_executor(), config_.alerts));
+  if (Status s = alerts_->Start(); !s.ok()) return s;
   if (!config_.console.host.empty()) {
     console_users_ = std::make_unique<ConsoleUsers>(*store_);
     api_tokens_ = std::make_unique<ApiTokens>(*store_);
-    if (Status s = dead_letter_tally_.Seed(*dead_letters_, NowUnixMs()); !s.ok()) return s;
-    engine_->SetDeadLetterObserver(
-        [this](const std::string& agent_id, int64_t unix_ms) { dead_letter_tally_.Add(agent_id, unix_ms); });
-    fleet_view_ = std::make_unique<FleetView>(*registry_, *identities_, dead_letter_tally_, config_.console.agents);
     console_ = std::make_unique<ConsoleService>(
         io_.get_executor(), config_.console,
         ConsoleParts{*console_users_, *api_tokens_, *pki_, *audit_, *fleet_view_, dead_letter_tally_, throughput_,
-                     *engine_, *queue_, *dead_letters_, *dead_letter_actions_, *traces_});
+                     *engine_, *queue_, *dead_letters_, *dead_letter_actions_, *traces_, *alerts_});
     SampleThroughput();
     if (Status s = console_->Start(); !s.ok()) return s;
   }
@@ -289,6 +300,7 @@ void ControlPlane::Shutdown(std::function<void()> done) {
   // Stop taking batches first; a batch received but not yet acked is sent
   // again by its agent.
   if (enrollment_) enrollment_->Stop();
+  if (alerts_) alerts_->Stop();
   if (console_) console_->Stop();
   if (control_) control_->Stop();
   if (distributor_) distributor_->Stop();

@@ -17,6 +17,7 @@
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
 #include "common/transport/tunnel.h"
+#include "controlplane/alerts/alert_service.h"
 #include "controlplane/console/console_service.h"
 #include "controlplane/console/console_users.h"
 #include "controlplane/cp_config.h"
@@ -85,6 +86,7 @@ class ControlPlane {
   std::unique_ptr<FleetView> fleet_view_;
   std::unique_ptr<EventTraceLog> traces_;
   std::unique_ptr<DeadLetterActions> dead_letter_actions_;
+  std::shared_ptr<AlertService> alerts_;
   std::shared_ptr<app::ControlServer> control_;  // <data_dir>/control.sock, for the CLI
   std::unique_ptr<ConsoleService> console_;
   std::vector<std::unique_ptr<Connector>> connectors_;

@@ -44,6 +44,11 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
 
   ReadFleetSettings(root.Section("fleet"), c.data_dir, c.mqtt.broker_url, c.fleet);
   ReadConsoleSettings(root.Section("console"), c.console);
+  // Notifications link to the console by the first name browsers reach it by.
+  if (!c.console.host.empty() && !c.console.hosts.empty()) {
+    c.alerts.console_url = "https://" + c.console.hosts.front() + ":" + std::to_string(c.console.port);
+  }
+  ReadAlertsSettings(root.Section("alerts"), c.alerts);
 
   auto delivery = root.Section("delivery");
   c.delivery.default_connector = delivery.String("connector", "webhook");

@@ -9,6 +9,7 @@
 
 #include "common/status.h"
 #include "common/transport/mqtt/mqtt_tunnel.h"
+#include "controlplane/alerts/alerts_config.h"
 #include "controlplane/console/console_config.h"
 #include "controlplane/delivery/connector.h"
 #include "controlplane/delivery/delivery_engine.h"
@@ -38,6 +39,7 @@ struct ControlPlaneConfig {
   FlowsOptions flows;
   FleetOptions fleet;
   ConsoleOptions console;
+  AlertsOptions alerts;
 };
 
 Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& file);

@@ -10,12 +10,13 @@ packages=(
   libpaho-mqttpp-dev libpaho-mqtt-dev
   libprotobuf-dev protobuf-compiler
   liblmdb-dev lmdb-utils
-  libssl-dev libwebsockets-dev
+  libssl-dev libwebsockets-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev
   libpugixml-dev libyaml-cpp-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libzstd-dev
   libhowardhinnant-date-dev tzdata
   libsystemd-dev
   mosquitto curl python3
+  python3-aiosmtpd          # a real SMTP server (STARTTLS) for the alert e-mail tests
   dpkg-dev lintian systemd
   clang libclang-rt-14-dev  # tests/fuzz: libFuzzer, ASan, UBSan
   clang-format              # test.sh checks the tree follows .clang-format

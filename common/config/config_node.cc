@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace ferry::config {
@@ -79,20 +80,24 @@ bool ParseDuration(std::string text, std::chrono::milliseconds& out) {
   size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
   if (i == 0 || i > 12) return false;
-  int64_t n = std::stoll(text.substr(0, i));
-  std::string unit = text.substr(i);
+  const int64_t n = std::stoll(text.substr(0, i));
+  const std::string unit = text.substr(i);
+  int64_t ms_per_unit = 0;
   if (unit == "ms")
-    out = std::chrono::milliseconds(n);
+    ms_per_unit = 1;
   else if (unit == "s")
-    out = std::chrono::seconds(n);
+    ms_per_unit = 1000;
   else if (unit == "m")
-    out = std::chrono::minutes(n);
+    ms_per_unit = 60'000;
   else if (unit == "h")
-    out = std::chrono::hours(n);
+    ms_per_unit = 3'600'000;
   else if (unit == "d")
-    out = std::chrono::hours(24 * n);
+    ms_per_unit = 86'400'000;
   else
     return false;
+  // Twelve digits of days would overflow the milliseconds.
+  if (n > std::numeric_limits<int64_t>::max() / ms_per_unit) return false;
+  out = std::chrono::milliseconds(n * ms_per_unit);
   return true;
 }
 
@@ -162,6 +167,13 @@ std::vector<std::string> ConfigNode::StringList(const std::string& key) {
     }
     out.push_back(item.Scalar());
   }
+  return out;
+}
+
+std::vector<std::string> ConfigNode::Keys() const {
+  std::vector<std::string> out;
+  if (!node_.IsDefined() || !node_.IsMap()) return out;
+  for (const auto& kv : node_) out.push_back(kv.first.Scalar());
   return out;
 }
 

@@ -47,6 +47,10 @@ class ConfigNode {
   // stripped. The value itself is never part of an error message.
   std::string SecretFile(const std::string& key);
 
+  // The keys of this mapping, in file order (e.g. named webhooks); empty
+  // when absent or not a mapping.
+  std::vector<std::string> Keys() const;
+
   // A mapping of free-form keys to single values (e.g. agent labels).
   std::map<std::string, std::string> StringMap(const std::string& key);
 

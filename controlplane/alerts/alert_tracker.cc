@@ -50,6 +50,7 @@ std::vector<AlertNotification> AlertTracker::Evaluate(const std::vector<AlertCon
     if (!alert.firing) {
       if (now_unix_ms - alert.holding_since_unix_ms >= rule.hold.count()) {
         alert.firing = true;
+        alert.firing_since_unix_ms = now_unix_ms;
         alert.last_notified_unix_ms = now_unix_ms;
         note(alert, AlertChange::kFiring);
       }
@@ -61,6 +62,21 @@ std::vector<AlertNotification> AlertTracker::Evaluate(const std::vector<AlertCon
   std::vector<AlertNotification> out;
   for (auto& [key, notification] : changed) out.push_back(std::move(notification));
   return out;
+}
+
+void AlertTracker::SetRules(std::vector<AlertRule> rules) {
+  rules_.clear();
+  for (auto& rule : rules) rules_.emplace(rule.name, std::move(rule));
+  std::erase_if(active_, [this](const auto& entry) { return !rules_.count(entry.first.first); });
+}
+
+void AlertTracker::Restore(const std::vector<ActiveAlert>& firing) {
+  for (const auto& alert : firing) {
+    if (!rules_.count(alert.condition.rule)) continue;
+    ActiveAlert& restored = active_[{alert.condition.rule, alert.condition.subject}];
+    restored = alert;
+    restored.firing = true;
+  }
 }
 
 std::vector<ActiveAlert> AlertTracker::Active() const {

@@ -46,6 +46,7 @@ struct ActiveAlert {
   AlertCondition condition;
   int64_t holding_since_unix_ms = 0;
   bool firing = false;
+  int64_t firing_since_unix_ms = 0;
   int64_t last_notified_unix_ms = 0;
 };
 
@@ -58,6 +59,15 @@ class AlertTracker {
   std::vector<AlertNotification> Evaluate(const std::vector<AlertCondition>& holding, int64_t now_unix_ms);
   // What holds now, pending or firing, by rule and subject.
   std::vector<ActiveAlert> Active() const;
+
+  // New rules: the alerts of rules that are gone are dropped without a
+  // notification (the change is in the audit log); the others keep their
+  // state under the new hold and repeat.
+  void SetRules(std::vector<AlertRule> rules);
+  // The alerts that were firing before a restart: while they still hold
+  // they are not notified again until their repeat is due, and when they
+  // no longer hold they resolve once.
+  void Restore(const std::vector<ActiveAlert>& firing);
 
  private:
   std::map<std::string, AlertRule> rules_;

@@ -67,5 +67,35 @@ TEST(AlertTrackerTest, AThousandAgentsGoingOfflineTogetherMakeOneNotification) {
   EXPECT_EQ(tracker.Active().size(), 991u);
 }
 
+// After a restart, what was firing neither fires again nor stays forever:
+// it resolves once when it stops holding.
+TEST(AlertTrackerTest, AlertsFiringBeforeARestartResolveOnceAndAreNotFiredAgain) {
+  AlertTracker before({{"agent_offline", minutes(0), minutes(60)}});
+  ASSERT_EQ(before.Evaluate({Offline("hh"), Offline("muc")}, 0).size(), 1u);
+  AlertTracker after({{"agent_offline", minutes(0), minutes(60)}});
+  after.Restore(before.Active());
+  EXPECT_TRUE(after.Evaluate({Offline("hh"), Offline("muc")}, 10 * kMinute).empty());
+  auto resolved = after.Evaluate({Offline("hh")}, 11 * kMinute);
+  ASSERT_EQ(resolved.size(), 1u);
+  EXPECT_EQ(resolved[0].change, AlertChange::kResolved);
+  EXPECT_EQ(Subjects(resolved[0]), std::vector<std::string>{"muc"});
+  auto repeated = after.Evaluate({Offline("hh")}, 60 * kMinute);  // the repeat counts from before the restart
+  ASSERT_EQ(repeated.size(), 1u);
+  EXPECT_EQ(repeated[0].change, AlertChange::kRepeat);
+}
+
+TEST(AlertTrackerTest, NewRulesKeepTheStateOfRulesThatStayAndDropTheOthers) {
+  AlertTracker tracker({{"agent_offline", minutes(0), minutes(0)}, {"agent_stale", minutes(0), minutes(0)}});
+  ASSERT_EQ(tracker.Evaluate({Offline("hh"), {"agent_stale", "hh", "stale"}}, 0).size(), 2u);
+  tracker.SetRules({{"agent_offline", minutes(5), minutes(0)}});
+  ASSERT_EQ(tracker.Active().size(), 1u);
+  // Still firing under the new hold: no second "firing".
+  EXPECT_TRUE(tracker.Evaluate({Offline("hh"), {"agent_stale", "hh", "stale"}}, kMinute).empty());
+  // A stale alert is no rule's any more: nothing about it, not even a resolve.
+  auto resolved = tracker.Evaluate({}, 2 * kMinute);
+  ASSERT_EQ(resolved.size(), 1u);
+  EXPECT_EQ(resolved[0].rule, "agent_offline");
+}
+
 }  // namespace
 }  // namespace ferry::controlplane

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/store/newest_first.h"
 #include "common/store/proto_records.h"
 #include "common/util/clock.h"
 
@@ -46,38 +47,24 @@ Result<AuditLog::Page> AuditLog::List(uint64_t before, size_t limit, const std::
   if (!store::Declared(store_, kDb)) return page;
   store::ReadTxn read = store_.BeginRead();
   if (!read.ok()) return Status::Unavailable("cannot begin a read transaction");
-  MDB_cursor* cursor = nullptr;
-  if (int rc = mdb_cursor_open(read.txn(), store_.Db(kDb), &cursor); rc != MDB_SUCCESS) {
-    return store::LmdbStatus(rc, "audit cursor");
-  }
-  MDB_val k, v;
-  int rc;
-  if (before == 0) {
-    rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST);
-  } else {
-    const std::string key = store::EncodeU64Key(before);
-    k = {key.size(), const_cast<char*>(key.data())};
-    rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
-    // The first at or after `before`: step back to the first before it.
-    rc = rc == MDB_SUCCESS ? mdb_cursor_get(cursor, &k, &v, MDB_PREV) : mdb_cursor_get(cursor, &k, &v, MDB_LAST);
-  }
   Status status;
   // Entries of other users are skipped, but only so many are read for one
   // page, so a filter that matches little cannot make a request scan it all.
   size_t scanned = 0;
-  for (; rc == MDB_SUCCESS && page.entries.size() < limit && scanned < 50 * kMaxPage;
-       rc = mdb_cursor_get(cursor, &k, &v, MDB_PREV), ++scanned) {
-    AuditEntry entry;
-    if (!entry.ParseFromArray(v.mv_data, static_cast<int>(v.mv_size))) {
-      status = Status::DataLoss("an audit entry does not parse");
-      break;
-    }
-    page.next_before = entry.sequence();
-    if (!user.empty() && entry.user() != user) continue;
-    page.entries.push_back(std::move(entry));
-  }
-  if (rc != MDB_SUCCESS) page.next_before = 0;  // reached the oldest
-  mdb_cursor_close(cursor);
+  auto reached_oldest =
+      store::WalkNewestFirst(read.txn(), store_.Db(kDb), before, [&](uint64_t, std::string_view value) {
+        if (page.entries.size() >= limit || scanned++ >= 50 * kMaxPage) return false;
+        AuditEntry entry;
+        if (!entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          status = Status::DataLoss("an audit entry does not parse");
+          return false;
+        }
+        page.next_before = entry.sequence();
+        if (user.empty() || entry.user() == user) page.entries.push_back(std::move(entry));
+        return true;
+      });
+  if (!reached_oldest.ok()) return reached_oldest.status();
+  if (*reached_oldest) page.next_before = 0;
   if (!status.ok()) return status;
   return page;
 }

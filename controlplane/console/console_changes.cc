@@ -37,6 +37,7 @@ Result<ConsoleFingerprint> TakeFingerprint(const ConsoleSources& sources, int64_
     Mix(print.fleet, minute.counts.delivered);
     Mix(print.fleet, minute.counts.dead_lettered);
   }
+  print.alerts = sources.alerts_version;
   return print;
 }
 
@@ -46,6 +47,7 @@ std::vector<std::string> ChangedTopics(const ConsoleFingerprint& before, const C
   if (before.dead_letters != now.dead_letters) topics.emplace_back("dead-letters");
   if (before.audit != now.audit) topics.emplace_back("audit");
   if (before.fleet != now.fleet) topics.emplace_back("fleet");
+  if (before.alerts != now.alerts) topics.emplace_back("alerts");
   return topics;
 }
 

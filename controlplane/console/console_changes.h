@@ -20,6 +20,7 @@ struct ConsoleFingerprint {
   uint64_t dead_letters = 0;  // what the dead-letter queue holds
   uint64_t audit = 0;         // the newest audit entry
   uint64_t fleet = 0;         // the fleet page: all of the above and the throughput chart
+  uint64_t alerts = 0;        // firing and pending alerts, sent notifications, channel counters
 };
 
 struct ConsoleSources {
@@ -27,12 +28,13 @@ struct ConsoleSources {
   const store::DurableQueue& dead_letters;
   const AuditLog& audit;
   const ThroughputHistory& throughput;
+  uint64_t alerts_version = 0;  // AlertService::version()
 };
 
 Result<ConsoleFingerprint> TakeFingerprint(const ConsoleSources& sources, int64_t now_unix_ms);
 
 // The topics whose numbers differ ("agents", "dead-letters", "audit",
-// "fleet"), in that order.
+// "fleet", "alerts"), in that order.
 std::vector<std::string> ChangedTopics(const ConsoleFingerprint& before, const ConsoleFingerprint& now);
 
 }  // namespace ferry::controlplane

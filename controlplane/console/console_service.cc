@@ -16,6 +16,7 @@
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
 #include "controlplane/console/agents_api.h"
+#include "controlplane/console/alerts_api.h"
 #include "controlplane/console/console_changes.h"
 #include "controlplane/console/controlplane_metrics.h"
 #include "controlplane/console/dead_letters_api.h"
@@ -112,7 +113,8 @@ boost::asio::awaitable<void> ConsoleService::WatchForChanges() {
   // The baseline is taken at the start, not when the first tab opens: a
   // change made between a tab's opening and the next look is announced.
   auto take = [this] {
-    return TakeFingerprint({parts_.fleet, parts_.dead_letters, parts_.audit, parts_.throughput}, NowUnixMs());
+    return TakeFingerprint(
+        {parts_.fleet, parts_.dead_letters, parts_.audit, parts_.throughput, parts_.alerts.version()}, NowUnixMs());
   };
   std::optional<ConsoleFingerprint> last;
   if (auto first = take(); first.ok()) last = *first;
@@ -341,7 +343,8 @@ boost::asio::awaitable<http::Reply> ConsoleService::Handle(http::Request& req, c
   if (target.starts_with(kTracePrefix) && reads)
     co_return GetTrace(req, target.substr(kTracePrefix.size()), parts_.traces);
   if (target == "/metrics" && reads) {
-    auto text = ControlPlaneMetrics({parts_.engine, parts_.delivery, parts_.dead_letters, parts_.fleet}, NowUnixMs());
+    auto text = ControlPlaneMetrics({parts_.engine, parts_.delivery, parts_.dead_letters, parts_.fleet, parts_.alerts},
+                                    NowUnixMs());
     if (!text.ok()) co_return http::JsonError(req, bhttp::status::internal_server_error, text.status().message());
     http::Response res{bhttp::status::ok, req.version()};
     res.set(bhttp::field::content_type, metrics::kContentType);
@@ -370,6 +373,15 @@ boost::asio::awaitable<http::Reply> ConsoleService::Handle(http::Request& req, c
     if (!transport::topics::IsValidAgentId(id))
       co_return http::JsonError(req, bhttp::status::not_found, "no such agent");
     co_return GetAgent(req, std::string(id), parts_.fleet, NowUnixMs());
+  }
+  if (target == "/api/v1/alerts" && reads) co_return GetAlerts(req, parts_.alerts);
+  if (target == "/api/v1/alerts/history" && reads) co_return ListAlertHistory(req, query, parts_.alerts);
+  if (target == "/api/v1/alerts/rules" && reads) co_return GetAlertRules(req, parts_.alerts);
+  if (target == "/api/v1/alerts/rules" && req.method() == bhttp::verb::put) {
+    if (session->second.role != ConsoleUser::ADMIN) {
+      co_return http::JsonError(req, bhttp::status::forbidden, "only admins change alert rules");
+    }
+    co_return co_await PutAlertRules(req, parts_.alerts, session->second.user, client);
   }
   constexpr std::string_view kDeadLetters = "/api/v1/dead-letters";
   if (target == kDeadLetters && reads) co_return ListDeadLetters(req, query, parts_.dead_letters);

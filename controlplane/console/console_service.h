@@ -27,6 +27,8 @@
 //   GET    anything else     the web app (web_assets.h)
 //   GET    /api/v1/dead-letters[/SEQ], POST .../replay and .../discard
 //                             (operators; dead_letters_api.h)
+//   GET    /api/v1/alerts, /alerts/history, /alerts/rules; PUT /alerts/rules
+//                             (admins; alerts_api.h)
 //
 // Sign-ins (and refused ones) and every change go to the audit log.
 
@@ -39,6 +41,7 @@
 
 #include "common/http/http_server.h"
 #include "common/status.h"
+#include "controlplane/alerts/alert_service.h"
 #include "controlplane/console/api_tokens.h"
 #include "controlplane/console/audit_log.h"
 #include "controlplane/console/console_config.h"
@@ -71,6 +74,7 @@ struct ConsoleParts {
   const store::DurableQueue& dead_letters;
   DeadLetterActions& dead_letter_actions;
   const EventTraceLog& traces;
+  AlertService& alerts;
 };
 
 class ConsoleService {

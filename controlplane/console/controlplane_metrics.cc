@@ -57,6 +57,15 @@ Result<std::string> ControlPlaneMetrics(const ControlPlaneMetricsSources& s, int
     m.Gauge("ferry_controlplane_agents", "Agents by state, as the console computes it.",
             static_cast<double>(by_state[static_cast<size_t>(state)]), {{"state", AgentStateName(state)}});
   }
+  m.Gauge("ferry_controlplane_alerts_firing", "Alerts firing now, all rules together.",
+          static_cast<double>(s.alerts.firing()));
+  const auto channels = s.alerts.Channels();
+  for (const auto& c : channels) {
+    m.Counter("ferry_controlplane_alert_notifications_total", "Alert notifications taken by a channel's receiver.",
+              static_cast<double>(c.sent), {{"channel", c.name}, {"outcome", "sent"}});
+    m.Counter("ferry_controlplane_alert_notifications_total", "Alert notifications taken by a channel's receiver.",
+              static_cast<double>(c.failed), {{"channel", c.name}, {"outcome", "failed"}});
+  }
   return m.text();
 }
 

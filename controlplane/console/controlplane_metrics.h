@@ -9,6 +9,7 @@
 
 #include "common/status.h"
 #include "common/store/durable_queue.h"
+#include "controlplane/alerts/alert_service.h"
 #include "controlplane/console/fleet_view.h"
 #include "controlplane/delivery/delivery_engine.h"
 
@@ -19,6 +20,7 @@ struct ControlPlaneMetricsSources {
   const store::DurableQueue& delivery;
   const store::DurableQueue& dead_letters;
   const FleetView& fleet;
+  const AlertService& alerts;
 };
 
 Result<std::string> ControlPlaneMetrics(const ControlPlaneMetricsSources& sources, int64_t now_unix_ms);

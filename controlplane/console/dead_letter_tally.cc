@@ -1,5 +1,7 @@
 #include "controlplane/console/dead_letter_tally.h"
 
+#include <algorithm>
+
 #include "common/util/clock.h"
 #include "ferry/v1/event.pb.h"
 
@@ -38,6 +40,19 @@ DeadLetterTally::Counts DeadLetterTally::For(const std::string& agent_id, int64_
 uint64_t DeadLetterTally::FleetLastHour(int64_t now_unix_ms) const {
   uint64_t total = 0;
   for (const auto& [agent, minutes] : by_agent_) total += Sum(minutes, now_unix_ms).last_hour;
+  return total;
+}
+
+uint64_t DeadLetterTally::FleetWithin(std::chrono::milliseconds window, int64_t now_unix_ms) const {
+  const int64_t now_minute = now_unix_ms / kMsPerMinute;
+  const int64_t minutes_back = std::min<int64_t>(2 * kHourMinutes, std::max<int64_t>(1, window.count() / kMsPerMinute));
+  uint64_t total = 0;
+  for (const auto& [agent, minutes] : by_agent_) {
+    for (auto it = minutes.lower_bound(now_minute - minutes_back + 1); it != minutes.end() && it->first <= now_minute;
+         ++it) {
+      total += it->second;
+    }
+  }
   return total;
 }
 

@@ -8,6 +8,7 @@
 // Memory: at most 120 buckets per agent that had a dead letter in the last
 // two hours. Used on the control plane's event loop only.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -28,6 +29,9 @@ class DeadLetterTally {
   void Add(const std::string& agent_id, int64_t unix_ms);
   Counts For(const std::string& agent_id, int64_t now_unix_ms) const;
   uint64_t FleetLastHour(int64_t now_unix_ms) const;
+  // Across the fleet within the last `window` (whole minutes, at most two
+  // hours: the current minute and the ones before it).
+  uint64_t FleetWithin(std::chrono::milliseconds window, int64_t now_unix_ms) const;
 
   // Adds every dead letter of `dlq` from the last two hours before `now`.
   // Records that do not parse are skipped (the dlq commands report them).

@@ -67,6 +67,7 @@ AgentView Build(const std::string& agent_id, const AgentRecord* record, const Ag
   signals.bundle_rejected =
       !flows.applied() && flows.deployment_sequence() != 0 && flows.deployment_sequence() == view.desired_sequence;
   signals.bundle_error = flows.error();
+  view.bundle_rejected = signals.bundle_rejected;
   signals.dead_letters_last_hour = view.dead_letters.last_hour;
   signals.dead_letters_hour_before = view.dead_letters.hour_before;
   view.certificate_not_after_unix_ms = signals.certificate_not_after_unix_ms;

@@ -33,6 +33,7 @@ struct AgentView {
   uint64_t desired_version = 0;               // the bundle its labels select; 0: none
   uint64_t desired_sequence = 0;              // by that deployment
   DeadLetterTally::Counts dead_letters;
+  bool bundle_rejected = false;  // the deployment it should run, by its report
 };
 
 enum class AgentSort { kState, kId, kLastHeartbeat, kOldestUnsent };

@@ -6,10 +6,14 @@
 //
 //   node console_browser.mjs agents        two agents healthy; one killed
 //                                          (FERRY_KILL_PID) turns stale, then
-//                                          offline, live, without a reload
+//                                          offline, live, without a reload, and
+//                                          its alert fires
 //   node console_browser.mjs dead-letters  a viewer cannot replay; an operator
 //                                          replays one after the CRM is fixed
 //                                          (FERRY_FIX_FILE) and sees the outcome
+//   node console_browser.mjs alert-rules   an admin adds an alert rule, and is
+//                                          told what is wrong with a bad one; a
+//                                          viewer cannot edit the rules
 //
 // The browser trusts the fleet's CA (FERRY_CA_FILE) through an NSS database
 // of its own: the console's certificate is checked as a user's browser
@@ -90,6 +94,18 @@ async function agentsPhase(browser) {
   await page.locator('[data-testid="agent-row-agent-muc"][data-state="offline"]').waitFor(wait);
   if (await page.getByTestId('agent-row-plant-01').count() !== 0) throw new Error('state=offline lists plant-01');
 
+  // Its alert fires (a rule of kind agent_offline), and the notification
+  // is in the history.
+  await page.getByTestId('nav-alerts').click();
+  await page.waitForURL(/\/alerts$/, wait);
+  await page.locator('[data-testid="alerts-firing-row"][data-subject="agent-muc"]').waitFor(wait);
+  await page
+    .locator('[data-testid="alerts-history-row"][data-change="firing"]')
+    .filter({ hasText: 'agent-muc' })
+    .first()
+    .waitFor(wait);
+  await shot(page, 'alerts');
+
   await page.getByTestId('nav-connectors').click();
   await page.getByTestId('connectors-table').waitFor(wait);
   await shot(page, 'connectors');
@@ -154,9 +170,56 @@ async function deadLettersPhase(browser) {
   await shot(operator, 'audit');
 }
 
-const phases = { agents: agentsPhase, 'dead-letters': deadLettersPhase };
+// The index of the rule named `name` in the open rule editor.
+async function ruleIndex(page, name) {
+  const names = page.locator('[data-testid^="alert-rule-name-"]');
+  for (let i = 0; i < (await names.count()); i++) {
+    if ((await page.getByTestId(`alert-rule-name-${i}`).inputValue()) === name) return i;
+  }
+  throw new Error(`no rule named ${name} in the editor`);
+}
+
+async function alertRulesPhase(browser) {
+  const admin = await signIn(browser, 'ada');
+  await admin.getByTestId('nav-alerts').click();
+  await admin.getByTestId('alert-rules').waitFor(wait);
+
+  await admin.getByTestId('alert-rules-edit').click();
+  await admin.getByTestId('alert-rules-add').click();
+  const added = (await admin.locator('[data-testid^="alert-rule-name-"]').count()) - 1;
+  await admin.getByTestId(`alert-rule-name-${added}`).fill('dl-burst');
+  await admin.getByTestId(`alert-rule-kind-${added}`).selectOption('dead_letters');
+  await admin.getByTestId(`alert-rule-more_than-${added}`).fill('5');
+  await admin.getByTestId(`alert-rule-window-${added}`).fill('1h');
+  await shot(admin, 'alert-rules-editing');
+  await admin.getByTestId('alert-rules-save').click();
+  await admin.locator('[data-testid="alert-rule-row"][data-rule="dl-burst"]').waitFor(wait);
+  await expectText(admin.locator('[data-testid="alert-rule-row"][data-rule="dl-burst"]'), '1h');
+
+  // A window the server refuses: its reason names the setting, and the
+  // editor stays open to fix it.
+  await admin.getByTestId('alert-rules-edit').click();
+  const i = await ruleIndex(admin, 'dl-burst');
+  await admin.getByTestId(`alert-rule-window-${i}`).fill('3h');
+  await admin.getByTestId('alert-rules-save').click();
+  await expectText(admin.getByTestId('alert-rules-error'), 'window');
+  await shot(admin, 'alert-rules-refused');
+  await admin.getByTestId('alert-rules-cancel').click();
+  await expectText(admin.locator('[data-testid="alert-rule-row"][data-rule="dl-burst"]'), '1h');
+
+  // A viewer reads the rules and has no way to change them.
+  const viewer = await signIn(browser, 'vera');
+  await viewer.getByTestId('nav-alerts').click();
+  await viewer.locator('[data-testid="alert-rule-row"][data-rule="dl-burst"]').waitFor(wait);
+  if ((await viewer.getByTestId('alert-rules-edit').count()) !== 0) throw new Error('a viewer can edit the alert rules');
+  await shot(viewer, 'alert-rules-viewer');
+}
+
+const phases = { agents: agentsPhase, 'dead-letters': deadLettersPhase, 'alert-rules': alertRulesPhase };
 if (!phases[phase] || !url || !shots) {
-  console.error('usage: FERRY_CONSOLE_URL=... FERRY_CA_FILE=... FERRY_SCREENSHOTS=... node console_browser.mjs agents|dead-letters');
+  console.error(
+    'usage: FERRY_CONSOLE_URL=... FERRY_CA_FILE=... FERRY_SCREENSHOTS=... node console_browser.mjs agents|dead-letters|alert-rules',
+  );
   process.exit(2);
 }
 mkdirSync(shots, { recursive: true });

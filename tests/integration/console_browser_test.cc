@@ -14,12 +14,19 @@
 #include "tests/integration/idoc_text.h"
 #include "tests/support/process.h"
 #include "tests/support/wait.h"
+#include "tests/support/webhook_sink.h"
 
 namespace ferry::testing {
 namespace {
 
 class ConsoleBrowserTest : public ConsoleTest {
  protected:
+  // Alerts go to a webhook receiver, evaluated often enough for a page
+  // that waits on them.
+  std::string ExtraControlPlaneYaml() const override {
+    return "alerts:\n  evaluate_every: 200ms\n  webhooks:\n    ops:\n      url: " + alerts_.url("/alerts") + "\n";
+  }
+
   // Runs one phase of the browser script; its output on failure.
   void RunBrowser(const std::string& phase, std::vector<std::string> env) {
     env.push_back("FERRY_CONSOLE_URL=https://127.0.0.1:" + std::to_string(port_));
@@ -31,12 +38,32 @@ class ConsoleBrowserTest : public ConsoleTest {
     const auto code = browser.WaitExit(std::chrono::minutes(3));
     EXPECT_EQ(code, std::optional<int>(0)) << ReadFile(log);
   }
+
+  WebhookSink alerts_;
 };
 
 TEST_F(ConsoleBrowserTest, AKilledAgentTurnsStaleThenOfflineOnTheOpenPageWhileTheOtherStaysHealthy) {
   ExtraAgent& munich = p_->StartExtraAgent("agent-muc", {{"plant", "munich"}}, "");
   RunBrowser("agents", {"FERRY_KILL_PID=" + std::to_string(munich.process.pid())});
   EXPECT_FALSE(munich.process.Running());
+  // The alert the page showed reached the webhook receiver.
+  ASSERT_TRUE(alerts_.WaitForAccepted(1, std::chrono::seconds(10)));
+  const auto notice = nlohmann::json::parse(alerts_.Requests().front().body);
+  EXPECT_EQ(notice["rule"], "agent-offline");
+  EXPECT_EQ(notice["change"], "firing");
+  EXPECT_EQ(notice["alerts"][0]["subject"], "agent-muc");
+}
+
+TEST_F(ConsoleBrowserTest, AnAdminAddsAnAlertRuleAndAViewerCannotEditThem) {
+  RunBrowser("alert-rules", {});
+  ASSERT_EQ(SignIn("ada", "password of ada 123").status, 200);
+  const auto rules = nlohmann::json::parse(Curl("ada", "GET", "/api/v1/alerts/rules").body);
+  EXPECT_EQ(rules["rules"].back()["name"], "dl-burst");
+  EXPECT_EQ(rules["rules"].back()["window"], "1h");
+  const auto audit = nlohmann::json::parse(Curl("ada", "GET", "/api/v1/audit?user=ada&limit=20").body);
+  int changes = 0;
+  for (const auto& entry : audit["entries"]) changes += entry["action"] == "alerts.rules";
+  EXPECT_EQ(changes, 1);  // the refused window changed nothing
 }
 
 TEST_F(ConsoleBrowserTest, AViewerCannotReplayAndAnOperatorReplaysADeadLetterOnceTheCrmIsFixed) {

@@ -32,7 +32,8 @@ class ConsoleTest : public ::testing::Test {
     PipelineOptions options;
     options.cp_extra_yaml = "console:\n  listen: 127.0.0.1:" + std::to_string(port_) +
                             "\n  hosts: [127.0.0.1]\n  sign_in_per_minute_per_client: 8\n"
-                            "  agent_offline_after: 8s\n  max_event_streams: 4\n";
+                            "  agent_offline_after: 8s\n  max_event_streams: 4\n" +
+                            ExtraControlPlaneYaml();
     options.agent_labels = {{"plant", "hamburg"}};
     p_ = std::make_unique<Pipeline>(options);
     AddUser("ada", "admin");
@@ -40,6 +41,9 @@ class ConsoleTest : public ::testing::Test {
     AddUser("vera", "viewer");
     p_->StartAll();
   }
+
+  // Appended to the control plane's configuration (top-level sections).
+  virtual std::string ExtraControlPlaneYaml() const { return ""; }
 
   void AddUser(const std::string& name, const std::string& role) {
     const auto file = p_->dir().path() / (name + ".password");
@@ -83,10 +87,13 @@ class ConsoleTest : public ::testing::Test {
   // A change as `who`, signed in: `body` (JSON) from a file, with the
   // session's CSRF token.
   Answer Post(const std::string& who, const std::string& path, const nlohmann::json& body) {
+    return Send(who, "POST", path, body);
+  }
+  Answer Send(const std::string& who, const std::string& method, const std::string& path, const nlohmann::json& body) {
     const auto file = p_->dir().path() / "request.json";
     WriteFile(file, body.dump());
     return Curl(
-        who, "POST", path,
+        who, method, path,
         "-H 'Content-Type: application/json' -H 'X-CSRF-Token: " + csrf_[who] + "' --data-binary @" + file.string());
   }
 

@@ -74,6 +74,7 @@ async function request(method, path, { body, signIn = false } = {}) {
 export const api = {
   get: (path, params = {}) => request('GET', path + queryString(params)),
   post: (path, body) => request('POST', path, { body }),
+  put: (path, body) => request('PUT', path, { body }),
   del: (path) => request('DELETE', path),
 
   session: () => request('GET', '/api/v1/session'),

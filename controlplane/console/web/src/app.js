@@ -9,6 +9,7 @@ import { ErrorBanner } from './error_banner.js';
 import { startLive, stopLive } from './live.js';
 import { AgentPage } from './page_agent.js';
 import { AgentsPage } from './page_agents.js';
+import { AlertsPage } from './page_alerts.js';
 import { AuditPage } from './page_audit.js';
 import { ConnectorsPage } from './page_connectors.js';
 import { DeadLetterPage } from './page_dead_letter.js';
@@ -53,6 +54,8 @@ function Page({ route, search, user }) {
       return html`<${DeadLetterPage} key=${route.params.seq} seq=${route.params.seq} />`;
     case 'connectors':
       return html`<${ConnectorsPage} />`;
+    case 'alerts':
+      return html`<${AlertsPage} search=${search} user=${user} />`;
     case 'audit':
       return html`<${AuditPage} search=${search} />`;
     case 'search':

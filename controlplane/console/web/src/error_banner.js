@@ -4,12 +4,12 @@
 import { html } from 'htm/preact';
 
 // errors: any mix of Error objects, strings and nulls; nothing shows when
-// all are empty.
-export function ErrorBanner({ errors }) {
+// all are empty. testid tells apart a page with more than one banner.
+export function ErrorBanner({ errors, testid = 'error-banner' }) {
   const messages = errors.filter(Boolean).map((e) => (typeof e === 'string' ? e : e.message));
   if (!messages.length) return null;
   return html`
-    <div class="error-banner" role="alert" data-testid="error-banner">
+    <div class="error-banner" role="alert" data-testid=${testid}>
       ${messages.map((m) => html`<p>${m}</p>`)}
     </div>
   `;

@@ -1,6 +1,6 @@
 // Live updates: one EventSource per tab on /api/v1/events, opened after
 // sign-in. The server sends `changed` with the topics that moved ("agents",
-// "dead-letters", "audit", "fleet") and `reset` when the tab must refetch
+// "dead-letters", "audit", "fleet", "alerts") and `reset` when the tab must refetch
 // everything (it missed too much). Pages subscribe to the topics their data
 // comes from.
 //

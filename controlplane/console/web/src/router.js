@@ -75,6 +75,7 @@ const routes = [
   { name: 'dead-letters', pattern: /^\/dead-letters$/ },
   { name: 'dead-letter', pattern: /^\/dead-letters\/(\d+)$/, params: ['seq'] },
   { name: 'connectors', pattern: /^\/connectors$/ },
+  { name: 'alerts', pattern: /^\/alerts$/ },
   { name: 'audit', pattern: /^\/audit$/ },
   { name: 'search', pattern: /^\/search$/ },
   { name: 'trace', pattern: /^\/trace\/([^/]+)$/, params: ['id'] },

@@ -1,17 +1,34 @@
 // The navigation, the search box, who is signed in, and signing out.
 
 import { html } from 'htm/preact';
+import { api } from './api.js';
 import { LiveStatus } from './live_status.js';
 import { TopBarSearch } from './top_bar_search.js';
+import { useResource } from './use_resource.js';
 
 const PAGES = [
   { name: 'fleet', href: '/fleet', label: 'Fleet', matches: ['fleet'] },
   { name: 'agents', href: '/agents', label: 'Agents', matches: ['agents', 'agent'] },
   { name: 'dead-letters', href: '/dead-letters', label: 'Dead letters', matches: ['dead-letters', 'dead-letter'] },
   { name: 'connectors', href: '/connectors', label: 'Connectors', matches: ['connectors'] },
+  { name: 'alerts', href: '/alerts', label: 'Alerts', matches: ['alerts'] },
   { name: 'audit', href: '/audit', label: 'Audit', matches: ['audit'] },
   { name: 'search', href: '/search', label: 'Search', matches: ['search', 'trace'] },
 ];
+
+// How many alerts fire, beside the Alerts link on every page: refetched
+// only when the alerts topic moves. A failure shows nothing here; the
+// Alerts page says what went wrong.
+function FiringCount() {
+  const { data } = useResource(() => api.get('/api/v1/alerts'), [], ['alerts']);
+  const firing = data && data.firing ? data.firing.length : 0;
+  if (!firing) return null;
+  return html`
+    <span class="nav-count" data-testid="nav-alerts-firing"
+      >${firing}<span class="visually-hidden"> firing</span></span
+    >
+  `;
+}
 
 export function TopBar({ route, user, onSignOut }) {
   return html`
@@ -26,7 +43,7 @@ export function TopBar({ route, user, onSignOut }) {
                   href=${p.href}
                   data-testid=${`nav-${p.name}`}
                   aria-current=${p.matches.includes(route.name) ? 'page' : undefined}
-                  >${p.label}</a
+                  >${p.label}${p.name === 'alerts' && html`<${FiringCount} />`}</a
                 >
               </li>
             `,
