@@ -195,7 +195,8 @@ Status ControlPlane::Start() {
     console_ = std::make_unique<ConsoleService>(
         io_.get_executor(), config_.console,
         ConsoleParts{*console_users_, *api_tokens_, *pki_, *audit_, *fleet_view_, dead_letter_tally_, throughput_,
-                     *engine_, *queue_, *dead_letters_, *dead_letter_actions_, *traces_, *alerts_});
+                     *engine_, *queue_, *dead_letters_, *dead_letter_actions_, *traces_, *alerts_, *registry_,
+                     config_.flows});
     SampleThroughput();
     if (Status s = console_->Start(); !s.ok()) return s;
   }

@@ -82,6 +82,7 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
   c.flows.signing_key_file = flows.String("signing_key_file", "");
   c.flows.poll_interval = flows.Duration("poll_interval", c.flows.poll_interval);
   if (c.flows.poll_interval.count() < 100) flows.Error("poll_interval", "must be at least 100ms");
+  c.flows.standard_dir = flows.String("standard_dir", c.flows.standard_dir.string());
 
   Status s = loaded->Finish();
   if (!s.ok()) return s;

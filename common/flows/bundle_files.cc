@@ -54,6 +54,11 @@ Result<std::vector<BundleFile>> ReadBundleFiles(const std::filesystem::path& sou
     if (!text.ok()) return text.status();
     files.push_back({path.filename().string(), std::move(text).value()});
   }
+  if (Status s = AddStandardFlows(files, standard_dir); !s.ok()) return s;
+  return files;
+}
+
+Status AddStandardFlows(std::vector<BundleFile>& files, const std::filesystem::path& standard_dir) {
   // Breadth-first over `extends`, so a standard flow that extends another
   // brings its base along.
   std::set<std::string> added;
@@ -68,7 +73,7 @@ Result<std::vector<BundleFile>> ReadBundleFiles(const std::filesystem::path& sou
       files.push_back({"standard/" + id + ".yaml", std::move(text).value()});
     }
   }
-  return files;
+  return Status::Ok();
 }
 
 std::string BundleSha256(const std::vector<BundleFile>& files) {

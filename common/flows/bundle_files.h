@@ -19,6 +19,9 @@ inline constexpr const char* kDefaultStandardDir = "/usr/share/ferry/flows/stand
 // "standard/<id>.yaml". Errors name the file that could not be read.
 Result<std::vector<BundleFile>> ReadBundleFiles(const std::filesystem::path& source,
                                                 const std::filesystem::path& standard_dir);
+// Adds to `files` every standard flow they extend, as ReadBundleFiles does
+// (for a bundle that did not come from a folder, e.g. uploaded).
+Status AddStandardFlows(std::vector<BundleFile>& files, const std::filesystem::path& standard_dir);
 
 // The content hash a bundle carries and agents check: SHA-256 (hex) over
 // each file's path and text, each followed by a NUL byte, in bundle order.

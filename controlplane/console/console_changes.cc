@@ -3,6 +3,8 @@
 #include <functional>
 #include <string_view>
 
+#include "controlplane/console/flows_api.h"
+
 namespace ferry::controlplane {
 namespace {
 
@@ -38,6 +40,9 @@ Result<ConsoleFingerprint> TakeFingerprint(const ConsoleSources& sources, int64_
     Mix(print.fleet, minute.counts.dead_lettered);
   }
   print.alerts = sources.alerts_version;
+  auto flows = FlowsFingerprint(sources.registry);
+  if (!flows.ok()) return flows.status();
+  print.flows = *flows;
   return print;
 }
 
@@ -48,6 +53,7 @@ std::vector<std::string> ChangedTopics(const ConsoleFingerprint& before, const C
   if (before.audit != now.audit) topics.emplace_back("audit");
   if (before.fleet != now.fleet) topics.emplace_back("fleet");
   if (before.alerts != now.alerts) topics.emplace_back("alerts");
+  if (before.flows != now.flows) topics.emplace_back("flows");
   return topics;
 }
 

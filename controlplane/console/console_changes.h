@@ -12,6 +12,7 @@
 #include "controlplane/console/audit_log.h"
 #include "controlplane/console/fleet_view.h"
 #include "controlplane/console/throughput_history.h"
+#include "controlplane/flows/bundle_registry.h"
 
 namespace ferry::controlplane {
 
@@ -21,6 +22,7 @@ struct ConsoleFingerprint {
   uint64_t audit = 0;         // the newest audit entry
   uint64_t fleet = 0;         // the fleet page: all of the above and the throughput chart
   uint64_t alerts = 0;        // firing and pending alerts, sent notifications, channel counters
+  uint64_t flows = 0;         // bundles, deployments, what agents report of them
 };
 
 struct ConsoleSources {
@@ -29,12 +31,13 @@ struct ConsoleSources {
   const AuditLog& audit;
   const ThroughputHistory& throughput;
   uint64_t alerts_version = 0;  // AlertService::version()
+  const BundleRegistry& registry;
 };
 
 Result<ConsoleFingerprint> TakeFingerprint(const ConsoleSources& sources, int64_t now_unix_ms);
 
 // The topics whose numbers differ ("agents", "dead-letters", "audit",
-// "fleet", "alerts"), in that order.
+// "fleet", "alerts", "flows"), in that order.
 std::vector<std::string> ChangedTopics(const ConsoleFingerprint& before, const ConsoleFingerprint& now);
 
 }  // namespace ferry::controlplane

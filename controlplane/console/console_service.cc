@@ -21,6 +21,7 @@
 #include "controlplane/console/controlplane_metrics.h"
 #include "controlplane/console/dead_letters_api.h"
 #include "controlplane/console/fleet_summary.h"
+#include "controlplane/console/flows_api.h"
 #include "controlplane/console/search_api.h"
 
 namespace ferry::controlplane {
@@ -71,7 +72,7 @@ ConsoleService::ConsoleService(boost::asio::any_io_executor executor, const Cons
 ConsoleService::~ConsoleService() {
   Stop();
   password_checks_.join();
-  dead_letter_writes_.join();
+  store_writes_.join();
 }
 
 Status ConsoleService::Start() {
@@ -114,7 +115,8 @@ boost::asio::awaitable<void> ConsoleService::WatchForChanges() {
   // change made between a tab's opening and the next look is announced.
   auto take = [this] {
     return TakeFingerprint(
-        {parts_.fleet, parts_.dead_letters, parts_.audit, parts_.throughput, parts_.alerts.version()}, NowUnixMs());
+        {parts_.fleet, parts_.dead_letters, parts_.audit, parts_.throughput, parts_.alerts.version(), parts_.registry},
+        NowUnixMs());
   };
   std::optional<ConsoleFingerprint> last;
   if (auto first = take(); first.ok()) last = *first;
@@ -383,6 +385,14 @@ boost::asio::awaitable<http::Reply> ConsoleService::Handle(http::Request& req, c
     }
     co_return co_await PutAlertRules(req, parts_.alerts, session->second.user, client);
   }
+  constexpr std::string_view kFlows = "/api/v1/flows/";
+  if (target.starts_with(kFlows)) {
+    const std::string_view rest = target.substr(kFlows.size());
+    if (reads) co_return FlowsRead(req, rest, query, parts_.registry);
+    if (req.method() == bhttp::verb::post && (rest == "bundles" || rest == "deployments")) {
+      co_return co_await ChangeFlows(req, rest == "bundles", session->second, client);
+    }
+  }
   constexpr std::string_view kDeadLetters = "/api/v1/dead-letters";
   if (target == kDeadLetters && reads) co_return ListDeadLetters(req, query, parts_.dead_letters);
   if (target.starts_with(std::string(kDeadLetters) + "/")) {
@@ -491,9 +501,8 @@ boost::asio::awaitable<http::Response> ConsoleService::ActOnDeadLetters(const ht
   if (session.role < ConsoleUser::OPERATOR) {
     co_return http::JsonError(req, bhttp::status::forbidden, "only operators and admins replay or discard");
   }
-  const DeadLetterRun run =
-      co_await boost::asio::co_spawn(dead_letter_writes_.get_executor(),
-                                     RunDeadLetterAction(replay, req.body(), session.user), boost::asio::use_awaitable);
+  const DeadLetterRun run = co_await boost::asio::co_spawn(
+      store_writes_.get_executor(), RunDeadLetterAction(replay, req.body(), session.user), boost::asio::use_awaitable);
   if (!run.parsed.ok()) co_return http::JsonError(req, bhttp::status::bad_request, run.parsed.message());
   const DeadLetterAction* action = &run.action;
   const DeadLetterOutcome& outcome = run.outcome;
@@ -518,6 +527,53 @@ boost::asio::awaitable<http::Response> ConsoleService::ActOnDeadLetters(const ht
   spdlog::info("event=console_dead_letters action={} user={} done={} skipped={}", replay ? "replay" : "discard",
                session.user, outcome.done.size(), outcome.skipped.size());
   co_return http::JsonResponse(req, bhttp::status::ok, answer);
+}
+
+boost::asio::awaitable<http::Response> ConsoleService::ChangeFlows(const http::Request& req, bool upload,
+                                                                   const Session& session, const std::string& client) {
+  if (session.role < ConsoleUser::OPERATOR) {
+    co_return http::JsonError(req, bhttp::status::forbidden, "only operators and admins upload and deploy flows");
+  }
+  // The store transactions wait for their fsync: off the event loop. (A
+  // co_spawn result must be default-constructible, as Result is not.)
+  struct Done {
+    Status status;
+    boost::json::object out;
+  };
+  auto run = [this, upload, body = req.body()]() -> boost::asio::awaitable<Done> {
+    auto result =
+        upload ? StoreBundle(body, parts_.flows.standard_dir, parts_.registry) : StoreDeployment(body, parts_.registry);
+    if (!result.ok()) co_return Done{result.status(), {}};
+    co_return Done{Status::Ok(), std::move(*result)};
+  };
+  const Done done = co_await boost::asio::co_spawn(store_writes_.get_executor(), run(), boost::asio::use_awaitable);
+  ferry::v1::AuditEntry entry;
+  entry.set_user(session.user);
+  entry.set_client(client);
+  entry.set_action(upload ? "flows.upload" : "flows.deploy");
+  if (!done.status.ok()) {
+    const bool bad = done.status.code() == StatusCode::kInvalidArgument || done.status.code() == StatusCode::kNotFound;
+    if (bad) co_return http::JsonError(req, bhttp::status::bad_request, done.status.message());
+    entry.set_outcome(done.status.message());
+    parts_.audit.Record(entry);
+    co_return http::JsonError(req, bhttp::status::service_unavailable, done.status.message());
+  }
+  const boost::json::object& out = done.out;
+  if (upload) {
+    entry.set_target("bundle version " + boost::json::serialize(out.at("version")));
+    entry.set_after("sha256 " + std::string(out.at("sha256").as_string()) + ", files " +
+                    boost::json::serialize(out.at("files")) +
+                    (out.at("unchanged").as_bool() ? " (the same as the newest version)" : ""));
+  } else {
+    entry.set_target("deployment " + boost::json::serialize(out.at("sequence")));
+    entry.set_after("bundle version " + boost::json::serialize(out.at("version")) + " to agents matching " +
+                    boost::json::serialize(out.at("selector")));
+  }
+  entry.set_outcome("ok");
+  parts_.audit.Record(entry);
+  spdlog::info("event=console_flows action={} user={} target=\"{}\"", upload ? "upload" : "deploy", session.user,
+               entry.target());
+  co_return http::JsonResponse(req, bhttp::status::created, out);
 }
 
 }  // namespace ferry::controlplane

@@ -29,6 +29,9 @@
 //                             (operators; dead_letters_api.h)
 //   GET    /api/v1/alerts, /alerts/history, /alerts/rules; PUT /alerts/rules
 //                             (admins; alerts_api.h)
+//   GET    /api/v1/flows/...  bundles, diffs, deployments and rollout; POST
+//                             .../bundles and .../deployments (operators;
+//                             flows_api.h)
 //
 // Sign-ins (and refused ones) and every change go to the audit log.
 
@@ -57,6 +60,8 @@
 #include "controlplane/delivery/event_trace.h"
 #include "controlplane/fleet/attempt_limiter.h"
 #include "controlplane/fleet/fleet_pki.h"
+#include "controlplane/flows/bundle_registry.h"
+#include "controlplane/flows/flow_distributor.h"
 
 namespace ferry::controlplane {
 
@@ -75,6 +80,8 @@ struct ConsoleParts {
   DeadLetterActions& dead_letter_actions;
   const EventTraceLog& traces;
   AlertService& alerts;
+  BundleRegistry& registry;
+  const FlowsOptions& flows;
 };
 
 class ConsoleService {
@@ -117,7 +124,10 @@ class ConsoleService {
     DeadLetterAction action;
     DeadLetterOutcome outcome;
   };
-  // On dead_letter_writes_: parses the request (a filter reads the queue)
+  // POST /api/v1/flows/bundles (`upload`) and /api/v1/flows/deployments.
+  boost::asio::awaitable<http::Response> ChangeFlows(const http::Request& req, bool upload, const Session& session,
+                                                     const std::string& client);
+  // On store_writes_: parses the request (a filter reads the queue)
   // and acts.
   boost::asio::awaitable<DeadLetterRun> RunDeadLetterAction(bool replay, std::string body, std::string user);
   // The session the request's cookie names, with its id.
@@ -130,9 +140,9 @@ class ConsoleService {
   Sessions sessions_;
   AttemptLimiter sign_ins_;
   boost::asio::thread_pool password_checks_{1};
-  // Replays and discards wait for their write transaction here, one at a
-  // time, not on the event loop.
-  boost::asio::thread_pool dead_letter_writes_{1};
+  // Replays, discards, uploads and deployments wait for their write
+  // transaction here, one at a time, not on the event loop.
+  boost::asio::thread_pool store_writes_{1};
   std::shared_ptr<http::HttpServer> server_;
   WebApp web_;
   ConsoleEvents events_;

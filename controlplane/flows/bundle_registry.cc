@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/crypto/ed25519.h"
+#include "common/store/newest_first.h"
 #include "common/store/proto_records.h"
 #include "common/util/clock.h"
 
@@ -137,6 +138,32 @@ Result<ferry::v1::FlowBundle> BundleRegistry::GetBundle(uint64_t version) const 
 
 Result<std::vector<ferry::v1::FlowBundle>> BundleRegistry::ListBundles() const {
   return store::ReadAllProtos<ferry::v1::FlowBundle>(store_, kBundlesDb);
+}
+
+Result<std::vector<ferry::v1::FlowBundle>> BundleRegistry::BundlesBefore(uint64_t before, size_t limit,
+                                                                         uint64_t& next_before) const {
+  std::vector<ferry::v1::FlowBundle> out;
+  next_before = 0;
+  if (!store::Declared(store_, kBundlesDb)) return out;
+  store::ReadTxn read = store_.BeginRead();
+  if (!read.ok()) return Status::Unavailable("cannot begin a read transaction");
+  Status status;
+  auto reached_oldest =
+      store::WalkNewestFirst(read.txn(), store_.Db(kBundlesDb), before, [&](uint64_t version, std::string_view value) {
+        if (out.size() >= limit) return false;
+        ferry::v1::FlowBundle bundle;
+        if (!bundle.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          status = Status::DataLoss("bundle version " + std::to_string(version) + " does not parse");
+          return false;
+        }
+        out.push_back(std::move(bundle));
+        next_before = version;
+        return true;
+      });
+  if (!reached_oldest.ok()) return reached_oldest.status();
+  if (!status.ok()) return status;
+  if (*reached_oldest) next_before = 0;
+  return out;
 }
 
 Result<std::vector<ferry::v1::DeploymentRecord>> BundleRegistry::ListDeployments() const {

@@ -53,7 +53,11 @@ class BundleRegistry {
                                                     const std::string& comment);
 
   Result<ferry::v1::FlowBundle> GetBundle(uint64_t version) const;
-  Result<std::vector<ferry::v1::FlowBundle>> ListBundles() const;              // oldest first
+  Result<std::vector<ferry::v1::FlowBundle>> ListBundles() const;  // oldest first
+  // Newest first: up to `limit` versions older than `before` (0: from the
+  // newest). `next_before` is the version to pass for the next page, 0 when
+  // none is left.
+  Result<std::vector<ferry::v1::FlowBundle>> BundlesBefore(uint64_t before, size_t limit, uint64_t& next_before) const;
   Result<std::vector<ferry::v1::DeploymentRecord>> ListDeployments() const;    // oldest first
   Result<uint64_t> LastDeploymentSequence() const;                             // 0: none yet
   Result<std::vector<ferry::v1::AgentRecord>> ListAgents() const;              // by agent id

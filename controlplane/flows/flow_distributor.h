@@ -41,6 +41,9 @@ namespace ferry::controlplane {
 struct FlowsOptions {
   std::filesystem::path signing_key_file;  // empty: distribution off
   std::chrono::milliseconds poll_interval{1000};
+  // Where the standard flows are that bundles uploaded in the console
+  // extend (the CLI's --standard).
+  std::filesystem::path standard_dir = "/usr/share/ferry/flows/standard";
 };
 
 class FlowDistributor : public std::enable_shared_from_this<FlowDistributor> {

@@ -14,6 +14,14 @@
 //   node console_browser.mjs alert-rules   an admin adds an alert rule, and is
 //                                          told what is wrong with a bad one; a
 //                                          viewer cannot edit the rules
+//   node console_browser.mjs flows         an operator uploads flow files
+//                                          (FERRY_BUNDLE_FILES, comma-separated
+//                                          paths), deploys them to
+//                                          FERRY_DEPLOY_SELECTOR, watches
+//                                          FERRY_ROLLOUT_AGENT run them and diffs
+//                                          the version against the standard
+//                                          flows; prints DEPLOYED_SEQUENCE=N; a
+//                                          viewer can neither upload nor deploy
 //
 // The browser trusts the fleet's CA (FERRY_CA_FILE) through an NSS database
 // of its own: the console's certificate is checked as a user's browser
@@ -215,10 +223,66 @@ async function alertRulesPhase(browser) {
   await shot(viewer, 'alert-rules-viewer');
 }
 
-const phases = { agents: agentsPhase, 'dead-letters': deadLettersPhase, 'alert-rules': alertRulesPhase };
+async function flowsPhase(browser) {
+  const files = (process.env.FERRY_BUNDLE_FILES ?? '').split(',').filter(Boolean);
+  const agent = process.env.FERRY_ROLLOUT_AGENT;
+  if (!files.length || !agent) throw new Error('FERRY_BUNDLE_FILES and FERRY_ROLLOUT_AGENT must be set');
+
+  const operator = await signIn(browser, 'otto');
+  await operator.getByTestId('nav-flows').click();
+  await operator.waitForURL(/\/flows$/, wait);
+  const upload = operator.getByTestId('flows-upload');
+  await upload.getByTestId('flows-upload-files').setInputFiles(files);
+  await upload.getByTestId('flows-upload-comment').fill('fix from the console');
+  await upload.getByTestId('flows-upload-submit').click();
+  await expectText(operator.getByTestId('flows-upload-outcome'), /stored|Unchanged/);
+
+  // The form offered after the upload deploys the version just stored.
+  const deploy = operator.getByTestId('deploy-form');
+  const version = await deploy.getAttribute('data-version');
+  await deploy.getByTestId('deploy-selector').fill(process.env.FERRY_DEPLOY_SELECTOR ?? '');
+  await deploy.getByTestId('deploy-submit').click();
+  await operator.getByTestId('deploy-confirm').click();
+  await operator.waitForURL(/\/flows\/deployments\/\d+$/, wait);
+  const sequence = /\/flows\/deployments\/(\d+)$/.exec(operator.url())[1];
+  console.log(`DEPLOYED_SEQUENCE=${sequence}`);
+  await operator
+    .locator(`[data-testid="rollout-row"][data-agent="${agent}"][data-state="running"]`)
+    .waitFor({ timeout: 60000 });
+  await expectText(operator.getByTestId('rollout-summary'), /\d+ of \d+ running/);
+  await shot(operator, 'flow-rollout');
+
+  // Its bundle, by the link on the deployment's page, against the
+  // standard flows it extends.
+  await operator.getByTestId('deployment-version').click();
+  await operator.waitForURL(new RegExp(`/flows/bundles/${version}(\\?|$)`), wait);
+  await operator.locator(`[data-testid="bundle-file"]`).first().waitFor(wait);
+  await operator.getByTestId('diff-against').selectOption('standard');
+  await operator.waitForURL(/against=standard/, wait);
+  await operator.getByTestId('diff-flow').first().waitFor(wait);
+  await shot(operator, 'flow-bundle');
+
+  // A viewer reads the same pages and has no way to upload or deploy.
+  const viewer = await signIn(browser, 'vera');
+  await viewer.getByTestId('nav-flows').click();
+  await viewer.locator(`[data-testid="deployment-row"][data-sequence="${sequence}"]`).waitFor(wait);
+  await viewer.locator(`[data-testid="bundle-row"][data-version="${version}"]`).waitFor(wait);
+  if ((await viewer.getByTestId('flows-upload').count()) !== 0) throw new Error('a viewer can upload a bundle');
+  await shot(viewer, 'flows');
+  await viewer.goto(`${url}/flows/bundles/${version}`);
+  await viewer.getByTestId('diff-flow').first().waitFor(wait);
+  if ((await viewer.getByTestId('deploy-form').count()) !== 0) throw new Error('a viewer can deploy');
+}
+
+const phases = {
+  agents: agentsPhase,
+  'dead-letters': deadLettersPhase,
+  'alert-rules': alertRulesPhase,
+  flows: flowsPhase,
+};
 if (!phases[phase] || !url || !shots) {
   console.error(
-    'usage: FERRY_CONSOLE_URL=... FERRY_CA_FILE=... FERRY_SCREENSHOTS=... node console_browser.mjs agents|dead-letters|alert-rules',
+    'usage: FERRY_CONSOLE_URL=... FERRY_CA_FILE=... FERRY_SCREENSHOTS=... node console_browser.mjs agents|dead-letters|alert-rules|flows',
   );
   process.exit(2);
 }

@@ -9,8 +9,10 @@
 
 #include <atomic>
 #include <filesystem>
+#include <optional>
 
 #include "tests/integration/console_fixture.h"
+#include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/support/process.h"
 #include "tests/support/wait.h"
@@ -21,6 +23,14 @@ namespace {
 
 class ConsoleBrowserTest : public ConsoleTest {
  protected:
+  // Bundles can be deployed from the console: a signing key, the agents
+  // trusting it, the repository's standard flows.
+  void AdjustOptions(PipelineOptions& options) override {
+    keys_.emplace();
+    flows_.emplace(keys_->path());
+    flows_->Apply(options);
+  }
+
   // Alerts go to a webhook receiver, evaluated often enough for a page
   // that waits on them.
   std::string ExtraControlPlaneYaml() const override {
@@ -40,6 +50,8 @@ class ConsoleBrowserTest : public ConsoleTest {
   }
 
   WebhookSink alerts_;
+  std::optional<TempDir> keys_;
+  std::optional<FlowSetup> flows_;
 };
 
 TEST_F(ConsoleBrowserTest, AKilledAgentTurnsStaleThenOfflineOnTheOpenPageWhileTheOtherStaysHealthy) {
@@ -52,6 +64,20 @@ TEST_F(ConsoleBrowserTest, AKilledAgentTurnsStaleThenOfflineOnTheOpenPageWhileTh
   EXPECT_EQ(notice["rule"], "agent-offline");
   EXPECT_EQ(notice["change"], "firing");
   EXPECT_EQ(notice["alerts"][0]["subject"], "agent-muc");
+}
+
+TEST_F(ConsoleBrowserTest, AnOperatorUploadsABundleDeploysItAndFollowsItsRollout) {
+  const auto bundle = p_->dir().path() / "acme.yaml";
+  WriteFile(bundle, "flow: acme-accounts\nextends: debmas-account-salesforce\ntarget:\n  connector: webhook\n");
+  RunBrowser("flows", {"FERRY_BUNDLE_FILES=" + bundle.string(), "FERRY_DEPLOY_SELECTOR=plant=hamburg",
+                       "FERRY_ROLLOUT_AGENT=plant-01"});
+  // What the pages showed is what the agent runs.
+  EXPECT_EQ(FlowSetup::RunningVersion(*p_, "plant-01"), 1u);
+  ASSERT_EQ(SignIn("otto", "password of otto 123").status, 200);
+  const auto audit = nlohmann::json::parse(Curl("otto", "GET", "/api/v1/audit?user=otto&limit=20").body);
+  int deploys = 0;
+  for (const auto& entry : audit["entries"]) deploys += entry["action"] == "flows.deploy";
+  EXPECT_EQ(deploys, 1);
 }
 
 TEST_F(ConsoleBrowserTest, AnAdminAddsAnAlertRuleAndAViewerCannotEditThem) {

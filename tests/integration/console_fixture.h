@@ -35,6 +35,7 @@ class ConsoleTest : public ::testing::Test {
                             "  agent_offline_after: 8s\n  max_event_streams: 4\n" +
                             ExtraControlPlaneYaml();
     options.agent_labels = {{"plant", "hamburg"}};
+    AdjustOptions(options);
     p_ = std::make_unique<Pipeline>(options);
     AddUser("ada", "admin");
     AddUser("otto", "operator");
@@ -44,6 +45,8 @@ class ConsoleTest : public ::testing::Test {
 
   // Appended to the control plane's configuration (top-level sections).
   virtual std::string ExtraControlPlaneYaml() const { return ""; }
+  // Anything else a test's scene needs before the pipeline is made.
+  virtual void AdjustOptions(PipelineOptions&) {}
 
   void AddUser(const std::string& name, const std::string& role) {
     const auto file = p_->dir().path() / (name + ".password");

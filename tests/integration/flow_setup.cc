@@ -16,7 +16,8 @@ FlowSetup::FlowSetup(const std::filesystem::path& dir) : private_key_(dir / "cp.
 }
 
 void FlowSetup::Apply(PipelineOptions& options) const {
-  options.cp_extra_yaml += "flows:\n  signing_key_file: " + private_key_.string() + "\n  poll_interval: 200ms\n";
+  options.cp_extra_yaml += "flows:\n  signing_key_file: " + private_key_.string() +
+                           "\n  poll_interval: 200ms\n  standard_dir: " + FERRY_STANDARD_FLOWS_DIR + "\n";
   options.agent_extra_yaml += AgentYaml();
 }
 

@@ -15,6 +15,9 @@ import { ConnectorsPage } from './page_connectors.js';
 import { DeadLetterPage } from './page_dead_letter.js';
 import { DeadLettersPage } from './page_dead_letters.js';
 import { FleetPage } from './page_fleet.js';
+import { FlowBundlePage } from './page_flow_bundle.js';
+import { FlowDeploymentPage } from './page_flow_deployment.js';
+import { FlowsPage } from './page_flows.js';
 import { SearchPage } from './page_search.js';
 import { SignInPage } from './page_sign_in.js';
 import { TracePage } from './page_trace.js';
@@ -48,6 +51,17 @@ function Page({ route, search, user }) {
       return html`<${AgentsPage} search=${search} />`;
     case 'agent':
       return html`<${AgentPage} key=${route.params.id} id=${route.params.id} />`;
+    case 'flows':
+      return html`<${FlowsPage} search=${search} user=${user} />`;
+    case 'flow-bundle':
+      return html`<${FlowBundlePage}
+        key=${route.params.version}
+        version=${route.params.version}
+        search=${search}
+        user=${user}
+      />`;
+    case 'flow-deployment':
+      return html`<${FlowDeploymentPage} key=${route.params.seq} seq=${route.params.seq} />`;
     case 'dead-letters':
       return html`<${DeadLettersPage} search=${search} user=${user} />`;
     case 'dead-letter':

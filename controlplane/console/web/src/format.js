@@ -50,6 +50,11 @@ export function dateTime(unixMs) {
   );
 }
 
+// An ISO 8601 time from the API, shown as dateTime shows it; '–' for none.
+export function isoDateTime(iso) {
+  return iso ? dateTime(Date.parse(iso)) : '–';
+}
+
 export function bytes(n) {
   if (typeof n !== 'number') return '–';
   if (n < 1024) return `${n} B`;

@@ -1,8 +1,8 @@
 // Live updates: one EventSource per tab on /api/v1/events, opened after
 // sign-in. The server sends `changed` with the topics that moved ("agents",
-// "dead-letters", "audit", "fleet", "alerts") and `reset` when the tab must refetch
-// everything (it missed too much). Pages subscribe to the topics their data
-// comes from.
+// "dead-letters", "audit", "fleet", "alerts", "flows") and `reset` when the
+// tab must refetch everything (it missed too much). Pages subscribe to the
+// topics their data comes from.
 //
 // A stream holds one of the browser's six HTTP/1.1 connections to the
 // control plane (HTTP/1.1), shared by all its tabs: a tab hidden for more

@@ -9,6 +9,7 @@ import { useResource } from './use_resource.js';
 const PAGES = [
   { name: 'fleet', href: '/fleet', label: 'Fleet', matches: ['fleet'] },
   { name: 'agents', href: '/agents', label: 'Agents', matches: ['agents', 'agent'] },
+  { name: 'flows', href: '/flows', label: 'Flows', matches: ['flows', 'flow-bundle', 'flow-deployment'] },
   { name: 'dead-letters', href: '/dead-letters', label: 'Dead letters', matches: ['dead-letters', 'dead-letter'] },
   { name: 'connectors', href: '/connectors', label: 'Connectors', matches: ['connectors'] },
   { name: 'alerts', href: '/alerts', label: 'Alerts', matches: ['alerts'] },
