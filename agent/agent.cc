@@ -5,7 +5,11 @@
 
 #include <boost/asio/post.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "agent/buffer/audit_log.h"
 #include "agent/buffer/buffer_commands.h"
@@ -123,6 +127,8 @@ Status Agent::Start() {
       OnDeployment(std::move(payload));
     } else if (topic == transport::topics::DownRenew(config_.agent_id) && renewer_) {
       renewer_->OnAnswer(payload);
+    } else if (topic == transport::topics::DownCommands(config_.agent_id)) {
+      OnCommand(payload);
     }
   });
   if (renewer_) {
@@ -213,13 +219,7 @@ boost::json::object Agent::HandleControl(const boost::json::value& request, uid_
   if (op->as_string() == "edit") {
     auto edit = EditRequestFromJson(request);
     if (!edit.ok()) return {{"ok", false}, {"code", "invalid"}, {"error", edit.status().message()}};
-    BufferView view(*store_);
-    BufferEditor editor(*store_, *outbox_queue_, *history_,
-                        [this](const ferry::v1::Event& e) { return flow_stage_->Remap(e); });
-    EditContext context{
-        view,   editor, {in_flight.begin(), in_flight.end()}, uplink_->MayHavePublishedThrough(), AuditLogPath(config_),
-        caller, "agent"};
-    auto outcome = ApplyEdit(*edit, context);
+    auto outcome = EditBuffer(*edit, caller, "agent");
     if (!outcome.ok()) {
       const bool missing = outcome.status().code() == StatusCode::kNotFound;
       const bool invalid = outcome.status().code() == StatusCode::kInvalidArgument;
@@ -236,6 +236,93 @@ boost::json::object Agent::HandleControl(const boost::json::value& request, uid_
     return answer;
   }
   return {{"ok", false}, {"code", "invalid"}, {"error", "unknown op '" + std::string(op->as_string()) + "'"}};
+}
+
+Result<EditOutcome> Agent::EditBuffer(const EditRequest& request, uid_t caller, const std::string& via) {
+  const std::vector<uint64_t> in_flight = uplink_->InFlightSequences();
+  BufferView view(*store_);
+  BufferEditor editor(*store_, *outbox_queue_, *history_,
+                      [this](const ferry::v1::Event& e) { return flow_stage_->Remap(e); });
+  EditContext context{
+      view,   editor, {in_flight.begin(), in_flight.end()}, uplink_->MayHavePublishedThrough(), AuditLogPath(config_),
+      caller, via};
+  return ApplyEdit(request, context);
+}
+
+void Agent::OnCommand(const std::string& payload) {
+  ferry::v1::AgentCommand command;
+  if (payload.size() > kMaxCommandBytes || !command.ParseFromString(payload) ||
+      static_cast<size_t>(command.retries_size()) > kMaxCommandRetries) {
+    spdlog::warn("event=bad_command bytes={}", payload.size());
+    return;
+  }
+  ferry::v1::AgentCommandResult result;
+  result.set_command_id(command.command_id());
+  EditRequest request;
+  request.command = "retry";
+  request.reason = "replayed at the control plane " + command.requested_by();
+  BufferView view(*store_);
+  const std::vector<uint64_t> in_flight = uplink_->InFlightSequences();
+  const std::set<uint64_t> flying(in_flight.begin(), in_flight.end());
+  std::map<std::string, const ferry::v1::AgentCommand::Retry*> asked;  // by event id
+  std::vector<std::string> unreported;                                 // acknowledged, their report not here yet
+  for (const auto& retry : command.retries()) {
+    auto found = view.Find(retry.event_id(), flying);
+    const EventView* match = nullptr;
+    if (found.ok()) {
+      for (const auto& candidate : *found)
+        if (candidate.event.event_id() == retry.event_id()) match = &candidate;
+    }
+    if (!match) {
+      auto* outcome = result.add_outcomes();
+      outcome->set_event_id(retry.event_id());
+      outcome->set_dead_letter(retry.dead_letter());
+      outcome->set_refused("no such event in the agent's buffer or history");
+      continue;
+    }
+    asked[retry.event_id()] = &retry;
+    if (match->state == EventState::kSent) unreported.push_back(retry.event_id());
+    request.seqs.push_back(match->seq);
+  }
+  if (!request.seqs.empty()) {
+    // The command is also the dead letters' delivery report, which the
+    // control plane sends separately and may still be on its way: stored
+    // first, so they are dead letters here when the retry looks.
+    ferry::v1::DeliveryReport report;
+    for (const auto& event_id : unreported) {
+      auto* d = report.add_deliveries();
+      d->set_event_id(event_id);
+      d->set_outcome(ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED);
+      d->set_detail(asked[event_id]->reason());
+      d->set_unix_ms(NowUnixMs());
+    }
+    if (!unreported.empty()) {
+      Status stored =
+          store_->WriteSync([&](store::WriteTxn& txn) { return Uplink::StoreOutcomesInTxn(*store_, txn, report); });
+      if (!stored.ok()) spdlog::error("event=command_report_not_stored error=\"{}\"", stored.message());
+    }
+    auto edited = EditBuffer(request, ::getuid(), "control plane");
+    std::map<std::string, std::string> retried;
+    if (edited.ok()) retried.insert(edited->retried_as.begin(), edited->retried_as.end());
+    for (const auto& [event_id, retry] : asked) {
+      auto* outcome = result.add_outcomes();
+      outcome->set_event_id(event_id);
+      outcome->set_dead_letter(retry->dead_letter());
+      if (auto it = retried.find(event_id); it != retried.end()) {
+        outcome->set_retried_as(it->second);
+        continue;
+      }
+      std::string why = edited.ok() ? "not a dead letter the agent could retry" : edited.status().message();
+      if (edited.ok()) {
+        for (const auto& refusal : edited->refused)
+          if (refusal.starts_with(event_id + ": ")) why = refusal.substr(event_id.size() + 2);
+      }
+      outcome->set_refused(why);
+    }
+  }
+  spdlog::info("event=command_done command_id={} requested_by=\"{}\" outcomes={}", command.command_id(),
+               command.requested_by(), result.outcomes_size());
+  tunnel_->Publish(transport::topics::UpCommands(config_.agent_id), result.SerializeAsString(), nullptr);
 }
 
 void Agent::Reload(const std::string& config_path) {

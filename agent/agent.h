@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/buffer/buffer_commands.h"
 #include "agent/data_dir_lock.h"
 #include "agent/flows/bundle_receiver.h"
 #include "agent/flows/flow_stage.h"
@@ -68,6 +69,15 @@ class Agent {
   void ScheduleRawPrune();
   void PruneRaw();
   void OnDeployment(std::string payload);
+  // A command from the control plane on down/commands: dead letters to map
+  // again; the outcome goes back on up/commands.
+  void OnCommand(const std::string& payload);
+  static constexpr size_t kMaxCommandBytes = 1 << 20;
+  static constexpr size_t kMaxCommandRetries = 1000;
+  // Retries, skips or purges events of the buffer for `caller` (the
+  // control socket's user, or this process for the control plane's
+  // commands), with its audit line.
+  Result<EditOutcome> EditBuffer(const EditRequest& request, uid_t caller, const std::string& via);
 
   AgentConfig config_;
   boost::asio::io_context& io_;

@@ -36,9 +36,10 @@ void ReadUplink(config::ConfigNode node, AgentConfig& c) {
     node.Error("compression", "must be 'zstd' or 'none' (got '" + compression + "')");
   }
   c.encoding.compress = compression == "zstd";
-  c.mqtt.subscriptions = {transport::topics::DownAcks(c.agent_id), transport::topics::DownReports(c.agent_id),
-                          transport::topics::DownBundle(c.agent_id), transport::topics::DownRenew(c.agent_id),
-                          std::string(transport::topics::kControlPlanePresence)};
+  c.mqtt.subscriptions = {
+      transport::topics::DownAcks(c.agent_id),     transport::topics::DownReports(c.agent_id),
+      transport::topics::DownBundle(c.agent_id),   transport::topics::DownRenew(c.agent_id),
+      transport::topics::DownCommands(c.agent_id), std::string(transport::topics::kControlPlanePresence)};
 }
 
 }  // namespace

@@ -81,7 +81,8 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Create(ControlPlaneConfig co
   cp->config_.mqtt.subscriptions = {transport::topics::SharedUpEvents(cp->config_.shared_group),
                                     transport::topics::SharedUpHeartbeat(cp->config_.shared_group),
                                     transport::topics::SharedUpFlows(cp->config_.shared_group),
-                                    transport::topics::SharedUpRenew(cp->config_.shared_group)};
+                                    transport::topics::SharedUpRenew(cp->config_.shared_group),
+                                    transport::topics::SharedUpCommands(cp->config_.shared_group)};
   return cp;
 }
 
@@ -158,6 +159,10 @@ Status ControlPlane::Start() {
       renewal_->OnRequest(parsed->agent_id, payload);
       return;
     }
+    if (parsed && parsed->channel == "up/commands" && transport::topics::IsValidAgentId(parsed->agent_id)) {
+      agent_replays_->OnResult(parsed->agent_id, payload);
+      return;
+    }
     ingest_->OnMessage(topic, std::move(payload));
   });
   tunnel_->SetStateHandler([](bool, const std::string&) {});
@@ -170,6 +175,11 @@ Status ControlPlane::Start() {
   audit_ = std::make_unique<AuditLog>(*store_);
   dead_letter_actions_ = std::make_unique<DeadLetterActions>(*store_, *queue_, *dead_letters_);
   dead_letter_actions_->SetTrace(traces_.get());
+  // Dead letters an agent could not map are mapped again there.
+  agent_replays_ = std::make_unique<AgentReplays>(io_.get_executor(), *tunnel_, *store_, *dead_letters_, traces_.get());
+  dead_letter_actions_->SetAgentRemap([this](std::vector<AgentRemap> remaps, const std::string& note) {
+    agent_replays_->Send(std::move(remaps), note);
+  });
   control_ = std::make_shared<app::ControlServer>(
       io_.get_executor(), config_.data_dir / "control.sock", [this](const boost::json::value& request, uid_t caller) {
         if (auto answer = HandleDeadLetterRequest(request, caller, *dead_letters_, *dead_letter_actions_, *audit_)) {

@@ -21,6 +21,7 @@
 #include "controlplane/console/console_service.h"
 #include "controlplane/console/console_users.h"
 #include "controlplane/cp_config.h"
+#include "controlplane/delivery/agent_replays.h"
 #include "controlplane/delivery/delivery_engine.h"
 #include "controlplane/fleet/agent_identities.h"
 #include "controlplane/fleet/certificate_renewal.h"
@@ -86,6 +87,7 @@ class ControlPlane {
   std::unique_ptr<FleetView> fleet_view_;
   std::unique_ptr<EventTraceLog> traces_;
   std::unique_ptr<DeadLetterActions> dead_letter_actions_;
+  std::unique_ptr<AgentReplays> agent_replays_;
   std::shared_ptr<AlertService> alerts_;
   std::shared_ptr<app::ControlServer> control_;  // <data_dir>/control.sock, for the CLI
   std::unique_ptr<ConsoleService> console_;

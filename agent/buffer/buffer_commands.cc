@@ -77,7 +77,11 @@ json::object ToJson(const EditOutcome& outcome) {
 }
 
 EditOutcome EditOutcomeFromJson(const json::object& object) {
-  return {StringsOf(object, "changed"), StringsOf(object, "refused"), StringsOf(object, "new_ids")};
+  EditOutcome outcome;
+  outcome.changed = StringsOf(object, "changed");
+  outcome.refused = StringsOf(object, "refused");
+  outcome.new_ids = StringsOf(object, "new_ids");
+  return outcome;
 }
 
 Status ResolveTargets(EditRequest& request, const BufferView& view, const std::set<uint64_t>& in_flight) {

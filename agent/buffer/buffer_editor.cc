@@ -35,6 +35,7 @@ Result<EditOutcome> BufferEditor::Retry(const std::vector<EventView>& targets) {
     const std::string& id = view.event.event_id();
     if (view.state == EventState::kRetried) {
       outcome.refused.push_back(id + ": already retried as " + view.retried_as);
+      outcome.retried_as.emplace_back(id, view.retried_as);
       continue;
     }
     if (view.state != EventState::kDeadLetter) {
@@ -78,6 +79,7 @@ Result<EditOutcome> BufferEditor::Retry(const std::vector<EventView>& targets) {
     if (first_new_id.empty()) first_new_id = "(nothing: the flows now drop it)";
     marks.push_back({view.seq, id, first_new_id});
     outcome.changed.push_back(id);
+    outcome.retried_as.emplace_back(id, first_new_id);
     for (store::AppendItem& item : again) items.push_back(std::move(item));
   }
   if (marks.empty()) return outcome;

@@ -30,6 +30,9 @@ struct EditOutcome {
   std::vector<std::string> changed;  // event ids
   std::vector<std::string> refused;  // "<event id>: why"
   std::vector<std::string> new_ids;  // retries: the events enqueued
+  // Retries: each dead letter retried now or before, and the (first) event
+  // it was retried as.
+  std::vector<std::pair<std::string, std::string>> retried_as;
 };
 
 class BufferEditor {

@@ -225,26 +225,28 @@ void Uplink::OnReport(const std::string& payload) {
   }
   // Keep the outcome per event id, so field IT can look it up later.
   store_.Write(
-      [this, report = std::move(report)](store::WriteTxn& txn) {
-        MDB_dbi db = store_.Db(kReportsDb);
-        MDB_dbi dead = store_.Db(kDeadLettersDb);
-        for (const auto& d : report.deliveries()) {
-          std::string value = d.SerializeAsString();
-          MDB_val k = store::ToVal(d.event_id()), v = store::ToVal(value);
-          int rc = mdb_put(txn.txn(), db, &k, &v, 0);
-          if (rc) return store::LmdbStatus(rc, "store delivery report");
-          if (d.outcome() == ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED) {
-            MDB_val none = store::ToVal("");
-            rc = mdb_put(txn.txn(), dead, &k, &none, 0);
-          } else {
-            rc = mdb_del(txn.txn(), dead, &k, nullptr);
-            if (rc == MDB_NOTFOUND) rc = MDB_SUCCESS;
-          }
-          if (rc) return store::LmdbStatus(rc, "index dead letter");
-        }
-        return Status::Ok();
-      },
+      [this, report = std::move(report)](store::WriteTxn& txn) { return StoreOutcomesInTxn(store_, txn, report); },
       nullptr);
+}
+
+Status Uplink::StoreOutcomesInTxn(store::Store& store, store::WriteTxn& txn, const ferry::v1::DeliveryReport& report) {
+  MDB_dbi db = store.Db(kReportsDb);
+  MDB_dbi dead = store.Db(kDeadLettersDb);
+  for (const auto& d : report.deliveries()) {
+    std::string value = d.SerializeAsString();
+    MDB_val k = store::ToVal(d.event_id()), v = store::ToVal(value);
+    int rc = mdb_put(txn.txn(), db, &k, &v, 0);
+    if (rc) return store::LmdbStatus(rc, "store delivery report");
+    if (d.outcome() == ferry::v1::DELIVERY_OUTCOME_DEAD_LETTERED) {
+      MDB_val none = store::ToVal("");
+      rc = mdb_put(txn.txn(), dead, &k, &none, 0);
+    } else {
+      rc = mdb_del(txn.txn(), dead, &k, nullptr);
+      if (rc == MDB_NOTFOUND) rc = MDB_SUCCESS;
+    }
+    if (rc) return store::LmdbStatus(rc, "index dead letter");
+  }
+  return Status::Ok();
 }
 
 void Uplink::PruneReports(int64_t cutoff_unix_ms) {

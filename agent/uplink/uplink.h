@@ -65,6 +65,9 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   // The open dead letters: event ids reported dead-lettered and not retried
   // since (value empty). `status` counts them without reading the reports.
   static constexpr const char* kDeadLettersDb = "reports.dead";
+  // Keeps each delivery outcome by event id (and the dead letters in their
+  // index) within `txn`: what a report on down/reports carries.
+  static Status StoreOutcomesInTxn(store::Store& store, store::WriteTxn& txn, const ferry::v1::DeliveryReport& report);
 
   Uplink(boost::asio::any_io_executor executor, transport::Tunnel& tunnel, store::Store& store,
          store::DurableQueue& outbox, UplinkOptions options);

@@ -27,6 +27,13 @@ inline std::string UpRenew(std::string_view agent) { return std::string(kPrefix)
 inline std::string DownRenew(std::string_view agent) {
   return std::string(kPrefix) + std::string(agent) + "/down/renew";
 }
+// Dead letters to map again: the command down, its outcome up.
+inline std::string DownCommands(std::string_view agent) {
+  return std::string(kPrefix) + std::string(agent) + "/down/commands";
+}
+inline std::string UpCommands(std::string_view agent) {
+  return std::string(kPrefix) + std::string(agent) + "/up/commands";
+}
 
 // Filters the control plane subscribes to, shared so several instances
 // split the load.
@@ -38,6 +45,9 @@ inline std::string SharedUpFlows(std::string_view group) {
 }
 inline std::string SharedUpHeartbeat(std::string_view group) {
   return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/heartbeat";
+}
+inline std::string SharedUpCommands(std::string_view group) {
+  return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/commands";
 }
 inline std::string SharedUpRenew(std::string_view group) {
   return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/renew";

@@ -196,7 +196,10 @@ boost::json::object OutcomeJson(const DeadLetterOutcome& outcome, std::string_vi
   boost::json::array done(outcome.done.begin(), outcome.done.end());
   boost::json::array skipped;
   for (const auto& [seq, why] : outcome.skipped) skipped.push_back(boost::json::object{{"seq", seq}, {"reason", why}});
-  return {{done_name, std::move(done)}, {"skipped", std::move(skipped)}};
+  boost::json::array to_agents;
+  for (const auto& remap : outcome.to_agents)
+    to_agents.push_back(boost::json::object{{"seq", remap.seq}, {"agent", remap.agent_id}});
+  return {{done_name, std::move(done)}, {"skipped", std::move(skipped)}, {"sent_to_agents", std::move(to_agents)}};
 }
 
 }  // namespace ferry::controlplane

@@ -25,6 +25,7 @@ DeadLetterOutcome DeadLetterActions::Replay(const std::vector<uint64_t>& seqs, c
     // meanwhile by another request is skipped, not sent twice.
     outcome.done.clear();
     outcome.skipped.clear();
+    outcome.to_agents.clear();
     std::vector<store::AppendItem> items;
     for (uint64_t seq : seqs) {
       auto record = store::DurableQueue::GetInTxn(txn.txn(), dead_letters_.records_db(), seq);
@@ -40,9 +41,18 @@ DeadLetterOutcome DeadLetterActions::Replay(const std::vector<uint64_t>& seqs, c
         continue;
       }
       if (!dead.event().mapping_error().empty()) {
-        outcome.skipped.emplace_back(seq, "the agent could not map it: on agent " + dead.event().agent_id() +
-                                              ", `ferry-agent queue retry " + dead.event().idoc().docnum() +
-                                              "` maps its raw IDoc again");
+        if (!send_to_agents_) {
+          outcome.skipped.emplace_back(seq, "the agent could not map it: on agent " + dead.event().agent_id() +
+                                                ", `ferry-agent queue retry " + dead.event().idoc().docnum() +
+                                                "` maps its raw IDoc again");
+          continue;
+        }
+        // It stays a dead letter until its agent says it mapped it again.
+        outcome.to_agents.push_back({seq, dead.event().agent_id(), dead.event().event_id(), dead.reason()});
+        if (trace_) {
+          const auto step = StepNow("sent to its agent to map again", note);
+          if (Status s = trace_->AddStep(txn.txn(), dead.event().event_id(), step); !s.ok()) return s;
+        }
         continue;
       }
       // No idempotency key: the event was stored under its key before, and
@@ -61,7 +71,9 @@ DeadLetterOutcome DeadLetterActions::Replay(const std::vector<uint64_t>& seqs, c
   });
   if (outcome.status.ok()) {
     delivery_.NotifyAppended();
+    if (!outcome.to_agents.empty()) send_to_agents_(outcome.to_agents, note);
   } else {
+    outcome.to_agents.clear();
     // Nothing was written: the queues' in-memory positions and sizes follow
     // the store again.
     outcome.done.clear();

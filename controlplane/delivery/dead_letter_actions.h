@@ -8,14 +8,17 @@
 // it is never in both and never in neither. Appended behind what is
 // queued, it keeps per-key order with newer events of its key. Skipped,
 // each with the reason: a sequence that is not (or no longer) a dead letter,
-// a record that does not decode (discard it instead), and an event the
-// agent could not map (the agent maps its raw IDoc again:
-// `ferry-agent queue retry`).
+// and a record that does not decode (discard it instead). An event the
+// agent could not map goes back to its agent instead (SetAgentRemap), which
+// maps its raw IDoc again with the bundle it runs now, as `ferry-agent queue
+// retry` does; the dead letter stays until the agent says it did
+// (agent_replays.h). Without that hook such an event is skipped.
 //
 // Discard removes dead letters for good; what they were goes to the audit
 // log with the reason, written by the caller.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,10 +30,19 @@
 
 namespace ferry::controlplane {
 
+// A dead letter the agent could not map, to be mapped again there.
+struct AgentRemap {
+  uint64_t seq = 0;  // in the dead-letter queue
+  std::string agent_id;
+  std::string event_id;
+  std::string reason;  // why it was dead-lettered
+};
+
 struct DeadLetterOutcome {
   Status status;                                          // of the transaction
   std::vector<uint64_t> done;                             // replayed or discarded
   std::vector<std::pair<uint64_t, std::string>> skipped;  // with the reason
+  std::vector<AgentRemap> to_agents;                      // replays sent to their agents
 };
 
 class DeadLetterActions {
@@ -44,12 +56,17 @@ class DeadLetterActions {
   // Each replay and discard is a step of the event's trace, in the same
   // transaction.
   void SetTrace(const EventTraceLog* trace) { trace_ = trace; }
+  // Told, once a replay is committed, of the dead letters to map again at
+  // their agents, with the replay's note.
+  using AgentRemapFn = std::function<void(std::vector<AgentRemap> remaps, const std::string& note)>;
+  void SetAgentRemap(AgentRemapFn send) { send_to_agents_ = std::move(send); }
 
  private:
   store::Store& store_;
   store::DurableQueue& delivery_;
   store::DurableQueue& dead_letters_;
   const EventTraceLog* trace_ = nullptr;
+  AgentRemapFn send_to_agents_;
 };
 
 }  // namespace ferry::controlplane

@@ -4,8 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+
+#include "common/transport/topics.h"
+#include "controlplane/delivery/agent_replays.h"
 #include "controlplane/delivery/dead_letter_query.h"
 #include "ferry/v1/event.pb.h"
+#include "tests/support/fake_tunnel.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_store.h"
 
@@ -105,6 +110,56 @@ TEST_F(DeadLetterActionsTest, ReplayMovesEventsToDeliveryInOneTransactionAndSkip
   // Twice: nothing more is queued.
   EXPECT_TRUE(actions_->Replay({refused}).done.empty());
   EXPECT_EQ(delivery_->Stats().depth, 1u);
+}
+
+// A dead letter the agent could not map goes down to that agent, and
+// leaves the queue only when that agent says it mapped it again: not on a
+// refusal, not on another agent's word, not for another event's id.
+TEST_F(DeadLetterActionsTest, AnUnmappableDeadLetterGoesToItsAgentAndLeavesOnlyOnItsAgentsWord) {
+  boost::asio::io_context io;
+  testing::FakeTunnel tunnel;
+  AgentReplays replays(io.get_executor(), tunnel, *store_, *dlq_, nullptr);
+  actions_->SetAgentRemap(
+      [&](std::vector<AgentRemap> remaps, const std::string& note) { replays.Send(std::move(remaps), note); });
+  const uint64_t unmapped = Dead("hh", "2", "no flow matched", /*mapping_error=*/true);
+  const uint64_t refused = Dead("hh", "3", "400");
+  const DeadLetterOutcome out = actions_->Replay({unmapped}, "by otto");
+  ASSERT_TRUE(out.status.ok());
+  EXPECT_TRUE(out.done.empty());
+  ASSERT_EQ(out.to_agents.size(), 1u);
+  EXPECT_EQ(out.to_agents[0].agent_id, "hh");
+  io.run();
+  ASSERT_EQ(tunnel.sent.size(), 1u);
+  EXPECT_EQ(tunnel.sent[0].topic, transport::topics::DownCommands("hh"));
+  ferry::v1::AgentCommand command;
+  ASSERT_TRUE(command.ParseFromString(tunnel.sent[0].payload));
+  ASSERT_EQ(command.retries_size(), 1);
+  EXPECT_EQ(command.retries(0).event_id(), "ev-2");
+  EXPECT_EQ(command.retries(0).dead_letter(), unmapped);
+  EXPECT_EQ(command.requested_by(), "by otto");
+
+  auto answer = [&](const std::string& agent, const std::string& event_id, uint64_t seq, const std::string& as) {
+    ferry::v1::AgentCommandResult result;
+    result.set_command_id(command.command_id());
+    auto* o = result.add_outcomes();
+    o->set_event_id(event_id);
+    o->set_dead_letter(seq);
+    if (as.empty()) o->set_refused("value map country has no AT");
+    o->set_retried_as(as);
+    replays.OnResult(agent, result.SerializeAsString());
+    // The writer commits in order: once this one is done, so is the answer's.
+    ASSERT_TRUE(store_->WriteSync([](store::WriteTxn&) { return Status::Ok(); }).ok());
+  };
+  auto left = [&] { return dlq_->ReadAfter(0, 10, SIZE_MAX)->size(); };
+  answer("muc", "ev-2", unmapped, "ev-new");  // another agent's word
+  answer("hh", "ev-9", unmapped, "ev-new");   // another event's id
+  answer("hh", "ev-3", refused, "ev-new");    // a CRM's refusal, not the agent's to clear
+  answer("hh", "ev-2", unmapped, "");         // refused at the agent
+  EXPECT_EQ(left(), 2u);
+  answer("hh", "ev-2", unmapped, "ev-new");
+  EXPECT_EQ(left(), 1u);
+  EXPECT_EQ(dlq_->ReadAfter(0, 10, SIZE_MAX)->front().seq, refused);
+  replays.OnResult("hh", std::string(AgentReplays::kMaxResultBytes + 1, 'x'));  // ignored, no crash
 }
 
 TEST_F(DeadLetterActionsTest, DiscardRemovesForGood) {

@@ -260,28 +260,6 @@ TEST_F(AgentCliTest, ASecondAgentOnTheSameDataFolderRefusesToStart) {
   EXPECT_TRUE(p_.agent().Running());
 }
 
-// A flow whose value map lacks a country: customers from there are record
-// errors. `countries` is the map's content.
-std::string CountryFlow(const std::string& countries) {
-  return R"(flow: customers
-match: { message_type: DEBMAS }
-target: { connector: webhook }
-value_maps:
-  country:
-    unmapped: error
-    values: { )" +
-         countries + R"( }
-records:
-  - name: account
-    object: Account
-    for_each: E1KNA1M
-    external_id: strip_zeros(KUNNR)
-    key_field: CustomerNumber
-    fields:
-      Country: map(country, LAND1)
-)";
-}
-
 TEST(AgentCliFlowTest, ADocumentTheFlowsCouldNotMapIsMappedAgainWithTheFixedBundleOnRetry) {
   TempDir dir;
   FlowSetup setup(dir.path());

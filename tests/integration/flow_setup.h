@@ -10,6 +10,11 @@
 
 namespace ferry::testing {
 
+// A flow whose value map lacks a country: customers from there are record
+// errors (the agent cannot map them). `countries` is the map's content,
+// e.g. R"("DE": "Germany")".
+std::string CountryFlow(const std::string& countries);
+
 class FlowSetup {
  public:
   // Writes cp.key and cp.key.pub into `dir`.
