@@ -22,6 +22,14 @@
 //                                          the version against the standard
 //                                          flows; prints DEPLOYED_SEQUENCE=N; a
 //                                          viewer can neither upload nor deploy
+//   node console_browser.mjs fix-and-replay
+//                                          follows FERRY_DELIVERED_DOCNUM's trace
+//                                          to its CRM record id; deploys the
+//                                          fixed bundle, replays the dead letter
+//                                          of FERRY_REPLAY_DOCNUM (which the old
+//                                          one could not map), sees it leave the
+//                                          list and its trace end at a CRM
+//                                          record; prints RECORD_ID DOCNUM=ID
 //
 // The browser trusts the fleet's CA (FERRY_CA_FILE) through an NSS database
 // of its own: the console's certificate is checked as a user's browser
@@ -223,24 +231,21 @@ async function alertRulesPhase(browser) {
   await shot(viewer, 'alert-rules-viewer');
 }
 
-async function flowsPhase(browser) {
-  const files = (process.env.FERRY_BUNDLE_FILES ?? '').split(',').filter(Boolean);
-  const agent = process.env.FERRY_ROLLOUT_AGENT;
-  if (!files.length || !agent) throw new Error('FERRY_BUNDLE_FILES and FERRY_ROLLOUT_AGENT must be set');
-
-  const operator = await signIn(browser, 'otto');
+// Uploads `files` on the Flows page, deploys the version to `selector` and
+// waits until `agent` runs it; the version and the deployment's sequence.
+async function deployFromConsole(operator, files, selector, agent, comment) {
   await operator.getByTestId('nav-flows').click();
   await operator.waitForURL(/\/flows$/, wait);
   const upload = operator.getByTestId('flows-upload');
   await upload.getByTestId('flows-upload-files').setInputFiles(files);
-  await upload.getByTestId('flows-upload-comment').fill('fix from the console');
+  await upload.getByTestId('flows-upload-comment').fill(comment);
   await upload.getByTestId('flows-upload-submit').click();
   await expectText(operator.getByTestId('flows-upload-outcome'), /stored|Unchanged/);
 
   // The form offered after the upload deploys the version just stored.
   const deploy = operator.getByTestId('deploy-form');
   const version = await deploy.getAttribute('data-version');
-  await deploy.getByTestId('deploy-selector').fill(process.env.FERRY_DEPLOY_SELECTOR ?? '');
+  await deploy.getByTestId('deploy-selector').fill(selector);
   await deploy.getByTestId('deploy-submit').click();
   await operator.getByTestId('deploy-confirm').click();
   await operator.waitForURL(/\/flows\/deployments\/\d+$/, wait);
@@ -250,6 +255,20 @@ async function flowsPhase(browser) {
     .locator(`[data-testid="rollout-row"][data-agent="${agent}"][data-state="running"]`)
     .waitFor({ timeout: 60000 });
   await expectText(operator.getByTestId('rollout-summary'), /\d+ of \d+ running/);
+  return { version, sequence };
+}
+
+function bundleFiles() {
+  const files = (process.env.FERRY_BUNDLE_FILES ?? '').split(',').filter(Boolean);
+  const agent = process.env.FERRY_ROLLOUT_AGENT;
+  if (!files.length || !agent) throw new Error('FERRY_BUNDLE_FILES and FERRY_ROLLOUT_AGENT must be set');
+  return { files, agent, selector: process.env.FERRY_DEPLOY_SELECTOR ?? '' };
+}
+
+async function flowsPhase(browser) {
+  const { files, agent, selector } = bundleFiles();
+  const operator = await signIn(browser, 'otto');
+  const { version, sequence } = await deployFromConsole(operator, files, selector, agent, 'fix from the console');
   await shot(operator, 'flow-rollout');
 
   // Its bundle, by the link on the deployment's page, against the
@@ -274,15 +293,63 @@ async function flowsPhase(browser) {
   if ((await viewer.getByTestId('deploy-form').count()) !== 0) throw new Error('a viewer can deploy');
 }
 
+// Searches `docnum` in the top bar and waits for a trace delivered to the
+// CRM with a record id; that id.
+async function deliveredRecordId(page, docnum) {
+  await page.getByTestId('search-input').first().fill(docnum.replace(/^0+/, ''));
+  await page.getByTestId('search-input').first().press('Enter');
+  await page.waitForURL(/\/search\?q=/, wait);
+  const delivered = page.locator('[data-testid="trace-outcome"][data-outcome="delivered"]').first();
+  await delivered.waitFor(wait);
+  const id = await page.getByTestId('trace-record-id').first().textContent();
+  if (!id) throw new Error(`no CRM record id in the trace of ${docnum}`);
+  return id.trim();
+}
+
+// A customer the running flow could not map: the fixed bundle is uploaded
+// and deployed in the console, the dead letter replayed, and it lands in
+// the CRM; searched by its IDoc number, its trace ends at the CRM's record
+// id, as does that of a customer the first bundle mapped.
+async function fixAndReplayPhase(browser) {
+  const { files, agent, selector } = bundleFiles();
+  const broken = process.env.FERRY_REPLAY_DOCNUM;
+  const operator = await signIn(browser, 'otto');
+  const mappedId = await deliveredRecordId(operator, process.env.FERRY_DELIVERED_DOCNUM);
+  console.log(`RECORD_ID ${process.env.FERRY_DELIVERED_DOCNUM}=${mappedId}`);
+  await shot(operator, 'trace-to-crm');
+
+  await operator.goto(`${url}/dead-letters?docnum=${broken}`);
+  const row = operator.locator('[data-testid^="dlq-row-"]');
+  await row.first().waitFor(wait);
+  await expectText(row.first(), 'mapping failed');
+
+  await deployFromConsole(operator, files, selector, agent, 'map AT');
+  await operator.goto(`${url}/dead-letters?docnum=${broken}`);
+  await row.first().waitFor(wait);
+  const seq = (await row.first().getAttribute('data-testid')).slice('dlq-row-'.length);
+  await operator.getByTestId(`dlq-select-${seq}`).check();
+  await operator.getByTestId('dlq-replay-selected').click();
+  await expectText(operator.getByTestId('dlq-outcome'), 'to its agent to be mapped again');
+  // The agent's answer takes it off the list, live.
+  await operator.getByTestId(`dlq-row-${seq}`).waitFor({ state: 'detached', timeout: 30000 });
+  await shot(operator, 'dead-letter-mapped-again');
+
+  const replayedId = await deliveredRecordId(operator, broken);
+  console.log(`RECORD_ID ${broken}=${replayedId}`);
+  await operator.locator('[data-testid="trace-step"][data-step="mapped again at its agent"]').first().waitFor(wait);
+  await shot(operator, 'trace-mapped-again');
+}
+
 const phases = {
   agents: agentsPhase,
   'dead-letters': deadLettersPhase,
   'alert-rules': alertRulesPhase,
   flows: flowsPhase,
+  'fix-and-replay': fixAndReplayPhase,
 };
 if (!phases[phase] || !url || !shots) {
   console.error(
-    'usage: FERRY_CONSOLE_URL=... FERRY_CA_FILE=... FERRY_SCREENSHOTS=... node console_browser.mjs agents|dead-letters|alert-rules|flows',
+    'usage: FERRY_CONSOLE_URL=... FERRY_CA_FILE=... FERRY_SCREENSHOTS=... node console_browser.mjs agents|dead-letters|alert-rules|flows|fix-and-replay',
   );
   process.exit(2);
 }

@@ -14,7 +14,9 @@
 #include "tests/integration/console_fixture.h"
 #include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
+#include "tests/support/crm_sim.h"
 #include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
 #include "tests/support/webhook_sink.h"
 
@@ -38,7 +40,9 @@ class ConsoleBrowserTest : public ConsoleTest {
   }
 
   // Runs one phase of the browser script; its output on failure.
-  void RunBrowser(const std::string& phase, std::vector<std::string> env) {
+  void RunBrowser(const std::string& phase, std::vector<std::string> env) { RunBrowserOutput(phase, std::move(env)); }
+  // The same; what it printed.
+  std::string RunBrowserOutput(const std::string& phase, std::vector<std::string> env) {
     env.push_back("FERRY_CONSOLE_URL=https://127.0.0.1:" + std::to_string(port_));
     env.push_back("FERRY_CA_FILE=" + (p_->dir().path() / "cp" / "pki" / "ca.crt").string());
     env.push_back(std::string("FERRY_SCREENSHOTS=") + FERRY_SCREENSHOT_DIR);
@@ -47,6 +51,7 @@ class ConsoleBrowserTest : public ConsoleTest {
         Process::Start({"node", std::string(FERRY_BROWSER_TESTS_DIR) + "/console_browser.mjs", phase}, log, env);
     const auto code = browser.WaitExit(std::chrono::minutes(3));
     EXPECT_EQ(code, std::optional<int>(0)) << ReadFile(log);
+    return ReadFile(log);
   }
 
   WebhookSink alerts_;
@@ -110,6 +115,74 @@ TEST_F(ConsoleBrowserTest, AViewerCannotReplayAndAnOperatorReplaysADeadLetterOnc
   // The replayed one reached the CRM; the other is still a dead letter.
   EXPECT_TRUE(p_->sink().WaitForAccepted(accepted + 1, std::chrono::seconds(20)));
   EXPECT_TRUE(WaitUntil([&] { return p_->DeadLetterCount() == 1; }, std::chrono::seconds(20)));
+}
+
+// The same console with Salesforce (ferry-crm-sim) as the CRM.
+class ConsoleCrmBrowserTest : public ConsoleBrowserTest {
+ protected:
+  static constexpr const char* kSecret = "sf-secret-for-the-console";
+
+  void AdjustOptions(PipelineOptions& options) override {
+    ConsoleBrowserTest::AdjustOptions(options);
+    sim_.Control("config", {{"vendor", "salesforce"}, {"client_id", "ferry-sf"}, {"client_secret", kSecret}});
+    WriteFile(crm_dir_.path() / "sf.secret", std::string(kSecret) + "\n");
+    options.connectors_extra_yaml =
+        "  salesforce:\n    login_url: " + sim_.url() +
+        "\n    client_id: ferry-sf\n    client_secret_file: " + (crm_dir_.path() / "sf.secret").string() +
+        "\n    timeout: 5s\n";
+  }
+
+  // Customers to Salesforce, their country through a value map with
+  // `countries`.
+  static std::string CustomersFlow(const std::string& countries) {
+    return R"(flow: customers
+match: { message_type: DEBMAS }
+target: { connector: salesforce }
+value_maps:
+  country:
+    unmapped: error
+    values: { )" +
+           countries + R"( }
+records:
+  - name: account
+    object: Account
+    for_each: E1KNA1M
+    external_id: strip_zeros(KUNNR)
+    key_field: SAP_Customer_Number__c
+    fields:
+      Name: NAME1
+      BillingCountryCode: map(country, LAND1)
+)";
+  }
+
+  TempDir crm_dir_;
+  CrmSim sim_{crm_dir_.path()};
+};
+
+TEST_F(ConsoleCrmBrowserTest, AFixedBundleDeployedInTheConsoleMapsTheReplayedDeadLetterIntoTheCrm) {
+  FlowSetup::DeployFlowAndWait(*p_, p_->dir().path() / "v1", CustomersFlow(R"("DE": "DE")"), "plant-01");
+  const std::string mapped = Docnum(8700000001), broken = Docnum(8700000002);
+  ASSERT_EQ(p_->PostIdoc(DebmasIdoc(mapped, "8700000001", "Berlin GmbH", "DE")).status, 200);
+  ASSERT_EQ(p_->PostIdoc(DebmasIdoc(broken, "8700000002", "Wien GmbH", "AT")).status, 200);
+  ASSERT_TRUE(
+      WaitUntil([&] { return !sim_.Find("salesforce", "Account", "SAP_Customer_Number__c", "8700000001").is_null(); },
+                std::chrono::seconds(30)));
+  ASSERT_TRUE(WaitUntil([&] { return p_->DeadLetterCount() == 1; }, std::chrono::seconds(30)));
+
+  const auto fixed = p_->dir().path() / "customers.yaml";
+  WriteFile(fixed, CustomersFlow(R"("DE": "DE", "AT": "AT")"));
+  const std::string out =
+      RunBrowserOutput("fix-and-replay", {"FERRY_BUNDLE_FILES=" + fixed.string(), "FERRY_DEPLOY_SELECTOR=plant=hamburg",
+                                          "FERRY_ROLLOUT_AGENT=plant-01", "FERRY_DELIVERED_DOCNUM=" + mapped,
+                                          "FERRY_REPLAY_DOCNUM=" + broken});
+  // In the CRM, under the ids the traces showed.
+  const auto berlin = sim_.Find("salesforce", "Account", "SAP_Customer_Number__c", "8700000001");
+  const auto wien = sim_.Find("salesforce", "Account", "SAP_Customer_Number__c", "8700000002");
+  ASSERT_FALSE(wien.is_null());
+  EXPECT_EQ(wien["fields"]["BillingCountryCode"], "AT");
+  EXPECT_NE(out.find("RECORD_ID " + mapped + "=" + berlin["id"].get<std::string>()), std::string::npos) << out;
+  EXPECT_NE(out.find("RECORD_ID " + broken + "=" + wien["id"].get<std::string>()), std::string::npos) << out;
+  EXPECT_EQ(p_->DeadLetterCount(), 0u);
 }
 
 }  // namespace

@@ -8,17 +8,23 @@ import { useState } from 'preact/hooks';
 import { api } from './api.js';
 
 // What the API answered, in words. `answer` is {replayed|discarded: [seq],
-// skipped: [{seq, reason}]}.
+// skipped: [{seq, reason}], sent_to_agents: [{seq, agent}]}: a dead letter
+// the agent could not map goes back to that agent, which maps it again with
+// the bundle it runs now; it leaves the list when the agent answers.
 export function Outcome({ outcome }) {
   if (!outcome) return null;
   const { kind, answer } = outcome;
   const done = answer[kind === 'replay' ? 'replayed' : 'discarded'] || [];
   const skipped = answer.skipped || [];
+  const toAgents = answer.sent_to_agents || [];
   const verb = kind === 'replay' ? 'Replayed' : 'Discarded';
   return html`
     <div class="outcome" role="status" data-testid="dlq-outcome">
       <p>
         ${verb} ${done.length} dead letter${done.length === 1 ? '' : 's'}${done.length ? `: ${done.join(', ')}` : ''}.
+        ${toAgents.length > 0 &&
+        ` Sent ${toAgents.length} to ${toAgents.length === 1 ? 'its agent' : 'their agents'} to be mapped again` +
+          ` (${[...new Set(toAgents.map((t) => t.agent))].join(', ')}).`}
         ${skipped.length > 0 && ` Skipped ${skipped.length}:`}
       </p>
       ${skipped.length > 0 &&
