@@ -135,24 +135,7 @@ class ConsoleCrmBrowserTest : public ConsoleBrowserTest {
   // Customers to Salesforce, their country through a value map with
   // `countries`.
   static std::string CustomersFlow(const std::string& countries) {
-    return R"(flow: customers
-match: { message_type: DEBMAS }
-target: { connector: salesforce }
-value_maps:
-  country:
-    unmapped: error
-    values: { )" +
-           countries + R"( }
-records:
-  - name: account
-    object: Account
-    for_each: E1KNA1M
-    external_id: strip_zeros(KUNNR)
-    key_field: SAP_Customer_Number__c
-    fields:
-      Name: NAME1
-      BillingCountryCode: map(country, LAND1)
-)";
+    return CountryFlow(countries, "salesforce", "SAP_Customer_Number__c", "BillingCountryCode");
   }
 
   TempDir crm_dir_;

@@ -61,26 +61,13 @@ uint64_t FlowSetup::DeployFlowAndWait(Pipeline& p, const std::filesystem::path& 
   return DeployAndWait(p, dir, agent_id);
 }
 
-// A flow whose value map lacks a country: customers from there are record
-// errors. `countries` is the map's content.
-std::string CountryFlow(const std::string& countries) {
-  return R"(flow: customers
-match: { message_type: DEBMAS }
-target: { connector: webhook }
-value_maps:
-  country:
-    unmapped: error
-    values: { )" +
-         countries + R"( }
-records:
-  - name: account
-    object: Account
-    for_each: E1KNA1M
-    external_id: strip_zeros(KUNNR)
-    key_field: CustomerNumber
-    fields:
-      Country: map(country, LAND1)
-)";
+std::string CountryFlow(const std::string& countries, const std::string& connector, const std::string& key_field,
+                        const std::string& country_field) {
+  return "flow: customers\nmatch: { message_type: DEBMAS }\ntarget: { connector: " + connector +
+         " }\nvalue_maps:\n  country:\n    unmapped: error\n    values: { " + countries +
+         " }\nrecords:\n  - name: account\n    object: Account\n    for_each: E1KNA1M\n"
+         "    external_id: strip_zeros(KUNNR)\n    key_field: " +
+         key_field + "\n    fields:\n      Name: NAME1\n      " + country_field + ": map(country, LAND1)\n";
 }
 
 }  // namespace ferry::testing

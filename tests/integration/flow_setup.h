@@ -12,8 +12,10 @@ namespace ferry::testing {
 
 // A flow whose value map lacks a country: customers from there are record
 // errors (the agent cannot map them). `countries` is the map's content,
-// e.g. R"("DE": "Germany")".
-std::string CountryFlow(const std::string& countries);
+// e.g. R"("DE": "Germany")"; the records go to `connector`, keyed by
+// `key_field`, the mapped country in `country_field`.
+std::string CountryFlow(const std::string& countries, const std::string& connector = "webhook",
+                        const std::string& key_field = "CustomerNumber", const std::string& country_field = "Country");
 
 class FlowSetup {
  public:
