@@ -3,13 +3,8 @@
 #include "common/metrics/metrics_text.h"
 
 namespace ferry::agent {
-namespace {
 
-double AgeSeconds(int64_t since_unix_ms, int64_t now_unix_ms) {
-  return since_unix_ms > 0 ? static_cast<double>(now_unix_ms - since_unix_ms) / 1000.0 : 0.0;
-}
-
-}  // namespace
+using metrics::AgeSeconds;
 
 std::string AgentMetrics(const AgentMetricsSources& s, int64_t now) {
   metrics::MetricsText m;

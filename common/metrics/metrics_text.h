@@ -56,6 +56,13 @@ class MetricsText {
   std::set<std::string, std::less<>> families_;
 };
 
+// Seconds from `since_unix_ms` to `now_unix_ms`, as an age gauge shows
+// it: 0 when `since_unix_ms` is 0 (nothing to be old: an empty queue, never
+// acknowledged).
+inline double AgeSeconds(int64_t since_unix_ms, int64_t now_unix_ms) {
+  return since_unix_ms > 0 ? static_cast<double>(now_unix_ms - since_unix_ms) / 1000.0 : 0.0;
+}
+
 // The Content-Type of that format.
 inline constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
 

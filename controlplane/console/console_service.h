@@ -16,7 +16,7 @@
 //   GET    /api/v1/session   who is signed in (401 when nobody)
 //   DELETE /api/v1/session   sign out
 //   GET    /api/v1/users     every user and role (admins)
-//   GET, POST /api/v1/tokens, DELETE /api/v1/tokens/ID   API tokens (admins)
+//   GET, POST /api/v1/tokens, DELETE /api/v1/tokens/ID   API tokens (admins; tokens_api.h)
 //   GET    /api/v1/audit     the audit log, newest first (?limit=&before=&user=)
 //   GET    /api/v1/agents    a page of the fleet with each agent's state (agents_api.h)
 //   GET    /api/v1/agents/ID one agent
@@ -113,9 +113,6 @@ class ConsoleService {
   http::Response SignOut(const http::Request& req, const std::string& session_id, const Session& session,
                          const std::string& client);
   http::Response ListAudit(const http::Request& req, std::string_view query);
-  // GET and POST /api/v1/tokens, DELETE /api/v1/tokens/ID (admins).
-  http::Response ManageTokens(const http::Request& req, std::string_view target, const Session& session,
-                              const std::string& client);
   // POST /api/v1/dead-letters/replay and /discard.
   boost::asio::awaitable<http::Response> ActOnDeadLetters(const http::Request& req, bool replay, const Session& session,
                                                           const std::string& client);

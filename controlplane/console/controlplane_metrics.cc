@@ -14,7 +14,7 @@ Result<std::string> ControlPlaneMetrics(const ControlPlaneMetricsSources& s, int
   m.Gauge("ferry_controlplane_delivery_queue_bytes", "Stored bytes of the events waiting for delivery.",
           static_cast<double>(queue.bytes));
   m.Gauge("ferry_controlplane_delivery_queue_oldest_age_seconds", "Age of the oldest event waiting for delivery.",
-          queue.oldest_enqueued_unix_ms ? static_cast<double>(now - queue.oldest_enqueued_unix_ms) / 1000.0 : 0.0);
+          metrics::AgeSeconds(queue.oldest_enqueued_unix_ms, now));
   m.Counter("ferry_controlplane_events_stored_total", "Events stored for delivery since the control plane started.",
             static_cast<double>(s.delivery.appended_since_open()));
   const auto dlq = s.dead_letters.Stats();

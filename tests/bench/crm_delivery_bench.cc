@@ -1,5 +1,7 @@
 #include "tests/bench/crm_delivery_bench.h"
 
+#include "tests/bench/bench_support.h"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -17,6 +19,8 @@
 
 namespace ferry::testing {
 namespace {
+
+using bench::CpuSeconds;
 
 using Clock = std::chrono::steady_clock;
 
@@ -68,20 +72,6 @@ struct Vendor {
 };
 
 constexpr int kLatencyMs = 20;
-
-// CPU seconds (user + system) a process has used.
-double CpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string skip;
-  for (int i = 3; i < 14; ++i) fields >> skip;  // fields 3..13
-  double utime = 0, stime = 0;
-  fields >> utime >> stime;
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
 
 struct Run {
   double per_s = 0;

@@ -25,13 +25,19 @@
 
 #include "common/flows/flow_set.h"
 #include "common/idoc/idoc_xml.h"
+#include "tests/bench/bench_support.h"
 #include "tests/bench/crm_delivery_bench.h"
+#include "tests/bench/fleet_bench.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
 #include "tests/support/wait.h"
 
 namespace ferry::testing {
 namespace {
+
+using bench::Percentile;
+using bench::Progress;
+using bench::RssMb;
 
 using Clock = std::chrono::steady_clock;
 
@@ -48,8 +54,6 @@ constexpr Plan kFull{4000, 2000, std::chrono::seconds(10), 200000, 100000, std::
 constexpr Plan kQuick{300, 200, std::chrono::seconds(2), 5000, 5000, std::chrono::seconds(3)};
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-void Progress(const std::string& text) { std::cerr << "ferry_bench: " << text << std::endl; }
 
 std::string ReadAll(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -146,17 +150,6 @@ double LmdbRawPerSecond(const std::filesystem::path& dir, int txns, int per_txn,
   return seq / secs;
 }
 
-// VmRSS counts LMDB's mapped file pages (page cache the kernel can drop);
-// RssAnon is the process's own heap and stacks.
-double RssMb(pid_t pid, const std::string& field = "VmRSS:") {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field, 0) == 0) return std::stod(line.substr(field.size())) / 1024.0;
-  }
-  return 0;
-}
-
 // Posts distinct IDocs from `clients` keep-alive connections for `duration`.
 // Returns IDocs answered 200 per second.
 double IngestPerSecond(Pipeline& p, const std::string& base, int clients, std::chrono::seconds duration,
@@ -230,12 +223,6 @@ double MqttRawPerSecond(Pipeline& p, int messages, size_t size) {
   sub.disconnect()->wait();
   p.StartControlPlane();
   return rate;
-}
-
-double Percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))];
 }
 
 struct Latency {
@@ -342,7 +329,7 @@ void PrintJson(bool quick, const std::map<std::string, double>& out) {
   std::cout << "}" << std::endl;
 }
 
-int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only) {
+int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only, bool fleet_only) {
   const Plan plan = quick ? kQuick : kFull;
   const std::string base = FiveKbDebmas();
   std::map<std::string, double> out;
@@ -354,8 +341,9 @@ int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only)
     PrintJson(quick, out);
     return 0;
   }
-  if (!cli_only && (crm_only || !e2e_only)) MeasureCrmDelivery(quick, out);
-  if (crm_only) {
+  if (!cli_only && (crm_only || !e2e_only) && !fleet_only) MeasureCrmDelivery(quick, out);
+  if (fleet_only || (!e2e_only && !crm_only && !cli_only)) MeasureFleet(quick, out);
+  if (crm_only || fleet_only) {
     PrintJson(quick, out);
     return 0;
   }
@@ -469,7 +457,7 @@ int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only)
 }  // namespace ferry::testing
 
 int main(int argc, char** argv) {
-  bool quick = false, e2e_only = false, map_only = false, crm_only = false, cli_only = false;
+  bool quick = false, e2e_only = false, map_only = false, crm_only = false, cli_only = false, fleet_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--quick")
@@ -482,10 +470,12 @@ int main(int argc, char** argv) {
       crm_only = true;  // CRM delivery alone
     else if (arg == "--cli-only")
       cli_only = true;  // ingest with and without the field CLI reading
+    else if (arg == "--fleet-only")
+      fleet_only = true;  // the control plane with a simulated fleet
     else {
-      std::cerr << "usage: ferry_bench [--quick] [--e2e-only] [--map-only] [--crm-only] [--cli-only]\n";
+      std::cerr << "usage: ferry_bench [--quick] [--e2e-only] [--map-only] [--crm-only] [--cli-only] [--fleet-only]\n";
       return 2;
     }
   }
-  return ferry::testing::Main(quick, e2e_only, map_only, crm_only, cli_only);
+  return ferry::testing::Main(quick, e2e_only, map_only, crm_only, cli_only, fleet_only);
 }
