@@ -128,18 +128,26 @@ int ActOnDeadLetters(const DeadLetterActionOptions& o) {
   }
   const char* done_name = o.replay ? "replayed" : "discarded";
   const auto& done = answer->at(done_name).as_array();
+  // Dead letters the agent could not map go back to it (replay only).
+  static const boost::json::array kNone;
+  const auto* sent = answer->if_contains("sent_to_agents");
+  const auto& to_agents = sent && sent->is_array() ? sent->as_array() : kNone;
   if (o.json) {
     std::cout << boost::json::serialize(*answer) << "\n";
   } else {
     std::cout << done_name << ": " << done.size();
     for (const auto& seq : done) std::cout << " " << seq;
     std::cout << "\n";
+    for (const auto& sent : to_agents) {
+      std::cout << "sent to agent " << EscapeForLog(std::string(sent.at("agent").as_string()))
+                << " to map again: " << sent.at("seq") << "\n";
+    }
     for (const auto& skipped : answer->at("skipped").as_array()) {
       std::cout << "skipped " << skipped.at("seq") << ": "
                 << EscapeForLog(std::string(skipped.at("reason").as_string())) << "\n";
     }
   }
-  return done.empty() ? kExitNothing : 0;
+  return done.empty() && to_agents.empty() ? kExitNothing : 0;
 }
 
 int PrintStatus(const std::string& config_path, bool json) {

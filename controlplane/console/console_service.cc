@@ -441,7 +441,7 @@ boost::asio::awaitable<http::Response> ConsoleService::ActOnDeadLetters(const ht
   // Before: the dead letters acted on; after: where they went. Skipped
   // ones, with why, are in the outcome.
   entry.set_before("dead letters " + boost::json::serialize(answer.at(replay ? "replayed" : "discarded")));
-  entry.set_after(replay ? "queued for delivery again" : "discarded: " + action->reason);
+  entry.set_after(replay ? ReplayedTo(outcome) : "discarded: " + action->reason);
   entry.set_client(client);
   entry.set_outcome(outcome.status.ok()
                         ? (outcome.skipped.empty() ? std::string("ok")

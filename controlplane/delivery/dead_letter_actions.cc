@@ -18,6 +18,14 @@ ferry::v1::TraceStep StepNow(const char* what, const std::string& note) {
 
 }  // namespace
 
+std::string ReplayedTo(const DeadLetterOutcome& outcome) {
+  std::string where = "queued for delivery again";
+  if (!outcome.to_agents.empty()) {
+    where += "; " + std::to_string(outcome.to_agents.size()) + " sent to their agents to map again";
+  }
+  return where;
+}
+
 DeadLetterOutcome DeadLetterActions::Replay(const std::vector<uint64_t>& seqs, const std::string& note) {
   DeadLetterOutcome outcome;
   outcome.status = store_.WriteSync([&](store::WriteTxn& txn) {

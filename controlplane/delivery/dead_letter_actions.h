@@ -45,6 +45,9 @@ struct DeadLetterOutcome {
   std::vector<AgentRemap> to_agents;                      // replays sent to their agents
 };
 
+// Where a replay sent the dead letters, in words, for the audit log.
+std::string ReplayedTo(const DeadLetterOutcome& outcome);
+
 class DeadLetterActions {
  public:
   DeadLetterActions(store::Store& store, store::DurableQueue& delivery, store::DurableQueue& dead_letters)

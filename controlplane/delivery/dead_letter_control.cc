@@ -31,7 +31,7 @@ std::optional<boost::json::object> HandleDeadLetterRequest(const boost::json::va
   entry.set_action(replay ? "dead_letters.replay" : "dead_letters.discard");
   entry.set_target(action->described);
   entry.set_before("dead letters " + boost::json::serialize(answer.at(replay ? "replayed" : "discarded")));
-  entry.set_after(replay ? "queued for delivery again" : "discarded: " + action->reason);
+  entry.set_after(replay ? ReplayedTo(outcome) : "discarded: " + action->reason);
   entry.set_client("control socket");
   entry.set_outcome(outcome.status.ok() ? "ok" : outcome.status.message());
   audit.Record(entry);

@@ -74,7 +74,11 @@ TEST_F(ConsoleAgentReplayTest, AnUnmappableDeadLetterIsMappedAgainAtItsAgentWith
   // The fixed bundle maps AT: replayed now, it reaches the CRM.
   FlowSetup::DeployFlowAndWait(*p_, p_->dir().path() / "v2", CountryFlow(R"("DE": "Germany", "AT": "Austria")"),
                                "plant-01");
-  ASSERT_EQ(Post("otto", "/api/v1/dead-letters/replay", {{"seqs", {second["seq"]}}}).status, 200);
+  // This time with the CLI, which the daemon serves the same way.
+  int code = -1;
+  const std::string cli = p_->RunControlPlaneCli("dlq replay " + second["seq"].dump(), &code);
+  EXPECT_EQ(code, 0) << cli;
+  EXPECT_NE(cli.find("sent to agent plant-01 to map again: " + second["seq"].dump()), std::string::npos) << cli;
   ASSERT_TRUE(WaitUntil(
       [&] {
         for (const ReceivedRequest& r : p_->sink().Requests()) {
@@ -87,6 +91,11 @@ TEST_F(ConsoleAgentReplayTest, AnUnmappableDeadLetterIsMappedAgainAtItsAgentWith
   // The agent's audit log names who asked.
   const std::string audit = ReadFile(p_->dir().path() / "agent" / "audit.log");
   EXPECT_NE(audit.find("replayed at the control plane by otto"), std::string::npos) << audit;
+  const auto entries = nlohmann::json::parse(Curl("otto", "GET", "/api/v1/audit?user=otto&limit=5").body)["entries"];
+  ASSERT_FALSE(entries.empty());
+  EXPECT_EQ(entries[0]["action"], "dead_letters.replay");
+  EXPECT_NE(entries[0]["after"].get<std::string>().find("1 sent to their agents to map again"), std::string::npos)
+      << entries.dump();
 }
 
 }  // namespace
