@@ -7,13 +7,15 @@
 #   sanitize  every unit and integration test (a real mosquitto broker, real
 #             ferry-agent / ferry-controlplane processes) built with
 #             AddressSanitizer and UndefinedBehaviorSanitizer into build-asan/
+#   tsan      the unit tests of the store, ingest, the delivery engine and
+#             the uplink built with ThreadSanitizer into build-tsan/
 #   fuzz      every libFuzzer target (tests/fuzz/) for a bounded time
 # The tests run once, under the sanitizers: the stricter run, and one build
 # of them instead of two. FERRY_TEST_STAGES="sanitize fuzz" runs some of the
 # stages; arguments go to the sanitize stage's ctest (e.g. -R Salesforce).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-stages="${FERRY_TEST_STAGES:-format release sanitize fuzz}"
+stages="${FERRY_TEST_STAGES:-format release sanitize tsan fuzz}"
 jobs="${FERRY_BUILD_JOBS:-2}"
 "$root/packaging/install-deps.sh"
 
@@ -48,6 +50,22 @@ if stage sanitize; then
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   # The packages are made and checked from the release build.
   (cd "$root/build-asan" && ctest --output-on-failure --timeout 900 -E "^debian_packages$" "$@")
+fi
+
+if stage tsan; then
+  say "thread sanitizer build and tests"
+  # Only the three test binaries, and in them the tests of the code whose
+  # threads share data: the store's writer thread and its callers. The
+  # integration tests stay with the sanitize stage; under TSan's slowdown
+  # their timing would measure the sanitizer.
+  cmake -S "$root" -B "$root/build-tsan" -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS="-O1 -g1" -DFERRY_TSAN=ON \
+    -DCMAKE_UNITY_BUILD=ON >/dev/null
+  cmake --build "$root/build-tsan" -j "$jobs" --target ferry_common_tests ferry_agent_tests ferry_controlplane_tests
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+  "$root/build-tsan/common/ferry_common_tests" --gtest_filter='DurableQueueTest.*:StoreTest.*'
+  "$root/build-tsan/agent/ferry_agent_tests" --gtest_filter='Uplink*:EventHistory*'
+  "$root/build-tsan/controlplane/ferry_controlplane_tests" \
+    --gtest_filter='DeliveryEngine*:Ingest*:DeadLetterActions*:EventTrace*'
 fi
 
 if stage fuzz; then

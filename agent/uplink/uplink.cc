@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 
 #include "common/app/run_loop.h"
+#include "common/crypto/random.h"
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
 #include "ferry/v1/event.pb.h"
@@ -42,9 +43,12 @@ Uplink::Uplink(asio::any_io_executor executor, transport::Tunnel& tunnel, store:
       acks_topic_(transport::topics::DownAcks(options_.agent_id)),
       reports_topic_(transport::topics::DownReports(options_.agent_id)),
       heartbeat_topic_(transport::topics::UpHeartbeat(options_.agent_id)),
-      // Batch ids only need to be unique per agent; starting from the clock
-      // keeps them increasing across restarts, which helps reading logs.
-      next_batch_id_(static_cast<uint64_t>(NowUnixMs()) * 1000),
+      // Batch ids increase within a run (which helps reading logs) from a
+      // random start: an Ack left over from an earlier run matches nothing,
+      // and a peer that can publish on the agent's down/ topics but not read
+      // its up/ topics (the broker's ACL keeps both to the control plane)
+      // cannot guess a batch in flight. 2^62 values leave room to count up.
+      next_batch_id_(crypto::RandomU64() >> 2),
       watchdog_(executor),
       resume_timer_(executor),
       heartbeat_timer_(executor) {}

@@ -6,11 +6,25 @@
 
 namespace ferry::crypto {
 
-std::string RandomHex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
+namespace {
+
+void Fill(void* out, size_t bytes) {
+  if (RAND_bytes(static_cast<unsigned char*>(out), static_cast<int>(bytes)) != 1) {
     throw std::runtime_error("no random bytes from OpenSSL");
   }
+}
+
+}  // namespace
+
+uint64_t RandomU64() {
+  uint64_t value = 0;
+  Fill(&value, sizeof value);
+  return value;
+}
+
+std::string RandomHex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  Fill(raw.data(), bytes);
   static const char* kHex = "0123456789abcdef";
   std::string out;
   out.reserve(bytes * 2);

@@ -11,7 +11,15 @@ namespace ferry::controlplane {
 
 namespace {
 
-std::string SequenceKey(const std::string& agent_id) { return "ingest." + agent_id + ".last_seq"; }
+// Where stores written before ingest had a database of its own kept the
+// position: read when `ingest.positions` has none, deleted when it is written.
+std::string LegacyMetaKey(const std::string& agent_id) { return "ingest." + agent_id + ".last_seq"; }
+
+Status DecodePosition(const MDB_val& v, const std::string& where, uint64_t& last) {
+  if (v.mv_size != 8) return Status::DataLoss("last agent sequence is corrupt (" + where + ")");
+  last = store::DecodeU64Key(store::FromVal(v));
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -153,20 +161,26 @@ void Ingest::OnBatch(const std::string& agent_id, const std::string& payload) {
 }
 
 Status Ingest::ReadPosition(store::WriteTxn& txn, const std::string& agent_id, uint64_t& last) {
-  const std::string key = SequenceKey(agent_id);
-  MDB_val k = store::ToVal(key), v;
-  const int rc = mdb_get(txn.txn(), store_.Db("meta"), &k, &v);
+  MDB_val k = store::ToVal(agent_id), v;
+  int rc = mdb_get(txn.txn(), store_.Db(kDb), &k, &v);
+  if (rc == MDB_SUCCESS) return DecodePosition(v, std::string(kDb) + "/" + agent_id, last);
+  if (rc != MDB_NOTFOUND) return store::LmdbStatus(rc, "read last agent sequence");
+  const std::string legacy = LegacyMetaKey(agent_id);
+  k = store::ToVal(legacy);
+  rc = mdb_get(txn.txn(), store_.Db("meta"), &k, &v);
   if (rc == MDB_NOTFOUND) return Status::Ok();
   if (rc != MDB_SUCCESS) return store::LmdbStatus(rc, "read last agent sequence");
-  if (v.mv_size != 8) return Status::DataLoss("last agent sequence of " + agent_id + " is corrupt (meta/" + key + ")");
-  last = store::DecodeU64Key(store::FromVal(v));
-  return Status::Ok();
+  return DecodePosition(v, "meta/" + legacy, last);
 }
 
 Status Ingest::WritePosition(store::WriteTxn& txn, const std::string& agent_id, uint64_t last) {
-  const std::string key = SequenceKey(agent_id), value = store::EncodeU64Key(last);
-  MDB_val k = store::ToVal(key), v = store::ToVal(value);
-  return store::LmdbStatus(mdb_put(txn.txn(), store_.Db("meta"), &k, &v, 0), "write last agent sequence");
+  const std::string value = store::EncodeU64Key(last);
+  MDB_val k = store::ToVal(agent_id), v = store::ToVal(value);
+  if (int rc = mdb_put(txn.txn(), store_.Db(kDb), &k, &v, 0)) return store::LmdbStatus(rc, "write last agent sequence");
+  const std::string legacy = LegacyMetaKey(agent_id);
+  MDB_val legacy_key = store::ToVal(legacy);
+  const int rc = mdb_del(txn.txn(), store_.Db("meta"), &legacy_key, nullptr);
+  return rc == MDB_NOTFOUND ? Status::Ok() : store::LmdbStatus(rc, "move last agent sequence out of meta");
 }
 
 }  // namespace ferry::controlplane

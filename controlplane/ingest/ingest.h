@@ -48,6 +48,10 @@ struct AgentSeen {
 
 class Ingest {
  public:
+  // The last stored sequence per agent: key the agent id, value 8 bytes
+  // big-endian.
+  static constexpr const char* kDb = "ingest.positions";
+
   Ingest(boost::asio::any_io_executor executor, transport::Tunnel& tunnel, store::Store& store,
          store::DurableQueue& queue);
   void OnMessage(const std::string& topic, std::string payload);
@@ -77,6 +81,11 @@ class Ingest {
   const EventTraceLog* trace_ = nullptr;
   // Per agent, the first sequence of its oldest batch the store refused
   // since the last one it took. Used only on the store's writer thread.
+  // Only an agent the store has no position for needs it: a refused
+  // transaction writes nothing, so without it a later, smaller batch of a
+  // new agent would be taken ahead of the refused one. Kept in memory: a
+  // restarted control plane is noticed by every agent, which then resends
+  // from its oldest unacknowledged event.
   std::map<std::string, uint64_t> refused_from_;
   uint64_t batches_rejected_ = 0;
   HeartbeatHandler on_heartbeat_;

@@ -22,7 +22,7 @@ constexpr const char* kAgent = "plant-01";
 class IngestTest : public ::testing::Test {
  protected:
   void Open(uint64_t max_bytes) {
-    store_ = testing::OpenTestStore(dir_.path(), testing::QueueDatabases({"delivery"}));
+    store_ = testing::OpenTestStore(dir_.path(), testing::QueueDatabases({"delivery"}, {Ingest::kDb}));
     ASSERT_TRUE(store_);
     queue_ = std::move(store::DurableQueue::Open(*store_, {"delivery", max_bytes}).value());
     ingest_ = std::make_unique<Ingest>(io_.get_executor(), tunnel_, *store_, *queue_);
@@ -165,6 +165,30 @@ TEST_F(IngestTest, AnEventThatDoesNotDecodeIsStoredForTheDeadLetterQueueAndTheBa
   EXPECT_EQ(stored.agent_id(), kAgent);
   EXPECT_NE(stored.decode_error().find("cannot be decoded"), std::string::npos) << stored.decode_error();
   EXPECT_EQ(stored.payload(), bad.SerializeAsString() + std::string("\x50\x02", 2));  // with its sequence
+}
+
+TEST_F(IngestTest, APositionKeptInMetaByAnOlderStoreIsHonouredAndMovedToItsOwnDatabase) {
+  Open(0);
+  const std::string legacy = std::string("ingest.") + kAgent + ".last_seq";
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::WriteTxn& txn) {
+                    const std::string value = store::EncodeU64Key(7);
+                    MDB_val k = store::ToVal(legacy), v = store::ToVal(value);
+                    return store::LmdbStatus(mdb_put(txn.txn(), store_->Db("meta"), &k, &v, 0), "put");
+                  })
+                  .ok());
+  // Past the stored position of 7: a gap, as before the move.
+  const uint64_t b1 = Send({{9, Event(9, 10)}});
+  EXPECT_FALSE(Acks(1)[b1].accepted());
+  const uint64_t b2 = Send({{8, Event(8, 10)}});
+  ASSERT_TRUE(Acks(2)[b2].accepted());
+
+  store::ReadTxn read = store_->BeginRead();
+  MDB_val k = store::ToVal(legacy), v;
+  EXPECT_EQ(mdb_get(read.txn(), store_->Db("meta"), &k, &v), MDB_NOTFOUND) << "the old key stays behind";
+  k = store::ToVal(std::string(kAgent));
+  ASSERT_EQ(mdb_get(read.txn(), store_->Db(Ingest::kDb), &k, &v), MDB_SUCCESS);
+  EXPECT_EQ(store::DecodeU64Key(store::FromVal(v)), 8u);
 }
 
 }  // namespace

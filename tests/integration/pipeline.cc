@@ -291,7 +291,8 @@ uint64_t Pipeline::QueueDepth(const std::filesystem::path& store_dir, const std:
   uint64_t n = 0, after = 0;
   for (;;) {
     auto recs = (*q)->ReadAfter(after, 10000, SIZE_MAX);
-    if (!recs.ok() || recs->empty()) break;
+    if (!recs.ok()) throw std::runtime_error("cannot read queue " + queue + ": " + recs.status().ToString());
+    if (recs->empty()) break;
     n += recs->size();
     after = recs->back().seq;
     if (records) {
