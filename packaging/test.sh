@@ -7,8 +7,7 @@
 #   sanitize  every unit and integration test (a real mosquitto broker, real
 #             ferry-agent / ferry-controlplane processes) built with
 #             AddressSanitizer and UndefinedBehaviorSanitizer into build-asan/
-#   tsan      the unit tests of the store, ingest, the delivery engine and
-#             the uplink built with ThreadSanitizer into build-tsan/
+#   tsan      the unit tests built with ThreadSanitizer into build-tsan/
 #   fuzz      every libFuzzer target (tests/fuzz/) for a bounded time
 # The tests run once, under the sanitizers: the stricter run, and one build
 # of them instead of two. FERRY_TEST_STAGES="sanitize fuzz" runs some of the
@@ -53,19 +52,17 @@ if stage sanitize; then
 fi
 
 if stage tsan; then
-  say "thread sanitizer build and tests"
-  # Only the three test binaries, and in them the tests of the code whose
-  # threads share data: the store's writer thread and its callers. The
-  # integration tests stay with the sanitize stage; under TSan's slowdown
-  # their timing would measure the sanitizer.
+  say "thread sanitizer build and unit tests"
+  # The unit tests of all three libraries: the store's writer thread and
+  # its callers (queues, history, ingest, delivery, uplink) share data
+  # across threads. The integration tests run the daemons as processes and
+  # stay with the sanitize stage.
   cmake -S "$root" -B "$root/build-tsan" -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS="-O1 -g1" -DFERRY_TSAN=ON \
     -DCMAKE_UNITY_BUILD=ON >/dev/null
-  cmake --build "$root/build-tsan" -j "$jobs" --target ferry_common_tests ferry_agent_tests ferry_controlplane_tests
+  tsan_tests=(common/ferry_common_tests agent/ferry_agent_tests controlplane/ferry_controlplane_tests)
+  cmake --build "$root/build-tsan" -j "$jobs" --target "${tsan_tests[@]##*/}"
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
-  "$root/build-tsan/common/ferry_common_tests" --gtest_filter='DurableQueueTest.*:StoreTest.*'
-  "$root/build-tsan/agent/ferry_agent_tests" --gtest_filter='Uplink*:EventHistory*'
-  "$root/build-tsan/controlplane/ferry_controlplane_tests" \
-    --gtest_filter='DeliveryEngine*:Ingest*:DeadLetterActions*:EventTrace*'
+  for t in "${tsan_tests[@]}"; do "$root/build-tsan/$t" --gtest_brief=1; done
 fi
 
 if stage fuzz; then

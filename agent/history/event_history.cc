@@ -87,10 +87,16 @@ uint64_t EventHistory::BytesInTxn(MDB_txn* txn, MDB_dbi db) {
   return BytesOf(st);
 }
 
+EventHistory::~EventHistory() {
+  stopping_ = true;
+  while (rounds_pending_ > 0) (void)store_.WriteSync([](store::WriteTxn&) { return Status::Ok(); });
+}
+
 void EventHistory::Prune(int64_t cutoff_unix_ms, uint64_t max_bytes) {
   // Each round deletes at most this many entries, so one transaction never
   // dirties more than a few megabytes of pages; the next round follows.
   constexpr size_t kPerRound = 2000;
+  ++rounds_pending_;
   store_.Write(
       [this, cutoff_unix_ms, max_bytes](store::WriteTxn& txn) {
         const MDB_dbi db = store_.Db(kDb);
@@ -121,15 +127,18 @@ void EventHistory::Prune(int64_t cutoff_unix_ms, uint64_t max_bytes) {
         }
         mdb_cursor_close(cur);
         if (deleted == kPerRound) {
-          txn.OnCommit([this, cutoff_unix_ms, max_bytes] { Prune(cutoff_unix_ms, max_bytes); });
+          txn.OnCommit([this, cutoff_unix_ms, max_bytes] {
+            if (!stopping_) Prune(cutoff_unix_ms, max_bytes);
+          });
         }
         if (deleted > 0 && size > max_bytes) {
           spdlog::info("event=history_capped deleted={} bytes={} max_bytes={}", deleted, size, max_bytes);
         }
         return Status::Ok();
       },
-      [](const Status& s) {
+      [this](const Status& s) {
         if (!s.ok()) spdlog::error("event=history_prune_failed error=\"{}\"", s.ToString());
+        --rounds_pending_;  // last: the history may be gone right after
       });
 }
 

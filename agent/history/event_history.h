@@ -12,6 +12,7 @@
 
 #include <lmdb.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -36,6 +37,10 @@ class EventHistory {
   };
 
   EventHistory(store::Store& store, store::DurableQueue& outbox);
+  // Waits for the prune rounds still queued on the store's writer: each
+  // round commits and queues the next one, so a barrier write alone could
+  // let one run after the history is gone.
+  ~EventHistory();
 
   // Copies the outbox records `seqs` into the history within `txn`; run it
   // before they are deleted. Records already gone are ignored.
@@ -60,6 +65,10 @@ class EventHistory {
  private:
   store::Store& store_;
   store::DurableQueue& outbox_;
+  // Prune rounds queued and not yet committed; no new round is queued once
+  // stopping_ is set (both touched on the writer thread and the owner's).
+  std::atomic<int> rounds_pending_{0};
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace ferry::agent

@@ -68,12 +68,14 @@ class UplinkTest : public ::testing::Test {
   }
 
   ferry::testing::TempDir dir_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::DurableQueue> outbox_;
+  // Declared before the store, so destroyed after it: the store's writer
+  // thread posts outcomes here until the store has finished its writes.
   boost::asio::io_context io_;
   // Keeps run_for() running when nothing is queued yet (the store's writer
   // thread posts the outcome later).
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::DurableQueue> outbox_;
   ferry::testing::FakeTunnel tunnel_;
   std::shared_ptr<Uplink> uplink_;
 };

@@ -58,19 +58,21 @@ DurableQueue::DurableQueue(Store& store, QueueOptions options)
 
 Result<std::unique_ptr<DurableQueue>> DurableQueue::Open(Store& store, QueueOptions options) {
   std::unique_ptr<DurableQueue> q(new DurableQueue(store, std::move(options)));
+  // The handles are set once, here: the counters are read again after a
+  // failed write, on the store's writer thread, while readers use them.
+  q->records_db_ = store.Db("q." + q->options_.name);
+  q->keys_db_ = store.Db("k." + q->options_.name);
+  q->meta_db_ = store.Db("meta");
+  const MDB_dbi missing = static_cast<MDB_dbi>(-1);
+  if (q->records_db_ == missing || q->meta_db_ == missing) {
+    return Status::NotFound("queue " + q->options_.name + " does not exist in " + store.dir().string());
+  }
   Status s = q->Load();
   if (!s.ok()) return s;
   return q;
 }
 
 Status DurableQueue::Load() {
-  records_db_ = store_.Db("q." + options_.name);
-  keys_db_ = store_.Db("k." + options_.name);
-  meta_db_ = store_.Db("meta");
-  const MDB_dbi missing = static_cast<MDB_dbi>(-1);
-  if (records_db_ == missing || meta_db_ == missing) {
-    return Status::NotFound("queue " + options_.name + " does not exist in " + store_.dir().string());
-  }
   ReadTxn read = store_.BeginRead();
   if (!read.ok()) return Status::Unavailable("cannot begin read transaction");
   uint64_t next = 0, bytes = 0;

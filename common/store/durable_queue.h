@@ -129,15 +129,16 @@ class DurableQueue {
   Result<std::vector<QueueRecord>> Read(uint64_t from_seq, bool newest_first, size_t max_records,
                                         size_t max_bytes) const;
   QueueRecord DecodeStored(uint64_t seq, std::string_view value) const;
+  // Reads the committed counters (next sequence, depth, bytes) back.
   Status Load();
   Status DoAppend(WriteTxn& txn, const std::vector<AppendItem>& items, AppendOutcome& out);
   Status DoRemove(WriteTxn& txn, const std::vector<uint64_t>& seqs);
 
   Store& store_;
   QueueOptions options_;
-  MDB_dbi records_db_;
-  MDB_dbi keys_db_;
-  MDB_dbi meta_db_;
+  MDB_dbi records_db_ = 0;  // set by Open, never changed after
+  MDB_dbi keys_db_ = 0;
+  MDB_dbi meta_db_ = 0;
   std::string next_key_;
   std::string bytes_key_;
   // Mirrors of the committed counters; changed only on the writer thread,
