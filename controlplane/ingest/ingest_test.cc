@@ -45,7 +45,7 @@ class IngestTest : public ::testing::Test {
     std::vector<wire::StoredEvent> stored;
     for (const auto& [seq, bytes] : events) stored.push_back({seq, bytes});
     const uint64_t id = next_batch_++;
-    ingest_->OnMessage(transport::topics::UpEvents(kAgent), wire::EncodeBatch(kAgent, id, stored, {false, 0, 1}));
+    ingest_->OnBatch(kAgent, wire::EncodeBatch(kAgent, id, stored, {false, 0, 1}));
     return id;
   }
 
@@ -188,7 +188,8 @@ TEST_F(IngestTest, APositionKeptInMetaByAnOlderStoreIsHonouredAndMovedToItsOwnDa
   store::ReadTxn read = store_->BeginRead();
   MDB_val k = store::ToVal(legacy), v;
   EXPECT_EQ(mdb_get(read.txn(), store_->Db("meta"), &k, &v), MDB_NOTFOUND) << "the old key stays behind";
-  k = store::ToVal(std::string(kAgent));
+  const std::string agent = kAgent;
+  k = store::ToVal(agent);
   ASSERT_EQ(mdb_get(read.txn(), store_->Db(Ingest::kDb), &k, &v), MDB_SUCCESS);
   EXPECT_EQ(store::DecodeU64Key(store::FromVal(v)), 8u);
 }
