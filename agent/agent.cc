@@ -15,7 +15,6 @@
 #include "agent/buffer/buffer_commands.h"
 #include "agent/identity/enrollment_files.h"
 #include "common/log/log.h"
-#include "common/transport/mqtt/mqtt_tunnel.h"
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
 
@@ -24,6 +23,7 @@ namespace ferry::agent {
 Agent::Agent(AgentConfig config, boost::asio::io_context& io)
     : config_(std::move(config)),
       io_(io),
+      dispatcher_(config_.agent_id),
       shutdown_timer_(io),
       prune_timer_(io),
       raw_prune_timer_(io),
@@ -103,7 +103,9 @@ Status Agent::Start() {
   spdlog::info("event=agent_starting agent_id={} data_dir={} outbox_depth={} outbox_bytes={}", config_.agent_id,
                config_.data_dir.string(), stats.depth, stats.bytes);
 
-  tunnel_ = transport::MqttTunnel::Create(io_.get_executor(), config_.mqtt);
+  auto tunnel = config_.tunnel->Build(io_.get_executor());
+  if (!tunnel.ok()) return tunnel.status();
+  tunnel_ = *tunnel;
   UplinkOptions uplink_options;
   uplink_options.agent_id = config_.agent_id;
   uplink_options.batch_max_events = config_.batch_max_events;
@@ -122,15 +124,15 @@ Status Agent::Start() {
     uplink_options.certificate_not_after_unix_ms = renewer_->current().not_after_unix_ms;
   }
   uplink_ = std::make_shared<Uplink>(io_.get_executor(), *tunnel_, *store_, *outbox_queue_, uplink_options);
-  uplink_->SetOtherMessageHandler([this](const std::string& topic, std::string payload) {
-    if (topic == transport::topics::DownBundle(config_.agent_id)) {
-      OnDeployment(std::move(payload));
-    } else if (topic == transport::topics::DownRenew(config_.agent_id) && renewer_) {
-      renewer_->OnAnswer(payload);
-    } else if (topic == transport::topics::DownCommands(config_.agent_id)) {
-      OnCommand(payload);
-    }
-  });
+  // Everything that comes down the tunnel, and who handles it.
+  uplink_->Route(dispatcher_);
+  dispatcher_.Route("down/bundle",
+                    [this](const std::string&, std::string payload) { OnDeployment(std::move(payload)); });
+  dispatcher_.Route("down/commands", [this](const std::string&, std::string payload) { OnCommand(payload); });
+  if (renewer_) {
+    dispatcher_.Route("down/renew", [this](const std::string&, std::string payload) { renewer_->OnAnswer(payload); });
+  }
+  tunnel_->SetMessageHandler(dispatcher_.Handler());
   if (renewer_) {
     std::weak_ptr<Uplink> uplink = uplink_;
     renewer_->SetOnRenewed([uplink](const IdentityCertificate& cert) {
@@ -355,7 +357,7 @@ void Agent::Reload(const std::string& config_path) {
   // What the status now says reaches the control plane at once.
   tunnel_->Publish(transport::topics::UpFlows(config_.agent_id), flows.SerializeAsString(), nullptr);
   const bool restart_needed = fresh->agent_id != config_.agent_id || fresh->data_dir != config_.data_dir ||
-                              fresh->mqtt.broker_url != config_.mqtt.broker_url ||
+                              fresh->tunnel->Endpoint() != config_.tunnel->Endpoint() ||
                               fresh->sources.size() != config_.sources.size();
   spdlog::info("event=reloaded log_level={} flows_running_version={} other_changes={}", config_.log_level,
                flows.running_version(), restart_needed ? "need_restart" : "none_seen");

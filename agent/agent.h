@@ -30,6 +30,7 @@
 #include "common/app/control_socket.h"
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
+#include "common/transport/dispatcher.h"
 #include "common/transport/tunnel.h"
 
 namespace ferry::agent {
@@ -102,6 +103,7 @@ class Agent {
   std::vector<std::unique_ptr<Source>> sources_;
   std::unique_ptr<MetricsListener> metrics_;
   std::shared_ptr<transport::Tunnel> tunnel_;
+  transport::Dispatcher dispatcher_;  // only this agent's topics
   std::shared_ptr<Uplink> uplink_;
   std::shared_ptr<CertificateRenewer> renewer_;  // when enrolled
   boost::asio::steady_timer shutdown_timer_;

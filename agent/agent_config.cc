@@ -10,17 +10,32 @@
 #include "common/config/config_node.h"
 #include "common/crypto/ed25519.h"
 #include "common/log/log.h"
-#include "common/transport/mqtt/mqtt_config.h"
 #include "common/transport/topics.h"
+#include "common/transport/tunnel_plugin.h"
 
 namespace ferry::agent {
 
 namespace {
 
-void ReadUplink(config::ConfigNode node, AgentConfig& c) {
-  std::string transport = node.String("transport", "mqtt");
-  if (transport != "mqtt") node.Error("transport", "must be 'mqtt' (got '" + transport + "')");
-  transport::ReadMqttSettings(node, "ferry-agent-" + c.agent_id, c.mqtt);
+void ReadUplink(config::ConfigNode node, AgentConfig& c, transport::TunnelDefaults defaults) {
+  const auto& tunnels = transport::AllTunnels();
+  const std::string name = node.String("transport", std::string(tunnels.front().name));
+  std::string names;
+  const transport::TunnelFactory* factory = nullptr;
+  for (const auto& t : tunnels) {
+    names += (names.empty() ? "'" : ", '") + std::string(t.name) + "'";
+    if (t.name == name) factory = &t;
+  }
+  defaults.client_id = "ferry-agent-" + c.agent_id;
+  defaults.subscriptions = {
+      transport::topics::DownAcks(c.agent_id),     transport::topics::DownReports(c.agent_id),
+      transport::topics::DownBundle(c.agent_id),   transport::topics::DownRenew(c.agent_id),
+      transport::topics::DownCommands(c.agent_id), std::string(transport::topics::kControlPlanePresence)};
+  if (factory) {
+    c.tunnel = factory->parse(node, defaults);
+  } else {
+    node.Error("transport", "must be one of " + names + " (got '" + name + "')");
+  }
   c.batch_max_events = static_cast<size_t>(node.Int("batch_max_events", 256, 1, 10000));
   c.batch_max_bytes = node.Bytes("batch_max_bytes", c.batch_max_bytes);
   if (c.batch_max_bytes < 1024 || c.batch_max_bytes > (64u << 20)) {
@@ -36,10 +51,6 @@ void ReadUplink(config::ConfigNode node, AgentConfig& c) {
     node.Error("compression", "must be 'zstd' or 'none' (got '" + compression + "')");
   }
   c.encoding.compress = compression == "zstd";
-  c.mqtt.subscriptions = {
-      transport::topics::DownAcks(c.agent_id),     transport::topics::DownReports(c.agent_id),
-      transport::topics::DownBundle(c.agent_id),   transport::topics::DownRenew(c.agent_id),
-      transport::topics::DownCommands(c.agent_id), std::string(transport::topics::kControlPlanePresence)};
 }
 
 }  // namespace
@@ -55,6 +66,7 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
   // An enrolled agent takes its id, broker, keys and labels from its
   // enrollment; the file may still name them, and then must agree.
   std::optional<Enrollment> enrollment;
+  transport::TunnelDefaults tunnel_defaults;
   if (!c.data_dir.empty()) {
     auto read = ReadEnrollment(c.data_dir);
     if (!read.ok()) agent.Error("data_dir", read.status().message());
@@ -67,9 +79,9 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
       agent.Error("id", "is '" + c.agent_id + "' but this agent is enrolled as '" + enrollment->agent_id +
                             "' (remove agent.id, or enroll again)");
     }
-    if (!enrollment->broker_urls.empty()) c.mqtt.broker_url = enrollment->broker_urls.front();
-    c.mqtt.tls.cert_file = c.mqtt.tls.key_file = paths.identity.string();
-    c.mqtt.tls.ca_file = paths.ca.string();
+    tunnel_defaults.urls = enrollment->broker_urls;
+    tunnel_defaults.tls.cert_file = tunnel_defaults.tls.key_file = paths.identity.string();
+    tunnel_defaults.tls.ca_file = paths.ca.string();
     c.identity_file = paths.identity;
     c.labels = enrollment->labels;
   } else {
@@ -136,7 +148,7 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
   }
   if (c.sources.empty()) sources.Error("", "at least one source must be configured (e.g. sources.idoc_http)");
 
-  ReadUplink(root.Section("uplink"), c);
+  ReadUplink(root.Section("uplink"), c, tunnel_defaults);
 
   // The figures are not secret but not protected either: loopback only,
   // unless the operator says otherwise.

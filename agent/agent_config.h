@@ -11,7 +11,7 @@
 
 #include "agent/sources/source.h"
 #include "common/status.h"
-#include "common/transport/mqtt/mqtt_tunnel.h"
+#include "common/transport/tunnel_plugin.h"
 #include "common/wire/batch_codec.h"
 
 namespace ferry::agent {
@@ -42,7 +42,8 @@ struct AgentConfig {
   // The control plane's Ed25519 public key; empty: flow deployments are refused.
   std::filesystem::path flows_trusted_key_file;
   std::vector<std::pair<std::string, std::unique_ptr<SourceBuilder>>> sources;
-  transport::MqttOptions mqtt;
+  // The tunnel to the control plane (uplink.transport and its settings).
+  std::unique_ptr<transport::TunnelBuilder> tunnel;
   size_t batch_max_events = 256;
   uint64_t batch_max_bytes = 1u << 20;
   size_t inflight_batches = 32;

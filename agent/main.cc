@@ -54,7 +54,7 @@ int CheckConfig(const std::string& config_path) {
     return kExitConfig;
   }
   std::cout << config_path << ": OK (agent " << config->agent_id << ", " << config->sources.size()
-            << " source(s), broker " << config->mqtt.broker_url << ")\n";
+            << " source(s), tunnel to " << config->tunnel->Endpoint() << ")\n";
   return kExitOk;
 }
 

@@ -6,11 +6,13 @@
 
 #include "common/transport/mqtt/mqtt_tunnel.h"
 #include "common/transport/topics.h"
+#include "common/transport/websocket/ws_listener_tunnel.h"
 #include "common/util/clock.h"
 #include "controlplane/alerts/alert_channels.h"
 #include "controlplane/console/api_tokens.h"
 #include "controlplane/console/console_users.h"
 #include "controlplane/delivery/dead_letter_control.h"
+#include "controlplane/tunnels/fleet_tunnel.h"
 
 namespace ferry::controlplane {
 
@@ -121,8 +123,35 @@ Status ControlPlane::Start() {
   }
   // A new birth payload per process start, so agents see a change even when
   // the retained message from the previous run is still there.
-  config_.mqtt.birth_payload = "online " + config_.id + " " + std::to_string(NowUnixMs());
-  tunnel_ = transport::MqttTunnel::Create(io_.get_executor(), config_.mqtt);
+  const std::string birth = "online " + config_.id + " " + std::to_string(NowUnixMs());
+  std::shared_ptr<transport::Tunnel> broker;
+  if (!config_.mqtt.broker_url.empty()) {
+    config_.mqtt.birth_payload = birth;
+    broker = transport::MqttTunnel::Create(io_.get_executor(), config_.mqtt);
+  }
+  std::shared_ptr<transport::WebSocketListenerTunnel> listener;
+  if (!config_.websocket.host.empty()) {
+    transport::WebSocketListenerOptions options = config_.websocket;
+    if (options.cert_file.empty()) {
+      auto identity = pki_->EnsureTunnelIdentity(config_.websocket_hosts);
+      if (!identity.ok()) return identity.status();
+      options.cert_file = options.key_file = identity->string();
+    }
+    options.client_ca_file = pki_->ca_file().string();
+    options.presence_topic = std::string(transport::topics::kControlPlanePresence);
+    options.birth_payload = birth;
+    // The certificate proved the agent's identity; a revoked or unknown
+    // agent does not get a connection at all.
+    options.admit = [this](const std::string& agent_id, const crypto::Certificate&) {
+      return gate_->Admitted(agent_id) ? Status::Ok()
+                                       : Status::Unauthenticated("agent " + agent_id + " is not enrolled here");
+    };
+    auto created = transport::WebSocketListenerTunnel::Create(io_.get_executor(), std::move(options));
+    if (!created.ok()) return Status::InvalidArgument("websocket: " + created.status().message());
+    listener = *created;
+    if (Status s = listener->Listen(); !s.ok()) return s;
+  }
+  tunnel_ = std::make_shared<FleetTunnel>(std::move(broker), std::move(listener));
   ingest_ = std::make_unique<Ingest>(io_.get_executor(), *tunnel_, *store_, *queue_);
   distributor_ = std::make_shared<FlowDistributor>(io_.get_executor(), *tunnel_, *registry_, std::move(signing_key_),
                                                    config_.flows);
@@ -143,29 +172,21 @@ Status ControlPlane::Start() {
   queue_->SetOnAppend([weak_engine] {
     if (auto e = weak_engine.lock()) e->NotifyAppended();
   });
-  tunnel_->SetMessageHandler([this](const std::string& topic, std::string payload) {
-    // Flow statuses go to the distributor, renewal requests to the renewal;
-    // everything else, unknown topics included, to the ingest, which logs
-    // what it does not handle.
-    auto parsed = transport::topics::Parse(topic);
-    if (parsed && transport::topics::IsValidAgentId(parsed->agent_id) &&
-        !gate_->Admit(parsed->agent_id, parsed->channel, payload)) {
-      return;
-    }
-    if (parsed && parsed->channel == "up/flows" && transport::topics::IsValidAgentId(parsed->agent_id)) {
-      distributor_->OnFlowStatus(parsed->agent_id, payload);
-      return;
-    }
-    if (parsed && parsed->channel == "up/renew" && transport::topics::IsValidAgentId(parsed->agent_id)) {
-      renewal_->OnRequest(parsed->agent_id, payload);
-      return;
-    }
-    if (parsed && parsed->channel == "up/commands" && transport::topics::IsValidAgentId(parsed->agent_id)) {
-      agent_replays_->OnResult(parsed->agent_id, payload);
-      return;
-    }
-    ingest_->OnMessage(topic, std::move(payload));
+  // Everything agents send up, and who handles it; the fleet gate sees
+  // each message first.
+  dispatcher_.SetGate([this](const std::string& agent_id, const std::string& channel, const std::string& payload) {
+    return gate_->Admit(agent_id, channel, payload);
   });
+  ingest_->Route(dispatcher_);
+  dispatcher_.Route("up/flows", [this](const std::string& agent_id, std::string payload) {
+    distributor_->OnFlowStatus(agent_id, payload);
+  });
+  dispatcher_.Route(
+      "up/renew", [this](const std::string& agent_id, std::string payload) { renewal_->OnRequest(agent_id, payload); });
+  dispatcher_.Route("up/commands", [this](const std::string& agent_id, std::string payload) {
+    agent_replays_->OnResult(agent_id, payload);
+  });
+  tunnel_->SetMessageHandler(dispatcher_.Handler());
   tunnel_->SetStateHandler([](bool, const std::string&) {});
   if (!config_.fleet.enrollment_host.empty()) {
     enrollment_ = std::make_unique<EnrollmentService>(io_.get_executor(), config_.fleet, *identities_, *pki_,

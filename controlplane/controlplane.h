@@ -16,6 +16,7 @@
 #include "common/crypto/ed25519.h"
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
+#include "common/transport/dispatcher.h"
 #include "common/transport/tunnel.h"
 #include "controlplane/alerts/alert_service.h"
 #include "controlplane/console/console_service.h"
@@ -93,6 +94,7 @@ class ControlPlane {
   std::unique_ptr<ConsoleService> console_;
   std::vector<std::unique_ptr<Connector>> connectors_;
   std::shared_ptr<transport::Tunnel> tunnel_;
+  transport::Dispatcher dispatcher_;
   std::unique_ptr<Ingest> ingest_;
   std::shared_ptr<DeliveryEngine> engine_;
   std::shared_ptr<FlowDistributor> distributor_;

@@ -7,6 +7,7 @@
 #include "common/transport/mqtt/mqtt_config.h"
 #include "common/transport/topics.h"
 #include "controlplane/connectors/all_connectors.h"
+#include "controlplane/tunnels/listener_config.h"
 
 namespace ferry::controlplane {
 
@@ -35,12 +36,18 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
   }
   c.dedup_retention = store.Duration("dedup_retention", c.dedup_retention);
 
-  auto mqtt = root.Section("mqtt");
-  transport::ReadMqttSettings(mqtt, "ferry-controlplane-" + c.id, c.mqtt);
-  // Empty: derived from the fleet's CA key at start (ControlPlane::Create).
-  c.shared_group = mqtt.String("shared_group", "");
-  c.mqtt.presence_topic = std::string(transport::topics::kControlPlanePresence);
-  c.mqtt.will_payload = "offline " + c.id;
+  // Agents come through a broker, over the control plane's own WebSocket
+  // listener, or both; at least one.
+  const bool listener = root.Has("websocket");
+  if (listener) ReadWebSocketListenerSettings(root.Section("websocket"), c.websocket, c.websocket_hosts);
+  if (root.Has("mqtt") || !listener) {
+    auto mqtt = root.Section("mqtt");
+    transport::ReadMqttSettings(mqtt, "ferry-controlplane-" + c.id, c.mqtt);
+    // Empty: derived from the fleet's CA key at start (ControlPlane::Create).
+    c.shared_group = mqtt.String("shared_group", "");
+    c.mqtt.presence_topic = std::string(transport::topics::kControlPlanePresence);
+    c.mqtt.will_payload = "offline " + c.id;
+  }
 
   ReadFleetSettings(root.Section("fleet"), c.data_dir, c.mqtt.broker_url, c.fleet);
   ReadConsoleSettings(root.Section("console"), c.console);

@@ -9,6 +9,7 @@
 
 #include "common/status.h"
 #include "common/transport/mqtt/mqtt_tunnel.h"
+#include "common/transport/websocket/ws_listener_tunnel.h"
 #include "controlplane/alerts/alerts_config.h"
 #include "controlplane/console/console_config.h"
 #include "controlplane/delivery/connector.h"
@@ -26,7 +27,10 @@ struct ControlPlaneConfig {
   uint64_t queue_max_bytes = 2ull << 30;
   uint64_t dead_letter_max_bytes = 0;  // 0 until loaded: a quarter of map_size by default
   std::chrono::milliseconds dedup_retention{std::chrono::hours(24 * 7)};
-  transport::MqttOptions mqtt;
+  transport::MqttOptions mqtt;  // empty broker_url: no broker (websocket agents only)
+  // The direct tunnel's listener; empty host: none.
+  transport::WebSocketListenerOptions websocket;
+  std::vector<std::string> websocket_hosts;  // for the certificate the control plane issues itself
   // The shared-subscription group. A client that joins it takes a share of
   // the agents' batches (the broker drops those it may not read), so its
   // name is a secret: empty in the file means one derived from the CA key,

@@ -81,7 +81,11 @@ int CheckConfig(const std::string& config_path) {
   std::string connectors;
   for (const auto& [name, builder] : config->connectors) connectors += (connectors.empty() ? "" : ",") + name;
   std::cout << config_path << ": OK (control plane " << config->id << ", connectors " << connectors << ", default "
-            << config->delivery.default_connector << ", broker " << config->mqtt.broker_url << ")\n";
+            << config->delivery.default_connector << ", broker "
+            << (config->mqtt.broker_url.empty() ? "none" : config->mqtt.broker_url) << ", websocket listener "
+            << (config->websocket.host.empty() ? "none"
+                                               : config->websocket.host + ":" + std::to_string(config->websocket.port))
+            << ")\n";
   return kExitOk;
 }
 

@@ -16,6 +16,7 @@ packages=(
   libhowardhinnant-date-dev tzdata
   libsystemd-dev
   mosquitto curl python3
+  tinyproxy-bin             # a real HTTP proxy with Basic credentials for the WebSocket tunnel tests
   python3-aiosmtpd          # a real SMTP server (STARTTLS) for the alert e-mail tests
   dpkg-dev lintian systemd
   clang libclang-rt-14-dev  # tests/fuzz: libFuzzer, ASan, UBSan

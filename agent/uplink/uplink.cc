@@ -40,8 +40,6 @@ Uplink::Uplink(asio::any_io_executor executor, transport::Tunnel& tunnel, store:
       outbox_(outbox),
       options_(std::move(options)),
       events_topic_(transport::topics::UpEvents(options_.agent_id)),
-      acks_topic_(transport::topics::DownAcks(options_.agent_id)),
-      reports_topic_(transport::topics::DownReports(options_.agent_id)),
       heartbeat_topic_(transport::topics::UpHeartbeat(options_.agent_id)),
       // Batch ids increase within a run (which helps reading logs) from a
       // random start: an Ack left over from an earlier run matches nothing,
@@ -57,9 +55,6 @@ void Uplink::Start() {
   std::weak_ptr<Uplink> weak = weak_from_this();
   tunnel_.SetStateHandler([weak](bool connected, const std::string& detail) {
     if (auto self = weak.lock()) self->OnState(connected, detail);
-  });
-  tunnel_.SetMessageHandler([weak](const std::string& topic, std::string payload) {
-    if (auto self = weak.lock()) self->OnMessage(topic, std::move(payload));
   });
   stats_.state_since_unix_ms = NowUnixMs();
   stats_.state_detail = "connecting";
@@ -102,17 +97,17 @@ void Uplink::OnState(bool connected, const std::string& detail) {
   }
 }
 
-void Uplink::OnMessage(const std::string& topic, std::string payload) {
-  if (topic == acks_topic_)
-    OnAck(payload);
-  else if (topic == reports_topic_)
-    OnReport(payload);
-  else if (topic == transport::topics::kControlPlanePresence)
-    OnPresence(payload);
-  else if (other_messages_)
-    other_messages_(topic, std::move(payload));
-  else
-    spdlog::debug("event=uplink_unexpected_topic topic={}", topic);
+void Uplink::Route(transport::Dispatcher& dispatcher) {
+  std::weak_ptr<Uplink> weak = weak_from_this();
+  dispatcher.Route("down/acks", [weak](const std::string&, std::string payload) {
+    if (auto self = weak.lock()) self->OnAck(payload);
+  });
+  dispatcher.Route("down/reports", [weak](const std::string&, std::string payload) {
+    if (auto self = weak.lock()) self->OnReport(payload);
+  });
+  dispatcher.RouteTopic(std::string(transport::topics::kControlPlanePresence), [weak](std::string payload) {
+    if (auto self = weak.lock()) self->OnPresence(payload);
+  });
 }
 
 void Uplink::IgnoreAck(const std::string& why, uint64_t batch_id) {

@@ -29,6 +29,7 @@
 #include "agent/history/event_history.h"
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
+#include "common/transport/dispatcher.h"
 #include "common/transport/tunnel.h"
 #include "common/wire/batch_codec.h"
 
@@ -77,11 +78,9 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   void NotifyAppended();
   // Forgets delivery reports received before `cutoff_unix_ms`.
   void PruneReports(int64_t cutoff_unix_ms);
-  // Messages on topics the uplink does not own (the flow deployment), on
-  // the uplink's executor. Set before Start().
-  void SetOtherMessageHandler(std::function<void(const std::string&, std::string)> handler) {
-    other_messages_ = std::move(handler);
-  }
+  // Registers what the uplink handles: its Acks, delivery reports and the
+  // control plane's presence.
+  void Route(transport::Dispatcher& dispatcher);
   // What the heartbeat reports about flows. Set before Start().
   void SetFlowStatusProvider(std::function<ferry::v1::FlowStatus()> provider) { flow_status_ = std::move(provider); }
   const UplinkStats& stats() const { return stats_; }
@@ -98,7 +97,6 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   uint64_t MayHavePublishedThrough() const { return std::max(start_last_seq_, highest_published_); }
 
  private:
-  std::function<void(const std::string&, std::string)> other_messages_;
   std::function<ferry::v1::FlowStatus()> flow_status_;
   const EventHistory* history_ = nullptr;
   uint64_t start_last_seq_ = 0;
@@ -114,7 +112,6 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   std::map<uint64_t, SentBatch> sent_;
 
   void OnState(bool connected, const std::string& detail);
-  void OnMessage(const std::string& topic, std::string payload);
   void OnAck(const std::string& payload);
   void IgnoreAck(const std::string& why, uint64_t batch_id);
   void OnReport(const std::string& payload);
@@ -130,8 +127,6 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   store::DurableQueue& outbox_;
   UplinkOptions options_;
   std::string events_topic_;
-  std::string acks_topic_;
-  std::string reports_topic_;
   std::string heartbeat_topic_;
 
   // Acknowledged batches wait here until their removal from the outbox

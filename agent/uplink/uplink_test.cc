@@ -35,6 +35,8 @@ class UplinkTest : public ::testing::Test {
     options.batch_max_events = 2;  // batches {1,2} {3,4} {5}
     options.certificate_not_after_unix_ms = kCertificateEnd;
     uplink_ = std::make_shared<Uplink>(io_.get_executor(), tunnel_, *store_, *outbox_, options);
+    uplink_->Route(dispatcher_);
+    tunnel_.SetMessageHandler(dispatcher_.Handler());
     uplink_->Start();
     tunnel_.Connect();
     Run(std::chrono::milliseconds(50));
@@ -77,6 +79,7 @@ class UplinkTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::DurableQueue> outbox_;
   ferry::testing::FakeTunnel tunnel_;
+  transport::Dispatcher dispatcher_{kUplinkAgent};
   std::shared_ptr<Uplink> uplink_;
 };
 

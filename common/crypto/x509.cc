@@ -179,6 +179,11 @@ Result<Certificate> Certificate::FromPem(std::string_view pem) {
   return Certificate(OwnCert(cert));
 }
 
+Certificate Certificate::Share(X509* cert) {
+  X509_up_ref(cert);
+  return Certificate(OwnCert(cert));
+}
+
 Result<std::vector<Certificate>> Certificate::ChainFromPem(std::string_view pem) {
   constexpr size_t kMaxChain = 8;
   BioPtr bio = ReadBio(pem);

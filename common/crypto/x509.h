@@ -46,6 +46,8 @@ class Certificate {
   // Every certificate in a PEM bundle, in order; InvalidArgument when there
   // is none or one does not parse.
   static Result<std::vector<Certificate>> ChainFromPem(std::string_view pem);
+  // A certificate OpenSSL holds (a TLS peer's), with a reference of its own.
+  static Certificate Share(x509_st* cert);
 
   std::string ToPem() const;
   // SHA-256 over the DER encoding, lowercase hex: what `openssl x509

@@ -14,23 +14,20 @@ constexpr std::string_view kRulesKey = "rules";
 constexpr std::string_view kFiringKey = "firing";
 constexpr std::string_view kLastKey = "alerts.history.last";  // in "meta": numbers are never given twice
 
-MDB_val Val(std::string_view s) { return {s.size(), const_cast<char*>(s.data())}; }
-std::string_view View(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
-
 // The value under `key` in "alerts"; empty when absent.
 Result<std::string> Get(const store::Store& store, std::string_view key) {
   if (!store::Declared(store, AlertStore::kDb)) return std::string();
   store::ReadTxn read = store.BeginRead();
   if (!read.ok()) return Status::Unavailable("cannot begin a read transaction");
-  MDB_val k = Val(key), v;
+  MDB_val k = store::ToVal(key), v;
   const int rc = mdb_get(read.txn(), store.Db(AlertStore::kDb), &k, &v);
   if (rc == MDB_NOTFOUND) return std::string();
   if (rc != MDB_SUCCESS) return store::LmdbStatus(rc, "read alerts");
-  return std::string(View(v));
+  return std::string(store::FromVal(v));
 }
 
 Status Put(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value, const char* what) {
-  MDB_val k = Val(key), v = Val(value);
+  MDB_val k = store::ToVal(key), v = store::ToVal(value);
   if (int rc = mdb_put(txn, dbi, &k, &v, 0); rc != MDB_SUCCESS) return store::LmdbStatus(rc, what);
   return Status::Ok();
 }
@@ -106,10 +103,10 @@ void AlertStore::Record(const std::vector<AlertMessage>& sent, const std::vector
       [this, bodies = std::move(bodies), firing = FiringJson(firing)](store::WriteTxn& txn) {
         const MDB_dbi meta = store_.Db("meta");
         const MDB_dbi history = store_.Db(kHistoryDb);
-        MDB_val k = Val(kLastKey), v;
+        MDB_val k = store::ToVal(kLastKey), v;
         uint64_t last = 0;
         if (int rc = mdb_get(txn.txn(), meta, &k, &v); rc == MDB_SUCCESS) {
-          last = store::DecodeU64Key(View(v));
+          last = store::DecodeU64Key(store::FromVal(v));
         } else if (rc != MDB_NOTFOUND) {
           return store::LmdbStatus(rc, "alert history number");
         }
@@ -127,7 +124,7 @@ void AlertStore::Record(const std::vector<AlertMessage>& sent, const std::vector
           const uint64_t keep_from = last - kMaxHistory + 1;
           MDB_val ck, cv;
           for (int rc = mdb_cursor_get(cursor, &ck, &cv, MDB_FIRST);
-               rc == MDB_SUCCESS && store::DecodeU64Key(View(ck)) < keep_from;
+               rc == MDB_SUCCESS && store::DecodeU64Key(store::FromVal(ck)) < keep_from;
                rc = mdb_cursor_get(cursor, &ck, &cv, MDB_NEXT)) {
             mdb_cursor_del(cursor, 0);
           }

@@ -69,9 +69,6 @@ bool LooksLikeEventId(std::string_view s) {
   return true;
 }
 
-MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
-std::string_view View(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
-
 // The event ids under `prefix`, newest first, up to `limit` in `ids` (no
 // id twice).
 Status CollectNewestFirst(MDB_txn* txn, MDB_dbi index, const std::string& prefix, size_t limit,
@@ -80,11 +77,11 @@ Status CollectNewestFirst(MDB_txn* txn, MDB_dbi index, const std::string& prefix
   if (int rc = mdb_cursor_open(txn, index, &cursor); rc != MDB_SUCCESS) return store::LmdbStatus(rc, "trace cursor");
   // Just past the last key of the prefix, then back.
   const std::string after = prefix + '\xff';
-  MDB_val k = Val(after), v;
+  MDB_val k = store::ToVal(after), v;
   int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
   rc = rc == MDB_SUCCESS ? mdb_cursor_get(cursor, &k, &v, MDB_PREV) : mdb_cursor_get(cursor, &k, &v, MDB_LAST);
   for (; rc == MDB_SUCCESS && ids.size() < limit; rc = mdb_cursor_get(cursor, &k, &v, MDB_PREV)) {
-    const std::string_view key = View(k);
+    const std::string_view key = store::FromVal(k);
     if (!key.starts_with(prefix)) break;
     std::string id(key.substr(prefix.size()));
     if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(std::move(id));
@@ -127,13 +124,13 @@ EventTrace EventTraceLog::Begin(const ferry::v1::Event& event, int64_t sent_unix
 Status EventTraceLog::Put(MDB_txn* txn, const EventTrace& trace) const {
   if (trace.event_id().empty()) return Status::Ok();
   const MDB_dbi events = store_.Db(kEventsDb), index = store_.Db(kIndexDb);
-  MDB_val k = Val(trace.event_id()), v;
+  MDB_val k = store::ToVal(trace.event_id()), v;
   const int found = mdb_get(txn, events, &k, &v);
   if (found == MDB_SUCCESS) return Status::Ok();  // sent again: the first trace stays
   if (found != MDB_NOTFOUND) return store::LmdbStatus(found, "trace");
   if (Status s = store::WriteProto(txn, events, trace.event_id(), trace, "trace"); !s.ok()) return s;
   for (const std::string& key : IndexKeys(trace)) {
-    MDB_val ik = Val(key), empty{0, nullptr};
+    MDB_val ik = store::ToVal(key), empty{0, nullptr};
     if (int rc = mdb_put(txn, index, &ik, &empty, 0); rc != MDB_SUCCESS) return store::LmdbStatus(rc, "trace index");
   }
   puts_since_prune_.fetch_add(1, std::memory_order_relaxed);
@@ -213,11 +210,11 @@ Status EventTraceLog::Prune(MDB_txn* txn) const {
   std::vector<std::string> oldest;
   MDB_cursor* cursor = nullptr;
   if (int rc = mdb_cursor_open(txn, index, &cursor); rc != MDB_SUCCESS) return store::LmdbStatus(rc, "trace cursor");
-  MDB_val k = Val(kTimePrefix), v;
+  MDB_val k = store::ToVal(kTimePrefix), v;
   for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE); rc == MDB_SUCCESS && oldest.size() < excess;
        rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
-    if (!View(k).starts_with(kTimePrefix)) break;
-    oldest.emplace_back(View(k));
+    if (!store::FromVal(k).starts_with(kTimePrefix)) break;
+    oldest.emplace_back(store::FromVal(k));
   }
   mdb_cursor_close(cursor);
   for (const std::string& time_key : oldest) {
@@ -227,12 +224,12 @@ Status EventTraceLog::Prune(MDB_txn* txn) const {
     if (store::ReadProto(txn, events, event_id, trace, "trace").ok()) keys = IndexKeys(trace);
     keys.push_back(time_key);
     for (const std::string& key : keys) {
-      MDB_val ik = Val(key);
+      MDB_val ik = store::ToVal(key);
       if (int rc = mdb_del(txn, index, &ik, nullptr); rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
         return store::LmdbStatus(rc, "trace index");
       }
     }
-    MDB_val ek = Val(event_id);
+    MDB_val ek = store::ToVal(event_id);
     if (int rc = mdb_del(txn, events, &ek, nullptr); rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
       return store::LmdbStatus(rc, "trace");
     }

@@ -22,8 +22,10 @@ void ReadFleetSettings(config::ConfigNode node, const std::filesystem::path& dat
     out.broker_urls = {default_broker};
   }
   for (const std::string& url : out.broker_urls) {
-    if (url.rfind("ssl://", 0) != 0 && url.rfind("mqtts://", 0) != 0) {
-      node.Error("broker_urls", "agents are given TLS brokers only (ssl:// or mqtts://), not '" + url + "'");
+    if (url.rfind("ssl://", 0) != 0 && url.rfind("mqtts://", 0) != 0 && url.rfind("wss://", 0) != 0) {
+      node.Error(
+          "broker_urls",
+          "agents are given TLS endpoints only (ssl:// or mqtts:// brokers, the wss:// tunnel), not '" + url + "'");
     }
   }
 

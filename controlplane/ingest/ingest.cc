@@ -36,18 +36,11 @@ void Ingest::Refuse(const std::string& agent_id, uint64_t batch_id, const std::s
   tunnel_.Publish(transport::topics::DownAcks(agent_id), nack.SerializeAsString(), nullptr);
 }
 
-void Ingest::OnMessage(const std::string& topic, std::string payload) {
-  auto parsed = transport::topics::Parse(topic);
-  if (!parsed || !transport::topics::IsValidAgentId(parsed->agent_id)) {
-    spdlog::warn("event=ingest_unknown_topic topic={}", topic);
-    return;
-  }
-  if (parsed->channel == "up/events")
-    OnBatch(parsed->agent_id, payload);
-  else if (parsed->channel == "up/heartbeat")
-    OnHeartbeat(parsed->agent_id, payload);
-  else
-    spdlog::debug("event=ingest_ignored topic={}", topic);
+void Ingest::Route(transport::Dispatcher& dispatcher) {
+  dispatcher.Route("up/events",
+                   [this](const std::string& agent_id, std::string payload) { OnBatch(agent_id, payload); });
+  dispatcher.Route("up/heartbeat",
+                   [this](const std::string& agent_id, std::string payload) { OnHeartbeat(agent_id, payload); });
 }
 
 void Ingest::OnHeartbeat(const std::string& agent_id, const std::string& payload) {

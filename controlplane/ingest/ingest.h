@@ -33,6 +33,7 @@
 
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
+#include "common/transport/dispatcher.h"
 #include "common/transport/tunnel.h"
 #include "common/wire/batch_codec.h"
 #include "controlplane/delivery/event_trace.h"
@@ -54,7 +55,10 @@ class Ingest {
 
   Ingest(boost::asio::any_io_executor executor, transport::Tunnel& tunnel, store::Store& store,
          store::DurableQueue& queue);
-  void OnMessage(const std::string& topic, std::string payload);
+  // Registers what ingest handles: event batches and heartbeats.
+  void Route(transport::Dispatcher& dispatcher);
+  void OnBatch(const std::string& agent_id, const std::string& payload);
+  void OnHeartbeat(const std::string& agent_id, const std::string& payload);
   // Called with every heartbeat that parses (the flow distributor reads the
   // agent's labels and flow status from it). Set before the tunnel starts.
   using HeartbeatHandler = std::function<void(const std::string& agent_id, const ferry::v1::Heartbeat&)>;
@@ -65,8 +69,6 @@ class Ingest {
   uint64_t batches_rejected() const { return batches_rejected_; }
 
  private:
-  void OnBatch(const std::string& agent_id, const std::string& payload);
-  void OnHeartbeat(const std::string& agent_id, const std::string& payload);
   // The agent's last stored sequence (0: none yet), in `txn`.
   Status ReadPosition(store::WriteTxn& txn, const std::string& agent_id, uint64_t& last);
   Status WritePosition(store::WriteTxn& txn, const std::string& agent_id, uint64_t last);

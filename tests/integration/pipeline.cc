@@ -52,6 +52,7 @@ Pipeline::Pipeline(PipelineOptions options) : options_(std::move(options)) {
   // The broker's certificate comes from the control plane's CA, as an
   // operator makes it (the broker reads it when it starts).
   enrollment_port_ = FreeTcpPort();
+  tunnel_port_ = FreeTcpPort();
   const std::filesystem::path identity = dir_.path() / "broker" / "broker.pem";
   broker_ = Mosquitto::AsShipped(dir_.path() / "broker", dir_.path() / "cp" / "pki", identity);
   WriteConfigs();
@@ -136,13 +137,29 @@ std::string Pipeline::AgentYaml(const std::string& id, int port, const std::file
               ? std::string()
               : "    tls:\n      cert_file: " + options_.listener_tls_cert +
                     "\n      key_file: " + options_.listener_tls_key + "\n" + options_.listener_tls_extra_yaml) +
-         "uplink:\n  broker: " + broker_->url() + "\n  ack_timeout: " + options_.agent_ack_timeout +
+         Uplink() + "  ack_timeout: " + options_.agent_ack_timeout +
          "\n  reconnect_min: 50ms\n  reconnect_max: 1s\n  heartbeat_interval: 1s\n" +
          (options_.enrolled || !options_.broker_tls_cert.empty() ? "" : "  insecure: true\n") +
          (options_.broker_tls_cert.empty() ? std::string() : "  tls:\n    ca_file: " + agent_ca + "\n");
 }
 
+std::string Pipeline::Uplink() const {
+  if (options_.transport != "websocket") return "uplink:\n  broker: " + broker_->url() + "\n";
+  std::string proxy;
+  if (!options_.agent_https_proxy.empty()) {
+    proxy = "  https_proxy: " + options_.agent_https_proxy + "\n";
+    if (!options_.agent_https_proxy_password.empty()) {
+      proxy += "  https_proxy_password_file: " + (dir_.path() / "proxy.password").string() + "\n";
+    }
+  }
+  return "uplink:\n  transport: websocket\n  url: wss://127.0.0.1:" + std::to_string(tunnel_port_) +
+         "\n  keep_alive: 2s\n" + proxy;
+}
+
 void Pipeline::WriteConfigs() {
+  if (!options_.agent_https_proxy_password.empty()) {
+    WriteFile(dir_.path() / "proxy.password", options_.agent_https_proxy_password + "\n");
+  }
   if (!options_.basic_auth_user.empty()) {
     WriteFile(dir_.path() / "idoc.password", options_.basic_auth_password + "\n");
   }
@@ -162,18 +179,29 @@ void Pipeline::WriteConfigs() {
           : "fleet:\n  require_enrollment: false\n";
   WriteFile(agent_config_, AgentYaml(options_.agent_id, agent_port_, dir_.path() / "agent", options_.agent_labels) +
                                options_.agent_extra_yaml);
-  WriteFile(cp_config_, "controlplane:\n  id: cp-test\n  data_dir: " + (dir_.path() / "cp").string() +
-                            "\nlog:\n  level: " + options_.log_level + "\nstore:\n  map_size: " + options_.cp_map_size +
-                            "\n  max_bytes: " + options_.cp_max_bytes + "\nmqtt:\n  broker: " + broker_->url() +
-                            "\n  reconnect_min: 50ms\n  reconnect_max: 1s\n" + tls_section(options_.broker_tls_ca) +
-                            "delivery:\n  connector: webhook\n"
-                            "  concurrency: " +
-                            std::to_string(options_.delivery_concurrency) +
-                            "\n  retry_initial: " + options_.delivery_retry_initial +
-                            "\n  retry_max: " + options_.delivery_retry_max + "\nconnectors:\n  webhook:\n    url: " +
-                            (options_.webhook_url.empty() ? sink_.url("/hook") : options_.webhook_url) +
-                            "\n    timeout: 5s\n" + options_.webhook_extra_yaml + options_.connectors_extra_yaml +
-                            fleet + options_.cp_extra_yaml);
+  WriteFile(
+      cp_config_,
+      "controlplane:\n  id: cp-test\n  data_dir: " + (dir_.path() / "cp").string() +
+          "\nlog:\n  level: " + options_.log_level + "\nstore:\n  map_size: " + options_.cp_map_size +
+          "\n  max_bytes: " + options_.cp_max_bytes + "\n" +
+          (options_.broker ? "mqtt:\n  broker: " + broker_->url() + "\n  reconnect_min: 50ms\n  reconnect_max: 1s\n" +
+                                 tls_section(options_.broker_tls_ca)
+                           : std::string()) +
+          (options_.transport == "websocket" || !options_.broker || options_.cp_listener
+               ? "websocket:\n  listen: 127.0.0.1:" + std::to_string(tunnel_port_) +
+                     "\n  hosts: [127.0.0.1]\n  idle_timeout: 4s\n"
+               : std::string()) +
+          "delivery:\n  connector: webhook\n"
+          "  concurrency: " +
+          std::to_string(options_.delivery_concurrency) + "\n  retry_initial: " + options_.delivery_retry_initial +
+          "\n  retry_max: " + options_.delivery_retry_max + "\nconnectors:\n  webhook:\n    url: " +
+          (options_.webhook_url.empty() ? sink_.url("/hook") : options_.webhook_url) + "\n    timeout: 5s\n" +
+          options_.webhook_extra_yaml + options_.connectors_extra_yaml + fleet + options_.cp_extra_yaml);
+}
+
+void Pipeline::SetAgentTransport(const std::string& transport) {
+  options_.transport = transport;
+  WriteConfigs();
 }
 
 void Pipeline::SetAgentLabels(std::map<std::string, std::string> labels) {
@@ -212,7 +240,7 @@ ExtraAgent& Pipeline::StartExtraAgent(const std::string& id, const std::map<std:
 }
 
 void Pipeline::StartAll() {
-  broker_->Start();
+  if (options_.broker) broker_->Start();
   StartControlPlane();
   StartAgent();
 }

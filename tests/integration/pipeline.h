@@ -66,6 +66,17 @@ struct PipelineOptions {
   // Inserted under `connectors.webhook:` (4 spaces) and `connectors:` (2 spaces).
   std::string webhook_extra_yaml;
   std::string connectors_extra_yaml;
+  // The agent's uplink.transport: "mqtt" through the broker, or "websocket"
+  // to the control plane's own listener (which then listens as well).
+  std::string transport = "mqtt";
+  // false: no broker at all, the control plane serves websocket agents alone.
+  bool broker = true;
+  // true: the control plane listens for websocket agents also when this
+  // agent uses the broker.
+  bool cp_listener = false;
+  // The agent's uplink.https_proxy (websocket), e.g. http://user@127.0.0.1:3128.
+  std::string agent_https_proxy;
+  std::string agent_https_proxy_password;
 };
 
 // A further agent on the same broker and control plane.
@@ -96,6 +107,9 @@ class Pipeline {
   // from its next start) and, when enrolled, as the control plane's
   // `agents label` (what bundles are chosen by, from its next heartbeat).
   void SetAgentLabels(std::map<std::string, std::string> labels);
+  // Rewrites the agent's configuration for uplink.transport `transport`
+  // (from its next start).
+  void SetAgentTransport(const std::string& transport);
 
   HttpResponse PostIdoc(const std::string& body, const std::string& content_type = "text/xml",
                         std::map<std::string, std::string> headers = {});
@@ -118,6 +132,7 @@ class Pipeline {
 
   TempDir& dir() { return dir_; }
   Mosquitto& broker() { return *broker_; }
+  int tunnel_port() const { return tunnel_port_; }
   WebhookSink& sink() { return sink_; }
   Process& agent() { return agent_; }
   Process& controlplane() { return controlplane_; }
@@ -140,6 +155,8 @@ class Pipeline {
 
  private:
   void WriteConfigs();
+  // The agent's uplink: section for the chosen transport.
+  std::string Uplink() const;
   std::string AgentYaml(const std::string& id, int port, const std::filesystem::path& data_dir,
                         const std::map<std::string, std::string>& labels) const;
   uint64_t QueueDepth(const std::filesystem::path& store_dir, const std::string& queue,
@@ -148,6 +165,7 @@ class Pipeline {
   PipelineOptions options_;
   TempDir dir_;
   std::unique_ptr<Mosquitto> broker_;
+  int tunnel_port_ = 0;  // the control plane's websocket listener
   WebhookSink sink_;
   Process agent_;
   Process controlplane_;

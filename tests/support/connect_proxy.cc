@@ -1,5 +1,7 @@
 #include "tests/support/connect_proxy.h"
 
+#include <cctype>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -68,8 +70,25 @@ void ConnectProxy::Serve(int client) {
     ::close(client);
     return;
   }
-  if (!required_authorization_.empty() &&
-      head.find("\r\nProxy-Authorization: " + required_authorization_ + "\r\n") == std::string::npos) {
+  // Header names and the scheme are case-insensitive (RFC 9110 and 7235):
+  // libwebsockets sends "Proxy-authorization: basic ..."; the credentials
+  // are not.
+  auto lower = [](std::string s) {
+    for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  auto authorized = [&] {
+    const std::string name = "\r\nproxy-authorization: ";
+    const size_t at = lower(head).find(name);
+    if (at == std::string::npos) return false;
+    const size_t from = at + name.size();
+    const std::string value = head.substr(from, head.find("\r\n", from) - from);
+    const size_t got_space = value.find(' '), want_space = required_authorization_.find(' ');
+    if (got_space == std::string::npos || want_space == std::string::npos) return value == required_authorization_;
+    return lower(value.substr(0, got_space)) == lower(required_authorization_.substr(0, want_space)) &&
+           value.substr(got_space) == required_authorization_.substr(want_space);
+  };
+  if (!required_authorization_.empty() && !authorized()) {
     ++refused_;
     const std::string no =
         "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n"

@@ -11,4 +11,8 @@ namespace ferry::testing {
 // Throws std::runtime_error if no socket can be bound.
 int FreeTcpPort();
 
+// Whether something accepts connections on 127.0.0.1:`port` now (a loopback
+// connect completes or is refused at once).
+bool TcpPortOpen(int port);
+
 }  // namespace ferry::testing

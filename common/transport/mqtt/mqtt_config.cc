@@ -40,4 +40,31 @@ void ReadMqttSettings(config::ConfigNode& node, const std::string& default_clien
   if (out.reconnect_max < out.reconnect_min) node.Error("reconnect_max", "must not be below reconnect_min");
 }
 
+namespace {
+
+class MqttTunnelBuilder final : public TunnelBuilder {
+ public:
+  explicit MqttTunnelBuilder(MqttOptions options) : options_(std::move(options)) {}
+  Result<std::shared_ptr<Tunnel>> Build(boost::asio::any_io_executor executor) const override {
+    return std::shared_ptr<Tunnel>(MqttTunnel::Create(executor, options_));
+  }
+  std::string Endpoint() const override { return options_.broker_url; }
+
+ private:
+  MqttOptions options_;
+};
+
+}  // namespace
+
+TunnelFactory MqttTunnelFactory() {
+  return {"mqtt", [](config::ConfigNode& node, const TunnelDefaults& defaults) -> std::unique_ptr<TunnelBuilder> {
+            MqttOptions options;
+            if (!defaults.urls.empty()) options.broker_url = defaults.urls.front();
+            options.tls = defaults.tls;
+            ReadMqttSettings(node, defaults.client_id, options);
+            options.subscriptions = defaults.subscriptions;
+            return std::make_unique<MqttTunnelBuilder>(std::move(options));
+          }};
+}
+
 }  // namespace ferry::transport

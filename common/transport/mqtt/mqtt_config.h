@@ -8,6 +8,7 @@
 
 #include "common/config/config_node.h"
 #include "common/transport/mqtt/mqtt_tunnel.h"
+#include "common/transport/tunnel_plugin.h"
 
 namespace ferry::transport {
 
@@ -18,5 +19,9 @@ bool IsPlainText(const std::string& broker_url);
 // (broker, tls.*): a broker is required only when `out` has none. A plain
 // text broker is refused unless `insecure: true` is set.
 void ReadMqttSettings(config::ConfigNode& node, const std::string& default_client_id, MqttOptions& out);
+
+// The agent's MQTT tunnel (uplink.transport: mqtt): the keys above, with
+// the enrolled broker and identity as defaults.
+TunnelFactory MqttTunnelFactory();
 
 }  // namespace ferry::transport

@@ -89,8 +89,7 @@ MqttTunnel::MqttTunnel(boost::asio::any_io_executor executor, MqttOptions option
     : executor_(executor),
       options_(std::move(options)),
       reconnect_timer_(executor),
-      backoff_(options_.reconnect_min),
-      rng_(std::random_device{}()) {
+      backoff_(options_.reconnect_min, options_.reconnect_max) {
   // No Paho persistence: the caller's LMDB store is the durable buffer, and
   // a publish while disconnected fails fast instead of queueing in memory.
   client_ = std::make_unique<mqtt::async_client>(options_.broker_url, options_.client_id,
@@ -180,7 +179,7 @@ void MqttTunnel::Connect() {
 void MqttTunnel::OnConnected() {
   connecting_ = false;
   if (stopped_) return;
-  backoff_ = options_.reconnect_min;
+  backoff_.Reset();
   if (uint16_t port = BrokerPort(options_.broker_url)) DisableNagleOnSocketsToPort(port);
   for (const auto& filter : options_.subscriptions) Subscribe(filter);
   if (!options_.presence_topic.empty()) {
@@ -230,7 +229,7 @@ void MqttTunnel::OnConnectFailed(const std::string& reason) {
   connecting_ = false;
   if (stopped_) return;
   spdlog::warn("event=mqtt_connect_failed broker={} detail=\"{}\" retry_in_ms={}", options_.broker_url, reason,
-               backoff_.count());
+               backoff_.ceiling().count());
   if (on_state_) on_state_(false, "cannot connect to " + options_.broker_url + ": " + reason);
   ScheduleReconnect();
 }
@@ -244,12 +243,7 @@ void MqttTunnel::OnLost(const std::string& reason) {
 }
 
 void MqttTunnel::ScheduleReconnect() {
-  // Full jitter: a uniformly random wait in [min, backoff], then double.
-  std::uniform_int_distribution<int64_t> dist(options_.reconnect_min.count(),
-                                              std::max(options_.reconnect_min.count(), backoff_.count()));
-  auto wait = std::chrono::milliseconds(dist(rng_));
-  backoff_ = std::min(options_.reconnect_max, backoff_ * 2);
-  reconnect_timer_.expires_after(wait);
+  reconnect_timer_.expires_after(backoff_.Next());
   std::weak_ptr<MqttTunnel> weak = weak_from_this();
   reconnect_timer_.async_wait([weak](const boost::system::error_code& ec) {
     if (ec) return;

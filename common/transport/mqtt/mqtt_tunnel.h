@@ -10,10 +10,10 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "common/transport/reconnect_backoff.h"
 #include "common/transport/tls_options.h"
 #include "common/transport/tunnel.h"
 
@@ -72,8 +72,7 @@ class MqttTunnel : public Tunnel, public std::enable_shared_from_this<MqttTunnel
   MqttOptions options_;
   std::unique_ptr<mqtt::async_client> client_;
   boost::asio::steady_timer reconnect_timer_;
-  std::chrono::milliseconds backoff_;
-  std::mt19937_64 rng_;
+  ReconnectBackoff backoff_;
   std::atomic<bool> connected_{false};
   std::atomic<bool> stopped_{false};
   bool connecting_ = false;
