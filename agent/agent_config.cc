@@ -153,25 +153,17 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
   // The figures are not secret but not protected either: loopback only,
   // unless the operator says otherwise.
   auto metrics = root.Section("metrics");
-  const std::string metrics_listen = metrics.String("listen", "");
+  const auto address = metrics.ListenAddress("listen", "");
   const bool allow_remote = metrics.Bool("allow_remote", false);
-  if (!metrics_listen.empty()) {
-    if (auto address = config::ParseHostPort(metrics_listen); !address.ok()) {
-      metrics.Error("listen", address.status().message());
-    } else {
-      boost::system::error_code ec;
-      const auto ip = boost::asio::ip::make_address(address->host, ec);
-      if (ec) {
-        metrics.Error("listen", "must be an IP address and port, e.g. 127.0.0.1:9469");
-      } else if (!ip.is_loopback() && !allow_remote) {
-        metrics.Error("listen",
-                      "must be a loopback address (the metrics are not protected); set metrics.allow_remote: true "
-                      "to serve them on " +
-                          address->host);
-      }
-      c.metrics_host = address->host;
-      c.metrics_port = address->port;
+  if (address) {
+    if (!boost::asio::ip::make_address(address->host).is_loopback() && !allow_remote) {
+      metrics.Error("listen",
+                    "must be a loopback address (the metrics are not protected); set metrics.allow_remote: true "
+                    "to serve them on " +
+                        address->host);
     }
+    c.metrics_host = address->host;
+    c.metrics_port = address->port;
   }
 
   Status s = loaded->Finish();

@@ -1,5 +1,7 @@
 #include "common/config/config_node.h"
 
+#include <boost/asio/ip/address.hpp>
+
 #include "common/config/secret_file.h"
 
 #include <algorithm>
@@ -295,6 +297,19 @@ Status ConfigFile::Finish() {
   std::string msg;
   for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e;
   return Status::InvalidArgument(msg);
+}
+
+std::optional<HostPort> ConfigNode::ListenAddress(const std::string& key, const std::string& fallback, bool required) {
+  const std::string text = required ? RequiredString(key) : String(key, fallback);
+  if (text.empty()) return std::nullopt;
+  auto address = ParseHostPort(text);
+  boost::system::error_code ec;
+  if (address.ok()) boost::asio::ip::make_address(address->host, ec);
+  if (!address.ok() || ec) {
+    Error(key, "must be an IP address and port, e.g. 127.0.0.1:8300 or 0.0.0.0:8443 (got '" + text + "')");
+    return std::nullopt;
+  }
+  return *address;
 }
 
 Result<HostPort> ParseHostPort(const std::string& text) {

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -26,6 +27,12 @@ struct ConfigState;
 
 // "250ms", "30s", "5m", "1h", "30d" (spaces ignored); false for anything else.
 bool ParseDuration(std::string text, std::chrono::milliseconds& out);
+
+// "host:port" (IPv4, [IPv6] or name).
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+};
 
 class ConfigNode {
  public:
@@ -46,6 +53,10 @@ class ConfigNode {
   // Secret from a file named by `key` (e.g. password_file); trailing newline
   // stripped. The value itself is never part of an error message.
   std::string SecretFile(const std::string& key);
+  // A listener's "ip:port" (IPv4 or [IPv6]); `fallback` when absent (empty:
+  // none, or an error when `required`). nullopt when there is none or it is
+  // not an IP address and port (the error recorded).
+  std::optional<HostPort> ListenAddress(const std::string& key, const std::string& fallback, bool required = false);
 
   // The keys of this mapping, in file order (e.g. named webhooks); empty
   // when absent or not a mapping.
@@ -86,11 +97,7 @@ class ConfigFile {
   std::shared_ptr<ConfigState> state_;
 };
 
-// Parses "host:port" (IPv4, [IPv6] or name).
-struct HostPort {
-  std::string host;
-  uint16_t port = 0;
-};
+// Parses "host:port".
 Result<HostPort> ParseHostPort(const std::string& text);
 
 }  // namespace ferry::config

@@ -81,19 +81,21 @@ std::shared_ptr<HttpServer> HttpServer::Create(asio::any_io_executor executor, H
 HttpServer::HttpServer(asio::any_io_executor executor, HttpServerOptions options, StreamingHandler handler)
     : executor_(executor), options_(std::move(options)), handler_(std::move(handler)), acceptor_(executor) {}
 
-Status HttpServer::Listen() {
+Status OpenAcceptor(tcp::acceptor& acceptor, const std::string& host, uint16_t port) {
   boost::system::error_code ec;
-  auto address = asio::ip::make_address(options_.host, ec);
-  if (ec) return Status::InvalidArgument("listen address '" + options_.host + "' is not an IP address");
-  tcp::endpoint endpoint(address, options_.port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return Status::Unavailable("cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
-                               ec.message());
-  }
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return Status::InvalidArgument("listen address '" + host + "' is not an IP address");
+  tcp::endpoint endpoint(address, port);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::Unavailable("cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
+  return Status::Ok();
+}
+
+Status HttpServer::Listen() {
+  if (Status s = OpenAcceptor(acceptor_, options_.host, options_.port); !s.ok()) return s;
   bound_port_ = acceptor_.local_endpoint().port();
   asio::co_spawn(
       executor_, [self = shared_from_this()] { return self->AcceptLoop(); }, asio::detached);

@@ -88,6 +88,11 @@ struct HttpServerOptions {
 Result<std::shared_ptr<boost::asio::ssl::context>> MakeServerTlsContext(const std::string& cert_chain_file,
                                                                         const std::string& key_file);
 
+// Opens `acceptor` on host:port (address reuse on) and starts listening.
+// InvalidArgument when the host is not an IP address, Unavailable when the
+// address cannot be bound. Every listener of both daemons opens this way.
+Status OpenAcceptor(boost::asio::ip::tcp::acceptor& acceptor, const std::string& host, uint16_t port);
+
 // A plain-text response with the given status.
 Response TextResponse(const Request& req, beast_http::status status, std::string body);
 

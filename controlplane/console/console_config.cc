@@ -3,14 +3,9 @@
 namespace ferry::controlplane {
 
 void ReadConsoleSettings(config::ConfigNode node, ConsoleOptions& out) {
-  const std::string listen = node.String("listen", "");
-  if (!listen.empty()) {
-    if (auto address = config::ParseHostPort(listen); address.ok()) {
-      out.host = address->host;
-      out.port = address->port;
-    } else {
-      node.Error("listen", address.status().message());
-    }
+  if (auto address = node.ListenAddress("listen", "")) {
+    out.host = address->host;
+    out.port = address->port;
   }
   out.hosts = node.StringList("hosts");
   out.cert_file = node.String("cert_file", "");

@@ -30,14 +30,11 @@ void ReadFleetSettings(config::ConfigNode node, const std::filesystem::path& dat
   }
 
   auto enrollment = node.Section("enrollment");
-  const std::string listen = enrollment.String("listen", "");
-  if (!listen.empty()) {
-    if (auto address = config::ParseHostPort(listen); address.ok()) {
-      out.enrollment_host = address->host;
-      out.enrollment_port = address->port;
-    } else {
-      enrollment.Error("listen", address.status().message());
-    }
+  if (auto address = enrollment.ListenAddress("listen", "")) {
+    out.enrollment_host = address->host;
+    out.enrollment_port = address->port;
+  }
+  if (enrollment.Has("listen")) {
     out.enrollment_hosts = enrollment.StringList("hosts");
     if (out.enrollment_hosts.empty()) {
       enrollment.Error("hosts", "name at least one host agents reach the enrollment listener by");

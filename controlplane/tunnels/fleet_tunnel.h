@@ -8,6 +8,8 @@
 //    connected there, through the broker otherwise;
 //  - a retained publish (an agent's deployment) goes to both, since the
 //    agent may come back over either.
+// Publish is called on the control plane's event loop, where the listener
+// keeps its connections (everything that publishes runs there).
 
 #include <memory>
 

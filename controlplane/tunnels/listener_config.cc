@@ -4,14 +4,9 @@ namespace ferry::controlplane {
 
 void ReadWebSocketListenerSettings(config::ConfigNode node, transport::WebSocketListenerOptions& out,
                                    std::vector<std::string>& hosts) {
-  const std::string listen = node.RequiredString("listen");
-  if (!listen.empty()) {
-    if (auto address = config::ParseHostPort(listen); address.ok()) {
-      out.host = address->host;
-      out.port = address->port;
-    } else {
-      node.Error("listen", address.status().message());
-    }
+  if (auto address = node.ListenAddress("listen", "", /*required=*/true)) {
+    out.host = address->host;
+    out.port = address->port;
   }
   hosts = node.StringList("hosts");
   out.cert_file = node.String("cert_file", "");

@@ -75,6 +75,9 @@ case $target in
     printf 'POST /sap/idoc HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n<IDOC\r\n0\r\n\r\nGET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' \
       >"$corpus/chunked-keepalive"
     ;;
+  tunnel_frame_fuzz)
+    # A deployment, an Ack and the presence, as the control plane sends them.
+    "$build/tests/fuzz/tunnel_frame_seeds" "$corpus" ;;
   fleet_credentials_fuzz)
     # A token, a request, a chain and a key, each behind its selector byte.
     "$build/tests/fuzz/fleet_seeds" "$corpus" ;;

@@ -22,16 +22,9 @@ class IdocHttpBuilder : public SourceBuilder {
 
 std::unique_ptr<SourceBuilder> Parse(config::ConfigNode node) {
   IdocHttpConfig c;
-  std::string listen = node.String("listen", "127.0.0.1:8300");
-  auto hp = config::ParseHostPort(listen);
-  boost::system::error_code ec;
-  if (!hp.ok())
-    node.Error("listen", hp.status().message());
-  else if (boost::asio::ip::make_address(hp->host, ec), ec) {
-    node.Error("listen", "host must be an IP address (e.g. 0.0.0.0 or 127.0.0.1), got '" + hp->host + "'");
-  } else {
-    c.host = hp->host;
-    c.port = hp->port;
+  if (auto address = node.ListenAddress("listen", "127.0.0.1:8300")) {
+    c.host = address->host;
+    c.port = address->port;
   }
   c.path = node.String("path", c.path);
   if (c.path.empty() || c.path.front() != '/') node.Error("path", "must start with '/', got '" + c.path + "'");

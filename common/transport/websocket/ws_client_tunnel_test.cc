@@ -194,7 +194,9 @@ TEST_F(WebSocketClientTunnelTest, AControlPlaneCertificateFromAnotherCaIsRefused
   StartAgent(other.Path("ca.pem"));
   ASSERT_TRUE(WaitUntil([&] { return States().size() >= 2; }, 10s));
   EXPECT_FALSE(AgentConnected());
-  EXPECT_EQ(listener_->agents_connected(), 0u);
+  size_t agents = 1;
+  OnIo([&] { agents = listener_->agents_connected(); });
+  EXPECT_EQ(agents, 0u);
   for (const auto& state : States()) EXPECT_EQ(state.rfind("down: cannot connect", 0), 0u) << state;
 }
 

@@ -17,6 +17,7 @@
 
 #include <deque>
 
+#include "common/http/http_server.h"
 #include "common/transport/topics.h"
 #include "common/transport/websocket/ws_frame.h"
 
@@ -134,18 +135,7 @@ WebSocketListenerTunnel::WebSocketListenerTunnel(asio::any_io_executor executor,
 WebSocketListenerTunnel::~WebSocketListenerTunnel() = default;
 
 Status WebSocketListenerTunnel::Listen() {
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(options_.host, ec);
-  if (ec) return Status::InvalidArgument("websocket listener host '" + options_.host + "' is not an IP address");
-  tcp::endpoint endpoint(address, options_.port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return Status::Unavailable("cannot listen for websocket agents on " + options_.host + ":" +
-                               std::to_string(options_.port) + ": " + ec.message());
-  }
+  if (Status s = http::OpenAcceptor(acceptor_, options_.host, options_.port); !s.ok()) return s;
   bound_port_ = acceptor_.local_endpoint().port();
   return Status::Ok();
 }

@@ -38,7 +38,7 @@
 namespace ferry::transport {
 
 struct WebSocketListenerOptions {
-  std::string host = "0.0.0.0";
+  std::string host;            // an IP address; empty: no listener
   uint16_t port = 0;           // 0: any free port (see port())
   std::string cert_file;       // the control plane's server certificate chain
   std::string key_file;        // and its key
