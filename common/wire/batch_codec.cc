@@ -1,9 +1,9 @@
 #include "common/wire/batch_codec.h"
 
-#include <zstd.h>
 
 #include "common/util/clock.h"
 #include "common/util/utf8.h"
+#include "common/util/zstd_frame.h"
 
 namespace ferry::wire {
 namespace {
@@ -72,14 +72,12 @@ std::string EncodeBatch(const std::string& agent_id, uint64_t batch_id, const st
   std::string list;
   list.reserve(raw);
   AppendEvents(list, kListEventsKey, events);
-  std::string compressed(ZSTD_compressBound(list.size()), '\0');
-  size_t n = ZSTD_compress(compressed.data(), compressed.size(), list.data(), list.size(), encoding.zstd_level);
-  if (ZSTD_isError(n)) {  // cannot happen with a bound-sized buffer; send uncompressed
+  std::string compressed;
+  if (!AppendZstdFrame(list, encoding.zstd_level, compressed)) {  // cannot happen with a bound-sized buffer
     std::string out = header.SerializeAsString();
     AppendEvents(out, kBatchEventsKey, events);
     return out;
   }
-  compressed.resize(n);
   header.set_compression(ferry::v1::COMPRESSION_ZSTD);
   header.set_compressed_events(std::move(compressed));
   return header.SerializeAsString();
@@ -103,19 +101,10 @@ Result<BatchFrames> DecodeBatchFrames(std::string_view bytes, const BatchLimits&
     return Status::InvalidArgument("event batch uses unknown compression " + std::to_string(frame.compression()));
   }
   const std::string& in = frame.compressed_events();
-  const unsigned long long size = ZSTD_getFrameContentSize(in.data(), in.size());
-  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
-    return Status::InvalidArgument("event batch has a malformed zstd frame (its size must be stated)");
-  }
-  if (size > limits.max_inflated_bytes) {
-    return Status::InvalidArgument("event batch inflates to " + std::to_string(size) + " bytes, over the limit of " +
-                                   std::to_string(limits.max_inflated_bytes));
-  }
-  std::string inflated(size, '\0');
-  const size_t n = ZSTD_decompress(inflated.data(), inflated.size(), in.data(), in.size());
-  if (ZSTD_isError(n) || n != size) return Status::InvalidArgument("event batch zstd data is corrupt");
+  auto inflated = InflateZstdFrame(in, limits.max_inflated_bytes);
+  if (!inflated.ok()) return Status::InvalidArgument("event batch: " + inflated.status().message());
   ferry::v1::EventListFrame list;
-  if (!list.ParseFromString(inflated)) {
+  if (!list.ParseFromString(*inflated)) {
     return Status::InvalidArgument("compressed events are not a ferry.v1.EventList");
   }
   if (Status taken = TakeEvents(*list.mutable_events(), limits, out); !taken.ok()) return taken;
