@@ -49,7 +49,16 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
     c.mqtt.will_payload = "offline " + c.id;
   }
 
-  ReadFleetSettings(root.Section("fleet"), c.data_dir, c.mqtt.broker_url, c.fleet);
+  // Agents are told the broker only when it is a TLS one, and the
+  // listener by the first name it answers to.
+  std::vector<std::string> endpoints;
+  if (!c.mqtt.broker_url.empty() && !transport::IsPlainText(c.mqtt.broker_url)) endpoints.push_back(c.mqtt.broker_url);
+  if (listener && !c.websocket_hosts.empty()) {
+    const std::string& host = c.websocket_hosts.front();
+    const bool ipv6 = host.find(':') != std::string::npos;
+    endpoints.push_back("wss://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(c.websocket.port));
+  }
+  ReadFleetSettings(root.Section("fleet"), c.data_dir, endpoints, c.fleet);
   ReadConsoleSettings(root.Section("console"), c.console);
   // Notifications link to the console by the first name browsers reach it by.
   if (!c.console.host.empty() && !c.console.hosts.empty()) {

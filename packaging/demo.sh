@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Quick start 1: set everything up and run the demo.
 #
-# Starts, all on loopback: a mosquitto broker, ferry-controlplane, one
-# ferry-agent and a webhook receiver standing in for the CRM; posts sample
+# Starts, all on loopback: ferry-controlplane, one ferry-agent tunnelling to
+# it over a WebSocket with mutual TLS (no broker: the one-host setup), and a
+# webhook receiver standing in for the CRM; posts sample
 # IDocs the way SAP's XML-HTTP port does; shows each one arriving; then shows
 # what SAP is told for bad input and where to look next; and ends with the
 # control plane's console running (its address, a demo user and password
 # printed) until Ctrl-C, to click through what the demo just did.
 # FERRY_DEMO_WAIT=0 (or no terminal on stdin) stops at the end instead.
+# FERRY_DEMO_TRANSPORT=mqtt runs a mosquitto broker as shipped and tunnels
+# through it instead, as a fleet that scales through a broker does.
 set -euo pipefail
+transport="${FERRY_DEMO_TRANSPORT:-websocket}"
+case "$transport" in
+  websocket | mqtt) ;;
+  *) echo "demo.sh: FERRY_DEMO_TRANSPORT must be websocket or mqtt (got '$transport')" >&2; exit 2 ;;
+esac
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/packaging/build.sh" >/dev/null
 bin="$root/build"
@@ -17,7 +25,7 @@ rm -rf "$demo" && mkdir -p "$demo"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 mqtt_port=$(free_port); http_port=$(free_port); sink_port=$(free_port); crm_port=$(free_port)
-enroll_port=$(free_port); console_port=$(free_port)
+enroll_port=$(free_port); console_port=$(free_port); tunnel_port=$(free_port)
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -32,8 +40,8 @@ controlplane:
 store:
   map_size: 512MiB
   max_bytes: 128MiB
-mqtt:
-  broker: ssl://127.0.0.1:$mqtt_port
+$(if [ "$transport" = mqtt ]; then printf 'mqtt:\n  broker: ssl://127.0.0.1:%s\n' "$mqtt_port"; else
+  printf 'websocket:                       # agents tunnel here; enrolled agents are told wss://127.0.0.1:%s\n  listen: 127.0.0.1:%s\n  hosts: [127.0.0.1]\n' "$tunnel_port" "$tunnel_port"; fi)
 fleet:
   enrollment:
     listen: 127.0.0.1:$enroll_port
@@ -72,10 +80,14 @@ sources:
   idoc_http:
     listen: 127.0.0.1:$http_port
     path: /sap/idoc
+uplink:
+  transport: $transport
 CONF
 
-# The broker as Ferry ships it (mutual TLS, per-agent ACL), with a
-# certificate from the control plane's CA and this demo's paths.
+# With FERRY_DEMO_TRANSPORT=mqtt, the broker as Ferry ships it (mutual TLS,
+# per-agent ACL), with a certificate from the control plane's CA and this
+# demo's paths.
+if [ "$transport" = mqtt ]; then
 "$bin/controlplane/ferry-controlplane" pki issue-server --name broker --host 127.0.0.1 \
   --out "$demo/broker.pem" --config "$demo/controlplane.yaml" >/dev/null
 sed -e "s|^listener .*|listener $mqtt_port 127.0.0.1|" \
@@ -88,6 +100,7 @@ sed -e "s|^listener .*|listener $mqtt_port 127.0.0.1|" \
   "$root/packaging/mosquitto/ferry.conf" >"$demo/mosquitto.conf"
 echo "user $(id -un)" >>"$demo/mosquitto.conf"
 mosquitto -c "$demo/mosquitto.conf" >"$demo/mosquitto.log" 2>&1 & pids+=($!)
+fi
 
 # The console's demo user, an admin with a fresh random password.
 console_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')
@@ -115,7 +128,12 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-echo "Ferry demo: SAP -> ferry-agent (127.0.0.1:$http_port) -> MQTT over mutual TLS (127.0.0.1:$mqtt_port) -> ferry-controlplane -> CRM webhook (127.0.0.1:$sink_port)"
+if [ "$transport" = mqtt ]; then
+  tunnel="MQTT over mutual TLS through mosquitto (127.0.0.1:$mqtt_port)"
+else
+  tunnel="a WebSocket with mutual TLS, no broker (127.0.0.1:$tunnel_port)"
+fi
+echo "Ferry demo: SAP -> ferry-agent (127.0.0.1:$http_port) -> $tunnel -> ferry-controlplane -> CRM webhook (127.0.0.1:$sink_port)"
 echo "The agent enrolled with a one-time token: $(head -n 1 "$demo/enroll.log")"
 echo
 echo "Posting IDocs as SAP's XML-HTTP port does:"
@@ -252,7 +270,7 @@ echo
 cat <<TEXT
 
 Where to look next:
-  logs:             $demo/{agent,controlplane,crm,crm-sim,mosquitto}.log
+  logs:             $demo/{agent,controlplane,crm,crm-sim}.log (and mosquitto.log with FERRY_DEMO_TRANSPORT=mqtt)
   CRM records:      curl http://127.0.0.1:$crm_port/_sim/salesforce/Account  (or /_sim/dataverse/accounts)
   delivery status:  $bin/controlplane/ferry-controlplane status --config $demo/controlplane.yaml
   dead letters:     $bin/controlplane/ferry-controlplane dlq list --config $demo/controlplane.yaml

@@ -1,6 +1,5 @@
 #include "common/wire/batch_codec.h"
 
-
 #include "common/util/clock.h"
 #include "common/util/utf8.h"
 #include "common/util/zstd_frame.h"

@@ -5,7 +5,7 @@
 namespace ferry::controlplane {
 
 void ReadFleetSettings(config::ConfigNode node, const std::filesystem::path& data_dir,
-                       const std::string& default_broker, FleetOptions& out) {
+                       const std::vector<std::string>& default_urls, FleetOptions& out) {
   out.pki.dir = data_dir / "pki";
   out.require_enrollment = node.Bool("require_enrollment", out.require_enrollment);
   const auto lifetime = node.Duration("agent_certificate_lifetime", out.pki.agent_certificate_lifetime);
@@ -17,10 +17,7 @@ void ReadFleetSettings(config::ConfigNode node, const std::filesystem::path& dat
     node.Error("ca_key_file", "ca_cert_file and ca_key_file must be given together");
   }
   out.broker_urls = node.StringList("broker_urls");
-  // Agents are told the control plane's broker only when it is a TLS one.
-  if (out.broker_urls.empty() && !default_broker.empty() && !transport::IsPlainText(default_broker)) {
-    out.broker_urls = {default_broker};
-  }
+  if (out.broker_urls.empty()) out.broker_urls = default_urls;
   for (const std::string& url : out.broker_urls) {
     if (url.rfind("ssl://", 0) != 0 && url.rfind("mqtts://", 0) != 0 && url.rfind("wss://", 0) != 0) {
       node.Error(

@@ -36,8 +36,10 @@ struct FleetOptions {
 };
 
 // `data_dir` is the control plane's; the PKI lives in data_dir/pki.
-// `default_broker` is mqtt.broker. Errors go to the node.
+// `default_urls`: what agents are told when broker_urls is not set (the
+// TLS broker, the control plane's own WebSocket listener). Errors go to
+// the node.
 void ReadFleetSettings(config::ConfigNode node, const std::filesystem::path& data_dir,
-                       const std::string& default_broker, FleetOptions& out);
+                       const std::vector<std::string>& default_urls, FleetOptions& out);
 
 }  // namespace ferry::controlplane

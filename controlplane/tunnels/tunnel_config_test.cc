@@ -35,6 +35,24 @@ TEST_F(TunnelConfigTest, AListenerAloneMeansNoBroker) {
   EXPECT_EQ(c->websocket.port, 8443);
   EXPECT_EQ(c->websocket.idle_timeout, std::chrono::seconds(30));
   EXPECT_EQ(c->websocket_hosts, (std::vector<std::string>{"cp.example.com"}));
+  EXPECT_EQ(c->fleet.broker_urls, (std::vector<std::string>{"wss://cp.example.com:8443"}))
+      << "enrolled agents are told the listener";
+}
+
+TEST_F(TunnelConfigTest, AgentsAreToldTheTlsBrokerAndTheListenerUnlessBrokerUrlsSaysOtherwise) {
+  const std::string both =
+      "mqtt:\n  broker: ssl://broker.example.com:8883\n"
+      "websocket:\n  listen: 0.0.0.0:443\n  hosts: [cp.example.com, 10.0.0.5]\n";
+  auto c = Load(both);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->fleet.broker_urls,
+            (std::vector<std::string>{"ssl://broker.example.com:8883", "wss://cp.example.com:443"}));
+  auto plain = Load("mqtt:\n  broker: tcp://127.0.0.1:1883\n  insecure: true\n");
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_TRUE(plain->fleet.broker_urls.empty()) << "a plain-text broker is never handed to agents";
+  auto chosen = Load(both + "fleet:\n  broker_urls: [wss://cp.example.com:443]\n");
+  ASSERT_TRUE(chosen.ok()) << chosen.status().ToString();
+  EXPECT_EQ(chosen->fleet.broker_urls, (std::vector<std::string>{"wss://cp.example.com:443"}));
 }
 
 TEST_F(TunnelConfigTest, NeitherIsAnErrorNamingTheBroker) {

@@ -54,7 +54,8 @@ Pipeline::Pipeline(PipelineOptions options) : options_(std::move(options)) {
   enrollment_port_ = FreeTcpPort();
   tunnel_port_ = FreeTcpPort();
   const std::filesystem::path identity = dir_.path() / "broker" / "broker.pem";
-  broker_ = Mosquitto::AsShipped(dir_.path() / "broker", dir_.path() / "cp" / "pki", identity);
+  broker_ =
+      Mosquitto::AsShipped(dir_.path() / "broker", dir_.path() / "cp" / "pki", identity, options_.broker_websockets);
   WriteConfigs();
   int rc = 0;
   const std::string out =
@@ -144,13 +145,16 @@ std::string Pipeline::AgentYaml(const std::string& id, int port, const std::file
 }
 
 std::string Pipeline::Uplink() const {
-  if (options_.transport != "websocket") return "uplink:\n  broker: " + broker_->url() + "\n";
   std::string proxy;
   if (!options_.agent_https_proxy.empty()) {
     proxy = "  https_proxy: " + options_.agent_https_proxy + "\n";
     if (!options_.agent_https_proxy_password.empty()) {
       proxy += "  https_proxy_password_file: " + (dir_.path() / "proxy.password").string() + "\n";
     }
+  }
+  if (options_.transport != "websocket") {
+    if (options_.broker_websockets) return "uplink:\n  broker: " + broker_->ws_url() + "\n" + proxy;
+    return "uplink:\n  broker: " + broker_->url() + "\n";
   }
   return "uplink:\n  transport: websocket\n  url: wss://127.0.0.1:" + std::to_string(tunnel_port_) +
          "\n  keep_alive: 2s\n" + proxy;

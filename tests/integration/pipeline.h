@@ -74,7 +74,11 @@ struct PipelineOptions {
   // true: the control plane listens for websocket agents also when this
   // agent uses the broker.
   bool cp_listener = false;
-  // The agent's uplink.https_proxy (websocket), e.g. http://user@127.0.0.1:3128.
+  // true (enrolled pipelines): the broker also has the shipped MQTT over
+  // WebSockets listener, and an mqtt agent connects to it (wss://).
+  bool broker_websockets = false;
+  // The agent's uplink.https_proxy (websocket, or mqtt over WebSockets),
+  // e.g. http://user@127.0.0.1:3128.
   std::string agent_https_proxy;
   std::string agent_https_proxy_password;
 };

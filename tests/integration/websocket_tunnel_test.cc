@@ -12,6 +12,7 @@
 #include "tests/integration/pipeline.h"
 #include "tests/support/ports.h"
 #include "tests/support/process.h"
+#include "tests/support/tinyproxy.h"
 #include "tests/support/wait.h"
 
 namespace ferry::testing {
@@ -117,36 +118,6 @@ TEST(WebSocketTunnelTest, AnAgentSwitchedFromMqttToWebSocketWithABacklogLosesAnd
   EXPECT_NE(ReadFile(p.dir().path() / "controlplane.log").find("event=websocket_agent_connected agent_id=plant-01"),
             std::string::npos);
 }
-
-// tinyproxy from Debian, as a plant's proxy that allows CONNECT only with
-// Basic credentials.
-class Tinyproxy {
- public:
-  Tinyproxy(const std::filesystem::path& dir, const std::string& user, const std::string& password)
-      : port_(FreeTcpPort()), log_(dir / "tinyproxy.log") {
-    const auto conf = dir / "tinyproxy.conf";
-    WriteFile(conf, "Port " + std::to_string(port_) +
-                        "\nListen 127.0.0.1\nTimeout 60\nMaxClients 20\nLogLevel Connect\nBasicAuth " + user + " " +
-                        password + "\n");
-    process_ = Process::Start({"/usr/bin/tinyproxy", "-d", "-c", conf.string()}, log_);
-    if (!WaitUntil([&] { return TcpPortOpen(port_); }, seconds(10))) {
-      throw std::runtime_error("tinyproxy did not start: " + ReadFile(log_));
-    }
-  }
-  int port() const { return port_; }
-  std::string log() const { return ReadFile(log_); }
-  void Restart() {
-    process_.Kill9();
-    process_ =
-        Process::Start({"/usr/bin/tinyproxy", "-d", "-c", (log_.parent_path() / "tinyproxy.conf").string()}, log_);
-    WaitUntil([&] { return TcpPortOpen(port_); }, seconds(10));
-  }
-
- private:
-  int port_;
-  std::filesystem::path log_;
-  Process process_;
-};
 
 TEST(WebSocketTunnelTest, ThroughTinyproxyWithBasicCredentialsAndAcrossItsRestart) {
   TempDir proxy_dir;

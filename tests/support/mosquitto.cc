@@ -97,8 +97,9 @@ Mosquitto::Mosquitto(const std::filesystem::path& dir, const std::string& ca_fil
 }
 
 std::unique_ptr<Mosquitto> Mosquitto::AsShipped(const std::filesystem::path& dir, const std::filesystem::path& pki_dir,
-                                                const std::filesystem::path& broker_identity) {
+                                                const std::filesystem::path& broker_identity, bool websockets) {
   auto broker = std::make_unique<Mosquitto>(dir);
+  if (websockets) broker->ws_port_ = FreeTcpPort();
   const std::filesystem::path shipped = std::filesystem::path(FERRY_PACKAGING_DIR) / "mosquitto";
   const std::map<std::string, std::string> replaced = {
       {"acl_file", (shipped / "ferry.acl").string()},
@@ -111,16 +112,21 @@ std::unique_ptr<Mosquitto> Mosquitto::AsShipped(const std::filesystem::path& dir
   };
   std::set<std::string> seen;
   std::string config;
+  int listeners = 0;
   std::istringstream in(ReadFile(shipped / "ferry.conf"));
   for (std::string line; std::getline(in, line);) {
+    // A '#' right before a setting comments out one the operator may
+    // switch on; '# ' starts prose.
+    if (websockets && line.size() > 1 && line[0] == '#' && line[1] >= 'a' && line[1] <= 'z') line.erase(0, 1);
     const std::string key = line.substr(0, line.find(' '));
     if (auto it = replaced.find(key); it != replaced.end() && !line.empty() && line[0] != '#') {
       line = key + " " + it->second;
+      if (key == "listener" && listeners++ > 0) line = "listener " + std::to_string(broker->ws_port_) + " 127.0.0.1";
       seen.insert(key);
     }
     config += line + "\n";
   }
-  if (seen.size() != replaced.size()) {
+  if (seen.size() != replaced.size() || (websockets && listeners != 2)) {
     throw std::runtime_error("packaging/mosquitto/ferry.conf no longer has every setting the tests adapt");
   }
   config += "user " + CurrentUserName() + "\npersistence_file mosquitto.db\nlog_dest file " +
@@ -133,6 +139,10 @@ std::unique_ptr<Mosquitto> Mosquitto::AsShipped(const std::filesystem::path& dir
 void Mosquitto::Reload() { process_.Signal(SIGHUP); }
 
 std::string Mosquitto::url() const { return (tls_ ? "ssl://127.0.0.1:" : "tcp://127.0.0.1:") + std::to_string(port_); }
+
+std::string Mosquitto::ws_url() const {
+  return ws_port_ == 0 ? "" : "wss://127.0.0.1:" + std::to_string(ws_port_) + "/mqtt";
+}
 
 std::string Mosquitto::LogTail(size_t max_bytes) const {
   return "--- " + log_file_.string() + " ---\n" + Tail(ReadFile(log_file_), max_bytes) + "\n--- " +

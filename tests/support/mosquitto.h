@@ -25,9 +25,11 @@ class Mosquitto {
   // The broker as Ferry ships it: packaging/mosquitto/ferry.conf and
   // ferry.acl with every setting as shipped; only the port, the paths
   // (the control plane's pki folder, the broker's identity file, this
-  // folder) and logging are the test's. url() starts with ssl://.
+  // folder) and logging are the test's. url() starts with ssl://. With
+  // `websockets`, the file's commented-out MQTT over WebSockets listener is
+  // switched on as its comment says, on a port of its own (ws_url()).
   static std::unique_ptr<Mosquitto> AsShipped(const std::filesystem::path& dir, const std::filesystem::path& pki_dir,
-                                              const std::filesystem::path& broker_identity);
+                                              const std::filesystem::path& broker_identity, bool websockets = false);
   ~Mosquitto() = default;  // the Process member kills a running broker
 
   Mosquitto(const Mosquitto&) = delete;
@@ -49,6 +51,9 @@ class Mosquitto {
   bool Running() { return process_.Running(); }
   int port() const { return port_; }
   std::string url() const;  // "tcp://127.0.0.1:<port>"
+  // "wss://127.0.0.1:<port>/mqtt" of the WebSockets listener; empty without one.
+  std::string ws_url() const;
+  int ws_port() const { return ws_port_; }
   const std::filesystem::path& log_file() const { return log_file_; }
 
   // The last `max_bytes` of the broker's log and its stdout/stderr, for
@@ -61,6 +66,7 @@ class Mosquitto {
   std::filesystem::path log_file_;     // written by mosquitto (log_dest file)
   std::filesystem::path output_file_;  // its stdout/stderr, e.g. config errors
   int port_ = 0;
+  int ws_port_ = 0;
   bool tls_ = false;
   Process process_;
 };

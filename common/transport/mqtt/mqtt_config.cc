@@ -3,22 +3,35 @@
 namespace ferry::transport {
 
 bool IsPlainText(const std::string& broker_url) {
-  return broker_url.rfind("tcp://", 0) == 0 || broker_url.rfind("mqtt://", 0) == 0;
+  return broker_url.rfind("tcp://", 0) == 0 || broker_url.rfind("mqtt://", 0) == 0 || broker_url.rfind("ws://", 0) == 0;
 }
 
-void ReadMqttSettings(config::ConfigNode& node, const std::string& default_client_id, MqttOptions& out) {
+bool IsMqttOverWebSockets(const std::string& broker_url) {
+  return broker_url.rfind("ws://", 0) == 0 || broker_url.rfind("wss://", 0) == 0;
+}
+
+void ReadMqttSettings(config::ConfigNode& node, const std::string& default_client_id, MqttOptions& out,
+                      bool allow_proxy) {
   // What `out` holds already (the agent's enrollment) are the defaults.
   out.broker_url = out.broker_url.empty() ? node.RequiredString("broker") : node.String("broker", out.broker_url);
   const std::string& url = out.broker_url;
   if (!url.empty() && url.rfind("tcp://", 0) != 0 && url.rfind("ssl://", 0) != 0 && url.rfind("mqtt://", 0) != 0 &&
-      url.rfind("mqtts://", 0) != 0) {
-    node.Error("broker", "must start with tcp://, ssl://, mqtt:// or mqtts:// (got '" + url + "')");
+      url.rfind("mqtts://", 0) != 0 && !IsMqttOverWebSockets(url)) {
+    node.Error(
+        "broker",
+        "must start with tcp://, ssl://, mqtt://, mqtts:// or, for MQTT over WebSockets, wss:// (got '" + url + "')");
   }
   out.insecure = node.Bool("insecure", false);
   if (IsPlainText(url) && !out.insecure) {
     node.Error("broker", "'" + url +
                              "' is plain text: anyone on the network reads and forges what crosses it. Use ssl:// "
-                             "(or set insecure: true to allow plain text explicitly)");
+                             "or wss:// (or set insecure: true to allow plain text explicitly)");
+  }
+  if (allow_proxy) {
+    out.https_proxy = ReadHttpsProxy(node);
+    if (!out.https_proxy.empty() && !IsMqttOverWebSockets(url)) {
+      node.Error("https_proxy", "needs MQTT over WebSockets: a wss:// broker URL (got '" + url + "')");
+    }
   }
   out.client_id = node.String("client_id", default_client_id);
   out.username = node.String("username", "");
@@ -59,9 +72,17 @@ class MqttTunnelBuilder final : public TunnelBuilder {
 TunnelFactory MqttTunnelFactory() {
   return {"mqtt", [](config::ConfigNode& node, const TunnelDefaults& defaults) -> std::unique_ptr<TunnelBuilder> {
             MqttOptions options;
-            if (!defaults.urls.empty()) options.broker_url = defaults.urls.front();
+            // The enrollment lists brokers and the control plane's own
+            // WebSocket listener; MQTT over WebSockets is a broker URL the
+            // site sets itself (uplink.broker: wss://...).
+            for (const auto& url : defaults.urls) {
+              if (url.rfind("ssl://", 0) == 0 || url.rfind("mqtts://", 0) == 0) {
+                options.broker_url = url;
+                break;
+              }
+            }
             options.tls = defaults.tls;
-            ReadMqttSettings(node, defaults.client_id, options);
+            ReadMqttSettings(node, defaults.client_id, options, /*allow_proxy=*/true);
             options.subscriptions = defaults.subscriptions;
             return std::make_unique<MqttTunnelBuilder>(std::move(options));
           }};

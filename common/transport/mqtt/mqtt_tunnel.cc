@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include "common/transport/mqtt/mqtt_config.h"
 #include "common/transport/mqtt/tcp_nodelay.h"
 
 namespace ferry::transport {
@@ -71,9 +72,12 @@ class SubscribeListener : public mqtt::iaction_listener {
   std::shared_ptr<SubscribeListener> self_;
 };
 
-// The port of tcp://host:port, ssl://host:port (0 when absent).
+// The port of tcp://host:port, ssl://host:port, wss://host:port/path or
+// host:port (0 when absent).
 uint16_t BrokerPort(const std::string& url) {
-  size_t colon = url.rfind(':');
+  const size_t scheme = url.find("://");
+  const size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  const size_t colon = url.rfind(':', path == std::string::npos ? std::string::npos : path);
   if (colon == std::string::npos || colon + 1 >= url.size()) return 0;
   int port = std::atoi(url.c_str() + colon + 1);
   return port > 0 && port < 65536 ? static_cast<uint16_t>(port) : 0;
@@ -99,8 +103,7 @@ MqttTunnel::MqttTunnel(boost::asio::any_io_executor executor, MqttOptions option
 MqttTunnel::~MqttTunnel() { Stop(); }
 
 void MqttTunnel::Start() {
-  if (options_.insecure &&
-      (options_.broker_url.rfind("tcp://", 0) == 0 || options_.broker_url.rfind("mqtt://", 0) == 0)) {
+  if (options_.insecure && IsPlainText(options_.broker_url)) {
     spdlog::warn(
         "event=mqtt_plain_text broker={} detail=\"insecure: true; everything on this connection can be "
         "read and forged on the network\"",
@@ -142,7 +145,8 @@ void MqttTunnel::Connect() {
   }
   if (!options_.username.empty()) builder.user_name(options_.username);
   if (!options_.password.empty()) builder.password(options_.password);
-  const bool tls = options_.broker_url.rfind("ssl://", 0) == 0 || options_.broker_url.rfind("mqtts://", 0) == 0;
+  const bool tls = options_.broker_url.rfind("ssl://", 0) == 0 || options_.broker_url.rfind("mqtts://", 0) == 0 ||
+                   options_.broker_url.rfind("wss://", 0) == 0;
   if (tls) {
     mqtt::ssl_options ssl;
     if (!options_.tls.ca_file.empty()) ssl.set_trust_store(options_.tls.ca_file);
@@ -154,6 +158,12 @@ void MqttTunnel::Connect() {
   }
   auto opts = builder.finalize();
   opts.set_max_inflight(options_.max_inflight);
+  // Paho asks https_proxy for wss:// and http_proxy for ws://; both get
+  // the one configured proxy.
+  if (!options_.https_proxy.empty()) {
+    opts.set_https_proxy(options_.https_proxy.ForPaho());
+    opts.set_http_proxy(options_.https_proxy.ForPaho());
+  }
   std::weak_ptr<MqttTunnel> weak = weak_from_this();
   auto* listener = OnceListener::Make([weak](bool ok, std::string detail) {
     auto self = weak.lock();
@@ -180,7 +190,10 @@ void MqttTunnel::OnConnected() {
   connecting_ = false;
   if (stopped_) return;
   backoff_.Reset();
-  if (uint16_t port = BrokerPort(options_.broker_url)) DisableNagleOnSocketsToPort(port);
+  // Through a proxy, the socket's far end is the proxy.
+  const uint16_t port =
+      options_.https_proxy.empty() ? BrokerPort(options_.broker_url) : BrokerPort(options_.https_proxy.address);
+  if (port != 0) DisableNagleOnSocketsToPort(port);
   for (const auto& filter : options_.subscriptions) Subscribe(filter);
   if (!options_.presence_topic.empty()) {
     try {
@@ -193,7 +206,8 @@ void MqttTunnel::OnConnected() {
     }
   }
   connected_ = true;
-  spdlog::info("event=mqtt_connected broker={} client_id={}", options_.broker_url, options_.client_id);
+  spdlog::info("event=mqtt_connected broker={} client_id={} proxy={}", options_.broker_url, options_.client_id,
+               options_.https_proxy.ForLogs());
   if (on_state_) on_state_(true, "connected to " + options_.broker_url);
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/transport/https_proxy.h"
 #include "common/transport/reconnect_backoff.h"
 #include "common/transport/tls_options.h"
 #include "common/transport/tunnel.h"
@@ -24,12 +25,15 @@ class async_client;
 namespace ferry::transport {
 
 struct MqttOptions {
-  std::string broker_url;  // tcp://host:port or ssl://host:port
+  // tcp://host:port, ssl://host:port, or MQTT over WebSockets:
+  // wss://host:port/path (ws:// in plain text).
+  std::string broker_url;
   std::string client_id;
   std::string username;
   std::string password;  // never logged
   TlsOptions tls;
   bool insecure = false;                   // a plain-text broker was allowed explicitly
+  HttpsProxy https_proxy;                  // CONNECT proxy for a wss:// broker; empty: none
   std::vector<std::string> subscriptions;  // filters, QoS 1
   std::chrono::seconds keep_alive{20};
   std::chrono::seconds session_expiry{7 * 24 * 3600};

@@ -25,29 +25,7 @@ void ReadWebSocketSettings(config::ConfigNode& node, WebSocketClientOptions& out
   if (!out.url.empty()) {
     if (auto url = ParseTunnelUrl(out.url); !url.ok()) node.Error("url", std::string(url.status().message()));
   }
-  std::string proxy = node.String("https_proxy", "");
-  const std::string password = node.SecretFile("https_proxy_password_file");
-  if (!proxy.empty()) {
-    if (proxy.rfind("http://", 0) != 0) {
-      node.Error("https_proxy",
-                 "must be http://[user@]host:port (the proxy is asked with CONNECT; got '" + proxy + "')");
-    }
-    const std::string authority = proxy.substr(std::min(proxy.size(), size_t{7}));
-    const size_t at = authority.rfind('@');
-    if (at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos) {
-      node.Error("https_proxy", "must not hold a password: put it in https_proxy_password_file");
-    }
-    if (!password.empty()) {
-      if (at == std::string::npos) {
-        node.Error("https_proxy_password_file", "needs a user in https_proxy (http://user@host:port)");
-      } else {
-        proxy = "http://" + authority.substr(0, at) + ":" + password + authority.substr(at);
-      }
-    }
-  } else if (!password.empty()) {
-    node.Error("https_proxy_password_file", "is set but https_proxy is not");
-  }
-  out.https_proxy = proxy;
+  out.https_proxy = ReadHttpsProxy(node);
   auto tls = node.Section("tls");
   out.tls.ca_file = tls.String("ca_file", out.tls.ca_file);
   out.tls.cert_file = tls.String("cert_file", out.tls.cert_file);

@@ -121,9 +121,7 @@ struct WebSocketClientTunnel::Connection {
       info.client_ssl_cert_filepath = options.tls.cert_file.c_str();
       info.client_ssl_private_key_filepath = options.tls.key_file.c_str();
     }
-    std::string proxy = options.https_proxy;
-    if (proxy.rfind("http://", 0) == 0) proxy.erase(0, 7);
-    while (!proxy.empty() && proxy.back() == '/') proxy.pop_back();
+    const std::string proxy = options.https_proxy.ForLibwebsockets();
     if (!proxy.empty()) info.http_proxy_address = proxy.c_str();
 
     lws_context* ctx = lws_create_context(&info);
@@ -330,8 +328,7 @@ void WebSocketClientTunnel::Connect() {
 void WebSocketClientTunnel::OnConnected() {
   connected_ = true;
   backoff_.Reset();
-  spdlog::info("event=websocket_connected url={} proxy={}", options_.url,
-               options_.https_proxy.empty() ? "none" : "set");
+  spdlog::info("event=websocket_connected url={} proxy={}", options_.url, options_.https_proxy.ForLogs());
   if (on_state_) on_state_(true, "connected to " + options_.url);
 }
 

@@ -27,6 +27,7 @@
 #include <thread>
 
 #include "common/status.h"
+#include "common/transport/https_proxy.h"
 #include "common/transport/reconnect_backoff.h"
 #include "common/transport/tls_options.h"
 #include "common/transport/tunnel.h"
@@ -39,9 +40,9 @@ namespace ferry::transport {
 struct WebSocketClientOptions {
   std::string url;  // wss://host[:port][/path]; the path defaults to /ferry/v1/tunnel
   TlsOptions tls;   // the fleet's CA, the agent's certificate and key
-  // http://[user:password@]host:port of the plant's proxy; empty: none (but
-  // see docs/configuration.md on the http_proxy environment variable).
-  std::string https_proxy;
+  // The plant's proxy; empty: none (but see docs/configuration.md on the
+  // http_proxy environment variable).
+  HttpsProxy https_proxy;
   std::chrono::seconds keep_alive{10};
   std::chrono::milliseconds reconnect_min{250};
   std::chrono::milliseconds reconnect_max{30000};

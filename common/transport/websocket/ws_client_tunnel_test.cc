@@ -87,7 +87,7 @@ class WebSocketClientTunnelTest : public ::testing::Test {
       port_ = listener_->port();
     });
   }
-  void StartAgent(const std::string& ca_file, const std::string& proxy = "") {
+  void StartAgent(const std::string& ca_file, const HttpsProxy& proxy = {}) {
     WebSocketClientOptions options;
     options.url = "wss://127.0.0.1:" + std::to_string(port_);
     options.tls.ca_file = ca_file;
@@ -203,7 +203,7 @@ TEST_F(WebSocketClientTunnelTest, AControlPlaneCertificateFromAnotherCaIsRefused
 TEST_F(WebSocketClientTunnelTest, ThroughAProxyThatWantsBasicCredentials) {
   StartListener();
   ferry::testing::ConnectProxy proxy("Basic YWxpY2U6czNjcmV0");  // alice:s3cret
-  StartAgent(pki_->Path("ca.pem"), "http://alice:s3cret@127.0.0.1:" + std::to_string(proxy.port()));
+  StartAgent(pki_->Path("ca.pem"), HttpsProxy{"127.0.0.1:" + std::to_string(proxy.port()), "alice", "s3cret"});
   ASSERT_TRUE(WaitUntil([&] { return AgentConnected(); }, 10s)) << ::testing::PrintToString(States());
   EXPECT_EQ(proxy.tunnels(), 1);
   ASSERT_TRUE(Publish(agent_, topics::UpEvents("plant-01"), "via proxy").ok());
