@@ -28,6 +28,7 @@
 #include "tests/bench/bench_support.h"
 #include "tests/bench/crm_delivery_bench.h"
 #include "tests/bench/fleet_bench.h"
+#include "tests/bench/load_client.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
 #include "tests/support/wait.h"
@@ -159,11 +160,9 @@ double IngestPerSecond(Pipeline& p, const std::string& base, int clients, std::c
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&] {
-      KeepAliveClient client(p.agent_port());
+      bench::LoadClient client(p.agent_port());
       while (!stop) {
-        std::string xml = NthIdoc(base, next_docnum++);
-        auto res = client.Post("/sap/idoc", xml, {{"Content-Type", "text/xml"}});
-        if (res.status == 200) ++accepted;
+        if (client.PostXml("/sap/idoc", NthIdoc(base, next_docnum++)) == 200) ++accepted;
       }
     });
   }
@@ -401,15 +400,14 @@ int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only,
       std::vector<std::thread> fillers;
       for (int c = 0; c < 16; ++c) {
         fillers.emplace_back([&] {
-          KeepAliveClient client(p.agent_port());
+          bench::LoadClient client(p.agent_port());
           while (true) {
             uint64_t n = left.load();
             if (n == 0 || !left.compare_exchange_weak(n, n - 1)) {
               if (n == 0) break;
               continue;
             }
-            auto res = client.Post("/sap/idoc", NthIdoc(base, next_docnum++), {{"Content-Type", "text/xml"}});
-            if (res.status != 200) ++left;
+            if (client.PostXml("/sap/idoc", NthIdoc(base, next_docnum++)) != 200) ++left;
           }
         });
       }
