@@ -29,6 +29,7 @@
 #include "tests/bench/crm_delivery_bench.h"
 #include "tests/bench/fleet_bench.h"
 #include "tests/bench/load_client.h"
+#include "tests/bench/websocket_bench.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
 #include "tests/support/wait.h"
@@ -49,10 +50,11 @@ struct Plan {
   int drain_events;
   int mqtt_raw_messages;
   std::chrono::seconds e2e_duration;
+  int drain_ws_events;  // the backlog drained through the WebSocket tunnel
 };
 
-constexpr Plan kFull{4000, 2000, std::chrono::seconds(10), 200000, 100000, std::chrono::seconds(30)};
-constexpr Plan kQuick{300, 200, std::chrono::seconds(2), 5000, 5000, std::chrono::seconds(3)};
+constexpr Plan kFull{4000, 2000, std::chrono::seconds(10), 200000, 100000, std::chrono::seconds(30), 100000};
+constexpr Plan kQuick{300, 200, std::chrono::seconds(2), 5000, 5000, std::chrono::seconds(3), 3000};
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -318,6 +320,89 @@ void MeasureIngestWithCli(Pipeline& p, const std::string& base, const Plan& plan
   out["ingest_with_cli_ratio"] = out["ingest_with_cli_per_s"] / out["ingest_cli_baseline_per_s"];
 }
 
+// Posts IDocs from 16 connections until the agent's outbox holds `events`
+// (the tunnel being down, the agent only buffers).
+void FillBacklog(Pipeline& p, const std::string& base, int events, std::atomic<uint64_t>& next_docnum) {
+  const uint64_t backlog = p.AgentOutboxDepth();
+  if (backlog >= static_cast<uint64_t>(events)) return;
+  Progress("filling backlog to " + std::to_string(events));
+  std::atomic<uint64_t> left{events - backlog};
+  std::vector<std::thread> fillers;
+  for (int c = 0; c < 16; ++c) {
+    fillers.emplace_back([&] {
+      bench::LoadClient client(p.agent_port());
+      while (true) {
+        uint64_t n = left.load();
+        if (n == 0 || !left.compare_exchange_weak(n, n - 1)) {
+          if (n == 0) break;
+          continue;
+        }
+        if (client.PostXml("/sap/idoc", NthIdoc(base, next_docnum++)) != 200) ++left;
+      }
+    });
+  }
+  for (auto& t : fillers) t.join();
+}
+
+// Seconds until the agent's outbox is empty, sampling the agent's memory
+// meanwhile (the peaks to `peak_anon_mb` and `peak_rss_mb`).
+double SecondsToDrain(Pipeline& p, double& peak_anon_mb, double& peak_rss_mb) {
+  const auto start = Clock::now();
+  WaitUntil(
+      [&] {
+        peak_anon_mb = std::max(peak_anon_mb, RssMb(p.agent().pid(), "RssAnon:"));
+        peak_rss_mb = std::max(peak_rss_mb, RssMb(p.agent().pid()));
+        return p.AgentOutboxDepth() == 0;
+      },
+      std::chrono::minutes(10), std::chrono::milliseconds(50));
+  return Seconds(Clock::now() - start);
+}
+
+// The same pipeline over the direct WebSocket tunnel, no broker: latency
+// at 1,000 IDocs/s on fresh stores, then a backlog built while the control
+// plane is down and drained once it is back; beside the socket's own rate.
+void MeasureWebSocketTunnel(const Plan& plan, const PipelineOptions& base_options, const std::string& base,
+                            std::atomic<uint64_t>& next_docnum, const std::filesystem::path& scratch,
+                            std::map<std::string, double>& out) {
+  PipelineOptions options = base_options;
+  options.transport = "websocket";
+  options.broker = false;
+  Pipeline p(options);
+  p.StartAll();
+  Progress("websocket tunnel: end-to-end latency at 1000 IDocs/s");
+  Latency latency = MeasureLatency(p, base, plan.e2e_duration, next_docnum);
+  out["e2e_ws_p50_ms"] = latency.p50_ms;
+  out["e2e_ws_p99_ms"] = latency.p99_ms;
+  WaitUntil([&] { return p.ControlPlaneQueueDepth() == 0; }, std::chrono::minutes(5), std::chrono::milliseconds(200));
+  p.controlplane().Terminate();
+  FillBacklog(p, base, plan.drain_ws_events, next_docnum);
+  const uint64_t backlog = p.AgentOutboxDepth();
+  out["drain_ws_events"] = static_cast<double>(backlog);
+  Progress("websocket tunnel: drain of " + std::to_string(backlog) + " buffered IDocs");
+  p.StartControlPlane();
+  double anon = 0, rss = 0;
+  out["drain_ws_per_s"] = backlog / SecondsToDrain(p, anon, rss);
+  out["agent_anon_mb_drain_ws"] = anon;
+  Progress("websocket baseline");
+  out["ws_raw_per_s"] = bench::WebSocketRawPerSecond(scratch / "ws-raw", plan.mqtt_raw_messages, base.size());
+  out["drain_ws_ratio"] = out["drain_ws_per_s"] / out["ws_raw_per_s"];
+  if (out.count("drain_per_s")) out["drain_ws_vs_mqtt_ratio"] = out["drain_ws_per_s"] / out["drain_per_s"];
+  if (out.count("e2e_p99_ms")) out["e2e_ws_vs_mqtt_p99_ratio"] = out["e2e_ws_p99_ms"] / out["e2e_p99_ms"];
+}
+
+// Stores large enough for the backlogs, and the delivery concurrency of a
+// busy control plane.
+PipelineOptions BenchPipelineOptions() {
+  PipelineOptions options;
+  options.agent_max_bytes = "3GiB";
+  options.agent_map_size = "8GiB";
+  options.cp_max_bytes = "3GiB";
+  options.cp_map_size = "8GiB";
+  options.delivery_concurrency = 32;
+  options.log_level = "info";
+  return options;
+}
+
 void PrintJson(bool quick, const std::map<std::string, double>& out) {
   std::cout << "{\"mode\":\"" << (quick ? "quick" : "full") << "\"";
   for (const auto& [k, v] : out) {
@@ -328,7 +413,7 @@ void PrintJson(bool quick, const std::map<std::string, double>& out) {
   std::cout << "}" << std::endl;
 }
 
-int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only, bool fleet_only) {
+int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only, bool fleet_only, bool ws_only) {
   const Plan plan = quick ? kQuick : kFull;
   const std::string base = FiveKbDebmas();
   std::map<std::string, double> out;
@@ -337,6 +422,13 @@ int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only,
   Progress("mapping vs parsing, one core");
   MeasureMapping(quick ? std::chrono::milliseconds(300) : std::chrono::milliseconds(3000), out);
   if (map_only) {
+    PrintJson(quick, out);
+    return 0;
+  }
+  if (ws_only) {
+    TempDir scratch;
+    std::atomic<uint64_t> next_docnum{1};
+    MeasureWebSocketTunnel(plan, BenchPipelineOptions(), base, next_docnum, scratch.path(), out);
     PrintJson(quick, out);
     return 0;
   }
@@ -352,13 +444,7 @@ int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only,
   out["lmdb_raw_per_s"] = LmdbRawPerSecond(scratch.path() / "raw16", plan.lmdb_batches, 16, base.size());
   out["lmdb_raw_serial_per_s"] = LmdbRawPerSecond(scratch.path() / "raw1", plan.lmdb_serial_records, 1, base.size());
 
-  PipelineOptions options;
-  options.agent_max_bytes = "3GiB";
-  options.agent_map_size = "8GiB";
-  options.cp_max_bytes = "3GiB";
-  options.cp_map_size = "8GiB";
-  options.delivery_concurrency = 32;
-  options.log_level = "info";
+  const PipelineOptions options = BenchPipelineOptions();
   Pipeline p(options);
   std::atomic<uint64_t> next_docnum{1};
   double peak_rss = 0;
@@ -394,41 +480,15 @@ int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only,
     out["ingest_serial_ratio"] = out["ingest_serial_per_s"] / out["lmdb_raw_serial_per_s"];
     // Drain: top the backlog up, then bring the broker and control plane up.
     uint64_t backlog = p.AgentOutboxDepth();
-    if (backlog < static_cast<uint64_t>(plan.drain_events)) {
-      Progress("filling backlog to " + std::to_string(plan.drain_events));
-      std::atomic<uint64_t> left{plan.drain_events - backlog};
-      std::vector<std::thread> fillers;
-      for (int c = 0; c < 16; ++c) {
-        fillers.emplace_back([&] {
-          bench::LoadClient client(p.agent_port());
-          while (true) {
-            uint64_t n = left.load();
-            if (n == 0 || !left.compare_exchange_weak(n, n - 1)) {
-              if (n == 0) break;
-              continue;
-            }
-            if (client.PostXml("/sap/idoc", NthIdoc(base, next_docnum++)) != 200) ++left;
-          }
-        });
-      }
-      for (auto& t : fillers) t.join();
-    }
+    FillBacklog(p, base, plan.drain_events, next_docnum);
     backlog = p.AgentOutboxDepth();
     out["drain_events"] = static_cast<double>(backlog);
     out["agent_rss_mb_backlog"] = RssMb(p.agent().pid());
     out["agent_anon_mb_backlog"] = RssMb(p.agent().pid(), "RssAnon:");
     Progress("drain of " + std::to_string(backlog) + " buffered IDocs");
-    auto drain_start = Clock::now();
     p.broker().Start();
     double drain_anon = 0;
-    WaitUntil(
-        [&] {
-          peak_rss = std::max(peak_rss, RssMb(p.agent().pid()));
-          drain_anon = std::max(drain_anon, RssMb(p.agent().pid(), "RssAnon:"));
-          return p.AgentOutboxDepth() == 0;
-        },
-        std::chrono::minutes(10), std::chrono::milliseconds(50));
-    out["drain_per_s"] = backlog / Seconds(Clock::now() - drain_start);
+    out["drain_per_s"] = backlog / SecondsToDrain(p, drain_anon, peak_rss);
     out["agent_rss_mb_drain"] = peak_rss;
     out["agent_anon_mb_drain"] = drain_anon;
     // Let the control plane finish delivering before measuring latency.
@@ -445,6 +505,10 @@ int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only,
     Latency after = MeasureLatency(p, base, plan.e2e_duration, next_docnum);
     out["e2e_after_drain_p50_ms"] = after.p50_ms;
     out["e2e_after_drain_p99_ms"] = after.p99_ms;
+    p.agent().Terminate();
+    p.controlplane().Terminate();
+    p.broker().Stop();
+    MeasureWebSocketTunnel(plan, options, base, next_docnum, scratch.path(), out);
   }
 
   PrintJson(quick, out);
@@ -455,7 +519,8 @@ int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only,
 }  // namespace ferry::testing
 
 int main(int argc, char** argv) {
-  bool quick = false, e2e_only = false, map_only = false, crm_only = false, cli_only = false, fleet_only = false;
+  bool quick = false, e2e_only = false, map_only = false, crm_only = false, cli_only = false, fleet_only = false,
+       ws_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--quick")
@@ -470,10 +535,13 @@ int main(int argc, char** argv) {
       cli_only = true;  // ingest with and without the field CLI reading
     else if (arg == "--fleet-only")
       fleet_only = true;  // the control plane with a simulated fleet
+    else if (arg == "--ws-only")
+      ws_only = true;  // the direct WebSocket tunnel and its baseline
     else {
-      std::cerr << "usage: ferry_bench [--quick] [--e2e-only] [--map-only] [--crm-only] [--cli-only] [--fleet-only]\n";
+      std::cerr << "usage: ferry_bench [--quick] [--e2e-only] [--map-only] [--crm-only] [--cli-only] [--fleet-only] "
+                   "[--ws-only]\n";
       return 2;
     }
   }
-  return ferry::testing::Main(quick, e2e_only, map_only, crm_only, cli_only, fleet_only);
+  return ferry::testing::Main(quick, e2e_only, map_only, crm_only, cli_only, fleet_only, ws_only);
 }

@@ -192,6 +192,9 @@ asio::awaitable<void> WebSocketListenerTunnel::Serve(tcp::socket socket) {
   } count{connections_};
   boost::system::error_code ignored;
   const auto peer = socket.remote_endpoint(ignored);
+  // Acks and deployments are small frames: Nagle would hold one back until
+  // the previous one is acknowledged.
+  socket.set_option(tcp::no_delay(true), ignored);
   WsStream ws(std::move(socket), *tls_);
   beast::get_lowest_layer(ws).expires_after(options_.handshake_timeout);
   auto [tls_ec] = co_await ws.next_layer().async_handshake(asio::ssl::stream_base::server, kUseTuple);

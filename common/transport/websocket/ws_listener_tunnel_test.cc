@@ -1,7 +1,12 @@
 #include "common/transport/websocket/ws_listener_tunnel.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+
+#include <sys/socket.h>
+#include <filesystem>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -181,6 +186,42 @@ TEST_F(WebSocketListenerTest, AnEnrolledAgentGetsPresenceAndItsDeploymentOnConne
   EXPECT_EQ(ack->topic(), topics::DownAcks("plant-01"));
   EXPECT_EQ(ack->payload(), "ack");
   EXPECT_FALSE(ack->retained());
+}
+
+// This process's TCP sockets bound to `local_port` (the listener's side of
+// its connections, here in the same process), and whether each has Nagle's
+// algorithm off.
+std::vector<bool> NoDelayOfSocketsOnLocalPort(uint16_t local_port) {
+  std::vector<bool> out;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    const int fd = std::atoi(entry.path().filename().c_str());
+    sockaddr_in local{};
+    socklen_t size = sizeof local;
+    int type = 0;
+    socklen_t type_size = sizeof type;
+    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_size) != 0 || type != SOCK_STREAM) continue;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &size) != 0 || local.sin_family != AF_INET) continue;
+    sockaddr_in peer{};
+    socklen_t peer_size = sizeof peer;
+    if (ntohs(local.sin_port) != local_port || ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_size) != 0) {
+      continue;  // another port, or the listening socket
+    }
+    int nodelay = 0;
+    socklen_t nodelay_size = sizeof nodelay;
+    ::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &nodelay_size);
+    out.push_back(nodelay != 0);
+  }
+  return out;
+}
+
+// Acks are small frames; with Nagle on, each waits for the agent's delayed
+// ACK of the one before (the tunnel's end-to-end p99 went from 2 to 19 ms).
+TEST_F(WebSocketListenerTest, AcceptedConnectionsSendSmallFramesWithoutNaglesDelay) {
+  Start();
+  TestAgent agent(tunnel_->port(), *pki_, "plant-01");
+  ASSERT_EQ(agent.Connect(), "");
+  ASSERT_TRUE(agent.Receive());  // presence: the connection is served
+  EXPECT_EQ(NoDelayOfSocketsOnLocalPort(tunnel_->port()), std::vector<bool>{true});
 }
 
 TEST_F(WebSocketListenerTest, NoCertificateOrOneFromAnotherCaIsRefusedInTheTlsHandshake) {
