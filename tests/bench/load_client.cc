@@ -7,10 +7,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <strings.h>
 #include <algorithm>
 #include <charconv>
 #include <cstring>
-#include <strings.h>
 
 namespace ferry::testing::bench {
 namespace {
@@ -102,7 +102,8 @@ int LoadClient::Exchange(std::string_view path, std::string_view body) {
   }
   const std::string_view head_in(buffer_.data(), header_end);
   int status = 0;
-  if (head_in.size() < 12 || std::from_chars(head_in.data() + 9, head_in.data() + 12, status).ec != std::errc()) return 0;
+  if (head_in.size() < 12 || std::from_chars(head_in.data() + 9, head_in.data() + 12, status).ec != std::errc())
+    return 0;
   size_t length = 0;
   const std::string_view length_text = HeaderValue(head_in, "Content-Length");
   std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
