@@ -56,6 +56,10 @@ void Uplink::Start() {
   tunnel_.SetStateHandler([weak](bool connected, const std::string& detail) {
     if (auto self = weak.lock()) self->OnState(connected, detail);
   });
+  // The tunnel's send queue went down after it said full: send on.
+  tunnel_.SetDrainHandler([weak] {
+    if (auto self = weak.lock()) self->Pump();
+  });
   stats_.state_since_unix_ms = NowUnixMs();
   stats_.state_detail = "connecting";
   start_last_seq_ = outbox_.LastSeq();
@@ -303,6 +307,12 @@ void Uplink::Rewind(const std::string& why, std::chrono::milliseconds delay) {
 void Uplink::Pump() {
   if (stopped_ || paused_ || !tunnel_.connected()) return;
   while (inflight_.size() + acked_waiting_.size() + removals_pending_ < options_.inflight_batches) {
+    // Nothing piles up in memory behind a slow link: with the tunnel's own
+    // queue full, the next batch waits in the outbox for the drain.
+    if (tunnel_.SendQueueFull()) {
+      ++stats_.send_queue_waits;
+      return;
+    }
     auto records = outbox_.ReadAfter(cursor_, options_.batch_max_events, options_.batch_max_bytes);
     if (!records.ok()) {
       spdlog::error("event=outbox_read_failed error=\"{}\"", records.status().ToString());
@@ -326,6 +336,16 @@ void Uplink::Pump() {
     }
     const uint64_t batch_id = next_batch_id_++;
     std::string bytes = wire::EncodeBatch(options_.agent_id, batch_id, events, options_.encoding);
+    // A tunnel that refuses at once (its queue cannot take the batch) has
+    // sent nothing: the batch stays unsent, to go after the drain.
+    auto refused = std::make_shared<bool>(false);
+    tunnel_.Publish(events_topic_, std::move(bytes), [refused](const Status& s) {
+      if (s.code() == StatusCode::kResourceExhausted) *refused = true;
+    });
+    if (*refused) {
+      ++stats_.send_queue_waits;
+      return;
+    }
     cursor_ = records->back().seq;
     highest_published_ = std::max(highest_published_, cursor_);
     sent_[batch_id] = SentBatch{std::move(sequences), NowUnixMs()};
@@ -333,7 +353,6 @@ void Uplink::Pump() {
     while (sent_.size() > 4 * options_.inflight_batches + 64) sent_.erase(sent_.begin());
     inflight_.emplace(batch_id, std::chrono::steady_clock::now());
     ++stats_.batches_sent;
-    tunnel_.Publish(events_topic_, std::move(bytes), nullptr);
   }
 }
 

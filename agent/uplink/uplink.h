@@ -57,7 +57,8 @@ struct UplinkStats {
   uint64_t events_acked = 0;
   uint64_t rewinds = 0;
   uint64_t reports_received = 0;
-  uint64_t acks_ignored = 0;  // for batches this run never sent (forged, stale or corrupt)
+  uint64_t acks_ignored = 0;      // for batches this run never sent (forged, stale or corrupt)
+  uint64_t send_queue_waits = 0;  // times sending stopped for the tunnel's full send queue
 };
 
 class Uplink : public std::enable_shared_from_this<Uplink> {

@@ -158,3 +158,53 @@ TEST_F(UplinkCorruptRecordTest, ACorruptOutboxRecordLeavesAsAnEventThatSaysSoAnd
 
 }  // namespace
 }  // namespace ferry::agent
+
+namespace ferry::agent {
+namespace {
+
+// The tunnel's send queue is full from the start (a slow link).
+class UplinkBackPressureTest : public UplinkTest {
+ protected:
+  void BeforeStart() override { tunnel_.queue_full = true; }
+};
+
+TEST_F(UplinkBackPressureTest, AFullSendQueueKeepsBatchesInTheOutboxUntilTheTunnelDrains) {
+  const uint64_t rewinds = uplink_->stats().rewinds;  // the one at connect
+  EXPECT_TRUE(Published().empty()) << "sent into a full queue";
+  EXPECT_EQ(uplink_->stats().batches_sent, 0u);
+  EXPECT_GE(uplink_->stats().send_queue_waits, 1u);
+  tunnel_.Drain();
+  Run(std::chrono::milliseconds(50));
+  auto published = Published();
+  ASSERT_EQ(published.size(), 3u);
+  std::vector<uint64_t> sequences;
+  for (const auto& [id, seqs] : published) sequences.insert(sequences.end(), seqs.begin(), seqs.end());
+  EXPECT_EQ(sequences, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(uplink_->stats().rewinds, rewinds);
+}
+
+// The tunnel refuses the publish itself (its queue cannot take the batch).
+class UplinkRefusedPublishTest : public UplinkTest {
+ protected:
+  void BeforeStart() override {
+    tunnel_.publish_result = Status::ResourceExhausted("the websocket send queue is full");
+  }
+};
+
+TEST_F(UplinkRefusedPublishTest, ARefusedBatchIsSentAfterTheDrainWithoutWaitingForTheAckTimeout) {
+  const uint64_t rewinds = uplink_->stats().rewinds;  // the one at connect
+  EXPECT_EQ(uplink_->stats().batches_sent, 0u);
+  EXPECT_GE(uplink_->stats().send_queue_waits, 1u);
+  tunnel_.sent.clear();  // what the tunnel refused never left
+  tunnel_.publish_result = Status::Ok();
+  tunnel_.Drain();
+  Run(std::chrono::milliseconds(50));
+  auto published = Published();
+  ASSERT_EQ(published.size(), 3u);
+  EXPECT_EQ(published.begin()->second, (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(uplink_->stats().batches_sent, 3u);
+  EXPECT_EQ(uplink_->stats().rewinds, rewinds);
+}
+
+}  // namespace
+}  // namespace ferry::agent

@@ -43,6 +43,12 @@ class Tunnel {
   // credentials afresh (a renewed client certificate). Not connected: the
   // next connect reads them anyway, nothing to do.
   virtual void Reconnect(const std::string& why) = 0;
+  // Back-pressure: true while the tunnel's own send queue holds as much as
+  // it should; a sender then waits for the drain handler (called on the
+  // executor once the queue has gone down) before publishing more. A
+  // tunnel whose library bounds its own window never reports full.
+  virtual bool SendQueueFull() const { return false; }
+  virtual void SetDrainHandler(std::function<void()> handler) { (void)handler; }
 };
 
 }  // namespace ferry::transport

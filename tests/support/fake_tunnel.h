@@ -3,8 +3,10 @@
 // delivery, flow distribution). It records what is published, answers each
 // publish with `publish_result`, and lets the test play the other side:
 // Receive() hands a message to the handler as a broker would, Connect()
-// and Disconnect() drive the state handler.
+// and Disconnect() drive the state handler, `queue_full` and Drain() its
+// send queue's back-pressure.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,13 @@ class FakeTunnel : public transport::Tunnel {
     if (done) done(publish_result);
   }
   bool connected() const override { return connected_; }
+  bool SendQueueFull() const override { return queue_full; }
+  void SetDrainHandler(std::function<void()> handler) override { on_drain_ = std::move(handler); }
+  // The send queue went down: the sender is told, as a real tunnel does.
+  void Drain() {
+    queue_full = false;
+    if (on_drain_) on_drain_();
+  }
   void Reconnect(const std::string& why) override {
     ++reconnects;
     Disconnect(why);
@@ -59,11 +68,13 @@ class FakeTunnel : public transport::Tunnel {
 
   std::vector<Sent> sent;
   Status publish_result;
+  bool queue_full = false;  // what SendQueueFull() answers
   int reconnects = 0;
 
  private:
   MessageHandler on_message_;
   StateHandler on_state_;
+  std::function<void()> on_drain_;
   bool connected_ = true;
 };
 

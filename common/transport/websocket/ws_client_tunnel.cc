@@ -68,8 +68,9 @@ struct WebSocketClientTunnel::Connection {
   TunnelUrl url;
 
   std::mutex mu;
-  std::deque<std::string> out;
-  size_t out_bytes = 0;
+  std::deque<std::string> out;  // frames after LWS_PRE bytes of headroom
+  size_t out_bytes = 0;         // frame bytes in `out`
+  bool drain_wanted = false;    // SendQueueFull() said yes: post the drain at half
   lws_context* context = nullptr;
   bool stop = false;
 
@@ -79,16 +80,28 @@ struct WebSocketClientTunnel::Connection {
   std::string rx;
   std::string reason;
   std::string tls_error;
-  std::vector<unsigned char> tx;
   lws_retry_bo_t idle_policy{};
   std::thread thread;
 
   bool Enqueue(std::string frame) {
     std::lock_guard lock(mu);
-    if (!context || out_bytes + frame.size() > options.max_queued_bytes) return false;
-    out_bytes += frame.size();
+    const size_t bytes = frame.size() - LWS_PRE;
+    if (!context) return false;
+    // One frame larger than the whole queue still goes, alone.
+    if (out_bytes > 0 && out_bytes + bytes > options.max_queued_bytes) {
+      drain_wanted = true;  // the refused sender waits for the drain
+      return false;
+    }
+    out_bytes += bytes;
     out.push_back(std::move(frame));
     lws_cancel_service(context);  // the service thread asks for a write
+    return true;
+  }
+
+  bool Full() {
+    std::lock_guard lock(mu);
+    if (out_bytes < options.pause_queued_bytes) return false;
+    drain_wanted = true;
     return true;
   }
 
@@ -207,23 +220,33 @@ struct WebSocketClientTunnel::Connection {
       }
       case LWS_CALLBACK_CLIENT_WRITEABLE: {
         std::string frame;
-        bool more = false;
+        bool more = false, drained = false;
         {
           std::lock_guard lock(mu);
           if (out.empty()) return 0;
           frame = std::move(out.front());
           out.pop_front();
-          out_bytes -= frame.size();
+          out_bytes -= frame.size() - LWS_PRE;
           more = !out.empty();
+          if (drain_wanted && out_bytes <= options.pause_queued_bytes / 2) {
+            drain_wanted = false;
+            drained = true;
+          }
         }
-        tx.resize(LWS_PRE + frame.size());
-        std::memcpy(tx.data() + LWS_PRE, frame.data(), frame.size());
-        const int n = lws_write(w, tx.data() + LWS_PRE, frame.size(), LWS_WRITE_BINARY);
-        if (n < static_cast<int>(frame.size())) {
+        // Sent from the frame's own buffer: lws writes its header into the
+        // headroom in front of it.
+        const size_t size = frame.size() - LWS_PRE;
+        const int n = lws_write(w, reinterpret_cast<unsigned char*>(frame.data()) + LWS_PRE, size, LWS_WRITE_BINARY);
+        if (n < static_cast<int>(size)) {
           reason = "writing to the control plane failed";
           return -1;
         }
         if (more) lws_callback_on_writable(w);
+        if (drained) {
+          Post([](WebSocketClientTunnel& t) {
+            if (t.on_drain_) t.on_drain_();
+          });
+        }
         return 0;
       }
       case LWS_CALLBACK_EVENT_WAIT_CANCELLED: {
@@ -365,11 +388,13 @@ void WebSocketClientTunnel::Publish(const std::string& topic, std::string payloa
   Status s = Status::Ok();
   if (!connected_ || !connection_) {
     s = Status::Unavailable("not connected to " + options_.url);
-  } else if (!connection_->Enqueue(EncodeFrame(topic, payload, false))) {
+  } else if (!connection_->Enqueue(EncodeFrame(topic, std::move(payload), false, LWS_PRE))) {
     s = Status::ResourceExhausted("the websocket send queue is full");
   }
   if (done) done(s);
 }
+
+bool WebSocketClientTunnel::SendQueueFull() const { return connection_ && connected_ && connection_->Full(); }
 
 void WebSocketClientTunnel::PublishRetained(const std::string& topic, std::string payload, PublishDone done) {
   // Agents publish nothing retained; the control plane keeps its own.

@@ -47,7 +47,11 @@ struct WebSocketClientOptions {
   std::chrono::milliseconds reconnect_min{250};
   std::chrono::milliseconds reconnect_max{30000};
   size_t max_message_bytes = 16 << 20;
+  // The send queue: a publish that would take it past `max_queued_bytes`
+  // is refused; from `pause_queued_bytes` on, SendQueueFull() tells the
+  // sender to wait for the drain handler (called at half of it).
   size_t max_queued_bytes = 64 << 20;
+  size_t pause_queued_bytes = 8 << 20;
 };
 
 // The parts of a tunnel URL; InvalidArgument naming what is wrong.
@@ -72,6 +76,8 @@ class WebSocketClientTunnel : public Tunnel, public std::enable_shared_from_this
   void PublishRetained(const std::string& topic, std::string payload, PublishDone done) override;
   bool connected() const override { return connected_; }
   void Reconnect(const std::string& why) override;
+  bool SendQueueFull() const override;
+  void SetDrainHandler(std::function<void()> handler) override { on_drain_ = std::move(handler); }
 
   struct Connection;  // one attempt and its service thread (defined in the .cc)
 
@@ -92,6 +98,7 @@ class WebSocketClientTunnel : public Tunnel, public std::enable_shared_from_this
   bool reconnect_now_ = false;  // Reconnect(): the next attempt without a wait
   MessageHandler on_message_;
   StateHandler on_state_;
+  std::function<void()> on_drain_;
 };
 
 }  // namespace ferry::transport

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <atomic>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -87,8 +88,9 @@ class WebSocketClientTunnelTest : public ::testing::Test {
       port_ = listener_->port();
     });
   }
-  void StartAgent(const std::string& ca_file, const HttpsProxy& proxy = {}) {
+  void StartAgent(const std::string& ca_file, const HttpsProxy& proxy = {}, size_t pause_queued_bytes = 0) {
     WebSocketClientOptions options;
+    if (pause_queued_bytes != 0) options.pause_queued_bytes = pause_queued_bytes;
     options.url = "wss://127.0.0.1:" + std::to_string(port_);
     options.tls.ca_file = ca_file;
     options.tls.cert_file = pki_->Path("plant-01.crt");
@@ -170,6 +172,43 @@ TEST_F(WebSocketClientTunnelTest, TheAgentGetsPresenceAndDeploymentOnConnectAndM
   const std::string big(3 << 20, 'b');
   ASSERT_TRUE(Publish(agent_, topics::UpEvents("plant-01"), big).ok());
   ASSERT_TRUE(WaitUntil([&] { return Contains(Up(), topics::UpEvents("plant-01") + " " + big); }, 20s));
+}
+
+// Back-pressure: with the control plane not reading, the socket's buffers
+// fill, then the tunnel's own queue; it says so, and calls the drain handler
+// once the control plane reads again. Nothing is dropped or reordered.
+TEST_F(WebSocketClientTunnelTest, AFullSendQueueSaysSoAndTheDrainHandlerRunsOnceTheControlPlaneReadsAgain) {
+  StartListener();
+  StartAgent(pki_->Path("ca.pem"), {}, 256 << 10);
+  ASSERT_TRUE(WaitUntil([&] { return AgentConnected(); }, 10s));
+  std::atomic<int> drains{0};
+  OnIo([&] { agent_->SetDrainHandler([&] { ++drains; }); });
+  // The control plane's thread (the agent tunnel's executor too) is held,
+  // so nothing reads; this thread stands in for the executor meanwhile.
+  std::promise<void> held, release;
+  asio::post(io_, [&] {
+    held.set_value();
+    release.get_future().wait();
+  });
+  held.get_future().wait();
+  const std::string payload(64 << 10, 'q');
+  int sent = 0;
+  while (!agent_->SendQueueFull() && sent < 2000) {
+    Status result = Status::Internal("no answer");
+    agent_->Publish(topics::UpEvents("plant-01"), payload + std::to_string(sent), [&](const Status& s) { result = s; });
+    ASSERT_TRUE(result.ok()) << result.ToString();
+    ++sent;
+  }
+  ASSERT_TRUE(agent_->SendQueueFull()) << "2000 frames of 64 KiB and never full";
+  EXPECT_EQ(drains, 0);
+  release.set_value();
+  ASSERT_TRUE(WaitUntil([&] { return drains.load() == 1; }, 10s));
+  ASSERT_TRUE(WaitUntil([&] { return Up().size() == static_cast<size_t>(sent); }, 30s)) << Up().size() << "/" << sent;
+  const auto up = Up();
+  for (int i = 0; i < sent; ++i) {
+    ASSERT_EQ(up[i], topics::UpEvents("plant-01") + " " + payload + std::to_string(i)) << "frame " << i;
+  }
+  OnIo([&] { EXPECT_FALSE(agent_->SendQueueFull()); });
 }
 
 TEST_F(WebSocketClientTunnelTest, AControlPlaneRestartIsNoticedAtOnceAndTheAgentComesBackToTheNewOne) {

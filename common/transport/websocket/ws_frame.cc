@@ -7,12 +7,14 @@ namespace {
 constexpr size_t kMaxTopicBytes = 256;
 }  // namespace
 
-std::string EncodeFrame(const std::string& topic, std::string_view payload, bool retained) {
+std::string EncodeFrame(const std::string& topic, std::string payload, bool retained, size_t headroom) {
   ferry::v1::TunnelFrame frame;
   frame.set_topic(topic);
-  frame.set_payload(std::string(payload));
+  frame.set_payload(std::move(payload));
   frame.set_retained(retained);
-  return frame.SerializeAsString();
+  std::string out(headroom + frame.ByteSizeLong(), '\0');
+  frame.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out.data() + headroom));
+  return out;
 }
 
 Result<ferry::v1::TunnelFrame> DecodeFrame(std::string_view bytes) {

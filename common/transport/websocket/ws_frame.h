@@ -17,7 +17,10 @@ inline constexpr const char* kTunnelSubprotocol = "ferry.v1";
 // Where the control plane accepts the tunnel.
 inline constexpr const char* kTunnelPath = "/ferry/v1/tunnel";
 
-std::string EncodeFrame(const std::string& topic, std::string_view payload, bool retained);
+// The encoded frame, after `headroom` bytes left free at the front (where
+// libwebsockets writes the WebSocket header, so the frame is sent from
+// this buffer as it is). The payload is moved in, not copied.
+std::string EncodeFrame(const std::string& topic, std::string payload, bool retained, size_t headroom = 0);
 Result<ferry::v1::TunnelFrame> DecodeFrame(std::string_view bytes);
 
 }  // namespace ferry::transport
