@@ -141,7 +141,9 @@ std::string Pipeline::AgentYaml(const std::string& id, int port, const std::file
          Uplink() + "  ack_timeout: " + options_.agent_ack_timeout +
          "\n  reconnect_min: 50ms\n  reconnect_max: 1s\n  heartbeat_interval: 1s\n" +
          (options_.enrolled || !options_.broker_tls_cert.empty() ? "" : "  insecure: true\n") +
-         (options_.broker_tls_cert.empty() ? std::string() : "  tls:\n    ca_file: " + agent_ca + "\n");
+         (options_.broker_tls_cert.empty() && options_.agent_tls_ca_override.empty()
+              ? std::string()
+              : "  tls:\n    ca_file: " + agent_ca + "\n");
 }
 
 std::string Pipeline::Uplink() const {
@@ -201,6 +203,11 @@ void Pipeline::WriteConfigs() {
           "\n  retry_max: " + options_.delivery_retry_max + "\nconnectors:\n  webhook:\n    url: " +
           (options_.webhook_url.empty() ? sink_.url("/hook") : options_.webhook_url) + "\n    timeout: 5s\n" +
           options_.webhook_extra_yaml + options_.connectors_extra_yaml + fleet + options_.cp_extra_yaml);
+}
+
+void Pipeline::SetAgentCaOverride(const std::string& ca_file) {
+  options_.agent_tls_ca_override = ca_file;
+  WriteConfigs();
 }
 
 void Pipeline::SetAgentTransport(const std::string& transport) {

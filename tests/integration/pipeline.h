@@ -114,6 +114,9 @@ class Pipeline {
   // Rewrites the agent's configuration for uplink.transport `transport`
   // (from its next start).
   void SetAgentTransport(const std::string& transport);
+  // Rewrites the agent's configuration with uplink.tls.ca_file `ca_file`
+  // (empty: the enrolled CA again), for its next start.
+  void SetAgentCaOverride(const std::string& ca_file);
 
   HttpResponse PostIdoc(const std::string& body, const std::string& content_type = "text/xml",
                         std::map<std::string, std::string> headers = {});

@@ -12,6 +12,7 @@
 #include "tests/integration/pipeline.h"
 #include "tests/support/ports.h"
 #include "tests/support/process.h"
+#include "tests/support/test_pki.h"
 #include "tests/support/tinyproxy.h"
 #include "tests/support/wait.h"
 
@@ -117,6 +118,29 @@ TEST(WebSocketTunnelTest, AnAgentSwitchedFromMqttToWebSocketWithABacklogLosesAnd
   EXPECT_EQ(AcceptedOnce(p.sink()).size(), static_cast<size_t>(kDelivered + kBacklog));
   EXPECT_NE(ReadFile(p.dir().path() / "controlplane.log").find("event=websocket_agent_connected agent_id=plant-01"),
             std::string::npos);
+}
+
+TEST(WebSocketTunnelTest, AControlPlaneCertificateFromAnotherCaIsRefusedAndNothingIsLost) {
+  TempDir other_dir;
+  TestPki other(other_dir.path(), "another-ca");  // what a rogue endpoint would present
+  PipelineOptions options = DirectTunnel();
+  options.agent_tls_ca_override = other.Path("ca.pem");
+  Pipeline p(options);
+  p.StartAll();
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(p.PostIdoc(Customer(i)).status, 200);
+  const auto agent_log = [&] { return ReadFile(p.dir().path() / "agent.log"); };
+  ASSERT_TRUE(
+      WaitUntil([&] { return agent_log().find("event=websocket_connect_failed") != std::string::npos; }, seconds(20)));
+  EXPECT_NE(agent_log().find("certificate"), std::string::npos) << agent_log();
+  EXPECT_EQ(p.sink().AcceptedCount(), 0u);
+  EXPECT_EQ(p.AgentOutboxDepth(), 3u);
+  EXPECT_EQ(ReadFile(p.dir().path() / "controlplane.log").find("event=websocket_agent_connected"), std::string::npos);
+  // Trusting the fleet's CA again, the agent delivers what it kept, once.
+  p.agent().Terminate();
+  p.SetAgentCaOverride("");
+  p.StartAgent();
+  ASSERT_TRUE(p.sink().WaitForAccepted(3, seconds(30)));
+  EXPECT_EQ(AcceptedOnce(p.sink()).size(), 3u);
 }
 
 TEST(WebSocketTunnelTest, ThroughTinyproxyWithBasicCredentialsAndAcrossItsRestart) {
