@@ -5,6 +5,7 @@
 
 #include "common/app/run_loop.h"
 #include "common/crypto/random.h"
+#include "common/log/log.h"
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
 #include "ferry/v1/event.pb.h"
@@ -116,9 +117,8 @@ void Uplink::Route(transport::Dispatcher& dispatcher) {
 
 void Uplink::IgnoreAck(const std::string& why, uint64_t batch_id) {
   ++stats_.acks_ignored;
-  // A flood of forged Acks must not flood the log: the first, then every
-  // power of two, with the running count.
-  if ((stats_.acks_ignored & (stats_.acks_ignored - 1)) == 0) {
+  // A flood of forged Acks must not flood the log.
+  if (log::FirstOrPowerOfTwo(stats_.acks_ignored)) {
     spdlog::warn("event=uplink_ack_ignored batch_id={} reason=\"{}\" ignored_total={}", batch_id, why,
                  stats_.acks_ignored);
   }

@@ -1,4 +1,5 @@
 #include "common/http/http_server.h"
+#include "common/log/log.h"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -141,7 +142,7 @@ asio::awaitable<void> HttpServer::AcceptLoop() {
 asio::awaitable<void> HttpServer::RefuseBusy(tcp::socket socket) {
   auto self = shared_from_this();
   ++refused_busy_;
-  if ((refused_busy_ & (refused_busy_ - 1)) == 0) {
+  if (log::FirstOrPowerOfTwo(refused_busy_)) {
     spdlog::warn("event=http_busy connections={} limit={} refused_total={}", *active_, options_.max_connections,
                  refused_busy_);
   }

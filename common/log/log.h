@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
 #include <string_view>
 
 #include "common/config/config_node.h"
@@ -23,5 +24,11 @@ bool IsValidLevel(std::string_view level);
 Status SetLevel(std::string_view level);
 // Reads the `log:` section both binaries share (`log.level`, default info).
 std::string ReadLogLevel(config::ConfigNode& root);
+
+// For an event a peer can repeat at will (refused connections, forged or
+// stray messages), given its running count: true for the 1st, 2nd, 4th,
+// 8th... occurrence. The log shows that it happens and how often (log the
+// count), and a flood cannot fill it.
+inline bool FirstOrPowerOfTwo(uint64_t count) { return count != 0 && (count & (count - 1)) == 0; }
 
 }  // namespace ferry::log

@@ -34,3 +34,18 @@ TEST(LogTest, ControlCharactersAndBrokenUtf8AreEscapedWithoutJournald) {
 
 }  // namespace
 }  // namespace ferry::log
+
+namespace ferry::log {
+namespace {
+
+TEST(FirstOrPowerOfTwoTest, LogsTheFirstAndThenEveryPowerOfTwoOnly) {
+  std::vector<uint64_t> logged;
+  for (uint64_t n = 0; n <= 70; ++n) {
+    if (FirstOrPowerOfTwo(n)) logged.push_back(n);
+  }
+  EXPECT_EQ(logged, (std::vector<uint64_t>{1, 2, 4, 8, 16, 32, 64}));
+  EXPECT_TRUE(FirstOrPowerOfTwo(uint64_t{1} << 63));
+}
+
+}  // namespace
+}  // namespace ferry::log

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/log/log.h"
 #include "common/transport/topics.h"
 
 namespace ferry::transport {
@@ -22,9 +23,8 @@ void Dispatcher::Dispatch(const std::string& topic, std::string payload) {
 
 void Dispatcher::Drop(const std::string& topic, const char* why) {
   ++dropped_;
-  // The first, then every power of two: a peer flooding odd topics must
-  // not flood the log.
-  if ((dropped_ & (dropped_ - 1)) == 0) {
+  // A peer flooding odd topics must not flood the log.
+  if (log::FirstOrPowerOfTwo(dropped_)) {
     spdlog::warn("event=tunnel_message_dropped topic={} reason=\"{}\" dropped_total={}", topic, why, dropped_);
   }
 }

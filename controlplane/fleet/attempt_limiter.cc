@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/http/json_response.h"
+#include "common/log/log.h"
 
 namespace ferry::controlplane {
 
@@ -53,7 +54,7 @@ std::optional<http::Response> AttemptLimiter::Admit(const http::Request& head, c
   const std::string client = peer.to_string();
   if (Take(client, Clock::now())) return std::nullopt;
   ++refused_;
-  if ((refused_ & (refused_ - 1)) == 0) {
+  if (log::FirstOrPowerOfTwo(refused_)) {
     spdlog::warn("event={} outcome=rate_limited client={} refused_total={}", event, client, refused_);
   }
   http::Response res = http::JsonError(head, http::beast_http::status::too_many_requests, refusal);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/log/log.h"
 #include "common/transport/topics.h"
 #include "ferry/v1/event.pb.h"
 
@@ -14,7 +15,7 @@ constexpr size_t kMaxRequestBytes = 16 << 10;  // a P-256 request is under 1 KiB
 
 void CertificateRenewal::Refuse(const std::string& agent_id, uint64_t request_id, const std::string& why) {
   ++refused_;
-  if ((refused_ & (refused_ - 1)) == 0) {  // the first, then every power of two: no flood
+  if (log::FirstOrPowerOfTwo(refused_)) {
     spdlog::warn("event=certificate_renewal agent_id={} outcome=refused reason=\"{}\" refused_total={}", agent_id, why,
                  refused_);
   }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/log/log.h"
 #include "common/transport/topics.h"
 #include "common/wire/batch_codec.h"
 
@@ -13,7 +14,7 @@ bool FleetGate::Admit(const std::string& agent_id, const std::string& channel, c
   if (Admitted(agent_id)) return true;
   ++refused_;
   const uint64_t n = ++refused_by_agent_[agent_id];
-  if ((n & (n - 1)) == 0) {
+  if (log::FirstOrPowerOfTwo(n)) {
     spdlog::warn("event=agent_not_enrolled agent_id={} channel={} refused_total={}", agent_id, channel, n);
   }
   if (channel != "up/events") return false;

@@ -18,6 +18,7 @@
 #include <deque>
 
 #include "common/http/http_server.h"
+#include "common/log/log.h"
 #include "common/transport/topics.h"
 #include "common/transport/websocket/ws_frame.h"
 
@@ -310,7 +311,7 @@ void WebSocketListenerTunnel::OnFrame(const std::shared_ptr<Session>& session, s
 
 void WebSocketListenerTunnel::DropFrame(const std::string& agent_id, const std::string& why) {
   ++frames_dropped_;
-  if ((frames_dropped_ & (frames_dropped_ - 1)) == 0) {
+  if (log::FirstOrPowerOfTwo(frames_dropped_)) {
     spdlog::warn("event=websocket_frame_dropped agent_id={} reason=\"{}\" dropped_total={}", agent_id, why,
                  frames_dropped_);
   }
