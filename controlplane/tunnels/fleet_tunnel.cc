@@ -26,12 +26,15 @@ void FleetTunnel::Stop() {
 }
 
 void FleetTunnel::Publish(const std::string& topic, std::string payload, PublishDone done) {
-  if (listener_) {
-    auto parsed = transport::topics::Parse(topic);
-    if (!broker_ || (parsed && listener_->HasAgent(parsed->agent_id))) {
-      return listener_->Publish(topic, std::move(payload), std::move(done));
-    }
+  if (listener_ && broker_) {
+    // An agent connected over the listener gets it there, any other
+    // through the broker (where its session keeps it while it is away).
+    return listener_->PublishOrElse(topic, std::move(payload), std::move(done),
+                                    [broker = broker_, topic](std::string payload, PublishDone done) {
+                                      broker->Publish(topic, std::move(payload), std::move(done));
+                                    });
   }
+  if (listener_) return listener_->Publish(topic, std::move(payload), std::move(done));
   broker_->Publish(topic, std::move(payload), std::move(done));
 }
 

@@ -325,9 +325,15 @@ void WebSocketListenerTunnel::PublishRetained(const std::string& topic, std::str
   Send(topic, std::move(payload), true, std::move(done));
 }
 
-void WebSocketListenerTunnel::Send(const std::string& topic, std::string payload, bool retained, PublishDone done) {
+void WebSocketListenerTunnel::PublishOrElse(const std::string& topic, std::string payload, PublishDone done,
+                                            Otherwise otherwise) {
+  Send(topic, std::move(payload), false, std::move(done), std::move(otherwise));
+}
+
+void WebSocketListenerTunnel::Send(const std::string& topic, std::string payload, bool retained, PublishDone done,
+                                   Otherwise otherwise) {
   asio::dispatch(executor_, [self = shared_from_this(), topic, payload = std::move(payload), retained,
-                             done = std::move(done)]() mutable {
+                             done = std::move(done), otherwise = std::move(otherwise)]() mutable {
     auto answer = [&](Status s) {
       if (done) done(s);
     };
@@ -340,6 +346,7 @@ void WebSocketListenerTunnel::Send(const std::string& topic, std::string payload
       return answer(Status::Ok());
     }
     auto it = self->sessions_.find(parsed->agent_id);
+    if (it == self->sessions_.end() && otherwise) return otherwise(std::move(payload), std::move(done));
     if (it == self->sessions_.end()) {
       // Kept for the next connect when retained; lost otherwise, as on a
       // broker without a subscriber.

@@ -68,6 +68,7 @@ class WebSocketListenerTunnel : public Tunnel, public std::enable_shared_from_th
   Status Listen();
   uint16_t port() const { return bound_port_; }
   size_t agents_connected() const { return sessions_.size(); }
+  // Executor only (the tests ask there).
   bool HasAgent(const std::string& agent_id) const { return sessions_.count(agent_id) != 0; }
   uint64_t frames_dropped() const { return frames_dropped_; }
 
@@ -77,6 +78,11 @@ class WebSocketListenerTunnel : public Tunnel, public std::enable_shared_from_th
   void Stop() override;
   void Publish(const std::string& topic, std::string payload, PublishDone done) override;
   void PublishRetained(const std::string& topic, std::string payload, PublishDone done) override;
+  // Publish to an agent connected here; for one that is not, `otherwise`
+  // gets the message instead (the broker, when there is one). Decided on
+  // the executor, where the connections are known, whatever thread calls.
+  using Otherwise = std::function<void(std::string payload, PublishDone done)>;
+  void PublishOrElse(const std::string& topic, std::string payload, PublishDone done, Otherwise otherwise);
   bool connected() const override { return listening_; }
   void Reconnect(const std::string& why) override {}  // a listener has nothing to reconnect
 
@@ -86,7 +92,7 @@ class WebSocketListenerTunnel : public Tunnel, public std::enable_shared_from_th
                           std::shared_ptr<boost::asio::ssl::context> tls);
   boost::asio::awaitable<void> AcceptLoop();
   boost::asio::awaitable<void> Serve(boost::asio::ip::tcp::socket socket);
-  void Send(const std::string& topic, std::string payload, bool retained, PublishDone done);
+  void Send(const std::string& topic, std::string payload, bool retained, PublishDone done, Otherwise otherwise = {});
   void OnFrame(const std::shared_ptr<Session>& session, std::string_view bytes);
   void DropFrame(const std::string& agent_id, const std::string& why);
 

@@ -224,6 +224,29 @@ TEST_F(WebSocketListenerTest, AcceptedConnectionsSendSmallFramesWithoutNaglesDel
   EXPECT_EQ(NoDelayOfSocketsOnLocalPort(tunnel_->port()), std::vector<bool>{true});
 }
 
+// The control plane with a broker as well: a message for an agent connected
+// here goes here, one for any other agent to the broker instead. Decided
+// on the listener's thread, whichever thread publishes (this one).
+TEST_F(WebSocketListenerTest, PublishOrElseSendsToAConnectedAgentAndHandsTheRestOn) {
+  Start();
+  TestAgent agent(tunnel_->port(), *pki_, "plant-01");
+  ASSERT_EQ(agent.Connect(), "");
+  ASSERT_TRUE(agent.Receive());  // presence
+  auto publish = [&](const std::string& agent_id, const std::string& payload) {
+    std::promise<std::string> routed;  // exactly one of the two answers
+    tunnel_->PublishOrElse(
+        topics::DownAcks(agent_id), payload,
+        [&routed](const Status& s) { routed.set_value(s.ok() ? "listener" : s.ToString()); },
+        [&routed](std::string handed_on, Tunnel::PublishDone) { routed.set_value("otherwise: " + handed_on); });
+    return routed.get_future().get();
+  };
+  EXPECT_EQ(publish("plant-01", "ack 1"), "listener");
+  auto ack = agent.Receive();
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->payload(), "ack 1");
+  EXPECT_EQ(publish("plant-02", "ack 2"), "otherwise: ack 2");
+}
+
 TEST_F(WebSocketListenerTest, NoCertificateOrOneFromAnotherCaIsRefusedInTheTlsHandshake) {
   Start();
   // With TLS 1.3 the server's refusal may arrive after the client thinks
