@@ -49,10 +49,12 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
     c.mqtt.will_payload = "offline " + c.id;
   }
 
-  // Agents are told the broker only when it is a TLS one, and the
-  // listener by the first name it answers to.
+  // Agents are told the broker only when it is a TLS one over TCP (a wss://
+  // entry means the direct tunnel to agents), and the listener by the
+  // first name it answers to.
   std::vector<std::string> endpoints;
-  if (!c.mqtt.broker_url.empty() && !transport::IsPlainText(c.mqtt.broker_url)) endpoints.push_back(c.mqtt.broker_url);
+  const std::string& broker = c.mqtt.broker_url;
+  if (broker.rfind("ssl://", 0) == 0 || broker.rfind("mqtts://", 0) == 0) endpoints.push_back(broker);
   if (listener && !c.websocket_hosts.empty()) {
     const std::string& host = c.websocket_hosts.front();
     const bool ipv6 = host.find(':') != std::string::npos;

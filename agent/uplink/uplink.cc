@@ -363,6 +363,11 @@ void Uplink::ArmWatchdog() {
     auto self = weak.lock();
     if (!self) return;
     auto now = std::chrono::steady_clock::now();
+    // Batches still queued in the tunnel (a slow link) have not left yet:
+    // their ack clock starts once the queue is out.
+    if (self->tunnel_.SendPending()) {
+      for (auto& [id, sent_at] : self->inflight_) sent_at = now;
+    }
     for (const auto& [id, sent_at] : self->inflight_) {
       if (now - sent_at > self->options_.ack_timeout) {
         self->Rewind("no ack for batch " + std::to_string(id) + " within " +

@@ -34,6 +34,7 @@ class UplinkTest : public ::testing::Test {
     options.agent_id = kUplinkAgent;
     options.batch_max_events = 2;  // batches {1,2} {3,4} {5}
     options.certificate_not_after_unix_ms = kCertificateEnd;
+    Configure(options);
     uplink_ = std::make_shared<Uplink>(io_.get_executor(), tunnel_, *store_, *outbox_, options);
     uplink_->Route(dispatcher_);
     tunnel_.SetMessageHandler(dispatcher_.Handler());
@@ -43,6 +44,7 @@ class UplinkTest : public ::testing::Test {
   }
   void TearDown() override { uplink_->Stop(); }
   virtual void BeforeStart() {}
+  virtual void Configure(UplinkOptions&) {}
 
   void Run(std::chrono::milliseconds d) { io_.run_for(d); }
 
@@ -204,6 +206,26 @@ TEST_F(UplinkRefusedPublishTest, ARefusedBatchIsSentAfterTheDrainWithoutWaitingF
   EXPECT_EQ(published.begin()->second, (std::vector<uint64_t>{1, 2}));
   EXPECT_EQ(uplink_->stats().batches_sent, 3u);
   EXPECT_EQ(uplink_->stats().rewinds, rewinds);
+}
+
+// A slow link: the batches wait in the tunnel's own queue for a while.
+class UplinkSlowLinkTest : public UplinkTest {
+ protected:
+  void Configure(UplinkOptions& options) override { options.ack_timeout = std::chrono::milliseconds(300); }
+  void BeforeStart() override { tunnel_.send_pending = true; }
+};
+
+TEST_F(UplinkSlowLinkTest, TheAckClockStartsOnlyOnceTheTunnelHasSentTheBatches) {
+  const uint64_t rewinds = uplink_->stats().rewinds;  // the one at connect
+  ASSERT_EQ(Published().size(), 3u);
+  // Well past the ack timeout, but still queued in the tunnel: no resend.
+  Run(std::chrono::milliseconds(2500));
+  EXPECT_EQ(uplink_->stats().rewinds, rewinds);
+  EXPECT_EQ(Published().size(), 3u);
+  // Out of the queue, and no ack: now the timeout applies.
+  tunnel_.send_pending = false;
+  Run(std::chrono::milliseconds(2500));
+  EXPECT_GT(uplink_->stats().rewinds, rewinds);
 }
 
 }  // namespace

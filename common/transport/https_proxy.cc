@@ -24,6 +24,29 @@ std::string PercentEncoded(const std::string& text) {
   return out;
 }
 
+// The URL as an error message may show it: no credentials.
+std::string Redacted(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t from = scheme == std::string::npos ? 0 : scheme + 3;
+  const size_t at = url.rfind('@');
+  if (at == std::string::npos || at < from) return url;
+  return url.substr(0, from) + "***@" + url.substr(at + 1);
+}
+
+// host:port, [IPv6]:port; the port 1-65535.
+bool IsHostAndPort(const std::string& authority) {
+  const size_t colon = authority.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  const std::string host = authority.substr(0, colon);
+  if (host.front() == '[' ? host.back() != ']' || host.size() < 3 : host.find_first_of(":/[]") != std::string::npos) {
+    return false;
+  }
+  const std::string port = authority.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+  const int value = std::stoi(port);
+  return value >= 1 && value <= 65535;
+}
+
 }  // namespace
 
 std::string HttpsProxy::ForLibwebsockets() const {
@@ -50,7 +73,8 @@ HttpsProxy ReadHttpsProxy(config::ConfigNode& node) {
     return out;
   }
   if (url.rfind("http://", 0) != 0) {
-    node.Error("https_proxy", "must be http://[user@]host:port (the proxy is asked with CONNECT; got '" + url + "')");
+    node.Error("https_proxy",
+               "must be http://[user@]host:port (the proxy is asked with CONNECT; got '" + Redacted(url) + "')");
     return out;
   }
   std::string authority = url.substr(7);
@@ -64,10 +88,8 @@ HttpsProxy ReadHttpsProxy(config::ConfigNode& node) {
     }
     if (out.user.empty()) node.Error("https_proxy", "has an '@' but no user before it");
   }
-  const size_t colon = authority.rfind(':');
-  if (authority.empty() || colon == std::string::npos || colon + 1 == authority.size() ||
-      authority.find('/') != std::string::npos) {
-    node.Error("https_proxy", "must name the proxy as host:port (got '" + url + "')");
+  if (!IsHostAndPort(authority)) {
+    node.Error("https_proxy", "must name the proxy as host:port (got '" + Redacted(url) + "')");
   }
   out.address = authority;
   if (!password.empty() && out.user.empty()) {

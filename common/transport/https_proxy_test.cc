@@ -7,6 +7,7 @@
 
 #include "common/transport/mqtt/mqtt_config.h"
 #include "common/transport/tunnel_plugin.h"
+#include "common/transport/websocket/ws_client_config.h"
 #include "tests/support/temp_dir.h"
 
 namespace ferry::transport {
@@ -74,6 +75,41 @@ TEST_F(HttpsProxyTest, MistakesAreNamedWithoutThePassword) {
   EXPECT_EQ(no_user.find("not-in-any-message"), std::string::npos);
   EXPECT_NE(Parse("  https_proxy_password_file: " + password + "\n", read).find("is set but https_proxy is not"),
             std::string::npos);
+}
+
+TEST_F(HttpsProxyTest, ErrorsNeverRepeatAPasswordWrittenIntoTheUrl) {
+  auto read = [](config::ConfigNode& node) { ReadHttpsProxy(node); };
+  for (const std::string url :
+       {"https://ferry:hunter2@proxy:3128", "http://ferry:hunter2@proxy", "http://ferry:hunter2@proxy:abc"}) {
+    const std::string errors = Parse("  https_proxy: " + url + "\n", read);
+    EXPECT_NE(errors, "") << url;
+    EXPECT_EQ(errors.find("hunter2"), std::string::npos) << errors;
+  }
+}
+
+TEST_F(HttpsProxyTest, TheProxyIsAHostAndANumericPort) {
+  HttpsProxy proxy;
+  auto read = [&](config::ConfigNode& node) { proxy = ReadHttpsProxy(node); };
+  EXPECT_EQ(Parse("  https_proxy: http://[::1]:3128\n", read), "");
+  EXPECT_EQ(proxy.address, "[::1]:3128");
+  for (const std::string bad : {"http://proxy:abc", "http://proxy:0", "http://proxy:70000", "http://[::1]",
+                                "http://proxy:3128/path", "http://:3128"}) {
+    EXPECT_NE(Parse("  https_proxy: " + bad + "\n", read).find("must name the proxy as host:port"), std::string::npos)
+        << bad;
+  }
+}
+
+TEST_F(HttpsProxyTest, TheWebSocketTunnelRefusesCredentialsLibwebsocketsCannotCarry) {
+  auto read = [](config::ConfigNode& node) {
+    WebSocketClientOptions options;
+    ReadWebSocketSettings(node, options);
+  };
+  const std::string base =
+      "  url: wss://cp.example.com:443\n  tls:\n    cert_file: /id/agent.pem\n    key_file: /id/agent.pem\n"
+      "  https_proxy: http://ferry@proxy:3128\n  https_proxy_password_file: ";
+  EXPECT_EQ(Parse(base + PasswordFile(std::string(86, 'p')) + "\n", read), "");  // ferry: + 86 = 92
+  const std::string long_one = Parse(base + PasswordFile(std::string(88, 'p')) + "\n", read);
+  EXPECT_NE(long_one.find("at most 92 characters"), std::string::npos) << long_one;
 }
 
 TEST_F(HttpsProxyTest, MqttTakesAProxyOnlyForAWssBroker) {

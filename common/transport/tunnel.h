@@ -48,6 +48,9 @@ class Tunnel {
   // executor once the queue has gone down) before publishing more. A
   // tunnel whose library bounds its own window never reports full.
   virtual bool SendQueueFull() const { return false; }
+  // Whether messages taken by Publish still wait in the tunnel's own queue,
+  // not yet handed to the socket: their acknowledgements cannot be due.
+  virtual bool SendPending() const { return false; }
   virtual void SetDrainHandler(std::function<void()> handler) { (void)handler; }
 };
 

@@ -100,6 +100,8 @@ int LoadClient::Exchange(std::string_view path, std::string_view body) {
     if (n <= 0) return 0;
     buffer_.append(chunk, static_cast<size_t>(n));
   }
+  // Everything needed from the header is taken before more bytes arrive:
+  // appending may move the buffer.
   const std::string_view head_in(buffer_.data(), header_end);
   int status = 0;
   if (head_in.size() < 12 || std::from_chars(head_in.data() + 9, head_in.data() + 12, status).ec != std::errc())
@@ -107,13 +109,13 @@ int LoadClient::Exchange(std::string_view path, std::string_view body) {
   size_t length = 0;
   const std::string_view length_text = HeaderValue(head_in, "Content-Length");
   std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
+  const bool closing = HeaderValue(head_in, "Connection") == "close";
   const size_t end = header_end + 4 + length;
   while (buffer_.size() < end) {
     const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
     if (n <= 0) return 0;
     buffer_.append(chunk, static_cast<size_t>(n));
   }
-  const bool closing = HeaderValue(head_in, "Connection") == "close";
   buffer_.erase(0, end);
   if (closing) Close();
   return status;

@@ -34,6 +34,7 @@ class FakeTunnel : public transport::Tunnel {
   }
   bool connected() const override { return connected_; }
   bool SendQueueFull() const override { return queue_full; }
+  bool SendPending() const override { return send_pending; }
   void SetDrainHandler(std::function<void()> handler) override { on_drain_ = std::move(handler); }
   // The send queue went down: the sender is told, as a real tunnel does.
   void Drain() {
@@ -68,7 +69,8 @@ class FakeTunnel : public transport::Tunnel {
 
   std::vector<Sent> sent;
   Status publish_result;
-  bool queue_full = false;  // what SendQueueFull() answers
+  bool queue_full = false;    // what SendQueueFull() answers
+  bool send_pending = false;  // what SendPending() answers
   int reconnects = 0;
 
  private:

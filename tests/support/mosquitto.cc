@@ -129,6 +129,19 @@ std::unique_ptr<Mosquitto> Mosquitto::AsShipped(const std::filesystem::path& dir
   if (seen.size() != replaced.size() || (websockets && listeners != 2)) {
     throw std::runtime_error("packaging/mosquitto/ferry.conf no longer has every setting the tests adapt");
   }
+  // Settings mosquitto keeps per listener: each listener the test switches
+  // on must carry them, or a client could take another's client id there.
+  for (const char* per_listener :
+       {"require_certificate true", "use_identity_as_username true", "use_username_as_clientid true"}) {
+    size_t count = 0;
+    for (size_t at = config.find(std::string("\n") + per_listener); at != std::string::npos;
+         at = config.find(std::string("\n") + per_listener, at + 1)) {
+      ++count;
+    }
+    if (count != static_cast<size_t>(std::max(listeners, 1))) {
+      throw std::runtime_error(std::string("packaging/mosquitto/ferry.conf: not every listener has ") + per_listener);
+    }
+  }
   config += "user " + CurrentUserName() + "\npersistence_file mosquitto.db\nlog_dest file " +
             broker->log_file_.string() + "\nlog_timestamp_format %Y-%m-%dT%H:%M:%S\nset_tcp_nodelay true\n";
   WriteFile(broker->config_file_, config);

@@ -78,7 +78,9 @@ uint16_t BrokerPort(const std::string& url) {
   const size_t scheme = url.find("://");
   const size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
   const size_t colon = url.rfind(':', path == std::string::npos ? std::string::npos : path);
+  const size_t bracket = url.rfind(']', path == std::string::npos ? std::string::npos : path);
   if (colon == std::string::npos || colon + 1 >= url.size()) return 0;
+  if (bracket != std::string::npos && colon < bracket) return 0;  // [IPv6] without a port
   int port = std::atoi(url.c_str() + colon + 1);
   return port > 0 && port < 65536 ? static_cast<uint16_t>(port) : 0;
 }

@@ -26,6 +26,12 @@ void ReadWebSocketSettings(config::ConfigNode& node, WebSocketClientOptions& out
     if (auto url = ParseTunnelUrl(out.url); !url.ok()) node.Error("url", std::string(url.status().message()));
   }
   out.https_proxy = ReadHttpsProxy(node);
+  // libwebsockets encodes at most 93 bytes of "user:password" (its
+  // buffers) and, past that, connects without its proxy.
+  if (!out.https_proxy.user.empty() && out.https_proxy.user.size() + 1 + out.https_proxy.password.size() > 93) {
+    node.Error("https_proxy_password_file",
+               "the proxy user and password together must be at most 92 characters with transport: websocket");
+  }
   auto tls = node.Section("tls");
   out.tls.ca_file = tls.String("ca_file", out.tls.ca_file);
   out.tls.cert_file = tls.String("cert_file", out.tls.cert_file);

@@ -83,19 +83,24 @@ struct WebSocketClientTunnel::Connection {
   lws_retry_bo_t idle_policy{};
   std::thread thread;
 
-  bool Enqueue(std::string frame) {
+  Status Enqueue(std::string frame) {
     std::lock_guard lock(mu);
     const size_t bytes = frame.size() - LWS_PRE;
-    if (!context) return false;
+    if (!context) return Status::Unavailable("the connection to the control plane is closing");
     // One frame larger than the whole queue still goes, alone.
     if (out_bytes > 0 && out_bytes + bytes > options.max_queued_bytes) {
       drain_wanted = true;  // the refused sender waits for the drain
-      return false;
+      return Status::ResourceExhausted("the websocket send queue is full");
     }
     out_bytes += bytes;
     out.push_back(std::move(frame));
     lws_cancel_service(context);  // the service thread asks for a write
-    return true;
+    return Status::Ok();
+  }
+
+  bool Pending() {
+    std::lock_guard lock(mu);
+    return out_bytes > 0;
   }
 
   bool Full() {
@@ -388,13 +393,15 @@ void WebSocketClientTunnel::Publish(const std::string& topic, std::string payloa
   Status s = Status::Ok();
   if (!connected_ || !connection_) {
     s = Status::Unavailable("not connected to " + options_.url);
-  } else if (!connection_->Enqueue(EncodeFrame(topic, std::move(payload), false, LWS_PRE))) {
-    s = Status::ResourceExhausted("the websocket send queue is full");
+  } else {
+    s = connection_->Enqueue(EncodeFrame(topic, std::move(payload), false, LWS_PRE));
   }
   if (done) done(s);
 }
 
 bool WebSocketClientTunnel::SendQueueFull() const { return connection_ && connected_ && connection_->Full(); }
+
+bool WebSocketClientTunnel::SendPending() const { return connection_ && connected_ && connection_->Pending(); }
 
 void WebSocketClientTunnel::PublishRetained(const std::string& topic, std::string payload, PublishDone done) {
   // Agents publish nothing retained; the control plane keeps its own.

@@ -77,6 +77,7 @@ class WebSocketClientTunnel : public Tunnel, public std::enable_shared_from_this
   bool connected() const override { return connected_; }
   void Reconnect(const std::string& why) override;
   bool SendQueueFull() const override;
+  bool SendPending() const override;
   void SetDrainHandler(std::function<void()> handler) override { on_drain_ = std::move(handler); }
 
   struct Connection;  // one attempt and its service thread (defined in the .cc)

@@ -341,8 +341,10 @@ void WebSocketListenerTunnel::Send(const std::string& topic, std::string payload
     if (retained) self->retained_[topic] = payload;
     auto parsed = topics::Parse(topic);
     if (!parsed) {
-      // Not an agent's topic (the presence): to every agent.
+      // Not an agent's topic (the presence): to every agent here, and to
+      // the broker's as well when there is one.
       for (auto& [agent, session] : self->sessions_) session->Send(EncodeFrame(topic, payload, retained));
+      if (otherwise) return otherwise(std::move(payload), std::move(done));
       return answer(Status::Ok());
     }
     auto it = self->sessions_.find(parsed->agent_id);
