@@ -17,64 +17,6 @@ namespace {
 constexpr std::string_view kUtf8Names[] = {"UTF-8"};
 constexpr std::string_view kLatin1Names[] = {"ISO-8859-1", "latin1", "iso8859-1", "ISO_8859-1"};
 
-// Which segment field names the business object an IDoc is about, so that all
-// changes to one customer (material, price, document) reach the CRM in order
-// (DESIGN.md guarantee 3). Searched depth-first in document order over the
-// whole IDoc; the first segment of this table with a non-empty field wins.
-// Add a row here to key a new IDoc type; nothing else needs to change.
-struct KeyField {
-  const char* segment;
-  const char* field;
-  // The key's prefix when it is not the message type: message types that
-  // change the same object share one order (equipment created, then changed).
-  const char* prefix = nullptr;
-};
-constexpr KeyField kBusinessKeyFields[] = {
-    {"E1KNA1M", "KUNNR"},                                    // DEBMAS: customer number
-    {"E1MARAM", "MATNR"},                                    // MATMAS (and extensions): material number
-    {"E1KOMG", "VAKEY"},                                     // COND_A: condition variable key
-    {"E1EDL20", "VBELN"},                                    // DESADV / DELVRY0x: delivery number
-    {"E1EDK01", "BELNR"},                                    // ORDERS / INVOIC: document number
-    {"E1BPSBONEW", "CUSTOMERID"},                            // FLIGHTBOOKING (SAP demo model): customer
-    {"E1EQUIPMENT_CREATE", "EXTERNAL_NUMBER", "EQUIPMENT"},  // equipment number
-    {"E1EQUIPMENT_CHANGE", "EQUIPMENT", "EQUIPMENT"},        // equipment number
-};
-
-// FindBusinessValue skips every element not named "E1...".
-constexpr bool AllKeySegmentsStartWithE1() {
-  for (const KeyField& k : kBusinessKeyFields) {
-    if (k.segment[0] != 'E' || k.segment[1] != '1') return false;
-  }
-  return true;
-}
-static_assert(AllKeySegmentsStartWithE1(), "adapt the prefix check in FindBusinessValue");
-
-struct ControlField {
-  const char* tag;
-  std::string ControlRecord::*member;
-  size_t max_chars;  // EDI_DC40 field length (docs/protocols.md §A.2)
-};
-constexpr ControlField kControlFields[] = {
-    {"TABNAM", &ControlRecord::tabnam, 10}, {"MANDT", &ControlRecord::mandt, 3},
-    {"DOCNUM", &ControlRecord::docnum, 16}, {"DOCREL", &ControlRecord::docrel, 4},
-    {"STATUS", &ControlRecord::status, 2},  {"DIRECT", &ControlRecord::direct, 1},
-    {"OUTMOD", &ControlRecord::outmod, 1},  {"IDOCTYP", &ControlRecord::idoctyp, 30},
-    {"CIMTYP", &ControlRecord::cimtyp, 30}, {"MESTYP", &ControlRecord::mestyp, 30},
-    {"MESCOD", &ControlRecord::mescod, 3},  {"MESFCT", &ControlRecord::mesfct, 3},
-    {"SNDPOR", &ControlRecord::sndpor, 10}, {"SNDPRT", &ControlRecord::sndprt, 2},
-    {"SNDPFC", &ControlRecord::sndpfc, 2},  {"SNDPRN", &ControlRecord::sndprn, 10},
-    {"RCVPOR", &ControlRecord::rcvpor, 10}, {"RCVPRT", &ControlRecord::rcvprt, 2},
-    {"RCVPFC", &ControlRecord::rcvpfc, 2},  {"RCVPRN", &ControlRecord::rcvprn, 10},
-    {"CREDAT", &ControlRecord::credat, 8},  {"CRETIM", &ControlRecord::cretim, 6},
-    {"SERIAL", &ControlRecord::serial, 20},
-};
-
-size_t Utf8Chars(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 // Only what we read: CDATA sections and the predefined/numeric references.
 // No parse_doctype (DTDs are refused before parsing anyway), no EOL
 // normalisation (payload bytes come from the original text, and field values
@@ -132,25 +74,6 @@ Status XmlError(std::string_view text, size_t offset, std::string_view what) {
   const size_t line_start = newline == std::string_view::npos ? 0 : newline + 1;
   return Status::InvalidArgument("XML error at line " + std::to_string(LineAt(text, offset)) + ", column " +
                                  std::to_string(offset - line_start + 1) + ": " + std::string(what));
-}
-
-// ISO-8859-1 maps byte for byte onto U+0000..U+00FF. Bytes 0x80-0x9F are the
-// C1 controls, not Windows-1252 characters: a sender that means cp1252 must
-// say so, and then it is refused as unsupported.
-std::string Latin1ToUtf8(std::string_view s) {
-  size_t high = std::count_if(s.begin(), s.end(), [](char c) { return (c & 0x80) != 0; });
-  std::string out;
-  out.reserve(s.size() + high);
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x80) {
-      out.push_back(ch);
-    } else {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-  }
-  return out;
 }
 
 // Where the encoding value of the XML declaration sits, if there is one.
@@ -317,35 +240,14 @@ size_t FindElementEnd(std::string_view text, size_t start) {
 ControlRecord ReadControlRecord(pugi::xml_node edi_dc40) {
   ControlRecord control;
   for (pugi::xml_node field : edi_dc40.children()) {
-    for (const ControlField& f : kControlFields) {
-      if (std::strcmp(field.name(), f.tag) != 0) continue;
+    for (const ControlField& f : ControlFields()) {
+      if (f.member == nullptr || f.tag != field.name()) continue;
       std::string& value = control.*f.member;
       if (value.empty()) value = Trimmed(field.text().get());
       break;
     }
   }
   return control;
-}
-
-// The value of the first kBusinessKeyFields match in document order, or "".
-// The key's value and the table row it came from (nullptr: none found).
-std::pair<std::string, const KeyField*> FindBusinessValue(pugi::xml_node idoc) {
-  std::string value;
-  const KeyField* row = nullptr;
-  // find_node walks depth-first without recursion, so deep nesting is safe.
-  // Every table segment is an SAP segment "E1...": one check skips the fields.
-  idoc.find_node([&value, &row](pugi::xml_node node) {
-    const char* name = node.name();
-    if (name[0] != 'E' || name[1] != '1') return false;
-    for (const KeyField& k : kBusinessKeyFields) {
-      if (std::strcmp(name, k.segment) != 0) continue;
-      value = Trimmed(node.child(k.field).text().get());
-      row = &k;
-      return !value.empty();
-    }
-    return false;
-  });
-  return {value, row};
 }
 
 bool IsElement(pugi::xml_node n) { return n.type() == pugi::node_element; }
@@ -518,29 +420,14 @@ Result<ParsedIdoc> ReadIdoc(pugi::xml_node idoc, size_t k, std::string_view text
     return Status::InvalidArgument("IDOC #" + std::to_string(k) + " has no EDI_DC40 control record");
   }
   ParsedIdoc parsed;
-  ControlRecord& c = parsed.control;
-  c = ReadControlRecord(edi_dc40);
-  for (auto [tag, value] :
-       {std::pair{"DOCNUM", &c.docnum}, std::pair{"IDOCTYP", &c.idoctyp}, std::pair{"MESTYP", &c.mestyp}}) {
-    if (value->empty()) {
-      return Status::InvalidArgument("IDOC #" + std::to_string(k) + ": EDI_DC40 has no " + tag);
-    }
-  }
-  // Longer values than SAP's own field lengths are not from SAP, and the
-  // identity built from them must stay a valid store key.
-  for (const auto& field : kControlFields) {
-    if (Utf8Chars(c.*field.member) > field.max_chars) {
-      return Status::InvalidArgument("IDOC #" + std::to_string(k) + ": EDI_DC40 field " + field.tag +
-                                     " is longer than " + std::to_string(field.max_chars) + " characters");
-    }
-  }
-  parsed.dedup_key = c.mandt + "/" + c.sndprn + "/" + c.docnum;
-  const auto [business_value, key_row] = FindBusinessValue(idoc);
-  const std::string prefix = key_row != nullptr && key_row->prefix != nullptr ? key_row->prefix : c.mestyp;
-  parsed.business_key = business_value.empty() ? "IDOC:" + parsed.dedup_key : prefix + ":" + business_value;
+  parsed.control = ReadControlRecord(edi_dc40);
+  if (Status checked = CheckControlRecord(parsed.control, "IDOC #" + std::to_string(k)); !checked.ok()) return checked;
   auto document = BuildDocument(idoc, text, limits);
   if (!document.ok()) return document.status();
   parsed.document = std::move(document).value();
+  IdocKeys keys = KeysOf(parsed.control, *parsed.document);
+  parsed.dedup_key = std::move(keys.dedup_key);
+  parsed.business_key = std::move(keys.business_key);
   return parsed;
 }
 

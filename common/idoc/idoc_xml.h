@@ -23,16 +23,10 @@
 #include <vector>
 
 #include "common/doc/document.h"
+#include "common/idoc/control_record.h"
 #include "common/status.h"
 
 namespace ferry::idoc {
-
-// The EDI_DC40 control record fields (empty string when absent). Values are
-// trimmed of surrounding whitespace.
-struct ControlRecord {
-  std::string tabnam, mandt, docnum, docrel, status, direct, outmod, idoctyp, cimtyp, mestyp, mescod, mesfct, sndpor,
-      sndprt, sndpfc, sndprn, rcvpor, rcvprt, rcvpfc, rcvprn, credat, cretim, serial;
-};
 
 struct ParsedIdoc {
   ControlRecord control;

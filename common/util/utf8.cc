@@ -85,4 +85,21 @@ std::string EscapeForLog(std::string_view s) {
   return out;
 }
 
+std::string Latin1ToUtf8(std::string_view s) {
+  size_t high = 0;
+  for (char c : s) high += (c & 0x80) != 0;
+  std::string out;
+  out.reserve(s.size() + high);
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x80) {
+      out.push_back(ch);
+    } else {
+      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+  }
+  return out;
+}
+
 }  // namespace ferry

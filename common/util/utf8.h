@@ -24,4 +24,9 @@ std::string EscapeForLog(std::string_view s);
 // `out` got `s` as is).
 bool AppendEscapedForLog(std::string_view s, std::string& out);
 
+// ISO-8859-1 text as UTF-8. ISO-8859-1 maps byte for byte onto
+// U+0000..U+00FF; bytes 0x80-0x9F are the C1 controls, not Windows-1252
+// characters.
+std::string Latin1ToUtf8(std::string_view s);
+
 }  // namespace ferry

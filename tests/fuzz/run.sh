@@ -43,6 +43,7 @@ seed_lines() {
 shopt -s nullglob
 case $target in
   idoc_xml_fuzz) seed "$root"/tests/fixtures/idoc/*.xml ;;
+  idoc_flat_fuzz) seed "$root"/tests/fuzz/seeds/idoc_flat/* ;;
   flow_compile_fuzz)
     seed "$root"/flows/standard/*.yaml "$root"/tests/fixtures/flows/*/*.yaml
     # A flow that extends each standard flow, NUL, the standard flow: the
