@@ -1,5 +1,6 @@
 #include "agent/sources/all_sources.h"
 
+#include "agent/sources/idoc_file/idoc_file_config.h"
 #include "agent/sources/idoc_http/idoc_http_config.h"
 
 namespace ferry::agent {
@@ -7,6 +8,7 @@ namespace ferry::agent {
 const std::vector<SourceFactory>& AllSources() {
   static const std::vector<SourceFactory> kSources = {
       IdocHttpSourceFactory(),
+      IdocFileSourceFactory(),
   };
   return kSources;
 }

@@ -138,7 +138,7 @@ std::string Pipeline::AgentYaml(const std::string& id, int port, const std::file
               ? std::string()
               : "    tls:\n      cert_file: " + options_.listener_tls_cert +
                     "\n      key_file: " + options_.listener_tls_key + "\n" + options_.listener_tls_extra_yaml) +
-         Uplink() + "  ack_timeout: " + options_.agent_ack_timeout +
+         options_.sources_extra_yaml + Uplink() + "  ack_timeout: " + options_.agent_ack_timeout +
          "\n  reconnect_min: 50ms\n  reconnect_max: 1s\n  heartbeat_interval: 1s\n" +
          (options_.enrolled || !options_.broker_tls_cert.empty() ? "" : "  insecure: true\n") +
          (options_.broker_tls_cert.empty() && options_.agent_tls_ca_override.empty()

@@ -59,6 +59,8 @@ struct PipelineOptions {
   std::string listener_tls_extra_yaml;
   // Inserted under `sources.idoc_http:` (4 spaces), e.g. "    max_connections: 4\n".
   std::string listener_extra_yaml;
+  // Inserted under `sources:` (2 spaces) after idoc_http: further sources.
+  std::string sources_extra_yaml;
   // Appended to the configuration files as is (top-level YAML sections).
   std::string agent_extra_yaml;
   std::map<std::string, std::string> agent_labels;

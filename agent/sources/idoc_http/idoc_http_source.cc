@@ -10,10 +10,9 @@
 
 #include <algorithm>
 
+#include "agent/sources/idoc_events.h"
 #include "common/http/await_callback.h"
 #include "common/idoc/idoc_xml.h"
-#include "common/util/clock.h"
-#include "common/util/ids.h"
 
 namespace ferry::agent {
 
@@ -28,32 +27,6 @@ bool IsIdocContentType(std::string_view value) {
   type.erase(std::remove_if(type.begin(), type.end(), ::isspace), type.end());
   std::transform(type.begin(), type.end(), type.begin(), ::tolower);
   return type == "text/xml" || type == "application/x-sap.idoc" || type == "application/xml";
-}
-
-void CopyControl(const idoc::ControlRecord& c, ferry::v1::IdocControl* out) {
-  out->set_tabnam(c.tabnam);
-  out->set_mandt(c.mandt);
-  out->set_docnum(c.docnum);
-  out->set_docrel(c.docrel);
-  out->set_status(c.status);
-  out->set_direct(c.direct);
-  out->set_outmod(c.outmod);
-  out->set_idoctyp(c.idoctyp);
-  out->set_cimtyp(c.cimtyp);
-  out->set_mestyp(c.mestyp);
-  out->set_mescod(c.mescod);
-  out->set_mesfct(c.mesfct);
-  out->set_sndpor(c.sndpor);
-  out->set_sndprt(c.sndprt);
-  out->set_sndpfc(c.sndpfc);
-  out->set_sndprn(c.sndprn);
-  out->set_rcvpor(c.rcvpor);
-  out->set_rcvprt(c.rcvprt);
-  out->set_rcvpfc(c.rcvpfc);
-  out->set_rcvprn(c.rcvprn);
-  out->set_credat(c.credat);
-  out->set_cretim(c.cretim);
-  out->set_serial(c.serial);
 }
 
 // A certificate's subject as RFC 2253 text ("CN=PE1CLNT100,O=ACME"), the
@@ -187,25 +160,9 @@ boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req
     co_return http::TextResponse(req, bhttp::status::bad_request, packet.status().message());
   }
 
-  const int64_t now = NowUnixMs();
-  std::vector<IncomingEvent> events;
-  events.reserve(packet->idocs.size());
-  std::string docnums;
-  for (auto& idoc : packet->idocs) {
-    ferry::v1::Event e;
-    e.set_event_id(NewEventId());
-    e.set_agent_id(context_.agent_id);
-    e.set_source("idoc_http");
-    CopyControl(idoc.control, e.mutable_idoc());
-    e.set_received_unix_ms(now);
-    e.set_business_key(idoc.business_key);
-    e.set_dedup_key(idoc.dedup_key);
-    e.set_content_type("application/xml; charset=utf-8");
-    e.set_payload(std::move(idoc.xml));
-    if (!docnums.empty()) docnums += ",";
-    docnums += idoc.control.docnum;
-    events.push_back({std::move(e), std::move(idoc.document)});
-  }
+  IdocBatch batch = IdocEvents(packet->idocs, "idoc_http", context_.agent_id);
+  std::vector<IncomingEvent>& events = batch.events;
+  const std::string& docnums = batch.docnums;
   const size_t count = events.size();
   ++in_flight_;
   // Named locals, not temporaries, inside the co_await: g++ 12 mis-destroys
