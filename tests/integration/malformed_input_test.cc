@@ -273,6 +273,51 @@ TEST_F(AgentConfigErrorTest, UnknownKeyAndBadValueExitWithCode2NamingFileLineAnd
   EXPECT_EQ(HttpRequest("GET", port_, "/", "", {}, milliseconds(500)).status, 0);
 }
 
+TEST_F(AgentConfigErrorTest, TheFilePortsFolderAndSegmentCatalogueAreCheckedBeforeTheAgentRuns) {
+  const auto port = dir_.path() / "port";
+  const auto catalog = dir_.path() / "catalog";
+  std::filesystem::create_directories(port);
+  std::filesystem::create_directories(catalog);
+  std::filesystem::copy_file(std::filesystem::path(FERRY_FIXTURE_DIR) / "idoc" / "catalog" / "DEBMAS07.xsd",
+                             catalog / "DEBMAS07.xsd");
+  const auto file = dir_.path() / "file-port.yaml";
+  // Config() ends with the uplink section: put the source under `sources:`.
+  auto config_with = [&](const std::string& section) {
+    std::string text = Config("retry_after: 7s", "5s");
+    text.insert(text.find("uplink:"), "  idoc_file:\n" + section);
+    WriteFile(file, text);
+    return RunAgent("check-config", file);
+  };
+  auto [code, out] =
+      config_with("    directory: " + port.string() + "\n    segment_catalog: " + catalog.string() + "\n");
+  ASSERT_EQ(code, 0) << out;
+
+  std::tie(code, out) = config_with("    directory: " + (dir_.path() / "nowhere").string() + "\n");
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("sources.idoc_file.directory"), std::string::npos) << out;
+  EXPECT_NE(out.find("is not a directory"), std::string::npos) << out;
+
+  // A schema that cannot place a field is refused with its file and field.
+  std::ofstream(catalog / "ZBROKEN.xsd")
+      << "<xsd:schema xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\"><xsd:element name=\"ZBROKEN\"><xsd:complexType>"
+         "<xsd:sequence><xsd:element name=\"Z1SEG\"><xsd:complexType><xsd:sequence><xsd:element name=\"F\" "
+         "type=\"xsd:string\"/></xsd:sequence><xsd:attribute name=\"SEGMENT\"/></xsd:complexType></xsd:element>"
+         "</xsd:sequence></xsd:complexType></xsd:element></xsd:schema>";
+  std::tie(code, out) =
+      config_with("    directory: " + port.string() + "\n    segment_catalog: " + catalog.string() + "\n");
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("sources.idoc_file.segment_catalog"), std::string::npos) << out;
+  EXPECT_NE(out.find("ZBROKEN.xsd: field F of segment Z1SEG has no length"), std::string::npos) << out;
+
+  std::tie(code, out) = config_with("    directory: " + port.string() +
+                                    "\n    ready: whenever\n    after: shred\n    encoding: ebcdic\n");
+  EXPECT_EQ(code, 2) << out;
+  for (const char* expected : {"must be settled or marker, got 'whenever'", "must be archive or delete, got 'shred'",
+                               "must be utf-8 or iso-8859-1, got 'ebcdic'"}) {
+    EXPECT_NE(out.find(expected), std::string::npos) << expected << "\n" << out;
+  }
+}
+
 TEST_F(AgentConfigErrorTest, MetricsStayOnLoopbackUnlessAllowedElsewhere) {
   const auto file = dir_.path() / "metrics.yaml";
   WriteFile(file, Config("retry_after: 7s", "5s") + "metrics:\n  listen: 0.0.0.0:9469\n");
