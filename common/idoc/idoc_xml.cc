@@ -5,8 +5,10 @@
 #include <cstring>
 #include <memory>
 #include <pugixml.hpp>
+#include <tuple>
 #include <utility>
 
+#include "common/idoc/xml_names.h"
 #include "common/util/utf8.h"
 
 namespace ferry::idoc {
@@ -431,7 +433,53 @@ Result<ParsedIdoc> ReadIdoc(pugi::xml_node idoc, size_t k, std::string_view text
   return parsed;
 }
 
+constexpr std::string_view kSoap11Namespace = "http://schemas.xmlsoap.org/soap/envelope/";
+constexpr std::string_view kSoap12Namespace = "http://www.w3.org/2003/05/soap-envelope";
+
+// The packet inside a SOAP envelope, and the SOAP version; the envelope's
+// namespace is looked up on the envelope itself, where senders declare it.
+Result<std::pair<pugi::xml_node, SoapVersion>> UnwrapSoap(pugi::xml_node envelope, std::string_view text) {
+  const std::string_view name = envelope.name();
+  const std::string prefix(name.substr(0, name.size() - LocalName(name).size()));  // "soapenv:" or ""
+  const std::string xmlns = prefix.empty() ? "xmlns" : "xmlns:" + prefix.substr(0, prefix.size() - 1);
+  const std::string_view ns = envelope.attribute(xmlns.c_str()).value();
+  SoapVersion version = SoapVersion::kNone;
+  if (ns == kSoap11Namespace) version = SoapVersion::kSoap11;
+  if (ns == kSoap12Namespace) version = SoapVersion::kSoap12;
+  if (version == SoapVersion::kNone) {
+    return XmlError(text, static_cast<size_t>(envelope.offset_debug() - 1),
+                    "an Envelope in namespace '" + ForMessage(ns) + "' is not SOAP 1.1 or 1.2");
+  }
+  pugi::xml_node body = envelope.child((prefix + "Body").c_str());
+  if (!body) return Status::InvalidArgument("the SOAP envelope has no Body");
+  pugi::xml_node packet;
+  size_t elements = 0;
+  for (pugi::xml_node child : body.children()) {
+    if (child.type() != pugi::node_element) continue;
+    if (++elements == 1) packet = child;
+  }
+  if (elements == 0) return Status::InvalidArgument("the SOAP Body holds no IDoc");
+  if (elements > 1) {
+    return Status::InvalidArgument("the SOAP Body holds " + std::to_string(elements) +
+                                   " elements; it must hold one IDoc packet");
+  }
+  return std::pair{packet, version};
+}
+
 }  // namespace
+
+bool LooksLikeSoapEnvelope(std::string_view body) {
+  size_t i = 0;
+  for (;;) {
+    i = body.find('<', i);
+    if (i == std::string_view::npos || i + 1 >= body.size()) return false;
+    if (body[i + 1] != '?' && body[i + 1] != '!') break;
+    ++i;
+  }
+  size_t end = i + 1;
+  while (end < body.size() && !IsXmlSpace(body[end]) && body[end] != '>' && body[end] != '/') ++end;
+  return LocalName(body.substr(i + 1, end - i - 1)) == "Envelope";
+}
 
 Result<ParsedPacket> ParseIdocXml(std::string_view body, const ParseLimits& limits) {
   if (body.empty()) return Status::InvalidArgument("request body is empty (expected IDoc-XML)");
@@ -462,7 +510,12 @@ Result<ParsedPacket> ParseIdocXml(std::string_view body, const ParseLimits& limi
   }
 
   ParsedPacket packet;
-  packet.root_name = root.name();
+  if (LocalName(root.name()) == "Envelope") {
+    auto unwrapped = UnwrapSoap(root, text);
+    if (!unwrapped.ok()) return unwrapped.status();
+    std::tie(root, packet.soap) = *unwrapped;
+  }
+  packet.root_name = LocalName(root.name());
   std::vector<pugi::xml_node> idoc_nodes;
   for (pugi::xml_node idoc : root.children("IDOC")) {
     Result<ParsedIdoc> read = ReadIdoc(idoc, idoc_nodes.size() + 1, text, limits);
@@ -473,7 +526,7 @@ Result<ParsedPacket> ParseIdocXml(std::string_view body, const ParseLimits& limi
   if (packet.idocs.empty()) {
     return Status::InvalidArgument("no <IDOC> element under <" + ForMessage(root.name()) + ">");
   }
-  if (packet.idocs.size() == 1) {
+  if (packet.idocs.size() == 1 && packet.soap == SoapVersion::kNone) {
     packet.idocs[0].xml = std::move(text);
     return packet;
   }

@@ -52,12 +52,26 @@ struct ParseLimits {
   size_t max_depth = 100;
 };
 
+// SAP's SOAP variant of the XML-HTTP port (WE21 "SOAP Protocol", and the
+// /sap/bc/srt/idoc service) wraps the same packet in a SOAP envelope.
+enum class SoapVersion { kNone, kSoap11, kSoap12 };
+
 struct ParsedPacket {
-  std::string root_name;          // e.g. DEBMAS05, ZMATMAS05, COND_A03
-  std::vector<ParsedIdoc> idocs;  // 1..n, in document order
+  std::string root_name;                  // e.g. DEBMAS05, ZMATMAS05, COND_A03 (without a namespace prefix)
+  std::vector<ParsedIdoc> idocs;          // 1..n, in document order
+  SoapVersion soap = SoapVersion::kNone;  // the envelope the packet came in
 };
 
-// Parses one HTTP request body as sent by SAP's XML-HTTP port.
+// True when the body's root element is named Envelope (any prefix): the
+// sender speaks SOAP, and wants a refusal as a SOAP fault, even when the
+// body goes on to be malformed.
+bool LooksLikeSoapEnvelope(std::string_view body);
+
+// Parses one HTTP request body as sent by SAP's XML-HTTP port, bare or in a
+// SOAP 1.1 or 1.2 envelope: then the Body must hold exactly one element, the
+// packet (its namespace prefix, if any, is dropped from root_name), and each
+// IDoc's `xml` is that IDoc on its own, as for a packet of several. A Header
+// is ignored.
 // Returns InvalidArgument with a precise one-line message on any problem:
 // an unsupported or contradictory encoding, invalid UTF-8, a NUL byte, a
 // DOCTYPE, malformed XML, more than one root element, elements nested deeper
@@ -65,7 +79,8 @@ struct ParsedPacket {
 // decoding is not valid UTF-8 text (a character reference to a surrogate,
 // past U+10FFFF, or to NUL; named with its segment, field and line), no
 // <IDOC>, an IDOC without EDI_DC40, or an EDI_DC40 without DOCNUM, IDOCTYP
-// or MESTYP. No recursion on the input's shape: memory and stack stay
+// or MESTYP; an Envelope outside the SOAP namespaces, one without a Body,
+// or a Body without exactly one element. No recursion on the input's shape: memory and stack stay
 // bounded by the body's size.
 // Internal only if the parser contradicts itself (an IDOC it cannot locate
 // in the text it parsed): a bug, not bad input.

@@ -414,5 +414,57 @@ TEST(IdocXmlLimitsTest, ControlFieldLongerThanSapAllowsIsRejected) {
   EXPECT_EQ(r.status().message(), "IDOC #1: EDI_DC40 field DOCNUM is longer than 16 characters");
 }
 
+// SOAP: WE21 "SOAP Protocol" and /sap/bc/srt/idoc wrap the packet.
+
+std::string Soap11(const std::string& body_content, const std::string& header = "") {
+  return std::string(kDecl) + "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">" +
+         header + "<soapenv:Body>" + body_content + "</soapenv:Body></soapenv:Envelope>\n";
+}
+
+TEST(IdocXmlSoapTest, APacketInASoap11EnvelopeGivesItsIdocsEachOnItsOwn) {
+  const std::string packet = "<idoc:DEBMAS05 xmlns:idoc=\"urn:sap-com:document:sap:idoc:messages\">\n" +
+                             Idoc("0000000000000071", "DEBMAS05", "DEBMAS", "") +
+                             Idoc("0000000000000072", "DEBMAS05", "DEBMAS", "") + "</idoc:DEBMAS05>";
+  const std::string body = Soap11(packet, "<soapenv:Header><x:Trace xmlns:x=\"urn:x\">1</x:Trace></soapenv:Header>");
+  EXPECT_TRUE(LooksLikeSoapEnvelope(body));
+  ParsedPacket p = MustParse(body);
+  EXPECT_EQ(p.soap, SoapVersion::kSoap11);
+  EXPECT_EQ(p.root_name, "DEBMAS05");
+  ASSERT_EQ(p.idocs.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(p.idocs[i].xml.find("Envelope"), std::string::npos) << p.idocs[i].xml;
+    ParsedPacket again = MustParse(p.idocs[i].xml);
+    ASSERT_EQ(again.idocs.size(), 1u);
+    EXPECT_EQ(again.soap, SoapVersion::kNone);
+    EXPECT_EQ(again.root_name, "DEBMAS05");
+    EXPECT_EQ(again.idocs[0].dedup_key, p.idocs[i].dedup_key);
+  }
+  EXPECT_EQ(p.idocs[1].control.docnum, "0000000000000072");
+}
+
+TEST(IdocXmlSoapTest, ASingleIdocInASoap12EnvelopeIsStoredWithoutTheEnvelope) {
+  const std::string body =
+      std::string(kDecl) + "<env:Envelope xmlns:env=\"http://www.w3.org/2003/05/soap-envelope\"><env:Body>" +
+      "<DEBMAS05>" + Idoc("0000000000000073", "DEBMAS05", "DEBMAS", "") + "</DEBMAS05></env:Body></env:Envelope>";
+  ParsedPacket p = MustParse(body);
+  EXPECT_EQ(p.soap, SoapVersion::kSoap12);
+  ASSERT_EQ(p.idocs.size(), 1u);
+  EXPECT_TRUE(p.idocs[0].xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DEBMAS05><IDOC"))
+      << p.idocs[0].xml;
+}
+
+TEST(IdocXmlSoapTest, EnvelopesThatHoldNoPacketAreRefused) {
+  EXPECT_EQ(ErrorOf(Soap11("")), "the SOAP Body holds no IDoc");
+  EXPECT_EQ(ErrorOf(Soap11("<a/><b/>")), "the SOAP Body holds 2 elements; it must hold one IDoc packet");
+  EXPECT_EQ(ErrorOf(Soap11("<DEBMAS05/>")), "no <IDOC> element under <DEBMAS05>");
+  EXPECT_EQ(ErrorOf(std::string(kDecl) + "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"/>"),
+            "the SOAP envelope has no Body");
+  EXPECT_EQ(ErrorOf(std::string(kDecl) + "<Envelope xmlns=\"urn:other\"><Body/></Envelope>"),
+            "XML error at line 2, column 1: an Envelope in namespace 'urn:other' is not SOAP 1.1 or 1.2");
+  EXPECT_FALSE(LooksLikeSoapEnvelope(Packet("DEBMAS05", "")));
+  EXPECT_TRUE(LooksLikeSoapEnvelope("<?xml version=\"1.0\"?><!-- c --><SOAP-ENV:Envelope"));
+  EXPECT_FALSE(LooksLikeSoapEnvelope("no xml"));
+}
+
 }  // namespace
 }  // namespace ferry::idoc

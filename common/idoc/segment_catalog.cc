@@ -1,5 +1,7 @@
 #include "common/idoc/segment_catalog.h"
 
+#include "common/idoc/xml_names.h"
+
 #include <pugixml.hpp>
 
 #include <algorithm>
@@ -12,11 +14,6 @@ namespace {
 
 // A WE60 schema of a large IDoc type is a few hundred KiB.
 constexpr uintmax_t kMaxSchemaBytes = 16u << 20;
-
-std::string_view LocalName(std::string_view qualified) {
-  const size_t colon = qualified.find(':');
-  return colon == std::string_view::npos ? qualified : qualified.substr(colon + 1);
-}
 
 bool Is(pugi::xml_node node, std::string_view local_name) {
   return node.type() == pugi::node_element && LocalName(node.name()) == local_name;

@@ -42,7 +42,7 @@ seed_lines() {
 }
 shopt -s nullglob
 case $target in
-  idoc_xml_fuzz) seed "$root"/tests/fixtures/idoc/*.xml ;;
+  idoc_xml_fuzz) seed "$root"/tests/fixtures/idoc/*.xml "$root"/tests/fuzz/seeds/idoc_xml/* ;;
   idoc_flat_fuzz) seed "$root"/tests/fuzz/seeds/idoc_flat/* ;;
   flow_compile_fuzz)
     seed "$root"/flows/standard/*.yaml "$root"/tests/fixtures/flows/*/*.yaml

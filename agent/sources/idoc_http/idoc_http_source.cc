@@ -11,6 +11,7 @@
 #include <algorithm>
 
 #include "agent/sources/idoc_events.h"
+#include "agent/sources/idoc_http/soap_answer.h"
 #include "common/http/await_callback.h"
 #include "common/idoc/idoc_xml.h"
 
@@ -26,7 +27,14 @@ bool IsIdocContentType(std::string_view value) {
   std::string type(value.substr(0, value.find(';')));
   type.erase(std::remove_if(type.begin(), type.end(), ::isspace), type.end());
   std::transform(type.begin(), type.end(), type.begin(), ::tolower);
-  return type == "text/xml" || type == "application/x-sap.idoc" || type == "application/xml";
+  return type == "text/xml" || type == "application/x-sap.idoc" || type == "application/xml" ||
+         type == "application/soap+xml";
+}
+
+// SOAP 1.2's media type; SOAP 1.1 comes as text/xml.
+bool IsSoap12ContentType(const http::Request& req) {
+  auto ct = req.find(bhttp::field::content_type);
+  return ct != req.end() && std::string_view(ct->value()).starts_with("application/soap+xml");
 }
 
 // A certificate's subject as RFC 2253 text ("CN=PE1CLNT100,O=ACME"), the
@@ -146,7 +154,8 @@ std::optional<http::Response> IdocHttpSource::CheckHead(const http::Request& req
     std::string given = ct == req.end() ? "(none)" : std::string(ct->value());
     return http::TextResponse(
         req, bhttp::status::unsupported_media_type,
-        "unsupported Content-Type " + given + ": send text/xml or application/x-sap.idoc (WE21 port setting)");
+        "unsupported Content-Type " + given +
+            ": send text/xml or application/x-sap.idoc (WE21 port setting), or application/soap+xml with SOAP 1.2");
   }
   return std::nullopt;
 }
@@ -157,7 +166,18 @@ boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req
   if (!packet.ok()) {
     ++answered_malformed_;
     spdlog::warn("event=idoc_rejected source=idoc_http reason=\"{}\"", packet.status().message());
+    if (idoc::LooksLikeSoapEnvelope(req.body())) {
+      const bool soap12 = IsSoap12ContentType(req);
+      co_return SoapFault(req, soap12 ? bhttp::status::bad_request : bhttp::status::internal_server_error,
+                          soap12 ? idoc::SoapVersion::kSoap12 : idoc::SoapVersion::kSoap11, SoapFaultKind::kSender,
+                          packet.status().message());
+    }
     co_return http::TextResponse(req, bhttp::status::bad_request, packet.status().message());
+  }
+  const idoc::SoapVersion soap = packet->soap;
+  std::vector<std::string> docnum_list;
+  if (soap != idoc::SoapVersion::kNone) {
+    for (const auto& idoc : packet->idocs) docnum_list.push_back(idoc.control.docnum);
   }
 
   IdocBatch batch = IdocEvents(packet->idocs, "idoc_http", context_.agent_id);
@@ -181,6 +201,7 @@ boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req
     idocs_duplicate_ += result.duplicates;
     spdlog::info("event=idoc_accepted source=idoc_http docnum={} stored={} duplicates={}", docnums, result.stored,
                  result.duplicates);
+    if (soap != idoc::SoapVersion::kNone) co_return SoapAccepted(req, soap, docnum_list);
     co_return http::TextResponse(
         req, bhttp::status::ok,
         "accepted " + std::to_string(count) + " IDoc(s): " + docnums +
@@ -190,13 +211,20 @@ boost::asio::awaitable<http::Response> IdocHttpSource::Handle(http::Request& req
     ++answered_retry_later_;
     spdlog::warn("event=idoc_refused_retryable source=idoc_http docnum={} reason=\"{}\"", docnums,
                  result.status.message());
-    auto res = http::TextResponse(req, bhttp::status::service_unavailable,
-                                  "not accepted, retry later: " + result.status.message());
+    auto res = soap != idoc::SoapVersion::kNone
+                   ? SoapFault(req, bhttp::status::service_unavailable, soap, SoapFaultKind::kReceiver,
+                               "not accepted, retry later: " + result.status.message())
+                   : http::TextResponse(req, bhttp::status::service_unavailable,
+                                        "not accepted, retry later: " + result.status.message());
     res.set(bhttp::field::retry_after, std::to_string(config_.retry_after.count()));
     co_return res;
   }
   ++answered_failed_;
   spdlog::error("event=idoc_store_failed source=idoc_http docnum={} reason=\"{}\"", docnums, result.status.ToString());
+  if (soap != idoc::SoapVersion::kNone) {
+    co_return SoapFault(req, bhttp::status::internal_server_error, soap, SoapFaultKind::kReceiver,
+                        "not accepted: " + result.status.message());
+  }
   co_return http::TextResponse(req, bhttp::status::internal_server_error, "not accepted: " + result.status.message());
 }
 
@@ -211,7 +239,8 @@ void IdocHttpSource::WriteMetrics(metrics::MetricsText& out) const {
     metrics::Labels labels = source;
     labels.emplace_back("code", answer);
     out.Counter("ferry_agent_requests_refused_total",
-                "IDoc posts not accepted: 400 malformed, 503 retry later (outbox full, disk), 500 store failure.",
+                "IDoc posts not accepted: 400 malformed (a SOAP 1.1 fault is sent with 500), 503 retry later (outbox "
+                "full, disk), 500 store failure.",
                 static_cast<double>(count), labels);
   }
   out.Histogram("ferry_agent_commit_seconds", "From a parsed IDoc post to its durable commit (what SAP waits for).",
