@@ -42,6 +42,7 @@ Agent::~Agent() {
   flow_stage_.reset();
   history_.reset();
   outbox_.reset();
+  checkpoints_.reset();
   raw_queue_.reset();
   outbox_queue_.reset();
   store_.reset();
@@ -59,6 +60,7 @@ store::StoreOptions AgentStoreOptions(const AgentConfig& config) {
   options.databases.emplace_back(BundleReceiver::kDb);
   options.databases.emplace_back(EventHistory::kDb);
   options.databases.emplace_back(Uplink::kDeadLettersDb);
+  options.databases.emplace_back(store::Checkpoints::kDb);
   return options;
 }
 
@@ -78,11 +80,13 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, boost::asio::io
   auto queue = store::DurableQueue::Open(*agent->store_, {Outbox::kQueueName, agent->config_.outbox_max_bytes});
   if (!queue.ok()) return queue.status();
   agent->outbox_queue_ = std::move(queue.value());
-  agent->outbox_ = std::make_unique<Outbox>(*agent->outbox_queue_);
+  agent->checkpoints_ = std::make_unique<store::Checkpoints>(*agent->store_);
+  agent->outbox_ = std::make_unique<Outbox>(*agent->outbox_queue_, *agent->checkpoints_);
   auto raw = store::DurableQueue::Open(*agent->store_, {FlowStage::kRawQueueName, 0});
   if (!raw.ok()) return raw.status();
   agent->raw_queue_ = std::move(raw.value());
-  agent->flow_stage_ = std::make_unique<FlowStage>(*agent->store_, *agent->outbox_, *agent->raw_queue_);
+  agent->flow_stage_ =
+      std::make_unique<FlowStage>(*agent->store_, *agent->outbox_, *agent->raw_queue_, *agent->checkpoints_);
   agent->history_ = std::make_unique<EventHistory>(*agent->store_, *agent->outbox_queue_);
 
   std::optional<crypto::VerifyKey> key;
@@ -148,7 +152,7 @@ Status Agent::Start() {
   uplink_->Start();
   tunnel_->Start();
 
-  SourceContext context{io_.get_executor(), flow_stage_.get(), config_.agent_id};
+  SourceContext context{io_.get_executor(), flow_stage_.get(), config_.agent_id, checkpoints_.get()};
   for (auto& [name, builder] : config_.sources) {
     auto source = builder->Build(context);
     Status s = source->Start();

@@ -85,6 +85,7 @@ class Agent {
   std::optional<DataDirLock> data_dir_lock_;  // first acquired, last released
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::DurableQueue> outbox_queue_;
+  std::unique_ptr<store::Checkpoints> checkpoints_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<store::DurableQueue> raw_queue_;
   std::unique_ptr<FlowStage> flow_stage_;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/doc/json_document.h"
 #include "common/idoc/idoc_xml.h"
 #include "common/util/ids.h"
 
@@ -14,7 +15,8 @@ ferry::v1::Event DerivedFrom(const ferry::v1::Event& raw, const flows::CompiledF
   e.set_event_id(NewEventId());
   e.set_agent_id(raw.agent_id());
   e.set_source(raw.source());
-  *e.mutable_idoc() = raw.idoc();
+  if (raw.has_idoc()) *e.mutable_idoc() = raw.idoc();
+  if (raw.has_s4()) *e.mutable_s4() = raw.s4();
   e.set_received_unix_ms(raw.received_unix_ms());
   e.set_flow_id(flow.id);
   e.set_bundle_version(version);
@@ -24,8 +26,9 @@ ferry::v1::Event DerivedFrom(const ferry::v1::Event& raw, const flows::CompiledF
 
 }  // namespace
 
-FlowStage::FlowStage(store::Store& store, Outbox& outbox, store::DurableQueue& raw)
-    : store_(store), outbox_(outbox), raw_(raw) {}
+FlowStage::FlowStage(store::Store& store, Outbox& outbox, store::DurableQueue& raw,
+                     const store::Checkpoints& checkpoints)
+    : store_(store), outbox_(outbox), raw_(raw), checkpoints_(checkpoints) {}
 
 void FlowStage::Install(RunningBundle bundle) {
   std::lock_guard lock(mu_);
@@ -48,9 +51,16 @@ ferry::v1::Event FlowStage::Unmappable(const ferry::v1::Event& raw, uint64_t bun
   return e;
 }
 
+// What flows match a document by: an IDoc's message and IDoc types; an S/4
+// entity's entity set (as message_type) and service (as idoc_type).
+flows::DocumentInfo InfoOf(const ferry::v1::Event& raw) {
+  if (raw.has_s4()) return {raw.source(), raw.s4().entity_set(), raw.s4().service(), {}};
+  return {raw.source(), raw.idoc().mestyp(), raw.idoc().idoctyp(), raw.idoc().cimtyp()};
+}
+
 void FlowStage::Map(const RunningBundle& bundle, const IncomingEvent& in, std::vector<store::AppendItem>& out) {
   const ferry::v1::Event& raw = in.event;
-  const flows::DocumentInfo info{raw.source(), raw.idoc().mestyp(), raw.idoc().idoctyp(), raw.idoc().cimtyp()};
+  const flows::DocumentInfo info = InfoOf(raw);
   flows::RunResult result = bundle.flows->Run(*in.document, info);
   auto append = [&out](const ferry::v1::Event& e) {
     out.push_back({e.SerializeAsString(), Outbox::IdempotencyKey(e)});
@@ -111,12 +121,28 @@ Result<std::vector<store::AppendItem>> FlowStage::Remap(const ferry::v1::Event& 
     return Status::FailedPrecondition("the agent has no flow bundle that runs" +
                                       (bundle.unavailable.empty() ? "" : ": " + bundle.unavailable));
   }
-  auto packet = idoc::ParseIdocXml(unmapped.payload());
-  if (!packet.ok()) return Status::InvalidArgument("the stored document does not parse: " + packet.status().message());
-  if (packet->idocs.size() != 1) return Status::InvalidArgument("the stored document is not a single IDoc");
-  idoc::ParsedIdoc& parsed = packet->idocs.front();
   // The document as its source accepted it, under its original event id.
   IncomingEvent in;
+  // The keys it was accepted under: an S/4 entity's are not in its payload,
+  // and Unmappable() only appended "#..." to the idempotency key.
+  std::string business_key = unmapped.business_key();
+  std::string dedup_key = unmapped.dedup_key().substr(0, unmapped.dedup_key().find('#'));
+  if (unmapped.has_s4()) {
+    auto document = doc::FromJson(unmapped.payload(), unmapped.s4().entity_set());
+    if (!document.ok()) {
+      return Status::InvalidArgument("the stored document does not parse: " + document.status().message());
+    }
+    in.document = std::move(document).value();
+  } else {
+    auto packet = idoc::ParseIdocXml(unmapped.payload());
+    if (!packet.ok()) {
+      return Status::InvalidArgument("the stored document does not parse: " + packet.status().message());
+    }
+    if (packet->idocs.size() != 1) return Status::InvalidArgument("the stored document is not a single IDoc");
+    business_key = std::move(packet->idocs.front().business_key);
+    dedup_key = std::move(packet->idocs.front().dedup_key);
+    in.document = std::move(packet->idocs.front().document);
+  }
   in.event = unmapped;
   in.event.set_event_id(unmapped.raw_event_id().empty() ? unmapped.event_id() : unmapped.raw_event_id());
   in.event.clear_agent_sequence();
@@ -126,18 +152,18 @@ Result<std::vector<store::AppendItem>> FlowStage::Remap(const ferry::v1::Event& 
   in.event.clear_connector();
   in.event.clear_mapping_error();
   in.event.clear_raw_event_id();
-  in.event.set_business_key(parsed.business_key);
-  in.event.set_dedup_key(parsed.dedup_key);
-  in.document = std::move(parsed.document);
+  in.event.set_business_key(std::move(business_key));
+  in.event.set_dedup_key(std::move(dedup_key));
   std::vector<store::AppendItem> out;
   Map(bundle, in, out);
   return out;
 }
 
-void FlowStage::Accept(std::vector<IncomingEvent> events, std::function<void(AcceptResult)> done) {
+void FlowStage::Accept(std::vector<IncomingEvent> events, Checkpoint checkpoint,
+                       std::function<void(AcceptResult)> done) {
   const RunningBundle bundle = running();
   if (!bundle.flows && bundle.unavailable.empty()) {
-    outbox_.Accept(std::move(events), std::move(done));
+    outbox_.Accept(std::move(events), std::move(checkpoint), std::move(done));
     return;
   }
   auto raw_items = std::make_shared<std::vector<store::AppendItem>>();
@@ -163,7 +189,8 @@ void FlowStage::Accept(std::vector<IncomingEvent> events, std::function<void(Acc
   auto out_out = std::make_shared<store::AppendOutcome>();
   store::DurableQueue& outbox = outbox_.queue();
   store_.Write(
-      [this, &outbox, raw_items, out_items, owners, raw_out, out_out](store::WriteTxn& txn) {
+      [this, &outbox, raw_items, out_items, owners, raw_out, out_out,
+       checkpoint = std::move(checkpoint)](store::WriteTxn& txn) {
         Status s = raw_.AppendInTxn(txn, *raw_items, *raw_out);
         if (!s.ok()) return s;
         // A resend was mapped when it first came: store none of its events.
@@ -172,7 +199,9 @@ void FlowStage::Accept(std::vector<IncomingEvent> events, std::function<void(Acc
         for (size_t i = 0; i < out_items->size(); ++i) {
           if (!raw_out->duplicate[(*owners)[i]]) fresh.push_back((*out_items)[i]);
         }
-        return outbox.AppendInTxn(txn, fresh, *out_out);
+        s = outbox.AppendInTxn(txn, fresh, *out_out);
+        if (!s.ok() || checkpoint.name.empty()) return s;
+        return checkpoints_.PutInTxn(txn, checkpoint.name, checkpoint.value);
       },
       [this, &outbox, raw_out, done = std::move(done)](const Status& s) {
         AcceptResult result;

@@ -50,9 +50,11 @@ class FlowStage : public EventSink {
  public:
   static constexpr const char* kRawQueueName = "raw";
 
-  FlowStage(store::Store& store, Outbox& outbox, store::DurableQueue& raw);
+  FlowStage(store::Store& store, Outbox& outbox, store::DurableQueue& raw, const store::Checkpoints& checkpoints);
 
-  void Accept(std::vector<IncomingEvent> events, std::function<void(AcceptResult)> done) override;
+  using EventSink::Accept;
+  void Accept(std::vector<IncomingEvent> events, Checkpoint checkpoint,
+              std::function<void(AcceptResult)> done) override;
 
   // Maps again, with the running bundle, a document whose event could not be
   // mapped (it carries the document in its payload): what a retry of such a
@@ -74,6 +76,7 @@ class FlowStage : public EventSink {
   store::Store& store_;
   Outbox& outbox_;
   store::DurableQueue& raw_;
+  const store::Checkpoints& checkpoints_;
   mutable std::mutex mu_;
   RunningBundle running_;
   FlowStageStats stats_;

@@ -3,13 +3,15 @@
 // plane acknowledges it. Implements EventSink for the sources; the uplink
 // reads from it in order and deletes what was acknowledged.
 //
-// Idempotency: an event's dedup_key (MANDT/SNDPRN/DOCNUM for IDocs) is
+// Idempotency: an event's dedup_key (MANDT/SNDPRN/DOCNUM for IDocs, the
+// entity and its change time for S/4 entities) is
 // remembered in the same transaction as the event, so a resend of an IDoc
 // already accepted, even long delivered, is answered OK and not stored again.
 
 #include <memory>
 
 #include "agent/sources/event_sink.h"
+#include "common/store/checkpoints.h"
 #include "common/store/durable_queue.h"
 
 namespace ferry::agent {
@@ -17,17 +19,22 @@ namespace ferry::agent {
 class Outbox : public EventSink {
  public:
   static constexpr const char* kQueueName = "outbox";
-  explicit Outbox(store::DurableQueue& queue) : queue_(queue) {}
+  Outbox(store::DurableQueue& queue, const store::Checkpoints& checkpoints)
+      : queue_(queue), checkpoints_(checkpoints) {}
 
-  void Accept(std::vector<IncomingEvent> events, std::function<void(AcceptResult)> done) override;
+  using EventSink::Accept;
+  void Accept(std::vector<IncomingEvent> events, Checkpoint checkpoint,
+              std::function<void(AcceptResult)> done) override;
   // The idempotency key an event is stored under.
   static std::string IdempotencyKey(const ferry::v1::Event& e) {
-    return e.dedup_key().empty() ? "" : "idoc:" + e.dedup_key();
+    if (e.dedup_key().empty()) return "";
+    return (e.has_s4() ? "s4:" : "idoc:") + e.dedup_key();
   }
   store::DurableQueue& queue() { return queue_; }
 
  private:
   store::DurableQueue& queue_;
+  const store::Checkpoints& checkpoints_;
 };
 
 }  // namespace ferry::agent

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common/doc/document.h"
@@ -30,10 +31,21 @@ struct IncomingEvent {
   std::shared_ptr<const doc::Document> document;
 };
 
+// A source's progress to commit in the same transaction as its events
+// (common/store/checkpoints.h): an OData poller's watermark.
+struct Checkpoint {
+  std::string name;  // empty: none
+  std::string value;
+};
+
 class EventSink {
  public:
   virtual ~EventSink() = default;
-  virtual void Accept(std::vector<IncomingEvent> events, std::function<void(AcceptResult)> done) = 0;
+  virtual void Accept(std::vector<IncomingEvent> events, Checkpoint checkpoint,
+                      std::function<void(AcceptResult)> done) = 0;
+  void Accept(std::vector<IncomingEvent> events, std::function<void(AcceptResult)> done) {
+    Accept(std::move(events), Checkpoint{}, std::move(done));
+  }
 };
 
 }  // namespace ferry::agent

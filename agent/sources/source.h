@@ -13,6 +13,7 @@
 #include "common/config/config_node.h"
 #include "common/metrics/metrics_text.h"
 #include "common/status.h"
+#include "common/store/checkpoints.h"
 
 namespace ferry::agent {
 
@@ -35,6 +36,8 @@ struct SourceContext {
   boost::asio::any_io_executor executor;
   EventSink* sink = nullptr;
   std::string agent_id;
+  // Where a source reads back the progress it committed with its events.
+  const store::Checkpoints* checkpoints = nullptr;
 };
 
 // A validated source configuration, ready to build the running source.

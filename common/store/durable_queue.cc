@@ -97,26 +97,30 @@ void DurableQueue::EncodeItems(std::vector<AppendItem>& items) {
   }
 }
 
-void DurableQueue::Append(std::vector<AppendItem> items, AppendDone done) {
+void DurableQueue::Append(std::vector<AppendItem> items, AppendDone done, WriteFn also) {
   EncodeItems(items);
   auto out = std::make_shared<AppendOutcome>();
   auto shared_items = std::make_shared<std::vector<AppendItem>>(std::move(items));
-  store_.Write([this, out, shared_items](WriteTxn& txn) { return DoAppend(txn, *shared_items, *out); },
-               [this, out, done = std::move(done)](const Status& s) {
-                 out->status = s;
-                 if (!s.ok()) {
-                   out->seqs.clear();
-                   out->duplicate.clear();
-                   // The group did not commit: forget what the writer view counted.
-                   // Load() reads the committed truth back.
-                   (void)Load();
-                 }
-                 // Wake the readers first: once `done` has run, the caller
-                 // may destroy the queue (AppendSync returns), and nothing
-                 // here may touch `this` any more.
-                 if (s.ok() && on_append_) on_append_();
-                 if (done) done(std::move(*out));
-               });
+  store_.Write(
+      [this, out, shared_items, also = std::move(also)](WriteTxn& txn) {
+        Status s = DoAppend(txn, *shared_items, *out);
+        return s.ok() && also ? also(txn) : s;
+      },
+      [this, out, done = std::move(done)](const Status& s) {
+        out->status = s;
+        if (!s.ok()) {
+          out->seqs.clear();
+          out->duplicate.clear();
+          // The group did not commit: forget what the writer view counted.
+          // Load() reads the committed truth back.
+          (void)Load();
+        }
+        // Wake the readers first: once `done` has run, the caller
+        // may destroy the queue (AppendSync returns), and nothing
+        // here may touch `this` any more.
+        if (s.ok() && on_append_) on_append_();
+        if (done) done(std::move(*out));
+      });
 }
 
 AppendOutcome DurableQueue::AppendSync(std::vector<AppendItem> items) {

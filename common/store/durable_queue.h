@@ -75,8 +75,9 @@ class DurableQueue {
   static void EncodeItems(std::vector<AppendItem>& items);
 
   using AppendDone = std::function<void(AppendOutcome)>;
-  // Durable when `done` runs (on the store's writer thread).
-  void Append(std::vector<AppendItem> items, AppendDone done);
+  // Durable when `done` runs (on the store's writer thread). `also` runs in
+  // the same transaction after the append (e.g. a source's checkpoint).
+  void Append(std::vector<AppendItem> items, AppendDone done, WriteFn also = nullptr);
   AppendOutcome AppendSync(std::vector<AppendItem> items);
 
   // Deletes records by sequence; unknown sequences are ignored. `extra` runs

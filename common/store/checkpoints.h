@@ -1,0 +1,34 @@
+#pragma once
+// Checkpoints: each source's own progress (an OData poller's watermark),
+// written in the same transaction as the events it covers, so a crash can
+// never separate the two. After a restart a source resumes exactly after
+// its last committed events: it neither skips a change nor re-reads one
+// that was not committed.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "common/store/store.h"
+
+namespace ferry::store {
+
+class Checkpoints {
+ public:
+  static constexpr const char* kDb = "checkpoints";
+  // The store must have been opened with kDb declared.
+  explicit Checkpoints(Store& store) : store_(store), db_(store.Db(kDb)) {}
+
+  // Names are short (a source and what it tracks, at most 256 bytes);
+  // InvalidArgument otherwise.
+  Status PutInTxn(WriteTxn& txn, std::string_view name, std::string_view value) const;
+  // The committed value, nullopt when there is none yet.
+  Result<std::optional<std::string>> Get(std::string_view name) const;
+
+ private:
+  Store& store_;
+  MDB_dbi db_;
+};
+
+}  // namespace ferry::store
