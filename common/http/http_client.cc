@@ -60,6 +60,12 @@ HttpClient::HttpClient(asio::any_io_executor executor, HttpClientOptions options
   else
     ssl_ctx_.load_verify_file(options_.ca_file, ec);
   ssl_ctx_.set_verify_mode(options_.verify_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
+  if (!options_.cert_file.empty()) {
+    // Checked by the configuration readers; a failure here shows as the
+    // server refusing the handshake.
+    ssl_ctx_.use_certificate_chain_file(options_.cert_file, ec);
+    ssl_ctx_.use_private_key_file(options_.key_file, asio::ssl::context::pem, ec);
+  }
 }
 
 HttpClient::~HttpClient() = default;
@@ -137,7 +143,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Connection>>> HttpClient::Con
 asio::awaitable<Result<ClientResponse>> HttpClient::RoundTrip(Connection& conn, OutRequest& req) {
   conn.tcp().expires_after(options_.request_timeout);
   bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(64 << 20);
+  parser.body_limit(options_.max_response_bytes);
   boost::system::error_code ec;
   if (auto* plain = std::get_if<beast::tcp_stream>(&conn.stream)) {
     std::tie(ec, std::ignore) = co_await bhttp::async_write(*plain, req, kClientUseTuple);

@@ -43,6 +43,12 @@ struct HttpClientOptions {
   std::chrono::milliseconds request_timeout{30000};
   size_t max_idle_per_origin = 32;
   std::string ca_file;  // empty: system trust store
+  // A client certificate chain and its key (PEM) for servers that ask for
+  // one (SAP with X.509 logon); empty: none.
+  std::string cert_file;
+  std::string key_file;
+  // Larger response bodies fail the request (Unavailable).
+  uint64_t max_response_bytes = 64u << 20;
   bool verify_peer = true;
   std::string user_agent = "ferry";
   // http://HOST:PORT of a proxy: every connection is tunnelled through it

@@ -1,0 +1,190 @@
+#include "tests/s4_sim/odata_query.h"
+
+#include <date/date.h>
+
+#include <charconv>
+#include <sstream>
+
+namespace ferry::s4_sim {
+namespace {
+
+Status Bad(const std::string& what) { return Status::InvalidArgument(what); }
+
+Result<size_t> Count(const std::string& name, const std::string& text) {
+  size_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return Bad(name + " must be a whole number");
+  return value;
+}
+
+// "2024-05-01T10:00:00" (optionally with fractions and "Z") as ms since epoch.
+Result<int64_t> IsoMs(std::string text) {
+  if (!text.empty() && text.back() == 'Z') text.pop_back();
+  std::istringstream in(text);
+  date::sys_time<std::chrono::milliseconds> tp;
+  in >> date::parse("%FT%T", tp);
+  if (in.fail()) return Bad("not a date and time: '" + text + "'");
+  return tp.time_since_epoch().count();
+}
+
+// "PT14H30M00S" as ms since midnight.
+Result<int64_t> DurationMs(std::string_view text) {
+  if (!text.starts_with("PT")) return Bad("not an Edm.Time: '" + std::string(text) + "'");
+  int64_t total = 0, number = 0;
+  bool digits = false;
+  for (char c : text.substr(2)) {
+    if (c >= '0' && c <= '9') {
+      number = number * 10 + (c - '0');
+      digits = true;
+      continue;
+    }
+    if (!digits) return Bad("not an Edm.Time: '" + std::string(text) + "'");
+    total += number * (c == 'H' ? 3600000 : c == 'M' ? 60000 : c == 'S' ? 1000 : -1000000000);
+    if (total < 0) return Bad("not an Edm.Time: '" + std::string(text) + "'");
+    number = 0;
+    digits = false;
+  }
+  return total;
+}
+
+Result<Literal> ParseLiteral(const std::string& text) {
+  Literal out;
+  auto quoted = [&](std::string_view prefix) -> std::optional<std::string> {
+    if (!text.starts_with(prefix) || text.size() < prefix.size() + 2 || text.back() != '\'' ||
+        text[prefix.size()] != '\'') {
+      return std::nullopt;
+    }
+    return text.substr(prefix.size() + 1, text.size() - prefix.size() - 2);
+  };
+  for (std::string_view prefix : {"datetimeoffset", "datetime"}) {
+    if (auto inner = quoted(prefix)) {
+      auto ms = IsoMs(*inner);
+      if (!ms.ok()) return ms.status();
+      out.is_time = true;
+      out.ms = *ms;
+      return out;
+    }
+  }
+  if (auto inner = quoted("time")) {
+    auto ms = DurationMs(*inner);
+    if (!ms.ok()) return ms.status();
+    out.is_time = true;
+    out.ms = *ms;
+    return out;
+  }
+  if (auto inner = quoted("")) {
+    out.text = *inner;
+    return out;
+  }
+  return Bad("unsupported literal '" + text +
+             "' (the simulator knows 'text', datetime'...', datetimeoffset'...', "
+             "time'PT..')");
+}
+
+std::vector<std::string> Split(const std::string& text, const std::string& separator) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (;;) {
+    const size_t at = text.find(separator, start);
+    parts.push_back(text.substr(start, at == std::string::npos ? std::string::npos : at - start));
+    if (at == std::string::npos) return parts;
+    start = at + separator.size();
+  }
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '(')) s.erase(s.begin());
+  while (!s.empty() && (s.back() == ' ' || s.back() == ')')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+Result<ODataQuery> ParseODataQuery(const std::map<std::string, std::string>& query) {
+  ODataQuery q;
+  for (const auto& [name, value] : query) {
+    if (name == "$filter") {
+      if (value.find(" or ") != std::string::npos) return Bad("$filter: 'or' is not supported by the simulator");
+      for (const std::string& part : Split(value, " and ")) {
+        const std::vector<std::string> words = Split(Trim(part), " ");
+        if (words.size() != 3) return Bad("$filter: cannot read '" + part + "' (field op literal)");
+        static const std::vector<std::string> kOps = {"eq", "ne", "gt", "ge", "lt", "le"};
+        if (std::find(kOps.begin(), kOps.end(), words[1]) == kOps.end()) {
+          return Bad("$filter: unsupported operator '" + words[1] + "'");
+        }
+        auto literal = ParseLiteral(words[2]);
+        if (!literal.ok()) return Bad("$filter: " + literal.status().message());
+        q.filter.push_back({words[0], words[1], *literal});
+      }
+    } else if (name == "$orderby") {
+      for (const std::string& part : Split(value, ",")) {
+        const std::vector<std::string> words = Split(Trim(part), " ");
+        if (words.empty() || words[0].empty() || words.size() > 2 ||
+            (words.size() == 2 && words[1] != "asc" && words[1] != "desc")) {
+          return Bad("$orderby: cannot read '" + part + "'");
+        }
+        q.orderby.push_back({words[0], words.size() == 2 && words[1] == "desc"});
+      }
+    } else if (name == "$top" || name == "$skip" || name == "$skiptoken") {
+      auto n = Count(name, value);
+      if (!n.ok()) return n.status();
+      (name == "$top" ? q.top : name == "$skip" ? q.skip : q.skiptoken) = *n;
+    } else if (name == "$expand") {
+      for (const std::string& part : Split(value, ",")) q.expand.push_back(Trim(part));
+    } else if (name == "$format") {
+      if (value != "json") return Bad("$format: the simulator answers JSON only ($format=json)");
+      q.json = true;
+    } else if (name == "$select" || name == "$inlinecount") {
+      return Bad(name + " is not supported by the simulator");
+    } else if (name.starts_with("$")) {
+      return Bad("unknown system query option " + name);
+    }
+  }
+  return q;
+}
+
+Literal ValueOf(const boost::json::value* field) {
+  Literal out;
+  if (field == nullptr || !field->is_string()) {
+    if (field != nullptr && !field->is_null()) out.text = boost::json::serialize(*field);
+    return out;
+  }
+  const std::string_view s = field->get_string();
+  if (s.starts_with("/Date(") && s.ends_with(")/")) {
+    int64_t ms = 0;
+    const std::string_view digits = s.substr(6);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), ms);
+    if (ec == std::errc()) {
+      out.is_time = true;
+      out.ms = ms;
+      return out;
+    }
+  }
+  if (s.starts_with("PT")) {
+    if (auto ms = DurationMs(s); ms.ok()) {
+      out.is_time = true;
+      out.ms = *ms;
+      return out;
+    }
+  }
+  out.text = std::string(s);
+  return out;
+}
+
+int Compare(const Literal& a, const Literal& b) {
+  if (a.is_time != b.is_time) return a.is_time ? -1 : 1;
+  if (a.is_time) return a.ms < b.ms ? -1 : a.ms > b.ms ? 1 : 0;
+  return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
+}
+
+bool Holds(const Comparison& c, const boost::json::object& entity) {
+  const int r = Compare(ValueOf(entity.if_contains(c.field)), c.value);
+  if (c.op == "eq") return r == 0;
+  if (c.op == "ne") return r != 0;
+  if (c.op == "gt") return r > 0;
+  if (c.op == "ge") return r >= 0;
+  if (c.op == "lt") return r < 0;
+  return r <= 0;
+}
+
+}  // namespace ferry::s4_sim

@@ -1,0 +1,58 @@
+#pragma once
+// The OData V2 query options the S/4 simulator understands, parsed from a
+// request's query: $filter as a conjunction of comparisons, $orderby,
+// $top, $skip, $skiptoken and $expand. What SAP Gateway would accept beyond
+// that is answered 400 with the reason, so a client that relies on more
+// fails loudly (README.md beside this file).
+
+#include <boost/json.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace ferry::s4_sim {
+
+// A literal as the simulator compares it: Edm.DateTime, Edm.DateTimeOffset
+// and Edm.Time become milliseconds; strings stay text.
+struct Literal {
+  bool is_time = false;
+  int64_t ms = 0;
+  std::string text;
+};
+
+struct Comparison {
+  std::string field;
+  std::string op;  // eq ne gt ge lt le
+  Literal value;
+};
+
+struct OrderKey {
+  std::string field;
+  bool descending = false;
+};
+
+struct ODataQuery {
+  std::vector<Comparison> filter;  // all must hold
+  std::vector<OrderKey> orderby;
+  size_t top = SIZE_MAX;
+  size_t skip = 0;
+  size_t skiptoken = 0;  // the simulator's server paging offset
+  std::vector<std::string> expand;
+  bool json = false;  // $format=json
+};
+
+Result<ODataQuery> ParseODataQuery(const std::map<std::string, std::string>& query);
+
+// A field value of a stored entity as a Literal: "/Date(ms)/" and
+// "/Date(ms+0000)/" as times, "PT14H30M00S" as a time of day, the rest as
+// text. Null and missing fields compare as empty text.
+Literal ValueOf(const boost::json::value* field);
+
+// -1, 0, 1; times compare with times, text with text (times sort first).
+int Compare(const Literal& a, const Literal& b);
+bool Holds(const Comparison& c, const boost::json::object& entity);
+
+}  // namespace ferry::s4_sim

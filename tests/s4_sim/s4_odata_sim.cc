@@ -1,0 +1,205 @@
+#include "tests/s4_sim/s4_odata_sim.h"
+
+#include <algorithm>
+
+#include "common/http/basic_auth.h"
+#include "tests/crm_sim/sim_http.h"
+#include "tests/s4_sim/odata_query.h"
+
+namespace ferry::s4_sim {
+namespace {
+
+namespace json = boost::json;
+using crm_sim::HeaderOf;
+using crm_sim::JsonResponse;
+using crm_sim::PathOf;
+using crm_sim::QueryOf;
+
+constexpr std::string_view kV2Prefix = "/sap/opu/odata/sap/";
+
+// SAP Gateway's error body (docs/protocols.md §A.4).
+http::Response GatewayError(const http::Request& req, int status, std::string_view code, std::string_view message) {
+  json::object error{{"code", code},
+                     {"message", json::object{{"lang", "en"}, {"value", message}}},
+                     {"innererror", json::object{{"transactionid", crm_sim::RandomText(32, "0123456789ABCDEF")},
+                                                 {"errordetails", json::array{}}}}};
+  return JsonResponse(req, status, json::object{{"error", std::move(error)}});
+}
+
+http::Response LogonFailed(const http::Request& req) {
+  http::Response res{http::beast_http::status::unauthorized, req.version()};
+  res.set(http::beast_http::field::www_authenticate, "Basic realm=\"SAP NetWeaver Application Server [S4H/100]\"");
+  res.set(http::beast_http::field::content_type, "text/html; charset=utf-8");
+  res.body() = "<html><head><title>Logon Error Message</title></head><body>Logon failed</body></html>";
+  res.keep_alive(req.keep_alive());
+  res.prepare_payload();
+  return res;
+}
+
+// "A_BusinessPartner" → "API_BUSINESS_PARTNER.A_BusinessPartnerType".
+std::string TypeName(const std::string& service, const std::string& entity_set) {
+  return service + "." + entity_set + "Type";
+}
+
+// The entity as SAP sends it: __metadata first, navigations expanded or
+// deferred.
+json::object Rendered(const crm_sim::Record& record, const std::string& uri, const std::string& type,
+                      const std::vector<std::string>& expand) {
+  json::object out;
+  out["__metadata"] = json::object{{"id", uri}, {"uri", uri}, {"type", type}};
+  for (const auto& [name, value] : record.fields) {
+    if (!name.starts_with("to_")) {
+      out[name] = value;
+      continue;
+    }
+    if (std::find(expand.begin(), expand.end(), std::string(name)) == expand.end()) {
+      out[name] = json::object{{"__deferred", json::object{{"uri", uri + "/" + std::string(name)}}}};
+    } else if (value.is_array()) {
+      out[name] = json::object{{"results", value}};
+    } else {
+      out[name] = value;
+    }
+  }
+  return out;
+}
+
+// The query string of `query` with $skiptoken replaced: what __next carries.
+std::string NextQuery(const std::map<std::string, std::string>& query, size_t skiptoken) {
+  std::string out;
+  for (const auto& [name, value] : query) {
+    if (name == "$skiptoken") continue;
+    out += (out.empty() ? "?" : "&") + name + "=";
+    for (char c : value) {
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '$') {
+        out += c;
+      } else {
+        char hex[4];
+        std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+        out += hex;
+      }
+    }
+  }
+  return out + (out.empty() ? "?" : "&") + "$skiptoken=" + std::to_string(skiptoken);
+}
+
+}  // namespace
+
+// No OAuth here: S/4 logs on with Basic or a client certificate (LoggedOn).
+S4ODataSim::S4ODataSim() : VendorSim(/*ignore_case=*/false, crm_sim::VendorState("", "", 0)) {}
+
+bool S4ODataSim::Claims(std::string_view path) const { return path.starts_with(kV2Prefix); }
+
+std::string S4ODataSim::NewRecordId(std::string_view) { return crm_sim::RandomText(10, "0123456789"); }
+
+void S4ODataSim::AddStats(json::object& stats) const {
+  stats["pages_served"] = pages_served_;
+  stats["entities_served"] = entities_served_;
+}
+
+void S4ODataSim::ResetVendor() {
+  user_ = "FERRY_COMM";
+  password_ = "s4-secret";
+  client_ = "100";
+  page_size_ = 1000;
+  pages_served_ = entities_served_ = 0;
+}
+
+Status S4ODataSim::Configure(const json::object& settings) {
+  for (const auto& [key, value] : settings) {
+    if ((key == "user" || key == "password" || key == "client") && value.is_string()) {
+      (key == "user" ? user_ : key == "password" ? password_ : client_) = std::string(value.get_string());
+    } else if (key == "page_size" && value.is_int64() && value.get_int64() > 0) {
+      page_size_ = static_cast<size_t>(value.get_int64());
+    } else {
+      return Status::InvalidArgument("s4: unknown setting or bad value for '" + std::string(key) + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+http::Response S4ODataSim::FaultResponse(const http::Request& req, const crm_sim::Fault& fault) {
+  std::string code = fault.error_code;
+  if (code.empty()) code = fault.status == 429 ? "/IWFND/CM_BEC/026" : "/IWFND/CM_BEC/004";
+  const std::string message = fault.message.empty()
+                                  ? (fault.status == 429 ? "Too many requests" : "Service temporarily unavailable")
+                                  : fault.message;
+  auto res = GatewayError(req, fault.status, code, message);
+  if (fault.retry_after_s > 0) res.set(http::beast_http::field::retry_after, std::to_string(fault.retry_after_s));
+  return res;
+}
+
+bool S4ODataSim::LoggedOn(const http::Request& req) const {
+  const auto query = QueryOf(req.target());
+  auto client = query.find("sap-client");
+  if (client != query.end() && client->second != client_) return false;
+  return HeaderOf(req, "Authorization") == http::BasicAuthorization(user_, password_);
+}
+
+http::Response S4ODataSim::Handle(const http::Request& req, const crm_sim::SimContext& ctx) {
+  if (!LoggedOn(req)) return LogonFailed(req);
+  const std::string path(PathOf(req.target()).substr(kV2Prefix.size()));
+  const size_t slash = path.find('/');
+  if (slash == std::string::npos || slash + 1 >= path.size() || path.find('/', slash + 1) != std::string::npos) {
+    return GatewayError(req, 404, "/IWFND/MED/170", "No service found for namespace '', name '" + path + "'");
+  }
+  if (req.method() != http::beast_http::verb::get) {
+    return GatewayError(req, 405, "/IWBEP/CM_MGW_RT/021", "The simulator serves reads only");
+  }
+  return Collection(req, ctx, path.substr(0, slash), path.substr(slash + 1));
+}
+
+http::Response S4ODataSim::Collection(const http::Request& req, const crm_sim::SimContext& ctx,
+                                      const std::string& service, const std::string& entity_set) {
+  const auto query = QueryOf(req.target());
+  auto parsed = ParseODataQuery(query);
+  if (!parsed.ok()) return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/022", parsed.status().message());
+  const ODataQuery& q = *parsed;
+  if (!q.json && HeaderOf(req, "Accept").find("application/json") == std::string_view::npos) {
+    return GatewayError(req, 406, "/IWBEP/CM_MGW_RT/005", "The simulator answers JSON only: send $format=json");
+  }
+  const json::array stored = store().List(service + "/" + entity_set);
+  if (stored.empty() && store().Counts().if_contains(service + "/" + entity_set) == nullptr) {
+    return GatewayError(req, 404, "/IWBEP/CM_MGW_RT/020",
+                        "Resource not found for segment '" + entity_set + "' of service " + service);
+  }
+  std::vector<const crm_sim::Record*> matching;
+  std::vector<crm_sim::Record> records;
+  records.reserve(stored.size());
+  for (const auto& entry : stored) {
+    crm_sim::Record r;
+    r.id = std::string(entry.at("id").as_string());
+    r.fields = entry.at("fields").as_object();
+    records.push_back(std::move(r));
+  }
+  for (const auto& r : records) {
+    if (std::all_of(q.filter.begin(), q.filter.end(), [&](const Comparison& c) { return Holds(c, r.fields); })) {
+      matching.push_back(&r);
+    }
+  }
+  std::stable_sort(matching.begin(), matching.end(), [&](const crm_sim::Record* a, const crm_sim::Record* b) {
+    for (const OrderKey& k : q.orderby) {
+      const int c = Compare(ValueOf(a->fields.if_contains(k.field)), ValueOf(b->fields.if_contains(k.field)));
+      if (c != 0) return k.descending ? c > 0 : c < 0;
+    }
+    return a->id < b->id;
+  });
+
+  // Client paging ($skip, $top) first, then the server's own pages.
+  const size_t begin = std::min(matching.size(), q.skip);
+  const size_t end = q.top == SIZE_MAX ? matching.size() : std::min(matching.size(), begin + q.top);
+  const size_t page_begin = std::min(end, begin + q.skiptoken);
+  const size_t page_end = std::min(end, page_begin + page_size_);
+  json::array results;
+  const std::string base = ctx.base_url + std::string(kV2Prefix) + service + "/";
+  for (size_t i = page_begin; i < page_end; ++i) {
+    const std::string uri = base + entity_set + "('" + matching[i]->id + "')";
+    results.push_back(Rendered(*matching[i], uri, TypeName(service, entity_set), q.expand));
+  }
+  ++pages_served_;
+  entities_served_ += results.size();
+  json::object d{{"results", std::move(results)}};
+  if (page_end < end) d["__next"] = base + entity_set + NextQuery(query, q.skiptoken + page_size_);
+  return JsonResponse(req, 200, json::object{{"d", std::move(d)}});
+}
+
+}  // namespace ferry::s4_sim

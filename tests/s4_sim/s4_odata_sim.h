@@ -1,0 +1,62 @@
+#pragma once
+// Simulated SAP S/4HANA (on premise) OData V2 APIs, read side, as the
+// agent's OData source polls them (docs/protocols.md §A.4; README.md beside
+// this file lists what is assumed):
+//
+//   GET /sap/opu/odata/sap/{SERVICE}/{EntitySet}?$format=json&$filter=…
+//       &$orderby=…&$top=…&$skip=…&$skiptoken=…&$expand=…&sap-client=NNN
+//   → {"d":{"results":[entity…],"__next":"…?…&$skiptoken=N"}}
+//
+// Entities are seeded through the control API (POST /_sim/seed
+// {"vendor":"s4","object":"API_BUSINESS_PARTNER/A_BusinessPartner",
+// "id":"1000746","fields":{…}}); seeding an id again replaces the entity,
+// which is how a test changes one. Fields are stored as SAP serialises
+// them: Edm.DateTime "/Date(ms)/", Edm.DateTimeOffset "/Date(ms+0000)/",
+// Edm.Time "PT10H30M00S", decimals as strings. A member whose name starts
+// with "to_" is a navigation: an object or an array, sent only when
+// $expand names it (an array as {"results":[…]}), else as {"__deferred"}.
+//
+// Server paging: at most `page_size` entities per answer, with "__next"
+// carrying the query and a $skiptoken. Logon: HTTP Basic (`user`,
+// `password`) and the client (`client`, from sap-client; absent: the
+// default client): anything else is 401, as SAP's ICF answers a failed
+// logon. Errors are SAP Gateway's JSON error body.
+//
+// Settings (POST /_sim/config {"vendor":"s4",…}): user ("FERRY_COMM"),
+// password ("s4-secret"), client ("100"), page_size (1000).
+
+#include <string>
+
+#include "tests/crm_sim/vendor_sim.h"
+
+namespace ferry::s4_sim {
+
+class S4ODataSim : public crm_sim::VendorSim {
+ public:
+  S4ODataSim();
+
+  std::string_view name() const override { return "s4"; }
+  bool Claims(std::string_view path) const override;
+  http::Response Handle(const http::Request& req, const crm_sim::SimContext& ctx) override;
+  http::Response FaultResponse(const http::Request& req, const crm_sim::Fault& fault) override;
+  Status Configure(const boost::json::object& settings) override;
+
+ protected:
+  std::string NewRecordId(std::string_view object) override;
+  void AddStats(boost::json::object& stats) const override;
+  void ResetVendor() override;
+
+ private:
+  bool LoggedOn(const http::Request& req) const;
+  http::Response Collection(const http::Request& req, const crm_sim::SimContext& ctx, const std::string& service,
+                            const std::string& entity_set);
+
+  std::string user_ = "FERRY_COMM";
+  std::string password_ = "s4-secret";
+  std::string client_ = "100";
+  size_t page_size_ = 1000;
+  uint64_t pages_served_ = 0;
+  uint64_t entities_served_ = 0;
+};
+
+}  // namespace ferry::s4_sim
