@@ -2,6 +2,7 @@
 
 #include "agent/sources/idoc_file/idoc_file_config.h"
 #include "agent/sources/idoc_http/idoc_http_config.h"
+#include "agent/sources/s4_odata/s4_odata_config.h"
 
 namespace ferry::agent {
 
@@ -9,6 +10,7 @@ const std::vector<SourceFactory>& AllSources() {
   static const std::vector<SourceFactory> kSources = {
       IdocHttpSourceFactory(),
       IdocFileSourceFactory(),
+      S4ODataSourceFactory(),
   };
   return kSources;
 }

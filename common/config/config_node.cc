@@ -56,6 +56,12 @@ bool ParseBytes(std::string text, uint64_t& out) {
 
 void CollectUnknown(const YAML::Node& node, const std::string& prefix, const ConfigState& state,
                     std::vector<std::string>& errors) {
+  // A list read with SectionList: each item's keys are checked too.
+  if (node.IsSequence() && state.known.count(prefix + "[0]")) {
+    for (size_t i = 0; i < node.size(); ++i)
+      CollectUnknown(node[i], prefix + "[" + std::to_string(i) + "]", state, errors);
+    return;
+  }
   if (!node.IsMap()) return;
   for (const auto& kv : node) {
     if (!kv.first.IsScalar()) {
@@ -168,6 +174,26 @@ std::vector<std::string> ConfigNode::StringList(const std::string& key) {
       return {};
     }
     out.push_back(item.Scalar());
+  }
+  return out;
+}
+
+std::vector<ConfigNode> ConfigNode::SectionList(const std::string& key) {
+  std::vector<ConfigNode> out;
+  YAML::Node n = Get(key);
+  if (!n.IsDefined() || n.IsNull()) return out;
+  if (!n.IsSequence()) {
+    Error(key, "expected a list of mappings (one '- key: value' per item)");
+    return out;
+  }
+  for (size_t i = 0; i < n.size(); ++i) {
+    const std::string path = KeyPath(key) + "[" + std::to_string(i) + "]";
+    state_->known.insert(path);
+    if (!n[i].IsMap()) {
+      Error(key, "item " + std::to_string(i + 1) + " is not a mapping of settings");
+      continue;
+    }
+    out.push_back(ConfigNode(n[i], path, state_));
   }
   return out;
 }

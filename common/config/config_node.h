@@ -58,6 +58,10 @@ class ConfigNode {
   // not an IP address and port (the error recorded).
   std::optional<HostPort> ListenAddress(const std::string& key, const std::string& fallback, bool required = false);
 
+  // A YAML sequence of mappings (e.g. the entity sets a poller reads), each
+  // a node of its own named "key[i]"; its unknown keys are reported too.
+  std::vector<ConfigNode> SectionList(const std::string& key);
+
   // The keys of this mapping, in file order (e.g. named webhooks); empty
   // when absent or not a mapping.
   std::vector<std::string> Keys() const;

@@ -106,6 +106,11 @@ void S4ODataSim::ResetVendor() {
 
 Status S4ODataSim::Configure(const json::object& settings) {
   for (const auto& [key, value] : settings) {
+    if (key == "latency_ms") {  // the framework's own setting
+      auto applied = state().ApplySetting(key, value);
+      if (!applied.ok()) return applied.status();
+      continue;
+    }
     if ((key == "user" || key == "password" || key == "client") && value.is_string()) {
       (key == "user" ? user_ : key == "password" ? password_ : client_) = std::string(value.get_string());
     } else if (key == "page_size" && value.is_int64() && value.get_int64() > 0) {

@@ -23,7 +23,7 @@
 // logon. Errors are SAP Gateway's JSON error body.
 //
 // Settings (POST /_sim/config {"vendor":"s4",…}): user ("FERRY_COMM"),
-// password ("s4-secret"), client ("100"), page_size (1000).
+// password ("s4-secret"), client ("100"), page_size (1000), latency_ms.
 
 #include <string>
 

@@ -8,8 +8,11 @@
 namespace ferry::testing {
 
 CrmSim::CrmSim(const std::filesystem::path& log_dir, std::vector<std::string> extra_args)
-    : log_(log_dir / "crm-sim.log") {
-  std::vector<std::string> argv = {FERRY_CRM_SIM_BIN, "--port", "0"};
+    : CrmSim(log_dir, FERRY_CRM_SIM_BIN, std::move(extra_args)) {}
+
+CrmSim::CrmSim(const std::filesystem::path& log_dir, const std::string& binary, std::vector<std::string> extra_args)
+    : log_(log_dir / (std::filesystem::path(binary).filename().string() + ".log")) {
+  std::vector<std::string> argv = {binary, "--port", "0"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = Process::Start(argv, log_);
   const bool up = WaitUntil(

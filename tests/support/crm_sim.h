@@ -18,6 +18,8 @@ class CrmSim {
   // Starts the simulator (with `extra_args`, e.g. --latency-ms 10) and
   // waits until it listens.
   explicit CrmSim(const std::filesystem::path& log_dir, std::vector<std::string> extra_args = {});
+  // The same for another simulator on the shared framework (ferry-s4-sim).
+  CrmSim(const std::filesystem::path& log_dir, const std::string& binary, std::vector<std::string> extra_args);
   ~CrmSim();
   CrmSim(const CrmSim&) = delete;
   CrmSim& operator=(const CrmSim&) = delete;

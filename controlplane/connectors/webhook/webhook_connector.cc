@@ -34,6 +34,14 @@ std::string WebhookConnector::Body(const ferry::v1::Event& event) {
   body["business_key"] = event.business_key();
   body["received_at"] = FormatIsoTimeMs(event.received_unix_ms());
   body["idoc"] = std::move(idoc);
+  if (event.has_s4()) {
+    const ferry::v1::S4Entity& s4 = event.s4();
+    body["s4"] = boost::json::object{{"service", s4.service()},
+                                     {"entity_set", s4.entity_set()},
+                                     {"key", s4.key()},
+                                     {"changed_at", s4.changed_at()},
+                                     {"deleted", s4.deleted()}};
+  }
   if (event.flow_id().empty()) {
     body["content_type"] = event.content_type();
     body["payload"] = event.payload();

@@ -1,0 +1,60 @@
+#pragma once
+// One page of an S/4HANA OData answer, read as the poller needs it: each
+// entity's key, change time, deletion flag and payload, and where the next
+// page is. The answer comes from the network: it is parsed with bounded
+// depth and size, and an entity that cannot be identified is reported, not
+// guessed at.
+//
+// V2 (SAP Gateway): {"d":{"results":[…],"__next":"…"}}; dates are
+// "/Date(ms)/" (Edm.DateTime, Edm.DateTimeOffset with "+0000") and times
+// "PT14H30M00S" (Edm.Time). V4: {"value":[…],"@odata.nextLink":"…"}; dates
+// are ISO 8601 text.
+//
+// The payload is the entity as JSON without OData's bookkeeping: no
+// "__metadata", no deferred navigations ({"__deferred":…} members are left
+// out), and expanded V2 collections ({"results":[…]}) as plain arrays, so a
+// flow reads to_BusinessPartnerAddress/CityName whichever version it is.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace ferry::agent {
+
+struct ODataEntityShape {
+  std::vector<std::string> key_fields;  // joined with "," when several
+  std::string changed_date;             // Edm.DateTime holding a date (V2), or
+  std::string changed_time;             // with it, Edm.Time (optional)
+  std::string changed_at;               // Edm.DateTimeOffset (V2 or V4)
+  std::string deleted_when;             // a boolean field; true: deleted
+};
+
+struct ODataEntity {
+  std::string key;
+  int64_t changed_ms = 0;  // 0 when the entity carries no change time
+  bool deleted = false;
+  std::string payload;  // compact JSON
+};
+
+struct ODataPage {
+  std::vector<ODataEntity> entities;
+  std::string next_link;  // empty: the server has no further page
+  // "entity #3 has no key field BusinessPartner", for each one skipped.
+  std::vector<std::string> skipped;
+};
+
+// InvalidArgument: not JSON, too deep, not an OData collection answer.
+Result<ODataPage> ParseODataPage(std::string_view body, const ODataEntityShape& shape);
+
+// "/Date(1714557600000)/", "/Date(1714557600000+0000)/" or ISO 8601
+// ("2024-05-01T10:00:00Z", "2024-05-01T10:00:00.123+02:00") as ms since
+// the epoch; "PT10H30M00S" as ms since midnight. InvalidArgument otherwise.
+Result<int64_t> ODataTimeMs(std::string_view text);
+
+// ms since the epoch as "2024-05-01T10:00:00.000Z".
+std::string IsoUtc(int64_t ms);
+
+}  // namespace ferry::agent

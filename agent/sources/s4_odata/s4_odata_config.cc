@@ -1,0 +1,123 @@
+#include "agent/sources/s4_odata/s4_odata_config.h"
+
+#include <filesystem>
+#include <set>
+
+#include "agent/sources/s4_odata/s4_odata_source.h"
+#include "common/http/http_client.h"
+
+namespace ferry::agent {
+namespace {
+
+class S4ODataBuilder : public SourceBuilder {
+ public:
+  explicit S4ODataBuilder(S4ODataConfig config) : config_(std::move(config)) {}
+  std::unique_ptr<Source> Build(const SourceContext& context) override {
+    return std::make_unique<S4ODataSource>(context, config_);
+  }
+
+ private:
+  S4ODataConfig config_;
+};
+
+// OData names: what may appear in a URL path and $filter without escaping.
+bool IsODataName(const std::string& s) {
+  return !s.empty() && s.size() <= 128 && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+std::unique_ptr<SourceBuilder> ParseS4OData(config::ConfigNode node) {
+  S4ODataConfig c;
+  c.url = node.RequiredString("url");
+  if (!c.url.empty()) {
+    auto url = http::ParseUrl(c.url);
+    if (!url.ok() || (url->target != "/" && !url->target.empty())) {
+      node.Error("url", "must be http(s)://host[:port] of the S/4 system, without a path");
+    } else if (!url->tls && !node.Bool("insecure", false)) {
+      node.Error("url", "must be https:// (plain http only with insecure: true)");
+    }
+    while (!c.url.empty() && c.url.back() == '/') c.url.pop_back();
+  } else {
+    node.Bool("insecure", false);
+  }
+  c.client = node.String("client", "");
+  if (!c.client.empty() && (c.client.size() != 3 || !std::all_of(c.client.begin(), c.client.end(), ::isdigit))) {
+    node.Error("client", "must be three digits, e.g. \"100\"");
+  }
+  c.user = node.String("user", "");
+  if (node.Has("password_file")) c.password = node.SecretFile("password_file");
+  auto tls = node.Section("tls");
+  c.ca_file = tls.String("ca_file", "");
+  c.cert_file = tls.String("cert_file", "");
+  c.key_file = tls.String("key_file", "");
+  if (c.cert_file.empty() != c.key_file.empty()) tls.Error("key_file", "cert_file and key_file go together");
+  for (const auto& [key, file] :
+       {std::pair{"ca_file", c.ca_file}, std::pair{"cert_file", c.cert_file}, std::pair{"key_file", c.key_file}}) {
+    if (!file.empty() && !std::filesystem::exists(file)) tls.Error(key, "file '" + file + "' does not exist");
+  }
+  if (c.user.empty() == c.cert_file.empty()) {
+    node.Error("user", "log on with user and password_file, or with tls.cert_file and key_file (one of them)");
+  }
+  c.proxy = transport::ReadHttpsProxy(node);
+  c.interval = node.Duration("interval", c.interval);
+  if (c.interval < std::chrono::milliseconds(100)) node.Error("interval", "must be at least 100ms");
+  c.page_size = static_cast<size_t>(node.Int("page_size", static_cast<int64_t>(c.page_size), 1, 5000));
+  c.timeout = node.Duration("timeout", c.timeout);
+  c.overlap = node.Duration("overlap", c.overlap);
+  const std::string start = node.String("start", "");
+  if (!start.empty()) {
+    auto ms = ODataTimeMs(start);
+    if (ms.ok()) {
+      c.start_ms = *ms;
+    } else {
+      node.Error("start", "must be an ISO 8601 time such as 2024-01-01T00:00:00Z");
+    }
+  }
+  // Each entity set: a list item with its own keys.
+  std::set<std::string> names;
+  for (config::ConfigNode item : node.SectionList("entities")) {
+    ODataEntitySet e;
+    e.name = item.RequiredString("name");
+    e.service = item.RequiredString("service");
+    e.entity_set = item.RequiredString("entity_set");
+    e.shape.key_fields = item.StringList("key");
+    e.shape.changed_date = item.String("changed_date", "");
+    e.shape.changed_time = item.String("changed_time", "");
+    e.shape.changed_at = item.String("changed_at", "");
+    e.shape.deleted_when = item.String("deleted_when", "");
+    e.expand = item.StringList("expand");
+    e.filter = item.String("filter", "");
+    if (!e.name.empty() && !names.insert(e.name).second) item.Error("name", "'" + e.name + "' is used twice");
+    for (const auto& [key, value] :
+         {std::pair{"service", e.service}, std::pair{"entity_set", e.entity_set},
+          std::pair{"changed_date", e.shape.changed_date}, std::pair{"changed_time", e.shape.changed_time},
+          std::pair{"changed_at", e.shape.changed_at}, std::pair{"deleted_when", e.shape.deleted_when}}) {
+      if (!value.empty() && !IsODataName(value)) item.Error(key, "'" + value + "' is not an OData name");
+    }
+    for (const auto& field : e.shape.key_fields) {
+      if (!IsODataName(field)) item.Error("key", "'" + field + "' is not an OData name");
+    }
+    for (const auto& nav : e.expand) {
+      if (!IsODataName(nav)) item.Error("expand", "'" + nav + "' is not an OData name");
+    }
+    if (e.shape.key_fields.empty()) item.Error("key", "name the entity's key field(s)");
+    if (e.shape.changed_at.empty() == e.shape.changed_date.empty()) {
+      item.Error("changed_date",
+                 "give changed_date (with changed_time) or changed_at: the field that says when "
+                 "an entity changed");
+    }
+    if (!e.shape.changed_time.empty() && e.shape.changed_date.empty()) {
+      item.Error("changed_time", "goes with changed_date");
+    }
+    c.entities.push_back(std::move(e));
+  }
+  if (c.entities.empty()) node.Error("entities", "list at least one entity set to poll");
+  return std::make_unique<S4ODataBuilder>(std::move(c));
+}
+
+}  // namespace
+
+SourceFactory S4ODataSourceFactory() { return {"s4_odata", &ParseS4OData}; }
+
+}  // namespace ferry::agent
