@@ -1,0 +1,79 @@
+#include "agent/sources/s4_odata/odata_page.h"
+
+#include <gtest/gtest.h>
+
+namespace ferry::agent {
+namespace {
+
+ODataEntityShape PartnerShape() {
+  ODataEntityShape s;
+  s.key_fields = {"BusinessPartner"};
+  s.changed_date = "LastChangeDate";
+  s.changed_time = "LastChangeTime";
+  s.deleted_when = "IsMarkedForArchiving";
+  return s;
+}
+
+TEST(ODataPageTest, AV2PageGivesKeysChangeTimesAndCleanPayloads) {
+  const std::string body = R"({"d":{"results":[
+    {"__metadata":{"id":"x","uri":"x","type":"API_BUSINESS_PARTNER.A_BusinessPartnerType"},
+     "BusinessPartner":"1000746","LastChangeDate":"\/Date(1714521600000)\/","LastChangeTime":"PT10H30M05S",
+     "IsMarkedForArchiving":true,
+     "to_Customer":{"__metadata":{"uri":"y"},"Customer":"1000746"},
+     "to_BusinessPartnerAddress":{"results":[{"CityName":"Hamburg"}]},
+     "to_BPCreditWorthiness":{"__deferred":{"uri":"z"}}},
+    {"BusinessPartner":"","LastChangeDate":null}],
+    "__next":"https://s4/sap/opu/odata/sap/API_BUSINESS_PARTNER/A_BusinessPartner?$skiptoken=2"}})";
+  auto page = ParseODataPage(body, PartnerShape());
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->entities.size(), 1u);
+  const ODataEntity& e = page->entities[0];
+  EXPECT_EQ(e.key, "1000746");
+  EXPECT_EQ(e.changed_ms, 1714521600000 + (10 * 3600 + 30 * 60 + 5) * 1000);
+  EXPECT_TRUE(e.deleted);
+  EXPECT_EQ(e.payload,
+            R"({"BusinessPartner":"1000746","LastChangeDate":"/Date(1714521600000)/","LastChangeTime":"PT10H30M05S",)"
+            R"("IsMarkedForArchiving":true,"to_Customer":{"Customer":"1000746"},)"
+            R"("to_BusinessPartnerAddress":[{"CityName":"Hamburg"}]})");
+  EXPECT_EQ(page->skipped, std::vector<std::string>{"entity #2 has no key field BusinessPartner"});
+  EXPECT_EQ(page->next_link, "https://s4/sap/opu/odata/sap/API_BUSINESS_PARTNER/A_BusinessPartner?$skiptoken=2");
+}
+
+TEST(ODataPageTest, AV4PageWithATimestampAndCompositeKey) {
+  ODataEntityShape s;
+  s.key_fields = {"ConditionRecord", "ConditionSequentialNumber"};
+  s.changed_at = "LastChangeDateTime";
+  const std::string body = R"({"@odata.context":"$metadata#X","value":[
+    {"ConditionRecord":"0000012345","ConditionSequentialNumber":"01",
+     "LastChangeDateTime":"2024-05-01T10:00:00.5+02:00","@odata.etag":"W/x"}],
+    "@odata.nextLink":"X?$skiptoken=1"})";
+  auto page = ParseODataPage(body, s);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->entities.size(), 1u);
+  EXPECT_EQ(page->entities[0].key, "0000012345,01");
+  EXPECT_EQ(IsoUtc(page->entities[0].changed_ms), "2024-05-01T08:00:00.500Z");
+  EXPECT_EQ(page->entities[0].payload.find("@odata"), std::string::npos);
+  EXPECT_EQ(page->next_link, "X?$skiptoken=1");
+}
+
+TEST(ODataPageTest, AnswersThatAreNoCollectionAreRefused) {
+  for (const char* body : {"", "[]", "{\"d\":{}}", "{\"error\":{\"code\":\"X\"}}", "{\"value\":{}}", "not json"}) {
+    EXPECT_FALSE(ParseODataPage(body, PartnerShape()).ok()) << body;
+  }
+  std::string deep = "{\"value\":[{\"a\":";
+  for (int i = 0; i < 100; ++i) deep += "[";
+  EXPECT_FALSE(ParseODataPage(deep, PartnerShape()).ok());
+}
+
+TEST(ODataPageTest, ODataTimesInEveryShape) {
+  EXPECT_EQ(*ODataTimeMs("/Date(1130112000000)/"), 1130112000000);
+  EXPECT_EQ(*ODataTimeMs("/Date(1130168212000+0000)/"), 1130168212000);
+  EXPECT_EQ(*ODataTimeMs("PT14H30M00S"), (14 * 3600 + 30 * 60) * 1000);
+  EXPECT_EQ(*ODataTimeMs("2005-10-24T15:36:52Z"), 1130168212000);
+  EXPECT_FALSE(ODataTimeMs("/Date(abc)/").ok());
+  EXPECT_FALSE(ODataTimeMs("yesterday").ok());
+  EXPECT_FALSE(ODataTimeMs("PTXS").ok());
+}
+
+}  // namespace
+}  // namespace ferry::agent

@@ -1,0 +1,38 @@
+// Fuzz target: ParseODataPage, the trust boundary for every answer the
+// S/4HANA OData poller reads (whoever answers at the configured S/4 URL, or
+// sits between, controls these bytes).
+//
+// Beyond "no crash": every entity it returns has a non-empty key and a
+// payload that is JSON again (it becomes the flows' document).
+
+#include <boost/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "agent/sources/s4_odata/odata_page.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  ferry::agent::ODataEntityShape v2;
+  v2.key_fields = {"BusinessPartner"};
+  v2.changed_date = "LastChangeDate";
+  v2.changed_time = "LastChangeTime";
+  v2.deleted_when = "IsMarkedForArchiving";
+  ferry::agent::ODataEntityShape v4;
+  v4.key_fields = {"Product", "Plant"};
+  v4.changed_at = "LastChangeDateTime";
+  for (const auto& shape : {v2, v4}) {
+    auto page = ferry::agent::ParseODataPage(body, shape);
+    if (!page.ok()) continue;
+    for (const auto& e : page->entities) {
+      if (e.key.empty()) __builtin_trap();
+      boost::system::error_code ec;
+      (void)boost::json::parse(e.payload, ec);
+      if (ec) __builtin_trap();
+      (void)ferry::agent::IsoUtc(e.changed_ms);
+    }
+  }
+  return 0;
+}
