@@ -29,6 +29,7 @@
 #include "tests/bench/crm_delivery_bench.h"
 #include "tests/bench/fleet_bench.h"
 #include "tests/bench/load_client.h"
+#include "tests/bench/sources_bench.h"
 #include "tests/bench/websocket_bench.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
@@ -51,10 +52,12 @@ struct Plan {
   int mqtt_raw_messages;
   std::chrono::seconds e2e_duration;
   int drain_ws_events;  // the backlog drained through the WebSocket tunnel
+  bench::SourcesPlan sources;
 };
 
-constexpr Plan kFull{4000, 2000, std::chrono::seconds(10), 200000, 100000, std::chrono::seconds(30), 100000};
-constexpr Plan kQuick{300, 200, std::chrono::seconds(2), 5000, 5000, std::chrono::seconds(3), 3000};
+constexpr Plan kFull{4000,   2000,         std::chrono::seconds(10), 200000, 100000, std::chrono::seconds(30),
+                     100000, {50000, 5000}};
+constexpr Plan kQuick{300, 200, std::chrono::seconds(2), 5000, 5000, std::chrono::seconds(3), 3000, {2000, 200}};
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -403,6 +406,20 @@ PipelineOptions BenchPipelineOptions() {
   return options;
 }
 
+// The SAP sources against their LMDB baselines: a page of 1,000 entities
+// is one commit, a file of one IDoc is one commit.
+void MeasureSourcesAgainstLmdb(const Plan& plan, const std::string& base, const std::filesystem::path& scratch,
+                               std::map<std::string, double>& out) {
+  bench::MeasureSources(plan.sources, base, scratch / "sources", out);
+  Progress("LMDB baselines for the sources");
+  const int pages = std::max(2, plan.sources.entities / 1000);
+  out["lmdb_raw_page_per_s"] =
+      LmdbRawPerSecond(scratch / "raw-page", pages, 1000, static_cast<size_t>(out["s4_entity_bytes"]));
+  out["s4_poll_ratio"] = out["s4_poll_per_s"] / out["lmdb_raw_page_per_s"];
+  out["lmdb_raw_file_per_s"] = LmdbRawPerSecond(scratch / "raw-file", plan.sources.files, 1, base.size());
+  out["file_port_ratio"] = out["file_port_per_s"] / out["lmdb_raw_file_per_s"];
+}
+
 void PrintJson(bool quick, const std::map<std::string, double>& out) {
   std::cout << "{\"mode\":\"" << (quick ? "quick" : "full") << "\"";
   for (const auto& [k, v] : out) {
@@ -413,7 +430,8 @@ void PrintJson(bool quick, const std::map<std::string, double>& out) {
   std::cout << "}" << std::endl;
 }
 
-int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only, bool fleet_only, bool ws_only) {
+int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only, bool fleet_only, bool ws_only,
+         bool sources_only) {
   const Plan plan = quick ? kQuick : kFull;
   const std::string base = FiveKbDebmas();
   std::map<std::string, double> out;
@@ -422,6 +440,12 @@ int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only,
   Progress("mapping vs parsing, one core");
   MeasureMapping(quick ? std::chrono::milliseconds(300) : std::chrono::milliseconds(3000), out);
   if (map_only) {
+    PrintJson(quick, out);
+    return 0;
+  }
+  if (sources_only) {
+    TempDir scratch;
+    MeasureSourcesAgainstLmdb(plan, base, scratch.path(), out);
     PrintJson(quick, out);
     return 0;
   }
@@ -509,6 +533,7 @@ int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only,
     p.controlplane().Terminate();
     p.broker().Stop();
     MeasureWebSocketTunnel(plan, options, base, next_docnum, scratch.path(), out);
+    MeasureSourcesAgainstLmdb(plan, base, scratch.path(), out);
   }
 
   PrintJson(quick, out);
@@ -520,7 +545,7 @@ int Main(bool quick, bool e2e_only, bool map_only, bool crm_only, bool cli_only,
 
 int main(int argc, char** argv) {
   bool quick = false, e2e_only = false, map_only = false, crm_only = false, cli_only = false, fleet_only = false,
-       ws_only = false;
+       ws_only = false, sources_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--quick")
@@ -537,11 +562,13 @@ int main(int argc, char** argv) {
       fleet_only = true;  // the control plane with a simulated fleet
     else if (arg == "--ws-only")
       ws_only = true;  // the direct WebSocket tunnel and its baseline
+    else if (arg == "--sources-only")
+      sources_only = true;  // the S/4 OData poller and the IDoc file port
     else {
       std::cerr << "usage: ferry_bench [--quick] [--e2e-only] [--map-only] [--crm-only] [--cli-only] [--fleet-only] "
-                   "[--ws-only]\n";
+                   "[--ws-only] [--sources-only]\n";
       return 2;
     }
   }
-  return ferry::testing::Main(quick, e2e_only, map_only, crm_only, cli_only, fleet_only, ws_only);
+  return ferry::testing::Main(quick, e2e_only, map_only, crm_only, cli_only, fleet_only, ws_only, sources_only);
 }

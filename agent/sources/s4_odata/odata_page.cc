@@ -4,7 +4,7 @@
 #include <boost/json.hpp>
 
 #include <charconv>
-#include <sstream>
+#include <optional>
 
 namespace ferry::agent {
 namespace {
@@ -47,24 +47,80 @@ std::string Text(const json::value* v) {
 
 }  // namespace
 
+namespace {
+
+// Times Ferry accepts from S/4: years 1900 to 9999 (SAP's own range is
+// 0001-9999; nothing before 1900 is a change time), so that no sum or
+// calendar conversion below can overflow.
+constexpr int64_t kMinMs = -2'208'988'800'000;   // 1900-01-01
+constexpr int64_t kMaxMs = 253'402'300'799'999;  // 9999-12-31T23:59:59.999
+
+// `n` digits at `s[at]` as a number, or -1.
+int Digits(std::string_view s, size_t at, size_t n) {
+  if (at + n > s.size()) return -1;
+  int v = 0;
+  for (size_t i = at; i < at + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+// "YYYY-MM-DDThh:mm:ss[.f…][Z|±hh:mm]", read by hand: every field is range
+// checked before any arithmetic.
+std::optional<int64_t> IsoMs(std::string_view t) {
+  const int year = Digits(t, 0, 4), month = Digits(t, 5, 2), day = Digits(t, 8, 2);
+  const int hour = Digits(t, 11, 2), minute = Digits(t, 14, 2), second = Digits(t, 17, 2);
+  if (t.size() < 19 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') || t[13] != ':' || t[16] != ':' ||
+      year < 1900 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) {
+    return std::nullopt;
+  }
+  const date::year_month_day ymd{date::year(year), date::month(static_cast<unsigned>(month)),
+                                 date::day(static_cast<unsigned>(day))};
+  if (!ymd.ok()) return std::nullopt;
+  size_t i = 19;
+  int64_t ms = 0;
+  if (i < t.size() && t[i] == '.') {
+    int64_t scale = 100;
+    for (++i; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i) {
+      ms += (t[i] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  int64_t offset_min = 0;
+  if (i < t.size() && t[i] == 'Z') {
+    ++i;
+  } else if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+    const int oh = Digits(t, i + 1, 2), om = Digits(t, i + 4, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59 || t[i + 3] != ':') return std::nullopt;
+    offset_min = (t[i] == '+' ? 1 : -1) * (oh * 60 + om);
+    i += 6;
+  }
+  if (i != t.size()) return std::nullopt;
+  const int64_t days = date::sys_days(ymd).time_since_epoch().count();
+  return days * 86'400'000 + (hour * 3600 + minute * 60 + second) * 1000LL + ms - offset_min * 60'000;
+}
+
+}  // namespace
+
 Result<int64_t> ODataTimeMs(std::string_view text) {
   if (text.starts_with("/Date(") && text.ends_with(")/")) {
     std::string_view digits = text.substr(6, text.size() - 8);
-    const size_t offset = digits.find_first_of("+-", 1);
     int64_t ms = 0;
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), ms);
-    if (ec == std::errc() && (end == digits.data() + digits.size() || offset != std::string_view::npos)) {
-      // "+0000": the offset in minutes is informational; the ms are UTC.
-      return ms;
-    }
+    // "+0000" after the ms: the offset in minutes is informational; the ms are UTC.
+    const std::string_view rest(end, static_cast<size_t>(digits.data() + digits.size() - end));
+    const bool offset = rest.size() == 5 && (rest[0] == '+' || rest[0] == '-') && Digits(rest, 1, 4) >= 0;
+    if (ec == std::errc() && (rest.empty() || offset) && ms >= kMinMs && ms <= kMaxMs) return ms;
   } else if (text.starts_with("PT")) {
     int64_t total = 0, number = 0;
-    bool digits = false;
+    bool digits = false, overflow = false;
     for (char c : text.substr(2)) {
       if (c >= '0' && c <= '9') {
         number = number * 10 + (c - '0');
         digits = true;
-        if (number > 1'000'000) break;
+        overflow |= number > 1'000'000;
+        if (overflow) break;
         continue;
       }
       if (!digits || (c != 'H' && c != 'M' && c != 'S')) return Status::InvalidArgument("not an Edm.Time");
@@ -72,16 +128,9 @@ Result<int64_t> ODataTimeMs(std::string_view text) {
       number = 0;
       digits = false;
     }
-    if (!digits) return total;
-  } else if (text.size() >= 19 && text.size() <= 40) {
-    std::istringstream in{std::string(text)};
-    date::sys_time<std::chrono::milliseconds> tp;
-    if (text.back() == 'Z' || text.size() == 19 || text.find_first_of("+-", 19) == std::string_view::npos) {
-      in >> date::parse("%FT%T", tp);
-    } else {
-      in >> date::parse("%FT%T%Ez", tp);
-    }
-    if (!in.fail()) return tp.time_since_epoch().count();
+    if (!digits && !overflow) return total;
+  } else if (auto ms = IsoMs(text); ms && *ms >= kMinMs && *ms <= kMaxMs) {
+    return *ms;
   }
   return Status::InvalidArgument("not an OData date or time: '" + std::string(text.substr(0, 40)) + "'");
 }

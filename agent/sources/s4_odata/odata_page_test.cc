@@ -73,6 +73,14 @@ TEST(ODataPageTest, ODataTimesInEveryShape) {
   EXPECT_FALSE(ODataTimeMs("/Date(abc)/").ok());
   EXPECT_FALSE(ODataTimeMs("yesterday").ok());
   EXPECT_FALSE(ODataTimeMs("PTXS").ok());
+  // Found by the fuzzer: inputs the calendar arithmetic must never see.
+  EXPECT_FALSE(ODataTimeMs("2024-05-01T100.5+02:00").ok());
+  EXPECT_FALSE(ODataTimeMs("/Date(9223372036854775807)/").ok());
+  EXPECT_FALSE(ODataTimeMs("/Date(-9223372036854775808)/").ok());
+  EXPECT_FALSE(ODataTimeMs("0000-01-01T00:00:00Z").ok());
+  EXPECT_FALSE(ODataTimeMs("2024-02-30T00:00:00Z").ok());
+  EXPECT_FALSE(ODataTimeMs("PT99999999999999H").ok());
+  EXPECT_EQ(*ODataTimeMs("9999-12-31T23:59:59.999Z"), 253'402'300'799'999);
 }
 
 }  // namespace
