@@ -2,6 +2,8 @@
 
 #include <date/tz.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -103,6 +105,20 @@ std::string PadZeros(std::string_view v, size_t n) {
 }
 
 Result<std::optional<std::string>> Date(std::string_view yyyymmdd) {
+  if (yyyymmdd.starts_with("/Date(") && yyyymmdd.ends_with(")/")) {
+    const std::string_view inner = yyyymmdd.substr(6, yyyymmdd.size() - 8);
+    int64_t ms = 0;
+    auto [end, ec] = std::from_chars(inner.data(), inner.data() + inner.size(), ms);
+    const std::string_view rest(end, static_cast<size_t>(inner.data() + inner.size() - end));
+    const bool offset_ok = rest.empty() || (rest.size() == 5 && (rest[0] == '+' || rest[0] == '-') &&
+                                            std::all_of(rest.begin() + 1, rest.end(), ::isdigit));
+    // 1900-01-01 to 9999-12-31: no overflow in the calendar arithmetic.
+    if (ec != std::errc() || !offset_ok || ms < -2'208'988'800'000 || ms > 253'402'300'799'999) {
+      return Status::InvalidArgument("not an OData date (/Date(ms)/): '" + std::string(yyyymmdd.substr(0, 40)) + "'");
+    }
+    const auto day = date::floor<date::days>(date::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(ms)));
+    return std::optional<std::string>(FormatDate(date::year_month_day(day)));
+  }
   auto ymd = ParseDate(yyyymmdd);
   if (!ymd.ok()) return ymd.status();
   if (!*ymd) return std::optional<std::string>();

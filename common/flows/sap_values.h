@@ -28,7 +28,9 @@ std::string PadZeros(std::string_view v, size_t n);
 
 // "20250312" -> "2025-03-12". Blank or "00000000" -> nullopt. Anything other
 // than a real calendar date in years 0001-9999 -> InvalidArgument
-// "not an SAP date (YYYYMMDD): '<v>'".
+// "not an SAP date (YYYYMMDD): '<v>'". An OData V2 Edm.DateTime as S/4
+// sends it, "/Date(1741737600000)/" (ms since 1970, UTC; "+0000" allowed
+// after them), gives its UTC day, for years 1900-9999.
 Result<std::optional<std::string>> Date(std::string_view yyyymmdd);
 
 // "091504" -> "09:15:04". Blank -> nullopt. Anything other than six digits

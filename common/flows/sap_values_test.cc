@@ -41,6 +41,11 @@ TEST(SapValuesTest, PadZeros) {
 
 TEST(SapValuesTest, Date) {
   EXPECT_EQ(Str(Date("20250312")), "2025-03-12");
+  // OData V2 Edm.DateTime, as S/4's APIs send dates.
+  EXPECT_EQ(Str(Date("/Date(1741737600000)/")), "2025-03-12");
+  EXPECT_EQ(Str(Date("/Date(1741823999999+0000)/")), "2025-03-12");
+  EXPECT_FALSE(Date("/Date(9223372036854775807)/").ok());
+  EXPECT_FALSE(Date("/Date(12x)/").ok());
   EXPECT_EQ(Str(Date("20240229")), "2024-02-29");
   EXPECT_EQ(Str(Date("99991231")), "9999-12-31");
   EXPECT_EQ(Str(Date("00010101")), "0001-01-01");

@@ -4,7 +4,10 @@
 //   {"input": "idoc/x.xml", "records": [...]}  — the records the flow must produce,
 //   {"input": "...", "error": "..."}           — the exact record error,
 //   {"input": "...", "dropped": true}          — filtered by drop_when.
-// The flow is flows/standard/<flow-id>.yaml, compiled on its own.
+// An input under s4/ is an S/4 entity as the s4_odata source stores it;
+// the case then names its "service" and "entity_set".
+// The flow is flows/standard/<flow-id>.yaml, compiled with the standard
+// flows it extends.
 
 #include <gtest/gtest.h>
 
@@ -13,6 +16,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/doc/json_document.h"
+#include "common/flows/bundle_files.h"
 #include "common/flows/flow_set.h"
 #include "common/idoc/idoc_xml.h"
 
@@ -75,15 +80,32 @@ TEST_P(StandardFlowTest, MapsItsFixture) {
   const fs::path flow_file = kStandard / (flow_id + ".yaml");
   ASSERT_TRUE(fs::exists(flow_file)) << flow_file;
 
-  auto compiled = FlowSet::Compile({{flow_id + ".yaml", ReadFile(flow_file)}});
+  std::vector<BundleFile> files{{flow_id + ".yaml", ReadFile(flow_file)}};
+  ASSERT_TRUE(AddStandardFlows(files, kStandard).ok());
+  auto compiled = FlowSet::Compile(files);
   ASSERT_TRUE(compiled.ok()) << compiled.status().message();
   const std::string input = expected.at("input").get<std::string>();
-  auto packet = idoc::ParseIdocXml(ReadFile(kFixtures / input));
-  ASSERT_TRUE(packet.ok()) << packet.status().message();
-  ASSERT_EQ(packet->idocs.size(), 1u) << "cases use single-IDoc fixtures";
-  const idoc::ParsedIdoc& idoc = packet->idocs[0];
-  const DocumentInfo info{"idoc_http", idoc.control.mestyp, idoc.control.idoctyp, idoc.control.cimtyp};
-  RunResult result = (*compiled)->Run(*idoc.document, info, /*explain=*/true);
+  std::shared_ptr<const doc::Document> document;
+  std::string source = "idoc_http", message_type, idoc_type, cim_type;
+  if (input.starts_with("s4/")) {
+    source = "s4_odata";
+    message_type = expected.at("entity_set").get<std::string>();
+    idoc_type = expected.at("service").get<std::string>();
+    auto parsed = doc::FromJson(ReadFile(kFixtures / input), message_type);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+    document = std::move(parsed).value();
+  } else {
+    auto packet = idoc::ParseIdocXml(ReadFile(kFixtures / input));
+    ASSERT_TRUE(packet.ok()) << packet.status().message();
+    ASSERT_EQ(packet->idocs.size(), 1u) << "cases use single-IDoc fixtures";
+    const idoc::ParsedIdoc& idoc = packet->idocs[0];
+    message_type = idoc.control.mestyp;
+    idoc_type = idoc.control.idoctyp;
+    cim_type = idoc.control.cimtyp;
+    document = idoc.document;
+  }
+  const DocumentInfo info{source, message_type, idoc_type, cim_type};
+  RunResult result = (*compiled)->Run(*document, info, /*explain=*/true);
   ASSERT_EQ(result.outcomes.size(), 1u) << "the flow does not match " << input << ": "
                                         << (result.not_matched.empty() ? "" : result.not_matched[0]);
   const FlowOutcome& outcome = result.outcomes[0];
