@@ -2,6 +2,7 @@
 
 #include "agent/sources/idoc_file/idoc_file_config.h"
 #include "agent/sources/idoc_http/idoc_http_config.h"
+#include "agent/sources/s4_events/s4_events_config.h"
 #include "agent/sources/s4_odata/s4_odata_config.h"
 
 namespace ferry::agent {
@@ -11,6 +12,7 @@ const std::vector<SourceFactory>& AllSources() {
       IdocHttpSourceFactory(),
       IdocFileSourceFactory(),
       S4ODataSourceFactory(),
+      S4EventsSourceFactory(),
   };
   return kSources;
 }

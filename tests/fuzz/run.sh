@@ -45,6 +45,7 @@ case $target in
   idoc_xml_fuzz) seed "$root"/tests/fixtures/idoc/*.xml "$root"/tests/fuzz/seeds/idoc_xml/* ;;
   idoc_flat_fuzz) seed "$root"/tests/fuzz/seeds/idoc_flat/* ;;
   odata_page_fuzz) seed "$root"/tests/fuzz/seeds/odata_page/* ;;
+  cloud_event_fuzz) seed "$root"/tests/fuzz/seeds/cloud_event/* ;;
   flow_compile_fuzz)
     seed "$root"/flows/standard/*.yaml "$root"/tests/fixtures/flows/*/*.yaml
     # A flow that extends each standard flow, NUL, the standard flow: the

@@ -150,7 +150,26 @@ http::Response S4ODataSim::Handle(const http::Request& req, const crm_sim::SimCo
   if (req.method() != http::beast_http::verb::get) {
     return GatewayError(req, 405, "/IWBEP/CM_MGW_RT/021", "The simulator serves reads only");
   }
-  return Collection(req, ctx, path.substr(0, slash), path.substr(slash + 1));
+  const std::string service = path.substr(0, slash);
+  const std::string set = crm_sim::PercentDecode(path.substr(slash + 1));
+  if (const size_t open = set.find("('"); open != std::string::npos && set.ends_with("')")) {
+    return Entity(req, ctx, service, set.substr(0, open), set.substr(open + 2, set.size() - open - 4));
+  }
+  return Collection(req, ctx, service, set);
+}
+
+http::Response S4ODataSim::Entity(const http::Request& req, const crm_sim::SimContext& ctx, const std::string& service,
+                                  const std::string& entity_set, const std::string& key) {
+  auto parsed = ParseODataQuery(QueryOf(req.target()));
+  if (!parsed.ok()) return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/022", parsed.status().message());
+  const crm_sim::Record* record = store().Get(service + "/" + entity_set, key);
+  if (record == nullptr) {
+    return GatewayError(req, 404, "/IWBEP/CM_MGW_RT/020", "Resource not found for segment '" + entity_set + "'");
+  }
+  const std::string uri = ctx.base_url + std::string(kV2Prefix) + service + "/" + entity_set + "('" + key + "')";
+  ++entities_served_;
+  return JsonResponse(req, 200,
+                      json::object{{"d", Rendered(*record, uri, TypeName(service, entity_set), parsed->expand)}});
 }
 
 http::Response S4ODataSim::Collection(const http::Request& req, const crm_sim::SimContext& ctx,

@@ -6,6 +6,8 @@
 //   GET /sap/opu/odata/sap/{SERVICE}/{EntitySet}?$format=json&$filter=…
 //       &$orderby=…&$top=…&$skip=…&$skiptoken=…&$expand=…&sap-client=NNN
 //   → {"d":{"results":[entity…],"__next":"…?…&$skiptoken=N"}}
+//   GET /sap/opu/odata/sap/{SERVICE}/{EntitySet}('{key}')?$format=json&$expand=…
+//   → {"d":{entity}}, or 404
 //
 // Entities are seeded through the control API (POST /_sim/seed
 // {"vendor":"s4","object":"API_BUSINESS_PARTNER/A_BusinessPartner",
@@ -48,6 +50,8 @@ class S4ODataSim : public crm_sim::VendorSim {
 
  private:
   bool LoggedOn(const http::Request& req) const;
+  http::Response Entity(const http::Request& req, const crm_sim::SimContext& ctx, const std::string& service,
+                        const std::string& entity_set, const std::string& key);
   http::Response Collection(const http::Request& req, const crm_sim::SimContext& ctx, const std::string& service,
                             const std::string& entity_set);
 

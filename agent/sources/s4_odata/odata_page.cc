@@ -140,13 +140,71 @@ std::string IsoUtc(int64_t ms) {
   return date::format("%FT%TZ", tp);
 }
 
-Result<ODataPage> ParseODataPage(std::string_view body, const ODataEntityShape& shape) {
+namespace {
+
+// One entity of an answer; InvalidArgument ("has no key field X") when it
+// cannot be identified.
+Result<ODataEntity> ReadEntity(const json::object& o, const ODataEntityShape& shape) {
+  ODataEntity e;
+  std::string missing;
+  for (const std::string& field : shape.key_fields) {
+    const std::string part = Text(o.if_contains(field));
+    if (part.empty()) missing = field;
+    e.key += (e.key.empty() ? "" : ",") + part;
+  }
+  if (!missing.empty() || e.key.size() > 200) {
+    return Status::InvalidArgument(missing.empty() ? "has a key longer than 200 characters"
+                                                   : "has no key field " + missing);
+  }
+  auto time_of = [&](const std::string& field) -> int64_t {
+    if (field.empty()) return 0;
+    auto ms = ODataTimeMs(Text(o.if_contains(field)));
+    return ms.ok() ? *ms : 0;
+  };
+  if (shape.changed_at.empty()) {
+    const int64_t day = time_of(shape.changed_date);
+    e.changed_ms = day == 0 ? 0 : day + time_of(shape.changed_time);
+  } else {
+    e.changed_ms = time_of(shape.changed_at);
+  }
+  if (!shape.deleted_when.empty()) {
+    const json::value* flag = o.if_contains(shape.deleted_when);
+    e.deleted = flag != nullptr && ((flag->is_bool() && flag->as_bool()) ||
+                                    (flag->is_string() && (flag->as_string() == "X" || flag->as_string() == "true")));
+  }
+  e.payload = json::serialize(Cleaned(o));
+  return e;
+}
+
+Result<json::value> ParseAnswer(std::string_view body) {
   json::parse_options options;
   options.max_depth = kMaxDepth;
   boost::system::error_code ec;
   json::value root = json::parse(body, ec, {}, options);
   if (ec) return Status::InvalidArgument("the answer is not JSON: " + ec.message());
   if (!root.is_object()) return Status::InvalidArgument("the answer is not a JSON object");
+  return root;
+}
+
+}  // namespace
+
+Result<ODataEntity> ParseODataEntity(std::string_view body, const ODataEntityShape& shape) {
+  auto root = ParseAnswer(body);
+  if (!root.ok()) return root.status();
+  const json::object* entity = &root->as_object();
+  if (const json::value* d = entity->if_contains("d"); d && d->is_object()) entity = &d->as_object();  // V2
+  if (entity->contains("results") || entity->contains("value")) {
+    return Status::InvalidArgument("the answer is a collection, not one entity");
+  }
+  auto e = ReadEntity(*entity, shape);
+  if (!e.ok()) return Status::InvalidArgument("the entity " + e.status().message());
+  return e;
+}
+
+Result<ODataPage> ParseODataPage(std::string_view body, const ODataEntityShape& shape) {
+  auto parsed = ParseAnswer(body);
+  if (!parsed.ok()) return parsed.status();
+  const json::value& root = *parsed;
   const json::array* results = nullptr;
   ODataPage page;
   if (const json::value* d = root.as_object().if_contains("d"); d && d->is_object()) {  // V2
@@ -172,33 +230,12 @@ Result<ODataPage> ParseODataPage(std::string_view body, const ODataEntityShape& 
       page.skipped.push_back(which + " is not an object");
       continue;
     }
-    const json::object& o = item.as_object();
-    ODataEntity e;
-    std::string missing;
-    for (const std::string& field : shape.key_fields) {
-      const std::string part = Text(o.if_contains(field));
-      if (part.empty()) missing = field;
-      e.key += (e.key.empty() ? "" : ",") + part;
-    }
-    if (!missing.empty() || e.key.size() > 200) {
-      page.skipped.push_back(
-          which + (missing.empty() ? " has a key longer than 200 characters" : " has no key field " + missing));
+    auto entity = ReadEntity(item.as_object(), shape);
+    if (!entity.ok()) {
+      page.skipped.push_back(which + " " + entity.status().message());
       continue;
     }
-    auto time_of = [&](const std::string& field) -> int64_t {
-      if (field.empty()) return 0;
-      auto ms = ODataTimeMs(Text(o.if_contains(field)));
-      return ms.ok() ? *ms : 0;
-    };
-    e.changed_ms = shape.changed_at.empty() ? time_of(shape.changed_date) +
-                                                  (time_of(shape.changed_date) != 0 ? time_of(shape.changed_time) : 0)
-                                            : time_of(shape.changed_at);
-    if (!shape.deleted_when.empty()) {
-      const json::value* flag = o.if_contains(shape.deleted_when);
-      e.deleted = flag != nullptr && ((flag->is_bool() && flag->as_bool()) ||
-                                      (flag->is_string() && (flag->as_string() == "X" || flag->as_string() == "true")));
-    }
-    e.payload = json::serialize(Cleaned(item));
+    ODataEntity e = std::move(entity).value();
     page.entities.push_back(std::move(e));
   }
   return page;

@@ -49,6 +49,10 @@ struct ODataPage {
 // InvalidArgument: not JSON, too deep, not an OData collection answer.
 Result<ODataPage> ParseODataPage(std::string_view body, const ODataEntityShape& shape);
 
+// One entity (GET …/A_BusinessPartner('1000746')): V2 {"d":{…}} or V4's
+// object. InvalidArgument: not JSON, a collection, or no key.
+Result<ODataEntity> ParseODataEntity(std::string_view body, const ODataEntityShape& shape);
+
 // "/Date(1714557600000)/", "/Date(1714557600000+0000)/" or ISO 8601
 // ("2024-05-01T10:00:00Z", "2024-05-01T10:00:00.123+02:00") as ms since
 // the epoch; "PT10H30M00S" as ms since midnight. InvalidArgument otherwise.

@@ -20,50 +20,12 @@ class S4ODataBuilder : public SourceBuilder {
   S4ODataConfig config_;
 };
 
-// OData names: what may appear in a URL path and $filter without escaping.
-bool IsODataName(const std::string& s) {
-  return !s.empty() && s.size() <= 128 && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-  });
-}
-
 std::unique_ptr<SourceBuilder> ParseS4OData(config::ConfigNode node) {
   S4ODataConfig c;
-  c.url = node.RequiredString("url");
-  if (!c.url.empty()) {
-    auto url = http::ParseUrl(c.url);
-    if (!url.ok() || (url->target != "/" && !url->target.empty())) {
-      node.Error("url", "must be http(s)://host[:port] of the S/4 system, without a path");
-    } else if (!url->tls && !node.Bool("insecure", false)) {
-      node.Error("url", "must be https:// (plain http only with insecure: true)");
-    }
-    while (!c.url.empty() && c.url.back() == '/') c.url.pop_back();
-  } else {
-    node.Bool("insecure", false);
-  }
-  c.client = node.String("client", "");
-  if (!c.client.empty() && (c.client.size() != 3 || !std::all_of(c.client.begin(), c.client.end(), ::isdigit))) {
-    node.Error("client", "must be three digits, e.g. \"100\"");
-  }
-  c.user = node.String("user", "");
-  if (node.Has("password_file")) c.password = node.SecretFile("password_file");
-  auto tls = node.Section("tls");
-  c.ca_file = tls.String("ca_file", "");
-  c.cert_file = tls.String("cert_file", "");
-  c.key_file = tls.String("key_file", "");
-  if (c.cert_file.empty() != c.key_file.empty()) tls.Error("key_file", "cert_file and key_file go together");
-  for (const auto& [key, file] :
-       {std::pair{"ca_file", c.ca_file}, std::pair{"cert_file", c.cert_file}, std::pair{"key_file", c.key_file}}) {
-    if (!file.empty() && !std::filesystem::exists(file)) tls.Error(key, "file '" + file + "' does not exist");
-  }
-  if (c.user.empty() == c.cert_file.empty()) {
-    node.Error("user", "log on with user and password_file, or with tls.cert_file and key_file (one of them)");
-  }
-  c.proxy = transport::ReadHttpsProxy(node);
+  c.connection = ReadS4Connection(node);
   c.interval = node.Duration("interval", c.interval);
   if (c.interval < std::chrono::milliseconds(100)) node.Error("interval", "must be at least 100ms");
   c.page_size = static_cast<size_t>(node.Int("page_size", static_cast<int64_t>(c.page_size), 1, 5000));
-  c.timeout = node.Duration("timeout", c.timeout);
   c.overlap = node.Duration("overlap", c.overlap);
   const std::string start = node.String("start", "");
   if (!start.empty()) {
@@ -99,7 +61,7 @@ std::unique_ptr<SourceBuilder> ParseS4OData(config::ConfigNode node) {
       if (!IsODataName(field)) item.Error("key", "'" + field + "' is not an OData name");
     }
     for (const auto& nav : e.expand) {
-      if (!IsODataName(nav)) item.Error("expand", "'" + nav + "' is not an OData name");
+      if (!IsNavigationPath(nav)) item.Error("expand", "'" + nav + "' is not a navigation path");
     }
     if (e.shape.key_fields.empty()) item.Error("key", "name the entity's key field(s)");
     if (e.shape.changed_at.empty() == e.shape.changed_date.empty()) {

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "agent/sources/s4_odata/odata_page.h"
+#include "agent/sources/s4_odata/s4_connection.h"
 #include "agent/sources/source.h"
 #include "common/transport/https_proxy.h"
 
@@ -51,15 +52,9 @@ struct ODataEntitySet {
 };
 
 struct S4ODataConfig {
-  std::string url;  // "https://host:port", no path
-  std::string client;
-  std::string user;
-  std::string password;  // secret: never logged
-  std::string ca_file, cert_file, key_file;
-  transport::HttpsProxy proxy;
+  S4Connection connection;
   std::chrono::milliseconds interval{60000};
   size_t page_size = 1000;
-  std::chrono::milliseconds timeout{60000};
   std::chrono::milliseconds overlap{600000};
   std::optional<int64_t> start_ms;  // none: everything on the first poll
   std::vector<ODataEntitySet> entities;

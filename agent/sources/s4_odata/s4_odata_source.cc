@@ -49,21 +49,8 @@ std::chrono::milliseconds RetryAfter(const http::ClientResponse& res) {
 
 S4ODataSource::S4ODataSource(const SourceContext& context, S4ODataConfig config)
     : context_(context), config_(std::move(config)), timer_(io_) {
-  if (!config_.user.empty()) authorization_ = http::BasicAuthorization(config_.user, config_.password);
-  http::HttpClientOptions options;
-  options.connect_timeout = std::min(config_.timeout, std::chrono::milliseconds(10000));
-  options.request_timeout = config_.timeout;
-  options.ca_file = config_.ca_file;
-  options.cert_file = config_.cert_file;
-  options.key_file = config_.key_file;
-  options.user_agent = "ferry-agent";
-  if (!config_.proxy.empty()) {
-    options.proxy = "http://" + config_.proxy.address;
-    if (!config_.proxy.user.empty()) {
-      const std::string value = http::BasicAuthorization(config_.proxy.user, config_.proxy.password);
-      options.proxy_authorization = [value]() -> Result<std::string> { return value; };
-    }
-  }
+  authorization_ = config_.connection.Authorization();
+  const http::HttpClientOptions options = config_.connection.ClientOptions();
   client_ = std::make_unique<http::HttpClient>(io_.get_executor(), options);
 }
 
@@ -93,7 +80,7 @@ Status S4ODataSource::Start() {
   });
   thread_ = std::thread([this] { io_.run(); });
   spdlog::info("event=source_polling source=s4_odata url=\"{}\" client={} entity_sets={} auth={}",
-               EscapeForLog(config_.url), config_.client, config_.entities.size(),
+               EscapeForLog(config_.connection.url), config_.connection.client, config_.entities.size(),
                authorization_.empty() ? "certificate" : "basic");
   return Status::Ok();
 }
@@ -151,7 +138,7 @@ std::string S4ODataSource::PageUrl(const ODataEntitySet& set, std::optional<int6
     }
     filter = filter.empty() ? condition : "(" + filter + ") and " + condition;
   }
-  std::string url = config_.url + "/sap/opu/odata/sap/" + set.service + "/" + set.entity_set +
+  std::string url = config_.connection.url + "/sap/opu/odata/sap/" + set.service + "/" + set.entity_set +
                     "?$format=json&$orderby=" + http::PercentEncode(orderby) +
                     "&$top=" + std::to_string(config_.page_size) + "&$skip=" + std::to_string(skip);
   if (!filter.empty()) url += "&$filter=" + http::PercentEncode(filter);
@@ -160,7 +147,7 @@ std::string S4ODataSource::PageUrl(const ODataEntitySet& set, std::optional<int6
     for (const std::string& e : set.expand) expand += (expand.empty() ? "" : ",") + e;
     url += "&$expand=" + http::PercentEncode(expand);
   }
-  if (!config_.client.empty()) url += "&sap-client=" + config_.client;
+  url += config_.connection.ClientParameter();
   return url;
 }
 
@@ -300,9 +287,9 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
     }
     if (!page->next_link.empty()) {
       // Server paging: the link must stay on the S/4 host Ferry logs on to.
-      if (!page->next_link.starts_with(config_.url + "/")) {
+      if (!page->next_link.starts_with(config_.connection.url + "/")) {
         spdlog::error("event=s4_odata_bad_answer source=s4_odata entity_set={} reason=\"the next link leaves {}\"",
-                      set.entity_set, EscapeForLog(config_.url));
+                      set.entity_set, EscapeForLog(config_.connection.url));
         co_return PollResult::kFailed;
       }
       url = page->next_link;

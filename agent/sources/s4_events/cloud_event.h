@@ -1,0 +1,40 @@
+#pragma once
+// A CloudEvent (CloudEvents 1.0, HTTP protocol binding) as SAP's event
+// brokers deliver S/4HANA business events to a webhook, read from an HTTP
+// request that anyone who reaches the listener may have sent:
+//  - structured mode: Content-Type application/cloudevents+json, the event
+//    as one JSON object with its attributes and "data";
+//  - binary mode: the attributes in ce-* headers (ce-id, ce-source,
+//    ce-specversion, ce-type, ce-time, ce-subject), the body is the data and
+//    Content-Type its datacontenttype.
+// Batched mode (application/cloudevents-batch+json) is refused.
+//
+// Required: id, source, type, and specversion 1.0; each attribute at most
+// 1,024 characters without control characters. The data must be a JSON
+// object (S/4's events carry the entity's key in it), at most 32 levels deep.
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace ferry::agent {
+
+struct CloudEvent {
+  std::string id, source, type, specversion, subject, time;
+  std::string data;  // the data object as compact JSON
+};
+
+// Looks up a request header by lower-case name ("" when absent).
+using HeaderLookup = std::function<std::string_view(std::string_view)>;
+
+// InvalidArgument with a one-line reason naming the attribute; also
+// "batched CloudEvents are not accepted" and an unknown Content-Type.
+Result<CloudEvent> ReadCloudEvent(std::string_view content_type, const HeaderLookup& header, std::string_view body);
+
+// The value of `field` in the data object, as text ("" when absent or not a
+// scalar).
+std::string DataField(const CloudEvent& event, std::string_view field);
+
+}  // namespace ferry::agent

@@ -1,0 +1,53 @@
+#pragma once
+// How the agent reaches an S/4HANA system's OData services: host, client,
+// logon, TLS, proxy, timeout. Shared by the OData poller and the business
+// event source (which reads the entity an event names), so both are
+// configured, and log on, the same way.
+//
+//   url: https://s4.plant.local:44300     # scheme, host, port; no path
+//   insecure: false                       # true allows http://
+//   client: "100"                         # sap-client
+//   user: FERRY_COMM                      # Basic logon, or
+//   password_file: /etc/ferry/s4.password
+//   tls: {ca_file, cert_file, key_file}   # cert_file/key_file: X.509 logon
+//   https_proxy: http://proxy:3128
+//   https_proxy_password_file: ...
+//   timeout: 60s                          # per request
+
+#include <chrono>
+#include <string>
+
+#include "common/config/config_node.h"
+#include "common/http/http_client.h"
+#include "common/transport/https_proxy.h"
+
+namespace ferry::agent {
+
+struct S4Connection {
+  std::string url;  // "https://host:port", no path, no trailing '/'
+  std::string client;
+  std::string user;
+  std::string password;  // secret: never logged
+  std::string ca_file, cert_file, key_file;
+  transport::HttpsProxy proxy;
+  std::chrono::milliseconds timeout{60000};
+
+  // The HTTP client's settings for this system.
+  http::HttpClientOptions ClientOptions() const;
+  // "Basic …" for a password logon; empty with a client certificate.
+  std::string Authorization() const;
+  // "&sap-client=100", or empty.
+  std::string ClientParameter() const { return client.empty() ? "" : "&sap-client=" + client; }
+};
+
+// Reads the keys above from `node`, reporting every mistake on it.
+S4Connection ReadS4Connection(config::ConfigNode& node);
+
+// An OData name (entity set, field, navigation): what may stand in a URL
+// path and a $filter without escaping.
+bool IsODataName(const std::string& s);
+// Navigation names joined by '/', as $expand takes them
+// (to_Customer/to_CustomerSalesArea).
+bool IsNavigationPath(const std::string& s);
+
+}  // namespace ferry::agent

@@ -1,0 +1,192 @@
+// S/4HANA business events (sources.s4_events) with real processes: CloudEvents
+// posted as SAP's event brokers deliver them, the entity read from
+// ferry-s4-sim, answered only after the commit, and refused with a reason
+// when they are not valid events.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/integration/pipeline.h"
+#include "tests/support/crm_sim.h"
+#include "tests/support/ports.h"
+#include "tests/support/wait.h"
+
+namespace ferry::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr const char* kChanged = "sap.s4.beh.businesspartner.v1.BusinessPartner.Changed.v1";
+
+struct EventsSetup {
+  TempDir dir;
+  CrmSim s4{dir.path(), FERRY_S4_SIM_BIN, {}};
+  int port = FreeTcpPort();
+  std::unique_ptr<Pipeline> p;
+
+  EventsSetup() {
+    std::ofstream(dir.path() / "s4.password") << "s4-secret\n";
+    PipelineOptions options;
+    options.sources_extra_yaml =
+        "  s4_events:\n    listen: 127.0.0.1:" + std::to_string(port) +
+        "\n    path: /sap/events\n    retry_after: 5s\n    allowed_origins: [eventmesh.plant.local]\n"
+        "    fetch:\n      url: http://127.0.0.1:" +
+        std::to_string(s4.port()) +
+        "\n      insecure: true\n      client: \"100\"\n      user: FERRY_COMM\n"
+        "      password_file: " +
+        (dir.path() / "s4.password").string() +
+        "\n      timeout: 3s\n      entities:\n        - type_prefix: sap.s4.beh.businesspartner.v1.BusinessPartner.\n"
+        "          service: API_BUSINESS_PARTNER\n          entity_set: A_BusinessPartner\n"
+        "          key: [BusinessPartner]\n          expand: [to_Customer]\n";
+    p = std::make_unique<Pipeline>(options);
+    p->StartAll();
+  }
+
+  void SeedPartner(const std::string& id, const std::string& name) {
+    s4.Control("seed", {{"vendor", "s4"},
+                        {"object", "API_BUSINESS_PARTNER/A_BusinessPartner"},
+                        {"id", id},
+                        {"fields",
+                         {{"BusinessPartner", id},
+                          {"BusinessPartnerFullName", name},
+                          {"to_Customer", {{"Customer", id}}},
+                          {"to_BusinessPartnerAddress", nlohmann::json::array()}}}});
+  }
+
+  HttpResponse Post(const std::string& body, std::map<std::string, std::string> headers = {},
+                    const std::string& type = "application/cloudevents+json") {
+    headers["Content-Type"] = type;
+    return HttpRequest("POST", port, "/sap/events", body, headers);
+  }
+};
+
+std::string Event(const std::string& id, const std::string& partner, const std::string& type = kChanged) {
+  return nlohmann::json{{"type", type},
+                        {"specversion", "1.0"},
+                        {"source", "/default/sap.s4.beh/S4HCLNT100"},
+                        {"id", id},
+                        {"time", "2026-12-06T09:10:00Z"},
+                        {"datacontenttype", "application/json"},
+                        {"data", {{"BusinessPartner", partner}}}}
+      .dump();
+}
+
+std::vector<nlohmann::json> Delivered(const WebhookSink& sink) {
+  std::vector<nlohmann::json> out;
+  for (const auto& r : sink.Requests()) {
+    if (r.status_sent >= 200 && r.status_sent < 300) out.push_back(nlohmann::json::parse(r.body));
+  }
+  return out;
+}
+
+TEST(S4EventsTest, AnEventIsAnsweredAfterItsEntityIsReadAndCommittedAndOnlyOnce) {
+  EventsSetup s;
+  s.SeedPartner("1000746", "Nordwind AG");
+  auto res = s.Post(Event("1fad4742-0001", "1000746"));
+  ASSERT_EQ(res.status, 204) << res.body;
+  ASSERT_TRUE(s.p->sink().WaitForAccepted(1, seconds(20)));
+  auto delivered = Delivered(s.p->sink());
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(delivered[0]["source"], "s4_events");
+  EXPECT_EQ(delivered[0]["s4"]["entity_set"], "A_BusinessPartner");
+  EXPECT_EQ(delivered[0]["s4"]["key"], "1000746");
+  EXPECT_EQ(delivered[0]["business_key"], "A_BusinessPartner:1000746");
+  const auto entity = nlohmann::json::parse(delivered[0]["payload"].get<std::string>());
+  EXPECT_EQ(entity["BusinessPartnerFullName"], "Nordwind AG");  // the entity, not the event's key alone
+  EXPECT_EQ(entity["to_Customer"]["Customer"], "1000746");
+
+  // The broker redelivers (its answer was lost): 2xx, nothing new.
+  EXPECT_EQ(s.Post(Event("1fad4742-0001", "1000746")).status, 204);
+  EXPECT_FALSE(s.p->sink().WaitForAccepted(2, milliseconds(1500)));
+
+  // In binary mode, of a type with no entity to read: its data is the event.
+  res = s.Post(R"({"Product":"TG11"})",
+               {{"ce-id", "p-1"},
+                {"ce-source", "/default/sap.s4.beh/S4HCLNT100"},
+                {"ce-specversion", "1.0"},
+                {"ce-type", "sap.s4.beh.product.v1.Product.Changed.v1"}},
+               "application/json");
+  ASSERT_EQ(res.status, 204) << res.body;
+  ASSERT_TRUE(s.p->sink().WaitForAccepted(2, seconds(20)));
+  delivered = Delivered(s.p->sink());
+  EXPECT_EQ(delivered[1]["s4"]["entity_set"], "sap.s4.beh.product.v1.Product.Changed.v1");
+  EXPECT_EQ(delivered[1]["payload"], R"({"Product":"TG11"})");
+}
+
+TEST(S4EventsTest, SapsOwnEventSampleIsTaken) {
+  const std::filesystem::path sample =
+      std::filesystem::path(FERRY_FIXTURE_DIR) / "../../../shared/samples" / "s4_event_BusinessPartner_Changed.json";
+  if (!std::filesystem::exists(sample)) GTEST_SKIP() << "no " << sample;
+  std::ifstream in(sample);
+  std::stringstream text;
+  text << in.rdbuf();
+  EventsSetup s;
+  const auto event = nlohmann::json::parse(text.str());
+  s.SeedPartner(event["data"]["BusinessPartner"], "From the sample");
+  auto res = s.Post(text.str());
+  ASSERT_EQ(res.status, 204) << res.body;
+  ASSERT_TRUE(s.p->sink().WaitForAccepted(1, seconds(20)));
+  EXPECT_EQ(Delivered(s.p->sink())[0]["s4"]["key"], event["data"]["BusinessPartner"]);
+}
+
+TEST(S4EventsTest, InvalidEventsAreRefusedWithTheReasonAndNothingIsStored) {
+  EventsSetup s;
+  auto missing_id = nlohmann::json::parse(Event("x", "1"));
+  missing_id.erase("id");
+  auto old_version = nlohmann::json::parse(Event("v", "1"));
+  old_version["specversion"] = "0.3";
+  struct Case {
+    std::string body, type, reason;
+  } cases[] = {
+      {missing_id.dump(), "application/cloudevents+json", "the CloudEvent has no 'id' attribute"},
+      {"[" + Event("b", "1") + "]", "application/cloudevents-batch+json", "batched CloudEvents are not accepted"},
+      {"{\"id\":", "application/cloudevents+json", "the CloudEvent is not JSON"},
+      {old_version.dump(), "application/cloudevents+json", "CloudEvents specversion '0.3' is not 1.0"},
+      {Event("t", "1"), "text/plain", "unsupported Content-Type 'text/plain'"},
+      {Event("k", ""), "application/cloudevents+json", "the event's data has no usable key field BusinessPartner"},
+  };
+  for (const Case& c : cases) {
+    auto res = s.Post(c.body, {}, c.type);
+    EXPECT_EQ(res.status, 400) << c.reason;
+    EXPECT_NE(res.body.find(c.reason), std::string::npos) << res.body;
+  }
+  EXPECT_EQ(s.p->AgentOutboxDepth(), 0u);
+}
+
+TEST(S4EventsTest, S4DownIsAnswered503UntilItIsBackAndAGoneEntityIsADeletion) {
+  EventsSetup s;
+  s.SeedPartner("1000800", "Back later");
+  s.s4.Control("faults", {{"vendor", "s4"}, {"status", 503}, {"count", 1000}});
+  auto res = s.Post(Event("e-800", "1000800"));
+  EXPECT_EQ(res.status, 503) << res.body;
+  EXPECT_EQ(res.headers["retry-after"], "5");
+  EXPECT_NE(res.body.find("cannot read the entity from S/4: S/4 answered 503"), std::string::npos) << res.body;
+  EXPECT_EQ(s.p->AgentOutboxDepth(), 0u);
+  s.s4.Control("reset", {{"vendor", "s4"}});
+  s.SeedPartner("1000800", "Back later");
+  EXPECT_EQ(s.Post(Event("e-800", "1000800")).status, 204);
+
+  // An entity gone by the time its event arrives: stored, marked deleted.
+  EXPECT_EQ(s.Post(Event("e-801", "1000801", "sap.s4.beh.businesspartner.v1.BusinessPartner.Deleted.v1")).status, 204);
+  ASSERT_TRUE(s.p->sink().WaitForAccepted(2, seconds(20)));
+  bool deleted = false;
+  for (const auto& d : Delivered(s.p->sink())) deleted |= d["s4"]["key"] == "1000801" && d["s4"]["deleted"] == true;
+  EXPECT_TRUE(deleted);
+}
+
+TEST(S4EventsTest, TheWebhookHandshakeAllowsOnlyTheConfiguredOrigins) {
+  EventsSetup s;
+  auto res = HttpRequest("OPTIONS", s.port, "/sap/events", "", {{"WebHook-Request-Origin", "eventmesh.plant.local"}});
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.headers["webhook-allowed-origin"], "eventmesh.plant.local");
+  res = HttpRequest("OPTIONS", s.port, "/sap/events", "", {{"WebHook-Request-Origin", "evil.example"}});
+  EXPECT_EQ(res.status, 403);
+}
+
+}  // namespace
+}  // namespace ferry::testing
