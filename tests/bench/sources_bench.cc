@@ -8,6 +8,7 @@
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
 #include "tests/support/crm_sim.h"
+#include "tests/support/http_client.h"
 #include "tests/support/wait.h"
 
 namespace ferry::testing::bench {
@@ -72,6 +73,23 @@ void MeasureS4Poll(int entities, const std::filesystem::path& scratch, std::map<
   p.StartAgent();
   out["s4_poll_per_s"] = entities / SecondsUntilStored(p, static_cast<uint64_t>(entities), start);
   out["s4_poll_entities"] = entities;
+
+  // What the simulator alone serves: the same pages read by a plain client
+  // that neither parses nor stores them.
+  Progress("S/4 simulator baseline: the same pages, read and dropped");
+  const auto raw_start = Clock::now();
+  for (int skip = 0; skip < entities; skip += 1000) {
+    const std::string target =
+        "/sap/opu/odata/sap/API_BUSINESS_PARTNER/A_BusinessPartner?$format=json&$top=1000&$skip=" +
+        std::to_string(skip) +
+        "&$orderby=LastChangeDate,LastChangeTime,BusinessPartner&$expand=to_Customer,to_BusinessPartnerAddress"
+        "&sap-client=100";
+    HttpResponse res = HttpRequest("GET", s4.port(), target, "",
+                                   {{"Authorization", "Basic RkVSUllfQ09NTTpzNC1zZWNyZXQ="}}, std::chrono::seconds(60));
+    if (res.status != 200) Progress("simulator page failed: " + std::to_string(res.status) + " " + res.error);
+  }
+  out["s4_sim_raw_per_s"] = entities / std::chrono::duration<double>(Clock::now() - raw_start).count();
+  out["s4_poll_vs_sim_ratio"] = out["s4_poll_per_s"] / out["s4_sim_raw_per_s"];
 }
 
 void MeasureFilePort(int files, const std::string& idoc_xml, const std::filesystem::path& scratch,

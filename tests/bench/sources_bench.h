@@ -14,7 +14,9 @@ struct SourcesPlan {
   int files;     // dropped into the port folder
 };
 
-// Adds s4_poll_per_s, s4_entity_bytes, file_port_per_s and file_bytes to `out`.
+// Adds s4_poll_per_s, s4_entity_bytes, s4_sim_raw_per_s (the simulator's
+// pages read by a client that drops them), file_port_per_s and file_bytes
+// to `out`.
 void MeasureSources(const SourcesPlan& plan, const std::string& idoc_xml, const std::filesystem::path& scratch,
                     std::map<std::string, double>& out);
 

@@ -184,6 +184,15 @@ void RecordStore::Rollback() {
   undo_.clear();
 }
 
+std::vector<const Record*> RecordStore::Records(std::string_view object) const {
+  std::vector<const Record*> out;
+  auto t = tables_.find(TableKey(object));
+  if (t == tables_.end()) return out;
+  out.reserve(t->second.records.size());
+  for (const auto& [id, record] : t->second.records) out.push_back(&record);
+  return out;
+}
+
 boost::json::array RecordStore::List(std::string_view object) const {
   boost::json::array out;
   auto t = tables_.find(TableKey(object));

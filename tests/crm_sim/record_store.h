@@ -62,6 +62,9 @@ class RecordStore {
 
   // {"id","fields","_history"} per record, oldest first; empty for an unknown object.
   boost::json::array List(std::string_view object) const;
+  // The records of `object`, in no order, without copying them; null for an
+  // unknown object.
+  std::vector<const Record*> Records(std::string_view object) const;
   // Object name → record count.
   boost::json::object Counts() const;
   void Clear();

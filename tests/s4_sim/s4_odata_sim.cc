@@ -181,32 +181,37 @@ http::Response S4ODataSim::Collection(const http::Request& req, const crm_sim::S
   if (!q.json && HeaderOf(req, "Accept").find("application/json") == std::string_view::npos) {
     return GatewayError(req, 406, "/IWBEP/CM_MGW_RT/005", "The simulator answers JSON only: send $format=json");
   }
-  const json::array stored = store().List(service + "/" + entity_set);
+  const std::vector<const crm_sim::Record*> stored = store().Records(service + "/" + entity_set);
   if (stored.empty() && store().Counts().if_contains(service + "/" + entity_set) == nullptr) {
     return GatewayError(req, 404, "/IWBEP/CM_MGW_RT/020",
                         "Resource not found for segment '" + entity_set + "' of service " + service);
   }
-  std::vector<const crm_sim::Record*> matching;
-  std::vector<crm_sim::Record> records;
-  records.reserve(stored.size());
-  for (const auto& entry : stored) {
-    crm_sim::Record r;
-    r.id = std::string(entry.at("id").as_string());
-    r.fields = entry.at("fields").as_object();
-    records.push_back(std::move(r));
-  }
-  for (const auto& r : records) {
-    if (std::all_of(q.filter.begin(), q.filter.end(), [&](const Comparison& c) { return Holds(c, r.fields); })) {
-      matching.push_back(&r);
+  // The sort keys are read once per entity, not at every comparison: a
+  // benchmark pages through tens of thousands of entities.
+  struct Candidate {
+    std::vector<Literal> keys;
+    const crm_sim::Record* record;
+  };
+  std::vector<Candidate> candidates;
+  candidates.reserve(stored.size());
+  for (const crm_sim::Record* r : stored) {
+    if (!std::all_of(q.filter.begin(), q.filter.end(), [&](const Comparison& c) { return Holds(c, r->fields); })) {
+      continue;
     }
+    Candidate c{{}, r};
+    for (const OrderKey& k : q.orderby) c.keys.push_back(ValueOf(r->fields.if_contains(k.field)));
+    candidates.push_back(std::move(c));
   }
-  std::stable_sort(matching.begin(), matching.end(), [&](const crm_sim::Record* a, const crm_sim::Record* b) {
-    for (const OrderKey& k : q.orderby) {
-      const int c = Compare(ValueOf(a->fields.if_contains(k.field)), ValueOf(b->fields.if_contains(k.field)));
-      if (c != 0) return k.descending ? c > 0 : c < 0;
+  std::sort(candidates.begin(), candidates.end(), [&](const Candidate& a, const Candidate& b) {
+    for (size_t i = 0; i < q.orderby.size(); ++i) {
+      const int c = Compare(a.keys[i], b.keys[i]);
+      if (c != 0) return q.orderby[i].descending ? c > 0 : c < 0;
     }
-    return a->id < b->id;
+    return a.record->id < b.record->id;
   });
+  std::vector<const crm_sim::Record*> matching;
+  matching.reserve(candidates.size());
+  for (const Candidate& c : candidates) matching.push_back(c.record);
 
   // Client paging ($skip, $top) first, then the server's own pages.
   const size_t begin = std::min(matching.size(), q.skip);
