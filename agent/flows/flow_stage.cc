@@ -70,7 +70,7 @@ void FlowStage::Map(const RunningBundle& bundle, const IncomingEvent& in, std::v
     // Explaining costs string building: only for documents nothing wanted.
     result = bundle.flows->Run(*in.document, info, /*explain=*/true);
     std::string reason = "no flow in bundle version " + std::to_string(bundle.version) + " matches " +
-                         raw.idoc().mestyp() + "/" + raw.idoc().idoctyp();
+                         std::string(info.message_type) + "/" + std::string(info.idoc_type);
     for (size_t i = 0; i < result.not_matched.size(); ++i) reason += (i == 0 ? ": " : "; ") + result.not_matched[i];
     append(Unmappable(raw, bundle.version, reason, "#unmatched"));
     ++stats_.unmatched;
@@ -123,10 +123,15 @@ Result<std::vector<store::AppendItem>> FlowStage::Remap(const ferry::v1::Event& 
   }
   // The document as its source accepted it, under its original event id.
   IncomingEvent in;
-  // The keys it was accepted under: an S/4 entity's are not in its payload,
-  // and Unmappable() only appended "#..." to the idempotency key.
+  // The keys it was accepted under: an S/4 entity's are not in its payload.
+  // Unmappable() and a record error appended one "#<why>" to the idempotency
+  // key (an S/4 key holds a '#' of its own), and a record error put
+  // "<connector>|" before the business key.
   std::string business_key = unmapped.business_key();
-  std::string dedup_key = unmapped.dedup_key().substr(0, unmapped.dedup_key().find('#'));
+  if (!unmapped.connector().empty() && business_key.starts_with(unmapped.connector() + "|")) {
+    business_key.erase(0, unmapped.connector().size() + 1);
+  }
+  std::string dedup_key = unmapped.dedup_key().substr(0, unmapped.dedup_key().rfind('#'));
   if (unmapped.has_s4()) {
     auto document = doc::FromJson(unmapped.payload(), unmapped.s4().entity_set());
     if (!document.ok()) {

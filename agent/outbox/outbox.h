@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "agent/sources/event_sink.h"
+#include "common/crypto/ed25519.h"
 #include "common/store/checkpoints.h"
 #include "common/store/durable_queue.h"
 
@@ -28,7 +29,11 @@ class Outbox : public EventSink {
   // The idempotency key an event is stored under.
   static std::string IdempotencyKey(const ferry::v1::Event& e) {
     if (e.dedup_key().empty()) return "";
-    return (e.has_s4() ? "s4:" : "idoc:") + e.dedup_key();
+    std::string key = (e.has_s4() ? "s4:" : "idoc:") + e.dedup_key();
+    // LMDB keys end at 511 bytes; an IDoc's key is far shorter, an S/4
+    // entity's or a CloudEvent's (source and id from outside) may not be.
+    if (key.size() > 400) key = (e.has_s4() ? "s4:sha256:" : "idoc:sha256:") + crypto::Sha256Hex(key);
+    return key;
   }
   store::DurableQueue& queue() { return queue_; }
 

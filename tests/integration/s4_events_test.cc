@@ -116,6 +116,15 @@ TEST(S4EventsTest, AnEventIsAnsweredAfterItsEntityIsReadAndCommittedAndOnlyOnce)
   delivered = Delivered(s.p->sink());
   EXPECT_EQ(delivered[1]["s4"]["entity_set"], "sap.s4.beh.product.v1.Product.Changed.v1");
   EXPECT_EQ(delivered[1]["payload"], R"({"Product":"TG11"})");
+
+  // Source and id of 1,000 characters each: longer than a store key may be,
+  // so the event is kept under their hash, and a redelivery still matches.
+  auto long_event = nlohmann::json::parse(Event(std::string(1000, 'i'), "1000746"));
+  long_event["source"] = "/" + std::string(999, 's');
+  ASSERT_EQ(s.Post(long_event.dump()).status, 204);
+  ASSERT_TRUE(s.p->sink().WaitForAccepted(3, seconds(20)));
+  EXPECT_EQ(s.Post(long_event.dump()).status, 204);
+  EXPECT_FALSE(s.p->sink().WaitForAccepted(4, milliseconds(1500)));
 }
 
 TEST(S4EventsTest, SapsOwnEventSampleIsTaken) {

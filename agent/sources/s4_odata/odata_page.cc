@@ -127,6 +127,8 @@ Result<int64_t> ODataTimeMs(std::string_view text) {
       total += number * (c == 'H' ? 3'600'000 : c == 'M' ? 60'000 : 1'000);
       number = 0;
       digits = false;
+      overflow |= total > 2 * 86'400'000;  // a time of day: never more than a day, with room
+      if (overflow) break;
     }
     if (!digits && !overflow) return total;
   } else if (auto ms = IsoMs(text); ms && *ms >= kMinMs && *ms <= kMaxMs) {

@@ -80,6 +80,12 @@ TEST(ODataPageTest, ODataTimesInEveryShape) {
   EXPECT_FALSE(ODataTimeMs("0000-01-01T00:00:00Z").ok());
   EXPECT_FALSE(ODataTimeMs("2024-02-30T00:00:00Z").ok());
   EXPECT_FALSE(ODataTimeMs("PT99999999999999H").ok());
+  // Many small groups must not add up past a day (nor overflow).
+  std::string many = "PT";
+  for (int i = 0; i < 100000; ++i) many += "999999H";
+  EXPECT_FALSE(ODataTimeMs(many).ok());
+  EXPECT_FALSE(ODataTimeMs("PT49H").ok());
+  EXPECT_EQ(*ODataTimeMs("PT23H59M59S"), 86'399'000);
   EXPECT_EQ(*ODataTimeMs("9999-12-31T23:59:59.999Z"), 253'402'300'799'999);
 }
 

@@ -264,7 +264,17 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
     }
     const size_t received = page->entities.size() + page->skipped.size();
     int64_t watermark = watermarks_.count(set.name) ? watermarks_[set.name] : 0;
-    for (const ODataEntity& e : page->entities) watermark = std::max(watermark, e.changed_ms);
+    // A change time in the future (a clock or a bad value in S/4) would
+    // move the watermark past every real change to come: it is capped at a
+    // day from now, and said so.
+    const int64_t latest = NowUnixMs() + 86'400'000;
+    for (const ODataEntity& e : page->entities) {
+      if (e.changed_ms > latest) {
+        spdlog::warn("event=s4_odata_future_change source=s4_odata entity_set={} key=\"{}\" changed_at={}",
+                     set.entity_set, EscapeForLog(e.key), IsoUtc(e.changed_ms));
+      }
+      watermark = std::max(watermark, std::min(e.changed_ms, latest));
+    }
     std::vector<IncomingEvent> events = Events(set, page->entities);
     if (!events.empty()) {
       const size_t count = events.size();
