@@ -148,6 +148,31 @@ TEST(S4ODataTest, S4DownThrottlingAndKillNineMidPollLoseAndDoubleNothing) {
   EXPECT_GE(s.s4.Stats()["s4"]["by_status"]["429"].get<int>(), 3);
 }
 
+TEST(S4ODataTest, APartnerChangingWhileThePollPagesIsNotSteppedOver) {
+  // Ten partners read two at a time; right after the first page, partner 0
+  // changes and moves to the end of the order. Paging by count ($skip)
+  // would now step over partner 2 for good.
+  S4Setup s;
+  for (int n = 0; n < 10; ++n) Seed(s.s4, n, Partner(n, 0, 100 + n, "P" + std::to_string(n)));
+  s.s4.Control("config", {{"vendor", "s4"},
+                          {"seed_after_page",
+                           {{"page", 1},
+                            {"object", "API_BUSINESS_PARTNER/A_BusinessPartner"},
+                            {"id", "1000000"},
+                            {"fields", Partner(0, 3, 50, "P0 renamed")}}}});
+  PipelineOptions options;
+  options.sources_extra_yaml = PollerYaml(s.s4.port(), s.password, 2);
+  Pipeline p(options);
+  p.StartAll();
+  ASSERT_TRUE(p.sink().WaitForAccepted(11, seconds(30))) << p.sink().AcceptedCount();
+  EXPECT_FALSE(p.sink().WaitForAccepted(12, milliseconds(1500)));
+  const auto delivered = DeliveredByKey(p.sink());
+  EXPECT_EQ(delivered.size(), 10u);
+  ASSERT_EQ(delivered.count("1000002"), 1u) << "stepped over";
+  ASSERT_EQ(delivered.at("1000000").size(), 2u);
+  EXPECT_EQ(delivered.at("1000000").back()["BusinessPartnerFullName"], "P0 renamed");
+}
+
 TEST(S4ODataTest, AWrongPasswordIsLoggedAndNothingIsCommittedUntilItIsRight) {
   S4Setup s;
   Seed(s.s4, 1, Partner(1, 0, 10, "P1"));

@@ -49,12 +49,22 @@ Result<int64_t> DurationMs(std::string_view text) {
 
 Result<Literal> ParseLiteral(const std::string& text) {
   Literal out;
+  if (text == "null") {
+    out.is_null = true;
+    return out;
+  }
+  // prefix'…' with '' standing for one quote.
   auto quoted = [&](std::string_view prefix) -> std::optional<std::string> {
     if (!text.starts_with(prefix) || text.size() < prefix.size() + 2 || text.back() != '\'' ||
         text[prefix.size()] != '\'') {
       return std::nullopt;
     }
-    return text.substr(prefix.size() + 1, text.size() - prefix.size() - 2);
+    std::string inner;
+    for (size_t i = prefix.size() + 1; i + 1 < text.size(); ++i) {
+      inner += text[i];
+      if (text[i] == '\'') ++i;  // the tokenizer let only doubled quotes through
+    }
+    return inner;
   };
   for (std::string_view prefix : {"datetimeoffset", "datetime"}) {
     if (auto inner = quoted(prefix)) {
@@ -76,8 +86,12 @@ Result<Literal> ParseLiteral(const std::string& text) {
     out.text = *inner;
     return out;
   }
+  if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    out.text = text;  // a number compares as the text a JSON number field gives
+    return out;
+  }
   return Bad("unsupported literal '" + text +
-             "' (the simulator knows 'text', datetime'...', datetimeoffset'...', "
+             "' (the simulator knows 'text', numbers, null, datetime'...', datetimeoffset'...', "
              "time'PT..')");
 }
 
@@ -93,10 +107,113 @@ std::vector<std::string> Split(const std::string& text, const std::string& separ
 }
 
 std::string Trim(std::string s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '(')) s.erase(s.begin());
-  while (!s.empty() && (s.back() == ' ' || s.back() == ')')) s.pop_back();
+  while (!s.empty() && s.front() == ' ') s.erase(s.begin());
+  while (!s.empty() && s.back() == ' ') s.pop_back();
   return s;
 }
+
+// $filter's words: "(", ")", and runs of other characters, a quoted part
+// ('…', with '' inside) kept whole.
+Result<std::vector<std::string>> Tokens(const std::string& text) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == ' ') {
+      ++i;
+    } else if (c == '(' || c == ')') {
+      out.emplace_back(1, c);
+      ++i;
+    } else {
+      std::string word;
+      while (i < text.size() && text[i] != ' ' && text[i] != '(' && text[i] != ')') {
+        if (text[i] != '\'') {
+          word += text[i++];
+          continue;
+        }
+        word += text[i++];
+        for (;;) {  // inside quotes: up to the closing quote that is not doubled
+          if (i >= text.size()) return Bad("$filter: a quote is not closed");
+          word += text[i++];
+          if (word.back() != '\'') continue;
+          if (i < text.size() && text[i] == '\'') {
+            word += text[i++];
+            continue;
+          }
+          break;
+        }
+      }
+      out.push_back(std::move(word));
+    }
+  }
+  return out;
+}
+
+// A recursive descent over the tokens, nesting bounded: or-expressions of
+// and-expressions of comparisons or parenthesised expressions.
+class FilterParser {
+ public:
+  explicit FilterParser(std::vector<std::string> tokens) : tokens_(std::move(tokens)) {}
+
+  Result<FilterNode> Parse() {
+    auto node = Or(0);
+    if (node.ok() && at_ != tokens_.size()) return Bad("$filter: cannot read from '" + tokens_[at_] + "'");
+    return node;
+  }
+
+ private:
+  static constexpr int kMaxNesting = 16;
+
+  bool Next(std::string_view word) {
+    if (at_ < tokens_.size() && tokens_[at_] == word) {
+      ++at_;
+      return true;
+    }
+    return false;
+  }
+
+  Result<FilterNode> Joined(FilterNode::Kind kind, std::string_view word, int depth) {
+    auto first = kind == FilterNode::Kind::kOr ? And(depth) : Primary(depth);
+    if (!first.ok() || (at_ < tokens_.size() && tokens_[at_] != word)) return first;
+    FilterNode node;
+    node.kind = kind;
+    node.children.push_back(std::move(first).value());
+    while (Next(word)) {
+      auto more = kind == FilterNode::Kind::kOr ? And(depth) : Primary(depth);
+      if (!more.ok()) return more;
+      node.children.push_back(std::move(more).value());
+    }
+    return node;
+  }
+  Result<FilterNode> Or(int depth) { return Joined(FilterNode::Kind::kOr, "or", depth); }
+  Result<FilterNode> And(int depth) { return Joined(FilterNode::Kind::kAnd, "and", depth); }
+
+  Result<FilterNode> Primary(int depth) {
+    if (Next("(")) {
+      if (depth + 1 > kMaxNesting) return Bad("$filter: nested deeper than the simulator reads");
+      auto inner = Or(depth + 1);
+      if (!inner.ok()) return inner;
+      if (!Next(")")) return Bad("$filter: a parenthesis is not closed");
+      return inner;
+    }
+    if (at_ + 3 > tokens_.size()) return Bad("$filter: a comparison (field op literal) is cut short");
+    static const std::vector<std::string> kOps = {"eq", "ne", "gt", "ge", "lt", "le"};
+    const std::string& field = tokens_[at_];
+    const std::string& op = tokens_[at_ + 1];
+    if (std::find(kOps.begin(), kOps.end(), op) == kOps.end()) {
+      return Bad("$filter: unsupported operator '" + op + "' after '" + field + "'");
+    }
+    auto literal = ParseLiteral(tokens_[at_ + 2]);
+    if (!literal.ok()) return Bad("$filter: " + literal.status().message());
+    at_ += 3;
+    FilterNode node;
+    node.comparison = {field, op, *literal};
+    return node;
+  }
+
+  std::vector<std::string> tokens_;
+  size_t at_ = 0;
+};
 
 }  // namespace
 
@@ -104,18 +221,11 @@ Result<ODataQuery> ParseODataQuery(const std::map<std::string, std::string>& que
   ODataQuery q;
   for (const auto& [name, value] : query) {
     if (name == "$filter") {
-      if (value.find(" or ") != std::string::npos) return Bad("$filter: 'or' is not supported by the simulator");
-      for (const std::string& part : Split(value, " and ")) {
-        const std::vector<std::string> words = Split(Trim(part), " ");
-        if (words.size() != 3) return Bad("$filter: cannot read '" + part + "' (field op literal)");
-        static const std::vector<std::string> kOps = {"eq", "ne", "gt", "ge", "lt", "le"};
-        if (std::find(kOps.begin(), kOps.end(), words[1]) == kOps.end()) {
-          return Bad("$filter: unsupported operator '" + words[1] + "'");
-        }
-        auto literal = ParseLiteral(words[2]);
-        if (!literal.ok()) return Bad("$filter: " + literal.status().message());
-        q.filter.push_back({words[0], words[1], *literal});
-      }
+      auto tokens = Tokens(value);
+      if (!tokens.ok()) return tokens.status();
+      auto filter = FilterParser(std::move(tokens).value()).Parse();
+      if (!filter.ok()) return filter.status();
+      q.filter = std::move(filter).value();
     } else if (name == "$orderby") {
       for (const std::string& part : Split(value, ",")) {
         const std::vector<std::string> words = Split(Trim(part), " ");
@@ -145,8 +255,12 @@ Result<ODataQuery> ParseODataQuery(const std::map<std::string, std::string>& que
 
 Literal ValueOf(const boost::json::value* field) {
   Literal out;
-  if (field == nullptr || !field->is_string()) {
-    if (field != nullptr && !field->is_null()) out.text = boost::json::serialize(*field);
+  if (field == nullptr || field->is_null()) {
+    out.is_null = true;
+    return out;
+  }
+  if (!field->is_string()) {
+    out.text = boost::json::serialize(*field);
     return out;
   }
   const std::string_view s = field->get_string();
@@ -172,19 +286,39 @@ Literal ValueOf(const boost::json::value* field) {
 }
 
 int Compare(const Literal& a, const Literal& b) {
+  if (a.is_null || b.is_null) return a.is_null == b.is_null ? 0 : a.is_null ? -1 : 1;
   if (a.is_time != b.is_time) return a.is_time ? -1 : 1;
   if (a.is_time) return a.ms < b.ms ? -1 : a.ms > b.ms ? 1 : 0;
   return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
 }
 
 bool Holds(const Comparison& c, const boost::json::object& entity) {
-  const int r = Compare(ValueOf(entity.if_contains(c.field)), c.value);
+  const Literal value = ValueOf(entity.if_contains(c.field));
+  if (value.is_null || c.value.is_null) {
+    const bool both = value.is_null && c.value.is_null;
+    return c.op == "eq" ? both : c.op == "ne" ? !both : false;
+  }
+  const int r = Compare(value, c.value);
   if (c.op == "eq") return r == 0;
   if (c.op == "ne") return r != 0;
   if (c.op == "gt") return r > 0;
   if (c.op == "ge") return r >= 0;
   if (c.op == "lt") return r < 0;
   return r <= 0;
+}
+
+bool Holds(const FilterNode& filter, const boost::json::object& entity) {
+  switch (filter.kind) {
+    case FilterNode::Kind::kComparison:
+      return Holds(filter.comparison, entity);
+    case FilterNode::Kind::kAnd:
+      return std::all_of(filter.children.begin(), filter.children.end(),
+                         [&](const FilterNode& c) { return Holds(c, entity); });
+    case FilterNode::Kind::kOr:
+      return std::any_of(filter.children.begin(), filter.children.end(),
+                         [&](const FilterNode& c) { return Holds(c, entity); });
+  }
+  return false;
 }
 
 }  // namespace ferry::s4_sim

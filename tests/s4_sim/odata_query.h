@@ -1,13 +1,14 @@
 #pragma once
 // The OData V2 query options the S/4 simulator understands, parsed from a
-// request's query: $filter as a conjunction of comparisons, $orderby,
-// $top, $skip, $skiptoken and $expand. What SAP Gateway would accept beyond
+// request's query: $filter as comparisons joined by `and`, `or` and
+// parentheses, $orderby, $top, $skip, $skiptoken and $expand. What SAP Gateway would accept beyond
 // that is answered 400 with the reason, so a client that relies on more
 // fails loudly (README.md beside this file).
 
 #include <boost/json.hpp>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,11 @@
 namespace ferry::s4_sim {
 
 // A literal as the simulator compares it: Edm.DateTime, Edm.DateTimeOffset
-// and Edm.Time become milliseconds; strings stay text.
+// and Edm.Time become milliseconds; strings stay text; `null` (and a
+// missing field) is null, which sorts before every value, as ABAP's initial
+// values do.
 struct Literal {
+  bool is_null = false;
   bool is_time = false;
   int64_t ms = 0;
   std::string text;
@@ -29,13 +33,21 @@ struct Comparison {
   Literal value;
 };
 
+// A $filter expression: a comparison, or `and`/`or` over its children.
+struct FilterNode {
+  enum class Kind { kComparison, kAnd, kOr };
+  Kind kind = Kind::kComparison;
+  Comparison comparison;
+  std::vector<FilterNode> children;
+};
+
 struct OrderKey {
   std::string field;
   bool descending = false;
 };
 
 struct ODataQuery {
-  std::vector<Comparison> filter;  // all must hold
+  std::optional<FilterNode> filter;
   std::vector<OrderKey> orderby;
   size_t top = SIZE_MAX;
   size_t skip = 0;
@@ -51,8 +63,11 @@ Result<ODataQuery> ParseODataQuery(const std::map<std::string, std::string>& que
 // text. Null and missing fields compare as empty text.
 Literal ValueOf(const boost::json::value* field);
 
-// -1, 0, 1; times compare with times, text with text (times sort first).
+// -1, 0, 1 in $orderby's order: null first, then times, then text.
 int Compare(const Literal& a, const Literal& b);
+// OData's rules: a comparison with null holds only for eq (both null) and
+// ne (not both null).
 bool Holds(const Comparison& c, const boost::json::object& entity);
+bool Holds(const FilterNode& filter, const boost::json::object& entity);
 
 }  // namespace ferry::s4_sim

@@ -1,8 +1,10 @@
 #include "tests/s4_sim/s4_odata_sim.h"
 
 #include <algorithm>
+#include <iostream>
 
 #include "common/http/basic_auth.h"
+#include "common/http/url_encoding.h"
 #include "tests/crm_sim/sim_http.h"
 #include "tests/s4_sim/odata_query.h"
 
@@ -68,16 +70,7 @@ std::string NextQuery(const std::map<std::string, std::string>& query, size_t sk
   std::string out;
   for (const auto& [name, value] : query) {
     if (name == "$skiptoken") continue;
-    out += (out.empty() ? "?" : "&") + name + "=";
-    for (char c : value) {
-      if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '$') {
-        out += c;
-      } else {
-        char hex[4];
-        std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
-        out += hex;
-      }
-    }
+    out += (out.empty() ? "?" : "&") + name + "=" + http::PercentEncode(value);
   }
   return out + (out.empty() ? "?" : "&") + "$skiptoken=" + std::to_string(skiptoken);
 }
@@ -102,6 +95,7 @@ void S4ODataSim::ResetVendor() {
   client_ = "100";
   page_size_ = 1000;
   pages_served_ = entities_served_ = 0;
+  seed_after_page_.reset();
 }
 
 Status S4ODataSim::Configure(const json::object& settings) {
@@ -115,6 +109,14 @@ Status S4ODataSim::Configure(const json::object& settings) {
       (key == "user" ? user_ : key == "password" ? password_ : client_) = std::string(value.get_string());
     } else if (key == "page_size" && value.is_int64() && value.get_int64() > 0) {
       page_size_ = static_cast<size_t>(value.get_int64());
+    } else if (key == "seed_after_page" && value.is_object() && value.get_object().contains("page") &&
+               value.get_object().at("page").is_int64() && value.get_object().at("page").get_int64() > 0) {
+      // An entity that changes while a client pages: seeded once the
+      // collection page numbered `page` (counted from this setting) has
+      // been answered.
+      seed_after_page_ = value.get_object();
+      seed_after_page_->erase("page");
+      seed_at_pages_ = pages_served_ + static_cast<uint64_t>(value.get_object().at("page").get_int64());
     } else {
       return Status::InvalidArgument("s4: unknown setting or bad value for '" + std::string(key) + "'");
     }
@@ -195,9 +197,7 @@ http::Response S4ODataSim::Collection(const http::Request& req, const crm_sim::S
   std::vector<Candidate> candidates;
   candidates.reserve(stored.size());
   for (const crm_sim::Record* r : stored) {
-    if (!std::all_of(q.filter.begin(), q.filter.end(), [&](const Comparison& c) { return Holds(c, r->fields); })) {
-      continue;
-    }
+    if (q.filter && !Holds(*q.filter, r->fields)) continue;
     Candidate c{{}, r};
     for (const OrderKey& k : q.orderby) c.keys.push_back(ValueOf(r->fields.if_contains(k.field)));
     candidates.push_back(std::move(c));
@@ -226,6 +226,14 @@ http::Response S4ODataSim::Collection(const http::Request& req, const crm_sim::S
   }
   ++pages_served_;
   entities_served_ += results.size();
+  if (seed_after_page_ && pages_served_ == seed_at_pages_) {
+    // A malformed seed is the test's own mistake: said on stderr, which
+    // the test keeps in its log.
+    if (auto seeded = Seed(*seed_after_page_); !seeded.ok()) {
+      std::cerr << "seed_after_page: " << seeded.status().message() << "\n";
+    }
+    seed_after_page_.reset();
+  }
   json::object d{{"results", std::move(results)}};
   if (page_end < end) d["__next"] = base + entity_set + NextQuery(query, q.skiptoken + page_size_);
   return JsonResponse(req, 200, json::object{{"d", std::move(d)}});

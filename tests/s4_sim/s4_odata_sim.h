@@ -25,8 +25,12 @@
 // logon. Errors are SAP Gateway's JSON error body.
 //
 // Settings (POST /_sim/config {"vendor":"s4",…}): user ("FERRY_COMM"),
-// password ("s4-secret"), client ("100"), page_size (1000), latency_ms.
+// password ("s4-secret"), client ("100"), page_size (1000), latency_ms, and
+// seed_after_page ({"page":N,"object":…,"id":…,"fields":{…}}: a change made
+// in S/4 right after the N-th collection page from now is answered, as when
+// an entity changes while a client pages).
 
+#include <optional>
 #include <string>
 
 #include "tests/crm_sim/vendor_sim.h"
@@ -61,6 +65,8 @@ class S4ODataSim : public crm_sim::VendorSim {
   size_t page_size_ = 1000;
   uint64_t pages_served_ = 0;
   uint64_t entities_served_ = 0;
+  std::optional<boost::json::object> seed_after_page_;  // a seed request
+  uint64_t seed_at_pages_ = 0;
 };
 
 }  // namespace ferry::s4_sim

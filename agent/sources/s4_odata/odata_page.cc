@@ -6,6 +6,8 @@
 #include <charconv>
 #include <optional>
 
+#include "agent/sources/s4_odata/odata_keyset.h"
+
 namespace ferry::agent {
 namespace {
 
@@ -225,6 +227,7 @@ Result<ODataPage> ParseODataPage(std::string_view body, const ODataEntityShape& 
     return Status::InvalidArgument("the answer is no OData collection (neither d.results nor value)");
   }
   page.entities.reserve(results->size());
+  const json::object* last = nullptr;
   for (size_t i = 0; i < results->size(); ++i) {
     const json::value& item = (*results)[i];
     const std::string which = "entity #" + std::to_string(i + 1);
@@ -237,8 +240,13 @@ Result<ODataPage> ParseODataPage(std::string_view body, const ODataEntityShape& 
       page.skipped.push_back(which + " " + entity.status().message());
       continue;
     }
-    ODataEntity e = std::move(entity).value();
-    page.entities.push_back(std::move(e));
+    page.entities.push_back(std::move(entity).value());
+    last = &item.as_object();
+  }
+  if (last != nullptr) {
+    auto after = AfterCondition(*last, shape);
+    if (after.ok()) page.after = std::move(after).value();
+    page.after_missing = after.ok() ? "" : after.status().message();
   }
   return page;
 }

@@ -44,6 +44,10 @@ struct ODataPage {
   std::string next_link;  // empty: the server has no further page
   // "entity #3 has no key field BusinessPartner", for each one skipped.
   std::vector<std::string> skipped;
+  // The $filter condition for the entities ordered after the page's last
+  // identified entity (odata_keyset.h), and why there is none when empty.
+  std::string after;
+  std::string after_missing = "the page has no entity";
 };
 
 // InvalidArgument: not JSON, too deep, not an OData collection answer.

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
+#include "agent/sources/s4_odata/odata_keyset.h"
+
 namespace ferry::agent {
 namespace {
 
@@ -87,6 +91,56 @@ TEST(ODataPageTest, ODataTimesInEveryShape) {
   EXPECT_FALSE(ODataTimeMs("PT49H").ok());
   EXPECT_EQ(*ODataTimeMs("PT23H59M59S"), 86'399'000);
   EXPECT_EQ(*ODataTimeMs("9999-12-31T23:59:59.999Z"), 253'402'300'799'999);
+}
+
+}  // namespace
+}  // namespace ferry::agent
+
+namespace ferry::agent {
+namespace {
+
+TEST(ODataKeysetTest, TheNextPageStartsAfterTheLastEntityInChangeTimeAndKeyOrder) {
+  const std::string body = R"({"d":{"results":[
+    {"BusinessPartner":"1","LastChangeDate":"\/Date(1714521600000)\/","LastChangeTime":"PT09H00M00S"},
+    {"BusinessPartner":"O'Brien","LastChangeDate":"\/Date(1714521600000)\/","LastChangeTime":"PT10H30M05S"},
+    {"LastChangeDate":null}]}})";
+  auto page = ParseODataPage(body, PartnerShape());
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  // The last entity has no key: the position is the last one identified.
+  EXPECT_EQ(page->after,
+            "LastChangeDate gt datetime'2024-05-01T00:00:00' or "
+            "(LastChangeDate eq datetime'2024-05-01T00:00:00' and LastChangeTime gt time'PT10H30M05S') or "
+            "(LastChangeDate eq datetime'2024-05-01T00:00:00' and LastChangeTime eq time'PT10H30M05S' and "
+            "BusinessPartner gt 'O''Brien')");
+}
+
+TEST(ODataKeysetTest, NullSortsFirstAndTimestampsAndNumbersAreWrittenFromTheirValues) {
+  ODataEntityShape shape;
+  shape.key_fields = {"Product", "Plant"};
+  shape.changed_at = "LastChangeDateTime";
+  auto after = AfterCondition(
+      boost::json::parse(R"({"Product":"TG11","Plant":1010,"LastChangeDateTime":null})").as_object(), shape);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(*after,
+            "LastChangeDateTime ne null or (LastChangeDateTime eq null and Product gt 'TG11') or "
+            "(LastChangeDateTime eq null and Product eq 'TG11' and Plant gt 1010)");
+  after = AfterCondition(
+      boost::json::parse(R"({"Product":"A","Plant":1,"LastChangeDateTime":"\/Date(1714557600123+0000)\/"})")
+          .as_object(),
+      shape);
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->starts_with("LastChangeDateTime gt datetimeoffset'2024-05-01T10:00:00.123Z' or")) << *after;
+}
+
+TEST(ODataKeysetTest, ValuesThatAreNoLiteralAreRefusedNotCopied) {
+  ODataEntityShape shape = PartnerShape();
+  for (const char* entity :
+       {R"({"BusinessPartner":{"x":1},"LastChangeDate":"\/Date(0)\/","LastChangeTime":"PT00H00M00S"})",
+        R"({"BusinessPartner":"1","LastChangeDate":"2024' or 1 eq 1","LastChangeTime":"PT00H00M00S"})",
+        R"({"BusinessPartner":"1","LastChangeDate":"\/Date(0)\/","LastChangeTime":"\/Date(0)\/"})"}) {
+    auto after = AfterCondition(boost::json::parse(entity).as_object(), shape);
+    EXPECT_FALSE(after.ok()) << entity << " → " << *after;
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "agent/sources/s4_odata/odata_keyset.h"
 #include "common/crypto/ed25519.h"
 #include "common/doc/json_document.h"
 #include "common/http/await_callback.h"
@@ -114,33 +115,32 @@ std::optional<int64_t> S4ODataSource::Since(const ODataEntitySet& set) const {
   return config_.start_ms;
 }
 
-std::string S4ODataSource::PageUrl(const ODataEntitySet& set, std::optional<int64_t> since, size_t skip) const {
+std::string S4ODataSource::PageUrl(const ODataEntitySet& set, std::optional<int64_t> since,
+                                   const std::string& after) const {
   const ODataEntityShape& s = set.shape;
-  std::vector<std::string> order;
-  for (const std::string& f : {s.changed_at, s.changed_date, s.changed_time}) {
-    if (!f.empty()) order.push_back(f);
-  }
-  for (const std::string& f : s.key_fields) order.push_back(f);
   std::string orderby;
-  for (const std::string& f : order) orderby += (orderby.empty() ? "" : ",") + f;
+  for (const std::string& f : OrderFields(s)) orderby += (orderby.empty() ? "" : ",") + f;
 
-  std::string filter = set.filter;
+  std::vector<std::string> conditions;
+  if (!set.filter.empty()) conditions.push_back(set.filter);
   if (since) {
-    std::string condition;
     if (!s.changed_at.empty()) {
-      condition = s.changed_at + " ge datetimeoffset'" + IsoUtc(*since) + "'";
+      conditions.push_back(s.changed_at + " ge datetimeoffset'" + IsoUtc(*since) + "'");
     } else {
       // A date field: from the start of the watermark's day (UTC, as SAP
       // serialises Edm.DateTime).
       const int64_t day = *since - ((*since % kDayMs) + kDayMs) % kDayMs;
-      std::string iso = IsoUtc(day);
-      condition = s.changed_date + " ge datetime'" + iso.substr(0, 19) + "'";
+      conditions.push_back(s.changed_date + " ge datetime'" + IsoUtc(day).substr(0, 19) + "'");
     }
-    filter = filter.empty() ? condition : "(" + filter + ") and " + condition;
+  }
+  if (!after.empty()) conditions.push_back(after);
+  std::string filter;
+  for (const std::string& c : conditions) {
+    filter += filter.empty() ? (conditions.size() == 1 ? c : "(" + c + ")") : " and (" + c + ")";
   }
   std::string url = config_.connection.url + "/sap/opu/odata/sap/" + set.service + "/" + set.entity_set +
                     "?$format=json&$orderby=" + http::PercentEncode(orderby) +
-                    "&$top=" + std::to_string(config_.page_size) + "&$skip=" + std::to_string(skip);
+                    "&$top=" + std::to_string(config_.page_size);
   if (!filter.empty()) url += "&$filter=" + http::PercentEncode(filter);
   if (!set.expand.empty()) {
     std::string expand;
@@ -235,11 +235,12 @@ asio::awaitable<AcceptResult> S4ODataSource::Commit(std::vector<IncomingEvent> e
 }
 
 asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntitySet& set) {
-  // One filter for the whole poll: the watermark moves with every page
-  // committed, and $skip counts within the same filtered list.
+  // The poll's start stays put while the watermark moves with every page
+  // committed; each next page is asked for by the position of the last
+  // entity read (odata_keyset.h), not by a count an entity changing under
+  // the poll would shift.
   const std::optional<int64_t> since = Since(set);
-  size_t skip = 0;
-  std::string url = PageUrl(set, since, skip);
+  std::string url = PageUrl(set, since, "");
   for (;;) {
     std::optional<http::ClientResponse> res = co_await Fetch(url);
     if (!res) co_return PollResult::kStopped;
@@ -304,8 +305,12 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
       }
       url = page->next_link;
     } else if (received >= config_.page_size) {
-      skip += config_.page_size;
-      url = PageUrl(set, since, skip);
+      if (page->after.empty()) {
+        spdlog::error("event=s4_odata_bad_answer source=s4_odata entity_set={} reason=\"{}\"", set.entity_set,
+                      EscapeForLog(page->after_missing));
+        co_return PollResult::kFailed;
+      }
+      url = PageUrl(set, since, page->after);
     } else {
       co_return PollResult::kDone;
     }

@@ -9,8 +9,10 @@
 // watermark minus `overlap`: nothing after it is skipped, and what it reads
 // again is recognised (an entity is identified by its key, change time and
 // content) and not stored twice. The overlap covers change times with day
-// granularity (LastChangeDate) and entities that change while a poll is
-// paging; it must be longer than one poll of an entity set takes.
+// granularity (LastChangeDate) and changes S/4 commits after the poll read
+// later ones; it must be longer than one poll of an entity set takes. Pages
+// follow each other by keyset (odata_keyset.h), so an entity that changes
+// while a poll pages is never stepped over.
 //
 // Requests run on a thread of the source's own (parsing a page of 1,000
 // entities takes milliseconds the agent's event loop should not lose); the
@@ -59,7 +61,8 @@ class S4ODataSource : public Source {
   boost::asio::awaitable<bool> Pause(std::chrono::milliseconds how_long);  // false: stopped
   // Where a poll of `set` starts: the committed watermark minus the overlap.
   std::optional<int64_t> Since(const ODataEntitySet& set) const;
-  std::string PageUrl(const ODataEntitySet& set, std::optional<int64_t> since, size_t skip) const;
+  // `after`: the keyset condition for the next page; empty for the first.
+  std::string PageUrl(const ODataEntitySet& set, std::optional<int64_t> since, const std::string& after) const;
   std::vector<IncomingEvent> Events(const ODataEntitySet& set, std::vector<ODataEntity>& entities);
 
   SourceContext context_;
