@@ -31,6 +31,25 @@ struct HttpClient::Connection {
   }
 };
 
+// A connection connecting or carrying a request, for Shutdown to close.
+class HttpClient::InUse {
+ public:
+  InUse(HttpClient& client, Connection* conn) : client_(client), conn_(conn) { client_.in_use_.insert(conn_); }
+  ~InUse() { client_.in_use_.erase(conn_); }
+  InUse(const InUse&) = delete;
+  InUse& operator=(const InUse&) = delete;
+
+ private:
+  HttpClient& client_;
+  Connection* conn_;
+};
+
+void HttpClient::Shutdown() {
+  shut_down_ = true;
+  idle_.clear();
+  for (Connection* conn : in_use_) conn->tcp().close();  // pending operations end with operation_aborted
+}
+
 Result<Url> ParseUrl(const std::string& text) {
   auto parsed = boost::urls::parse_absolute_uri(text);
   if (!parsed) return Status::InvalidArgument("'" + text + "' is not an absolute URL");
@@ -97,6 +116,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Connection>>> HttpClient::Con
   if (rec) co_return Status::Unavailable("cannot resolve " + hop.host + ": " + rec.message());
   auto conn = std::make_unique<Connection>(Connection{beast::tcp_stream(executor_), {}});
   if (url.tls) conn->stream.emplace<1>(beast::tcp_stream(executor_), ssl_ctx_);
+  const InUse in_use(*this, conn.get());
   conn->tcp().expires_after(options_.connect_timeout);
   auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, kClientUseTuple);
   if (cec) co_return Status::Unavailable("cannot connect to " + hop.Origin() + ": " + cec.message());
@@ -141,6 +161,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Connection>>> HttpClient::Con
 }
 
 asio::awaitable<Result<ClientResponse>> HttpClient::RoundTrip(Connection& conn, OutRequest& req) {
+  const InUse in_use(*this, &conn);
   conn.tcp().expires_after(options_.request_timeout);
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(options_.max_response_bytes);
@@ -156,6 +177,7 @@ asio::awaitable<Result<ClientResponse>> HttpClient::RoundTrip(Connection& conn, 
   if (ec == beast::error::timeout) {
     co_return Status::Unavailable("no response within " + std::to_string(options_.request_timeout.count()) + " ms");
   }
+  if (shut_down_) co_return Status::Unavailable("the client is shut down");
   if (ec) co_return Status::Unavailable("request failed: " + ec.message());
   auto& res = parser.get();
   ClientResponse out;
@@ -190,8 +212,10 @@ asio::awaitable<Result<ClientResponse>> HttpClient::Send(const Url& url, OutRequ
       co_return result;
     }
   }
+  if (shut_down_) co_return Status::Unavailable("the client is shut down");
   auto conn = co_await Connect(url);
   if (!conn.ok()) co_return conn.status();
+  if (shut_down_) co_return Status::Unavailable("the client is shut down");
   auto result = co_await RoundTrip(**conn, req);
   if (result.ok() && (result->headers.count("connection") == 0 || result->headers["connection"] != "close")) {
     ReturnIdle(origin, std::move(*conn));

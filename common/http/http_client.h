@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -68,8 +69,15 @@ class HttpClient {
   // Sends `req` to `url` (Host, target and Content-Length are filled in).
   boost::asio::awaitable<Result<ClientResponse>> Send(const Url& url, OutRequest req);
 
+  // Closes every connection, idle or in use: a request under way fails at
+  // once (Unavailable) instead of waiting for its answer or its timeout,
+  // and later ones are refused. For an owner that is stopping. Call on the
+  // client's executor.
+  void Shutdown();
+
  private:
   struct Connection;
+  class InUse;
   boost::asio::awaitable<Result<std::unique_ptr<Connection>>> Connect(const Url& url);
   boost::asio::awaitable<Result<ClientResponse>> RoundTrip(Connection& conn, OutRequest& req);
   std::unique_ptr<Connection> TakeIdle(const std::string& origin);
@@ -79,6 +87,8 @@ class HttpClient {
   HttpClientOptions options_;
   boost::asio::ssl::context ssl_ctx_;
   std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+  std::set<Connection*> in_use_;  // connecting or carrying a request
+  bool shut_down_ = false;
 };
 
 }  // namespace ferry::http

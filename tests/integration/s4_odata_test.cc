@@ -7,6 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -171,6 +176,55 @@ TEST(S4ODataTest, APartnerChangingWhileThePollPagesIsNotSteppedOver) {
   ASSERT_EQ(delivered.count("1000002"), 1u) << "stepped over";
   ASSERT_EQ(delivered.at("1000000").size(), 2u);
   EXPECT_EQ(delivered.at("1000000").back()["BusinessPartnerFullName"], "P0 renamed");
+}
+
+// An S/4 host that takes connections and never answers.
+class SilentHost {
+ public:
+  SilentHost() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd_, 8) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      throw std::runtime_error("cannot listen");
+    }
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentHost() {
+    for (int c : accepted_) ::close(c);
+    ::close(fd_);
+  }
+  int port() const { return port_; }
+  // True once a client has connected within `timeout`.
+  bool WaitForClient(std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return false;
+    accepted_.push_back(::accept(fd_, nullptr, nullptr));
+    return accepted_.back() >= 0;
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::vector<int> accepted_;
+};
+
+TEST(S4ODataTest, StoppingTheAgentWhileS4DoesNotAnswerDoesNotWaitForTheTimeout) {
+  S4Setup s;
+  SilentHost silent;
+  PipelineOptions options;
+  std::string yaml = PollerYaml(silent.port(), s.password);
+  yaml.replace(yaml.find("timeout: 5s"), 11, "timeout: 120s");
+  options.sources_extra_yaml = yaml;
+  Pipeline p(options);
+  p.StartAll();
+  ASSERT_TRUE(silent.WaitForClient(seconds(20)));  // the first page is asked for, and not answered
+  const auto asked = std::chrono::steady_clock::now();
+  EXPECT_EQ(p.agent().Terminate(seconds(60)), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, seconds(15)) << "the agent waited for S/4's answer";
 }
 
 TEST(S4ODataTest, AWrongPasswordIsLoggedAndNothingIsCommittedUntilItIsRight) {

@@ -57,6 +57,17 @@ S4ODataSource::S4ODataSource(const SourceContext& context, S4ODataConfig config)
 
 S4ODataSource::~S4ODataSource() {
   Stop();
+  // A commit the agent will no longer answer (its loop has ended) is given
+  // up, so the poller's coroutine can end and its thread be joined; the
+  // late answer, if the store still gives one, finds nobody waiting.
+  std::function<void(AcceptResult)> waiting;
+  {
+    std::lock_guard lock(commit_->mutex);
+    commit_->abandoned = true;
+    waiting = std::move(commit_->resolve);
+    commit_->resolve = nullptr;
+  }
+  if (waiting) waiting(AcceptResult{Status::Unavailable("the agent is stopping"), 0, 0});
   if (thread_.joinable()) thread_.join();
 }
 
@@ -88,7 +99,13 @@ Status S4ODataSource::Start() {
 
 void S4ODataSource::Stop() {
   if (stopping_.exchange(true)) return;
-  asio::post(io_, [this] { timer_.cancel(); });
+  // A request under way is cut off rather than waited for (up to its
+  // timeout): nothing of it is committed yet, and the next start reads
+  // from the committed watermark.
+  asio::post(io_, [this] {
+    timer_.cancel();
+    client_->Shutdown();
+  });
 }
 
 asio::awaitable<bool> S4ODataSource::Pause(std::chrono::milliseconds how_long) {
@@ -102,7 +119,12 @@ asio::awaitable<bool> S4ODataSource::Pause(std::chrono::milliseconds how_long) {
 asio::awaitable<void> S4ODataSource::Run() {
   while (!stopping_) {
     for (const ODataEntitySet& set : config_.entities) {
-      if (co_await Poll(set) == PollResult::kStopped) co_return;
+      // The agent's shutdown waits while a poll is in flight: Stop cuts its
+      // request short, and a commit under way gets its answer.
+      ++in_flight_;
+      const PollResult result = co_await Poll(set);
+      --in_flight_;
+      if (result == PollResult::kStopped) co_return;
     }
     last_poll_unix_ms_ = NowUnixMs();
     if (!co_await Pause(config_.interval)) co_return;
@@ -223,14 +245,30 @@ std::vector<IncomingEvent> S4ODataSource::Events(const ODataEntitySet& set, std:
 asio::awaitable<AcceptResult> S4ODataSource::Commit(std::vector<IncomingEvent> events, Checkpoint checkpoint) {
   auto shared =
       std::make_shared<std::pair<std::vector<IncomingEvent>, Checkpoint>>(std::move(events), std::move(checkpoint));
+  // The sink answers through commit_, which the destructor can cut (see
+  // there); one commit is waited for at a time.
   auto start = [this, shared](std::function<void(AcceptResult)> resolve) {
-    asio::post(context_.executor, [sink = context_.sink, shared, resolve = std::move(resolve)]() mutable {
-      sink->Accept(std::move(shared->first), std::move(shared->second), std::move(resolve));
+    {
+      std::lock_guard lock(commit_->mutex);
+      if (commit_->abandoned) {
+        resolve(AcceptResult{Status::Unavailable("the agent is stopping"), 0, 0});
+        return;
+      }
+      commit_->resolve = std::move(resolve);
+    }
+    asio::post(context_.executor, [sink = context_.sink, shared, commit = commit_]() mutable {
+      sink->Accept(std::move(shared->first), std::move(shared->second), [commit](AcceptResult result) {
+        std::function<void(AcceptResult)> waiting;
+        {
+          std::lock_guard lock(commit->mutex);
+          waiting = std::move(commit->resolve);
+          commit->resolve = nullptr;
+        }
+        if (waiting) waiting(std::move(result));
+      });
     });
   };
-  ++in_flight_;
   AcceptResult result = co_await http::AwaitCallback<AcceptResult>(start);
-  --in_flight_;
   co_return result;
 }
 
@@ -243,7 +281,7 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
   std::string url = PageUrl(set, since, "");
   for (;;) {
     std::optional<http::ClientResponse> res = co_await Fetch(url);
-    if (!res) co_return PollResult::kStopped;
+    if (!res || stopping_) co_return PollResult::kStopped;  // nothing new is committed once stopping
     if (res->status != 200) {
       ++request_failures_;
       spdlog::error("event=s4_odata_refused source=s4_odata entity_set={} status={} reason=\"{}\"", set.entity_set,

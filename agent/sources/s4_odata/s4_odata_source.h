@@ -29,8 +29,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "agent/sources/s4_odata/s4_odata_config.h"
@@ -74,7 +76,15 @@ class S4ODataSource : public Source {
   std::string authorization_;                  // "Basic …"; empty with a client certificate
   std::map<std::string, int64_t> watermarks_;  // entity set name → ms; the poller's thread only
   std::atomic<bool> stopping_{false};
-  std::atomic<size_t> in_flight_{0};
+  std::atomic<size_t> in_flight_{0};  // 1 while a poll of an entity set runs: Stop ends it promptly
+  // The sink's answer to the commit under way, shared with the sink's
+  // callback, and whether the destructor has given it up.
+  struct CommitWait {
+    std::mutex mutex;
+    std::function<void(AcceptResult)> resolve;
+    bool abandoned = false;
+  };
+  std::shared_ptr<CommitWait> commit_ = std::make_shared<CommitWait>();
   // For /metrics.
   std::atomic<uint64_t> entities_committed_{0}, entities_duplicate_{0}, entities_skipped_{0}, pages_{0},
       request_failures_{0};
