@@ -49,6 +49,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   boost::system::error_code ec;
   auto parsed = boost::json::parse(event->data, ec);
   if (ec || !parsed.is_object()) __builtin_trap();
-  (void)ferry::agent::DataField(*event, "BusinessPartner");
+  (void)ferry::agent::DataFields(*event, {"BusinessPartner", "AddressID"});
   return 0;
 }

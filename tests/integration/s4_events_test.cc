@@ -42,7 +42,13 @@ struct EventsSetup {
         (dir.path() / "s4.password").string() +
         "\n      timeout: 3s\n      entities:\n        - type_prefix: sap.s4.beh.businesspartner.v1.BusinessPartner.\n"
         "          service: API_BUSINESS_PARTNER\n          entity_set: A_BusinessPartner\n"
-        "          key: [BusinessPartner]\n          expand: [to_Customer]\n";
+        "          key: [BusinessPartner]\n          expand: [to_Customer]\n"
+        "        - type_prefix: sap.s4.beh.productplant.v1.ProductPlant.\n"
+        "          service: API_PRODUCT_SRV\n          entity_set: A_ProductPlant\n"
+        "          key: [Product, Plant]\n"
+        "        - type_prefix: sap.s4.beh.salesorder.v1.SalesOrder.\n"
+        "          service: API_SALES_ORDER_SRV\n          entity_set: A_SalesOrder\n"
+        "          key: [SalesOrder]\n";
     p = std::make_unique<Pipeline>(options);
     p->StartAll();
   }
@@ -186,6 +192,36 @@ TEST(S4EventsTest, S4DownIsAnswered503UntilItIsBackAndAGoneEntityIsADeletion) {
   bool deleted = false;
   for (const auto& d : Delivered(s.p->sink())) deleted |= d["s4"]["key"] == "1000801" && d["s4"]["deleted"] == true;
   EXPECT_TRUE(deleted);
+}
+
+TEST(S4EventsTest, A404FromAServiceNotThereIsNoDeletionAndCompositeKeysAreRead) {
+  EventsSetup s;
+  s.SeedPartner("1000900", "Someone");  // S/4 knows API_BUSINESS_PARTNER only
+  // Gateway's hub answers 404 for a service not registered: that says
+  // nothing about the order, which must not be reported deleted.
+  auto order = nlohmann::json::parse(Event("e-900", "x", "sap.s4.beh.salesorder.v1.SalesOrder.Changed.v1"));
+  order["data"] = {{"SalesOrder", "4711"}};
+  auto res = s.Post(order.dump());
+  EXPECT_EQ(res.status, 503) << res.body;
+  EXPECT_NE(res.body.find("S/4 answered 404 without saying the entity is gone: No service found"), std::string::npos)
+      << res.body;
+  EXPECT_EQ(s.p->AgentOutboxDepth(), 0u);
+
+  // A composite key is read as (Product='TG11',Plant='1010').
+  s.s4.Control("seed", {{"vendor", "s4"},
+                        {"object", "API_PRODUCT_SRV/A_ProductPlant"},
+                        {"id", "TG11,1010"},
+                        {"fields", {{"Product", "TG11"}, {"Plant", "1010"}, {"ProfitCenter", "YB101"}}}});
+  auto plant = nlohmann::json::parse(Event("e-901", "x", "sap.s4.beh.productplant.v1.ProductPlant.Changed.v1"));
+  plant["data"] = {{"Product", "TG11"}, {"Plant", "1010"}};
+  res = s.Post(plant.dump());
+  ASSERT_EQ(res.status, 204) << res.body;
+  ASSERT_TRUE(s.p->sink().WaitForAccepted(1, seconds(20)));
+  const auto delivered = Delivered(s.p->sink());
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(delivered[0]["s4"]["key"], "TG11,1010");
+  EXPECT_EQ(delivered[0]["s4"]["deleted"], false);
+  EXPECT_EQ(nlohmann::json::parse(delivered[0]["payload"].get<std::string>())["ProfitCenter"], "YB101");
 }
 
 TEST(S4EventsTest, TheWebhookHandshakeAllowsOnlyTheConfiguredOrigins) {

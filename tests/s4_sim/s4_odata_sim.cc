@@ -75,6 +75,41 @@ std::string NextQuery(const std::map<std::string, std::string>& query, size_t sk
   return out + (out.empty() ? "?" : "&") + "$skiptoken=" + std::to_string(skiptoken);
 }
 
+// The record id a key predicate names: ('1000746') → 1000746;
+// (Product='TG11',Plant='1010') → TG11,1010 (values in the given order, as
+// tests seed them). nullopt when it is no key predicate.
+std::optional<std::string> KeyOf(std::string_view inner) {
+  std::string id;
+  size_t i = 0;
+  while (i < inner.size()) {
+    if (inner[i] != '\'') {  // Name= before a value
+      const size_t eq = inner.find('=', i);
+      if (eq == std::string_view::npos) return std::nullopt;
+      i = eq + 1;
+      if (i >= inner.size() || inner[i] != '\'') return std::nullopt;
+    }
+    std::string value;
+    for (++i;; ++i) {
+      if (i >= inner.size()) return std::nullopt;
+      if (inner[i] == '\'') {
+        if (i + 1 < inner.size() && inner[i + 1] == '\'') {
+          value += '\'';
+          ++i;
+          continue;
+        }
+        break;
+      }
+      value += inner[i];
+    }
+    id += (id.empty() ? "" : ",") + value;
+    ++i;  // past the closing quote
+    if (i < inner.size() && inner[i] != ',') return std::nullopt;
+    if (i < inner.size()) ++i;
+  }
+  if (id.empty()) return std::nullopt;
+  return id;
+}
+
 }  // namespace
 
 // No OAuth here: S/4 logs on with Basic or a client certificate (LoggedOn).
@@ -154,10 +189,24 @@ http::Response S4ODataSim::Handle(const http::Request& req, const crm_sim::SimCo
   }
   const std::string service = path.substr(0, slash);
   const std::string set = crm_sim::PercentDecode(path.substr(slash + 1));
-  if (const size_t open = set.find("('"); open != std::string::npos && set.ends_with("')")) {
-    return Entity(req, ctx, service, set.substr(0, open), set.substr(open + 2, set.size() - open - 4));
+  if (!KnowsService(service)) {
+    // The hub's answer for a service not registered (/IWFND/MAINT_SERVICE).
+    return GatewayError(req, 404, "/IWFND/MED/170",
+                        "No service found for namespace '/SAP/', name '" + service + "', version '0001'");
+  }
+  if (const size_t open = set.find('('); open != std::string::npos && set.ends_with(")")) {
+    const std::optional<std::string> key = KeyOf(std::string_view(set).substr(open + 1, set.size() - open - 2));
+    if (!key) return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/022", "Invalid key predicate in '" + set + "'");
+    return Entity(req, ctx, service, set.substr(0, open), *key);
   }
   return Collection(req, ctx, service, set);
+}
+
+bool S4ODataSim::KnowsService(const std::string& service) {
+  for (const auto& object : store().Counts()) {
+    if (object.key().starts_with(service + "/")) return true;
+  }
+  return false;
 }
 
 http::Response S4ODataSim::Entity(const http::Request& req, const crm_sim::SimContext& ctx, const std::string& service,

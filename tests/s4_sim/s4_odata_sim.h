@@ -7,7 +7,10 @@
 //       &$orderby=…&$top=…&$skip=…&$skiptoken=…&$expand=…&sap-client=NNN
 //   → {"d":{"results":[entity…],"__next":"…?…&$skiptoken=N"}}
 //   GET /sap/opu/odata/sap/{SERVICE}/{EntitySet}('{key}')?$format=json&$expand=…
-//   → {"d":{entity}}, or 404
+//       (or (Field1='…',Field2='…') for a composite key: the id is the
+//       values joined with ",")
+//   → {"d":{entity}}, or 404 (/IWBEP/CM_MGW_RT/020; /IWFND/MED/170 for a
+//     service nothing was seeded under)
 //
 // Entities are seeded through the control API (POST /_sim/seed
 // {"vendor":"s4","object":"API_BUSINESS_PARTNER/A_BusinessPartner",
@@ -54,6 +57,8 @@ class S4ODataSim : public crm_sim::VendorSim {
 
  private:
   bool LoggedOn(const http::Request& req) const;
+  // A service some entity was seeded under: the others are not registered.
+  bool KnowsService(const std::string& service);
   http::Response Entity(const http::Request& req, const crm_sim::SimContext& ctx, const std::string& service,
                         const std::string& entity_set, const std::string& key);
   http::Response Collection(const http::Request& req, const crm_sim::SimContext& ctx, const std::string& service,

@@ -105,16 +105,19 @@ Result<CloudEvent> ReadCloudEvent(std::string_view content_type, const HeaderLoo
   return e;
 }
 
-std::string DataField(const CloudEvent& event, std::string_view field) {
+std::vector<std::string> DataFields(const CloudEvent& event, const std::vector<std::string>& fields) {
+  std::vector<std::string> out(fields.size());
   boost::system::error_code ec;
-  json::value v = json::parse(event.data, ec);
-  if (ec || !v.is_object()) return "";
-  const json::value* f = v.as_object().if_contains(field);
-  if (f == nullptr) return "";
-  if (f->is_string()) return std::string(f->as_string());
-  if (f->is_int64()) return std::to_string(f->as_int64());
-  if (f->is_uint64()) return std::to_string(f->as_uint64());
-  return "";
+  const json::value v = json::parse(event.data, ec);  // ReadCloudEvent checked it: an object, bounded
+  if (ec || !v.is_object()) return out;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const json::value* f = v.as_object().if_contains(fields[i]);
+    if (f == nullptr) continue;
+    if (f->is_string()) out[i] = std::string(f->as_string());
+    if (f->is_int64()) out[i] = std::to_string(f->as_int64());
+    if (f->is_uint64()) out[i] = std::to_string(f->as_uint64());
+  }
+  return out;
 }
 
 }  // namespace ferry::agent

@@ -16,6 +16,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -33,8 +34,8 @@ using HeaderLookup = std::function<std::string_view(std::string_view)>;
 // "batched CloudEvents are not accepted" and an unknown Content-Type.
 Result<CloudEvent> ReadCloudEvent(std::string_view content_type, const HeaderLookup& header, std::string_view body);
 
-// The value of `field` in the data object, as text ("" when absent or not a
-// scalar).
-std::string DataField(const CloudEvent& event, std::string_view field);
+// The values of `fields` in the data object, as text, in the same order
+// ("" for one that is absent or not a string or whole number).
+std::vector<std::string> DataFields(const CloudEvent& event, const std::vector<std::string>& fields);
 
 }  // namespace ferry::agent

@@ -4,8 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/ssl/context.hpp>
+#include <boost/json.hpp>
 
 #include "agent/sources/s4_odata/odata_page.h"
+#include "agent/sources/s4_odata/s4_connection.h"
 #include "common/doc/json_document.h"
 #include "common/http/await_callback.h"
 #include "common/http/basic_auth.h"
@@ -25,11 +27,35 @@ std::string_view Header(const http::Request& req, std::string_view name) {
   return it == req.end() ? std::string_view() : std::string_view(it->value());
 }
 
-// An OData key literal: quotes doubled, then percent-encoded for the path.
-std::string KeyLiteral(const std::string& key) {
-  std::string quoted;
-  for (char c : key) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-  return "'" + http::PercentEncode(quoted) + "'";
+// An OData V2 key predicate for the path: ('1000746') for a one-field key,
+// (Product='TG11',Plant='1010') for a composite one; quotes doubled, then
+// percent-encoded.
+std::string KeyPredicate(const std::vector<std::string>& fields, const std::vector<std::string>& values) {
+  auto literal = [](const std::string& value) {
+    std::string quoted;
+    for (char c : value) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    return "'" + http::PercentEncode(quoted) + "'";
+  };
+  if (fields.size() == 1) return "(" + literal(values[0]) + ")";
+  std::string out;
+  for (size_t i = 0; i < fields.size(); ++i) out += (i == 0 ? "" : ",") + fields[i] + "=" + literal(values[i]);
+  return "(" + out + ")";
+}
+
+// Whether a 404 says the entity does not exist (SAP Gateway's JSON error
+// from the service, e.g. /IWBEP/CM_MGW_RT/020 "Resource not found for
+// segment"), rather than that the service is not there: the hub's
+// /IWFND/ codes (/IWFND/MED/170 "No service found"), or the ICF's HTML page
+// for a service not active in SICF. Only the first is a deletion.
+bool SaysEntityIsGone(const http::ClientResponse& res) {
+  if (res.status != 404) return false;
+  boost::system::error_code ec;
+  const boost::json::value body = boost::json::parse(res.body, ec);
+  if (ec || !body.is_object()) return false;
+  const boost::json::value* error = body.as_object().if_contains("error");
+  const boost::json::value* code = error && error->is_object() ? error->as_object().if_contains("code") : nullptr;
+  return code != nullptr && code->is_string() && !code->as_string().empty() &&
+         !code->as_string().starts_with("/IWFND/");
 }
 
 const EventEntity* EntityFor(const std::vector<EventEntity>& entities, const std::string& type) {
@@ -157,18 +183,19 @@ IncomingEvent S4EventsSource::Plain(const CloudEvent& event) const {
 boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> S4EventsSource::Fetched(const http::Request& req,
                                                                                             const CloudEvent& event,
                                                                                             const EventEntity& entity) {
+  const std::vector<std::string> parts = DataFields(event, entity.key_fields);
   std::string key;
-  for (const std::string& field : entity.key_fields) {
-    const std::string part = DataField(event, field);
-    if (part.empty() || part.size() > 200) {
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].empty() || parts[i].size() > 200) {
       ++refused_;
-      co_return http::TextResponse(req, bhttp::status::bad_request,
-                                   "the event's data has no usable key field " + field + " (type " + event.type + ")");
+      co_return http::TextResponse(
+          req, bhttp::status::bad_request,
+          "the event's data has no usable key field " + entity.key_fields[i] + " (type " + event.type + ")");
     }
-    key += (key.empty() ? "" : ",") + part;
+    key += (key.empty() ? "" : ",") + parts[i];
   }
-  std::string url = config_.fetch->url + "/sap/opu/odata/sap/" + entity.service + "/" + entity.entity_set + "(" +
-                    KeyLiteral(key) + ")?$format=json" + config_.fetch->ClientParameter();
+  std::string url = config_.fetch->url + "/sap/opu/odata/sap/" + entity.service + "/" + entity.entity_set +
+                    KeyPredicate(entity.key_fields, parts) + "?$format=json" + config_.fetch->ClientParameter();
   if (!entity.expand.empty()) {
     std::string expand;
     for (const std::string& e : entity.expand) expand += (expand.empty() ? "" : ",") + e;
@@ -180,10 +207,14 @@ boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> S4EventsSour
   get.set(bhttp::field::accept, "application/json");
   if (!fetch_authorization_.empty()) get.set(bhttp::field::authorization, fetch_authorization_);
   Result<http::ClientResponse> res = co_await client_->Send(*parsed_url, std::move(get));
-  if (!res.ok() || (res->status != 200 && res->status != 404)) {
-    const std::string why = res.ok() ? "S/4 answered " + std::to_string(res->status) : res.status().message();
+  const bool gone = res.ok() && SaysEntityIsGone(*res);
+  if (!res.ok() || (res->status != 200 && !gone)) {
+    const std::string why = res.ok() ? "S/4 answered " + std::to_string(res->status) +
+                                           (res->status == 404 ? " without saying the entity is gone" : "") + ": " +
+                                           GatewayMessage(res->body)
+                                     : EscapeForLog(res.status().message());
     spdlog::warn("event=s4_events_fetch_failed source=s4_events type={} key=\"{}\" reason=\"{}\"",
-                 EscapeForLog(event.type), EscapeForLog(key), EscapeForLog(why));
+                 EscapeForLog(event.type), EscapeForLog(key), why);
     co_return RetryLater(req, "cannot read the entity from S/4: " + why);
   }
   IncomingEvent in = Plain(event);
@@ -192,7 +223,7 @@ boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> S4EventsSour
   s4->set_entity_set(entity.entity_set);
   s4->set_key(key);
   in.event.set_business_key(entity.entity_set + ":" + key);
-  if (res->status == 404) {  // gone since the event: the event says so, with its data
+  if (gone) {  // gone since the event: the event says so, with its data
     s4->set_deleted(true);
     co_return in;
   }

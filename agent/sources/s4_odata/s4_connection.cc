@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "common/http/basic_auth.h"
+#include "common/util/utf8.h"
 
 namespace ferry::agent {
 
@@ -79,5 +80,14 @@ http::HttpClientOptions S4Connection::ClientOptions() const {
 }
 
 std::string S4Connection::Authorization() const { return user.empty() ? "" : http::BasicAuthorization(user, password); }
+
+std::string GatewayMessage(const std::string& body) {
+  const size_t at = body.find("\"value\":\"");
+  if (at != std::string::npos) {
+    const size_t end = body.find('"', at + 9);
+    if (end != std::string::npos) return EscapeForLog(body.substr(at + 9, std::min<size_t>(end - at - 9, 300)));
+  }
+  return EscapeForLog(body.substr(0, 200));
+}
 
 }  // namespace ferry::agent

@@ -43,6 +43,10 @@ struct S4Connection {
 // Reads the keys above from `node`, reporting every mistake on it.
 S4Connection ReadS4Connection(config::ConfigNode& node);
 
+// SAP Gateway's error text ({"error":{"message":{"value"}}}) from an
+// answer's body, escaped for the log, or the start of the body.
+std::string GatewayMessage(const std::string& body);
+
 // An OData name (entity set, field, navigation): what may stand in a URL
 // path and a $filter without escaping.
 bool IsODataName(const std::string& s);

@@ -26,17 +26,6 @@ constexpr int64_t kDayMs = 86'400'000;
 
 std::string CheckpointName(const ODataEntitySet& set) { return "s4_odata/" + set.name; }
 
-// SAP Gateway's error text ({"error":{"message":{"value"}}}) for the log, or
-// the start of the body.
-std::string SapMessage(const std::string& body) {
-  const size_t at = body.find("\"value\":\"");
-  if (at != std::string::npos) {
-    const size_t end = body.find('"', at + 9);
-    if (end != std::string::npos) return EscapeForLog(body.substr(at + 9, std::min<size_t>(end - at - 9, 300)));
-  }
-  return EscapeForLog(body.substr(0, 200));
-}
-
 // Retry-After in seconds, as ms; 0 when absent or not a number.
 std::chrono::milliseconds RetryAfter(const http::ClientResponse& res) {
   auto it = res.headers.find("retry-after");
@@ -194,7 +183,7 @@ asio::awaitable<std::optional<http::ClientResponse>> S4ODataSource::Fetch(const 
       wait = std::max(wait, RetryAfter(*res));
       spdlog::log(attempt == 0 ? spdlog::level::warn : spdlog::level::debug,
                   "event=s4_odata_retry source=s4_odata status={} attempt={} wait_ms={} reason=\"{}\"", status,
-                  attempt + 1, wait.count(), SapMessage(res->body));
+                  attempt + 1, wait.count(), GatewayMessage(res->body));
     } else {
       ++request_failures_;
       spdlog::log(attempt == 0 ? spdlog::level::warn : spdlog::level::debug,
@@ -285,7 +274,7 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
     if (res->status != 200) {
       ++request_failures_;
       spdlog::error("event=s4_odata_refused source=s4_odata entity_set={} status={} reason=\"{}\"", set.entity_set,
-                    res->status, SapMessage(res->body));
+                    res->status, GatewayMessage(res->body));
       co_return PollResult::kFailed;
     }
     Result<ODataPage> page = ParseODataPage(res->body, set.shape);
