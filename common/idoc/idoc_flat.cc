@@ -268,6 +268,14 @@ Result<ParsedPacket> ParseIdocFlat(std::string_view file, const SegmentCatalog& 
       const size_t end = std::min(text.find('\n', pos), text.size());
       r.text = text.substr(pos, end - pos);
       r.line = ++line;
+      // Lines may have their trailing blanks cut, so a line cut short by a
+      // writer that has not finished looks like a whole one: only its line
+      // end tells them apart.
+      if (end == text.size() && !IsBlank(r.text)) {
+        return Refuse(r,
+                      "the last record has no line end: the file is cut short (every record of a file with "
+                      "lines ends in LF or CRLF)");
+      }
       pos = end + 1;
       if (r.text.ends_with('\r')) r.text.remove_suffix(1);
       if (r.text.empty()) {

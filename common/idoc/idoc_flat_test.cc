@@ -225,6 +225,14 @@ TEST(IdocFlatTest, BadFilesAreRefusedWithTheRecordAndTheReason) {
   lines.insert(lines.begin() + 2, "");
   EXPECT_EQ(RefusalOf(Join(lines)), "record 3 (line 3): empty line");
 
+  // A file with lines cut inside its last record: since lines may lose
+  // their trailing blanks, the missing line end is what gives it away.
+  std::string cut = Join(good);
+  cut.resize(cut.size() - 1 - (good.back().size() - 200));
+  EXPECT_EQ(RefusalOf(cut), "record " + std::to_string(good.size()) + " (line " + std::to_string(good.size()) +
+                                "): the last record has no line end: the file is cut short (every record of a "
+                                "file with lines ends in LF or CRLF)");
+
   EXPECT_EQ(RefusalOf("<DEBMAS07/>"),
             "record 1 (byte 0): the file ends 11 characters into a 1063-character record: "
             "it is truncated, or not a flat IDoc file");

@@ -8,7 +8,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
-#include <fstream>
+#include <cstring>
 
 #include "agent/sources/idoc_events.h"
 #include "common/idoc/idoc_flat.h"
@@ -37,12 +37,17 @@ Result<std::string> ReadAll(int fd, uint64_t limit) {
 }
 
 // A name in `folder` for `name` that no file has yet: NAME, else NAME.1, ...
-std::filesystem::path FreeName(const std::filesystem::path& folder, const std::string& name) {
+// With `companion`, NAME + companion (the reason file) must be free too.
+std::filesystem::path FreeName(const std::filesystem::path& folder, const std::string& name,
+                               const std::string& companion = "") {
+  // symlink_status: a link planted under the name counts as taken too.
+  auto taken = [&](const std::filesystem::path& p) {
+    std::error_code ec;
+    return std::filesystem::exists(std::filesystem::symlink_status(p, ec)) ||
+           (!companion.empty() && std::filesystem::exists(std::filesystem::symlink_status(p.string() + companion, ec)));
+  };
   std::filesystem::path target = folder / name;
-  std::error_code ec;
-  for (int n = 1; std::filesystem::exists(target, ec) && n < 1000; ++n) {
-    target = folder / (name + "." + std::to_string(n));
-  }
+  for (int n = 1; taken(target) && n < 1000; ++n) target = folder / (name + "." + std::to_string(n));
   return target;
 }
 
@@ -53,6 +58,27 @@ void SyncFolder(const std::filesystem::path& folder) {
   if (fd < 0) return;
   ::fsync(fd);
   ::close(fd);
+}
+
+// Writes `text` to a file that must not exist yet: O_EXCL refuses a file or
+// a link already there, so a link planted in the error folder cannot make
+// the agent write elsewhere.
+Status WriteNewFile(const std::filesystem::path& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+  if (fd < 0) return Status::Unavailable(std::strerror(errno));
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = errno;
+      ::close(fd);
+      return Status::Unavailable(std::strerror(error));
+    }
+    written += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return Status::Ok();
 }
 
 }  // namespace
@@ -259,6 +285,14 @@ IdocFileSource::Outcome IdocFileSource::Take(const std::string& name) {
   idocs_duplicate_ += result.duplicates;
   spdlog::info("event=idoc_accepted source=idoc_file file=\"{}\" docnum={} stored={} duplicates={}", logged,
                batch.docnums, result.stored, result.duplicates);
+  if (StillChanging(name, st)) {
+    // Written to while its IDocs were being committed: archiving it now
+    // would take what was added unread. It is read again once complete;
+    // the IDocs just committed are then recognised.
+    spdlog::warn("event=idoc_file_changed source=idoc_file file=\"{}\" reason=\"written to during the commit\"",
+                 logged);
+    return Outcome::kDone;
+  }
   if (Status finished = Finish(name); !finished.ok()) {
     // Committed but still in the folder: the next scan finds its IDocs known.
     spdlog::error("event=idoc_file_not_moved source=idoc_file file=\"{}\" reason=\"{}\"", logged, finished.message());
@@ -318,7 +352,7 @@ void IdocFileSource::Refuse(const std::string& name, const std::string& reason) 
   ++files_refused_;
   spdlog::warn("event=idoc_file_refused source=idoc_file file=\"{}\" reason=\"{}\"", EscapeForLog(name),
                EscapeForLog(reason));
-  const std::filesystem::path target = FreeName(config_.error_directory, name);
+  const std::filesystem::path target = FreeName(config_.error_directory, name, ".error");
   std::error_code ec;
   std::filesystem::rename(config_.directory / name, target, ec);
   if (ec) {
@@ -326,7 +360,10 @@ void IdocFileSource::Refuse(const std::string& name, const std::string& reason) 
                   EscapeForLog(name), EscapeForLog(target.string()), ec.message());
     return;
   }
-  std::ofstream(target.string() + ".error") << reason << "\n";
+  if (Status s = WriteNewFile(target.string() + ".error", reason + "\n"); !s.ok()) {
+    spdlog::error("event=idoc_file_reason_not_written source=idoc_file file=\"{}\" reason=\"{}.error: {}\"",
+                  EscapeForLog(name), EscapeForLog(target.filename().string()), s.message());
+  }
   if (config_.ready == IdocFileConfig::Ready::kMarker) {
     std::filesystem::remove(config_.directory / (name + config_.marker_suffix), ec);
   }
