@@ -99,9 +99,10 @@ int main(int argc, char** argv) {
     cmd->add_flag("--json", buffer.json, "JSON for scripts instead of a table");
   };
   auto add_filters = [](CLI::App* cmd, ferry::agent::QueueListOptions& f) {
-    cmd->add_option("--type", f.message_type, "message type (MESTYP), e.g. DEBMAS");
+    cmd->add_option("--type", f.message_type,
+                    "message type (MESTYP) or S/4 entity set, e.g. DEBMAS, A_BusinessPartner");
     cmd->add_option("--sender", f.sender, "sender partner (SNDPRN), e.g. S4HCLNT100");
-    cmd->add_option("--key", f.business_key, "business key, e.g. DEBMAS:100001");
+    cmd->add_option("--key", f.business_key, "business key, e.g. DEBMAS:100001, A_BusinessPartner:1000746");
     cmd->add_option("--docnum", f.docnum, "IDoc number (leading zeros optional)");
     cmd->add_option("--since", f.since, "received at or after: 2026-11-22T10:00:00Z, 2026-11-22 or an age (2h)");
     cmd->add_option("--until", f.until, "received before (same forms)");
@@ -119,9 +120,9 @@ int main(int argc, char** argv) {
   ls->add_option("--offset", list.offset, "skip this many matches")->capture_default_str();
   ls->add_flag("--count", list.count, "count every match (reads the whole buffer and history)");
   std::string show_id;
-  auto* show = queue->add_subcommand("show", "everything about one event, or every event of an IDoc");
+  auto* show = queue->add_subcommand("show", "everything about one event, or every event of an IDoc or a business key");
   with_common(show);
-  show->add_option("id", show_id, "event id or IDoc number")->required();
+  show->add_option("id", show_id, "event id, IDoc number or business key")->required();
   ferry::agent::QueueEditOptions retry_edit, skip_edit, purge_edit;
   retry_edit.command = "retry";
   skip_edit.command = "skip";
@@ -129,13 +130,13 @@ int main(int argc, char** argv) {
   auto* retry =
       queue->add_subcommand("retry", "send dead letters again (mapping them again first if they could not be mapped)");
   with_common(retry);
-  retry->add_option("ids", retry_edit.ids, "event ids or IDoc numbers");
+  retry->add_option("ids", retry_edit.ids, "event ids, IDoc numbers or business keys");
   retry->add_flag("--all-dead-letters", retry_edit.all_dead_letters, "every dead letter the filters match");
   add_filters(retry, retry_edit.filter);
   retry->add_option("--reason", retry_edit.reason, "why (written to the audit log)")->required();
   auto* skip = queue->add_subcommand("skip", "never send these pending events");
   with_common(skip);
-  skip->add_option("ids", skip_edit.ids, "event ids or IDoc numbers")->required();
+  skip->add_option("ids", skip_edit.ids, "event ids, IDoc numbers or business keys")->required();
   skip->add_option("--reason", skip_edit.reason, "why (written to the audit log)")->required();
   auto* purge = queue->add_subcommand("purge", "delete every pending event the filters match");
   with_common(purge);
@@ -143,9 +144,10 @@ int main(int argc, char** argv) {
   purge->add_flag("--yes", purge_edit.yes, "confirm: the events are never sent");
   purge->add_option("--reason", purge_edit.reason, "why (written to the audit log)")->required();
   std::string trace_docnum;
-  auto* trace = app.add_subcommand("trace", "each hop of an IDoc: received, committed, sent, acked, delivered");
+  auto* trace =
+      app.add_subcommand("trace", "each hop of an IDoc or entity: received, committed, sent, acked, delivered");
   with_common(trace);
-  trace->add_option("docnum", trace_docnum, "IDoc number (or an event id)")->required();
+  trace->add_option("docnum", trace_docnum, "IDoc number, event id or business key")->required();
 
   try {
     app.parse(argc, argv);

@@ -98,7 +98,8 @@ Status ResolveTargets(EditRequest& request, const BufferView& view, const std::s
     for (const std::string& id : request.ids) {
       auto found = view.Find(id, in_flight);
       if (!found.ok()) return found.status();
-      if (found->empty()) return Status::NotFound("no event or IDoc '" + id + "' in the buffer or its history");
+      if (found->empty())
+        return Status::NotFound("no event, IDoc or business key '" + id + "' in the buffer or its history");
       for (const EventView& v : *found) request.seqs.push_back(v.seq);
     }
   }

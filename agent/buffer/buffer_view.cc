@@ -182,7 +182,7 @@ std::string StripLeadingZeros(const std::string& text) {
 bool ViewFilter::Matches(const EventView& view) const {
   const ferry::v1::Event& e = view.event;
   if (state && *state != view.state) return false;
-  if (!message_type.empty() && e.idoc().mestyp() != message_type) return false;
+  if (!message_type.empty() && e.idoc().mestyp() != message_type && e.s4().entity_set() != message_type) return false;
   if (!sender.empty() && e.idoc().sndprn() != sender) return false;
   if (!business_key.empty() && e.business_key() != business_key) return false;
   if (!docnum.empty() && StripLeadingZeros(e.idoc().docnum()) != StripLeadingZeros(docnum)) return false;
@@ -226,10 +226,16 @@ Result<std::vector<EventView>> BufferView::At(const std::vector<uint64_t>& seqs,
   return out;
 }
 
-Result<std::vector<EventView>> BufferView::Find(const std::string& id_or_docnum,
-                                                const std::set<uint64_t>& in_flight) const {
+Result<std::vector<EventView>> BufferView::Find(const std::string& what, const std::set<uint64_t>& in_flight) const {
   ViewFilter filter;
-  (id_or_docnum.find('-') != std::string::npos ? filter.event_id : filter.docnum) = id_or_docnum;
+  // A business key always has a ':' (TYPE:KEY), an event id (a UUID) never.
+  if (what.find(':') != std::string::npos) {
+    filter.business_key = what;
+  } else if (what.find('-') != std::string::npos) {
+    filter.event_id = what;
+  } else {
+    filter.docnum = what;
+  }
   return List(filter, in_flight, 0, SIZE_MAX);
 }
 
@@ -239,9 +245,12 @@ std::string BufferView::RawDocument(const ferry::v1::Event& mapped) const {
   if (keys == kMissing || records == kMissing || mapped.dedup_key().empty()) return {};
   store::ReadTxn read = store_.BeginRead();
   if (!read.ok()) return {};
-  // The raw document's key is the IDoc's identity, without the flow suffix.
-  const std::string dedup = mapped.dedup_key().substr(0, mapped.dedup_key().find('#'));
-  const std::string key = "idoc:" + dedup;
+  // The raw document's key is the mapped event's without the one suffix
+  // FlowStage appended ("#<flow>..."; an S/4 key holds a '#' of its own).
+  ferry::v1::Event raw_keys;
+  raw_keys.set_dedup_key(mapped.dedup_key().substr(0, mapped.dedup_key().rfind('#')));
+  if (mapped.has_s4()) *raw_keys.mutable_s4() = mapped.s4();
+  const std::string key = Outbox::IdempotencyKey(raw_keys);
   MDB_val k = store::ToVal(key), v;
   if (mdb_get(read.txn(), keys, &k, &v) != MDB_SUCCESS || v.mv_size < 8) return {};
   auto record = store::DurableQueue::GetInTxn(read.txn(), records, GetBe64(store::FromVal(v)));

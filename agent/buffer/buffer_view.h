@@ -43,7 +43,7 @@ struct EventView {
 
 struct ViewFilter {
   std::optional<EventState> state;
-  std::string message_type;  // MESTYP, e.g. DEBMAS
+  std::string message_type;  // MESTYP (DEBMAS) or an S/4 entity set (A_BusinessPartner)
   std::string sender;        // SNDPRN
   std::string business_key;
   std::string docnum;  // leading zeros optional
@@ -77,8 +77,9 @@ class BufferView {
   // The events with these agent sequences, read by key (outbox or history);
   // sequences found in neither are left out.
   Result<std::vector<EventView>> At(const std::vector<uint64_t>& seqs, const std::set<uint64_t>& in_flight) const;
-  // Every event of an IDoc (by its number) or the one event with this id.
-  Result<std::vector<EventView>> Find(const std::string& id_or_docnum, const std::set<uint64_t>& in_flight) const;
+  // The one event with this id, every event of an IDoc (by its number), or
+  // every event of a business key (DEBMAS:100001, A_BusinessPartner:1000746).
+  Result<std::vector<EventView>> Find(const std::string& what, const std::set<uint64_t>& in_flight) const;
   Result<BufferSummary> Summarize(const store::QueueStats& outbox) const;
   // The document a mapped event was made from, from the raw buffer (kept
   // for store.raw_retention); empty when it has been pruned or never was.

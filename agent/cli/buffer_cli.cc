@@ -165,14 +165,18 @@ int RunQueueList(const BufferCliOptions& options, const QueueListOptions& list) 
     PrintJson(page);
     return rows->empty() ? kExitNothing : kExitOk;
   }
-  std::cout << Cell("SEQ", 8) << Cell("STATE", 12) << Cell("RECEIVED", 25) << Cell("MESTYP", 9) << Cell("DOCNUM", 17)
-            << Cell("SENDER", 12) << Cell("FLOW@CONNECTOR", 34) << "DETAIL\n";
+  // An IDoc shows its message type, number and sender; an S/4 entity its
+  // entity set, key and service.
+  std::cout << Cell("SEQ", 8) << Cell("STATE", 12) << Cell("RECEIVED", 25) << Cell("TYPE", 18) << Cell("DOCUMENT", 17)
+            << Cell("FROM", 21) << Cell("FLOW@CONNECTOR", 34) << "DETAIL\n";
   for (const EventView& v : *rows) {
     const ferry::v1::Event& e = v.event;
     const std::string target = e.flow_id().empty() ? e.connector() : e.flow_id() + "@" + e.connector();
+    const bool s4 = e.has_s4();
     std::cout << Cell(std::to_string(v.seq), 8) << Cell(StateName(v.state), 12)
-              << Cell(FormatTime(e.received_unix_ms()), 25) << Cell(e.idoc().mestyp(), 9) << Cell(e.idoc().docnum(), 17)
-              << Cell(e.idoc().sndprn(), 12) << Cell(target, 34) << Detail(v) << "\n";
+              << Cell(FormatTime(e.received_unix_ms()), 25) << Cell(s4 ? e.s4().entity_set() : e.idoc().mestyp(), 18)
+              << Cell(s4 ? e.s4().key() : e.idoc().docnum(), 17) << Cell(s4 ? e.s4().service() : e.idoc().sndprn(), 21)
+              << Cell(target, 34) << Detail(v) << "\n";
   }
   std::cout << rows->size() << " event(s)";
   if (list.count) std::cout << " of " << total << " matching";
@@ -190,7 +194,7 @@ int RunQueueShow(const BufferCliOptions& options, const std::string& id_or_docnu
     return kExitStore;
   }
   if (found->empty()) {
-    std::cerr << "ferry-agent: no event or IDoc '" << id_or_docnum << "' in the buffer or its history\n";
+    std::cerr << "ferry-agent: no event, IDoc or business key '" << id_or_docnum << "' in the buffer or its history\n";
     return kExitNothing;
   }
   if (options.json) {
@@ -209,9 +213,15 @@ int RunQueueShow(const BufferCliOptions& options, const std::string& id_or_docnu
   for (const EventView& v : *found) {
     const ferry::v1::Event& e = v.event;
     std::cout << "event " << e.event_id() << "  [" << StateName(v.state) << "]\n";
-    std::cout << "  IDoc       " << e.idoc().docnum() << "  " << e.idoc().mestyp() << "/" << e.idoc().idoctyp()
-              << "  client " << e.idoc().mandt() << "  from " << e.idoc().sndprn() << " (" << e.idoc().sndpor()
-              << ")\n";
+    if (e.has_s4()) {
+      std::cout << "  S/4        " << e.s4().entity_set() << "(" << e.s4().key() << ")  " << e.s4().service() << "  by "
+                << e.source() << (e.s4().changed_at().empty() ? "" : "  changed " + e.s4().changed_at())
+                << (e.s4().deleted() ? "  deleted" : "") << "\n";
+    } else {
+      std::cout << "  IDoc       " << e.idoc().docnum() << "  " << e.idoc().mestyp() << "/" << e.idoc().idoctyp()
+                << "  client " << e.idoc().mandt() << "  from " << e.idoc().sndprn() << " (" << e.idoc().sndpor()
+                << ")\n";
+    }
     std::cout << "  key        " << e.business_key() << "\n";
     if (!e.flow_id().empty()) {
       std::cout << "  flow       " << e.flow_id() << " (bundle " << e.bundle_version() << ") to " << e.connector()
@@ -375,7 +385,7 @@ int RunTrace(const BufferCliOptions& options, const std::string& docnum) {
     return kExitStore;
   }
   if (found->empty()) {
-    std::cerr << "ferry-agent: no IDoc '" << docnum << "' in the buffer or its history\n";
+    std::cerr << "ferry-agent: no IDoc, event or business key '" << docnum << "' in the buffer or its history\n";
     return kExitNothing;
   }
   json::array events;
@@ -385,7 +395,8 @@ int RunTrace(const BufferCliOptions& options, const std::string& docnum) {
       if (unix_ms > 0) hops.push_back(json::object{{"hop", name}, {"unix_ms", unix_ms}, {"detail", std::move(detail)}});
     };
     const ferry::v1::Event& e = v.event;
-    hop("received", e.received_unix_ms(), "from " + e.idoc().sndprn() + " by " + e.source());
+    hop("received", e.received_unix_ms(),
+        "from " + (e.has_s4() ? e.s4().service() : e.idoc().sndprn()) + " by " + e.source());
     hop("committed", v.enqueued_unix_ms, "agent sequence " + std::to_string(v.seq));
     hop("sent", v.sent_unix_ms, "");
     if (v.state == EventState::kSkipped || v.state == EventState::kPurged) {

@@ -105,6 +105,7 @@ json::object EventJson(const EventView& view, bool full) {
                  {"idoc_type", e.idoc().idoctyp()},
                  {"sender", e.idoc().sndprn()},
                  {"business_key", e.business_key()},
+                 {"source", e.source()},
                  {"flow", e.flow_id()},
                  {"connector", e.connector()},
                  {"received_unix_ms", e.received_unix_ms()},
@@ -122,6 +123,13 @@ json::object EventJson(const EventView& view, bool full) {
       json::object{{"mandt", e.idoc().mandt()},   {"docnum", e.idoc().docnum()}, {"idoctyp", e.idoc().idoctyp()},
                    {"cimtyp", e.idoc().cimtyp()}, {"mestyp", e.idoc().mestyp()}, {"sndprn", e.idoc().sndprn()},
                    {"sndpor", e.idoc().sndpor()}, {"status", e.idoc().status()}};
+  if (e.has_s4()) {
+    o["s4"] = json::object{{"service", e.s4().service()},
+                           {"entity_set", e.s4().entity_set()},
+                           {"key", e.s4().key()},
+                           {"changed_at", e.s4().changed_at()},
+                           {"deleted", e.s4().deleted()}};
+  }
   o["payload"] = e.payload();
   json::array records;
   for (const auto& r : e.records()) {

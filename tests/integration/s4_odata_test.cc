@@ -121,6 +121,30 @@ TEST(S4ODataTest, ChangedPartnersReachTheCrmOnceAndLaterChangesAgain) {
     if (body.contains("s4") && body["s4"]["key"] == "1000008" && body["s4"]["deleted"] == true) flagged = true;
   }
   EXPECT_TRUE(flagged);
+
+  // Field IT finds S/4 entities by entity set and business key, as IDocs by
+  // type and number.
+  int code = -1;
+  std::string error;
+  const auto listed = nlohmann::json::parse(
+      p.RunAgentCli("queue ls --json --count --type A_BusinessPartner --key A_BusinessPartner:1000003", &code, &error));
+  ASSERT_EQ(code, 0) << error;
+  ASSERT_EQ(listed["total"], 2) << listed.dump();
+  EXPECT_EQ(listed["events"][0]["source"], "s4_odata");
+  const auto shown = nlohmann::json::parse(p.RunAgentCli("queue show A_BusinessPartner:1000003 --json", &code, &error));
+  ASSERT_EQ(code, 0) << error;
+  ASSERT_EQ(shown.size(), 2u);
+  EXPECT_EQ(shown[1]["s4"]["service"], "API_BUSINESS_PARTNER");
+  EXPECT_EQ(shown[1]["s4"]["key"], "1000003");
+  EXPECT_NE(shown[1]["payload"].get<std::string>().find("Partner 3 renamed"), std::string::npos);
+  const std::string text = p.RunAgentCli("queue show A_BusinessPartner:1000008", &code, &error);
+  EXPECT_NE(text.find("S/4        A_BusinessPartner(1000008)  API_BUSINESS_PARTNER  by s4_odata"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("deleted"), std::string::npos) << text;
+  const auto traced = nlohmann::json::parse(p.RunAgentCli("trace A_BusinessPartner:1000003 --json", &code, &error));
+  ASSERT_EQ(code, 0) << error;
+  ASSERT_EQ(traced["events"].size(), 2u);
+  EXPECT_EQ(traced["events"][0]["hops"][0]["detail"], "from API_BUSINESS_PARTNER by s4_odata");
 }
 
 TEST(S4ODataTest, S4DownThrottlingAndKillNineMidPollLoseAndDoubleNothing) {
