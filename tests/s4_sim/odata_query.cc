@@ -47,8 +47,33 @@ Result<int64_t> DurationMs(std::string_view text) {
   return total;
 }
 
+// V4's bare dates and times: 2024-05-01 (Edm.Date), 2024-05-01T10:00:00[.f]Z
+// (Edm.DateTimeOffset), 10:00:00 (Edm.TimeOfDay); nullopt for anything else.
+std::optional<int64_t> V4TimeMs(std::string_view text) {
+  auto digits_at = [&](size_t i) { return i < text.size() && text[i] >= '0' && text[i] <= '9'; };
+  if (text.size() == 8 && text[2] == ':' && text[5] == ':' && digits_at(0) && digits_at(7)) {
+    auto ms = DurationMs("PT" + std::string(text.substr(0, 2)) + "H" + std::string(text.substr(3, 2)) + "M" +
+                         std::string(text.substr(6, 2)) + "S");
+    if (ms.ok()) return *ms;
+    return std::nullopt;
+  }
+  if (text.size() < 10 || text[4] != '-' || text[7] != '-' || !digits_at(0) || !digits_at(9)) return std::nullopt;
+  if (text.size() == 10) {
+    auto ms = IsoMs(std::string(text) + "T00:00:00");
+    return ms.ok() ? std::optional<int64_t>(*ms) : std::nullopt;
+  }
+  if (text.size() < 20 || text[10] != 'T' || text.back() != 'Z') return std::nullopt;
+  auto ms = IsoMs(std::string(text));
+  return ms.ok() ? std::optional<int64_t>(*ms) : std::nullopt;
+}
+
 Result<Literal> ParseLiteral(const std::string& text) {
   Literal out;
+  if (auto ms = V4TimeMs(text)) {  // V4 literals are bare
+    out.is_time = true;
+    out.ms = *ms;
+    return out;
+  }
   if (text == "null") {
     out.is_null = true;
     return out;
@@ -273,6 +298,11 @@ Literal ValueOf(const boost::json::value* field) {
       out.ms = ms;
       return out;
     }
+  }
+  if (auto ms = V4TimeMs(s)) {  // V4: 2024-05-01, 2024-05-01T10:00:00Z, 10:00:00
+    out.is_time = true;
+    out.ms = *ms;
+    return out;
   }
   if (s.starts_with("PT")) {
     if (auto ms = DurationMs(s); ms.ok()) {

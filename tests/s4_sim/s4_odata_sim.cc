@@ -18,6 +18,7 @@ using crm_sim::PathOf;
 using crm_sim::QueryOf;
 
 constexpr std::string_view kV2Prefix = "/sap/opu/odata/sap/";
+constexpr std::string_view kV4Prefix = "/sap/opu/odata4/";
 
 // SAP Gateway's error body (docs/protocols.md §A.4).
 http::Response GatewayError(const http::Request& req, int status, std::string_view code, std::string_view message) {
@@ -43,20 +44,21 @@ std::string TypeName(const std::string& service, const std::string& entity_set) 
   return service + "." + entity_set + "Type";
 }
 
-// The entity as SAP sends it: __metadata first, navigations expanded or
-// deferred.
+// The entity as SAP sends it. V2: __metadata first, navigations expanded
+// or deferred. V4: no metadata in the entity, navigations only when
+// expanded, collections as plain arrays.
 json::object Rendered(const crm_sim::Record& record, const std::string& uri, const std::string& type,
-                      const std::vector<std::string>& expand) {
+                      const std::vector<std::string>& expand, bool v4) {
   json::object out;
-  out["__metadata"] = json::object{{"id", uri}, {"uri", uri}, {"type", type}};
+  if (!v4) out["__metadata"] = json::object{{"id", uri}, {"uri", uri}, {"type", type}};
   for (const auto& [name, value] : record.fields) {
     if (!name.starts_with("to_")) {
       out[name] = value;
       continue;
     }
     if (std::find(expand.begin(), expand.end(), std::string(name)) == expand.end()) {
-      out[name] = json::object{{"__deferred", json::object{{"uri", uri + "/" + std::string(name)}}}};
-    } else if (value.is_array()) {
+      if (!v4) out[name] = json::object{{"__deferred", json::object{{"uri", uri + "/" + std::string(name)}}}};
+    } else if (value.is_array() && !v4) {
       out[name] = json::object{{"results", value}};
     } else {
       out[name] = value;
@@ -115,7 +117,9 @@ std::optional<std::string> KeyOf(std::string_view inner) {
 // No OAuth here: S/4 logs on with Basic or a client certificate (LoggedOn).
 S4ODataSim::S4ODataSim() : VendorSim(/*ignore_case=*/false, crm_sim::VendorState("", "", 0)) {}
 
-bool S4ODataSim::Claims(std::string_view path) const { return path.starts_with(kV2Prefix); }
+bool S4ODataSim::Claims(std::string_view path) const {
+  return path.starts_with(kV2Prefix) || path.starts_with(kV4Prefix);
+}
 
 std::string S4ODataSim::NewRecordId(std::string_view) { return crm_sim::RandomText(10, "0123456789"); }
 
@@ -179,27 +183,36 @@ bool S4ODataSim::LoggedOn(const http::Request& req) const {
 
 http::Response S4ODataSim::Handle(const http::Request& req, const crm_sim::SimContext& ctx) {
   if (!LoggedOn(req)) return LogonFailed(req);
-  const std::string path(PathOf(req.target()).substr(kV2Prefix.size()));
-  const size_t slash = path.find('/');
-  if (slash == std::string::npos || slash + 1 >= path.size() || path.find('/', slash + 1) != std::string::npos) {
+  const std::string_view full = PathOf(req.target());
+  // V2: /sap/opu/odata/sap/SERVICE/Set; V4: /sap/opu/odata4/<service
+  // path>/Set, the service path standing for the service.
+  Where where;
+  where.v4 = full.starts_with(kV4Prefix);
+  const std::string path(full.substr(where.v4 ? kV4Prefix.size() : kV2Prefix.size()));
+  const size_t slash = where.v4 ? path.rfind('/') : path.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 >= path.size() ||
+      (!where.v4 && path.find('/', slash + 1) != std::string::npos)) {
     return GatewayError(req, 404, "/IWFND/MED/170", "No service found for namespace '', name '" + path + "'");
   }
   if (req.method() != http::beast_http::verb::get) {
     return GatewayError(req, 405, "/IWBEP/CM_MGW_RT/021", "The simulator serves reads only");
   }
-  const std::string service = path.substr(0, slash);
+  where.service = path.substr(0, slash);
+  where.root = ctx.base_url + std::string(where.v4 ? kV4Prefix : kV2Prefix) + where.service + "/";
   const std::string set = crm_sim::PercentDecode(path.substr(slash + 1));
-  if (!KnowsService(service)) {
+  if (!KnowsService(where.service)) {
     // The hub's answer for a service not registered (/IWFND/MAINT_SERVICE).
     return GatewayError(req, 404, "/IWFND/MED/170",
-                        "No service found for namespace '/SAP/', name '" + service + "', version '0001'");
+                        "No service found for namespace '/SAP/', name '" + where.service + "', version '0001'");
   }
   if (const size_t open = set.find('('); open != std::string::npos && set.ends_with(")")) {
     const std::optional<std::string> key = KeyOf(std::string_view(set).substr(open + 1, set.size() - open - 2));
     if (!key) return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/022", "Invalid key predicate in '" + set + "'");
-    return Entity(req, ctx, service, set.substr(0, open), *key);
+    where.entity_set = set.substr(0, open);
+    return Entity(req, where, *key);
   }
-  return Collection(req, ctx, service, set);
+  where.entity_set = set;
+  return Collection(req, where);
 }
 
 bool S4ODataSim::KnowsService(const std::string& service) {
@@ -209,22 +222,27 @@ bool S4ODataSim::KnowsService(const std::string& service) {
   return false;
 }
 
-http::Response S4ODataSim::Entity(const http::Request& req, const crm_sim::SimContext& ctx, const std::string& service,
-                                  const std::string& entity_set, const std::string& key) {
+http::Response S4ODataSim::Entity(const http::Request& req, const Where& where, const std::string& key) {
+  const std::string& service = where.service;
+  const std::string& entity_set = where.entity_set;
   auto parsed = ParseODataQuery(QueryOf(req.target()));
   if (!parsed.ok()) return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/022", parsed.status().message());
   const crm_sim::Record* record = store().Get(service + "/" + entity_set, key);
   if (record == nullptr) {
     return GatewayError(req, 404, "/IWBEP/CM_MGW_RT/020", "Resource not found for segment '" + entity_set + "'");
   }
-  const std::string uri = ctx.base_url + std::string(kV2Prefix) + service + "/" + entity_set + "('" + key + "')";
+  const std::string uri = where.root + entity_set + "('" + key + "')";
   ++entities_served_;
-  return JsonResponse(req, 200,
-                      json::object{{"d", Rendered(*record, uri, TypeName(service, entity_set), parsed->expand)}});
+  json::object entity = Rendered(*record, uri, TypeName(service, entity_set), parsed->expand, where.v4);
+  if (!where.v4) return JsonResponse(req, 200, json::object{{"d", std::move(entity)}});
+  json::object v4{{"@odata.context", "$metadata#" + entity_set + "/$entity"}};
+  for (auto& [name, value] : entity) v4[name] = std::move(value);
+  return JsonResponse(req, 200, std::move(v4));
 }
 
-http::Response S4ODataSim::Collection(const http::Request& req, const crm_sim::SimContext& ctx,
-                                      const std::string& service, const std::string& entity_set) {
+http::Response S4ODataSim::Collection(const http::Request& req, const Where& where) {
+  const std::string& service = where.service;
+  const std::string& entity_set = where.entity_set;
   const auto query = QueryOf(req.target());
   auto parsed = ParseODataQuery(query);
   if (!parsed.ok()) return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/022", parsed.status().message());
@@ -268,10 +286,10 @@ http::Response S4ODataSim::Collection(const http::Request& req, const crm_sim::S
   const size_t page_begin = std::min(end, begin + q.skiptoken);
   const size_t page_end = std::min(end, page_begin + page_size_);
   json::array results;
-  const std::string base = ctx.base_url + std::string(kV2Prefix) + service + "/";
+  const std::string& base = where.root;
   for (size_t i = page_begin; i < page_end; ++i) {
     const std::string uri = base + entity_set + "('" + matching[i]->id + "')";
-    results.push_back(Rendered(*matching[i], uri, TypeName(service, entity_set), q.expand));
+    results.push_back(Rendered(*matching[i], uri, TypeName(service, entity_set), q.expand, where.v4));
   }
   ++pages_served_;
   entities_served_ += results.size();
@@ -283,8 +301,14 @@ http::Response S4ODataSim::Collection(const http::Request& req, const crm_sim::S
     }
     seed_after_page_.reset();
   }
+  const std::string next = page_end < end ? base + entity_set + NextQuery(query, q.skiptoken + page_size_) : "";
+  if (where.v4) {
+    json::object answer{{"@odata.context", "$metadata#" + entity_set}, {"value", std::move(results)}};
+    if (!next.empty()) answer["@odata.nextLink"] = next;
+    return JsonResponse(req, 200, std::move(answer));
+  }
   json::object d{{"results", std::move(results)}};
-  if (page_end < end) d["__next"] = base + entity_set + NextQuery(query, q.skiptoken + page_size_);
+  if (!next.empty()) d["__next"] = next;
   return JsonResponse(req, 200, json::object{{"d", std::move(d)}});
 }
 

@@ -11,6 +11,9 @@
 //       values joined with ",")
 //   → {"d":{entity}}, or 404 (/IWBEP/CM_MGW_RT/020; /IWFND/MED/170 for a
 //     service nothing was seeded under)
+//   GET /sap/opu/odata4/{service path}/{EntitySet}…: the same as OData V4
+//   ({"value":[…],"@odata.nextLink"}, entities without metadata, ISO
+//   dates); entities are seeded under "{service path}/{EntitySet}".
 //
 // Entities are seeded through the control API (POST /_sim/seed
 // {"vendor":"s4","object":"API_BUSINESS_PARTNER/A_BusinessPartner",
@@ -59,10 +62,16 @@ class S4ODataSim : public crm_sim::VendorSim {
   bool LoggedOn(const http::Request& req) const;
   // A service some entity was seeded under: the others are not registered.
   bool KnowsService(const std::string& service);
-  http::Response Entity(const http::Request& req, const crm_sim::SimContext& ctx, const std::string& service,
-                        const std::string& entity_set, const std::string& key);
-  http::Response Collection(const http::Request& req, const crm_sim::SimContext& ctx, const std::string& service,
-                            const std::string& entity_set);
+  // What a request reads: the service (V2: its name; V4: its path), the
+  // entity set, the protocol, and the service root for links.
+  struct Where {
+    std::string service;
+    std::string entity_set;
+    bool v4 = false;
+    std::string root;  // http://host:port/sap/opu/odata/sap/SERVICE/
+  };
+  http::Response Entity(const http::Request& req, const Where& where, const std::string& key);
+  http::Response Collection(const http::Request& req, const Where& where);
 
   std::string user_ = "FERRY_COMM";
   std::string password_ = "s4-secret";

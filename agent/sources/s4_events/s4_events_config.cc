@@ -60,13 +60,13 @@ std::unique_ptr<SourceBuilder> ParseS4Events(config::ConfigNode node) {
     for (config::ConfigNode item : fetch.SectionList("entities")) {
       EventEntity e;
       e.type_prefix = item.RequiredString("type_prefix");
-      e.service = item.RequiredString("service");
+      e.service = ReadODataService(item);
       e.entity_set = item.RequiredString("entity_set");
       e.key_fields = item.StringList("key");
       e.expand = item.StringList("expand");
       e.deleted_when = item.String("deleted_when", "");
-      for (const auto& [key, value] : {std::pair{"service", e.service}, std::pair{"entity_set", e.entity_set}}) {
-        if (!value.empty() && !IsODataName(value)) item.Error(key, "'" + value + "' is not an OData name");
+      if (!e.entity_set.empty() && !IsODataName(e.entity_set)) {
+        item.Error("entity_set", "'" + e.entity_set + "' is not an OData name");
       }
       if (e.key_fields.empty()) item.Error("key", "name the event's data field(s) that hold the entity's key");
       for (const auto& nav : e.expand) {

@@ -35,7 +35,8 @@ namespace ferry::agent {
 
 struct EventEntity {
   std::string type_prefix;
-  std::string service, entity_set;
+  ODataService service;
+  std::string entity_set;
   std::vector<std::string> key_fields;
   std::vector<std::string> expand;
   std::string deleted_when;

@@ -194,7 +194,7 @@ boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> S4EventsSour
     }
     key += (key.empty() ? "" : ",") + parts[i];
   }
-  std::string url = config_.fetch->url + "/sap/opu/odata/sap/" + entity.service + "/" + entity.entity_set +
+  std::string url = config_.fetch->url + entity.service.path + "/" + entity.entity_set +
                     KeyPredicate(entity.key_fields, parts) + "?$format=json" + config_.fetch->ClientParameter();
   if (!entity.expand.empty()) {
     std::string expand;
@@ -219,7 +219,7 @@ boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> S4EventsSour
   }
   IncomingEvent in = Plain(event);
   ferry::v1::S4Entity* s4 = in.event.mutable_s4();
-  s4->set_service(entity.service);
+  s4->set_service(entity.service.name);
   s4->set_entity_set(entity.entity_set);
   s4->set_key(key);
   in.event.set_business_key(entity.entity_set + ":" + key);

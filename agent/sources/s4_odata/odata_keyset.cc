@@ -10,29 +10,27 @@ namespace {
 
 namespace json = boost::json;
 
-enum class FieldKind { kDateTime, kDateTimeOffset, kTime, kKey };
-
 struct OrderField {
   std::string name;
-  FieldKind kind;
+  std::optional<ODataTimeType> time;  // none: a key field
 };
 
 std::vector<OrderField> OrderOf(const ODataEntityShape& shape) {
   std::vector<OrderField> out;
-  if (!shape.changed_at.empty()) out.push_back({shape.changed_at, FieldKind::kDateTimeOffset});
-  if (!shape.changed_date.empty()) out.push_back({shape.changed_date, FieldKind::kDateTime});
-  if (!shape.changed_time.empty()) out.push_back({shape.changed_time, FieldKind::kTime});
-  for (const std::string& key : shape.key_fields) out.push_back({key, FieldKind::kKey});
+  if (!shape.changed_at.empty()) out.push_back({shape.changed_at, ODataTimeType::kDateTimeOffset});
+  if (!shape.changed_date.empty()) out.push_back({shape.changed_date, ODataTimeType::kDate});
+  if (!shape.changed_time.empty()) out.push_back({shape.changed_time, ODataTimeType::kTimeOfDay});
+  for (const std::string& key : shape.key_fields) out.push_back({key, std::nullopt});
   return out;
 }
 
 // The literal for `value`; "null" for null or a missing field.
-Result<std::string> Literal(const json::value* value, const OrderField& field) {
+Result<std::string> Literal(const json::value* value, const OrderField& field, bool v4) {
   if (value == nullptr || value->is_null()) return std::string("null");
   auto refuse = [&](const char* what) {
     return Status::InvalidArgument("cannot page past an entity whose " + field.name + " is not " + what);
   };
-  if (field.kind == FieldKind::kKey) {
+  if (!field.time) {
     if (value->is_int64()) return std::to_string(value->get_int64());
     if (value->is_uint64()) return std::to_string(value->get_uint64());
     if (!value->is_string()) return refuse("text or a whole number");
@@ -45,23 +43,29 @@ Result<std::string> Literal(const json::value* value, const OrderField& field) {
   }
   if (!value->is_string()) return refuse("a date or time");
   auto ms = ODataTimeMs(value->get_string());
-  const bool time_of_day = value->get_string().starts_with("PT");
-  if (!ms.ok() || time_of_day != (field.kind == FieldKind::kTime)) return refuse("a date or time");
-  if (field.kind == FieldKind::kTime) {
-    const int64_t s = *ms / 1000;
-    char text[48];
-    std::snprintf(text, sizeof text, "time'PT%02lldH%02lldM%02lldS'", static_cast<long long>(s / 3600),
-                  static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
-    return std::string(text);
-  }
-  std::string iso = IsoUtc(*ms);  // 2024-05-01T10:00:00.000Z
-  if (field.kind == FieldKind::kDateTimeOffset) return "datetimeoffset'" + iso + "'";
-  iso.pop_back();                       // Edm.DateTime has no zone
-  if (*ms % 1000 == 0) iso.resize(19);  // whole seconds, as SAP writes them
-  return "datetime'" + iso + "'";
+  const bool time_of_day = IsTimeOfDay(value->get_string());
+  if (!ms.ok() || time_of_day != (*field.time == ODataTimeType::kTimeOfDay)) return refuse("a date or time");
+  return TimeLiteral(*ms, *field.time, v4);
 }
 
 }  // namespace
+
+std::string TimeLiteral(int64_t ms, ODataTimeType type, bool v4) {
+  if (type == ODataTimeType::kTimeOfDay) {
+    const int64_t s = ms / 1000;
+    char text[48];
+    std::snprintf(text, sizeof text, v4 ? "%02lld:%02lld:%02lld" : "time'PT%02lldH%02lldM%02lldS'",
+                  static_cast<long long>(s / 3600), static_cast<long long>(s / 60 % 60),
+                  static_cast<long long>(s % 60));
+    return text;
+  }
+  std::string iso = IsoUtc(ms);  // 2024-05-01T10:00:00.000Z
+  if (type == ODataTimeType::kDateTimeOffset) return v4 ? iso : "datetimeoffset'" + iso + "'";
+  if (v4) return iso.substr(0, 10);    // Edm.Date
+  iso.pop_back();                      // Edm.DateTime has no zone
+  if (ms % 1000 == 0) iso.resize(19);  // whole seconds, as SAP writes them
+  return "datetime'" + iso + "'";
+}
 
 std::vector<std::string> OrderFields(const ODataEntityShape& shape) {
   std::vector<std::string> out;
@@ -74,7 +78,7 @@ Result<std::string> AfterCondition(const json::object& entity, const ODataEntity
   // over the order fields.
   std::string equal_so_far, out;
   for (const OrderField& field : OrderOf(shape)) {
-    auto literal = Literal(entity.if_contains(field.name), field);
+    auto literal = Literal(entity.if_contains(field.name), field, shape.v4);
     if (!literal.ok()) return literal.status();
     const bool null = *literal == "null";
     const std::string after = field.name + (null ? " ne null" : " gt " + *literal);

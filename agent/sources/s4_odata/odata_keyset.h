@@ -6,10 +6,11 @@
 // when an entity read earlier changes while the poll pages (it leaves its
 // place and joins the end): no entity is stepped over.
 //
-// Values are written as OData V2 literals from what they parse to, never
-// copied from the answer: change times as datetime'…' / datetimeoffset'…' /
-// time'PT…', keys as '…' (quotes doubled) or digits. A null value is
-// ordered first, as SAP orders initial values: "after null" is `ne null`.
+// Values are written as literals from what they parse to, never copied from
+// the answer: change times as V2's datetime'…' / datetimeoffset'…' /
+// time'PT…' or V4's bare 2024-05-01 / 2024-05-01T10:00:00Z / 10:00:00, keys
+// as '…' (quotes doubled) or digits. A null value is ordered first, as SAP
+// orders initial values: "after null" is `ne null`.
 
 #include <boost/json/object.hpp>
 
@@ -20,6 +21,15 @@
 #include "common/status.h"
 
 namespace ferry::agent {
+
+// How a change time is typed: V2 Edm.DateTimeOffset / V4 the same;
+// V2 Edm.DateTime holding a date / V4 Edm.Date; V2 Edm.Time / V4
+// Edm.TimeOfDay.
+enum class ODataTimeType { kDateTimeOffset, kDate, kTimeOfDay };
+
+// The $filter literal for `ms` (since the epoch; since midnight for a time
+// of day).
+std::string TimeLiteral(int64_t ms, ODataTimeType type, bool v4);
 
 // The fields a poll orders by: the change time's fields, then the key's.
 std::vector<std::string> OrderFields(const ODataEntityShape& shape);

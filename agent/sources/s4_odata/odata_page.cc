@@ -31,7 +31,7 @@ json::value Cleaned(const json::value& v) {
   if (o.size() == 1 && o.contains("results") && o.at("results").is_array()) return Cleaned(o.at("results"));
   json::object out;
   for (const auto& [name, member] : o) {
-    if (name == "__metadata" || name.starts_with("@odata.")) continue;
+    if (name == "__metadata" || name.find("@odata.") != std::string::npos) continue;  // V4 annotations too
     if (member.is_object() && member.as_object().contains("__deferred")) continue;
     out[name] = Cleaned(member);
   }
@@ -133,10 +133,30 @@ Result<int64_t> ODataTimeMs(std::string_view text) {
       if (overflow) break;
     }
     if (!digits && !overflow) return total;
+  } else if (IsTimeOfDay(text)) {  // V4 Edm.TimeOfDay hh:mm:ss[.fff]
+    const int hour = Digits(text, 0, 2), minute = Digits(text, 3, 2), second = Digits(text, 6, 2);
+    size_t i = 8;
+    int64_t ms = 0;
+    if (i < text.size() && text[i] == '.') {
+      int64_t scale = 100;
+      for (++i; i < text.size() && i < 20 && text[i] >= '0' && text[i] <= '9'; ++i) {
+        ms += (text[i] - '0') * scale;
+        scale /= 10;
+      }
+    }
+    if (hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && i == text.size()) {
+      return (hour * 3600 + minute * 60 + second) * 1000LL + ms;
+    }
+  } else if (text.size() == 10) {  // V4 Edm.Date
+    if (auto ms = IsoMs(std::string(text) + "T00:00:00Z"); ms && *ms >= kMinMs && *ms <= kMaxMs) return *ms;
   } else if (auto ms = IsoMs(text); ms && *ms >= kMinMs && *ms <= kMaxMs) {
     return *ms;
   }
   return Status::InvalidArgument("not an OData date or time: '" + std::string(text.substr(0, 40)) + "'");
+}
+
+bool IsTimeOfDay(std::string_view text) {
+  return text.starts_with("PT") || (text.size() >= 8 && text[2] == ':' && text[5] == ':');
 }
 
 std::string IsoUtc(int64_t ms) {

@@ -30,6 +30,7 @@ struct ODataEntityShape {
   std::string changed_time;             // with it, Edm.Time (optional)
   std::string changed_at;               // Edm.DateTimeOffset (V2 or V4)
   std::string deleted_when;             // a boolean field; true: deleted
+  bool v4 = false;                      // the service speaks OData V4 (literals differ)
 };
 
 struct ODataEntity {
@@ -58,9 +59,13 @@ Result<ODataPage> ParseODataPage(std::string_view body, const ODataEntityShape& 
 Result<ODataEntity> ParseODataEntity(std::string_view body, const ODataEntityShape& shape);
 
 // "/Date(1714557600000)/", "/Date(1714557600000+0000)/" or ISO 8601
-// ("2024-05-01T10:00:00Z", "2024-05-01T10:00:00.123+02:00") as ms since
-// the epoch; "PT10H30M00S" as ms since midnight. InvalidArgument otherwise.
+// ("2024-05-01T10:00:00Z", "2024-05-01T10:00:00.123+02:00", and V4's
+// Edm.Date "2024-05-01") as ms since the epoch; a time of day ("PT10H30M00S",
+// V4's Edm.TimeOfDay "10:30:00") as ms since midnight. InvalidArgument
+// otherwise.
 Result<int64_t> ODataTimeMs(std::string_view text);
+// Whether `text` is a time of day rather than a point in time.
+bool IsTimeOfDay(std::string_view text);
 
 // ms since the epoch as "2024-05-01T10:00:00.000Z".
 std::string IsoUtc(int64_t ms);

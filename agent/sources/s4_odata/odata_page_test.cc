@@ -143,5 +143,27 @@ TEST(ODataKeysetTest, ValuesThatAreNoLiteralAreRefusedNotCopied) {
   }
 }
 
+TEST(ODataKeysetTest, V4LiteralsAreBareAndV4TimesAreRead) {
+  ODataEntityShape shape;
+  shape.key_fields = {"SalesOrder"};
+  shape.changed_date = "LastChangeDate";
+  shape.changed_time = "LastChangeTime";
+  shape.v4 = true;
+  auto after = AfterCondition(
+      boost::json::parse(R"({"SalesOrder":"4711","LastChangeDate":"2026-01-02","LastChangeTime":"10:30:05"})")
+          .as_object(),
+      shape);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(*after,
+            "LastChangeDate gt 2026-01-02 or (LastChangeDate eq 2026-01-02 and LastChangeTime gt 10:30:05) or "
+            "(LastChangeDate eq 2026-01-02 and LastChangeTime eq 10:30:05 and SalesOrder gt '4711')");
+  EXPECT_EQ(TimeLiteral(1767349805123, ODataTimeType::kDateTimeOffset, true), "2026-01-02T10:30:05.123Z");
+  EXPECT_EQ(*ODataTimeMs("2026-01-02"), 1767312000000);
+  EXPECT_EQ(*ODataTimeMs("10:30:05.5"), (10 * 3600 + 30 * 60 + 5) * 1000 + 500);
+  for (const char* bad : {"24:00:00", "10:60:00", "10:30:05x", "2026-13-01", "2026-01-0Z"}) {
+    EXPECT_FALSE(ODataTimeMs(bad).ok()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace ferry::agent

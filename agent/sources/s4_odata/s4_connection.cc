@@ -61,6 +61,32 @@ S4Connection ReadS4Connection(config::ConfigNode& node) {
   return c;
 }
 
+ODataService ReadODataService(config::ConfigNode& item) {
+  ODataService s;
+  s.name = item.RequiredString("service");
+  if (!s.name.empty() && !IsODataName(s.name)) item.Error("service", "'" + s.name + "' is not an OData name");
+  const int64_t version = item.Int("odata_version", 2, 2, 4);
+  if (version == 3) item.Error("odata_version", "must be 2 or 4");
+  s.v4 = version == 4;
+  s.path = item.String("service_path", "");
+  if (s.path.empty()) {
+    if (s.v4)
+      item.Error("service_path",
+                 "an OData V4 service needs its path, e.g. /sap/opu/odata4/sap/<group>/srvd_a2x/sap/<service>/0001");
+    s.path = "/sap/opu/odata/sap/" + s.name;
+  } else {
+    while (s.path.size() > 1 && s.path.back() == '/') s.path.pop_back();
+    // Path segments only: no query, no escapes, nothing to climb out with.
+    const bool plain = std::all_of(s.path.begin(), s.path.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '/' || c == '-' || c == '.';
+    });
+    if (!s.path.starts_with("/") || !plain || s.path.find("..") != std::string::npos || s.path.size() > 300) {
+      item.Error("service_path", "must be an absolute path of letters, digits, '_', '-', '.' and '/'");
+    }
+  }
+  return s;
+}
+
 http::HttpClientOptions S4Connection::ClientOptions() const {
   http::HttpClientOptions options;
   options.connect_timeout = std::min(timeout, std::chrono::milliseconds(10000));
@@ -82,10 +108,13 @@ http::HttpClientOptions S4Connection::ClientOptions() const {
 std::string S4Connection::Authorization() const { return user.empty() ? "" : http::BasicAuthorization(user, password); }
 
 std::string GatewayMessage(const std::string& body) {
-  const size_t at = body.find("\"value\":\"");
-  if (at != std::string::npos) {
-    const size_t end = body.find('"', at + 9);
-    if (end != std::string::npos) return EscapeForLog(body.substr(at + 9, std::min<size_t>(end - at - 9, 300)));
+  // V2: "message":{"lang":"en","value":"…"}; V4: "message":"…".
+  for (const std::string marker : {"\"value\":\"", "\"message\":\""}) {
+    const size_t at = body.find(marker);
+    if (at == std::string::npos) continue;
+    const size_t from = at + marker.size();
+    const size_t end = body.find('"', from);
+    if (end != std::string::npos) return EscapeForLog(body.substr(from, std::min<size_t>(end - from, 300)));
   }
   return EscapeForLog(body.substr(0, 200));
 }

@@ -43,6 +43,21 @@ struct S4Connection {
 // Reads the keys above from `node`, reporting every mistake on it.
 S4Connection ReadS4Connection(config::ConfigNode& node);
 
+// One OData service of the S/4 system, as an entity set's configuration
+// names it:
+//   service: API_BUSINESS_PARTNER   # its name (flows match it as idoc_type)
+//   odata_version: 2                # 2 (SAP Gateway, the default) or 4
+//   service_path: /sap/opu/odata4/sap/api_salesorder/srvd_a2x/sap/salesorder/0001
+//                                   # V2 default: /sap/opu/odata/sap/<service>;
+//                                   # required for V4 (its paths name a
+//                                   # service group, service and version)
+struct ODataService {
+  std::string name;
+  std::string path;  // absolute, no trailing '/'
+  bool v4 = false;
+};
+ODataService ReadODataService(config::ConfigNode& item);
+
 // SAP Gateway's error text ({"error":{"message":{"value"}}}) from an
 // answer's body, escaped for the log, or the start of the body.
 std::string GatewayMessage(const std::string& body);

@@ -41,7 +41,8 @@ std::unique_ptr<SourceBuilder> ParseS4OData(config::ConfigNode node) {
   for (config::ConfigNode item : node.SectionList("entities")) {
     ODataEntitySet e;
     e.name = item.RequiredString("name");
-    e.service = item.RequiredString("service");
+    e.service = ReadODataService(item);
+    e.shape.v4 = e.service.v4;
     e.entity_set = item.RequiredString("entity_set");
     e.shape.key_fields = item.StringList("key");
     e.shape.changed_date = item.String("changed_date", "");
@@ -52,9 +53,9 @@ std::unique_ptr<SourceBuilder> ParseS4OData(config::ConfigNode node) {
     e.filter = item.String("filter", "");
     if (!e.name.empty() && !names.insert(e.name).second) item.Error("name", "'" + e.name + "' is used twice");
     for (const auto& [key, value] :
-         {std::pair{"service", e.service}, std::pair{"entity_set", e.entity_set},
-          std::pair{"changed_date", e.shape.changed_date}, std::pair{"changed_time", e.shape.changed_time},
-          std::pair{"changed_at", e.shape.changed_at}, std::pair{"deleted_when", e.shape.deleted_when}}) {
+         {std::pair{"entity_set", e.entity_set}, std::pair{"changed_date", e.shape.changed_date},
+          std::pair{"changed_time", e.shape.changed_time}, std::pair{"changed_at", e.shape.changed_at},
+          std::pair{"deleted_when", e.shape.deleted_when}}) {
       if (!value.empty() && !IsODataName(value)) item.Error(key, "'" + value + "' is not an OData name");
     }
     for (const auto& field : e.shape.key_fields) {

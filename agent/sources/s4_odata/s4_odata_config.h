@@ -20,7 +20,8 @@
 //       start: 2024-01-01T00:00:00Z           # first poll: changes since (default: all)
 //       entities:
 //         - name: business_partner            # the checkpoint's name; unique
-//           service: API_BUSINESS_PARTNER
+//           service: API_BUSINESS_PARTNER     # with odata_version and
+//                                             #   service_path for V4
 //           entity_set: A_BusinessPartner
 //           key: [BusinessPartner]
 //           changed_date: LastChangeDate      # Edm.DateTime (a date), with
@@ -44,7 +45,7 @@ namespace ferry::agent {
 
 struct ODataEntitySet {
   std::string name;
-  std::string service;
+  ODataService service;
   std::string entity_set;
   ODataEntityShape shape;
   std::vector<std::string> expand;

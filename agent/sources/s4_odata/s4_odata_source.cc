@@ -136,12 +136,12 @@ std::string S4ODataSource::PageUrl(const ODataEntitySet& set, std::optional<int6
   if (!set.filter.empty()) conditions.push_back(set.filter);
   if (since) {
     if (!s.changed_at.empty()) {
-      conditions.push_back(s.changed_at + " ge datetimeoffset'" + IsoUtc(*since) + "'");
+      conditions.push_back(s.changed_at + " ge " + TimeLiteral(*since, ODataTimeType::kDateTimeOffset, s.v4));
     } else {
       // A date field: from the start of the watermark's day (UTC, as SAP
       // serialises Edm.DateTime).
       const int64_t day = *since - ((*since % kDayMs) + kDayMs) % kDayMs;
-      conditions.push_back(s.changed_date + " ge datetime'" + IsoUtc(day).substr(0, 19) + "'");
+      conditions.push_back(s.changed_date + " ge " + TimeLiteral(day, ODataTimeType::kDate, s.v4));
     }
   }
   if (!after.empty()) conditions.push_back(after);
@@ -149,7 +149,7 @@ std::string S4ODataSource::PageUrl(const ODataEntitySet& set, std::optional<int6
   for (const std::string& c : conditions) {
     filter += filter.empty() ? (conditions.size() == 1 ? c : "(" + c + ")") : " and (" + c + ")";
   }
-  std::string url = config_.connection.url + "/sap/opu/odata/sap/" + set.service + "/" + set.entity_set +
+  std::string url = config_.connection.url + set.service.path + "/" + set.entity_set +
                     "?$format=json&$orderby=" + http::PercentEncode(orderby) +
                     "&$top=" + std::to_string(config_.page_size);
   if (!filter.empty()) url += "&$filter=" + http::PercentEncode(filter);
@@ -216,11 +216,11 @@ std::vector<IncomingEvent> S4ODataSource::Events(const ODataEntitySet& set, std:
     // The same version of an entity read again (the overlap) is the same
     // event; a change within one day's LastChangeDate is told apart by its
     // content.
-    e.set_dedup_key(set.service + "/" + set.entity_set + "/" + entity.key + "@" + std::to_string(entity.changed_ms) +
-                    "#" + crypto::Sha256Hex(entity.payload).substr(0, 16));
+    e.set_dedup_key(set.service.name + "/" + set.entity_set + "/" + entity.key + "@" +
+                    std::to_string(entity.changed_ms) + "#" + crypto::Sha256Hex(entity.payload).substr(0, 16));
     e.set_content_type("application/json");
     auto* s4 = e.mutable_s4();
-    s4->set_service(set.service);
+    s4->set_service(set.service.name);
     s4->set_entity_set(set.entity_set);
     s4->set_key(entity.key);
     if (entity.changed_ms != 0) s4->set_changed_at(IsoUtc(entity.changed_ms));
@@ -268,6 +268,10 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
   // the poll would shift.
   const std::optional<int64_t> since = Since(set);
   std::string url = PageUrl(set, since, "");
+  // Entities answered to the current $top request, over the server's own
+  // pages (__next) of it: a server paging at 100 answers $top=1000 in ten.
+  size_t in_request = 0;
+  std::string after, after_missing;  // the position of the last entity of the request
   for (;;) {
     std::optional<http::ClientResponse> res = co_await Fetch(url);
     if (!res || stopping_) co_return PollResult::kStopped;  // nothing new is committed once stopping
@@ -290,7 +294,9 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
       spdlog::warn("event=s4_odata_entity_skipped source=s4_odata entity_set={} reason=\"{}\"", set.entity_set,
                    EscapeForLog(why));
     }
-    const size_t received = page->entities.size() + page->skipped.size();
+    in_request += page->entities.size() + page->skipped.size();
+    if (!page->after.empty()) after = page->after;
+    if (!page->entities.empty()) after_missing = page->after_missing;  // "" once a position was written
     int64_t watermark = watermarks_.count(set.name) ? watermarks_[set.name] : 0;
     // A change time in the future (a clock or a bad value in S/4) would
     // move the watermark past every real change to come: it is capped at a
@@ -331,13 +337,15 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
         co_return PollResult::kFailed;
       }
       url = page->next_link;
-    } else if (received >= config_.page_size) {
-      if (page->after.empty()) {
+    } else if (in_request >= config_.page_size) {
+      in_request = 0;
+      if (after.empty() || !after_missing.empty()) {
         spdlog::error("event=s4_odata_bad_answer source=s4_odata entity_set={} reason=\"{}\"", set.entity_set,
-                      EscapeForLog(page->after_missing));
+                      EscapeForLog(after.empty() ? std::string("no entity of the page has a key") : after_missing));
         co_return PollResult::kFailed;
       }
-      url = PageUrl(set, since, page->after);
+      url = PageUrl(set, since, after);
+      after.clear();
     } else {
       co_return PollResult::kDone;
     }
