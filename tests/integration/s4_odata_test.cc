@@ -246,6 +246,62 @@ TEST(S4ODataTest, AnODataV4ServiceIsPagedByItsOwnLiteralsAndNextLinks) {
   EXPECT_GE(s.s4.Stats()["s4"]["pages_served"].get<int>(), 6);
 }
 
+TEST(S4ODataTest, ADeltaEnabledServiceIsReadByItsDeltaLinksAcrossRestarts) {
+  S4Setup s;
+  for (int n = 0; n < 25; ++n) Seed(s.s4, n, Partner(n, 0, n, "P" + std::to_string(n)));
+  s.s4.Control("config", {{"vendor", "s4"}, {"page_size", 10}, {"delta", {"API_BUSINESS_PARTNER/A_BusinessPartner"}}});
+  PipelineOptions options;
+  std::string yaml = PollerYaml(s.s4.port(), s.password);
+  // No change time: the service's delta links say what changed.
+  const std::string change_time = "        changed_date: LastChangeDate\n        changed_time: LastChangeTime\n";
+  yaml.replace(yaml.find(change_time), change_time.size(), "        delta: true\n");
+  options.sources_extra_yaml = yaml;
+  Pipeline p(options);
+  p.StartAll();
+  ASSERT_TRUE(p.sink().WaitForAccepted(25, seconds(30))) << p.sink().AcceptedCount();
+
+  // Two partners change; a delta read brings those two and nothing else,
+  // even though their change times did not move.
+  Seed(s.s4, 3, Partner(3, 0, 3, "P3 renamed"));
+  Seed(s.s4, 17, Partner(17, 0, 17, "P17 renamed"));
+  ASSERT_TRUE(p.sink().WaitForAccepted(27, seconds(20))) << p.sink().AcceptedCount();
+  EXPECT_FALSE(p.sink().WaitForAccepted(28, milliseconds(1500)));
+
+  // The delta link is kept with the events: after kill -9 the agent goes on
+  // from it, and reads nothing again.
+  p.agent().Kill9();
+  p.StartAgent();
+  EXPECT_FALSE(p.sink().WaitForAccepted(28, milliseconds(2500)));
+  Seed(s.s4, 9, Partner(9, 0, 9, "P9 renamed"));
+  ASSERT_TRUE(p.sink().WaitForAccepted(28, seconds(20))) << p.sink().AcceptedCount();
+  const auto delivered = DeliveredByKey(p.sink());
+  ASSERT_EQ(delivered.size(), 25u);
+  EXPECT_EQ(delivered.at("1000003").back()["BusinessPartnerFullName"], "P3 renamed");
+  EXPECT_EQ(delivered.at("1000009").size(), 2u);
+  EXPECT_EQ(delivered.at("1000000").size(), 1u);
+}
+
+TEST(S4ODataTest, DeltaOnAServiceWithoutDeltaLinksIsLoggedAsSuch) {
+  S4Setup s;
+  Seed(s.s4, 1, Partner(1, 0, 1, "P1"));
+  PipelineOptions options;
+  std::string yaml = PollerYaml(s.s4.port(), s.password);
+  const std::string change_time = "        changed_date: LastChangeDate\n        changed_time: LastChangeTime\n";
+  yaml.replace(yaml.find(change_time), change_time.size(), "        delta: true\n");
+  options.sources_extra_yaml = yaml;
+  Pipeline p(options);
+  p.StartAll();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        std::ifstream in(p.agent().log_file());
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str().find("reason=\"the service gave no delta link: it does not track changes") !=
+               std::string::npos;
+      },
+      seconds(20)));
+}
+
 // An S/4 host that takes connections and never answers.
 class SilentHost {
  public:

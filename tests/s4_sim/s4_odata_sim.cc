@@ -1,6 +1,7 @@
 #include "tests/s4_sim/s4_odata_sim.h"
 
 #include <algorithm>
+#include <charconv>
 #include <iostream>
 
 #include "common/http/basic_auth.h"
@@ -77,6 +78,16 @@ std::string NextQuery(const std::map<std::string, std::string>& query, size_t sk
   return out + (out.empty() ? "?" : "&") + "$skiptoken=" + std::to_string(skiptoken);
 }
 
+// The sequence number of a record's last write (the store numbers writes
+// across the vendor).
+uint64_t LastWrite(const crm_sim::Record& record) {
+  if (record.history.empty() || !record.history.back().is_object()) return record.created_seq;
+  const boost::json::value* seq = record.history.back().as_object().if_contains("_seq");
+  return seq != nullptr && seq->is_uint64()  ? seq->get_uint64()
+         : seq != nullptr && seq->is_int64() ? static_cast<uint64_t>(seq->get_int64())
+                                             : record.created_seq;
+}
+
 // The record id a key predicate names: ('1000746') → 1000746;
 // (Product='TG11',Plant='1010') → TG11,1010 (values in the given order, as
 // tests seed them). nullopt when it is no key predicate.
@@ -135,6 +146,7 @@ void S4ODataSim::ResetVendor() {
   page_size_ = 1000;
   pages_served_ = entities_served_ = 0;
   seed_after_page_.reset();
+  delta_sets_.clear();
 }
 
 Status S4ODataSim::Configure(const json::object& settings) {
@@ -148,6 +160,14 @@ Status S4ODataSim::Configure(const json::object& settings) {
       (key == "user" ? user_ : key == "password" ? password_ : client_) = std::string(value.get_string());
     } else if (key == "page_size" && value.is_int64() && value.get_int64() > 0) {
       page_size_ = static_cast<size_t>(value.get_int64());
+    } else if (key == "delta" && value.is_array()) {
+      // Entity sets ("SERVICE/Set", a V4 set under its service path) that
+      // track changes: their last page carries a delta link.
+      delta_sets_.clear();
+      for (const auto& set : value.get_array()) {
+        if (!set.is_string()) return Status::InvalidArgument("s4: delta lists entity sets as strings");
+        delta_sets_.insert(std::string(set.get_string()));
+      }
     } else if (key == "seed_after_page" && value.is_object() && value.get_object().contains("page") &&
                value.get_object().at("page").is_int64() && value.get_object().at("page").get_int64() > 0) {
       // An entity that changes while a client pages: seeded once the
@@ -251,6 +271,22 @@ http::Response S4ODataSim::Collection(const http::Request& req, const Where& whe
     return GatewayError(req, 406, "/IWBEP/CM_MGW_RT/005", "The simulator answers JSON only: send $format=json");
   }
   const std::vector<const crm_sim::Record*> stored = store().Records(service + "/" + entity_set);
+  // A delta link's token is the latest write to the set when it was given:
+  // following it answers what was written since.
+  const bool tracks = delta_sets_.count(service + "/" + entity_set) > 0;
+  std::optional<uint64_t> changed_since;
+  if (auto token = query.find("!deltatoken"); token != query.end()) {
+    const std::string& t = token->second;
+    uint64_t n = 0;
+    const bool quoted = t.size() > 2 && t.front() == '\'' && t.back() == '\'';
+    auto [end, ec] = std::from_chars(t.data() + (quoted ? 1 : 0), t.data() + t.size() - (quoted ? 1 : 0), n);
+    if (!tracks || !quoted || ec != std::errc() || end != t.data() + t.size() - 1) {
+      return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/022", "Invalid delta token " + t);
+    }
+    changed_since = n;
+  }
+  uint64_t latest_write = 0;
+  for (const crm_sim::Record* r : stored) latest_write = std::max(latest_write, LastWrite(*r));
   if (stored.empty() && store().Counts().if_contains(service + "/" + entity_set) == nullptr) {
     return GatewayError(req, 404, "/IWBEP/CM_MGW_RT/020",
                         "Resource not found for segment '" + entity_set + "' of service " + service);
@@ -265,6 +301,7 @@ http::Response S4ODataSim::Collection(const http::Request& req, const Where& whe
   candidates.reserve(stored.size());
   for (const crm_sim::Record* r : stored) {
     if (q.filter && !Holds(*q.filter, r->fields)) continue;
+    if (changed_since && LastWrite(*r) <= *changed_since) continue;
     Candidate c{{}, r};
     for (const OrderKey& k : q.orderby) c.keys.push_back(ValueOf(r->fields.if_contains(k.field)));
     candidates.push_back(std::move(c));
@@ -302,13 +339,20 @@ http::Response S4ODataSim::Collection(const http::Request& req, const Where& whe
     seed_after_page_.reset();
   }
   const std::string next = page_end < end ? base + entity_set + NextQuery(query, q.skiptoken + page_size_) : "";
+  // V4 gives a delta link only when asked to track changes; V2 always.
+  const bool asked =
+      !where.v4 || changed_since || HeaderOf(req, "Prefer").find("odata.track-changes") != std::string_view::npos;
+  const std::string delta =
+      next.empty() && tracks && asked ? base + entity_set + "?!deltatoken='" + std::to_string(latest_write) + "'" : "";
   if (where.v4) {
     json::object answer{{"@odata.context", "$metadata#" + entity_set}, {"value", std::move(results)}};
     if (!next.empty()) answer["@odata.nextLink"] = next;
+    if (!delta.empty()) answer["@odata.deltaLink"] = delta;
     return JsonResponse(req, 200, std::move(answer));
   }
   json::object d{{"results", std::move(results)}};
   if (!next.empty()) d["__next"] = next;
+  if (!delta.empty()) d["__delta"] = delta;
   return JsonResponse(req, 200, json::object{{"d", std::move(d)}});
 }
 

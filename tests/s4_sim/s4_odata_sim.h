@@ -34,9 +34,13 @@
 // password ("s4-secret"), client ("100"), page_size (1000), latency_ms, and
 // seed_after_page ({"page":N,"object":…,"id":…,"fields":{…}}: a change made
 // in S/4 right after the N-th collection page from now is answered, as when
-// an entity changes while a client pages).
+// an entity changes while a client pages), and delta (["SERVICE/Set", …]:
+// entity sets whose last page carries a delta link, "__delta" in V2 and, when
+// the request says Prefer: odata.track-changes, "@odata.deltaLink" in V4;
+// following it, ?!deltatoken='N', answers the entities written since).
 
 #include <optional>
+#include <set>
 #include <string>
 
 #include "tests/crm_sim/vendor_sim.h"
@@ -80,6 +84,7 @@ class S4ODataSim : public crm_sim::VendorSim {
   uint64_t pages_served_ = 0;
   uint64_t entities_served_ = 0;
   std::optional<boost::json::object> seed_after_page_;  // a seed request
+  std::set<std::string> delta_sets_;                    // "SERVICE/Set" that give delta links
   uint64_t seed_at_pages_ = 0;
 };
 

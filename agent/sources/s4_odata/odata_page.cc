@@ -191,7 +191,8 @@ Result<ODataEntity> ReadEntity(const json::object& o, const ODataEntityShape& sh
   } else {
     e.changed_ms = time_of(shape.changed_at);
   }
-  if (!shape.deleted_when.empty()) {
+  if (o.contains("@removed") || o.contains("@odata.removed")) e.deleted = true;  // a V4 delta tombstone
+  if (!e.deleted && !shape.deleted_when.empty()) {
     const json::value* flag = o.if_contains(shape.deleted_when);
     e.deleted = flag != nullptr && ((flag->is_bool() && flag->as_bool()) ||
                                     (flag->is_string() && (flag->as_string() == "X" || flag->as_string() == "true")));
@@ -237,10 +238,16 @@ Result<ODataPage> ParseODataPage(std::string_view body, const ODataEntityShape& 
     if (const json::value* next = d->as_object().if_contains("__next"); next && next->is_string()) {
       page.next_link = std::string(next->as_string());
     }
+    if (const json::value* delta = d->as_object().if_contains("__delta"); delta && delta->is_string()) {
+      page.delta_link = std::string(delta->as_string());
+    }
   } else if (const json::value* v = root.as_object().if_contains("value"); v && v->is_array()) {  // V4
     results = &v->as_array();
     if (const json::value* next = root.as_object().if_contains("@odata.nextLink"); next && next->is_string()) {
       page.next_link = std::string(next->as_string());
+    }
+    if (const json::value* delta = root.as_object().if_contains("@odata.deltaLink"); delta && delta->is_string()) {
+      page.delta_link = std::string(delta->as_string());
     }
   }
   if (results == nullptr) {

@@ -5,10 +5,12 @@
 // depth and size, and an entity that cannot be identified is reported, not
 // guessed at.
 //
-// V2 (SAP Gateway): {"d":{"results":[…],"__next":"…"}}; dates are
-// "/Date(ms)/" (Edm.DateTime, Edm.DateTimeOffset with "+0000") and times
-// "PT14H30M00S" (Edm.Time). V4: {"value":[…],"@odata.nextLink":"…"}; dates
-// are ISO 8601 text.
+// V2 (SAP Gateway): {"d":{"results":[…],"__next":"…","__delta":"…"}};
+// dates are "/Date(ms)/" (Edm.DateTime, Edm.DateTimeOffset with "+0000")
+// and times "PT14H30M00S" (Edm.Time). V4: {"value":[…],"@odata.nextLink":
+// "…","@odata.deltaLink":"…"}; dates are ISO 8601 text; in a delta answer an
+// entity removed since is marked "@removed" (4.01) or "@odata.removed"
+// (4.0) and carries its key: it is read as deleted.
 //
 // The payload is the entity as JSON without OData's bookkeeping: no
 // "__metadata", no deferred navigations ({"__deferred":…} members are left
@@ -42,7 +44,8 @@ struct ODataEntity {
 
 struct ODataPage {
   std::vector<ODataEntity> entities;
-  std::string next_link;  // empty: the server has no further page
+  std::string next_link;   // empty: the server has no further page
+  std::string delta_link;  // on a delta-enabled service's last page: V2 __delta, V4 @odata.deltaLink
   // "entity #3 has no key field BusinessPartner", for each one skipped.
   std::vector<std::string> skipped;
   // The $filter condition for the entities ordered after the page's last

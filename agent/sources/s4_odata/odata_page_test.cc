@@ -143,6 +143,26 @@ TEST(ODataKeysetTest, ValuesThatAreNoLiteralAreRefusedNotCopied) {
   }
 }
 
+TEST(ODataPageTest, DeltaLinksAndV4TombstonesAreRead) {
+  ODataEntityShape shape;
+  shape.key_fields = {"SalesOrder"};
+  auto v4 = ParseODataPage(R"json({"@odata.context":"$metadata#SalesOrder/$delta","value":[
+      {"SalesOrder":"4711","SalesOrderType":"OR","@odata.etag":"W/\"x\""},
+      {"@removed":{"reason":"deleted"},"@id":"SalesOrder('4712')","SalesOrder":"4712"}],
+      "@odata.deltaLink":"https://s4/sap/opu/odata4/x/SalesOrder?$deltatoken=77"})json",
+                           shape);
+  ASSERT_TRUE(v4.ok()) << v4.status().ToString();
+  ASSERT_EQ(v4->entities.size(), 2u);
+  EXPECT_FALSE(v4->entities[0].deleted);
+  EXPECT_EQ(v4->entities[0].payload, R"({"SalesOrder":"4711","SalesOrderType":"OR"})");
+  EXPECT_TRUE(v4->entities[1].deleted);
+  EXPECT_EQ(v4->entities[1].key, "4712");
+  EXPECT_EQ(v4->delta_link, "https://s4/sap/opu/odata4/x/SalesOrder?$deltatoken=77");
+  auto v2 = ParseODataPage(R"({"d":{"results":[],"__delta":"https://s4/x/A_Set?!deltatoken='5'"}})", shape);
+  ASSERT_TRUE(v2.ok());
+  EXPECT_EQ(v2->delta_link, "https://s4/x/A_Set?!deltatoken='5'");
+}
+
 TEST(ODataKeysetTest, V4LiteralsAreBareAndV4TimesAreRead) {
   ODataEntityShape shape;
   shape.key_fields = {"SalesOrder"};

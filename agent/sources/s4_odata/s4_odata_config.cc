@@ -51,6 +51,7 @@ std::unique_ptr<SourceBuilder> ParseS4OData(config::ConfigNode node) {
     e.shape.deleted_when = item.String("deleted_when", "");
     e.expand = item.StringList("expand");
     e.filter = item.String("filter", "");
+    e.delta = item.Bool("delta", false);
     if (!e.name.empty() && !names.insert(e.name).second) item.Error("name", "'" + e.name + "' is used twice");
     for (const auto& [key, value] :
          {std::pair{"entity_set", e.entity_set}, std::pair{"changed_date", e.shape.changed_date},
@@ -65,7 +66,9 @@ std::unique_ptr<SourceBuilder> ParseS4OData(config::ConfigNode node) {
       if (!IsNavigationPath(nav)) item.Error("expand", "'" + nav + "' is not a navigation path");
     }
     if (e.shape.key_fields.empty()) item.Error("key", "name the entity's key field(s)");
-    if (e.shape.changed_at.empty() == e.shape.changed_date.empty()) {
+    if (!e.shape.changed_at.empty() && !e.shape.changed_date.empty()) {
+      item.Error("changed_date", "give changed_date or changed_at, not both");
+    } else if (!e.delta && e.shape.changed_at.empty() && e.shape.changed_date.empty()) {
       item.Error("changed_date",
                  "give changed_date (with changed_time) or changed_at: the field that says when "
                  "an entity changed");

@@ -30,6 +30,9 @@
 //           expand: [to_Customer, to_BusinessPartnerAddress]
 //           deleted_when: IsMarkedForArchiving
 //           filter: BusinessPartnerCategory eq '2'   # optional, ANDed
+//           # delta: true    # a service with delta links (__delta,
+//           #                # @odata.deltaLink): followed instead of a
+//           #                # change time, which is then optional
 
 #include <chrono>
 #include <optional>
@@ -50,6 +53,7 @@ struct ODataEntitySet {
   ODataEntityShape shape;
   std::vector<std::string> expand;
   std::string filter;
+  bool delta = false;  // follow the service's delta links instead of a change time
 };
 
 struct S4ODataConfig {

@@ -65,7 +65,9 @@ Status S4ODataSource::Start() {
     if (context_.checkpoints == nullptr) break;
     auto stored = context_.checkpoints->Get(CheckpointName(set));
     if (!stored.ok()) return stored.status();
-    if (*stored) {
+    if (*stored && (*stored)->starts_with("delta:")) {
+      delta_links_[set.name] = (*stored)->substr(6);
+    } else if (*stored) {
       char* end = nullptr;
       watermarks_[set.name] = std::strtoll((*stored)->c_str(), &end, 10);
     }
@@ -162,7 +164,7 @@ std::string S4ODataSource::PageUrl(const ODataEntitySet& set, std::optional<int6
   return url;
 }
 
-asio::awaitable<std::optional<http::ClientResponse>> S4ODataSource::Fetch(const std::string& url) {
+asio::awaitable<std::optional<http::ClientResponse>> S4ODataSource::Fetch(const std::string& url, bool track_changes) {
   auto parsed = http::ParseUrl(url);
   if (!parsed.ok()) {
     spdlog::error("event=s4_odata_bad_url source=s4_odata reason=\"{}\"", parsed.status().message());
@@ -174,6 +176,7 @@ asio::awaitable<std::optional<http::ClientResponse>> S4ODataSource::Fetch(const 
     http::HttpClient::OutRequest req{boost::beast::http::verb::get, parsed->target, 11};
     req.set(boost::beast::http::field::accept, "application/json");
     if (!authorization_.empty()) req.set(boost::beast::http::field::authorization, authorization_);
+    if (track_changes) req.set("Prefer", "odata.track-changes");
     Result<http::ClientResponse> res = co_await client_->Send(*parsed, std::move(req));
     std::chrono::milliseconds wait = backoff;
     if (res.ok()) {
@@ -195,7 +198,8 @@ asio::awaitable<std::optional<http::ClientResponse>> S4ODataSource::Fetch(const 
   }
 }
 
-std::vector<IncomingEvent> S4ODataSource::Events(const ODataEntitySet& set, std::vector<ODataEntity>& entities) {
+std::vector<IncomingEvent> S4ODataSource::Events(const ODataEntitySet& set, std::vector<ODataEntity>& entities,
+                                                 const std::string& version) {
   const int64_t now = NowUnixMs();
   std::vector<IncomingEvent> events;
   events.reserve(entities.size());
@@ -262,6 +266,7 @@ asio::awaitable<AcceptResult> S4ODataSource::Commit(std::vector<IncomingEvent> e
 }
 
 asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntitySet& set) {
+  if (set.delta) co_return co_await PollDelta(set);
   // The poll's start stays put while the watermark moves with every page
   // committed; each next page is asked for by the position of the last
   // entity read (odata_keyset.h), not by a count an entity changing under
@@ -273,27 +278,10 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
   size_t in_request = 0;
   std::string after, after_missing;  // the position of the last entity of the request
   for (;;) {
-    std::optional<http::ClientResponse> res = co_await Fetch(url);
-    if (!res || stopping_) co_return PollResult::kStopped;  // nothing new is committed once stopping
-    if (res->status != 200) {
-      ++request_failures_;
-      spdlog::error("event=s4_odata_refused source=s4_odata entity_set={} status={} reason=\"{}\"", set.entity_set,
-                    res->status, GatewayMessage(res->body));
-      co_return PollResult::kFailed;
-    }
-    Result<ODataPage> page = ParseODataPage(res->body, set.shape);
-    if (!page.ok()) {
-      ++request_failures_;
-      spdlog::error("event=s4_odata_bad_answer source=s4_odata entity_set={} reason=\"{}\"", set.entity_set,
-                    page.status().message());
-      co_return PollResult::kFailed;
-    }
-    ++pages_;
-    for (const std::string& why : page->skipped) {
-      ++entities_skipped_;
-      spdlog::warn("event=s4_odata_entity_skipped source=s4_odata entity_set={} reason=\"{}\"", set.entity_set,
-                   EscapeForLog(why));
-    }
+    bool stopped = false;
+    std::optional<ODataPage> page = co_await ReadPage(set, url, false, stopped);
+    if (stopped) co_return PollResult::kStopped;
+    if (!page) co_return PollResult::kFailed;
     in_request += page->entities.size() + page->skipped.size();
     if (!page->after.empty()) after = page->after;
     if (!page->entities.empty()) after_missing = page->after_missing;  // "" once a position was written
@@ -330,12 +318,7 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
       }
     }
     if (!page->next_link.empty()) {
-      // Server paging: the link must stay on the S/4 host Ferry logs on to.
-      if (!page->next_link.starts_with(config_.connection.url + "/")) {
-        spdlog::error("event=s4_odata_bad_answer source=s4_odata entity_set={} reason=\"the next link leaves {}\"",
-                      set.entity_set, EscapeForLog(config_.connection.url));
-        co_return PollResult::kFailed;
-      }
+      if (!OnOurHost(set, page->next_link)) co_return PollResult::kFailed;
       url = page->next_link;
     } else if (in_request >= config_.page_size) {
       in_request = 0;
@@ -349,6 +332,105 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
     } else {
       co_return PollResult::kDone;
     }
+    if (stopping_) co_return PollResult::kStopped;
+  }
+}
+
+bool S4ODataSource::OnOurHost(const ODataEntitySet& set, const std::string& link) const {
+  // Server paging and delta links: followed only on the S/4 host Ferry logs
+  // on to, so an answer cannot send the credentials elsewhere.
+  if (link.starts_with(config_.connection.url + "/")) return true;
+  spdlog::error("event=s4_odata_bad_answer source=s4_odata entity_set={} reason=\"a link leaves {}\"", set.entity_set,
+                EscapeForLog(config_.connection.url));
+  return false;
+}
+
+asio::awaitable<std::optional<ODataPage>> S4ODataSource::ReadPage(const ODataEntitySet& set, const std::string& url,
+                                                                  bool track_changes, bool& stopped) {
+  std::optional<http::ClientResponse> res = co_await Fetch(url, track_changes);
+  if (!res || stopping_) {  // nothing new is committed once stopping
+    stopped = true;
+    co_return std::nullopt;
+  }
+  if (res->status != 200) {
+    ++request_failures_;
+    spdlog::error("event=s4_odata_refused source=s4_odata entity_set={} status={} reason=\"{}\"", set.entity_set,
+                  res->status, GatewayMessage(res->body));
+    co_return std::nullopt;
+  }
+  Result<ODataPage> page = ParseODataPage(res->body, set.shape);
+  if (!page.ok()) {
+    ++request_failures_;
+    spdlog::error("event=s4_odata_bad_answer source=s4_odata entity_set={} reason=\"{}\"", set.entity_set,
+                  page.status().message());
+    co_return std::nullopt;
+  }
+  ++pages_;
+  for (const std::string& why : page->skipped) {
+    ++entities_skipped_;
+    spdlog::warn("event=s4_odata_entity_skipped source=s4_odata entity_set={} reason=\"{}\"", set.entity_set,
+                 EscapeForLog(why));
+  }
+  co_return std::move(page).value();
+}
+
+asio::awaitable<S4ODataSource::PollResult> S4ODataSource::PollDelta(const ODataEntitySet& set) {
+  auto stored = delta_links_.find(set.name);
+  const bool initial = stored == delta_links_.end();
+  std::string url;
+  if (initial) {
+    url = config_.connection.url + set.service.path + "/" + set.entity_set + "?$format=json";
+    if (!set.filter.empty()) url += "&$filter=" + http::PercentEncode(set.filter);
+    if (!set.expand.empty()) {
+      std::string expand;
+      for (const std::string& e : set.expand) expand += (expand.empty() ? "" : ",") + e;
+      url += "&$expand=" + http::PercentEncode(expand);
+    }
+    url += config_.connection.ClientParameter();
+  } else {
+    url = stored->second;
+  }
+  // The same delta link read again after a crash gives the same changes:
+  // their events carry it, so they are recognised.
+  const std::string version = "delta:" + crypto::Sha256Hex(url).substr(0, 16);
+  for (;;) {
+    bool stopped = false;
+    std::optional<ODataPage> page = co_await ReadPage(set, url, initial, stopped);
+    if (stopped) co_return PollResult::kStopped;
+    if (!page) co_return PollResult::kFailed;
+    const bool last = page->next_link.empty();
+    if (last && page->delta_link.empty()) {
+      spdlog::error(
+          "event=s4_odata_bad_answer source=s4_odata entity_set={} reason=\"the service gave no delta "
+          "link: it does not track changes (set delta: false and a change time)\"",
+          set.entity_set);
+      co_return PollResult::kFailed;
+    }
+    if (!OnOurHost(set, last ? page->delta_link : page->next_link)) co_return PollResult::kFailed;
+    std::vector<IncomingEvent> events = Events(set, page->entities, version);
+    const size_t count = events.size();
+    // Only the last page moves the delta link: a crash before it reads the
+    // whole answer again, and what was committed is recognised.
+    Checkpoint checkpoint{last ? CheckpointName(set) : "", last ? "delta:" + page->delta_link : ""};
+    if (count > 0 || last) {
+      AcceptResult result = co_await Commit(std::move(events), std::move(checkpoint));
+      if (!result.status.ok()) {
+        spdlog::warn("event=s4_odata_not_committed source=s4_odata entity_set={} reason=\"{}\"", set.entity_set,
+                     result.status.message());
+        co_return PollResult::kFailed;
+      }
+      entities_committed_ += count;
+      entities_duplicate_ += result.duplicates;
+      if (result.stored > 0) {
+        spdlog::info("event=s4_odata_committed source=s4_odata entity_set={} stored={} duplicates={} delta=true",
+                     set.entity_set, result.stored, result.duplicates);
+      }
+    }
+    if (last) {
+      delta_links_[set.name] = page->delta_link;
+      co_return PollResult::kDone;
+    }
+    url = page->next_link;
     if (stopping_) co_return PollResult::kStopped;
   }
 }

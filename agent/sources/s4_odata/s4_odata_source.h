@@ -56,16 +56,28 @@ class S4ODataSource : public Source {
 
   boost::asio::awaitable<void> Run();
   boost::asio::awaitable<PollResult> Poll(const ODataEntitySet& set);
+  // A delta-enabled entity set: the stored delta link, or the whole set
+  // with change tracking asked for, to the next delta link.
+  boost::asio::awaitable<PollResult> PollDelta(const ODataEntitySet& set);
+  // The S/4 page at `url`, parsed; nullopt (logged) when refused, not an
+  // OData answer, or stopping (then `stopped` is set).
+  boost::asio::awaitable<std::optional<ODataPage>> ReadPage(const ODataEntitySet& set, const std::string& url,
+                                                            bool track_changes, bool& stopped);
+  // Whether a link from S/4's answer stays on the host Ferry logs on to.
+  bool OnOurHost(const ODataEntitySet& set, const std::string& link) const;
   // The page's answer, retried on 429, 5xx and transport errors until it
   // comes or the source stops; nullopt when stopped.
-  boost::asio::awaitable<std::optional<http::ClientResponse>> Fetch(const std::string& url);
+  boost::asio::awaitable<std::optional<http::ClientResponse>> Fetch(const std::string& url, bool track_changes);
   boost::asio::awaitable<AcceptResult> Commit(std::vector<IncomingEvent> events, Checkpoint checkpoint);
   boost::asio::awaitable<bool> Pause(std::chrono::milliseconds how_long);  // false: stopped
   // Where a poll of `set` starts: the committed watermark minus the overlap.
   std::optional<int64_t> Since(const ODataEntitySet& set) const;
   // `after`: the keyset condition for the next page; empty for the first.
   std::string PageUrl(const ODataEntitySet& set, std::optional<int64_t> since, const std::string& after) const;
-  std::vector<IncomingEvent> Events(const ODataEntitySet& set, std::vector<ODataEntity>& entities);
+  // `version`: what tells two versions of an entity apart besides its
+  // content: its change time, or the delta link the page came from.
+  std::vector<IncomingEvent> Events(const ODataEntitySet& set, std::vector<ODataEntity>& entities,
+                                    const std::string& version = "");
 
   SourceContext context_;
   S4ODataConfig config_;
@@ -73,8 +85,9 @@ class S4ODataSource : public Source {
   std::unique_ptr<http::HttpClient> client_;
   boost::asio::steady_timer timer_;
   std::thread thread_;
-  std::string authorization_;                  // "Basic …"; empty with a client certificate
-  std::map<std::string, int64_t> watermarks_;  // entity set name → ms; the poller's thread only
+  std::string authorization_;                       // "Basic …"; empty with a client certificate
+  std::map<std::string, int64_t> watermarks_;       // entity set name → ms; the poller's thread only
+  std::map<std::string, std::string> delta_links_;  // entity set name → the next delta link
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> in_flight_{0};  // 1 while a poll of an entity set runs: Stop ends it promptly
   // The sink's answer to the commit under way, shared with the sink's
