@@ -27,7 +27,10 @@ Result<boost::json::value> VendorSim::Seed(const boost::json::object& request) {
     } else {
       id = NewRecordId(name);
     }
-    ids.push_back(boost::json::string(store_.Create(name, id, r.get_object(), "seed").id));
+    const bool existed = store_.Get(name, id) != nullptr;
+    const std::string stored = store_.Create(name, id, r.get_object(), "seed").id;
+    Seeded(name, stored, existed);
+    ids.push_back(boost::json::string(stored));
   }
   return boost::json::value(boost::json::object{{"ids", std::move(ids)}});
 }

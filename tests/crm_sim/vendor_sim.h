@@ -60,6 +60,9 @@ class VendorSim {
   virtual void AddStats(boost::json::object& stats) const = 0;
   // Settings and counters of the vendor's own back to the start.
   virtual void ResetVendor() = 0;
+  // After a seed stored record `id` of `object` (`existed`: it replaced
+  // one): a vendor that announces changes does it here.
+  virtual void Seeded(std::string_view /*object*/, const std::string& /*id*/, bool /*existed*/) {}
 
   VendorState state_;
 

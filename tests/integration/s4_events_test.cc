@@ -224,6 +224,36 @@ TEST(S4EventsTest, A404FromAServiceNotThereIsNoDeletionAndCompositeKeysAreRead) 
   EXPECT_EQ(nlohmann::json::parse(delivered[0]["payload"].get<std::string>())["ProfitCenter"], "YB101");
 }
 
+TEST(S4EventsTest, ChangesInS4ArriveAsEventsAndAreRedeliveredUntilTaken) {
+  EventsSetup s;
+  s.SeedPartner("1000949", "Someone else");  // the service exists
+  s.s4.Control("config",
+               {{"vendor", "s4"},
+                {"events",
+                 {{"url", "http://127.0.0.1:" + std::to_string(s.port) + "/sap/events"},
+                  {"types",
+                   {{"API_BUSINESS_PARTNER/A_BusinessPartner",
+                     {{"type", "sap.s4.beh.businesspartner.v1.BusinessPartner"}, {"key", {"BusinessPartner"}}}}}}}}});
+  // The first read of the new partner fails: the agent answers 503, and
+  // S/4's broker delivers the event again.
+  s.s4.Control("faults", {{"vendor", "s4"}, {"status", 503}, {"count", 1}, {"path_contains", "('1000950')"}});
+  s.SeedPartner("1000950", "Created in S/4");
+  ASSERT_TRUE(s.p->sink().WaitForAccepted(1, seconds(30))) << s.p->sink().AcceptedCount();
+  s.SeedPartner("1000950", "Changed in S/4");
+  ASSERT_TRUE(s.p->sink().WaitForAccepted(2, seconds(30))) << s.p->sink().AcceptedCount();
+  EXPECT_FALSE(s.p->sink().WaitForAccepted(3, milliseconds(1500)));
+  const auto delivered = Delivered(s.p->sink());
+  ASSERT_EQ(delivered.size(), 2u);
+  EXPECT_EQ(nlohmann::json::parse(delivered[0]["payload"].get<std::string>())["BusinessPartnerFullName"],
+            "Created in S/4");
+  EXPECT_EQ(nlohmann::json::parse(delivered[1]["payload"].get<std::string>())["BusinessPartnerFullName"],
+            "Changed in S/4");
+  const auto stats = s.s4.Stats()["s4"];
+  EXPECT_EQ(stats["events_delivered"], 2) << stats.dump();
+  EXPECT_GE(stats["events_redelivered"].get<int>(), 1) << stats.dump();
+  EXPECT_EQ(stats["events_given_up"], 0) << stats.dump();
+}
+
 TEST(S4EventsTest, TheWebhookHandshakeAllowsOnlyTheConfiguredOrigins) {
   EventsSetup s;
   auto res = HttpRequest("OPTIONS", s.port, "/sap/events", "", {{"WebHook-Request-Origin", "eventmesh.plant.local"}});

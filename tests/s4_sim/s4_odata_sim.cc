@@ -126,7 +126,19 @@ std::optional<std::string> KeyOf(std::string_view inner) {
 }  // namespace
 
 // No OAuth here: S/4 logs on with Basic or a client certificate (LoggedOn).
-S4ODataSim::S4ODataSim() : VendorSim(/*ignore_case=*/false, crm_sim::VendorState("", "", 0)) {}
+S4ODataSim::S4ODataSim(boost::asio::any_io_executor executor)
+    : VendorSim(/*ignore_case=*/false, crm_sim::VendorState("", "", 0)), events_(executor) {}
+
+void S4ODataSim::Seeded(std::string_view object, const std::string& id, bool existed) {
+  auto it = event_types_.find(std::string(object));
+  const crm_sim::Record* record = store().Get(object, id);
+  if (it == event_types_.end() || record == nullptr) return;
+  json::object data;
+  for (const std::string& field : it->second.key) {
+    if (const json::value* v = record->fields.if_contains(field)) data[field] = *v;
+  }
+  events_.Push(it->second.type + (existed ? ".Changed.v1" : ".Created.v1"), std::move(data));
+}
 
 bool S4ODataSim::Claims(std::string_view path) const {
   return path.starts_with(kV2Prefix) || path.starts_with(kV4Prefix);
@@ -137,6 +149,9 @@ std::string S4ODataSim::NewRecordId(std::string_view) { return crm_sim::RandomTe
 void S4ODataSim::AddStats(json::object& stats) const {
   stats["pages_served"] = pages_served_;
   stats["entities_served"] = entities_served_;
+  stats["events_delivered"] = events_.delivered();
+  stats["events_redelivered"] = events_.redeliveries();
+  stats["events_given_up"] = events_.given_up();
 }
 
 void S4ODataSim::ResetVendor() {
@@ -147,6 +162,8 @@ void S4ODataSim::ResetVendor() {
   pages_served_ = entities_served_ = 0;
   seed_after_page_.reset();
   delta_sets_.clear();
+  events_.Unsubscribe();
+  event_types_.clear();
 }
 
 Status S4ODataSim::Configure(const json::object& settings) {
@@ -168,6 +185,34 @@ Status S4ODataSim::Configure(const json::object& settings) {
         if (!set.is_string()) return Status::InvalidArgument("s4: delta lists entity sets as strings");
         delta_sets_.insert(std::string(set.get_string()));
       }
+    } else if (key == "events" && value.is_null()) {
+      events_.Unsubscribe();
+      event_types_.clear();
+    } else if (key == "events" && value.is_object()) {
+      const json::object& e = value.get_object();
+      auto text = [&](const char* name) {
+        const json::value* v = e.if_contains(name);
+        return v && v->is_string() ? std::string(v->get_string()) : std::string();
+      };
+      const json::value* types = e.if_contains("types");
+      if (text("url").empty() || !types || !types->is_object()) {
+        return Status::InvalidArgument("s4: events needs url and types");
+      }
+      event_types_.clear();
+      for (const auto& [set, t] : types->get_object()) {
+        if (!t.is_object() || !t.get_object().contains("type") || !t.get_object().at("type").is_string() ||
+            !t.get_object().contains("key") || !t.get_object().at("key").is_array()) {
+          return Status::InvalidArgument("s4: each events type needs type and key");
+        }
+        EventType type{std::string(t.get_object().at("type").get_string()), {}};
+        for (const auto& k : t.get_object().at("key").get_array()) {
+          if (k.is_string()) type.key.emplace_back(k.get_string());
+        }
+        event_types_[std::string(set)] = std::move(type);
+      }
+      const std::string source = text("source");
+      events_.Subscribe(
+          {text("url"), source.empty() ? "/default/sap.s4.beh/S4HCLNT100" : source, text("user"), text("password")});
     } else if (key == "seed_after_page" && value.is_object() && value.get_object().contains("page") &&
                value.get_object().at("page").is_int64() && value.get_object().at("page").get_int64() > 0) {
       // An entity that changes while a client pages: seeded once the

@@ -30,6 +30,11 @@
 // default client): anything else is 401, as SAP's ICF answers a failed
 // logon. Errors are SAP Gateway's JSON error body.
 //
+// Business events (README.md): with the setting events {"url", "source",
+// "user"?, "password"?, "types": {"SERVICE/Set": {"type", "key":[…]}}},
+// every seed of a listed entity set is announced to the webhook as a
+// CloudEvent TYPE.Created.v1 or TYPE.Changed.v1 carrying the key fields.
+//
 // Settings (POST /_sim/config {"vendor":"s4",…}): user ("FERRY_COMM"),
 // password ("s4-secret"), client ("100"), page_size (1000), latency_ms, and
 // seed_after_page ({"page":N,"object":…,"id":…,"fields":{…}}: a change made
@@ -39,17 +44,19 @@
 // the request says Prefer: odata.track-changes, "@odata.deltaLink" in V4;
 // following it, ?!deltatoken='N', answers the entities written since).
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
 
 #include "tests/crm_sim/vendor_sim.h"
+#include "tests/s4_sim/event_pusher.h"
 
 namespace ferry::s4_sim {
 
 class S4ODataSim : public crm_sim::VendorSim {
  public:
-  S4ODataSim();
+  explicit S4ODataSim(boost::asio::any_io_executor executor);
 
   std::string_view name() const override { return "s4"; }
   bool Claims(std::string_view path) const override;
@@ -61,6 +68,7 @@ class S4ODataSim : public crm_sim::VendorSim {
   std::string NewRecordId(std::string_view object) override;
   void AddStats(boost::json::object& stats) const override;
   void ResetVendor() override;
+  void Seeded(std::string_view object, const std::string& id, bool existed) override;
 
  private:
   bool LoggedOn(const http::Request& req) const;
@@ -85,6 +93,14 @@ class S4ODataSim : public crm_sim::VendorSim {
   uint64_t entities_served_ = 0;
   std::optional<boost::json::object> seed_after_page_;  // a seed request
   std::set<std::string> delta_sets_;                    // "SERVICE/Set" that give delta links
+  // Business events: the type (without .Created.v1 / .Changed.v1) and key
+  // fields announced for each entity set, and the webhook they go to.
+  struct EventType {
+    std::string type;
+    std::vector<std::string> key;
+  };
+  std::map<std::string, EventType> event_types_;
+  EventPusher events_;
   uint64_t seed_at_pages_ = 0;
 };
 

@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   }
   boost::asio::io_context io;
   std::vector<std::unique_ptr<ferry::crm_sim::VendorSim>> vendors;
-  vendors.push_back(std::make_unique<ferry::s4_sim::S4ODataSim>());
+  vendors.push_back(std::make_unique<ferry::s4_sim::S4ODataSim>(io.get_executor()));
   ferry::crm_sim::SimServer server(io.get_executor(), options, std::move(vendors));
   if (ferry::Status s = server.Start(); !s.ok()) {
     std::cerr << "ferry-s4-sim: " << s.message() << "\n";
