@@ -152,6 +152,7 @@ void S4ODataSim::AddStats(json::object& stats) const {
   stats["events_delivered"] = events_.delivered();
   stats["events_redelivered"] = events_.redeliveries();
   stats["events_given_up"] = events_.given_up();
+  stats["writes_refused_csrf"] = writes_refused_csrf_;
 }
 
 void S4ODataSim::ResetVendor() {
@@ -164,6 +165,8 @@ void S4ODataSim::ResetVendor() {
   delta_sets_.clear();
   events_.Unsubscribe();
   event_types_.clear();
+  csrf_tokens_.clear();
+  writes_refused_csrf_ = 0;
 }
 
 Status S4ODataSim::Configure(const json::object& settings) {
@@ -185,6 +188,8 @@ Status S4ODataSim::Configure(const json::object& settings) {
         if (!set.is_string()) return Status::InvalidArgument("s4: delta lists entity sets as strings");
         delta_sets_.insert(std::string(set.get_string()));
       }
+    } else if (key == "expire_csrf_tokens" && value.is_bool()) {
+      if (value.get_bool()) csrf_tokens_.clear();  // as when the session times out
     } else if (key == "events" && value.is_null()) {
       events_.Unsubscribe();
       event_types_.clear();
@@ -259,8 +264,9 @@ http::Response S4ODataSim::Handle(const http::Request& req, const crm_sim::SimCo
       (!where.v4 && path.find('/', slash + 1) != std::string::npos)) {
     return GatewayError(req, 404, "/IWFND/MED/170", "No service found for namespace '', name '" + path + "'");
   }
-  if (req.method() != http::beast_http::verb::get) {
-    return GatewayError(req, 405, "/IWBEP/CM_MGW_RT/021", "The simulator serves reads only");
+  const bool write = req.method() != http::beast_http::verb::get && req.method() != http::beast_http::verb::head;
+  if (write) {
+    if (auto refused = CheckCsrf(req)) return *refused;
   }
   where.service = path.substr(0, slash);
   where.root = ctx.base_url + std::string(where.v4 ? kV4Prefix : kV2Prefix) + where.service + "/";
@@ -274,10 +280,76 @@ http::Response S4ODataSim::Handle(const http::Request& req, const crm_sim::SimCo
     const std::optional<std::string> key = KeyOf(std::string_view(set).substr(open + 1, set.size() - open - 2));
     if (!key) return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/022", "Invalid key predicate in '" + set + "'");
     where.entity_set = set.substr(0, open);
+    if (write) return GatewayError(req, 405, "/IWBEP/CM_MGW_RT/021", "The simulator creates only (POST)");
     return Entity(req, where, *key);
   }
   where.entity_set = set;
-  return Collection(req, where);
+  if (req.method() == http::beast_http::verb::post) return Create(req, where);
+  if (write) return GatewayError(req, 405, "/IWBEP/CM_MGW_RT/021", "The simulator creates only (POST)");
+  http::Response res = Collection(req, where);
+  IssueCsrfToken(req, res);
+  return res;
+}
+
+std::optional<http::Response> S4ODataSim::CheckCsrf(const http::Request& req) {
+  // The session is the SAP_SESSIONID cookie the token was fetched with.
+  const std::string cookies(HeaderOf(req, "Cookie"));
+  const std::string token(HeaderOf(req, "X-CSRF-Token"));
+  const std::string name = "SAP_SESSIONID_S4H_" + client_ + "=";
+  std::string session;
+  if (const size_t at = cookies.find(name); at != std::string::npos) {
+    session = cookies.substr(at + name.size(), cookies.find(';', at) - at - name.size());
+  }
+  auto it = csrf_tokens_.find(session);
+  if (!token.empty() && it != csrf_tokens_.end() && it->second == token) return std::nullopt;
+  ++writes_refused_csrf_;
+  http::Response res{http::beast_http::status::forbidden, req.version()};
+  res.set("X-CSRF-Token", "Required");
+  res.set(http::beast_http::field::content_type, "text/plain; charset=utf-8");
+  res.body() = "CSRF token validation failed";
+  res.keep_alive(req.keep_alive());
+  res.prepare_payload();
+  return res;
+}
+
+void S4ODataSim::IssueCsrfToken(const http::Request& req, http::Response& res) {
+  if (HeaderOf(req, "X-CSRF-Token") != "Fetch" || res.result_int() != 200) return;
+  const std::string session = crm_sim::RandomText(32);
+  const std::string token = crm_sim::RandomText(24, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+  csrf_tokens_[session] = token;
+  res.set("X-CSRF-Token", token);
+  res.insert(http::beast_http::field::set_cookie,
+             "SAP_SESSIONID_S4H_" + client_ + "=" + session + "; path=/; HttpOnly");
+  res.insert(http::beast_http::field::set_cookie, "sap-XSRF_S4H_" + client_ + "=" + token + "; path=/sap/opu/odata/");
+}
+
+http::Response S4ODataSim::Create(const http::Request& req, const Where& where) {
+  boost::system::error_code ec;
+  json::value body = json::parse(req.body(), ec);
+  if (ec || !body.is_object()) {
+    return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/004", "The request body is not a JSON object");
+  }
+  json::object fields = std::move(body.as_object());
+  // Deep insert: a navigation given as {"results":[…]} is stored as its
+  // array, as seeds hold it.
+  for (auto& [name, value] : fields) {
+    if (name.starts_with("to_") && value.is_object() && value.as_object().contains("results")) {
+      value = json::value(value.as_object().at("results"));
+    }
+  }
+  const std::string object = where.service + "/" + where.entity_set;
+  const std::string id = NewRecordId(object);
+  const crm_sim::Record& record = store().Create(object, id, fields, "create");
+  const std::string uri = where.root + where.entity_set + "('" + id + "')";
+  std::vector<std::string> expand;
+  for (const auto& [name, value] : record.fields) {
+    if (name.starts_with("to_")) expand.emplace_back(name);
+  }
+  http::Response res = JsonResponse(
+      req, 201,
+      json::object{{"d", Rendered(record, uri, TypeName(where.service, where.entity_set), expand, where.v4)}});
+  res.set(http::beast_http::field::location, uri);
+  return res;
 }
 
 bool S4ODataSim::KnowsService(const std::string& service) {

@@ -84,6 +84,13 @@ class S4ODataSim : public crm_sim::VendorSim {
   };
   http::Response Entity(const http::Request& req, const Where& where, const std::string& key);
   http::Response Collection(const http::Request& req, const Where& where);
+  // SAP's CSRF protection (docs/protocols.md §A.4): a GET with
+  // X-CSRF-Token: Fetch is answered with a token bound to a new session
+  // cookie; a write must carry both, else 403 with X-CSRF-Token: Required.
+  std::optional<http::Response> CheckCsrf(const http::Request& req);
+  void IssueCsrfToken(const http::Request& req, http::Response& res);
+  // POST to a collection: a create, with deep insert of navigations.
+  http::Response Create(const http::Request& req, const Where& where);
 
   std::string user_ = "FERRY_COMM";
   std::string password_ = "s4-secret";
@@ -100,6 +107,8 @@ class S4ODataSim : public crm_sim::VendorSim {
     std::vector<std::string> key;
   };
   std::map<std::string, EventType> event_types_;
+  std::map<std::string, std::string> csrf_tokens_;  // session id → token
+  uint64_t writes_refused_csrf_ = 0;
   EventPusher events_;
   uint64_t seed_at_pages_ = 0;
 };
