@@ -47,6 +47,20 @@ class SourceBuilder {
   virtual std::unique_ptr<Source> Build(const SourceContext& context) = 0;
 };
 
+// The builder of a source that is made from its configuration alone:
+// `SourceT(context, config)`.
+template <typename SourceT, typename ConfigT>
+class ConfigSourceBuilder : public SourceBuilder {
+ public:
+  explicit ConfigSourceBuilder(ConfigT config) : config_(std::move(config)) {}
+  std::unique_ptr<Source> Build(const SourceContext& context) override {
+    return std::make_unique<SourceT>(context, config_);
+  }
+
+ private:
+  ConfigT config_;
+};
+
 struct SourceFactory {
   std::string_view name;  // the key under `sources:` in the agent config
   // Reads and validates the section; errors go to the ConfigNode.

@@ -5,17 +5,6 @@
 namespace ferry::agent {
 namespace {
 
-class IdocFileBuilder : public SourceBuilder {
- public:
-  explicit IdocFileBuilder(IdocFileConfig config) : config_(std::move(config)) {}
-  std::unique_ptr<Source> Build(const SourceContext& context) override {
-    return std::make_unique<IdocFileSource>(context, config_);
-  }
-
- private:
-  IdocFileConfig config_;
-};
-
 std::unique_ptr<SourceBuilder> ParseIdocFile(config::ConfigNode node) {
   IdocFileConfig c;
   c.directory = node.RequiredString("directory");
@@ -65,7 +54,7 @@ std::unique_ptr<SourceBuilder> ParseIdocFile(config::ConfigNode node) {
   c.max_file_bytes = node.Bytes("max_file_size", c.max_file_bytes);
   if (c.max_file_bytes < 1024) node.Error("max_file_size", "must be at least 1KiB");
   c.max_depth = static_cast<size_t>(node.Int("max_depth", static_cast<int64_t>(c.max_depth), 8, 10000));
-  return std::make_unique<IdocFileBuilder>(std::move(c));
+  return std::make_unique<ConfigSourceBuilder<IdocFileSource, IdocFileConfig>>(std::move(c));
 }
 
 }  // namespace

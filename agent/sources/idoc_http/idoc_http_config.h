@@ -27,27 +27,22 @@
 #include <string>
 #include <vector>
 
+#include "agent/sources/listener.h"
 #include "agent/sources/source.h"
 
 namespace ferry::agent {
 
-struct IdocHttpConfig {
-  std::string host = "127.0.0.1";
-  uint16_t port = 8300;
-  std::string path = "/sap/idoc";
-  uint64_t max_body_bytes = 16u << 20;
+struct IdocHttpConfig : ListenerConfig {
+  IdocHttpConfig() {
+    port = 8300;
+    path = "/sap/idoc";
+    max_body_bytes = 16u << 20;
+  }
   size_t max_depth = 100;
-  std::chrono::seconds retry_after{30};
   size_t max_connections = 64;
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds header_timeout{10};
   std::chrono::seconds body_timeout{60};
-  std::string tls_cert_file;  // empty: plain HTTP
-  std::string tls_key_file;
-  std::string tls_client_ca_file;                // empty: no client certificate asked for
-  std::vector<std::string> tls_client_subjects;  // empty: any from the CA
-  std::string basic_user;
-  std::string basic_password;  // secret: never logged
 };
 
 SourceFactory IdocHttpSourceFactory();

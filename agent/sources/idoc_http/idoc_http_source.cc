@@ -1,12 +1,6 @@
 #include "agent/sources/idoc_http/idoc_http_source.h"
 
-#include "common/http/basic_auth.h"
-
-#include <openssl/bio.h>
-#include <openssl/crypto.h>
-#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
-#include <boost/asio/ssl/context.hpp>
 
 #include <algorithm>
 
@@ -37,32 +31,10 @@ bool IsSoap12ContentType(const http::Request& req) {
   return ct != req.end() && std::string_view(ct->value()).starts_with("application/soap+xml");
 }
 
-// A certificate's subject as RFC 2253 text ("CN=PE1CLNT100,O=ACME"), the
-// form tls.client_subjects is written in.
-std::string SubjectOf(X509* cert) {
-  std::string out;
-  BIO* bio = BIO_new(BIO_s_mem());
-  if (bio == nullptr || cert == nullptr) {
-    BIO_free(bio);
-    return out;
-  }
-  if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
-    char* data = nullptr;
-    const long n = BIO_get_mem_data(bio, &data);
-    if (n > 0) out.assign(data, static_cast<size_t>(n));
-  }
-  BIO_free(bio);
-  return out;
-}
-
 }  // namespace
 
 IdocHttpSource::IdocHttpSource(const SourceContext& context, IdocHttpConfig config)
-    : context_(context), config_(std::move(config)) {
-  if (!config_.basic_user.empty()) {
-    expected_authorization_ = http::BasicAuthorization(config_.basic_user, config_.basic_password);
-  }
-}
+    : context_(context), config_(std::move(config)), expected_authorization_(ExpectedAuthorization(config_)) {}
 
 IdocHttpSource::~IdocHttpSource() { Stop(); }
 
@@ -79,31 +51,11 @@ Status IdocHttpSource::Start() {
   options.header_timeout = config_.header_timeout;
   options.body_timeout = config_.body_timeout;
   options.head_check = [this](const http::Request& head, const boost::asio::ip::address&) { return CheckHead(head); };
-  if (!config_.tls_cert_file.empty()) {
-    auto made = http::MakeServerTlsContext(config_.tls_cert_file, config_.tls_key_file);
-    if (!made.ok()) return made.status();
-    std::shared_ptr<boost::asio::ssl::context> tls = std::move(made).value();
-    boost::system::error_code ec;
-    if (!config_.tls_client_ca_file.empty()) {
-      // SM59 "SSL client certificate": SAP must present one from this CA
-      // (and, when listed, with one of these subjects) or the handshake fails.
-      tls->load_verify_file(config_.tls_client_ca_file, ec);
-      if (ec) {
-        return Status::InvalidArgument("cannot load client CA " + config_.tls_client_ca_file + ": " + ec.message());
-      }
-      tls->set_verify_mode(boost::asio::ssl::verify_peer | boost::asio::ssl::verify_fail_if_no_peer_cert);
-      tls->set_verify_callback(
-          [subjects = config_.tls_client_subjects](bool preverified, boost::asio::ssl::verify_context& ctx) {
-            X509_STORE_CTX* store = ctx.native_handle();
-            if (!preverified || X509_STORE_CTX_get_error_depth(store) != 0 || subjects.empty()) return preverified;
-            const std::string subject = SubjectOf(X509_STORE_CTX_get_current_cert(store));
-            if (std::find(subjects.begin(), subjects.end(), subject) != subjects.end()) return true;
-            spdlog::warn("event=idoc_http_client_refused source=idoc_http subject=\"{}\"", subject);
-            return false;
-          });
-    }
-    options.tls = std::move(tls);
-  }
+  // SM59 "SSL client certificate": SAP must present one from the client CA
+  // (and, when listed, with one of the subjects) or the handshake fails.
+  auto tls = ListenerTls(config_, "idoc_http");
+  if (!tls.ok()) return tls.status();
+  options.tls = std::move(tls).value();
   server_ = http::HttpServer::Create(
       context_.executor, options, [this](http::Request& req, const boost::asio::ip::address&) { return Handle(req); });
   Status s = server_->Listen();
@@ -122,12 +74,9 @@ void IdocHttpSource::Stop() {
 uint16_t IdocHttpSource::port() const { return server_ ? server_->port() : 0; }
 
 bool IdocHttpSource::Authorized(const http::Request& req) const {
-  if (expected_authorization_.empty()) return true;
   auto it = req.find(bhttp::field::authorization);
-  if (it == req.end()) return false;
-  std::string_view given = it->value();
-  return given.size() == expected_authorization_.size() &&
-         CRYPTO_memcmp(given.data(), expected_authorization_.data(), given.size()) == 0;
+  return AuthorizationMatches(expected_authorization_,
+                              it == req.end() ? std::string_view() : std::string_view(it->value()));
 }
 
 std::optional<http::Response> IdocHttpSource::CheckHead(const http::Request& req) const {

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/sources/listener.h"
 #include "agent/sources/s4_odata/s4_connection.h"
 #include "agent/sources/source.h"
 
@@ -42,15 +43,12 @@ struct EventEntity {
   std::string deleted_when;
 };
 
-struct S4EventsConfig {
-  std::string host = "127.0.0.1";
-  uint16_t port = 8301;
-  std::string path = "/sap/events";
-  uint64_t max_body_bytes = 1u << 20;
-  std::chrono::seconds retry_after{30};
+struct S4EventsConfig : ListenerConfig {
+  S4EventsConfig() {
+    port = 8301;
+    path = "/sap/events";
+  }
   std::vector<std::string> allowed_origins;
-  std::string tls_cert_file, tls_key_file, tls_client_ca_file;
-  std::string basic_user, basic_password;  // the password is a secret: never logged
   std::optional<S4Connection> fetch;
   std::vector<EventEntity> entities;
 };

@@ -1,9 +1,7 @@
 #include "agent/sources/s4_events/s4_events_source.h"
 
-#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/ssl/context.hpp>
 #include <boost/json.hpp>
 
 #include "agent/sources/s4_odata/odata_page.h"
@@ -68,10 +66,7 @@ const EventEntity* EntityFor(const std::vector<EventEntity>& entities, const std
 }  // namespace
 
 S4EventsSource::S4EventsSource(const SourceContext& context, S4EventsConfig config)
-    : context_(context), config_(std::move(config)) {
-  if (!config_.basic_user.empty()) {
-    expected_authorization_ = http::BasicAuthorization(config_.basic_user, config_.basic_password);
-  }
+    : context_(context), config_(std::move(config)), expected_authorization_(ExpectedAuthorization(config_)) {
   if (config_.fetch) {
     fetch_authorization_ = config_.fetch->Authorization();
     client_ = std::make_unique<http::HttpClient>(context_.executor, config_.fetch->ClientOptions());
@@ -89,19 +84,9 @@ Status S4EventsSource::Start() {
   options.server_name = "ferry-agent";
   options.busy_retry_after = config_.retry_after;
   options.head_check = [this](const http::Request& head, const boost::asio::ip::address&) { return CheckHead(head); };
-  if (!config_.tls_cert_file.empty()) {
-    auto made = http::MakeServerTlsContext(config_.tls_cert_file, config_.tls_key_file);
-    if (!made.ok()) return made.status();
-    std::shared_ptr<boost::asio::ssl::context> tls = std::move(made).value();
-    if (!config_.tls_client_ca_file.empty()) {
-      boost::system::error_code ec;
-      tls->load_verify_file(config_.tls_client_ca_file, ec);
-      if (ec)
-        return Status::InvalidArgument("cannot load client CA " + config_.tls_client_ca_file + ": " + ec.message());
-      tls->set_verify_mode(boost::asio::ssl::verify_peer | boost::asio::ssl::verify_fail_if_no_peer_cert);
-    }
-    options.tls = std::move(tls);
-  }
+  auto tls = ListenerTls(config_, "s4_events");
+  if (!tls.ok()) return tls.status();
+  options.tls = std::move(tls).value();
   server_ = http::HttpServer::Create(
       context_.executor, options, [this](http::Request& req, const boost::asio::ip::address&) { return Handle(req); });
   Status s = server_->Listen();
@@ -126,15 +111,11 @@ std::optional<http::Response> S4EventsSource::CheckHead(const http::Request& req
     res.set(bhttp::field::allow, "POST, OPTIONS");
     return res;
   }
-  if (!expected_authorization_.empty()) {
-    const std::string_view given = Header(req, "authorization");
-    if (given.size() != expected_authorization_.size() ||
-        CRYPTO_memcmp(given.data(), expected_authorization_.data(), given.size()) != 0) {
-      spdlog::warn("event=s4_events_unauthorized source=s4_events");
-      auto res = http::TextResponse(req, bhttp::status::unauthorized, "missing or wrong credentials");
-      res.set(bhttp::field::www_authenticate, "Basic realm=\"ferry\", charset=\"UTF-8\"");
-      return res;
-    }
+  if (!AuthorizationMatches(expected_authorization_, Header(req, "authorization"))) {
+    spdlog::warn("event=s4_events_unauthorized source=s4_events");
+    auto res = http::TextResponse(req, bhttp::status::unauthorized, "missing or wrong credentials");
+    res.set(bhttp::field::www_authenticate, "Basic realm=\"ferry\", charset=\"UTF-8\"");
+    return res;
   }
   return std::nullopt;
 }

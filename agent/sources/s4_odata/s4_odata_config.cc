@@ -9,17 +9,6 @@
 namespace ferry::agent {
 namespace {
 
-class S4ODataBuilder : public SourceBuilder {
- public:
-  explicit S4ODataBuilder(S4ODataConfig config) : config_(std::move(config)) {}
-  std::unique_ptr<Source> Build(const SourceContext& context) override {
-    return std::make_unique<S4ODataSource>(context, config_);
-  }
-
- private:
-  S4ODataConfig config_;
-};
-
 std::unique_ptr<SourceBuilder> ParseS4OData(config::ConfigNode node) {
   S4ODataConfig c;
   c.connection = ReadS4Connection(node);
@@ -79,7 +68,7 @@ std::unique_ptr<SourceBuilder> ParseS4OData(config::ConfigNode node) {
     c.entities.push_back(std::move(e));
   }
   if (c.entities.empty()) node.Error("entities", "list at least one entity set to poll");
-  return std::make_unique<S4ODataBuilder>(std::move(c));
+  return std::make_unique<ConfigSourceBuilder<S4ODataSource, S4ODataConfig>>(std::move(c));
 }
 
 }  // namespace
