@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "common/idoc/idoc_xml_writer.h"
+#include "common/util/text.h"
 #include "common/util/utf8.h"
 
 namespace ferry::idoc {
@@ -13,12 +14,6 @@ constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
 bool IsBlank(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c == ' '; });
-}
-
-std::string_view TrimmedBlanks(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
 }
 
 bool AllDigits(std::string_view s) {
@@ -97,7 +92,7 @@ class IdocBuilder {
       const std::string_view value = cursor.Take(f.length);
       if (IsBlank(value)) continue;
       Add(dc, f.tag, value, false);
-      if (f.member != nullptr) control_.*f.member = std::string(TrimmedBlanks(value));
+      if (f.member != nullptr) control_.*f.member = std::string(TrimBlanks(value));
     }
     type_ = control_.cimtyp.empty() ? control_.idoctyp : control_.cimtyp;
     first_record_ = r;
@@ -113,12 +108,12 @@ class IdocBuilder {
 
   Status AddDataRecord(const Record& r) {
     CharCursor cursor(r.text);
-    const std::string_view segnam = TrimmedBlanks(cursor.Take(30));
+    const std::string_view segnam = TrimBlanks(cursor.Take(30));
     cursor.Take(3);  // MANDT: the control record's is the IDoc's
-    const std::string_view docnum = TrimmedBlanks(cursor.Take(16));
-    const std::string_view segnum_text = TrimmedBlanks(cursor.Take(6));
-    const std::string_view psgnum_text = TrimmedBlanks(cursor.Take(6));
-    const std::string_view hlevel_text = TrimmedBlanks(cursor.Take(2));
+    const std::string_view docnum = TrimBlanks(cursor.Take(16));
+    const std::string_view segnum_text = TrimBlanks(cursor.Take(6));
+    const std::string_view psgnum_text = TrimBlanks(cursor.Take(6));
+    const std::string_view hlevel_text = TrimBlanks(cursor.Take(2));
     if (segnam.empty()) return Refuse(r, "data record without SEGNAM");
     const SegmentLayout* layout = catalog_.Find(type_, segnam);
     if (layout == nullptr) {
@@ -180,7 +175,7 @@ class IdocBuilder {
     if (!IsBlank(rest)) {
       return Refuse(r, "segment " + std::string(segnam) + " has data past its last catalogued field " +
                            (layout->fields.empty() ? "" : layout->fields.back().name + " ") + "(at SDATA character " +
-                           std::to_string(layout->length + 1) + ": " + Quoted(TrimmedBlanks(rest)) +
+                           std::to_string(layout->length + 1) + ": " + Quoted(TrimBlanks(rest)) +
                            "): the segment catalogue is not the sending system's");
     }
     return Status::Ok();

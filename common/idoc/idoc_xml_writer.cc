@@ -1,27 +1,8 @@
 #include "common/idoc/idoc_xml_writer.h"
 
+#include "common/util/text.h"
+
 namespace ferry::idoc {
-namespace {
-
-void AppendEscaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
-
-}  // namespace
 
 std::string WriteIdocXml(std::string_view root_name, const doc::Document& d, const std::vector<bool>& is_segment) {
   std::string out;
@@ -42,7 +23,7 @@ std::string WriteIdocXml(std::string_view root_name, const doc::Document& d, con
       out.append("</").append(name).append(">");
     } else {
       out.append("<").append(name).append(">");
-      AppendEscaped(out, d.value(node));
+      AppendXmlEscaped(out, d.value(node));
       out.append("</").append(name).append(">");
     }
     while (node != doc::kNoNode && d.next_sibling(node) == doc::kNoNode) {

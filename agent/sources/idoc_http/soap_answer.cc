@@ -1,33 +1,11 @@
 #include "agent/sources/idoc_http/soap_answer.h"
 
+#include "common/util/text.h"
+
 namespace ferry::agent {
 namespace {
 
 namespace bhttp = boost::beast::http;
-
-std::string Escaped(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 bool Is12(idoc::SoapVersion v) { return v == idoc::SoapVersion::kSoap12; }
 
@@ -52,7 +30,8 @@ http::Response SoapAccepted(const http::Request& req, idoc::SoapVersion version,
   std::string body =
       "<n0:IDOC_INBOUND_XML_SOAP_HTTP.Response xmlns:n0=\"urn:sap-com:document:sap:rfc:functions\"><ASSIGN>";
   for (const std::string& docnum : docnums) {
-    body += "<item><TRANSFER_ID>" + Escaped(docnum) + "</TRANSFER_ID><DB_ID>" + Escaped(docnum) + "</DB_ID></item>";
+    body +=
+        "<item><TRANSFER_ID>" + XmlEscaped(docnum) + "</TRANSFER_ID><DB_ID>" + XmlEscaped(docnum) + "</DB_ID></item>";
   }
   body += "</ASSIGN></n0:IDOC_INBOUND_XML_SOAP_HTTP.Response>";
   return Envelope(req, bhttp::status::ok, version, body);
@@ -64,11 +43,11 @@ http::Response SoapFault(const http::Request& req, bhttp::status status, idoc::S
   std::string body;
   if (Is12(version)) {
     body = std::string("<soap-env:Fault><soap-env:Code><soap-env:Value>soap-env:") + (sender ? "Sender" : "Receiver") +
-           "</soap-env:Value></soap-env:Code><soap-env:Reason><soap-env:Text xml:lang=\"en\">" + Escaped(reason) +
+           "</soap-env:Value></soap-env:Code><soap-env:Reason><soap-env:Text xml:lang=\"en\">" + XmlEscaped(reason) +
            "</soap-env:Text></soap-env:Reason></soap-env:Fault>";
   } else {
     body = std::string("<soap-env:Fault><faultcode>soap-env:") + (sender ? "Client" : "Server") +
-           "</faultcode><faultstring xml:lang=\"en\">" + Escaped(reason) + "</faultstring></soap-env:Fault>";
+           "</faultcode><faultstring xml:lang=\"en\">" + XmlEscaped(reason) + "</faultstring></soap-env:Fault>";
   }
   return Envelope(req, status, version, body);
 }
