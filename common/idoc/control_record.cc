@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "common/util/utf8.h"
+
 namespace ferry::idoc {
 namespace {
 
@@ -70,12 +72,6 @@ std::string_view Trimmed(std::string_view s) {
   return s;
 }
 
-size_t Utf8Chars(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 // The first table match in document order with a non-empty value. Nodes are
 // numbered in the order the parsers add them, which is document order.
 std::pair<std::string_view, const KeyField*> FindBusinessValue(const doc::Document& d) {
@@ -106,7 +102,7 @@ Status CheckControlRecord(const ControlRecord& c, std::string_view which) {
     if (value->empty()) return Status::InvalidArgument(std::string(which) + ": EDI_DC40 has no " + tag);
   }
   for (const ControlField& f : kFields) {
-    if (f.member != nullptr && Utf8Chars(c.*f.member) > f.length) {
+    if (f.member != nullptr && Utf8Length(c.*f.member) > f.length) {
       return Status::InvalidArgument(std::string(which) + ": EDI_DC40 field " + std::string(f.tag) +
                                      " is longer than " + std::to_string(f.length) + " characters");
     }

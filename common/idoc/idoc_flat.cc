@@ -51,12 +51,6 @@ class CharCursor {
   size_t pos_ = 0;
 };
 
-size_t CharCount(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 struct Record {
   std::string_view text;
   size_t number = 0;       // 1-based
@@ -220,7 +214,7 @@ Status CheckCharacters(const Record& r) {
     if (c < 0x20 || c == 0x7F) {
       constexpr char kDigits[] = "0123456789ABCDEF";
       return Refuse(r, std::string("control character 0x") + kDigits[c >> 4] + kDigits[c & 0xF] + " at character " +
-                           std::to_string(CharCount(r.text.substr(0, i)) + 1));
+                           std::to_string(Utf8Length(r.text.substr(0, i)) + 1));
     }
   }
   return Status::Ok();
@@ -282,7 +276,7 @@ Result<ParsedPacket> ParseIdocFlat(std::string_view file, const SegmentCatalog& 
       const size_t length = IsControlRecord(text.substr(pos)) ? kControlRecordLength : kDataRecordLength;
       r.text = cursor.Take(length);
       pos += r.text.size();
-      if (const size_t got = CharCount(r.text); got != length) {
+      if (const size_t got = Utf8Length(r.text); got != length) {
         return Refuse(r, "the file ends " + std::to_string(got) + " characters into a " + std::to_string(length) +
                              "-character record: it is truncated, or not a flat IDoc file");
       }
@@ -290,12 +284,12 @@ Result<ParsedPacket> ParseIdocFlat(std::string_view file, const SegmentCatalog& 
     if (Status s = CheckCharacters(r); !s.ok()) return s;
     const bool control = IsControlRecord(r.text);
     const size_t length = control ? kControlRecordLength : kDataRecordLength;
-    if (lines && CharCount(r.text) > length) {
-      return Refuse(r, std::string(control ? "control" : "data") + " record of " + std::to_string(CharCount(r.text)) +
+    if (lines && Utf8Length(r.text) > length) {
+      return Refuse(r, std::string(control ? "control" : "data") + " record of " + std::to_string(Utf8Length(r.text)) +
                            " characters; it has " + std::to_string(length));
     }
-    if (lines && !control && CharCount(r.text) < kDataHeaderLength) {
-      return Refuse(r, "data record of " + std::to_string(CharCount(r.text)) + " characters, shorter than its " +
+    if (lines && !control && Utf8Length(r.text) < kDataHeaderLength) {
+      return Refuse(r, "data record of " + std::to_string(Utf8Length(r.text)) + " characters, shorter than its " +
                            std::to_string(kDataHeaderLength) + "-character header");
     }
     if (control) {

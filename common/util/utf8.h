@@ -15,6 +15,14 @@ size_t FindInvalidUtf8(std::string_view s);
 
 inline bool IsValidUtf8(std::string_view s) { return FindInvalidUtf8(s) == std::string_view::npos; }
 
+// The characters (code points) of valid UTF-8 `s`: its bytes that do not
+// continue a sequence.
+inline size_t Utf8Length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
 // `s` made safe for one log line: control characters (C0, DEL) and bytes
 // that are not well-formed UTF-8 become "\xNN", so a value from outside can
 // neither start a line of its own (with a forged journald priority prefix)
