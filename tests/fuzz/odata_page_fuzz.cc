@@ -23,7 +23,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ferry::agent::ODataEntityShape v4;
   v4.key_fields = {"Product", "Plant"};
   v4.changed_at = "LastChangeDateTime";
-  for (const auto& shape : {v2, v4}) {
+  v4.v4 = true;
+  ferry::agent::ODataEntityShape v4_dated;  // Edm.Date and Edm.TimeOfDay
+  v4_dated.key_fields = {"SalesOrder"};
+  v4_dated.changed_date = "LastChangeDate";
+  v4_dated.changed_time = "LastChangeTime";
+  v4_dated.v4 = true;
+  for (const auto& shape : {v2, v4, v4_dated}) {
     auto page = ferry::agent::ParseODataPage(body, shape);
     if (!page.ok()) continue;
     for (const auto& e : page->entities) {

@@ -1,5 +1,5 @@
 #pragma once
-// Simulated SAP S/4HANA (on premise) OData V2 APIs, read side, as the
+// Simulated SAP S/4HANA (on premise) OData V2 and V4 APIs, as the
 // agent's OData source polls them (docs/protocols.md §A.4; README.md beside
 // this file lists what is assumed):
 //
