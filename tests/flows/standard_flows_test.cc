@@ -5,7 +5,8 @@
 //   {"input": "...", "error": "..."}           — the exact record error,
 //   {"input": "...", "dropped": true}          — filtered by drop_when.
 // An input under s4/ is an S/4 entity as the s4_odata source stores it;
-// the case then names its "service" and "entity_set".
+// the case then names its "service" and "entity_set", and may name the
+// "source" (default s4_odata).
 // The flow is flows/standard/<flow-id>.yaml, compiled with the standard
 // flows it extends.
 
@@ -88,7 +89,7 @@ TEST_P(StandardFlowTest, MapsItsFixture) {
   std::shared_ptr<const doc::Document> document;
   std::string source = "idoc_http", message_type, idoc_type, cim_type;
   if (input.starts_with("s4/")) {
-    source = "s4_odata";
+    source = expected.value("source", "s4_odata");
     message_type = expected.at("entity_set").get<std::string>();
     idoc_type = expected.at("service").get<std::string>();
     auto parsed = doc::FromJson(ReadFile(kFixtures / input), message_type);
