@@ -87,9 +87,11 @@ int main(int argc, char** argv) {
   flow_test.standard_dir = "/usr/share/ferry/flows/standard";
   auto* test = flow->add_subcommand("test", "map IDoc files with a bundle and print the records; sends nothing");
   test->add_option("-b,--bundle", flow_test.bundle, "a flow file or a folder of flow files")->required();
-  test->add_option("-i,--input", flow_test.inputs, "IDoc-XML file(s)")->required();
+  test->add_option("-i,--input", flow_test.inputs, "IDoc-XML file(s), or S/4 entities (JSON) with --s4")->required();
+  test->add_option("--s4", flow_test.s4,
+                   "the inputs are entities of SERVICE/EntitySet, e.g. API_BUSINESS_PARTNER/A_BusinessPartner");
   test->add_option("--standard", flow_test.standard_dir, "folder of the standard flows")->capture_default_str();
-  test->add_flag("--json", flow_test.json, "one JSON object per IDoc");
+  test->add_flag("--json", flow_test.json, "one JSON object per IDoc or entity");
 
   // Field IT's commands on the buffer (agent/cli/buffer_cli.h).
   ferry::agent::BufferCliOptions buffer;

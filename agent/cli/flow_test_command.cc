@@ -4,6 +4,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "agent/sources/s4_odata/odata_page.h"
+#include "common/doc/json_document.h"
 #include "common/flows/bundle_files.h"
 #include "common/flows/flow_set.h"
 #include "common/idoc/idoc_xml.h"
@@ -29,14 +31,22 @@ std::string JsonString(std::string_view s) {
   return out + "\"";
 }
 
-bool PrintIdoc(const flows::FlowSet& flow_set, const std::string& input, const idoc::ParsedIdoc& idoc, bool json) {
-  const idoc::ControlRecord& c = idoc.control;
-  const flows::DocumentInfo info{"idoc_http", c.mestyp, c.idoctyp, c.cimtyp};
-  const flows::RunResult result = flow_set.Run(*idoc.document, info, /*explain=*/true);
+// What a document is, for the output: an IDoc's number and types, or an
+// S/4 entity's entity set and service.
+struct Described {
+  std::string id_name;  // "docnum" or "key"
+  std::string id;
+  std::string title;  // "IDoc 0000000000410001 DEBMAS/DEBMAS07"
+  flows::DocumentInfo info;
+};
+
+bool PrintDocument(const flows::FlowSet& flow_set, const std::string& input, const doc::Document& document,
+                   const Described& d, bool json) {
+  const flows::RunResult result = flow_set.Run(document, d.info, /*explain=*/true);
   bool clean = !result.outcomes.empty();
   if (json) {
-    std::string out = "{\"input\":" + JsonString(input) + ",\"docnum\":" + JsonString(c.docnum) +
-                      ",\"message_type\":" + JsonString(c.mestyp) + ",\"flows\":[";
+    std::string out = "{\"input\":" + JsonString(input) + ",\"" + d.id_name + "\":" + JsonString(d.id) +
+                      ",\"message_type\":" + JsonString(d.info.message_type) + ",\"flows\":[";
     for (size_t i = 0; i < result.outcomes.size(); ++i) {
       const flows::FlowOutcome& o = result.outcomes[i];
       if (i > 0) out += ',';
@@ -67,7 +77,7 @@ bool PrintIdoc(const flows::FlowSet& flow_set, const std::string& input, const i
     std::cout << out << "]}\n";
     return clean;
   }
-  std::cout << input << ": IDoc " << c.docnum << " " << c.mestyp << "/" << c.idoctyp << "\n";
+  std::cout << input << ": " << d.title << "\n";
   for (const flows::FlowOutcome& o : result.outcomes) {
     switch (o.kind) {
       case flows::FlowOutcome::Kind::kDropped:
@@ -92,9 +102,51 @@ bool PrintIdoc(const flows::FlowSet& flow_set, const std::string& input, const i
   return clean;
 }
 
+// S/4 entities: one entity as the sources store it, or an OData answer
+// (V2 {"d":…}, V4 {"value":…} or an entity), each entity mapped as
+// SERVICE/EntitySet from the s4_odata source.
+bool TestEntities(const flows::FlowSet& flow_set, const std::string& input, const std::string& body,
+                  const FlowTestOptions& options) {
+  const size_t slash = options.s4.find('/');
+  const std::string service = options.s4.substr(0, slash);
+  const std::string entity_set = options.s4.substr(slash + 1);
+  const ODataEntityShape shape;  // no key needed to map
+  std::vector<std::string> payloads;
+  if (auto page = ParseODataPage(body, shape); page.ok()) {
+    for (ODataEntity& e : page->entities) payloads.push_back(std::move(e.payload));
+  } else if (auto entity = ParseODataEntity(body, shape); entity.ok()) {
+    payloads.push_back(std::move(entity->payload));
+  } else {
+    std::cerr << input << ": " << entity.status().message() << "\n";
+    return false;
+  }
+  bool clean = true;
+  for (size_t i = 0; i < payloads.size(); ++i) {
+    auto document = doc::FromJson(payloads[i], entity_set);
+    if (!document.ok()) {
+      std::cerr << input << ": " << document.status().message() << "\n";
+      clean = false;
+      continue;
+    }
+    const Described d{"entity", std::to_string(i + 1),
+                      "S/4 entity " + std::to_string(i + 1) + " " + entity_set + " of " + service,
+                      flows::DocumentInfo{"s4_odata", entity_set, service, {}}};
+    clean = PrintDocument(flow_set, input, **document, d, options.json) && clean;
+  }
+  return clean;
+}
+
 }  // namespace
 
 int RunFlowTest(const FlowTestOptions& options) {
+  if (!options.s4.empty()) {
+    const size_t slash = options.s4.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == options.s4.size() ||
+        options.s4.find('/', slash + 1) != std::string::npos) {
+      std::cerr << "ferry-agent flow test: --s4 takes SERVICE/EntitySet, e.g. API_BUSINESS_PARTNER/A_BusinessPartner\n";
+      return 2;
+    }
+  }
   Result<std::vector<flows::BundleFile>> files = flows::ReadBundleFiles(options.bundle, options.standard_dir);
   if (!files.ok()) {
     std::cerr << "ferry-agent flow test: " << files.status().message() << "\n";
@@ -118,14 +170,22 @@ int RunFlowTest(const FlowTestOptions& options) {
     }
     std::ostringstream body;
     body << in.rdbuf();
+    if (!options.s4.empty()) {
+      clean = TestEntities(**flow_set, input, body.str(), options) && clean;
+      continue;
+    }
     Result<idoc::ParsedPacket> packet = idoc::ParseIdocXml(body.str());
     if (!packet.ok()) {
       std::cerr << input << ": " << packet.status().message() << "\n";
       clean = false;
       continue;
     }
-    for (const idoc::ParsedIdoc& idoc : packet->idocs)
-      clean = PrintIdoc(**flow_set, input, idoc, options.json) && clean;
+    for (const idoc::ParsedIdoc& idoc : packet->idocs) {
+      const idoc::ControlRecord& c = idoc.control;
+      const Described d{"docnum", c.docnum, "IDoc " + c.docnum + " " + c.mestyp + "/" + c.idoctyp,
+                        flows::DocumentInfo{"idoc_http", c.mestyp, c.idoctyp, c.cimtyp}};
+      clean = PrintDocument(**flow_set, input, *idoc.document, d, options.json) && clean;
+    }
   }
   return clean ? 0 : 1;
 }

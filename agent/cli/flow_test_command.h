@@ -1,6 +1,6 @@
 #pragma once
-// `ferry-agent flow test`: maps IDoc files with a bundle and prints what
-// each flow makes of them, without sending anything (docs/flows.md,
+// `ferry-agent flow test`: maps IDoc files (or S/4 entities) with a bundle
+// and prints what each flow makes of them, without sending anything (docs/flows.md,
 // "Testing a flow locally").
 
 #include <string>
@@ -10,7 +10,8 @@ namespace ferry::agent {
 
 struct FlowTestOptions {
   std::string bundle;               // a flow file or a folder of them
-  std::vector<std::string> inputs;  // IDoc-XML files
+  std::vector<std::string> inputs;  // IDoc-XML files, or S/4 entities (JSON) with `s4`
+  std::string s4;                   // SERVICE/EntitySet: the inputs are its entities
   std::string standard_dir;         // where extended standard flows are
   bool json = false;                // one JSON object per IDoc
 };

@@ -8,7 +8,9 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/support/temp_dir.h"
 
@@ -22,6 +24,13 @@ struct CliRun {
   int exit_code = -1;
   std::string out;  // stdout and stderr
 };
+
+std::string ReadFileText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 CliRun Shell(const std::string& command) {
   CliRun r;
@@ -81,6 +90,36 @@ TEST_F(FlowCliTest, FlowTestPrintsTheRecordsOfAnExtendedStandardFlow) {
   EXPECT_FALSE(account["fields"].contains("Phone"));
   // The rest comes from the standard, untouched.
   EXPECT_EQ(account["fields"]["SAP_Sold_To__c"], "100020");
+}
+
+TEST_F(FlowCliTest, FlowTestMapsS4EntitiesAndOdataAnswers) {
+  // One entity as the sources store it, and an OData V2 answer with two.
+  const std::string entity = std::string(kFixtures) + "/s4/bp_organization.json";
+  WriteFile(dir_.path() / "answer.json", "{\"d\":{\"results\":[" + ReadFileText(entity) + "," +
+                                             ReadFileText(std::string(kFixtures) + "/s4/bp_person.json") + "]}}");
+  const std::string command = std::string(FERRY_AGENT_BIN) + " flow test --bundle " + kStandard +
+                              "/bp-account-salesforce.yaml --standard " + kStandard +
+                              " --s4 API_BUSINESS_PARTNER/A_BusinessPartner --json --input ";
+  CliRun r = Shell(command + entity);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const nlohmann::json one = nlohmann::json::parse(r.out);
+  EXPECT_EQ(one["message_type"], "A_BusinessPartner");
+  EXPECT_EQ(one["flows"][0]["records"][0]["external_id"], "100001");
+
+  r = Shell(command + (dir_.path() / "answer.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::istringstream lines(r.out);
+  std::string first, second;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  EXPECT_EQ(nlohmann::json::parse(first)["flows"][0]["records"][0]["fields"]["Name"],
+            "Nordwind Maschinenbau GmbH Werk Hafen");
+  EXPECT_EQ(nlohmann::json::parse(second)["flows"][0]["dropped"], true);
+
+  r = Shell(std::string(FERRY_AGENT_BIN) + " flow test --bundle " + bundle() + " --s4 A_BusinessPartner --input " +
+            entity);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--s4 takes SERVICE/EntitySet"), std::string::npos) << r.out;
 }
 
 TEST_F(FlowCliTest, FlowTestExplainsWhyNothingMatchedAndExitsOne) {
