@@ -18,6 +18,7 @@
 
 #include "tests/integration/pipeline.h"
 #include "tests/support/crm_sim.h"
+#include "tests/support/tinyproxy.h"
 #include "tests/support/wait.h"
 
 namespace ferry::testing {
@@ -349,6 +350,27 @@ TEST(S4ODataTest, StoppingTheAgentWhileS4DoesNotAnswerDoesNotWaitForTheTimeout) 
   const auto asked = std::chrono::steady_clock::now();
   EXPECT_EQ(p.agent().Terminate(seconds(60)), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - asked, seconds(15)) << "the agent waited for S/4's answer";
+}
+
+TEST(S4ODataTest, ThePlantsProxyCarriesThePollWithItsCredentials) {
+  S4Setup s;
+  for (int n = 0; n < 30; ++n) Seed(s.s4, n, Partner(n, 0, n, "P" + std::to_string(n)));
+  TempDir proxy_dir;
+  Tinyproxy proxy(proxy_dir.path(), "ferry", "s3cretProxy");
+  std::ofstream(s.dir.path() / "proxy.password") << "s3cretProxy\n";
+  PipelineOptions options;
+  options.sources_extra_yaml = PollerYaml(s.s4.port(), s.password, 10) +
+                               "    https_proxy: http://ferry@127.0.0.1:" + std::to_string(proxy.port()) +
+                               "\n    https_proxy_password_file: " + (s.dir.path() / "proxy.password").string() + "\n";
+  Pipeline p(options);
+  p.StartAll();
+  ASSERT_TRUE(p.sink().WaitForAccepted(30, seconds(30))) << p.sink().AcceptedCount() << proxy.log();
+  EXPECT_NE(proxy.log().find("CONNECT 127.0.0.1:" + std::to_string(s.s4.port())), std::string::npos) << proxy.log();
+  EXPECT_EQ(DeliveredByKey(p.sink()).size(), 30u);
+  std::ifstream in(p.agent().log_file());
+  std::stringstream log;
+  log << in.rdbuf();
+  EXPECT_EQ(log.str().find("s3cretProxy"), std::string::npos) << "the proxy password reached the log";
 }
 
 TEST(S4ODataTest, AWrongPasswordIsLoggedAndNothingIsCommittedUntilItIsRight) {
