@@ -17,6 +17,7 @@ packages=(
   libsystemd-dev
   mosquitto curl python3
   tinyproxy-bin             # a real HTTP proxy with Basic credentials for the WebSocket tunnel tests
+  socat                     # a TLS front end asking for client certificates (S/4 X.509 logon tests)
   python3-aiosmtpd          # a real SMTP server (STARTTLS) for the alert e-mail tests
   dpkg-dev lintian systemd
   clang libclang-rt-14-dev  # tests/fuzz: libFuzzer, ASan, UBSan

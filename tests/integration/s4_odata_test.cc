@@ -18,6 +18,9 @@
 
 #include "tests/integration/pipeline.h"
 #include "tests/support/crm_sim.h"
+#include "tests/support/ports.h"
+#include "tests/support/process.h"
+#include "tests/support/test_pki.h"
 #include "tests/support/tinyproxy.h"
 #include "tests/support/wait.h"
 
@@ -371,6 +374,58 @@ TEST(S4ODataTest, ThePlantsProxyCarriesThePollWithItsCredentials) {
   std::stringstream log;
   log << in.rdbuf();
   EXPECT_EQ(log.str().find("s3cretProxy"), std::string::npos) << "the proxy password reached the log";
+}
+
+bool Accepts(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+TEST(S4ODataTest, TheAgentLogsOnWithItsX509CertificateOverTls) {
+  // S/4's SSL port asks for a client certificate from its CA (Debian's
+  // socat stands for the ICF in front of the simulator) and maps it to the
+  // communication user: no password anywhere.
+  S4Setup s;
+  for (int n = 0; n < 12; ++n) Seed(s.s4, n, Partner(n, 0, n, "P" + std::to_string(n)));
+  s.s4.Control("config", {{"vendor", "s4"}, {"logon", "certificate"}});
+  TempDir pki_dir;
+  TestPki pki(pki_dir.path(), "s4-ca");
+  pki.IssueClient("FERRY_COMM");
+  const int tls_port = FreeTcpPort();
+  Process front = Process::Start(
+      {"socat",
+       "OPENSSL-LISTEN:" + std::to_string(tls_port) + ",bind=127.0.0.1,reuseaddr,fork,cert=" + pki.Path("server.crt") +
+           ",key=" + pki.Path("server.key") + ",cafile=" + pki.Path("ca.pem") + ",verify=1",
+       "TCP:127.0.0.1:" + std::to_string(s.s4.port())},
+      pki_dir.path() / "socat.log");
+  ASSERT_TRUE(WaitUntil([&] { return Accepts(tls_port); }, seconds(10)));
+  // Without a certificate the front end lets nobody in.
+  const std::string bare = "curl -s -o /dev/null --max-time 5 --cacert " + pki.Path("ca.pem") +
+                           " https://127.0.0.1:" + std::to_string(tls_port) +
+                           "/sap/opu/odata/sap/API_BUSINESS_PARTNER/A_BusinessPartner";
+  EXPECT_NE(std::system(bare.c_str()), 0);
+  PipelineOptions options;
+  options.sources_extra_yaml =
+      "  s4_odata:\n    url: https://127.0.0.1:" + std::to_string(tls_port) +
+      "\n    client: \"100\"\n    tls:\n      ca_file: " + pki.Path("ca.pem") +
+      "\n      cert_file: " + pki.Path("FERRY_COMM.crt") + "\n      key_file: " + pki.Path("FERRY_COMM.key") +
+      "\n    interval: 200ms\n    page_size: 5\n    timeout: 5s\n    entities:\n      - name: business_partner\n"
+      "        service: API_BUSINESS_PARTNER\n        entity_set: A_BusinessPartner\n        key: [BusinessPartner]\n"
+      "        changed_date: LastChangeDate\n        changed_time: LastChangeTime\n";
+  Pipeline p(options);
+  p.StartAll();
+  ASSERT_TRUE(p.sink().WaitForAccepted(12, seconds(30))) << p.sink().AcceptedCount();
+  EXPECT_EQ(DeliveredByKey(p.sink()).size(), 12u);
+  std::ifstream in(p.agent().log_file());
+  std::stringstream log;
+  log << in.rdbuf();
+  EXPECT_NE(log.str().find("auth=certificate"), std::string::npos) << log.str();
 }
 
 TEST(S4ODataTest, AWrongPasswordIsLoggedAndNothingIsCommittedUntilItIsRight) {

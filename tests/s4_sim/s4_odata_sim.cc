@@ -167,6 +167,7 @@ void S4ODataSim::ResetVendor() {
   event_types_.clear();
   csrf_tokens_.clear();
   writes_refused_csrf_ = 0;
+  certificate_logon_ = false;
 }
 
 Status S4ODataSim::Configure(const json::object& settings) {
@@ -188,6 +189,9 @@ Status S4ODataSim::Configure(const json::object& settings) {
         if (!set.is_string()) return Status::InvalidArgument("s4: delta lists entity sets as strings");
         delta_sets_.insert(std::string(set.get_string()));
       }
+    } else if (key == "logon" && value.is_string() &&
+               (value.get_string() == "basic" || value.get_string() == "certificate")) {
+      certificate_logon_ = value.get_string() == "certificate";
     } else if (key == "expire_csrf_tokens" && value.is_bool()) {
       if (value.get_bool()) csrf_tokens_.clear();  // as when the session times out
     } else if (key == "events" && value.is_null()) {
@@ -248,6 +252,9 @@ bool S4ODataSim::LoggedOn(const http::Request& req) const {
   const auto query = QueryOf(req.target());
   auto client = query.find("sap-client");
   if (client != query.end() && client->second != client_) return false;
+  // With certificate logon, a TLS front end (the ICF's SSL port) has
+  // checked the client's certificate before the request got here.
+  if (certificate_logon_ && HeaderOf(req, "Authorization").empty()) return true;
   return HeaderOf(req, "Authorization") == http::BasicAuthorization(user_, password_);
 }
 
