@@ -114,6 +114,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Connection>>> HttpClient::Con
   tcp::resolver resolver(executor_);
   auto [rec, endpoints] = co_await resolver.async_resolve(hop.host, std::to_string(hop.port), kClientUseTuple);
   if (rec) co_return Status::Unavailable("cannot resolve " + hop.host + ": " + rec.message());
+  if (shut_down_) co_return Status::Unavailable("the client is shut down");
   auto conn = std::make_unique<Connection>(Connection{beast::tcp_stream(executor_), {}});
   if (url.tls) conn->stream.emplace<1>(beast::tcp_stream(executor_), ssl_ctx_);
   const InUse in_use(*this, conn.get());

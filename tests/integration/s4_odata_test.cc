@@ -278,9 +278,14 @@ TEST(S4ODataTest, ADeltaEnabledServiceIsReadByItsDeltaLinksAcrossRestarts) {
   EXPECT_FALSE(p.sink().WaitForAccepted(28, milliseconds(2500)));
   Seed(s.s4, 9, Partner(9, 0, 9, "P9 renamed"));
   ASSERT_TRUE(p.sink().WaitForAccepted(28, seconds(20))) << p.sink().AcceptedCount();
+  // A change undone (A, B, A again) is a change too.
+  Seed(s.s4, 3, Partner(3, 0, 3, "P3"));
+  ASSERT_TRUE(p.sink().WaitForAccepted(29, seconds(20))) << p.sink().AcceptedCount();
   const auto delivered = DeliveredByKey(p.sink());
   ASSERT_EQ(delivered.size(), 25u);
-  EXPECT_EQ(delivered.at("1000003").back()["BusinessPartnerFullName"], "P3 renamed");
+  ASSERT_EQ(delivered.at("1000003").size(), 3u);
+  EXPECT_EQ(delivered.at("1000003")[1]["BusinessPartnerFullName"], "P3 renamed");
+  EXPECT_EQ(delivered.at("1000003")[2]["BusinessPartnerFullName"], "P3");
   EXPECT_EQ(delivered.at("1000009").size(), 2u);
   EXPECT_EQ(delivered.at("1000000").size(), 1u);
 }

@@ -69,13 +69,22 @@ json::object Rendered(const crm_sim::Record& record, const std::string& uri, con
 }
 
 // The query string of `query` with $skiptoken replaced: what __next carries.
-std::string NextQuery(const std::map<std::string, std::string>& query, size_t skiptoken) {
+// The query string of `query` with `name` set to `value`: what __next
+// (with $skiptoken) and a delta link (with !deltatoken) carry, so the
+// request's own options ($expand, $filter) hold for what they bring.
+std::string QueryWith(const std::map<std::string, std::string>& query, const std::string& name,
+                      const std::string& value) {
   std::string out;
-  for (const auto& [name, value] : query) {
-    if (name == "$skiptoken") continue;
-    out += (out.empty() ? "?" : "&") + name + "=" + http::PercentEncode(value);
+  for (const auto& [n, v] : query) {
+    // A delta link starts a new answer: no page position from this one.
+    if (n == name || (name == "!deltatoken" && (n == "$skiptoken" || n == "sim-token"))) continue;
+    out += (out.empty() ? "?" : "&") + n + "=" + http::PercentEncode(v);
   }
-  return out + (out.empty() ? "?" : "&") + "$skiptoken=" + std::to_string(skiptoken);
+  return out + (out.empty() ? "?" : "&") + name + "=" + http::PercentEncode(value);
+}
+
+std::string NextQuery(const std::map<std::string, std::string>& query, size_t skiptoken) {
+  return QueryWith(query, "$skiptoken", std::to_string(skiptoken));
 }
 
 // The sequence number of a record's last write (the store numbers writes
@@ -409,8 +418,16 @@ http::Response S4ODataSim::Collection(const http::Request& req, const Where& whe
     }
     changed_since = n;
   }
+  // The token is taken when the answer starts, and carried through its
+  // pages (sim-token): a write while a client pages comes with the next
+  // delta, as a change log read from a point in time gives it.
   uint64_t latest_write = 0;
   for (const crm_sim::Record* r : stored) latest_write = std::max(latest_write, LastWrite(*r));
+  if (auto carried = query.find("sim-token"); carried != query.end() && q.skiptoken > 0) {
+    latest_write = std::strtoull(carried->second.c_str(), nullptr, 10);
+  }
+  std::map<std::string, std::string> paged_query = query;
+  paged_query["sim-token"] = std::to_string(latest_write);
   if (stored.empty() && store().Counts().if_contains(service + "/" + entity_set) == nullptr) {
     return GatewayError(req, 404, "/IWBEP/CM_MGW_RT/020",
                         "Resource not found for segment '" + entity_set + "' of service " + service);
@@ -462,12 +479,15 @@ http::Response S4ODataSim::Collection(const http::Request& req, const Where& whe
     }
     seed_after_page_.reset();
   }
-  const std::string next = page_end < end ? base + entity_set + NextQuery(query, q.skiptoken + page_size_) : "";
+  const std::string next =
+      page_end < end ? base + entity_set + NextQuery(tracks ? paged_query : query, q.skiptoken + page_size_) : "";
   // V4 gives a delta link only when asked to track changes; V2 always.
   const bool asked =
       !where.v4 || changed_since || HeaderOf(req, "Prefer").find("odata.track-changes") != std::string_view::npos;
   const std::string delta =
-      next.empty() && tracks && asked ? base + entity_set + "?!deltatoken='" + std::to_string(latest_write) + "'" : "";
+      next.empty() && tracks && asked
+          ? base + entity_set + QueryWith(query, "!deltatoken", "'" + std::to_string(latest_write) + "'")
+          : "";
   if (where.v4) {
     json::object answer{{"@odata.context", "$metadata#" + entity_set}, {"value", std::move(results)}};
     if (!next.empty()) answer["@odata.nextLink"] = next;

@@ -293,7 +293,11 @@ IdocFileSource::Outcome IdocFileSource::Take(const std::string& name) {
                  logged);
     return Outcome::kDone;
   }
-  if (Status finished = Finish(name); !finished.ok()) {
+  if (Status finished = Finish(name, st); !finished.ok()) {
+    if (finished.code() == StatusCode::kFailedPrecondition) {
+      spdlog::warn("event=idoc_file_changed source=idoc_file file=\"{}\" reason=\"{}\"", logged, finished.message());
+      return Outcome::kDone;
+    }
     // Committed but still in the folder: the next scan finds its IDocs known.
     spdlog::error("event=idoc_file_not_moved source=idoc_file file=\"{}\" reason=\"{}\"", logged, finished.message());
     return Outcome::kRetryLater;
@@ -329,16 +333,28 @@ std::optional<AcceptResult> IdocFileSource::Commit(std::vector<IncomingEvent> ev
   return *pending->result;
 }
 
-Status IdocFileSource::Finish(const std::string& name) {
+Status IdocFileSource::Finish(const std::string& name, const struct stat& read) {
   const std::filesystem::path path = config_.directory / name;
   std::error_code ec;
+  // The file is moved first (a writer holding it open writes on into the
+  // moved file), then compared with the version read: what was added in
+  // between goes back to be read, instead of being archived or deleted
+  // unread.
+  const std::filesystem::path moved =
+      config_.after == IdocFileConfig::After::kArchive
+          ? FreeName(config_.archive_directory, name)
+          : FreeName(config_.directory, "." + name + ".done");  // dot-files are never taken
+  std::filesystem::rename(path, moved, ec);
+  if (ec) return Status::Unavailable("cannot move it to " + moved.string() + ": " + ec.message());
+  struct stat now {};
+  if (::lstat(moved.c_str(), &now) != 0 || !SameVersion(now, read.st_size, read.st_mtim)) {
+    std::filesystem::rename(moved, FreeName(config_.directory, name), ec);
+    return Status::FailedPrecondition("written to as it was moved: left to be read again");
+  }
   if (config_.after == IdocFileConfig::After::kArchive) {
-    const std::filesystem::path target = FreeName(config_.archive_directory, name);
-    std::filesystem::rename(path, target, ec);
-    if (ec) return Status::Unavailable("cannot move it to " + target.string() + ": " + ec.message());
     SyncFolder(config_.archive_directory);
   } else {
-    std::filesystem::remove(path, ec);
+    std::filesystem::remove(moved, ec);
     if (ec) return Status::Unavailable("cannot delete it: " + ec.message());
   }
   SyncFolder(config_.directory);

@@ -67,7 +67,9 @@ class IdocFileSource : public Source {
   // The sink's answer; nullopt when the source is destroyed before it.
   std::optional<AcceptResult> Commit(std::vector<IncomingEvent> events);
   void Refuse(const std::string& name, const std::string& reason);
-  Status Finish(const std::string& name);
+  // Archives or deletes a committed file, unless it changed from the
+  // version `read`: then it stays to be read again (FailedPrecondition).
+  Status Finish(const std::string& name, const struct stat& read);
   bool Wanted(const std::string& name) const;
   bool StillChanging(const std::string& name, const struct stat& read) const;
 

@@ -26,6 +26,9 @@ std::unique_ptr<SourceBuilder> ParseS4Events(config::ConfigNode node) {
         item.Error("entity_set", "'" + e.entity_set + "' is not an OData name");
       }
       if (e.key_fields.empty()) item.Error("key", "name the event's data field(s) that hold the entity's key");
+      for (const auto& field : e.key_fields) {
+        if (!IsODataName(field)) item.Error("key", "'" + field + "' is not an OData name");
+      }
       for (const auto& nav : e.expand) {
         if (!IsNavigationPath(nav)) item.Error("expand", "'" + nav + "' is not a navigation path");
       }

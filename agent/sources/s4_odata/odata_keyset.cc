@@ -45,6 +45,17 @@ Result<std::string> Literal(const json::value* value, const OrderField& field, b
   auto ms = ODataTimeMs(value->get_string());
   const bool time_of_day = IsTimeOfDay(value->get_string());
   if (!ms.ok() || time_of_day != (*field.time == ODataTimeType::kTimeOfDay)) return refuse("a date or time");
+  // V4 writes ISO text, and a service may keep more than milliseconds
+  // (Edm.DateTimeOffset to 7 digits): the literal keeps the text's own
+  // precision, or "gt" would match the page's last entity again. The text
+  // was just read as a time, so it holds digits, '-', ':', '.', 'T' or ' ',
+  // 'Z' and '+' only.
+  const std::string_view text = value->get_string();
+  if (v4 && !text.starts_with("/Date(") && !text.starts_with("PT")) {
+    std::string literal(text);
+    if (literal.size() > 10 && literal[10] == ' ') literal[10] = 'T';
+    return literal;
+  }
   return TimeLiteral(*ms, *field.time, v4);
 }
 

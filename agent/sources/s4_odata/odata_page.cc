@@ -3,6 +3,7 @@
 #include <date/date.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
@@ -168,6 +169,88 @@ namespace {
 
 // One entity of an answer; InvalidArgument ("has no key field X") when it
 // cannot be identified.
+Result<ODataEntity> ReadEntity(const json::object& o, const ODataEntityShape& shape);
+
+// The key fields an entity id names: "A_Set('1')" → {key: 1};
+// "A_Set(Product='TG11',Plant='1010')" → each named field. Values are
+// quoted text ('' for a quote) or bare; nullopt when it is no key
+// predicate of the shape's fields.
+std::optional<json::object> KeyOfId(std::string_view id, const ODataEntityShape& shape) {
+  const size_t open = id.rfind('(');
+  if (open == std::string_view::npos || !id.ends_with(")") || id.size() > 1000) return std::nullopt;
+  std::string_view inner = id.substr(open + 1, id.size() - open - 2);
+  json::object key;
+  while (!inner.empty()) {
+    std::string name;
+    if (inner.front() != '\'' && inner.find('=') != std::string_view::npos &&
+        inner.find('=') < inner.find_first_of("',")) {
+      name = std::string(inner.substr(0, inner.find('=')));
+      inner.remove_prefix(name.size() + 1);
+    } else if (shape.key_fields.size() == 1 && key.empty()) {
+      name = shape.key_fields[0];
+    } else {
+      return std::nullopt;
+    }
+    std::string value;
+    if (!inner.empty() && inner.front() == '\'') {
+      size_t i = 1;
+      for (;; ++i) {
+        if (i >= inner.size()) return std::nullopt;
+        if (inner[i] == '\'') {
+          if (i + 1 < inner.size() && inner[i + 1] == '\'') {
+            value += '\'';
+            ++i;
+            continue;
+          }
+          break;
+        }
+        value += inner[i];
+      }
+      inner.remove_prefix(i + 1);
+    } else {
+      const size_t end = std::min(inner.find(','), inner.size());
+      value = std::string(inner.substr(0, end));
+      inner.remove_prefix(end);
+    }
+    if (std::find(shape.key_fields.begin(), shape.key_fields.end(), name) == shape.key_fields.end())
+      return std::nullopt;
+    key[name] = value;
+    if (!inner.empty()) {
+      if (inner.front() != ',') return std::nullopt;
+      inner.remove_prefix(1);
+    }
+  }
+  return key;
+}
+
+// A V4 delta answer's deleted entity: 4.01 marks it "@removed" and keeps
+// its key fields; 4.0 sends {"@odata.context":"…$deletedEntity","id":
+// "A_Set('1')","reason":…}. Read as its key fields, deleted.
+std::optional<ODataEntity> ReadTombstone(const json::object& o, const ODataEntityShape& shape) {
+  const json::value* context = o.if_contains("@odata.context");
+  const bool deleted_entity = context != nullptr && context->is_string() &&
+                              std::string_view(context->get_string()).find("$deletedEntity") != std::string_view::npos;
+  if (!deleted_entity && !o.contains("@removed") && !o.contains("@odata.removed")) return std::nullopt;
+  json::object fields;
+  for (const std::string& field : shape.key_fields) {
+    if (const json::value* v = o.if_contains(field)) fields[field] = *v;
+  }
+  if (fields.size() != shape.key_fields.size()) {
+    const json::value* id = o.if_contains("id");
+    if (id == nullptr || !id->is_string()) id = o.if_contains("@id");
+    if (id == nullptr || !id->is_string()) id = o.if_contains("@odata.id");
+    if (id == nullptr || !id->is_string()) return std::nullopt;
+    auto key = KeyOfId(id->get_string(), shape);
+    if (!key || key->size() != shape.key_fields.size()) return std::nullopt;
+    fields = std::move(*key);
+  }
+  fields["@removed"] = json::object{{"reason", "deleted"}};
+  auto e = ReadEntity(fields, shape);
+  if (!e.ok()) return std::nullopt;
+  e->deleted = true;
+  return std::move(e).value();
+}
+
 Result<ODataEntity> ReadEntity(const json::object& o, const ODataEntityShape& shape) {
   ODataEntity e;
   std::string missing;
@@ -262,7 +345,12 @@ Result<ODataPage> ParseODataPage(std::string_view body, const ODataEntityShape& 
       page.skipped.push_back(which + " is not an object");
       continue;
     }
-    auto entity = ReadEntity(item.as_object(), shape);
+    Result<ODataEntity> entity = Status::InvalidArgument("");
+    if (auto tombstone = ReadTombstone(item.as_object(), shape)) {
+      entity = std::move(*tombstone);
+    } else {
+      entity = ReadEntity(item.as_object(), shape);
+    }
     if (!entity.ok()) {
       page.skipped.push_back(which + " " + entity.status().message());
       continue;

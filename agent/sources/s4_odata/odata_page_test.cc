@@ -158,6 +158,14 @@ TEST(ODataPageTest, DeltaLinksAndV4TombstonesAreRead) {
   EXPECT_TRUE(v4->entities[1].deleted);
   EXPECT_EQ(v4->entities[1].key, "4712");
   EXPECT_EQ(v4->delta_link, "https://s4/sap/opu/odata4/x/SalesOrder?$deltatoken=77");
+  // OData 4.0's form: no key fields, the entity named by its id.
+  auto v40 = ParseODataPage(R"json({"value":[
+      {"@odata.context":"$metadata#SalesOrder/$deletedEntity","id":"SalesOrder('O''Neil')","reason":"deleted"}]})json",
+                            shape);
+  ASSERT_TRUE(v40.ok());
+  ASSERT_EQ(v40->entities.size(), 1u) << (v40->skipped.empty() ? "" : v40->skipped[0]);
+  EXPECT_TRUE(v40->entities[0].deleted);
+  EXPECT_EQ(v40->entities[0].key, "O'Neil");
   auto v2 = ParseODataPage(R"({"d":{"results":[],"__delta":"https://s4/x/A_Set?!deltatoken='5'"}})", shape);
   ASSERT_TRUE(v2.ok());
   EXPECT_EQ(v2->delta_link, "https://s4/x/A_Set?!deltatoken='5'");
@@ -178,6 +186,17 @@ TEST(ODataKeysetTest, V4LiteralsAreBareAndV4TimesAreRead) {
             "LastChangeDate gt 2026-01-02 or (LastChangeDate eq 2026-01-02 and LastChangeTime gt 10:30:05) or "
             "(LastChangeDate eq 2026-01-02 and LastChangeTime eq 10:30:05 and SalesOrder gt '4711')");
   EXPECT_EQ(TimeLiteral(1767349805123, ODataTimeType::kDateTimeOffset, true), "2026-01-02T10:30:05.123Z");
+  // A service's own precision is kept: cut to milliseconds, "gt" would
+  // match the page's last entity again.
+  ODataEntityShape stamped;
+  stamped.key_fields = {"SalesOrder"};
+  stamped.changed_at = "LastChangeDateTime";
+  stamped.v4 = true;
+  after = AfterCondition(
+      boost::json::parse(R"({"SalesOrder":"1","LastChangeDateTime":"2026-01-02T10:30:05.1234567Z"})").as_object(),
+      stamped);
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->starts_with("LastChangeDateTime gt 2026-01-02T10:30:05.1234567Z or")) << *after;
   EXPECT_EQ(*ODataTimeMs("2026-01-02"), 1767312000000);
   EXPECT_EQ(*ODataTimeMs("10:30:05.5"), (10 * 3600 + 30 * 60 + 5) * 1000 + 500);
   for (const char* bad : {"24:00:00", "10:60:00", "10:30:05x", "2026-13-01", "2026-01-0Z"}) {

@@ -221,7 +221,8 @@ std::vector<IncomingEvent> S4ODataSource::Events(const ODataEntitySet& set, std:
     // event; a change within one day's LastChangeDate is told apart by its
     // content.
     e.set_dedup_key(set.service.name + "/" + set.entity_set + "/" + entity.key + "@" +
-                    std::to_string(entity.changed_ms) + "#" + crypto::Sha256Hex(entity.payload).substr(0, 16));
+                    (version.empty() ? std::to_string(entity.changed_ms) : version) + "#" +
+                    crypto::Sha256Hex(entity.payload).substr(0, 16));
     e.set_content_type("application/json");
     auto* s4 = e.mutable_s4();
     s4->set_service(set.service.name);
@@ -277,9 +278,11 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
   // pages (__next) of it: a server paging at 100 answers $top=1000 in ten.
   size_t in_request = 0;
   std::string after, after_missing;  // the position of the last entity of the request
+  std::string previous_after;
   for (;;) {
     bool stopped = false;
-    std::optional<ODataPage> page = co_await ReadPage(set, url, false, stopped);
+    int refused = 0;
+    std::optional<ODataPage> page = co_await ReadPage(set, url, false, stopped, refused);
     if (stopped) co_return PollResult::kStopped;
     if (!page) co_return PollResult::kFailed;
     in_request += page->entities.size() + page->skipped.size();
@@ -318,8 +321,9 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
       }
     }
     if (!page->next_link.empty()) {
-      if (!OnOurHost(set, page->next_link)) co_return PollResult::kFailed;
-      url = page->next_link;
+      std::optional<std::string> next = FollowLink(set, url, page->next_link);
+      if (!next) co_return PollResult::kFailed;
+      url = std::move(*next);
     } else if (in_request >= config_.page_size) {
       in_request = 0;
       if (after.empty() || !after_missing.empty()) {
@@ -327,7 +331,18 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
                       EscapeForLog(after.empty() ? std::string("no entity of the page has a key") : after_missing));
         co_return PollResult::kFailed;
       }
+      if (after == previous_after) {
+        // The same position twice: a page of entities all alike in change
+        // time and key, or a service that ignores $filter. Asking again
+        // would loop.
+        spdlog::error(
+            "event=s4_odata_bad_answer source=s4_odata entity_set={} reason=\"the page ended where the "
+            "previous one did: S/4 did not apply the paging condition\"",
+            set.entity_set);
+        co_return PollResult::kFailed;
+      }
       url = PageUrl(set, since, after);
+      previous_after = std::move(after);
       after.clear();
     } else {
       co_return PollResult::kDone;
@@ -336,23 +351,41 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
   }
 }
 
-bool S4ODataSource::OnOurHost(const ODataEntitySet& set, const std::string& link) const {
-  // Server paging and delta links: followed only on the S/4 host Ferry logs
-  // on to, so an answer cannot send the credentials elsewhere.
-  if (link.starts_with(config_.connection.url + "/")) return true;
-  spdlog::error("event=s4_odata_bad_answer source=s4_odata entity_set={} reason=\"a link leaves {}\"", set.entity_set,
-                EscapeForLog(config_.connection.url));
-  return false;
+std::optional<std::string> S4ODataSource::FollowLink(const ODataEntitySet& set, const std::string& from,
+                                                     const std::string& link) const {
+  std::string url;
+  if (link.starts_with("http://") || link.starts_with("https://")) {
+    url = link;
+  } else if (link.starts_with("/")) {
+    url = config_.connection.url + link;
+  } else {  // relative to the answer's URL (V4 allows it): its folder
+    const std::string path = from.substr(0, from.find('?'));
+    url = path.substr(0, path.rfind('/') + 1) + link;
+  }
+  // Followed only on the S/4 host Ferry logs on to, so an answer cannot
+  // send the credentials elsewhere.
+  if (!url.starts_with(config_.connection.url + "/") || url.find("/../") != std::string::npos) {
+    spdlog::error("event=s4_odata_bad_answer source=s4_odata entity_set={} reason=\"a link leaves {}\"", set.entity_set,
+                  EscapeForLog(config_.connection.url));
+    return std::nullopt;
+  }
+  // SAP's links need not repeat sap-client; without it S/4 would log on
+  // to its default client.
+  if (!config_.connection.client.empty() && url.find("sap-client=") == std::string::npos) {
+    url += (url.find('?') == std::string::npos ? "?" : "&") + std::string("sap-client=") + config_.connection.client;
+  }
+  return url;
 }
 
 asio::awaitable<std::optional<ODataPage>> S4ODataSource::ReadPage(const ODataEntitySet& set, const std::string& url,
-                                                                  bool track_changes, bool& stopped) {
+                                                                  bool track_changes, bool& stopped, int& refused) {
   std::optional<http::ClientResponse> res = co_await Fetch(url, track_changes);
-  if (!res || stopping_) {  // nothing new is committed once stopping
-    stopped = true;
+  if (!res || stopping_) {  // stopping (nothing new is committed then), or a URL that does not parse (logged)
+    stopped = stopping_;
     co_return std::nullopt;
   }
   if (res->status != 200) {
+    refused = res->status;
     ++request_failures_;
     spdlog::error("event=s4_odata_refused source=s4_odata entity_set={} status={} reason=\"{}\"", set.entity_set,
                   res->status, GatewayMessage(res->body));
@@ -395,8 +428,16 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::PollDelta(const ODataE
   const std::string version = "delta:" + crypto::Sha256Hex(url).substr(0, 16);
   for (;;) {
     bool stopped = false;
-    std::optional<ODataPage> page = co_await ReadPage(set, url, initial, stopped);
+    int refused = 0;
+    std::optional<ODataPage> page = co_await ReadPage(set, url, initial, stopped, refused);
     if (stopped) co_return PollResult::kStopped;
+    if (!page && !initial && url == stored->second && refused >= 400 && refused < 500) {
+      // A delta token S/4 no longer knows (expired, or its log cleaned up):
+      // the next poll reads the set whole again, and takes a new one.
+      spdlog::warn("event=s4_odata_delta_expired source=s4_odata entity_set={} status={}", set.entity_set, refused);
+      delta_links_.erase(stored);
+      co_return PollResult::kFailed;
+    }
     if (!page) co_return PollResult::kFailed;
     const bool last = page->next_link.empty();
     if (last && page->delta_link.empty()) {
@@ -406,12 +447,13 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::PollDelta(const ODataE
           set.entity_set);
       co_return PollResult::kFailed;
     }
-    if (!OnOurHost(set, last ? page->delta_link : page->next_link)) co_return PollResult::kFailed;
+    std::optional<std::string> link = FollowLink(set, url, last ? page->delta_link : page->next_link);
+    if (!link) co_return PollResult::kFailed;
     std::vector<IncomingEvent> events = Events(set, page->entities, version);
     const size_t count = events.size();
     // Only the last page moves the delta link: a crash before it reads the
     // whole answer again, and what was committed is recognised.
-    Checkpoint checkpoint{last ? CheckpointName(set) : "", last ? "delta:" + page->delta_link : ""};
+    Checkpoint checkpoint{last ? CheckpointName(set) : "", last ? "delta:" + *link : ""};
     if (count > 0 || last) {
       AcceptResult result = co_await Commit(std::move(events), std::move(checkpoint));
       if (!result.status.ok()) {
@@ -427,10 +469,10 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::PollDelta(const ODataE
       }
     }
     if (last) {
-      delta_links_[set.name] = page->delta_link;
+      delta_links_[set.name] = *link;
       co_return PollResult::kDone;
     }
-    url = page->next_link;
+    url = std::move(*link);
     if (stopping_) co_return PollResult::kStopped;
   }
 }

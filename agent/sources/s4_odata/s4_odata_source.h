@@ -59,12 +59,16 @@ class S4ODataSource : public Source {
   // A delta-enabled entity set: the stored delta link, or the whole set
   // with change tracking asked for, to the next delta link.
   boost::asio::awaitable<PollResult> PollDelta(const ODataEntitySet& set);
-  // The S/4 page at `url`, parsed; nullopt (logged) when refused, not an
-  // OData answer, or stopping (then `stopped` is set).
+  // The S/4 page at `url`, parsed; nullopt (logged) when refused (then
+  // `refused` is S/4's status), not an OData answer, or stopping (then
+  // `stopped` is set).
   boost::asio::awaitable<std::optional<ODataPage>> ReadPage(const ODataEntitySet& set, const std::string& url,
-                                                            bool track_changes, bool& stopped);
-  // Whether a link from S/4's answer stays on the host Ferry logs on to.
-  bool OnOurHost(const ODataEntitySet& set, const std::string& link) const;
+                                                            bool track_changes, bool& stopped, int& refused);
+  // The URL to ask for a next or delta link from S/4's answer, read at
+  // `from`: relative links resolved, `sap-client` kept; nullopt (logged)
+  // when it leaves the host Ferry logs on to.
+  std::optional<std::string> FollowLink(const ODataEntitySet& set, const std::string& from,
+                                        const std::string& link) const;
   // The page's answer, retried on 429, 5xx and transport errors until it
   // comes or the source stops; nullopt when stopped.
   boost::asio::awaitable<std::optional<http::ClientResponse>> Fetch(const std::string& url, bool track_changes);
