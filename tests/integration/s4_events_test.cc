@@ -206,6 +206,13 @@ TEST(S4EventsTest, A404FromAServiceNotThereIsNoDeletionAndCompositeKeysAreRead) 
   EXPECT_NE(res.body.find("S/4 answered 404 without saying the entity is gone: No service found"), std::string::npos)
       << res.body;
   EXPECT_EQ(s.p->AgentOutboxDepth(), 0u);
+  // Nor does a JSON 404 with any other code (a proxy's, an API layer's).
+  s.s4.Control(
+      "faults",
+      {{"vendor", "s4"}, {"status", 404}, {"count", 1}, {"error_code", "NotFound"}, {"path_contains", "('1000900')"}});
+  res = s.Post(Event("e-899", "1000900"));
+  EXPECT_EQ(res.status, 503) << res.body;
+  EXPECT_EQ(s.p->AgentOutboxDepth(), 0u);
 
   // A composite key is read as (Product='TG11',Plant='1010').
   s.s4.Control("seed", {{"vendor", "s4"},

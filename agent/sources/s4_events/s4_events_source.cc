@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "agent/sources/s4_odata/odata_page.h"
 #include "agent/sources/s4_odata/s4_connection.h"
 #include "common/doc/json_document.h"
@@ -40,20 +42,20 @@ std::string KeyPredicate(const std::vector<std::string>& fields, const std::vect
   return "(" + out + ")";
 }
 
-// Whether a 404 says the entity does not exist (SAP Gateway's JSON error
-// from the service, e.g. /IWBEP/CM_MGW_RT/020 "Resource not found for
-// segment"), rather than that the service is not there: the hub's
-// /IWFND/ codes (/IWFND/MED/170 "No service found"), or the ICF's HTML page
-// for a service not active in SICF. Only the first is a deletion.
-bool SaysEntityIsGone(const http::ClientResponse& res) {
+// Whether a 404 says the entity does not exist: SAP Gateway's JSON error
+// with one of the configured codes (/IWBEP/CM_MGW_RT/020 "Resource not
+// found for segment"). A 404 from the Gateway hub (/IWFND/MED/170 "No
+// service found"), the ICF's HTML page, a proxy's, or any other code says
+// nothing about the entity: only the codes listed count as a deletion.
+bool SaysEntityIsGone(const http::ClientResponse& res, const std::vector<std::string>& gone_codes) {
   if (res.status != 404) return false;
   boost::system::error_code ec;
   const boost::json::value body = boost::json::parse(res.body, ec);
   if (ec || !body.is_object()) return false;
   const boost::json::value* error = body.as_object().if_contains("error");
   const boost::json::value* code = error && error->is_object() ? error->as_object().if_contains("code") : nullptr;
-  return code != nullptr && code->is_string() && !code->as_string().empty() &&
-         !code->as_string().starts_with("/IWFND/");
+  return code != nullptr && code->is_string() &&
+         std::find(gone_codes.begin(), gone_codes.end(), std::string_view(code->get_string())) != gone_codes.end();
 }
 
 const EventEntity* EntityFor(const std::vector<EventEntity>& entities, const std::string& type) {
@@ -188,7 +190,7 @@ boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> S4EventsSour
   get.set(bhttp::field::accept, "application/json");
   if (!fetch_authorization_.empty()) get.set(bhttp::field::authorization, fetch_authorization_);
   Result<http::ClientResponse> res = co_await client_->Send(*parsed_url, std::move(get));
-  const bool gone = res.ok() && SaysEntityIsGone(*res);
+  const bool gone = res.ok() && SaysEntityIsGone(*res, config_.gone_codes);
   if (!res.ok() || (res->status != 200 && !gone)) {
     const std::string why = res.ok() ? "S/4 answered " + std::to_string(res->status) +
                                            (res->status == 404 ? " without saying the entity is gone" : "") + ": " +
