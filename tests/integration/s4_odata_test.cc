@@ -43,6 +43,20 @@ std::string PollerYaml(int sim_port, const std::filesystem::path& password_file,
          "        expand: [to_Customer, to_BusinessPartnerAddress]\n        deleted_when: IsMarkedForArchiving\n";
 }
 
+// The poller's configuration read by delta links: no change time.
+std::string WithDelta(std::string yaml) {
+  const std::string change_time = "        changed_date: LastChangeDate\n        changed_time: LastChangeTime\n";
+  return yaml.replace(yaml.find(change_time), change_time.size(), "        delta: true\n");
+}
+
+// Whether the agent's log has `text` yet.
+bool LogHas(Pipeline& p, const std::string& text) {
+  std::ifstream in(p.agent().log_file());
+  std::stringstream log;
+  log << in.rdbuf();
+  return log.str().find(text) != std::string::npos;
+}
+
 // A business partner as S/4 serialises it, changed on day `day` at `seconds`.
 nlohmann::json Partner(int n, int day, int seconds_of_day, const std::string& name) {
   char time[32];
@@ -255,11 +269,8 @@ TEST(S4ODataTest, ADeltaEnabledServiceIsReadByItsDeltaLinksAcrossRestarts) {
   for (int n = 0; n < 25; ++n) Seed(s.s4, n, Partner(n, 0, n, "P" + std::to_string(n)));
   s.s4.Control("config", {{"vendor", "s4"}, {"page_size", 10}, {"delta", {"API_BUSINESS_PARTNER/A_BusinessPartner"}}});
   PipelineOptions options;
-  std::string yaml = PollerYaml(s.s4.port(), s.password);
   // No change time: the service's delta links say what changed.
-  const std::string change_time = "        changed_date: LastChangeDate\n        changed_time: LastChangeTime\n";
-  yaml.replace(yaml.find(change_time), change_time.size(), "        delta: true\n");
-  options.sources_extra_yaml = yaml;
+  options.sources_extra_yaml = WithDelta(PollerYaml(s.s4.port(), s.password));
   Pipeline p(options);
   p.StartAll();
   ASSERT_TRUE(p.sink().WaitForAccepted(25, seconds(30))) << p.sink().AcceptedCount();
@@ -294,21 +305,11 @@ TEST(S4ODataTest, DeltaOnAServiceWithoutDeltaLinksIsLoggedAsSuch) {
   S4Setup s;
   Seed(s.s4, 1, Partner(1, 0, 1, "P1"));
   PipelineOptions options;
-  std::string yaml = PollerYaml(s.s4.port(), s.password);
-  const std::string change_time = "        changed_date: LastChangeDate\n        changed_time: LastChangeTime\n";
-  yaml.replace(yaml.find(change_time), change_time.size(), "        delta: true\n");
-  options.sources_extra_yaml = yaml;
+  options.sources_extra_yaml = WithDelta(PollerYaml(s.s4.port(), s.password));
   Pipeline p(options);
   p.StartAll();
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        std::ifstream in(p.agent().log_file());
-        std::stringstream text;
-        text << in.rdbuf();
-        return text.str().find("reason=\"the service gave no delta link: it does not track changes") !=
-               std::string::npos;
-      },
-      seconds(20)));
+  ASSERT_TRUE(WaitUntil([&] { return LogHas(p, "reason=\"the service gave no delta link: it does not track changes"); },
+                        seconds(20)));
 }
 
 // An S/4 host that takes connections and never answers.
@@ -375,10 +376,7 @@ TEST(S4ODataTest, ThePlantsProxyCarriesThePollWithItsCredentials) {
   ASSERT_TRUE(p.sink().WaitForAccepted(30, seconds(30))) << p.sink().AcceptedCount() << proxy.log();
   EXPECT_NE(proxy.log().find("CONNECT 127.0.0.1:" + std::to_string(s.s4.port())), std::string::npos) << proxy.log();
   EXPECT_EQ(DeliveredByKey(p.sink()).size(), 30u);
-  std::ifstream in(p.agent().log_file());
-  std::stringstream log;
-  log << in.rdbuf();
-  EXPECT_EQ(log.str().find("s3cretProxy"), std::string::npos) << "the proxy password reached the log";
+  EXPECT_FALSE(LogHas(p, "s3cretProxy")) << "the proxy password reached the log";
 }
 
 bool Accepts(int port) {
@@ -427,10 +425,7 @@ TEST(S4ODataTest, TheAgentLogsOnWithItsX509CertificateOverTls) {
   p.StartAll();
   ASSERT_TRUE(p.sink().WaitForAccepted(12, seconds(30))) << p.sink().AcceptedCount();
   EXPECT_EQ(DeliveredByKey(p.sink()).size(), 12u);
-  std::ifstream in(p.agent().log_file());
-  std::stringstream log;
-  log << in.rdbuf();
-  EXPECT_NE(log.str().find("auth=certificate"), std::string::npos) << log.str();
+  EXPECT_TRUE(LogHas(p, "auth=certificate"));
 }
 
 TEST(S4ODataTest, AWrongPasswordIsLoggedAndNothingIsCommittedUntilItIsRight) {
@@ -442,13 +437,7 @@ TEST(S4ODataTest, AWrongPasswordIsLoggedAndNothingIsCommittedUntilItIsRight) {
   Pipeline p(options);
   p.StartAll();
   ASSERT_TRUE(WaitUntil(
-      [&] {
-        std::ifstream in(p.agent().log_file());
-        std::stringstream text;
-        text << in.rdbuf();
-        return text.str().find("event=s4_odata_refused source=s4_odata entity_set=A_BusinessPartner status=401") !=
-               std::string::npos;
-      },
+      [&] { return LogHas(p, "event=s4_odata_refused source=s4_odata entity_set=A_BusinessPartner status=401"); },
       seconds(20)));
   EXPECT_EQ(p.AgentOutboxDepth(), 0u);
   s.s4.Control("config", {{"vendor", "s4"}, {"password", "s4-secret"}});

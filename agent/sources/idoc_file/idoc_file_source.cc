@@ -285,14 +285,6 @@ IdocFileSource::Outcome IdocFileSource::Take(const std::string& name) {
   idocs_duplicate_ += result.duplicates;
   spdlog::info("event=idoc_accepted source=idoc_file file=\"{}\" docnum={} stored={} duplicates={}", logged,
                batch.docnums, result.stored, result.duplicates);
-  if (StillChanging(name, st)) {
-    // Written to while its IDocs were being committed: archiving it now
-    // would take what was added unread. It is read again once complete;
-    // the IDocs just committed are then recognised.
-    spdlog::warn("event=idoc_file_changed source=idoc_file file=\"{}\" reason=\"written to during the commit\"",
-                 logged);
-    return Outcome::kDone;
-  }
   if (Status finished = Finish(name, st); !finished.ok()) {
     if (finished.code() == StatusCode::kFailedPrecondition) {
       spdlog::warn("event=idoc_file_changed source=idoc_file file=\"{}\" reason=\"{}\"", logged, finished.message());

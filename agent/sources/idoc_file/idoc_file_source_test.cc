@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "agent/sources/idoc_file/idoc_file_config.h"
@@ -48,6 +49,23 @@ class RecordingSink : public EventSink {
   }
 };
 
+// A marker-mode port on `in`, scanned every 20 ms.
+IdocFileConfig MarkerPort(const std::filesystem::path& in) {
+  IdocFileConfig config;
+  config.directory = in;
+  config.ready = IdocFileConfig::Ready::kMarker;
+  config.poll_interval = std::chrono::milliseconds(20);
+  config.archive_directory = in / "archive";
+  config.error_directory = in / "error";
+  return config;
+}
+
+// Runs the agent's loop until `done` or 20 s have passed.
+void RunUntil(boost::asio::io_context& io, const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline && !done()) io.run_for(std::chrono::milliseconds(20));
+}
+
 TEST(IdocFileSourceTest, AFileWrittenToWhileItsIdocsAreCommittedIsReadAgainNotArchived) {
   ferry::testing::TempDir dir;
   const std::filesystem::path in = dir.path() / "in";
@@ -62,20 +80,13 @@ TEST(IdocFileSourceTest, AFileWrittenToWhileItsIdocsAreCommittedIsReadAgainNotAr
   sink.during = [&] {
     std::ofstream(in / "O_100_0000000000420011.idoc", std::ios::binary | std::ios::app) << FlatIdoc("0000000000420012");
   };
-  IdocFileConfig config;
-  config.directory = in;
-  config.ready = IdocFileConfig::Ready::kMarker;
-  config.poll_interval = std::chrono::milliseconds(20);
-  config.archive_directory = in / "archive";
-  config.error_directory = in / "error";
+  IdocFileConfig config = MarkerPort(in);
   config.catalog = std::shared_ptr<const idoc::SegmentCatalog>(&ferry::testing::FixtureCatalog(), [](auto*) {});
   IdocFileSource source(SourceContext{io.get_executor(), &sink, "agent-1", nullptr}, config);
   ASSERT_TRUE(source.Start().ok());
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline &&
-         !(sink.commits.size() >= 2 && std::filesystem::exists(in / "archive" / "O_100_0000000000420011.idoc"))) {
-    io.run_for(std::chrono::milliseconds(20));
-  }
+  RunUntil(io, [&] {
+    return sink.commits.size() >= 2 && std::filesystem::exists(in / "archive" / "O_100_0000000000420011.idoc");
+  });
   source.Stop();
 
   ASSERT_EQ(sink.commits.size(), 2u) << "the file was archived with an IDoc nobody read";
@@ -102,18 +113,9 @@ TEST(IdocFileSourceTest, ALinkPlantedInTheErrorFolderIsNotWrittenThrough) {
   boost::asio::io_context io;
   auto work = boost::asio::make_work_guard(io);
   RecordingSink sink;
-  IdocFileConfig config;
-  config.directory = in;
-  config.ready = IdocFileConfig::Ready::kMarker;
-  config.poll_interval = std::chrono::milliseconds(20);
-  config.archive_directory = in / "archive";
-  config.error_directory = in / "error";
-  IdocFileSource source(SourceContext{io.get_executor(), &sink, "agent-1", nullptr}, config);
+  IdocFileSource source(SourceContext{io.get_executor(), &sink, "agent-1", nullptr}, MarkerPort(in));
   ASSERT_TRUE(source.Start().ok());
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline && std::filesystem::exists(in / "O_100_bad.idoc")) {
-    io.run_for(std::chrono::milliseconds(20));
-  }
+  RunUntil(io, [&] { return !std::filesystem::exists(in / "O_100_bad.idoc"); });
   source.Stop();
 
   EXPECT_FALSE(std::filesystem::exists(in / "O_100_bad.idoc"));
