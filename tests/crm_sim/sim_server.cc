@@ -180,6 +180,10 @@ http::Response SimServer::ControlPost(const http::Request& req, std::string_view
     vendor->state().AddFault(std::move(*fault));
     return JsonResponse(req, 200, ok);
   }
+  if (action == "clear-faults") {
+    vendor->state().ClearFaults();
+    return JsonResponse(req, 200, ok);
+  }
   if (action == "seed") {
     auto seeded = vendor->Seed(body);
     if (!seeded.ok()) return ControlError(req, 400, seeded.status().message());

@@ -100,6 +100,7 @@ class VendorState {
   void ExpireTokens();
 
   void AddFault(Fault fault) { faults_.push_back(std::move(fault)); }
+  void ClearFaults() { faults_.clear(); }
   // The first fault that matches `method` and `path`, used up by one.
   std::optional<Fault> TakeFault(std::string_view method, std::string_view path);
 

@@ -96,7 +96,8 @@ TEST_F(FlowCliTest, FlowTestMapsS4EntitiesAndOdataAnswers) {
   // One entity as the sources store it, and an OData V2 answer with two.
   const std::string entity = std::string(kFixtures) + "/s4/bp_organization.json";
   WriteFile(dir_.path() / "answer.json", "{\"d\":{\"results\":[" + ReadFileText(entity) + "," +
-                                             ReadFileText(std::string(kFixtures) + "/s4/bp_person.json") + "]}}");
+                                             ReadFileText(std::string(kFixtures) + "/s4/bp_person_contact.json") +
+                                             "]}}");
   const std::string command = std::string(FERRY_AGENT_BIN) + " flow test --bundle " + kStandard +
                               "/bp-account-salesforce.yaml --standard " + kStandard +
                               " --s4 API_BUSINESS_PARTNER/A_BusinessPartner --json --input ";
@@ -114,7 +115,8 @@ TEST_F(FlowCliTest, FlowTestMapsS4EntitiesAndOdataAnswers) {
   std::getline(lines, second);
   EXPECT_EQ(nlohmann::json::parse(first)["flows"][0]["records"][0]["fields"]["Name"],
             "Nordwind Maschinenbau GmbH Werk Hafen");
-  EXPECT_EQ(nlohmann::json::parse(second)["flows"][0]["dropped"], true);
+  // The person's Contact, from what the poller's lookups attach.
+  EXPECT_EQ(nlohmann::json::parse(second)["flows"][0]["records"][0]["external_id"], "100001-2000001");
 
   r = Shell(std::string(FERRY_AGENT_BIN) + " flow test --bundle " + bundle() + " --s4 A_BusinessPartner --input " +
             entity);

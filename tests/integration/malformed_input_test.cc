@@ -318,6 +318,37 @@ TEST_F(AgentConfigErrorTest, TheFilePortsFolderAndSegmentCatalogueAreCheckedBefo
   }
 }
 
+TEST_F(AgentConfigErrorTest, AnS4LookupThatCouldLeaveItsServiceOrBeSteeredByDataIsRefused) {
+  const auto file = dir_.path() / "s4.yaml";
+  WriteFile(dir_.path() / "s4.password", "s4-secret\n");
+  auto config_with = [&](const std::string& lookup) {
+    std::string text = Config("retry_after: 7s", "5s");
+    text.insert(text.find("uplink:"),
+                "  s4_odata:\n    url: https://s4.plant.local:44300\n    user: FERRY_COMM\n    password_file: " +
+                    (dir_.path() / "s4.password").string() +
+                    "\n    entities:\n      - name: bp\n        service: API_BUSINESS_PARTNER\n"
+                    "        entity_set: A_BusinessPartner\n        key: [BusinessPartner]\n"
+                    "        changed_date: LastChangeDate\n        lookups:\n" +
+                    lookup);
+    WriteFile(file, text);
+    return RunAgent("check-config", file);
+  };
+  auto [code, out] = config_with(
+      "          - at: to_BusinessPartnerContact\n            read: A_BusinessPartner('{BusinessPartnerPerson}')\n"
+      "            as: to_Person\n            when: RelationshipCategory eq 'BUR001'\n");
+  ASSERT_EQ(code, 0) << out;
+  for (const auto& [lookup, why] : std::vector<std::pair<std::string, std::string>>{
+           {"read: A_BusinessPartner({BusinessPartnerPerson})", "must quote each field"},
+           {"read: /sap/opu/odata/sap/OTHER/A_X('{F}')", "must be a resource of the entity's own service"},
+           {"read: A_BusinessPartner('1000746')", "names no field of the item"},
+           {"read: A_X('{F}')\n            when: F = 1", "must read Field eq 'value'"}}) {
+    std::tie(code, out) = config_with("          - " + lookup + "\n            as: to_X\n");
+    EXPECT_EQ(code, 2) << lookup << ": " << out;
+    EXPECT_NE(out.find("sources.s4_odata.entities"), std::string::npos) << out;
+    EXPECT_NE(out.find(why), std::string::npos) << lookup << ": " << out;
+  }
+}
+
 TEST_F(AgentConfigErrorTest, MetricsStayOnLoopbackUnlessAllowedElsewhere) {
   const auto file = dir_.path() / "metrics.yaml";
   WriteFile(file, Config("retry_after: 7s", "5s") + "metrics:\n  listen: 0.0.0.0:9469\n");

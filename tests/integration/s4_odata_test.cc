@@ -17,6 +17,7 @@
 #include <random>
 
 #include "tests/integration/pipeline.h"
+#include "tests/integration/s4_dates.h"
 #include "tests/support/crm_sim.h"
 #include "tests/support/ports.h"
 #include "tests/support/process.h"
@@ -29,9 +30,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-constexpr int64_t kDayMs = 86'400'000;
-constexpr int64_t kFirstDay = 1'767'225'600'000;  // 2026-01-01
 
 std::string PollerYaml(int sim_port, const std::filesystem::path& password_file, int page_size = 50) {
   return "  s4_odata:\n    url: http://127.0.0.1:" + std::to_string(sim_port) +
@@ -67,7 +65,7 @@ nlohmann::json Partner(int n, int day, int seconds_of_day, const std::string& na
           {"BusinessPartnerCategory", "2"},
           {"BusinessPartnerFullName", name},
           {"OrganizationBPName1", name},
-          {"LastChangeDate", "/Date(" + std::to_string(kFirstDay + day * kDayMs) + ")/"},
+          {"LastChangeDate", ODataDate(day)},
           {"LastChangeTime", time},
           {"IsMarkedForArchiving", false},
           {"to_Customer", {{"Customer", id}, {"DeletionIndicator", false}}},

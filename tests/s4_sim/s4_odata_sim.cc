@@ -57,7 +57,11 @@ json::object Rendered(const crm_sim::Record& record, const std::string& uri, con
       out[name] = value;
       continue;
     }
-    if (std::find(expand.begin(), expand.end(), std::string(name)) == expand.end()) {
+    // $expand=to_A/to_B expands to_A as well.
+    const bool expanded = std::any_of(expand.begin(), expand.end(), [&](const std::string& e) {
+      return e == name || (e.starts_with(name) && e.size() > name.size() && e[name.size()] == '/');
+    });
+    if (!expanded) {
       if (!v4) out[name] = json::object{{"__deferred", json::object{{"uri", uri + "/" + std::string(name)}}}};
     } else if (value.is_array() && !v4) {
       out[name] = json::object{{"results", value}};

@@ -23,6 +23,7 @@ std::unique_ptr<SourceBuilder> ParseS4Events(config::ConfigNode node) {
       e.key_fields = item.StringList("key");
       e.expand = item.StringList("expand");
       e.deleted_when = item.String("deleted_when", "");
+      e.lookups = ReadODataLookups(item);
       if (!e.entity_set.empty() && !IsODataName(e.entity_set)) {
         item.Error("entity_set", "'" + e.entity_set + "' is not an OData name");
       }

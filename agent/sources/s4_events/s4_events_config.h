@@ -22,6 +22,7 @@
 //             key: [BusinessPartner]                # fields of the event's data
 //             expand: [to_Customer, to_BusinessPartnerAddress]
 //             deleted_when: IsMarkedForArchiving
+//             lookups: [...]                        # as sources.s4_odata's
 
 #include <chrono>
 #include <optional>
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "agent/sources/listener.h"
+#include "agent/sources/s4_odata/odata_lookup.h"
 #include "agent/sources/s4_odata/s4_connection.h"
 #include "agent/sources/source.h"
 
@@ -41,6 +43,7 @@ struct EventEntity {
   std::vector<std::string> key_fields;
   std::vector<std::string> expand;
   std::string deleted_when;
+  std::vector<ODataLookup> lookups;
 };
 
 struct S4EventsConfig : ListenerConfig {
@@ -52,7 +55,7 @@ struct S4EventsConfig : ListenerConfig {
   std::optional<S4Connection> fetch;
   // Gateway error codes of a 404 that mean "no such entity" (a deletion);
   // any other 404 says the service is missing and is answered 503.
-  std::vector<std::string> gone_codes{"/IWBEP/CM_MGW_RT/020"};
+  std::vector<std::string> gone_codes = kDefaultGoneCodes;
   std::vector<EventEntity> entities;
 };
 

@@ -42,22 +42,6 @@ std::string KeyPredicate(const std::vector<std::string>& fields, const std::vect
   return "(" + out + ")";
 }
 
-// Whether a 404 says the entity does not exist: SAP Gateway's JSON error
-// with one of the configured codes (/IWBEP/CM_MGW_RT/020 "Resource not
-// found for segment"). A 404 from the Gateway hub (/IWFND/MED/170 "No
-// service found"), the ICF's HTML page, a proxy's, or any other code says
-// nothing about the entity: only the codes listed count as a deletion.
-bool SaysEntityIsGone(const http::ClientResponse& res, const std::vector<std::string>& gone_codes) {
-  if (res.status != 404) return false;
-  boost::system::error_code ec;
-  const boost::json::value body = boost::json::parse(res.body, ec);
-  if (ec || !body.is_object()) return false;
-  const boost::json::value* error = body.as_object().if_contains("error");
-  const boost::json::value* code = error && error->is_object() ? error->as_object().if_contains("code") : nullptr;
-  return code != nullptr && code->is_string() &&
-         std::find(gone_codes.begin(), gone_codes.end(), std::string_view(code->get_string())) != gone_codes.end();
-}
-
 const EventEntity* EntityFor(const std::vector<EventEntity>& entities, const std::string& type) {
   for (const EventEntity& e : entities) {
     if (type.starts_with(e.type_prefix)) return &e;
@@ -146,6 +130,24 @@ http::Response S4EventsSource::RetryLater(const http::Request& req, const std::s
   return res;
 }
 
+boost::asio::awaitable<std::optional<http::ClientResponse>> S4EventsSource::Get(const std::string& url) {
+  auto parsed_url = http::ParseUrl(url);
+  if (!parsed_url.ok()) {
+    spdlog::warn("event=s4_events_fetch_failed source=s4_events reason=\"bad S/4 URL: {}\"",
+                 parsed_url.status().message());
+    co_return std::nullopt;
+  }
+  http::HttpClient::OutRequest get{bhttp::verb::get, parsed_url->target, 11};
+  get.set(bhttp::field::accept, "application/json");
+  if (!fetch_authorization_.empty()) get.set(bhttp::field::authorization, fetch_authorization_);
+  Result<http::ClientResponse> res = co_await client_->Send(*parsed_url, std::move(get));
+  if (!res.ok()) {
+    spdlog::warn("event=s4_events_fetch_failed source=s4_events reason=\"{}\"", EscapeForLog(res.status().message()));
+    co_return std::nullopt;
+  }
+  co_return std::move(res).value();
+}
+
 IncomingEvent S4EventsSource::Plain(const CloudEvent& event) const {
   IncomingEvent in;
   ferry::v1::Event& e = in.event;
@@ -184,18 +186,13 @@ boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> S4EventsSour
     for (const std::string& e : entity.expand) expand += (expand.empty() ? "" : ",") + e;
     url += "&$expand=" + http::PercentEncode(expand);
   }
-  auto parsed_url = http::ParseUrl(url);
-  if (!parsed_url.ok()) co_return RetryLater(req, "bad S/4 URL");
-  http::HttpClient::OutRequest get{bhttp::verb::get, parsed_url->target, 11};
-  get.set(bhttp::field::accept, "application/json");
-  if (!fetch_authorization_.empty()) get.set(bhttp::field::authorization, fetch_authorization_);
-  Result<http::ClientResponse> res = co_await client_->Send(*parsed_url, std::move(get));
-  const bool gone = res.ok() && SaysEntityIsGone(*res, config_.gone_codes);
-  if (!res.ok() || (res->status != 200 && !gone)) {
-    const std::string why = res.ok() ? "S/4 answered " + std::to_string(res->status) +
-                                           (res->status == 404 ? " without saying the entity is gone" : "") + ": " +
-                                           GatewayMessage(res->body)
-                                     : EscapeForLog(res.status().message());
+  std::optional<http::ClientResponse> res = co_await Get(url);
+  const bool gone = res && SaysEntityIsGone(*res, config_.gone_codes);
+  if (!res || (res->status != 200 && !gone)) {
+    const std::string why = res ? "S/4 answered " + std::to_string(res->status) +
+                                      (res->status == 404 ? " without saying the entity is gone" : "") + ": " +
+                                      GatewayMessage(res->body)
+                                : std::string("S/4 could not be reached");
     spdlog::warn("event=s4_events_fetch_failed source=s4_events type={} key=\"{}\" reason=\"{}\"",
                  EscapeForLog(event.type), EscapeForLog(key), why);
     co_return RetryLater(req, "cannot read the entity from S/4: " + why);
@@ -218,6 +215,13 @@ boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> S4EventsSour
     spdlog::warn("event=s4_events_fetch_failed source=s4_events type={} key=\"{}\" reason=\"{}\"",
                  EscapeForLog(event.type), EscapeForLog(key), read.status().message());
     co_return RetryLater(req, "S/4's answer is not the entity: " + read.status().message());
+  }
+  LookupRunner lookups(entity.lookups, *config_.fetch, entity.service.path,
+                       [this](const std::string& lookup_url) { return Get(lookup_url); });
+  if (Status attached = co_await lookups.Attach(read->payload); !attached.ok()) {
+    spdlog::warn("event=s4_events_lookup_failed source=s4_events type={} key=\"{}\" reason=\"{}\"",
+                 EscapeForLog(event.type), EscapeForLog(key), attached.message());
+    co_return RetryLater(req, "cannot read what the entity's lookups name from S/4: " + attached.message());
   }
   auto document = doc::FromJson(read->payload, entity.entity_set);
   if (!document.ok()) co_return RetryLater(req, "the entity does not parse");

@@ -49,6 +49,9 @@ class S4EventsSource : public Source {
   boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> Fetched(const http::Request& req,
                                                                               const CloudEvent& event,
                                                                               const EventEntity& entity);
+  // One GET of S/4 with the source's logon; nullopt when S/4 could not be
+  // reached (the reason is logged).
+  boost::asio::awaitable<std::optional<http::ClientResponse>> Get(const std::string& url);
   IncomingEvent Plain(const CloudEvent& event) const;
   http::Response RetryLater(const http::Request& req, const std::string& reason);
 

@@ -309,6 +309,38 @@ Result<ODataEntity> ParseODataEntity(std::string_view body, const ODataEntitySha
   return e;
 }
 
+Result<ODataAnswer> ParseODataAnswer(std::string_view body) {
+  auto root = ParseAnswer(body);
+  if (!root.ok()) return root.status();
+  const json::object* o = &root->as_object();
+  ODataAnswer answer;
+  const json::value* results = nullptr;
+  if (const json::value* d = o->if_contains("d"); d && d->is_object()) {  // V2
+    o = &d->as_object();
+    results = o->if_contains("results");
+    if (const json::value* next = o->if_contains("__next"); next && next->is_string()) {
+      answer.next_link = std::string(next->as_string());
+    }
+  } else {  // V4
+    // A V4 collection is {"@odata.context":…,"value":[…]}; an entity has
+    // its own members (one may be called "value", but not as the only one).
+    const json::value* v = o->if_contains("value");
+    const bool collection = v && v->is_array() && std::all_of(o->begin(), o->end(), [](const auto& member) {
+                              return member.key() == "value" || member.key().starts_with("@");
+                            });
+    if (collection) results = v;
+    if (const json::value* next = o->if_contains("@odata.nextLink"); collection && next && next->is_string()) {
+      answer.next_link = std::string(next->as_string());
+    }
+  }
+  if (results != nullptr && results->is_array()) {
+    answer.value = Cleaned(*results);
+  } else {
+    answer.value = Cleaned(*o);
+  }
+  return answer;
+}
+
 Result<ODataPage> ParseODataPage(std::string_view body, const ODataEntityShape& shape) {
   auto parsed = ParseAnswer(body);
   if (!parsed.ok()) return parsed.status();

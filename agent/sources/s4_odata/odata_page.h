@@ -17,6 +17,8 @@
 // out), and expanded V2 collections ({"results":[…]}) as plain arrays, so a
 // flow reads to_BusinessPartnerAddress/CityName whichever version it is.
 
+#include <boost/json/value.hpp>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -60,6 +62,16 @@ Result<ODataPage> ParseODataPage(std::string_view body, const ODataEntityShape& 
 // One entity (GET …/A_BusinessPartner('1000746')): V2 {"d":{…}} or V4's
 // object. InvalidArgument: not JSON, a collection, or no key.
 Result<ODataEntity> ParseODataEntity(std::string_view body, const ODataEntityShape& shape);
+
+// The answer to a read other than a poll's (a lookup, odata_lookup.h): one
+// entity as an object, or a collection as an array, cleaned as a payload
+// is, and the collection's next link. InvalidArgument: not JSON, too deep,
+// not an OData answer.
+struct ODataAnswer {
+  boost::json::value value;
+  std::string next_link;
+};
+Result<ODataAnswer> ParseODataAnswer(std::string_view body);
 
 // "/Date(1714557600000)/", "/Date(1714557600000+0000)/" or ISO 8601
 // ("2024-05-01T10:00:00Z", "2024-05-01T10:00:00.123+02:00", and V4's

@@ -1,5 +1,7 @@
 #include "agent/sources/s4_odata/s4_connection.h"
 
+#include <boost/json.hpp>
+
 #include <algorithm>
 #include <filesystem>
 
@@ -117,6 +119,35 @@ std::string GatewayMessage(const std::string& body) {
     if (end != std::string::npos) return EscapeForLog(body.substr(from, std::min<size_t>(end - from, 300)));
   }
   return EscapeForLog(body.substr(0, 200));
+}
+
+bool SaysEntityIsGone(const http::ClientResponse& res, const std::vector<std::string>& gone_codes) {
+  if (res.status != 404) return false;
+  boost::system::error_code ec;
+  const boost::json::value body = boost::json::parse(res.body, ec);
+  if (ec || !body.is_object()) return false;
+  const boost::json::value* error = body.as_object().if_contains("error");
+  const boost::json::value* code = error && error->is_object() ? error->as_object().if_contains("code") : nullptr;
+  return code != nullptr && code->is_string() &&
+         std::find(gone_codes.begin(), gone_codes.end(), std::string_view(code->get_string())) != gone_codes.end();
+}
+
+std::optional<std::string> ResolveLink(const S4Connection& connection, const std::string& from,
+                                       const std::string& link) {
+  std::string url;
+  if (link.starts_with("http://") || link.starts_with("https://")) {
+    url = link;
+  } else if (link.starts_with("/")) {
+    url = connection.url + link;
+  } else {  // relative to the answer's URL (V4 allows it): its folder
+    const std::string path = from.substr(0, from.find('?'));
+    url = path.substr(0, path.rfind('/') + 1) + link;
+  }
+  if (!url.starts_with(connection.url + "/") || url.find("/../") != std::string::npos) return std::nullopt;
+  if (!connection.client.empty() && url.find("sap-client=") == std::string::npos) {
+    url += (url.find('?') == std::string::npos ? "?" : "&") + std::string("sap-client=") + connection.client;
+  }
+  return url;
 }
 
 }  // namespace ferry::agent

@@ -15,7 +15,9 @@
 //   timeout: 60s                          # per request
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/config/config_node.h"
 #include "common/http/http_client.h"
@@ -61,6 +63,22 @@ ODataService ReadODataService(config::ConfigNode& item);
 // SAP Gateway's error text ({"error":{"message":{"value"}}}) from an
 // answer's body, escaped for the log, or the start of the body.
 std::string GatewayMessage(const std::string& body);
+
+// Whether a 404 says the entity does not exist: SAP Gateway's JSON error
+// with one of `gone_codes` (/IWBEP/CM_MGW_RT/020 "Resource not found for
+// segment"). A 404 from the Gateway hub (/IWFND/MED/170 "No service
+// found"), the ICF's HTML page, a proxy's, or any other code says nothing
+// about the entity.
+bool SaysEntityIsGone(const http::ClientResponse& res, const std::vector<std::string>& gone_codes);
+inline const std::vector<std::string> kDefaultGoneCodes{"/IWBEP/CM_MGW_RT/020"};
+
+// The URL to follow a next or delta link S/4 sent in the answer to `from`:
+// relative links resolved, `sap-client` kept (SAP's links need not repeat
+// it, and without it S/4 would log on to its default client). nullopt when
+// it leaves the S/4 host Ferry logs on to, so an answer cannot send the
+// credentials elsewhere.
+std::optional<std::string> ResolveLink(const S4Connection& connection, const std::string& from,
+                                       const std::string& link);
 
 // An OData name (entity set, field, navigation): what may stand in a URL
 // path and a $filter without escaping.

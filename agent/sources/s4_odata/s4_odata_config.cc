@@ -41,6 +41,7 @@ std::unique_ptr<SourceBuilder> ParseS4OData(config::ConfigNode node) {
     e.expand = item.StringList("expand");
     e.filter = item.String("filter", "");
     e.delta = item.Bool("delta", false);
+    e.lookups = ReadODataLookups(item);
     if (!e.name.empty() && !names.insert(e.name).second) item.Error("name", "'" + e.name + "' is used twice");
     for (const auto& [key, value] :
          {std::pair{"entity_set", e.entity_set}, std::pair{"changed_date", e.shape.changed_date},

@@ -30,6 +30,10 @@
 //           expand: [to_Customer, to_BusinessPartnerAddress]
 //           deleted_when: IsMarkedForArchiving
 //           filter: BusinessPartnerCategory eq '2'   # optional, ANDed
+//           lookups:                            # reads $expand cannot make
+//             - at: to_BusinessPartnerContact   #   (odata_lookup.h)
+//               read: A_BusinessPartner('{BusinessPartnerPerson}')
+//               as: to_Person
 //           # delta: true    # a service with delta links (__delta,
 //           #                # @odata.deltaLink): followed instead of a
 //           #                # change time, which is then optional
@@ -39,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/sources/s4_odata/odata_lookup.h"
 #include "agent/sources/s4_odata/odata_page.h"
 #include "agent/sources/s4_odata/s4_connection.h"
 #include "agent/sources/source.h"
@@ -53,6 +58,7 @@ struct ODataEntitySet {
   ODataEntityShape shape;
   std::vector<std::string> expand;
   std::string filter;
+  std::vector<ODataLookup> lookups;
   bool delta = false;  // follow the service's delta links instead of a change time
 };
 

@@ -286,6 +286,9 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
     if (stopped) co_return PollResult::kStopped;
     if (!page) co_return PollResult::kFailed;
     in_request += page->entities.size() + page->skipped.size();
+    if (Status attached = co_await AttachLookups(set, page->entities); !attached.ok()) {
+      co_return stopping_ ? PollResult::kStopped : PollResult::kFailed;
+    }
     if (!page->after.empty()) after = page->after;
     if (!page->entities.empty()) after_missing = page->after_missing;  // "" once a position was written
     int64_t watermark = watermarks_.count(set.name) ? watermarks_[set.name] : 0;
@@ -351,28 +354,32 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
   }
 }
 
+asio::awaitable<Status> S4ODataSource::AttachLookups(const ODataEntitySet& set, std::vector<ODataEntity>& entities) {
+  if (set.lookups.empty()) co_return Status::Ok();
+  // One runner per page: a resource several entities name (a contact
+  // person of two organisations) is read once.
+  LookupRunner runner(set.lookups, config_.connection, set.service.path,
+                      [this](const std::string& url) { return Fetch(url, false); });
+  for (ODataEntity& entity : entities) {
+    Status attached = co_await runner.Attach(entity.payload);
+    if (!attached.ok()) {
+      if (!stopping_) {
+        ++request_failures_;
+        spdlog::error("event=s4_odata_lookup_failed source=s4_odata entity_set={} key=\"{}\" reason=\"{}\"",
+                      set.entity_set, EscapeForLog(entity.key), attached.message());
+      }
+      co_return attached;
+    }
+  }
+  co_return Status::Ok();
+}
+
 std::optional<std::string> S4ODataSource::FollowLink(const ODataEntitySet& set, const std::string& from,
                                                      const std::string& link) const {
-  std::string url;
-  if (link.starts_with("http://") || link.starts_with("https://")) {
-    url = link;
-  } else if (link.starts_with("/")) {
-    url = config_.connection.url + link;
-  } else {  // relative to the answer's URL (V4 allows it): its folder
-    const std::string path = from.substr(0, from.find('?'));
-    url = path.substr(0, path.rfind('/') + 1) + link;
-  }
-  // Followed only on the S/4 host Ferry logs on to, so an answer cannot
-  // send the credentials elsewhere.
-  if (!url.starts_with(config_.connection.url + "/") || url.find("/../") != std::string::npos) {
+  std::optional<std::string> url = ResolveLink(config_.connection, from, link);
+  if (!url) {
     spdlog::error("event=s4_odata_bad_answer source=s4_odata entity_set={} reason=\"a link leaves {}\"", set.entity_set,
                   EscapeForLog(config_.connection.url));
-    return std::nullopt;
-  }
-  // SAP's links need not repeat sap-client; without it S/4 would log on
-  // to its default client.
-  if (!config_.connection.client.empty() && url.find("sap-client=") == std::string::npos) {
-    url += (url.find('?') == std::string::npos ? "?" : "&") + std::string("sap-client=") + config_.connection.client;
   }
   return url;
 }
@@ -439,6 +446,9 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::PollDelta(const ODataE
       co_return PollResult::kFailed;
     }
     if (!page) co_return PollResult::kFailed;
+    if (Status attached = co_await AttachLookups(set, page->entities); !attached.ok()) {
+      co_return stopping_ ? PollResult::kStopped : PollResult::kFailed;
+    }
     const bool last = page->next_link.empty();
     if (last && page->delta_link.empty()) {
       spdlog::error(

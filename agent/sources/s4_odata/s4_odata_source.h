@@ -64,6 +64,9 @@ class S4ODataSource : public Source {
   // `stopped` is set).
   boost::asio::awaitable<std::optional<ODataPage>> ReadPage(const ODataEntitySet& set, const std::string& url,
                                                             bool track_changes, bool& stopped, int& refused);
+  // The page's entities with the entity set's lookups attached; not OK
+  // (logged) when one could not be read.
+  boost::asio::awaitable<Status> AttachLookups(const ODataEntitySet& set, std::vector<ODataEntity>& entities);
   // The URL to ask for a next or delta link from S/4's answer, read at
   // `from`: relative links resolved, `sap-client` kept; nullopt (logged)
   // when it leaves the host Ferry logs on to.
