@@ -3,14 +3,19 @@
 // sits between, controls these bytes).
 //
 // Beyond "no crash": every entity it returns has a non-empty key and a
-// payload that is JSON again (it becomes the flows' document).
+// payload that is JSON again (it becomes the flows' document). The same
+// bytes as a lookup's answer (ParseODataAnswer): each of its fields filled
+// into a lookup's read never changes the request's shape (no quote,
+// ampersand, space or '#' of its own).
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "agent/sources/s4_odata/lookup_template.h"
 #include "agent/sources/s4_odata/odata_page.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -38,6 +43,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)boost::json::parse(e.payload, ec);
       if (ec) __builtin_trap();
       (void)ferry::agent::IsoUtc(e.changed_ms);
+    }
+  }
+  auto answer = ferry::agent::ParseODataAnswer(body);
+  if (answer.ok() && answer->value.is_object()) {
+    const std::string read = "A_BusinessPartnerContact?$filter=BusinessPartnerPerson eq '{BusinessPartner}'&$top=5";
+    auto path = ferry::agent::LookupPath(read, answer->value.get_object());
+    if (path) {
+      auto count = [&](char c) { return std::count(path->begin(), path->end(), c); };
+      if (count('\'') != 2 || count('&') != 1 || count(' ') != 0 || count('#') != 0) __builtin_trap();
     }
   }
   return 0;

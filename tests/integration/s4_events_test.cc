@@ -42,7 +42,9 @@ struct EventsSetup {
         (dir.path() / "s4.password").string() +
         "\n      timeout: 3s\n      entities:\n        - type_prefix: sap.s4.beh.businesspartner.v1.BusinessPartner.\n"
         "          service: API_BUSINESS_PARTNER\n          entity_set: A_BusinessPartner\n"
-        "          key: [BusinessPartner]\n          expand: [to_Customer]\n"
+        "          key: [BusinessPartner]\n          expand: [to_Customer, to_BusinessPartnerContact]\n"
+        "          lookups:\n            - at: to_BusinessPartnerContact\n"
+        "              read: A_BusinessPartner('{BusinessPartnerPerson}')\n              as: to_Person\n"
         "        - type_prefix: sap.s4.beh.productplant.v1.ProductPlant.\n"
         "          service: API_PRODUCT_SRV\n          entity_set: A_ProductPlant\n"
         "          key: [Product, Plant]\n"
@@ -131,6 +133,38 @@ TEST(S4EventsTest, AnEventIsAnsweredAfterItsEntityIsReadAndCommittedAndOnlyOnce)
   ASSERT_TRUE(s.p->sink().WaitForAccepted(3, seconds(20)));
   EXPECT_EQ(s.Post(long_event.dump()).status, 204);
   EXPECT_FALSE(s.p->sink().WaitForAccepted(4, milliseconds(1500)));
+}
+
+TEST(S4EventsTest, TheEntityGetsItsLookupsAndAnEventWhoseLookupFailsIsAskedForAgain) {
+  EventsSetup s;
+  s.s4.Control("seed", {{"vendor", "s4"},
+                        {"object", "API_BUSINESS_PARTNER/A_BusinessPartner"},
+                        {"id", "2000001"},
+                        {"fields", {{"BusinessPartner", "2000001"}, {"FirstName", "Jana"}, {"LastName", "Holm"}}}});
+  s.s4.Control("seed",
+               {{"vendor", "s4"},
+                {"object", "API_BUSINESS_PARTNER/A_BusinessPartner"},
+                {"id", "100001"},
+                {"fields",
+                 {{"BusinessPartner", "100001"},
+                  {"to_Customer", {{"Customer", "100001"}}},
+                  {"to_BusinessPartnerContact", nlohmann::json::array({{{"BusinessPartnerCompany", "100001"},
+                                                                        {"BusinessPartnerPerson", "2000001"},
+                                                                        {"RelationshipCategory", "BUR001"}}})}}}});
+  // The person cannot be read: the event is not taken, and nothing is stored.
+  s.s4.Control("faults", {{"vendor", "s4"}, {"status", 503}, {"count", 1}, {"path_contains", "2000001"}});
+  auto res = s.Post(Event("lookup-1", "100001"));
+  EXPECT_EQ(res.status, 503) << res.body;
+  EXPECT_NE(res.body.find("A_BusinessPartner('2000001')"), std::string::npos) << res.body;
+  EXPECT_FALSE(s.p->sink().WaitForAccepted(1, milliseconds(1000)));
+
+  // The broker delivers it again: now with the person attached.
+  res = s.Post(Event("lookup-1", "100001"));
+  ASSERT_EQ(res.status, 204) << res.body;
+  ASSERT_TRUE(s.p->sink().WaitForAccepted(1, seconds(20)));
+  const auto entity = nlohmann::json::parse(Delivered(s.p->sink())[0]["payload"].get<std::string>());
+  EXPECT_EQ(entity["to_BusinessPartnerContact"][0]["to_Person"]["LastName"], "Holm");
+  EXPECT_FALSE(entity["to_BusinessPartnerContact"][0]["to_Person"].contains("__metadata"));
 }
 
 TEST(S4EventsTest, SapsOwnEventSampleIsTaken) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "agent/sources/s4_odata/lookup_template.h"
 #include "agent/sources/s4_odata/odata_page.h"
 #include "common/http/url_encoding.h"
 #include "common/util/utf8.h"
@@ -14,34 +15,6 @@ namespace {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
-
-constexpr size_t kMaxTemplate = 1000;
-
-// Characters a template's own text may hold, and which of them go into
-// the URL as they are (OData's syntax); the rest is percent-encoded.
-bool TemplateChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) ||
-         std::string_view("_-.$()',=/&? {}").find(c) != std::string_view::npos;
-}
-std::string EncodedTemplateText(std::string_view text) {
-  std::string out;
-  for (char c : text) out += c == ' ' ? std::string("%20") : std::string(1, c);
-  return out;
-}
-
-// A field's value as text: strings and numbers; nullopt for anything else
-// (absent, null, an object) and for blank text.
-std::optional<std::string> FieldText(const json::object& item, std::string_view field) {
-  const json::value* v = item.if_contains(field);
-  if (v == nullptr) return std::nullopt;
-  if (v->is_string()) {
-    if (v->get_string().empty()) return std::nullopt;
-    return std::string(v->get_string());
-  }
-  if (v->is_int64()) return std::to_string(v->get_int64());
-  if (v->is_uint64()) return std::to_string(v->get_uint64());
-  return std::nullopt;
-}
 
 // The objects at `path` below `root`, through objects and arrays alike;
 // nullopt when there are more than kMaxLookupItems. The path is the
@@ -67,53 +40,6 @@ std::optional<std::vector<json::object*>> ItemsAt(json::object& root, const std:
 }
 
 }  // namespace
-
-std::string CheckLookupTemplate(const std::string& read) {
-  if (read.empty()) return "name the resource to read, e.g. A_BusinessPartner('{BusinessPartnerPerson}')";
-  if (read.size() > kMaxTemplate) return "is longer than 1000 characters";
-  if (!std::all_of(read.begin(), read.end(), TemplateChar)) {
-    return "may hold letters, digits, spaces and _ - . $ ( ) ' , = / & ? { } only";
-  }
-  if (read.front() == '/' || read.find("..") != std::string::npos || read.find("//") != std::string::npos) {
-    return "must be a resource of the entity's own service (no leading '/', no '..')";
-  }
-  const size_t name_end = std::min(read.find_first_of("(/?"), read.size());
-  if (!IsODataName(read.substr(0, name_end))) return "must start with an entity set's name";
-  if (read.find("sap-client") != std::string::npos || read.find("$format") != std::string::npos) {
-    return "must not set sap-client or $format: the source sets them";
-  }
-  size_t fields = 0;
-  for (size_t open = read.find('{'); open != std::string::npos; open = read.find('{', open + 1)) {
-    const size_t close = read.find('}', open);
-    if (close == std::string::npos) return "has a '{' without its '}'";
-    if (!IsODataName(read.substr(open + 1, close - open - 1))) return "has a {…} that is not a field name";
-    if (open == 0 || read[open - 1] != '\'' || close + 1 >= read.size() || read[close + 1] != '\'') {
-      return "must quote each field: '{" + read.substr(open + 1, close - open - 1) + "}'";
-    }
-    ++fields;
-  }
-  if (std::count(read.begin(), read.end(), '}') != static_cast<std::ptrdiff_t>(fields))
-    return "has a '}' without its '{'";
-  if (fields == 0) return "names no field of the item ({Field}): it would read the same for every entity";
-  return "";
-}
-
-std::optional<std::string> LookupPath(const std::string& read, const json::object& item) {
-  std::string out;
-  size_t from = 0;
-  for (size_t open = read.find('{'); open != std::string::npos; open = read.find('{', from)) {
-    const size_t close = read.find('}', open);
-    out += EncodedTemplateText(std::string_view(read).substr(from, open - from));
-    std::optional<std::string> value = FieldText(item, std::string_view(read).substr(open + 1, close - open - 1));
-    if (!value) return std::nullopt;
-    std::string quoted;
-    for (char c : *value) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-    out += http::PercentEncode(quoted);
-    from = close + 1;
-  }
-  out += EncodedTemplateText(std::string_view(read).substr(from));
-  return out;
-}
 
 std::vector<ODataLookup> ReadODataLookups(config::ConfigNode& item) {
   std::vector<ODataLookup> lookups;
@@ -222,7 +148,7 @@ asio::awaitable<Status> LookupRunner::Attach(std::string& payload) {
                                            lookup.as);
     }
     for (json::object* item : *items) {
-      if (!lookup.when_field.empty() && FieldText(*item, lookup.when_field) != lookup.when_value) continue;
+      if (!lookup.when_field.empty() && LookupFieldText(*item, lookup.when_field) != lookup.when_value) continue;
       std::optional<std::string> path = LookupPath(lookup.read, *item);
       if (!path) {
         (*item)[lookup.as] = nullptr;

@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/sources/s4_odata/lookup_template.h"
 #include "agent/sources/s4_odata/s4_connection.h"
 #include "common/config/config_node.h"
 #include "common/http/http_client.h"
@@ -58,13 +59,6 @@ struct ODataLookup {
 // The `lookups` list of an entity set's configuration, every mistake
 // reported on `item`.
 std::vector<ODataLookup> ReadODataLookups(config::ConfigNode& item);
-
-// The template's reason for being refused, or empty when it is usable.
-std::string CheckLookupTemplate(const std::string& read);
-
-// `read` with the item's fields filled in, relative to the service root;
-// nullopt when the item lacks one of them (or it is not text or a number).
-std::optional<std::string> LookupPath(const std::string& read, const boost::json::object& item);
 
 // One GET of S/4, with the source's logon and retries; nullopt when the
 // source is stopping or S/4 could not be reached (the fetcher logs why).

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/sources/s4_odata/odata_names.h"
 #include "common/config/config_node.h"
 #include "common/http/http_client.h"
 #include "common/transport/https_proxy.h"
@@ -79,12 +80,5 @@ inline const std::vector<std::string> kDefaultGoneCodes{"/IWBEP/CM_MGW_RT/020"};
 // credentials elsewhere.
 std::optional<std::string> ResolveLink(const S4Connection& connection, const std::string& from,
                                        const std::string& link);
-
-// An OData name (entity set, field, navigation): what may stand in a URL
-// path and a $filter without escaping.
-bool IsODataName(const std::string& s);
-// Navigation names joined by '/', as $expand takes them
-// (to_Customer/to_CustomerSalesArea).
-bool IsNavigationPath(const std::string& s);
 
 }  // namespace ferry::agent
