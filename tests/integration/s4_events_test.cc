@@ -48,6 +48,9 @@ struct EventsSetup {
         "        - type_prefix: sap.s4.beh.productplant.v1.ProductPlant.\n"
         "          service: API_PRODUCT_SRV\n          entity_set: A_ProductPlant\n"
         "          key: [Product, Plant]\n"
+        "        - type_prefix: sap.s4.beh.enterpriseproject.v1.EnterpriseProject.\n"
+        "          service: API_ENTERPRISE_PROJECT_SRV\n          entity_set: A_EnterpriseProject\n"
+        "          key: [ProjectUUID]\n          key_types: [guid]\n"
         "        - type_prefix: sap.s4.beh.salesorder.v1.SalesOrder.\n"
         "          service: API_SALES_ORDER_SRV\n          entity_set: A_SalesOrder\n"
         "          key: [SalesOrder]\n";
@@ -165,6 +168,31 @@ TEST(S4EventsTest, TheEntityGetsItsLookupsAndAnEventWhoseLookupFailsIsAskedForAg
   const auto entity = nlohmann::json::parse(Delivered(s.p->sink())[0]["payload"].get<std::string>());
   EXPECT_EQ(entity["to_BusinessPartnerContact"][0]["to_Person"]["LastName"], "Holm");
   EXPECT_FALSE(entity["to_BusinessPartnerContact"][0]["to_Person"].contains("__metadata"));
+}
+
+TEST(S4EventsTest, AGuidKeyIsReadWithItsOwnLiteralAndAKeyThatIsNoGuidIsRefused) {
+  EventsSetup s;
+  const std::string uuid = "0050568f-3a1c-1eda-b5e6-9f1c2d3e4f50";
+  s.s4.Control("config",
+               {{"vendor", "s4"},
+                {"key_types", {{"API_ENTERPRISE_PROJECT_SRV/A_EnterpriseProject", {{"ProjectUUID", "guid"}}}}}});
+  s.s4.Control("seed", {{"vendor", "s4"},
+                        {"object", "API_ENTERPRISE_PROJECT_SRV/A_EnterpriseProject"},
+                        {"id", uuid},
+                        {"fields", {{"ProjectUUID", uuid}, {"Project", "P-1"}}}});
+  auto event =
+      nlohmann::json::parse(Event("project-1", "x", "sap.s4.beh.enterpriseproject.v1.EnterpriseProject.Changed.v1"));
+  event["data"] = {{"ProjectUUID", uuid}};
+  auto res = s.Post(event.dump());
+  ASSERT_EQ(res.status, 204) << res.body;
+  ASSERT_TRUE(s.p->sink().WaitForAccepted(1, seconds(20)));
+  EXPECT_EQ(nlohmann::json::parse(Delivered(s.p->sink())[0]["payload"].get<std::string>())["Project"], "P-1");
+
+  event["id"] = "project-2";
+  event["data"] = {{"ProjectUUID", "1' or '1'='1"}};
+  res = s.Post(event.dump());
+  EXPECT_EQ(res.status, 400) << res.body;
+  EXPECT_NE(res.body.find("key_types"), std::string::npos) << res.body;
 }
 
 TEST(S4EventsTest, SapsOwnEventSampleIsTaken) {

@@ -218,6 +218,40 @@ TEST(S4ODataTest, APartnerChangingWhileThePollPagesIsNotSteppedOver) {
   EXPECT_EQ(delivered.at("1000000").back()["BusinessPartnerFullName"], "P0 renamed");
 }
 
+TEST(S4ODataTest, GuidAndInt64KeysArePagedPastWithTheirOwnLiterals) {
+  // Projects keyed by an Edm.Guid, all changed at the same instant, so every
+  // next page is asked for by key alone: S/4 (and the simulator) refuse a
+  // Guid written as text.
+  S4Setup s;
+  s.s4.Control("config",
+               {{"vendor", "s4"},
+                {"key_types", {{"API_ENTERPRISE_PROJECT_SRV/A_EnterpriseProject", {{"ProjectUUID", "guid"}}}}}});
+  for (int n = 0; n < 25; ++n) {
+    char uuid[40];
+    std::snprintf(uuid, sizeof uuid, "0050568f-3a1c-1eda-b5e6-%012x", 0x9f1c2d000000 + n * 7919);
+    s.s4.Control("seed", {{"vendor", "s4"},
+                          {"object", "API_ENTERPRISE_PROJECT_SRV/A_EnterpriseProject"},
+                          {"id", uuid},
+                          {"fields",
+                           {{"ProjectUUID", uuid},
+                            {"Project", "P-" + std::to_string(n)},
+                            {"LastChangeDateTime", "/Date(" + std::to_string(kS4FirstDay) + "+0000)/"}}}});
+  }
+  PipelineOptions options;
+  options.sources_extra_yaml =
+      "  s4_odata:\n    url: http://127.0.0.1:" + std::to_string(s.s4.port()) +
+      "\n    insecure: true\n    client: \"100\"\n    user: FERRY_COMM\n    password_file: " + s.password.string() +
+      "\n    interval: 200ms\n    page_size: 10\n    timeout: 5s\n    entities:\n      - name: projects\n"
+      "        service: API_ENTERPRISE_PROJECT_SRV\n        entity_set: A_EnterpriseProject\n"
+      "        key: [ProjectUUID]\n        key_types: [guid]\n        changed_at: LastChangeDateTime\n";
+  Pipeline p(options);
+  p.StartAll();
+  ASSERT_TRUE(p.sink().WaitForAccepted(25, seconds(30))) << p.sink().AcceptedCount();
+  EXPECT_FALSE(p.sink().WaitForAccepted(26, milliseconds(1500)));
+  EXPECT_EQ(DeliveredByKey(p.sink()).size(), 25u);
+  EXPECT_FALSE(LogHas(p, "event=s4_odata_refused"));
+}
+
 TEST(S4ODataTest, AnODataV4ServiceIsPagedByItsOwnLiteralsAndNextLinks) {
   // Sales orders from a V4 service (RAP, /sap/opu/odata4/...): ISO change
   // times, several orders changed in the same second, the server paging at

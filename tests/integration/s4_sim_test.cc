@@ -73,5 +73,34 @@ TEST(S4SimTest, WritesNeedTheCsrfTokenOfTheirSessionAndCreatesTakeDeepInserts) {
   EXPECT_EQ(s4.Stats()["s4"]["writes_refused_csrf"], 3);
 }
 
+TEST(S4SimTest, ATypedKeyWrittenAsTextIsRefusedAsGatewayRefusesIt) {
+  TempDir dir;
+  CrmSim s4{dir.path(), FERRY_S4_SIM_BIN, {}};
+  const std::string uuid = "0050568f-3a1c-1eda-b5e6-9f1c2d3e4f50";
+  s4.Control(
+      "config",
+      {{"vendor", "s4"},
+       {"key_types", {{"API_X_SRV/A_Thing", {{"ThingUUID", "guid"}}}, {"API_X_SRV/A_Count", {{"Number", "int64"}}}}}});
+  s4.Control("seed",
+             {{"vendor", "s4"}, {"object", "API_X_SRV/A_Thing"}, {"id", uuid}, {"fields", {{"ThingUUID", uuid}}}});
+  s4.Control("seed", {{"vendor", "s4"}, {"object", "API_X_SRV/A_Count"}, {"id", "42"}, {"fields", {{"Number", "42"}}}});
+  const std::string root = "/sap/opu/odata/sap/API_X_SRV/";
+  const std::map<std::string, std::string> logon{{"Authorization", http::BasicAuthorization("FERRY_COMM", "s4-secret")},
+                                                 {"Accept", "application/json"}};
+  auto get = [&](const std::string& path) { return HttpRequest("GET", s4.port(), root + path, "", logon); };
+
+  EXPECT_EQ(get("A_Thing(guid'" + uuid + "')?$format=json").status, 200);
+  auto res = get("A_Thing('" + uuid + "')?$format=json");
+  EXPECT_EQ(res.status, 400);
+  EXPECT_NE(res.body.find("Edm.Guid"), std::string::npos) << res.body;
+  EXPECT_EQ(get("A_Count?$format=json&$filter=Number%20eq%2042L").status, 200);
+  EXPECT_EQ(get("A_Count(42L)?$format=json").status, 200);
+  res = get("A_Count?$format=json&$filter=Number%20eq%20'42'");
+  EXPECT_EQ(res.status, 400);
+  EXPECT_NE(res.body.find("Edm.Int64"), std::string::npos) << res.body;
+  EXPECT_EQ(get("A_Thing?$format=json&$filter=ThingUUID%20gt%20guid'00000000-0000-0000-0000-000000000000'").status,
+            200);
+}
+
 }  // namespace
 }  // namespace ferry::testing

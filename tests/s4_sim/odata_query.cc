@@ -67,15 +67,33 @@ std::optional<int64_t> V4TimeMs(std::string_view text) {
   return ms.ok() ? std::optional<int64_t>(*ms) : std::nullopt;
 }
 
+bool IsGuid(std::string_view v) {
+  if (v.size() != 36) return false;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? v[i] != '-' : !std::isxdigit(static_cast<unsigned char>(v[i]))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<Literal> ParseLiteral(const std::string& text) {
   Literal out;
   if (auto ms = V4TimeMs(text)) {  // V4 literals are bare
     out.is_time = true;
     out.ms = *ms;
+    out.type = "time";
     return out;
   }
   if (text == "null") {
     out.is_null = true;
+    out.type = "null";
+    return out;
+  }
+  if (IsGuid(text)) {  // V4's bare Edm.Guid
+    out.text = text;
+    out.type = "guid";
     return out;
   }
   // prefix'…' with '' standing for one quote.
@@ -97,6 +115,7 @@ Result<Literal> ParseLiteral(const std::string& text) {
       if (!ms.ok()) return ms.status();
       out.is_time = true;
       out.ms = *ms;
+      out.type = "time";
       return out;
     }
   }
@@ -105,20 +124,33 @@ Result<Literal> ParseLiteral(const std::string& text) {
     if (!ms.ok()) return ms.status();
     out.is_time = true;
     out.ms = *ms;
+    out.type = "time";
+    return out;
+  }
+  if (auto inner = quoted("guid")) {
+    if (!IsGuid(*inner)) return Bad("'" + *inner + "' is no GUID");
+    out.text = *inner;
+    out.type = "guid";
     return out;
   }
   if (auto inner = quoted("")) {
     out.text = *inner;
+    out.type = "string";
     return out;
   }
-  if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    out.text = text;  // a number compares as the text a JSON number field gives
+  const bool int64 = text.size() > 1 && text.back() == 'L';
+  const std::string digits = int64 ? text.substr(0, text.size() - 1) : text;
+  if (!digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    out.text = digits;  // a number compares as the text a JSON number field gives
+    out.type = int64 ? "int64" : "number";
     return out;
   }
   return Bad("unsupported literal '" + text +
-             "' (the simulator knows 'text', numbers, null, datetime'...', datetimeoffset'...', "
-             "time'PT..')");
+             "' (the simulator knows 'text', numbers, 42L, null, guid'...', datetime'...', "
+             "datetimeoffset'...', time'PT..')");
 }
+
+namespace {
 
 std::vector<std::string> Split(const std::string& text, const std::string& separator) {
   std::vector<std::string> parts;

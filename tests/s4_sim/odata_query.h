@@ -25,7 +25,15 @@ struct Literal {
   bool is_time = false;
   int64_t ms = 0;
   std::string text;
+  // How it was written, for the key types Gateway checks: "string" ('…'),
+  // "number" (digits), "int64" (digits with V2's L), "guid" (guid'…', or
+  // bare in V4), "time", "null".
+  std::string type;
 };
+
+// One literal as $filter and key predicates write it; InvalidArgument for
+// what the simulator does not know.
+Result<Literal> ParseLiteral(const std::string& text);
 
 struct Comparison {
   std::string field;

@@ -101,39 +101,41 @@ uint64_t LastWrite(const crm_sim::Record& record) {
                                              : record.created_seq;
 }
 
-// The record id a key predicate names: ('1000746') → 1000746;
-// (Product='TG11',Plant='1010') → TG11,1010 (values in the given order, as
-// tests seed them). nullopt when it is no key predicate.
-std::optional<std::string> KeyOf(std::string_view inner) {
-  std::string id;
+// A key predicate's values, in the given order: ('1000746') → one value;
+// (Product='TG11',Plant='1010') → two, named. Each is a literal as $filter
+// writes it (so guid'…' and 42L are read, and their kind kept for the key
+// type check). nullopt when it is no key predicate.
+struct KeyPart {
+  std::string name;  // empty for a single unnamed value
+  Literal literal;
+};
+std::optional<std::vector<KeyPart>> KeyParts(std::string_view inner) {
+  std::vector<KeyPart> parts;
   size_t i = 0;
   while (i < inner.size()) {
-    if (inner[i] != '\'') {  // Name= before a value
-      const size_t eq = inner.find('=', i);
-      if (eq == std::string_view::npos) return std::nullopt;
+    KeyPart part;
+    const size_t quote = inner.find('\'', i);
+    const size_t eq = inner.find('=', i);
+    if (eq != std::string_view::npos && eq < quote && eq < inner.find(',', i)) {
+      part.name = std::string(inner.substr(i, eq - i));
       i = eq + 1;
-      if (i >= inner.size() || inner[i] != '\'') return std::nullopt;
     }
-    std::string value;
-    for (++i;; ++i) {
-      if (i >= inner.size()) return std::nullopt;
-      if (inner[i] == '\'') {
-        if (i + 1 < inner.size() && inner[i + 1] == '\'') {
-          value += '\'';
-          ++i;
-          continue;
-        }
-        break;
-      }
-      value += inner[i];
+    // The literal runs to the next ',' outside quotes.
+    size_t end = i;
+    bool quoted = false;
+    for (; end < inner.size() && (quoted || inner[end] != ','); ++end) {
+      if (inner[end] == '\'') quoted = !quoted;  // '' toggles twice
     }
-    id += (id.empty() ? "" : ",") + value;
-    ++i;  // past the closing quote
-    if (i < inner.size() && inner[i] != ',') return std::nullopt;
-    if (i < inner.size()) ++i;
+    if (quoted) return std::nullopt;
+    auto literal = ParseLiteral(std::string(inner.substr(i, end - i)));
+    if (!literal.ok() || literal->is_null || literal->is_time) return std::nullopt;
+    part.literal = std::move(literal).value();
+    parts.push_back(std::move(part));
+    i = end + (end < inner.size() ? 1 : 0);
+    if (end < inner.size() && i >= inner.size()) return std::nullopt;  // a trailing ','
   }
-  if (id.empty()) return std::nullopt;
-  return id;
+  if (parts.empty()) return std::nullopt;
+  return parts;
 }
 
 }  // namespace
@@ -194,6 +196,19 @@ Status S4ODataSim::Configure(const json::object& settings) {
       (key == "user" ? user_ : key == "password" ? password_ : client_) = std::string(value.get_string());
     } else if (key == "page_size" && value.is_int64() && value.get_int64() > 0) {
       page_size_ = static_cast<size_t>(value.get_int64());
+    } else if (key == "key_types" && value.is_object()) {
+      // {"SERVICE/Set": {"Field": "guid" | "int64"}}: properties typed
+      // Edm.Guid or Edm.Int64 in the service's metadata.
+      key_types_.clear();
+      for (const auto& [set, fields] : value.get_object()) {
+        if (!fields.is_object()) return Status::InvalidArgument("s4: key_types maps entity sets to {field: type}");
+        for (const auto& [field, type] : fields.get_object()) {
+          if (!type.is_string() || (type.get_string() != "guid" && type.get_string() != "int64")) {
+            return Status::InvalidArgument("s4: key_types knows guid and int64");
+          }
+          key_types_[std::string(set)][std::string(field)] = std::string(type.get_string());
+        }
+      }
     } else if (key == "delta" && value.is_array()) {
       // Entity sets ("SERVICE/Set", a V4 set under its service path) that
       // track changes: their last page carries a delta link.
@@ -297,11 +312,18 @@ http::Response S4ODataSim::Handle(const http::Request& req, const crm_sim::SimCo
                         "No service found for namespace '/SAP/', name '" + where.service + "', version '0001'");
   }
   if (const size_t open = set.find('('); open != std::string::npos && set.ends_with(")")) {
-    const std::optional<std::string> key = KeyOf(std::string_view(set).substr(open + 1, set.size() - open - 2));
-    if (!key) return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/022", "Invalid key predicate in '" + set + "'");
+    const auto parts = KeyParts(std::string_view(set).substr(open + 1, set.size() - open - 2));
+    if (!parts) return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/022", "Invalid key predicate in '" + set + "'");
     where.entity_set = set.substr(0, open);
+    std::string key;
+    for (const KeyPart& part : *parts) {
+      if (auto wrong = WrongKeyType(where, part.name, part.literal, parts->size() == 1)) {
+        return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/022", "Invalid key predicate in '" + set + "': " + *wrong);
+      }
+      key += (key.empty() ? "" : ",") + part.literal.text;
+    }
     if (write) return GatewayError(req, 405, "/IWBEP/CM_MGW_RT/021", "The simulator creates only (POST)");
-    return Entity(req, where, *key);
+    return Entity(req, where, key);
   }
   where.entity_set = set;
   if (req.method() == http::beast_http::verb::post) return Create(req, where);
@@ -372,6 +394,18 @@ http::Response S4ODataSim::Create(const http::Request& req, const Where& where) 
   return res;
 }
 
+std::optional<std::string> S4ODataSim::WrongKeyType(const Where& where, const std::string& field,
+                                                    const Literal& literal, bool only_value) const {
+  auto set = key_types_.find(where.service + "/" + where.entity_set);
+  if (set == key_types_.end() || literal.is_null) return std::nullopt;
+  auto typed = field.empty() && only_value && set->second.size() == 1 ? set->second.begin() : set->second.find(field);
+  if (typed == set->second.end()) return std::nullopt;
+  // V4 writes an Int64 as a bare number.
+  const bool fits = literal.type == typed->second || (where.v4 && typed->second == "int64" && literal.type == "number");
+  if (fits) return std::nullopt;
+  return "'" + typed->first + "' is Edm." + (typed->second == "guid" ? "Guid" : "Int64") + ", not " + literal.type;
+}
+
 bool S4ODataSim::KnowsService(const std::string& service) {
   for (const auto& object : store().Counts()) {
     if (object.key().starts_with(service + "/")) return true;
@@ -404,6 +438,20 @@ http::Response S4ODataSim::Collection(const http::Request& req, const Where& whe
   auto parsed = ParseODataQuery(query);
   if (!parsed.ok()) return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/022", parsed.status().message());
   const ODataQuery& q = *parsed;
+  if (q.filter) {
+    // Gateway converts each literal to its property's type: a Guid or
+    // Int64 key written as text is refused.
+    std::vector<const FilterNode*> open{&*q.filter};
+    while (!open.empty()) {
+      const FilterNode* node = open.back();
+      open.pop_back();
+      for (const FilterNode& child : node->children) open.push_back(&child);
+      if (node->kind != FilterNode::Kind::kComparison) continue;
+      if (auto wrong = WrongKeyType(where, node->comparison.field, node->comparison.value, false)) {
+        return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/022", "Invalid filter expression: " + *wrong);
+      }
+    }
+  }
   if (!q.json && HeaderOf(req, "Accept").find("application/json") == std::string_view::npos) {
     return GatewayError(req, 406, "/IWBEP/CM_MGW_RT/005", "The simulator answers JSON only: send $format=json");
   }

@@ -51,6 +51,7 @@
 
 #include "tests/crm_sim/vendor_sim.h"
 #include "tests/s4_sim/event_pusher.h"
+#include "tests/s4_sim/odata_query.h"
 
 namespace ferry::s4_sim {
 
@@ -82,6 +83,11 @@ class S4ODataSim : public crm_sim::VendorSim {
     bool v4 = false;
     std::string root;  // http://host:port/sap/opu/odata/sap/SERVICE/
   };
+  // Why `literal` cannot stand for `field` (a typed key) in `where`'s
+  // entity set, or nullopt when it can. `only_value`: the single value of
+  // an unnamed key predicate.
+  std::optional<std::string> WrongKeyType(const Where& where, const std::string& field, const Literal& literal,
+                                          bool only_value) const;
   http::Response Entity(const http::Request& req, const Where& where, const std::string& key);
   http::Response Collection(const http::Request& req, const Where& where);
   // SAP's CSRF protection (docs/protocols.md §A.4): a GET with
@@ -100,6 +106,9 @@ class S4ODataSim : public crm_sim::VendorSim {
   uint64_t entities_served_ = 0;
   std::optional<boost::json::object> seed_after_page_;  // a seed request
   std::set<std::string> delta_sets_;                    // "SERVICE/Set" that give delta links
+  // "SERVICE/Set" → field → "guid" or "int64": keys a literal of another
+  // kind is refused for, as Gateway refuses them.
+  std::map<std::string, std::map<std::string, std::string>> key_types_;
   // Business events: the type (without .Created.v1 / .Changed.v1) and key
   // fields announced for each entity set, and the webhook they go to.
   struct EventType {

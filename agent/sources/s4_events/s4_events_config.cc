@@ -21,6 +21,7 @@ std::unique_ptr<SourceBuilder> ParseS4Events(config::ConfigNode node) {
       e.service = ReadODataService(item);
       e.entity_set = item.RequiredString("entity_set");
       e.key_fields = item.StringList("key");
+      e.key_types = ReadKeyTypes(item, e.key_fields.size());
       e.expand = item.StringList("expand");
       e.deleted_when = item.String("deleted_when", "");
       e.lookups = ReadODataLookups(item);

@@ -20,6 +20,7 @@
 //             service: API_BUSINESS_PARTNER
 //             entity_set: A_BusinessPartner
 //             key: [BusinessPartner]                # fields of the event's data
+//             key_types: [string]                   # optional: string, guid, int, int64
 //             expand: [to_Customer, to_BusinessPartnerAddress]
 //             deleted_when: IsMarkedForArchiving
 //             lookups: [...]                        # as sources.s4_odata's
@@ -30,6 +31,7 @@
 #include <vector>
 
 #include "agent/sources/listener.h"
+#include "agent/sources/s4_odata/odata_literal.h"
 #include "agent/sources/s4_odata/odata_lookup.h"
 #include "agent/sources/s4_odata/s4_connection.h"
 #include "agent/sources/source.h"
@@ -41,6 +43,7 @@ struct EventEntity {
   ODataService service;
   std::string entity_set;
   std::vector<std::string> key_fields;
+  std::vector<ODataKeyType> key_types;  // one per key field
   std::vector<std::string> expand;
   std::string deleted_when;
   std::vector<ODataLookup> lookups;

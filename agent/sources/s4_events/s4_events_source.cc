@@ -27,18 +27,23 @@ std::string_view Header(const http::Request& req, std::string_view name) {
   return it == req.end() ? std::string_view() : std::string_view(it->value());
 }
 
-// An OData V2 key predicate for the path: ('1000746') for a one-field key,
-// (Product='TG11',Plant='1010') for a composite one; quotes doubled, then
-// percent-encoded.
-std::string KeyPredicate(const std::vector<std::string>& fields, const std::vector<std::string>& values) {
-  auto literal = [](const std::string& value) {
-    std::string quoted;
-    for (char c : value) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-    return "'" + http::PercentEncode(quoted) + "'";
-  };
-  if (fields.size() == 1) return "(" + literal(values[0]) + ")";
+// A key predicate for the path: ('1000746') for a one-field key,
+// (Product='TG11',Plant='1010') for a composite one, each value as the
+// literal of its type (odata_literal.h) and percent-encoded but for the
+// literal's own quotes; nullopt when a value is not of its type.
+std::optional<std::string> KeyPredicate(const EventEntity& entity, const std::vector<std::string>& values, bool v4) {
   std::string out;
-  for (size_t i = 0; i < fields.size(); ++i) out += (i == 0 ? "" : ",") + fields[i] + "=" + literal(values[i]);
+  for (size_t i = 0; i < values.size(); ++i) {
+    const ODataKeyType type = i < entity.key_types.size() ? entity.key_types[i] : ODataKeyType::kAuto;
+    std::optional<std::string> literal = KeyLiteral(values[i], type, v4);
+    if (!literal) return std::nullopt;
+    std::string encoded = http::PercentEncode(*literal);
+    for (size_t at = encoded.find("%27"); at != std::string::npos; at = encoded.find("%27", at + 1)) {
+      encoded.replace(at, 3, "'");
+    }
+    if (values.size() > 1) encoded = entity.key_fields[i] + "=" + encoded;
+    out += (i == 0 ? "" : ",") + encoded;
+  }
   return "(" + out + ")";
 }
 
@@ -179,8 +184,15 @@ boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> S4EventsSour
     }
     key += (key.empty() ? "" : ",") + parts[i];
   }
-  std::string url = config_.fetch->url + entity.service.path + "/" + entity.entity_set +
-                    KeyPredicate(entity.key_fields, parts) + "?$format=json" + config_.fetch->ClientParameter();
+  std::optional<std::string> predicate = KeyPredicate(entity, parts, entity.service.v4);
+  if (!predicate) {
+    ++refused_;
+    co_return http::TextResponse(
+        req, bhttp::status::bad_request,
+        "the event's key " + EscapeForLog(key) + " is not of the configured key_types (type " + event.type + ")");
+  }
+  std::string url = config_.fetch->url + entity.service.path + "/" + entity.entity_set + *predicate + "?$format=json" +
+                    config_.fetch->ClientParameter();
   if (!entity.expand.empty()) {
     std::string expand;
     for (const std::string& e : entity.expand) expand += (expand.empty() ? "" : ",") + e;

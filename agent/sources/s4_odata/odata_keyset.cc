@@ -13,6 +13,7 @@ namespace json = boost::json;
 struct OrderField {
   std::string name;
   std::optional<ODataTimeType> time;  // none: a key field
+  ODataKeyType key_type = ODataKeyType::kAuto;
 };
 
 std::vector<OrderField> OrderOf(const ODataEntityShape& shape) {
@@ -20,7 +21,10 @@ std::vector<OrderField> OrderOf(const ODataEntityShape& shape) {
   if (!shape.changed_at.empty()) out.push_back({shape.changed_at, ODataTimeType::kDateTimeOffset});
   if (!shape.changed_date.empty()) out.push_back({shape.changed_date, ODataTimeType::kDate});
   if (!shape.changed_time.empty()) out.push_back({shape.changed_time, ODataTimeType::kTimeOfDay});
-  for (const std::string& key : shape.key_fields) out.push_back({key, std::nullopt});
+  for (size_t i = 0; i < shape.key_fields.size(); ++i) {
+    out.push_back(
+        {shape.key_fields[i], std::nullopt, i < shape.key_types.size() ? shape.key_types[i] : ODataKeyType::kAuto});
+  }
   return out;
 }
 
@@ -31,15 +35,16 @@ Result<std::string> Literal(const json::value* value, const OrderField& field, b
     return Status::InvalidArgument("cannot page past an entity whose " + field.name + " is not " + what);
   };
   if (!field.time) {
-    if (value->is_int64()) return std::to_string(value->get_int64());
-    if (value->is_uint64()) return std::to_string(value->get_uint64());
-    if (!value->is_string()) return refuse("text or a whole number");
-    std::string out = "'";
-    for (char c : value->get_string()) {
-      out += c;
-      if (c == '\'') out += '\'';
+    std::optional<std::string> literal;
+    if (value->is_int64() || value->is_uint64()) {
+      const std::string digits =
+          value->is_int64() ? std::to_string(value->get_int64()) : std::to_string(value->get_uint64());
+      literal = KeyLiteral(digits, field.key_type, v4, /*number=*/true);
+    } else if (value->is_string()) {
+      literal = KeyLiteral(value->get_string(), field.key_type, v4);
     }
-    return out + "'";
+    if (!literal) return refuse(field.key_type == ODataKeyType::kGuid ? "a GUID" : "text or a whole number");
+    return *literal;
   }
   if (!value->is_string()) return refuse("a date or time");
   auto ms = ODataTimeMs(value->get_string());

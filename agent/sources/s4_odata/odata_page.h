@@ -24,12 +24,14 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/sources/s4_odata/odata_literal.h"
 #include "common/status.h"
 
 namespace ferry::agent {
 
 struct ODataEntityShape {
   std::vector<std::string> key_fields;  // joined with "," when several
+  std::vector<ODataKeyType> key_types;  // one per key field; empty: kAuto
   std::string changed_date;             // Edm.DateTime holding a date (V2), or
   std::string changed_time;             // with it, Edm.Time (optional)
   std::string changed_at;               // Edm.DateTimeOffset (V2 or V4)

@@ -34,6 +34,7 @@ std::unique_ptr<SourceBuilder> ParseS4OData(config::ConfigNode node) {
     e.shape.v4 = e.service.v4;
     e.entity_set = item.RequiredString("entity_set");
     e.shape.key_fields = item.StringList("key");
+    e.shape.key_types = ReadKeyTypes(item, e.shape.key_fields.size());
     e.shape.changed_date = item.String("changed_date", "");
     e.shape.changed_time = item.String("changed_time", "");
     e.shape.changed_at = item.String("changed_at", "");

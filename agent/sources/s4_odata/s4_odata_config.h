@@ -24,6 +24,7 @@
 //                                             #   service_path for V4
 //           entity_set: A_BusinessPartner
 //           key: [BusinessPartner]
+//           key_types: [string]               # optional: string, guid, int, int64
 //           changed_date: LastChangeDate      # Edm.DateTime (a date), with
 //           changed_time: LastChangeTime      #   Edm.Time (optional); or
 //           # changed_at: LastChangeDateTime  # Edm.DateTimeOffset
