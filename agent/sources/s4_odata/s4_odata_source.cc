@@ -280,15 +280,11 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::Poll(const ODataEntity
   std::string after, after_missing;  // the position of the last entity of the request
   std::string previous_after;
   for (;;) {
-    bool stopped = false;
-    int refused = 0;
-    std::optional<ODataPage> page = co_await ReadPage(set, url, false, stopped, refused);
-    if (stopped) co_return PollResult::kStopped;
-    if (!page) co_return PollResult::kFailed;
+    PageRead read = co_await ReadPage(set, url, false);
+    if (read.stopped) co_return PollResult::kStopped;
+    if (!read.page) co_return PollResult::kFailed;
+    std::optional<ODataPage>& page = read.page;
     in_request += page->entities.size() + page->skipped.size();
-    if (Status attached = co_await AttachLookups(set, page->entities); !attached.ok()) {
-      co_return stopping_ ? PollResult::kStopped : PollResult::kFailed;
-    }
     if (!page->after.empty()) after = page->after;
     if (!page->entities.empty()) after_missing = page->after_missing;  // "" once a position was written
     int64_t watermark = watermarks_.count(set.name) ? watermarks_[set.name] : 0;
@@ -384,26 +380,27 @@ std::optional<std::string> S4ODataSource::FollowLink(const ODataEntitySet& set, 
   return url;
 }
 
-asio::awaitable<std::optional<ODataPage>> S4ODataSource::ReadPage(const ODataEntitySet& set, const std::string& url,
-                                                                  bool track_changes, bool& stopped, int& refused) {
+asio::awaitable<S4ODataSource::PageRead> S4ODataSource::ReadPage(const ODataEntitySet& set, const std::string& url,
+                                                                 bool track_changes) {
+  PageRead read;
   std::optional<http::ClientResponse> res = co_await Fetch(url, track_changes);
   if (!res || stopping_) {  // stopping (nothing new is committed then), or a URL that does not parse (logged)
-    stopped = stopping_;
-    co_return std::nullopt;
+    read.stopped = stopping_;
+    co_return read;
   }
   if (res->status != 200) {
-    refused = res->status;
+    read.refused = res->status;
     ++request_failures_;
     spdlog::error("event=s4_odata_refused source=s4_odata entity_set={} status={} reason=\"{}\"", set.entity_set,
                   res->status, GatewayMessage(res->body));
-    co_return std::nullopt;
+    co_return read;
   }
   Result<ODataPage> page = ParseODataPage(res->body, set.shape);
   if (!page.ok()) {
     ++request_failures_;
     spdlog::error("event=s4_odata_bad_answer source=s4_odata entity_set={} reason=\"{}\"", set.entity_set,
                   page.status().message());
-    co_return std::nullopt;
+    co_return read;
   }
   ++pages_;
   for (const std::string& why : page->skipped) {
@@ -411,7 +408,12 @@ asio::awaitable<std::optional<ODataPage>> S4ODataSource::ReadPage(const ODataEnt
     spdlog::warn("event=s4_odata_entity_skipped source=s4_odata entity_set={} reason=\"{}\"", set.entity_set,
                  EscapeForLog(why));
   }
-  co_return std::move(page).value();
+  read.page = std::move(page).value();
+  if (Status attached = co_await AttachLookups(set, read.page->entities); !attached.ok()) {
+    read.page.reset();
+    read.stopped = stopping_;
+  }
+  co_return read;
 }
 
 asio::awaitable<S4ODataSource::PollResult> S4ODataSource::PollDelta(const ODataEntitySet& set) {
@@ -434,21 +436,18 @@ asio::awaitable<S4ODataSource::PollResult> S4ODataSource::PollDelta(const ODataE
   // their events carry it, so they are recognised.
   const std::string version = "delta:" + crypto::Sha256Hex(url).substr(0, 16);
   for (;;) {
-    bool stopped = false;
-    int refused = 0;
-    std::optional<ODataPage> page = co_await ReadPage(set, url, initial, stopped, refused);
-    if (stopped) co_return PollResult::kStopped;
-    if (!page && !initial && url == stored->second && refused >= 400 && refused < 500) {
+    PageRead read = co_await ReadPage(set, url, initial);
+    if (read.stopped) co_return PollResult::kStopped;
+    if (!read.page && !initial && url == stored->second && read.refused >= 400 && read.refused < 500) {
       // A delta token S/4 no longer knows (expired, or its log cleaned up):
       // the next poll reads the set whole again, and takes a new one.
-      spdlog::warn("event=s4_odata_delta_expired source=s4_odata entity_set={} status={}", set.entity_set, refused);
+      spdlog::warn("event=s4_odata_delta_expired source=s4_odata entity_set={} status={}", set.entity_set,
+                   read.refused);
       delta_links_.erase(stored);
       co_return PollResult::kFailed;
     }
-    if (!page) co_return PollResult::kFailed;
-    if (Status attached = co_await AttachLookups(set, page->entities); !attached.ok()) {
-      co_return stopping_ ? PollResult::kStopped : PollResult::kFailed;
-    }
+    if (!read.page) co_return PollResult::kFailed;
+    std::optional<ODataPage>& page = read.page;
     const bool last = page->next_link.empty();
     if (last && page->delta_link.empty()) {
       spdlog::error(

@@ -59,11 +59,13 @@ class S4ODataSource : public Source {
   // A delta-enabled entity set: the stored delta link, or the whole set
   // with change tracking asked for, to the next delta link.
   boost::asio::awaitable<PollResult> PollDelta(const ODataEntitySet& set);
-  // The S/4 page at `url`, parsed; nullopt (logged) when refused (then
-  // `refused` is S/4's status), not an OData answer, or stopping (then
-  // `stopped` is set).
-  boost::asio::awaitable<std::optional<ODataPage>> ReadPage(const ODataEntitySet& set, const std::string& url,
-                                                            bool track_changes, bool& stopped, int& refused);
+  // What asking S/4 for a page gave.
+  struct PageRead {
+    std::optional<ODataPage> page;  // parsed, lookups attached; none when refused, bad or stopping (logged)
+    bool stopped = false;           // the source is stopping
+    int refused = 0;                // S/4's status when it refused the request
+  };
+  boost::asio::awaitable<PageRead> ReadPage(const ODataEntitySet& set, const std::string& url, bool track_changes);
   // The page's entities with the entity set's lookups attached; not OK
   // (logged) when one could not be read.
   boost::asio::awaitable<Status> AttachLookups(const ODataEntitySet& set, std::vector<ODataEntity>& entities);
