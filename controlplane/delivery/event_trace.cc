@@ -3,10 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <memory>
 
 #include "common/store/proto_records.h"
+#include "common/util/ids.h"
 
 namespace ferry::controlplane {
 namespace {
@@ -58,15 +58,6 @@ std::vector<std::string> IndexKeys(const EventTrace& trace) {
   add('v', WithoutLeadingZeros(LastPart(trace.business_key())));
   keys.push_back(TimeKey(trace.stored_unix_ms(), id));
   return keys;
-}
-
-bool LooksLikeEventId(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash != (s[i] == '-') || (!dash && !std::isxdigit(static_cast<unsigned char>(s[i])))) return false;
-  }
-  return true;
 }
 
 // The event ids under `prefix`, newest first, up to `limit` in `ids` (no
@@ -269,7 +260,7 @@ Result<EventTraceLog::Found> EventTraceLog::Search(std::string_view text, size_t
     if (s.ok() && ids.size() > before) found.matched_as.emplace_back(as);
     return s;
   };
-  if (LooksLikeEventId(text)) {
+  if (IsUuidText(text)) {
     EventTrace trace;
     Status s = store::ReadProto(read.txn(), events, text, trace, "trace");
     if (s.ok()) {

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "common/util/ids.h"
 #include "tests/crm_sim/sim_http.h"
 
 namespace ferry::crm_sim {
@@ -38,12 +39,7 @@ Result<std::string> Literal(std::string_view text, size_t& pos) {
 
 bool IsGuid(std::string_view text) {
   if (text.size() == 38 && text.front() == '{' && text.back() == '}') text = text.substr(1, 36);
-  if (text.size() != 36) return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) return false;
-  }
-  return true;
+  return IsUuidText(text);
 }
 
 Result<ODataKey> ParseKeySegment(std::string_view segment) {

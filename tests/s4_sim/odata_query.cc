@@ -5,6 +5,8 @@
 #include <charconv>
 #include <sstream>
 
+#include "common/util/ids.h"
+
 namespace ferry::s4_sim {
 namespace {
 
@@ -67,15 +69,6 @@ std::optional<int64_t> V4TimeMs(std::string_view text) {
   return ms.ok() ? std::optional<int64_t>(*ms) : std::nullopt;
 }
 
-bool IsGuid(std::string_view v) {
-  if (v.size() != 36) return false;
-  for (size_t i = 0; i < v.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? v[i] != '-' : !std::isxdigit(static_cast<unsigned char>(v[i]))) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 Result<Literal> ParseLiteral(const std::string& text) {
@@ -91,7 +84,7 @@ Result<Literal> ParseLiteral(const std::string& text) {
     out.type = "null";
     return out;
   }
-  if (IsGuid(text)) {  // V4's bare Edm.Guid
+  if (IsUuidText(text)) {  // V4's bare Edm.Guid
     out.text = text;
     out.type = "guid";
     return out;
@@ -128,7 +121,7 @@ Result<Literal> ParseLiteral(const std::string& text) {
     return out;
   }
   if (auto inner = quoted("guid")) {
-    if (!IsGuid(*inner)) return Bad("'" + *inner + "' is no GUID");
+    if (!IsUuidText(*inner)) return Bad("'" + *inner + "' is no GUID");
     out.text = *inner;
     out.type = "guid";
     return out;

@@ -3,17 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/util/ids.h"
+
 namespace ferry::agent {
 namespace {
-
-bool IsGuid(std::string_view v) {
-  if (v.size() != 36) return false;
-  for (size_t i = 0; i < v.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? v[i] != '-' : !std::isxdigit(static_cast<unsigned char>(v[i]))) return false;
-  }
-  return true;
-}
 
 bool IsWholeNumber(std::string_view v) {
   if (!v.empty() && v.front() == '-') v.remove_prefix(1);
@@ -49,7 +42,7 @@ std::optional<std::string> KeyLiteral(std::string_view value, ODataKeyType type,
   if (type == ODataKeyType::kAuto) type = number ? ODataKeyType::kInt : ODataKeyType::kString;
   switch (type) {
     case ODataKeyType::kGuid:
-      if (!IsGuid(value)) return std::nullopt;
+      if (!IsUuidText(value)) return std::nullopt;
       return v4 ? std::string(value) : "guid'" + std::string(value) + "'";
     case ODataKeyType::kInt:
     case ODataKeyType::kInt64:
