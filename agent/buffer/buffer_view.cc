@@ -184,7 +184,12 @@ bool ViewFilter::Matches(const EventView& view) const {
   if (state && *state != view.state) return false;
   if (!message_type.empty() && e.idoc().mestyp() != message_type && e.s4().entity_set() != message_type) return false;
   if (!sender.empty() && e.idoc().sndprn() != sender) return false;
-  if (!business_key.empty() && e.business_key() != business_key) return false;
+  // A mapped event's key carries its connector ("salesforce|DEBMAS:…"):
+  // field IT looks it up by the document's own key.
+  if (!business_key.empty() && e.business_key() != business_key &&
+      (e.connector().empty() || e.business_key() != e.connector() + "|" + business_key)) {
+    return false;
+  }
   if (!docnum.empty() && StripLeadingZeros(e.idoc().docnum()) != StripLeadingZeros(docnum)) return false;
   if (!event_id.empty() && e.event_id() != event_id) return false;
   if (!event_ids.empty() && !event_ids.count(e.event_id())) return false;

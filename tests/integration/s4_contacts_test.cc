@@ -2,8 +2,9 @@
 // standard flow bp-account-salesforce, with real processes: the poller
 // reads the contact persons' own partners with its lookups
 // (docs/sources.md#lookups), a change to either partner reaches the
-// Contact, and a lookup S/4 does not answer holds the page back rather
-// than committing it without what the flow needs.
+// Contact, a lookup S/4 does not answer holds the page back rather than
+// committing it without what the flow needs, and one S/4 refuses for good
+// stops only the record that needs it.
 
 #include <gtest/gtest.h>
 
@@ -106,6 +107,15 @@ class S4ContactsTest : public CrmPipelineTest {
     json record = sim().Find("salesforce", "Contact", "SAP_Contact_Number__c", key);
     return record.is_null() ? record : record["fields"];
   }
+  // How many versions of `key` the agent has stored.
+  size_t StoredVersions(const std::string& key) {
+    int code = 0;
+    std::string error;
+    const std::string out = p().RunAgentCli("queue show " + key + " --json", &code, &error);
+    const json shown = json::parse(out, nullptr, false);
+    if (code != 0 || !shown.is_array()) ADD_FAILURE() << "queue show " << key << ": " << error << out;
+    return code == 0 && shown.is_array() ? shown.size() : 0;
+  }
   bool LogHas(const std::string& text) {
     std::ifstream in(p().agent().log_file());
     std::stringstream log;
@@ -160,23 +170,48 @@ TEST_F(S4ContactsTest, ALookupS4DoesNotAnswerHoldsThePageBackUntilItDoes) {
   Seed("A_BusinessPartnerContact", "000000004711", jana);
   Seed("A_BusinessPartner", "100001", Organization("100001", 1, json::array({jana})));
   ASSERT_TRUE(WaitUntil([&] { return !Contact("100001-2000001").is_null(); }, 30s));
-  ASSERT_TRUE(WaitUntil([&] { return Drained(); }, 20s));
-  const size_t delivered = sim().Count("salesforce", "Contact");
+  ASSERT_EQ(StoredVersions("A_BusinessPartner:2000001"), 1u);
 
-  // The person's relationships cannot be read: the renamed person is not
-  // committed (its Contact would lose its organisation) until they can.
+  // The person's relationships cannot be read (S/4 busy): the renamed
+  // person is not committed until they can, so its Contact is not left
+  // without its organisation.
   s4_->Control("faults",
-               {{"vendor", "s4"}, {"status", 403}, {"count", 1000}, {"path_contains", "A_BusinessPartnerContact"}});
+               {{"vendor", "s4"}, {"status", 503}, {"count", 1000}, {"path_contains", "A_BusinessPartnerContact"}});
   Seed("A_BusinessPartner", "2000001", Person("2000001", 2, "Holm-Berg"));
-  ASSERT_TRUE(WaitUntil([&] { return LogHas("event=s4_odata_lookup_failed"); }, 20s));
-  ASSERT_TRUE(WaitUntil([&] { return LogHas("S/4 answered 403 to A_BusinessPartnerContact"); }, 5s));
+  ASSERT_TRUE(WaitUntil([&] { return s4_->Stats()["s4"]["by_status"].value("503", 0) >= 3; }, 20s));
+  EXPECT_EQ(StoredVersions("A_BusinessPartner:2000001"), 1u);
   EXPECT_EQ(Contact("100001-2000001")["LastName"], "Holm");
-  EXPECT_EQ(p().AgentOutboxDepth(), 0u);
 
   s4_->Control("clear-faults", {{"vendor", "s4"}});
   ASSERT_TRUE(WaitUntil([&] { return Contact("100001-2000001")["LastName"] == "Holm-Berg"; }, 30s));
-  EXPECT_EQ(sim().Count("salesforce", "Contact"), delivered);
+  EXPECT_EQ(StoredVersions("A_BusinessPartner:2000001"), 2u);
+  EXPECT_EQ(sim().Count("salesforce", "Contact"), 1u);
   EXPECT_EQ(p().DeadLetterCount(), 0u);
+}
+
+TEST_F(S4ContactsTest, APersonS4RefusesToShowStopsOnlyItsOwnContact) {
+  // Person 2000002 is in an authorization group the communication user
+  // may not read: its lookup is refused (403) for good, and logged. The
+  // organisation, its other contact and the entity set go on; the contact
+  // whose person could not be read is left out.
+  const json jana = Relationship("100001", "2000001", "000000004711", kForever, "jana.holm@nordwind.example");
+  const json ole = Relationship("100001", "2000002", "000000004712", kForever, "ole.brandt@nordwind.example");
+  s4_->Control("faults",
+               {{"vendor", "s4"}, {"status", 403}, {"count", 1000}, {"path_contains", "A_BusinessPartner('2000002')"}});
+  Seed("A_BusinessPartner", "2000001", Person("2000001", 1, "Holm"));
+  Seed("A_BusinessPartnerContact", "000000004711", jana);
+  Seed("A_BusinessPartner", "100001", Organization("100001", 1, json::array({jana, ole})));
+  ASSERT_TRUE(WaitUntil([&] { return !Contact("100001-2000001").is_null(); }, 30s));
+  EXPECT_FALSE(sim().Find("salesforce", "Account", "SAP_Customer_Number__c", "100001").is_null());
+  EXPECT_TRUE(WaitUntil([&] { return LogHas("event=s4_odata_lookup_refused"); }, 10s));
+  EXPECT_TRUE(LogHas("A_BusinessPartner('2000002'): S/4 answered 403"));
+  EXPECT_TRUE(WaitUntil([&] { return Drained(); }, 20s));
+  EXPECT_TRUE(Contact("100001-2000002").is_null());
+  EXPECT_EQ(p().DeadLetterCount(), 0u);
+
+  // Later changes still arrive: the set is not stuck on the refused one.
+  Seed("A_BusinessPartner", "2000001", Person("2000001", 2, "Holm-Berg"));
+  ASSERT_TRUE(WaitUntil([&] { return Contact("100001-2000001")["LastName"] == "Holm-Berg"; }, 30s));
 }
 
 }  // namespace

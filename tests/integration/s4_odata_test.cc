@@ -219,36 +219,56 @@ TEST(S4ODataTest, APartnerChangingWhileThePollPagesIsNotSteppedOver) {
 }
 
 TEST(S4ODataTest, GuidAndInt64KeysArePagedPastWithTheirOwnLiterals) {
-  // Projects keyed by an Edm.Guid, all changed at the same instant, so every
-  // next page is asked for by key alone: S/4 (and the simulator) refuse a
-  // Guid written as text.
+  // Entities all changed at the same instant, so every next page is asked
+  // for by key alone, and S/4 (and the simulator) refuse a key written as
+  // another type's literal: V2 projects keyed by an Edm.Guid (guid'…'), V2
+  // counters keyed by an Edm.Int64 (42L), V4 projects keyed by a Guid (bare).
   S4Setup s;
-  s.s4.Control("config",
-               {{"vendor", "s4"},
-                {"key_types", {{"API_ENTERPRISE_PROJECT_SRV/A_EnterpriseProject", {{"ProjectUUID", "guid"}}}}}});
+  const std::string v4_path = "sap/api_project/srvd_a2x/sap/project/0001";
+  s.s4.Control("config", {{"vendor", "s4"},
+                          {"key_types",
+                           {{"API_ENTERPRISE_PROJECT_SRV/A_EnterpriseProject", {{"ProjectUUID", "guid"}}},
+                            {"API_X_COUNTER_SRV/A_Counter", {{"CounterID", "int64"}}},
+                            {v4_path + "/Project", {{"ProjectUUID", "guid"}}}}}});
+  const std::string changed_v2 = "/Date(" + std::to_string(kS4FirstDay) + "+0000)/";
   for (int n = 0; n < 25; ++n) {
     char uuid[40];
     std::snprintf(uuid, sizeof uuid, "0050568f-3a1c-1eda-b5e6-%012x", 0x9f1c2d000000 + n * 7919);
-    s.s4.Control("seed", {{"vendor", "s4"},
-                          {"object", "API_ENTERPRISE_PROJECT_SRV/A_EnterpriseProject"},
-                          {"id", uuid},
-                          {"fields",
-                           {{"ProjectUUID", uuid},
-                            {"Project", "P-" + std::to_string(n)},
-                            {"LastChangeDateTime", "/Date(" + std::to_string(kS4FirstDay) + "+0000)/"}}}});
+    auto seed = [&](const std::string& object, const std::string& id, const nlohmann::json& fields) {
+      s.s4.Control("seed", {{"vendor", "s4"}, {"object", object}, {"id", id}, {"fields", fields}});
+    };
+    seed("API_ENTERPRISE_PROJECT_SRV/A_EnterpriseProject", uuid,
+         {{"ProjectUUID", uuid}, {"Project", "P-" + std::to_string(n)}, {"LastChangeDateTime", changed_v2}});
+    const std::string counter = std::to_string(9'000'000'000LL + n * 31);
+    seed("API_X_COUNTER_SRV/A_Counter", counter, {{"CounterID", counter}, {"LastChangeDateTime", changed_v2}});
+    seed(v4_path + "/Project", uuid, {{"ProjectUUID", uuid}, {"LastChangeDateTime", "2026-01-01T00:00:00Z"}});
   }
+  auto entity_set = [](const std::string& name, const std::string& service, const std::string& set,
+                       const std::string& key, const std::string& type, const std::string& v4) {
+    return "      - name: " + name + "\n        service: " + service + "\n" + v4 + "        entity_set: " + set +
+           "\n        key: [" + key + "]\n        key_types: [" + type + "]\n        changed_at: LastChangeDateTime\n";
+  };
   PipelineOptions options;
   options.sources_extra_yaml =
       "  s4_odata:\n    url: http://127.0.0.1:" + std::to_string(s.s4.port()) +
       "\n    insecure: true\n    client: \"100\"\n    user: FERRY_COMM\n    password_file: " + s.password.string() +
-      "\n    interval: 200ms\n    page_size: 10\n    timeout: 5s\n    entities:\n      - name: projects\n"
-      "        service: API_ENTERPRISE_PROJECT_SRV\n        entity_set: A_EnterpriseProject\n"
-      "        key: [ProjectUUID]\n        key_types: [guid]\n        changed_at: LastChangeDateTime\n";
+      "\n    interval: 200ms\n    page_size: 10\n    timeout: 5s\n    entities:\n" +
+      entity_set("projects", "API_ENTERPRISE_PROJECT_SRV", "A_EnterpriseProject", "ProjectUUID", "guid", "") +
+      entity_set("counters", "API_X_COUNTER_SRV", "A_Counter", "CounterID", "int64", "") +
+      entity_set("projects_v4", "API_PROJECT", "Project", "ProjectUUID", "guid",
+                 "        odata_version: 4\n        service_path: /sap/opu/odata4/" + v4_path + "\n");
   Pipeline p(options);
   p.StartAll();
-  ASSERT_TRUE(p.sink().WaitForAccepted(25, seconds(30))) << p.sink().AcceptedCount();
-  EXPECT_FALSE(p.sink().WaitForAccepted(26, milliseconds(1500)));
-  EXPECT_EQ(DeliveredByKey(p.sink()).size(), 25u);
+  ASSERT_TRUE(p.sink().WaitForAccepted(75, seconds(30))) << p.sink().AcceptedCount();
+  EXPECT_FALSE(p.sink().WaitForAccepted(76, milliseconds(1500)));
+  std::map<std::string, int> by_set;
+  for (const auto& r : p.sink().Requests()) {
+    auto body = nlohmann::json::parse(r.body);
+    if (body.contains("s4")) ++by_set[body["s4"]["service"].get<std::string>()];
+  }
+  EXPECT_EQ(by_set["API_ENTERPRISE_PROJECT_SRV"], 25);
+  EXPECT_EQ(by_set["API_X_COUNTER_SRV"], 25);
+  EXPECT_EQ(by_set["API_PROJECT"], 25);
   EXPECT_FALSE(LogHas(p, "event=s4_odata_refused"));
 }
 

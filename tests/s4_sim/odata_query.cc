@@ -71,7 +71,7 @@ std::optional<int64_t> V4TimeMs(std::string_view text) {
 
 }  // namespace
 
-Result<Literal> ParseLiteral(const std::string& text) {
+Result<Literal> ParseLiteral(const std::string& text, bool v4) {
   Literal out;
   if (auto ms = V4TimeMs(text)) {  // V4 literals are bare
     out.is_time = true;
@@ -84,7 +84,7 @@ Result<Literal> ParseLiteral(const std::string& text) {
     out.type = "null";
     return out;
   }
-  if (IsUuidText(text)) {  // V4's bare Edm.Guid
+  if (v4 && IsUuidText(text)) {  // V4's bare Edm.Guid
     out.text = text;
     out.type = "guid";
     return out;
@@ -120,7 +120,7 @@ Result<Literal> ParseLiteral(const std::string& text) {
     out.type = "time";
     return out;
   }
-  if (auto inner = quoted("guid")) {
+  if (auto inner = quoted("guid"); inner && !v4) {
     if (!IsUuidText(*inner)) return Bad("'" + *inner + "' is no GUID");
     out.text = *inner;
     out.type = "guid";
@@ -131,7 +131,7 @@ Result<Literal> ParseLiteral(const std::string& text) {
     out.type = "string";
     return out;
   }
-  const bool int64 = text.size() > 1 && text.back() == 'L';
+  const bool int64 = !v4 && text.size() > 1 && text.back() == 'L';  // V2's Edm.Int64
   const std::string digits = int64 ? text.substr(0, text.size() - 1) : text;
   if (!digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     out.text = digits;  // a number compares as the text a JSON number field gives
@@ -203,7 +203,7 @@ Result<std::vector<std::string>> Tokens(const std::string& text) {
 // and-expressions of comparisons or parenthesised expressions.
 class FilterParser {
  public:
-  explicit FilterParser(std::vector<std::string> tokens) : tokens_(std::move(tokens)) {}
+  FilterParser(std::vector<std::string> tokens, bool v4) : tokens_(std::move(tokens)), v4_(v4) {}
 
   Result<FilterNode> Parse() {
     auto node = Or(0);
@@ -253,7 +253,7 @@ class FilterParser {
     if (std::find(kOps.begin(), kOps.end(), op) == kOps.end()) {
       return Bad("$filter: unsupported operator '" + op + "' after '" + field + "'");
     }
-    auto literal = ParseLiteral(tokens_[at_ + 2]);
+    auto literal = ParseLiteral(tokens_[at_ + 2], v4_);
     if (!literal.ok()) return Bad("$filter: " + literal.status().message());
     at_ += 3;
     FilterNode node;
@@ -262,18 +262,19 @@ class FilterParser {
   }
 
   std::vector<std::string> tokens_;
+  bool v4_;
   size_t at_ = 0;
 };
 
 }  // namespace
 
-Result<ODataQuery> ParseODataQuery(const std::map<std::string, std::string>& query) {
+Result<ODataQuery> ParseODataQuery(const std::map<std::string, std::string>& query, bool v4) {
   ODataQuery q;
   for (const auto& [name, value] : query) {
     if (name == "$filter") {
       auto tokens = Tokens(value);
       if (!tokens.ok()) return tokens.status();
-      auto filter = FilterParser(std::move(tokens).value()).Parse();
+      auto filter = FilterParser(std::move(tokens).value(), v4).Parse();
       if (!filter.ok()) return filter.status();
       q.filter = std::move(filter).value();
     } else if (name == "$orderby") {

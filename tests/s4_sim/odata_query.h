@@ -31,9 +31,10 @@ struct Literal {
   std::string type;
 };
 
-// One literal as $filter and key predicates write it; InvalidArgument for
-// what the simulator does not know.
-Result<Literal> ParseLiteral(const std::string& text);
+// One literal as $filter and key predicates write it in the protocol's
+// version (V2's guid'…' and 42L, V4's bare GUID); InvalidArgument for what
+// the simulator does not know, or the other version writes.
+Result<Literal> ParseLiteral(const std::string& text, bool v4);
 
 struct Comparison {
   std::string field;
@@ -64,7 +65,7 @@ struct ODataQuery {
   bool json = false;  // $format=json
 };
 
-Result<ODataQuery> ParseODataQuery(const std::map<std::string, std::string>& query);
+Result<ODataQuery> ParseODataQuery(const std::map<std::string, std::string>& query, bool v4);
 
 // A field value of a stored entity as a Literal: "/Date(ms)/" and
 // "/Date(ms+0000)/" as times, "PT14H30M00S" as a time of day, the rest as

@@ -109,7 +109,7 @@ struct KeyPart {
   std::string name;  // empty for a single unnamed value
   Literal literal;
 };
-std::optional<std::vector<KeyPart>> KeyParts(std::string_view inner) {
+std::optional<std::vector<KeyPart>> KeyParts(std::string_view inner, bool v4) {
   std::vector<KeyPart> parts;
   size_t i = 0;
   while (i < inner.size()) {
@@ -127,7 +127,7 @@ std::optional<std::vector<KeyPart>> KeyParts(std::string_view inner) {
       if (inner[end] == '\'') quoted = !quoted;  // '' toggles twice
     }
     if (quoted) return std::nullopt;
-    auto literal = ParseLiteral(std::string(inner.substr(i, end - i)));
+    auto literal = ParseLiteral(std::string(inner.substr(i, end - i)), v4);
     if (!literal.ok() || literal->is_null || literal->is_time) return std::nullopt;
     part.literal = std::move(literal).value();
     parts.push_back(std::move(part));
@@ -312,7 +312,7 @@ http::Response S4ODataSim::Handle(const http::Request& req, const crm_sim::SimCo
                         "No service found for namespace '/SAP/', name '" + where.service + "', version '0001'");
   }
   if (const size_t open = set.find('('); open != std::string::npos && set.ends_with(")")) {
-    const auto parts = KeyParts(std::string_view(set).substr(open + 1, set.size() - open - 2));
+    const auto parts = KeyParts(std::string_view(set).substr(open + 1, set.size() - open - 2), where.v4);
     if (!parts) return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/022", "Invalid key predicate in '" + set + "'");
     where.entity_set = set.substr(0, open);
     std::string key;
@@ -416,7 +416,7 @@ bool S4ODataSim::KnowsService(const std::string& service) {
 http::Response S4ODataSim::Entity(const http::Request& req, const Where& where, const std::string& key) {
   const std::string& service = where.service;
   const std::string& entity_set = where.entity_set;
-  auto parsed = ParseODataQuery(QueryOf(req.target()));
+  auto parsed = ParseODataQuery(QueryOf(req.target()), where.v4);
   if (!parsed.ok()) return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/022", parsed.status().message());
   const crm_sim::Record* record = store().Get(service + "/" + entity_set, key);
   if (record == nullptr) {
@@ -435,7 +435,7 @@ http::Response S4ODataSim::Collection(const http::Request& req, const Where& whe
   const std::string& service = where.service;
   const std::string& entity_set = where.entity_set;
   const auto query = QueryOf(req.target());
-  auto parsed = ParseODataQuery(query);
+  auto parsed = ParseODataQuery(query, where.v4);
   if (!parsed.ok()) return GatewayError(req, 400, "/IWBEP/CM_MGW_RT/022", parsed.status().message());
   const ODataQuery& q = *parsed;
   if (q.filter) {

@@ -14,7 +14,6 @@ std::unique_ptr<SourceBuilder> ParseS4Events(config::ConfigNode node) {
   if (node.Has("fetch")) {
     auto fetch = node.Section("fetch");
     c.fetch = ReadS4Connection(fetch);
-    if (fetch.Has("gone_codes")) c.gone_codes = fetch.StringList("gone_codes");
     for (config::ConfigNode item : fetch.SectionList("entities")) {
       EventEntity e;
       e.type_prefix = item.RequiredString("type_prefix");

@@ -56,9 +56,6 @@ struct S4EventsConfig : ListenerConfig {
   }
   std::vector<std::string> allowed_origins;
   std::optional<S4Connection> fetch;
-  // Gateway error codes of a 404 that mean "no such entity" (a deletion);
-  // any other 404 says the service is missing and is answered 503.
-  std::vector<std::string> gone_codes = kDefaultGoneCodes;
   std::vector<EventEntity> entities;
 };
 

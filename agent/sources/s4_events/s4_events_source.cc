@@ -139,7 +139,7 @@ boost::asio::awaitable<std::optional<http::ClientResponse>> S4EventsSource::Get(
   auto parsed_url = http::ParseUrl(url);
   if (!parsed_url.ok()) {
     spdlog::warn("event=s4_events_fetch_failed source=s4_events reason=\"bad S/4 URL: {}\"",
-                 parsed_url.status().message());
+                 EscapeForLog(parsed_url.status().message()));
     co_return std::nullopt;
   }
   http::HttpClient::OutRequest get{bhttp::verb::get, parsed_url->target, 11};
@@ -199,7 +199,7 @@ boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> S4EventsSour
     url += "&$expand=" + http::PercentEncode(expand);
   }
   std::optional<http::ClientResponse> res = co_await Get(url);
-  const bool gone = res && SaysEntityIsGone(*res, config_.gone_codes);
+  const bool gone = res && SaysEntityIsGone(*res, config_.fetch->gone_codes);
   if (!res || (res->status != 200 && !gone)) {
     const std::string why = res ? "S/4 answered " + std::to_string(res->status) +
                                       (res->status == 404 ? " without saying the entity is gone" : "") + ": " +
@@ -230,7 +230,12 @@ boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> S4EventsSour
   }
   LookupRunner lookups(entity.lookups, *config_.fetch, entity.service.path,
                        [this](const std::string& lookup_url) { return Get(lookup_url); });
-  if (Status attached = co_await lookups.Attach(read->payload); !attached.ok()) {
+  Status attached = co_await lookups.Attach(read->payload);
+  for (const std::string& refusal : lookups.TakeRefusals()) {
+    spdlog::error("event=s4_events_lookup_refused source=s4_events type={} key=\"{}\" reason=\"{}\"",
+                  EscapeForLog(event.type), EscapeForLog(key), refusal);
+  }
+  if (!attached.ok()) {
     spdlog::warn("event=s4_events_lookup_failed source=s4_events type={} key=\"{}\" reason=\"{}\"",
                  EscapeForLog(event.type), EscapeForLog(key), attached.message());
     co_return RetryLater(req, "cannot read what the entity's lookups name from S/4: " + attached.message());

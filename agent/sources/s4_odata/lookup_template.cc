@@ -52,7 +52,9 @@ std::string CheckLookupTemplate(const std::string& read) {
   }
   const size_t name_end = std::min(read.find_first_of("(/?"), read.size());
   if (!IsODataName(read.substr(0, name_end))) return "must start with an entity set's name";
-  if (read.find("sap-client") != std::string::npos || read.find("$format") != std::string::npos) {
+  std::string lower = read;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.find("sap-client") != std::string::npos || lower.find("$format") != std::string::npos) {
     return "must not set sap-client or $format: the source sets them";
   }
   size_t fields = 0;
@@ -60,7 +62,11 @@ std::string CheckLookupTemplate(const std::string& read) {
     const size_t close = read.find('}', open);
     if (close == std::string::npos) return "has a '{' without its '}'";
     if (!IsODataName(read.substr(open + 1, close - open - 1))) return "has a {…} that is not a field name";
-    if (open == 0 || read[open - 1] != '\'' || close + 1 >= read.size() || read[close + 1] != '\'') {
+    // Inside a literal: an odd number of quotes before it (a doubled quote
+    // inside a literal counts two), one right before and one right after.
+    const auto quotes_before = std::count(read.begin(), read.begin() + static_cast<std::ptrdiff_t>(open), '\'');
+    if (open == 0 || read[open - 1] != '\'' || quotes_before % 2 == 0 || close + 1 >= read.size() ||
+        read[close + 1] != '\'') {
       return "must quote each field: '{" + read.substr(open + 1, close - open - 1) + "}'";
     }
     ++fields;

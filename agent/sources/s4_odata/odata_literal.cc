@@ -2,15 +2,20 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cstdint>
 
 #include "common/util/ids.h"
 
 namespace ferry::agent {
 namespace {
 
+// A whole number in Edm.Int64's range (Edm.Int32's and smaller types' are
+// within it; S/4 checks their own range).
 bool IsWholeNumber(std::string_view v) {
-  if (!v.empty() && v.front() == '-') v.remove_prefix(1);
-  return !v.empty() && v.size() <= 19 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+  int64_t n = 0;
+  auto [at, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  return !v.empty() && ec == std::errc() && at == v.data() + v.size();
 }
 
 }  // namespace

@@ -27,6 +27,9 @@ TEST(ODataLiteralTest, AValueNotOfItsTypeIsNotWritten) {
   EXPECT_FALSE(KeyLiteral("42 or 1 eq 1", ODataKeyType::kInt64, false));
   EXPECT_FALSE(KeyLiteral("", ODataKeyType::kInt, false));
   EXPECT_FALSE(KeyLiteral("12345678901234567890", ODataKeyType::kInt64, false));
+  EXPECT_FALSE(KeyLiteral("9223372036854775808", ODataKeyType::kInt64, false));  // beyond Edm.Int64
+  EXPECT_EQ(KeyLiteral("-9223372036854775808", ODataKeyType::kInt64, false), "-9223372036854775808L");
+  EXPECT_FALSE(KeyLiteral("+1", ODataKeyType::kInt, false));
 }
 
 TEST(ODataLiteralTest, TheNextPagesConditionWritesTypedKeys) {

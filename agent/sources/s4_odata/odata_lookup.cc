@@ -55,6 +55,11 @@ std::vector<ODataLookup> ReadODataLookups(config::ConfigNode& item) {
         if (slash == std::string::npos) break;
         start = slash + 1;
       }
+      // Answers attach at most this deep, so an entity with its lookups
+      // stays within the depth a document may have.
+      if (l.at.size() > kMaxLookupPathNames) {
+        node.Error("at", "at most " + std::to_string(kMaxLookupPathNames) + " navigation names");
+      }
     }
     l.as = node.RequiredString("as");
     if (!l.as.empty() && !IsODataName(l.as)) node.Error("as", "'" + l.as + "' is not an OData name");
@@ -68,7 +73,7 @@ std::vector<ODataLookup> ReadODataLookups(config::ConfigNode& item) {
       if (eq != std::string::npos && when.back() == '\'' && when.size() > eq + 5) {
         l.when_value = when.substr(eq + 5, when.size() - eq - 6);
       }
-      if (eq == std::string::npos || !IsODataName(l.when_field) || when.back() != '\'' ||
+      if (eq == std::string::npos || !IsODataName(l.when_field) || when.back() != '\'' || l.when_value.empty() ||
           l.when_value.find('\'') != std::string::npos) {
         node.Error("when", "must read Field eq 'value'");
       }
@@ -88,48 +93,61 @@ LookupRunner::LookupRunner(const std::vector<ODataLookup>& lookups, const S4Conn
       service_url_(connection.url + service_path),
       fetch_(std::move(fetch)) {}
 
-asio::awaitable<Result<json::value>> LookupRunner::Read(const std::string& path) {
+asio::awaitable<Result<LookupRunner::Answer>> LookupRunner::Read(const std::string& path) {
   if (auto known = answers_.find(path); known != answers_.end()) co_return known->second;
   const size_t query = path.find('?');
   std::string url = service_url_ + "/" + path + (query == std::string::npos ? "?" : "&") + "$format=json" +
                     connection_.ClientParameter();
   json::array items;
-  json::value attached;
+  Answer attached;
+  auto refused = [&](const std::string& why) {
+    attached.value = nullptr;
+    attached.refusal = EscapeForLog(path) + ": " + why;
+    answers_[path] = attached;
+    return attached;
+  };
   for (size_t page = 0;; ++page) {
+    if (++requests_ > kMaxLookupRequests)
+      co_return refused("more than " + std::to_string(kMaxLookupRequests) + " reads for one page");
     std::optional<http::ClientResponse> res = co_await fetch_(url);
     if (!res) co_return Status::Unavailable("S/4 did not answer " + EscapeForLog(path));
-    if (SaysEntityIsGone(*res, kDefaultGoneCodes) && page == 0) {
-      attached = nullptr;
-      break;
+    bytes_read_ += res->body.size();
+    if (bytes_read_ > kMaxLookupBytes) {
+      co_return refused("the lookups of one page read more than " + std::to_string(kMaxLookupBytes >> 20) + " MiB");
+    }
+    if (SaysEntityIsGone(*res, connection_.gone_codes) && page == 0) break;  // null: gone
+    if (res->status == 408 || res->status == 429 || res->status >= 500) {
+      co_return Status::Unavailable("S/4 answered " + std::to_string(res->status) + " to " + EscapeForLog(path) + ": " +
+                                    GatewayMessage(res->body));
     }
     if (res->status != 200) {
-      co_return Status::FailedPrecondition("S/4 answered " + std::to_string(res->status) + " to " + EscapeForLog(path) +
-                                           ": " + GatewayMessage(res->body));
+      // A refusal that asking again will not change (a partner in an
+      // authorization group the user may not read, a 404 that names no
+      // gone entity): the item gets null and the page goes on, so one
+      // entity cannot stop the entity set. Its flows see null (a contact
+      // without its person becomes a record error, visible as a dead letter).
+      co_return refused("S/4 answered " + std::to_string(res->status) + ": " + GatewayMessage(res->body));
     }
-    Result<ODataAnswer> answer = ParseODataAnswer(res->body);
-    if (!answer.ok()) co_return Status::FailedPrecondition(EscapeForLog(path) + ": " + answer.status().message());
+    Result<ODataAnswer> answer = ParseODataAnswer(res->body, kMaxLookupAnswerDepth);
+    if (!answer.ok()) co_return Status::Unavailable(EscapeForLog(path) + ": " + answer.status().message());
     if (!answer->value.is_array()) {
-      if (page > 0) co_return Status::FailedPrecondition(EscapeForLog(path) + ": a next page is not a collection");
-      attached = std::move(answer->value);
+      if (page > 0) co_return refused("a next page is not a collection");
+      attached.value = std::move(answer->value);
       break;
     }
     for (json::value& v : answer->value.get_array()) items.push_back(std::move(v));
-    if (items.size() > kMaxLookupItems) {
-      co_return Status::FailedPrecondition(EscapeForLog(path) + " gives more than " + std::to_string(kMaxLookupItems) +
-                                           " entities");
-    }
+    if (items.size() > kMaxLookupItems) co_return refused("more than " + std::to_string(kMaxLookupItems) + " entities");
     if (answer->next_link.empty()) {
-      attached = std::move(items);
+      attached.value = std::move(items);
       break;
     }
-    if (page + 1 >= kMaxLookupPages) {
-      co_return Status::FailedPrecondition(EscapeForLog(path) + " is paged over more than " +
-                                           std::to_string(kMaxLookupPages) + " answers");
-    }
+    if (page + 1 >= kMaxLookupPages)
+      co_return refused("paged over more than " + std::to_string(kMaxLookupPages) + " answers");
     std::optional<std::string> next = ResolveLink(connection_, url, answer->next_link);
-    if (!next) co_return Status::FailedPrecondition(EscapeForLog(path) + ": a next link leaves the S/4 host");
+    if (!next) co_return refused("a next link leaves the S/4 host");
     url = std::move(*next);
   }
+  attached.size = json::serialize(attached.value).size();
   answers_[path] = attached;
   co_return attached;
 }
@@ -141,11 +159,12 @@ asio::awaitable<Status> LookupRunner::Attach(std::string& payload) {
   options.max_depth = 64;  // the source's own JSON: answers of bounded depth, attached a few levels down
   json::value entity = json::parse(payload, ec, {}, options);
   if (ec || !entity.is_object()) co_return Status::Internal("the entity's payload is not a JSON object");
+  size_t attached = 0;  // bytes of the answers attached to this entity
   for (const ODataLookup& lookup : lookups_) {
     std::optional<std::vector<json::object*>> items = ItemsAt(entity.get_object(), lookup.at);
     if (!items) {
-      co_return Status::FailedPrecondition("more than " + std::to_string(kMaxLookupItems) + " items for lookup " +
-                                           lookup.as);
+      refusals_.push_back(lookup.as + ": more than " + std::to_string(kMaxLookupItems) + " items to look up");
+      continue;
     }
     for (json::object* item : *items) {
       if (!lookup.when_field.empty() && LookupFieldText(*item, lookup.when_field) != lookup.when_value) continue;
@@ -154,9 +173,17 @@ asio::awaitable<Status> LookupRunner::Attach(std::string& payload) {
         (*item)[lookup.as] = nullptr;
         continue;
       }
-      Result<json::value> answer = co_await Read(*path);
+      Result<Answer> answer = co_await Read(*path);
       if (!answer.ok()) co_return answer.status();
-      (*item)[lookup.as] = std::move(answer).value();
+      if (!answer->refusal.empty()) refusals_.push_back(lookup.as + " " + answer->refusal);
+      attached += answer->size;
+      if (attached > kMaxLookupBytesPerEntity) {
+        (*item)[lookup.as] = nullptr;
+        refusals_.push_back(lookup.as + " " + EscapeForLog(*path) + ": the entity's lookups attach more than " +
+                            std::to_string(kMaxLookupBytesPerEntity >> 20) + " MiB");
+        continue;
+      }
+      (*item)[lookup.as] = answer->value;
     }
   }
   payload = json::serialize(entity);

@@ -19,12 +19,19 @@
 // gets null, without a read.
 //
 // A single entity's answer is attached as an object; a 404 that says the
-// entity is gone (kDefaultGoneCodes) as null. A collection's answer is
-// attached as an array, its server pages followed up to kMaxLookupItems.
-// Any other answer fails the whole entity's read: the source reads the page
-// (or the event's entity) again later, so nothing is committed without what
-// its flows need. Lookups run in order: a later one may be `at` a path
-// through an earlier one's `as`.
+// entity is gone (the connection's gone_codes) as null. A collection's
+// answer is attached as an array, its server pages followed.
+//
+// When S/4 does not answer a read (no connection, 408, 429, 5xx after the
+// source's retries), the whole entity's read fails: the source reads the
+// page (or the event's entity) again later, so nothing is committed without
+// what its flows need. A refusal that asking again would not change (403
+// for a partner in an authorization group the user may not read, another
+// 4xx, a bound below exceeded) attaches null and is reported (refusals()),
+// so that one entity cannot stop a whole entity set; its flows see null
+// (a contact without its person is a record error, visible as a dead
+// letter). Lookups run in order: a later one may be `at` a path through an
+// earlier one's `as`.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/value.hpp>
@@ -33,6 +40,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/sources/s4_odata/lookup_template.h"
@@ -43,9 +51,14 @@
 
 namespace ferry::agent {
 
-// Bounds on what lookups may read for one entity.
-inline constexpr size_t kMaxLookupItems = 1000;  // items a lookup runs for, and items it attaches
-inline constexpr size_t kMaxLookupPages = 10;    // server pages of one collection read
+// Bounds on what lookups may read, for one entity and for one page.
+inline constexpr size_t kMaxLookupItems = 1000;               // items a lookup runs for, and items it attaches
+inline constexpr size_t kMaxLookupPages = 10;                 // server pages of one collection read
+inline constexpr size_t kMaxLookupPathNames = 3;              // names in `at`
+inline constexpr size_t kMaxLookupAnswerDepth = 16;           // JSON depth of an answer
+inline constexpr size_t kMaxLookupBytesPerEntity = 8u << 20;  // answers attached to one entity
+inline constexpr size_t kMaxLookupBytes = 64u << 20;          // bodies read for one page or event
+inline constexpr size_t kMaxLookupRequests = 10000;           // reads for one page or event
 
 struct ODataLookup {
   std::vector<std::string> at;  // navigation names; empty: the entity itself
@@ -72,19 +85,28 @@ class LookupRunner {
                LookupFetch fetch);
 
   // `payload` (an entity's compact JSON) with every lookup attached.
-  // Unavailable when a read was not answered (or the source stops);
-  // FailedPrecondition when S/4 refused one or answered something else:
-  // the message says which and why.
+  // Unavailable when a read was not answered (or the source stops): the
+  // message says which.
   boost::asio::awaitable<Status> Attach(std::string& payload);
+  // What was refused and attached as null since the last call, escaped for
+  // the log ("to_Person A_BusinessPartner('2000001'): S/4 answered 403: …").
+  std::vector<std::string> TakeRefusals() { return std::exchange(refusals_, {}); }
 
  private:
-  boost::asio::awaitable<Result<boost::json::value>> Read(const std::string& path);
+  struct Answer {
+    boost::json::value value;  // null: gone or refused
+    size_t size = 0;           // serialised
+    std::string refusal;       // why it was refused; empty when it was not
+  };
+  boost::asio::awaitable<Result<Answer>> Read(const std::string& path);
 
   const std::vector<ODataLookup>& lookups_;
   const S4Connection& connection_;
   std::string service_url_;  // https://host:port/sap/opu/odata/sap/SERVICE
   LookupFetch fetch_;
-  std::map<std::string, boost::json::value> answers_;  // path → what it attached
+  std::map<std::string, Answer> answers_;  // path → what it attached
+  std::vector<std::string> refusals_;
+  size_t bytes_read_ = 0, requests_ = 0;
 };
 
 }  // namespace ferry::agent

@@ -26,6 +26,8 @@ TEST(ODataLookupTest, TemplatesMustQuoteEachFieldAndStayInTheService) {
   EXPECT_NE(CheckLookupTemplate("A_X('{F')"), "");
   EXPECT_NE(CheckLookupTemplate("A_X('{F-G}')"), "");
   EXPECT_NE(CheckLookupTemplate("https://evil/A_X('{F}')"), "");
+  EXPECT_NE(CheckLookupTemplate("A_X(''{F}'')"), "");  // the value outside the literal
+  EXPECT_NE(CheckLookupTemplate("A_X('{F}')?SAP-Client=200"), "");
 }
 
 TEST(ODataLookupTest, AFieldValueCannotChangeTheRequestsShape) {
@@ -50,6 +52,7 @@ TEST(ODataLookupTest, AFieldValueCannotChangeTheRequestsShape) {
 struct Canned {
   std::map<std::string, http::ClientResponse> answers;  // path after the service root, up to '?'
   std::vector<std::string> asked;
+  std::vector<std::string> refusals;  // of the last run
 
   Status Run(const std::vector<ODataLookup>& lookups, std::string& payload) {
     S4Connection connection;
@@ -68,6 +71,7 @@ struct Canned {
                         });
     auto done = boost::asio::co_spawn(io, runner.Attach(payload), boost::asio::use_future);
     io.run();
+    refusals = runner.TakeRefusals();
     return done.get();
   }
 };
@@ -140,44 +144,76 @@ TEST(ODataLookupTest, CollectionsAreFollowedOverTheirPagesAndChainedLookupsSeeEa
             "&sap-client=100");
 }
 
-TEST(ODataLookupTest, AGoneEntityIsNullAndAnyOtherRefusalFailsTheEntity) {
+TEST(ODataLookupTest, AGoneEntityIsNullARefusalIsNullAndReportedAndNoAnswerFailsTheEntity) {
   Canned s4;
   s4.answers["A_BusinessPartner('2000001')"] = {
       404, {}, R"({"error":{"code":"/IWBEP/CM_MGW_RT/020","message":{"lang":"en","value":"Resource not found"}}})"};
   std::string payload = R"({"to_BusinessPartnerContact":{"BusinessPartnerPerson":"2000001"}})";
   ASSERT_TRUE(s4.Run(PersonLookup(), payload).ok());
   EXPECT_TRUE(json::parse(payload).at("to_BusinessPartnerContact").at("to_Person").is_null());
+  EXPECT_TRUE(s4.refusals.empty());
 
+  // Refusals asking again would not change: null, reported, the entity goes on.
   const std::string before = R"({"to_BusinessPartnerContact":{"BusinessPartnerPerson":"2000001"}})";
   for (const http::ClientResponse& refusal :
        {http::ClientResponse{404, {}, R"({"error":{"code":"/IWFND/MED/170","message":{"value":"No service"}}})"},
-        http::ClientResponse{403, {}, R"({"error":{"code":"X","message":{"value":"No authorization"}}})"},
-        http::ClientResponse{200, {}, "<html>"}}) {
+        http::ClientResponse{403, {}, R"({"error":{"code":"X","message":{"value":"No authorization"}}})"}}) {
     s4.answers["A_BusinessPartner('2000001')"] = refusal;
     payload = before;
-    const Status st = s4.Run(PersonLookup(), payload);
-    EXPECT_EQ(st.code(), StatusCode::kFailedPrecondition) << refusal.body;
+    ASSERT_TRUE(s4.Run(PersonLookup(), payload).ok()) << refusal.body;
+    EXPECT_TRUE(json::parse(payload).at("to_BusinessPartnerContact").at("to_Person").is_null());
+    ASSERT_EQ(s4.refusals.size(), 1u);
+    EXPECT_NE(s4.refusals[0].find("S/4 answered " + std::to_string(refusal.status)), std::string::npos)
+        << s4.refusals[0];
+  }
+  // No answer, or none that is OData: Unavailable, the page is read again later.
+  for (const http::ClientResponse& unanswered :
+       {http::ClientResponse{503, {}, "busy"}, http::ClientResponse{429, {}, "later"},
+        http::ClientResponse{200, {}, "<html>"}}) {
+    s4.answers["A_BusinessPartner('2000001')"] = unanswered;
+    payload = before;
+    EXPECT_EQ(s4.Run(PersonLookup(), payload).code(), StatusCode::kUnavailable) << unanswered.body;
     EXPECT_EQ(payload, before);
   }
-  s4.answers.clear();  // not reached: Unavailable, tried again later
+  s4.answers.clear();
   payload = before;
   EXPECT_EQ(s4.Run(PersonLookup(), payload).code(), StatusCode::kUnavailable);
 }
 
-TEST(ODataLookupTest, ALinkOffTheHostAndTooManyItemsAreRefused) {
+TEST(ODataLookupTest, ALinkOffTheHostTooManyItemsAndTooMuchToAttachAreRefused) {
   Canned s4;
   s4.answers["A_BusinessPartnerContact"] =
       Ok(R"({"d":{"results":[{"A":"1"}],"__next":"https://elsewhere/sap/opu/odata/sap/X?$skiptoken=1"}})");
   std::vector<ODataLookup> lookups{{{}, "to_ContactOf", "A_BusinessPartnerContact?$filter=P eq '{BusinessPartner}'"}};
   std::string payload = R"({"BusinessPartner":"2000001"})";
-  EXPECT_EQ(s4.Run(lookups, payload).code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(s4.Run(lookups, payload).ok());
   EXPECT_EQ(s4.asked.size(), 1u);
+  EXPECT_TRUE(json::parse(payload).at("to_ContactOf").is_null());
+  ASSERT_EQ(s4.refusals.size(), 1u);
+  EXPECT_NE(s4.refusals[0].find("leaves the S/4 host"), std::string::npos);
 
   json::array many;
   for (size_t i = 0; i <= kMaxLookupItems; ++i) many.push_back(json::object{{"BusinessPartnerPerson", "1"}});
   payload = json::serialize(json::object{{"to_BusinessPartnerContact", many}});
   s4.answers["A_BusinessPartner('1')"] = Ok(R"({"d":{"BusinessPartner":"1"}})");
-  EXPECT_EQ(s4.Run(PersonLookup(), payload).code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(s4.Run(PersonLookup(), payload).ok());
+  ASSERT_EQ(s4.refusals.size(), 1u);
+  EXPECT_NE(s4.refusals[0].find("more than 1000 items"), std::string::npos);
+
+  // Three contacts naming one person of 3 MiB: read once, but attached
+  // three times would be 9 MiB: the third is refused.
+  s4.answers["A_BusinessPartner('2')"] =
+      Ok(R"({"d":{"BusinessPartner":"2","Note":")" + std::string(3u << 20, 'x') + R"("}})");
+  payload = R"({"to_BusinessPartnerContact":[{"BusinessPartnerPerson":"2"},{"BusinessPartnerPerson":"2"},)"
+            R"({"BusinessPartnerPerson":"2"}]})";
+  s4.asked.clear();
+  ASSERT_TRUE(s4.Run(PersonLookup(), payload).ok());
+  EXPECT_EQ(s4.asked.size(), 1u);
+  const json::value v = json::parse(payload);
+  EXPECT_TRUE(v.at("to_BusinessPartnerContact").at(1).at("to_Person").is_object());
+  EXPECT_TRUE(v.at("to_BusinessPartnerContact").at(2).at("to_Person").is_null());
+  ASSERT_EQ(s4.refusals.size(), 1u);
+  EXPECT_NE(s4.refusals[0].find("more than 8 MiB"), std::string::npos);
 }
 
 }  // namespace

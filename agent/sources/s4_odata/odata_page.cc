@@ -284,9 +284,9 @@ Result<ODataEntity> ReadEntity(const json::object& o, const ODataEntityShape& sh
   return e;
 }
 
-Result<json::value> ParseAnswer(std::string_view body) {
+Result<json::value> ParseAnswer(std::string_view body, size_t max_depth = kMaxDepth) {
   json::parse_options options;
-  options.max_depth = kMaxDepth;
+  options.max_depth = max_depth;
   boost::system::error_code ec;
   json::value root = json::parse(body, ec, {}, options);
   if (ec) return Status::InvalidArgument("the answer is not JSON: " + ec.message());
@@ -309,8 +309,8 @@ Result<ODataEntity> ParseODataEntity(std::string_view body, const ODataEntitySha
   return e;
 }
 
-Result<ODataAnswer> ParseODataAnswer(std::string_view body) {
-  auto root = ParseAnswer(body);
+Result<ODataAnswer> ParseODataAnswer(std::string_view body, size_t max_depth) {
+  auto root = ParseAnswer(body, max_depth);
   if (!root.ok()) return root.status();
   const json::object* o = &root->as_object();
   ODataAnswer answer;

@@ -73,7 +73,7 @@ struct ODataAnswer {
   boost::json::value value;
   std::string next_link;
 };
-Result<ODataAnswer> ParseODataAnswer(std::string_view body);
+Result<ODataAnswer> ParseODataAnswer(std::string_view body, size_t max_depth = 32);
 
 // "/Date(1714557600000)/", "/Date(1714557600000+0000)/" or ISO 8601
 // ("2024-05-01T10:00:00Z", "2024-05-01T10:00:00.123+02:00", and V4's

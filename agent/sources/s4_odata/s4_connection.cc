@@ -43,6 +43,7 @@ S4Connection ReadS4Connection(config::ConfigNode& node) {
   }
   c.proxy = transport::ReadHttpsProxy(node);
   c.timeout = node.Duration("timeout", c.timeout);
+  if (node.Has("gone_codes")) c.gone_codes = node.StringList("gone_codes");
   if (c.timeout < std::chrono::milliseconds(100)) node.Error("timeout", "must be at least 100ms");
   return c;
 }
@@ -127,7 +128,11 @@ std::optional<std::string> ResolveLink(const S4Connection& connection, const std
     const std::string path = from.substr(0, from.find('?'));
     url = path.substr(0, path.rfind('/') + 1) + link;
   }
-  if (!url.starts_with(connection.url + "/") || url.find("/../") != std::string::npos) return std::nullopt;
+  // Nothing a URL does not hold, and nothing to climb out with.
+  const bool plain = std::all_of(url.begin(), url.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f && c != '"' && c != '\\' && c != '<' && c != '>';
+  });
+  if (!plain || !url.starts_with(connection.url + "/") || url.find("/../") != std::string::npos) return std::nullopt;
   if (!connection.client.empty() && url.find("sap-client=") == std::string::npos) {
     url += (url.find('?') == std::string::npos ? "?" : "&") + std::string("sap-client=") + connection.client;
   }

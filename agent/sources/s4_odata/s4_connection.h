@@ -13,6 +13,7 @@
 //   https_proxy: http://proxy:3128
 //   https_proxy_password_file: ...
 //   timeout: 60s                          # per request
+//   gone_codes: [/IWBEP/CM_MGW_RT/020]    # a 404's codes that mean "no such entity"
 
 #include <chrono>
 #include <optional>
@@ -34,6 +35,9 @@ struct S4Connection {
   std::string ca_file, cert_file, key_file;
   transport::HttpsProxy proxy;
   std::chrono::milliseconds timeout{60000};
+  // Gateway error codes of a 404 that mean "no such entity" (a deletion, a
+  // lookup's null); any other 404 says nothing about the entity.
+  std::vector<std::string> gone_codes{"/IWBEP/CM_MGW_RT/020"};
 
   // The HTTP client's settings for this system.
   http::HttpClientOptions ClientOptions() const;
@@ -71,7 +75,6 @@ std::string GatewayMessage(const std::string& body);
 // found"), the ICF's HTML page, a proxy's, or any other code says nothing
 // about the entity.
 bool SaysEntityIsGone(const http::ClientResponse& res, const std::vector<std::string>& gone_codes);
-inline const std::vector<std::string> kDefaultGoneCodes{"/IWBEP/CM_MGW_RT/020"};
 
 // The URL to follow a next or delta link S/4 sent in the answer to `from`:
 // relative links resolved, `sap-client` kept (SAP's links need not repeat

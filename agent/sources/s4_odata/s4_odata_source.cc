@@ -167,7 +167,7 @@ std::string S4ODataSource::PageUrl(const ODataEntitySet& set, std::optional<int6
 asio::awaitable<std::optional<http::ClientResponse>> S4ODataSource::Fetch(const std::string& url, bool track_changes) {
   auto parsed = http::ParseUrl(url);
   if (!parsed.ok()) {
-    spdlog::error("event=s4_odata_bad_url source=s4_odata reason=\"{}\"", parsed.status().message());
+    spdlog::error("event=s4_odata_bad_url source=s4_odata reason=\"{}\"", EscapeForLog(parsed.status().message()));
     co_return std::nullopt;
   }
   std::chrono::milliseconds backoff(1000);
@@ -358,6 +358,11 @@ asio::awaitable<Status> S4ODataSource::AttachLookups(const ODataEntitySet& set, 
                       [this](const std::string& url) { return Fetch(url, false); });
   for (ODataEntity& entity : entities) {
     Status attached = co_await runner.Attach(entity.payload);
+    for (const std::string& refusal : runner.TakeRefusals()) {
+      ++request_failures_;
+      spdlog::error("event=s4_odata_lookup_refused source=s4_odata entity_set={} key=\"{}\" reason=\"{}\"",
+                    set.entity_set, EscapeForLog(entity.key), refusal);
+    }
     if (!attached.ok()) {
       if (!stopping_) {
         ++request_failures_;
