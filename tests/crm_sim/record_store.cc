@@ -149,6 +149,7 @@ bool RecordStore::Delete(std::string_view object, std::string_view id) {
   UnindexRecord(t->second, r->second);
   t->second.records.erase(r);
   ++deletes_;
+  ++seq_;
   return true;
 }
 

@@ -71,6 +71,8 @@ class RecordStore {
 
   uint64_t writes() const { return writes_; }  // creates and updates, seeds excluded
   uint64_t deletes() const { return deletes_; }
+  // The sequence number of the latest write or delete.
+  uint64_t seq() const { return seq_; }
 
  private:
   using Index = std::unordered_multimap<std::string, std::string>;  // value text → record id

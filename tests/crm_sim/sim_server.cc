@@ -184,6 +184,12 @@ http::Response SimServer::ControlPost(const http::Request& req, std::string_view
     vendor->state().ClearFaults();
     return JsonResponse(req, 200, ok);
   }
+  if (action == "delete") {
+    if (Status removed = vendor->Remove(body); !removed.ok()) {
+      return ControlError(req, removed.code() == StatusCode::kNotFound ? 404 : 400, removed.message());
+    }
+    return JsonResponse(req, 200, ok);
+  }
   if (action == "seed") {
     auto seeded = vendor->Seed(body);
     if (!seeded.ok()) return ControlError(req, 400, seeded.status().message());

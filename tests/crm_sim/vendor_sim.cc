@@ -35,6 +35,17 @@ Result<boost::json::value> VendorSim::Seed(const boost::json::object& request) {
   return boost::json::value(boost::json::object{{"ids", std::move(ids)}});
 }
 
+Status VendorSim::Remove(const boost::json::object& request) {
+  const auto* object = request.if_contains("object");
+  const auto* id = request.if_contains("id");
+  if (!object || !object->is_string() || !id || !id->is_string()) {
+    return Status::InvalidArgument("delete needs \"object\" and \"id\"");
+  }
+  if (!store_.Delete(object->get_string(), id->get_string())) return Status::NotFound("no such record");
+  Removed(object->get_string(), std::string(id->get_string()));
+  return Status::Ok();
+}
+
 boost::json::object VendorSim::Stats() const {
   boost::json::object stats = state_.Stats();
   stats["records_written"] = store_.writes();

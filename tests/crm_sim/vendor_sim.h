@@ -43,6 +43,9 @@ class VendorSim {
   // stored as they are, without validation (duplicates included). Returns
   // {"ids":[…]}.
   Result<boost::json::value> Seed(const boost::json::object& request);
+  // POST /_sim/delete: {"object", "id"}: the record is gone, as when the
+  // vendor's own users delete it. NotFound when there is no such record.
+  Status Remove(const boost::json::object& request);
   // GET /_sim/stats: the common counters plus the vendor's own.
   boost::json::object Stats() const;
   // POST /_sim/reset: no records, tokens, faults or counters; settings back
@@ -63,6 +66,8 @@ class VendorSim {
   // After a seed stored record `id` of `object` (`existed`: it replaced
   // one): a vendor that announces changes does it here.
   virtual void Seeded(std::string_view /*object*/, const std::string& /*id*/, bool /*existed*/) {}
+  // After Remove deleted record `id` of `object`.
+  virtual void Removed(std::string_view /*object*/, const std::string& /*id*/) {}
 
   VendorState state_;
 

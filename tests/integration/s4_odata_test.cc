@@ -272,6 +272,44 @@ TEST(S4ODataTest, GuidAndInt64KeysArePagedPastWithTheirOwnLiterals) {
   EXPECT_FALSE(LogHas(p, "event=s4_odata_refused"));
 }
 
+TEST(S4ODataTest, AnEntityDeletedInS4ComesAsADeletionThroughAV4DeltaLink) {
+  // A V4 delta link names what was deleted since ("@removed" with its
+  // "@id"): the poller makes a deletion of it, keyed like the entity.
+  const std::string service_path = "sap/api_salesorder/srvd_a2x/sap/salesorder/0001";
+  S4Setup s;
+  s.s4.Control("config", {{"vendor", "s4"}, {"delta", nlohmann::json::array({service_path + "/SalesOrder"})}});
+  for (int n = 0; n < 3; ++n) {
+    const std::string id = std::to_string(4000 + n);
+    s.s4.Control("seed", {{"vendor", "s4"},
+                          {"object", service_path + "/SalesOrder"},
+                          {"id", id},
+                          {"fields", {{"SalesOrder", id}, {"SalesOrderType", "OR"}}}});
+  }
+  PipelineOptions options;
+  options.sources_extra_yaml =
+      "  s4_odata:\n    url: http://127.0.0.1:" + std::to_string(s.s4.port()) +
+      "\n    insecure: true\n    client: \"100\"\n    user: FERRY_COMM\n    password_file: " + s.password.string() +
+      "\n    interval: 200ms\n    timeout: 5s\n    entities:\n      - name: sales_order\n"
+      "        service: API_SALESORDER\n        odata_version: 4\n        service_path: /sap/opu/odata4/" +
+      service_path + "\n        entity_set: SalesOrder\n        key: [SalesOrder]\n        delta: true\n";
+  Pipeline p(options);
+  p.StartAll();
+  ASSERT_TRUE(p.sink().WaitForAccepted(3, seconds(30))) << p.sink().AcceptedCount();
+  ASSERT_TRUE(WaitUntil([&] { return LogHas(p, "delta=true"); }, seconds(10)));
+
+  s.s4.Control("delete", {{"vendor", "s4"}, {"object", service_path + "/SalesOrder"}, {"id", "4001"}});
+  ASSERT_TRUE(p.sink().WaitForAccepted(4, seconds(30))) << p.sink().AcceptedCount();
+  EXPECT_FALSE(p.sink().WaitForAccepted(5, milliseconds(1500)));
+  nlohmann::json deletion;
+  for (const auto& r : p.sink().Requests()) {
+    auto body = nlohmann::json::parse(r.body);
+    if (body.contains("s4") && body["s4"].value("deleted", false)) deletion = body;
+  }
+  ASSERT_FALSE(deletion.is_null());
+  EXPECT_EQ(deletion["s4"]["key"], "4001");
+  EXPECT_EQ(deletion["business_key"], "SalesOrder:4001");
+}
+
 TEST(S4ODataTest, AnODataV4ServiceIsPagedByItsOwnLiteralsAndNextLinks) {
   // Sales orders from a V4 service (RAP, /sap/opu/odata4/...): ISO change
   // times, several orders changed in the same second, the server paging at

@@ -178,6 +178,8 @@ void S4ODataSim::ResetVendor() {
   pages_served_ = entities_served_ = 0;
   seed_after_page_.reset();
   delta_sets_.clear();
+  removals_.clear();
+  key_types_.clear();
   events_.Unsubscribe();
   event_types_.clear();
   csrf_tokens_.clear();
@@ -406,6 +408,10 @@ std::optional<std::string> S4ODataSim::WrongKeyType(const Where& where, const st
   return "'" + typed->first + "' is Edm." + (typed->second == "guid" ? "Guid" : "Int64") + ", not " + literal.type;
 }
 
+void S4ODataSim::Removed(std::string_view object, const std::string& id) {
+  removals_[std::string(object)].push_back({id, store().seq()});
+}
+
 bool S4ODataSim::KnowsService(const std::string& service) {
   for (const auto& object : store().Counts()) {
     if (object.key().starts_with(service + "/")) return true;
@@ -475,6 +481,8 @@ http::Response S4ODataSim::Collection(const http::Request& req, const Where& whe
   // delta, as a change log read from a point in time gives it.
   uint64_t latest_write = 0;
   for (const crm_sim::Record* r : stored) latest_write = std::max(latest_write, LastWrite(*r));
+  const std::vector<Removal>& removals = removals_[service + "/" + entity_set];
+  for (const Removal& r : removals) latest_write = std::max(latest_write, r.seq);
   if (auto carried = query.find("sim-token"); carried != query.end() && q.skiptoken > 0) {
     latest_write = std::strtoull(carried->second.c_str(), nullptr, 10);
   }
@@ -540,6 +548,15 @@ http::Response S4ODataSim::Collection(const http::Request& req, const Where& whe
       next.empty() && tracks && asked
           ? base + entity_set + QueryWith(query, "!deltatoken", "'" + std::to_string(latest_write) + "'")
           : "";
+  if (where.v4 && changed_since && next.empty()) {
+    // A V4 delta answer names the entities deleted since its token (4.01's
+    // "@removed", identified by "@id"), on its last page.
+    for (const Removal& r : removals) {
+      if (r.seq <= *changed_since || r.seq > latest_write) continue;
+      results.push_back(
+          json::object{{"@removed", json::object{{"reason", "deleted"}}}, {"@id", entity_set + "('" + r.id + "')"}});
+    }
+  }
   if (where.v4) {
     json::object answer{{"@odata.context", "$metadata#" + entity_set}, {"value", std::move(results)}};
     if (!next.empty()) answer["@odata.nextLink"] = next;

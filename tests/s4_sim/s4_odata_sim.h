@@ -70,6 +70,7 @@ class S4ODataSim : public crm_sim::VendorSim {
   void AddStats(boost::json::object& stats) const override;
   void ResetVendor() override;
   void Seeded(std::string_view object, const std::string& id, bool existed) override;
+  void Removed(std::string_view object, const std::string& id) override;
 
  private:
   bool LoggedOn(const http::Request& req) const;
@@ -106,6 +107,13 @@ class S4ODataSim : public crm_sim::VendorSim {
   uint64_t entities_served_ = 0;
   std::optional<boost::json::object> seed_after_page_;  // a seed request
   std::set<std::string> delta_sets_;                    // "SERVICE/Set" that give delta links
+  // Entities deleted (POST /_sim/delete), by "SERVICE/Set", with the write
+  // sequence they were deleted at: a V4 delta answer names them.
+  struct Removal {
+    std::string id;
+    uint64_t seq = 0;
+  };
+  std::map<std::string, std::vector<Removal>> removals_;
   // "SERVICE/Set" → field → "guid" or "int64": keys a literal of another
   // kind is refused for, as Gateway refuses them.
   std::map<std::string, std::map<std::string, std::string>> key_types_;
