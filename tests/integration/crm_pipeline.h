@@ -15,6 +15,10 @@
 
 namespace ferry::testing {
 
+// The Salesforce simulator's client secret the connector tests use: a
+// value no log may show.
+inline constexpr const char* kSalesforceSecret = "sf-secret-do-not-log";
+
 class CrmPipelineTest : public ::testing::Test {
  protected:
   // Writes `value` and a newline to `name` in the test folder; its path.

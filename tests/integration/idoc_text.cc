@@ -45,4 +45,18 @@ std::string DebmasPacket(const std::vector<CustomerIdoc>& idocs) {
   return packet + "</DEBMAS05>\n";
 }
 
+std::string InSoap11(const std::string& xml) {
+  std::string packet = xml.substr(xml.find("?>") + 2);
+  const size_t open = packet.find('<') + 1;
+  packet.insert(open, "idoc:");
+  const size_t space_or_close = packet.find_first_of(" >", open);
+  packet.insert(space_or_close, " xmlns:idoc=\"urn:sap-com:document:sap:idoc:messages\"");
+  const size_t close = packet.rfind("</") + 2;
+  packet.insert(close, "idoc:");
+  return "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+         "<soap-env:Envelope xmlns:soap-env=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap-env:Header/>"
+         "<soap-env:Body>" +
+         packet + "</soap-env:Body></soap-env:Envelope>\n";
+}
+
 }  // namespace ferry::testing

@@ -23,5 +23,8 @@ struct CustomerIdoc {
 };
 // One packet of several such IDocs.
 std::string DebmasPacket(const std::vector<CustomerIdoc>& idocs);
+// The packet `xml` (an XML declaration, then the root) in a SOAP 1.1
+// envelope, its root qualified as SAP's IDoc SOAP messages are.
+std::string InSoap11(const std::string& xml);
 
 }  // namespace ferry::testing

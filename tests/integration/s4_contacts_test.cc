@@ -24,7 +24,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr const char* kForever = "/Date(253402214400000)/";  // 9999-12-31
-constexpr const char* kSalesforceSecret = "sf-secret-do-not-log";
 
 // The poller as docs/sources.md configures it for the business-partner
 // flows: the customer and the contact relationships expanded, the persons

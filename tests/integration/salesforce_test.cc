@@ -21,8 +21,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kSalesforceSecret = "sf-secret-do-not-log";
-
 // The customer bundle: the standard flow, to Salesforce.
 constexpr const char* kSalesforceStandardBundle =
     "flow: customers\nextends: debmas-account-salesforce\ntarget:\n  connector: salesforce\n";
