@@ -473,6 +473,8 @@ void DeliveryEngine::QueueReport(const ferry::v1::Event& event, const DeliveryRe
   d->set_detail(result.reason);
   d->set_attempts(attempts);
   d->set_unix_ms(NowUnixMs());
+  if (event.has_idoc()) *d->mutable_idoc() = event.idoc();
+  d->set_flow_id(event.flow_id());
   if (report_timer_armed_) return;
   report_timer_armed_ = true;
   report_timer_.expires_after(options_.report_flush);
