@@ -37,6 +37,9 @@ Agent::~Agent() {
   // below: let the store's writer finish them first.
   if (store_) (void)store_->WriteSync([](store::WriteTxn&) { return Status::Ok(); });
   uplink_.reset();
+  if (receipts_) receipts_->Stop();
+  receipts_.reset();
+  receipts_queue_.reset();
   // The store's destructor finishes pending commits before closing.
   bundle_receiver_.reset();
   flow_stage_.reset();
@@ -61,6 +64,9 @@ store::StoreOptions AgentStoreOptions(const AgentConfig& config) {
   options.databases.emplace_back(EventHistory::kDb);
   options.databases.emplace_back(Uplink::kDeadLettersDb);
   options.databases.emplace_back(store::Checkpoints::kDb);
+  for (const std::string& db : store::DurableQueue::DatabasesFor(ReceiptSender::kQueueName)) {
+    options.databases.push_back(db);
+  }
   return options;
 }
 
@@ -88,6 +94,9 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, boost::asio::io
   agent->flow_stage_ =
       std::make_unique<FlowStage>(*agent->store_, *agent->outbox_, *agent->raw_queue_, *agent->checkpoints_);
   agent->history_ = std::make_unique<EventHistory>(*agent->store_, *agent->outbox_queue_);
+  auto receipts = store::DurableQueue::Open(*agent->store_, {ReceiptSender::kQueueName, ReceiptSender::kQueueMaxBytes});
+  if (!receipts.ok()) return receipts.status();
+  agent->receipts_queue_ = std::move(receipts.value());
 
   std::optional<crypto::VerifyKey> key;
   if (!agent->config_.flows_trusted_key_file.empty()) {
@@ -145,6 +154,13 @@ Status Agent::Start() {
   }
   uplink_->SetFlowStatusProvider([this] { return bundle_receiver_->status(); });
   uplink_->SetHistory(history_.get());
+  if (config_.receipts) {
+    receipts_ = std::make_shared<ReceiptSender>(io_.get_executor(), *receipts_queue_, *config_.receipts);
+    uplink_->SetReportHook([sender = receipts_](store::WriteTxn& txn, const ferry::v1::DeliveryReport& report) {
+      return sender->QueueInTxn(txn, report);
+    });
+    receipts_->Start();
+  }
   std::weak_ptr<Uplink> weak_uplink = uplink_;
   outbox_queue_->SetOnAppend([weak_uplink] {
     if (auto u = weak_uplink.lock()) u->NotifyAppended();
@@ -455,6 +471,7 @@ void Agent::WaitIdle(std::function<void()> done, int polls_left) {
   if (busy == 0 || polls_left == 0) {
     if (busy) spdlog::warn("event=agent_stop_forced unanswered_requests={}", busy);
     if (renewer_) renewer_->Stop();
+    if (receipts_) receipts_->Stop();
     if (uplink_) uplink_->Stop();
     if (tunnel_) tunnel_->Stop();
     spdlog::info("event=agent_stopped agent_id={}", config_.agent_id);

@@ -88,6 +88,8 @@ class Agent {
   std::unique_ptr<store::Checkpoints> checkpoints_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<store::DurableQueue> raw_queue_;
+  std::unique_ptr<store::DurableQueue> receipts_queue_;
+  std::shared_ptr<ReceiptSender> receipts_;  // when receipts are configured
   std::unique_ptr<FlowStage> flow_stage_;
   std::unique_ptr<EventHistory> history_;
   // Every 5 s for the last minute: events committed and acknowledged so

@@ -166,6 +166,8 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
     c.metrics_port = address->port;
   }
 
+  c.receipts = ReadReceiptsConfig(root);
+
   Status s = loaded->Finish();
   if (!s.ok()) return s;
   return c;

@@ -6,9 +6,11 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "agent/receipts/receipt_sender.h"
 #include "agent/sources/source.h"
 #include "common/status.h"
 #include "common/transport/tunnel_plugin.h"
@@ -53,6 +55,8 @@ struct AgentConfig {
   std::string metrics_host;
   uint16_t metrics_port = 0;
   wire::BatchEncoding encoding;
+  // receipts: STATUS IDocs back to SAP; none when absent.
+  std::optional<ReceiptsConfig> receipts;
 };
 
 // Reads and validates the file; InvalidArgument lists every problem with

@@ -97,12 +97,18 @@ std::string StatusIdocPacket(const std::vector<Receipt>& receipts, uint64_t firs
       Field(out, "LOGTIM", logtim, 6);
       Field(out, "STATUS", r->delivered ? kStatusProcessed : kStatusNotProcessed, 2);
       Field(out, "STATXT",
-            r->delivered ? "Delivered to " + r->connector : "Refused by " + r->connector + ": " + r->reason, 70);
+            r->delivered ? "Delivered to " + r->connector : "Not delivered to " + r->connector + ": " + r->reason, 70);
       if (!r->delivered) {
-        // The reason beyond STATXT, in the parameters SAP shows with it.
-        const std::string reason = r->reason;
-        Field(out, "STAPA1", reason, 50);
-        if (Utf8Length(reason) > 50) Field(out, "STAPA2", Cut(reason, 100).substr(Cut(reason, 50).size()), 50);
+        // The whole reason, 200 characters of it, in the four parameters
+        // SAP keeps with a status record.
+        const char* names[] = {"STAPA1", "STAPA2", "STAPA3", "STAPA4"};
+        size_t done = 0;
+        for (const char* name : names) {
+          const std::string part = Cut(std::string_view(r->reason).substr(done), 50);
+          if (part.empty()) break;
+          Field(out, name, part, 50);
+          done += part.size();
+        }
       }
       if (!r->record_id.empty()) Field(out, "ARCKEY", r->record_id, 70);
       out += "</E1STATS>";

@@ -55,10 +55,11 @@ TEST(StatusIdocTest, ReceiptsBecomeOneSystat01IdocBackToTheSender) {
             std::string::npos)
       << packet;
   // Refused: 17, the reason escaped and cut to STATXT's 70 characters,
-  // continued in STAPA1 and STAPA2.
-  EXPECT_NE(packet.find("<STATUS>17</STATUS><STATXT>Refused by salesforce: FIELD_INTEGRITY_EXCEPTION: Billing "
-                        "Country: bad</STATXT><STAPA1>FIELD_INTEGRITY_EXCEPTION: Billing Country: bad va</STAPA1>"
-                        "<STAPA2>lue for restricted picklist &lt;XI&gt; &amp; more, and a tai</STAPA2></E1STATS>"),
+  // whole in STAPA1 to STAPA4.
+  EXPECT_NE(packet.find("<STATUS>17</STATUS><STATXT>Not delivered to salesforce: FIELD_INTEGRITY_EXCEPTION: "
+                        "Billing Countr</STATXT><STAPA1>FIELD_INTEGRITY_EXCEPTION: Billing Country: bad va</STAPA1>"
+                        "<STAPA2>lue for restricted picklist &lt;XI&gt; &amp; more, and a tai</STAPA2>"
+                        "<STAPA3>l that goes past the status text</STAPA3></E1STATS>"),
             std::string::npos)
       << packet;
   EXPECT_NE(packet.find("&lt;XI&gt; &amp;"), std::string::npos) << packet;

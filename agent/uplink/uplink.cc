@@ -228,7 +228,11 @@ void Uplink::OnReport(const std::string& payload) {
   }
   // Keep the outcome per event id, so field IT can look it up later.
   store_.Write(
-      [this, report = std::move(report)](store::WriteTxn& txn) { return StoreOutcomesInTxn(store_, txn, report); },
+      [this, report = std::move(report)](store::WriteTxn& txn) {
+        Status s = StoreOutcomesInTxn(store_, txn, report);
+        if (s.ok() && report_hook_) s = report_hook_(txn, report);
+        return s;
+      },
       nullptr);
 }
 

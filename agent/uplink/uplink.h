@@ -82,6 +82,11 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   // Registers what the uplink handles: its Acks, delivery reports and the
   // control plane's presence.
   void Route(transport::Dispatcher& dispatcher);
+  // Runs in the transaction that stores each delivery report (the
+  // receipts to SAP are queued there). Set before Start().
+  void SetReportHook(std::function<Status(store::WriteTxn&, const ferry::v1::DeliveryReport&)> hook) {
+    report_hook_ = std::move(hook);
+  }
   // What the heartbeat reports about flows. Set before Start().
   void SetFlowStatusProvider(std::function<ferry::v1::FlowStatus()> provider) { flow_status_ = std::move(provider); }
   const UplinkStats& stats() const { return stats_; }
@@ -160,6 +165,7 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   boost::asio::steady_timer resume_timer_;
   boost::asio::steady_timer heartbeat_timer_;
   UplinkStats stats_;
+  std::function<Status(store::WriteTxn&, const ferry::v1::DeliveryReport&)> report_hook_;
 };
 
 }  // namespace ferry::agent

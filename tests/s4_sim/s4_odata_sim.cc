@@ -7,6 +7,7 @@
 #include "common/http/basic_auth.h"
 #include "common/http/url_encoding.h"
 #include "tests/crm_sim/sim_http.h"
+#include "tests/s4_sim/idoc_inbound.h"
 #include "tests/s4_sim/odata_query.h"
 
 namespace ferry::s4_sim {
@@ -156,7 +157,7 @@ void S4ODataSim::Seeded(std::string_view object, const std::string& id, bool exi
 }
 
 bool S4ODataSim::Claims(std::string_view path) const {
-  return path.starts_with(kV2Prefix) || path.starts_with(kV4Prefix);
+  return path.starts_with(kV2Prefix) || path.starts_with(kV4Prefix) || path == kIdocInboundPath;
 }
 
 std::string S4ODataSim::NewRecordId(std::string_view) { return crm_sim::RandomText(10, "0123456789"); }
@@ -291,6 +292,7 @@ bool S4ODataSim::LoggedOn(const http::Request& req) const {
 http::Response S4ODataSim::Handle(const http::Request& req, const crm_sim::SimContext& ctx) {
   if (!LoggedOn(req)) return LogonFailed(req);
   const std::string_view full = PathOf(req.target());
+  if (full == kIdocInboundPath) return ReceiveIdocs(req, store());
   // V2: /sap/opu/odata/sap/SERVICE/Set; V4: /sap/opu/odata4/<service
   // path>/Set, the service path standing for the service.
   Where where;

@@ -1,0 +1,160 @@
+#include "agent/receipts/receipt_sender.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "agent/receipts/status_idoc.h"
+#include "common/http/await_callback.h"
+#include "common/util/utf8.h"
+
+namespace ferry::agent {
+namespace {
+
+namespace asio = boost::asio;
+constexpr std::chrono::milliseconds kIdlePoll{1000};
+constexpr std::chrono::milliseconds kMaxBackoff{60000};
+
+}  // namespace
+
+std::optional<ReceiptsConfig> ReadReceiptsConfig(config::ConfigNode& root) {
+  if (!root.Has("receipts")) {
+    root.Section("receipts");  // marks the key as known
+    return std::nullopt;
+  }
+  auto node = root.Section("receipts");
+  ReceiptsConfig c;
+  c.connection = ReadS4Connection(node);
+  c.path = node.String("path", c.path);
+  if (!c.path.starts_with("/") || c.path.find_first_of("?#\" ") != std::string::npos ||
+      c.path.find("..") != std::string::npos) {
+    node.Error("path", "must be the absolute path of SAP's IDoc-XML service, e.g. /sap/bc/idoc_xml");
+  }
+  for (const std::string& flow : node.StringList("flows")) c.flows.insert(flow);
+  c.batch = static_cast<size_t>(node.Int("batch", static_cast<int64_t>(c.batch), 1, 1000));
+  return c;
+}
+
+ReceiptSender::ReceiptSender(asio::any_io_executor executor, store::DurableQueue& queue, ReceiptsConfig config)
+    : executor_(executor), queue_(queue), config_(std::move(config)), timer_(executor) {
+  authorization_ = config_.connection.Authorization();
+  client_ = std::make_unique<http::HttpClient>(executor_, config_.connection.ClientOptions());
+}
+
+Status ReceiptSender::QueueInTxn(store::WriteTxn& txn, const ferry::v1::DeliveryReport& report) {
+  std::vector<store::AppendItem> items;
+  for (const ferry::v1::Delivery& d : report.deliveries()) {
+    if (!d.has_idoc() || d.idoc().docnum().empty()) continue;
+    if (!config_.flows.empty() && !config_.flows.count(d.flow_id())) continue;
+    items.push_back({d.SerializeAsString(), "", false});
+  }
+  if (items.empty()) return Status::Ok();
+  store::AppendOutcome out;
+  Status s = queue_.AppendInTxn(txn, items, out);
+  if (s.code() == StatusCode::kResourceExhausted) {
+    spdlog::error("event=receipts_dropped receipts={} reason=\"the receipts queue is full: SAP has not taken them\"",
+                  items.size());
+    return Status::Ok();
+  }
+  return s;
+}
+
+void ReceiptSender::Start() {
+  spdlog::info("event=receipts_sending url=\"{}{}\" client={}", EscapeForLog(config_.connection.url),
+               EscapeForLog(config_.path), config_.connection.client);
+  asio::co_spawn(
+      executor_, [self = shared_from_this()] { return self->Run(); }, asio::detached);
+}
+
+void ReceiptSender::Stop() {
+  if (stopping_.exchange(true)) return;
+  asio::post(executor_, [self = shared_from_this()] {
+    self->timer_.cancel();
+    self->client_->Shutdown();
+  });
+}
+
+asio::awaitable<bool> ReceiptSender::Pause(std::chrono::milliseconds how_long) {
+  if (stopping_) co_return false;
+  timer_.expires_after(how_long);
+  boost::system::error_code ec;
+  co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_return !stopping_;
+}
+
+asio::awaitable<int> ReceiptSender::Post(const std::string& packet) {
+  std::string target = config_.connection.url + config_.path;
+  if (!config_.connection.client.empty()) target += "?sap-client=" + config_.connection.client;
+  auto url = http::ParseUrl(target);
+  if (!url.ok()) co_return 0;
+  http::HttpClient::OutRequest req{boost::beast::http::verb::post, url->target, 11};
+  req.set(boost::beast::http::field::content_type, "text/xml; charset=utf-8");
+  if (!authorization_.empty()) req.set(boost::beast::http::field::authorization, authorization_);
+  req.body() = packet;
+  req.prepare_payload();
+  Result<http::ClientResponse> res = co_await client_->Send(*url, std::move(req));
+  if (!res.ok()) {
+    spdlog::warn("event=receipts_not_sent reason=\"{}\"", EscapeForLog(res.status().message()));
+    co_return 0;
+  }
+  if (res->status != 200) {
+    spdlog::warn("event=receipts_not_sent status={} reason=\"{}\"", res->status, GatewayMessage(res->body));
+  }
+  co_return res->status;
+}
+
+asio::awaitable<void> ReceiptSender::Run() {
+  std::chrono::milliseconds backoff(1000);
+  while (!stopping_) {
+    auto records = queue_.ReadAfter(0, config_.batch, 4u << 20);
+    if (!records.ok() || records->empty()) {
+      if (!co_await Pause(kIdlePoll)) co_return;
+      continue;
+    }
+    std::vector<Receipt> receipts;
+    std::vector<uint64_t> seqs;
+    for (const store::QueueRecord& r : *records) {
+      seqs.push_back(r.seq);
+      ferry::v1::Delivery d;
+      Receipt receipt;
+      // A record that does not decode cannot become a receipt: it is
+      // removed with the batch, and said so.
+      if (!r.corrupt.empty() || !d.ParseFromString(r.data) || !ReceiptOf(d, receipt)) {
+        spdlog::error("event=receipt_unreadable seq={} reason=\"{}\"", r.seq, EscapeForLog(r.corrupt));
+        continue;
+      }
+      receipts.push_back(std::move(receipt));
+    }
+    if (!receipts.empty()) {
+      // The batch's first sequence numbers its STATUS IDocs: increasing, and
+      // the same when a batch is posted again.
+      const std::string packet = StatusIdocPacket(receipts, seqs.front());
+      const int status = co_await Post(packet);
+      if (status != 200) {
+        // 4xx other than 408/429 will not change by itself: the slowest pace.
+        const bool lasting = status >= 400 && status < 500 && status != 408 && status != 429;
+        if (!co_await Pause(lasting ? kMaxBackoff : backoff)) co_return;
+        backoff = std::min(backoff * 2, kMaxBackoff);
+        continue;
+      }
+      backoff = std::chrono::milliseconds(1000);
+    }
+    auto start = [this, seqs](std::function<void(Status)> resolve) {
+      queue_.Remove(seqs, [resolve](const Status& s) { resolve(s); });
+    };
+    Status removed = co_await http::AwaitCallback<Status>(start);
+    if (!removed.ok()) {
+      spdlog::error("event=receipts_not_removed reason=\"{}\"", removed.message());
+      if (!co_await Pause(backoff)) co_return;
+      continue;
+    }
+    sent_ += receipts.size();
+    spdlog::info("event=receipts_sent receipts={}", receipts.size());
+  }
+}
+
+}  // namespace ferry::agent

@@ -1,0 +1,107 @@
+// Receipts to SAP (docs/receipts.md) with real processes: DEBMAS IDocs go
+// up through the standard flow to the Salesforce simulator, and SAP (the
+// S/4 simulator's IDoc-XML inbound, standing for ECC) gets a STATUS IDoc
+// for each: 16 with the Salesforce id in ARCKEY when the CRM took it, 17
+// with the reason when it did not. SAP down, and kill -9 of the agent with
+// receipts waiting, lose none.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/crm_pipeline.h"
+#include "tests/integration/idoc_text.h"
+#include "tests/support/crm_sim.h"
+#include "tests/support/wait.h"
+
+namespace ferry::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+class ReceiptsTest : public CrmPipelineTest {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(dir_.path() / "ecc");
+    ecc_ = std::make_unique<CrmSim>(dir_.path() / "ecc", FERRY_S4_SIM_BIN, std::vector<std::string>{});
+    sim().Control("config",
+                  {{"vendor", "salesforce"}, {"client_id", "ferry-sf"}, {"client_secret", kSalesforceSecret}});
+    options_.agent_extra_yaml = "receipts:\n  url: http://127.0.0.1:" + std::to_string(ecc_->port()) +
+                                "\n  insecure: true\n  client: \"100\"\n  user: FERRY_COMM\n  password_file: " +
+                                SecretFile("ecc.password", "s4-secret") + "\n  timeout: 5s\n";
+    StartPipeline("  salesforce:\n    login_url: " + sim().url() +
+                      "\n    client_id: ferry-sf\n    client_secret_file: " +
+                      SecretFile("sf.secret", kSalesforceSecret) + "\n    timeout: 5s\n",
+                  "flow: customers\nextends: debmas-account-salesforce\n");
+  }
+
+  void Post(uint64_t docnum, const std::string& kunnr, const std::string& country) {
+    auto res = p().PostIdoc(DebmasIdoc(Docnum(docnum), kunnr, "Kunde " + kunnr, country));
+    ASSERT_EQ(res.status, 200) << res.body;
+  }
+
+  // The E1STATS records SAP received, by the IDoc number they are about.
+  std::map<std::string, std::vector<json>> Statuses() {
+    std::map<std::string, std::vector<json>> out;
+    for (const json& idoc : ecc_->Records("s4", "IDOC_STATUS")) {
+      const json& f = idoc["fields"];
+      EXPECT_EQ(f["IDOCTYP"], "SYSTAT01");
+      for (const json& segment : f["segments"]) {
+        if (segment["segment"] == "E1STATS")
+          out[segment["fields"]["DOCNUM"].get<std::string>()].push_back(segment["fields"]);
+      }
+    }
+    return out;
+  }
+
+  std::unique_ptr<CrmSim> ecc_;
+};
+
+TEST_F(ReceiptsTest, SapLearnsWhatTheCrmDidWithEachIdoc) {
+  Post(760001, "0000760001", "DE");
+  Post(760002, "0000760002", "XI");  // no ISO country: a record error, dead-lettered
+  ASSERT_TRUE(WaitUntil([&] { return Statuses().size() == 2; }, 30s)) << ecc_->Records("s4", "IDOC_STATUS").dump();
+  auto statuses = Statuses();
+
+  const json& taken = statuses.at(Docnum(760001)).front();
+  EXPECT_EQ(taken["STATUS"], "16");
+  const json account = sim().Find("salesforce", "Account", "SAP_Customer_Number__c", "760001");
+  ASSERT_FALSE(account.is_null());
+  EXPECT_EQ(taken["ARCKEY"], account["id"]);  // the Salesforce record, for WE02's "document ID in external system"
+  EXPECT_EQ(taken["STATXT"], "Delivered to salesforce");
+
+  const json& refused = statuses.at(Docnum(760002)).front();
+  EXPECT_EQ(refused["STATUS"], "17");
+  EXPECT_TRUE(refused["STATXT"].get<std::string>().starts_with("Not delivered to salesforce: mapping failed"))
+      << refused.dump();
+  const std::string reason = refused.value("STAPA1", "") + refused.value("STAPA2", "") + refused.value("STAPA3", "") +
+                             refused.value("STAPA4", "");
+  EXPECT_NE(reason.find("BillingCountryCode"), std::string::npos) << refused.dump();
+
+  // The way back goes to the IDoc's sender, from its receiver.
+  const json idoc = ecc_->Records("s4", "IDOC_STATUS")[0]["fields"];
+  EXPECT_EQ(idoc["MESTYP"], "STATUS");
+  EXPECT_FALSE(idoc["RCVPRN"].get<std::string>().empty());
+  EXPECT_EQ(statuses.at(Docnum(760001)).size(), 1u);
+}
+
+TEST_F(ReceiptsTest, ReceiptsWaitForSapAndSurviveKillNine) {
+  // SAP's inbound is down: receipts wait in the agent's store.
+  ecc_->Control("faults", {{"vendor", "s4"}, {"status", 503}, {"count", 1000}, {"path_contains", "/sap/bc/idoc_xml"}});
+  Post(760011, "0000760011", "DE");
+  ASSERT_TRUE(WaitUntil(
+      [&] { return !sim().Find("salesforce", "Account", "SAP_Customer_Number__c", "760011").is_null(); }, 30s));
+  ASSERT_TRUE(WaitUntil([&] { return ecc_->Stats()["s4"]["by_status"].value("503", 0) >= 1; }, 30s));
+
+  // The agent dies with the receipt not yet taken; SAP comes back.
+  p().agent().Kill9();
+  ecc_->Control("clear-faults", {{"vendor", "s4"}});
+  p().StartAgent();
+  ASSERT_TRUE(WaitUntil([&] { return Statuses().count(Docnum(760011)) == 1; }, 30s));
+  EXPECT_EQ(Statuses().at(Docnum(760011)).front()["STATUS"], "16");
+  EXPECT_EQ(Statuses().at(Docnum(760011)).size(), 1u);
+}
+
+}  // namespace
+}  // namespace ferry::testing
