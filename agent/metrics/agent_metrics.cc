@@ -24,6 +24,14 @@ std::string AgentMetrics(const AgentMetricsSources& s, int64_t now) {
           static_cast<double>(raw.depth));
   m.Gauge("ferry_agent_raw_bytes", "Stored bytes of the documents kept as received.", static_cast<double>(raw.bytes));
 
+  const auto receipts = s.receipts.Stats();
+  m.Gauge("ferry_agent_receipts_pending", "Receipts (STATUS IDocs) waiting for SAP to take them.",
+          static_cast<double>(receipts.depth));
+  m.Gauge("ferry_agent_receipts_oldest_age_seconds", "Age of the oldest receipt SAP has not taken; 0 when none.",
+          AgeSeconds(receipts.oldest_enqueued_unix_ms, now));
+  m.Counter("ferry_agent_receipts_sent_total", "Receipts SAP took since the agent started.",
+            static_cast<double>(s.receipts_sent));
+
   m.Gauge("ferry_agent_uplink_connected", "1 while the uplink to the control plane is connected.",
           s.uplink.connected ? 1.0 : 0.0);
   m.Gauge("ferry_agent_uplink_state_seconds", "Time in the uplink's current state (connected or not).",

@@ -20,6 +20,8 @@ struct AgentMetricsSources {
   const store::DurableQueue& raw;
   const UplinkStats& uplink;
   const std::vector<std::unique_ptr<Source>>& sources;
+  const store::DurableQueue& receipts;
+  uint64_t receipts_sent = 0;
 };
 
 std::string AgentMetrics(const AgentMetricsSources& sources, int64_t now_unix_ms);

@@ -349,6 +349,27 @@ TEST_F(AgentConfigErrorTest, AnS4LookupThatCouldLeaveItsServiceOrBeSteeredByData
   }
 }
 
+TEST_F(AgentConfigErrorTest, ReceiptsNeedAnSapHostAndTheIdocServicesPath) {
+  const auto file = dir_.path() / "receipts.yaml";
+  WriteFile(dir_.path() / "ecc.password", "secret\n");
+  auto config_with = [&](const std::string& receipts) {
+    WriteFile(file, Config("retry_after: 7s", "5s") + "receipts:\n" + receipts);
+    return RunAgent("check-config", file);
+  };
+  const std::string logon = "  user: FERRY_ALE\n  password_file: " + (dir_.path() / "ecc.password").string() + "\n";
+  auto [code, out] = config_with("  url: https://ecc.plant.local:44300\n  client: \"100\"\n" + logon);
+  ASSERT_EQ(code, 0) << out;
+  std::tie(code, out) = config_with("  url: https://ecc.plant.local:44300/sap/bc/idoc_xml\n" + logon);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("receipts.url"), std::string::npos) << out;
+  std::tie(code, out) = config_with("  url: https://ecc.plant.local:44300\n  path: sap/bc/idoc_xml?x=1\n" + logon);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("receipts.path"), std::string::npos) << out;
+  std::tie(code, out) = config_with("  url: http://ecc.plant.local:8000\n" + logon);
+  EXPECT_EQ(code, 2) << out;  // plain http only when asked for
+  EXPECT_NE(out.find("insecure"), std::string::npos) << out;
+}
+
 TEST_F(AgentConfigErrorTest, MetricsStayOnLoopbackUnlessAllowedElsewhere) {
   const auto file = dir_.path() / "metrics.yaml";
   WriteFile(file, Config("retry_after: 7s", "5s") + "metrics:\n  listen: 0.0.0.0:9469\n");
