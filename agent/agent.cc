@@ -156,9 +156,13 @@ Status Agent::Start() {
   uplink_->SetHistory(history_.get());
   if (config_.receipts) {
     receipts_ = std::make_shared<ReceiptSender>(io_.get_executor(), *receipts_queue_, *config_.receipts);
-    uplink_->SetReportHook([sender = receipts_](store::WriteTxn& txn, const ferry::v1::DeliveryReport& report) {
-      return sender->QueueInTxn(txn, report);
-    });
+    uplink_->SetReportHook(
+        [sender = receipts_](store::WriteTxn& txn, const ferry::v1::DeliveryReport& report) {
+          return sender->QueueInTxn(txn, report);
+        },
+        // The queue's counters follow commits: a write that did not commit
+        // leaves them to be read back.
+        [queue = receipts_queue_.get()] { queue->Resync(); });
     receipts_->Start();
   }
   std::weak_ptr<Uplink> weak_uplink = uplink_;
@@ -183,7 +187,7 @@ Status Agent::Start() {
     metrics_ =
         std::make_unique<MetricsListener>(io_.get_executor(), config_.metrics_host, config_.metrics_port, [this] {
           return AgentMetrics({*outbox_queue_, *raw_queue_, uplink_->stats(), sources_, *receipts_queue_,
-                               receipts_ ? receipts_->sent() : 0},
+                               receipts_ ? receipts_->sent() : 0, receipts_ ? receipts_->dropped() : 0},
                               NowUnixMs());
         });
     if (Status s = metrics_->Start(); !s.ok()) return s;

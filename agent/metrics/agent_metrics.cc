@@ -31,6 +31,9 @@ std::string AgentMetrics(const AgentMetricsSources& s, int64_t now) {
           AgeSeconds(receipts.oldest_enqueued_unix_ms, now));
   m.Counter("ferry_agent_receipts_sent_total", "Receipts SAP took since the agent started.",
             static_cast<double>(s.receipts_sent));
+  m.Counter("ferry_agent_receipts_dropped_total",
+            "Receipts left out since the agent started: the queue full, or SAP refusing one for good.",
+            static_cast<double>(s.receipts_dropped));
 
   m.Gauge("ferry_agent_uplink_connected", "1 while the uplink to the control plane is connected.",
           s.uplink.connected ? 1.0 : 0.0);

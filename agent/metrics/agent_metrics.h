@@ -22,6 +22,7 @@ struct AgentMetricsSources {
   const std::vector<std::unique_ptr<Source>>& sources;
   const store::DurableQueue& receipts;
   uint64_t receipts_sent = 0;
+  uint64_t receipts_dropped = 0;
 };
 
 std::string AgentMetrics(const AgentMetricsSources& sources, int64_t now_unix_ms);

@@ -18,6 +18,14 @@ namespace {
 namespace asio = boost::asio;
 constexpr std::chrono::milliseconds kIdlePoll{1000};
 constexpr std::chrono::milliseconds kMaxBackoff{60000};
+// After SAP refused the logon or the service (401, 403, 404): slow, so that
+// the communication user is not locked by failed logons while someone
+// fixes it.
+constexpr std::chrono::milliseconds kRefusedPause{15 * 60000};
+
+// SAP refusing the content (not the logon): asking again with the same
+// receipts would be refused again.
+bool RefusedContent(int status) { return status == 400 || status == 413 || status == 415; }
 
 }  // namespace
 
@@ -33,6 +41,9 @@ std::optional<ReceiptsConfig> ReadReceiptsConfig(config::ConfigNode& root) {
   if (!c.path.starts_with("/") || c.path.find_first_of("?#\" ") != std::string::npos ||
       c.path.find("..") != std::string::npos) {
     node.Error("path", "must be the absolute path of SAP's IDoc-XML service, e.g. /sap/bc/idoc_xml");
+  }
+  if (!c.connection.url.empty() && !http::ParseUrl(c.connection.url + c.path).ok()) {
+    node.Error("path", "does not make a URL with url");
   }
   for (const std::string& flow : node.StringList("flows")) c.flows.insert(flow);
   c.batch = static_cast<size_t>(node.Int("batch", static_cast<int64_t>(c.batch), 1, 1000));
@@ -53,14 +64,19 @@ Status ReceiptSender::QueueInTxn(store::WriteTxn& txn, const ferry::v1::Delivery
     items.push_back({d.SerializeAsString(), "", false});
   }
   if (items.empty()) return Status::Ok();
-  store::AppendOutcome out;
-  Status s = queue_.AppendInTxn(txn, items, out);
-  if (s.code() == StatusCode::kResourceExhausted) {
+  // The queue's own limit is checked here, so that a full queue leaves the
+  // receipts out while the report is stored; any other failure (the store
+  // itself full) fails the report's write as it would without receipts.
+  size_t bytes = 0;
+  for (const store::AppendItem& item : items) bytes += item.data.size();
+  if (queue_.Stats().bytes + bytes > kQueueMaxBytes) {
+    dropped_ += items.size();
     spdlog::error("event=receipts_dropped receipts={} reason=\"the receipts queue is full: SAP has not taken them\"",
                   items.size());
     return Status::Ok();
   }
-  return s;
+  store::AppendOutcome out;
+  return queue_.AppendInTxn(txn, items, out);
 }
 
 void ReceiptSender::Start() {
@@ -89,8 +105,11 @@ asio::awaitable<bool> ReceiptSender::Pause(std::chrono::milliseconds how_long) {
 asio::awaitable<int> ReceiptSender::Post(const std::string& packet) {
   std::string target = config_.connection.url + config_.path;
   if (!config_.connection.client.empty()) target += "?sap-client=" + config_.connection.client;
-  auto url = http::ParseUrl(target);
-  if (!url.ok()) co_return 0;
+  auto url = http::ParseUrl(target);  // checked when the configuration was read
+  if (!url.ok()) {
+    spdlog::error("event=receipts_not_sent reason=\"{}\"", EscapeForLog(url.status().message()));
+    co_return 0;
+  }
   http::HttpClient::OutRequest req{boost::beast::http::verb::post, url->target, 11};
   req.set(boost::beast::http::field::content_type, "text/xml; charset=utf-8");
   if (!authorization_.empty()) req.set(boost::beast::http::field::authorization, authorization_);
@@ -109,8 +128,9 @@ asio::awaitable<int> ReceiptSender::Post(const std::string& packet) {
 
 asio::awaitable<void> ReceiptSender::Run() {
   std::chrono::milliseconds backoff(1000);
+  size_t limit = config_.batch;  // 1 after SAP refused a batch's content: find the receipt it refuses
   while (!stopping_) {
-    auto records = queue_.ReadAfter(0, config_.batch, 4u << 20);
+    auto records = queue_.ReadAfter(0, limit, 4u << 20);
     if (!records.ok() || records->empty()) {
       if (!co_await Pause(kIdlePoll)) co_return;
       continue;
@@ -129,19 +149,31 @@ asio::awaitable<void> ReceiptSender::Run() {
       }
       receipts.push_back(std::move(receipt));
     }
+    bool refused = false;
     if (!receipts.empty()) {
       // The batch's first sequence numbers its STATUS IDocs: increasing, and
       // the same when a batch is posted again.
       const std::string packet = StatusIdocPacket(receipts, seqs.front());
       const int status = co_await Post(packet);
-      if (status != 200) {
-        // 4xx other than 408/429 will not change by itself: the slowest pace.
-        const bool lasting = status >= 400 && status < 500 && status != 408 && status != 429;
-        if (!co_await Pause(lasting ? kMaxBackoff : backoff)) co_return;
+      if (status != 200 && RefusedContent(status) && seqs.size() > 1) {
+        limit = 1;  // one at a time, until the one SAP refuses is found
+        continue;
+      }
+      refused = status != 200 && RefusedContent(status);
+      if (status != 200 && !refused) {
+        const bool logon = status == 401 || status == 403 || status == 404;
+        if (!co_await Pause(logon ? kRefusedPause : backoff)) co_return;
         backoff = std::min(backoff * 2, kMaxBackoff);
         continue;
       }
       backoff = std::chrono::milliseconds(1000);
+    }
+    if (refused) {
+      // SAP refuses this one receipt whatever happens: it would hold back
+      // every one behind it. Said, counted, and removed.
+      ++dropped_;
+      spdlog::error("event=receipt_refused docnum={} reason=\"SAP refused its STATUS IDoc\"",
+                    receipts.empty() ? "" : EscapeForLog(receipts.front().idoc.docnum()));
     }
     auto start = [this, seqs](std::function<void(Status)> resolve) {
       queue_.Remove(seqs, [resolve](const Status& s) { resolve(s); });
@@ -152,8 +184,11 @@ asio::awaitable<void> ReceiptSender::Run() {
       if (!co_await Pause(backoff)) co_return;
       continue;
     }
-    sent_ += receipts.size();
-    spdlog::info("event=receipts_sent receipts={}", receipts.size());
+    if (!refused) {
+      sent_ += receipts.size();
+      spdlog::info("event=receipts_sent receipts={}", receipts.size());
+    }
+    if (!refused && limit == 1) limit = config_.batch;  // past the refused one: batches again
   }
 }
 

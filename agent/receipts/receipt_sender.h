@@ -20,9 +20,12 @@
 // SAP's answer and the queue's cleanup, SAP gets the same status again (a
 // second status record of the same value in the IDoc's history, nothing
 // more). SAP answering 429, 5xx or not at all: the batch is posted again
-// after a pause growing from 1 s to 1 minute. SAP refusing it (401, 403,
-// 404: the user, its roles, the ICF service): logged with SAP's answer and
-// tried again every minute; the receipts wait, they are not dropped.
+// after a pause growing from 1 s to 1 minute. SAP refusing the logon or the
+// service (401, 403, 404): logged with SAP's answer and tried again every
+// 15 minutes (so failed logons do not lock the user); the receipts wait.
+// SAP refusing the content (400, 413, 415): the batch is sent one receipt
+// at a time, and the one SAP refuses is logged, counted and removed, so it
+// cannot hold back the others.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -68,6 +71,8 @@ class ReceiptSender : public std::enable_shared_from_this<ReceiptSender> {
   void Stop();
 
   uint64_t sent() const { return sent_.load(); }
+  // Receipts left out: the queue full, or SAP refusing one for good.
+  uint64_t dropped() const { return dropped_.load(); }
 
  private:
   boost::asio::awaitable<void> Run();
@@ -82,7 +87,7 @@ class ReceiptSender : public std::enable_shared_from_this<ReceiptSender> {
   std::unique_ptr<http::HttpClient> client_;
   boost::asio::steady_timer timer_;
   std::atomic<bool> stopping_{false};
-  std::atomic<uint64_t> sent_{0};
+  std::atomic<uint64_t> sent_{0}, dropped_{0};
 };
 
 }  // namespace ferry::agent

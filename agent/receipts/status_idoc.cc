@@ -12,8 +12,33 @@
 namespace ferry::agent {
 namespace {
 
-// The first `max` characters of `text` (UTF-8), as SAP's CHAR fields hold
-// characters, not bytes.
+// `text` as SAP can take it: valid UTF-8 (an invalid byte becomes U+FFFD),
+// no control characters (a space instead), and no '&', which SAP reads in
+// a status text as the place of a parameter (a '+' instead).
+std::string Clean(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t at = 0; at < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[at]);
+    if (c < 0x80) {
+      out += c < 0x20 || c == 0x7f ? ' ' : c == '&' ? '+' : static_cast<char>(c);
+      ++at;
+      continue;
+    }
+    const size_t len = c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 && c < 0xF5 ? 4 : 0;
+    if (len > 0 && at + len <= text.size() && IsValidUtf8(text.substr(at, len))) {
+      out.append(text.substr(at, len));
+      at += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++at;
+    }
+  }
+  return out;
+}
+
+// The first `max` characters of `text` (valid UTF-8), as SAP's CHAR fields
+// hold characters, not bytes.
 std::string Cut(std::string_view text, size_t max) {
   size_t chars = 0, at = 0;
   while (at < text.size() && chars < max) {
@@ -28,7 +53,7 @@ void Field(std::string& out, const char* name, std::string_view value, size_t ma
   out += '<';
   out += name;
   out += '>';
-  AppendXmlEscaped(out, Cut(value, max));
+  AppendXmlEscaped(out, Cut(Clean(value), max));
   out += "</";
   out += name;
   out += '>';
@@ -96,15 +121,16 @@ std::string StatusIdocPacket(const std::vector<Receipt>& receipts, uint64_t firs
       Field(out, "LOGDAT", logdat, 8);
       Field(out, "LOGTIM", logtim, 6);
       Field(out, "STATUS", r->delivered ? kStatusProcessed : kStatusNotProcessed, 2);
+      const std::string reason = Clean(r->reason);
       Field(out, "STATXT",
-            r->delivered ? "Delivered to " + r->connector : "Not delivered to " + r->connector + ": " + r->reason, 70);
+            r->delivered ? "Delivered to " + r->connector : "Not delivered to " + r->connector + ": " + reason, 70);
       if (!r->delivered) {
         // The whole reason, 200 characters of it, in the four parameters
         // SAP keeps with a status record.
         const char* names[] = {"STAPA1", "STAPA2", "STAPA3", "STAPA4"};
         size_t done = 0;
         for (const char* name : names) {
-          const std::string part = Cut(std::string_view(r->reason).substr(done), 50);
+          const std::string part = Cut(std::string_view(reason).substr(done), 50);
           if (part.empty()) break;
           Field(out, name, part, 50);
           done += part.size();

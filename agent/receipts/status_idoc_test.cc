@@ -48,6 +48,10 @@ TEST(StatusIdocTest, ReceiptsBecomeOneSystat01IdocBackToTheSender) {
   EXPECT_EQ(c.sndprn, "FERRY");       // the IDoc's receiver answers
   EXPECT_EQ(c.rcvprn, "ECCCLNT100");  // to its sender
   EXPECT_EQ(c.rcvpor, "SAPECC");
+  EXPECT_EQ(c.rcvprt, "LS");
+  EXPECT_EQ(c.sndpor, "FERRY");
+  EXPECT_EQ(c.sndprt, "LS");
+  EXPECT_EQ(c.direct, "2");  // inbound to SAP
 
   EXPECT_NE(packet.find("<DOCNUM>0000000000750101</DOCNUM><LOGDAT>20261206</LOGDAT><LOGTIM>112130</LOGTIM>"
                         "<STATUS>16</STATUS><STATXT>Delivered to salesforce</STATXT>"
@@ -58,11 +62,11 @@ TEST(StatusIdocTest, ReceiptsBecomeOneSystat01IdocBackToTheSender) {
   // whole in STAPA1 to STAPA4.
   EXPECT_NE(packet.find("<STATUS>17</STATUS><STATXT>Not delivered to salesforce: FIELD_INTEGRITY_EXCEPTION: "
                         "Billing Countr</STATXT><STAPA1>FIELD_INTEGRITY_EXCEPTION: Billing Country: bad va</STAPA1>"
-                        "<STAPA2>lue for restricted picklist &lt;XI&gt; &amp; more, and a tai</STAPA2>"
+                        "<STAPA2>lue for restricted picklist &lt;XI&gt; + more, and a tai</STAPA2>"
                         "<STAPA3>l that goes past the status text</STAPA3></E1STATS>"),
             std::string::npos)
       << packet;
-  EXPECT_NE(packet.find("&lt;XI&gt; &amp;"), std::string::npos) << packet;
+  EXPECT_NE(packet.find("&lt;XI&gt; + more"), std::string::npos) << packet;  // '&' is SAP's parameter mark
   EXPECT_NE(packet.find("<STAPA2>"), std::string::npos) << packet;
 }
 
@@ -83,6 +87,24 @@ TEST(StatusIdocTest, EachSapPartnerGetsItsOwnIdocAndNonIdocEventsNone) {
   s4.set_event_id("s4-1");
   Receipt none;
   EXPECT_FALSE(ReceiptOf(s4, none));
+}
+
+TEST(StatusIdocTest, WhatSapCannotTakeIsCleanedBeforeItIsCut) {
+  // Invalid UTF-8, control characters, '&' (a parameter's place in SAP's
+  // status texts) and a character of several bytes at the cut.
+  const std::string reason =
+      std::string("bad \xC3\x28 byte\x01\ttab & amp ") + std::string(40, 'x') + "\xC3\xA4\xC3\xA4";
+  std::vector<Receipt> receipts(1);
+  ASSERT_TRUE(ReceiptOf(DeliveryOf("0000000000000001", false, "id\x02", reason), receipts[0]));
+  const std::string packet = StatusIdocPacket(receipts, 1);
+  auto parsed = idoc::ParseIdocXml(packet);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message() << "\n" << packet;
+  EXPECT_NE(packet.find("<STAPA1>bad \xEF\xBF\xBD( byte  tab + amp xxxxxxxxxxxxxxxxxxxxxxxxxxx</STAPA1>"),
+            std::string::npos)
+      << packet;
+  EXPECT_NE(packet.find("<STAPA2>xxxxxxxxxxxxx\xC3\xA4\xC3\xA4</STAPA2>"), std::string::npos) << packet;
+  EXPECT_NE(packet.find("<ARCKEY>id </ARCKEY>"), std::string::npos) << packet;
+  EXPECT_EQ(packet.find("&amp;"), std::string::npos) << packet;
 }
 
 }  // namespace

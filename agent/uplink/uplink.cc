@@ -233,7 +233,11 @@ void Uplink::OnReport(const std::string& payload) {
         if (s.ok() && report_hook_) s = report_hook_(txn, report);
         return s;
       },
-      nullptr);
+      [failed = report_failed_](const Status& s) {
+        if (s.ok()) return;
+        spdlog::error("event=report_not_stored reason=\"{}\"", s.message());
+        if (failed) failed();
+      });
 }
 
 Status Uplink::StoreOutcomesInTxn(store::Store& store, store::WriteTxn& txn, const ferry::v1::DeliveryReport& report) {

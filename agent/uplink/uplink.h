@@ -82,10 +82,13 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   // Registers what the uplink handles: its Acks, delivery reports and the
   // control plane's presence.
   void Route(transport::Dispatcher& dispatcher);
-  // Runs in the transaction that stores each delivery report (the
-  // receipts to SAP are queued there). Set before Start().
-  void SetReportHook(std::function<Status(store::WriteTxn&, const ferry::v1::DeliveryReport&)> hook) {
+  // `hook` runs in the transaction that stores each delivery report (the
+  // receipts to SAP are queued there); `failed` on the store's writer
+  // thread when that transaction did not commit. Set before Start().
+  void SetReportHook(std::function<Status(store::WriteTxn&, const ferry::v1::DeliveryReport&)> hook,
+                     std::function<void()> failed) {
     report_hook_ = std::move(hook);
+    report_failed_ = std::move(failed);
   }
   // What the heartbeat reports about flows. Set before Start().
   void SetFlowStatusProvider(std::function<ferry::v1::FlowStatus()> provider) { flow_status_ = std::move(provider); }
@@ -166,6 +169,7 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   boost::asio::steady_timer heartbeat_timer_;
   UplinkStats stats_;
   std::function<Status(store::WriteTxn&, const ferry::v1::DeliveryReport&)> report_hook_;
+  std::function<void()> report_failed_;
 };
 
 }  // namespace ferry::agent

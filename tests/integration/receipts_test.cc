@@ -12,6 +12,8 @@
 #include "tests/integration/crm_pipeline.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/support/crm_sim.h"
+#include "tests/support/http_client.h"
+#include "tests/support/ports.h"
 #include "tests/support/wait.h"
 
 namespace ferry::testing {
@@ -29,7 +31,9 @@ class ReceiptsTest : public CrmPipelineTest {
                   {{"vendor", "salesforce"}, {"client_id", "ferry-sf"}, {"client_secret", kSalesforceSecret}});
     options_.agent_extra_yaml = "receipts:\n  url: http://127.0.0.1:" + std::to_string(ecc_->port()) +
                                 "\n  insecure: true\n  client: \"100\"\n  user: FERRY_COMM\n  password_file: " +
-                                SecretFile("ecc.password", "s4-secret") + "\n  timeout: 5s\n";
+                                SecretFile("ecc.password", "s4-secret") +
+                                "\n  timeout: 5s\nmetrics:\n  listen: 127.0.0.1:" + std::to_string(metrics_port_) +
+                                "\n";
     StartPipeline("  salesforce:\n    login_url: " + sim().url() +
                       "\n    client_id: ferry-sf\n    client_secret_file: " +
                       SecretFile("sf.secret", kSalesforceSecret) + "\n    timeout: 5s\n",
@@ -55,7 +59,15 @@ class ReceiptsTest : public CrmPipelineTest {
     return out;
   }
 
+  // A figure of the agent's /metrics (-1 when it is not there).
+  double Metric(const std::string& name) {
+    const HttpResponse res = HttpRequest("GET", metrics_port_, "/metrics", "", {});
+    const size_t at = res.body.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stod(res.body.substr(at + name.size() + 2));
+  }
+
   std::unique_ptr<CrmSim> ecc_;
+  int metrics_port_ = FreeTcpPort();
 };
 
 TEST_F(ReceiptsTest, SapLearnsWhatTheCrmDidWithEachIdoc) {
@@ -101,6 +113,24 @@ TEST_F(ReceiptsTest, ReceiptsWaitForSapAndSurviveKillNine) {
   ASSERT_TRUE(WaitUntil([&] { return Statuses().count(Docnum(760011)) == 1; }, 30s));
   EXPECT_EQ(Statuses().at(Docnum(760011)).front()["STATUS"], "16");
   EXPECT_EQ(Statuses().at(Docnum(760011)).size(), 1u);
+}
+
+TEST_F(ReceiptsTest, AReceiptSapRefusesForGoodIsLeftOutAndTheOthersStillGo) {
+  ecc_->Control("faults", {{"vendor", "s4"}, {"status", 503}, {"count", 1000}, {"path_contains", "/sap/bc/idoc_xml"}});
+  Post(760021, "0000760021", "DE");
+  Post(760022, "0000760022", "DE");
+  ASSERT_TRUE(WaitUntil([&] { return Metric("ferry_agent_receipts_pending") == 2; }, 30s))
+      << Metric("ferry_agent_receipts_pending");
+
+  // SAP is back, but refuses the batch, and then the first receipt alone:
+  // that one is left out, the second goes.
+  ecc_->Control("clear-faults", {{"vendor", "s4"}});
+  ecc_->Control("faults", {{"vendor", "s4"}, {"status", 400}, {"count", 2}, {"path_contains", "/sap/bc/idoc_xml"}});
+  ASSERT_TRUE(WaitUntil([&] { return Statuses().count(Docnum(760022)) == 1; }, 60s));
+  EXPECT_EQ(Statuses().count(Docnum(760021)), 0u);
+  EXPECT_EQ(Metric("ferry_agent_receipts_dropped_total"), 1);
+  EXPECT_EQ(Metric("ferry_agent_receipts_pending"), 0);
+  EXPECT_EQ(Metric("ferry_agent_receipts_sent_total"), 1);
 }
 
 }  // namespace
