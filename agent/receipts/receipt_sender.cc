@@ -67,9 +67,11 @@ Status ReceiptSender::QueueInTxn(store::WriteTxn& txn, const ferry::v1::Delivery
   // The queue's own limit is checked here, so that a full queue leaves the
   // receipts out while the report is stored; any other failure (the store
   // itself full) fails the report's write as it would without receipts.
+  // The check keeps a margin below the queue's hard limit for the receipts
+  // of other reports in the same write group, not yet in bytes().
   size_t bytes = 0;
   for (const store::AppendItem& item : items) bytes += item.data.size();
-  if (queue_.Stats().bytes + bytes > kQueueMaxBytes) {
+  if (queue_.bytes() + bytes > kQueueMaxBytes - kQueueMargin) {
     dropped_ += items.size();
     spdlog::error("event=receipts_dropped receipts={} reason=\"the receipts queue is full: SAP has not taken them\"",
                   items.size());

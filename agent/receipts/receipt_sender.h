@@ -61,6 +61,7 @@ class ReceiptSender : public std::enable_shared_from_this<ReceiptSender> {
  public:
   static constexpr const char* kQueueName = "receipts";
   static constexpr uint64_t kQueueMaxBytes = 64ull << 20;
+  static constexpr uint64_t kQueueMargin = 1ull << 20;
 
   ReceiptSender(boost::asio::any_io_executor executor, store::DurableQueue& queue, ReceiptsConfig config);
 

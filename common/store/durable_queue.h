@@ -117,6 +117,9 @@ class DurableQueue {
   // The sequence of the newest record stored (0: none), from any thread.
   uint64_t LastSeq() const;
   QueueStats Stats() const;
+  // The committed stored bytes alone, without a read transaction (so from
+  // inside a write too).
+  uint64_t bytes() const { return bytes_; }
   // Records appended (committed) since this process opened the queue.
   uint64_t appended_since_open() const { return appended_; }
   uint64_t max_bytes() const { return options_.max_bytes; }
