@@ -26,6 +26,12 @@ class CrmPipelineTest : public ::testing::Test {
   // `connector_yaml` goes under `connectors:` (indented by two spaces);
   // `bundle` is one flow file, deployed and running before this returns.
   void StartPipeline(const std::string& connector_yaml, const std::string& bundle);
+  // The Salesforce simulator's client set up, and the `connectors:` section
+  // that logs on to it.
+  std::string SalesforceConnector();
+  // A ferry-s4-sim of its own (standing for S/4 or ECC), logging to
+  // `name` in the test folder.
+  std::unique_ptr<CrmSim> StartS4Sim(const std::string& name);
 
   Pipeline& p() { return *pipeline_; }
   CrmSim& sim() { return sim_; }

@@ -25,19 +25,13 @@ using namespace std::chrono_literals;
 class ReceiptsTest : public CrmPipelineTest {
  protected:
   void SetUp() override {
-    std::filesystem::create_directories(dir_.path() / "ecc");
-    ecc_ = std::make_unique<CrmSim>(dir_.path() / "ecc", FERRY_S4_SIM_BIN, std::vector<std::string>{});
-    sim().Control("config",
-                  {{"vendor", "salesforce"}, {"client_id", "ferry-sf"}, {"client_secret", kSalesforceSecret}});
+    ecc_ = StartS4Sim("ecc");
     options_.agent_extra_yaml = "receipts:\n  url: http://127.0.0.1:" + std::to_string(ecc_->port()) +
                                 "\n  insecure: true\n  client: \"100\"\n  user: FERRY_COMM\n  password_file: " +
                                 SecretFile("ecc.password", "s4-secret") +
                                 "\n  timeout: 5s\nmetrics:\n  listen: 127.0.0.1:" + std::to_string(metrics_port_) +
                                 "\n";
-    StartPipeline("  salesforce:\n    login_url: " + sim().url() +
-                      "\n    client_id: ferry-sf\n    client_secret_file: " +
-                      SecretFile("sf.secret", kSalesforceSecret) + "\n    timeout: 5s\n",
-                  "flow: customers\nextends: debmas-account-salesforce\n");
+    StartPipeline(SalesforceConnector(), "flow: customers\nextends: debmas-account-salesforce\n");
   }
 
   void Post(uint64_t docnum, const std::string& kunnr, const std::string& country) {

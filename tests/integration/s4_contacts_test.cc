@@ -86,15 +86,9 @@ json Person(const std::string& id, int day, const std::string& last_name) {
 class S4ContactsTest : public CrmPipelineTest {
  protected:
   void SetUp() override {
-    std::filesystem::create_directories(dir_.path() / "s4");
-    s4_ = std::make_unique<CrmSim>(dir_.path() / "s4", FERRY_S4_SIM_BIN, std::vector<std::string>{});
-    sim().Control("config",
-                  {{"vendor", "salesforce"}, {"client_id", "ferry-sf"}, {"client_secret", kSalesforceSecret}});
+    s4_ = StartS4Sim("s4");
     options_.sources_extra_yaml = ContactsPollerYaml(s4_->port(), SecretFile("s4.password", "s4-secret"));
-    StartPipeline("  salesforce:\n    login_url: " + sim().url() +
-                      "\n    client_id: ferry-sf\n    client_secret_file: " +
-                      SecretFile("sf.secret", kSalesforceSecret) + "\n    timeout: 5s\n",
-                  "flow: partners\nextends: bp-account-salesforce\n");
+    StartPipeline(SalesforceConnector(), "flow: partners\nextends: bp-account-salesforce\n");
   }
 
   void Seed(const std::string& object, const std::string& id, const json& fields) {

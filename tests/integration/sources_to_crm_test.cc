@@ -27,10 +27,7 @@ class SourcesToCrmTest : public CrmPipelineTest {
  protected:
   void SetUp() override {
     std::filesystem::create_directories(port_);
-    std::filesystem::create_directories(dir_.path() / "s4");
-    s4_ = std::make_unique<CrmSim>(dir_.path() / "s4", FERRY_S4_SIM_BIN, std::vector<std::string>{});
-    sim().Control("config",
-                  {{"vendor", "salesforce"}, {"client_id", "ferry-sf"}, {"client_secret", kSalesforceSecret}});
+    s4_ = StartS4Sim("s4");
     options_.sources_extra_yaml =
         "  idoc_file:\n    directory: " + port_.string() + "\n    settle: 200ms\n    poll_interval: 100ms\n" +
         "  s4_events:\n    listen: 127.0.0.1:" + std::to_string(events_port_) +
@@ -45,10 +42,7 @@ class SourcesToCrmTest : public CrmPipelineTest {
         "          lookups:\n            - at: to_BusinessPartnerContact\n"
         "              read: A_BusinessPartner('{BusinessPartnerPerson}')\n              as: to_Person\n";
     setup_.Apply(options_);
-    options_.connectors_extra_yaml =
-        "  salesforce:\n    login_url: " + sim().url() +
-        "\n    client_id: ferry-sf\n    client_secret_file: " + SecretFile("sf.secret", kSalesforceSecret) +
-        "\n    timeout: 5s\n";
+    options_.connectors_extra_yaml = SalesforceConnector();
     pipeline_ = std::make_unique<Pipeline>(options_);
     pipeline_->StartAll();
     // One bundle, two flows: customers from IDocs, partners from S/4.
