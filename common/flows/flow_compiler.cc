@@ -52,6 +52,56 @@ class Compiler {
     return source ? Expression(*source, maps) : nullptr;
   }
 
+  void CompileResult(const FlowSpec& spec, CompiledFlow& flow, const ValueMapResolver& maps) {
+    const ResultSpec& r = *spec.result;
+    if (!flow.down) {
+      Error(spec.file, r.line, "result", "only a down flow ('direction: down') writes SAP's answer back");
+      return;
+    }
+    auto need = [&](const std::optional<std::string>& value, const char* key) {
+      if (!value || value->empty()) Error(spec.file, r.line, std::string("result.") + key, "is required");
+      return value.value_or("");
+    };
+    CompiledResult result;
+    result.connector = need(r.connector, "connector");
+    result.object = need(r.object, "object");
+    result.key_field = need(r.key_field, "key_field");
+    if (!r.external_id) Error(spec.file, r.line, "result.external_id", "is required");
+    result.external_id = Optional(r.external_id, maps);
+    result.number_field = r.number_field.value_or("");
+    result.message_field = r.message_field.value_or("");
+    if (result.number_field.empty() && result.message_field.empty()) {
+      Error(spec.file, r.line, "result", "needs number_field, message_field or both: what SAP's answer is written to");
+    }
+    if (!result.connector.empty() && IsSapTarget(result.connector)) {
+      Error(spec.file, r.line, "result.connector", "is the CRM connector the answer is written back through");
+    }
+    flow.result = std::move(result);
+  }
+
+  // Down flows create documents in SAP: one request per top-level record,
+  // the records nested in it as its items.
+  void CheckDownRecord(const RecordSpec& r, const CompiledFlow& flow) {
+    auto refuse = [&](const std::string& key, const std::string& why) {
+      Error(r.at.file, r.at.line, r.at.where + "." + key, why);
+    };
+    if (r.delete_when) refuse("delete_when", "a down flow creates documents in SAP; it does not delete");
+    if (r.connector) refuse("connector", "a down flow's records all go to its target");
+    if (!r.links.empty()) refuse("links", "a down flow nests records with nest_in instead");
+    if (!r.nest_in) return;
+    if (r.key_field || r.external_id) refuse("nest_in", "a nested record has no key_field or external_id of its own");
+    auto parent = std::find_if(flow.records.begin(), flow.records.end(),
+                               [&](const CompiledRecord& p) { return p.name == *r.nest_in; });
+    if (parent == flow.records.end()) {
+      refuse("nest_in", "'" + *r.nest_in + "' is not a record written before this one");
+    } else if (!parent->nest_in.empty()) {
+      refuse("nest_in", "'" + *r.nest_in + "' is itself nested: records nest one level deep");
+    } else if (std::any_of(parent->fields.begin(), parent->fields.end(),
+                           [&](const CompiledField& f) { return r.object && f.name == *r.object; })) {
+      refuse("object", "'" + *r.object + "' is also a field of '" + *r.nest_in + "'");
+    }
+  }
+
   std::unique_ptr<CompiledFlow> Compile(const FlowSpec& spec, std::optional<FlowSpec> standard) {
     auto flow = std::make_unique<CompiledFlow>();
     flow->id = spec.id;
@@ -65,6 +115,12 @@ class Compiler {
     if (!spec.connector || spec.connector->empty()) missing("target.connector");
     if (spec.records.empty()) missing("records");
     flow->connector = spec.connector.value_or("");
+    flow->down = spec.direction.value_or("up") == "down";
+    if (!flow->connector.empty() && IsSapTarget(flow->connector) != flow->down) {
+      Error(spec.file, spec.line, "target.connector",
+            flow->down ? "a down flow's target is an SAP target at the agent: s4_odata or idoc_xml"
+                       : "'" + flow->connector + "' is an SAP target: only a flow with 'direction: down' writes to SAP");
+    }
     if (spec.match) {
       flow->message_types = spec.match->message_types;
       flow->idoc_types = spec.match->idoc_types;
@@ -94,6 +150,7 @@ class Compiler {
     const MapNames maps(flow->value_maps);
     if (spec.match) flow->match_when = Optional(spec.match->when, maps);
     flow->drop_when = Optional(spec.drop_when, maps);
+    if (spec.result) CompileResult(spec, *flow, maps);
     std::set<std::string> record_names;
     for (const RecordSpec& r : spec.records) {
       CompiledRecord rec;
@@ -101,9 +158,17 @@ class Compiler {
       if (!record_names.insert(r.name).second)
         Error(r.at.file, r.at.line, r.at.where, "duplicate record name '" + r.name + "'");
       auto need = [&](const std::string& key) { Error(r.at.file, r.at.line, r.at.where + "." + key, "is required"); };
+      rec.nest_in = r.nest_in.value_or("");
       if (!r.object) need("object");
-      if (!r.key_field) need("key_field");
-      if (!r.external_id) need("external_id");
+      if (rec.nest_in.empty()) {
+        if (!r.key_field) need("key_field");
+        if (!r.external_id) need("external_id");
+      }
+      if (flow->down) {
+        CheckDownRecord(r, *flow);
+      } else if (r.nest_in) {
+        Error(r.at.file, r.at.line, r.at.where + ".nest_in", "only down flows nest records");
+      }
       rec.object = r.object.value_or("");
       rec.key_field = r.key_field.value_or("");
       rec.connector = r.connector.value_or("");
@@ -153,6 +218,8 @@ class Compiler {
 };
 
 }  // namespace
+
+bool IsSapTarget(std::string_view connector) { return connector == "s4_odata" || connector == "idoc_xml"; }
 
 Result<std::shared_ptr<const FlowSet>> FlowSet::Compile(const std::vector<BundleFile>& files) {
   std::map<std::string, FlowSpec> library;

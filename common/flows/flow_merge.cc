@@ -98,6 +98,8 @@ FlowSpec MergeFlow(const FlowSpec& base, const FlowSpec& child) {
   Override(merged.timezone, child.timezone);
   Override(merged.drop_when, child.drop_when);
   Override(merged.match, child.match);
+  Override(merged.direction, child.direction);
+  Override(merged.result, child.result);
   for (const ValueMapSpec& delta : child.value_maps) {
     ValueMapSpec* map = FindNamed(merged.value_maps, delta.name);
     if (map == nullptr) {
@@ -124,6 +126,7 @@ FlowSpec MergeFlow(const FlowSpec& base, const FlowSpec& child) {
     Override(rec->object, delta.object);
     Override(rec->key_field, delta.key_field);
     Override(rec->connector, delta.connector);
+    Override(rec->nest_in, delta.nest_in);
     Override(rec->for_each, delta.for_each);
     Override(rec->when, delta.when);
     Override(rec->external_id, delta.external_id);
@@ -139,6 +142,16 @@ std::vector<std::string> DiffFlows(const FlowSpec& standard, const FlowSpec& mer
   DiffValue(out, "description", standard.description, merged.description);
   DiffValue(out, "target.connector", standard.connector, merged.connector);
   DiffValue(out, "timezone", standard.timezone, merged.timezone);
+  DiffValue(out, "direction", standard.direction, merged.direction);
+  const ResultSpec no_result;
+  const ResultSpec& sr = standard.result ? *standard.result : no_result;
+  const ResultSpec& mr = merged.result ? *merged.result : no_result;
+  DiffValue(out, "result.connector", sr.connector, mr.connector);
+  DiffValue(out, "result.object", sr.object, mr.object);
+  DiffValue(out, "result.key_field", sr.key_field, mr.key_field);
+  DiffValue(out, "result.external_id", sr.external_id, mr.external_id);
+  DiffValue(out, "result.number_field", sr.number_field, mr.number_field);
+  DiffValue(out, "result.message_field", sr.message_field, mr.message_field);
   DiffValue(out, "drop_when", standard.drop_when, merged.drop_when);
   const MatchSpec none;
   const MatchSpec& sm = standard.match ? *standard.match : none;
@@ -178,6 +191,7 @@ std::vector<std::string> DiffFlows(const FlowSpec& standard, const FlowSpec& mer
     DiffValue(out, key + ".object", s->object, m.object);
     DiffValue(out, key + ".key_field", s->key_field, m.key_field);
     DiffValue(out, key + ".connector", s->connector, m.connector);
+    DiffValue(out, key + ".nest_in", s->nest_in, m.nest_in);
     DiffValue(out, key + ".for_each", s->for_each, m.for_each);
     DiffValue(out, key + ".when", s->when, m.when);
     DiffValue(out, key + ".external_id", s->external_id, m.external_id);

@@ -22,6 +22,31 @@ struct Mapper {
   const CompiledFlow& flow;
   const doc::Document& document;
 
+  std::string FieldsJson(const CompiledRecord& rec, const EvalContext& ctx, Where& where) const {
+    std::string json = "{";
+    bool first = true;
+    for (const CompiledField& f : rec.fields) {
+      where = {"field", &f.name};
+      const bool chosen = !f.when || EvalCondition(*f.when, ctx);
+      if (!chosen && !f.otherwise) continue;
+      const Value v = !chosen ? Eval(*f.otherwise, ctx) : f.constant ? Value::Text(*f.constant) : Eval(*f.value, ctx);
+      if (f.required && v.is_blank()) throw EvalError{"is required but empty"};
+      if (!first) json += ',';
+      first = false;
+      AppendJsonString(json, f.name);
+      json += ':';
+      AppendJsonValue(json, v);
+    }
+    json += '}';
+    return json;
+  }
+
+  [[noreturn]] void Rethrow(EvalError& e, const CompiledRecord& rec, doc::NodeId node, const Where& where) const {
+    e.message =
+        "flow " + flow.id + " record " + rec.name + " " + document.PathOf(node) + " " + where.Text() + ": " + e.message;
+    throw;
+  }
+
   void Build(const CompiledRecord& rec, doc::NodeId node, ferry::v1::MappedRecord& out) const {
     const EvalContext ctx{document, node, flow.env};
     Where where{"external_id"};
@@ -34,22 +59,8 @@ struct Mapper {
       out.set_key_field(rec.key_field);
       where = {"delete_when"};
       out.set_action(rec.delete_when && EvalCondition(*rec.delete_when, ctx) ? "delete" : "upsert");
-      std::string json = "{";
-      bool first = true;
-      for (const CompiledField& f : rec.fields) {
-        where = {"field", &f.name};
-        const bool chosen = !f.when || EvalCondition(*f.when, ctx);
-        if (!chosen && !f.otherwise) continue;
-        const Value v = !chosen ? Eval(*f.otherwise, ctx) : f.constant ? Value::Text(*f.constant) : Eval(*f.value, ctx);
-        if (f.required && v.is_blank()) throw EvalError{"is required but empty"};
-        if (!first) json += ',';
-        first = false;
-        AppendJsonString(json, f.name);
-        json += ':';
-        AppendJsonValue(json, v);
-      }
-      json += '}';
-      out.set_fields_json(std::move(json));
+      if (flow.down) out.set_action("create");
+      out.set_fields_json(FieldsJson(rec, ctx, where));
       for (const CompiledLink& l : rec.links) {
         where = {"link", &l.field};
         const Value id = Eval(*l.external_id, ctx);
@@ -61,15 +72,67 @@ struct Mapper {
         link->set_external_id(ToText(id));
       }
     } catch (EvalError& e) {
-      e.message = "flow " + flow.id + " record " + rec.name + " " + document.PathOf(node) + " " + where.Text() + ": " +
-                  e.message;
-      throw;
+      Rethrow(e, rec, node, where);
+    }
+  }
+
+  // A record of a down flow that nests in another: its fields become one
+  // element of the array `rec.object` in the instance of its parent record
+  // made from the nearest node above it (or the last one made).
+  struct Made {
+    const CompiledRecord* rec;
+    doc::NodeId node;
+    size_t index;                                            // in its connector group
+    std::vector<std::pair<std::string, std::string>> arrays;  // object -> "a,b,c"
+  };
+
+  void Nest(const CompiledRecord& rec, doc::NodeId node, std::vector<Made>& made) const {
+    Made* parent = nullptr;
+    for (doc::NodeId up = node; up != doc::kNoNode && parent == nullptr; up = document.parent(up)) {
+      for (auto it = made.rbegin(); it != made.rend(); ++it) {
+        if (it->rec->name == rec.nest_in && it->node == up) {
+          parent = &*it;
+          break;
+        }
+      }
+    }
+    for (auto it = made.rbegin(); it != made.rend() && parent == nullptr; ++it) {
+      if (it->rec->name == rec.nest_in) parent = &*it;
+    }
+    Where where{"nest_in"};
+    try {
+      if (parent == nullptr) throw EvalError{"no '" + rec.nest_in + "' record was made to nest this one in"};
+      std::string json = FieldsJson(rec, EvalContext{document, node, flow.env}, where);
+      auto array = std::find_if(parent->arrays.begin(), parent->arrays.end(),
+                                [&](const auto& a) { return a.first == rec.object; });
+      if (array == parent->arrays.end()) {
+        parent->arrays.emplace_back(rec.object, std::move(json));
+      } else {
+        array->second += ',' + json;
+      }
+    } catch (EvalError& e) {
+      Rethrow(e, rec, node, where);
+    }
+  }
+
+  static void Splice(std::vector<Made>& made, std::vector<ferry::v1::MappedRecord>& records) {
+    for (Made& m : made) {
+      if (m.arrays.empty()) continue;
+      std::string& json = *records[m.index].mutable_fields_json();
+      json.pop_back();  // the closing brace
+      for (const auto& [name, elements] : m.arrays) {
+        if (json.size() > 1) json += ',';
+        AppendJsonString(json, name);
+        json += ":[" + elements + ']';
+      }
+      json += '}';
     }
   }
 
   void Run(FlowOutcome& outcome) const {
     const EvalContext root{document, document.root(), flow.env};
     std::vector<doc::NodeId> nodes;
+    std::vector<Made> made;
     for (const CompiledRecord& rec : flow.records) {
       nodes.clear();
       if (rec.for_each) {
@@ -87,15 +150,45 @@ struct Mapper {
             throw;
           }
         }
+        if (!rec.nest_in.empty()) {
+          Nest(rec, node, made);
+          continue;
+        }
         auto group = std::find_if(outcome.by_connector.begin(), outcome.by_connector.end(),
                                   [&](const auto& g) { return g.first == connector; });
         if (group == outcome.by_connector.end()) {
           outcome.by_connector.emplace_back(connector, std::vector<ferry::v1::MappedRecord>{});
           group = outcome.by_connector.end() - 1;
         }
+        if (flow.down) made.push_back(Made{&rec, node, group->second.size(), {}});
         Build(rec, node, group->second.emplace_back());
       }
     }
+    // Down flows have one target, so every record made is in the first group.
+    if (!made.empty()) Splice(made, outcome.by_connector.front().second);
+    if (flow.result) outcome.write_back = WriteBackOf(*flow.result, root);
+  }
+
+  ferry::v1::WriteBack WriteBackOf(const CompiledResult& result, const EvalContext& root) const {
+    ferry::v1::WriteBack out;
+    out.set_connector(result.connector);
+    out.set_number_field(result.number_field);
+    out.set_message_field(result.message_field);
+    ferry::v1::MappedRecord& record = *out.mutable_record();
+    record.set_record("result");
+    record.set_object(result.object);
+    record.set_key_field(result.key_field);
+    record.set_action("upsert");
+    record.set_fields_json("{}");
+    try {
+      const Value id = Eval(*result.external_id, root);
+      if (id.is_blank()) throw EvalError{"is empty"};
+      record.set_external_id(ToText(id));
+    } catch (EvalError& e) {
+      e.message = "flow " + flow.id + " result external_id: " + e.message;
+      throw;
+    }
+    return out;
   }
 };
 
@@ -110,6 +203,7 @@ std::string ListText(const std::vector<std::string>& list) {
 }
 
 bool MatchesInfo(const CompiledFlow& flow, const DocumentInfo& info) {
+  if (flow.down != info.down) return false;
   if (flow.source && *flow.source != info.source) return false;
   if (!Contains(flow.message_types, info.message_type)) return false;
   return flow.idoc_types.empty() || Contains(flow.idoc_types, info.idoc_type) ||
@@ -117,6 +211,7 @@ bool MatchesInfo(const CompiledFlow& flow, const DocumentInfo& info) {
 }
 
 std::string MissReason(const CompiledFlow& flow, const DocumentInfo& info) {
+  if (flow.down != info.down) return flow.down ? "a down flow (CRM to SAP)" : "an up flow (SAP to a CRM)";
   if (flow.source && *flow.source != info.source)
     return "source " + std::string(info.source) + " is not " + *flow.source;
   if (!Contains(flow.message_types, info.message_type)) {

@@ -42,14 +42,24 @@ struct CompiledLink {
 
 struct CompiledRecord {
   std::string name, object, key_field, connector;
+  std::string nest_in;  // down flows: nested in this record, as an array named `object`
   ExprPtr for_each;  // a path, or null: once per document
   ExprPtr when, external_id, delete_when;
   std::vector<CompiledField> fields;
   std::vector<CompiledLink> links;
 };
 
+struct CompiledResult {
+  std::string connector, object, key_field, number_field, message_field;
+  ExprPtr external_id;
+};
+
+// The SAP targets of down flows (target.connector): the agent runs them.
+bool IsSapTarget(std::string_view connector);
+
 struct CompiledFlow {
   std::string id;
+  bool down = false;  // a CRM record to SAP
   int64_t revision = 0;
   std::string connector;
   std::vector<std::string> message_types, idoc_types;
@@ -58,6 +68,7 @@ struct CompiledFlow {
   std::vector<ValueMap> value_maps;
   FlowEnvironment env;
   std::vector<CompiledRecord> records;
+  std::optional<CompiledResult> result;
   FlowSpec spec;                     // as merged with its standard
   std::optional<FlowSpec> standard;  // the flow it extends
 };
@@ -68,6 +79,7 @@ struct DocumentInfo {
   std::string_view message_type;  // MESTYP
   std::string_view idoc_type;     // IDOCTYP
   std::string_view cim_type;      // CIMTYP (extension), may be empty
+  bool down = false;              // a CRM record on its way to SAP: only down flows match it
 };
 
 struct FlowOutcome {
@@ -78,6 +90,7 @@ struct FlowOutcome {
   // or a record's own `connector`), in order of first use.
   std::vector<std::pair<std::string, std::vector<ferry::v1::MappedRecord>>> by_connector;
   std::string error;  // kError: "flow F record R /path field X: reason"
+  std::optional<ferry::v1::WriteBack> write_back;  // down flows with a `result`
 };
 
 struct RunResult {

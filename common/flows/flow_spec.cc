@@ -149,7 +149,7 @@ RecordSpec ReadRecord(Reader& r, const YAML::Node& node, const std::string& wher
   rec.at = Located{"", r.file(), r.Line(node), where};
   if (!r.CheckKeys(node, where,
                    {"name", "object", "for_each", "when", "external_id", "key_field", "delete_when", "connector",
-                    "fields", "links"})) {
+                    "nest_in", "fields", "links"})) {
     return rec;
   }
   rec.name = r.Text(node, where, "name").value_or("");
@@ -157,6 +157,7 @@ RecordSpec ReadRecord(Reader& r, const YAML::Node& node, const std::string& wher
   rec.object = r.Text(node, where, "object");
   rec.key_field = r.Text(node, where, "key_field");
   rec.connector = r.Text(node, where, "connector");
+  rec.nest_in = r.Text(node, where, "nest_in");
   rec.for_each = r.Expression(node, where, "for_each");
   rec.when = r.Expression(node, where, "when");
   rec.external_id = r.Expression(node, where, "external_id");
@@ -220,8 +221,8 @@ ValueMapSpec ReadValueMap(Reader& r, const std::string& name, const YAML::Node& 
 
 std::optional<FlowSpec> ReadFlow(Reader& r, const YAML::Node& node, const std::string& where) {
   if (!r.CheckKeys(node, where,
-                   {"flow", "revision", "description", "extends", "match", "target", "timezone", "drop_when",
-                    "value_maps", "records"})) {
+                   {"flow", "revision", "description", "extends", "direction", "match", "target", "result",
+                    "timezone", "drop_when", "value_maps", "records"})) {
     return std::nullopt;
   }
   FlowSpec f;
@@ -245,6 +246,10 @@ std::optional<FlowSpec> ReadFlow(Reader& r, const YAML::Node& node, const std::s
   f.description = r.Text(node, where, "description");
   f.extends = r.Text(node, where, "extends");
   f.timezone = r.Text(node, where, "timezone");
+  f.direction = r.Text(node, where, "direction");
+  if (f.direction && *f.direction != "up" && *f.direction != "down") {
+    r.Error(node["direction"], Reader::Join(where, "direction"), "expected 'up' or 'down'");
+  }
   f.drop_when = r.Expression(node, where, "drop_when");
   if (const YAML::Node m = node["match"]; m.IsDefined()) {
     const std::string mw = Reader::Join(where, "match");
@@ -260,6 +265,21 @@ std::optional<FlowSpec> ReadFlow(Reader& r, const YAML::Node& node, const std::s
   if (const YAML::Node t = node["target"]; t.IsDefined()) {
     const std::string tw = Reader::Join(where, "target");
     if (r.CheckKeys(t, tw, {"connector"})) f.connector = r.Text(t, tw, "connector");
+  }
+  if (const YAML::Node res = node["result"]; res.IsDefined()) {
+    const std::string rw = Reader::Join(where, "result");
+    if (r.CheckKeys(res, rw,
+                    {"connector", "object", "key_field", "external_id", "number_field", "message_field"})) {
+      ResultSpec result;
+      result.line = r.Line(res);
+      result.connector = r.Text(res, rw, "connector");
+      result.object = r.Text(res, rw, "object");
+      result.key_field = r.Text(res, rw, "key_field");
+      result.external_id = r.Expression(res, rw, "external_id");
+      result.number_field = r.Text(res, rw, "number_field");
+      result.message_field = r.Text(res, rw, "message_field");
+      f.result = std::move(result);
+    }
   }
   if (const YAML::Node maps = node["value_maps"]; maps.IsDefined() && !maps.IsNull()) {
     const std::string mw = Reader::Join(where, "value_maps");

@@ -56,6 +56,7 @@ struct RecordSpec {
   std::string name;
   Located at;  // where the record starts (file/line)
   std::optional<std::string> object, key_field, connector;
+  std::optional<std::string> nest_in;  // down flows: the record this one is nested in
   std::optional<Located> for_each, when, external_id, delete_when;
   std::vector<FieldSpec> fields;
   std::vector<LinkSpec> links;
@@ -76,13 +77,26 @@ struct MatchSpec {
   std::optional<Located> when;
 };
 
+// Down flows: the CRM record SAP's answer is written back to.
+struct ResultSpec {
+  int line = 0;
+  std::optional<std::string> connector, object, key_field, number_field, message_field;
+  std::optional<Located> external_id;
+  bool operator==(const ResultSpec& o) const {
+    return connector == o.connector && object == o.object && key_field == o.key_field &&
+           number_field == o.number_field && message_field == o.message_field && external_id == o.external_id;
+  }
+};
+
 struct FlowSpec {
   std::string id;
   std::string file;
   int line = 0;
   std::optional<int64_t> revision;
   std::optional<std::string> description, extends, connector, timezone;
+  std::optional<std::string> direction;  // "up" (SAP to a CRM, the default) or "down"
   std::optional<MatchSpec> match;
+  std::optional<ResultSpec> result;
   std::optional<Located> drop_when;
   std::vector<ValueMapSpec> value_maps;
   std::vector<RecordSpec> records;

@@ -6,7 +6,10 @@
 //   {"input": "...", "dropped": true}          — filtered by drop_when.
 // An input under s4/ is an S/4 entity as the s4_odata source stores it;
 // the case then names its "service" and "entity_set", and may name the
-// "source" (default s4_odata).
+// "source" (default s4_odata). An input under crm/ is a CRM record on its
+// way down to SAP: the case names its "crm" and "object", may expect the
+// "write_back" (the result record, as docs/flows.md shows it), or
+// "not_matched": true when the flow's match.when leaves it alone.
 // The flow is flows/standard/<flow-id>.yaml, compiled with the standard
 // flows it extends.
 
@@ -88,7 +91,15 @@ TEST_P(StandardFlowTest, MapsItsFixture) {
   const std::string input = expected.at("input").get<std::string>();
   std::shared_ptr<const doc::Document> document;
   std::string source = "idoc_http", message_type, idoc_type, cim_type;
-  if (input.starts_with("s4/")) {
+  const bool down = input.starts_with("crm/");
+  if (down) {
+    source = "webhook";
+    message_type = expected.at("object").get<std::string>();
+    idoc_type = expected.at("crm").get<std::string>();
+    auto parsed = doc::FromJson(ReadFile(kFixtures / input), message_type);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+    document = std::move(parsed).value();
+  } else if (input.starts_with("s4/")) {
     source = expected.value("source", "s4_odata");
     message_type = expected.at("entity_set").get<std::string>();
     idoc_type = expected.at("service").get<std::string>();
@@ -105,8 +116,12 @@ TEST_P(StandardFlowTest, MapsItsFixture) {
     cim_type = idoc.control.cimtyp;
     document = idoc.document;
   }
-  const DocumentInfo info{source, message_type, idoc_type, cim_type};
+  const DocumentInfo info{source, message_type, idoc_type, cim_type, down};
   RunResult result = (*compiled)->Run(*document, info, /*explain=*/true);
+  if (expected.value("not_matched", false)) {
+    EXPECT_TRUE(result.outcomes.empty()) << "the flow matched " << input;
+    return;
+  }
   ASSERT_EQ(result.outcomes.size(), 1u) << "the flow does not match " << input << ": "
                                         << (result.not_matched.empty() ? "" : result.not_matched[0]);
   const FlowOutcome& outcome = result.outcomes[0];
@@ -129,6 +144,14 @@ TEST_P(StandardFlowTest, MapsItsFixture) {
   ASSERT_EQ(want.size(), got.size()) << "record count; got: " << json(got).dump(1);
   for (size_t i = 0; i < got.size(); ++i) {
     ExpectSameRecord(want[i], got[i], case_file.filename().string() + " record #" + std::to_string(i));
+  }
+  ASSERT_EQ(expected.contains("write_back"), outcome.write_back.has_value()) << "write_back";
+  if (outcome.write_back) {
+    const json& wb = expected.at("write_back");
+    EXPECT_EQ(wb.at("connector"), outcome.write_back->connector());
+    EXPECT_EQ(wb.at("number_field"), outcome.write_back->number_field());
+    EXPECT_EQ(wb.at("message_field"), outcome.write_back->message_field());
+    ExpectSameRecord(wb.at("record"), ToJson(outcome.write_back->record(), ""), "write_back");
   }
 }
 
