@@ -34,6 +34,14 @@ inline std::string DownCommands(std::string_view agent) {
 inline std::string UpCommands(std::string_view agent) {
   return std::string(kPrefix) + std::string(agent) + "/up/commands";
 }
+// CRM records on their way to SAP: the commands down, the agent's
+// acknowledgement of their commit up.
+inline std::string DownRequests(std::string_view agent) {
+  return std::string(kPrefix) + std::string(agent) + "/down/requests";
+}
+inline std::string UpRequests(std::string_view agent) {
+  return std::string(kPrefix) + std::string(agent) + "/up/requests";
+}
 
 // Filters the control plane subscribes to, shared so several instances
 // split the load.
@@ -48,6 +56,9 @@ inline std::string SharedUpHeartbeat(std::string_view group) {
 }
 inline std::string SharedUpCommands(std::string_view group) {
   return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/commands";
+}
+inline std::string SharedUpRequests(std::string_view group) {
+  return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/requests";
 }
 inline std::string SharedUpRenew(std::string_view group) {
   return "$share/" + std::string(group) + "/ferry/v1/agents/+/up/renew";

@@ -8,6 +8,9 @@
 
 namespace ferry {
 
+// The UTF-8 byte order mark, which SAP writes in front of some files.
+inline constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
 // Offset of the first byte that does not start a well-formed UTF-8 sequence
 // (overlong forms, surrogates and code points past U+10FFFF included), or
 // npos when all of `s` is well-formed.

@@ -1,8 +1,8 @@
 #include "controlplane/alerts/webhook_channel.h"
 
 #include "common/config/secret_file.h"
+#include "common/crypto/webhook_signature.h"
 #include "common/util/clock.h"
-#include "controlplane/connectors/webhook/webhook_connector.h"
 
 namespace ferry::controlplane {
 
@@ -20,7 +20,7 @@ boost::asio::awaitable<Status> WebhookChannel::Send(const AlertMessage& message)
     // Read at each send: a rotated secret needs no restart.
     auto secret = config::ReadSecretFile(options_.signing_secret_file);
     if (!secret.ok()) co_return Status::Unavailable("signing secret: " + std::string(secret.status().message()));
-    req.set("X-Ferry-Signature", WebhookConnector::Signature(*secret, NowUnixMs() / 1000, req.body()));
+    req.set("X-Ferry-Signature", crypto::SignWebhook(*secret, NowUnixMs() / 1000, req.body()));
   }
   auto res = co_await client_.Send(options_.url, std::move(req));
   if (!res.ok()) co_return Status::Unavailable(std::string(res.status().message()));

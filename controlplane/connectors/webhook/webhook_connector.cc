@@ -5,7 +5,7 @@
 #include <ctime>
 
 #include "common/config/secret_file.h"
-#include "common/crypto/hmac.h"
+#include "common/crypto/webhook_signature.h"
 #include "common/flows/flow_set.h"
 #include "common/util/clock.h"
 #include "controlplane/connectors/http_outcome.h"
@@ -63,11 +63,6 @@ std::string WebhookConnector::Body(const ferry::v1::Event& event) {
   return text;
 }
 
-std::string WebhookConnector::Signature(std::string_view secret, int64_t unix_seconds, std::string_view body) {
-  const std::string t = std::to_string(unix_seconds);
-  return "t=" + t + ",v1=" + crypto::HmacSha256Hex(secret, t + "." + std::string(body));
-}
-
 boost::asio::awaitable<DeliveryResult> WebhookConnector::Deliver(const ferry::v1::Event& event) {
   http::HttpClient::OutRequest req{bhttp::verb::post, config_.url.target, 11};
   req.set(bhttp::field::content_type, "application/json");
@@ -78,7 +73,7 @@ boost::asio::awaitable<DeliveryResult> WebhookConnector::Deliver(const ferry::v1
     auto secret = config::ReadSecretFile(config_.signing_secret_file);
     if (!secret.ok())
       co_return DeliveryResult::Retry("webhook signing secret: " + std::string(secret.status().message()));
-    req.set("X-Ferry-Signature", Signature(*secret, NowUnixMs() / 1000, req.body()));
+    req.set("X-Ferry-Signature", crypto::SignWebhook(*secret, NowUnixMs() / 1000, req.body()));
   }
   auto res = co_await client_.Send(config_.url, std::move(req));
   if (!res.ok()) co_return DeliveryResult::Retry(res.status().message());

@@ -26,8 +26,6 @@ class WebhookConnector : public Connector {
 
   // Exposed for tests: the JSON body for an event.
   static std::string Body(const ferry::v1::Event& event);
-  // The X-Ferry-Signature value for `body` sent at `unix_seconds`.
-  static std::string Signature(std::string_view secret, int64_t unix_seconds, std::string_view body);
 
  private:
   WebhookConfig config_;
