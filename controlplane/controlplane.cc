@@ -22,6 +22,7 @@ store::StoreOptions ControlPlaneStoreOptions(const std::filesystem::path& data_d
   options.map_size_bytes = map_size_bytes;
   options.databases = store::DurableQueue::DatabasesFor(kDeliveryQueue);
   for (auto& db : store::DurableQueue::DatabasesFor(kDeadLetterQueue)) options.databases.push_back(db);
+  for (auto& db : store::DurableQueue::DatabasesFor(kDownQueue)) options.databases.push_back(db);
   for (auto& db : BundleRegistry::Databases()) options.databases.push_back(db);
   options.databases.push_back(AgentIdentities::kDb);
   options.databases.push_back(ConsoleUsers::kDb);
@@ -42,6 +43,8 @@ ControlPlane::ControlPlane(ControlPlaneConfig config, boost::asio::io_context& i
       trace_timer_(io) {}
 
 ControlPlane::~ControlPlane() {
+  if (inbound_) inbound_->Stop();
+  if (down_) down_->Stop();
   if (tunnel_) tunnel_->Stop();
   if (distributor_) distributor_->Stop();
   distributor_.reset();
@@ -66,6 +69,9 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Create(ControlPlaneConfig co
   auto dlq = store::DurableQueue::Open(*cp->store_, {kDeadLetterQueue, cp->config_.dead_letter_max_bytes});
   if (!dlq.ok()) return dlq.status();
   cp->dead_letters_ = std::move(dlq.value());
+  auto down = store::DurableQueue::Open(*cp->store_, {kDownQueue, cp->config_.queue_max_bytes});
+  if (!down.ok()) return down.status();
+  cp->down_queue_ = std::move(down.value());
   cp->registry_ = std::make_unique<BundleRegistry>(*cp->store_);
   // A configured key that cannot be used stops the start: running without
   // it would silently leave every agent on its old bundle.
@@ -85,8 +91,21 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Create(ControlPlaneConfig co
                                     transport::topics::SharedUpHeartbeat(cp->config_.shared_group),
                                     transport::topics::SharedUpFlows(cp->config_.shared_group),
                                     transport::topics::SharedUpRenew(cp->config_.shared_group),
-                                    transport::topics::SharedUpCommands(cp->config_.shared_group)};
+                                    transport::topics::SharedUpCommands(cp->config_.shared_group),
+                                    transport::topics::SharedUpRequests(cp->config_.shared_group)};
   return cp;
+}
+
+std::vector<RoutableAgent> ControlPlane::RoutableAgents() const {
+  std::vector<RoutableAgent> out;
+  auto agents = registry_->ListAgents();
+  if (!agents.ok()) return out;
+  for (const ferry::v1::AgentRecord& record : *agents) {
+    if (!gate_->Admitted(record.agent_id())) continue;
+    RoutableAgent agent{record.agent_id(), {record.labels().begin(), record.labels().end()}, record.last_seen_unix_ms()};
+    out.push_back(std::move(agent));
+  }
+  return out;
 }
 
 Status ControlPlane::RefreshPki() {
@@ -186,8 +205,18 @@ Status ControlPlane::Start() {
   dispatcher_.Route("up/commands", [this](const std::string& agent_id, std::string payload) {
     agent_replays_->OnResult(agent_id, payload);
   });
+  // CRM records on their way down to SAP: committed here, then sent to the
+  // agent that serves their SAP system until it has committed them.
+  down_ = std::make_shared<DownCommands>(io_.get_executor(), *store_, *down_queue_, *tunnel_, config_.inbound,
+                                         config_.down, [this] { return RoutableAgents(); });
+  dispatcher_.Route("up/requests",
+                    [this](const std::string& agent_id, std::string payload) { down_->OnAck(agent_id, payload); });
   tunnel_->SetMessageHandler(dispatcher_.Handler());
   tunnel_->SetStateHandler([](bool, const std::string&) {});
+  if (!config_.inbound.host.empty()) {
+    inbound_ = std::make_unique<InboundService>(io_.get_executor(), config_.inbound, *pki_, down_);
+    if (Status s = inbound_->Start(); !s.ok()) return s;
+  }
   if (!config_.fleet.enrollment_host.empty()) {
     enrollment_ = std::make_unique<EnrollmentService>(io_.get_executor(), config_.fleet, *identities_, *pki_,
                                                       bundle_public_key_pem_);
@@ -238,6 +267,7 @@ Status ControlPlane::Start() {
         "id are accepted\"");
   }
   engine_->Start();
+  down_->Start();
   distributor_->Start();
   tunnel_->Start();
   SchedulePrune();
@@ -333,6 +363,8 @@ void ControlPlane::Shutdown(std::function<void()> done) {
   // Stop taking batches first; a batch received but not yet acked is sent
   // again by its agent.
   if (enrollment_) enrollment_->Stop();
+  if (inbound_) inbound_->Stop();
+  if (down_) down_->Stop();
   if (alerts_) alerts_->Stop();
   if (console_) console_->Stop();
   if (control_) control_->Stop();

@@ -24,6 +24,8 @@
 #include "controlplane/cp_config.h"
 #include "controlplane/delivery/agent_replays.h"
 #include "controlplane/delivery/delivery_engine.h"
+#include "controlplane/down/down_commands.h"
+#include "controlplane/down/inbound_service.h"
 #include "controlplane/fleet/agent_identities.h"
 #include "controlplane/fleet/certificate_renewal.h"
 #include "controlplane/fleet/enrollment_service.h"
@@ -62,6 +64,9 @@ class ControlPlane {
   void SampleThroughput();
   // Writes delivery's trace steps every second.
   void FlushTraces();
+  // The admitted agents with their labels and when they were last heard, for
+  // routing commands down.
+  std::vector<RoutableAgent> RoutableAgents() const;
   // The heartbeat with the agent's enrolled labels in place of its own.
   ferry::v1::Heartbeat WithEnrolledLabels(const std::string& agent_id, const ferry::v1::Heartbeat& heartbeat);
   std::set<std::string> labels_warned_;  // agents whose own labels were ignored, logged once each
@@ -71,6 +76,7 @@ class ControlPlane {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::DurableQueue> queue_;
   std::unique_ptr<store::DurableQueue> dead_letters_;
+  std::unique_ptr<store::DurableQueue> down_queue_;
   std::unique_ptr<BundleRegistry> registry_;
   std::optional<crypto::SigningKey> signing_key_;  // until Start hands it on
   std::string bundle_public_key_pem_;              // given to enrolling agents
@@ -98,6 +104,8 @@ class ControlPlane {
   std::unique_ptr<Ingest> ingest_;
   std::shared_ptr<DeliveryEngine> engine_;
   std::shared_ptr<FlowDistributor> distributor_;
+  std::shared_ptr<DownCommands> down_;
+  std::unique_ptr<InboundService> inbound_;
   boost::asio::steady_timer prune_timer_;
   boost::asio::steady_timer stats_timer_;
   boost::asio::steady_timer throughput_timer_;

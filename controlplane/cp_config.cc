@@ -62,6 +62,7 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
   }
   ReadFleetSettings(root.Section("fleet"), c.data_dir, endpoints, c.fleet);
   ReadConsoleSettings(root.Section("console"), c.console);
+  ReadInboundSettings(root.Section("inbound"), c.inbound);
   // Notifications link to the console by the first name browsers reach it by.
   if (!c.console.host.empty() && !c.console.hosts.empty()) {
     c.alerts.console_url = "https://" + c.console.hosts.front() + ":" + std::to_string(c.console.port);

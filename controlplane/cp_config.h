@@ -14,6 +14,8 @@
 #include "controlplane/console/console_config.h"
 #include "controlplane/delivery/connector.h"
 #include "controlplane/delivery/delivery_engine.h"
+#include "controlplane/down/down_commands.h"
+#include "controlplane/down/inbound_config.h"
 #include "controlplane/fleet/fleet_config.h"
 #include "controlplane/flows/flow_distributor.h"
 
@@ -44,6 +46,8 @@ struct ControlPlaneConfig {
   FleetOptions fleet;
   ConsoleOptions console;
   AlertsOptions alerts;
+  InboundOptions inbound;
+  DownOptions down;
 };
 
 Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& file);

@@ -151,6 +151,11 @@ Result<std::filesystem::path> FleetPki::EnsureTunnelIdentity(const std::vector<s
                         crypto::IssueRequest::Server("ferry-tunnel", hosts, options_.server_certificate_lifetime));
 }
 
+Result<std::filesystem::path> FleetPki::EnsureInboundIdentity(const std::vector<std::string>& hosts) const {
+  return EnsureIdentity("inbound.pem",
+                        crypto::IssueRequest::Server("ferry-inbound", hosts, options_.server_certificate_lifetime));
+}
+
 std::string FleetPki::SecretName(const std::string& purpose) const {
   return "ferry-" + crypto::HmacSha256Hex(issuer_.key().ToPem(), "ferry " + purpose).substr(0, 32);
 }

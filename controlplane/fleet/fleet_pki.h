@@ -68,6 +68,8 @@ class FleetPki {
   Result<std::filesystem::path> EnsureConsoleIdentity(const std::vector<std::string>& hosts) const;
   // The same for the WebSocket tunnel's listener (tunnel.pem).
   Result<std::filesystem::path> EnsureTunnelIdentity(const std::vector<std::string>& hosts) const;
+  // The same for the inbound listener CRMs send to (inbound.pem).
+  Result<std::filesystem::path> EnsureInboundIdentity(const std::vector<std::string>& hosts) const;
   // Writes crl.pem listing every unexpired certificate revoked (an agent's
   // revoked_certificates, whatever its state now); its path.
   Result<std::filesystem::path> WriteCrl(const std::vector<ferry::v1::AgentIdentity>& agents) const;

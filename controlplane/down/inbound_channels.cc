@@ -1,0 +1,15 @@
+// The list of inbound channel kinds (docs/down.md "In at the control plane").
+
+#include "controlplane/down/inbound_channel.h"
+#include "controlplane/down/signed_webhook_channel.h"
+
+namespace ferry::controlplane {
+
+const std::vector<InboundChannelFactory>& InboundChannelFactories() {
+  static const std::vector<InboundChannelFactory> kinds = {
+      SignedWebhookChannelFactory(),
+  };
+  return kinds;
+}
+
+}  // namespace ferry::controlplane

@@ -1,0 +1,56 @@
+#pragma once
+// The generic signed webhook (kind: webhook), for any CRM or middleware
+// that can send an HTTPS POST with an HMAC signature:
+//
+//   POST /inbound/v1/<channel>
+//   Content-Type: application/json
+//   X-Ferry-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">
+//   X-Ferry-Object: Opportunity                      the CRM object
+//   X-Ferry-Record-Id: 0065g00000FERRYAAA            the record's id in the CRM
+//   X-Ferry-Delivery: <the sender's id for this notification>   (optional)
+//
+//   {...the record, a JSON object...}
+//
+// The body is kept as sent (its numbers are not read as binary floating
+// point on the way); it must be a JSON object at most 32 levels deep.
+// The signature is the one Ferry's own webhooks carry (docs/connectors.md
+// #signature), with the channel's secret; it must be at most `tolerance`
+// old. Answered 202 with {"commands": ["<command id>"]} once committed.
+//
+//   - name: orders
+//     kind: webhook
+//     crm: salesforce
+//     secret_file: /etc/ferry/inbound-orders.secret   # read at each request: rotates without a restart
+//     tolerance: 5m
+//     agents: { sap: S4P }
+
+#include <chrono>
+#include <filesystem>
+
+#include "controlplane/down/inbound_channel.h"
+
+namespace ferry::controlplane {
+
+class SignedWebhookChannel : public InboundChannel {
+ public:
+  // Bounds on the names in the headers, and on how deep the record nests.
+  static constexpr size_t kMaxNameBytes = 128;
+  static constexpr size_t kMaxJsonDepth = 32;
+
+  SignedWebhookChannel(std::filesystem::path secret_file, std::chrono::seconds tolerance)
+      : secret_file_(std::move(secret_file)), tolerance_(tolerance) {}
+
+  Result<InboundNotification> Read(const http::Request& req, int64_t now_unix_ms) const override;
+  http::Response Accepted(const http::Request& req, const std::vector<std::string>& command_ids) const override;
+
+  // The record and its names, checked (also the fuzz target's entry).
+  static Result<InboundRecord> ReadRecord(std::string_view object, std::string_view record_id, std::string_view body);
+
+ private:
+  std::filesystem::path secret_file_;
+  std::chrono::seconds tolerance_;
+};
+
+InboundChannelFactory SignedWebhookChannelFactory();
+
+}  // namespace ferry::controlplane
