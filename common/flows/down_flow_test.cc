@@ -52,9 +52,9 @@ TEST(DownFlowTest, NestedRecordsGoIntoTheirOwnParentAsArrays) {
   const Records& records = o.by_connector[0].second;
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[0].action(), "create");
-  EXPECT_EQ(records[0].fields_json(), R"({"SoldToParty":"1","to_Item":[{"Material":"M1"},{"Material":"M2"}]})");
-  EXPECT_EQ(records[1].fields_json(), R"({"SoldToParty":"2","to_Item":[{"Material":"M3"}]})");
-  EXPECT_EQ(records[2].fields_json(), R"({"SoldToParty":"3"})") << "an order without lines has no array";
+  EXPECT_EQ(records[0].fields_json(), R"({"PurchaseOrderByCustomer":"A","SoldToParty":"1","to_Item":{"results":[{"Material":"M1"},{"Material":"M2"}]}})");
+  EXPECT_EQ(records[1].fields_json(), R"({"PurchaseOrderByCustomer":"B","SoldToParty":"2","to_Item":{"results":[{"Material":"M3"}]}})");
+  EXPECT_EQ(records[2].fields_json(), R"({"PurchaseOrderByCustomer":"C","SoldToParty":"3"})") << "an order without lines has no array";
   ASSERT_TRUE(o.write_back.has_value());
   EXPECT_EQ(o.write_back->record().external_id(), "Q1");
   EXPECT_EQ(o.write_back->record().object(), "Quote");
@@ -101,6 +101,9 @@ TEST(DownFlowTest, CompileErrorsKeepADownFlowToWhatTheAgentExecutes) {
                 .find("a down flow creates documents in SAP"),
             std::string::npos);
   EXPECT_NE(with(", number_field: ERP__c", "").find("result: needs number_field, message_field or both"),
+            std::string::npos);
+  EXPECT_NE(with("      SoldToParty: Customer", "      SoldToParty: Customer\n      PurchaseOrderByCustomer: Ref")
+                .find("is the key_field: it takes the external_id"),
             std::string::npos);
   EXPECT_NE(with("direction: down", "direction: sideways").find("direction: expected 'up' or 'down'"),
             std::string::npos);

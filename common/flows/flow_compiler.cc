@@ -88,7 +88,13 @@ class Compiler {
     if (r.delete_when) refuse("delete_when", "a down flow creates documents in SAP; it does not delete");
     if (r.connector) refuse("connector", "a down flow's records all go to its target");
     if (!r.links.empty()) refuse("links", "a down flow nests records with nest_in instead");
-    if (!r.nest_in) return;
+    if (!r.nest_in) {
+      if (r.key_field && std::any_of(r.fields.begin(), r.fields.end(),
+                                     [&](const FieldSpec& f) { return f.name == *r.key_field && !f.removed; })) {
+        refuse("fields." + *r.key_field, "is the key_field: it takes the external_id");
+      }
+      return;
+    }
     if (r.key_field || r.external_id) refuse("nest_in", "a nested record has no key_field or external_id of its own");
     auto parent = std::find_if(flow.records.begin(), flow.records.end(),
                                [&](const CompiledRecord& p) { return p.name == *r.nest_in; });

@@ -59,8 +59,18 @@ struct Mapper {
       out.set_key_field(rec.key_field);
       where = {"delete_when"};
       out.set_action(rec.delete_when && EvalCondition(*rec.delete_when, ctx) ? "delete" : "upsert");
-      if (flow.down) out.set_action("create");
-      out.set_fields_json(FieldsJson(rec, ctx, where));
+      std::string fields = FieldsJson(rec, ctx, where);
+      if (flow.down) {
+        // SAP keeps the CRM's id in the key field: the request carries it.
+        out.set_action("create");
+        std::string keyed = "{";
+        AppendJsonString(keyed, rec.key_field);
+        keyed += ':';
+        AppendJsonString(keyed, out.external_id());
+        if (fields.size() > 2) keyed += ',';
+        fields = keyed + fields.substr(1);
+      }
+      out.set_fields_json(std::move(fields));
       for (const CompiledLink& l : rec.links) {
         where = {"link", &l.field};
         const Value id = Eval(*l.external_id, ctx);
@@ -115,7 +125,10 @@ struct Mapper {
     }
   }
 
-  static void Splice(std::vector<Made>& made, std::vector<ferry::v1::MappedRecord>& records) {
+  // OData V2 (SAP Gateway) takes a deep insert's navigation as
+  // {"results": [...]}; other targets take the array itself.
+  void Splice(std::vector<Made>& made, std::vector<ferry::v1::MappedRecord>& records) const {
+    const bool v2 = flow.connector == "s4_odata";
     for (Made& m : made) {
       if (m.arrays.empty()) continue;
       std::string& json = *records[m.index].mutable_fields_json();
@@ -123,7 +136,7 @@ struct Mapper {
       for (const auto& [name, elements] : m.arrays) {
         if (json.size() > 1) json += ',';
         AppendJsonString(json, name);
-        json += ":[" + elements + ']';
+        json += v2 ? ":{\"results\":[" + elements + "]}" : ":[" + elements + ']';
       }
       json += '}';
     }

@@ -186,7 +186,14 @@ asio::awaitable<Result<ClientResponse>> HttpClient::RoundTrip(Connection& conn, 
   for (const auto& field : res) {
     std::string name(field.name_string());
     std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-    out.headers[name] = std::string(field.value());
+    std::string& value = out.headers[name];
+    // Cookies cannot be joined with commas (their dates hold one).
+    if (name == "set-cookie" && !value.empty()) {
+      value += '\n';
+      value += std::string(field.value());
+    } else {
+      value = std::string(field.value());
+    }
   }
   out.body = std::move(res.body());
   if (!res.keep_alive()) out.headers["connection"] = "close";

@@ -35,7 +35,9 @@ Result<Url> ParseUrl(const std::string& text);
 
 struct ClientResponse {
   int status = 0;
-  std::map<std::string, std::string> headers;  // names lower-cased
+  // Names lower-cased. A repeated header keeps its last value, except
+  // set-cookie: every cookie, one per line.
+  std::map<std::string, std::string> headers;
   std::string body;
 };
 
