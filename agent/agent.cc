@@ -40,6 +40,10 @@ Agent::~Agent() {
   if (receipts_) receipts_->Stop();
   receipts_.reset();
   receipts_queue_.reset();
+  if (down_executor_) down_executor_->Stop();
+  down_executor_.reset();
+  down_inbox_.reset();
+  down_queue_.reset();
   // The store's destructor finishes pending commits before closing.
   bundle_receiver_.reset();
   flow_stage_.reset();
@@ -65,6 +69,9 @@ store::StoreOptions AgentStoreOptions(const AgentConfig& config) {
   options.databases.emplace_back(Uplink::kDeadLettersDb);
   options.databases.emplace_back(store::Checkpoints::kDb);
   for (const std::string& db : store::DurableQueue::DatabasesFor(ReceiptSender::kQueueName)) {
+    options.databases.push_back(db);
+  }
+  for (const std::string& db : store::DurableQueue::DatabasesFor(DownInbox::kQueueName)) {
     options.databases.push_back(db);
   }
   return options;
@@ -97,6 +104,9 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, boost::asio::io
   auto receipts = store::DurableQueue::Open(*agent->store_, {ReceiptSender::kQueueName, ReceiptSender::kQueueMaxBytes});
   if (!receipts.ok()) return receipts.status();
   agent->receipts_queue_ = std::move(receipts.value());
+  auto down = store::DurableQueue::Open(*agent->store_, {DownInbox::kQueueName, agent->config_.outbox_max_bytes});
+  if (!down.ok()) return down.status();
+  agent->down_queue_ = std::move(down.value());
 
   std::optional<crypto::VerifyKey> key;
   if (!agent->config_.flows_trusted_key_file.empty()) {
@@ -142,6 +152,7 @@ Status Agent::Start() {
   dispatcher_.Route("down/bundle",
                     [this](const std::string&, std::string payload) { OnDeployment(std::move(payload)); });
   dispatcher_.Route("down/commands", [this](const std::string&, std::string payload) { OnCommand(payload); });
+  StartDown();
   if (renewer_) {
     dispatcher_.Route("down/renew", [this](const std::string&, std::string payload) { renewer_->OnAnswer(payload); });
   }
@@ -275,6 +286,31 @@ Result<EditOutcome> Agent::EditBuffer(const EditRequest& request, uid_t caller, 
       view,   editor, {in_flight.begin(), in_flight.end()}, uplink_->MayHavePublishedThrough(), AuditLogPath(config_),
       caller, via};
   return ApplyEdit(request, context);
+}
+
+void Agent::StartDown() {
+  if (!config_.down) {
+    dispatcher_.Route("down/requests", [this](const std::string&, std::string payload) {
+      ferry::v1::DownCommandBatch batch;
+      if (payload.size() > DownInbox::kMaxBatchBytes || !batch.ParseFromString(payload)) return;
+      ferry::v1::DownCommandAck refusal;
+      for (const auto& command : batch.commands()) refusal.add_command_ids(command.command_id());
+      refusal.set_reason("the agent has no down: section: it writes nothing to SAP");
+      tunnel_->Publish(transport::topics::UpRequests(config_.agent_id), refusal.SerializeAsString(), nullptr);
+    });
+    return;
+  }
+  down_inbox_ = std::make_shared<DownInbox>(io_.get_executor(), *tunnel_, *down_queue_, config_.agent_id);
+  down_executor_ =
+      std::make_shared<DownExecutor>(io_.get_executor(), *store_, *down_queue_, *outbox_queue_, *flow_stage_,
+                                     MakeSapTargets(io_.get_executor(), *config_.down), config_.agent_id);
+  down_queue_->SetOnAppend([weak = std::weak_ptr<DownExecutor>(down_executor_)] {
+    if (auto executor = weak.lock()) executor->Wake();
+  });
+  dispatcher_.Route("down/requests", [inbox = down_inbox_](const std::string&, std::string payload) {
+    inbox->OnBatch(payload);
+  });
+  down_executor_->Start();
 }
 
 void Agent::OnCommand(const std::string& payload) {
@@ -478,6 +514,7 @@ void Agent::WaitIdle(std::function<void()> done, int polls_left) {
     if (busy) spdlog::warn("event=agent_stop_forced unanswered_requests={}", busy);
     if (renewer_) renewer_->Stop();
     if (receipts_) receipts_->Stop();
+    if (down_executor_) down_executor_->Stop();
     if (uplink_) uplink_->Stop();
     if (tunnel_) tunnel_->Stop();
     spdlog::info("event=agent_stopped agent_id={}", config_.agent_id);

@@ -19,6 +19,8 @@
 #include "agent/agent_config.h"
 #include "agent/buffer/buffer_commands.h"
 #include "agent/data_dir_lock.h"
+#include "agent/down/down_executor.h"
+#include "agent/down/down_inbox.h"
 #include "agent/flows/bundle_receiver.h"
 #include "agent/flows/flow_stage.h"
 #include "agent/history/event_history.h"
@@ -73,6 +75,10 @@ class Agent {
   // A command from the control plane on down/commands: dead letters to map
   // again; the outcome goes back on up/commands.
   void OnCommand(const std::string& payload);
+  // CRM records on their way to SAP: with a `down:` section, the inbox that
+  // commits them and the executor that runs them; without, the control
+  // plane is told no.
+  void StartDown();
   static constexpr size_t kMaxCommandBytes = 1 << 20;
   static constexpr size_t kMaxCommandRetries = 1000;
   // Retries, skips or purges events of the buffer for `caller` (the
@@ -90,6 +96,9 @@ class Agent {
   std::unique_ptr<store::DurableQueue> raw_queue_;
   std::unique_ptr<store::DurableQueue> receipts_queue_;
   std::shared_ptr<ReceiptSender> receipts_;  // when receipts are configured
+  std::unique_ptr<store::DurableQueue> down_queue_;
+  std::shared_ptr<DownInbox> down_inbox_;        // when down is configured
+  std::shared_ptr<DownExecutor> down_executor_;  // ditto
   std::unique_ptr<FlowStage> flow_stage_;
   std::unique_ptr<EventHistory> history_;
   // Every 5 s for the last minute: events committed and acknowledged so

@@ -30,7 +30,8 @@ void ReadUplink(config::ConfigNode node, AgentConfig& c, transport::TunnelDefaul
   defaults.subscriptions = {
       transport::topics::DownAcks(c.agent_id),     transport::topics::DownReports(c.agent_id),
       transport::topics::DownBundle(c.agent_id),   transport::topics::DownRenew(c.agent_id),
-      transport::topics::DownCommands(c.agent_id), std::string(transport::topics::kControlPlanePresence)};
+      transport::topics::DownCommands(c.agent_id), transport::topics::DownRequests(c.agent_id),
+      std::string(transport::topics::kControlPlanePresence)};
   if (factory) {
     c.tunnel = factory->parse(node, defaults);
   } else {
@@ -167,6 +168,7 @@ Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
   }
 
   c.receipts = ReadReceiptsConfig(root);
+  c.down = ReadDownConfig(root);
 
   Status s = loaded->Finish();
   if (!s.ok()) return s;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/down/down_config.h"
 #include "agent/receipts/receipt_sender.h"
 #include "agent/sources/source.h"
 #include "common/status.h"
@@ -57,6 +58,8 @@ struct AgentConfig {
   wire::BatchEncoding encoding;
   // receipts: STATUS IDocs back to SAP; none when absent.
   std::optional<ReceiptsConfig> receipts;
+  // down: the SAP targets of down flows; without it no command is taken.
+  std::optional<DownConfig> down;
 };
 
 // Reads and validates the file; InvalidArgument lists every problem with

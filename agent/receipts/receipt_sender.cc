@@ -17,7 +17,6 @@ namespace {
 
 namespace asio = boost::asio;
 constexpr std::chrono::milliseconds kIdlePoll{1000};
-constexpr std::chrono::milliseconds kMaxBackoff{60000};
 // After SAP refused the logon or the service (401, 403, 404): slow, so that
 // the communication user is not locked by failed logons while someone
 // fixes it.
@@ -51,7 +50,7 @@ std::optional<ReceiptsConfig> ReadReceiptsConfig(config::ConfigNode& root) {
 }
 
 ReceiptSender::ReceiptSender(asio::any_io_executor executor, store::DurableQueue& queue, ReceiptsConfig config)
-    : executor_(executor), queue_(queue), config_(std::move(config)), timer_(executor) {
+    : executor_(executor), queue_(queue), config_(std::move(config)), pause_(executor) {
   authorization_ = config_.connection.Authorization();
   client_ = std::make_unique<http::HttpClient>(executor_, config_.connection.ClientOptions());
 }
@@ -91,17 +90,9 @@ void ReceiptSender::Start() {
 void ReceiptSender::Stop() {
   if (stopping_.exchange(true)) return;
   asio::post(executor_, [self = shared_from_this()] {
-    self->timer_.cancel();
+    self->pause_.Stop();
     self->client_->Shutdown();
   });
-}
-
-asio::awaitable<bool> ReceiptSender::Pause(std::chrono::milliseconds how_long) {
-  if (stopping_) co_return false;
-  timer_.expires_after(how_long);
-  boost::system::error_code ec;
-  co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  co_return !stopping_;
 }
 
 asio::awaitable<int> ReceiptSender::Post(const std::string& packet) {
@@ -129,12 +120,12 @@ asio::awaitable<int> ReceiptSender::Post(const std::string& packet) {
 }
 
 asio::awaitable<void> ReceiptSender::Run() {
-  std::chrono::milliseconds backoff(1000);
+  app::Backoff backoff;
   size_t limit = config_.batch;  // 1 after SAP refused a batch's content: find the receipt it refuses
   while (!stopping_) {
     auto records = queue_.ReadAfter(0, limit, 4u << 20);
     if (!records.ok() || records->empty()) {
-      if (!co_await Pause(kIdlePoll)) co_return;
+      if (!co_await pause_.For(kIdlePoll)) co_return;
       continue;
     }
     std::vector<Receipt> receipts;
@@ -164,11 +155,10 @@ asio::awaitable<void> ReceiptSender::Run() {
       refused = status != 200 && RefusedContent(status);
       if (status != 200 && !refused) {
         const bool logon = status == 401 || status == 403 || status == 404;
-        if (!co_await Pause(logon ? kRefusedPause : backoff)) co_return;
-        backoff = std::min(backoff * 2, kMaxBackoff);
+        if (!co_await pause_.For(logon ? kRefusedPause : backoff.Next())) co_return;
         continue;
       }
-      backoff = std::chrono::milliseconds(1000);
+      backoff.Reset();
     }
     if (refused) {
       // SAP refuses this one receipt whatever happens: it would hold back
@@ -183,7 +173,7 @@ asio::awaitable<void> ReceiptSender::Run() {
     Status removed = co_await http::AwaitCallback<Status>(start);
     if (!removed.ok()) {
       spdlog::error("event=receipts_not_removed reason=\"{}\"", removed.message());
-      if (!co_await Pause(backoff)) co_return;
+      if (!co_await pause_.For(backoff.Next())) co_return;
       continue;
     }
     if (!refused) {

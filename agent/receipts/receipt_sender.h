@@ -39,6 +39,7 @@
 #include <string>
 
 #include "agent/sources/s4_odata/s4_connection.h"
+#include "common/app/pause.h"
 #include "common/config/config_node.h"
 #include "common/http/http_client.h"
 #include "common/store/durable_queue.h"
@@ -79,14 +80,13 @@ class ReceiptSender : public std::enable_shared_from_this<ReceiptSender> {
   boost::asio::awaitable<void> Run();
   // Posts the packet: SAP's HTTP status, 0 when it could not be reached.
   boost::asio::awaitable<int> Post(const std::string& packet);
-  boost::asio::awaitable<bool> Pause(std::chrono::milliseconds how_long);
 
   boost::asio::any_io_executor executor_;
   store::DurableQueue& queue_;
   ReceiptsConfig config_;
   std::string authorization_;
   std::unique_ptr<http::HttpClient> client_;
-  boost::asio::steady_timer timer_;
+  app::Pause pause_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> sent_{0}, dropped_{0};
 };

@@ -32,6 +32,7 @@ constexpr std::string_view kSalesforceBuiltInSchema = R"({
   "SAP_Invoice__c": {"external_ids": ["SAP_Invoice_Number__c"],
     "relationships": {"Account__r": {"object": "Account", "field": "Account__c"}}},
   "SAP_Price__c": {"external_ids": ["SAP_Condition_Key__c"]},
+  "Opportunity": {"key_prefix": "006", "max_length": {"SAP_Sales_Order__c": 10, "SAP_Order_Message__c": 255}},
   "SAP_Price_Scale__c": {"external_ids": ["SAP_Scale_Key__c"],
     "relationships": {"Price__r": {"object": "SAP_Price__c", "field": "Price__c"}}}
 })";
@@ -99,6 +100,7 @@ Status SalesforceSchema::Merge(const json::object& objects) {
 }
 
 bool SalesforceSchema::IsExternalId(std::string_view object, std::string_view field) const {
+  if (IEquals(field, "Id")) return true;  // an upsert by Id updates the record with that Id
   const SObjectSpec* spec = Find(object);
   if (!spec || spec->external_ids.empty()) return true;
   for (const auto& f : spec->external_ids) {

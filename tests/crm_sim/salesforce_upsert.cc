@@ -161,7 +161,7 @@ UpsertOutcome SalesforceWriter::Upsert(std::string_view object, std::string_view
                           {}});
     return out;
   }
-  if (matches.empty() && update_only) {
+  if (matches.empty() && (update_only || IsIdField(key_field))) {
     out.status = 404;
     out.errors.push_back({"NOT_FOUND", "The requested resource does not exist", {}});
     return out;

@@ -49,10 +49,16 @@ class SalesforceWriter {
   UpsertOutcome Upsert(std::string_view object, std::string_view key_field, const std::string& key_value,
                        const boost::json::object& body, bool update_only);
 
-  // Records whose `key_field` is `key_value`.
+  // Records whose `key_field` is `key_value`. `Id` is the record's own id:
+  // Salesforce takes it as the key of an upsert, which then only updates.
   std::vector<const Record*> Match(std::string_view object, std::string_view key_field, const std::string& key_value) {
+    if (IsIdField(key_field)) {
+      const Record* record = store_.Get(object, key_value);
+      return record ? std::vector<const Record*>{record} : std::vector<const Record*>{};
+    }
     return store_.Find(object, {{std::string(key_field), key_value}});
   }
+  static bool IsIdField(std::string_view field) { return field.size() == 2 && (field[0] | 0x20) == 'i' && (field[1] | 0x20) == 'd'; }
 
  private:
   // Replaces relationship fields ("Account": {"SAP_Customer_Number__c": "1"})

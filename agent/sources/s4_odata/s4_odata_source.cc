@@ -38,7 +38,7 @@ std::chrono::milliseconds RetryAfter(const http::ClientResponse& res) {
 }  // namespace
 
 S4ODataSource::S4ODataSource(const SourceContext& context, S4ODataConfig config)
-    : context_(context), config_(std::move(config)), timer_(io_) {
+    : context_(context), config_(std::move(config)), pause_(io_.get_executor()) {
   authorization_ = config_.connection.Authorization();
   const http::HttpClientOptions options = config_.connection.ClientOptions();
   client_ = std::make_unique<http::HttpClient>(io_.get_executor(), options);
@@ -94,17 +94,9 @@ void S4ODataSource::Stop() {
   // timeout): nothing of it is committed yet, and the next start reads
   // from the committed watermark.
   asio::post(io_, [this] {
-    timer_.cancel();
+    pause_.Stop();
     client_->Shutdown();
   });
-}
-
-asio::awaitable<bool> S4ODataSource::Pause(std::chrono::milliseconds how_long) {
-  if (stopping_) co_return false;
-  timer_.expires_after(how_long);
-  boost::system::error_code ec;
-  co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  co_return !stopping_;
 }
 
 asio::awaitable<void> S4ODataSource::Run() {
@@ -118,7 +110,7 @@ asio::awaitable<void> S4ODataSource::Run() {
       if (result == PollResult::kStopped) co_return;
     }
     last_poll_unix_ms_ = NowUnixMs();
-    if (!co_await Pause(config_.interval)) co_return;
+    if (!co_await pause_.For(config_.interval)) co_return;
   }
 }
 
@@ -193,7 +185,7 @@ asio::awaitable<std::optional<http::ClientResponse>> S4ODataSource::Fetch(const 
                   "event=s4_odata_retry source=s4_odata attempt={} wait_ms={} reason=\"{}\"", attempt + 1, wait.count(),
                   EscapeForLog(res.status().message()));
     }
-    if (!co_await Pause(wait)) co_return std::nullopt;
+    if (!co_await pause_.For(wait)) co_return std::nullopt;
     backoff = std::min(backoff * 2, std::max(config_.interval, std::chrono::milliseconds(1000)));
   }
 }

@@ -37,6 +37,7 @@
 
 #include "agent/sources/s4_odata/s4_odata_config.h"
 #include "agent/sources/source.h"
+#include "common/app/pause.h"
 #include "common/http/http_client.h"
 
 namespace ferry::agent {
@@ -78,7 +79,6 @@ class S4ODataSource : public Source {
   // comes or the source stops; nullopt when stopped.
   boost::asio::awaitable<std::optional<http::ClientResponse>> Fetch(const std::string& url, bool track_changes);
   boost::asio::awaitable<AcceptResult> Commit(std::vector<IncomingEvent> events, Checkpoint checkpoint);
-  boost::asio::awaitable<bool> Pause(std::chrono::milliseconds how_long);  // false: stopped
   // Where a poll of `set` starts: the committed watermark minus the overlap.
   std::optional<int64_t> Since(const ODataEntitySet& set) const;
   // `after`: the keyset condition for the next page; empty for the first.
@@ -92,7 +92,7 @@ class S4ODataSource : public Source {
   S4ODataConfig config_;
   boost::asio::io_context io_;
   std::unique_ptr<http::HttpClient> client_;
-  boost::asio::steady_timer timer_;
+  app::Pause pause_;
   std::thread thread_;
   std::string authorization_;                       // "Basic …"; empty with a client certificate
   std::map<std::string, int64_t> watermarks_;       // entity set name → ms; the poller's thread only

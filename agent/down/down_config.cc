@@ -1,0 +1,20 @@
+#include "agent/down/down_config.h"
+
+namespace ferry::agent {
+
+std::optional<DownConfig> ReadDownConfig(config::ConfigNode& root) {
+  if (!root.Has("down")) {
+    root.Section("down");  // marks the key as known
+    return std::nullopt;
+  }
+  config::ConfigNode node = root.Section("down");
+  DownConfig c;
+  if (node.Has("s4_odata")) {
+    config::ConfigNode s4 = node.Section("s4_odata");
+    c.s4_odata = ReadS4Connection(s4);
+  }
+  if (!c.s4_odata) node.Error("s4_odata", "name at least one SAP target (s4_odata)");
+  return c;
+}
+
+}  // namespace ferry::agent
