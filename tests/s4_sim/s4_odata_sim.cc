@@ -384,7 +384,17 @@ http::Response S4ODataSim::Create(const http::Request& req, const Where& where) 
     }
   }
   const std::string object = where.service + "/" + where.entity_set;
+  if (object == "API_SALES_ORDER_SRV/A_SalesOrder") {
+    if (std::optional<std::string> why = RefusedSalesOrder(fields)) {
+      // A business error, as Gateway passes on the sales order API's own
+      // message (the message class and number are the simulator's).
+      return GatewayError(req, 400, "V1/382", *why);
+    }
+  }
   const std::string id = NewRecordId(object);
+  // The key property takes the number SAP gives (A_SalesOrder: SalesOrder).
+  const std::string key = where.entity_set.starts_with("A_") ? where.entity_set.substr(2) : where.entity_set;
+  if (!fields.contains(key)) fields[key] = id;
   const crm_sim::Record& record = store().Create(object, id, fields, "create");
   const std::string uri = where.root + where.entity_set + "('" + id + "')";
   std::vector<std::string> expand;
@@ -412,6 +422,17 @@ std::optional<std::string> S4ODataSim::WrongKeyType(const Where& where, const st
 
 void S4ODataSim::Removed(std::string_view object, const std::string& id) {
   removals_[std::string(object)].push_back({id, store().seq()});
+}
+
+std::optional<std::string> S4ODataSim::RefusedSalesOrder(const json::object& order) {
+  // The sold-to party must be a customer, once the simulator knows any.
+  constexpr std::string_view kCustomers = "API_BUSINESS_PARTNER/A_Customer";
+  if (!store().Counts().contains(kCustomers)) return std::nullopt;
+  const json::value* sold_to = order.if_contains("SoldToParty");
+  const std::string party = sold_to && sold_to->is_string() ? std::string(sold_to->get_string()) : "";
+  if (party.empty()) return "Enter a sold-to party";
+  if (store().Find(kCustomers, {{"Customer", party}}).empty()) return "Sold-to party " + party + " does not exist";
+  return std::nullopt;
 }
 
 bool S4ODataSim::KnowsService(const std::string& service) {

@@ -75,6 +75,9 @@ class S4ODataSim : public crm_sim::VendorSim {
  private:
   bool LoggedOn(const http::Request& req) const;
   // A service some entity was seeded under: the others are not registered.
+  // Why SAP would refuse this sales order (a sold-to party it does not
+  // know), or nullopt.
+  std::optional<std::string> RefusedSalesOrder(const boost::json::object& order);
   bool KnowsService(const std::string& service);
   // What a request reads: the service (V2: its name; V4: its path), the
   // entity set, the protocol, and the service root for links.

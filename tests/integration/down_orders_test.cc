@@ -1,0 +1,198 @@
+// CRM records down to SAP (docs/down.md) with real processes: a won
+// Salesforce opportunity is posted to the control plane's inbound signed
+// webhook over TLS, goes down the tunnel to the agent that serves the S/4
+// system (by label), becomes an S/4 sales order in ferry-s4-sim through the
+// standard flow opportunity-salesorder-s4 (CSRF handshake, deep insert),
+// and SAP's order number is written back to the opportunity in
+// ferry-crm-sim. Sent twice, or run again after a kill -9, it makes one
+// order; a sold-to party SAP does not know is written back as SAP's
+// message and dead-lettered with it.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/crypto/webhook_signature.h"
+#include "common/util/clock.h"
+#include "tests/integration/crm_pipeline.h"
+#include "tests/support/crm_sim.h"
+#include "tests/support/ports.h"
+#include "tests/support/wait.h"
+
+namespace ferry::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kOpportunity = "0065g00000FERRYAAA";
+constexpr const char* kInboundSecret = "inbound-orders-secret";
+
+class DownOrdersTest : public CrmPipelineTest {
+ protected:
+  void SetUp() override {
+    s4_ = StartS4Sim("s4");
+    // The service exists once S/4 has an order; the customer the
+    // opportunity's account names is known to it.
+    s4_->Control("seed", {{"vendor", "s4"},
+                          {"object", "API_SALES_ORDER_SRV/A_SalesOrder"},
+                          {"id", "1"},
+                          {"fields", {{"SalesOrder", "1"}, {"PurchaseOrderByCustomer", "OLD"}}}});
+    s4_->Control("seed", {{"vendor", "s4"},
+                          {"object", "API_BUSINESS_PARTNER/A_Customer"},
+                          {"id", "100001"},
+                          {"fields", {{"Customer", "100001"}}}});
+    options_.agent_labels = {{"sap", "S4P"}};
+    options_.agent_extra_yaml = "down:\n  s4_odata:\n    url: http://127.0.0.1:" + std::to_string(s4_->port()) +
+                                "\n    insecure: true\n    client: \"100\"\n    user: FERRY_COMM\n"
+                                "    password_file: " +
+                                SecretFile("s4.password", "s4-secret") + "\n    timeout: 5s\n";
+    options_.cp_extra_yaml = "inbound:\n  listen: 127.0.0.1:" + std::to_string(inbound_port_) +
+                             "\n  hosts: [127.0.0.1]\n  channels:\n    - name: salesforce-orders\n"
+                             "      kind: webhook\n      crm: salesforce\n      secret_file: " +
+                             SecretFile("inbound.secret", kInboundSecret) + "\n      agents: { sap: S4P }\n";
+    const std::string connector = SalesforceConnector();
+    sim().Control("seed", {{"vendor", "salesforce"},
+                           {"object", "Opportunity"},
+                           {"id", kOpportunity},
+                           {"fields", {{"Name", "Nordwind pumps 2027"}, {"StageName", "Closed Won"}}}});
+    StartPipeline(connector, "flow: won-orders\nextends: opportunity-salesorder-s4\n");
+  }
+
+  // The opportunity as Salesforce's notification carries it.
+  static std::string Record(const std::string& sold_to = "100001") {
+    json record = json::parse(ReadFile(std::filesystem::path(FERRY_FIXTURE_DIR) / "crm/salesforce_opportunity_won.json"));
+    record["Account"]["SAP_Customer_Number__c"] = sold_to;
+    return record.dump();
+  }
+
+  struct Answer {
+    int status = 0;
+    std::string body;
+  };
+  // POSTs `body` to the channel over TLS (the fleet's CA), signed with
+  // `secret` unless it is empty.
+  Answer Notify(const std::string& body, const std::string& secret = kInboundSecret,
+                const std::string& channel = "salesforce-orders", const std::string& delivery = "") {
+    const auto file = dir_.path() / "notification.json";
+    WriteFile(file, body);
+    std::string headers = " -H 'Content-Type: application/json' -H 'X-Ferry-Object: Opportunity' -H "
+                          "'X-Ferry-Record-Id: " +
+                          std::string(kOpportunity) + "'";
+    if (!secret.empty()) {
+      headers += " -H 'X-Ferry-Signature: " + crypto::SignWebhook(secret, NowUnixMs() / 1000, body) + "'";
+    }
+    if (!delivery.empty()) headers += " -H 'X-Ferry-Delivery: " + delivery + "'";
+    const std::string cmd = "curl -s -o - -w '\\n%{http_code}' --cacert " +
+                            (p().dir().path() / "cp" / "pki" / "ca.crt").string() + headers +
+                            " --data-binary @" + file.string() + " 'https://127.0.0.1:" +
+                            std::to_string(inbound_port_) + "/inbound/v1/" + channel + "'";
+    FILE* pipe = popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[4096];
+    for (size_t n; pipe && (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+    if (pipe) pclose(pipe);
+    const size_t nl = out.rfind('\n');
+    return {nl == std::string::npos ? 0 : std::atoi(out.c_str() + nl + 1),
+            nl == std::string::npos ? out : out.substr(0, nl)};
+  }
+
+  // The sales orders S/4 has for the opportunity.
+  std::vector<json> Orders() {
+    std::vector<json> out;
+    for (const json& order : s4_->Records("s4", "API_SALES_ORDER_SRV%2FA_SalesOrder")) {
+      if (order["fields"].value("PurchaseOrderByCustomer", "") == kOpportunity) out.push_back(order);
+    }
+    return out;
+  }
+  json Opportunity() {
+    for (const json& record : sim().Records("salesforce", "Opportunity")) {
+      if (record["id"] == kOpportunity) return record;
+    }
+    return json::object({{"fields", json::object()}});
+  }
+
+  void TearDown() override {
+    if (HasFailure()) {
+      std::cerr << "agent log:\n" << ReadFile(p().dir().path() / "agent.log") << "\ncontrol plane log:\n"
+                << ReadFile(p().dir().path() / "controlplane.log");
+    }
+  }
+
+  std::unique_ptr<CrmSim> s4_;
+  int inbound_port_ = FreeTcpPort();
+};
+
+TEST_F(DownOrdersTest, AWonOpportunityBecomesOneSalesOrderAndGetsItsNumber) {
+  const Answer answer = Notify(Record(), kInboundSecret, "salesforce-orders", "n-1");
+  ASSERT_EQ(answer.status, 202) << answer.body;
+  ASSERT_EQ(json::parse(answer.body)["commands"].size(), 1u);
+
+  ASSERT_TRUE(WaitUntil([&] { return !Opportunity()["fields"].value("SAP_Sales_Order__c", json()).is_null(); }, 30s))
+      << Opportunity().dump();
+  const std::vector<json> orders = Orders();
+  ASSERT_EQ(orders.size(), 1u);
+  const json& order = orders[0]["fields"];
+  EXPECT_EQ(Opportunity()["fields"]["SAP_Sales_Order__c"], order["SalesOrder"]);
+  EXPECT_EQ(order["SoldToParty"], "100001");
+  EXPECT_EQ(order["SalesOrganization"], "1010");
+  ASSERT_EQ(order["to_Item"].size(), 2u);
+  EXPECT_EQ(order["to_Item"][0]["Material"], "TG11");
+  EXPECT_EQ(order["to_Item"][1]["RequestedQuantity"], "1.5");
+  EXPECT_TRUE(Opportunity()["fields"]["SAP_Order_Message__c"].is_null());
+
+  // The same notification again (Salesforce retries): committed once.
+  const Answer again = Notify(Record(), kInboundSecret, "salesforce-orders", "n-1");
+  ASSERT_EQ(again.status, 202) << again.body;
+  // A second notification of the same opportunity: SAP already has its
+  // order, found by its customer reference, so there is still one.
+  ASSERT_EQ(Notify(Record(), kInboundSecret, "salesforce-orders", "n-2").status, 202);
+  ASSERT_TRUE(WaitUntil([&] { return Drained(); }, 30s));
+  ASSERT_TRUE(WaitUntil(
+      [&] { return Opportunity()["_history"].size() >= 3; }, 30s))
+      << Opportunity().dump();
+  EXPECT_EQ(Orders().size(), 1u);
+  EXPECT_EQ(Opportunity()["fields"]["SAP_Sales_Order__c"], order["SalesOrder"]);
+}
+
+TEST_F(DownOrdersTest, OnlySignedNotificationsOfKnownChannelsAreTaken) {
+  EXPECT_EQ(Notify(Record(), "").status, 401);
+  EXPECT_EQ(Notify(Record(), "another secret").status, 401);
+  EXPECT_EQ(Notify(Record(), kInboundSecret, "no-such-channel").status, 404);
+  const Answer not_json = Notify("{\"Id\":", kInboundSecret);
+  EXPECT_EQ(not_json.status, 400);
+  EXPECT_NE(not_json.body.find("not JSON"), std::string::npos) << not_json.body;
+  EXPECT_EQ(Notify("[1,2]", kInboundSecret).status, 400);
+  EXPECT_EQ(Orders().size(), 0u);
+}
+
+TEST_F(DownOrdersTest, SapsRefusalIsWrittenBackAndDeadLettered) {
+  ASSERT_EQ(Notify(Record("100099")).status, 202);
+  ASSERT_TRUE(WaitUntil([&] { return !Opportunity()["fields"].value("SAP_Order_Message__c", json()).is_null(); }, 30s))
+      << Opportunity().dump();
+  EXPECT_EQ(Opportunity()["fields"]["SAP_Order_Message__c"], "Sold-to party 100099 does not exist");
+  EXPECT_TRUE(Opportunity()["fields"]["SAP_Sales_Order__c"].is_null());
+  EXPECT_EQ(Orders().size(), 0u);
+  ASSERT_TRUE(WaitUntil([&] { return p().DeadLetterCount() == 1; }, 30s));
+  const std::string list = p().RunControlPlaneCli("dlq list");
+  EXPECT_NE(list.find("Sold-to party 100099 does not exist"), std::string::npos) << list;
+}
+
+TEST_F(DownOrdersTest, AnAgentKilledAfterSapAnsweredMakesNoSecondOrder) {
+  p().agent().Kill9();
+  ASSERT_EQ(Notify(Record()).status, 202);  // committed at the control plane while the agent is down
+  // The order exists in SAP already, as if the agent had posted it and died
+  // before recording the answer.
+  s4_->Control("seed", {{"vendor", "s4"},
+                        {"object", "API_SALES_ORDER_SRV/A_SalesOrder"},
+                        {"id", "4711"},
+                        {"fields", {{"SalesOrder", "4711"}, {"PurchaseOrderByCustomer", kOpportunity}}}});
+  p().StartAgent();
+  ASSERT_TRUE(WaitUntil([&] { return !Opportunity()["fields"].value("SAP_Sales_Order__c", json()).is_null(); }, 30s))
+      << Opportunity().dump();
+  EXPECT_EQ(Opportunity()["fields"]["SAP_Sales_Order__c"], "4711");
+  EXPECT_EQ(Orders().size(), 1u);
+}
+
+}  // namespace
+}  // namespace ferry::testing
