@@ -209,6 +209,9 @@ Status ControlPlane::Start() {
   // agent that serves their SAP system until it has committed them.
   down_ = std::make_shared<DownCommands>(io_.get_executor(), *store_, *down_queue_, *tunnel_, config_.inbound,
                                          config_.down, [this] { return RoutableAgents(); });
+  down_queue_->SetOnAppend([weak = std::weak_ptr<DownCommands>(down_)] {
+    if (auto down = weak.lock()) down->Poke();
+  });
   dispatcher_.Route("up/requests",
                     [this](const std::string& agent_id, std::string payload) { down_->OnAck(agent_id, payload); });
   tunnel_->SetMessageHandler(dispatcher_.Handler());
@@ -226,6 +229,7 @@ Status ControlPlane::Start() {
   audit_ = std::make_unique<AuditLog>(*store_);
   dead_letter_actions_ = std::make_unique<DeadLetterActions>(*store_, *queue_, *dead_letters_);
   dead_letter_actions_->SetTrace(traces_.get());
+  dead_letter_actions_->SetDownQueue(down_queue_.get());
   // Dead letters an agent could not map are mapped again there.
   agent_replays_ = std::make_unique<AgentReplays>(io_.get_executor(), *tunnel_, *store_, *dead_letters_, traces_.get());
   dead_letter_actions_->SetAgentRemap([this](std::vector<AgentRemap> remaps, const std::string& note) {

@@ -90,7 +90,7 @@ asio::awaitable<std::optional<DownExecutor::Outcome>> DownExecutor::Execute(cons
     ferry::v1::Event e = event(flow_id);
     if (reason.size() > kMaxMessageBytes) reason.resize(kMaxMessageBytes);
     e.set_mapping_error(std::move(reason));
-    e.set_content_type(kDownCommandContentType);
+    e.set_content_type(wire::kDownCommandContentType);
     e.set_payload(command.SerializeAsString());
     e.set_dedup_key("down:" + command.command_id() + "#dead:" + flow_id + ":" + std::to_string(outcome.events.size()));
     spdlog::warn("event=down_command_failed command_id={} flow={} reason=\"{}\"", command.command_id(), flow_id,

@@ -27,12 +27,10 @@
 #include "common/app/pause.h"
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
+#include "common/wire/down_command.h"
 #include "ferry/v1/event.pb.h"
 
 namespace ferry::agent {
-
-// The content type of a dead-lettered command's payload: the DownCommand.
-inline constexpr const char* kDownCommandContentType = "application/x-ferry-down-command";
 
 struct DownExecutorStats {
   std::atomic<uint64_t> created{0};     // documents SAP made (or had, from an earlier attempt)

@@ -1,6 +1,8 @@
 #include "controlplane/delivery/dead_letter_actions.h"
 
 #include "common/util/clock.h"
+#include "common/util/ids.h"
+#include "common/wire/down_command.h"
 
 #include "ferry/v1/event.pb.h"
 
@@ -34,7 +36,7 @@ DeadLetterOutcome DeadLetterActions::Replay(const std::vector<uint64_t>& seqs, c
     outcome.done.clear();
     outcome.skipped.clear();
     outcome.to_agents.clear();
-    std::vector<store::AppendItem> items;
+    std::vector<store::AppendItem> items, commands;
     for (uint64_t seq : seqs) {
       auto record = store::DurableQueue::GetInTxn(txn.txn(), dead_letters_.records_db(), seq);
       if (!record.ok()) {
@@ -46,6 +48,25 @@ DeadLetterOutcome DeadLetterActions::Replay(const std::vector<uint64_t>& seqs, c
       ferry::v1::DeadLetter dead;
       if (!dead.ParseFromString(record->data)) {
         outcome.skipped.emplace_back(seq, "does not parse; discard it");
+        continue;
+      }
+      if (dead.event().content_type() == wire::kDownCommandContentType) {
+        // SAP refused the record, or no down flow mapped it: down again,
+        // as a command of its own.
+        ferry::v1::DownCommand command;
+        if (down_ == nullptr || !command.ParseFromString(dead.event().payload())) {
+          outcome.skipped.emplace_back(seq, "its command to SAP does not parse; discard it");
+          continue;
+        }
+        command.set_command_id(NewEventId());
+        command.set_replays(command.replays() + 1);
+        command.set_received_unix_ms(NowUnixMs());
+        commands.push_back({command.SerializeAsString(), ""});
+        outcome.done.push_back(seq);
+        if (trace_) {
+          const auto step = StepNow("sent down to SAP again", note);
+          if (Status s = trace_->AddStep(txn.txn(), dead.event().event_id(), step); !s.ok()) return s;
+        }
         continue;
       }
       if (!dead.event().mapping_error().empty()) {
@@ -72,13 +93,19 @@ DeadLetterOutcome DeadLetterActions::Replay(const std::vector<uint64_t>& seqs, c
           return s;
       }
     }
-    if (items.empty()) return Status::Ok();
+    if (outcome.done.empty()) return Status::Ok();
     store::AppendOutcome appended;
-    if (Status s = delivery_.AppendInTxn(txn, items, appended); !s.ok()) return s;
+    if (!items.empty()) {
+      if (Status s = delivery_.AppendInTxn(txn, items, appended); !s.ok()) return s;
+    }
+    if (!commands.empty()) {
+      if (Status s = down_->AppendInTxn(txn, commands, appended); !s.ok()) return s;
+    }
     return dead_letters_.RemoveInTxn(txn, outcome.done);
   });
   if (outcome.status.ok()) {
     delivery_.NotifyAppended();
+    if (down_) down_->NotifyAppended();
     if (!outcome.to_agents.empty()) send_to_agents_(outcome.to_agents, note);
   } else {
     outcome.to_agents.clear();
@@ -87,6 +114,7 @@ DeadLetterOutcome DeadLetterActions::Replay(const std::vector<uint64_t>& seqs, c
     outcome.done.clear();
     delivery_.Resync();
     dead_letters_.Resync();
+    if (down_) down_->Resync();
   }
   return outcome;
 }

@@ -12,7 +12,10 @@
 // agent could not map goes back to its agent instead (SetAgentRemap), which
 // maps its raw IDoc again with the bundle it runs now, as `ferry-agent queue
 // retry` does; the dead letter stays until the agent says it did
-// (agent_replays.h). Without that hook such an event is skipped.
+// (agent_replays.h). Without that hook such an event is skipped. A CRM
+// record SAP refused (or no down flow could map) goes down again: its
+// command, under a new id, joins the down queue (SetDownQueue) in the
+// transaction that removes the dead letter.
 //
 // Discard removes dead letters for good; what they were goes to the audit
 // log with the reason, written by the caller.
@@ -63,6 +66,7 @@ class DeadLetterActions {
   // their agents, with the replay's note.
   using AgentRemapFn = std::function<void(std::vector<AgentRemap> remaps, const std::string& note)>;
   void SetAgentRemap(AgentRemapFn send) { send_to_agents_ = std::move(send); }
+  void SetDownQueue(store::DurableQueue* down) { down_ = down; }
 
  private:
   store::Store& store_;
@@ -70,6 +74,7 @@ class DeadLetterActions {
   store::DurableQueue& dead_letters_;
   const EventTraceLog* trace_ = nullptr;
   AgentRemapFn send_to_agents_;
+  store::DurableQueue* down_ = nullptr;
 };
 
 }  // namespace ferry::controlplane

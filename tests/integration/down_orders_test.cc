@@ -166,7 +166,7 @@ TEST_F(DownOrdersTest, OnlySignedNotificationsOfKnownChannelsAreTaken) {
   EXPECT_EQ(Orders().size(), 0u);
 }
 
-TEST_F(DownOrdersTest, SapsRefusalIsWrittenBackAndDeadLettered) {
+TEST_F(DownOrdersTest, SapsRefusalIsWrittenBackDeadLetteredAndOnceFixedReplayedIntoOneOrder) {
   ASSERT_EQ(Notify(Record("100099")).status, 202);
   ASSERT_TRUE(WaitUntil([&] { return !Opportunity()["fields"].value("SAP_Order_Message__c", json()).is_null(); }, 30s))
       << Opportunity().dump();
@@ -174,8 +174,26 @@ TEST_F(DownOrdersTest, SapsRefusalIsWrittenBackAndDeadLettered) {
   EXPECT_TRUE(Opportunity()["fields"]["SAP_Sales_Order__c"].is_null());
   EXPECT_EQ(Orders().size(), 0u);
   ASSERT_TRUE(WaitUntil([&] { return p().DeadLetterCount() == 1; }, 30s));
-  const std::string list = p().RunControlPlaneCli("dlq list");
+  const std::string list = p().RunControlPlaneCli("dlq list --json");
   EXPECT_NE(list.find("Sold-to party 100099 does not exist"), std::string::npos) << list;
+
+  // Someone creates the customer in SAP and replays the dead letter.
+  s4_->Control("seed", {{"vendor", "s4"},
+                        {"object", "API_BUSINESS_PARTNER/A_Customer"},
+                        {"id", "100099"},
+                        {"fields", {{"Customer", "100099"}}}});
+  int code = -1;
+  const json dead = json::parse(list);
+  ASSERT_EQ(dead.size(), 1u) << list;
+  const std::string replayed =
+      p().RunControlPlaneCli("dlq replay " + std::to_string(dead[0]["seq"].get<uint64_t>()), &code);
+  ASSERT_EQ(code, 0) << replayed;
+  ASSERT_TRUE(WaitUntil([&] { return !Opportunity()["fields"].value("SAP_Sales_Order__c", json()).is_null(); }, 30s))
+      << Opportunity().dump();
+  ASSERT_EQ(Orders().size(), 1u);
+  EXPECT_EQ(Opportunity()["fields"]["SAP_Sales_Order__c"], Orders()[0]["fields"]["SalesOrder"]);
+  EXPECT_TRUE(Opportunity()["fields"]["SAP_Order_Message__c"].is_null()) << "the message is cleared";
+  EXPECT_EQ(p().DeadLetterCount(), 0u);
 }
 
 TEST_F(DownOrdersTest, AnAgentKilledAfterSapAnsweredMakesNoSecondOrder) {
