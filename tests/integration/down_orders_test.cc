@@ -155,6 +155,21 @@ TEST_F(DownOrdersTest, AWonOpportunityBecomesOneSalesOrderAndGetsItsNumber) {
   EXPECT_EQ(Opportunity()["fields"]["SAP_Sales_Order__c"], order["SalesOrder"]);
 }
 
+TEST_F(DownOrdersTest, AnEndedSapSessionAndSapDownAndBackStillMakeOneOrder) {
+  // The session ends between the agent's token fetch and its post: SAP
+  // answers 403 "Required", the agent fetches again and posts once more.
+  s4_->Control("config", {{"vendor", "s4"}, {"end_session_before_next_write", true}});
+  // Then SAP is down for three posts (a restart, the ICM's 503).
+  s4_->Control("faults", {{"vendor", "s4"}, {"status", 503}, {"count", 3}, {"method", "POST"},
+                          {"path_contains", "A_SalesOrder"}});
+  ASSERT_EQ(Notify(Record()).status, 202);
+  ASSERT_TRUE(WaitUntil([&] { return !Opportunity()["fields"].value("SAP_Sales_Order__c", json()).is_null(); }, 60s))
+      << Opportunity().dump();
+  EXPECT_EQ(Orders().size(), 1u);
+  EXPECT_EQ(s4_->Stats()["s4"]["writes_refused_csrf"], 1);
+  EXPECT_EQ(s4_->Stats()["s4"]["by_status"]["503"], 3);
+}
+
 TEST_F(DownOrdersTest, OnlySignedNotificationsOfKnownChannelsAreTaken) {
   EXPECT_EQ(Notify(Record(), "").status, 401);
   EXPECT_EQ(Notify(Record(), "another secret").status, 401);

@@ -225,6 +225,8 @@ Status S4ODataSim::Configure(const json::object& settings) {
       certificate_logon_ = value.get_string() == "certificate";
     } else if (key == "expire_csrf_tokens" && value.is_bool()) {
       if (value.get_bool()) csrf_tokens_.clear();  // as when the session times out
+    } else if (key == "end_session_before_next_write" && value.is_bool()) {
+      end_session_before_next_write_ = value.get_bool();  // between a client's token fetch and its write
     } else if (key == "events" && value.is_null()) {
       events_.Unsubscribe();
       event_types_.clear();
@@ -342,6 +344,10 @@ std::optional<http::Response> S4ODataSim::CheckCsrf(const http::Request& req) {
   const std::string cookies(HeaderOf(req, "Cookie"));
   const std::string token(HeaderOf(req, "X-CSRF-Token"));
   const std::string name = "SAP_SESSIONID_S4H_" + client_ + "=";
+  if (end_session_before_next_write_) {
+    end_session_before_next_write_ = false;
+    csrf_tokens_.clear();
+  }
   std::string session;
   if (const size_t at = cookies.find(name); at != std::string::npos) {
     session = cookies.substr(at + name.size(), cookies.find(';', at) - at - name.size());

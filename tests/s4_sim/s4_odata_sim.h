@@ -129,6 +129,7 @@ class S4ODataSim : public crm_sim::VendorSim {
   std::map<std::string, EventType> event_types_;
   std::map<std::string, std::string> csrf_tokens_;  // session id → token
   uint64_t writes_refused_csrf_ = 0;
+  bool end_session_before_next_write_ = false;
   bool certificate_logon_ = false;  // requests without Basic come through a TLS front end
   EventPusher events_;
   uint64_t seed_at_pages_ = 0;
