@@ -10,7 +10,7 @@
 namespace ferry::controlplane {
 namespace {
 
-constexpr std::string_view kPrefix = "/inbound/v1/";
+constexpr std::string_view kInboundPath = "/inbound/v1/";
 
 http::Response Refuse(const http::Request& req, http::beast_http::status status, const std::string& why) {
   http::Response res = http::JsonError(req, status, why);
@@ -39,7 +39,7 @@ Status InboundService::Start() {
   // Nothing is read from a request that cannot be for a channel.
   server.head_check = [this](const http::Request& head, const boost::asio::ip::address&) -> std::optional<http::Response> {
     const std::string_view target(head.target().data(), head.target().size());
-    if (!target.starts_with(kPrefix) || options_.Find(target.substr(kPrefix.size())) == nullptr) {
+    if (!target.starts_with(kInboundPath) || options_.Find(target.substr(kInboundPath.size())) == nullptr) {
       return Refuse(head, http::beast_http::status::not_found, "no such inbound channel");
     }
     if (head.method() != http::beast_http::verb::post) {
@@ -64,7 +64,7 @@ void InboundService::Stop() {
 boost::asio::awaitable<http::Response> InboundService::Handle(http::Request& req,
                                                               const boost::asio::ip::address& peer) {
   const std::string_view target(req.target().data(), req.target().size());
-  const ConfiguredChannel* configured = options_.Find(target.substr(kPrefix.size()));
+  const ConfiguredChannel* configured = options_.Find(target.substr(kInboundPath.size()));
   if (configured == nullptr) co_return Refuse(req, http::beast_http::status::not_found, "no such inbound channel");
   const std::string& name = configured->options.name;
   Result<InboundNotification> read = configured->channel->Read(req, NowUnixMs());

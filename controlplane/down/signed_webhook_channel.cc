@@ -5,22 +5,10 @@
 #include "common/config/secret_file.h"
 #include "common/crypto/webhook_signature.h"
 #include "common/http/json_response.h"
-#include "common/util/utf8.h"
+#include "controlplane/down/inbound_record.h"
 
 namespace ferry::controlplane {
 namespace {
-
-// Object names, record ids and delivery ids travel in topics' payloads,
-// logs and LMDB keys: letters, digits and a few separators only.
-bool IsName(std::string_view s) {
-  if (s.empty() || s.size() > SignedWebhookChannel::kMaxNameBytes) return false;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                    c == '-' || c == '.' || c == ':';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 std::string_view Header(const http::Request& req, std::string_view name) {
   auto it = req.find(boost::beast::string_view(name.data(), name.size()));
@@ -28,28 +16,6 @@ std::string_view Header(const http::Request& req, std::string_view name) {
 }
 
 }  // namespace
-
-Result<InboundRecord> SignedWebhookChannel::ReadRecord(std::string_view object, std::string_view record_id,
-                                                       std::string_view body) {
-  if (!IsName(object)) {
-    return Status::InvalidArgument("X-Ferry-Object must name the CRM object: 1 to 128 letters, digits, '_', '-', "
-                                   "'.' or ':'");
-  }
-  if (!IsName(record_id)) {
-    return Status::InvalidArgument("X-Ferry-Record-Id must be the record's id: 1 to 128 letters, digits, '_', '-', "
-                                   "'.' or ':'");
-  }
-  if (const size_t bad = FindInvalidUtf8(body); bad != std::string_view::npos) {
-    return Status::InvalidArgument("the body is not UTF-8 (byte " + std::to_string(bad) + ")");
-  }
-  boost::json::parse_options options;
-  options.max_depth = kMaxJsonDepth;
-  boost::system::error_code ec;
-  boost::json::value value = boost::json::parse(body, ec, {}, options);
-  if (ec) return Status::InvalidArgument("the body is not JSON: " + ec.message());
-  if (!value.is_object()) return Status::InvalidArgument("the body must be the record, a JSON object");
-  return InboundRecord{std::string(object), std::string(record_id), std::string(body)};
-}
 
 Result<InboundNotification> SignedWebhookChannel::Read(const http::Request& req, int64_t now_unix_ms) const {
   Result<std::string> secret = config::ReadSecretFile(secret_file_);
@@ -63,11 +29,15 @@ Result<InboundNotification> SignedWebhookChannel::Read(const http::Request& req,
       !s.ok()) {
     return s;
   }
-  Result<InboundRecord> record = ReadRecord(Header(req, "X-Ferry-Object"), Header(req, "X-Ferry-Record-Id"), req.body());
+  const std::string_view object = Header(req, "X-Ferry-Object"), record_id = Header(req, "X-Ferry-Record-Id");
+  if (object.empty() || record_id.empty()) {
+    return Status::InvalidArgument("X-Ferry-Object and X-Ferry-Record-Id name the CRM object and the record's id");
+  }
+  Result<InboundRecord> record = ReadInboundRecord(object, record_id, req.body());
   if (!record.ok()) return record.status();
   InboundNotification out;
   const std::string_view delivery = Header(req, "X-Ferry-Delivery");
-  if (!delivery.empty() && !IsName(delivery)) {
+  if (!delivery.empty() && !IsInboundName(delivery)) {
     return Status::InvalidArgument("X-Ferry-Delivery: 1 to 128 letters, digits, '_', '-', '.' or ':'");
   }
   out.delivery_id = std::string(delivery);

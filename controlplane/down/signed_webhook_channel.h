@@ -33,18 +33,11 @@ namespace ferry::controlplane {
 
 class SignedWebhookChannel : public InboundChannel {
  public:
-  // Bounds on the names in the headers, and on how deep the record nests.
-  static constexpr size_t kMaxNameBytes = 128;
-  static constexpr size_t kMaxJsonDepth = 32;
-
   SignedWebhookChannel(std::filesystem::path secret_file, std::chrono::seconds tolerance)
       : secret_file_(std::move(secret_file)), tolerance_(tolerance) {}
 
   Result<InboundNotification> Read(const http::Request& req, int64_t now_unix_ms) const override;
   http::Response Accepted(const http::Request& req, const std::vector<std::string>& command_ids) const override;
-
-  // The record and its names, checked (also the fuzz target's entry).
-  static Result<InboundRecord> ReadRecord(std::string_view object, std::string_view record_id, std::string_view body);
 
  private:
   std::filesystem::path secret_file_;

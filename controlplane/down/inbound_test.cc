@@ -1,0 +1,118 @@
+// What the inbound listener takes from a CRM before it commits anything:
+// the record's checks, the signed webhook's headers, and the `inbound:`
+// configuration's mistakes.
+
+#include <gtest/gtest.h>
+
+#include "common/crypto/webhook_signature.h"
+#include "controlplane/cp_config.h"
+#include "controlplane/down/inbound_record.h"
+#include "controlplane/down/signed_webhook_channel.h"
+#include "tests/support/temp_dir.h"
+
+namespace ferry::controlplane {
+namespace {
+
+TEST(InboundRecordTest, ARecordIsAJsonObjectKeptAsSentUnderSafeNames) {
+  const std::string body = R"({"Id":"006","Amount":4810.10,"Lines":[{"Quantity":1.50}]})";
+  auto record = ReadInboundRecord("Opportunity", "0065g00000FERRYAAA", body);
+  ASSERT_TRUE(record.ok()) << record.status().message();
+  EXPECT_EQ(record->record_json, body) << "numbers keep their digits";
+
+  EXPECT_FALSE(ReadInboundRecord("Opportunity", "006", "[1]").ok());
+  EXPECT_FALSE(ReadInboundRecord("Opportunity", "006", "{").ok());
+  EXPECT_FALSE(ReadInboundRecord("Opportunity", "006", "{\"a\":\"\xff\"}").ok()) << "not UTF-8";
+  EXPECT_FALSE(ReadInboundRecord("Opp ortunity", "006", "{}").ok());
+  EXPECT_FALSE(ReadInboundRecord("Opportunity", "006\r\nX-Injected: 1", "{}").ok());
+  EXPECT_FALSE(ReadInboundRecord("", "006", "{}").ok());
+  EXPECT_FALSE(ReadInboundRecord("Opportunity", std::string(129, 'a'), "{}").ok());
+  std::string deep = "{\"a\":";
+  for (int i = 0; i < 40; ++i) deep += "[";
+  for (int i = 0; i < 40; ++i) deep += "]";
+  deep += "}";
+  const auto too_deep = ReadInboundRecord("Opportunity", "006", deep);
+  ASSERT_FALSE(too_deep.ok());
+  EXPECT_NE(too_deep.status().message().find("not JSON"), std::string::npos) << too_deep.status().message();
+}
+
+class SignedWebhookChannelTest : public ::testing::Test {
+ protected:
+  SignedWebhookChannelTest() { ferry::testing::WriteFile(secret_, "s3cret\n"); }
+  http::Request Request(const std::string& body, const std::string& signature) {
+    http::Request req{http::beast_http::verb::post, "/inbound/v1/orders", 11};
+    req.set("X-Ferry-Object", "Opportunity");
+    req.set("X-Ferry-Record-Id", "006A");
+    if (!signature.empty()) req.set("X-Ferry-Signature", signature);
+    req.body() = body;
+    return req;
+  }
+  ferry::testing::TempDir dir_;
+  std::filesystem::path secret_ = dir_.path() / "secret";
+  SignedWebhookChannel channel_{secret_, std::chrono::seconds(300)};
+  const int64_t now_ms_ = 1'800'000'000'000;
+};
+
+TEST_F(SignedWebhookChannelTest, TakesARecordSignedWithTheChannelsSecretAndNothingElse) {
+  const std::string body = R"({"Id":"006A"})";
+  auto read = channel_.Read(Request(body, crypto::SignWebhook("s3cret", now_ms_ / 1000, body)), now_ms_);
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  ASSERT_EQ(read->records.size(), 1u);
+  EXPECT_EQ(read->records[0].object, "Opportunity");
+  EXPECT_EQ(read->records[0].record_id, "006A");
+
+  EXPECT_EQ(channel_.Read(Request(body, ""), now_ms_).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(channel_.Read(Request(body, crypto::SignWebhook("other", now_ms_ / 1000, body)), now_ms_).status().code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(channel_.Read(Request(body, crypto::SignWebhook("s3cret", now_ms_ / 1000 - 301, body)), now_ms_)
+                .status()
+                .code(),
+            StatusCode::kUnauthenticated)
+      << "a replay of an old notification";
+  std::filesystem::remove(secret_);
+  EXPECT_EQ(channel_.Read(Request(body, crypto::SignWebhook("s3cret", now_ms_ / 1000, body)), now_ms_).status().code(),
+            StatusCode::kUnavailable)
+      << "the operator's mistake: the CRM is asked to send it again";
+}
+
+class InboundConfigTest : public ::testing::Test {
+ protected:
+  Result<ControlPlaneConfig> Load(const std::string& inbound) {
+    const auto file = dir_.path() / "controlplane.yaml";
+    ferry::testing::WriteFile(file, "controlplane:\n  data_dir: " + (dir_.path() / "cp").string() +
+                                        "\nmqtt:\n  broker: ssl://broker.example.com:8883\n" + inbound +
+                                        "connectors:\n  webhook:\n    url: https://crm.example.com/hook\n");
+    return LoadControlPlaneConfig(file);
+  }
+  ferry::testing::TempDir dir_;
+};
+
+TEST_F(InboundConfigTest, ChannelsNeedAKnownKindAndTheAgentsTheyGoTo) {
+  auto good = Load(
+      "inbound:\n  listen: 0.0.0.0:8445\n  hosts: [crm-in.example.com]\n  channels:\n"
+      "    - {name: orders, kind: webhook, crm: salesforce, secret_file: /etc/ferry/s, agents: {sap: S4P}}\n");
+  ASSERT_TRUE(good.ok()) << good.status().message();
+  ASSERT_EQ(good->inbound.channels.size(), 1u);
+  EXPECT_EQ(good->inbound.channels[0].options.agents.at("sap"), "S4P");
+  EXPECT_NE(good->inbound.Find("orders"), nullptr);
+
+  auto error = [&](const std::string& channel) {
+    auto c = Load("inbound:\n  listen: 0.0.0.0:8445\n  hosts: [h]\n  channels:\n    - " + channel + "\n");
+    return c.ok() ? std::string("loaded") : std::string(c.status().message());
+  };
+  EXPECT_NE(error("{name: o, kind: carrier-pigeon, crm: x, agents: {a: b}}").find("not a channel kind (webhook)"),
+            std::string::npos);
+  EXPECT_NE(error("{name: o, kind: webhook, crm: x, secret_file: /s}").find("name the labels of the agents"),
+            std::string::npos);
+  EXPECT_NE(error("{name: Orders/1, kind: webhook, crm: x, secret_file: /s, agents: {a: b}}").find("part of the URL"),
+            std::string::npos);
+  EXPECT_NE(error("{name: o, kind: webhook, crm: x, agents: {a: b}}").find("secret_file"), std::string::npos);
+  EXPECT_NE(error("{name: o, kind: webhook, crm: x, secret_file: /s, tolerance: 1s, agents: {a: b}}")
+                .find("between 10s and 1h"),
+            std::string::npos);
+  auto none = Load("inbound:\n  listen: 0.0.0.0:8445\n  hosts: [h]\n");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("at least one channel"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ferry::controlplane
