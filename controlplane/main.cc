@@ -11,6 +11,7 @@
 #include "common/log/log.h"
 #include "controlplane/cli/agents_command.h"
 #include "controlplane/cli/dlq_command.h"
+#include "controlplane/cli/down_command.h"
 #include "controlplane/cli/flows_command.h"
 #include "controlplane/cli/tokens_command.h"
 #include "controlplane/cli/users_command.h"
@@ -112,6 +113,12 @@ int main(int argc, char** argv) {
   dlq_list->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
   dlq_list->add_flag("--json", json, "machine-readable output");
   dlq_list->add_option("--limit", limit, "at most this many rows")->capture_default_str();
+  auto* down = app.add_subcommand("down", "CRM records on their way into SAP");
+  down->require_subcommand(1);
+  auto* down_list = down->add_subcommand("list", "records no agent has committed yet, oldest first");
+  down_list->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+  down_list->add_flag("--json", json, "machine-readable output");
+  down_list->add_option("--limit", limit, "at most this many rows")->capture_default_str();
   ferry::controlplane::DeadLetterActionOptions dlq_action;
   dlq_action.config_path = config_path;
   auto* dlq_replay = dlq->add_subcommand("replay", "send dead letters to delivery again (the daemon must run)");
@@ -222,6 +229,7 @@ int main(int argc, char** argv) {
   if (*check) return CheckConfig(config_path);
   if (*status) return ferry::controlplane::PrintStatus(config_path, json);
   if (*dlq_list) return ferry::controlplane::ListDeadLetters(config_path, json, limit);
+  if (*down_list) return ferry::controlplane::ListDownCommands(config_path, json, limit);
   if (*dlq_replay || *dlq_discard) {
     dlq_action.replay = static_cast<bool>(*dlq_replay);
     return ferry::controlplane::ActOnDeadLetters(dlq_action);

@@ -6,9 +6,9 @@
 #include <iostream>
 
 #include "common/app/control_socket.h"
-#include "common/app/run_as_owner.h"
 #include "common/util/clock.h"
 #include "common/util/utf8.h"
+#include "controlplane/cli/store_reader.h"
 #include "controlplane/controlplane.h"
 #include "controlplane/cp_config.h"
 #include "controlplane/delivery/dead_letter_query.h"
@@ -22,41 +22,6 @@ constexpr int kExitConfig = 2;
 constexpr int kExitDaemon = 3;
 constexpr int kExitStore = 4;
 
-struct OpenedQueues {
-  std::unique_ptr<store::Store> store;
-  std::unique_ptr<store::DurableQueue> delivery;
-  std::unique_ptr<store::DurableQueue> dlq;
-};
-
-int OpenReadOnly(const std::string& config_path, OpenedQueues& out) {
-  auto config = LoadControlPlaneConfig(config_path);
-  if (!config.ok()) {
-    std::cerr << "ferry-controlplane: invalid configuration:\n" << config.status().message() << "\n";
-    return kExitConfig;
-  }
-  if (Status s = app::BecomeOwnerOf(config->data_dir); !s.ok()) {
-    std::cerr << "ferry-controlplane: " << s.message() << "\n";
-    return kExitStore;
-  }
-  auto options = ControlPlaneStoreOptions(config->data_dir, config->map_size_bytes);
-  options.read_only = true;
-  auto store = store::Store::Open(options);
-  if (!store.ok()) {
-    std::cerr << "ferry-controlplane: cannot read the store: " << store.status().message() << "\n";
-    return kExitStore;
-  }
-  out.store = std::move(store.value());
-  auto delivery = store::DurableQueue::Open(*out.store, {kDeliveryQueue, 0});
-  auto dlq = store::DurableQueue::Open(*out.store, {kDeadLetterQueue, config->dead_letter_max_bytes});
-  if (!delivery.ok() || !dlq.ok()) {
-    std::cerr << "ferry-controlplane: the store has no queues yet (never started?)\n";
-    return kExitStore;
-  }
-  out.delivery = std::move(delivery.value());
-  out.dlq = std::move(dlq.value());
-  return 0;
-}
-
 }  // namespace
 
 int ListDeadLetters(const std::string& config_path, bool json, size_t limit) {
@@ -69,7 +34,7 @@ int ListDeadLetters(const std::string& config_path, bool json, size_t limit) {
   }
   boost::json::array rows;
   if (!json)
-    std::cout << "SEQ  DEAD-LETTERED             AGENT          MESTYP    DOCNUM            ATTEMPTS  REASON\n";
+    std::cout << "SEQ  DEAD-LETTERED             DIR   AGENT          MESTYP    DOCNUM            ATTEMPTS  REASON\n";
   for (const auto& rec : *records) {
     ferry::v1::DeadLetter dead;
     if (!dead.ParseFromString(rec.data)) continue;
@@ -79,9 +44,10 @@ int ListDeadLetters(const std::string& config_path, bool json, size_t limit) {
       row["dead_lettered_at"] = FormatIsoTimeMs(dead.unix_ms());
       rows.push_back(std::move(row));
     } else {
-      std::printf("%-4llu %-25s %-14s %-9s %-17s %-9u %s\n", static_cast<unsigned long long>(rec.seq),
-                  FormatIsoTimeMs(dead.unix_ms()).c_str(), e.agent_id().c_str(), e.idoc().mestyp().c_str(),
-                  e.idoc().docnum().c_str(), dead.attempts(), EscapeForLog(dead.reason()).c_str());
+      std::printf("%-4llu %-25s %-5s %-14s %-9s %-17s %-9u %s\n", static_cast<unsigned long long>(rec.seq),
+                  FormatIsoTimeMs(dead.unix_ms()).c_str(), DirectionOf(e), e.agent_id().c_str(),
+                  e.idoc().mestyp().c_str(), e.idoc().docnum().c_str(), dead.attempts(),
+                  EscapeForLog(dead.reason()).c_str());
     }
   }
   if (json) std::cout << boost::json::serialize(rows) << "\n";

@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include "common/wire/down_command.h"
+
 namespace ferry::controlplane {
 namespace {
 
@@ -67,6 +69,10 @@ Result<DeadLetterPage> FindDeadLetters(const store::DurableQueue& dlq, const Dea
   return page;
 }
 
+const char* DirectionOf(const ferry::v1::Event& event) {
+  return event.content_type() == wire::kDownCommandContentType ? "down" : "up";
+}
+
 boost::json::object DeadLetterSummaryJson(const FoundDeadLetter& found) {
   if (!found.corrupt.empty()) return {{"seq", found.seq}, {"corrupt", found.corrupt}};
   const auto& dead = found.dead;
@@ -81,6 +87,7 @@ boost::json::object DeadLetterSummaryJson(const FoundDeadLetter& found) {
           {"attempts", dead.attempts()},
           {"reason", dead.reason()},
           {"mapping_error", !e.mapping_error().empty()},
+          {"direction", DirectionOf(e)},
           {"dead_lettered_unix_ms", dead.unix_ms()}};
 }
 

@@ -49,6 +49,9 @@ Result<DeadLetterPage> FindDeadLetters(const store::DurableQueue& dlq, const Dea
 // A dead letter's summary as JSON (the API's list, `dlq list --json`): seq,
 // event and agent ids, message type, IDoc number, business key, connector,
 // attempts, reason, whether the agent could not map it, when.
+// "down" for a CRM record on its way into SAP (a command SAP refused or no
+// down flow mapped), "up" for everything else.
+const char* DirectionOf(const ferry::v1::Event& event);
 boost::json::object DeadLetterSummaryJson(const FoundDeadLetter& found);
 
 // One dead letter; NotFound when there is none with that sequence.

@@ -61,7 +61,8 @@ class DownOrdersTest : public CrmPipelineTest {
 
   // The opportunity as Salesforce's notification carries it.
   static std::string Record(const std::string& sold_to = "100001") {
-    json record = json::parse(ReadFile(std::filesystem::path(FERRY_FIXTURE_DIR) / "crm/salesforce_opportunity_won.json"));
+    json record =
+        json::parse(ReadFile(std::filesystem::path(FERRY_FIXTURE_DIR) / "crm/salesforce_opportunity_won.json"));
     record["Account"]["SAP_Customer_Number__c"] = sold_to;
     return record.dump();
   }
@@ -76,17 +77,18 @@ class DownOrdersTest : public CrmPipelineTest {
                 const std::string& channel = "salesforce-orders", const std::string& delivery = "") {
     const auto file = dir_.path() / "notification.json";
     WriteFile(file, body);
-    std::string headers = " -H 'Content-Type: application/json' -H 'X-Ferry-Object: Opportunity' -H "
-                          "'X-Ferry-Record-Id: " +
-                          std::string(kOpportunity) + "'";
+    std::string headers =
+        " -H 'Content-Type: application/json' -H 'X-Ferry-Object: Opportunity' -H "
+        "'X-Ferry-Record-Id: " +
+        std::string(kOpportunity) + "'";
     if (!secret.empty()) {
       headers += " -H 'X-Ferry-Signature: " + crypto::SignWebhook(secret, NowUnixMs() / 1000, body) + "'";
     }
     if (!delivery.empty()) headers += " -H 'X-Ferry-Delivery: " + delivery + "'";
     const std::string cmd = "curl -s -o - -w '\\n%{http_code}' --cacert " +
-                            (p().dir().path() / "cp" / "pki" / "ca.crt").string() + headers +
-                            " --data-binary @" + file.string() + " 'https://127.0.0.1:" +
-                            std::to_string(inbound_port_) + "/inbound/v1/" + channel + "'";
+                            (p().dir().path() / "cp" / "pki" / "ca.crt").string() + headers + " --data-binary @" +
+                            file.string() + " 'https://127.0.0.1:" + std::to_string(inbound_port_) + "/inbound/v1/" +
+                            channel + "'";
     FILE* pipe = popen(cmd.c_str(), "r");
     std::string out;
     char buf[4096];
@@ -114,7 +116,8 @@ class DownOrdersTest : public CrmPipelineTest {
 
   void TearDown() override {
     if (HasFailure()) {
-      std::cerr << "agent log:\n" << ReadFile(p().dir().path() / "agent.log") << "\ncontrol plane log:\n"
+      std::cerr << "agent log:\n"
+                << ReadFile(p().dir().path() / "agent.log") << "\ncontrol plane log:\n"
                 << ReadFile(p().dir().path() / "controlplane.log");
     }
   }
@@ -148,9 +151,7 @@ TEST_F(DownOrdersTest, AWonOpportunityBecomesOneSalesOrderAndGetsItsNumber) {
   // order, found by its customer reference, so there is still one.
   ASSERT_EQ(Notify(Record(), kInboundSecret, "salesforce-orders", "n-2").status, 202);
   ASSERT_TRUE(WaitUntil([&] { return Drained(); }, 30s));
-  ASSERT_TRUE(WaitUntil(
-      [&] { return Opportunity()["_history"].size() >= 3; }, 30s))
-      << Opportunity().dump();
+  ASSERT_TRUE(WaitUntil([&] { return Opportunity()["_history"].size() >= 3; }, 30s)) << Opportunity().dump();
   EXPECT_EQ(Orders().size(), 1u);
   EXPECT_EQ(Opportunity()["fields"]["SAP_Sales_Order__c"], order["SalesOrder"]);
 }
@@ -160,8 +161,9 @@ TEST_F(DownOrdersTest, AnEndedSapSessionAndSapDownAndBackStillMakeOneOrder) {
   // answers 403 "Required", the agent fetches again and posts once more.
   s4_->Control("config", {{"vendor", "s4"}, {"end_session_before_next_write", true}});
   // Then SAP is down for three posts (a restart, the ICM's 503).
-  s4_->Control("faults", {{"vendor", "s4"}, {"status", 503}, {"count", 3}, {"method", "POST"},
-                          {"path_contains", "A_SalesOrder"}});
+  s4_->Control(
+      "faults",
+      {{"vendor", "s4"}, {"status", 503}, {"count", 3}, {"method", "POST"}, {"path_contains", "A_SalesOrder"}});
   ASSERT_EQ(Notify(Record()).status, 202);
   ASSERT_TRUE(WaitUntil([&] { return !Opportunity()["fields"].value("SAP_Sales_Order__c", json()).is_null(); }, 60s))
       << Opportunity().dump();
@@ -200,6 +202,7 @@ TEST_F(DownOrdersTest, SapsRefusalIsWrittenBackDeadLetteredAndOnceFixedReplayedI
   int code = -1;
   const json dead = json::parse(list);
   ASSERT_EQ(dead.size(), 1u) << list;
+  EXPECT_EQ(dead[0]["direction"], "down");
   const std::string replayed =
       p().RunControlPlaneCli("dlq replay " + std::to_string(dead[0]["seq"].get<uint64_t>()), &code);
   ASSERT_EQ(code, 0) << replayed;
@@ -214,6 +217,11 @@ TEST_F(DownOrdersTest, SapsRefusalIsWrittenBackDeadLetteredAndOnceFixedReplayedI
 TEST_F(DownOrdersTest, AnAgentKilledAfterSapAnsweredMakesNoSecondOrder) {
   p().agent().Kill9();
   ASSERT_EQ(Notify(Record()).status, 202);  // committed at the control plane while the agent is down
+  const json waiting = json::parse(p().RunControlPlaneCli("down list --json"));
+  ASSERT_EQ(waiting.size(), 1u) << waiting.dump();
+  EXPECT_EQ(waiting[0]["direction"], "down");
+  EXPECT_EQ(waiting[0]["record_id"], kOpportunity);
+  EXPECT_EQ(waiting[0]["channel"], "salesforce-orders");
   // The order exists in SAP already, as if the agent had posted it and died
   // before recording the answer.
   s4_->Control("seed", {{"vendor", "s4"},
@@ -225,6 +233,7 @@ TEST_F(DownOrdersTest, AnAgentKilledAfterSapAnsweredMakesNoSecondOrder) {
       << Opportunity().dump();
   EXPECT_EQ(Opportunity()["fields"]["SAP_Sales_Order__c"], "4711");
   EXPECT_EQ(Orders().size(), 1u);
+  EXPECT_EQ(json::parse(p().RunControlPlaneCli("down list --json")).size(), 0u) << "the agent committed it";
 }
 
 }  // namespace
