@@ -307,9 +307,8 @@ void Agent::StartDown() {
   down_queue_->SetOnAppend([weak = std::weak_ptr<DownExecutor>(down_executor_)] {
     if (auto executor = weak.lock()) executor->Wake();
   });
-  dispatcher_.Route("down/requests", [inbox = down_inbox_](const std::string&, std::string payload) {
-    inbox->OnBatch(payload);
-  });
+  dispatcher_.Route("down/requests",
+                    [inbox = down_inbox_](const std::string&, std::string payload) { inbox->OnBatch(payload); });
   down_executor_->Start();
 }
 

@@ -27,11 +27,13 @@ void ReadUplink(config::ConfigNode node, AgentConfig& c, transport::TunnelDefaul
     if (t.name == name) factory = &t;
   }
   defaults.client_id = "ferry-agent-" + c.agent_id;
-  defaults.subscriptions = {
-      transport::topics::DownAcks(c.agent_id),     transport::topics::DownReports(c.agent_id),
-      transport::topics::DownBundle(c.agent_id),   transport::topics::DownRenew(c.agent_id),
-      transport::topics::DownCommands(c.agent_id), transport::topics::DownRequests(c.agent_id),
-      std::string(transport::topics::kControlPlanePresence)};
+  defaults.subscriptions = {transport::topics::DownAcks(c.agent_id),
+                            transport::topics::DownReports(c.agent_id),
+                            transport::topics::DownBundle(c.agent_id),
+                            transport::topics::DownRenew(c.agent_id),
+                            transport::topics::DownCommands(c.agent_id),
+                            transport::topics::DownRequests(c.agent_id),
+                            std::string(transport::topics::kControlPlanePresence)};
   if (factory) {
     c.tunnel = factory->parse(node, defaults);
   } else {

@@ -102,7 +102,8 @@ std::vector<RoutableAgent> ControlPlane::RoutableAgents() const {
   if (!agents.ok()) return out;
   for (const ferry::v1::AgentRecord& record : *agents) {
     if (!gate_->Admitted(record.agent_id())) continue;
-    RoutableAgent agent{record.agent_id(), {record.labels().begin(), record.labels().end()}, record.last_seen_unix_ms()};
+    RoutableAgent agent{
+        record.agent_id(), {record.labels().begin(), record.labels().end()}, record.last_seen_unix_ms()};
     out.push_back(std::move(agent));
   }
   return out;

@@ -113,8 +113,8 @@ asio::awaitable<std::optional<DownExecutor::Outcome>> DownExecutor::Execute(cons
   flows::RunResult result = bundle.flows->Run(**document, info);
   if (result.outcomes.empty()) {
     ++stats_.unmapped;
-    dead("", "no down flow in bundle version " + std::to_string(bundle.version) + " matches " + command.object() +
-                 "/" + command.crm());
+    dead("", "no down flow in bundle version " + std::to_string(bundle.version) + " matches " + command.object() + "/" +
+                 command.crm());
     co_return outcome;
   }
   for (flows::FlowOutcome& o : result.outcomes) {

@@ -57,7 +57,8 @@ std::string NumberOf(const boost::json::value& answer) {
   }
   if (entity == nullptr) return "";
   const boost::json::value* metadata = entity->if_contains("__metadata");
-  const boost::json::value* uri = metadata && metadata->is_object() ? metadata->get_object().if_contains("uri") : nullptr;
+  const boost::json::value* uri =
+      metadata && metadata->is_object() ? metadata->get_object().if_contains("uri") : nullptr;
   return uri && uri->is_string() ? S4ODataTarget::KeyOfUri(uri->get_string()) : "";
 }
 
@@ -87,13 +88,14 @@ S4ODataTarget::S4ODataTarget(boost::asio::any_io_executor executor, S4Connection
   client_ = std::make_unique<http::HttpClient>(executor, connection_.ClientOptions());
 }
 
-boost::asio::awaitable<S4ODataTarget::Lookup> S4ODataTarget::FindAndFetchToken(
-    const std::string& base, const ferry::v1::MappedRecord& record, Session& session) {
+boost::asio::awaitable<S4ODataTarget::Lookup> S4ODataTarget::FindAndFetchToken(const std::string& base,
+                                                                               const ferry::v1::MappedRecord& record,
+                                                                               Session& session) {
   Lookup out;
   const std::optional<std::string> literal = KeyLiteral(record.external_id(), ODataKeyType::kString, false);
   const std::string filter = record.key_field() + " eq " + literal.value_or("''");
-  const std::string target = base + "?$filter=" + http::PercentEncode(filter) + "&$top=1&$format=json" +
-                             connection_.ClientParameter();
+  const std::string target =
+      base + "?$filter=" + http::PercentEncode(filter) + "&$top=1&$format=json" + connection_.ClientParameter();
   auto url = http::ParseUrl(target);
   if (!url.ok()) {
     out.message = url.status().message();
@@ -177,8 +179,8 @@ boost::asio::awaitable<SapAnswer> S4ODataTarget::Create(const ferry::v1::MappedR
       classify(0, res.status().message(), {});
       co_return answer;
     }
-    const bool csrf_required = res->status == 403 && res->headers.count("x-csrf-token") &&
-                               res->headers.at("x-csrf-token") == "Required";
+    const bool csrf_required =
+        res->status == 403 && res->headers.count("x-csrf-token") && res->headers.at("x-csrf-token") == "Required";
     if (csrf_required && attempt == 0) {
       spdlog::info("event=s4_csrf_token_refetched object={}", EscapeForLog(object));
       continue;
@@ -186,7 +188,8 @@ boost::asio::awaitable<SapAnswer> S4ODataTarget::Create(const ferry::v1::MappedR
     if (res->status == 201) {
       answer.kind = SapAnswer::Kind::kCreated;
       answer.number = NumberOf(ParseBody(res->body));
-      if (answer.number.empty()) answer.number = KeyOfUri(res->headers.count("location") ? res->headers.at("location") : "");
+      if (answer.number.empty())
+        answer.number = KeyOfUri(res->headers.count("location") ? res->headers.at("location") : "");
       co_return answer;
     }
     classify(res->status, GatewayMessage(res->body), RetryAfter(*res));

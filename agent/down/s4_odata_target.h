@@ -46,8 +46,8 @@ class S4ODataTarget : public SapTarget {
     std::string cookies;
   };
   struct Lookup {
-    int status = 0;           // SAP's answer, 0: none
-    std::string number;       // the document found, if any
+    int status = 0;      // SAP's answer, 0: none
+    std::string number;  // the document found, if any
     std::string message;
     std::chrono::milliseconds retry_after{0};
   };

@@ -52,9 +52,13 @@ TEST(DownFlowTest, NestedRecordsGoIntoTheirOwnParentAsArrays) {
   const Records& records = o.by_connector[0].second;
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[0].action(), "create");
-  EXPECT_EQ(records[0].fields_json(), R"({"PurchaseOrderByCustomer":"A","SoldToParty":"1","to_Item":{"results":[{"Material":"M1"},{"Material":"M2"}]}})");
-  EXPECT_EQ(records[1].fields_json(), R"({"PurchaseOrderByCustomer":"B","SoldToParty":"2","to_Item":{"results":[{"Material":"M3"}]}})");
-  EXPECT_EQ(records[2].fields_json(), R"({"PurchaseOrderByCustomer":"C","SoldToParty":"3"})") << "an order without lines has no array";
+  EXPECT_EQ(
+      records[0].fields_json(),
+      R"({"PurchaseOrderByCustomer":"A","SoldToParty":"1","to_Item":{"results":[{"Material":"M1"},{"Material":"M2"}]}})");
+  EXPECT_EQ(records[1].fields_json(),
+            R"({"PurchaseOrderByCustomer":"B","SoldToParty":"2","to_Item":{"results":[{"Material":"M3"}]}})");
+  EXPECT_EQ(records[2].fields_json(), R"({"PurchaseOrderByCustomer":"C","SoldToParty":"3"})")
+      << "an order without lines has no array";
   ASSERT_TRUE(o.write_back.has_value());
   EXPECT_EQ(o.write_back->record().external_id(), "Q1");
   EXPECT_EQ(o.write_back->record().object(), "Quote");
@@ -86,8 +90,9 @@ TEST(DownFlowTest, CompileErrorsKeepADownFlowToWhatTheAgentExecutes) {
     if (at != std::string::npos) yaml.replace(at, from.size(), to);
     return CompileErrorOf(yaml);
   };
-  EXPECT_NE(with("connector: s4_odata", "connector: salesforce").find("target.connector: a down flow's target is an "
-                                                                        "SAP target"),
+  EXPECT_NE(with("connector: s4_odata", "connector: salesforce")
+                .find("target.connector: a down flow's target is an "
+                      "SAP target"),
             std::string::npos);
   EXPECT_NE(with("direction: down\n", "").find("'s4_odata' is an SAP target"), std::string::npos);
   EXPECT_NE(with("nest_in: order", "nest_in: header").find("nest_in: 'header' is not a record written before"),

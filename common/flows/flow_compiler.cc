@@ -124,8 +124,9 @@ class Compiler {
     flow->down = spec.direction.value_or("up") == "down";
     if (!flow->connector.empty() && IsSapTarget(flow->connector) != flow->down) {
       Error(spec.file, spec.line, "target.connector",
-            flow->down ? "a down flow's target is an SAP target at the agent: s4_odata or idoc_xml"
-                       : "'" + flow->connector + "' is an SAP target: only a flow with 'direction: down' writes to SAP");
+            flow->down
+                ? "a down flow's target is an SAP target at the agent: s4_odata or idoc_xml"
+                : "'" + flow->connector + "' is an SAP target: only a flow with 'direction: down' writes to SAP");
     }
     if (spec.match) {
       flow->message_types = spec.match->message_types;

@@ -92,7 +92,7 @@ struct Mapper {
   struct Made {
     const CompiledRecord* rec;
     doc::NodeId node;
-    size_t index;                                            // in its connector group
+    size_t index;                                             // in its connector group
     std::vector<std::pair<std::string, std::string>> arrays;  // object -> "a,b,c"
   };
 

@@ -43,7 +43,7 @@ struct CompiledLink {
 struct CompiledRecord {
   std::string name, object, key_field, connector;
   std::string nest_in;  // down flows: nested in this record, as an array named `object`
-  ExprPtr for_each;  // a path, or null: once per document
+  ExprPtr for_each;     // a path, or null: once per document
   ExprPtr when, external_id, delete_when;
   std::vector<CompiledField> fields;
   std::vector<CompiledLink> links;
@@ -89,7 +89,7 @@ struct FlowOutcome {
   // Records grouped by the connector that delivers them (the flow's target,
   // or a record's own `connector`), in order of first use.
   std::vector<std::pair<std::string, std::vector<ferry::v1::MappedRecord>>> by_connector;
-  std::string error;  // kError: "flow F record R /path field X: reason"
+  std::string error;                               // kError: "flow F record R /path field X: reason"
   std::optional<ferry::v1::WriteBack> write_back;  // down flows with a `result`
 };
 

@@ -221,8 +221,8 @@ ValueMapSpec ReadValueMap(Reader& r, const std::string& name, const YAML::Node& 
 
 std::optional<FlowSpec> ReadFlow(Reader& r, const YAML::Node& node, const std::string& where) {
   if (!r.CheckKeys(node, where,
-                   {"flow", "revision", "description", "extends", "direction", "match", "target", "result",
-                    "timezone", "drop_when", "value_maps", "records"})) {
+                   {"flow", "revision", "description", "extends", "direction", "match", "target", "result", "timezone",
+                    "drop_when", "value_maps", "records"})) {
     return std::nullopt;
   }
   FlowSpec f;
@@ -268,8 +268,7 @@ std::optional<FlowSpec> ReadFlow(Reader& r, const YAML::Node& node, const std::s
   }
   if (const YAML::Node res = node["result"]; res.IsDefined()) {
     const std::string rw = Reader::Join(where, "result");
-    if (r.CheckKeys(res, rw,
-                    {"connector", "object", "key_field", "external_id", "number_field", "message_field"})) {
+    if (r.CheckKeys(res, rw, {"connector", "object", "key_field", "external_id", "number_field", "message_field"})) {
       ResultSpec result;
       result.line = r.Line(res);
       result.connector = r.Text(res, rw, "connector");

@@ -10,7 +10,6 @@
 namespace ferry::idoc {
 namespace {
 
-
 bool IsBlank(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c == ' '; });
 }

@@ -25,7 +25,6 @@ constexpr std::string_view kLatin1Names[] = {"ISO-8859-1", "latin1", "iso8859-1"
 // are trimmed), no comments or PIs.
 constexpr unsigned kParseOptions = pugi::parse_cdata | pugi::parse_escapes;
 
-
 bool IsXmlSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {

@@ -56,7 +56,8 @@ void DownCommands::Accept(const InboundChannelOptions& channel, std::vector<Inbo
     ids.push_back(command.command_id());
     store::AppendItem item;
     item.data = command.SerializeAsString();
-    if (!delivery_id.empty()) item.idempotency_key = "down|" + channel.name + "|" + delivery_id + "|" + std::to_string(i);
+    if (!delivery_id.empty())
+      item.idempotency_key = "down|" + channel.name + "|" + delivery_id + "|" + std::to_string(i);
     items.push_back(std::move(item));
   }
   auto self = shared_from_this();
@@ -203,8 +204,8 @@ void DownCommands::OnAck(const std::string& agent_id, const std::string& payload
   }
   if (!ack.accepted()) {
     // The agent keeps nothing it could not commit: sent again after resend_after.
-    spdlog::warn("event=down_refused_by_agent agent_id={} commands={} reason=\"{}\"", agent_id,
-                 ack.command_ids_size(), ack.reason().substr(0, 300));
+    spdlog::warn("event=down_refused_by_agent agent_id={} commands={} reason=\"{}\"", agent_id, ack.command_ids_size(),
+                 ack.reason().substr(0, 300));
     return;
   }
   std::vector<uint64_t> seqs;

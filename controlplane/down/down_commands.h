@@ -54,10 +54,10 @@ struct RoutableAgent {
 };
 
 struct DownStats {
-  uint64_t depth = 0;          // commands not yet committed by an agent
-  uint64_t unrouted = 0;       // of those, waiting for an agent (last pass)
+  uint64_t depth = 0;     // commands not yet committed by an agent
+  uint64_t unrouted = 0;  // of those, waiting for an agent (last pass)
   uint64_t accepted_total = 0;
-  uint64_t sent_total = 0;     // publishes, resends included
+  uint64_t sent_total = 0;  // publishes, resends included
   uint64_t committed_total = 0;
 };
 
@@ -72,8 +72,8 @@ class DownCommands : public std::enable_shared_from_this<DownCommands> {
   // their command ids (those of the first commit, for a delivery id seen
   // before), or ResourceExhausted when the queue is full, or the store's
   // error, on the event loop.
-  void Accept(const InboundChannelOptions& channel, std::vector<InboundRecord> records,
-              const std::string& delivery_id, std::function<void(Result<std::vector<std::string>>)> done);
+  void Accept(const InboundChannelOptions& channel, std::vector<InboundRecord> records, const std::string& delivery_id,
+              std::function<void(Result<std::vector<std::string>>)> done);
 
   void Start();
   void Stop();
@@ -101,7 +101,7 @@ class DownCommands : public std::enable_shared_from_this<DownCommands> {
   boost::asio::steady_timer timer_;
   bool stopped_ = false;
   std::map<std::string, uint64_t> seq_of_;  // command id -> queue sequence, for commands sent
-  std::map<uint64_t, Sent> sent_;            // queue sequence -> where and when it was last sent
+  std::map<uint64_t, Sent> sent_;           // queue sequence -> where and when it was last sent
   DownStats stats_;
 };
 

@@ -54,7 +54,7 @@ class InboundChannel {
 struct InboundChannelOptions {
   std::string name;  // its URL: /inbound/v1/<name>
   std::string kind;
-  std::string crm;   // e.g. "salesforce": down flows match it as idoc_type
+  std::string crm;  // e.g. "salesforce": down flows match it as idoc_type
   // The labels of the agents that serve the SAP system these records go
   // to; the command goes to the first such agent (by id) that is online.
   std::map<std::string, std::string> agents;

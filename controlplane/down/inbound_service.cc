@@ -37,7 +37,8 @@ Status InboundService::Start() {
   server.tls = std::move(tls).value();
   server.server_name = "ferry-controlplane";
   // Nothing is read from a request that cannot be for a channel.
-  server.head_check = [this](const http::Request& head, const boost::asio::ip::address&) -> std::optional<http::Response> {
+  server.head_check = [this](const http::Request& head,
+                             const boost::asio::ip::address&) -> std::optional<http::Response> {
     const std::string_view target(head.target().data(), head.target().size());
     if (!target.starts_with(kInboundPath) || options_.Find(target.substr(kInboundPath.size())) == nullptr) {
       return Refuse(head, http::beast_http::status::not_found, "no such inbound channel");
@@ -50,7 +51,8 @@ Status InboundService::Start() {
     return std::nullopt;
   };
   server_ = http::HttpServer::Create(
-      executor_, server, [this](http::Request& req, const boost::asio::ip::address& peer) { return Handle(req, peer); });
+      executor_, server,
+      [this](http::Request& req, const boost::asio::ip::address& peer) { return Handle(req, peer); });
   if (Status s = server_->Listen(); !s.ok()) return s;
   spdlog::info("event=inbound_listening address={}:{} channels={}", options_.host, server_->port(),
                options_.channels.size());
@@ -70,8 +72,7 @@ boost::asio::awaitable<http::Response> InboundService::Handle(http::Request& req
   Result<InboundNotification> read = configured->channel->Read(req, NowUnixMs());
   if (!read.ok()) {
     const std::string why(read.status().message());
-    spdlog::warn("event=inbound_refused channel={} client={} reason=\"{}\"", name, peer.to_string(),
-                 EscapeForLog(why));
+    spdlog::warn("event=inbound_refused channel={} client={} reason=\"{}\"", name, peer.to_string(), EscapeForLog(why));
     switch (read.status().code()) {
       case StatusCode::kUnauthenticated:
         // The reason stays in the log: a caller learns nothing from it.
@@ -92,9 +93,9 @@ boost::asio::awaitable<http::Response> InboundService::Handle(http::Request& req
       });
   if (!committed.ok()) {
     spdlog::warn("event=inbound_not_committed channel={} reason=\"{}\"", name, committed.status().message());
-    co_return Refuse(req, http::beast_http::status::service_unavailable,
-                     committed.status().code() == StatusCode::kResourceExhausted ? "the down queue is full"
-                                                                                 : "the store failed");
+    co_return Refuse(
+        req, http::beast_http::status::service_unavailable,
+        committed.status().code() == StatusCode::kResourceExhausted ? "the down queue is full" : "the store failed");
   }
   spdlog::info("event=inbound_committed channel={} records={} delivery={}", name, count, delivery);
   co_return configured->channel->Accepted(req, *committed);

@@ -63,10 +63,9 @@ TEST_F(SignedWebhookChannelTest, TakesARecordSignedWithTheChannelsSecretAndNothi
   EXPECT_EQ(channel_.Read(Request(body, ""), now_ms_).status().code(), StatusCode::kUnauthenticated);
   EXPECT_EQ(channel_.Read(Request(body, crypto::SignWebhook("other", now_ms_ / 1000, body)), now_ms_).status().code(),
             StatusCode::kUnauthenticated);
-  EXPECT_EQ(channel_.Read(Request(body, crypto::SignWebhook("s3cret", now_ms_ / 1000 - 301, body)), now_ms_)
-                .status()
-                .code(),
-            StatusCode::kUnauthenticated)
+  EXPECT_EQ(
+      channel_.Read(Request(body, crypto::SignWebhook("s3cret", now_ms_ / 1000 - 301, body)), now_ms_).status().code(),
+      StatusCode::kUnauthenticated)
       << "a replay of an old notification";
   std::filesystem::remove(secret_);
   EXPECT_EQ(channel_.Read(Request(body, crypto::SignWebhook("s3cret", now_ms_ / 1000, body)), now_ms_).status().code(),

@@ -53,14 +53,15 @@ http::Response SignedWebhookChannel::Accepted(const http::Request& req,
 }
 
 InboundChannelFactory SignedWebhookChannelFactory() {
-  return {"webhook", [](config::ConfigNode& node, const InboundChannelOptions&) -> std::shared_ptr<const InboundChannel> {
+  return {"webhook",
+          [](config::ConfigNode& node, const InboundChannelOptions&) -> std::shared_ptr<const InboundChannel> {
             const std::string secret_file = node.RequiredString("secret_file");
             const auto tolerance = node.Duration("tolerance", std::chrono::minutes(5));
             if (tolerance < std::chrono::seconds(10) || tolerance > std::chrono::hours(1)) {
               node.Error("tolerance", "must be between 10s and 1h");
             }
-            return std::make_shared<SignedWebhookChannel>(
-                secret_file, std::chrono::duration_cast<std::chrono::seconds>(tolerance));
+            return std::make_shared<SignedWebhookChannel>(secret_file,
+                                                          std::chrono::duration_cast<std::chrono::seconds>(tolerance));
           }};
 }
 

@@ -58,7 +58,9 @@ class SalesforceWriter {
     }
     return store_.Find(object, {{std::string(key_field), key_value}});
   }
-  static bool IsIdField(std::string_view field) { return field.size() == 2 && (field[0] | 0x20) == 'i' && (field[1] | 0x20) == 'd'; }
+  static bool IsIdField(std::string_view field) {
+    return field.size() == 2 && (field[0] | 0x20) == 'i' && (field[1] | 0x20) == 'd';
+  }
 
  private:
   // Replaces relationship fields ("Account": {"SAP_Customer_Number__c": "1"})
