@@ -440,6 +440,7 @@ void Agent::SchedulePrune() {
     outbox_queue_->PruneKeys(NowUnixMs() - config_.dedup_retention.count(), nullptr);
     uplink_->PruneReports(NowUnixMs() - config_.report_retention.count());
     raw_queue_->PruneKeys(NowUnixMs() - config_.dedup_retention.count(), nullptr);
+    down_queue_->PruneKeys(NowUnixMs() - config_.dedup_retention.count(), nullptr);
     SchedulePrune();
   });
 }

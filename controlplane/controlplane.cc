@@ -309,6 +309,7 @@ void ControlPlane::SchedulePrune() {
   prune_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     queue_->PruneKeys(NowUnixMs() - config_.dedup_retention.count(), nullptr);
+    down_queue_->PruneKeys(NowUnixMs() - config_.dedup_retention.count(), nullptr);
     // Hourly, so the CRL never nears its next update and the own identity
     // is renewed long before it ends (the tunnel uses it at its next
     // connect).

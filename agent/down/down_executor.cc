@@ -19,7 +19,7 @@ namespace {
 namespace asio = boost::asio;
 constexpr std::chrono::milliseconds kIdle{60000};
 constexpr std::chrono::milliseconds kNoBundle{5000};
-constexpr size_t kMaxRecordBytes = 8 << 20;
+constexpr size_t kMaxRecordBytes = wire::kMaxDownRecordBytes;
 constexpr size_t kMaxMessageBytes = 1000;
 
 std::string Joined(const std::vector<std::string>& parts) {
@@ -49,6 +49,7 @@ DownExecutor::DownExecutor(asio::any_io_executor executor, store::Store& store, 
       flows_(flows),
       targets_(std::move(targets)),
       agent_id_(std::move(agent_id)),
+      idle_(executor),
       pause_(executor) {}
 
 void DownExecutor::Start() {
@@ -59,6 +60,7 @@ void DownExecutor::Start() {
 void DownExecutor::Stop() {
   if (stopping_.exchange(true)) return;
   asio::post(executor_, [self = shared_from_this()] {
+    self->idle_.Stop();
     self->pause_.Stop();
     for (auto& [name, target] : self->targets_) target->Shutdown();
   });
@@ -66,7 +68,7 @@ void DownExecutor::Stop() {
 
 void DownExecutor::Wake() {
   asio::post(executor_, [weak = weak_from_this()] {
-    if (auto self = weak.lock()) self->pause_.Wake();
+    if (auto self = weak.lock()) self->idle_.Wake();
   });
 }
 
@@ -196,17 +198,31 @@ asio::awaitable<void> DownExecutor::Run() {
   while (!stopping_) {
     auto records = down_.ReadAfter(0, 1, kMaxRecordBytes * 2);
     if (!records.ok() || records->empty()) {
-      if (!co_await pause_.For(kIdle)) co_return;
+      if (!co_await idle_.For(kIdle)) co_return;
       continue;
     }
     const store::QueueRecord& record = records->front();
     ferry::v1::DownCommand command;
     std::optional<Outcome> outcome;
     if (!record.corrupt.empty() || !command.ParseFromString(record.data)) {
-      // Cannot be run, and must not stop the queue behind it.
+      // Cannot be run, and must not stop the queue behind it: it goes up
+      // as a dead letter with its bytes, so nothing is lost unsaid.
       ++stats_.unmapped;
-      spdlog::error("event=down_command_unreadable seq={} reason=\"{}\"", record.seq, EscapeForLog(record.corrupt));
+      const std::string why =
+          record.corrupt.empty() ? "the command stored at the agent does not parse" : record.corrupt;
+      spdlog::error("event=down_command_unreadable seq={} reason=\"{}\"", record.seq, EscapeForLog(why));
+      ferry::v1::Event e;
+      e.set_event_id(NewEventId());
+      e.set_agent_id(agent_id_);
+      e.set_source("down");
+      e.set_received_unix_ms(NowUnixMs());
+      e.set_business_key("down|unreadable|" + std::to_string(record.seq));
+      e.set_mapping_error(why);
+      e.set_content_type(wire::kDownCommandContentType);
+      e.set_payload(record.data);
+      e.set_dedup_key("down:unreadable:" + std::to_string(record.seq) + ":" + std::to_string(record.enqueued_unix_ms));
       outcome.emplace();
+      outcome->events.push_back(std::move(e));
     } else {
       outcome = co_await Execute(command);
     }

@@ -63,7 +63,8 @@ class DownExecutor : public std::enable_shared_from_this<DownExecutor> {
   const FlowStage& flows_;
   SapTargets targets_;
   std::string agent_id_;
-  app::Pause pause_;
+  app::Pause idle_;   // waiting for commands: new ones end it
+  app::Pause pause_;  // a back-off or SAP's Retry-After: only Stop ends it
   std::atomic<bool> stopping_{false};
   DownExecutorStats stats_;
 };

@@ -14,6 +14,8 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 constexpr std::chrono::milliseconds kRefusedLogonPause{15 * 60000};
+// After a post whose outcome is unknown, on top of the request timeout.
+constexpr std::chrono::milliseconds kUnknownOutcomeMargin{30000};
 
 // "a=1; path=/; HttpOnly\nb=2; path=/x" → "a=1; b=2": what a browser
 // would send back to the same service.
@@ -34,32 +36,20 @@ std::string CookieHeader(const std::string& set_cookie) {
   return out;
 }
 
-std::chrono::milliseconds RetryAfter(const http::ClientResponse& res) {
-  auto it = res.headers.find("retry-after");
-  if (it == res.headers.end()) return std::chrono::milliseconds(0);
-  int64_t seconds = 0;
-  for (char c : it->second) {
-    if (c < '0' || c > '9' || seconds > 86400) return std::chrono::milliseconds(0);
-    seconds = seconds * 10 + (c - '0');
-  }
-  return std::chrono::seconds(std::min<int64_t>(seconds, 3600));
-}
-
-// V2's {"d": {...}} or {"d": {"results": [...]}}: the first entity's key.
-std::string NumberOf(const boost::json::value& answer) {
-  const boost::json::value* d_value = answer.is_object() ? answer.get_object().if_contains("d") : nullptr;
-  const boost::json::object* d = d_value ? d_value->if_object() : nullptr;
-  if (d == nullptr) return "";
-  const boost::json::object* entity = d;
-  if (const boost::json::value* results = d->if_contains("results")) {
-    const boost::json::array* list = results->if_array();
-    entity = list && !list->empty() ? (*list)[0].if_object() : nullptr;
-  }
+// The key of a V2 entity ({"__metadata": {"uri": ...}}); empty when it
+// has none that reads.
+std::string NumberOfEntity(const boost::json::object* entity) {
   if (entity == nullptr) return "";
   const boost::json::value* metadata = entity->if_contains("__metadata");
   const boost::json::value* uri =
       metadata && metadata->is_object() ? metadata->get_object().if_contains("uri") : nullptr;
   return uri && uri->is_string() ? S4ODataTarget::KeyOfUri(uri->get_string()) : "";
+}
+
+// A created entity's answer, {"d": {...}}: its number.
+std::string NumberOfCreated(const boost::json::value& answer) {
+  const boost::json::value* d = answer.is_object() ? answer.get_object().if_contains("d") : nullptr;
+  return d ? NumberOfEntity(d->if_object()) : "";
 }
 
 boost::json::value ParseBody(const std::string& body) {
@@ -118,7 +108,25 @@ boost::asio::awaitable<S4ODataTarget::Lookup> S4ODataTarget::FindAndFetchToken(c
   }
   session.token = res->headers.count("x-csrf-token") ? res->headers.at("x-csrf-token") : "";
   session.cookies = res->headers.count("set-cookie") ? CookieHeader(res->headers.at("set-cookie")) : "";
-  out.number = NumberOf(ParseBody(res->body));
+  // Only an empty collection says "not there": anything else that does not
+  // read (a proxy's page, an entity without its key) could be the order,
+  // and posting on it could make a second one.
+  const boost::json::value answer = ParseBody(res->body);
+  const boost::json::value* d = answer.is_object() ? answer.get_object().if_contains("d") : nullptr;
+  const boost::json::value* results = d && d->is_object() ? d->get_object().if_contains("results") : nullptr;
+  const boost::json::array* list = results ? results->if_array() : nullptr;
+  if (list == nullptr) {
+    out.status = 0;
+    out.message = "the lookup's answer is not an OData V2 collection";
+    co_return out;
+  }
+  if (!list->empty()) {
+    out.number = NumberOfEntity((*list)[0].if_object());
+    if (out.number.empty()) {
+      out.status = 0;
+      out.message = "the lookup found an entity without a key that reads";
+    }
+  }
   co_return out;
 }
 
@@ -148,7 +156,7 @@ boost::asio::awaitable<SapAnswer> S4ODataTarget::Create(const ferry::v1::MappedR
   for (int attempt = 0; attempt < 2; ++attempt) {
     Session session;
     Lookup found = co_await FindAndFetchToken(base, record, session);
-    if (found.status != 200) {
+    if (found.status != 200 || !found.message.empty()) {
       classify(found.status, "looking up " + record.key_field() + " " + record.external_id() + ": " + found.message,
                found.retry_after);
       co_return answer;
@@ -173,10 +181,12 @@ boost::asio::awaitable<SapAnswer> S4ODataTarget::Create(const ferry::v1::MappedR
     req.body() = record.fields_json();
     req.prepare_payload();
     Result<http::ClientResponse> res = co_await client_->Send(*url, std::move(req));
-    if (!res.ok()) {
-      // No answer: SAP may have made the document. The next attempt's
-      // lookup finds it if so.
-      classify(0, res.status().message(), {});
+    if (!res.ok() || res->status == 502 || res->status == 504) {
+      // No answer from SAP: it may still be making the document. The next
+      // attempt's lookup must come after SAP has finished, so it waits at
+      // least as long as SAP had for this one.
+      classify(0, res.ok() ? "HTTP " + std::to_string(res->status) + " from a gateway" : res.status().message(),
+               connection_.timeout + kUnknownOutcomeMargin);
       co_return answer;
     }
     const bool csrf_required =
@@ -187,7 +197,7 @@ boost::asio::awaitable<SapAnswer> S4ODataTarget::Create(const ferry::v1::MappedR
     }
     if (res->status == 201) {
       answer.kind = SapAnswer::Kind::kCreated;
-      answer.number = NumberOf(ParseBody(res->body));
+      answer.number = NumberOfCreated(ParseBody(res->body));
       if (answer.number.empty())
         answer.number = KeyOfUri(res->headers.count("location") ? res->headers.at("location") : "");
       co_return answer;

@@ -8,13 +8,14 @@
 
 namespace ferry::crypto {
 
-std::string SignWebhook(std::string_view secret, int64_t unix_seconds, std::string_view body) {
+std::string SignWebhook(std::string_view secret, int64_t unix_seconds, std::string_view body,
+                        std::string_view signed_prefix) {
   const std::string t = std::to_string(unix_seconds);
-  return "t=" + t + ",v1=" + HmacSha256Hex(secret, t + "." + std::string(body));
+  return "t=" + t + ",v1=" + HmacSha256Hex(secret, t + "." + std::string(signed_prefix) + std::string(body));
 }
 
 Status CheckWebhookSignature(std::string_view header, std::string_view secret, std::string_view body,
-                             int64_t now_unix_seconds, std::chrono::seconds tolerance) {
+                             int64_t now_unix_seconds, std::chrono::seconds tolerance, std::string_view signed_prefix) {
   std::string_view t, v1;
   while (!header.empty()) {
     const size_t comma = header.find(',');
@@ -34,7 +35,8 @@ Status CheckWebhookSignature(std::string_view header, std::string_view secret, s
     return Status::Unauthenticated("X-Ferry-Signature: t is more than " + std::to_string(tolerance.count()) +
                                    " s from this server's clock (a replay, or a clock that is off)");
   }
-  const std::string expected = HmacSha256Hex(secret, std::string(t) + "." + std::string(body));
+  const std::string expected =
+      HmacSha256Hex(secret, std::string(t) + "." + std::string(signed_prefix) + std::string(body));
   if (v1.size() != expected.size() || CRYPTO_memcmp(v1.data(), expected.data(), expected.size()) != 0) {
     return Status::Unauthenticated("X-Ferry-Signature does not match the body and the channel's secret");
   }

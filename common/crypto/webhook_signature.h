@@ -13,13 +13,17 @@
 
 namespace ferry::crypto {
 
-std::string SignWebhook(std::string_view secret, int64_t unix_seconds, std::string_view body);
+// The HMAC of "<t>.<signed_prefix><body>".
+std::string SignWebhook(std::string_view secret, int64_t unix_seconds, std::string_view body,
+                        std::string_view signed_prefix = {});
 
-// Ok when `header` signs `body` with `secret` at a time at most `tolerance`
+// Ok when `header` signs `signed_prefix` followed by `body` with `secret`
+// (the HMAC of "<t>.<signed_prefix><body>") at a time at most `tolerance`
 // from `now_unix_seconds`; Unauthenticated with the reason otherwise (the
 // reason never contains the secret or the expected signature). The compare
 // takes the same time wherever the signatures differ.
 Status CheckWebhookSignature(std::string_view header, std::string_view secret, std::string_view body,
-                             int64_t now_unix_seconds, std::chrono::seconds tolerance);
+                             int64_t now_unix_seconds, std::chrono::seconds tolerance,
+                             std::string_view signed_prefix = {});
 
 }  // namespace ferry::crypto

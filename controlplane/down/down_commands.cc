@@ -10,6 +10,7 @@
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
 #include "common/util/ids.h"
+#include "common/util/utf8.h"
 
 namespace ferry::controlplane {
 namespace {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "common/wire/down_command.h"
+
 namespace ferry::controlplane {
 namespace {
 
@@ -33,7 +35,9 @@ void ReadInboundSettings(config::ConfigNode node, InboundOptions& out) {
     node.Error("hosts", "name at least one host the CRMs reach the listener by (or give cert_file and key_file)");
   }
   out.max_body_bytes = node.Bytes("max_body", out.max_body_bytes);
-  if (out.max_body_bytes < 1024 || out.max_body_bytes > (64u << 20)) node.Error("max_body", "must be 1KiB to 64MiB");
+  if (out.max_body_bytes < 1024 || out.max_body_bytes > wire::kMaxDownRecordBytes) {
+    node.Error("max_body", "must be 1KiB to 8MiB (the largest record an agent runs)");
+  }
   std::set<std::string> names;
   for (config::ConfigNode item : node.SectionList("channels")) {
     ConfiguredChannel configured;

@@ -38,10 +38,16 @@ TEST(InboundRecordTest, ARecordIsAJsonObjectKeptAsSentUnderSafeNames) {
 class SignedWebhookChannelTest : public ::testing::Test {
  protected:
   SignedWebhookChannelTest() { ferry::testing::WriteFile(secret_, "s3cret\n"); }
-  http::Request Request(const std::string& body, const std::string& signature) {
+  static std::string Sign(const std::string& secret, int64_t t, const std::string& body,
+                          const std::string& object = "Opportunity") {
+    return crypto::SignWebhook(secret, t, body, object + "\n006A\nn-1\n");
+  }
+  http::Request Request(const std::string& body, const std::string& signature,
+                        const std::string& object = "Opportunity") {
     http::Request req{http::beast_http::verb::post, "/inbound/v1/orders", 11};
-    req.set("X-Ferry-Object", "Opportunity");
+    req.set("X-Ferry-Object", object);
     req.set("X-Ferry-Record-Id", "006A");
+    req.set("X-Ferry-Delivery", "n-1");
     if (!signature.empty()) req.set("X-Ferry-Signature", signature);
     req.body() = body;
     return req;
@@ -54,7 +60,7 @@ class SignedWebhookChannelTest : public ::testing::Test {
 
 TEST_F(SignedWebhookChannelTest, TakesARecordSignedWithTheChannelsSecretAndNothingElse) {
   const std::string body = R"({"Id":"006A"})";
-  auto read = channel_.Read(Request(body, crypto::SignWebhook("s3cret", now_ms_ / 1000, body)), now_ms_);
+  auto read = channel_.Read(Request(body, Sign("s3cret", now_ms_ / 1000, body)), now_ms_);
   ASSERT_TRUE(read.ok()) << read.status().message();
   ASSERT_EQ(read->records.size(), 1u);
   EXPECT_EQ(read->records[0].object, "Opportunity");
@@ -68,7 +74,7 @@ TEST_F(SignedWebhookChannelTest, TakesARecordSignedWithTheChannelsSecretAndNothi
       StatusCode::kUnauthenticated)
       << "a replay of an old notification";
   std::filesystem::remove(secret_);
-  EXPECT_EQ(channel_.Read(Request(body, crypto::SignWebhook("s3cret", now_ms_ / 1000, body)), now_ms_).status().code(),
+  EXPECT_EQ(channel_.Read(Request(body, Sign("s3cret", now_ms_ / 1000, body)), now_ms_).status().code(),
             StatusCode::kUnavailable)
       << "the operator's mistake: the CRM is asked to send it again";
 }

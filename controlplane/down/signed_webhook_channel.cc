@@ -25,21 +25,29 @@ Result<InboundNotification> SignedWebhookChannel::Read(const http::Request& req,
   }
   const std::string_view signature = Header(req, "X-Ferry-Signature");
   if (signature.empty()) return Status::Unauthenticated("X-Ferry-Signature is missing");
-  if (Status s = crypto::CheckWebhookSignature(signature, *secret, req.body(), now_unix_ms / 1000, tolerance_);
+  const std::string_view object = Header(req, "X-Ferry-Object"), record_id = Header(req, "X-Ferry-Record-Id");
+  const std::string_view delivery = Header(req, "X-Ferry-Delivery");
+  // The names are signed with the body, each ended by a newline (which no
+  // name may hold): a captured request cannot be sent again as another
+  // object, another record or another delivery.
+  const std::string signed_names =
+      std::string(object) + "\n" + std::string(record_id) + "\n" + std::string(delivery) + "\n";
+  if (Status s =
+          crypto::CheckWebhookSignature(signature, *secret, req.body(), now_unix_ms / 1000, tolerance_, signed_names);
       !s.ok()) {
     return s;
   }
-  const std::string_view object = Header(req, "X-Ferry-Object"), record_id = Header(req, "X-Ferry-Record-Id");
-  if (object.empty() || record_id.empty()) {
-    return Status::InvalidArgument("X-Ferry-Object and X-Ferry-Record-Id name the CRM object and the record's id");
+  if (object.empty() || record_id.empty() || delivery.empty()) {
+    return Status::InvalidArgument(
+        "X-Ferry-Object, X-Ferry-Record-Id and X-Ferry-Delivery name the CRM object, the record's id and this "
+        "notification");
+  }
+  if (!IsInboundName(delivery)) {
+    return Status::InvalidArgument("X-Ferry-Delivery: 1 to 128 letters, digits, '_', '-', '.' or ':'");
   }
   Result<InboundRecord> record = ReadInboundRecord(object, record_id, req.body());
   if (!record.ok()) return record.status();
   InboundNotification out;
-  const std::string_view delivery = Header(req, "X-Ferry-Delivery");
-  if (!delivery.empty() && !IsInboundName(delivery)) {
-    return Status::InvalidArgument("X-Ferry-Delivery: 1 to 128 letters, digits, '_', '-', '.' or ':'");
-  }
   out.delivery_id = std::string(delivery);
   out.records.push_back(std::move(record).value());
   return out;

@@ -74,7 +74,8 @@ class DownOrdersTest : public CrmPipelineTest {
   // POSTs `body` to the channel over TLS (the fleet's CA), signed with
   // `secret` unless it is empty.
   Answer Notify(const std::string& body, const std::string& secret = kInboundSecret,
-                const std::string& channel = "salesforce-orders", const std::string& delivery = "") {
+                const std::string& channel = "salesforce-orders", std::string delivery = "") {
+    if (delivery.empty()) delivery = "n-" + std::to_string(++deliveries_);
     const auto file = dir_.path() / "notification.json";
     WriteFile(file, body);
     std::string headers =
@@ -82,9 +83,10 @@ class DownOrdersTest : public CrmPipelineTest {
         "'X-Ferry-Record-Id: " +
         std::string(kOpportunity) + "'";
     if (!secret.empty()) {
-      headers += " -H 'X-Ferry-Signature: " + crypto::SignWebhook(secret, NowUnixMs() / 1000, body) + "'";
+      const std::string names = std::string("Opportunity\n") + kOpportunity + "\n" + delivery + "\n";
+      headers += " -H 'X-Ferry-Signature: " + crypto::SignWebhook(secret, NowUnixMs() / 1000, body, names) + "'";
     }
-    if (!delivery.empty()) headers += " -H 'X-Ferry-Delivery: " + delivery + "'";
+    headers += " -H 'X-Ferry-Delivery: " + delivery + "'";
     const std::string cmd = "curl -s -o - -w '\\n%{http_code}' --cacert " +
                             (p().dir().path() / "cp" / "pki" / "ca.crt").string() + headers + " --data-binary @" +
                             file.string() + " 'https://127.0.0.1:" + std::to_string(inbound_port_) + "/inbound/v1/" +
@@ -124,6 +126,7 @@ class DownOrdersTest : public CrmPipelineTest {
 
   std::unique_ptr<CrmSim> s4_;
   int inbound_port_ = FreeTcpPort();
+  int deliveries_ = 100;
 };
 
 TEST_F(DownOrdersTest, AWonOpportunityBecomesOneSalesOrderAndGetsItsNumber) {

@@ -94,6 +94,14 @@ http::HttpClientOptions S4Connection::ClientOptions() const {
 
 std::string S4Connection::Authorization() const { return user.empty() ? "" : http::BasicAuthorization(user, password); }
 
+std::chrono::milliseconds RetryAfter(const http::ClientResponse& res) {
+  auto it = res.headers.find("retry-after");
+  if (it == res.headers.end()) return std::chrono::milliseconds(0);
+  char* end = nullptr;
+  const long s = std::strtol(it->second.c_str(), &end, 10);
+  return (end != it->second.c_str() && s > 0) ? std::chrono::seconds(std::min(s, 300L)) : std::chrono::seconds(0);
+}
+
 std::string GatewayMessage(const std::string& body) {
   // V2: "message":{"lang":"en","value":"…"}; V4: "message":"…".
   for (const std::string marker : {"\"value\":\"", "\"message\":\""}) {

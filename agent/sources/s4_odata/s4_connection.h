@@ -65,6 +65,10 @@ struct ODataService {
 };
 ODataService ReadODataService(config::ConfigNode& item);
 
+// An answer's Retry-After in seconds, as ms, at most 5 minutes; 0 when
+// absent or not a number.
+std::chrono::milliseconds RetryAfter(const http::ClientResponse& res);
+
 // SAP Gateway's error text ({"error":{"message":{"value"}}}) from an
 // answer's body, escaped for the log, or the start of the body.
 std::string GatewayMessage(const std::string& body);

@@ -26,15 +26,6 @@ constexpr int64_t kDayMs = 86'400'000;
 
 std::string CheckpointName(const ODataEntitySet& set) { return "s4_odata/" + set.name; }
 
-// Retry-After in seconds, as ms; 0 when absent or not a number.
-std::chrono::milliseconds RetryAfter(const http::ClientResponse& res) {
-  auto it = res.headers.find("retry-after");
-  if (it == res.headers.end()) return std::chrono::milliseconds(0);
-  char* end = nullptr;
-  const long s = std::strtol(it->second.c_str(), &end, 10);
-  return (end != it->second.c_str() && s > 0) ? std::chrono::seconds(std::min(s, 300L)) : std::chrono::seconds(0);
-}
-
 }  // namespace
 
 S4ODataSource::S4ODataSource(const SourceContext& context, S4ODataConfig config)
