@@ -216,7 +216,10 @@ Status ControlPlane::Start() {
   dispatcher_.Route("up/requests",
                     [this](const std::string& agent_id, std::string payload) { down_->OnAck(agent_id, payload); });
   tunnel_->SetMessageHandler(dispatcher_.Handler());
-  tunnel_->SetStateHandler([](bool, const std::string&) {});
+  // Commands sent down before a reconnect may be lost: sent again.
+  tunnel_->SetStateHandler([this](bool connected, const std::string&) {
+    if (connected && down_) down_->OnReconnect();
+  });
   if (!config_.inbound.host.empty()) {
     inbound_ = std::make_unique<InboundService>(io_.get_executor(), config_.inbound, *pki_, down_);
     if (Status s = inbound_->Start(); !s.ok()) return s;
@@ -230,7 +233,20 @@ Status ControlPlane::Start() {
   audit_ = std::make_unique<AuditLog>(*store_);
   dead_letter_actions_ = std::make_unique<DeadLetterActions>(*store_, *queue_, *dead_letters_);
   dead_letter_actions_->SetTrace(traces_.get());
-  dead_letter_actions_->SetDownQueue(down_queue_.get());
+  dead_letter_actions_->SetDownQueue(
+      down_queue_.get(), [this](const ferry::v1::DownCommand& command, const std::string& agent_id) -> std::string {
+        const ConfiguredChannel* channel = config_.inbound.Find(command.channel());
+        if (channel == nullptr) return "its channel '" + command.channel() + "' is no longer configured";
+        auto agent = registry_->GetAgent(agent_id);
+        const bool serves =
+            agent.ok() &&
+            std::all_of(channel->options.agents.begin(), channel->options.agents.end(), [&](const auto& label) {
+              auto it = agent->labels().find(label.first);
+              return it != agent->labels().end() && it->second == label.second;
+            });
+        if (!serves) return "agent " + agent_id + " does not serve channel " + command.channel() + ": not replayed";
+        return "";
+      });
   // Dead letters an agent could not map are mapped again there.
   agent_replays_ = std::make_unique<AgentReplays>(io_.get_executor(), *tunnel_, *store_, *dead_letters_, traces_.get());
   dead_letter_actions_->SetAgentRemap([this](std::vector<AgentRemap> remaps, const std::string& note) {

@@ -58,6 +58,10 @@ DeadLetterOutcome DeadLetterActions::Replay(const std::vector<uint64_t>& seqs, c
           outcome.skipped.emplace_back(seq, "its command to SAP does not parse; discard it");
           continue;
         }
+        if (std::string refused = down_check_ ? down_check_(command, dead.event().agent_id()) : ""; !refused.empty()) {
+          outcome.skipped.emplace_back(seq, refused);
+          continue;
+        }
         command.set_command_id(NewEventId());
         command.set_replays(command.replays() + 1);
         command.set_received_unix_ms(NowUnixMs());

@@ -30,6 +30,7 @@
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
 #include "controlplane/delivery/event_trace.h"
+#include "ferry/v1/event.pb.h"
 
 namespace ferry::controlplane {
 
@@ -66,7 +67,16 @@ class DeadLetterActions {
   // their agents, with the replay's note.
   using AgentRemapFn = std::function<void(std::vector<AgentRemap> remaps, const std::string& note)>;
   void SetAgentRemap(AgentRemapFn send) { send_to_agents_ = std::move(send); }
-  void SetDownQueue(store::DurableQueue* down) { down_ = down; }
+  // The queue down commands go back to, and the check that a dead-lettered
+  // command is one its agent may have held (it names a channel routed to
+  // that agent): the payload came from the agent, so replaying it must not
+  // let an agent send commands to another SAP system. The check returns
+  // why not, or empty.
+  using DownCheck = std::function<std::string(const ferry::v1::DownCommand& command, const std::string& agent_id)>;
+  void SetDownQueue(store::DurableQueue* down, DownCheck check) {
+    down_ = down;
+    down_check_ = std::move(check);
+  }
 
  private:
   store::Store& store_;
@@ -75,6 +85,7 @@ class DeadLetterActions {
   const EventTraceLog* trace_ = nullptr;
   AgentRemapFn send_to_agents_;
   store::DurableQueue* down_ = nullptr;
+  DownCheck down_check_;
 };
 
 }  // namespace ferry::controlplane

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "common/transport/topics.h"
+#include "common/wire/down_command.h"
 #include "controlplane/delivery/agent_replays.h"
 #include "controlplane/delivery/dead_letter_query.h"
 #include "ferry/v1/event.pb.h"
@@ -169,6 +170,70 @@ TEST_F(DeadLetterActionsTest, DiscardRemovesForGood) {
   EXPECT_EQ(out.done, (std::vector<uint64_t>{a}));
   EXPECT_EQ(out.skipped.size(), 1u);
   EXPECT_EQ(dlq_->Stats().depth, 0u);
+  EXPECT_EQ(delivery_->Stats().depth, 0u);
+}
+
+}  // namespace
+}  // namespace ferry::controlplane
+
+namespace ferry::controlplane {
+namespace {
+
+// A command SAP refused goes down again as a new command, but only for an
+// agent the check says serves its channel: the payload came from the agent.
+class DownReplayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto databases = store::DurableQueue::DatabasesFor("delivery");
+    for (auto& db : store::DurableQueue::DatabasesFor("dlq")) databases.push_back(db);
+    for (auto& db : store::DurableQueue::DatabasesFor("down")) databases.push_back(db);
+    store_ = testing::OpenTestStore(dir_.path(), databases);
+    delivery_ = std::move(store::DurableQueue::Open(*store_, {"delivery", 0}).value());
+    dlq_ = std::move(store::DurableQueue::Open(*store_, {"dlq", 0}).value());
+    down_ = std::move(store::DurableQueue::Open(*store_, {"down", 0}).value());
+    actions_ = std::make_unique<DeadLetterActions>(*store_, *delivery_, *dlq_);
+    actions_->SetDownQueue(down_.get(), [](const ferry::v1::DownCommand& command, const std::string& agent) {
+      return command.channel() == "orders" && agent == "plant-01" ? "" : "agent " + agent + " does not serve it";
+    });
+  }
+  uint64_t DeadCommand(const std::string& agent, const std::string& channel) {
+    ferry::v1::DownCommand command;
+    command.set_command_id("01a24bd5-7bc7-7ceb-8c7e-fec1b0871e3d");
+    command.set_channel(channel);
+    command.set_record_id("006A");
+    ferry::v1::DeadLetter dead;
+    dead.mutable_event()->set_event_id("ev-" + agent + channel);
+    dead.mutable_event()->set_agent_id(agent);
+    dead.mutable_event()->set_mapping_error("SAP refused A_SalesOrder 006A: Sold-to party 9 does not exist");
+    dead.mutable_event()->set_content_type(wire::kDownCommandContentType);
+    dead.mutable_event()->set_payload(command.SerializeAsString());
+    auto out = dlq_->AppendSync({{dead.SerializeAsString(), ""}});
+    EXPECT_TRUE(out.status.ok());
+    return out.seqs.front();
+  }
+  ferry::testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::DurableQueue> delivery_, dlq_, down_;
+  std::unique_ptr<DeadLetterActions> actions_;
+};
+
+TEST_F(DownReplayTest, ACommandGoesDownAgainUnderANewIdOnlyForAnAgentServingItsChannel) {
+  const uint64_t own = DeadCommand("plant-01", "orders");
+  const uint64_t forged = DeadCommand("plant-02", "orders");
+  const DeadLetterOutcome out = actions_->Replay({own, forged}, "ada");
+  ASSERT_TRUE(out.status.ok()) << out.status.message();
+  EXPECT_EQ(out.done, (std::vector<uint64_t>{own}));
+  ASSERT_EQ(out.skipped.size(), 1u);
+  EXPECT_EQ(out.skipped[0].first, forged);
+  EXPECT_NE(out.skipped[0].second.find("does not serve"), std::string::npos);
+  auto queued = down_->ReadAfter(0, 10, SIZE_MAX);
+  ASSERT_TRUE(queued.ok());
+  ASSERT_EQ(queued->size(), 1u);
+  ferry::v1::DownCommand again;
+  ASSERT_TRUE(again.ParseFromString(queued->front().data));
+  EXPECT_NE(again.command_id(), "01a24bd5-7bc7-7ceb-8c7e-fec1b0871e3d") << "a new id: the agent kept the old one";
+  EXPECT_EQ(again.replays(), 1u);
+  EXPECT_EQ(dlq_->Stats().depth, 1u) << "the forged one stays for an operator to discard";
   EXPECT_EQ(delivery_->Stats().depth, 0u);
 }
 

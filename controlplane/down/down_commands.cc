@@ -79,8 +79,7 @@ void DownCommands::Accept(const InboundChannelOptions& channel, std::vector<Inbo
           if (command.ParseFromString(earlier->data)) answer[i] = command.command_id();
         }
       }
-      self->stats_.accepted_total += fresh;
-      if (fresh > 0) self->Poke();
+      self->stats_.accepted_total += fresh;  // the queue's append notice has asked for a pass
       done(std::move(answer));
     });
   });
@@ -94,8 +93,21 @@ void DownCommands::Stop() {
 }
 
 void DownCommands::Poke() {
+  if (pass_posted_.exchange(true)) return;
   boost::asio::post(executor_, [weak = weak_from_this()] {
-    if (auto self = weak.lock(); self && !self->stopped_) self->Pass();
+    auto self = weak.lock();
+    if (!self) return;
+    self->pass_posted_ = false;
+    if (!self->stopped_) self->Pass();
+  });
+}
+
+void DownCommands::OnReconnect() {
+  boost::asio::post(executor_, [weak = weak_from_this()] {
+    auto self = weak.lock();
+    if (!self) return;
+    for (auto& [seq, sent] : self->sent_) sent.at = std::chrono::steady_clock::time_point{};
+    self->Poke();
   });
 }
 
@@ -143,7 +155,9 @@ void DownCommands::Pass() {
     batch_bytes[agent] = 0;
   };
   uint64_t unrouted = 0, depth = 0;
-  std::set<uint64_t> present;  // of the commands sent before, those still queued
+  std::set<uint64_t> present;     // of the commands sent before, those still queued
+  std::set<std::string> blocked;  // records with an earlier command in flight or waiting
+  std::map<std::string, size_t> in_flight;
   uint64_t after = 0;
   while (true) {
     Result<std::vector<store::QueueRecord>> page = queue_.ReadAfter(after, kPageRecords, kPageBytes);
@@ -155,7 +169,16 @@ void DownCommands::Pass() {
     for (store::QueueRecord& record : *page) {
       after = record.seq;
       ++depth;
-      if (sent_.count(record.seq)) present.insert(record.seq);
+      // Sent lately and not acknowledged yet: not read again, and it holds
+      // back the later commands of its record.
+      if (auto it = sent_.find(record.seq); it != sent_.end()) {
+        present.insert(record.seq);
+        if (now - it->second.at < options_.resend_after) {
+          blocked.insert(it->second.key);
+          ++in_flight[it->second.agent_id];
+          continue;
+        }
+      }
       ferry::v1::DownCommand command;
       if (!record.corrupt.empty() || !command.ParseFromString(record.data)) {
         // Kept, not sent: a command that does not read is the operator's
@@ -164,14 +187,15 @@ void DownCommands::Pass() {
                       record.corrupt.empty() ? "does not parse" : record.corrupt);
         continue;
       }
-      if (auto it = sent_.find(record.seq); it != sent_.end() && now - it->second.at < options_.resend_after) {
-        continue;
-      }
+      std::string key = command.channel() + "|" + command.record_id();
+      if (!blocked.insert(key).second) continue;  // an earlier command of this record goes first
       const std::string agent = agent_for(command.channel());
       if (agent.empty()) {
         ++unrouted;
         continue;
       }
+      if (in_flight[agent] >= options_.max_in_flight) continue;
+      ++in_flight[agent];
       command.set_sequence(record.seq);
       const size_t size = command.ByteSizeLong();
       if (batches[agent].commands_size() >= static_cast<int>(options_.max_batch) ||
@@ -179,7 +203,7 @@ void DownCommands::Pass() {
         flush(agent);
       }
       seq_of_[command.command_id()] = record.seq;
-      sent_[record.seq] = Sent{agent, now};
+      sent_[record.seq] = Sent{agent, now, std::move(key)};
       present.insert(record.seq);
       batch_bytes[agent] += size;
       *batches[agent].add_commands() = std::move(command);

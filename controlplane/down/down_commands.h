@@ -17,10 +17,17 @@
 //
 // An acknowledgement removes only commands sent to the agent that gives
 // it: no agent can clear another's.
+//
+// Order per CRM record: a command is not sent while an earlier command for
+// the same record waits for its acknowledgement, so a lost or refused
+// message cannot let a newer one overtake it. At most `max_in_flight`
+// commands wait for one agent's acknowledgement; the rest wait here. After
+// the tunnel reconnects, everything unacknowledged is sent again at once.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -44,6 +51,7 @@ struct DownOptions {
   std::chrono::milliseconds offline_after{5 * 60 * 1000};
   size_t max_batch = 100;
   size_t max_batch_bytes = 1 << 20;
+  size_t max_in_flight = 1000;  // per agent
 };
 
 // An agent the sender may route to.
@@ -79,14 +87,18 @@ class DownCommands : public std::enable_shared_from_this<DownCommands> {
   void Stop();
   // A message on up/requests.
   void OnAck(const std::string& agent_id, const std::string& payload);
-  // Something changed (an agent came back): send what waits now.
+  // Something changed (a command committed, an agent came back): send
+  // what waits now. Any thread; passes asked for at once are run once.
   void Poke();
+  // The tunnel is connected again: what was sent before may be lost.
+  void OnReconnect();
   DownStats Stats() const;
 
  private:
   struct Sent {
     std::string agent_id;
     std::chrono::steady_clock::time_point at;
+    std::string key;  // channel|record id: one in flight per CRM record
   };
   void Pass();
   void Schedule(std::chrono::milliseconds after);
@@ -100,6 +112,7 @@ class DownCommands : public std::enable_shared_from_this<DownCommands> {
   AgentsFn agents_;
   boost::asio::steady_timer timer_;
   bool stopped_ = false;
+  std::atomic<bool> pass_posted_{false};
   std::map<std::string, uint64_t> seq_of_;  // command id -> queue sequence, for commands sent
   std::map<uint64_t, Sent> sent_;           // queue sequence -> where and when it was last sent
   DownStats stats_;

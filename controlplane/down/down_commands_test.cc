@@ -1,0 +1,126 @@
+// The control plane's down queue on a real store with a fake tunnel:
+// routing by label, one command in flight per CRM record, acknowledgements
+// that only the agent sent to can give, and resending after a reconnect.
+
+#include "controlplane/down/down_commands.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "common/transport/topics.h"
+#include "common/util/clock.h"
+#include "tests/support/fake_tunnel.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
+
+namespace ferry::controlplane {
+namespace {
+
+class DownCommandsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = testing::OpenTestStore(dir_.path(), store::DurableQueue::DatabasesFor(kDownQueue));
+    queue_ = std::move(store::DurableQueue::Open(*store_, {kDownQueue, 0}).value());
+    ConfiguredChannel channel;
+    channel.options = {"orders", "webhook", "salesforce", {{"sap", "S4P"}}};
+    inbound_.channels.push_back(channel);
+    agents_ = {{"plant-02", {{"sap", "ECC"}}, NowUnixMs()}, {"plant-01", {{"sap", "S4P"}}, NowUnixMs()}};
+    down_ = std::make_shared<DownCommands>(io_.get_executor(), *store_, *queue_, tunnel_, inbound_, DownOptions{},
+                                           [this] { return agents_; });
+  }
+
+  void Accept(const std::string& record_id, const std::string& delivery) {
+    bool done = false;
+    down_->Accept(inbound_.channels[0].options, {{"Opportunity", record_id, "{}"}}, delivery,
+                  [&](Result<std::vector<std::string>> ids) {
+                    EXPECT_TRUE(ids.ok());
+                    done = true;
+                  });
+    for (int i = 0; i < 500 && !done; ++i) Run();
+    ASSERT_TRUE(done);
+  }
+  // The commands sent to `agent` so far, as record ids, in order.
+  std::vector<ferry::v1::DownCommand> SentTo(const std::string& agent) {
+    std::vector<ferry::v1::DownCommand> out;
+    for (const std::string& payload : tunnel_.PayloadsOn(transport::topics::DownRequests(agent))) {
+      ferry::v1::DownCommandBatch batch;
+      EXPECT_TRUE(batch.ParseFromString(payload));
+      for (const auto& c : batch.commands()) out.push_back(c);
+    }
+    return out;
+  }
+  // The event loop for a moment: what the store's writer thread posted.
+  void Run() {
+    io_.restart();
+    io_.run_one_for(std::chrono::milliseconds(10));
+  }
+  void Pass() {
+    down_->Poke();
+    io_.restart();
+    io_.poll();
+  }
+  void Ack(const std::string& agent, const std::string& command_id) {
+    ferry::v1::DownCommandAck ack;
+    ack.add_command_ids(command_id);
+    ack.set_accepted(true);
+    down_->OnAck(agent, ack.SerializeAsString());
+    const uint64_t before = queue_->Stats().depth;
+    for (int i = 0; i < 50 && queue_->Stats().depth == before; ++i) Run();
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::DurableQueue> queue_;
+  InboundOptions inbound_;
+  std::vector<RoutableAgent> agents_;
+  boost::asio::io_context io_;
+  // Keeps run_one_for waiting for what the store's writer thread posts.
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
+  testing::FakeTunnel tunnel_;
+  std::shared_ptr<DownCommands> down_;
+};
+
+TEST_F(DownCommandsTest, OneCommandPerRecordIsInFlightAndOnlyItsAgentCanAcknowledgeIt) {
+  Accept("006A", "n-1");
+  Accept("006A", "n-2");  // the same opportunity again: must not overtake the first
+  Accept("006B", "n-3");
+  Pass();
+  std::vector<ferry::v1::DownCommand> sent = SentTo("plant-01");
+  ASSERT_EQ(sent.size(), 2u) << "006A's second command waits for the first's acknowledgement";
+  EXPECT_EQ(sent[0].record_id(), "006A");
+  EXPECT_EQ(sent[1].record_id(), "006B");
+  EXPECT_TRUE(SentTo("plant-02").empty()) << "plant-02 does not serve the channel's SAP system";
+
+  Ack("plant-02", sent[0].command_id());  // not the agent it went to
+  EXPECT_EQ(queue_->Stats().depth, 3u);
+  Ack("plant-01", sent[0].command_id());
+  ASSERT_EQ(queue_->Stats().depth, 2u);
+  Pass();
+  sent = SentTo("plant-01");
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[2].record_id(), "006A");
+  EXPECT_NE(sent[2].command_id(), sent[0].command_id());
+}
+
+TEST_F(DownCommandsTest, AfterAReconnectEverythingUnacknowledgedIsSentAgainAndNothingGoesToAnOfflineAgent) {
+  Accept("006A", "n-1");
+  Pass();
+  ASSERT_EQ(SentTo("plant-01").size(), 1u);
+  Pass();
+  EXPECT_EQ(SentTo("plant-01").size(), 1u) << "not sent again within resend_after";
+  down_->OnReconnect();
+  for (int i = 0; i < 3; ++i) Run();
+  EXPECT_EQ(SentTo("plant-01").size(), 2u);
+
+  agents_[1].last_seen_unix_ms = NowUnixMs() - 3'600'000;  // silent for an hour
+  Accept("006C", "n-2");
+  down_->OnReconnect();
+  for (int i = 0; i < 3; ++i) Run();
+  EXPECT_EQ(SentTo("plant-01").size(), 2u) << "an offline agent is not sent anything";
+  EXPECT_EQ(down_->Stats().unrouted, 2u);
+}
+
+}  // namespace
+}  // namespace ferry::controlplane
