@@ -388,3 +388,30 @@ TEST_F(AgentConfigErrorTest, MetricsStayOnLoopbackUnlessAllowedElsewhere) {
 
 }  // namespace
 }  // namespace ferry::testing
+
+namespace ferry::testing {
+namespace {
+
+TEST_F(AgentConfigErrorTest, TheDownSectionNeedsAnSapTargetWithAHostAndLogon) {
+  const auto file = dir_.path() / "down.yaml";
+  WriteFile(dir_.path() / "s4.password", "secret\n");
+  auto config_with = [&](const std::string& down) {
+    WriteFile(file, Config("retry_after: 7s", "5s") + "down:\n" + down);
+    return RunAgent("check-config", file);
+  };
+  const std::string logon = "    user: FERRY_ORDERS\n    password_file: " + (dir_.path() / "s4.password").string() + "\n";
+  auto [code, out] = config_with("  s4_odata:\n    url: https://s4.plant.local:44300\n    client: \"100\"\n" + logon);
+  EXPECT_EQ(code, 0) << out;
+  for (const auto& [down, why] : std::vector<std::pair<std::string, std::string>>{
+           {"  idoc_xml:\n    url: https://ecc:1\n", "down.idoc_xml"},
+           {"  s4_odata:\n" + logon, "url"},
+           {"  s4_odata:\n    url: http://s4.plant.local:8000\n" + logon, "insecure"},
+           {"  s4_odata: {}\n", "s4_odata"}}) {
+    std::tie(code, out) = config_with(down);
+    EXPECT_EQ(code, 2) << down << ": " << out;
+    EXPECT_NE(out.find(why), std::string::npos) << down << ": " << out;
+  }
+}
+
+}  // namespace
+}  // namespace ferry::testing
