@@ -399,7 +399,8 @@ TEST_F(AgentConfigErrorTest, TheDownSectionNeedsAnSapTargetWithAHostAndLogon) {
     WriteFile(file, Config("retry_after: 7s", "5s") + "down:\n" + down);
     return RunAgent("check-config", file);
   };
-  const std::string logon = "    user: FERRY_ORDERS\n    password_file: " + (dir_.path() / "s4.password").string() + "\n";
+  const std::string logon =
+      "    user: FERRY_ORDERS\n    password_file: " + (dir_.path() / "s4.password").string() + "\n";
   auto [code, out] = config_with("  s4_odata:\n    url: https://s4.plant.local:44300\n    client: \"100\"\n" + logon);
   EXPECT_EQ(code, 0) << out;
   for (const auto& [down, why] : std::vector<std::pair<std::string, std::string>>{
