@@ -180,6 +180,7 @@ Status ControlPlane::Start() {
   renewal_ = std::make_unique<CertificateRenewal>(*tunnel_, *identities_, *pki_);
   distributor_->SetRecipientCheck([this](const std::string& agent_id) { return gate_->Admitted(agent_id); });
   ingest_->SetHeartbeatHandler([this](const std::string& agent_id, const ferry::v1::Heartbeat& heartbeat) {
+    if (down_) down_->OnAgentHeard(agent_id);
     if (!config_.fleet.require_enrollment) return distributor_->OnHeartbeat(agent_id, heartbeat);
     distributor_->OnHeartbeat(agent_id, WithEnrolledLabels(agent_id, heartbeat));
   });

@@ -102,6 +102,20 @@ void DownCommands::Poke() {
   });
 }
 
+void DownCommands::OnAgentHeard(const std::string& agent_id) {
+  boost::asio::post(executor_, [weak = weak_from_this(), agent_id] {
+    auto self = weak.lock();
+    if (!self) return;
+    bool any = false;
+    for (auto& [seq, sent] : self->sent_) {
+      if (sent.agent_id != agent_id) continue;
+      sent.at = std::chrono::steady_clock::time_point{};
+      any = true;
+    }
+    if (any) self->Poke();
+  });
+}
+
 void DownCommands::OnReconnect() {
   boost::asio::post(executor_, [weak = weak_from_this()] {
     auto self = weak.lock();

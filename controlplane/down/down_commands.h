@@ -22,7 +22,9 @@
 // the same record waits for its acknowledgement, so a lost or refused
 // message cannot let a newer one overtake it. At most `max_in_flight`
 // commands wait for one agent's acknowledgement; the rest wait here. After
-// the tunnel reconnects, everything unacknowledged is sent again at once.
+// the tunnel reconnects, everything unacknowledged is sent again at once,
+// and so is an agent's with each of its heartbeats (it sends one when it
+// connects, and a command published while it was away may be gone).
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -92,6 +94,10 @@ class DownCommands : public std::enable_shared_from_this<DownCommands> {
   void Poke();
   // The tunnel is connected again: what was sent before may be lost.
   void OnReconnect();
+  // A heartbeat from `agent_id`, which sends one whenever it connects:
+  // what it has not acknowledged may have gone while it was away (any
+  // thread).
+  void OnAgentHeard(const std::string& agent_id);
   DownStats Stats() const;
 
  private:

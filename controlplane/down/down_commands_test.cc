@@ -104,7 +104,7 @@ TEST_F(DownCommandsTest, OneCommandPerRecordIsInFlightAndOnlyItsAgentCanAcknowle
   EXPECT_NE(sent[2].command_id(), sent[0].command_id());
 }
 
-TEST_F(DownCommandsTest, AfterAReconnectEverythingUnacknowledgedIsSentAgainAndNothingGoesToAnOfflineAgent) {
+TEST_F(DownCommandsTest, AfterAReconnectOrTheAgentsHeartbeatWhatItHasNotAcknowledgedIsSentAgain) {
   Accept("006A", "n-1");
   Pass();
   ASSERT_EQ(SentTo("plant-01").size(), 1u);
@@ -114,11 +114,20 @@ TEST_F(DownCommandsTest, AfterAReconnectEverythingUnacknowledgedIsSentAgainAndNo
   for (int i = 0; i < 3; ++i) Run();
   EXPECT_EQ(SentTo("plant-01").size(), 2u);
 
+  // The agent comes back (its heartbeat): what it did not acknowledge may
+  // have gone while it was away.
+  down_->OnAgentHeard("plant-02");
+  for (int i = 0; i < 3; ++i) Run();
+  EXPECT_EQ(SentTo("plant-01").size(), 2u) << "another agent's heartbeat changes nothing";
+  down_->OnAgentHeard("plant-01");
+  for (int i = 0; i < 3; ++i) Run();
+  EXPECT_EQ(SentTo("plant-01").size(), 3u);
+
   agents_[1].last_seen_unix_ms = NowUnixMs() - 3'600'000;  // silent for an hour
   Accept("006C", "n-2");
   down_->OnReconnect();
   for (int i = 0; i < 3; ++i) Run();
-  EXPECT_EQ(SentTo("plant-01").size(), 2u) << "an offline agent is not sent anything";
+  EXPECT_EQ(SentTo("plant-01").size(), 3u) << "an offline agent is not sent anything";
   EXPECT_EQ(down_->Stats().unrouted, 2u);
 }
 
