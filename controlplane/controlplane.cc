@@ -45,6 +45,7 @@ ControlPlane::ControlPlane(ControlPlaneConfig config, boost::asio::io_context& i
 ControlPlane::~ControlPlane() {
   if (inbound_) inbound_->Stop();
   if (down_) down_->Stop();
+  if (down_reads_) down_reads_->Stop();
   if (tunnel_) tunnel_->Stop();
   if (distributor_) distributor_->Stop();
   distributor_.reset();
@@ -211,9 +212,21 @@ Status ControlPlane::Start() {
   // agent that serves their SAP system until it has committed them.
   down_ = std::make_shared<DownCommands>(io_.get_executor(), *store_, *down_queue_, *tunnel_, config_.inbound,
                                          config_.down, [this] { return RoutableAgents(); });
-  down_queue_->SetOnAppend([weak = std::weak_ptr<DownCommands>(down_)] {
-    if (auto down = weak.lock()) down->Poke();
-  });
+  // Records a notification carried only in part are read whole first.
+  down_reads_ = std::make_shared<DownRecordReads>(
+      io_.get_executor(), *down_queue_, *dead_letters_, config_.inbound,
+      [this](const std::string& crm) -> Connector* {
+        for (auto& c : connectors_) {
+          if (c->name() == crm) return c.get();
+        }
+        return nullptr;
+      },
+      [this](int64_t unix_ms) { dead_letter_tally_.Add("", unix_ms); });
+  down_queue_->SetOnAppend(
+      [weak = std::weak_ptr<DownCommands>(down_), reads = std::weak_ptr<DownRecordReads>(down_reads_)] {
+        if (auto down = weak.lock()) down->Poke();
+        if (auto r = reads.lock()) r->Poke();
+      });
   dispatcher_.Route("up/requests",
                     [this](const std::string& agent_id, std::string payload) { down_->OnAck(agent_id, payload); });
   tunnel_->SetMessageHandler(dispatcher_.Handler());
@@ -238,6 +251,7 @@ Status ControlPlane::Start() {
       down_queue_.get(), [this](const ferry::v1::DownCommand& command, const std::string& agent_id) -> std::string {
         const ConfiguredChannel* channel = config_.inbound.Find(command.channel());
         if (channel == nullptr) return "its channel '" + command.channel() + "' is no longer configured";
+        if (command.read_first()) return "";  // the control plane could not read it: read again here first
         auto agent = registry_->GetAgent(agent_id);
         const bool serves =
             agent.ok() &&
@@ -290,6 +304,7 @@ Status ControlPlane::Start() {
   }
   engine_->Start();
   down_->Start();
+  down_reads_->Start();
   distributor_->Start();
   tunnel_->Start();
   SchedulePrune();
@@ -388,6 +403,7 @@ void ControlPlane::Shutdown(std::function<void()> done) {
   if (enrollment_) enrollment_->Stop();
   if (inbound_) inbound_->Stop();
   if (down_) down_->Stop();
+  if (down_reads_) down_reads_->Stop();
   if (alerts_) alerts_->Stop();
   if (console_) console_->Stop();
   if (control_) control_->Stop();

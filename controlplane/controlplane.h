@@ -25,6 +25,7 @@
 #include "controlplane/delivery/agent_replays.h"
 #include "controlplane/delivery/delivery_engine.h"
 #include "controlplane/down/down_commands.h"
+#include "controlplane/down/down_record_reads.h"
 #include "controlplane/down/inbound_service.h"
 #include "controlplane/fleet/agent_identities.h"
 #include "controlplane/fleet/certificate_renewal.h"
@@ -105,6 +106,7 @@ class ControlPlane {
   std::shared_ptr<DeliveryEngine> engine_;
   std::shared_ptr<FlowDistributor> distributor_;
   std::shared_ptr<DownCommands> down_;
+  std::shared_ptr<DownRecordReads> down_reads_;
   std::unique_ptr<InboundService> inbound_;
   boost::asio::steady_timer prune_timer_;
   boost::asio::steady_timer stats_timer_;

@@ -95,6 +95,18 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
                    "names connector '" + c.delivery.default_connector + "', which is not configured under connectors:");
   }
 
+  // A channel whose records are read whole reads them with its CRM's connector.
+  for (const ConfiguredChannel& channel : c.inbound.channels) {
+    if (!channel.channel || !channel.channel->reads_records()) continue;
+    const bool configured = std::any_of(c.connectors.begin(), c.connectors.end(),
+                                        [&](const auto& entry) { return entry.first == channel.options.crm; });
+    if (!configured || channel.options.crm != "salesforce") {
+      root.Section("inbound").Error("channels", "channel " + channel.options.name +
+                                                    " reads its records with connector '" + channel.options.crm +
+                                                    "', which must be configured under connectors: (salesforce reads)");
+    }
+  }
+
   // The key itself is read at start-up (ControlPlane::Create), not here, so
   // that `status` and `dlq list` need no access to the private key.
   auto flows = root.Section("flows");

@@ -11,6 +11,13 @@
 #include "ferry/v1/event.pb.h"
 
 namespace ferry::controlplane {
+namespace {
+
+// What the command waits for: its record to be read whole from the CRM,
+// or an agent to commit it.
+const char* WaitingFor(const ferry::v1::DownCommand& command) { return command.read_first() ? "read" : "agent"; }
+
+}  // namespace
 
 int ListDownCommands(const std::string& config_path, bool json, size_t limit) {
   OpenedQueues q;
@@ -24,7 +31,7 @@ int ListDownCommands(const std::string& config_path, bool json, size_t limit) {
   boost::json::array rows;
   if (!json)
     std::cout << "SEQ  RECEIVED                  DIR   CHANNEL              OBJECT          RECORD              "
-                 "REPLAYS  WAITING\n";
+                 "REPLAYS  WAITING  FOR\n";
   for (const store::QueueRecord& record : *records) {
     ferry::v1::DownCommand command;
     if (!record.corrupt.empty() || !command.ParseFromString(record.data)) {
@@ -44,12 +51,13 @@ int ListDownCommands(const std::string& config_path, bool json, size_t limit) {
                       {"record_id", command.record_id()},
                       {"replays", command.replays()},
                       {"received_unix_ms", command.received_unix_ms()},
-                      {"record_bytes", command.record_json().size()}});
+                      {"record_bytes", command.record_json().size()},
+                      {"waiting_for", WaitingFor(command)}});
     } else {
-      std::printf("%-4llu %-25s %-5s %-20s %-15s %-19s %-8u %llds\n", static_cast<unsigned long long>(record.seq),
+      std::printf("%-4llu %-25s %-5s %-20s %-15s %-19s %-8u %-7s  %s\n", static_cast<unsigned long long>(record.seq),
                   FormatIsoTimeMs(command.received_unix_ms()).c_str(), "down", EscapeForLog(command.channel()).c_str(),
                   EscapeForLog(command.object()).c_str(), EscapeForLog(command.record_id()).c_str(), command.replays(),
-                  static_cast<long long>(waiting_s));
+                  (std::to_string(waiting_s) + "s").c_str(), WaitingFor(command));
     }
   }
   if (json) std::cout << boost::json::serialize(rows) << "\n";

@@ -39,6 +39,22 @@ struct DeliveryResult {
   static DeliveryResult Rejected(std::string reason) { return {Kind::kRejected, "", std::move(reason), std::nullopt}; }
 };
 
+// One CRM record read whole, for a down flow (a notification that carries
+// only some of its fields is completed this way before it goes down).
+struct RecordRead {
+  enum class Kind { kFound, kRetry, kRejected };
+  Kind kind = Kind::kRetry;
+  std::string record_json;  // found: the record, a JSON object
+  std::string reason;       // retry / rejected: what the CRM said
+  std::optional<std::chrono::milliseconds> retry_after;
+
+  static RecordRead Found(std::string json) { return {Kind::kFound, std::move(json), "", std::nullopt}; }
+  static RecordRead Retry(std::string reason, std::optional<std::chrono::milliseconds> after = std::nullopt) {
+    return {Kind::kRetry, "", std::move(reason), after};
+  }
+  static RecordRead Rejected(std::string reason) { return {Kind::kRejected, "", std::move(reason), std::nullopt}; }
+};
+
 class Connector {
  public:
   virtual ~Connector() = default;
@@ -61,6 +77,19 @@ class Connector {
       results.push_back(std::move(one));
     }
     co_return results;
+  }
+  // Whether Read works: a connector that cannot read makes a channel that
+  // needs reads a configuration error.
+  virtual bool can_read() const { return false; }
+  // Reads record `record_id` of `object` with `query`, the connector's own
+  // query for the object's fields and children (for Salesforce a SOQL
+  // SELECT ... FROM <object>), to which it adds the record's id. Rejected
+  // when the record is not there or the query is refused; Retry for what
+  // a later attempt can get past.
+  virtual boost::asio::awaitable<RecordRead> Read(const std::string& object, const std::string& record_id,
+                                                  const std::string& query) {
+    (void)object, (void)record_id, (void)query;
+    co_return RecordRead::Rejected(std::string(name()) + " cannot read records");
   }
 };
 

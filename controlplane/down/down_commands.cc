@@ -40,8 +40,10 @@ DownCommands::DownCommands(boost::asio::any_io_executor executor, store::Store& 
       agents_(std::move(agents)),
       timer_(executor) {}
 
-void DownCommands::Accept(const InboundChannelOptions& channel, std::vector<InboundRecord> records,
-                          const std::string& delivery_id, std::function<void(Result<std::vector<std::string>>)> done) {
+void DownCommands::Accept(const InboundChannelOptions& channel, InboundNotification notification,
+                          std::function<void(Result<std::vector<std::string>>)> done) {
+  std::vector<InboundRecord>& records = notification.records;
+  const std::string& delivery_id = notification.delivery_id;
   std::vector<store::AppendItem> items;
   std::vector<std::string> ids;
   const int64_t now = NowUnixMs();
@@ -54,11 +56,15 @@ void DownCommands::Accept(const InboundChannelOptions& channel, std::vector<Inbo
     command.set_record_id(std::move(records[i].record_id));
     command.set_record_json(std::move(records[i].record_json));
     command.set_received_unix_ms(now);
+    command.set_read_first(notification.read_first);
     ids.push_back(command.command_id());
     store::AppendItem item;
     item.data = command.SerializeAsString();
-    if (!delivery_id.empty())
+    if (!records[i].delivery_id.empty()) {
+      item.idempotency_key = "down|" + channel.name + "|" + records[i].delivery_id;
+    } else if (!delivery_id.empty()) {
       item.idempotency_key = "down|" + channel.name + "|" + delivery_id + "|" + std::to_string(i);
+    }
     items.push_back(std::move(item));
   }
   auto self = shared_from_this();
@@ -168,7 +174,7 @@ void DownCommands::Pass() {
     batch.Clear();
     batch_bytes[agent] = 0;
   };
-  uint64_t unrouted = 0, depth = 0;
+  uint64_t unrouted = 0, unread = 0;
   std::set<uint64_t> present;     // of the commands sent before, those still queued
   std::set<std::string> blocked;  // records with an earlier command in flight or waiting
   std::map<std::string, size_t> in_flight;
@@ -182,7 +188,6 @@ void DownCommands::Pass() {
     if (page->empty()) break;
     for (store::QueueRecord& record : *page) {
       after = record.seq;
-      ++depth;
       // Sent lately and not acknowledged yet: not read again, and it holds
       // back the later commands of its record.
       if (auto it = sent_.find(record.seq); it != sent_.end()) {
@@ -203,6 +208,10 @@ void DownCommands::Pass() {
       }
       std::string key = command.channel() + "|" + command.record_id();
       if (!blocked.insert(key).second) continue;  // an earlier command of this record goes first
+      if (command.read_first()) {
+        ++unread;  // DownRecordReads completes it first; it holds back its record's later commands
+        continue;
+      }
       const std::string agent = agent_for(command.channel());
       if (agent.empty()) {
         ++unrouted;
@@ -232,7 +241,7 @@ void DownCommands::Pass() {
     it = present.count(it->second) ? std::next(it) : seq_of_.erase(it);
   }
   stats_.unrouted = unrouted;
-  stats_.depth = depth;
+  stats_.unread = unread;
 }
 
 void DownCommands::OnAck(const std::string& agent_id, const std::string& payload) {

@@ -66,6 +66,7 @@ struct RoutableAgent {
 struct DownStats {
   uint64_t depth = 0;     // commands not yet committed by an agent
   uint64_t unrouted = 0;  // of those, waiting for an agent (last pass)
+  uint64_t unread = 0;    // of those, waiting to be read whole from the CRM (last pass)
   uint64_t accepted_total = 0;
   uint64_t sent_total = 0;  // publishes, resends included
   uint64_t committed_total = 0;
@@ -82,7 +83,7 @@ class DownCommands : public std::enable_shared_from_this<DownCommands> {
   // their command ids (those of the first commit, for a delivery id seen
   // before), or ResourceExhausted when the queue is full, or the store's
   // error, on the event loop.
-  void Accept(const InboundChannelOptions& channel, std::vector<InboundRecord> records, const std::string& delivery_id,
+  void Accept(const InboundChannelOptions& channel, InboundNotification notification,
               std::function<void(Result<std::vector<std::string>>)> done);
 
   void Start();

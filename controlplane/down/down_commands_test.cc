@@ -33,7 +33,7 @@ class DownCommandsTest : public ::testing::Test {
 
   void Accept(const std::string& record_id, const std::string& delivery) {
     bool done = false;
-    down_->Accept(inbound_.channels[0].options, {{"Opportunity", record_id, "{}"}}, delivery,
+    down_->Accept(inbound_.channels[0].options, {{{"Opportunity", record_id, "{}", ""}}, delivery},
                   [&](Result<std::vector<std::string>> ids) {
                     EXPECT_TRUE(ids.ok());
                     done = true;

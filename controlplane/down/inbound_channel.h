@@ -29,6 +29,10 @@ struct InboundRecord {
   std::string object;       // e.g. "Opportunity"
   std::string record_id;    // the CRM's id for it
   std::string record_json;  // the record, a JSON object
+  // The sender's id for this record's notification, when it gives one per
+  // record (Salesforce numbers each Notification of a message): sent again
+  // under the same id, it is committed once.
+  std::string delivery_id;
 };
 
 struct InboundNotification {
@@ -36,6 +40,9 @@ struct InboundNotification {
   // The sender's id for this notification, when it gives one: a
   // notification sent again under the same id is committed once.
   std::string delivery_id;
+  // The records carry only some of their fields: the control plane reads
+  // each whole through the CRM's API (ReadQuery) before it goes down.
+  bool read_first = false;
 };
 
 class InboundChannel {
@@ -48,6 +55,14 @@ class InboundChannel {
   virtual Result<InboundNotification> Read(const http::Request& req, int64_t now_unix_ms) const = 0;
   // The answer once every record is committed; `command_ids` in record order.
   virtual http::Response Accepted(const http::Request& req, const std::vector<std::string>& command_ids) const = 0;
+  // Whether its records are read whole before they go down (ReadQuery).
+  virtual bool reads_records() const { return false; }
+  // For channels whose records are read first: the query the CRM's
+  // connector reads a record of `object` with; empty: none.
+  virtual std::string ReadQuery(std::string_view object) const {
+    (void)object;
+    return "";
+  }
 };
 
 // What every channel's configuration has, besides its kind's own keys.

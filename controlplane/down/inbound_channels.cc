@@ -1,6 +1,7 @@
 // The list of inbound channel kinds (docs/down.md "In at the control plane").
 
 #include "controlplane/down/inbound_channel.h"
+#include "controlplane/down/salesforce_outbound_channel.h"
 #include "controlplane/down/signed_webhook_channel.h"
 
 namespace ferry::controlplane {
@@ -8,6 +9,7 @@ namespace ferry::controlplane {
 const std::vector<InboundChannelFactory>& InboundChannelFactories() {
   static const std::vector<InboundChannelFactory> kinds = {
       SignedWebhookChannelFactory(),
+      SalesforceOutboundChannelFactory(),
   };
   return kinds;
 }

@@ -16,6 +16,7 @@ bool IsChannelName(const std::string& s) {
 }  // namespace
 
 const ConfiguredChannel* InboundOptions::Find(std::string_view name) const {
+  name = name.substr(0, name.find('?'));  // a request target's query is the channel's (a token)
   for (const ConfiguredChannel& c : channels) {
     if (c.options.name == name) return &c;
   }

@@ -85,11 +85,10 @@ boost::asio::awaitable<http::Response> InboundService::Handle(http::Request& req
   }
   InboundNotification notification = std::move(read).value();
   const size_t count = notification.records.size();
-  std::vector<InboundRecord> records = std::move(notification.records);
   const std::string delivery = notification.delivery_id;
   auto committed = co_await http::AwaitCallback<Result<std::vector<std::string>>>(
-      [this, configured, &records, &delivery](std::function<void(Result<std::vector<std::string>>)> resolve) {
-        commands_->Accept(configured->options, std::move(records), delivery, std::move(resolve));
+      [this, configured, &notification](std::function<void(Result<std::vector<std::string>>)> resolve) {
+        commands_->Accept(configured->options, std::move(notification), std::move(resolve));
       });
   if (!committed.ok()) {
     spdlog::warn("event=inbound_not_committed channel={} reason=\"{}\"", name, committed.status().message());

@@ -104,7 +104,8 @@ TEST_F(InboundConfigTest, ChannelsNeedAKnownKindAndTheAgentsTheyGoTo) {
     auto c = Load("inbound:\n  listen: 0.0.0.0:8445\n  hosts: [h]\n  channels:\n    - " + channel + "\n");
     return c.ok() ? std::string("loaded") : std::string(c.status().message());
   };
-  EXPECT_NE(error("{name: o, kind: carrier-pigeon, crm: x, agents: {a: b}}").find("not a channel kind (webhook)"),
+  EXPECT_NE(error("{name: o, kind: carrier-pigeon, crm: x, agents: {a: b}}")
+                .find("not a channel kind (webhook, salesforce_outbound_message)"),
             std::string::npos);
   EXPECT_NE(error("{name: o, kind: webhook, crm: x, secret_file: /s}").find("name the labels of the agents"),
             std::string::npos);

@@ -1,5 +1,7 @@
 #include "tests/crm_sim/all_vendors.h"
 
+#include <utility>
+
 #include "tests/crm_sim/dataverse_sim.h"
 #include "tests/crm_sim/marketing_cloud_sim.h"
 #include "tests/crm_sim/salesforce_sim.h"
@@ -7,9 +9,9 @@
 
 namespace ferry::crm_sim {
 
-std::vector<std::unique_ptr<VendorSim>> AllVendors() {
+std::vector<std::unique_ptr<VendorSim>> AllVendors(boost::asio::any_io_executor executor) {
   std::vector<std::unique_ptr<VendorSim>> vendors;
-  vendors.push_back(std::make_unique<SalesforceSim>());
+  vendors.push_back(std::make_unique<SalesforceSim>(std::move(executor)));
   vendors.push_back(std::make_unique<DataverseSim>());
   vendors.push_back(std::make_unique<MarketingCloudSim>());
   vendors.push_back(std::make_unique<SapSalesCloudSim>());

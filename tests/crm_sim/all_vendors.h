@@ -1,4 +1,6 @@
 #pragma once
+#include <boost/asio/any_io_executor.hpp>
+
 #include <memory>
 #include <vector>
 
@@ -7,7 +9,8 @@
 namespace ferry::crm_sim {
 
 // Every simulated vendor, in one explicit list: a new vendor is its own
-// files plus one line in all_vendors.cc.
-std::vector<std::unique_ptr<VendorSim>> AllVendors();
+// files plus one line in all_vendors.cc. Vendors that call out (Salesforce's
+// outbound messages) do it on `executor`, the server's.
+std::vector<std::unique_ptr<VendorSim>> AllVendors(boost::asio::any_io_executor executor);
 
 }  // namespace ferry::crm_sim

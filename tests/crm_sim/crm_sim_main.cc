@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   if (!have_port) return Usage();
 
   boost::asio::io_context io;  // one thread: the vendors' state needs no locks
-  ferry::crm_sim::SimServer server(io.get_executor(), options, ferry::crm_sim::AllVendors());
+  ferry::crm_sim::SimServer server(io.get_executor(), options, ferry::crm_sim::AllVendors(io.get_executor()));
   if (ferry::Status s = server.Start(); !s.ok()) {
     std::cerr << "ferry-crm-sim: " << s.message() << "\n";
     return 1;

@@ -45,6 +45,10 @@ class ObjectSchema {
   std::string Label(std::string_view field) const;
   // Declares extra allowed fields for strict mode (keys, lookups).
   void AllowField(std::string field) { fields_.insert(std::move(field)); }
+  // Whether a record may have `field`: any field unless strict, else only
+  // the fields the rules name. A read (a query) is refused what a write
+  // would be.
+  bool Allows(std::string_view field) const { return !strict_ || Known(field); }
   bool ignore_case() const { return ignore_case_; }
 
  private:

@@ -19,7 +19,9 @@ constexpr std::string_view kSalesforceBuiltInSchema = R"({
     "picklists": {"BillingCountryCode": "iso3166-alpha2", "ShippingCountryCode": "iso3166-alpha2"},
     "labels": {"Name": "Account Name", "BillingCountryCode": "Billing Country Code",
                "ShippingCountryCode": "Shipping Country Code"},
-    "relationships": {"Parent": {"object": "Account", "field": "ParentId"}}},
+    "relationships": {"Parent": {"object": "Account", "field": "ParentId"}},
+    "child_relationships": {"Contacts": {"object": "Contact", "field": "AccountId"},
+                            "Opportunities": {"object": "Opportunity", "field": "AccountId"}}},
   "Contact": {"key_prefix": "003", "external_ids": ["SAP_Contact_Number__c"],
     "required": ["LastName"], "max_length": {"LastName": 80, "FirstName": 40},
     "picklists": {"MailingCountryCode": "iso3166-alpha2"},
@@ -32,7 +34,12 @@ constexpr std::string_view kSalesforceBuiltInSchema = R"({
   "SAP_Invoice__c": {"external_ids": ["SAP_Invoice_Number__c"],
     "relationships": {"Account__r": {"object": "Account", "field": "Account__c"}}},
   "SAP_Price__c": {"external_ids": ["SAP_Condition_Key__c"]},
-  "Opportunity": {"key_prefix": "006", "max_length": {"SAP_Sales_Order__c": 10, "SAP_Order_Message__c": 255}},
+  "Opportunity": {"key_prefix": "006", "max_length": {"SAP_Sales_Order__c": 10, "SAP_Order_Message__c": 255},
+    "relationships": {"Account": {"object": "Account", "field": "AccountId"}},
+    "child_relationships": {"OpportunityLineItems": {"object": "OpportunityLineItem", "field": "OpportunityId"}}},
+  "OpportunityLineItem": {"key_prefix": "00k",
+    "relationships": {"Opportunity": {"object": "Opportunity", "field": "OpportunityId"},
+                      "Product2": {"object": "Product2", "field": "Product2Id"}}},
   "SAP_Price_Scale__c": {"external_ids": ["SAP_Scale_Key__c"],
     "relationships": {"Price__r": {"object": "SAP_Price__c", "field": "Price__c"}}}
 })";
@@ -81,6 +88,17 @@ Status SalesforceSchema::Merge(const json::object& objects) {
           spec.relationships[Lower(rel)] = {std::string(parent->get_string()), std::string(field->get_string())};
           spec.rules.AllowField(std::string(rel));
           spec.rules.AllowField(std::string(field->get_string()));
+        }
+      } else if (key == "child_relationships") {
+        if (!value.is_object()) return Status::InvalidArgument(where + " must be an object");
+        for (const auto& [rel, target] : value.get_object()) {
+          const auto* child = target.is_object() ? target.get_object().if_contains("object") : nullptr;
+          const auto* field = target.is_object() ? target.get_object().if_contains("field") : nullptr;
+          if (!child || !child->is_string() || !field || !field->is_string()) {
+            return Status::InvalidArgument(where + "." + std::string(rel) + " needs \"object\" and \"field\"");
+          }
+          spec.child_relationships[Lower(rel)] = {std::string(rel), std::string(child->get_string()),
+                                                  std::string(field->get_string())};
         }
       } else if (key == "key_prefix") {
         if (!value.is_string() || value.get_string().size() != 3) {
@@ -140,6 +158,13 @@ SfRelationship SalesforceSchema::Relationship(std::string_view object, std::stri
     }
   }
   return rel;
+}
+
+const SfChildRelationship* SalesforceSchema::ChildRelationship(std::string_view object, std::string_view name) const {
+  const SObjectSpec* spec = Find(object);
+  if (!spec) return nullptr;
+  auto it = spec->child_relationships.find(Lower(name));
+  return it == spec->child_relationships.end() ? nullptr : &it->second;
 }
 
 std::string SalesforceSchema::KeyPrefix(std::string_view object) {

@@ -5,6 +5,8 @@
 #include <map>
 
 #include "common/util/clock.h"
+#include "tests/crm_sim/salesforce_id.h"
+#include "tests/crm_sim/salesforce_query.h"
 #include "tests/crm_sim/sim_http.h"
 
 namespace ferry::crm_sim {
@@ -15,24 +17,6 @@ namespace {
 
 constexpr std::string_view kSalesforceTokenPath = "/services/oauth2/token";
 constexpr std::string_view kOrgId = "00D5g00000FERRYEAA";
-constexpr std::string_view kBase62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-// An 18-character Id: key prefix, pod, counter, and the case-safe suffix
-// Salesforce computes (one character per five, flagging upper-case letters).
-std::string SalesforceId(std::string_view prefix, uint64_t n) {
-  std::string id = std::string(prefix) + "5g00000";
-  std::string counter(5, '0');
-  for (int i = 4; i >= 0; --i, n /= 62) counter[static_cast<size_t>(i)] = kBase62[n % 62];
-  id += counter;
-  for (size_t chunk = 0; chunk < 3; ++chunk) {
-    int flags = 0;
-    for (size_t j = 0; j < 5; ++j) {
-      if (std::isupper(static_cast<unsigned char>(id[chunk * 5 + j]))) flags |= 1 << j;
-    }
-    id += "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[flags];
-  }
-  return id;
-}
 
 // "v60.0" → 60.0; nullopt for anything else.
 std::optional<double> ApiVersion(std::string_view segment) {
@@ -60,9 +44,12 @@ json::object SalesforceOAuthError(std::string_view error, std::string_view descr
 
 }  // namespace
 
-SalesforceSim::SalesforceSim()
+SalesforceSim::SalesforceSim(boost::asio::any_io_executor executor)
     : VendorSim(/*ignore_case=*/true, VendorState("ferry-sf", "sf-secret", 7200)),
-      writer_(store(), schema_, [this](std::string_view object) { return NewRecordId(object); }) {}
+      writer_(store(), schema_, [this](std::string_view object) { return NewRecordId(object); }),
+      outbound_(std::move(executor), std::string(kOrgId)) {
+  writer_.set_observer(&outbound_);
+}
 
 bool SalesforceSim::Claims(std::string_view path) const { return path.substr(0, 10) == "/services/"; }
 
@@ -151,7 +138,73 @@ http::Response SalesforceSim::Route(const http::Request& req) {
   if (version && segments.size() == 7 && segments[3] == "composite" && segments[4] == "sobjects") {
     return Collection(req, *version, segments[5], segments[6]);
   }
+  if (version && segments.size() == 6 && segments[3] == "sobjects") {
+    return SObjectById(req, *version, segments[4], segments[5]);
+  }
+  if (version && segments.size() == 5 && segments[3] == "sobjects") return Create(req, segments[4]);
+  if (version && segments.size() == 4 && segments[3] == "query") return Query(req, *version);
   return Errors(req, 404, kNotFound);
+}
+
+std::optional<http::Response> SalesforceSim::ReadRecordBody(const http::Request& req, json::object& body) {
+  const std::string_view content_type = HeaderOf(req, "Content-Type");
+  if (!content_type.empty() && content_type.find("json") == std::string_view::npos) {
+    return Errors(req, 415,
+                  {{"UNSUPPORTED_MEDIA_TYPE",
+                    "Content-Type header specified in HTTP request is not supported: " + std::string(content_type),
+                    {}}});
+  }
+  auto parsed = ParseJsonBody(req.body());
+  if (!parsed.ok() || !parsed->is_object()) {
+    const std::string why = parsed.ok() ? "the record must be a JSON object" : parsed.status().message();
+    return Errors(req, 400, {{"JSON_PARSER_ERROR", "Unexpected content in the request body: " + why, {}}});
+  }
+  body = std::move(parsed->get_object());
+  return std::nullopt;
+}
+
+http::Response SalesforceSim::Create(const http::Request& req, std::string_view raw_object) {
+  // The object's basic information (GET) is not simulated.
+  if (req.method() != http::beast_http::verb::post) return Errors(req, 404, kNotFound);
+  json::object body;
+  if (auto refused = ReadRecordBody(req, body)) return std::move(*refused);
+  UpsertOutcome out = writer_.Create(PercentDecode(raw_object), body);
+  if (out.status >= 400) return Errors(req, out.status, out.errors);
+  return JsonResponse(req, 201, json::object{{"id", out.id}, {"success", true}, {"errors", json::array{}}});
+}
+
+http::Response SalesforceSim::SObjectById(const http::Request& req, double version, std::string_view raw_object,
+                                          std::string_view raw_id) {
+  using http::beast_http::verb;
+  if (req.method() == verb::get || req.method() == verb::delete_) {
+    return SObjectByExternalId(req, version, raw_object, "Id", raw_id);
+  }
+  if (req.method() != verb::patch) {
+    return Errors(req, 405,
+                  {{"METHOD_NOT_ALLOWED",
+                    "HTTP Method '" + std::string(req.method_string()) + "' not allowed. Allowed are GET,PATCH,DELETE",
+                    {}}});
+  }
+  json::object body;
+  if (auto refused = ReadRecordBody(req, body)) return std::move(*refused);
+  if (auto errors = SalesforceWriter::CheckBodyKeys(body, "Id"); !errors.empty()) return Errors(req, 400, errors);
+  UpsertOutcome out =
+      writer_.Upsert(PercentDecode(raw_object), "Id", PercentDecode(raw_id), body, /*update_only=*/true);
+  if (out.status >= 400) return Errors(req, out.status, out.errors);
+  return EmptyResponse(req, 204);  // an update answers without a body, whatever the version
+}
+
+http::Response SalesforceSim::Query(const http::Request& req, double version) {
+  if (req.method() != http::beast_http::verb::get) {
+    return Errors(req, 405,
+                  {{"METHOD_NOT_ALLOWED",
+                    "HTTP Method '" + std::string(req.method_string()) + "' not allowed. Allowed are GET,HEAD",
+                    {}}});
+  }
+  const auto query = QueryOf(req.target());
+  const auto q = query.find("q");
+  QueryAnswer answer = RunSoqlQuery(q == query.end() ? "" : q->second, store(), schema_, VersionText(version));
+  return JsonTextResponse(req, answer.status, std::move(answer.body));
 }
 
 http::Response SalesforceSim::SObjectByExternalId(const http::Request& req, double version, std::string_view raw_object,
@@ -196,19 +249,8 @@ http::Response SalesforceSim::SObjectByExternalId(const http::Request& req, doub
                     "HTTP Method '" + std::string(req.method_string()) + "' not allowed. Allowed are GET,PATCH,DELETE",
                     {}}});
   }
-  const std::string_view content_type = HeaderOf(req, "Content-Type");
-  if (!content_type.empty() && content_type.find("json") == std::string_view::npos) {
-    return Errors(req, 415,
-                  {{"UNSUPPORTED_MEDIA_TYPE",
-                    "Content-Type header specified in HTTP request is not supported: " + std::string(content_type),
-                    {}}});
-  }
-  auto parsed = ParseJsonBody(req.body());
-  if (!parsed.ok() || !parsed->is_object()) {
-    const std::string why = parsed.ok() ? "the record must be a JSON object" : parsed.status().message();
-    return Errors(req, 400, {{"JSON_PARSER_ERROR", "Unexpected content in the request body: " + why, {}}});
-  }
-  const json::object& body = parsed->get_object();
+  json::object body;
+  if (auto refused = ReadRecordBody(req, body)) return std::move(*refused);
   if (auto errors = SalesforceWriter::CheckBodyKeys(body, field); !errors.empty()) return Errors(req, 400, errors);
   auto query = QueryOf(req.target());
   const bool update_only = IEquals(query["updateOnly"], "true");
@@ -271,7 +313,10 @@ http::Response SalesforceSim::Collection(const http::Request& req, double versio
   state_.CountBatch();
   state_.CountOperations(static_cast<int64_t>(list.size()));
   const bool atomic = all_or_none && all_or_none->get_bool();
-  if (atomic) store().Begin();
+  if (atomic) {
+    store().Begin();
+    outbound_.Hold();  // a rolled-back record sends no outbound message
+  }
   json::array results;
   std::vector<bool> ok;
   for (const auto& item : list) {
@@ -310,8 +355,10 @@ http::Response SalesforceSim::Collection(const http::Request& req, double versio
   if (atomic) {
     if (std::find(ok.begin(), ok.end(), false) == ok.end()) {
       store().Commit();
+      outbound_.Release(/*keep=*/true);
     } else {
       store().Rollback();
+      outbound_.Release(/*keep=*/false);
       for (size_t i = 0; i < ok.size(); ++i) {
         if (!ok[i]) continue;
         results[i] = json::object{
@@ -387,7 +434,31 @@ void SalesforceSim::AddStats(json::object& stats) const {
   stats["api_usage"] = json::object{{"used", api_used_}, {"max", settings_.api_limit}};
 }
 
+std::optional<http::Response> SalesforceSim::ControlResource(const http::Request& req, std::string_view resource,
+                                                             const SimContext& ctx) {
+  if (resource != "outbound_messages") return std::nullopt;
+  using http::beast_http::verb;
+  auto error = [&](int status, const std::string& message) {
+    return JsonResponse(req, status, json::object{{"error", message}});
+  };
+  if (req.method() == verb::get) return JsonResponse(req, 200, outbound_.Describe());
+  if (req.method() == verb::delete_) {
+    outbound_.Clear();
+    return JsonResponse(req, 200, json::object{{"ok", true}});
+  }
+  if (req.method() != verb::post) {
+    return error(
+        404, "no control resource " + std::string(req.method_string()) + " /_sim/salesforce/" + std::string(resource));
+  }
+  auto parsed = ParseJsonBody(req.body());
+  if (!parsed.ok() || !parsed->is_object()) return error(400, "the body must be a JSON object");
+  auto registered = outbound_.Register(parsed->get_object(), ctx.base_url);
+  if (!registered.ok()) return error(400, registered.status().message());
+  return JsonResponse(req, 200, *registered);
+}
+
 void SalesforceSim::ResetVendor() {
+  outbound_.Clear();
   settings_ = Settings();
   schema_ = SalesforceSchema();
   last_second_.Clear();

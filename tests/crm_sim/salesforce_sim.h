@@ -7,8 +7,14 @@
 //   GET    /services/data/vNN.N/sobjects/{SObject}/{ExtIdField}/{value}   read
 //   DELETE /services/data/vNN.N/sobjects/{SObject}/{ExtIdField}/{value}
 //   PATCH  /services/data/vNN.N/composite/sobjects/{SObject}/{ExtIdField} collections upsert
+//   POST   /services/data/vNN.N/sobjects/{SObject}         create: 201 {"id","success","errors"}
+//   PATCH  /services/data/vNN.N/sobjects/{SObject}/{Id}    update: 204
+//   GET    /services/data/vNN.N/sobjects/{SObject}/{Id}    read (DELETE too)
+//   GET    /services/data/vNN.N/query?q=SOQL               salesforce_query.h
 //
 // Every /services/data answer after authentication carries Sforce-Limit-Info.
+// Records written through these send the outbound messages registered at
+// /_sim/salesforce/outbound_messages (salesforce_outbound_messages.h).
 // Settings (POST /_sim/config {"vendor":"salesforce",…}): client_id,
 // client_secret, token_ttl_s (7200), latency_ms, api_limit (1000000),
 // api_used, rate_per_s (0: unlimited), update_body_since ("46.0": older API
@@ -16,8 +22,12 @@
 // a raw external id value ending in "." and letters is 404, as documented),
 // objects (salesforce_schema.h).
 
+#include <boost/asio/any_io_executor.hpp>
+
+#include <optional>
 #include <string>
 
+#include "tests/crm_sim/salesforce_outbound_messages.h"
 #include "tests/crm_sim/salesforce_schema.h"
 #include "tests/crm_sim/salesforce_upsert.h"
 #include "tests/crm_sim/vendor_sim.h"
@@ -26,13 +36,18 @@ namespace ferry::crm_sim {
 
 class SalesforceSim : public VendorSim {
  public:
-  SalesforceSim();
+  // Outbound messages are sent on `executor`.
+  explicit SalesforceSim(boost::asio::any_io_executor executor);
 
   std::string_view name() const override { return "salesforce"; }
   bool Claims(std::string_view path) const override;
   http::Response Handle(const http::Request& req, const SimContext& ctx) override;
   http::Response FaultResponse(const http::Request& req, const Fault& fault) override;
   Status Configure(const boost::json::object& settings) override;
+  // /_sim/salesforce/outbound_messages: POST registers, GET describes,
+  // DELETE removes them all.
+  std::optional<http::Response> ControlResource(const http::Request& req, std::string_view resource,
+                                                const SimContext& ctx) override;
 
  protected:
   std::string NewRecordId(std::string_view object) override;
@@ -53,6 +68,13 @@ class SalesforceSim : public VendorSim {
   http::Response SObjectByExternalId(const http::Request& req, double version, std::string_view object,
                                      std::string_view field, std::string_view raw_value);
   http::Response Collection(const http::Request& req, double version, std::string_view object, std::string_view field);
+  http::Response Create(const http::Request& req, std::string_view raw_object);
+  http::Response SObjectById(const http::Request& req, double version, std::string_view raw_object,
+                             std::string_view raw_id);
+  http::Response Query(const http::Request& req, double version);
+  // The JSON object body of a record write into `body`, or the answer that
+  // refuses it (415 for another content type, 400 for no JSON object).
+  std::optional<http::Response> ReadRecordBody(const http::Request& req, boost::json::object& body);
   http::Response Errors(const http::Request& req, int status, const std::vector<SfError>& errors);
   // Sforce-Limit-Info: api-usage=USED/MAX
   std::string LimitInfo() const;
@@ -60,6 +82,7 @@ class SalesforceSim : public VendorSim {
   Settings settings_;
   SalesforceSchema schema_;
   SalesforceWriter writer_;
+  SalesforceOutboundMessages outbound_;
   SlidingWindow last_second_;
   int64_t api_used_ = 0;
   uint64_t next_id_ = 0;

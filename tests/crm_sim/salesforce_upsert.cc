@@ -1,5 +1,6 @@
 #include "tests/crm_sim/salesforce_upsert.h"
 
+#include <optional>
 #include <set>
 
 #include "tests/crm_sim/sim_http.h"
@@ -179,13 +180,40 @@ UpsertOutcome SalesforceWriter::Upsert(std::string_view object, std::string_view
   }
   if (matches.empty()) {
     written[key_field] = key_value;  // the key from the URL (or the record) becomes a field
-    out.id = store_.Create(object, new_id_(object), written).id;
+    const Record& created = store_.Create(object, new_id_(object), written);
+    out.id = created.id;
     out.status = 201;
+    if (observer_ && observer_->Watches(object)) observer_->Written(object, created.id, nullptr, created.fields);
   } else {
     out.id = matches[0]->id;
-    store_.Update(object, out.id, written);
+    // Update changes the record in place: keep what it was for the observer.
+    std::optional<json::object> before;
+    if (observer_ && observer_->Watches(object)) before = matches[0]->fields;
+    const Record& updated = store_.Update(object, out.id, written);
     out.status = 200;
+    if (before) observer_->Written(object, updated.id, &*before, updated.fields);
   }
+  return out;
+}
+
+UpsertOutcome SalesforceWriter::Create(std::string_view object, const json::object& body) {
+  UpsertOutcome out;
+  if (FindField(body, "Id", true)) {
+    out.status = 400;
+    out.errors.push_back({"INVALID_FIELD_FOR_INSERT_UPDATE", "cannot specify Id in an insert call", {"Id"}});
+    return out;
+  }
+  json::object written = body;
+  out.errors = ResolveRelationships(object, written);
+  if (out.errors.empty()) out.errors = Validate(object, written, written);
+  if (!out.errors.empty()) {
+    out.status = 400;
+    return out;
+  }
+  const Record& created = store_.Create(object, new_id_(object), written);
+  out.id = created.id;
+  out.status = 201;
+  if (observer_ && observer_->Watches(object)) observer_->Written(object, created.id, nullptr, created.fields);
   return out;
 }
 

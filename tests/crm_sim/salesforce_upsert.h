@@ -1,8 +1,10 @@
 #pragma once
 // The record writes of the simulated Salesforce, shared by the single
-// upsert (PATCH …/sobjects/{SObject}/{ExtIdField}/{value}) and the sObject
-// Collections upsert: match by external id, resolve relationship fields
-// given by a parent's external id, validate, store.
+// upsert (PATCH …/sobjects/{SObject}/{ExtIdField}/{value}), the update by
+// Id (PATCH …/sobjects/{SObject}/{Id}), the create (POST
+// …/sobjects/{SObject}) and the sObject Collections upsert: match by
+// external id, resolve relationship fields given by a parent's external id,
+// validate, store, and tell the observer (outbound messages) what changed.
 //
 // Errors are kept neutral (SfError) and shaped at the edge: the REST API
 // writes {"message","errorCode","fields"}, a collection result
@@ -35,11 +37,29 @@ struct UpsertOutcome {
   std::vector<std::string> matches;  // the matching ids, for 300
 };
 
+// Told of every record the writer stores. Rolled-back writes are told
+// too: an observer that acts on writes holds its actions until the group's
+// outcome is known.
+class SfWriteObserver {
+ public:
+  virtual ~SfWriteObserver() = default;
+  // Whether writes to `object` interest it: only then is a record's state
+  // before an update copied for Written.
+  virtual bool Watches(std::string_view object) const = 0;
+  // Record `id` of `object` was written: `before` is its fields before the
+  // write (null for a create), `after` its fields now.
+  virtual void Written(std::string_view object, const std::string& id, const boost::json::object* before,
+                       const boost::json::object& after) = 0;
+};
+
 class SalesforceWriter {
  public:
   using NewId = std::function<std::string(std::string_view object)>;
   SalesforceWriter(RecordStore& store, const SalesforceSchema& schema, NewId new_id)
       : store_(store), schema_(schema), new_id_(std::move(new_id)) {}
+
+  // Null: nobody is told. The observer must outlive the writer's use.
+  void set_observer(SfWriteObserver* observer) { observer_ = observer; }
 
   // Errors for an "Id" or a `key_field` in a body keyed by the URL.
   static std::vector<SfError> CheckBodyKeys(const boost::json::object& body, std::string_view key_field);
@@ -48,6 +68,9 @@ class SalesforceWriter {
   // `key_value`. With `update_only`, a missing record is 404 NOT_FOUND.
   UpsertOutcome Upsert(std::string_view object, std::string_view key_field, const std::string& key_value,
                        const boost::json::object& body, bool update_only);
+  // Creates a record of `object` from `body` (no "Id" in it: 400
+  // INVALID_FIELD_FOR_INSERT_UPDATE). 201 with the new id, or 400.
+  UpsertOutcome Create(std::string_view object, const boost::json::object& body);
 
   // Records whose `key_field` is `key_value`. `Id` is the record's own id:
   // Salesforce takes it as the key of an upsert, which then only updates.
@@ -72,6 +95,7 @@ class SalesforceWriter {
   RecordStore& store_;
   const SalesforceSchema& schema_;
   NewId new_id_;
+  SfWriteObserver* observer_ = nullptr;
 };
 
 }  // namespace ferry::crm_sim

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <random>
 
 namespace ferry::crm_sim {
@@ -113,12 +114,58 @@ std::optional<std::string> ScalarText(const json::value& v) {
 }
 
 Response JsonResponse(const Request& req, int status, const json::value& body) {
+  return JsonTextResponse(req, status, json::serialize(body));
+}
+
+Response JsonTextResponse(const Request& req, int status, std::string body) {
   Response res{static_cast<beast_http::status>(status), req.version()};
   res.set(beast_http::field::content_type, "application/json; charset=utf-8");
-  res.body() = json::serialize(body);
+  res.body() = std::move(body);
   res.keep_alive(req.keep_alive());
   res.prepare_payload();
   return res;
+}
+
+std::string DecimalText(double value) {
+  char text[64];
+  const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
+  std::string out(text, ec == std::errc() ? end : text);
+  if (out.find_first_not_of("-0123456789") == std::string::npos) out += ".0";
+  return out;
+}
+
+namespace {
+
+void AppendWithDecimals(std::string& out, const json::value& value) {
+  if (value.is_double()) {
+    out += DecimalText(value.get_double());
+  } else if (const json::object* object = value.if_object()) {
+    out += '{';
+    for (auto it = object->begin(); it != object->end(); ++it) {
+      if (it != object->begin()) out += ',';
+      out += json::serialize(json::string(it->key()));
+      out += ':';
+      AppendWithDecimals(out, it->value());
+    }
+    out += '}';
+  } else if (const json::array* array = value.if_array()) {
+    out += '[';
+    for (size_t i = 0; i < array->size(); ++i) {
+      if (i > 0) out += ',';
+      AppendWithDecimals(out, (*array)[i]);
+    }
+    out += ']';
+  } else {
+    out += json::serialize(value);
+  }
+}
+
+}  // namespace
+
+std::string SerializeWithDecimals(const json::value& value) {
+  std::string out;
+  AppendWithDecimals(out, value);
+  return out;
 }
 
 Response EmptyResponse(const Request& req, int status) {

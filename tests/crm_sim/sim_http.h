@@ -48,6 +48,16 @@ std::optional<std::string> ScalarText(const json::value& v);
 
 // Answers with `body` serialised as JSON (Content-Type application/json).
 Response JsonResponse(const Request& req, int status, const json::value& body);
+// Answers with JSON text already serialised (SerializeWithDecimals).
+Response JsonTextResponse(const Request& req, int status, std::string body);
+
+// A double as the vendors write it: the shortest decimal that reads back as
+// the same value, with ".0" when it is whole (2.0 → "2.0", 666.67 →
+// "666.67"), where Boost.JSON writes "2E0" and "6.6667E2". Clients that keep
+// a number's text (a flow's text(Quantity)) see what the vendor would send.
+std::string DecimalText(double value);
+// `value` as JSON text, doubles written by DecimalText.
+std::string SerializeWithDecimals(const json::value& value);
 // Answers with no body.
 Response EmptyResponse(const Request& req, int status);
 

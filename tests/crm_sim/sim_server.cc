@@ -93,10 +93,7 @@ http::Response SimServer::Dispatch(const http::Request& req, VendorSim& vendor) 
   try {
     if (auto fault = vendor.state().TakeFault(req.method_string(), PathOf(req.target())))
       return vendor.FaultResponse(req, *fault);
-    SimContext ctx;
-    const std::string_view host = HeaderOf(req, "Host");  // the address the client reached us at
-    ctx.base_url = "http://" + (host.empty() ? options_.host + ":" + std::to_string(port()) : std::string(host));
-    return vendor.Handle(req, ctx);
+    return vendor.Handle(req, ContextOf(req));
   } catch (const std::exception& e) {
     // A simulator bug must not end a test run: answer it, loudly.
     std::cerr << "ferry-crm-sim: internal error in " << vendor.name() << ": " << e.what() << std::endl;
@@ -104,8 +101,18 @@ http::Response SimServer::Dispatch(const http::Request& req, VendorSim& vendor) 
   }
 }
 
+SimContext SimServer::ContextOf(const http::Request& req) const {
+  SimContext ctx;
+  const std::string_view host = HeaderOf(req, "Host");  // the address the client reached us at
+  ctx.base_url = "http://" + (host.empty() ? options_.host + ":" + std::to_string(port()) : std::string(host));
+  return ctx;
+}
+
 http::Response SimServer::Control(const http::Request& req, std::string_view path) {
   const auto segments = SplitPath(path);  // "_sim", …
+  if (VendorSim* vendor = segments.size() == 3 ? FindVendor(segments[1]) : nullptr) {
+    if (auto res = vendor->ControlResource(req, segments[2], ContextOf(req))) return std::move(*res);
+  }
   if (req.method() == http::beast_http::verb::get) {
     if (segments.size() == 2 && segments[1] == "stats") {
       json::object stats;

@@ -18,6 +18,8 @@
 //                                      "error_code","message"}
 //   POST /_sim/expire-tokens          {"vendor"?}
 //   POST /_sim/seed                   {"vendor","object","fields"|"records","id"?}
+//   *    /_sim/{vendor}/{resource}     a vendor's own (VendorSim::ControlResource), e.g.
+//                                     /_sim/salesforce/outbound_messages
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -51,6 +53,8 @@ class SimServer {
  private:
   boost::asio::awaitable<http::Response> Serve(http::Request& req);
   http::Response Dispatch(const http::Request& req, VendorSim& vendor);
+  // The simulator as the client reached it (its Host header).
+  SimContext ContextOf(const http::Request& req) const;
   http::Response Control(const http::Request& req, std::string_view path);
   http::Response ControlPost(const http::Request& req, std::string_view action, const boost::json::object& body);
   VendorSim* FindVendor(std::string_view name);

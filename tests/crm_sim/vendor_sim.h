@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,13 @@ class VendorSim {
   // POST /_sim/delete: {"object", "id"}: the record is gone, as when the
   // vendor's own users delete it. NotFound when there is no such record.
   Status Remove(const boost::json::object& request);
+  // /_sim/{vendor}/{resource}, any method, for what only this vendor has
+  // (Salesforce's outbound_messages). nullopt: not the vendor's; the server
+  // answers it as usual (GET lists the records of object `resource`).
+  virtual std::optional<http::Response> ControlResource(const http::Request& /*req*/, std::string_view /*resource*/,
+                                                        const SimContext& /*ctx*/) {
+    return std::nullopt;
+  }
   // GET /_sim/stats: the common counters plus the vendor's own.
   boost::json::object Stats() const;
   // POST /_sim/reset: no records, tokens, faults or counters; settings back

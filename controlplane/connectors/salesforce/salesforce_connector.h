@@ -42,13 +42,22 @@ class SalesforceConnector : public Connector {
   boost::asio::awaitable<std::vector<DeliveryResult>> DeliverBatch(
       std::vector<const ferry::v1::Event*> events) override;
 
+  bool can_read() const override { return true; }
+  // A SOQL query for the record (salesforce_read.cc).
+  boost::asio::awaitable<RecordRead> Read(const std::string& object, const std::string& record_id,
+                                          const std::string& query) override;
+
   // Exposed for tests: the JSON body of one record, for a single upsert
   // (without the external id field) or a Collections entry (with
   // attributes.type and the external id).
+
   static std::string RecordBody(const ferry::v1::MappedRecord& record, bool for_collection);
 
  private:
-  struct Call;  // one HTTP exchange's outcome
+  struct Call {                          // one HTTP exchange's outcome
+    std::optional<std::string> failure;  // no answer: token or transport problem (retryable)
+    http::ClientResponse response;
+  };
   struct Entry {
     size_t event = 0;
     const ferry::v1::MappedRecord* record = nullptr;

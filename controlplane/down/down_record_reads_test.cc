@@ -1,0 +1,191 @@
+// Commands whose notification carried only part of the record (a Salesforce
+// Outbound Message) on a real store: read whole before anything is sent
+// down, dead-lettered with the CRM's reason when the read is refused, and
+// read again after a pause when the CRM asks for one.
+
+#include "controlplane/down/down_record_reads.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <deque>
+
+#include "common/transport/topics.h"
+#include "common/util/clock.h"
+#include "common/wire/down_command.h"
+#include "controlplane/down/down_commands.h"
+#include "controlplane/down/salesforce_outbound_channel.h"
+#include "tests/support/fake_tunnel.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
+
+namespace ferry::controlplane {
+namespace {
+
+constexpr const char* kQuery = "SELECT Id, StageName FROM Opportunity";
+
+// A CRM that answers reads from a script, and remembers what it was asked.
+class ScriptedReader : public Connector {
+ public:
+  std::string_view name() const override { return "salesforce"; }
+  boost::asio::awaitable<DeliveryResult> Deliver(const ferry::v1::Event&) override {
+    co_return DeliveryResult::Rejected("not used");
+  }
+  bool can_read() const override { return true; }
+  boost::asio::awaitable<RecordRead> Read(const std::string& object, const std::string& record_id,
+                                          const std::string& query) override {
+    asked.push_back(object + " " + record_id + " " + query);
+    RecordRead next = script.empty() ? RecordRead::Retry("nothing scripted") : script.front();
+    if (!script.empty()) script.pop_front();
+    co_return next;
+  }
+  std::deque<RecordRead> script;
+  std::vector<std::string> asked;
+};
+
+class DownRecordReadsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<std::string> databases = store::DurableQueue::DatabasesFor(kDownQueue);
+    for (auto& db : store::DurableQueue::DatabasesFor("dlq")) databases.push_back(db);
+    store_ = testing::OpenTestStore(dir_.path(), databases);
+    down_queue_ = std::move(store::DurableQueue::Open(*store_, {kDownQueue, 0}).value());
+    dead_letters_ = std::move(store::DurableQueue::Open(*store_, {"dlq", 0}).value());
+    ConfiguredChannel channel;
+    channel.options = {"sf", "salesforce_outbound_message", "salesforce", {{"sap", "S4P"}}};
+    channel.channel = std::make_shared<SalesforceOutboundChannel>(
+        "00D000000000001", dir_.path() / "token", std::map<std::string, std::string>{{"Opportunity", kQuery}});
+    inbound_.channels.push_back(channel);
+    agents_ = {{"plant-01", {{"sap", "S4P"}}, NowUnixMs()}};
+    commands_ = std::make_shared<DownCommands>(io_.get_executor(), *store_, *down_queue_, tunnel_, inbound_,
+                                               DownOptions{}, [this] { return agents_; });
+    reads_ = std::make_shared<DownRecordReads>(
+        io_.get_executor(), *down_queue_, *dead_letters_, inbound_,
+        [this](const std::string& crm) -> Connector* { return crm == "salesforce" ? &crm_ : nullptr; },
+        [this](int64_t) { ++dead_letter_notices_; });
+    down_queue_->SetOnAppend([this] {
+      commands_->Poke();
+      reads_->Poke();
+    });
+  }
+  void TearDown() override {
+    reads_->Stop();
+    commands_->Stop();
+    for (int i = 0; i < 20; ++i) Run();
+  }
+
+  std::string AcceptPartial(const std::string& record_id) {
+    std::string id;
+    InboundNotification n;
+    n.read_first = true;
+    n.records.push_back(
+        {"Opportunity", record_id, R"({"Id":")" + record_id + R"(","StageName":"Closed Won"})", "sf:04l" + record_id});
+    commands_->Accept(inbound_.channels[0].options, std::move(n), [&](Result<std::vector<std::string>> ids) {
+      ASSERT_TRUE(ids.ok());
+      id = ids->front();
+    });
+    for (int i = 0; i < 500 && id.empty(); ++i) Run();
+    return id;
+  }
+  std::vector<ferry::v1::DownCommand> Queued() {
+    std::vector<ferry::v1::DownCommand> out;
+    auto records = down_queue_->ReadAfter(0, 100, 1 << 20);
+    EXPECT_TRUE(records.ok());
+    for (const auto& r : records.value()) {
+      out.emplace_back();
+      EXPECT_TRUE(r.corrupt.empty() && out.back().ParseFromString(r.data));
+    }
+    return out;
+  }
+  std::vector<ferry::v1::DownCommand> SentDown() {
+    std::vector<ferry::v1::DownCommand> out;
+    for (const std::string& payload : tunnel_.PayloadsOn(transport::topics::DownRequests("plant-01"))) {
+      ferry::v1::DownCommandBatch batch;
+      EXPECT_TRUE(batch.ParseFromString(payload));
+      for (const auto& c : batch.commands()) out.push_back(c);
+    }
+    return out;
+  }
+  void Run() {
+    io_.restart();
+    io_.run_one_for(std::chrono::milliseconds(10));
+  }
+  // Runs the loop until `done` holds, for at most ~5 s.
+  template <typename Done>
+  bool RunUntil(Done done) {
+    for (int i = 0; i < 500 && !done(); ++i) Run();
+    return done();
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::DurableQueue> down_queue_, dead_letters_;
+  InboundOptions inbound_;
+  std::vector<RoutableAgent> agents_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
+  testing::FakeTunnel tunnel_;
+  ScriptedReader crm_;
+  std::shared_ptr<DownCommands> commands_;
+  std::shared_ptr<DownRecordReads> reads_;
+  int dead_letter_notices_ = 0;
+};
+
+TEST_F(DownRecordReadsTest, APartialRecordIsReadWholeBeforeItGoesDown) {
+  const std::string id = AcceptPartial("0065g00000FERRYAAA");
+  ASSERT_FALSE(id.empty());
+  commands_->Poke();
+  for (int i = 0; i < 20; ++i) Run();
+  EXPECT_TRUE(SentDown().empty()) << "nothing goes down before its read";
+
+  const std::string whole = R"({"Id":"0065g00000FERRYAAA","Amount":4810.10,"OpportunityLineItems":null})";
+  crm_.script.push_back(RecordRead::Found(whole));
+  reads_->Start();
+  ASSERT_TRUE(RunUntil([&] { return !SentDown().empty(); }));
+  ASSERT_EQ(crm_.asked.size(), 1u);
+  EXPECT_EQ(crm_.asked[0], std::string("Opportunity 0065g00000FERRYAAA ") + kQuery);
+  const auto sent = SentDown();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].command_id(), id) << "the same command, completed";
+  EXPECT_FALSE(sent[0].read_first());
+  EXPECT_EQ(sent[0].record_json(), whole) << "as the CRM wrote it";
+  ASSERT_EQ(Queued().size(), 1u) << "the partial command is gone in the same transaction";
+}
+
+TEST_F(DownRecordReadsTest, ARefusedReadIsADeadLetterWithTheCrmsReasonAndLeavesTheQueue) {
+  AcceptPartial("0065g00000FERRYAAA");
+  crm_.script.push_back(RecordRead::Rejected("reading Opportunity 0065g00000FERRYAAA: no such record (deleted?)"));
+  reads_->Start();
+  ASSERT_TRUE(RunUntil([&] { return dead_letters_->Stats().depth == 1; }));
+  EXPECT_TRUE(RunUntil([&] { return Queued().empty(); }));
+  EXPECT_EQ(dead_letter_notices_, 1);
+  ferry::v1::DeadLetter dead;
+  ASSERT_TRUE(dead.ParseFromString(dead_letters_->ReadAfter(0, 1, 1 << 20).value().front().data));
+  EXPECT_NE(dead.reason().find("no such record"), std::string::npos);
+  EXPECT_EQ(dead.connector(), "salesforce");
+  EXPECT_EQ(dead.event().content_type(), wire::kDownCommandContentType);
+  ferry::v1::DownCommand command;
+  ASSERT_TRUE(command.ParseFromString(dead.event().payload()));
+  EXPECT_TRUE(command.read_first()) << "replayed, it is read again";
+  EXPECT_TRUE(SentDown().empty());
+}
+
+TEST_F(DownRecordReadsTest, AReadTheCrmCannotServeNowIsTriedAgainAndHoldsTheRecordsLaterCommands) {
+  AcceptPartial("0065g00000FERRYAAA");
+  AcceptPartial("0065g00000FERRYBAA");
+  crm_.script.push_back(RecordRead::Retry("HTTP 503", std::chrono::milliseconds(20)));
+  crm_.script.push_back(RecordRead::Found(R"({"Id":"0065g00000FERRYAAA"})"));
+  crm_.script.push_back(RecordRead::Found(R"({"Id":"0065g00000FERRYBAA"})"));
+  reads_->Start();
+  ASSERT_TRUE(RunUntil([&] { return SentDown().size() == 2; }));
+  ASSERT_EQ(crm_.asked.size(), 3u);
+  EXPECT_NE(crm_.asked[0].find("FERRYAAA"), std::string::npos);
+  EXPECT_NE(crm_.asked[1].find("FERRYAAA"), std::string::npos) << "the same record again, first";
+  EXPECT_NE(crm_.asked[2].find("FERRYBAA"), std::string::npos);
+  EXPECT_EQ(dead_letters_->Stats().depth, 0u);
+}
+
+}  // namespace
+}  // namespace ferry::controlplane

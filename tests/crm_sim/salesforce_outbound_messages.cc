@@ -1,0 +1,288 @@
+#include "tests/crm_sim/salesforce_outbound_messages.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "common/http/http_client.h"
+#include "tests/crm_sim/object_schema.h"
+#include "tests/crm_sim/salesforce_id.h"
+#include "tests/crm_sim/salesforce_outbound_soap.h"
+#include "tests/crm_sim/sim_http.h"
+#include "tests/crm_sim/sim_state.h"
+
+namespace ferry::crm_sim {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t kMaxNotificationsPerMessage = 100;  // Salesforce's own maximum
+
+// Object and field names go into element names unescaped: API names only.
+bool IsApiName(std::string_view name) {
+  return !name.empty() && std::isalpha(static_cast<unsigned char>(name[0])) &&
+         std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// A field value as the enterprise WSDL writes it; nullopt (the element is
+// left out) for null and for what is no field value (objects, arrays).
+std::optional<std::string> SoapText(const json::value& value) {
+  if (value.is_double()) return DecimalText(value.get_double());
+  if (value.is_bool()) return std::string(value.get_bool() ? "true" : "false");
+  return ScalarText(value);
+}
+
+Result<std::string> StringKey(const json::object& request, std::string_view key, bool required) {
+  const json::value* value = request.if_contains(key);
+  if (!value) {
+    if (required) return Status::InvalidArgument("an outbound message needs \"" + std::string(key) + "\"");
+    return std::string();
+  }
+  if (!value->is_string() || value->get_string().empty()) {
+    return Status::InvalidArgument(std::string(key) + " must be a non-empty string");
+  }
+  return std::string(value->get_string());
+}
+
+}  // namespace
+
+struct SalesforceOutboundMessages::Action {
+  Action(const asio::any_io_executor& executor, const http::HttpClientOptions& options)
+      : client(executor, options), timer(executor) {}
+
+  std::string object;
+  std::string field;   // empty: no condition, every create qualifies
+  json::value equals;  // what `field` must equal
+  std::vector<std::string> fields;
+  http::Url url;
+  OutboundMessageHead head;
+  std::chrono::milliseconds retry_initial{1000};
+  std::chrono::milliseconds retry_max{60000};
+
+  std::deque<Notification> queue;  // not yet acknowledged, oldest first
+  bool sending = false;
+  bool removed = false;
+  uint64_t delivered = 0;
+  uint64_t attempts = 0;
+  std::string last_error;
+  std::vector<std::string> delivered_ids;
+
+  http::HttpClient client;  // its own, for its ca_file
+  asio::steady_timer timer;
+
+  // Whether a record with `fields` meets the condition.
+  bool Meets(const json::object& record) const {
+    if (field.empty()) return true;
+    const json::value* value = FindField(record, field, /*ignore_case=*/true);
+    if (equals.is_null()) return !value || value->is_null();
+    if (!value) return false;
+    if (value->is_number() && equals.is_number()) return value->to_number<double>() == equals.to_number<double>();
+    return *value == equals;
+  }
+};
+
+SalesforceOutboundMessages::SalesforceOutboundMessages(asio::any_io_executor executor, std::string organization_id)
+    : executor_(std::move(executor)), organization_id_(std::move(organization_id)) {}
+
+Result<json::object> SalesforceOutboundMessages::Register(const json::object& request, const std::string& base_url) {
+  static const std::vector<std::string_view> kKeys = {
+      "object",    "field",   "equals",           "fields",       "endpoint_url", "organization_id",
+      "action_id", "ca_file", "retry_initial_ms", "retry_max_ms", "instance_url", "api_version"};
+  for (const auto& [key, value] : request) {
+    if (std::find(kKeys.begin(), kKeys.end(), std::string_view(key)) == kKeys.end()) {
+      return Status::InvalidArgument("unknown outbound message key '" + std::string(key) + "'");
+    }
+  }
+  auto object = StringKey(request, "object", true);
+  auto field = StringKey(request, "field", false);
+  auto endpoint = StringKey(request, "endpoint_url", true);
+  auto organization = StringKey(request, "organization_id", false);
+  auto action_id = StringKey(request, "action_id", false);
+  auto ca_file = StringKey(request, "ca_file", false);
+  auto instance = StringKey(request, "instance_url", false);
+  auto version = StringKey(request, "api_version", false);
+  for (const auto* s : {&object, &field, &endpoint, &organization, &action_id, &ca_file, &instance, &version}) {
+    if (!s->ok()) return s->status();
+  }
+  if (!IsApiName(*object)) return Status::InvalidArgument("object must be an API name such as Opportunity");
+  if (!field->empty() && !IsApiName(*field)) return Status::InvalidArgument("field must be an API name");
+  if (field->empty() == request.contains("equals")) {
+    return Status::InvalidArgument("\"field\" and \"equals\" go together: the condition is field == equals");
+  }
+  const json::value* fields = request.if_contains("fields");
+  if (!fields || !fields->is_array() || fields->get_array().empty()) {
+    return Status::InvalidArgument("fields must be a non-empty array of field names");
+  }
+  std::vector<std::string> field_names;
+  for (const auto& f : fields->get_array()) {
+    if (!f.is_string() || !IsApiName(f.get_string())) {
+      return Status::InvalidArgument("fields must be a non-empty array of field names");
+    }
+    for (const auto& name : field_names) {
+      if (IEquals(name, f.get_string())) return Status::InvalidArgument("fields names " + name + " twice");
+    }
+    field_names.emplace_back(f.get_string());
+  }
+  auto url = http::ParseUrl(*endpoint);
+  if (!url.ok()) return Status::InvalidArgument("endpoint_url: " + url.status().message());
+  if (!ca_file->empty() && !std::ifstream(*ca_file)) {
+    return Status::InvalidArgument("ca_file " + *ca_file + " cannot be read");
+  }
+  int64_t retry_ms[2] = {1000, 60000};
+  for (int i = 0; i < 2; ++i) {
+    const char* key = i == 0 ? "retry_initial_ms" : "retry_max_ms";
+    if (const json::value* value = request.if_contains(key)) {
+      auto n = IntSetting(key, *value, 1, 24 * 3600 * 1000);
+      if (!n.ok()) return n.status();
+      retry_ms[i] = *n;
+    }
+  }
+  if (retry_ms[1] < retry_ms[0]) return Status::InvalidArgument("retry_max_ms must not be below retry_initial_ms");
+
+  http::HttpClientOptions options;
+  options.ca_file = *ca_file;
+  options.user_agent = "ferry-crm-sim";
+  options.request_timeout = std::chrono::seconds(10);
+  auto action = std::make_shared<Action>(executor_, options);
+  action->object = *object;
+  action->field = *field;
+  if (const json::value* equals = request.if_contains("equals")) action->equals = *equals;
+  action->fields = std::move(field_names);
+  action->url = std::move(*url);
+  action->retry_initial = std::chrono::milliseconds(retry_ms[0]);
+  action->retry_max = std::chrono::milliseconds(retry_ms[1]);
+  OutboundMessageHead& head = action->head;
+  head.organization_id = organization->empty() ? organization_id_ : *organization;
+  head.action_id = action_id->empty() ? SalesforceId("04k", ++actions_made_) : *action_id;
+  // The org's SOAP endpoints, with the 15-character org id as Salesforce writes them there.
+  const std::string instance_url = instance->empty() ? base_url : *instance;
+  const std::string soap_version = version->empty() ? "62.0" : *version;
+  const std::string org15 = head.organization_id.substr(0, 15);
+  head.enterprise_url = instance_url + "/services/Soap/c/" + soap_version + "/" + org15;
+  head.partner_url = instance_url + "/services/Soap/u/" + soap_version + "/" + org15;
+  actions_.push_back(action);
+  return json::object{{"ok", true}, {"action_id", head.action_id}};
+}
+
+json::array SalesforceOutboundMessages::Describe() const {
+  json::array out;
+  for (const auto& action : actions_) {
+    json::array ids;
+    for (const auto& id : action->delivered_ids) ids.push_back(json::string(id));
+    out.push_back(json::object{{"action_id", action->head.action_id},
+                               {"object", action->object},
+                               {"queued", static_cast<int64_t>(action->queue.size())},
+                               {"delivered", action->delivered},
+                               {"attempts", action->attempts},
+                               {"last_error", action->last_error},
+                               {"delivered_ids", std::move(ids)}});
+  }
+  return out;
+}
+
+void SalesforceOutboundMessages::Clear() {
+  for (const auto& action : actions_) {
+    action->removed = true;
+    action->queue.clear();
+    action->timer.cancel();
+    action->client.Shutdown();  // a send under way ends now, not at its answer
+  }
+  actions_.clear();
+  held_.clear();
+  holding_ = false;
+}
+
+void SalesforceOutboundMessages::Release(bool keep) {
+  holding_ = false;
+  std::vector<std::pair<std::shared_ptr<Action>, Notification>> held;
+  held.swap(held_);
+  if (!keep) return;
+  for (auto& [action, notification] : held) Queue(action, std::move(notification));
+}
+
+bool SalesforceOutboundMessages::Watches(std::string_view object) const {
+  return std::any_of(actions_.begin(), actions_.end(), [&](const auto& a) { return IEquals(a->object, object); });
+}
+
+void SalesforceOutboundMessages::Written(std::string_view object, const std::string& id, const json::object* before,
+                                         const json::object& after) {
+  for (const auto& action : actions_) {
+    if (!IEquals(action->object, object) || !action->Meets(after) || (before && action->Meets(*before))) continue;
+    std::vector<std::pair<std::string, std::string>> values;
+    for (const auto& name : action->fields) {
+      if (IEquals(name, "Id")) {
+        values.emplace_back("Id", id);
+      } else if (const json::value* value = FindField(after, name, /*ignore_case=*/true)) {
+        if (auto text = SoapText(*value)) values.emplace_back(name, std::move(*text));
+      }
+    }
+    Notification notification;
+    notification.id = SalesforceId("04l", ++notifications_made_);
+    notification.xml = NotificationElement(notification.id, action->object, values);
+    Queue(action, std::move(notification));
+  }
+}
+
+void SalesforceOutboundMessages::Queue(const std::shared_ptr<Action>& action, Notification notification) {
+  if (holding_) {
+    held_.emplace_back(action, std::move(notification));
+    return;
+  }
+  if (action->removed) return;
+  action->queue.push_back(std::move(notification));
+  if (action->sending) return;
+  action->sending = true;
+  asio::co_spawn(executor_, Deliver(action), asio::detached);
+}
+
+asio::awaitable<void> SalesforceOutboundMessages::Deliver(std::shared_ptr<Action> action) {
+  while (!action->removed && !action->queue.empty()) {
+    const size_t count = std::min(action->queue.size(), kMaxNotificationsPerMessage);
+    std::vector<std::string> elements;
+    for (size_t i = 0; i < count; ++i) elements.push_back(action->queue[i].xml);
+    const std::string body = OutboundEnvelope(action->head, elements);
+    std::chrono::milliseconds pause = action->retry_initial;
+    for (;;) {
+      http::HttpClient::OutRequest req{boost::beast::http::verb::post, action->url.target, 11};
+      req.set(boost::beast::http::field::content_type, "text/xml; charset=utf-8");
+      req.set("SOAPAction", "\"\"");
+      req.body() = body;
+      ++action->attempts;
+      auto res = co_await action->client.Send(action->url, std::move(req));
+      if (action->removed) co_return;
+      // One line per attempt, as for requests: the path without its query
+      // (a token may be there).
+      std::cout << "salesforce-outbound POST " << PathOf(action->url.target) << ' '
+                << (res.ok() ? std::to_string(res->status) : "-") << std::endl;
+      const std::string problem = res.ok() ? AckProblem(res->status, res->body) : res.status().message();
+      if (problem.empty()) break;
+      action->last_error = problem;
+      action->timer.expires_after(pause);
+      boost::system::error_code ec;  // cancelled by Clear()
+      co_await action->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (action->removed) co_return;
+      pause = std::min(pause * 2, action->retry_max);
+    }
+    for (size_t i = 0; i < count; ++i) {
+      action->delivered_ids.push_back(std::move(action->queue.front().id));
+      action->queue.pop_front();
+    }
+    action->delivered += count;
+  }
+  action->sending = false;
+}
+
+}  // namespace ferry::crm_sim

@@ -1,0 +1,250 @@
+// A Salesforce opportunity won, announced the way a Salesforce admin sets
+// it up without code: ferry-crm-sim sends an Outbound Message (SOAP, with
+// the org's id, to a URL holding the channel's token) when the opportunity
+// is updated to Closed Won through the REST API. The control plane commits
+// it, acknowledges it (<Ack>true</Ack>), reads the opportunity whole with
+// its account and line items through the Salesforce API (SOQL), and sends
+// it down; the agent makes one S/4 sales order and its number is written
+// back. Real processes throughout: curl for Salesforce's REST API, TLS
+// from the fleet's CA for the listener.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/crm_pipeline.h"
+#include "tests/support/crm_sim.h"
+#include "tests/support/ports.h"
+#include "tests/support/wait.h"
+
+namespace ferry::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kOrg = "00D000000000001AAA";
+constexpr const char* kToken = "0utb0und-t0ken-0f-the-channel-32";
+constexpr const char* kQuery =
+    "SELECT Id, StageName, CurrencyIsoCode, Account.SAP_Customer_Number__c, (SELECT Quantity, "
+    "Product2.SAP_Material_Number__c, Product2.QuantityUnitOfMeasure FROM OpportunityLineItems) FROM Opportunity";
+
+std::string Shell(const std::string& cmd) {
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  for (size_t n; pipe && (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+  if (pipe) pclose(pipe);
+  return out;
+}
+
+class SalesforceOutboundOrdersTest : public CrmPipelineTest {
+ protected:
+  void SetUp() override {
+    s4_ = StartS4Sim("s4");
+    s4_->Control("seed", {{"vendor", "s4"},
+                          {"object", "API_SALES_ORDER_SRV/A_SalesOrder"},
+                          {"id", "1"},
+                          {"fields", {{"SalesOrder", "1"}, {"PurchaseOrderByCustomer", "OLD"}}}});
+    s4_->Control("seed", {{"vendor", "s4"},
+                          {"object", "API_BUSINESS_PARTNER/A_Customer"},
+                          {"id", "100001"},
+                          {"fields", {{"Customer", "100001"}}}});
+    options_.agent_labels = {{"sap", "S4P"}};
+    options_.agent_extra_yaml = "down:\n  s4_odata:\n    url: http://127.0.0.1:" + std::to_string(s4_->port()) +
+                                "\n    insecure: true\n    client: \"100\"\n    user: FERRY_COMM\n"
+                                "    password_file: " +
+                                SecretFile("s4.password", "s4-secret") + "\n    timeout: 5s\n";
+    token_file_ = SecretFile("outbound.token", kToken);
+    // Two channels: one reads opportunities with their items, the other
+    // with a child relationship Salesforce does not have.
+    options_.cp_extra_yaml = "inbound:\n  listen: 127.0.0.1:" + std::to_string(inbound_port_) +
+                             "\n  hosts: [127.0.0.1]\n  channels:\n" + Channel("salesforce-won", kQuery) +
+                             Channel("salesforce-bad", "SELECT Id, (SELECT Id FROM NoSuchChildren) FROM Opportunity");
+    const std::string connector = SalesforceConnector();
+    StartPipeline(connector, "flow: won-orders\nextends: opportunity-salesorder-s4\n");
+    token_ = Token();
+  }
+
+  std::string Channel(const std::string& name, const std::string& query) {
+    return "    - name: " + name +
+           "\n      kind: salesforce_outbound_message\n      crm: salesforce\n      organization_id: " + kOrg +
+           "\n      token_file: " + token_file_ + "\n      read:\n        Opportunity: \"" + query +
+           "\"\n      agents: { sap: S4P }\n";
+  }
+
+  // What a Salesforce admin's Flow does: an Outbound Message on the
+  // opportunity once it is updated to Closed Won.
+  void RegisterOutboundMessage(const std::string& channel, const std::string& token = kToken) {
+    sim().Control("salesforce/outbound_messages",
+                  {{"object", "Opportunity"},
+                   {"field", "StageName"},
+                   {"equals", "Closed Won"},
+                   {"fields", {"Id", "Name", "StageName"}},
+                   {"endpoint_url", "https://127.0.0.1:" + std::to_string(inbound_port_) + "/inbound/v1/" + channel +
+                                        "?token=" + token},
+                   {"organization_id", kOrg},
+                   {"ca_file", (p().dir().path() / "cp" / "pki" / "ca.crt").string()},
+                   {"retry_initial_ms", 200},
+                   {"retry_max_ms", 1000}});
+  }
+
+  std::string Token() {
+    const json answer =
+        json::parse(Shell("curl -s -d grant_type=client_credentials -d client_id=ferry-sf -d "
+                        "client_secret=" +
+                        std::string(kSalesforceSecret) + " " + sim().url() + "/services/oauth2/token"));
+    return answer.value("access_token", "");
+  }
+  // A Salesforce REST call as a user's browser or an API client makes it.
+  json Rest(const std::string& method, const std::string& path, const json& body) {
+    const auto file = dir_.path() / "rest.json";
+    WriteFile(file, body.dump());
+    const std::string out = Shell("curl -s -X " + method + " -H 'Authorization: Bearer " + token_ +
+                                "' -H 'Content-Type: application/json' --data-binary @" + file.string() + " '" +
+                                sim().url() + "/services/data/v62.0/" + path + "'");
+    return out.empty() ? json() : json::parse(out, nullptr, false);
+  }
+  std::string Create(const std::string& object, const json& fields) {
+    const json answer = Rest("POST", "sobjects/" + object, fields);
+    EXPECT_TRUE(answer.is_object() && answer.value("success", false)) << object << ": " << answer.dump();
+    return answer.is_object() ? answer.value("id", "") : "";
+  }
+  // An account SAP knows, two products and an opportunity with two line
+  // items, still open.
+  std::string MakeOpportunity() {
+    const std::string account = Create("Account", {{"Name", "Nordwind"}, {"SAP_Customer_Number__c", "100001"}});
+    const std::string pump =
+        Create("Product2", {{"Name", "Pump"}, {"SAP_Material_Number__c", "TG11"}, {"QuantityUnitOfMeasure", "PC"}});
+    const std::string valve = Create("Product2", {{"Name", "Valve"}, {"SAP_Material_Number__c", "TG12"}});
+    const std::string opportunity = Create("Opportunity", {{"Name", "Nordwind pumps 2027"},
+                                                           {"StageName", "Prospecting"},
+                                                           {"CloseDate", "2026-12-04"},
+                                                           {"CurrencyIsoCode", "EUR"},
+                                                           {"AccountId", account}});
+    Create("OpportunityLineItem", {{"OpportunityId", opportunity}, {"Product2Id", pump}, {"Quantity", 2.0}});
+    Create("OpportunityLineItem", {{"OpportunityId", opportunity}, {"Product2Id", valve}, {"Quantity", 1.5}});
+    return opportunity;
+  }
+  void Win(const std::string& opportunity) {
+    Rest("PATCH", "sobjects/Opportunity/" + opportunity, {{"StageName", "Closed Won"}});
+  }
+
+  std::vector<json> Orders(const std::string& opportunity) {
+    std::vector<json> out;
+    for (const json& order : s4_->Records("s4", "API_SALES_ORDER_SRV%2FA_SalesOrder")) {
+      if (order["fields"].value("PurchaseOrderByCustomer", "") == opportunity) out.push_back(order);
+    }
+    return out;
+  }
+  json Opportunity(const std::string& id) {
+    for (const json& record : sim().Records("salesforce", "Opportunity")) {
+      if (record["id"] == id) return record;
+    }
+    return json::object({{"fields", json::object()}});
+  }
+  bool HasOrderNumber(const std::string& id) {
+    return !Opportunity(id)["fields"].value("SAP_Sales_Order__c", json()).is_null();
+  }
+  json OutboundMessages() { return sim().Records("salesforce", "outbound_messages"); }
+
+  void TearDown() override {
+    if (HasFailure()) {
+      std::cerr << "agent log:\n"
+                << ReadFile(p().dir().path() / "agent.log") << "\ncontrol plane log:\n"
+                << ReadFile(p().dir().path() / "controlplane.log")
+                << "\noutbound messages: " << OutboundMessages().dump() << "\n";
+    }
+  }
+
+  std::unique_ptr<CrmSim> s4_;
+  int inbound_port_ = FreeTcpPort();
+  std::string token_file_;
+  std::string token_;
+};
+
+TEST_F(SalesforceOutboundOrdersTest, AnOpportunityWonInSalesforceIsReadWholeAndBecomesOneOrder) {
+  RegisterOutboundMessage("salesforce-won");
+  const std::string opportunity = MakeOpportunity();
+  ASSERT_EQ(opportunity.size(), 18u);
+  Win(opportunity);
+
+  ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(opportunity); }, 60s)) << Opportunity(opportunity).dump();
+  const std::vector<json> orders = Orders(opportunity);
+  ASSERT_EQ(orders.size(), 1u);
+  const json& order = orders[0]["fields"];
+  EXPECT_EQ(Opportunity(opportunity)["fields"]["SAP_Sales_Order__c"], order["SalesOrder"]);
+  // What the message did not carry came from the read: the account's
+  // customer number and the line items with their products.
+  EXPECT_EQ(order["SoldToParty"], "100001");
+  EXPECT_EQ(order["TransactionCurrency"], "EUR");
+  ASSERT_EQ(order["to_Item"].size(), 2u) << order.dump();
+  EXPECT_EQ(order["to_Item"][0]["Material"], "TG11");
+  EXPECT_EQ(order["to_Item"][1]["Material"], "TG12");
+  EXPECT_EQ(order["to_Item"][1]["RequestedQuantity"], "1.5");
+  EXPECT_EQ(order["to_Item"][1]["RequestedQuantityUnit"], "PC");
+
+  // Salesforce got its acknowledgement at the first attempt.
+  const json sent = OutboundMessages();
+  ASSERT_EQ(sent.size(), 1u) << sent.dump();
+  EXPECT_EQ(sent[0]["delivered"], 1);
+  EXPECT_EQ(sent[0]["attempts"], 1);
+  EXPECT_EQ(sent[0]["queued"], 0);
+  EXPECT_EQ(json::parse(p().RunControlPlaneCli("down list --json")).size(), 0u);
+}
+
+TEST_F(SalesforceOutboundOrdersTest, AWrongTokenIsRefusedUntilTheChannelsTokenMatchesThenOneOrder) {
+  RegisterOutboundMessage("salesforce-won", "not-the-token");
+  const std::string opportunity = MakeOpportunity();
+  Win(opportunity);
+  // Salesforce keeps sending it; each attempt is answered 401.
+  ASSERT_TRUE(WaitUntil([&] { return OutboundMessages()[0].value("attempts", 0) >= 2; }, 30s));
+  EXPECT_EQ(OutboundMessages()[0]["delivered"], 0);
+  EXPECT_NE(OutboundMessages()[0].value("last_error", "").find("401"), std::string::npos) << OutboundMessages().dump();
+  EXPECT_EQ(Orders(opportunity).size(), 0u);
+  // The operator gives the channel the token the URL holds: read at the
+  // next request, no restart.
+  WriteFile(token_file_, "not-the-token\n");
+  ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(opportunity); }, 60s)) << Opportunity(opportunity).dump();
+  EXPECT_EQ(Orders(opportunity).size(), 1u);
+  EXPECT_EQ(OutboundMessages()[0]["delivered"], 1);
+}
+
+TEST_F(SalesforceOutboundOrdersTest, ReadsSalesforceCannotServeWaitAndACrashedControlPlaneReadsAfterItsRestart) {
+  // The query resource fails for a while: the command waits, committed.
+  sim().Control(
+      "faults",
+      {{"vendor", "salesforce"}, {"status", 503}, {"count", 1000}, {"method", "GET"}, {"path_contains", "/query"}});
+  RegisterOutboundMessage("salesforce-won");
+  const std::string opportunity = MakeOpportunity();
+  Win(opportunity);
+  ASSERT_TRUE(WaitUntil([&] { return OutboundMessages()[0].value("delivered", 0) == 1; }, 30s))
+      << OutboundMessages().dump();
+  json waiting = json::parse(p().RunControlPlaneCli("down list --json"));
+  ASSERT_EQ(waiting.size(), 1u) << waiting.dump();
+  EXPECT_EQ(waiting[0]["waiting_for"], "read");
+  EXPECT_EQ(waiting[0]["record_id"], opportunity);
+  // kill -9 while it waits for its read; Salesforce answers again after
+  // the restart.
+  p().controlplane().Kill9();
+  sim().Control("clear-faults", {{"vendor", "salesforce"}});
+  p().StartControlPlane();
+  ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(opportunity); }, 60s)) << Opportunity(opportunity).dump();
+  EXPECT_EQ(Orders(opportunity).size(), 1u);
+  EXPECT_EQ(OutboundMessages()[0]["delivered"], 1) << "acknowledged once, before the read";
+}
+
+TEST_F(SalesforceOutboundOrdersTest, AReadSalesforceRefusesIsADeadLetterWithItsMessage) {
+  RegisterOutboundMessage("salesforce-bad");
+  const std::string opportunity = MakeOpportunity();
+  Win(opportunity);
+  ASSERT_TRUE(WaitUntil([&] { return p().DeadLetterCount() == 1; }, 30s));
+  const std::string list = p().RunControlPlaneCli("dlq list --json");
+  EXPECT_NE(list.find("INVALID_TYPE"), std::string::npos) << list;
+  EXPECT_NE(list.find("\"direction\":\"down\""), std::string::npos) << list;
+  EXPECT_EQ(Orders(opportunity).size(), 0u);
+  EXPECT_EQ(json::parse(p().RunControlPlaneCli("down list --json")).size(), 0u);
+}
+
+}  // namespace
+}  // namespace ferry::testing
