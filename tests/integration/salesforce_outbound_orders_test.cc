@@ -92,8 +92,8 @@ class SalesforceOutboundOrdersTest : public CrmPipelineTest {
   std::string Token() {
     const json answer =
         json::parse(Shell("curl -s -d grant_type=client_credentials -d client_id=ferry-sf -d "
-                        "client_secret=" +
-                        std::string(kSalesforceSecret) + " " + sim().url() + "/services/oauth2/token"));
+                          "client_secret=" +
+                          std::string(kSalesforceSecret) + " " + sim().url() + "/services/oauth2/token"));
     return answer.value("access_token", "");
   }
   // A Salesforce REST call as a user's browser or an API client makes it.
@@ -101,8 +101,8 @@ class SalesforceOutboundOrdersTest : public CrmPipelineTest {
     const auto file = dir_.path() / "rest.json";
     WriteFile(file, body.dump());
     const std::string out = Shell("curl -s -X " + method + " -H 'Authorization: Bearer " + token_ +
-                                "' -H 'Content-Type: application/json' --data-binary @" + file.string() + " '" +
-                                sim().url() + "/services/data/v62.0/" + path + "'");
+                                  "' -H 'Content-Type: application/json' --data-binary @" + file.string() + " '" +
+                                  sim().url() + "/services/data/v62.0/" + path + "'");
     return out.empty() ? json() : json::parse(out, nullptr, false);
   }
   std::string Create(const std::string& object, const json& fields) {
