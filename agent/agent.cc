@@ -197,9 +197,11 @@ Status Agent::Start() {
   if (!config_.metrics_host.empty()) {
     metrics_ =
         std::make_unique<MetricsListener>(io_.get_executor(), config_.metrics_host, config_.metrics_port, [this] {
-          return AgentMetrics({*outbox_queue_, *raw_queue_, uplink_->stats(), sources_, *receipts_queue_,
-                               receipts_ ? receipts_->sent() : 0, receipts_ ? receipts_->dropped() : 0},
-                              NowUnixMs());
+          return AgentMetrics(
+              {*outbox_queue_, *raw_queue_, uplink_->stats(), sources_, *receipts_queue_,
+               receipts_ ? receipts_->sent() : 0, receipts_ ? receipts_->dropped() : 0,
+               down_executor_ ? down_queue_.get() : nullptr, down_executor_ ? &down_executor_->stats() : nullptr},
+              NowUnixMs());
         });
     if (Status s = metrics_->Start(); !s.ok()) return s;
   }

@@ -9,6 +9,7 @@
 #include "agent/agent.h"
 #include "agent/agent_config.h"
 #include "agent/cli/buffer_cli.h"
+#include "agent/cli/down_cli.h"
 #include "agent/cli/enroll_command.h"
 #include "agent/cli/flow_test_command.h"
 #include "common/app/run_loop.h"
@@ -87,9 +88,13 @@ int main(int argc, char** argv) {
   flow_test.standard_dir = "/usr/share/ferry/flows/standard";
   auto* test = flow->add_subcommand("test", "map IDoc files with a bundle and print the records; sends nothing");
   test->add_option("-b,--bundle", flow_test.bundle, "a flow file or a folder of flow files")->required();
-  test->add_option("-i,--input", flow_test.inputs, "IDoc-XML file(s), or S/4 entities (JSON) with --s4")->required();
+  test->add_option("-i,--input", flow_test.inputs,
+                   "IDoc-XML file(s), S/4 entities (JSON) with --s4, CRM records with --crm")
+      ->required();
   test->add_option("--s4", flow_test.s4,
                    "the inputs are entities of SERVICE/EntitySet, e.g. API_BUSINESS_PARTNER/A_BusinessPartner");
+  test->add_option("--crm", flow_test.crm,
+                   "the inputs are CRM records (JSON) of CRM/Object for down flows, e.g. salesforce/Opportunity");
   test->add_option("--standard", flow_test.standard_dir, "folder of the standard flows")->capture_default_str();
   test->add_flag("--json", flow_test.json, "one JSON object per IDoc or entity");
 
@@ -150,6 +155,12 @@ int main(int argc, char** argv) {
       app.add_subcommand("trace", "each hop of an IDoc or entity: received, committed, sent, acked, delivered");
   with_common(trace);
   trace->add_option("docnum", trace_docnum, "IDoc number, event id or business key")->required();
+  auto* down = app.add_subcommand("down", "CRM records on their way into SAP (docs/down.md)");
+  down->require_subcommand(1);
+  size_t down_limit = 1000;
+  auto* down_ls = down->add_subcommand("ls", "the records committed here and not yet run into SAP, oldest first");
+  with_common(down_ls);
+  down_ls->add_option("--limit", down_limit, "at most this many")->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -175,6 +186,7 @@ int main(int argc, char** argv) {
   if (*skip) return ferry::agent::RunQueueEdit(buffer, skip_edit);
   if (*purge) return ferry::agent::RunQueueEdit(buffer, purge_edit);
   if (*trace) return ferry::agent::RunTrace(buffer, trace_docnum);
+  if (*down_ls) return ferry::agent::RunDownList(buffer, down_limit);
   std::cout << app.help();
   return kExitOk;
 }

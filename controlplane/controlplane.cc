@@ -214,7 +214,7 @@ Status ControlPlane::Start() {
                                          config_.down, [this] { return RoutableAgents(); });
   // Records a notification carried only in part are read whole first.
   down_reads_ = std::make_shared<DownRecordReads>(
-      io_.get_executor(), *down_queue_, *dead_letters_, config_.inbound,
+      io_.get_executor(), *store_, *down_queue_, *dead_letters_, config_.inbound,
       [this](const std::string& crm) -> Connector* {
         for (auto& c : connectors_) {
           if (c->name() == crm) return c.get();
@@ -293,7 +293,7 @@ Status ControlPlane::Start() {
         io_.get_executor(), config_.console,
         ConsoleParts{*console_users_, *api_tokens_, *pki_, *audit_, *fleet_view_, dead_letter_tally_, throughput_,
                      *engine_, *queue_, *dead_letters_, *dead_letter_actions_, *traces_, *alerts_, *registry_,
-                     config_.flows});
+                     config_.flows, [this] { return down_->Stats(); }, [this] { return down_reads_->Stats(); }});
     SampleThroughput();
     if (Status s = console_->Start(); !s.ok()) return s;
   }

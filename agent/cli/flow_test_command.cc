@@ -67,6 +67,15 @@ bool PrintDocument(const flows::FlowSet& flow_set, const std::string& input, con
           }
         }
         out += "]";
+        if (o.write_back) {
+          const ferry::v1::WriteBack& wb = *o.write_back;
+          out += ",\"write_back\":{\"connector\":" + JsonString(wb.connector()) +
+                 ",\"object\":" + JsonString(wb.record().object()) +
+                 ",\"key_field\":" + JsonString(wb.record().key_field()) +
+                 ",\"external_id\":" + JsonString(wb.record().external_id()) +
+                 ",\"number_field\":" + JsonString(wb.number_field()) +
+                 ",\"message_field\":" + JsonString(wb.message_field()) + "}";
+        }
       }
       out += "}";
     }
@@ -94,6 +103,14 @@ bool PrintDocument(const flows::FlowSet& flow_set, const std::string& input, con
           for (const auto& r : records) std::cout << "    " << flows::RecordJson(r) << "\n";
         }
         if (o.by_connector.empty()) std::cout << "  flow " << o.flow->id << ": matched, no records\n";
+        if (o.write_back) {
+          const ferry::v1::WriteBack& wb = *o.write_back;
+          std::cout << "    SAP's answer goes back to " << wb.connector() << " " << wb.record().object() << " "
+                    << wb.record().key_field() << "=" << wb.record().external_id();
+          if (!wb.number_field().empty()) std::cout << ": the number in " << wb.number_field();
+          if (!wb.message_field().empty()) std::cout << ", SAP's message in " << wb.message_field();
+          std::cout << "\n";
+        }
         break;
     }
   }
@@ -136,6 +153,24 @@ bool TestEntities(const flows::FlowSet& flow_set, const std::string& input, cons
   return clean;
 }
 
+// CRM records for down flows: each input is one record, a JSON object, as
+// the control plane sends it down (the agent's down executor maps it the
+// same way).
+bool TestCrmRecord(const flows::FlowSet& flow_set, const std::string& input, const std::string& body,
+                   const FlowTestOptions& options) {
+  const size_t slash = options.crm.find('/');
+  const std::string crm = options.crm.substr(0, slash);
+  const std::string object = options.crm.substr(slash + 1);
+  auto document = doc::FromJson(body, object);
+  if (!document.ok()) {
+    std::cerr << input << ": " << document.status().message() << "\n";
+    return false;
+  }
+  const Described d{"object", object, "CRM record " + object + " of " + crm,
+                    flows::DocumentInfo{"inbound", object, crm, "", true}};
+  return PrintDocument(flow_set, input, **document, d, options.json);
+}
+
 }  // namespace
 
 int RunFlowTest(const FlowTestOptions& options) {
@@ -144,6 +179,14 @@ int RunFlowTest(const FlowTestOptions& options) {
     if (slash == std::string::npos || slash == 0 || slash + 1 == options.s4.size() ||
         options.s4.find('/', slash + 1) != std::string::npos) {
       std::cerr << "ferry-agent flow test: --s4 takes SERVICE/EntitySet, e.g. API_BUSINESS_PARTNER/A_BusinessPartner\n";
+      return 2;
+    }
+  }
+  if (!options.crm.empty()) {
+    const size_t slash = options.crm.find('/');
+    if (!options.s4.empty() || slash == std::string::npos || slash == 0 || slash + 1 == options.crm.size() ||
+        options.crm.find('/', slash + 1) != std::string::npos) {
+      std::cerr << "ferry-agent flow test: --crm takes CRM/Object, e.g. salesforce/Opportunity (and not with --s4)\n";
       return 2;
     }
   }
@@ -172,6 +215,10 @@ int RunFlowTest(const FlowTestOptions& options) {
     body << in.rdbuf();
     if (!options.s4.empty()) {
       clean = TestEntities(**flow_set, input, body.str(), options) && clean;
+      continue;
+    }
+    if (!options.crm.empty()) {
+      clean = TestCrmRecord(**flow_set, input, body.str(), options) && clean;
       continue;
     }
     Result<idoc::ParsedPacket> packet = idoc::ParseIdocXml(body.str());

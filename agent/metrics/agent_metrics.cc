@@ -35,6 +35,23 @@ std::string AgentMetrics(const AgentMetricsSources& s, int64_t now) {
             "Receipts left out since the agent started: the queue full, or SAP refusing one for good.",
             static_cast<double>(s.receipts_dropped));
 
+  if (s.down != nullptr) {
+    const auto down = s.down->Stats();
+    m.Gauge("ferry_agent_down_commands", "CRM records committed here and not yet run into SAP.",
+            static_cast<double>(down.depth));
+    m.Gauge("ferry_agent_down_oldest_age_seconds", "Age of the oldest CRM record waiting to go into SAP; 0 when none.",
+            AgeSeconds(down.oldest_enqueued_unix_ms, now));
+  }
+  if (s.down_stats != nullptr) {
+    const DownExecutorStats& d = *s.down_stats;
+    for (const auto& [outcome, count] : {std::pair{"created", d.created.load()}, std::pair{"refused", d.refused.load()},
+                                         std::pair{"unmapped", d.unmapped.load()}}) {
+      m.Counter("ferry_agent_down_records_total", "CRM records run into SAP, by what came of them.",
+                static_cast<double>(count), {{"outcome", outcome}});
+    }
+    m.Counter("ferry_agent_down_retries_total", "Attempts SAP did not answer (or answered 5xx or 429).",
+              static_cast<double>(d.retries.load()));
+  }
   m.Gauge("ferry_agent_uplink_connected", "1 while the uplink to the control plane is connected.",
           s.uplink.connected ? 1.0 : 0.0);
   m.Gauge("ferry_agent_uplink_state_seconds", "Time in the uplink's current state (connected or not).",

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/down/down_executor.h"
 #include "agent/sources/source.h"
 #include "agent/uplink/uplink.h"
 #include "common/store/durable_queue.h"
@@ -23,6 +24,8 @@ struct AgentMetricsSources {
   const store::DurableQueue& receipts;
   uint64_t receipts_sent = 0;
   uint64_t receipts_dropped = 0;
+  const store::DurableQueue* down = nullptr;      // CRM records on their way into SAP
+  const DownExecutorStats* down_stats = nullptr;  // null: no down: section
 };
 
 std::string AgentMetrics(const AgentMetricsSources& sources, int64_t now_unix_ms);

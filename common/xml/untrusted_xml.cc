@@ -286,6 +286,19 @@ bool MayHoldNonXmlChars(std::string_view text) {
 Status CheckText(const pugi::xml_document& doc, std::string_view text) {
   if (!MayHoldNonXmlChars(text)) return Status::Ok();
   for (pugi::xml_node node = doc.first_child(); node; node = NextInWalk(node, doc)) {
+    if (node.type() == pugi::node_cdata) {
+      // A CDATA section holds no references: only its raw bytes can be wrong.
+      const std::string_view value = node.value();
+      for (size_t i = 0; i < value.size(); ++i) {
+        const auto c = static_cast<unsigned char>(value[i]);
+        if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') continue;
+        const size_t at = static_cast<size_t>(std::max<ptrdiff_t>(node.offset_debug(), 0)) + i;
+        return XmlError(text, at,
+                        "field " + ForMessage(node.parent().name()) + " holds control character " + HexByte(c) +
+                            " in a CDATA section, which is not XML text");
+      }
+      continue;
+    }
     if (node.type() != pugi::node_pcdata) continue;
     const std::string_view raw = RawTextAt(text, node);
     std::string what;

@@ -346,7 +346,9 @@ boost::asio::awaitable<http::Reply> ConsoleService::Handle(http::Request& req, c
   if (target.starts_with(kTracePrefix) && reads)
     co_return GetTrace(req, target.substr(kTracePrefix.size()), parts_.traces);
   if (target == "/metrics" && reads) {
-    auto text = ControlPlaneMetrics({parts_.engine, parts_.delivery, parts_.dead_letters, parts_.fleet, parts_.alerts},
+    auto text = ControlPlaneMetrics({parts_.engine, parts_.delivery, parts_.dead_letters, parts_.fleet, parts_.alerts,
+                                     parts_.down_stats ? parts_.down_stats() : DownStats{},
+                                     parts_.down_read_stats ? parts_.down_read_stats() : RecordReadStats{}},
                                     NowUnixMs());
     if (!text.ok()) co_return http::JsonError(req, bhttp::status::internal_server_error, text.status().message());
     http::Response res{bhttp::status::ok, req.version()};

@@ -38,6 +38,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,8 @@
 #include "controlplane/delivery/dead_letter_actions.h"
 #include "controlplane/delivery/delivery_engine.h"
 #include "controlplane/delivery/event_trace.h"
+#include "controlplane/down/down_commands.h"
+#include "controlplane/down/down_record_reads.h"
 #include "controlplane/fleet/attempt_limiter.h"
 #include "controlplane/fleet/fleet_pki.h"
 #include "controlplane/flows/bundle_registry.h"
@@ -82,6 +85,8 @@ struct ConsoleParts {
   AlertService& alerts;
   BundleRegistry& registry;
   const FlowsOptions& flows;
+  std::function<DownStats()> down_stats;  // the down queue, for /metrics
+  std::function<RecordReadStats()> down_read_stats;
 };
 
 class ConsoleService {

@@ -49,6 +49,26 @@ Result<std::string> ControlPlaneMetrics(const ControlPlaneMetricsSources& s, int
   m.Histogram("ferry_controlplane_end_to_end_seconds",
               "From the agent's receipt of an event to its delivery to the target.", s.engine.EndToEndSeconds());
 
+  m.Gauge("ferry_controlplane_down_commands",
+          "CRM records committed here on their way into SAP, not yet committed by an agent.",
+          static_cast<double>(s.down.depth));
+  m.Gauge("ferry_controlplane_down_commands_unrouted", "Of those, records no online agent serves the channel of.",
+          static_cast<double>(s.down.unrouted));
+  m.Gauge("ferry_controlplane_down_commands_unread", "Of those, records waiting to be read whole from the CRM.",
+          static_cast<double>(s.down.unread));
+  m.Counter("ferry_controlplane_down_accepted_total", "CRM records committed from the inbound listener.",
+            static_cast<double>(s.down.accepted_total));
+  m.Counter("ferry_controlplane_down_sent_total", "CRM records published to agents, resends included.",
+            static_cast<double>(s.down.sent_total));
+  m.Counter("ferry_controlplane_down_committed_total", "CRM records an agent acknowledged it committed.",
+            static_cast<double>(s.down.committed_total));
+  for (const auto& [outcome, count] :
+       {std::pair{"read", s.down_reads.read_total}, std::pair{"retry", s.down_reads.retries_total},
+        std::pair{"dead_lettered", s.down_reads.dead_lettered_total}}) {
+    m.Counter("ferry_controlplane_down_reads_total", "Reads of partial CRM records through the CRM's API, by outcome.",
+              static_cast<double>(count), {{"outcome", outcome}});
+  }
+
   auto agents = s.fleet.All(now);
   if (!agents.ok()) return agents.status();
   std::array<uint64_t, 4> by_state{};

@@ -12,6 +12,8 @@
 #include "controlplane/alerts/alert_service.h"
 #include "controlplane/console/fleet_view.h"
 #include "controlplane/delivery/delivery_engine.h"
+#include "controlplane/down/down_commands.h"
+#include "controlplane/down/down_record_reads.h"
 
 namespace ferry::controlplane {
 
@@ -21,6 +23,8 @@ struct ControlPlaneMetricsSources {
   const store::DurableQueue& dead_letters;
   const FleetView& fleet;
   const AlertService& alerts;
+  DownStats down;
+  RecordReadStats down_reads;
 };
 
 Result<std::string> ControlPlaneMetrics(const ControlPlaneMetricsSources& sources, int64_t now_unix_ms);

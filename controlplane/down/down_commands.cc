@@ -282,6 +282,9 @@ void DownCommands::OnAck(const std::string& agent_id, const std::string& payload
       }
       self->stats_.committed_total += count;
       spdlog::info("event=down_committed_by_agent agent_id={} commands={}", agent_id, count);
+      // A later command of the same records, or one held back by the
+      // agent's in-flight limit, can go now.
+      self->Poke();
     });
   });
 }

@@ -6,6 +6,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 
+#include <set>
+
 #include "common/http/await_callback.h"
 #include "common/util/clock.h"
 #include "common/util/ids.h"
@@ -20,13 +22,17 @@ constexpr std::chrono::milliseconds kIdle{5000};  // a look even without a poke
 constexpr size_t kScanPageRecords = 1000;
 constexpr size_t kScanPageBytes = 8 << 20;
 constexpr size_t kMaxReasonBytes = 4096;
+constexpr int64_t kGiveUpAfterMs = 24LL * 3600 * 1000;  // as long as Salesforce itself sends an Outbound Message
+
+std::string KeyOf(const ferry::v1::DownCommand& command) { return command.channel() + "|" + command.record_id(); }
 
 }  // namespace
 
-DownRecordReads::DownRecordReads(boost::asio::any_io_executor executor, store::DurableQueue& down,
+DownRecordReads::DownRecordReads(boost::asio::any_io_executor executor, store::Store& store, store::DurableQueue& down,
                                  store::DurableQueue& dead_letters, const InboundOptions& inbound,
                                  ConnectorFor connectors, OnDeadLetter on_dead_letter)
     : executor_(executor),
+      store_(store),
       down_(down),
       dead_letters_(dead_letters),
       inbound_(inbound),
@@ -49,7 +55,9 @@ void DownRecordReads::Poke() {
   });
 }
 
-std::optional<DownRecordReads::Waiting> DownRecordReads::Next() const {
+std::optional<DownRecordReads::Waiting> DownRecordReads::Next(
+    std::chrono::steady_clock::time_point now, std::optional<std::chrono::steady_clock::time_point>& earliest) const {
+  std::set<std::string> held;  // records whose earliest partial command is not due yet
   uint64_t after = 0;
   while (true) {
     Result<std::vector<store::QueueRecord>> page = down_.ReadAfter(after, kScanPageRecords, kScanPageBytes);
@@ -59,27 +67,35 @@ std::optional<DownRecordReads::Waiting> DownRecordReads::Next() const {
       Waiting waiting{record.seq, {}};
       // One that does not parse is DownCommands' to report.
       if (!record.corrupt.empty() || !waiting.command.ParseFromString(record.data)) continue;
-      if (waiting.command.read_first()) return waiting;
+      if (!waiting.command.read_first()) continue;
+      std::string key = KeyOf(waiting.command);
+      if (held.count(key)) continue;  // its record's earlier command goes first
+      if (auto it = attempts_.find(record.seq); it != attempts_.end() && it->second.next_try > now) {
+        held.insert(std::move(key));
+        if (!earliest || it->second.next_try < *earliest) earliest = it->second.next_try;
+        continue;
+      }
+      return waiting;
     }
   }
 }
 
 boost::asio::awaitable<void> DownRecordReads::Run() {
-  app::Backoff backoff;
-  uint32_t attempts = 0;
-  uint64_t attempted_seq = 0;
   while (!pause_.stopped()) {
-    std::optional<Waiting> waiting = Next();
+    const auto now = std::chrono::steady_clock::now();
+    std::optional<std::chrono::steady_clock::time_point> earliest;
+    std::optional<Waiting> waiting = Next(now, earliest);
     if (!waiting) {
-      if (!co_await pause_.For(kIdle)) co_return;
+      auto wait = kIdle;
+      if (earliest) {
+        wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(*earliest - now) +
+                                  std::chrono::milliseconds(1));
+      }
+      if (!co_await pause_.For(wait)) co_return;
       continue;
     }
-    if (waiting->seq != attempted_seq) {
-      attempted_seq = waiting->seq;
-      attempts = 0;
-      backoff.Reset();
-    }
-    ++attempts;
+    Attempts& attempts = attempts_[waiting->seq];
+    if (attempts.count++ == 0) attempts.first_unix_ms = NowUnixMs();
     const ferry::v1::DownCommand& command = waiting->command;
     const ConfiguredChannel* channel = inbound_.Find(command.channel());
     const std::string query = channel ? channel->channel->ReadQuery(command.object()) : "";
@@ -94,10 +110,21 @@ boost::asio::awaitable<void> DownRecordReads::Run() {
     } else {
       read = co_await connector->Read(command.object(), command.record_id(), query);
     }
+    if (pause_.stopped()) co_return;
     if (read.kind == RecordRead::Kind::kFound) {
-      // The whole record passes the checks every inbound record passes.
+      // The whole record passes the checks every inbound record passes,
+      // and is no larger than an agent runs.
       Result<InboundRecord> checked = ReadInboundRecord(command.object(), command.record_id(), read.record_json);
-      if (!checked.ok()) read = RecordRead::Rejected("the record read: " + std::string(checked.status().message()));
+      if (!checked.ok()) {
+        read = RecordRead::Rejected("the record read: " + std::string(checked.status().message()));
+      } else if (read.record_json.size() > wire::kMaxDownRecordBytes) {
+        read = RecordRead::Rejected("the record read is " + std::to_string(read.record_json.size()) +
+                                    " bytes, over the 8 MiB an agent runs");
+      }
+    }
+    if (read.kind == RecordRead::Kind::kRetry && NowUnixMs() - attempts.first_unix_ms > kGiveUpAfterMs) {
+      read = RecordRead::Rejected("no answer for 24 hours (" + std::to_string(attempts.count) +
+                                  " reads); the last: " + read.reason);
     }
     Status written = Status::Ok();
     switch (read.kind) {
@@ -105,13 +132,12 @@ boost::asio::awaitable<void> DownRecordReads::Run() {
         written = co_await Complete(*waiting, std::move(read.record_json));
         if (written.ok()) {
           ++stats_.read_total;
-          backoff.Reset();
           spdlog::info("event=down_record_read command_id={} object={} record_id={}", command.command_id(),
                        EscapeForLog(command.object()), EscapeForLog(command.record_id()));
         }
         break;
       case RecordRead::Kind::kRejected:
-        written = co_await DeadLetter(*waiting, read.reason, attempts);
+        written = co_await DeadLetter(*waiting, read.reason, attempts.count);
         if (written.ok()) {
           ++stats_.dead_lettered_total;
           spdlog::warn("event=down_read_refused command_id={} record_id={} reason=\"{}\"", command.command_id(),
@@ -120,16 +146,21 @@ boost::asio::awaitable<void> DownRecordReads::Run() {
         break;
       case RecordRead::Kind::kRetry: {
         ++stats_.retries_total;
-        const auto wait = read.retry_after.value_or(backoff.Next());
+        // This record waits; the others are read meanwhile. A pause the CRM
+        // asked for holds every read: it is the CRM's, not the record's.
+        const auto wait = read.retry_after.value_or(attempts.backoff.Next());
+        attempts.next_try = std::chrono::steady_clock::now() + wait;
         spdlog::warn("event=down_read_retry command_id={} wait_ms={} reason=\"{}\"", command.command_id(), wait.count(),
                      EscapeForLog(read.reason));
-        if (!co_await pause_.For(wait)) co_return;
+        if (read.retry_after && !co_await pause_.For(*read.retry_after)) co_return;
         continue;
       }
     }
-    if (!written.ok()) {
+    if (written.ok()) {
+      attempts_.erase(waiting->seq);
+    } else {
       spdlog::warn("event=down_read_not_stored command_id={} reason=\"{}\"", command.command_id(), written.message());
-      if (!co_await pause_.For(backoff.Next())) co_return;
+      attempts.next_try = std::chrono::steady_clock::now() + attempts.backoff.Next();
     }
   }
 }
@@ -138,17 +169,10 @@ boost::asio::awaitable<Status> DownRecordReads::Complete(const Waiting& waiting,
   ferry::v1::DownCommand whole = waiting.command;
   whole.set_record_json(std::move(record_json));
   whole.set_read_first(false);
-  std::vector<store::AppendItem> items(1);
-  items[0].data = whole.SerializeAsString();
-  const uint64_t seq = waiting.seq;
-  store::DurableQueue& down = down_;
-  store::AppendOutcome out =
-      co_await http::AwaitCallback<store::AppendOutcome>([&](std::function<void(store::AppendOutcome)> resolve) {
-        down_.Append(std::move(items), std::move(resolve),
-                     [&down, seq](store::WriteTxn& txn) { return down.RemoveInTxn(txn, {seq}); });
-      });
-  if (!out.status.ok()) down_.Resync();
-  co_return out.status;
+  // Named locals: g++ 12 mis-destroys temporaries of a co_await expression.
+  std::string data = whole.SerializeAsString();
+  Status status = co_await MoveTo(waiting.seq, down_, std::move(data));
+  co_return status;
 }
 
 boost::asio::awaitable<Status> DownRecordReads::DeadLetter(const Waiting& waiting, const std::string& reason,
@@ -168,22 +192,37 @@ boost::asio::awaitable<Status> DownRecordReads::DeadLetter(const Waiting& waitin
   dead.set_reason(reason.substr(0, kMaxReasonBytes));
   dead.set_attempts(attempts);
   dead.set_unix_ms(now);
+  std::string data = dead.SerializeAsString();
+  Status status = co_await MoveTo(waiting.seq, dead_letters_, std::move(data));
+  if (status.ok() && on_dead_letter_) on_dead_letter_(now);
+  co_return status;
+}
+
+boost::asio::awaitable<Status> DownRecordReads::MoveTo(uint64_t seq, store::DurableQueue& into, std::string data) {
   std::vector<store::AppendItem> items(1);
-  items[0].data = dead.SerializeAsString();
-  const uint64_t seq = waiting.seq;
-  store::DurableQueue& down = down_;
-  store::AppendOutcome out =
-      co_await http::AwaitCallback<store::AppendOutcome>([&](std::function<void(store::AppendOutcome)> resolve) {
-        dead_letters_.Append(std::move(items), std::move(resolve),
-                             [&down, seq](store::WriteTxn& txn) { return down.RemoveInTxn(txn, {seq}); });
-      });
-  if (!out.status.ok()) {
-    dead_letters_.Resync();
+  items[0].data = std::move(data);
+  store::DurableQueue::EncodeItems(items);
+  Status status = co_await http::AwaitCallback<Status>([&](std::function<void(Status)> resolve) {
+    store_.Write(
+        [this, seq, &into, items = std::move(items)](store::WriteTxn& txn) {
+          // Gone meanwhile (an operator's doing): nothing to replace.
+          if (auto here = store::DurableQueue::GetInTxn(txn.txn(), down_.records_db(), seq); !here.ok()) {
+            return here.status();
+          }
+          // The removal first, so a full queue still takes the replacement.
+          if (Status s = down_.RemoveInTxn(txn, {seq}); !s.ok()) return s;
+          store::AppendOutcome out;
+          return into.AppendInTxn(txn, items, out);
+        },
+        [resolve](const Status& s) { resolve(s); });
+  });
+  if (status.ok()) {
+    into.NotifyAppended();
+  } else {
+    into.Resync();
     down_.Resync();
-  } else if (on_dead_letter_) {
-    on_dead_letter_(now);
   }
-  co_return out.status;
+  co_return status;
 }
 
 }  // namespace ferry::controlplane

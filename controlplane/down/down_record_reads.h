@@ -9,16 +9,20 @@
 // record's later commands, so order per record stays.
 //
 // A read the CRM refuses for good (the record was deleted, the query names
-// a field the org does not have) makes a dead letter with the CRM's
-// message, in the same transaction as the removal; replayed, it is read
-// again. Anything else (no answer, 5xx, 429, the daily API limit) is tried
-// again after the CRM's Retry-After or a growing pause, and keeps the
-// commands behind it waiting: they go to the same CRM.
+// a field the org does not have, a subquery has more rows than one answer
+// holds), or a record over 8 MiB, makes a dead letter with the reason, in
+// the same transaction as the removal; replayed, it is read again.
+// Anything else (no answer, 5xx, the daily API limit) is tried again after
+// a pause growing from 1 s to 1 minute for that record, while the other
+// records are read; its record's later commands wait. A Retry-After (429)
+// pauses every read. A read that has failed for 24 hours is dead-lettered.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,8 +48,9 @@ class DownRecordReads : public std::enable_shared_from_this<DownRecordReads> {
   using ConnectorFor = std::function<Connector*(const std::string& crm)>;
   using OnDeadLetter = std::function<void(int64_t unix_ms)>;
 
-  DownRecordReads(boost::asio::any_io_executor executor, store::DurableQueue& down, store::DurableQueue& dead_letters,
-                  const InboundOptions& inbound, ConnectorFor connectors, OnDeadLetter on_dead_letter);
+  DownRecordReads(boost::asio::any_io_executor executor, store::Store& store, store::DurableQueue& down,
+                  store::DurableQueue& dead_letters, const InboundOptions& inbound, ConnectorFor connectors,
+                  OnDeadLetter on_dead_letter);
 
   void Start();
   void Stop();
@@ -58,20 +63,35 @@ class DownRecordReads : public std::enable_shared_from_this<DownRecordReads> {
     uint64_t seq = 0;
     ferry::v1::DownCommand command;
   };
+  // The failed reads of one command, while it waits to be read again.
+  struct Attempts {
+    uint32_t count = 0;
+    int64_t first_unix_ms = 0;
+    std::chrono::steady_clock::time_point next_try{};
+    app::Backoff backoff;
+  };
   boost::asio::awaitable<void> Run();
-  // The oldest command that waits for its read.
-  std::optional<Waiting> Next() const;
-  // Replaces the partial command by the whole one.
+  // The oldest command whose read is due, skipping the records whose
+  // earliest command must wait; `earliest` learns when the next one is.
+  std::optional<Waiting> Next(std::chrono::steady_clock::time_point now,
+                              std::optional<std::chrono::steady_clock::time_point>& earliest) const;
+  // Replaces the partial command by the whole one, in one transaction
+  // (the removal first: a full queue still takes the replacement).
   boost::asio::awaitable<Status> Complete(const Waiting& waiting, std::string record_json);
   boost::asio::awaitable<Status> DeadLetter(const Waiting& waiting, const std::string& reason, uint32_t attempts);
+  // In one transaction: removes command `seq` from the down queue and
+  // appends `data` to `into` (the down queue itself, or the dead letters).
+  boost::asio::awaitable<Status> MoveTo(uint64_t seq, store::DurableQueue& into, std::string data);
 
   boost::asio::any_io_executor executor_;
+  store::Store& store_;
   store::DurableQueue& down_;
   store::DurableQueue& dead_letters_;
   const InboundOptions& inbound_;
   ConnectorFor connectors_;
   OnDeadLetter on_dead_letter_;
   app::Pause pause_;
+  std::map<uint64_t, Attempts> attempts_;  // queue sequence -> its failed reads
   RecordReadStats stats_;
 };
 

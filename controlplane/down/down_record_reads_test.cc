@@ -62,7 +62,7 @@ class DownRecordReadsTest : public ::testing::Test {
     commands_ = std::make_shared<DownCommands>(io_.get_executor(), *store_, *down_queue_, tunnel_, inbound_,
                                                DownOptions{}, [this] { return agents_; });
     reads_ = std::make_shared<DownRecordReads>(
-        io_.get_executor(), *down_queue_, *dead_letters_, inbound_,
+        io_.get_executor(), *store_, *down_queue_, *dead_letters_, inbound_,
         [this](const std::string& crm) -> Connector* { return crm == "salesforce" ? &crm_ : nullptr; },
         [this](int64_t) { ++dead_letter_notices_; });
     down_queue_->SetOnAppend([this] {
@@ -80,8 +80,8 @@ class DownRecordReadsTest : public ::testing::Test {
     std::string id;
     InboundNotification n;
     n.read_first = true;
-    n.records.push_back(
-        {"Opportunity", record_id, R"({"Id":")" + record_id + R"(","StageName":"Closed Won"})", "sf:04l" + record_id});
+    n.records.push_back({"Opportunity", record_id, R"({"Id":")" + record_id + R"(","StageName":"Closed Won"})",
+                         "sf:04l" + record_id + "-" + std::to_string(++notifications_)});
     commands_->Accept(inbound_.channels[0].options, std::move(n), [&](Result<std::vector<std::string>> ids) {
       ASSERT_TRUE(ids.ok());
       id = ids->front();
@@ -131,6 +131,7 @@ class DownRecordReadsTest : public ::testing::Test {
   std::shared_ptr<DownCommands> commands_;
   std::shared_ptr<DownRecordReads> reads_;
   int dead_letter_notices_ = 0;
+  int notifications_ = 0;
 };
 
 TEST_F(DownRecordReadsTest, APartialRecordIsReadWholeBeforeItGoesDown) {
@@ -152,6 +153,7 @@ TEST_F(DownRecordReadsTest, APartialRecordIsReadWholeBeforeItGoesDown) {
   EXPECT_FALSE(sent[0].read_first());
   EXPECT_EQ(sent[0].record_json(), whole) << "as the CRM wrote it";
   ASSERT_EQ(Queued().size(), 1u) << "the partial command is gone in the same transaction";
+  EXPECT_EQ(reads_->Stats().read_total, 1u);
 }
 
 TEST_F(DownRecordReadsTest, ARefusedReadIsADeadLetterWithTheCrmsReasonAndLeavesTheQueue) {
@@ -170,21 +172,76 @@ TEST_F(DownRecordReadsTest, ARefusedReadIsADeadLetterWithTheCrmsReasonAndLeavesT
   ASSERT_TRUE(command.ParseFromString(dead.event().payload()));
   EXPECT_TRUE(command.read_first()) << "replayed, it is read again";
   EXPECT_TRUE(SentDown().empty());
+  EXPECT_EQ(reads_->Stats().dead_lettered_total, 1u);
 }
 
-TEST_F(DownRecordReadsTest, AReadTheCrmCannotServeNowIsTriedAgainAndHoldsTheRecordsLaterCommands) {
+TEST_F(DownRecordReadsTest, AReadTheCrmCannotServeNowIsTriedAgainWhileOtherRecordsAreRead) {
   AcceptPartial("0065g00000FERRYAAA");
   AcceptPartial("0065g00000FERRYBAA");
-  crm_.script.push_back(RecordRead::Retry("HTTP 503", std::chrono::milliseconds(20)));
+  crm_.script.push_back(RecordRead::Retry("HTTP 503"));                        // A waits its back-off (1 s) ...
+  crm_.script.push_back(RecordRead::Found(R"({"Id":"0065g00000FERRYBAA"})"));  // ... while B is read
   crm_.script.push_back(RecordRead::Found(R"({"Id":"0065g00000FERRYAAA"})"));
-  crm_.script.push_back(RecordRead::Found(R"({"Id":"0065g00000FERRYBAA"})"));
   reads_->Start();
   ASSERT_TRUE(RunUntil([&] { return SentDown().size() == 2; }));
   ASSERT_EQ(crm_.asked.size(), 3u);
   EXPECT_NE(crm_.asked[0].find("FERRYAAA"), std::string::npos);
-  EXPECT_NE(crm_.asked[1].find("FERRYAAA"), std::string::npos) << "the same record again, first";
-  EXPECT_NE(crm_.asked[2].find("FERRYBAA"), std::string::npos);
+  EXPECT_NE(crm_.asked[1].find("FERRYBAA"), std::string::npos) << "one record's trouble does not stop the others";
+  EXPECT_NE(crm_.asked[2].find("FERRYAAA"), std::string::npos);
   EXPECT_EQ(dead_letters_->Stats().depth, 0u);
+  EXPECT_EQ(reads_->Stats().retries_total, 1u);
+  EXPECT_EQ(reads_->Stats().read_total, 2u);
+}
+
+TEST_F(DownRecordReadsTest, TwoNotificationsOfOneRecordAreReadAndSentInTheirOrder) {
+  const std::string first = AcceptPartial("0065g00000FERRYAAA");
+  const std::string second = AcceptPartial("0065g00000FERRYAAA");
+  ASSERT_NE(first, second);
+  crm_.script.push_back(RecordRead::Retry("HTTP 503"));  // the first waits: the second must wait with it
+  crm_.script.push_back(RecordRead::Found(R"({"Id":"0065g00000FERRYAAA","n":1})"));
+  crm_.script.push_back(RecordRead::Found(R"({"Id":"0065g00000FERRYAAA","n":2})"));
+  reads_->Start();
+  ASSERT_TRUE(RunUntil([&] { return !SentDown().empty(); }));
+  auto sent = SentDown();
+  ASSERT_EQ(sent.size(), 1u) << "one in flight per record";
+  EXPECT_EQ(sent[0].command_id(), first);
+  EXPECT_EQ(sent[0].record_json(), R"({"Id":"0065g00000FERRYAAA","n":1})")
+      << "the second was not read while the first waited for its read again";
+  // The agent commits the first; the second follows.
+  ferry::v1::DownCommandAck ack;
+  ack.add_command_ids(first);
+  ack.set_accepted(true);
+  commands_->OnAck("plant-01", ack.SerializeAsString());
+  ASSERT_TRUE(RunUntil([&] { return SentDown().size() == 2; }));
+  EXPECT_EQ(SentDown()[1].command_id(), second);
+  EXPECT_EQ(SentDown()[1].record_json(), R"({"Id":"0065g00000FERRYAAA","n":2})");
+}
+
+TEST_F(DownRecordReadsTest, AFullDownQueueStillTakesTheWholeRecordInPlaceOfThePartOne) {
+  // A queue at its limit (notifications kept coming while the CRM was
+  // away): the replacement is larger than what it replaces, and must fit.
+  down_queue_.reset();
+  down_queue_ = std::move(store::DurableQueue::Open(*store_, {kDownQueue, 2048}).value());
+  commands_ = std::make_shared<DownCommands>(io_.get_executor(), *store_, *down_queue_, tunnel_, inbound_,
+                                             DownOptions{}, [this] { return agents_; });
+  reads_ = std::make_shared<DownRecordReads>(
+      io_.get_executor(), *store_, *down_queue_, *dead_letters_, inbound_,
+      [this](const std::string& crm) -> Connector* { return crm == "salesforce" ? &crm_ : nullptr; }, nullptr);
+  down_queue_->SetOnAppend([this] {
+    commands_->Poke();
+    reads_->Poke();
+  });
+  AcceptPartial("0065g00000FERRY000");
+  const uint64_t one = down_queue_->Stats().bytes;
+  for (int i = 1; down_queue_->Stats().bytes + one <= 2048; ++i) {
+    ASSERT_FALSE(AcceptPartial("0065g00000FERRY" + std::to_string(100 + i)).empty());
+  }
+  // Less room than one command is left; the whole record is no larger.
+  crm_.script.push_back(RecordRead::Found(R"({"Id":"x"})"));
+  reads_->Start();
+  ASSERT_TRUE(RunUntil([&] { return reads_->Stats().read_total == 1; }));
+  const auto queued = Queued();
+  EXPECT_FALSE(queued.back().read_first()) << "the whole record took the part one's place";
+  EXPECT_EQ(queued.back().record_json(), R"({"Id":"x"})");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "common/flows/json_text.h"
 #include "common/idoc/xml_names.h"
 #include "common/xml/untrusted_xml.h"
+#include "controlplane/connectors/salesforce/salesforce_ids.h"
 #include "controlplane/down/inbound_record.h"
 
 namespace ferry::controlplane {
@@ -61,13 +62,6 @@ Result<std::string> TextOf(pugi::xml_node element, std::string_view what) {
     return Status::InvalidArgument(std::string(what) + " holds elements; a value was expected");
   }
   return xml::Trimmed(element.child_value());
-}
-
-// A Salesforce id (record, notification, organization, action): 15 or 18
-// letters and digits.
-bool IsSalesforceId(std::string_view id) {
-  return (id.size() == 15 || id.size() == 18) &&
-         std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
 }
 
 Result<std::string> IdIn(pugi::xml_node parent, std::string_view ns, std::string_view local, std::string_view what) {
@@ -136,6 +130,19 @@ Result<OutboundMessage> ParseOutboundMessage(std::string_view body) {
   Result<std::unique_ptr<xml::UntrustedXml>> parsed = xml::ParseUntrustedXml(body, "a SOAP notifications message");
   if (!parsed.ok()) return parsed.status();
   pugi::xml_node envelope = (*parsed)->root;
+  // Namespaces are looked up on an element's ancestors, attribute by
+  // attribute: bounded attributes keep that linear in the body.
+  for (pugi::xml_node node = envelope; node; node = xml::NextInWalk(node, envelope)) {
+    if (!IsElement(node)) continue;
+    size_t attributes = 0;
+    for (pugi::xml_attribute a = node.first_attribute(); a; a = a.next_attribute()) {
+      if (++attributes > kMaxOutboundAttributes) {
+        return xml::XmlError((*parsed)->text, xml::OffsetOf(node),
+                             "<" + ForMessage(node.name()) + "> has more than " +
+                                 std::to_string(kMaxOutboundAttributes) + " attributes");
+      }
+    }
+  }
   if (!Is(envelope, kSoap11, "Envelope")) {
     return Status::InvalidArgument("the body is not a SOAP 1.1 Envelope");
   }

@@ -20,6 +20,7 @@ namespace ferry::controlplane {
 
 inline constexpr size_t kMaxOutboundNotifications = 100;  // Salesforce's own maximum
 inline constexpr size_t kMaxOutboundFields = 800;
+inline constexpr size_t kMaxOutboundAttributes = 64;  // per element
 
 struct OutboundNotification {
   std::string id;           // the notification's Id

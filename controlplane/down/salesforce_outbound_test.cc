@@ -92,6 +92,15 @@ TEST(OutboundMessageTest, WhatIsNotAnOutboundMessageIsRefusedWithTheReason) {
   EXPECT_NE(refused(Message(Notification("04l000000000001AAA", "0065g00000FERRYAAA", "<sf:Name>\x01</sf:Name>")))
                 .find("control character"),
             std::string::npos);
+  EXPECT_NE(refused(Message(Notification("04l000000000001AAA", "0065g00000FERRYAAA",
+                                         "<sf:Name><![CDATA[a\x02 b]]></sf:Name>")))
+                .find("control character 0x02 in a CDATA section"),
+            std::string::npos);
+  std::string attributes;
+  for (int i = 0; i < 65; ++i) attributes += " a" + std::to_string(i) + "=\"x\"";
+  std::string crowded = Message(one);
+  crowded.insert(crowded.find("<notifications ") + 14, attributes);
+  EXPECT_NE(refused(crowded).find("more than 64 attributes"), std::string::npos);
   std::string many;
   for (int i = 0; i < 101; ++i) many += one;
   EXPECT_NE(refused(Message(many)).find("more than 100"), std::string::npos);

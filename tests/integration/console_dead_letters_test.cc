@@ -89,10 +89,12 @@ TEST_F(ConsoleDeadLettersTest, RefusedIdocsAreFoundReplayedAfterTheFixAndDiscard
   const Answer scraped = Curl("vera", "GET", "/metrics");
   ASSERT_EQ(scraped.status, 200) << scraped.body;
   EXPECT_NE(scraped.headers.find("text/plain; version=0.0.4"), std::string::npos) << scraped.headers;
-  for (const char* sample : {"ferry_controlplane_dead_lettered_total{connector=\"webhook\"} 2\n",
-                             "ferry_controlplane_delivered_total{connector=\"webhook\"} 1\n",
-                             "ferry_controlplane_agents{state=\"degraded\"} 1\n", "ferry_controlplane_dead_letters 2\n",
-                             "ferry_controlplane_crm_request_seconds_count{connector=\"webhook\"} "}) {
+  for (const char* sample :
+       {"ferry_controlplane_down_commands 0\n", "ferry_controlplane_down_reads_total{outcome=\"dead_lettered\"} 0\n",
+        "ferry_controlplane_dead_lettered_total{connector=\"webhook\"} 2\n",
+        "ferry_controlplane_delivered_total{connector=\"webhook\"} 1\n",
+        "ferry_controlplane_agents{state=\"degraded\"} 1\n", "ferry_controlplane_dead_letters 2\n",
+        "ferry_controlplane_crm_request_seconds_count{connector=\"webhook\"} "}) {
     EXPECT_NE(scraped.body.find(sample), std::string::npos) << sample << " in\n" << scraped.body;
   }
   const auto scrape_file = p_->dir().path() / "metrics.txt";

@@ -239,5 +239,35 @@ TEST_F(DownOrdersTest, AnAgentKilledAfterSapAnsweredMakesNoSecondOrder) {
   EXPECT_EQ(json::parse(p().RunControlPlaneCli("down list --json")).size(), 0u) << "the agent committed it";
 }
 
+TEST_F(DownOrdersTest, WhileSapIsDownTheRecordWaitsAtTheAgentWhereFieldItSeesIt) {
+  s4_->Control(
+      "faults",
+      {{"vendor", "s4"}, {"status", 503}, {"count", 1000}, {"method", "POST"}, {"path_contains", "A_SalesOrder"}});
+  ASSERT_EQ(Notify(Record()).status, 202);
+  json waiting;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        int code = -1;
+        const std::string out = p().RunAgentCli("down ls --json", &code);
+        waiting = code == 0 ? json::parse(out, nullptr, false) : json();
+        return waiting.is_array() && waiting.size() == 1;
+      },
+      30s))
+      << waiting.dump();
+  EXPECT_EQ(waiting[0]["direction"], "down");
+  EXPECT_EQ(waiting[0]["record_id"], kOpportunity);
+  EXPECT_EQ(waiting[0]["waiting_for"], "sap");
+  EXPECT_EQ(waiting[0]["channel"], "salesforce-orders");
+  const std::string table = p().RunAgentCli("down ls");
+  EXPECT_NE(table.find(kOpportunity), std::string::npos) << table;
+  EXPECT_NE(table.find(" sap "), std::string::npos) << table;
+
+  s4_->Control("clear-faults", {{"vendor", "s4"}});
+  ASSERT_TRUE(WaitUntil([&] { return !Opportunity()["fields"].value("SAP_Sales_Order__c", json()).is_null(); }, 60s))
+      << Opportunity().dump();
+  EXPECT_EQ(Orders().size(), 1u);
+  EXPECT_EQ(json::parse(p().RunAgentCli("down ls --json")).size(), 0u);
+}
+
 }  // namespace
 }  // namespace ferry::testing

@@ -124,6 +124,34 @@ TEST_F(FlowCliTest, FlowTestMapsS4EntitiesAndOdataAnswers) {
   EXPECT_NE(r.out.find("--s4 takes SERVICE/EntitySet"), std::string::npos) << r.out;
 }
 
+TEST_F(FlowCliTest, FlowTestMapsCrmRecordsWithDownFlowsAndShowsTheWriteBack) {
+  const std::string command = std::string(FERRY_AGENT_BIN) + " flow test --bundle " + kStandard +
+                              "/opportunity-salesorder-s4.yaml --standard " + kStandard +
+                              " --crm salesforce/Opportunity --input " + kFixtures + "/crm/";
+  CliRun r = Shell(command + "salesforce_opportunity_won.json --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const nlohmann::json won = nlohmann::json::parse(r.out);
+  const nlohmann::json& order = won["flows"][0]["records"][0];
+  EXPECT_EQ(order["object"], "API_SALES_ORDER_SRV/A_SalesOrder");
+  EXPECT_EQ(order["fields"]["SoldToParty"], "100001");
+  EXPECT_EQ(order["fields"]["to_Item"]["results"].size(), 2u) << order.dump();
+  EXPECT_EQ(won["flows"][0]["write_back"]["connector"], "salesforce");
+  EXPECT_EQ(won["flows"][0]["write_back"]["number_field"], "SAP_Sales_Order__c");
+  EXPECT_EQ(won["flows"][0]["write_back"]["external_id"], "0065g00000FERRYAAA");
+
+  // In words, and an opportunity still open matches no flow: exit 1.
+  r = Shell(command + "salesforce_opportunity_won.json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("goes back to salesforce Opportunity Id=0065g00000FERRYAAA"), std::string::npos) << r.out;
+  r = Shell(command + "salesforce_opportunity_open.json");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("not matched"), std::string::npos) << r.out;
+
+  r = Shell(command + "salesforce_opportunity_won.json --s4 API_SALES_ORDER_SRV/A_SalesOrder");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--crm takes CRM/Object"), std::string::npos) << r.out;
+}
+
 TEST_F(FlowCliTest, FlowTestExplainsWhyNothingMatchedAndExitsOne) {
   CliRun r = FlowTest(bundle(), "orders05_order.xml");
   EXPECT_EQ(r.exit_code, 1) << r.out;

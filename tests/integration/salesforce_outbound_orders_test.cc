@@ -14,6 +14,7 @@
 
 #include "tests/integration/crm_pipeline.h"
 #include "tests/support/crm_sim.h"
+#include "tests/support/http_client.h"
 #include "tests/support/ports.h"
 #include "tests/support/wait.h"
 
@@ -54,7 +55,9 @@ class SalesforceOutboundOrdersTest : public CrmPipelineTest {
     options_.agent_extra_yaml = "down:\n  s4_odata:\n    url: http://127.0.0.1:" + std::to_string(s4_->port()) +
                                 "\n    insecure: true\n    client: \"100\"\n    user: FERRY_COMM\n"
                                 "    password_file: " +
-                                SecretFile("s4.password", "s4-secret") + "\n    timeout: 5s\n";
+                                SecretFile("s4.password", "s4-secret") +
+                                "\n    timeout: 5s\nmetrics:\n  listen: 127.0.0.1:" + std::to_string(metrics_port_) +
+                                "\n";
     token_file_ = SecretFile("outbound.token", kToken);
     // Two channels: one reads opportunities with their items, the other
     // with a child relationship Salesforce does not have.
@@ -159,6 +162,7 @@ class SalesforceOutboundOrdersTest : public CrmPipelineTest {
 
   std::unique_ptr<CrmSim> s4_;
   int inbound_port_ = FreeTcpPort();
+  int metrics_port_ = FreeTcpPort();
   std::string token_file_;
   std::string token_;
 };
@@ -191,6 +195,19 @@ TEST_F(SalesforceOutboundOrdersTest, AnOpportunityWonInSalesforceIsReadWholeAndB
   EXPECT_EQ(sent[0]["attempts"], 1);
   EXPECT_EQ(sent[0]["queued"], 0);
   EXPECT_EQ(json::parse(p().RunControlPlaneCli("down list --json")).size(), 0u);
+
+  // The agent's figures for the way down.
+  std::string metrics;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        const HttpResponse r = HttpRequest("GET", metrics_port_, "/metrics", "", {}, std::chrono::milliseconds(2000));
+        metrics = r.status == 200 ? r.body : "";
+        return metrics.find("ferry_agent_down_records_total{outcome=\"created\"} 1\n") != std::string::npos;
+      },
+      10s))
+      << metrics;
+  EXPECT_NE(metrics.find("ferry_agent_down_commands 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("ferry_agent_down_records_total{outcome=\"refused\"} 0\n"), std::string::npos) << metrics;
 }
 
 TEST_F(SalesforceOutboundOrdersTest, AWrongTokenIsRefusedUntilTheChannelsTokenMatchesThenOneOrder) {

@@ -50,7 +50,6 @@ class SalesforceConnector : public Connector {
   // Exposed for tests: the JSON body of one record, for a single upsert
   // (without the external id field) or a Collections entry (with
   // attributes.type and the external id).
-
   static std::string RecordBody(const ferry::v1::MappedRecord& record, bool for_collection);
 
  private:

@@ -5,29 +5,17 @@
 
 #include <boost/json.hpp>
 
-#include <algorithm>
-
 #include "common/doc/json_slice.h"
 #include "common/http/url_encoding.h"
 #include "controlplane/connectors/http_outcome.h"
 #include "controlplane/connectors/salesforce/salesforce_connector.h"
 #include "controlplane/connectors/salesforce/salesforce_errors.h"
+#include "controlplane/connectors/salesforce/salesforce_ids.h"
 
 namespace ferry::controlplane {
-namespace {
-
-// A Salesforce record id: 15 case-sensitive or 18 case-insensitive
-// letters and digits. Nothing else can reach the query's quotes.
-bool IsRecordId(const std::string& id) {
-  return (id.size() == 15 || id.size() == 18) &&
-         std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
-}
-
-}  // namespace
-
 boost::asio::awaitable<RecordRead> SalesforceConnector::Read(const std::string& object, const std::string& record_id,
                                                              const std::string& query) {
-  if (!IsRecordId(record_id)) co_return RecordRead::Rejected("'" + record_id + "' is not a Salesforce record id");
+  if (!IsSalesforceId(record_id)) co_return RecordRead::Rejected("'" + record_id + "' is not a Salesforce record id");
   const std::string soql = query + " WHERE Id = '" + record_id + "'";
   const std::string path = "/services/data/v" + config_.api_version + "/query?q=" + http::FormEncode(soql);
   Call call = co_await Send(boost::beast::http::verb::get, path, "");
@@ -53,6 +41,18 @@ boost::asio::awaitable<RecordRead> SalesforceConnector::Read(const std::string& 
   }
   if (records->as_array().empty()) co_return RecordRead::Rejected(what + ": no such record (deleted?)");
   if (!records->as_array().front().is_object()) co_return RecordRead::Retry(what + ": the record is not a JSON object");
+  // A subquery with more rows than one answer holds comes back with
+  // done: false and a nextRecordsUrl: the record as read is not whole, and
+  // an order made of it would miss lines.
+  for (const auto& member : records->as_array().front().as_object()) {
+    const boost::json::object* child = member.value().if_object();
+    const boost::json::value* done = child ? child->if_contains("done") : nullptr;
+    if (done != nullptr && done->is_bool() && !done->as_bool()) {
+      co_return RecordRead::Rejected(what + ": " + std::string(member.key()) +
+                                     " has more rows than one answer holds (done: false); Ferry does not read "
+                                     "further pages of a subquery");
+    }
+  }
   // The record's own text, so decimals keep their digits.
   const std::optional<std::string_view> record = doc::FirstElementOf(res.body, "records");
   if (!record) co_return RecordRead::Retry(what + ": the record cannot be read from the answer");
