@@ -48,8 +48,8 @@ bool IsIdText(const std::string& id) {
 
 class QueryRun {
  public:
-  QueryRun(RecordStore& store, const SalesforceSchema& schema, std::string_view version)
-      : store_(store), schema_(schema), version_(version), tables_(TableNames(store)) {}
+  QueryRun(RecordStore& store, const SalesforceSchema& schema, std::string_view version, size_t child_batch)
+      : store_(store), schema_(schema), version_(version), child_batch_(child_batch), tables_(TableNames(store)) {}
 
   // Declared, or written at least once: undeclared objects take any field.
   bool Known(std::string_view object) const { return schema_.Find(object) || Table(object); }
@@ -128,9 +128,19 @@ class QueryRun {
             break;
           }
           json::array rows;
-          for (const Record* child : children) rows.push_back(Render(*child, column.object, column.columns));
-          out[column.key] = json::object{
-              {"totalSize", static_cast<int64_t>(rows.size())}, {"done", true}, {"records", std::move(rows)}};
+          for (const Record* child : children) {
+            if (child_batch_ > 0 && rows.size() == child_batch_) break;
+            rows.push_back(Render(*child, column.object, column.columns));
+          }
+          json::object result{{"totalSize", static_cast<int64_t>(children.size())},
+                              {"done", rows.size() == children.size()},
+                              {"records", std::move(rows)}};
+          if (children.size() > child_batch_ && child_batch_ > 0) {
+            // Where the rest would be: a query locator, as Salesforce gives one.
+            result["nextRecordsUrl"] =
+                "/services/data/v" + std::string(version_) + "/query/01gFERRY000000001-" + std::to_string(child_batch_);
+          }
+          out[column.key] = std::move(result);
           break;
         }
       }
@@ -191,16 +201,17 @@ class QueryRun {
   RecordStore& store_;
   const SalesforceSchema& schema_;
   std::string version_;
+  size_t child_batch_ = 0;
   std::vector<std::string> tables_;
 };
 
 }  // namespace
 
 QueryAnswer RunSoqlQuery(std::string_view soql, RecordStore& store, const SalesforceSchema& schema,
-                         std::string_view version) {
+                         std::string_view version, size_t child_batch) {
   auto query = ParseSoql(soql);
   if (!query.ok()) return Error({"MALFORMED_QUERY", query.status().message()});
-  QueryRun run(store, schema, version);
+  QueryRun run(store, schema, version, child_batch);
   if (!run.Known(query->from)) {
     return Error({"INVALID_TYPE", "sObject type '" + query->from + "' is not supported."});
   }

@@ -36,7 +36,8 @@ struct QueryAnswer {
 // Runs `soql` (decoded) against `store`. `version` ("62.0") goes into the
 // records' attributes.url. An object is known when the schema declares it
 // or the store has ever held a record of it.
+// `child_batch` (0: no limit) pages a subquery's rows as Salesforce does.
 QueryAnswer RunSoqlQuery(std::string_view soql, RecordStore& store, const SalesforceSchema& schema,
-                         std::string_view version);
+                         std::string_view version, size_t child_batch = 0);
 
 }  // namespace ferry::crm_sim

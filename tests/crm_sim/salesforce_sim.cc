@@ -203,7 +203,8 @@ http::Response SalesforceSim::Query(const http::Request& req, double version) {
   }
   const auto query = QueryOf(req.target());
   const auto q = query.find("q");
-  QueryAnswer answer = RunSoqlQuery(q == query.end() ? "" : q->second, store(), schema_, VersionText(version));
+  QueryAnswer answer = RunSoqlQuery(q == query.end() ? "" : q->second, store(), schema_, VersionText(version),
+                                    static_cast<size_t>(settings_.subquery_batch));
   return JsonTextResponse(req, answer.status, std::move(answer.body));
 }
 
@@ -409,6 +410,10 @@ Status SalesforceSim::Configure(const json::object& settings) {
       auto n = IntSetting(key, value, 0, int64_t{1} << 40);
       if (!n.ok()) return n.status();
       (key == "api_limit" ? settings_.api_limit : key == "api_used" ? api_used_ : settings_.rate_per_s) = *n;
+    } else if (key == "subquery_batch") {
+      auto n = IntSetting(key, value, 0, 2000);
+      if (!n.ok()) return n.status();
+      settings_.subquery_batch = *n;
     } else if (key == "update_body_since") {
       auto v = value.is_string()   ? ApiVersion("v" + std::string(value.get_string()))
                : value.is_number() ? std::optional<double>(value.to_number<double>())

@@ -20,7 +20,9 @@
 // api_used, rate_per_s (0: unlimited), update_body_since ("46.0": older API
 // versions answer an update with 204 and no body), dot_suffix_quirk (true:
 // a raw external id value ending in "." and letters is 404, as documented),
-// objects (salesforce_schema.h).
+// objects (salesforce_schema.h), subquery_batch (0: none; N: a subquery
+// with more rows answers the first N, done false and a nextRecordsUrl, as
+// Salesforce pages large child results).
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -60,6 +62,7 @@ class SalesforceSim : public VendorSim {
     int64_t rate_per_s = 0;
     double update_body_since = 46.0;
     bool dot_suffix_quirk = true;
+    int64_t subquery_batch = 0;
   };
 
   http::Response Token(const http::Request& req, const SimContext& ctx);

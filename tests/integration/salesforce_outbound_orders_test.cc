@@ -263,5 +263,17 @@ TEST_F(SalesforceOutboundOrdersTest, AReadSalesforceRefusesIsADeadLetterWithItsM
   EXPECT_EQ(json::parse(p().RunControlPlaneCli("down list --json")).size(), 0u);
 }
 
+TEST_F(SalesforceOutboundOrdersTest, AnOpportunityWithMoreLinesThanOneAnswerHoldsIsNotOrderedWithLinesMissing) {
+  // Salesforce pages a subquery's rows: the first answer says done: false.
+  sim().Control("config", {{"vendor", "salesforce"}, {"subquery_batch", 1}});
+  RegisterOutboundMessage("salesforce-won");
+  const std::string opportunity = MakeOpportunity();  // two line items
+  Win(opportunity);
+  ASSERT_TRUE(WaitUntil([&] { return p().DeadLetterCount() == 1; }, 30s));
+  const std::string list = p().RunControlPlaneCli("dlq list --json");
+  EXPECT_NE(list.find("OpportunityLineItems has more rows than one answer holds"), std::string::npos) << list;
+  EXPECT_EQ(Orders(opportunity).size(), 0u);
+}
+
 }  // namespace
 }  // namespace ferry::testing
