@@ -167,7 +167,7 @@ boost::asio::awaitable<SapAnswer> S4ODataTarget::Create(const ferry::v1::MappedR
       answer.found = true;
       co_return answer;
     }
-    auto url = http::ParseUrl(base + (connection_.client.empty() ? "" : "?sap-client=" + connection_.client));
+    auto url = http::ParseUrl(WithClient(connection_, base));
     if (!url.ok()) {
       classify(400, url.status().message(), {});
       co_return answer;

@@ -96,9 +96,8 @@ void ReceiptSender::Stop() {
 }
 
 asio::awaitable<int> ReceiptSender::Post(const std::string& packet) {
-  std::string target = config_.connection.url + config_.path;
-  if (!config_.connection.client.empty()) target += "?sap-client=" + config_.connection.client;
-  auto url = http::ParseUrl(target);  // checked when the configuration was read
+  auto url = http::ParseUrl(WithClient(
+      config_.connection, config_.connection.url + config_.path));  // checked when the configuration was read
   if (!url.ok()) {
     spdlog::error("event=receipts_not_sent reason=\"{}\"", EscapeForLog(url.status().message()));
     co_return 0;

@@ -34,6 +34,12 @@ namespace ferry::http {
 namespace beast_http = boost::beast::http;
 using Request = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
+
+// A request header's value; empty when the request has none.
+inline std::string_view HeaderValue(const Request& req, std::string_view name) {
+  auto it = req.find(boost::beast::string_view(name.data(), name.size()));
+  return it == req.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
+}
 // Answers a request; `peer` is the client's address (unspecified when it
 // cannot be read).
 using Handler = std::function<boost::asio::awaitable<Response>(Request& req, const boost::asio::ip::address& peer)>;

@@ -34,7 +34,8 @@ int ListDeadLetters(const std::string& config_path, bool json, size_t limit) {
   }
   boost::json::array rows;
   if (!json)
-    std::cout << "SEQ  DEAD-LETTERED             DIR   AGENT          MESTYP    DOCNUM            ATTEMPTS  REASON\n";
+    std::cout
+        << "SEQ  DEAD-LETTERED             DIR   AGENT          TYPE          DOCUMENT            ATTEMPTS  REASON\n";
   for (const auto& rec : *records) {
     ferry::v1::DeadLetter dead;
     if (!dead.ParseFromString(rec.data)) continue;
@@ -44,9 +45,10 @@ int ListDeadLetters(const std::string& config_path, bool json, size_t limit) {
       row["dead_lettered_at"] = FormatIsoTimeMs(dead.unix_ms());
       rows.push_back(std::move(row));
     } else {
-      std::printf("%-4llu %-25s %-5s %-14s %-9s %-17s %-9u %s\n", static_cast<unsigned long long>(rec.seq),
-                  FormatIsoTimeMs(dead.unix_ms()).c_str(), DirectionOf(e), e.agent_id().c_str(),
-                  e.idoc().mestyp().c_str(), e.idoc().docnum().c_str(), dead.attempts(),
+      const DocumentNames names = NamesOf(e);
+      std::printf("%-4llu %-25s %-5s %-14s %-13s %-19s %-9u %s\n", static_cast<unsigned long long>(rec.seq),
+                  FormatIsoTimeMs(dead.unix_ms()).c_str(), DirectionOf(e), EscapeForLog(e.agent_id()).c_str(),
+                  EscapeForLog(names.type).c_str(), EscapeForLog(names.id).c_str(), dead.attempts(),
                   EscapeForLog(dead.reason()).c_str());
     }
   }

@@ -73,6 +73,13 @@ const char* DirectionOf(const ferry::v1::Event& event) {
   return event.content_type() == wire::kDownCommandContentType ? "down" : "up";
 }
 
+DocumentNames NamesOf(const ferry::v1::Event& event) {
+  if (event.content_type() != wire::kDownCommandContentType) return {event.idoc().mestyp(), event.idoc().docnum()};
+  ferry::v1::DownCommand command;
+  if (!command.ParseFromString(event.payload())) return {};
+  return {command.object(), command.record_id()};
+}
+
 boost::json::object DeadLetterSummaryJson(const FoundDeadLetter& found) {
   if (!found.corrupt.empty()) return {{"seq", found.seq}, {"corrupt", found.corrupt}};
   const auto& dead = found.dead;
@@ -88,6 +95,8 @@ boost::json::object DeadLetterSummaryJson(const FoundDeadLetter& found) {
           {"reason", dead.reason()},
           {"mapping_error", !e.mapping_error().empty()},
           {"direction", DirectionOf(e)},
+          {"document_type", NamesOf(e).type},
+          {"document_id", NamesOf(e).id},
           {"dead_lettered_unix_ms", dead.unix_ms()}};
 }
 

@@ -52,6 +52,14 @@ Result<DeadLetterPage> FindDeadLetters(const store::DurableQueue& dlq, const Dea
 // "down" for a CRM record on its way into SAP (a command SAP refused or no
 // down flow mapped), "up" for everything else.
 const char* DirectionOf(const ferry::v1::Event& event);
+
+// What a dead letter is about, in either direction: an IDoc's message type
+// and number, or a CRM record's object and id (from its down command).
+struct DocumentNames {
+  std::string type;  // DEBMAS, or Opportunity
+  std::string id;    // 0000000000410001, or 0065g00000FERRYAAA
+};
+DocumentNames NamesOf(const ferry::v1::Event& event);
 boost::json::object DeadLetterSummaryJson(const FoundDeadLetter& found);
 
 // One dead letter; NotFound when there is none with that sequence.

@@ -8,14 +8,6 @@
 #include "controlplane/down/inbound_record.h"
 
 namespace ferry::controlplane {
-namespace {
-
-std::string_view Header(const http::Request& req, std::string_view name) {
-  auto it = req.find(boost::beast::string_view(name.data(), name.size()));
-  return it == req.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
-}
-
-}  // namespace
 
 Result<InboundNotification> SignedWebhookChannel::Read(const http::Request& req, int64_t now_unix_ms) const {
   Result<std::string> secret = config::ReadSecretFile(secret_file_);
@@ -23,10 +15,11 @@ Result<InboundNotification> SignedWebhookChannel::Read(const http::Request& req,
     // The operator's mistake, not the sender's: answered 503 so the CRM retries.
     return Status::Unavailable("the channel's secret: " + std::string(secret.status().message()));
   }
-  const std::string_view signature = Header(req, "X-Ferry-Signature");
+  const std::string_view signature = http::HeaderValue(req, "X-Ferry-Signature");
   if (signature.empty()) return Status::Unauthenticated("X-Ferry-Signature is missing");
-  const std::string_view object = Header(req, "X-Ferry-Object"), record_id = Header(req, "X-Ferry-Record-Id");
-  const std::string_view delivery = Header(req, "X-Ferry-Delivery");
+  const std::string_view object = http::HeaderValue(req, "X-Ferry-Object"),
+                         record_id = http::HeaderValue(req, "X-Ferry-Record-Id");
+  const std::string_view delivery = http::HeaderValue(req, "X-Ferry-Delivery");
   // The names are signed with the body, each ended by a newline (which no
   // name may hold): a captured request cannot be sent again as another
   // object, another record or another delivery.

@@ -158,6 +158,13 @@ async function deadLettersPhase(browser) {
   await row.first().waitFor(wait);
   if ((await row.count()) !== 1) throw new Error('the docnum filter does not find exactly one dead letter');
   const seq = (await row.first().getAttribute('data-testid')).slice('dlq-row-'.length);
+  // An IDoc from SAP: direction up, the document its IDoc number.
+  const direction = await operator.getByTestId(`dlq-direction-${seq}`).textContent();
+  if (direction !== 'up') throw new Error(`the dead letter's direction shows '${direction}', not 'up'`);
+  const documentId = await operator.getByTestId(`dlq-document-${seq}`).textContent();
+  if (!documentId.endsWith(process.env.FERRY_REPLAY_DOCNUM.replace(/^0+/, ''))) {
+    throw new Error(`the dead letter's document shows '${documentId}', not IDoc ${process.env.FERRY_REPLAY_DOCNUM}`);
+  }
   await operator.getByTestId(`dlq-row-${seq}`).getByRole('link').first().click();
   await operator.waitForURL(new RegExp(`/dead-letters/${seq}$`), wait);
   await expectText(operator.locator('body'), process.env.FERRY_REPLAY_DOCNUM);

@@ -258,7 +258,14 @@ TEST_F(SalesforceOutboundOrdersTest, AReadSalesforceRefusesIsADeadLetterWithItsM
   ASSERT_TRUE(WaitUntil([&] { return p().DeadLetterCount() == 1; }, 30s));
   const std::string list = p().RunControlPlaneCli("dlq list --json");
   EXPECT_NE(list.find("INVALID_TYPE"), std::string::npos) << list;
-  EXPECT_NE(list.find("\"direction\":\"down\""), std::string::npos) << list;
+  const json dead = json::parse(list);
+  ASSERT_EQ(dead.size(), 1u) << list;
+  EXPECT_EQ(dead[0]["direction"], "down");
+  EXPECT_EQ(dead[0]["document_type"], "Opportunity");
+  EXPECT_EQ(dead[0]["document_id"], opportunity);
+  const std::string table = p().RunControlPlaneCli("dlq list");
+  EXPECT_NE(table.find(" down  "), std::string::npos) << table;
+  EXPECT_NE(table.find(opportunity), std::string::npos) << table;
   EXPECT_EQ(Orders(opportunity).size(), 0u);
   EXPECT_EQ(json::parse(p().RunControlPlaneCli("down list --json")).size(), 0u);
 }

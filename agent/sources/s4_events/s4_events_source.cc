@@ -22,11 +22,6 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-std::string_view Header(const http::Request& req, std::string_view name) {
-  auto it = req.find(name);
-  return it == req.end() ? std::string_view() : std::string_view(it->value());
-}
-
 // A key predicate for the path: ('1000746') for a one-field key,
 // (Product='TG11',Plant='1010') for a composite one, each value as the
 // literal of its type (odata_literal.h) and percent-encoded but for the
@@ -102,7 +97,7 @@ std::optional<http::Response> S4EventsSource::CheckHead(const http::Request& req
     res.set(bhttp::field::allow, "POST, OPTIONS");
     return res;
   }
-  if (!AuthorizationMatches(expected_authorization_, Header(req, "authorization"))) {
+  if (!AuthorizationMatches(expected_authorization_, http::HeaderValue(req, "authorization"))) {
     spdlog::warn("event=s4_events_unauthorized source=s4_events");
     auto res = http::TextResponse(req, bhttp::status::unauthorized, "missing or wrong credentials");
     res.set(bhttp::field::www_authenticate, "Basic realm=\"ferry\", charset=\"UTF-8\"");
@@ -112,7 +107,7 @@ std::optional<http::Response> S4EventsSource::CheckHead(const http::Request& req
 }
 
 http::Response S4EventsSource::Handshake(const http::Request& req) const {
-  const std::string origin(Header(req, "webhook-request-origin"));
+  const std::string origin(http::HeaderValue(req, "webhook-request-origin"));
   const bool allowed = config_.allowed_origins.empty() ||
                        std::find(config_.allowed_origins.begin(), config_.allowed_origins.end(), origin) !=
                            config_.allowed_origins.end();
@@ -252,7 +247,8 @@ boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> S4EventsSour
 boost::asio::awaitable<http::Response> S4EventsSource::Handle(http::Request& req) {
   if (req.method() == bhttp::verb::options) co_return Handshake(req);
   auto event = ReadCloudEvent(
-      Header(req, "content-type"), [&req](std::string_view name) { return Header(req, name); }, req.body());
+      http::HeaderValue(req, "content-type"), [&req](std::string_view name) { return http::HeaderValue(req, name); },
+      req.body());
   if (!event.ok()) {
     ++refused_;
     spdlog::warn("event=s4_event_rejected source=s4_events reason=\"{}\"", EscapeForLog(event.status().message()));

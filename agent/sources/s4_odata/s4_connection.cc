@@ -141,6 +141,10 @@ std::optional<std::string> ResolveLink(const S4Connection& connection, const std
     return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f && c != '"' && c != '\\' && c != '<' && c != '>';
   });
   if (!plain || !url.starts_with(connection.url + "/") || url.find("/../") != std::string::npos) return std::nullopt;
+  return WithClient(connection, std::move(url));
+}
+
+std::string WithClient(const S4Connection& connection, std::string url) {
   if (!connection.client.empty() && url.find("sap-client=") == std::string::npos) {
     url += (url.find('?') == std::string::npos ? "?" : "&") + std::string("sap-client=") + connection.client;
   }

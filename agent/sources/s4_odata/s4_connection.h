@@ -50,6 +50,10 @@ struct S4Connection {
 // Reads the keys above from `node`, reporting every mistake on it.
 S4Connection ReadS4Connection(config::ConfigNode& node);
 
+// `url` with the connection's client as sap-client, unless it names one
+// already (a link SAP gave) or the connection has none.
+std::string WithClient(const S4Connection& connection, std::string url);
+
 // One OData service of the S/4 system, as an entity set's configuration
 // names it:
 //   service: API_BUSINESS_PARTNER   # its name (flows match it as idoc_type)

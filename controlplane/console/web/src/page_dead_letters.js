@@ -81,7 +81,7 @@ function Row({ dl, checked, onToggle }) {
     return html`
       <tr data-testid=${`dlq-row-${dl.seq}`} class="corrupt">
         ${select}${seq}
-        <td colspan="7"><span class="bad">Does not decode:</span> ${dl.corrupt} (it can only be discarded)</td>
+        <td colspan="8"><span class="bad">Does not decode:</span> ${dl.corrupt} (it can only be discarded)</td>
       </tr>
     `;
   }
@@ -90,9 +90,10 @@ function Row({ dl, checked, onToggle }) {
       ${select}${seq}
       <td class="nowrap">${dateTime(dl.dead_lettered_unix_ms)}</td>
       <td class="nowrap"><a href=${`/agents/${encodeURIComponent(dl.agent_id)}`}>${dl.agent_id}</a></td>
+      <td data-testid=${`dlq-direction-${dl.seq}`}>${dl.direction}</td>
       <td>${dl.connector}</td>
-      <td>${dl.mestyp}</td>
-      <td>${dl.docnum}</td>
+      <td>${dl.document_type}</td>
+      <td data-testid=${`dlq-document-${dl.seq}`}>${dl.document_id}</td>
       <td class="num">${dl.attempts}</td>
       <td class="reason">
         ${dl.mapping_error && html`<span class="tag">could not map</span> `}${dl.reason}
@@ -169,9 +170,10 @@ export function DeadLettersPage({ search, user }) {
               <th scope="col" class="num">Seq</th>
               <th scope="col">Dead-lettered</th>
               <th scope="col">Agent</th>
+              <th scope="col" title="up: from SAP to a CRM; down: from a CRM into SAP">Direction</th>
               <th scope="col">Connector</th>
-              <th scope="col">Message type</th>
-              <th scope="col">IDoc number</th>
+              <th scope="col" title="an IDoc's message type, or a CRM record's object">Type</th>
+              <th scope="col" title="an IDoc's number, or a CRM record's id">Document</th>
               <th scope="col" class="num">Attempts</th>
               <th scope="col">Reason</th>
             </tr>
