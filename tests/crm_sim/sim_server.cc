@@ -91,8 +91,10 @@ asio::awaitable<http::Response> SimServer::Serve(http::Request& req) {
 
 http::Response SimServer::Dispatch(const http::Request& req, VendorSim& vendor) {
   try {
-    if (auto fault = vendor.state().TakeFault(req.method_string(), PathOf(req.target())))
+    if (auto fault = vendor.state().TakeFault(req.method_string(), PathOf(req.target()))) {
+      if (fault->after) (void)vendor.Handle(req, ContextOf(req));  // done, but the answer is lost
       return vendor.FaultResponse(req, *fault);
+    }
     return vendor.Handle(req, ContextOf(req));
   } catch (const std::exception& e) {
     // A simulator bug must not end a test run: answer it, loudly.

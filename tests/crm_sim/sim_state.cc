@@ -28,6 +28,8 @@ Result<Fault> ParseFault(const boost::json::object& request) {
       auto n = IntSetting(key, value, status ? 400 : 0, status ? 599 : 1000000000);
       if (!n.ok()) return n.status();
       (status ? fault.status : key == "count" ? fault.remaining : fault.retry_after_s) = static_cast<int>(*n);
+    } else if (key == "after" && value.is_bool()) {
+      fault.after = value.get_bool();
     } else if ((key == "path_contains" || key == "method" || key == "error_code" || key == "message") &&
                value.is_string()) {
       (key == "path_contains" ? fault.path_contains

@@ -30,6 +30,10 @@ struct Fault {
   int retry_after_s = 0;   // > 0: sent as Retry-After
   std::string error_code;  // empty: the vendor's usual code for `status`
   std::string message;     // empty: the vendor's usual message
+  // The request is carried out first, and only its answer is the fault: a
+  // write that happened though the client never heard (a gateway timeout
+  // after the backend committed).
+  bool after = false;
 };
 Result<Fault> ParseFault(const boost::json::object& request);
 

@@ -269,5 +269,26 @@ TEST_F(DownOrdersTest, WhileSapIsDownTheRecordWaitsAtTheAgentWhereFieldItSeesIt)
   EXPECT_EQ(json::parse(p().RunAgentCli("down ls --json")).size(), 0u);
 }
 
+TEST_F(DownOrdersTest, AnOrderSapMadeWhoseAnswerWasLostIsFoundNotMadeTwice) {
+  // SAP creates the order, but the answer never reaches the agent (the
+  // gateway's 504 after the backend committed).
+  s4_->Control("faults", {{"vendor", "s4"},
+                          {"status", 504},
+                          {"count", 1},
+                          {"method", "POST"},
+                          {"path_contains", "A_SalesOrder"},
+                          {"after", true}});
+  ASSERT_EQ(Notify(Record()).status, 202);
+  // The agent waits out the unknown outcome (its timeout and 30 s), looks
+  // the order up by the opportunity's id, and finds it.
+  ASSERT_TRUE(WaitUntil([&] { return !Opportunity()["fields"].value("SAP_Sales_Order__c", json()).is_null(); }, 90s))
+      << Opportunity().dump();
+  const std::vector<json> orders = Orders();
+  ASSERT_EQ(orders.size(), 1u) << "one order, not two";
+  EXPECT_EQ(Opportunity()["fields"]["SAP_Sales_Order__c"], orders[0]["fields"]["SalesOrder"]);
+  EXPECT_EQ(s4_->Stats()["s4"]["by_status"]["504"], 1);
+  EXPECT_NE(ReadFile(p().dir().path() / "agent.log").find("found=true"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ferry::testing

@@ -199,7 +199,7 @@ TEST(ShutdownTest, SigtermDuringIngestAnswersAcceptedAndLosesNothing) {
   p.controlplane().Signal(SIGTERM);
   auto cp_code = p.controlplane().WaitExit(seconds(15));
   ASSERT_TRUE(cp_code.has_value());
-  EXPECT_EQ(*cp_code, 0);
+  EXPECT_EQ(*cp_code, 0) << ReadFile(p.dir().path() / "controlplane.log");
 }
 
 }  // namespace
