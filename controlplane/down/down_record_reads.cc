@@ -45,9 +45,12 @@ void DownRecordReads::Start() {
       executor_, [self = shared_from_this()]() { return self->Run(); }, boost::asio::detached);
 }
 
-void DownRecordReads::Stop() {
-  boost::asio::post(executor_, [self = shared_from_this()] { self->pause_.Stop(); });
-}
+// Called on the executor's thread (the control plane's shutdown), or once
+// it has stopped: the wait is ended here and now, not by a posted handler
+// that might never run. A coroutine left waiting on the timer when the
+// io_context is destroyed would destroy this object, and its timer, from
+// inside the timer queue's own shutdown.
+void DownRecordReads::Stop() { pause_.Stop(); }
 
 void DownRecordReads::Poke() {
   boost::asio::post(executor_, [weak = weak_from_this()] {

@@ -53,6 +53,7 @@ class DownRecordReads : public std::enable_shared_from_this<DownRecordReads> {
                   OnDeadLetter on_dead_letter);
 
   void Start();
+  // On the executor's thread, or after it stopped running.
   void Stop();
   // A command was committed: any thread.
   void Poke();
