@@ -100,10 +100,16 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
     if (!channel.channel || !channel.channel->reads_records()) continue;
     const bool configured = std::any_of(c.connectors.begin(), c.connectors.end(),
                                         [&](const auto& entry) { return entry.first == channel.options.crm; });
-    if (!configured || channel.options.crm != "salesforce") {
-      root.Section("inbound").Error("channels", "channel " + channel.options.name +
-                                                    " reads its records with connector '" + channel.options.crm +
-                                                    "', which must be configured under connectors: (salesforce reads)");
+    const bool reads = std::any_of(AllConnectors().begin(), AllConnectors().end(),
+                                   [&](const ConnectorFactory& f) { return f.reads && f.name == channel.options.crm; });
+    if (!configured || !reads) {
+      std::string readers;
+      for (const ConnectorFactory& f : AllConnectors()) {
+        if (f.reads) readers += std::string(readers.empty() ? "" : ", ") + std::string(f.name);
+      }
+      root.Section("inbound").Error(
+          "channels", "channel " + channel.options.name + " reads its records with connector '" + channel.options.crm +
+                          "', which must be configured under connectors: (" + readers + " read)");
     }
   }
 

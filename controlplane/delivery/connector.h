@@ -116,6 +116,9 @@ class BuilderFor : public ConnectorBuilder {
 struct ConnectorFactory {
   std::string_view name;  // the key under `connectors:` in the config
   std::function<std::unique_ptr<ConnectorBuilder>(config::ConfigNode section)> parse;
+  // Whether its connectors' can_read() is true, known before any is built
+  // (an inbound channel that reads records names such a connector).
+  bool reads = false;
 };
 
 }  // namespace ferry::controlplane

@@ -1,5 +1,6 @@
 // The list of inbound channel kinds (docs/down.md "In at the control plane").
 
+#include "controlplane/down/dataverse_webhook_channel.h"
 #include "controlplane/down/inbound_channel.h"
 #include "controlplane/down/salesforce_outbound_channel.h"
 #include "controlplane/down/signed_webhook_channel.h"
@@ -10,6 +11,7 @@ const std::vector<InboundChannelFactory>& InboundChannelFactories() {
   static const std::vector<InboundChannelFactory> kinds = {
       SignedWebhookChannelFactory(),
       SalesforceOutboundChannelFactory(),
+      DataverseWebhookChannelFactory(),
   };
   return kinds;
 }

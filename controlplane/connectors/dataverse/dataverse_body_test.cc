@@ -314,5 +314,86 @@ TEST(DataverseOutcome, SingleAnswersAreClassifiedAndNameTheRecord) {
   EXPECT_EQ(html.reason, "accounts accountnumber=100001: HTTP 400 <html>Bad</html>");
 }
 
+// A down flow writes SAP's answer back to the row the CRM sent, named by
+// its GUID: addressed as set(<guid>) and only ever updated.
+TEST(DataverseRequest, ARowNamedByItsPrimaryKeyIsAddressedByItsGuidAndOnlyUpdated) {
+  ferry::v1::MappedRecord order;
+  order.set_object("salesorders");
+  order.set_action("upsert");
+  order.set_key_field("salesorderid");
+  order.set_external_id("5b0e2a7c-1d3f-4e5a-8b9c-0d1e2f3a4b5c");
+  order.set_fields_json(R"({"ferry_sapordernumber":"4711"})");
+  EXPECT_TRUE(DataverseConnector::ByPrimaryKey(order));
+  EXPECT_EQ(DataverseConnector::RecordPath(order), "salesorders(5b0e2a7c-1d3f-4e5a-8b9c-0d1e2f3a4b5c)");
+  EXPECT_TRUE(DataverseConnector::UpdateOnly(order, {})) << "a write-back never makes a row";
+  EXPECT_EQ(DataverseConnector::RecordBody(order), R"({"ferry_sapordernumber":"4711"})");
+  const DeliveryResult gone = DataverseConnector::Classify(
+      order, true, 404, R"({"error":{"code":"0x80040217","message":"salesorder With Id = 5b0e… Does Not Exist"}})", "",
+      std::nullopt);
+  EXPECT_EQ(gone.kind, Kind::kRejected);
+  EXPECT_NE(gone.reason.find("update only"), std::string::npos);
+
+  ferry::v1::MappedRecord opportunity = order;
+  opportunity.set_object("opportunities");
+  opportunity.set_key_field("opportunityid");
+  EXPECT_EQ(DataverseConnector::RecordPath(opportunity), "opportunities(5b0e2a7c-1d3f-4e5a-8b9c-0d1e2f3a4b5c)");
+
+  // Not a primary key: a lookup in an alternate key, or a key that is not a GUID.
+  ferry::v1::MappedRecord contact = order;
+  contact.set_object("contacts");
+  contact.set_key_field("parentcustomerid");
+  EXPECT_FALSE(DataverseConnector::ByPrimaryKey(contact));
+  EXPECT_EQ(DataverseConnector::RecordPath(contact),
+            "contacts(parentcustomerid='5b0e2a7c-1d3f-4e5a-8b9c-0d1e2f3a4b5c')");
+  EXPECT_FALSE(DataverseConnector::UpdateOnly(contact, {}));
+  ferry::v1::MappedRecord numbered = order;
+  numbered.set_external_id("SO-1001");
+  EXPECT_FALSE(DataverseConnector::ByPrimaryKey(numbered));
+  EXPECT_EQ(DataverseConnector::RecordPath(numbered), "salesorders(salesorderid='SO-1001')");
+}
+
+TEST(DataverseRead, TheRowsGuidGoesAfterTheEntitySetBeforeTheQueryOptions) {
+  EXPECT_EQ(DataverseConnector::ReadPath("salesorders?$select=name&$expand=order_details($select=quantity)",
+                                         "5b0e2a7c-1d3f-4e5a-8b9c-0d1e2f3a4b5c"),
+            "salesorders(5b0e2a7c-1d3f-4e5a-8b9c-0d1e2f3a4b5c)?$select=name&$expand=order_details($select=quantity)");
+  EXPECT_EQ(DataverseConnector::ReadPath("salesorders", "5b0e2a7c-1d3f-4e5a-8b9c-0d1e2f3a4b5c"),
+            "salesorders(5b0e2a7c-1d3f-4e5a-8b9c-0d1e2f3a4b5c)");
+  EXPECT_EQ(DataverseConnector::ReadPath("salesorders", "5b0e2a7c')or(1"), "");
+  EXPECT_EQ(DataverseConnector::ReadPath("sales/orders?$select=name", "5b0e2a7c-1d3f-4e5a-8b9c-0d1e2f3a4b5c"), "");
+}
+
+TEST(DataverseRead, TheRowIsTakenAsWrittenAndWhatCannotBeReadWholeIsSaid) {
+  const std::string row =
+      R"({"@odata.context":"x","@odata.etag":"W/\"1\"","salesorderid":"5b0e2a7c-1d3f-4e5a-8b9c-0d1e2f3a4b5c",)"
+      R"("totalamount":2.50,"order_details":[{"quantity":2.0,"productid":{"productnumber":"TG11"}}]})";
+  RecordRead found = DataverseConnector::ReadAnswer("reading salesorder x", 200, row, std::nullopt);
+  ASSERT_EQ(found.kind, RecordRead::Kind::kFound) << found.reason;
+  EXPECT_EQ(found.record_json, row) << "2.0 stays 2.0";
+
+  // A page of lines is not the order: refused, not ordered short.
+  const std::string paged =
+      R"({"salesorderid":"x","order_details":[{"quantity":1}],"order_details@odata.nextLink":"https://org/next"})";
+  RecordRead short_read = DataverseConnector::ReadAnswer("reading salesorder x", 200, paged, std::nullopt);
+  EXPECT_EQ(short_read.kind, RecordRead::Kind::kRejected);
+  EXPECT_NE(short_read.reason.find("order_details has more rows"), std::string::npos) << short_read.reason;
+  const std::string nested_paged =
+      R"({"salesorderid":"x","customerid_account":{"contact_customer_accounts":[],"contact_customer_accounts@odata.nextLink":"n"}})";
+  EXPECT_EQ(DataverseConnector::ReadAnswer("r", 200, nested_paged, std::nullopt).kind, RecordRead::Kind::kRejected);
+
+  RecordRead gone = DataverseConnector::ReadAnswer(
+      "reading salesorder x", 404,
+      R"({"error":{"code":"0x80040217","message":"salesorder With Id = x Does Not Exist"}})", std::nullopt);
+  EXPECT_EQ(gone.kind, RecordRead::Kind::kRejected);
+  EXPECT_NE(gone.reason.find("0x80040217: salesorder With Id = x Does Not Exist"), std::string::npos);
+  EXPECT_EQ(
+      DataverseConnector::ReadAnswer("r", 400, R"({"error":{"code":"0x80060888","message":"m"}})", std::nullopt).kind,
+      RecordRead::Kind::kRejected);
+  RecordRead throttled = DataverseConnector::ReadAnswer("r", 429, "{}", std::chrono::milliseconds(3000));
+  EXPECT_EQ(throttled.kind, RecordRead::Kind::kRetry);
+  EXPECT_EQ(throttled.retry_after, std::chrono::milliseconds(3000));
+  EXPECT_EQ(DataverseConnector::ReadAnswer("r", 503, "busy", std::nullopt).kind, RecordRead::Kind::kRetry);
+  EXPECT_EQ(DataverseConnector::ReadAnswer("r", 200, "<html>", std::nullopt).kind, RecordRead::Kind::kRetry);
+}
+
 }  // namespace
 }  // namespace ferry::controlplane

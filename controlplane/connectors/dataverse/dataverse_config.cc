@@ -62,6 +62,6 @@ std::unique_ptr<ConnectorBuilder> ParseDataverseConfig(config::ConfigNode node) 
 
 }  // namespace
 
-ConnectorFactory DataverseConnectorFactory() { return {"dataverse", &ParseDataverseConfig}; }
+ConnectorFactory DataverseConnectorFactory() { return {"dataverse", &ParseDataverseConfig, /*reads=*/true}; }
 
 }  // namespace ferry::controlplane

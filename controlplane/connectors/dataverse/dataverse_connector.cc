@@ -19,13 +19,6 @@ constexpr size_t kMaxBatchOperations = 1000;  // per $batch request
 
 }  // namespace
 
-struct DataverseConnector::Call {
-  // No answer: the token, the transport, or a pause still running (retryable).
-  std::optional<std::string> failure;
-  std::optional<std::chrono::milliseconds> retry_after;  // with failure: what is left of the pause
-  http::ClientResponse response;
-};
-
 DataverseConnector::DataverseConnector(asio::any_io_executor executor, DataverseConfig config)
     : config_(std::move(config)),
       client_(executor, config_.client),
@@ -65,7 +58,7 @@ asio::awaitable<DataverseConnector::Call> DataverseConnector::Send(http::HttpCli
 
 asio::awaitable<DeliveryResult> DataverseConnector::SendRecord(const ferry::v1::MappedRecord& record) {
   const bool remove = record.action() == "delete";
-  const bool update_only = !remove && config_.update_only_objects.count(record.object()) > 0;
+  const bool update_only = UpdateOnly(record, config_.update_only_objects);
   const std::string target = config_.api.target + "/" + RecordPath(record);
   http::HttpClient::OutRequest request{remove ? bhttp::verb::delete_ : bhttp::verb::patch, target, 11};
   if (!remove) {

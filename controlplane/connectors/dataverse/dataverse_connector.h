@@ -7,7 +7,9 @@
 //   and retries the request once.
 // - Requests: an upsert is PATCH set(key='value') with the changed columns
 //   and links as "nav@odata.bind": "/set(key='value')"; entity sets listed
-//   in update_only_objects send If-Match: * (update only). A delete is
+//   in update_only_objects send If-Match: * (update only), as does a row
+//   named by its primary key (salesorders(<guid>), a down flow's
+//   write-back). A delete is
 //   DELETE set(key='value'); 404 means already gone. A record with no fields
 //   is still sent: its links, or the row's existence, are the change.
 //   When a call carries more than one record and batch > 1, they go in
@@ -48,6 +50,12 @@ class DataverseConnector : public Connector {
   boost::asio::awaitable<DeliveryResult> Deliver(const ferry::v1::Event& event) override;
   boost::asio::awaitable<std::vector<DeliveryResult>> DeliverBatch(
       std::vector<const ferry::v1::Event*> events) override;
+  // A row by its GUID with the query options of `query` ("salesorders?$select=…
+  // &$expand=…"): the shape the Web API gives, lookups as _x_value and
+  // expanded rows nested (dataverse_read.cc).
+  bool can_read() const override { return true; }
+  boost::asio::awaitable<RecordRead> Read(const std::string& object, const std::string& record_id,
+                                          const std::string& query) override;
 
   // The rest is exposed for tests (dataverse_wire.cc: requests and answers,
   // no I/O).
@@ -65,8 +73,15 @@ class DataverseConnector : public Connector {
   };
 
   // The record's address relative to the service root:
-  // accounts(accountnumber='O%27%27Brien') for O'Brien.
+  // accounts(accountnumber='O%27%27Brien') for O'Brien, or
+  // salesorders(<guid>) for a row named by its primary key (ByPrimaryKey).
   static std::string RecordPath(const ferry::v1::MappedRecord& record);
+  // Whether the record names its row by the table's primary key, a GUID
+  // (key_field salesorderid on salesorders): a CRM record a down flow
+  // writes SAP's answer back to. Such a row is only updated, never made.
+  static bool ByPrimaryKey(const ferry::v1::MappedRecord& record);
+  // Whether an upsert of `record` sends If-Match: * (the row must exist).
+  static bool UpdateOnly(const ferry::v1::MappedRecord& record, const std::set<std::string>& update_only);
   // The PATCH body: the fields without the key column, and the links.
   static std::string RecordBody(const ferry::v1::MappedRecord& record);
   // The multipart/mixed body of a $batch with boundary "batch_<batch_id>",
@@ -82,6 +97,14 @@ class DataverseConnector : public Connector {
   static std::vector<ChangeSetResult> BatchResults(const http::ClientResponse& answer,
                                                    const std::vector<ChangeSet>& sets,
                                                    const std::set<std::string>& update_only);
+  // The path, from the service root, that reads row `guid` with `query`
+  // (salesorders?$select=… → salesorders(<guid>)?$select=…); empty when
+  // `guid` is not a GUID or the query does not start with an entity set.
+  static std::string ReadPath(std::string_view query, std::string_view guid);
+  // What the answer to a read means: the row as Dataverse wrote it, or why
+  // not. `what` names the row for the reasons.
+  static RecordRead ReadAnswer(const std::string& what, int status, const std::string& body,
+                               std::optional<std::chrono::milliseconds> retry_after);
   // What one answer (to a single request, or one operation of a $batch)
   // means for `record`.
   static DeliveryResult Classify(const ferry::v1::MappedRecord& record, bool update_only, int status,
@@ -92,7 +115,13 @@ class DataverseConnector : public Connector {
   // The Content-Type of every body sent, alone or in a $batch.
   static constexpr std::string_view kJsonType = "application/json; charset=utf-8";
 
-  struct Call;  // one HTTP exchange's outcome
+  // One HTTP exchange's outcome.
+  struct Call {
+    // No answer: the token, the transport, or a pause still running (retryable).
+    std::optional<std::string> failure;
+    std::optional<std::chrono::milliseconds> retry_after;  // with failure: what is left of the pause
+    http::ClientResponse response;
+  };
 
   boost::asio::awaitable<Call> Send(http::HttpClient::OutRequest request);
   boost::asio::awaitable<DeliveryResult> SendRecord(const ferry::v1::MappedRecord& record);

@@ -9,6 +9,7 @@
 #include "common/flows/json_text.h"
 #include "common/http/multipart.h"
 #include "common/http/url_encoding.h"
+#include "common/util/ids.h"
 #include "controlplane/connectors/dataverse/dataverse_connector.h"
 #include "controlplane/connectors/http_outcome.h"
 
@@ -60,7 +61,7 @@ std::string GuidOf(std::string_view entity_id) {
 }
 
 bool IsUpdateOnly(const ferry::v1::MappedRecord& r, const std::set<std::string>& update_only) {
-  return r.action() != "delete" && update_only.count(r.object()) > 0;
+  return DataverseConnector::UpdateOnly(r, update_only);
 }
 
 bool AlreadyGone(const ferry::v1::MappedRecord& r, int status, const std::optional<ODataError>& error) {
@@ -168,7 +169,23 @@ Result<std::vector<ChangeSetResult>> PerChangeSet(std::string_view content_type,
 
 }  // namespace
 
+bool DataverseConnector::ByPrimaryKey(const ferry::v1::MappedRecord& record) {
+  const std::string_view key = record.key_field(), set = record.object();
+  if (!IsUuidText(record.external_id()) || key.size() < 3 || !key.ends_with("id")) return false;
+  // salesorderid names the primary key of salesorders, opportunityid that
+  // of opportunities; a lookup in an alternate key (parentcustomerid on
+  // contacts) names another table.
+  std::string_view table = key.substr(0, key.size() - 2);
+  if (table.ends_with('y')) table.remove_suffix(1);
+  return set.starts_with(table);
+}
+
+bool DataverseConnector::UpdateOnly(const ferry::v1::MappedRecord& record, const std::set<std::string>& update_only) {
+  return record.action() != "delete" && (update_only.count(record.object()) > 0 || ByPrimaryKey(record));
+}
+
 std::string DataverseConnector::RecordPath(const ferry::v1::MappedRecord& record) {
+  if (ByPrimaryKey(record)) return http::PercentEncode(record.object()) + "(" + record.external_id() + ")";
   return KeySegment(record.object(), record.key_field(), record.external_id());
 }
 
@@ -249,6 +266,57 @@ std::vector<DataverseConnector::ChangeSetResult> DataverseConnector::BatchResult
                        std::nullopt});
   }
   return results;
+}
+
+std::string DataverseConnector::ReadPath(std::string_view query, std::string_view guid) {
+  const size_t question = query.find('?');
+  const std::string_view set = query.substr(0, question);
+  const bool named = !set.empty() && std::all_of(set.begin(), set.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+  if (!named || !IsUuidText(guid)) return {};
+  std::string path = std::string(set) + "(" + std::string(guid) + ")";
+  if (question != std::string_view::npos) path += query.substr(question);
+  return path;
+}
+
+RecordRead DataverseConnector::ReadAnswer(const std::string& what, int status, const std::string& body,
+                                          std::optional<std::chrono::milliseconds> retry_after) {
+  if (status != 200) {
+    const std::optional<ODataError> error = ErrorOf(body);
+    const std::string reason =
+        what + ": HTTP " + std::to_string(status) + " " + (error ? error->code + ": " + error->message : Excerpt(body));
+    if (IsTransientStatus(status) || status == 401) return RecordRead::Retry(reason, retry_after);
+    // 404 0x80040217: the row is gone; 400 0x80060888: a column the query
+    // names is not the table's. Neither passes by waiting.
+    return RecordRead::Rejected(reason);
+  }
+  boost::system::error_code ec;
+  const boost::json::value row = boost::json::parse(body, ec);
+  if (ec || !row.is_object()) return RecordRead::Retry(what + ": the answer is not a row: " + Excerpt(body));
+  // An expanded collection with more rows than one answer holds ends with
+  // <nav>@odata.nextLink: an order read so would miss lines. Expanded rows
+  // nest, so every level is looked at (bounded by the parser's depth).
+  std::vector<const boost::json::object*> pending{&row.as_object()};
+  while (!pending.empty()) {
+    const boost::json::object* o = pending.back();
+    pending.pop_back();
+    for (const auto& member : *o) {
+      if (member.key().ends_with("@odata.nextLink")) {
+        const std::string_view key = member.key();
+        return RecordRead::Rejected(what + ": " + std::string(key.substr(0, key.size() - 15)) +
+                                    " has more rows than one answer holds; Ferry does not read further pages of an "
+                                    "expanded collection");
+      }
+      if (member.value().is_object()) pending.push_back(&member.value().as_object());
+      if (const boost::json::array* rows = member.value().if_array()) {
+        for (const boost::json::value& r : *rows) {
+          if (r.is_object()) pending.push_back(&r.as_object());
+        }
+      }
+    }
+  }
+  return RecordRead::Found(body);  // as written: decimals keep their digits
 }
 
 DeliveryResult DataverseConnector::Classify(const ferry::v1::MappedRecord& record, bool update_only, int status,

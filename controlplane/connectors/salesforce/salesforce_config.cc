@@ -39,6 +39,6 @@ std::unique_ptr<ConnectorBuilder> ParseSalesforceConfig(config::ConfigNode node)
 
 }  // namespace
 
-ConnectorFactory SalesforceConnectorFactory() { return {"salesforce", &ParseSalesforceConfig}; }
+ConnectorFactory SalesforceConnectorFactory() { return {"salesforce", &ParseSalesforceConfig, /*reads=*/true}; }
 
 }  // namespace ferry::controlplane
