@@ -92,10 +92,12 @@ Result<InboundNotification> DataverseWebhookChannel::Read(const http::Request& r
   std::string partial = "{";
   partial += boost::json::serialize(boost::json::string(context->entity + "id"));
   partial += ":" + boost::json::serialize(boost::json::string(context->record_id)) + "}";
+  Result<InboundRecord> record = ReadInboundRecord(context->entity, context->record_id, partial);
+  if (!record.ok()) return record.status();
   InboundNotification out;
   out.read_first = true;
   out.delivery_id = context->delivery_id.empty() ? std::string() : "dv:" + context->delivery_id;
-  out.records.push_back(InboundRecord{context->entity, context->record_id, std::move(partial), ""});
+  out.records.push_back(std::move(record).value());
   return out;
 }
 

@@ -11,8 +11,8 @@ namespace ferry::crm_sim {
 
 std::vector<std::unique_ptr<VendorSim>> AllVendors(boost::asio::any_io_executor executor) {
   std::vector<std::unique_ptr<VendorSim>> vendors;
-  vendors.push_back(std::make_unique<SalesforceSim>(std::move(executor)));
-  vendors.push_back(std::make_unique<DataverseSim>());
+  vendors.push_back(std::make_unique<SalesforceSim>(executor));
+  vendors.push_back(std::make_unique<DataverseSim>(std::move(executor)));
   vendors.push_back(std::make_unique<MarketingCloudSim>());
   vendors.push_back(std::make_unique<SapSalesCloudSim>());
   return vendors;

@@ -10,7 +10,7 @@ namespace ferry::crm_sim {
 
 // Every simulated vendor, in one explicit list: a new vendor is its own
 // files plus one line in all_vendors.cc. Vendors that call out (Salesforce's
-// outbound messages) do it on `executor`, the server's.
+// outbound messages, Dataverse's webhooks) do it on `executor`, the server's.
 std::vector<std::unique_ptr<VendorSim>> AllVendors(boost::asio::any_io_executor executor);
 
 }  // namespace ferry::crm_sim

@@ -87,7 +87,8 @@ Result<ParsedBatch> ParseBatch(std::string_view content_type, std::string_view b
   return batch;
 }
 
-BatchAnswer RunBatch(const ParsedBatch& batch, bool continue_on_error, RecordStore& store, const RunOperation& run) {
+BatchAnswer RunBatch(const ParsedBatch& batch, bool continue_on_error, RecordStore& store, const RunOperation& run,
+                     const ChangeSetHooks& hooks) {
   BatchAnswer answer;
   std::vector<MimePart> parts;
   for (const BatchItem& item : batch.items) {
@@ -99,11 +100,13 @@ BatchAnswer RunBatch(const ParsedBatch& batch, bool continue_on_error, RecordSto
     } else {
       std::vector<MimePart> inner;
       store.Begin();
+      if (hooks.begin) hooks.begin();
       for (size_t i = 0; i < item.operations.size() && !failed; ++i) {
         EmbeddedResponse res = run(item.operations[i]);
         failed = res.status >= 400;
         if (failed) {
           store.Rollback();
+          if (hooks.finished) hooks.finished(/*committed=*/false);
           parts.push_back(HttpPart(res, item.content_ids[i]));  // the failure stands for the change set
         } else {
           inner.push_back(HttpPart(res, item.content_ids[i]));
@@ -111,6 +114,7 @@ BatchAnswer RunBatch(const ParsedBatch& batch, bool continue_on_error, RecordSto
       }
       if (!failed) {
         store.Commit();
+        if (hooks.finished) hooks.finished(/*committed=*/true);
         const std::string boundary = "changesetresponse_" + NewEventId();
         MimePart part;
         part.headers.Add("Content-Type", "multipart/mixed; boundary=" + boundary);

@@ -46,7 +46,15 @@ struct BatchAnswer {
 
 using RunOperation = std::function<http::EmbeddedResponse(const http::EmbeddedRequest& op)>;
 
+// Told when a change set starts and how it ends, so that what its writes
+// set off (webhooks) waits for the commit and vanishes with a rollback.
+struct ChangeSetHooks {
+  std::function<void()> begin;                   // may be empty
+  std::function<void(bool committed)> finished;  // may be empty
+};
+
 // Runs the items in order; change sets are transactions of `store`.
-BatchAnswer RunBatch(const ParsedBatch& batch, bool continue_on_error, RecordStore& store, const RunOperation& run);
+BatchAnswer RunBatch(const ParsedBatch& batch, bool continue_on_error, RecordStore& store, const RunOperation& run,
+                     const ChangeSetHooks& hooks = {});
 
 }  // namespace ferry::crm_sim

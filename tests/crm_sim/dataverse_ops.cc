@@ -1,5 +1,8 @@
 #include "tests/crm_sim/dataverse_ops.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "common/util/ids.h"
 #include "tests/crm_sim/sim_http.h"
 
@@ -14,7 +17,15 @@ namespace {
 constexpr std::string_view kJsonType = "application/json; odata.metadata=minimal";
 constexpr std::string_view kBindSuffix = "@odata.bind";
 
-std::string Etag(const Record& record) { return "W/\"" + std::to_string(record.version) + "\""; }
+EmbeddedResponse DuplicateKeyError() {
+  return ODataError(412, "0x80040237", "A record with matching key values already exists.");
+}
+
+// A $select or $expand the simulator refuses: 400, or 501 for what it does
+// not implement.
+EmbeddedResponse QueryOptionError(const Status& status) {
+  return ODataError(status.code() == StatusCode::kFailedPrecondition ? 501 : 400, "0x80060888", status.message());
+}
 
 EmbeddedResponse QuerySyntaxError() { return ODataError(400, "0x8006088a", "Bad Request - Error in query syntax."); }
 
@@ -96,19 +107,32 @@ Result<DataverseOps::Target> DataverseOps::Resolve(std::string_view segment, Emb
 
 EmbeddedResponse DataverseOps::Run(const EmbeddedRequest& op, const std::string& service_root) {
   const std::string segment = PercentDecode(PathOf(op.target));
+  const auto query = ParseRowQuery(QueryOf(op.target));
+  if (!query.ok()) return QueryOptionError(query.status());
   EmbeddedResponse res;
   if (segment.find('(') == std::string::npos) {
-    if (!schema_.Find(segment))
-      return ODataError(404, "0x8006088a", "Resource not found for the segment '" + segment + "'.");
-    return ODataError(501, "0x80060888",
-                      "The simulator implements only requests on a single row by key: " + op.method + " " + segment);
+    const EntitySetSpec* spec = schema_.Find(segment);
+    if (!spec) return ODataError(404, "0x8006088a", "Resource not found for the segment '" + segment + "'.");
+    if (op.method != "POST") {
+      return ODataError(
+          501, "0x80060888",
+          "The simulator implements only creates and requests on a single row by key: " + op.method + " " + segment);
+    }
+    if (Status checked = reader_.Check(*spec, *query); !checked.ok()) return QueryOptionError(checked);
+    return Create(op, *spec, *query, service_root);
+  }
+  if (segment.back() != ')' && segment.find(")/") != std::string::npos) {
+    return ODataError(
+        501, "0x80060888",
+        "The simulator implements no paths below a row (navigation properties, $ref): " + segment.substr(0, 200));
   }
   auto target = Resolve(segment, res);
   if (!target.ok()) return res;
-  if (op.method == "PATCH") return Upsert(op, *target, service_root);
+  if (Status checked = reader_.Check(*target->spec, *query); !checked.ok()) return QueryOptionError(checked);
+  if (op.method == "PATCH") return Upsert(op, *target, *query, service_root);
   if (op.method == "GET" || op.method == "DELETE") {
     if (!target->record) return ODataError(404, "0x80040217", NotExistMessage(*target->spec, target->key));
-    if (op.method == "GET") return Representation(200, *target->spec, *target->record, service_root);
+    if (op.method == "GET") return Representation(200, *target->spec, *target->record, *query, service_root);
     store_.Delete(target->spec->name, target->record->id);
     res.status = 204;
     res.headers.Add("OData-Version", "4.0");
@@ -117,8 +141,8 @@ EmbeddedResponse DataverseOps::Run(const EmbeddedRequest& op, const std::string&
   return ODataError(405, "0x80060888", "The HTTP method '" + op.method + "' is not allowed on " + segment + ".");
 }
 
-bool DataverseOps::BindLookups(json::object& body, EmbeddedResponse& error) {
-  std::vector<std::pair<std::string, std::string>> bound;  // "_lookup_value" → guid
+bool DataverseOps::BindLookups(const EntitySetSpec& spec, json::object& body, std::vector<BoundLookup>& bound,
+                               EmbeddedResponse& error) {
   for (auto it = body.begin(); it != body.end();) {
     const std::string_view name = it->key();
     if (name.size() > kBindSuffix.size() && name.substr(name.size() - kBindSuffix.size()) == kBindSuffix) {
@@ -128,6 +152,12 @@ bool DataverseOps::BindLookups(json::object& body, EmbeddedResponse& error) {
       const EntitySetSpec* parent = ref.ok() ? schema_.Find(ref->entity_set) : nullptr;
       if (!ref.ok() || !parent || (ref->id.empty() && !parent->IsAlternateKey(ref->values))) {
         error = QuerySyntaxError();
+        return false;
+      }
+      const LookupNavigation* declared = spec.Lookup(nav);
+      if (declared && declared->entity_set != parent->name) {
+        error = PayloadError(spec.name, "The navigation property '" + nav + "' binds a row of " + declared->entity_set +
+                                            ", not of " + parent->name + ".");
         return false;
       }
       const Record* row = nullptr;
@@ -140,13 +170,17 @@ bool DataverseOps::BindLookups(json::object& body, EmbeddedResponse& error) {
         error = ODataError(400, "0x80040217", NotExistMessage(*parent, *ref));
         return false;
       }
-      // parentcustomerid_account → the lookup column parentcustomerid.
-      std::string lookup = nav;
-      const std::string suffix = "_" + parent->logical_name;
-      if (lookup.size() > suffix.size() && lookup.substr(lookup.size() - suffix.size()) == suffix) {
-        lookup.resize(lookup.size() - suffix.size());
+      std::string column;
+      if (declared) {
+        column = declared->column;
+      } else {  // undeclared: parentcustomerid_account → the lookup column parentcustomerid
+        column = nav;
+        const std::string suffix = "_" + parent->logical_name;
+        if (column.size() > suffix.size() && column.substr(column.size() - suffix.size()) == suffix) {
+          column.resize(column.size() - suffix.size());
+        }
       }
-      bound.emplace_back("_" + lookup + "_value", row->id);
+      bound.push_back({std::move(column), parent->logical_name, row->id});
       it = body.erase(it);
     } else if (name.find('@') != std::string_view::npos) {
       it = body.erase(it);  // other instance annotations (@odata.type, …) carry no column
@@ -154,31 +188,91 @@ bool DataverseOps::BindLookups(json::object& body, EmbeddedResponse& error) {
       ++it;
     }
   }
-  for (auto& [column, id] : bound) body[column] = id;
+  for (const auto& lookup : bound) body["_" + lookup.column + "_value"] = lookup.id;
   return true;
 }
 
-EmbeddedResponse DataverseOps::Upsert(const EmbeddedRequest& op, Target& target, const std::string& service_root) {
+bool DataverseOps::ReadWriteBody(const EmbeddedRequest& op, const EntitySetSpec& spec, std::string& id,
+                                 json::object& columns, std::vector<BoundLookup>& bound, EmbeddedResponse& error) {
+  auto parsed = ParseJsonBody(op.body);
+  if (!parsed.ok() || !parsed->is_object()) {
+    error = PayloadError(spec.name, parsed.ok() ? "the entity must be a JSON object" : parsed.status().message());
+    return false;
+  }
+  columns = std::move(parsed->get_object());
+  if (!BindLookups(spec, columns, bound, error)) return false;
+  // The primary key column names the row: the record id, never a column.
+  const std::string primary = spec.PrimaryIdField();
+  if (auto it = columns.find(primary); it != columns.end()) {
+    const json::value& given = it->value();
+    if (!given.is_string() || !IsGuid(given.get_string())) {
+      error = PayloadError(spec.name, "Cannot convert the value of '" + primary + "' to the expected type 'Edm.Guid'.");
+      return false;
+    }
+    std::string guid = Lower(given.get_string());
+    if (guid.size() == 38) guid = guid.substr(1, 36);  // {…}
+    if (!id.empty() && guid != id) {
+      error = PayloadError(
+          spec.name, "The value of '" + primary + "' is " + guid + ", but the request addresses the row " + id + ".");
+      return false;
+    }
+    id = std::move(guid);
+    columns.erase(it);
+  }
+  return true;
+}
+
+bool DataverseOps::AlternateKeyTaken(const EntitySetSpec& spec, const json::object& columns, std::string_view id) {
+  for (const auto& key : spec.keys) {
+    KeyValues values;
+    for (const auto& column : key) {
+      const json::value* value = columns.if_contains(column);
+      std::optional<std::string> text = value ? ScalarText(*value) : std::nullopt;
+      if (!text) break;
+      values.emplace_back(column, std::move(*text));
+    }
+    if (values.size() != key.size()) continue;  // the write does not give this key whole
+    for (const Record* row : store_.Find(spec.name, values)) {
+      if (row->id != id) return true;
+    }
+  }
+  return false;
+}
+
+EmbeddedResponse DataverseOps::Create(const EmbeddedRequest& op, const EntitySetSpec& spec, const RowQuery& query,
+                                      const std::string& service_root) {
+  std::string id;
+  json::object written;
+  std::vector<BoundLookup> bound;
+  EmbeddedResponse error;
+  if (!ReadWriteBody(op, spec, id, written, bound, error)) return error;
+  if ((!id.empty() && store_.Get(spec.name, id)) || AlternateKeyTaken(spec, written, id)) return DuplicateKeyError();
+  if (auto violations = spec.rules.Validate(written, written); !violations.empty()) {
+    return ValidationError(spec, violations.front());
+  }
+  const Record& record = store_.Create(spec.name, id.empty() ? NewEventId() : id, written);
+  Announce("Create", spec, record, written, std::move(bound), service_root);
+  return WriteAnswer(op, /*created=*/true, spec, record, query, service_root);
+}
+
+EmbeddedResponse DataverseOps::Upsert(const EmbeddedRequest& op, Target& target, const RowQuery& query,
+                                      const std::string& service_root) {
   const EntitySetSpec& spec = *target.spec;
   const std::string_view if_match = op.headers.Get("If-Match");
   const std::string_view if_none_match = op.headers.Get("If-None-Match");
-  if (if_none_match == "*" && target.record) {
-    return ODataError(412, "0x80040237", "A record with matching key values already exists.");
-  }
+  if (if_none_match == "*" && target.record) return DuplicateKeyError();
   if (!if_match.empty()) {
     if (!target.record) return ODataError(404, "0x80040217", NotExistMessage(spec, target.key));
-    if (if_match != "*" && if_match != Etag(*target.record)) {
+    if (if_match != "*" && if_match != RowEtag(*target.record)) {
       return ODataError(412, "0x80060882",
                         "The version of the existing record doesn't match the RowVersion property provided.");
     }
   }
-  auto parsed = ParseJsonBody(op.body);
-  if (!parsed.ok() || !parsed->is_object()) {
-    return PayloadError(spec.name, parsed.ok() ? "the entity must be a JSON object" : parsed.status().message());
-  }
-  json::object written = std::move(parsed->get_object());
+  std::string id = target.record ? target.record->id : target.key.id;
+  json::object written;
+  std::vector<BoundLookup> bound;
   EmbeddedResponse error;
-  if (!BindLookups(written, error)) return error;
+  if (!ReadWriteBody(op, spec, id, written, bound, error)) return error;
   json::object merged = target.record ? target.record->fields : json::object{};
   for (const auto& [name, value] : written) merged[name] = value;
   for (const auto& [name, value] : target.key.values) merged[name] = value;
@@ -189,36 +283,60 @@ EmbeddedResponse DataverseOps::Upsert(const EmbeddedRequest& op, Target& target,
   const Record* record = nullptr;
   if (created) {
     for (const auto& [name, value] : target.key.values) written[name] = value;  // the key becomes columns
-    record = &store_.Create(spec.name, target.key.id.empty() ? NewEventId() : target.key.id, written);
+    // Created by alternate key with a primary key in the body: that GUID may be taken.
+    if ((!id.empty() && store_.Get(spec.name, id)) || AlternateKeyTaken(spec, written, id)) return DuplicateKeyError();
+    record = &store_.Create(spec.name, id.empty() ? NewEventId() : id, written);
   } else {
     record = &store_.Update(spec.name, target.record->id, written);
   }
+  Announce(created ? "Create" : "Update", spec, *record, written, std::move(bound), service_root);
+  return WriteAnswer(op, created, spec, *record, query, service_root);
+}
+
+void DataverseOps::Announce(std::string_view message, const EntitySetSpec& spec, const Record& record,
+                            const json::object& columns, std::vector<BoundLookup> bound,
+                            const std::string& service_root) {
+  if (!observer_) return;
+  DataverseWrite write;
+  write.message = std::string(message);
+  write.spec = &spec;
+  write.id = record.id;
+  write.row_version = record.version;
+  for (const auto& [name, value] : columns) {
+    const bool is_bound = std::any_of(
+        bound.begin(), bound.end(), [&](const BoundLookup& lookup) { return name == "_" + lookup.column + "_value"; });
+    if (!is_bound) write.columns[name] = value;
+  }
+  write.lookups = std::move(bound);
+  write.service_root = service_root;
+  observer_->Written(write);
+}
+
+EmbeddedResponse DataverseOps::WriteAnswer(const EmbeddedRequest& op, bool created, const EntitySetSpec& spec,
+                                           const Record& record, const RowQuery& query,
+                                           const std::string& service_root) {
   const std::string prefer = Lower(op.headers.Get("Prefer"));
   if (prefer.find("return=representation") != std::string::npos) {
-    EmbeddedResponse res = Representation(created ? 201 : 200, spec, *record, service_root);
+    EmbeddedResponse res = Representation(created ? 201 : 200, spec, record, query, service_root);
     res.headers.Add("Preference-Applied", "return=representation");
     return res;
   }
   EmbeddedResponse res;
   res.status = 204;
   res.headers.Add("OData-Version", "4.0");
-  res.headers.Add("OData-EntityId", service_root + "/" + spec.name + "(" + record->id + ")");
+  res.headers.Add("OData-EntityId", service_root + "/" + spec.name + "(" + record.id + ")");
   return res;
 }
 
 EmbeddedResponse DataverseOps::Representation(int status, const EntitySetSpec& spec, const Record& record,
-                                              const std::string& service_root) const {
-  json::object row{{"@odata.context", service_root + "/$metadata#" + spec.name + "/$entity"},
-                   {"@odata.etag", Etag(record)},
-                   {spec.PrimaryIdField(), record.id}};
-  for (const auto& [name, value] : record.fields) row[name] = value;
+                                              const RowQuery& query, const std::string& service_root) {
   EmbeddedResponse res;
   res.status = status;
   res.headers.Add("Content-Type", std::string(kJsonType));
   res.headers.Add("OData-Version", "4.0");
-  res.headers.Add("ETag", Etag(record));
+  res.headers.Add("ETag", RowEtag(record));
   res.headers.Add("OData-EntityId", service_root + "/" + spec.name + "(" + record.id + ")");
-  res.body = json::serialize(row);
+  res.body = SerializeWithDecimals(reader_.Read(spec, record, query, service_root));
   return res;
 }
 

@@ -5,6 +5,7 @@
 #include "common/util/clock.h"
 #include "common/util/ids.h"
 #include "tests/crm_sim/dataverse_batch.h"
+#include "tests/crm_sim/odata_key.h"
 #include "tests/crm_sim/sim_http.h"
 
 namespace ferry::crm_sim {
@@ -57,8 +58,18 @@ bool AcceptsJson(std::string_view accept) {
 
 }  // namespace
 
-DataverseSim::DataverseSim()
-    : VendorSim(/*ignore_case=*/false, VendorState("ferry-dv", "dv-secret", 3599)), ops_(store(), schema_) {}
+DataverseSim::DataverseSim(boost::asio::any_io_executor executor)
+    : VendorSim(/*ignore_case=*/false, VendorState("ferry-dv", "dv-secret", 3599)),
+      ops_(store(), schema_),
+      webhooks_(std::move(executor)) {
+  ops_.set_observer(&webhooks_);
+  ApplySettings();
+}
+
+void DataverseSim::ApplySettings() {
+  ops_.set_expand_collection_limit(settings_.expand_collection_limit);
+  webhooks_.set_organization({settings_.organization_id, settings_.organization_name});
+}
 
 bool DataverseSim::Claims(std::string_view path) const {
   if (path.substr(0, 10) == "/api/data/") return true;
@@ -205,7 +216,10 @@ http::Response DataverseSim::Api(const http::Request& req, const SimContext& ctx
       const std::string prefer = Lower(HeaderOf(req, "Prefer"));
       const bool continue_on_error = prefer.find("odata.continue-on-error") != std::string::npos &&
                                      prefer.find("odata.continue-on-error=false") == std::string::npos;
-      BatchAnswer answer = RunBatch(*parsed, continue_on_error, store(), run);
+      // A change set's writes set off their webhooks only once it commits.
+      const ChangeSetHooks hooks{[this] { webhooks_.Hold(); },
+                                 [this](bool committed) { webhooks_.Release(committed); }};
+      BatchAnswer answer = RunBatch(*parsed, continue_on_error, store(), run, hooks);
       const int status = answer.any_failed && !continue_on_error ? settings_.batch_error_status : 200;
       res = http::Response{static_cast<beast_http::status>(status), req.version()};
       res.set(beast_http::field::content_type, answer.content_type);
@@ -277,6 +291,23 @@ Status DataverseSim::Configure(const json::object& settings) {
     } else if (key == "entity_sets") {
       if (!value.is_object()) return Status::InvalidArgument("entity_sets must be an object of entity set schemas");
       if (Status s = schema_.Merge(value.get_object()); !s.ok()) return s;
+    } else if (key == "expand_collection_limit") {
+      auto n = IntSetting(key, value, 1, 1000000);
+      if (!n.ok()) return n.status();
+      settings_.expand_collection_limit = static_cast<size_t>(*n);
+      ApplySettings();
+    } else if (key == "organization_id") {
+      if (!value.is_string() || !IsGuid(value.get_string()) || value.get_string().size() != 36) {
+        return Status::InvalidArgument("organization_id must be a GUID (8-4-4-4-12 hex digits)");
+      }
+      settings_.organization_id = Lower(value.get_string());
+      ApplySettings();
+    } else if (key == "organization_name") {
+      if (!value.is_string() || value.get_string().empty() || value.get_string().size() > 256) {
+        return Status::InvalidArgument("organization_name must be a non-empty name");
+      }
+      settings_.organization_name = std::string(value.get_string());
+      ApplySettings();
     } else {
       auto applied = state_.ApplySetting(key, value);
       if (!applied.ok()) return applied.status();
@@ -292,10 +323,34 @@ void DataverseSim::AddStats(json::object& stats) const {
       json::object{{"max_per_window", settings.max_per_window}, {"window_ms", settings.window_ms}};
 }
 
+std::optional<http::Response> DataverseSim::ControlResource(const http::Request& req, std::string_view resource,
+                                                            const SimContext&) {
+  if (resource != "service_endpoints") return std::nullopt;
+  auto error = [&](int status, const std::string& message) {
+    return JsonResponse(req, status, json::object{{"error", message}});
+  };
+  if (req.method() == beast_http::verb::get) return JsonResponse(req, 200, webhooks_.Describe());
+  if (req.method() == beast_http::verb::delete_) {
+    webhooks_.Clear();
+    return JsonResponse(req, 200, json::object{{"ok", true}});
+  }
+  if (req.method() != beast_http::verb::post) {
+    return error(
+        404, "no control resource " + std::string(req.method_string()) + " /_sim/dataverse/" + std::string(resource));
+  }
+  auto parsed = ParseJsonBody(req.body());
+  if (!parsed.ok() || !parsed->is_object()) return error(400, "the body must be a JSON object");
+  auto registered = webhooks_.Register(parsed->get_object());
+  if (!registered.ok()) return error(400, registered.status().message());
+  return JsonResponse(req, 200, *registered);
+}
+
 void DataverseSim::ResetVendor() {
+  webhooks_.Clear();
   settings_ = Settings();
   schema_ = DataverseSchema();
   protection_.Reset();
+  ApplySettings();
 }
 
 }  // namespace ferry::crm_sim

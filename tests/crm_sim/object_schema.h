@@ -49,6 +49,10 @@ class ObjectSchema {
   // the fields the rules name. A read (a query) is refused what a write
   // would be.
   bool Allows(std::string_view field) const { return !strict_ || Known(field); }
+  // Whether the rules name `field` (required, a length, a picklist, "fields"
+  // or AllowField), strict or not.
+  bool Declares(std::string_view field) const { return Known(field); }
+  bool strict() const { return strict_; }
   bool ignore_case() const { return ignore_case_; }
 
  private:

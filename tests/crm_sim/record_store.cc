@@ -101,9 +101,22 @@ void RecordStore::Remember(const std::string& table, const std::string& id, cons
   undo_.push_back({table, id, before ? std::optional<Record>(*before) : std::nullopt});
 }
 
+void RecordStore::NoteFields(Table& table, const boost::json::object& fields) {
+  for (const auto& [name, value] : fields) {
+    // Most writes repeat names the table has: look before building a key.
+    if (!table.fields.count(std::string_view(name))) table.fields.insert(FieldKey(name));
+  }
+}
+
+bool RecordStore::HasField(std::string_view object, std::string_view field) const {
+  auto t = tables_.find(TableKey(object));
+  return t != tables_.end() && t->second.fields.count(FieldKey(field)) > 0;
+}
+
 const Record& RecordStore::Create(std::string_view object, std::string id, const boost::json::object& fields,
                                   std::string_view op) {
   Table& table = TableFor(object);
+  NoteFields(table, fields);
   Remember(TableKey(object), id, nullptr);
   Record record;
   record.id = id;
@@ -120,6 +133,7 @@ const Record& RecordStore::Update(std::string_view object, std::string_view id, 
                                   std::string_view op) {
   Table& table = TableFor(object);
   Record& record = table.records.at(std::string(id));
+  NoteFields(table, changes);
   Remember(TableKey(object), record.id, &record);
   UnindexRecord(table, record);
   for (const auto& [name, value] : changes) {

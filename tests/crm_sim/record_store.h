@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -67,6 +68,10 @@ class RecordStore {
   std::vector<const Record*> Records(std::string_view object) const;
   // Object name → record count.
   boost::json::object Counts() const;
+  // Whether some record of `object` was ever written with `field` (a
+  // column the table has, as far as the store can tell; a rolled-back write
+  // counts too).
+  bool HasField(std::string_view object, std::string_view field) const;
   void Clear();
 
   uint64_t writes() const { return writes_; }  // creates and updates, seeds excluded
@@ -79,7 +84,8 @@ class RecordStore {
   struct Table {
     std::string name;  // as first written
     std::unordered_map<std::string, Record> records;
-    std::map<std::string, Index> indexes;  // by field name (lower-cased with ignore_case_)
+    std::map<std::string, Index> indexes;       // by field name (lower-cased with ignore_case_)
+    std::set<std::string, std::less<>> fields;  // every field name written (lower-cased with ignore_case_)
   };
   struct Undo {
     std::string table;
@@ -94,6 +100,7 @@ class RecordStore {
   void UnindexRecord(Table& table, const Record& record);
   void Remember(const std::string& table, const std::string& id, const Record* before);
   void AddHistory(Record& record, std::string_view op, const boost::json::object& fields);
+  void NoteFields(Table& table, const boost::json::object& fields);
 
   bool ignore_case_;
   std::map<std::string, Table> tables_;

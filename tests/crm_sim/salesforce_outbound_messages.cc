@@ -1,20 +1,11 @@
 #include "tests/crm_sim/salesforce_outbound_messages.h"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <deque>
 #include <fstream>
-#include <iostream>
 #include <optional>
 
-#include "common/http/http_client.h"
 #include "tests/crm_sim/object_schema.h"
 #include "tests/crm_sim/salesforce_id.h"
 #include "tests/crm_sim/salesforce_outbound_soap.h"
@@ -57,31 +48,29 @@ Result<std::string> StringKey(const json::object& request, std::string_view key,
   return std::string(value->get_string());
 }
 
+// Up to 100 of the oldest notifications in one SOAP message.
+ListenerQueue::Compose ComposeOutboundMessage(const OutboundMessageHead& head) {
+  return [head](const std::deque<ListenerItem>& queue, size_t& taken) {
+    taken = std::min(queue.size(), kMaxNotificationsPerMessage);
+    std::vector<std::string> elements;
+    for (size_t i = 0; i < taken; ++i) elements.push_back(queue[i].body);
+    ListenerQueue::OutRequest req{boost::beast::http::verb::post, "/", 11};
+    req.set(boost::beast::http::field::content_type, "text/xml; charset=utf-8");
+    req.set("SOAPAction", "\"\"");
+    req.body() = OutboundEnvelope(head, elements);
+    return req;
+  };
+}
+
 }  // namespace
 
 struct SalesforceOutboundMessages::Action {
-  Action(const asio::any_io_executor& executor, const http::HttpClientOptions& options)
-      : client(executor, options), timer(executor) {}
-
   std::string object;
   std::string field;   // empty: no condition, every create qualifies
   json::value equals;  // what `field` must equal
   std::vector<std::string> fields;
-  http::Url url;
   OutboundMessageHead head;
-  std::chrono::milliseconds retry_initial{1000};
-  std::chrono::milliseconds retry_max{60000};
-
-  std::deque<Notification> queue;  // not yet acknowledged, oldest first
-  bool sending = false;
-  bool removed = false;
-  uint64_t delivered = 0;
-  uint64_t attempts = 0;
-  std::string last_error;
-  std::vector<std::string> delivered_ids;
-
-  http::HttpClient client;  // its own, for its ca_file
-  asio::steady_timer timer;
+  std::shared_ptr<ListenerQueue> sender;  // its notifications, not yet acknowledged
 
   // Whether a record with `fields` meets the condition.
   bool Meets(const json::object& record) const {
@@ -152,18 +141,17 @@ Result<json::object> SalesforceOutboundMessages::Register(const json::object& re
   }
   if (retry_ms[1] < retry_ms[0]) return Status::InvalidArgument("retry_max_ms must not be below retry_initial_ms");
 
-  http::HttpClientOptions options;
+  ListenerOptions options;
+  options.url = std::move(*url);
   options.ca_file = *ca_file;
-  options.user_agent = "ferry-crm-sim";
-  options.request_timeout = std::chrono::seconds(10);
-  auto action = std::make_shared<Action>(executor_, options);
+  options.retry_initial = std::chrono::milliseconds(retry_ms[0]);
+  options.retry_max = std::chrono::milliseconds(retry_ms[1]);
+  options.log_name = "salesforce-outbound";
+  auto action = std::make_shared<Action>();
   action->object = *object;
   action->field = *field;
   if (const json::value* equals = request.if_contains("equals")) action->equals = *equals;
   action->fields = std::move(field_names);
-  action->url = std::move(*url);
-  action->retry_initial = std::chrono::milliseconds(retry_ms[0]);
-  action->retry_max = std::chrono::milliseconds(retry_ms[1]);
   OutboundMessageHead& head = action->head;
   head.organization_id = organization->empty() ? organization_id_ : *organization;
   head.action_id = action_id->empty() ? SalesforceId("04k", ++actions_made_) : *action_id;
@@ -173,6 +161,8 @@ Result<json::object> SalesforceOutboundMessages::Register(const json::object& re
   const std::string org15 = head.organization_id.substr(0, 15);
   head.enterprise_url = instance_url + "/services/Soap/c/" + soap_version + "/" + org15;
   head.partner_url = instance_url + "/services/Soap/u/" + soap_version + "/" + org15;
+  action->sender =
+      std::make_shared<ListenerQueue>(executor_, std::move(options), ComposeOutboundMessage(head), AckProblem);
   actions_.push_back(action);
   return json::object{{"ok", true}, {"action_id", head.action_id}};
 }
@@ -180,37 +170,17 @@ Result<json::object> SalesforceOutboundMessages::Register(const json::object& re
 json::array SalesforceOutboundMessages::Describe() const {
   json::array out;
   for (const auto& action : actions_) {
-    json::array ids;
-    for (const auto& id : action->delivered_ids) ids.push_back(json::string(id));
-    out.push_back(json::object{{"action_id", action->head.action_id},
-                               {"object", action->object},
-                               {"queued", static_cast<int64_t>(action->queue.size())},
-                               {"delivered", action->delivered},
-                               {"attempts", action->attempts},
-                               {"last_error", action->last_error},
-                               {"delivered_ids", std::move(ids)}});
+    json::object described{{"action_id", action->head.action_id}, {"object", action->object}};
+    action->sender->Describe(described, "delivered_ids");
+    out.push_back(std::move(described));
   }
   return out;
 }
 
 void SalesforceOutboundMessages::Clear() {
-  for (const auto& action : actions_) {
-    action->removed = true;
-    action->queue.clear();
-    action->timer.cancel();
-    action->client.Shutdown();  // a send under way ends now, not at its answer
-  }
+  for (const auto& action : actions_) action->sender->Stop();
   actions_.clear();
-  held_.clear();
-  holding_ = false;
-}
-
-void SalesforceOutboundMessages::Release(bool keep) {
-  holding_ = false;
-  std::vector<std::pair<std::shared_ptr<Action>, Notification>> held;
-  held.swap(held_);
-  if (!keep) return;
-  for (auto& [action, notification] : held) Queue(action, std::move(notification));
+  held_.Clear();
 }
 
 bool SalesforceOutboundMessages::Watches(std::string_view object) const {
@@ -229,60 +199,11 @@ void SalesforceOutboundMessages::Written(std::string_view object, const std::str
         if (auto text = SoapText(*value)) values.emplace_back(name, std::move(*text));
       }
     }
-    Notification notification;
-    notification.id = SalesforceId("04l", ++notifications_made_);
-    notification.xml = NotificationElement(notification.id, action->object, values);
-    Queue(action, std::move(notification));
+    ListenerItem item;
+    item.id = SalesforceId("04l", ++notifications_made_);
+    item.body = NotificationElement(item.id, action->object, values);
+    held_.Send(action->sender, std::move(item));
   }
-}
-
-void SalesforceOutboundMessages::Queue(const std::shared_ptr<Action>& action, Notification notification) {
-  if (holding_) {
-    held_.emplace_back(action, std::move(notification));
-    return;
-  }
-  if (action->removed) return;
-  action->queue.push_back(std::move(notification));
-  if (action->sending) return;
-  action->sending = true;
-  asio::co_spawn(executor_, Deliver(action), asio::detached);
-}
-
-asio::awaitable<void> SalesforceOutboundMessages::Deliver(std::shared_ptr<Action> action) {
-  while (!action->removed && !action->queue.empty()) {
-    const size_t count = std::min(action->queue.size(), kMaxNotificationsPerMessage);
-    std::vector<std::string> elements;
-    for (size_t i = 0; i < count; ++i) elements.push_back(action->queue[i].xml);
-    const std::string body = OutboundEnvelope(action->head, elements);
-    std::chrono::milliseconds pause = action->retry_initial;
-    for (;;) {
-      http::HttpClient::OutRequest req{boost::beast::http::verb::post, action->url.target, 11};
-      req.set(boost::beast::http::field::content_type, "text/xml; charset=utf-8");
-      req.set("SOAPAction", "\"\"");
-      req.body() = body;
-      ++action->attempts;
-      auto res = co_await action->client.Send(action->url, std::move(req));
-      if (action->removed) co_return;
-      // One line per attempt, as for requests: the path without its query
-      // (a token may be there).
-      std::cout << "salesforce-outbound POST " << PathOf(action->url.target) << ' '
-                << (res.ok() ? std::to_string(res->status) : "-") << std::endl;
-      const std::string problem = res.ok() ? AckProblem(res->status, res->body) : res.status().message();
-      if (problem.empty()) break;
-      action->last_error = problem;
-      action->timer.expires_after(pause);
-      boost::system::error_code ec;  // cancelled by Clear()
-      co_await action->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      if (action->removed) co_return;
-      pause = std::min(pause * 2, action->retry_max);
-    }
-    for (size_t i = 0; i < count; ++i) {
-      action->delivered_ids.push_back(std::move(action->queue.front().id));
-      action->queue.pop_front();
-    }
-    action->delivered += count;
-  }
-  action->sending = false;
 }
 
 }  // namespace ferry::crm_sim

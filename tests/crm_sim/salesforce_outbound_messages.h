@@ -12,9 +12,9 @@
 // notification: a new Id (04l…) and the chosen fields as they are then.
 // Seeds and deletes through /_sim queue nothing.
 //
-// Each action has its own queue and sender: in order, up to 100
-// notifications per SOAP message (salesforce_outbound_soap.h), POSTed over
-// HTTP or HTTPS (verified against ca_file, or the system's CAs). A message
+// Each action has its own queue and sender (listener_queue.h): in order, up
+// to 100 notifications per SOAP message (salesforce_outbound_soap.h), POSTed
+// over HTTP or HTTPS (verified against ca_file, or the system's CAs). A message
 // counts as delivered only when the listener answers 200 with <Ack>true</Ack>;
 // anything else (no connection, another status, no Ack) sends the same
 // message again, with the same notification Ids, after a pause doubling
@@ -22,7 +22,6 @@
 // action removed. Salesforce gives up after 24 hours; the simulator never does.
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <cstdint>
@@ -33,6 +32,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "tests/crm_sim/listener_queue.h"
 #include "tests/crm_sim/salesforce_upsert.h"
 
 namespace ferry::crm_sim {
@@ -57,8 +57,8 @@ class SalesforceOutboundMessages : public SfWriteObserver {
   // Writes between Hold() and Release() (an allOrNone collection) queue
   // their notifications only when Release(true): a rolled-back write sends
   // nothing.
-  void Hold() { holding_ = true; }
-  void Release(bool keep);
+  void Hold() { held_.Hold(); }
+  void Release(bool keep) { held_.Release(keep); }
 
   bool Watches(std::string_view object) const override;
   void Written(std::string_view object, const std::string& id, const boost::json::object* before,
@@ -66,21 +66,11 @@ class SalesforceOutboundMessages : public SfWriteObserver {
 
  private:
   struct Action;
-  struct Notification {
-    std::string id;
-    std::string xml;  // its <Notification> element, with the fields as they were
-  };
-
-  void Queue(const std::shared_ptr<Action>& action, Notification notification);
-  // Sends `action`'s queue until it is empty or the action removed; owns
-  // the action meanwhile, so a removal never pulls it from under a send.
-  static boost::asio::awaitable<void> Deliver(std::shared_ptr<Action> action);
 
   boost::asio::any_io_executor executor_;
   std::string organization_id_;
   std::vector<std::shared_ptr<Action>> actions_;
-  bool holding_ = false;
-  std::vector<std::pair<std::shared_ptr<Action>, Notification>> held_;
+  HeldNotifications held_;
   uint64_t notifications_made_ = 0;  // numbers the 04l Ids
   uint64_t actions_made_ = 0;        // numbers the 04k Ids handed out
 };

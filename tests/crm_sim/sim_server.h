@@ -18,8 +18,9 @@
 //                                      "error_code","message"}
 //   POST /_sim/expire-tokens          {"vendor"?}
 //   POST /_sim/seed                   {"vendor","object","fields"|"records","id"?}
-//   *    /_sim/{vendor}/{resource}     a vendor's own (VendorSim::ControlResource), e.g.
-//                                     /_sim/salesforce/outbound_messages
+//   *    /_sim/{vendor}/{resource}     a vendor's own (VendorSim::ControlResource):
+//                                     /_sim/salesforce/outbound_messages,
+//                                     /_sim/dataverse/service_endpoints
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>

@@ -48,8 +48,9 @@ class VendorSim {
   // vendor's own users delete it. NotFound when there is no such record.
   Status Remove(const boost::json::object& request);
   // /_sim/{vendor}/{resource}, any method, for what only this vendor has
-  // (Salesforce's outbound_messages). nullopt: not the vendor's; the server
-  // answers it as usual (GET lists the records of object `resource`).
+  // (Salesforce's outbound_messages, Dataverse's service_endpoints).
+  // nullopt: not the vendor's; the server answers it as usual (GET lists
+  // the records of object `resource`).
   virtual std::optional<http::Response> ControlResource(const http::Request& /*req*/, std::string_view /*resource*/,
                                                         const SimContext& /*ctx*/) {
     return std::nullopt;

@@ -16,6 +16,7 @@
 
 #include "tests/integration/pipeline.h"
 #include "tests/support/ports.h"
+#include "tests/support/shell.h"
 
 namespace ferry::testing {
 
@@ -62,19 +63,13 @@ class ConsoleTest : public ::testing::Test {
               const std::string& extra = "") {
     const auto jar = p_->dir().path() / (who + ".cookies");
     const auto headers = p_->dir().path() / "headers.out";
-    const std::string cmd = "curl -s -o - -D " + headers.string() + " -w '\\n%{http_code}' --cacert " +
-                            (p_->dir().path() / "cp" / "pki" / "ca.crt").string() + " -b " + jar.string() + " -c " +
-                            jar.string() + " -X " + method + " " + extra +
-                            " 'https://127.0.0.1:" + std::to_string(port_) + path + "'";
-    FILE* pipe = popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[4096];
-    for (size_t n; pipe && (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-    if (pipe) pclose(pipe);
+    const CurlAnswer got =
+        testing::Curl("-D " + headers.string() + " --cacert " + (p_->dir().path() / "cp" / "pki" / "ca.crt").string() +
+                      " -b " + jar.string() + " -c " + jar.string() + " -X " + method + " " + extra +
+                      " 'https://127.0.0.1:" + std::to_string(port_) + path + "'");
     Answer a;
-    const size_t nl = out.rfind('\n');
-    a.status = nl == std::string::npos ? 0 : std::atoi(out.c_str() + nl + 1);
-    a.body = nl == std::string::npos ? out : out.substr(0, nl);
+    a.status = got.status;
+    a.body = got.body;
     a.headers = ReadFile(headers);
     return a;
   }

@@ -14,9 +14,10 @@
 
 #include "common/crypto/webhook_signature.h"
 #include "common/util/clock.h"
-#include "tests/integration/crm_pipeline.h"
+#include "tests/integration/down_pipeline.h"
 #include "tests/support/crm_sim.h"
 #include "tests/support/ports.h"
+#include "tests/support/shell.h"
 #include "tests/support/wait.h"
 
 namespace ferry::testing {
@@ -28,29 +29,13 @@ using namespace std::chrono_literals;
 constexpr const char* kOpportunity = "0065g00000FERRYAAA";
 constexpr const char* kInboundSecret = "inbound-orders-secret";
 
-class DownOrdersTest : public CrmPipelineTest {
+class DownOrdersTest : public DownPipelineTest {
  protected:
   void SetUp() override {
-    s4_ = StartS4Sim("s4");
-    // The service exists once S/4 has an order; the customer the
-    // opportunity's account names is known to it.
-    s4_->Control("seed", {{"vendor", "s4"},
-                          {"object", "API_SALES_ORDER_SRV/A_SalesOrder"},
-                          {"id", "1"},
-                          {"fields", {{"SalesOrder", "1"}, {"PurchaseOrderByCustomer", "OLD"}}}});
-    s4_->Control("seed", {{"vendor", "s4"},
-                          {"object", "API_BUSINESS_PARTNER/A_Customer"},
-                          {"id", "100001"},
-                          {"fields", {{"Customer", "100001"}}}});
-    options_.agent_labels = {{"sap", "S4P"}};
-    options_.agent_extra_yaml = "down:\n  s4_odata:\n    url: http://127.0.0.1:" + std::to_string(s4_->port()) +
-                                "\n    insecure: true\n    client: \"100\"\n    user: FERRY_COMM\n"
-                                "    password_file: " +
-                                SecretFile("s4.password", "s4-secret") + "\n    timeout: 5s\n";
-    options_.cp_extra_yaml = "inbound:\n  listen: 127.0.0.1:" + std::to_string(inbound_port_) +
-                             "\n  hosts: [127.0.0.1]\n  channels:\n    - name: salesforce-orders\n"
-                             "      kind: webhook\n      crm: salesforce\n      secret_file: " +
-                             SecretFile("inbound.secret", kInboundSecret) + "\n      agents: { sap: S4P }\n";
+    StartS4();
+    SetInboundChannels(
+        "    - name: salesforce-orders\n      kind: webhook\n      crm: salesforce\n      secret_file: " +
+        SecretFile("inbound.secret", kInboundSecret) + "\n      agents: { sap: S4P }\n");
     const std::string connector = SalesforceConnector();
     sim().Control("seed", {{"vendor", "salesforce"},
                            {"object", "Opportunity"},
@@ -67,14 +52,10 @@ class DownOrdersTest : public CrmPipelineTest {
     return record.dump();
   }
 
-  struct Answer {
-    int status = 0;
-    std::string body;
-  };
   // POSTs `body` to the channel over TLS (the fleet's CA), signed with
   // `secret` unless it is empty.
-  Answer Notify(const std::string& body, const std::string& secret = kInboundSecret,
-                const std::string& channel = "salesforce-orders", std::string delivery = "") {
+  CurlAnswer Notify(const std::string& body, const std::string& secret = kInboundSecret,
+                    const std::string& channel = "salesforce-orders", std::string delivery = "") {
     if (delivery.empty()) delivery = "n-" + std::to_string(++deliveries_);
     const auto file = dir_.path() / "notification.json";
     WriteFile(file, body);
@@ -87,28 +68,12 @@ class DownOrdersTest : public CrmPipelineTest {
       headers += " -H 'X-Ferry-Signature: " + crypto::SignWebhook(secret, NowUnixMs() / 1000, body, names) + "'";
     }
     headers += " -H 'X-Ferry-Delivery: " + delivery + "'";
-    const std::string cmd = "curl -s -o - -w '\\n%{http_code}' --cacert " +
-                            (p().dir().path() / "cp" / "pki" / "ca.crt").string() + headers + " --data-binary @" +
-                            file.string() + " 'https://127.0.0.1:" + std::to_string(inbound_port_) + "/inbound/v1/" +
-                            channel + "'";
-    FILE* pipe = popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[4096];
-    for (size_t n; pipe && (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-    if (pipe) pclose(pipe);
-    const size_t nl = out.rfind('\n');
-    return {nl == std::string::npos ? 0 : std::atoi(out.c_str() + nl + 1),
-            nl == std::string::npos ? out : out.substr(0, nl)};
+    return Curl("--cacert " + CaFile() + headers + " --data-binary @" + file.string() + " '" + InboundUrl(channel) +
+                "'");
   }
 
   // The sales orders S/4 has for the opportunity.
-  std::vector<json> Orders() {
-    std::vector<json> out;
-    for (const json& order : s4_->Records("s4", "API_SALES_ORDER_SRV%2FA_SalesOrder")) {
-      if (order["fields"].value("PurchaseOrderByCustomer", "") == kOpportunity) out.push_back(order);
-    }
-    return out;
-  }
+  std::vector<json> Orders() { return OrdersFor(kOpportunity); }
   json Opportunity() {
     for (const json& record : sim().Records("salesforce", "Opportunity")) {
       if (record["id"] == kOpportunity) return record;
@@ -116,21 +81,11 @@ class DownOrdersTest : public CrmPipelineTest {
     return json::object({{"fields", json::object()}});
   }
 
-  void TearDown() override {
-    if (HasFailure()) {
-      std::cerr << "agent log:\n"
-                << ReadFile(p().dir().path() / "agent.log") << "\ncontrol plane log:\n"
-                << ReadFile(p().dir().path() / "controlplane.log");
-    }
-  }
-
-  std::unique_ptr<CrmSim> s4_;
-  int inbound_port_ = FreeTcpPort();
   int deliveries_ = 100;
 };
 
 TEST_F(DownOrdersTest, AWonOpportunityBecomesOneSalesOrderAndGetsItsNumber) {
-  const Answer answer = Notify(Record(), kInboundSecret, "salesforce-orders", "n-1");
+  const CurlAnswer answer = Notify(Record(), kInboundSecret, "salesforce-orders", "n-1");
   ASSERT_EQ(answer.status, 202) << answer.body;
   ASSERT_EQ(json::parse(answer.body)["commands"].size(), 1u);
 
@@ -148,7 +103,7 @@ TEST_F(DownOrdersTest, AWonOpportunityBecomesOneSalesOrderAndGetsItsNumber) {
   EXPECT_TRUE(Opportunity()["fields"]["SAP_Order_Message__c"].is_null());
 
   // The same notification again (Salesforce retries): committed once.
-  const Answer again = Notify(Record(), kInboundSecret, "salesforce-orders", "n-1");
+  const CurlAnswer again = Notify(Record(), kInboundSecret, "salesforce-orders", "n-1");
   ASSERT_EQ(again.status, 202) << again.body;
   // A second notification of the same opportunity: SAP already has its
   // order, found by its customer reference, so there is still one.
@@ -179,7 +134,7 @@ TEST_F(DownOrdersTest, OnlySignedNotificationsOfKnownChannelsAreTaken) {
   EXPECT_EQ(Notify(Record(), "").status, 401);
   EXPECT_EQ(Notify(Record(), "another secret").status, 401);
   EXPECT_EQ(Notify(Record(), kInboundSecret, "no-such-channel").status, 404);
-  const Answer not_json = Notify("{\"Id\":", kInboundSecret);
+  const CurlAnswer not_json = Notify("{\"Id\":", kInboundSecret);
   EXPECT_EQ(not_json.status, 400);
   EXPECT_NE(not_json.body.find("not JSON"), std::string::npos) << not_json.body;
   EXPECT_EQ(Notify("[1,2]", kInboundSecret).status, 400);

@@ -20,6 +20,7 @@
 #include "tests/integration/mqtt_test_client.h"
 #include "tests/integration/pipeline.h"
 #include "tests/support/ports.h"
+#include "tests/support/shell.h"
 #include "tests/support/wait.h"
 
 namespace ferry::testing {
@@ -44,14 +45,7 @@ std::string TokenIn(const std::string& text) {
 // The status of an empty JSON POST over HTTPS with Debian's curl (the
 // certificate is not checked: these requests are about the listener's limits).
 int HttpsPostStatus(int port, const std::string& target, const std::string& from = "127.0.0.1") {
-  const std::string cmd = "curl -sk -o /dev/null -w '%{http_code}' --interface " + from +
-                          " -X POST -d '{}' https://127.0.0.1:" + std::to_string(port) + target;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return 0;
-  char buf[16] = {};
-  const size_t n = fread(buf, 1, sizeof buf - 1, pipe);
-  pclose(pipe);
-  return n > 0 ? std::atoi(buf) : 0;
+  return Curl("-k --interface " + from + " -X POST -d '{}' https://127.0.0.1:" + std::to_string(port) + target).status;
 }
 
 class FleetSecurityTest : public ::testing::Test {

@@ -4,14 +4,13 @@
 
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/support/shell.h"
 #include "tests/support/temp_dir.h"
 
 namespace ferry::testing {
@@ -20,10 +19,7 @@ namespace {
 const std::string kFixtures = FERRY_FIXTURE_DIR;
 const std::string kStandard = FERRY_STANDARD_FLOWS_DIR;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr
-};
+using CliRun = ShellRun;  // out: standard output and error
 
 std::string ReadFileText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -32,16 +28,7 @@ std::string ReadFileText(const std::string& path) {
   return text.str();
 }
 
-CliRun Shell(const std::string& command) {
-  CliRun r;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("popen failed");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  r.exit_code = WEXITSTATUS(pclose(pipe));
-  return r;
-}
+CliRun Shell(const std::string& command) { return RunShell(command + " 2>&1"); }
 
 CliRun FlowTest(const std::string& bundle, const std::string& input, const std::string& extra = "") {
   return Shell(std::string(FERRY_AGENT_BIN) + " flow test --bundle " + bundle + " --standard " + kStandard +

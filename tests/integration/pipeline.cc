@@ -16,6 +16,7 @@
 #include "controlplane/fleet/fleet_pki.h"
 #include "ferry/v1/event.pb.h"
 #include "tests/support/ports.h"
+#include "tests/support/shell.h"
 #include "tests/support/wait.h"
 
 namespace ferry::testing {
@@ -361,15 +362,10 @@ namespace {
 // `error` (or appended to the output when `error` is null).
 std::string RunCommand(const std::string& command, int* exit_code, std::string* error, const TempDir& dir) {
   const std::filesystem::path err_file = dir.path() / "cli.stderr";
-  const std::string cmd = command + " 2>" + err_file.string();
-  std::string out;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) throw std::runtime_error("popen failed");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  int rc = pclose(pipe);
-  if (exit_code) *exit_code = WEXITSTATUS(rc);
+  ShellRun run = RunShell(command + " 2>" + err_file.string());
+  if (run.exit_code == -1) throw std::runtime_error("could not run " + command);
+  if (exit_code) *exit_code = run.exit_code;
+  std::string out = std::move(run.out);
   const std::string err = ReadFile(err_file);
   if (error) {
     *error = err;

@@ -12,10 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/integration/crm_pipeline.h"
+#include "tests/integration/down_pipeline.h"
 #include "tests/support/crm_sim.h"
 #include "tests/support/http_client.h"
 #include "tests/support/ports.h"
+#include "tests/support/shell.h"
 #include "tests/support/wait.h"
 
 namespace ferry::testing {
@@ -30,40 +31,15 @@ constexpr const char* kQuery =
     "SELECT Id, StageName, CurrencyIsoCode, Account.SAP_Customer_Number__c, (SELECT Quantity, "
     "Product2.SAP_Material_Number__c, Product2.QuantityUnitOfMeasure FROM OpportunityLineItems) FROM Opportunity";
 
-std::string Shell(const std::string& cmd) {
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  for (size_t n; pipe && (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-  if (pipe) pclose(pipe);
-  return out;
-}
-
-class SalesforceOutboundOrdersTest : public CrmPipelineTest {
+class SalesforceOutboundOrdersTest : public DownPipelineTest {
  protected:
   void SetUp() override {
-    s4_ = StartS4Sim("s4");
-    s4_->Control("seed", {{"vendor", "s4"},
-                          {"object", "API_SALES_ORDER_SRV/A_SalesOrder"},
-                          {"id", "1"},
-                          {"fields", {{"SalesOrder", "1"}, {"PurchaseOrderByCustomer", "OLD"}}}});
-    s4_->Control("seed", {{"vendor", "s4"},
-                          {"object", "API_BUSINESS_PARTNER/A_Customer"},
-                          {"id", "100001"},
-                          {"fields", {{"Customer", "100001"}}}});
-    options_.agent_labels = {{"sap", "S4P"}};
-    options_.agent_extra_yaml = "down:\n  s4_odata:\n    url: http://127.0.0.1:" + std::to_string(s4_->port()) +
-                                "\n    insecure: true\n    client: \"100\"\n    user: FERRY_COMM\n"
-                                "    password_file: " +
-                                SecretFile("s4.password", "s4-secret") +
-                                "\n    timeout: 5s\nmetrics:\n  listen: 127.0.0.1:" + std::to_string(metrics_port_) +
-                                "\n";
+    StartS4("metrics:\n  listen: 127.0.0.1:" + std::to_string(metrics_port_) + "\n");
     token_file_ = SecretFile("outbound.token", kToken);
     // Two channels: one reads opportunities with their items, the other
     // with a child relationship Salesforce does not have.
-    options_.cp_extra_yaml = "inbound:\n  listen: 127.0.0.1:" + std::to_string(inbound_port_) +
-                             "\n  hosts: [127.0.0.1]\n  channels:\n" + Channel("salesforce-won", kQuery) +
-                             Channel("salesforce-bad", "SELECT Id, (SELECT Id FROM NoSuchChildren) FROM Opportunity");
+    SetInboundChannels(Channel("salesforce-won", kQuery) +
+                       Channel("salesforce-bad", "SELECT Id, (SELECT Id FROM NoSuchChildren) FROM Opportunity"));
     const std::string connector = SalesforceConnector();
     StartPipeline(connector, "flow: won-orders\nextends: opportunity-salesorder-s4\n");
     token_ = Token();
@@ -79,33 +55,31 @@ class SalesforceOutboundOrdersTest : public CrmPipelineTest {
   // What a Salesforce admin's Flow does: an Outbound Message on the
   // opportunity once it is updated to Closed Won.
   void RegisterOutboundMessage(const std::string& channel, const std::string& token = kToken) {
-    sim().Control("salesforce/outbound_messages",
-                  {{"object", "Opportunity"},
-                   {"field", "StageName"},
-                   {"equals", "Closed Won"},
-                   {"fields", {"Id", "Name", "StageName"}},
-                   {"endpoint_url", "https://127.0.0.1:" + std::to_string(inbound_port_) + "/inbound/v1/" + channel +
-                                        "?token=" + token},
-                   {"organization_id", kOrg},
-                   {"ca_file", (p().dir().path() / "cp" / "pki" / "ca.crt").string()},
-                   {"retry_initial_ms", 200},
-                   {"retry_max_ms", 1000}});
+    sim().Control("salesforce/outbound_messages", {{"object", "Opportunity"},
+                                                   {"field", "StageName"},
+                                                   {"equals", "Closed Won"},
+                                                   {"fields", {"Id", "Name", "StageName"}},
+                                                   {"endpoint_url", InboundUrl(channel) + "?token=" + token},
+                                                   {"organization_id", kOrg},
+                                                   {"ca_file", CaFile()},
+                                                   {"retry_initial_ms", 200},
+                                                   {"retry_max_ms", 1000}});
   }
 
   std::string Token() {
-    const json answer =
-        json::parse(Shell("curl -s -d grant_type=client_credentials -d client_id=ferry-sf -d "
-                          "client_secret=" +
-                          std::string(kSalesforceSecret) + " " + sim().url() + "/services/oauth2/token"));
+    const json answer = json::parse(Curl("-d grant_type=client_credentials -d client_id=ferry-sf -d client_secret=" +
+                                         std::string(kSalesforceSecret) + " " + sim().url() + "/services/oauth2/token")
+                                        .body);
     return answer.value("access_token", "");
   }
   // A Salesforce REST call as a user's browser or an API client makes it.
   json Rest(const std::string& method, const std::string& path, const json& body) {
     const auto file = dir_.path() / "rest.json";
     WriteFile(file, body.dump());
-    const std::string out = Shell("curl -s -X " + method + " -H 'Authorization: Bearer " + token_ +
-                                  "' -H 'Content-Type: application/json' --data-binary @" + file.string() + " '" +
-                                  sim().url() + "/services/data/v62.0/" + path + "'");
+    const std::string out = Curl("-X " + method + " -H 'Authorization: Bearer " + token_ +
+                                 "' -H 'Content-Type: application/json' --data-binary @" + file.string() + " '" +
+                                 sim().url() + "/services/data/v62.0/" + path + "'")
+                                .body;
     return out.empty() ? json() : json::parse(out, nullptr, false);
   }
   std::string Create(const std::string& object, const json& fields) {
@@ -133,13 +107,7 @@ class SalesforceOutboundOrdersTest : public CrmPipelineTest {
     Rest("PATCH", "sobjects/Opportunity/" + opportunity, {{"StageName", "Closed Won"}});
   }
 
-  std::vector<json> Orders(const std::string& opportunity) {
-    std::vector<json> out;
-    for (const json& order : s4_->Records("s4", "API_SALES_ORDER_SRV%2FA_SalesOrder")) {
-      if (order["fields"].value("PurchaseOrderByCustomer", "") == opportunity) out.push_back(order);
-    }
-    return out;
-  }
+  std::vector<json> Orders(const std::string& opportunity) { return OrdersFor(opportunity); }
   json Opportunity(const std::string& id) {
     for (const json& record : sim().Records("salesforce", "Opportunity")) {
       if (record["id"] == id) return record;
@@ -152,16 +120,10 @@ class SalesforceOutboundOrdersTest : public CrmPipelineTest {
   json OutboundMessages() { return sim().Records("salesforce", "outbound_messages"); }
 
   void TearDown() override {
-    if (HasFailure()) {
-      std::cerr << "agent log:\n"
-                << ReadFile(p().dir().path() / "agent.log") << "\ncontrol plane log:\n"
-                << ReadFile(p().dir().path() / "controlplane.log")
-                << "\noutbound messages: " << OutboundMessages().dump() << "\n";
-    }
+    if (HasFailure()) std::cerr << "outbound messages: " << OutboundMessages().dump() << "\n";
+    DownPipelineTest::TearDown();
   }
 
-  std::unique_ptr<CrmSim> s4_;
-  int inbound_port_ = FreeTcpPort();
   int metrics_port_ = FreeTcpPort();
   std::string token_file_;
   std::string token_;

@@ -13,6 +13,7 @@
 
 #include "tests/integration/idoc_text.h"
 #include "tests/integration/pipeline.h"
+#include "tests/support/shell.h"
 #include "tests/support/wait.h"
 
 namespace ferry::testing {
@@ -81,16 +82,8 @@ TEST(TlsTunnelTest, AgentRefusesBrokerSignedByAnotherCa) {
   EXPECT_EQ(ReadFile(p.dir().path() / "agent.log").find("event=mqtt_connected"), std::string::npos);
 }
 
-// Runs curl (Debian's, installed with the dependencies); returns the HTTP
-// status it printed, or 0 when the request failed.
-int Curl(const std::string& args) {
-  std::string cmd = "curl -s -o /dev/null -w '%{http_code}' " + args + " 2>/dev/null";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  char buf[16] = {0};
-  size_t n = pipe ? fread(buf, 1, sizeof(buf) - 1, pipe) : 0;
-  if (pipe) pclose(pipe);
-  return n ? std::atoi(buf) : 0;
-}
+// The HTTP status Debian's curl got, or 0 when the request failed.
+int CurlStatus(const std::string& args) { return Curl(args).status; }
 
 TEST(TlsListenerTest, SapPostsOverHttpsAndPlainHttpIsRefused) {
   TempDir certs;
@@ -102,12 +95,12 @@ TEST(TlsListenerTest, SapPostsOverHttpsAndPlainHttpIsRefused) {
   p.StartAll();
   const std::string fixture = std::string(FERRY_FIXTURE_DIR) + "/idoc/debmas05_customer.xml";
   const std::string url = "https://127.0.0.1:" + std::to_string(p.agent_port()) + "/sap/idoc";
-  EXPECT_EQ(Curl("--cacert " + (certs.path() / "ferry-test-ca.pem").string() +
-                 " -H 'Content-Type: text/xml' --data-binary @" + fixture + " " + url),
+  EXPECT_EQ(CurlStatus("--cacert " + (certs.path() / "ferry-test-ca.pem").string() +
+                       " -H 'Content-Type: text/xml' --data-binary @" + fixture + " " + url),
             200);
   ASSERT_TRUE(p.sink().WaitForAccepted(1, seconds(30)));
   // Without the CA the client refuses the server; plain HTTP gets no answer.
-  EXPECT_EQ(Curl("-H 'Content-Type: text/xml' --data-binary @" + fixture + " " + url), 0);
+  EXPECT_EQ(CurlStatus("-H 'Content-Type: text/xml' --data-binary @" + fixture + " " + url), 0);
   EXPECT_EQ(p.PostIdoc(ReadFixture("matmas05_material.xml")).status, 0);
   EXPECT_EQ(p.AgentOutboxDepth(), 0u);
   EXPECT_EQ(p.sink().AcceptedCount(), 1u);
@@ -146,11 +139,11 @@ TEST(TlsListenerTest, SapMustPresentACertificateFromTheCaWithAnAllowedSubject) {
   auto with = [](const std::filesystem::path& dir, const std::string& name) {
     return "--cert " + (dir / (name + ".pem")).string() + " --key " + (dir / (name + ".key")).string() + " ";
   };
-  EXPECT_EQ(Curl(post), 0) << "no client certificate";
-  EXPECT_EQ(Curl(with(certs.path(), "intruder") + post), 0) << "a subject not on the list";
-  EXPECT_EQ(Curl(with(other.path(), "stranger") + post), 0) << "the right subject from another CA";
+  EXPECT_EQ(CurlStatus(post), 0) << "no client certificate";
+  EXPECT_EQ(CurlStatus(with(certs.path(), "intruder") + post), 0) << "a subject not on the list";
+  EXPECT_EQ(CurlStatus(with(other.path(), "stranger") + post), 0) << "the right subject from another CA";
   EXPECT_EQ(p.AgentOutboxDepth(), 0u);
-  EXPECT_EQ(Curl(with(certs.path(), "sap") + post), 200);
+  EXPECT_EQ(CurlStatus(with(certs.path(), "sap") + post), 200);
   ASSERT_TRUE(p.sink().WaitForAccepted(1, seconds(30)));
   EXPECT_NE(ReadFile(p.dir().path() / "agent.log").find("subject=\"CN=INTRUDER,O=ACME\""), std::string::npos);
 }
