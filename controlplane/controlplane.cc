@@ -212,6 +212,7 @@ Status ControlPlane::Start() {
   // agent that serves their SAP system until it has committed them.
   down_ = std::make_shared<DownCommands>(io_.get_executor(), *store_, *down_queue_, *tunnel_, config_.inbound,
                                          config_.down, [this] { return RoutableAgents(); });
+  down_->SetTrace(traces_.get());
   // Records a notification carried only in part are read whole first.
   down_reads_ = std::make_shared<DownRecordReads>(
       io_.get_executor(), *store_, *down_queue_, *dead_letters_, config_.inbound,
@@ -222,6 +223,7 @@ Status ControlPlane::Start() {
         return nullptr;
       },
       [this](int64_t unix_ms) { dead_letter_tally_.Add("", unix_ms); });
+  down_reads_->SetTrace(traces_.get());
   down_queue_->SetOnAppend(
       [weak = std::weak_ptr<DownCommands>(down_), reads = std::weak_ptr<DownRecordReads>(down_reads_)] {
         if (auto down = weak.lock()) down->Poke();
@@ -293,7 +295,8 @@ Status ControlPlane::Start() {
         io_.get_executor(), config_.console,
         ConsoleParts{*console_users_, *api_tokens_, *pki_, *audit_, *fleet_view_, dead_letter_tally_, throughput_,
                      *engine_, *queue_, *dead_letters_, *dead_letter_actions_, *traces_, *alerts_, *registry_,
-                     config_.flows, [this] { return down_->Stats(); }, [this] { return down_reads_->Stats(); }});
+                     config_.flows, [this] { return down_->Stats(); }, [this] { return down_reads_->Stats(); },
+                     down_queue_.get()});
     SampleThroughput();
     if (Status s = console_->Start(); !s.ok()) return s;
   }

@@ -83,6 +83,9 @@ asio::awaitable<std::optional<DownExecutor::Outcome>> DownExecutor::Execute(cons
     e.set_source("down");
     e.set_received_unix_ms(NowUnixMs());
     e.set_business_key("down|" + command.channel() + "|" + command.record_id());
+    // The CRM record was accepted under the command's id: the control plane
+    // adds what came of it to the command's trace.
+    e.set_raw_event_id(command.command_id());
     e.set_flow_id(flow_id);
     e.set_bundle_version(bundle.version);
     return e;

@@ -43,6 +43,10 @@ Result<ConsoleFingerprint> TakeFingerprint(const ConsoleSources& sources, int64_
   auto flows = FlowsFingerprint(sources.registry);
   if (!flows.ok()) return flows.status();
   print.flows = *flows;
+  if (sources.down != nullptr) {
+    Mix(print.down, sources.down->LastSeq());
+    Mix(print.down, sources.down->Stats().depth);
+  }
   return print;
 }
 
@@ -54,6 +58,7 @@ std::vector<std::string> ChangedTopics(const ConsoleFingerprint& before, const C
   if (before.fleet != now.fleet) topics.emplace_back("fleet");
   if (before.alerts != now.alerts) topics.emplace_back("alerts");
   if (before.flows != now.flows) topics.emplace_back("flows");
+  if (before.down != now.down) topics.emplace_back("down");
   return topics;
 }
 

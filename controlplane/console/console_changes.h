@@ -23,6 +23,7 @@ struct ConsoleFingerprint {
   uint64_t fleet = 0;         // the fleet page: all of the above and the throughput chart
   uint64_t alerts = 0;        // firing and pending alerts, sent notifications, channel counters
   uint64_t flows = 0;         // bundles, deployments, what agents report of them
+  uint64_t down = 0;          // what the down queue holds
 };
 
 struct ConsoleSources {
@@ -32,12 +33,13 @@ struct ConsoleSources {
   const ThroughputHistory& throughput;
   uint64_t alerts_version = 0;  // AlertService::version()
   const BundleRegistry& registry;
+  const store::DurableQueue* down = nullptr;
 };
 
 Result<ConsoleFingerprint> TakeFingerprint(const ConsoleSources& sources, int64_t now_unix_ms);
 
 // The topics whose numbers differ ("agents", "dead-letters", "audit",
-// "fleet", "alerts", "flows"), in that order.
+// "fleet", "alerts", "flows", "down"), in that order.
 std::vector<std::string> ChangedTopics(const ConsoleFingerprint& before, const ConsoleFingerprint& now);
 
 }  // namespace ferry::controlplane

@@ -20,6 +20,7 @@
 #include "controlplane/console/console_changes.h"
 #include "controlplane/console/controlplane_metrics.h"
 #include "controlplane/console/dead_letters_api.h"
+#include "controlplane/console/down_api.h"
 #include "controlplane/console/fleet_summary.h"
 #include "controlplane/console/flows_api.h"
 #include "controlplane/console/search_api.h"
@@ -115,9 +116,9 @@ boost::asio::awaitable<void> ConsoleService::WatchForChanges() {
   // The baseline is taken at the start, not when the first tab opens: a
   // change made between a tab's opening and the next look is announced.
   auto take = [this] {
-    return TakeFingerprint(
-        {parts_.fleet, parts_.dead_letters, parts_.audit, parts_.throughput, parts_.alerts.version(), parts_.registry},
-        NowUnixMs());
+    return TakeFingerprint({parts_.fleet, parts_.dead_letters, parts_.audit, parts_.throughput, parts_.alerts.version(),
+                            parts_.registry, parts_.down},
+                           NowUnixMs());
   };
   std::optional<ConsoleFingerprint> last;
   if (auto first = take(); first.ok()) last = *first;
@@ -342,6 +343,7 @@ boost::asio::awaitable<http::Reply> ConsoleService::Handle(http::Request& req, c
   if (target == "/api/v1/audit" && reads) co_return ListAudit(req, query);
   if (target == "/api/v1/events" && reads) co_return OpenEvents(req, session->first, session->second);
   if (target == "/api/v1/search" && reads) co_return SearchEvents(req, query, parts_.traces);
+  if (target == "/api/v1/down" && reads && parts_.down != nullptr) co_return ListDownQueue(req, query, *parts_.down);
   constexpr std::string_view kTracePrefix = "/api/v1/trace/";
   if (target.starts_with(kTracePrefix) && reads)
     co_return GetTrace(req, target.substr(kTracePrefix.size()), parts_.traces);

@@ -87,6 +87,7 @@ struct ConsoleParts {
   const FlowsOptions& flows;
   std::function<DownStats()> down_stats;  // the down queue, for /metrics
   std::function<RecordReadStats()> down_read_stats;
+  const store::DurableQueue* down = nullptr;  // the down queue, for GET /api/v1/down
 };
 
 class ConsoleService {

@@ -23,6 +23,7 @@ boost::json::object TraceJson(const ferry::v1::EventTrace& trace) {
     steps.push_back(std::move(s));
   }
   return {{"event_id", trace.event_id()},
+          {"direction", trace.direction().empty() ? "up" : trace.direction()},
           {"agent_id", trace.agent_id()},
           {"docnum", trace.docnum()},
           {"mestyp", trace.mestyp()},

@@ -70,6 +70,10 @@ DeadLetterOutcome DeadLetterActions::Replay(const std::vector<uint64_t>& seqs, c
         if (trace_) {
           const auto step = StepNow("sent down to SAP again", note);
           if (Status s = trace_->AddStep(txn.txn(), dead.event().event_id(), step); !s.ok()) return s;
+          // The new command's own way, from here.
+          ferry::v1::EventTrace again = EventTraceLog::BeginDown(command, NowUnixMs());
+          again.mutable_steps(0)->set_detail("replayed from dead letter " + dead.event().event_id());
+          if (Status s = trace_->Put(txn.txn(), again); !s.ok()) return s;
         }
         continue;
       }

@@ -84,6 +84,7 @@ boost::json::object DeadLetterSummaryJson(const FoundDeadLetter& found) {
   if (!found.corrupt.empty()) return {{"seq", found.seq}, {"corrupt", found.corrupt}};
   const auto& dead = found.dead;
   const auto& e = dead.event();
+  const DocumentNames names = NamesOf(e);
   return {{"seq", found.seq},
           {"event_id", e.event_id()},
           {"agent_id", e.agent_id()},
@@ -95,8 +96,8 @@ boost::json::object DeadLetterSummaryJson(const FoundDeadLetter& found) {
           {"reason", dead.reason()},
           {"mapping_error", !e.mapping_error().empty()},
           {"direction", DirectionOf(e)},
-          {"document_type", NamesOf(e).type},
-          {"document_id", NamesOf(e).id},
+          {"document_type", names.type},
+          {"document_id", names.id},
           {"dead_lettered_unix_ms", dead.unix_ms()}};
 }
 

@@ -7,6 +7,7 @@
 
 #include "common/store/proto_records.h"
 #include "common/util/ids.h"
+#include "common/wire/down_command.h"
 
 namespace ferry::controlplane {
 namespace {
@@ -103,6 +104,9 @@ EventTrace EventTraceLog::Begin(const ferry::v1::Event& event, int64_t sent_unix
     s->set_step(what);
     s->set_detail(std::move(detail));
   };
+  // A CRM record the agent could not run into SAP is dead-lettered as the
+  // command it was: on its way down.
+  if (event.content_type() == wire::kDownCommandContentType) trace.set_direction("down");
   if (event.received_unix_ms() > 0) step(event.received_unix_ms(), "received", "at agent " + event.agent_id());
   if (sent_unix_ms > 0) step(sent_unix_ms, "sent", "by agent " + event.agent_id());
   std::string stored = "by the control plane";
@@ -110,6 +114,38 @@ EventTrace EventTraceLog::Begin(const ferry::v1::Event& event, int64_t sent_unix
   if (!event.decode_error().empty()) stored += "; it does not decode";
   step(stored_unix_ms, "stored", stored);
   return trace;
+}
+
+EventTrace EventTraceLog::BeginDown(const ferry::v1::DownCommand& command, int64_t stored_unix_ms) {
+  EventTrace trace;
+  trace.set_event_id(command.command_id());
+  trace.set_direction("down");
+  trace.set_mestyp(command.object());
+  trace.set_idoctyp(command.crm());
+  trace.set_business_key("down|" + command.channel() + "|" + command.record_id());
+  trace.set_connector(command.crm());
+  trace.set_stored_unix_ms(stored_unix_ms);
+  trace.set_outcome("in_delivery");
+  TraceStep* s = trace.add_steps();
+  s->set_unix_ms(stored_unix_ms);
+  s->set_step("committed");
+  s->set_detail("from channel " + command.channel() + " (" + command.crm() + " " + command.object() + " " +
+                command.record_id() + ")" + (command.read_first() ? "; to be read whole first" : ""));
+  return trace;
+}
+
+std::optional<TraceStep> EventTraceLog::DownAnswer(const ferry::v1::Event& event, int64_t stored_unix_ms) {
+  if (event.source() != "down" || event.raw_event_id().empty()) return std::nullopt;
+  TraceStep step;
+  step.set_unix_ms(stored_unix_ms);
+  if (event.mapping_error().empty()) {
+    step.set_step("answered");
+    step.set_detail("SAP's answer goes to " + event.connector() + " as event " + event.event_id());
+  } else {
+    step.set_step("dead_lettered");
+    step.set_detail(event.mapping_error() + " (event " + event.event_id() + ")");
+  }
+  return step;
 }
 
 Status EventTraceLog::Put(MDB_txn* txn, const EventTrace& trace) const {
@@ -129,11 +165,20 @@ Status EventTraceLog::Put(MDB_txn* txn, const EventTrace& trace) const {
 }
 
 Status EventTraceLog::AddStep(MDB_txn* txn, std::string_view event_id, const TraceStep& step) const {
+  return AddStepTo(txn, event_id, step, /*down_only=*/false);
+}
+
+Status EventTraceLog::AddDownStep(MDB_txn* txn, std::string_view command_id, const TraceStep& step) const {
+  return AddStepTo(txn, command_id, step, /*down_only=*/true);
+}
+
+Status EventTraceLog::AddStepTo(MDB_txn* txn, std::string_view event_id, const TraceStep& step, bool down_only) const {
   const MDB_dbi events = store_.Db(kEventsDb);
   EventTrace trace;
   Status read = store::ReadProto(txn, events, event_id, trace, "trace");
   if (read.code() == StatusCode::kNotFound) return Status::Ok();
   if (!read.ok()) return read;
+  if (down_only && trace.direction() != "down") return Status::Ok();
   if (static_cast<size_t>(trace.steps_size()) >= kMaxSteps) {
     // The first steps (received, sent, stored, the first attempt) and the
     // latest ones tell the story: an attempt in between gives way.
@@ -144,9 +189,22 @@ Status EventTraceLog::AddStep(MDB_txn* txn, std::string_view event_id, const Tra
     trace.set_steps_dropped(trace.steps_dropped() + 1);
   }
   *trace.add_steps() = step;
+  if (trace.direction() == "down") {
+    // A down command's steps come from two writers (the noted ones are
+    // flushed up to a second late, an agent's answer is written at once),
+    // all on the control plane's clock: kept in time order.
+    auto* steps = trace.mutable_steps();
+    for (int i = steps->size() - 1; i > 0 && steps->Get(i - 1).unix_ms() > steps->Get(i).unix_ms(); --i) {
+      steps->SwapElements(i - 1, i);
+    }
+  }
   if (step.step() == "delivered") {
     trace.set_outcome("delivered");
     trace.set_record_id(step.detail());
+  } else if (step.step() == "answered") {
+    // Into SAP; its answer travels on as an event of its own. A refusal
+    // is answered too (SAP's message to the CRM), and stays dead-lettered.
+    if (trace.outcome() != "dead_lettered") trace.set_outcome("delivered");
   } else if (step.step() == "dead_lettered") {
     trace.set_outcome("dead_lettered");
   } else if (step.step() == "replayed") {

@@ -29,6 +29,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,12 +54,28 @@ class EventTraceLog {
   // The first steps of an event the control plane is about to store: when
   // the agent received it and sent it, and now.
   static ferry::v1::EventTrace Begin(const ferry::v1::Event& event, int64_t sent_unix_ms, int64_t stored_unix_ms);
+  // The first step of a CRM record's way down (docs/down.md): committed
+  // from its inbound channel. Its id is the command's, its direction
+  // "down"; the steps that follow are "read" (whole, from the CRM), "sent"
+  // (to an agent), "committed_by_agent", and "answered" (SAP's answer on
+  // its way back up, as the event in the step's detail) or "dead_lettered".
+  static ferry::v1::EventTrace BeginDown(const ferry::v1::DownCommand& command, int64_t stored_unix_ms);
+  // For an event an agent sent about a down command (source "down", its
+  // raw_event_id the command's id): the step it adds to the command's
+  // trace, "answered" (SAP's answer, on its way to the CRM) or
+  // "dead_lettered" (SAP refused it, or no down flow mapped it). Empty for
+  // any other event.
+  static std::optional<ferry::v1::TraceStep> DownAnswer(const ferry::v1::Event& event, int64_t stored_unix_ms);
   // Writes a new trace and its index entries in `txn` (the one storing the
   // event). An event traced already (a resend) keeps its trace.
   Status Put(MDB_txn* txn, const ferry::v1::EventTrace& trace) const;
   // Adds a step to an event's trace in `txn`; an event without one (pruned)
   // is left alone.
   Status AddStep(MDB_txn* txn, std::string_view event_id, const ferry::v1::TraceStep& step) const;
+  // AddStep for a step an agent reports about a down command: added only
+  // to a trace of direction "down" (an agent cannot write into another
+  // event's story).
+  Status AddDownStep(MDB_txn* txn, std::string_view command_id, const ferry::v1::TraceStep& step) const;
   // Keeps a step for the next Flush. Thread-safe.
   void Note(std::string event_id, ferry::v1::TraceStep step);
   // Writes what Note kept, and prunes to max_events; asynchronous.
@@ -79,6 +96,7 @@ class EventTraceLog {
 
  private:
   Status Prune(MDB_txn* txn) const;
+  Status AddStepTo(MDB_txn* txn, std::string_view event_id, const ferry::v1::TraceStep& step, bool down_only) const;
 
   store::Store& store_;
   uint64_t max_events_;

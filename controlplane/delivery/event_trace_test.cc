@@ -101,6 +101,86 @@ TEST_F(EventTraceTest, StepsTellTheWayAndTheOutcome) {
   EXPECT_EQ(traces_->Get("0193e3a4-ffff-7000-8000-000000000099").status().code(), StatusCode::kNotFound);
 }
 
+// A CRM record on its way down: its own trace under the command's id,
+// found by the record's id, and what its agent sends back up are steps of
+// it; an agent cannot write into another event's trace that way.
+TEST_F(EventTraceTest, ADownCommandIsTracedFromItsChannelToSapsAnswer) {
+  ferry::v1::DownCommand command;
+  command.set_command_id("0193e3a4-0100-7000-8000-000000000100");
+  command.set_channel("d365-orders");
+  command.set_crm("dataverse");
+  command.set_object("salesorder");
+  command.set_record_id("5b0e2a7c-1d3f-4e5a-8b9c-0d1e2f3a4b5c");
+  command.set_read_first(true);
+  const EventTrace begun = EventTraceLog::BeginDown(command, 1000);
+  ASSERT_TRUE(store_->WriteSync([&](store::WriteTxn& txn) { return traces_->Put(txn.txn(), begun); }).ok());
+  EXPECT_EQ(Ids("5b0e2a7c-1d3f-4e5a-8b9c-0d1e2f3a4b5c"), std::vector<std::string>{command.command_id()});
+
+  // The agent's write-back, then a refusal: the refusal is the outcome.
+  ferry::v1::Event answer;
+  answer.set_event_id("0193e3a4-0101-7000-8000-000000000101");
+  answer.set_source("down");
+  answer.set_connector("dataverse");
+  answer.set_raw_event_id(command.command_id());
+  auto answered = EventTraceLog::DownAnswer(answer, 2000);
+  ASSERT_TRUE(answered.has_value());
+  EXPECT_EQ(answered->step(), "answered");
+  EXPECT_NE(answered->detail().find("dataverse as event 0193e3a4-0101"), std::string::npos) << answered->detail();
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::WriteTxn& txn) {
+                    return traces_->AddDownStep(txn.txn(), command.command_id(), *answered);
+                  })
+                  .ok());
+  auto trace = traces_->Get(command.command_id());
+  ASSERT_TRUE(trace.ok());
+  EXPECT_EQ(trace->direction(), "down");
+  EXPECT_EQ(trace->mestyp(), "salesorder");
+  EXPECT_EQ(trace->outcome(), "delivered");
+  EXPECT_EQ(trace->steps(0).step(), "committed");
+  EXPECT_NE(trace->steps(0).detail().find("from channel d365-orders"), std::string::npos);
+
+  ferry::v1::Event refusal = answer;
+  refusal.set_mapping_error("SAP: Sold-to party 999 does not exist");
+  auto refused = EventTraceLog::DownAnswer(refusal, 3000);
+  ASSERT_TRUE(refused.has_value());
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::WriteTxn& txn) {
+                    return traces_->AddDownStep(txn.txn(), command.command_id(), *refused);
+                  })
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::WriteTxn& txn) {
+                    return traces_->AddDownStep(txn.txn(), command.command_id(), *answered);
+                  })
+                  .ok());
+  EXPECT_EQ(traces_->Get(command.command_id())->outcome(), "dead_lettered") << "SAP's message to the CRM is no success";
+
+  // Steps noted earlier but flushed later still read in time order.
+  TraceStep late;
+  late.set_unix_ms(1500);
+  late.set_step("committed_by_agent");
+  ASSERT_TRUE(
+      store_->WriteSync([&](store::WriteTxn& txn) { return traces_->AddStep(txn.txn(), command.command_id(), late); })
+          .ok());
+  std::vector<std::string> order;
+  const auto ordered = traces_->Get(command.command_id());
+  ASSERT_TRUE(ordered.ok());
+  for (const auto& step : ordered->steps()) order.push_back(step.step());
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"committed", "committed_by_agent", "answered", "answered", "dead_lettered"}));
+
+  // An up event's trace takes no step from an agent's down answer.
+  const std::string up = Store(1, "0000000006100001", "DEBMAS:0000610001", 1000);
+  ASSERT_TRUE(
+      store_->WriteSync([&](store::WriteTxn& txn) { return traces_->AddDownStep(txn.txn(), up, *answered); }).ok());
+  EXPECT_EQ(traces_->Get(up)->steps_size(), 3);
+  // Events that answer no down command add nothing.
+  ferry::v1::Event plain;
+  plain.set_source("idoc");
+  plain.set_raw_event_id(command.command_id());
+  EXPECT_FALSE(EventTraceLog::DownAnswer(plain, 1).has_value());
+}
+
 TEST_F(EventTraceTest, ATraceKeepsItsFirstAndLatestStepsAndCountsTheRest) {
   const std::string id = Store(1, "0000000006100001", "DEBMAS:0000610001", 1000);
   for (int i = 1; i <= 100; ++i) ASSERT_TRUE(Step(id, "attempt", "503 try " + std::to_string(i)).ok());

@@ -46,6 +46,7 @@ void DownCommands::Accept(const InboundChannelOptions& channel, InboundNotificat
   const std::string& delivery_id = notification.delivery_id;
   std::vector<store::AppendItem> items;
   std::vector<std::string> ids;
+  std::vector<ferry::v1::EventTrace> traces;
   const int64_t now = NowUnixMs();
   for (size_t i = 0; i < records.size(); ++i) {
     ferry::v1::DownCommand command;
@@ -58,6 +59,7 @@ void DownCommands::Accept(const InboundChannelOptions& channel, InboundNotificat
     command.set_received_unix_ms(now);
     command.set_read_first(notification.read_first);
     ids.push_back(command.command_id());
+    if (trace_) traces.push_back(EventTraceLog::BeginDown(command, now));
     store::AppendItem item;
     item.data = command.SerializeAsString();
     if (!records[i].delivery_id.empty()) {
@@ -68,8 +70,26 @@ void DownCommands::Accept(const InboundChannelOptions& channel, InboundNotificat
     items.push_back(std::move(item));
   }
   auto self = shared_from_this();
-  queue_.Append(std::move(items), [self, ids = std::move(ids), done = std::move(done)](store::AppendOutcome out) {
-    boost::asio::post(self->executor_, [self, ids, done, out = std::move(out)]() mutable {
+  store::DurableQueue::EncodeItems(items);
+  auto out = std::make_shared<store::AppendOutcome>();
+  // The commands and their traces in one transaction: a command sent again
+  // under its delivery id is neither stored nor traced twice.
+  auto write = [self, out, items = std::move(items), traces = std::move(traces)](store::WriteTxn& txn) {
+    if (Status s = self->queue_.AppendInTxn(txn, items, *out); !s.ok()) return s;
+    for (size_t i = 0; i < traces.size() && i < out->duplicate.size(); ++i) {
+      if (out->duplicate[i]) continue;
+      if (Status s = self->trace_->Put(txn.txn(), traces[i]); !s.ok()) return s;
+    }
+    return Status::Ok();
+  };
+  store_.Write(std::move(write), [self, out, ids = std::move(ids), done = std::move(done)](const Status& written) {
+    out->status = written;
+    if (written.ok()) {
+      self->queue_.NotifyAppended();
+    } else {
+      self->queue_.Resync();
+    }
+    boost::asio::post(self->executor_, [self, ids, done, out = std::move(*out)]() mutable {
       if (!out.status.ok()) return done(out.status);
       std::vector<std::string> answer = ids;
       size_t fresh = 0;
@@ -226,7 +246,9 @@ void DownCommands::Pass() {
         flush(agent);
       }
       seq_of_[command.command_id()] = record.seq;
+      const bool again = sent_.count(record.seq) > 0;
       sent_[record.seq] = Sent{agent, now, std::move(key)};
+      Trace(command.command_id(), "sent", (again ? "again to agent " : "to agent ") + agent);
       present.insert(record.seq);
       batch_bytes[agent] += size;
       *batches[agent].add_commands() = std::move(command);
@@ -266,6 +288,7 @@ void DownCommands::OnAck(const std::string& agent_id, const std::string& payload
       continue;
     }
     seqs.push_back(it->second);
+    Trace(id, "committed_by_agent", "agent " + agent_id + " has it, and runs it into SAP");
   }
   if (seqs.empty()) return;
   auto self = shared_from_this();
@@ -287,6 +310,15 @@ void DownCommands::OnAck(const std::string& agent_id, const std::string& payload
       self->Poke();
     });
   });
+}
+
+void DownCommands::Trace(const std::string& command_id, const char* step, std::string detail) {
+  if (trace_ == nullptr) return;
+  ferry::v1::TraceStep s;
+  s.set_unix_ms(NowUnixMs());
+  s.set_step(step);
+  s.set_detail(std::move(detail));
+  trace_->Note(command_id, std::move(s));
 }
 
 DownStats DownCommands::Stats() const {

@@ -41,6 +41,7 @@
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
 #include "common/transport/tunnel.h"
+#include "controlplane/delivery/event_trace.h"
 #include "controlplane/down/inbound_config.h"
 #include "ferry/v1/event.pb.h"
 
@@ -100,6 +101,9 @@ class DownCommands : public std::enable_shared_from_this<DownCommands> {
   // thread).
   void OnAgentHeard(const std::string& agent_id);
   DownStats Stats() const;
+  // Each command's way is traced there (EventTraceLog::BeginDown): set
+  // before Start.
+  void SetTrace(EventTraceLog* trace) { trace_ = trace; }
 
  private:
   struct Sent {
@@ -109,6 +113,8 @@ class DownCommands : public std::enable_shared_from_this<DownCommands> {
   };
   void Pass();
   void Schedule(std::chrono::milliseconds after);
+  // Notes a step of a command's way for the next trace flush.
+  void Trace(const std::string& command_id, const char* step, std::string detail);
 
   boost::asio::any_io_executor executor_;
   store::Store& store_;
@@ -123,6 +129,7 @@ class DownCommands : public std::enable_shared_from_this<DownCommands> {
   std::map<std::string, uint64_t> seq_of_;  // command id -> queue sequence, for commands sent
   std::map<uint64_t, Sent> sent_;           // queue sequence -> where and when it was last sent
   DownStats stats_;
+  EventTraceLog* trace_ = nullptr;
 };
 
 }  // namespace ferry::controlplane

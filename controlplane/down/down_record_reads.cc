@@ -135,6 +135,7 @@ boost::asio::awaitable<void> DownRecordReads::Run() {
         written = co_await Complete(*waiting, std::move(read.record_json));
         if (written.ok()) {
           ++stats_.read_total;
+          Trace(command.command_id(), "read", "whole, from " + command.crm());
           spdlog::info("event=down_record_read command_id={} object={} record_id={}", command.command_id(),
                        EscapeForLog(command.object()), EscapeForLog(command.record_id()));
         }
@@ -143,6 +144,7 @@ boost::asio::awaitable<void> DownRecordReads::Run() {
         written = co_await DeadLetter(*waiting, read.reason, attempts.count);
         if (written.ok()) {
           ++stats_.dead_lettered_total;
+          Trace(command.command_id(), "dead_lettered", read.reason);
           spdlog::warn("event=down_read_refused command_id={} record_id={} reason=\"{}\"", command.command_id(),
                        EscapeForLog(command.record_id()), EscapeForLog(read.reason));
         }
@@ -155,6 +157,8 @@ boost::asio::awaitable<void> DownRecordReads::Run() {
         attempts.next_try = std::chrono::steady_clock::now() + wait;
         spdlog::warn("event=down_read_retry command_id={} wait_ms={} reason=\"{}\"", command.command_id(), wait.count(),
                      EscapeForLog(read.reason));
+        // "attempt": what gives way when a long wait fills the trace.
+        Trace(command.command_id(), "attempt", "reading from " + command.crm() + ": " + read.reason);
         if (read.retry_after && !co_await pause_.For(*read.retry_after)) co_return;
         continue;
       }
@@ -166,6 +170,15 @@ boost::asio::awaitable<void> DownRecordReads::Run() {
       attempts.next_try = std::chrono::steady_clock::now() + attempts.backoff.Next();
     }
   }
+}
+
+void DownRecordReads::Trace(const std::string& command_id, const char* step, std::string detail) {
+  if (trace_ == nullptr) return;
+  ferry::v1::TraceStep s;
+  s.set_unix_ms(NowUnixMs());
+  s.set_step(step);
+  s.set_detail(detail.substr(0, kMaxReasonBytes));
+  trace_->Note(command_id, std::move(s));
 }
 
 boost::asio::awaitable<Status> DownRecordReads::Complete(const Waiting& waiting, std::string record_json) {
@@ -184,7 +197,7 @@ boost::asio::awaitable<Status> DownRecordReads::DeadLetter(const Waiting& waitin
   const int64_t now = NowUnixMs();
   ferry::v1::DeadLetter dead;
   ferry::v1::Event& e = *dead.mutable_event();
-  e.set_event_id(NewEventId());
+  e.set_event_id(command.command_id());  // its trace is the command's
   e.set_source("down");
   e.set_received_unix_ms(now);
   e.set_business_key("down|" + command.channel() + "|" + command.record_id());

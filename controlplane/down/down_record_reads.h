@@ -31,6 +31,7 @@
 #include "common/store/durable_queue.h"
 #include "common/store/store.h"
 #include "controlplane/delivery/connector.h"
+#include "controlplane/delivery/event_trace.h"
 #include "controlplane/down/inbound_config.h"
 #include "ferry/v1/event.pb.h"
 
@@ -58,8 +59,13 @@ class DownRecordReads : public std::enable_shared_from_this<DownRecordReads> {
   // A command was committed: any thread.
   void Poke();
   RecordReadStats Stats() const { return stats_; }
+  // Reads, failed attempts and dead letters are steps of the command's
+  // trace (its dead letter keeps the command's id): set before Start.
+  void SetTrace(EventTraceLog* trace) { trace_ = trace; }
 
  private:
+  // Notes a step of a command's way for the next trace flush.
+  void Trace(const std::string& command_id, const char* step, std::string detail);
   struct Waiting {
     uint64_t seq = 0;
     ferry::v1::DownCommand command;
@@ -94,6 +100,7 @@ class DownRecordReads : public std::enable_shared_from_this<DownRecordReads> {
   app::Pause pause_;
   std::map<uint64_t, Attempts> attempts_;  // queue sequence -> its failed reads
   RecordReadStats stats_;
+  EventTraceLog* trace_ = nullptr;
 };
 
 }  // namespace ferry::controlplane

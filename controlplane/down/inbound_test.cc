@@ -105,7 +105,7 @@ TEST_F(InboundConfigTest, ChannelsNeedAKnownKindAndTheAgentsTheyGoTo) {
     return c.ok() ? std::string("loaded") : std::string(c.status().message());
   };
   EXPECT_NE(error("{name: o, kind: carrier-pigeon, crm: x, agents: {a: b}}")
-                .find("not a channel kind (webhook, salesforce_outbound_message)"),
+                .find("not a channel kind (webhook, salesforce_outbound_message, dataverse_webhook)"),
             std::string::npos);
   EXPECT_NE(error("{name: o, kind: webhook, crm: x, secret_file: /s}").find("name the labels of the agents"),
             std::string::npos);
@@ -115,6 +115,25 @@ TEST_F(InboundConfigTest, ChannelsNeedAKnownKindAndTheAgentsTheyGoTo) {
   EXPECT_NE(error("{name: o, kind: webhook, crm: x, secret_file: /s, tolerance: 1s, agents: {a: b}}")
                 .find("between 10s and 1h"),
             std::string::npos);
+  // A Dataverse webhook's own keys.
+  const std::string dataverse =
+      "{name: o, kind: dataverse_webhook, crm: dataverse, key_file: /k, agents: {a: b}, read: {salesorder: "
+      "salesorders}, ";
+  EXPECT_NE(error(dataverse + "organization_id: contoso}").find("Organization ID, a GUID"), std::string::npos);
+  const std::string environment = "organization_id: 3f2c5a4e-0b1d-4c2e-9f6a-7d8e9f0a1b2c";
+  EXPECT_NE(error(dataverse + environment + ", auth: sas}").find("webhook_key, http_header, http_query_string"),
+            std::string::npos);
+  EXPECT_NE(error(dataverse + environment + ", auth: http_header}").find("header"), std::string::npos);
+  EXPECT_NE(error(dataverse + environment + ", messages: [Delete]}").find("'Delete': a row goes down on Create"),
+            std::string::npos);
+  EXPECT_NE(error("{name: o, kind: dataverse_webhook, crm: dataverse, key_file: /k, agents: {a: b}, " + environment +
+                  ", read: {salesorder: \"salesorders?$select=name#x\"}}")
+                .find("salesorder: the query must be query options"),
+            std::string::npos);
+  // Its rows are read with the connector `crm` names, which must read.
+  EXPECT_NE(
+      error(dataverse + environment + "}").find("must be configured under connectors: (dataverse, salesforce read)"),
+      std::string::npos);
   auto none = Load("inbound:\n  listen: 0.0.0.0:8445\n  hosts: [h]\n");
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.status().message().find("at least one channel"), std::string::npos);

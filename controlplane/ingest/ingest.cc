@@ -80,6 +80,8 @@ void Ingest::OnBatch(const std::string& agent_id, const std::string& payload) {
   auto items = std::make_shared<std::vector<store::AppendItem>>();
   items->reserve(decoded->size());
   auto traces = std::make_shared<std::vector<ferry::v1::EventTrace>>();
+  // Per event: the down command it answers, and the step it adds to its trace.
+  auto answers = std::make_shared<std::vector<std::pair<std::string, std::optional<ferry::v1::TraceStep>>>>();
   const int64_t stored_unix_ms = NowUnixMs();
   ferry::v1::Ack ack;
   ack.set_agent_id(agent_id);
@@ -94,13 +96,16 @@ void Ingest::OnBatch(const std::string& agent_id, const std::string& payload) {
     d.event.set_agent_id(agent_id);
     ack.add_agent_sequences(d.event.agent_sequence());
     items->push_back({d.event.SerializeAsString(), agent_id + "/" + d.event.event_id()});
-    if (trace_) traces->push_back(EventTraceLog::Begin(d.event, frames->sent_unix_ms, stored_unix_ms));
+    if (trace_) {
+      traces->push_back(EventTraceLog::Begin(d.event, frames->sent_unix_ms, stored_unix_ms));
+      answers->emplace_back(d.event.raw_event_id(), EventTraceLog::DownAnswer(d.event, stored_unix_ms));
+    }
   }
   store::DurableQueue::EncodeItems(*items);  // compress here, not on the writer thread
   agents_[agent_id].last_seen_unix_ms = NowUnixMs();
   const size_t count = items->size();
   store_.Write(
-      [this, items, traces, agent_id, first, last_in_batch](store::WriteTxn& txn) {
+      [this, items, traces, answers, agent_id, first, last_in_batch](store::WriteTxn& txn) {
         // The gap check reads the position this very transaction would
         // extend: a batch refused before (queue full) leaves it where the
         // last stored one ended, so every later batch of that agent is
@@ -128,8 +133,15 @@ void Ingest::OnBatch(const std::string& agent_id, const std::string& payload) {
           return s;
         }
         if (refused != refused_from_.end()) refused_from_.erase(refused);
-        for (const auto& trace : *traces) {
+        for (size_t i = 0; i < traces->size(); ++i) {
+          if (i < out.duplicate.size() && out.duplicate[i]) continue;  // sent again: traced the first time
+          const ferry::v1::EventTrace& trace = (*traces)[i];
           if (Status t = trace_->Put(txn.txn(), trace); !t.ok()) return t;
+          // What an agent sends about a CRM record on its way down is a
+          // step of that record's own trace too.
+          if (const auto& [command_id, step] = (*answers)[i]; step) {
+            if (Status t = trace_->AddDownStep(txn.txn(), command_id, *step); !t.ok()) return t;
+          }
         }
         return Status::Ok();
       },

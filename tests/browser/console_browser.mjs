@@ -30,6 +30,11 @@
 //                                          one could not map), sees it leave the
 //                                          list and its trace end at a CRM
 //                                          record; prints RECORD_ID DOCNUM=ID
+//   node console_browser.mjs down-waiting  FERRY_RECORD_ID, a CRM record no agent
+//                                          serves yet, waits on the Down page;
+//                                          its trace so far
+//   node console_browser.mjs down-done     the same record once made in SAP: its
+//                                          trace into SAP and back, found by its id
 //
 // The browser trusts the fleet's CA (FERRY_CA_FILE) through an NSS database
 // of its own: the console's certificate is checked as a user's browser
@@ -347,16 +352,75 @@ async function fixAndReplayPhase(browser) {
   await shot(operator, 'trace-mapped-again');
 }
 
+// A CRM record committed at the inbound listener, waiting because no
+// agent serves its SAP system: on the Down page with its direction and
+// what it waits for, and its trace so far.
+async function downWaitingPhase(browser) {
+  const record = process.env.FERRY_RECORD_ID;
+  const viewer = await signIn(browser, 'vera');
+  await viewer.getByTestId('nav-down').click();
+  await viewer.waitForURL(/\/down$/, wait);
+  await viewer.getByTestId('down-table').waitFor(wait);
+  await expectText(viewer.getByTestId('down-total'), '1 waiting');
+  const direction = await viewer.getByTestId('down-direction-0').textContent();
+  if (direction.trim() !== 'down') throw new Error(`the command's direction shows '${direction}', not 'down'`);
+  await viewer.locator('[data-testid="down-waiting-0"][data-waiting-for="agent"]').waitFor(wait);
+  await expectText(viewer.getByTestId('down-trace-0'), record);
+  await shot(viewer, 'down');
+
+  await viewer.getByTestId('down-trace-0').click();
+  await viewer.waitForURL(/\/trace\//, wait);
+  await expectText(viewer.getByTestId('trace-direction'), 'down: from a CRM into SAP');
+  await expectText(viewer.getByTestId('trace-crm-record'), record);
+  await viewer.locator('[data-testid="trace-outcome"][data-outcome="in_delivery"]').waitFor(wait);
+  await expectText(viewer.locator('[data-testid="trace-step"][data-step="committed"]'), 'from channel salesforce-orders');
+  await shot(viewer, 'down-trace-waiting');
+}
+
+// The same record once an agent serving its SAP system has made the
+// order: no longer waiting, and found by its id, its trace goes from the
+// channel into SAP; the write-back on its way to the CRM links back to it.
+async function downDonePhase(browser) {
+  const record = process.env.FERRY_RECORD_ID;
+  const viewer = await signIn(browser, 'vera');
+  await viewer.getByTestId('nav-down').click();
+  await expectText(viewer.getByTestId('down-total'), 'Nothing waits.');
+
+  await viewer.getByTestId('search-input').first().fill(record);
+  await viewer.getByTestId('search-input').first().press('Enter');
+  await viewer.waitForURL(/\/search\?q=/, wait);
+  const down = viewer
+    .locator('article.trace')
+    .filter({ has: viewer.locator('[data-testid="trace-direction"]', { hasText: 'down: from a CRM into SAP' }) });
+  await down.first().waitFor(wait);
+  for (const step of ['committed', 'sent', 'committed_by_agent', 'answered']) {
+    await down.locator(`[data-testid="trace-step"][data-step="${step}"]`).first().waitFor(wait);
+  }
+  await expectText(down.getByTestId('trace-outcome'), 'into SAP');
+  const up = viewer
+    .locator('article.trace')
+    .filter({ has: viewer.locator('[data-testid="trace-direction"]', { hasText: 'up: from SAP to a CRM' }) });
+  await up.first().waitFor(wait);
+  await up.first().locator('[data-testid="trace-outcome"][data-outcome="delivered"]').waitFor(wait);
+  await shot(viewer, 'down-search');
+  await up.first().getByTestId('trace-down-command').click();
+  await viewer.waitForURL(/\/trace\//, wait);
+  await expectText(viewer.getByTestId('trace-direction'), 'down: from a CRM into SAP');
+  await shot(viewer, 'down-trace-done');
+}
+
 const phases = {
   agents: agentsPhase,
   'dead-letters': deadLettersPhase,
   'alert-rules': alertRulesPhase,
   flows: flowsPhase,
   'fix-and-replay': fixAndReplayPhase,
+  'down-waiting': downWaitingPhase,
+  'down-done': downDonePhase,
 };
 if (!phases[phase] || !url || !shots) {
   console.error(
-    'usage: FERRY_CONSOLE_URL=... FERRY_CA_FILE=... FERRY_SCREENSHOTS=... node console_browser.mjs agents|dead-letters|alert-rules|flows|fix-and-replay',
+    'usage: FERRY_CONSOLE_URL=... FERRY_CA_FILE=... FERRY_SCREENSHOTS=... node console_browser.mjs agents|dead-letters|alert-rules|flows|fix-and-replay|down-waiting|down-done',
   );
   process.exit(2);
 }

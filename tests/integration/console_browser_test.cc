@@ -11,11 +11,15 @@
 #include <filesystem>
 #include <optional>
 
+#include "common/crypto/webhook_signature.h"
+#include "common/util/clock.h"
 #include "tests/integration/console_fixture.h"
 #include "tests/integration/flow_setup.h"
 #include "tests/integration/idoc_text.h"
 #include "tests/support/crm_sim.h"
+#include "tests/support/ports.h"
 #include "tests/support/process.h"
+#include "tests/support/shell.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
 #include "tests/support/webhook_sink.h"
@@ -166,6 +170,84 @@ TEST_F(ConsoleCrmBrowserTest, AFixedBundleDeployedInTheConsoleMapsTheReplayedDea
   EXPECT_NE(out.find("RECORD_ID " + mapped + "=" + berlin["id"].get<std::string>()), std::string::npos) << out;
   EXPECT_NE(out.find("RECORD_ID " + broken + "=" + wien["id"].get<std::string>()), std::string::npos) << out;
   EXPECT_EQ(p_->DeadLetterCount(), 0u);
+}
+
+// A CRM record on its way down, in the console: waiting at the control
+// plane for an agent that serves its SAP system (the Down page, its trace),
+// then, once such an agent runs, its whole way into S/4 and back.
+class ConsoleDownBrowserTest : public ConsoleCrmBrowserTest {
+ protected:
+  static constexpr const char* kInboundSecret = "inbound-secret-for-the-console";
+  static constexpr const char* kOpportunity = "0065g00000FERRYAAA";
+
+  void AdjustOptions(PipelineOptions& options) override {
+    ConsoleCrmBrowserTest::AdjustOptions(options);
+    WriteFile(crm_dir_.path() / "inbound.secret", std::string(kInboundSecret) + "\n");
+    options.cp_extra_yaml += "inbound:\n  listen: 127.0.0.1:" + std::to_string(inbound_port_) +
+                             "\n  hosts: [127.0.0.1]\n  channels:\n    - name: salesforce-orders\n"
+                             "      kind: webhook\n      crm: salesforce\n      secret_file: " +
+                             (crm_dir_.path() / "inbound.secret").string() + "\n      agents: { sap: S4P }\n";
+  }
+
+  // The won opportunity, as a Salesforce developer's signed webhook posts it.
+  int Notify() {
+    const std::string body = ReadFile(std::filesystem::path(FERRY_FIXTURE_DIR) / "crm/salesforce_opportunity_won.json");
+    const auto file = crm_dir_.path() / "notification.json";
+    WriteFile(file, body);
+    const std::string names = std::string("Opportunity\n") + kOpportunity + "\nn-1\n";
+    return testing::Curl(
+               "--cacert " + (p_->dir().path() / "cp" / "pki" / "ca.crt").string() +
+               " -H 'Content-Type: application/json' -H 'X-Ferry-Object: Opportunity' -H 'X-Ferry-Record-Id: " +
+               kOpportunity + "' -H 'X-Ferry-Delivery: n-1' -H 'X-Ferry-Signature: " +
+               crypto::SignWebhook(kInboundSecret, NowUnixMs() / 1000, body, names) + "' --data-binary @" +
+               file.string() + " 'https://127.0.0.1:" + std::to_string(inbound_port_) +
+               "/inbound/v1/salesforce-orders'")
+        .status;
+  }
+
+  int inbound_port_ = FreeTcpPort();
+};
+
+TEST_F(ConsoleDownBrowserTest, ARecordOnItsWayDownIsListedWhileItWaitsAndTracedIntoSapAndBack) {
+  sim_.Control("seed", {{"vendor", "salesforce"},
+                        {"object", "Opportunity"},
+                        {"id", kOpportunity},
+                        {"fields", {{"Name", "Nordwind pumps 2027"}, {"StageName", "Closed Won"}}}});
+  ASSERT_EQ(Notify(), 202);
+  // No agent serves sap=S4P yet: it waits at the control plane.
+  RunBrowser("down-waiting", {std::string("FERRY_RECORD_ID=") + kOpportunity});
+
+  // An agent for the S/4 system comes, with the standard down flow.
+  TempDir s4_dir;
+  CrmSim s4(s4_dir.path(), FERRY_S4_SIM_BIN, {});
+  s4.Control("seed", {{"vendor", "s4"},
+                      {"object", "API_SALES_ORDER_SRV/A_SalesOrder"},
+                      {"id", "1"},
+                      {"fields", {{"SalesOrder", "1"}, {"PurchaseOrderByCustomer", "OLD"}}}});
+  s4.Control("seed", {{"vendor", "s4"},
+                      {"object", "API_BUSINESS_PARTNER/A_Customer"},
+                      {"id", "100001"},
+                      {"fields", {{"Customer", "100001"}}}});
+  WriteFile(s4_dir.path() / "s4.password", "s4-secret\n");
+  p_->StartExtraAgent("plant-s4", {{"sap", "S4P"}},
+                      flows_->AgentYaml() +
+                          "down:\n  s4_odata:\n    url: http://127.0.0.1:" + std::to_string(s4.port()) +
+                          "\n    insecure: true\n    client: \"100\"\n    user: FERRY_COMM\n    password_file: " +
+                          (s4_dir.path() / "s4.password").string() + "\n    timeout: 5s\n");
+  FlowSetup::DeployFlowAndWait(*p_, p_->dir().path() / "down-flows",
+                               "flow: won-orders\nextends: opportunity-salesorder-s4\n", "plant-s4");
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        for (const auto& opportunity : sim_.Records("salesforce", "Opportunity")) {
+          if (opportunity["id"] == kOpportunity) {
+            return !opportunity["fields"].value("SAP_Sales_Order__c", nlohmann::json()).is_null();
+          }
+        }
+        return false;
+      },
+      std::chrono::seconds(30)))
+      << sim_.Records("salesforce", "Opportunity").dump();
+  RunBrowser("down-done", {std::string("FERRY_RECORD_ID=") + kOpportunity});
 }
 
 }  // namespace

@@ -14,6 +14,7 @@ import { AuditPage } from './page_audit.js';
 import { ConnectorsPage } from './page_connectors.js';
 import { DeadLetterPage } from './page_dead_letter.js';
 import { DeadLettersPage } from './page_dead_letters.js';
+import { DownPage } from './page_down.js';
 import { FleetPage } from './page_fleet.js';
 import { FlowBundlePage } from './page_flow_bundle.js';
 import { FlowDeploymentPage } from './page_flow_deployment.js';
@@ -66,6 +67,8 @@ function Page({ route, search, user }) {
       return html`<${DeadLettersPage} search=${search} user=${user} />`;
     case 'dead-letter':
       return html`<${DeadLetterPage} key=${route.params.seq} seq=${route.params.seq} />`;
+    case 'down':
+      return html`<${DownPage} />`;
     case 'connectors':
       return html`<${ConnectorsPage} />`;
     case 'alerts':

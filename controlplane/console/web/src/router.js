@@ -77,6 +77,7 @@ const routes = [
   { name: 'flow-deployment', pattern: /^\/flows\/deployments\/(\d+)$/, params: ['seq'] },
   { name: 'dead-letters', pattern: /^\/dead-letters$/ },
   { name: 'dead-letter', pattern: /^\/dead-letters\/(\d+)$/, params: ['seq'] },
+  { name: 'down', pattern: /^\/down$/ },
   { name: 'connectors', pattern: /^\/connectors$/ },
   { name: 'alerts', pattern: /^\/alerts$/ },
   { name: 'audit', pattern: /^\/audit$/ },

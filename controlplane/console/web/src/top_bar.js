@@ -11,6 +11,7 @@ const PAGES = [
   { name: 'agents', href: '/agents', label: 'Agents', matches: ['agents', 'agent'] },
   { name: 'flows', href: '/flows', label: 'Flows', matches: ['flows', 'flow-bundle', 'flow-deployment'] },
   { name: 'dead-letters', href: '/dead-letters', label: 'Dead letters', matches: ['dead-letters', 'dead-letter'] },
+  { name: 'down', href: '/down', label: 'Down', matches: ['down'] },
   { name: 'connectors', href: '/connectors', label: 'Connectors', matches: ['connectors'] },
   { name: 'alerts', href: '/alerts', label: 'Alerts', matches: ['alerts'] },
   { name: 'audit', href: '/audit', label: 'Audit', matches: ['audit'] },
