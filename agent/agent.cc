@@ -35,7 +35,7 @@ Agent::~Agent() {
   sources_.clear();
   // Writes already queued (an Ack's history, a report) use what is reset
   // below: let the store's writer finish them first.
-  if (store_) (void)store_->WriteSync([](store::WriteTxn&) { return Status::Ok(); });
+  if (store_) store_->Drain();
   uplink_.reset();
   if (receipts_) receipts_->Stop();
   receipts_.reset();

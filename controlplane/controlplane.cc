@@ -47,6 +47,11 @@ ControlPlane::~ControlPlane() {
   if (down_) down_->Stop();
   if (down_reads_) down_reads_->Stop();
   if (tunnel_) tunnel_->Stop();
+  // Writes still queued (an ingested batch, a trace flush, a delivery's
+  // outcome) use the queues, the ingest and the engine reset below: the
+  // store's writer finishes them first. Resetting those before the store
+  // let a pending write run on freed memory.
+  if (store_) store_->Drain();
   if (distributor_) distributor_->Stop();
   distributor_.reset();
   if (alerts_) alerts_->Stop();

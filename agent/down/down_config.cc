@@ -13,7 +13,11 @@ std::optional<DownConfig> ReadDownConfig(config::ConfigNode& root) {
     config::ConfigNode s4 = node.Section("s4_odata");
     c.s4_odata = ReadS4Connection(s4);
   }
-  if (!c.s4_odata) node.Error("s4_odata", "name at least one SAP target (s4_odata)");
+  if (node.Has("idoc_xml")) {
+    config::ConfigNode idoc = node.Section("idoc_xml");
+    c.idoc_xml = ReadIdocXmlEndpoint(idoc);
+  }
+  if (!c.s4_odata && !c.idoc_xml) node.Error("s4_odata", "name at least one SAP target (s4_odata, idoc_xml)");
   return c;
 }
 

@@ -13,9 +13,14 @@
 //       tls: {ca_file, cert_file, key_file}
 //       https_proxy: ...
 //       timeout: 60s
+//     idoc_xml:                 # target.connector: idoc_xml (idoc_xml_target.h)
+//       url: https://ecc.plant.local:44300
+//       path: /sap/bc/idoc_xml
+//       ...                     # the keys of s4_odata
 
 #include <optional>
 
+#include "agent/down/idoc_xml_target.h"
 #include "agent/sources/s4_odata/s4_connection.h"
 #include "common/config/config_node.h"
 
@@ -23,6 +28,7 @@ namespace ferry::agent {
 
 struct DownConfig {
   std::optional<S4Connection> s4_odata;
+  std::optional<IdocXmlEndpoint> idoc_xml;
 };
 
 // nullopt when there is no `down` section; mistakes reported on `root`.

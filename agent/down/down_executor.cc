@@ -82,7 +82,7 @@ asio::awaitable<std::optional<DownExecutor::Outcome>> DownExecutor::Execute(cons
     e.set_agent_id(agent_id_);
     e.set_source("down");
     e.set_received_unix_ms(NowUnixMs());
-    e.set_business_key("down|" + command.channel() + "|" + command.record_id());
+    e.set_business_key(wire::DownBusinessKey(command.channel(), command.record_id()));
     // The CRM record was accepted under the command's id: the control plane
     // adds what came of it to the command's trace.
     e.set_raw_event_id(command.command_id());
@@ -116,6 +116,14 @@ asio::awaitable<std::optional<DownExecutor::Outcome>> DownExecutor::Execute(cons
   }
   const flows::DocumentInfo info{"inbound", command.object(), command.crm(), "", true};
   flows::RunResult result = bundle.flows->Run(**document, info);
+  if (result.outcomes.empty() && result.held_back_by_when > 0) {
+    // A flow for this kind of record said it is not for SAP (an order
+    // saved in another state): done, and no dead letter.
+    ++stats_.skipped;
+    spdlog::info("event=down_not_for_sap command_id={} object={} record_id={} reason=\"no flow's match.when takes it\"",
+                 command.command_id(), EscapeForLog(command.object()), EscapeForLog(command.record_id()));
+    co_return outcome;
+  }
   if (result.outcomes.empty()) {
     ++stats_.unmapped;
     dead("", "no down flow in bundle version " + std::to_string(bundle.version) + " matches " + command.object() + "/" +

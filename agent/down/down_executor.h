@@ -36,6 +36,7 @@ struct DownExecutorStats {
   std::atomic<uint64_t> created{0};   // documents SAP made (or had, from an earlier attempt)
   std::atomic<uint64_t> refused{0};   // records SAP refused
   std::atomic<uint64_t> unmapped{0};  // commands no flow mapped or no target could run
+  std::atomic<uint64_t> skipped{0};   // records no flow's match.when takes (not for SAP)
   std::atomic<uint64_t> retries{0};   // attempts SAP did not answer
 };
 

@@ -1,9 +1,9 @@
 #pragma once
 // SapTarget: where the agent writes what a down flow made (docs/down.md).
-// One per `target.connector` of down flows (s4_odata today), configured
+// One per `target.connector` of down flows (s4_odata, idoc_xml), configured
 // under `down:` and listed once in sap_targets.cc.
 //
-// Create must be idempotent: before it posts, it looks in SAP for the
+// Create is idempotent where SAP lets it be (s4_odata): before it posts, it looks in SAP for the
 // document the record's key_field = external_id names (the CRM's id, kept
 // by SAP in a field such as PurchaseOrderByCustomer), so a command executed
 // again after a crash between SAP's answer and the agent's record of it

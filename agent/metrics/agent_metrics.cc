@@ -44,8 +44,9 @@ std::string AgentMetrics(const AgentMetricsSources& s, int64_t now) {
   }
   if (s.down_stats != nullptr) {
     const DownExecutorStats& d = *s.down_stats;
-    for (const auto& [outcome, count] : {std::pair{"created", d.created.load()}, std::pair{"refused", d.refused.load()},
-                                         std::pair{"unmapped", d.unmapped.load()}}) {
+    for (const auto& [outcome, count] :
+         {std::pair{"created", d.created.load()}, std::pair{"refused", d.refused.load()},
+          std::pair{"unmapped", d.unmapped.load()}, std::pair{"skipped", d.skipped.load()}}) {
       m.Counter("ferry_agent_down_records_total", "CRM records run into SAP, by what came of them.",
                 static_cast<double>(count), {{"outcome", outcome}});
     }

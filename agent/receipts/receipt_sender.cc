@@ -8,6 +8,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "agent/down/idoc_xml_target.h"
 #include "agent/receipts/status_idoc.h"
 #include "common/http/await_callback.h"
 #include "common/util/utf8.h"
@@ -35,15 +36,9 @@ std::optional<ReceiptsConfig> ReadReceiptsConfig(config::ConfigNode& root) {
   }
   auto node = root.Section("receipts");
   ReceiptsConfig c;
-  c.connection = ReadS4Connection(node);
-  c.path = node.String("path", c.path);
-  if (!c.path.starts_with("/") || c.path.find_first_of("?#\" ") != std::string::npos ||
-      c.path.find("..") != std::string::npos) {
-    node.Error("path", "must be the absolute path of SAP's IDoc-XML service, e.g. /sap/bc/idoc_xml");
-  }
-  if (!c.connection.url.empty() && !http::ParseUrl(c.connection.url + c.path).ok()) {
-    node.Error("path", "does not make a URL with url");
-  }
+  IdocXmlEndpoint endpoint = ReadIdocXmlEndpoint(node);
+  c.connection = std::move(endpoint.connection);
+  c.path = std::move(endpoint.path);
   for (const std::string& flow : node.StringList("flows")) c.flows.insert(flow);
   c.batch = static_cast<size_t>(node.Int("batch", static_cast<int64_t>(c.batch), 1, 1000));
   return c;

@@ -248,6 +248,7 @@ RunResult FlowSet::Run(const doc::Document& document, const DocumentInfo& info, 
     const EvalContext root{document, document.root(), flow.env};
     try {
       if (flow.match_when && !EvalCondition(*flow.match_when, root)) {
+        ++result.held_back_by_when;
         if (explain) result.not_matched.push_back("flow " + flow.id + ": match.when is false");
         continue;
       }

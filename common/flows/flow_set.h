@@ -96,6 +96,9 @@ struct FlowOutcome {
 struct RunResult {
   std::vector<FlowOutcome> outcomes;     // one per matching flow, in bundle order
   std::vector<std::string> not_matched;  // "flow F: reason", when explain was asked
+  // Flows that take the document's type whose match.when said no: the
+  // document is not for them, which is no error.
+  size_t held_back_by_when = 0;
 };
 
 class FlowSet {

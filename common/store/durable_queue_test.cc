@@ -4,9 +4,12 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
+#include <future>
 #include <thread>
 
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace ferry::store {
 namespace {
@@ -33,6 +36,46 @@ Opened OpenQueue(const std::filesystem::path& dir, uint64_t max_bytes = 0) {
   EXPECT_TRUE(queue.ok()) << queue.status().ToString();
   o.queue = std::move(queue.value());
   return o;
+}
+
+// An owner's teardown drains the store before it frees what queued writes
+// use: Drain returns only once every write asked for, and every write their
+// callbacks asked for in turn, is answered.
+TEST(StoreTest, DrainWaitsForQueuedWritesAndTheWritesTheirCallbacksAsk) {
+  ferry::testing::TempDir dir;
+  auto o = OpenQueue(dir.path());
+  Store& store = *o.store;
+  std::promise<void> gate;
+  std::shared_future<void> open = gate.get_future().share();
+  std::atomic<int> answered{0};
+  // The first write holds the writer until the drain has begun; each
+  // answer asks for the next write, three in all.
+  std::function<void(int)> chain = [&](int n) {
+    store.Write(
+        [open, n](WriteTxn&) {
+          if (n == 1) open.wait();
+          return Status::Ok();
+        },
+        [&, n](const Status&) {
+          ++answered;
+          if (n < 3) chain(n + 1);
+        });
+  };
+  chain(1);
+  // Write 1 holds the writer (taken, not yet answered) while the drain
+  // begins; writes 2 and 3 are asked for only after that.
+  ASSERT_TRUE(ferry::testing::WaitUntil([&] { return store.Stats().writes == 0 && store.Stats().queued == 0; },
+                                        std::chrono::seconds(5)));
+  std::atomic<bool> draining{false};
+  std::thread drain([&] {
+    draining = true;
+    store.Drain();
+  });
+  const bool began = ferry::testing::WaitUntil([&] { return draining.load(); }, std::chrono::seconds(5));
+  gate.set_value();
+  drain.join();
+  ASSERT_TRUE(began);
+  EXPECT_EQ(answered.load(), 3);
 }
 
 TEST(DurableQueueTest, AppendsReadInOrderAndSurvivesReopen) {

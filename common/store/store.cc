@@ -173,6 +173,14 @@ Status Store::WriteSync(WriteFn work) {
   return future.get();
 }
 
+void Store::Drain() {
+  if (options_.read_only) return;
+  // A group's done callbacks run before the writer says it is idle, so a
+  // write one of them asks for is pending by then, and waited for too.
+  std::unique_lock lock(mu_);
+  idle_cv_.wait(lock, [this] { return pending_.empty() && !committing_; });
+}
+
 void Store::WriterLoop() {
   for (;;) {
     std::deque<PendingWrite> group;
@@ -186,8 +194,15 @@ void Store::WriterLoop() {
         group.push_back(std::move(pending_.front()));
         pending_.pop_front();
       }
+      committing_ = true;
     }
     CommitGroup(group);
+    group.clear();  // what the writes captured goes before anyone is told the store is idle
+    {
+      std::lock_guard lock(mu_);
+      committing_ = false;
+    }
+    idle_cv_.notify_all();
   }
 }
 
@@ -255,6 +270,7 @@ StoreStats Store::Stats() const {
     std::lock_guard lock(mu_);
     stats.commits = commits_;
     stats.writes = writes_;
+    stats.queued = pending_.size();
   }
   MDB_envinfo info;
   MDB_stat st;

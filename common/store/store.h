@@ -85,6 +85,7 @@ class ReadTxn {
 struct StoreStats {
   uint64_t commits = 0;  // group commits performed
   uint64_t writes = 0;   // WriteFns run
+  uint64_t queued = 0;   // writes waiting for the writer (not those it is committing)
   uint64_t map_size_bytes = 0;
   uint64_t used_bytes = 0;  // pages in use × page size
 };
@@ -99,6 +100,11 @@ class Store {
   void Write(WriteFn work, DoneFn done);
   // Write() and wait for durability.
   Status WriteSync(WriteFn work);
+  // Waits until every write asked for so far, and every write their done
+  // callbacks asked for in turn, has committed and been answered. What
+  // those writes refer to may be destroyed after it, not before: an
+  // owner's teardown drains its store first. Not from the writer thread.
+  void Drain();
 
   ReadTxn BeginRead() const;
   // Handle of a database declared in StoreOptions::databases (or "meta").
@@ -126,6 +132,8 @@ class Store {
   std::condition_variable cv_;
   std::deque<PendingWrite> pending_;
   bool stopping_ = false;
+  bool committing_ = false;          // the writer holds a group, its answers not all given yet
+  std::condition_variable idle_cv_;  // pending_ empty and nothing committing: Drain's wait
   uint64_t commits_ = 0;
   uint64_t writes_ = 0;
   std::thread writer_;

@@ -1,5 +1,6 @@
 #include "common/util/utf8.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -54,6 +55,20 @@ size_t FindInvalidUtf8(std::string_view s) {
     i += len;
   }
   return std::string_view::npos;
+}
+
+std::string Utf8Prefix(std::string_view s, size_t max_bytes) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  std::string out;
+  out.reserve(std::min(s.size(), max_bytes));
+  for (size_t i = 0; i < s.size();) {
+    const size_t len = SequenceLength(p + i, s.size() - i);
+    const std::string_view piece = len == 0 ? std::string_view("\xEF\xBF\xBD") : s.substr(i, len);
+    if (out.size() + piece.size() > max_bytes) break;
+    out.append(piece);
+    i += len == 0 ? 1 : len;
+  }
+  return out;
 }
 
 bool AppendEscapedForLog(std::string_view s, std::string& out) {

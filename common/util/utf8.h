@@ -35,6 +35,12 @@ std::string EscapeForLog(std::string_view s);
 // `out` got `s` as is).
 bool AppendEscapedForLog(std::string_view s, std::string& out);
 
+// At most `max_bytes` of `s` as well-formed UTF-8, for text from outside
+// that goes into a protobuf string field (which must be UTF-8, or the
+// message no longer parses): each byte that starts no well-formed sequence
+// becomes U+FFFD, and the cut falls between characters.
+std::string Utf8Prefix(std::string_view s, size_t max_bytes);
+
 // ISO-8859-1 text as UTF-8. ISO-8859-1 maps byte for byte onto
 // U+0000..U+00FF; bytes 0x80-0x9F are the C1 controls, not Windows-1252
 // characters.

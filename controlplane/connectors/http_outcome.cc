@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "common/util/utf8.h"
+
 namespace ferry::controlplane {
 
 std::string DescribeRecord(const ferry::v1::MappedRecord& record) {
@@ -10,7 +12,10 @@ std::string DescribeRecord(const ferry::v1::MappedRecord& record) {
 
 std::string Excerpt(const std::string& body) {
   constexpr size_t kMax = 512;
-  std::string out = body.size() > kMax ? body.substr(0, kMax) + "..." : body;
+  // A CRM's or a proxy's page may be in any encoding: what is kept must be
+  // UTF-8, as it goes into reasons that are protobuf strings.
+  std::string out = Utf8Prefix(body, kMax);
+  if (out.size() < body.size()) out += "...";
   for (char& c : out) {
     if (c == '\n' || c == '\r') c = ' ';
   }

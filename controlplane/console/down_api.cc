@@ -23,7 +23,8 @@ http::Response ListDownQueue(const http::Request& req, std::string_view query, c
     }
     limit = *n;
   }
-  auto records = down.ReadAfter(0, limit, SIZE_MAX);
+  // Bounded in bytes too: each command holds its whole record.
+  auto records = down.ReadAfter(0, limit, kMaxDownPageBytes);
   if (!records.ok()) return http::JsonError(req, bhttp::status::internal_server_error, records.status().message());
   return http::JsonResponse(
       req, bhttp::status::ok,

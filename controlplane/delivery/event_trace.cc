@@ -6,7 +6,9 @@
 #include <memory>
 
 #include "common/store/proto_records.h"
+#include "common/util/clock.h"
 #include "common/util/ids.h"
+#include "common/util/utf8.h"
 #include "common/wire/down_command.h"
 
 namespace ferry::controlplane {
@@ -122,7 +124,7 @@ EventTrace EventTraceLog::BeginDown(const ferry::v1::DownCommand& command, int64
   trace.set_direction("down");
   trace.set_mestyp(command.object());
   trace.set_idoctyp(command.crm());
-  trace.set_business_key("down|" + command.channel() + "|" + command.record_id());
+  trace.set_business_key(wire::DownBusinessKey(command.channel(), command.record_id()));
   trace.set_connector(command.crm());
   trace.set_stored_unix_ms(stored_unix_ms);
   trace.set_outcome("in_delivery");
@@ -165,30 +167,46 @@ Status EventTraceLog::Put(MDB_txn* txn, const EventTrace& trace) const {
 }
 
 Status EventTraceLog::AddStep(MDB_txn* txn, std::string_view event_id, const TraceStep& step) const {
-  return AddStepTo(txn, event_id, step, /*down_only=*/false);
+  return AddStepTo(txn, event_id, step, nullptr);
 }
 
-Status EventTraceLog::AddDownStep(MDB_txn* txn, std::string_view command_id, const TraceStep& step) const {
-  return AddStepTo(txn, command_id, step, /*down_only=*/true);
+Status EventTraceLog::AddDownStep(MDB_txn* txn, std::string_view command_id, const TraceStep& step,
+                                  std::string_view agent_id) const {
+  return AddStepTo(txn, command_id, step, &agent_id);
 }
 
-Status EventTraceLog::AddStepTo(MDB_txn* txn, std::string_view event_id, const TraceStep& step, bool down_only) const {
+Status EventTraceLog::AddStepTo(MDB_txn* txn, std::string_view event_id, const TraceStep& step,
+                                const std::string_view* down_agent) const {
   const MDB_dbi events = store_.Db(kEventsDb);
   EventTrace trace;
   Status read = store::ReadProto(txn, events, event_id, trace, "trace");
   if (read.code() == StatusCode::kNotFound) return Status::Ok();
   if (!read.ok()) return read;
-  if (down_only && trace.direction() != "down") return Status::Ok();
+  if (down_agent != nullptr) {
+    if (trace.direction() != "down") return Status::Ok();
+    if (!trace.agent_id().empty() && trace.agent_id() != *down_agent) return Status::Ok();
+  }
   if (static_cast<size_t>(trace.steps_size()) >= kMaxSteps) {
     // The first steps (received, sent, stored, the first attempt) and the
     // latest ones tell the story: an attempt in between gives way.
     auto* steps = trace.mutable_steps();
-    auto victim =
-        std::find_if(steps->begin() + 4, steps->end(), [](const TraceStep& s) { return s.step() == "attempt"; });
+    // A down command's resends give way as attempts do.
+    const bool down = trace.direction() == "down";
+    auto victim = std::find_if(steps->begin() + 4, steps->end(), [down](const TraceStep& s) {
+      return s.step() == "attempt" || (down && s.step() == "sent");
+    });
     steps->erase(victim == steps->end() ? steps->begin() + 3 : victim);
     trace.set_steps_dropped(trace.steps_dropped() + 1);
   }
-  *trace.add_steps() = step;
+  TraceStep& added = *trace.add_steps();
+  added = step;
+  // Details quote CRMs, proxies and agents: a string field must stay UTF-8,
+  // or the trace no longer parses.
+  added.set_detail(Utf8Prefix(step.detail(), kMaxDetailBytes));
+  // The agent that committed a down command is the only one whose answers
+  // about it are taken (AddDownStep).
+  if (trace.agent_id().empty() && !step.agent_id().empty()) trace.set_agent_id(step.agent_id());
+  added.clear_agent_id();
   if (trace.direction() == "down") {
     // A down command's steps come from two writers (the noted ones are
     // flushed up to a second late, an agent's answer is written at once),
@@ -214,6 +232,16 @@ Status EventTraceLog::AddStepTo(MDB_txn* txn, std::string_view event_id, const T
   }
   if (!step.connector().empty()) trace.set_connector(step.connector());
   return store::WriteProto(txn, events, event_id, trace, "trace");
+}
+
+void EventTraceLog::NoteStep(std::string event_id, std::string_view what, std::string_view detail,
+                             std::string_view agent_id) {
+  TraceStep step;
+  step.set_unix_ms(NowUnixMs());
+  step.set_step(std::string(what));
+  step.set_detail(std::string(detail));
+  step.set_agent_id(std::string(agent_id));
+  Note(std::move(event_id), std::move(step));
 }
 
 void EventTraceLog::Note(std::string event_id, TraceStep step) {

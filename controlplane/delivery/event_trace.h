@@ -72,12 +72,18 @@ class EventTraceLog {
   // Adds a step to an event's trace in `txn`; an event without one (pruned)
   // is left alone.
   Status AddStep(MDB_txn* txn, std::string_view event_id, const ferry::v1::TraceStep& step) const;
-  // AddStep for a step an agent reports about a down command: added only
-  // to a trace of direction "down" (an agent cannot write into another
-  // event's story).
-  Status AddDownStep(MDB_txn* txn, std::string_view command_id, const ferry::v1::TraceStep& step) const;
+  // AddStep for a step agent `agent_id` reports about a down command:
+  // added only to a trace of direction "down" whose agent (the one that
+  // committed the command) is that agent, or that names none yet (an
+  // agent cannot write into another agent's or another event's story).
+  Status AddDownStep(MDB_txn* txn, std::string_view command_id, const ferry::v1::TraceStep& step,
+                     std::string_view agent_id) const;
   // Keeps a step for the next Flush. Thread-safe.
   void Note(std::string event_id, ferry::v1::TraceStep step);
+  // Note of a step made now: `what`, with `detail` (any bytes: kept as at
+  // most kMaxDetailBytes of UTF-8) and the agent it concerns, if any.
+  void NoteStep(std::string event_id, std::string_view what, std::string_view detail, std::string_view agent_id = {});
+  static constexpr size_t kMaxDetailBytes = 4096;
   // Writes what Note kept, and prunes to max_events; asynchronous.
   void Flush();
 
@@ -96,7 +102,9 @@ class EventTraceLog {
 
  private:
   Status Prune(MDB_txn* txn) const;
-  Status AddStepTo(MDB_txn* txn, std::string_view event_id, const ferry::v1::TraceStep& step, bool down_only) const;
+  // `down_agent` non-null: only into a down trace of that agent (AddDownStep).
+  Status AddStepTo(MDB_txn* txn, std::string_view event_id, const ferry::v1::TraceStep& step,
+                   const std::string_view* down_agent) const;
 
   store::Store& store_;
   uint64_t max_events_;

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_store.h"
 
@@ -128,7 +130,7 @@ TEST_F(EventTraceTest, ADownCommandIsTracedFromItsChannelToSapsAnswer) {
   EXPECT_NE(answered->detail().find("dataverse as event 0193e3a4-0101"), std::string::npos) << answered->detail();
   ASSERT_TRUE(store_
                   ->WriteSync([&](store::WriteTxn& txn) {
-                    return traces_->AddDownStep(txn.txn(), command.command_id(), *answered);
+                    return traces_->AddDownStep(txn.txn(), command.command_id(), *answered, "plant-s4");
                   })
                   .ok());
   auto trace = traces_->Get(command.command_id());
@@ -145,20 +147,22 @@ TEST_F(EventTraceTest, ADownCommandIsTracedFromItsChannelToSapsAnswer) {
   ASSERT_TRUE(refused.has_value());
   ASSERT_TRUE(store_
                   ->WriteSync([&](store::WriteTxn& txn) {
-                    return traces_->AddDownStep(txn.txn(), command.command_id(), *refused);
+                    return traces_->AddDownStep(txn.txn(), command.command_id(), *refused, "plant-s4");
                   })
                   .ok());
   ASSERT_TRUE(store_
                   ->WriteSync([&](store::WriteTxn& txn) {
-                    return traces_->AddDownStep(txn.txn(), command.command_id(), *answered);
+                    return traces_->AddDownStep(txn.txn(), command.command_id(), *answered, "plant-s4");
                   })
                   .ok());
   EXPECT_EQ(traces_->Get(command.command_id())->outcome(), "dead_lettered") << "SAP's message to the CRM is no success";
 
-  // Steps noted earlier but flushed later still read in time order.
+  // Steps noted earlier but flushed later still read in time order. The
+  // agent's commit names the agent; from then on only its answers count.
   TraceStep late;
   late.set_unix_ms(1500);
   late.set_step("committed_by_agent");
+  late.set_agent_id("plant-s4");
   ASSERT_TRUE(
       store_->WriteSync([&](store::WriteTxn& txn) { return traces_->AddStep(txn.txn(), command.command_id(), late); })
           .ok());
@@ -168,11 +172,32 @@ TEST_F(EventTraceTest, ADownCommandIsTracedFromItsChannelToSapsAnswer) {
   for (const auto& step : ordered->steps()) order.push_back(step.step());
   EXPECT_EQ(order,
             (std::vector<std::string>{"committed", "committed_by_agent", "answered", "answered", "dead_lettered"}));
+  EXPECT_EQ(ordered->agent_id(), "plant-s4");
+  TraceStep forged = *answered;
+  forged.set_detail("\xff\xfe not UTF-8");
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::WriteTxn& txn) {
+                    return traces_->AddDownStep(txn.txn(), command.command_id(), forged, "intruder");
+                  })
+                  .ok());
+  EXPECT_EQ(traces_->Get(command.command_id())->steps_size(), 5) << "another agent's answer is not taken";
+  // A detail that is not UTF-8 is kept as UTF-8: the trace still reads.
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::WriteTxn& txn) {
+                    return traces_->AddDownStep(txn.txn(), command.command_id(), forged, "plant-s4");
+                  })
+                  .ok());
+  auto still = traces_->Get(command.command_id());
+  ASSERT_TRUE(still.ok()) << still.status().message();
+  EXPECT_TRUE(std::any_of(still->steps().begin(), still->steps().end(),
+                          [](const TraceStep& step) { return step.detail() == "\xEF\xBF\xBD\xEF\xBF\xBD not UTF-8"; }));
 
   // An up event's trace takes no step from an agent's down answer.
   const std::string up = Store(1, "0000000006100001", "DEBMAS:0000610001", 1000);
   ASSERT_TRUE(
-      store_->WriteSync([&](store::WriteTxn& txn) { return traces_->AddDownStep(txn.txn(), up, *answered); }).ok());
+      store_
+          ->WriteSync([&](store::WriteTxn& txn) { return traces_->AddDownStep(txn.txn(), up, *answered, "plant-s4"); })
+          .ok());
   EXPECT_EQ(traces_->Get(up)->steps_size(), 3);
   // Events that answer no down command add nothing.
   ferry::v1::Event plain;

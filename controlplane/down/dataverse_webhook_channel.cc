@@ -10,18 +10,12 @@
 #include "common/http/json_response.h"
 #include "common/http/url_encoding.h"
 #include "common/util/ids.h"
+#include "controlplane/connectors/dataverse/dataverse_names.h"
 #include "controlplane/down/inbound_record.h"
 #include "controlplane/down/remote_execution_context.h"
 
 namespace ferry::controlplane {
 namespace {
-
-bool IsDataverseSetName(std::string_view s) {
-  if (s.empty() || s.size() > kMaxInboundNameBytes) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
 
 // What may stand in a URL's query unencoded: OData's query options use
 // '$', '(', ')', ';', ',', '=', '&', quotes and '/', and a space is %20.
@@ -43,7 +37,7 @@ std::string JoinedMessageNames(const std::set<std::string>& names) {
 std::string CheckDataverseReadQuery(const std::string& query) {
   const size_t question = query.find('?');
   const std::string_view set = std::string_view(query).substr(0, question);
-  if (!IsDataverseSetName(set)) return "must start with the table's entity set name, e.g. salesorders";
+  if (!IsDataverseEntitySetName(set)) return "must start with the table's entity set name, e.g. salesorders";
   if (question == std::string::npos) return "";
   const std::string_view options = std::string_view(query).substr(question + 1);
   if (!std::all_of(options.begin(), options.end(), IsUrlQueryOptionChar)) {
@@ -121,9 +115,7 @@ InboundChannelFactory DataverseWebhookChannelFactory() {
             if (!organization.empty() && !IsUuidText(organization)) {
               node.Error("organization_id", "the environment's Organization ID, a GUID (Settings > Session details)");
             }
-            s.organization_id = organization;
-            std::transform(s.organization_id.begin(), s.organization_id.end(), s.organization_id.begin(),
-                           [](unsigned char c) { return std::tolower(c); });
+            s.organization_id = LowerCaseGuid(organization);
             const std::string auth = node.String("auth", "webhook_key");
             if (auth == "webhook_key") {
               s.key_in = DataverseWebhookChannel::KeyIn::kCodeParameter;
@@ -161,7 +153,9 @@ InboundChannelFactory DataverseWebhookChannelFactory() {
                          "give each table's entity set and query options, e.g. salesorder: salesorders?$select=…");
             }
             for (const auto& [table, query] : s.read) {
-              if (!IsDataverseSetName(table)) node.Error("read", "'" + table + "' is not a table's logical name");
+              // PrimaryEntityName is a logical name: lower case.
+              if (!IsDataverseLogicalName(table))
+                node.Error("read", "'" + table + "' is not a table's logical name (lower case, e.g. salesorder)");
               if (std::string why = CheckDataverseReadQuery(query); !why.empty()) {
                 node.Error("read", table + ": the query " + why);
               }

@@ -248,7 +248,7 @@ void DownCommands::Pass() {
       seq_of_[command.command_id()] = record.seq;
       const bool again = sent_.count(record.seq) > 0;
       sent_[record.seq] = Sent{agent, now, std::move(key)};
-      Trace(command.command_id(), "sent", (again ? "again to agent " : "to agent ") + agent);
+      if (trace_) trace_->NoteStep(command.command_id(), "sent", (again ? "again to agent " : "to agent ") + agent);
       present.insert(record.seq);
       batch_bytes[agent] += size;
       *batches[agent].add_commands() = std::move(command);
@@ -288,7 +288,8 @@ void DownCommands::OnAck(const std::string& agent_id, const std::string& payload
       continue;
     }
     seqs.push_back(it->second);
-    Trace(id, "committed_by_agent", "agent " + agent_id + " has it, and runs it into SAP");
+    if (trace_)
+      trace_->NoteStep(id, "committed_by_agent", "agent " + agent_id + " has it, and runs it into SAP", agent_id);
   }
   if (seqs.empty()) return;
   auto self = shared_from_this();
@@ -310,15 +311,6 @@ void DownCommands::OnAck(const std::string& agent_id, const std::string& payload
       self->Poke();
     });
   });
-}
-
-void DownCommands::Trace(const std::string& command_id, const char* step, std::string detail) {
-  if (trace_ == nullptr) return;
-  ferry::v1::TraceStep s;
-  s.set_unix_ms(NowUnixMs());
-  s.set_step(step);
-  s.set_detail(std::move(detail));
-  trace_->Note(command_id, std::move(s));
 }
 
 DownStats DownCommands::Stats() const {

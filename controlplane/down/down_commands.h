@@ -113,8 +113,6 @@ class DownCommands : public std::enable_shared_from_this<DownCommands> {
   };
   void Pass();
   void Schedule(std::chrono::milliseconds after);
-  // Notes a step of a command's way for the next trace flush.
-  void Trace(const std::string& command_id, const char* step, std::string detail);
 
   boost::asio::any_io_executor executor_;
   store::Store& store_;

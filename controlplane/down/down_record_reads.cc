@@ -172,13 +172,8 @@ boost::asio::awaitable<void> DownRecordReads::Run() {
   }
 }
 
-void DownRecordReads::Trace(const std::string& command_id, const char* step, std::string detail) {
-  if (trace_ == nullptr) return;
-  ferry::v1::TraceStep s;
-  s.set_unix_ms(NowUnixMs());
-  s.set_step(step);
-  s.set_detail(detail.substr(0, kMaxReasonBytes));
-  trace_->Note(command_id, std::move(s));
+void DownRecordReads::Trace(const std::string& command_id, const char* step, const std::string& detail) {
+  if (trace_) trace_->NoteStep(command_id, step, detail);
 }
 
 boost::asio::awaitable<Status> DownRecordReads::Complete(const Waiting& waiting, std::string record_json) {
@@ -200,12 +195,12 @@ boost::asio::awaitable<Status> DownRecordReads::DeadLetter(const Waiting& waitin
   e.set_event_id(command.command_id());  // its trace is the command's
   e.set_source("down");
   e.set_received_unix_ms(now);
-  e.set_business_key("down|" + command.channel() + "|" + command.record_id());
+  e.set_business_key(wire::DownBusinessKey(command.channel(), command.record_id()));
   e.set_content_type(wire::kDownCommandContentType);
   e.set_payload(command.SerializeAsString());
-  e.set_mapping_error(reason.substr(0, kMaxReasonBytes));
+  e.set_mapping_error(Utf8Prefix(reason, kMaxReasonBytes));  // a string field: UTF-8, cut between characters
   dead.set_connector(command.crm());
-  dead.set_reason(reason.substr(0, kMaxReasonBytes));
+  dead.set_reason(Utf8Prefix(reason, kMaxReasonBytes));
   dead.set_attempts(attempts);
   dead.set_unix_ms(now);
   std::string data = dead.SerializeAsString();

@@ -65,7 +65,7 @@ class DownRecordReads : public std::enable_shared_from_this<DownRecordReads> {
 
  private:
   // Notes a step of a command's way for the next trace flush.
-  void Trace(const std::string& command_id, const char* step, std::string detail);
+  void Trace(const std::string& command_id, const char* step, const std::string& detail);
   struct Waiting {
     uint64_t seq = 0;
     ferry::v1::DownCommand command;

@@ -7,18 +7,13 @@
 
 #include "common/util/ids.h"
 #include "common/util/utf8.h"
+#include "controlplane/connectors/dataverse/dataverse_names.h"
 #include "controlplane/down/inbound_record.h"
 
 namespace ferry::controlplane {
 namespace {
 
 constexpr std::string_view kNullGuid = "00000000-0000-0000-0000-000000000000";
-
-std::string GuidInLowerCase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 std::string_view ContextString(const boost::json::object& o, std::string_view key) {
   const boost::json::value* v = o.if_contains(key);
@@ -29,18 +24,16 @@ std::string_view ContextString(const boost::json::object& o, std::string_view ke
 std::string ContextGuid(const boost::json::object& o, std::string_view key) {
   const std::string_view text = ContextString(o, key);
   if (!IsUuidText(text) || text == kNullGuid) return {};
-  return GuidInLowerCase(text);
-}
-
-// Logical names are lower-case letters, digits and '_' (a publisher's
-// prefix: new_project).
-bool IsTableLogicalName(std::string_view s) {
-  if (s.empty() || s.size() > kMaxInboundNameBytes) return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+  return LowerCaseGuid(text);
 }
 
 }  // namespace
+
+std::string LowerCaseGuid(std::string_view guid) {
+  std::string out(guid);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
 
 Result<ExecutionContext> ParseExecutionContext(std::string_view body) {
   if (const size_t bad = FindInvalidUtf8(body); bad != std::string_view::npos) {
@@ -60,7 +53,7 @@ Result<ExecutionContext> ParseExecutionContext(std::string_view body) {
     return Status::InvalidArgument("MessageName must name the step's message, e.g. Update");
   }
   out.entity = std::string(ContextString(context, "PrimaryEntityName"));
-  if (!IsTableLogicalName(out.entity)) {
+  if (!IsDataverseLogicalName(out.entity)) {
     return Status::InvalidArgument(
         "PrimaryEntityName must be a table's logical name (lower-case letters, digits, '_')");
   }

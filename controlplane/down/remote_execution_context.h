@@ -33,6 +33,10 @@ struct ExecutionContext {
   std::string delivery_id;
 };
 
+// Dataverse writes GUIDs in either case; Ferry compares and keeps them in
+// lower case.
+std::string LowerCaseGuid(std::string_view guid);
+
 // InvalidArgument with the reason when `body` is not a context naming one
 // row: UTF-8 JSON, at most kMaxExecutionContextDepth deep, with a
 // MessageName, a PrimaryEntityName of logical-name characters, and GUIDs

@@ -5,6 +5,7 @@
 
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
+#include "common/util/utf8.h"
 #include "common/wire/batch_codec.h"
 
 namespace ferry::controlplane {
@@ -140,7 +141,12 @@ void Ingest::OnBatch(const std::string& agent_id, const std::string& payload) {
           // What an agent sends about a CRM record on its way down is a
           // step of that record's own trace too.
           if (const auto& [command_id, step] = (*answers)[i]; step) {
-            if (Status t = trace_->AddDownStep(txn.txn(), command_id, *step); !t.ok()) return t;
+            // Informational: a trace that cannot take the step never
+            // refuses the agent's batch.
+            if (Status t = trace_->AddDownStep(txn.txn(), command_id, *step, agent_id); !t.ok()) {
+              spdlog::warn("event=trace_step_not_kept command_id={} reason=\"{}\"", EscapeForLog(command_id),
+                           EscapeForLog(t.message()));
+            }
           }
         }
         return Status::Ok();

@@ -49,6 +49,7 @@ case $target in
   inbound_record_fuzz) seed "$root"/tests/fuzz/seeds/inbound_record/* ;;
   outbound_message_fuzz) seed "$root"/tests/fuzz/seeds/outbound_message/* ;;
   execution_context_fuzz) seed "$root"/tests/fuzz/seeds/execution_context/* ;;
+  idoc_of_record_fuzz) seed "$root"/tests/fuzz/seeds/idoc_of_record/* ;;
   flow_compile_fuzz)
     seed "$root"/flows/standard/*.yaml "$root"/tests/fixtures/flows/*/*.yaml
     # A flow that extends each standard flow, NUL, the standard flow: the

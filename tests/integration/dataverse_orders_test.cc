@@ -35,8 +35,14 @@ constexpr const char* kRead =
 
 class DataverseOrdersTest : public DownPipelineTest {
  protected:
+  // The bundle the agent runs, and what its `down:` section has besides
+  // s4_odata.
+  virtual std::string Bundle() const { return "flow: d365-orders\nextends: salesorder-salesorder-s4\n"; }
+  virtual std::string MoreSapTargets() const { return ""; }
+
   void SetUp() override {
     StartS4();
+    options_.agent_extra_yaml += MoreSapTargets();  // under down:, after s4_odata
     key_file_ = SecretFile("d365.key", kKey);
     SetInboundChannels(
         "    - name: d365-orders\n      kind: dataverse_webhook\n      crm: dataverse\n"
@@ -47,7 +53,7 @@ class DataverseOrdersTest : public DownPipelineTest {
     const std::string connector = "  dataverse:\n    org_url: " + sim().url() + "\n    token_url: " + sim().url() +
                                   "/tenant-1/oauth2/v2.0/token\n    client_id: ferry-dv\n    client_secret_file: " +
                                   SecretFile("dv.secret", kSecret) + "\n    timeout: 5s\n";
-    StartPipeline(connector, "flow: d365-orders\nextends: salesorder-salesorder-s4\n");
+    StartPipeline(connector, Bundle());
     const json token = json::parse(
         Curl("-d grant_type=client_credentials -d client_id=ferry-dv -d client_secret=" + std::string(kSecret) +
              " --data-urlencode 'scope=" + sim().url() + "/.default' " + sim().url() + "/tenant-1/oauth2/v2.0/token")
@@ -167,6 +173,17 @@ TEST_F(DataverseOrdersTest, ASubmittedOrderIsReadWholeAndBecomesOneSalesOrderWit
   EXPECT_EQ(endpoints[0]["attempts"], 1) << endpoints.dump();
   EXPECT_EQ(sim().Count("dataverse", "salesorders"), 1u);
   EXPECT_EQ(json::parse(p().RunControlPlaneCli("down list --json")).size(), 0u);
+
+  // Fulfilled later: the step runs again (statecode changed), the order is
+  // read and sent down, and the flow leaves it alone: no second order, no
+  // dead letter.
+  Api("PATCH", "salesorders(" + order + ")", {{"statecode", 3}});
+  ASSERT_TRUE(WaitUntil(
+      [&] { return ReadFile(p().dir().path() / "agent.log").find("event=down_not_for_sap") != std::string::npos; },
+      60s));
+  EXPECT_EQ(Endpoints()[0]["delivered"], 2);
+  EXPECT_EQ(SapOrders(order).size(), 1u);
+  EXPECT_EQ(p().DeadLetterCount(), 0u);
 }
 
 TEST_F(DataverseOrdersTest, AWrongKeyIsRefusedUntilTheChannelsKeyMatchesThenOneOrder) {
@@ -223,6 +240,83 @@ TEST_F(DataverseOrdersTest, AnOrderRowDeletedBeforeItsNumberComesBackIsNotMadeAg
   const std::string list = p().RunControlPlaneCli("dlq list --json");
   EXPECT_NE(list.find("0x80040217"), std::string::npos) << list;
   EXPECT_NE(list.find("update only"), std::string::npos) << list;
+}
+
+// The same orders into SAP ECC: an ORDERS05 IDoc posted to ECC's IDoc-XML
+// inbound (ferry-s4-sim's /sap/bc/idoc_xml), through the standard flow
+// salesorder-orders05-ecc.
+class DataverseEccOrdersTest : public DataverseOrdersTest {
+ protected:
+  std::string Bundle() const override { return "flow: d365-ecc\nextends: salesorder-orders05-ecc\n"; }
+  std::string MoreSapTargets() const override {
+    return "  idoc_xml:\n    url: http://127.0.0.1:" + std::to_string(s4_->port()) +
+           "\n    insecure: true\n    client: \"100\"\n    user: FERRY_COMM\n    password_file: " +
+           (dir_.path() / "s4.password").string() + "\n    timeout: 5s\n";
+  }
+  json Idocs() { return s4_->Records("s4", "IDOC_ORDERS"); }
+  // The order row's writes that carried SAP's message field: the write-back.
+  size_t WriteBacks(const std::string& order) {
+    size_t n = 0;
+    for (const json& write : Row(order).value("_history", json::array())) n += write.contains("ferry_sapordermessage");
+    return n;
+  }
+};
+
+TEST_F(DataverseEccOrdersTest, ASubmittedOrderBecomesOneOrders05IdocInEccAndTheRowHearsSapTookIt) {
+  RegisterWebhook();
+  const std::string order = MakeOrder();
+  Submit(order);
+  ASSERT_TRUE(WaitUntil([&] { return WriteBacks(order) == 1; }, 60s)) << Row(order).dump();
+  EXPECT_TRUE(Row(order)["fields"].value("ferry_sapordermessage", json()).is_null()) << "SAP took it: no message";
+  const json idocs = Idocs();
+  ASSERT_EQ(idocs.size(), 1u) << idocs.dump();
+  const json& idoc = idocs[0]["fields"];
+  EXPECT_EQ(idoc["IDOCTYP"], "ORDERS05");
+  EXPECT_EQ(idoc["MESTYP"], "ORDERS");
+  EXPECT_EQ(idoc["MANDT"], "100");
+  EXPECT_EQ(idoc["SNDPRN"], "FERRY_D365");
+  // The segments in ORDERS05's order, with what only the read could give.
+  std::vector<std::string> names;
+  json sold_to, material;
+  for (const json& segment : idoc["segments"]) {
+    names.push_back(segment["segment"]);
+    if (segment["segment"] == "E1EDKA1") sold_to = segment["fields"];
+    if (segment["segment"] == "E1EDP19" && material.is_null()) material = segment["fields"];
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"E1EDK01", "E1EDK14", "E1EDK14", "E1EDK14", "E1EDK14", "E1EDKA1",
+                                             "E1EDK02", "E1EDP01", "E1EDP19", "E1EDP01", "E1EDP19"}));
+  EXPECT_EQ(sold_to["PARTN"], "100001");
+  EXPECT_EQ(material["IDTNR"], "TG11");
+  EXPECT_EQ(SapOrders(order).size(), 0u) << "not through OData";
+}
+
+TEST_F(DataverseEccOrdersTest, AnIdocSapRefusesIsADeadLetterAndItsMessageIsOnTheRow) {
+  s4_->Control("faults", {{"vendor", "s4"},
+                          {"status", 400},
+                          {"count", 1},
+                          {"method", "POST"},
+                          {"path_contains", "/sap/bc/idoc_xml"},
+                          {"message", "Partner profile not available"}});
+  RegisterWebhook();
+  const std::string order = MakeOrder();
+  Submit(order);
+  ASSERT_TRUE(WaitUntil([&] { return p().DeadLetterCount() == 1 && WriteBacks(order) == 1; }, 60s))
+      << Row(order).dump();
+  const std::string message = Row(order)["fields"].value("ferry_sapordermessage", "");
+  EXPECT_NE(message.find("SAP answered 400"), std::string::npos) << message;
+  EXPECT_EQ(Idocs().size(), 0u);
+  // Once the partner profile is there, the replay makes the one IDoc and
+  // clears the message.
+  const json dead = json::parse(p().RunControlPlaneCli("dlq list --json"));
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0]["direction"], "down");
+  int code = -1;
+  const std::string replayed =
+      p().RunControlPlaneCli("dlq replay " + std::to_string(dead[0]["seq"].get<uint64_t>()), &code);
+  ASSERT_EQ(code, 0) << replayed;
+  ASSERT_TRUE(WaitUntil([&] { return Idocs().size() == 1 && WriteBacks(order) == 2; }, 60s)) << Row(order).dump();
+  EXPECT_TRUE(Row(order)["fields"].value("ferry_sapordermessage", json()).is_null());
+  EXPECT_EQ(p().DeadLetterCount(), 0u);
 }
 
 }  // namespace

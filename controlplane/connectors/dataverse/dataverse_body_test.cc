@@ -346,6 +346,9 @@ TEST(DataverseRequest, ARowNamedByItsPrimaryKeyIsAddressedByItsGuidAndOnlyUpdate
   EXPECT_EQ(DataverseConnector::RecordPath(contact),
             "contacts(parentcustomerid='5b0e2a7c-1d3f-4e5a-8b9c-0d1e2f3a4b5c')");
   EXPECT_FALSE(DataverseConnector::UpdateOnly(contact, {}));
+  ferry::v1::MappedRecord line = order;
+  line.set_object("salesorderdetails");  // salesorderid is a lookup there
+  EXPECT_FALSE(DataverseConnector::ByPrimaryKey(line));
   ferry::v1::MappedRecord numbered = order;
   numbered.set_external_id("SO-1001");
   EXPECT_FALSE(DataverseConnector::ByPrimaryKey(numbered));

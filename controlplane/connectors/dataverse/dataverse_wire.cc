@@ -11,6 +11,7 @@
 #include "common/http/url_encoding.h"
 #include "common/util/ids.h"
 #include "controlplane/connectors/dataverse/dataverse_connector.h"
+#include "controlplane/connectors/dataverse/dataverse_names.h"
 #include "controlplane/connectors/http_outcome.h"
 
 namespace ferry::controlplane {
@@ -173,11 +174,12 @@ bool DataverseConnector::ByPrimaryKey(const ferry::v1::MappedRecord& record) {
   const std::string_view key = record.key_field(), set = record.object();
   if (!IsUuidText(record.external_id()) || key.size() < 3 || !key.ends_with("id")) return false;
   // salesorderid names the primary key of salesorders, opportunityid that
-  // of opportunities; a lookup in an alternate key (parentcustomerid on
-  // contacts) names another table.
-  std::string_view table = key.substr(0, key.size() - 2);
-  if (table.ends_with('y')) table.remove_suffix(1);
-  return set.starts_with(table);
+  // of opportunities: the entity set is the table's plural. A lookup in an
+  // alternate key (parentcustomerid on contacts), or another table's key
+  // (salesorderid on salesorderdetails), is not.
+  const std::string table(key.substr(0, key.size() - 2));
+  if (set == table + "s" || set == table + "es") return true;
+  return table.ends_with('y') && set == table.substr(0, table.size() - 1) + "ies";
 }
 
 bool DataverseConnector::UpdateOnly(const ferry::v1::MappedRecord& record, const std::set<std::string>& update_only) {
@@ -271,10 +273,7 @@ std::vector<DataverseConnector::ChangeSetResult> DataverseConnector::BatchResult
 std::string DataverseConnector::ReadPath(std::string_view query, std::string_view guid) {
   const size_t question = query.find('?');
   const std::string_view set = query.substr(0, question);
-  const bool named = !set.empty() && std::all_of(set.begin(), set.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-  });
-  if (!named || !IsUuidText(guid)) return {};
+  if (!IsDataverseEntitySetName(set) || !IsUuidText(guid)) return {};
   std::string path = std::string(set) + "(" + std::string(guid) + ")";
   if (question != std::string_view::npos) path += query.substr(question);
   return path;
