@@ -25,10 +25,13 @@ constexpr size_t kMaxIdocNodes = 100000;
 constexpr std::string_view kTargetsOwn[] = {"TABNAM",  "MANDT",  "DOCNUM", "DIRECT",
                                             "IDOCTYP", "CREDAT", "CRETIM", "ARCKEY"};
 
+// SAP's segment and field names, as they are XML element names: a capital
+// letter, then capitals, digits and '_'. (Names in a customer namespace,
+// /ACME/FIELD, are written otherwise in IDoc-XML, and not taken.)
 bool IsSapName(std::string_view s) {
-  if (s.empty() || s.size() > kMaxSapName) return false;
+  if (s.empty() || s.size() > kMaxSapName || s.front() < 'A' || s.front() > 'Z') return false;
   return std::all_of(s.begin(), s.end(),
-                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '/'; });
+                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
 // A JSON value as SAP text: strings as they are, numbers as written, true
@@ -70,6 +73,8 @@ std::optional<std::string> SapText(const boost::json::value& v) {
     }
     at += len;
   }
+  // SAP's fields are fixed-width: trailing blanks are no part of a value.
+  while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
 }
 
@@ -103,9 +108,7 @@ Status AddSegmentFields(Builder& b, doc::NodeId segment, std::string_view segmen
     const std::string_view key = member.key();
     const size_t slash = key.find('/');
     const std::optional<std::string> value = SapText(member.value());
-    // A name beginning with '/' is a customer namespace (/ACME/FIELD): a
-    // field of its own, not a child.
-    if (slash == std::string_view::npos || slash == 0) {
+    if (slash == std::string_view::npos) {
       if (!IsSapName(key)) {
         return Status::InvalidArgument("segment " + std::string(segment_name) + ": '" + std::string(key) +
                                        "' is not an SAP field name");
@@ -119,7 +122,7 @@ Status AddSegmentFields(Builder& b, doc::NodeId segment, std::string_view segmen
       continue;
     }
     const std::string_view child = key.substr(0, slash), field = key.substr(slash + 1);
-    if (!IsSapName(child) || !IsSapName(field) || field.find('/') != std::string_view::npos) {
+    if (!IsSapName(child) || !IsSapName(field)) {
       return Status::InvalidArgument("segment " + std::string(segment_name) + ": '" + std::string(key) +
                                      "' is not CHILD/FIELD (a child segment one level down)");
     }
@@ -144,7 +147,7 @@ std::pair<std::string, std::string> DateAndTimeOf(int64_t unix_ms) {
 Result<std::string> IdocXmlOfRecord(const ferry::v1::MappedRecord& record, std::string_view client,
                                     int64_t now_unix_ms) {
   const std::string& type = record.object();
-  if (!IsSapName(type) || type.find('/') != std::string::npos) {
+  if (!IsSapName(type)) {
     return Status::InvalidArgument("the record's object must be the IDoc type, e.g. ORDERS05, not '" + type + "'");
   }
   if (record.key_field() != "ARCKEY") {

@@ -19,8 +19,9 @@
 // order it is. A flow may not set those; its key_field must be ARCKEY.
 //
 // Text is cut to what SAP's fields can hold at most (1,000 characters) and
-// cleaned of control characters; names must be SAP's (letters, digits,
-// '_', '/', at most 30); nesting deeper than one child is refused.
+// cleaned of control characters; names must be SAP's (a capital letter,
+// then capitals, digits, '_', at most 30; no customer namespaces); nesting
+// deeper than one child is refused.
 
 #include <cstdint>
 #include <string>

@@ -79,6 +79,11 @@ TEST(IdocOfRecordTest, WhatMakesNoIdocIsRefusedWithTheReason) {
   EXPECT_NE(refused(Order(R"({"MESTYP":"ORDERS","E1EDP01":[{"A/B/C":"x"}]})")).find("CHILD/FIELD"), std::string::npos);
   EXPECT_NE(refused(Order(R"({"MESTYP":"ORDERS","E1EDP01":[{"menge":"x"}]})")).find("not an SAP field name"),
             std::string::npos);
+  // Names become XML elements: nothing that would close one, or start
+  // with a digit.
+  EXPECT_NE(refused(Order(R"({"MESTYP":"ORDERS","E1EDP01":[{"/IDTNR":"x"}]})")).find("CHILD/FIELD"), std::string::npos);
+  EXPECT_NE(refused(Order(R"({"MESTYP":"ORDERS","1EDP01":[{"A":"x"}]})")).find("not an SAP segment name"),
+            std::string::npos);
   EXPECT_NE(refused(Order(R"({"MESTYP":"ORDERS","E1EDP01":[{"MENGE":[1]}]})")).find("holds text, not a list"),
             std::string::npos);
   EXPECT_NE(refused(Order("[1]")).find("not a JSON object"), std::string::npos);
