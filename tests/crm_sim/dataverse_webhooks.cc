@@ -214,16 +214,10 @@ Result<json::object> DataverseWebhooks::Register(const json::object& request) {
         (url->target.find('?') == std::string::npos ? "?" : "&") + QueryComponent(name) + "=" + QueryComponent(value);
   }
 
-  int64_t retry_ms[2] = {500, 5000};
-  for (int i = 0; i < 2; ++i) {
-    const char* key = i == 0 ? "retry_initial_ms" : "retry_max_ms";
-    if (const json::value* value = request.if_contains(key)) {
-      auto n = IntSetting(key, *value, 1, 24 * 3600 * 1000);
-      if (!n.ok()) return n.status();
-      retry_ms[i] = *n;
-    }
-  }
-  if (retry_ms[1] < retry_ms[0]) return Status::InvalidArgument("retry_max_ms must not be below retry_initial_ms");
+  ListenerOptions options;
+  options.retry_initial = std::chrono::milliseconds(500);
+  options.retry_max = std::chrono::milliseconds(5000);
+  if (Status s = ReadRetrySettings(request, options); !s.ok()) return s;
 
   auto endpoint = std::make_shared<Endpoint>();
   endpoint->endpoint_id = NewEventId();
@@ -233,11 +227,8 @@ Result<json::object> DataverseWebhooks::Register(const json::object& request) {
   endpoint->step.step_id = NewEventId();
   endpoint->step.step_name = "(WebHook) ferry-crm-sim: " + *message + " of " + *entity;
   endpoint->step.synchronous = *mode == "sync";
-  ListenerOptions options;
   options.url = std::move(*url);
   options.ca_file = *ca_file;
-  options.retry_initial = std::chrono::milliseconds(retry_ms[0]);
-  options.retry_max = std::chrono::milliseconds(retry_ms[1]);
   options.log_name = "dataverse-webhook";
   endpoint->sender = std::make_shared<ListenerQueue>(executor_, std::move(options),
                                                      ComposeWebhookPost(std::move(auth_headers)), WebhookAnswerProblem);

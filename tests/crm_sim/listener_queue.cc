@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "tests/crm_sim/sim_http.h"
+#include "tests/crm_sim/sim_state.h"
 
 namespace ferry::crm_sim {
 
@@ -25,6 +26,22 @@ http::HttpClientOptions ListenerClientOptions(const ListenerOptions& options) {
 }
 
 }  // namespace
+
+Status ReadRetrySettings(const boost::json::object& request, ListenerOptions& options) {
+  int64_t retry_ms[2] = {options.retry_initial.count(), options.retry_max.count()};
+  for (int i = 0; i < 2; ++i) {
+    const char* key = i == 0 ? "retry_initial_ms" : "retry_max_ms";
+    if (const boost::json::value* value = request.if_contains(key)) {
+      auto n = IntSetting(key, *value, 1, 24 * 3600 * 1000);
+      if (!n.ok()) return n.status();
+      retry_ms[i] = *n;
+    }
+  }
+  if (retry_ms[1] < retry_ms[0]) return Status::InvalidArgument("retry_max_ms must not be below retry_initial_ms");
+  options.retry_initial = std::chrono::milliseconds(retry_ms[0]);
+  options.retry_max = std::chrono::milliseconds(retry_ms[1]);
+  return Status::Ok();
+}
 
 ListenerQueue::ListenerQueue(asio::any_io_executor executor, ListenerOptions options, Compose compose, Judge judge)
     : executor_(executor),

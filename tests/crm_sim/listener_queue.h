@@ -29,6 +29,7 @@
 #include <boost/json.hpp>
 
 #include "common/http/http_client.h"
+#include "common/status.h"
 
 namespace ferry::crm_sim {
 
@@ -45,6 +46,11 @@ struct ListenerOptions {
   std::chrono::milliseconds retry_max{60000};
   std::string log_name;  // first word of the log line: "salesforce-outbound"
 };
+
+// A /_sim registration's retry_initial_ms and retry_max_ms (1 ms to 24 h,
+// the first not above the second) over the defaults `options` holds;
+// InvalidArgument names the key that is wrong.
+Status ReadRetrySettings(const boost::json::object& request, ListenerOptions& options);
 
 class ListenerQueue : public std::enable_shared_from_this<ListenerQueue> {
  public:

@@ -130,22 +130,11 @@ Result<json::object> SalesforceOutboundMessages::Register(const json::object& re
   if (!ca_file->empty() && !std::ifstream(*ca_file)) {
     return Status::InvalidArgument("ca_file " + *ca_file + " cannot be read");
   }
-  int64_t retry_ms[2] = {1000, 60000};
-  for (int i = 0; i < 2; ++i) {
-    const char* key = i == 0 ? "retry_initial_ms" : "retry_max_ms";
-    if (const json::value* value = request.if_contains(key)) {
-      auto n = IntSetting(key, *value, 1, 24 * 3600 * 1000);
-      if (!n.ok()) return n.status();
-      retry_ms[i] = *n;
-    }
-  }
-  if (retry_ms[1] < retry_ms[0]) return Status::InvalidArgument("retry_max_ms must not be below retry_initial_ms");
+  ListenerOptions options;  // retries from 1 s to 1 min by default
+  if (Status s = ReadRetrySettings(request, options); !s.ok()) return s;
 
-  ListenerOptions options;
   options.url = std::move(*url);
   options.ca_file = *ca_file;
-  options.retry_initial = std::chrono::milliseconds(retry_ms[0]);
-  options.retry_max = std::chrono::milliseconds(retry_ms[1]);
   options.log_name = "salesforce-outbound";
   auto action = std::make_shared<Action>();
   action->object = *object;
