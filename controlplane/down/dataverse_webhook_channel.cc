@@ -7,12 +7,12 @@
 
 #include "common/config/secret_file.h"
 #include "common/fleet/enrollment_token.h"
-#include "common/http/json_response.h"
 #include "common/http/url_encoding.h"
 #include "common/util/ids.h"
 #include "controlplane/connectors/dataverse/dataverse_names.h"
 #include "controlplane/down/inbound_record.h"
 #include "controlplane/down/remote_execution_context.h"
+#include "controlplane/down/signed_webhook_channel.h"
 
 namespace ferry::controlplane {
 namespace {
@@ -97,9 +97,7 @@ Result<InboundNotification> DataverseWebhookChannel::Read(const http::Request& r
 
 http::Response DataverseWebhookChannel::Accepted(const http::Request& req,
                                                  const std::vector<std::string>& command_ids) const {
-  boost::json::array ids;
-  for (const std::string& id : command_ids) ids.emplace_back(id);
-  return http::JsonResponse(req, http::beast_http::status::accepted, boost::json::object{{"commands", std::move(ids)}});
+  return CommandsAccepted(req, command_ids);  // Dataverse needs a 2xx, nothing more
 }
 
 std::string DataverseWebhookChannel::ReadQuery(std::string_view object) const {

@@ -48,6 +48,10 @@ Result<InboundNotification> SignedWebhookChannel::Read(const http::Request& req,
 
 http::Response SignedWebhookChannel::Accepted(const http::Request& req,
                                               const std::vector<std::string>& command_ids) const {
+  return CommandsAccepted(req, command_ids);
+}
+
+http::Response CommandsAccepted(const http::Request& req, const std::vector<std::string>& command_ids) {
   boost::json::array ids;
   for (const std::string& id : command_ids) ids.emplace_back(id);
   return http::JsonResponse(req, http::beast_http::status::accepted, boost::json::object{{"commands", std::move(ids)}});

@@ -46,4 +46,9 @@ class SignedWebhookChannel : public InboundChannel {
 
 InboundChannelFactory SignedWebhookChannelFactory();
 
+// 202 with {"commands": [ids]}: the signed webhook's answer once its
+// records are committed, and that of any channel whose sender only needs
+// a 2xx (the Dataverse webhook).
+http::Response CommandsAccepted(const http::Request& req, const std::vector<std::string>& command_ids);
+
 }  // namespace ferry::controlplane
