@@ -46,6 +46,7 @@ ControlPlane::~ControlPlane() {
   if (inbound_) inbound_->Stop();
   if (down_) down_->Stop();
   if (down_reads_) down_reads_->Stop();
+  if (poller_) poller_->Stop();
   if (tunnel_) tunnel_->Stop();
   // Writes still queued (an ingested batch, a trace flush, a delivery's
   // outcome) use the queues, the ingest and the engine reset below: the
@@ -219,15 +220,17 @@ Status ControlPlane::Start() {
                                          config_.down, [this] { return RoutableAgents(); });
   down_->SetTrace(traces_.get());
   // Records a notification carried only in part are read whole first.
-  down_reads_ = std::make_shared<DownRecordReads>(
-      io_.get_executor(), *store_, *down_queue_, *dead_letters_, config_.inbound,
-      [this](const std::string& crm) -> Connector* {
-        for (auto& c : connectors_) {
-          if (c->name() == crm) return c.get();
-        }
-        return nullptr;
-      },
-      [this](int64_t unix_ms) { dead_letter_tally_.Add("", unix_ms); });
+  auto connector_for = [this](const std::string& crm) -> Connector* {
+    for (auto& c : connectors_) {
+      if (c->name() == crm) return c.get();
+    }
+    return nullptr;
+  };
+  down_reads_ = std::make_shared<DownRecordReads>(io_.get_executor(), *store_, *down_queue_, *dead_letters_,
+                                                  config_.inbound, connector_for,
+                                                  [this](int64_t unix_ms) { dead_letter_tally_.Add("", unix_ms); });
+  // CRMs that cannot announce their changes are asked for them.
+  poller_ = std::make_shared<ChangePoller>(io_.get_executor(), *store_, config_.inbound, connector_for, down_);
   down_reads_->SetTrace(traces_.get());
   down_queue_->SetOnAppend(
       [weak = std::weak_ptr<DownCommands>(down_), reads = std::weak_ptr<DownRecordReads>(down_reads_)] {
@@ -313,6 +316,7 @@ Status ControlPlane::Start() {
   engine_->Start();
   down_->Start();
   down_reads_->Start();
+  poller_->Start();
   distributor_->Start();
   tunnel_->Start();
   SchedulePrune();
@@ -412,6 +416,7 @@ void ControlPlane::Shutdown(std::function<void()> done) {
   if (inbound_) inbound_->Stop();
   if (down_) down_->Stop();
   if (down_reads_) down_reads_->Stop();
+  if (poller_) poller_->Stop();
   if (alerts_) alerts_->Stop();
   if (console_) console_->Stop();
   if (control_) control_->Stop();

@@ -24,6 +24,7 @@
 #include "controlplane/cp_config.h"
 #include "controlplane/delivery/agent_replays.h"
 #include "controlplane/delivery/delivery_engine.h"
+#include "controlplane/down/change_poller.h"
 #include "controlplane/down/down_commands.h"
 #include "controlplane/down/down_record_reads.h"
 #include "controlplane/down/inbound_service.h"
@@ -107,6 +108,7 @@ class ControlPlane {
   std::shared_ptr<FlowDistributor> distributor_;
   std::shared_ptr<DownCommands> down_;
   std::shared_ptr<DownRecordReads> down_reads_;
+  std::shared_ptr<ChangePoller> poller_;
   std::unique_ptr<InboundService> inbound_;
   boost::asio::steady_timer prune_timer_;
   boost::asio::steady_timer stats_timer_;

@@ -113,6 +113,32 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
     }
   }
 
+  // A polled channel lists its changes with its CRM's connector, and each
+  // read query is one that connector takes.
+  for (const ConfiguredChannel& channel : c.inbound.channels) {
+    const PollSettings* poll = channel.channel ? channel.channel->poll() : nullptr;
+    if (poll == nullptr) continue;
+    auto factory = std::find_if(AllConnectors().begin(), AllConnectors().end(),
+                                [&](const ConnectorFactory& f) { return f.name == channel.options.crm; });
+    if (factory == AllConnectors().end() || !factory->lists_changes) {
+      std::string listers;
+      for (const ConnectorFactory& f : AllConnectors()) {
+        if (f.lists_changes) listers += std::string(listers.empty() ? "" : ", ") + std::string(f.name);
+      }
+      root.Section("inbound").Error("channels", "channel " + channel.options.name + " polls with connector '" +
+                                                    channel.options.crm + "', which cannot list changes (" + listers +
+                                                    " can)");
+      continue;
+    }
+    if (!factory->check_read_query) continue;
+    for (const PollObject& object : poll->objects) {
+      if (std::string why = factory->check_read_query(object.read); !why.empty()) {
+        root.Section("inbound").Error(
+            "channels", "channel " + channel.options.name + " object " + object.object + ": the read query: " + why);
+      }
+    }
+  }
+
   // The key itself is read at start-up (ControlPlane::Create), not here, so
   // that `status` and `dlq list` need no access to the private key.
   auto flows = root.Section("flows");

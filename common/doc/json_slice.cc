@@ -47,27 +47,41 @@ size_t SkipValue(std::string_view s, size_t i) {
 
 }  // namespace
 
-std::optional<std::string_view> FirstElementOf(std::string_view json, std::string_view member) {
+std::optional<std::vector<JsonSlice>> MembersOf(std::string_view json) {
   size_t i = SkipSpace(json, 0);
   if (i >= json.size() || json[i] != '{') return std::nullopt;
+  std::vector<JsonSlice> members;
   i = SkipSpace(json, i + 1);
   while (i < json.size() && json[i] == '"') {
     const size_t key_end = SkipString(json, i);
-    // Keys compare as written: "records" is never escaped.
     const std::string_view key = json.substr(i + 1, key_end - i - 2);
     i = SkipSpace(json, key_end);
     if (i >= json.size() || json[i] != ':') return std::nullopt;
     i = SkipSpace(json, i + 1);
-    if (key == member) {
-      if (i >= json.size() || json[i] != '[') return std::nullopt;
-      const size_t first = SkipSpace(json, i + 1);
-      if (first >= json.size() || json[first] == ']') return std::nullopt;
-      return json.substr(first, SkipValue(json, first) - first);
-    }
-    i = SkipSpace(json, SkipValue(json, i));
+    const size_t end = SkipValue(json, i);
+    members.push_back({key, json.substr(i, end - i)});
+    i = SkipSpace(json, end);
     if (i < json.size() && json[i] == ',') i = SkipSpace(json, i + 1);
   }
+  return members;
+}
+
+std::optional<std::string_view> MemberOf(std::string_view json, std::string_view member) {
+  const auto members = MembersOf(json);
+  if (!members) return std::nullopt;
+  // Keys compare as written: the members asked for are never escaped.
+  for (const JsonSlice& m : *members) {
+    if (m.key == member) return m.value;
+  }
   return std::nullopt;
+}
+
+std::optional<std::string_view> FirstElementOf(std::string_view json, std::string_view member) {
+  const std::optional<std::string_view> array = MemberOf(json, member);
+  if (!array || array->empty() || array->front() != '[') return std::nullopt;
+  const size_t first = SkipSpace(*array, 1);
+  if (first >= array->size() || (*array)[first] == ']') return std::nullopt;
+  return array->substr(first, SkipValue(*array, first) - first);
 }
 
 }  // namespace ferry::doc

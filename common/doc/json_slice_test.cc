@@ -21,5 +21,15 @@ TEST(JsonSliceTest, TheFirstElementIsTakenAsWritten) {
   EXPECT_FALSE(FirstElementOf("", "records"));
 }
 
+TEST(JsonSliceTest, AMemberIsTakenAsWritten) {
+  const std::string answer = R"( { "note" : "\"value\": 1", "value" : {"Amount": 2500.50, "S":"}"} , "n": 3 } )";
+  EXPECT_EQ(MemberOf(answer, "value").value_or(""), R"({"Amount": 2500.50, "S":"}"})");
+  EXPECT_EQ(MemberOf(answer, "n").value_or(""), "3");
+  EXPECT_EQ(MemberOf(answer, "note").value_or(""), R"("\"value\": 1")");
+  EXPECT_FALSE(MemberOf(answer, "missing"));
+  EXPECT_FALSE(MemberOf("[1]", "value"));
+  EXPECT_FALSE(MemberOf("", "value"));
+}
+
 }  // namespace
 }  // namespace ferry::doc

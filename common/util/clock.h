@@ -1,7 +1,9 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace ferry {
 
@@ -14,5 +16,9 @@ inline int64_t NowUnixMs() {
 
 // ISO 8601 in UTC with milliseconds: "2026-11-22T14:05:09.123Z".
 std::string FormatIsoTimeMs(int64_t unix_ms);
+// The instant of an ISO 8601 UTC time as a CRM writes it:
+// "2026-11-22T14:05:09Z", with any number of fractional digits (kept to
+// the millisecond), and "Z" or "+00:00". nullopt for anything else.
+std::optional<int64_t> ParseIsoTimeMs(std::string_view text);
 
 }  // namespace ferry

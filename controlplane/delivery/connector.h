@@ -55,6 +55,41 @@ struct RecordRead {
   static RecordRead Rejected(std::string reason) { return {Kind::kRejected, "", std::move(reason), std::nullopt}; }
 };
 
+// What a modified-since poller asks a connector for: the records of
+// `object` changed at or after `since_unix_ms` (and matching `filter`, the
+// connector's own condition syntax), oldest change first, ties by id, from
+// the `skip`th on, at most `limit`.
+struct ChangesQuery {
+  std::string object;
+  std::string filter;
+  int64_t since_unix_ms = 0;
+  size_t skip = 0;
+  size_t limit = 100;
+};
+
+// One record a poller found changed: its id and when the CRM stamped the
+// change.
+struct ChangedRecord {
+  std::string record_id;
+  int64_t modified_unix_ms = 0;
+};
+
+struct ChangesList {
+  enum class Kind { kListed, kRetry, kRejected };
+  Kind kind = Kind::kRetry;
+  std::vector<ChangedRecord> records;  // listed: oldest change first
+  std::string reason;                  // retry / rejected: what the CRM said
+  std::optional<std::chrono::milliseconds> retry_after;
+
+  static ChangesList Listed(std::vector<ChangedRecord> records) {
+    return {Kind::kListed, std::move(records), "", std::nullopt};
+  }
+  static ChangesList Retry(std::string reason, std::optional<std::chrono::milliseconds> after = std::nullopt) {
+    return {Kind::kRetry, {}, std::move(reason), after};
+  }
+  static ChangesList Rejected(std::string reason) { return {Kind::kRejected, {}, std::move(reason), std::nullopt}; }
+};
+
 class Connector {
  public:
   virtual ~Connector() = default;
@@ -91,6 +126,13 @@ class Connector {
     (void)object, (void)record_id, (void)query;
     co_return RecordRead::Rejected(std::string(name()) + " cannot read records");
   }
+  // Lists the records changed since a time (ChangesQuery), for CRMs that
+  // cannot announce a change themselves. Rejected when the CRM refuses the
+  // query for good; Retry for what a later attempt can get past.
+  virtual boost::asio::awaitable<ChangesList> ListChanges(const ChangesQuery& query) {
+    (void)query;
+    co_return ChangesList::Rejected(std::string(name()) + " cannot list changes");
+  }
 };
 
 class ConnectorBuilder {
@@ -119,6 +161,12 @@ struct ConnectorFactory {
   // Whether its connectors' can_read() is true, known before any is built
   // (an inbound channel that reads records names such a connector).
   bool reads = false;
+  // Whether its connectors' ListChanges works (a modified_since_poll
+  // channel names such a connector).
+  bool lists_changes = false;
+  // Checks a read query (Connector::Read) at start: empty when it is one
+  // the connector takes, else why not. Unset: checked only when it is read.
+  std::function<std::string(const std::string& query)> check_read_query = nullptr;
 };
 
 }  // namespace ferry::controlplane

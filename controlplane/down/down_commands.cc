@@ -41,7 +41,8 @@ DownCommands::DownCommands(boost::asio::any_io_executor executor, store::Store& 
       timer_(executor) {}
 
 void DownCommands::Accept(const InboundChannelOptions& channel, InboundNotification notification,
-                          std::function<void(Result<std::vector<std::string>>)> done) {
+                          std::function<void(Result<std::vector<std::string>>)> done,
+                          std::function<Status(store::WriteTxn&, const store::AppendOutcome&)> also) {
   std::vector<InboundRecord>& records = notification.records;
   const std::string& delivery_id = notification.delivery_id;
   std::vector<store::AppendItem> items;
@@ -74,8 +75,12 @@ void DownCommands::Accept(const InboundChannelOptions& channel, InboundNotificat
   auto out = std::make_shared<store::AppendOutcome>();
   // The commands and their traces in one transaction: a command sent again
   // under its delivery id is neither stored nor traced twice.
-  auto write = [self, out, items = std::move(items), traces = std::move(traces)](store::WriteTxn& txn) {
+  auto write = [self, out, items = std::move(items), traces = std::move(traces),
+                also = std::move(also)](store::WriteTxn& txn) {
     if (Status s = self->queue_.AppendInTxn(txn, items, *out); !s.ok()) return s;
+    if (also) {
+      if (Status s = also(txn, *out); !s.ok()) return s;
+    }
     for (size_t i = 0; i < traces.size() && i < out->duplicate.size(); ++i) {
       if (out->duplicate[i]) continue;
       if (Status s = self->trace_->Put(txn.txn(), traces[i]); !s.ok()) return s;

@@ -84,8 +84,12 @@ class DownCommands : public std::enable_shared_from_this<DownCommands> {
   // their command ids (those of the first commit, for a delivery id seen
   // before), or ResourceExhausted when the queue is full, or the store's
   // error, on the event loop.
+  // `also` runs in the same transaction, after the records are appended
+  // (which of them were committed before is in the outcome): what it
+  // writes (a poller's watermark) commits with them or not at all.
   void Accept(const InboundChannelOptions& channel, InboundNotification notification,
-              std::function<void(Result<std::vector<std::string>>)> done);
+              std::function<void(Result<std::vector<std::string>>)> done,
+              std::function<Status(store::WriteTxn&, const store::AppendOutcome&)> also = {});
 
   void Start();
   void Stop();

@@ -12,9 +12,11 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,20 @@ struct InboundNotification {
   bool read_first = false;
 };
 
+// What a channel that polls its CRM (modified_since_poll) asks for.
+struct PollObject {
+  std::string object;  // e.g. "salesQuotes"
+  std::string filter;  // the CRM's own condition; empty: every change
+  std::string read;    // the read query its records are read whole with
+};
+struct PollSettings {
+  std::chrono::milliseconds interval{60000};
+  std::chrono::milliseconds lookback{5 * 60000};
+  std::optional<int64_t> start_unix_ms;  // unset: the first pass lists from its own time
+  size_t page_size = 100;
+  std::vector<PollObject> objects;
+};
+
 class InboundChannel {
  public:
   virtual ~InboundChannel() = default;
@@ -63,6 +79,9 @@ class InboundChannel {
     (void)object;
     return "";
   }
+  // For a channel that polls its CRM instead of taking requests: what it
+  // polls (ChangePoller). The listener answers 404 to requests for it.
+  virtual const PollSettings* poll() const { return nullptr; }
 };
 
 // What every channel's configuration has, besides its kind's own keys.

@@ -2,6 +2,7 @@
 
 #include "controlplane/down/dataverse_webhook_channel.h"
 #include "controlplane/down/inbound_channel.h"
+#include "controlplane/down/modified_since_poll_channel.h"
 #include "controlplane/down/salesforce_outbound_channel.h"
 #include "controlplane/down/signed_webhook_channel.h"
 
@@ -12,6 +13,7 @@ const std::vector<InboundChannelFactory>& InboundChannelFactories() {
       SignedWebhookChannelFactory(),
       SalesforceOutboundChannelFactory(),
       DataverseWebhookChannelFactory(),
+      ModifiedSincePollChannelFactory(),
   };
   return kinds;
 }

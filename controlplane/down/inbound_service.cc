@@ -40,7 +40,10 @@ Status InboundService::Start() {
   server.head_check = [this](const http::Request& head,
                              const boost::asio::ip::address&) -> std::optional<http::Response> {
     const std::string_view target(head.target().data(), head.target().size());
-    if (!target.starts_with(kInboundPath) || options_.Find(target.substr(kInboundPath.size())) == nullptr) {
+    const ConfiguredChannel* channel =
+        target.starts_with(kInboundPath) ? options_.Find(target.substr(kInboundPath.size())) : nullptr;
+    // A polled channel is not a URL.
+    if (channel == nullptr || channel->channel->poll() != nullptr) {
       return Refuse(head, http::beast_http::status::not_found, "no such inbound channel");
     }
     if (head.method() != http::beast_http::verb::post) {
@@ -67,7 +70,9 @@ boost::asio::awaitable<http::Response> InboundService::Handle(http::Request& req
                                                               const boost::asio::ip::address& peer) {
   const std::string_view target(req.target().data(), req.target().size());
   const ConfiguredChannel* configured = options_.Find(target.substr(kInboundPath.size()));
-  if (configured == nullptr) co_return Refuse(req, http::beast_http::status::not_found, "no such inbound channel");
+  if (configured == nullptr || configured->channel->poll() != nullptr) {
+    co_return Refuse(req, http::beast_http::status::not_found, "no such inbound channel");
+  }
   const std::string& name = configured->options.name;
   Result<InboundNotification> read = configured->channel->Read(req, NowUnixMs());
   if (!read.ok()) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/util/clock.h"
+
 #include "common/crypto/webhook_signature.h"
 #include "controlplane/cp_config.h"
 #include "controlplane/down/inbound_record.h"
@@ -81,15 +83,45 @@ TEST_F(SignedWebhookChannelTest, TakesARecordSignedWithTheChannelsSecretAndNothi
 
 class InboundConfigTest : public ::testing::Test {
  protected:
-  Result<ControlPlaneConfig> Load(const std::string& inbound) {
+  // `connectors`: more under connectors:, after the webhook.
+  Result<ControlPlaneConfig> Load(const std::string& inbound, const std::string& connectors = "") {
     const auto file = dir_.path() / "controlplane.yaml";
     ferry::testing::WriteFile(file, "controlplane:\n  data_dir: " + (dir_.path() / "cp").string() +
                                         "\nmqtt:\n  broker: ssl://broker.example.com:8883\n" + inbound +
-                                        "connectors:\n  webhook:\n    url: https://crm.example.com/hook\n");
+                                        "connectors:\n  webhook:\n    url: https://crm.example.com/hook\n" +
+                                        connectors);
     return LoadControlPlaneConfig(file);
   }
   ferry::testing::TempDir dir_;
 };
+
+TEST_F(InboundConfigTest, APolledChannelNeedsNoListenerAndItsReadQueriesAreChecked) {
+  const auto password = dir_.path() / "sap.password";
+  ferry::testing::WriteFile(password, "pw\n");
+  const std::string connector =
+      "  sap_sales_cloud:\n    base_url: https://t.example.com\n    user: u\n"
+      "    password_file: " +
+      password.string() + "\n";
+  const std::string channel =
+      "inbound:\n  channels:\n    - name: quotes\n      kind: modified_since_poll\n      crm: sap_sales_cloud\n"
+      "      agents: {sap: S4P}\n      start: 2026-12-01T00:00:00Z\n      objects:\n        salesQuotes:\n"
+      "          filter: progressStatus eq 'WON'\n          read: ";
+  auto good = Load(channel + "sales-quote-service/salesQuotes; with account/partyId from account-service/accounts\n",
+                   connector);
+  ASSERT_TRUE(good.ok()) << good.status().message();
+  ASSERT_EQ(good->inbound.channels.size(), 1u);
+  EXPECT_TRUE(good->inbound.host.empty()) << "no listener";
+  const PollSettings* poll = good->inbound.channels[0].channel->poll();
+  ASSERT_NE(poll, nullptr);
+  EXPECT_EQ(poll->start_unix_ms, ParseIsoTimeMs("2026-12-01T00:00:00Z"));
+  EXPECT_EQ(poll->objects.at(0).filter, "progressStatus eq 'WON'");
+  auto bad = Load(channel + "salesQuotes; with partyId from account-service/accounts\n", connector);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(
+      bad.status().message().find("object salesQuotes: the read query: 'salesQuotes' is not <service>/<collection>"),
+      std::string::npos)
+      << bad.status().message();
+}
 
 TEST_F(InboundConfigTest, ChannelsNeedAKnownKindAndTheAgentsTheyGoTo) {
   auto good = Load(
@@ -104,9 +136,10 @@ TEST_F(InboundConfigTest, ChannelsNeedAKnownKindAndTheAgentsTheyGoTo) {
     auto c = Load("inbound:\n  listen: 0.0.0.0:8445\n  hosts: [h]\n  channels:\n    - " + channel + "\n");
     return c.ok() ? std::string("loaded") : std::string(c.status().message());
   };
-  EXPECT_NE(error("{name: o, kind: carrier-pigeon, crm: x, agents: {a: b}}")
-                .find("not a channel kind (webhook, salesforce_outbound_message, dataverse_webhook)"),
-            std::string::npos);
+  EXPECT_NE(
+      error("{name: o, kind: carrier-pigeon, crm: x, agents: {a: b}}")
+          .find("not a channel kind (webhook, salesforce_outbound_message, dataverse_webhook, modified_since_poll)"),
+      std::string::npos);
   EXPECT_NE(error("{name: o, kind: webhook, crm: x, secret_file: /s}").find("name the labels of the agents"),
             std::string::npos);
   EXPECT_NE(error("{name: Orders/1, kind: webhook, crm: x, secret_file: /s, agents: {a: b}}").find("part of the URL"),
@@ -131,9 +164,22 @@ TEST_F(InboundConfigTest, ChannelsNeedAKnownKindAndTheAgentsTheyGoTo) {
                 .find("salesorder: the query must be query options"),
             std::string::npos);
   // Its rows are read with the connector `crm` names, which must read.
-  EXPECT_NE(
-      error(dataverse + environment + "}").find("must be configured under connectors: (dataverse, salesforce read)"),
-      std::string::npos);
+  EXPECT_NE(error(dataverse + environment + "}")
+                .find("must be configured under connectors: (dataverse, salesforce, sap_sales_cloud read)"),
+            std::string::npos);
+  // A polled channel lists with a connector that can, and its read queries
+  // are checked at start.
+  const std::string polled = "{name: q, kind: modified_since_poll, crm: webhook, agents: {a: b}, ";
+  EXPECT_NE(error(polled + "objects: {salesQuotes: {read: s-service/salesQuotes}}}")
+                .find("polls with connector 'webhook', which cannot list changes (sap_sales_cloud can)"),
+            std::string::npos);
+  EXPECT_NE(error(polled + "objects: {}}").find("name at least one object to poll"), std::string::npos);
+  EXPECT_NE(error(polled + "start: yesterday, objects: {salesQuotes: {read: s-service/salesQuotes}}}")
+                .find("'now' or an ISO time"),
+            std::string::npos);
+  EXPECT_NE(error(polled + "interval: 10ms, objects: {salesQuotes: {read: s-service/salesQuotes}}}")
+                .find("must be 100ms to 24h"),
+            std::string::npos);
   auto none = Load("inbound:\n  listen: 0.0.0.0:8445\n  hosts: [h]\n");
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.status().message().find("at least one channel"), std::string::npos);

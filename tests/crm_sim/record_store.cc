@@ -154,6 +154,21 @@ const Record& RecordStore::Update(std::string_view object, std::string_view id, 
   return record;
 }
 
+const Record& RecordStore::Replace(std::string_view object, std::string_view id, boost::json::object fields,
+                                   const boost::json::object& written, std::string_view op) {
+  Table& table = TableFor(object);
+  Record& record = table.records.at(std::string(id));
+  NoteFields(table, fields);
+  Remember(TableKey(object), record.id, &record);
+  UnindexRecord(table, record);
+  record.fields = std::move(fields);
+  ++record.version;
+  AddHistory(record, op, written);
+  if (op != "seed") ++writes_;
+  IndexRecord(table, record);
+  return record;
+}
+
 bool RecordStore::Delete(std::string_view object, std::string_view id) {
   auto t = tables_.find(TableKey(object));
   if (t == tables_.end()) return false;

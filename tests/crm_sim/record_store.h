@@ -53,6 +53,11 @@ class RecordStore {
   // Merges `changes` into an existing record (null values are stored as null).
   const Record& Update(std::string_view object, std::string_view id, const boost::json::object& changes,
                        std::string_view op = "update");
+  // Sets an existing record's fields to `fields`, which the caller merged
+  // itself (members it removed are gone, not null), and keeps `written` as
+  // the write in the history.
+  const Record& Replace(std::string_view object, std::string_view id, boost::json::object fields,
+                        const boost::json::object& written, std::string_view op = "update");
   // False when there is no such record.
   bool Delete(std::string_view object, std::string_view id);
 

@@ -1,9 +1,14 @@
-// The entity operations of the simulated SAP Sales Cloud V2: reads by id and
-// by $filter, create, merge-patch update and delete under ETag
-// preconditions. Every rule here is assumed (docs/protocols.md §B.4 [M]).
+// The entity operations of the simulated SAP Sales Cloud V2: collection
+// reads with the query options of sap_sales_cloud_query.h, reads by id,
+// create, merge-patch update and delete under ETag preconditions, and the
+// adminData the server stamps on every write. Paths, bodies and query
+// options follow SAP's published V2 specs; the rules marked assumed in
+// sap_sales_cloud_sim.h are the simulator's own.
 
-#include <charconv>
+#include <algorithm>
 
+#include "common/util/clock.h"
+#include "tests/crm_sim/sap_sales_cloud_query.h"
 #include "tests/crm_sim/sap_sales_cloud_sim.h"
 #include "tests/crm_sim/sap_sales_cloud_wire.h"
 #include "tests/crm_sim/sim_http.h"
@@ -31,42 +36,9 @@ json::object EntityJson(const Record& record) {
 }
 
 http::Response EntityResponse(const http::Request& req, int status, const Record& record) {
-  auto res = JsonResponse(req, status, json::object{{"value", EntityJson(record)}});
+  auto res = JsonTextResponse(req, status, SerializeWithDecimals(json::object{{"value", EntityJson(record)}}));
   res.set(beast_http::field::etag, EtagOf(record));
   return res;
-}
-
-std::optional<SapFilter> ParseSapFilter(std::string_view filter) {
-  auto trim = [](std::string_view s) {
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-    return s;
-  };
-  filter = trim(filter);
-  const size_t eq = filter.find(" eq ");
-  if (eq == std::string_view::npos || eq == 0) return std::nullopt;
-  SapFilter out{std::string(trim(filter.substr(0, eq))), {}};
-  if (out.field.find(' ') != std::string::npos) return std::nullopt;
-  const std::string_view literal = trim(filter.substr(eq + 4));
-  if (literal.empty()) return std::nullopt;
-  if (literal.front() != '\'') {
-    if (literal.find_first_of(" '") != std::string_view::npos) return std::nullopt;
-    out.value = std::string(literal);
-    return out;
-  }
-  size_t i = 1;
-  for (; i < literal.size(); ++i) {
-    if (literal[i] != '\'') {
-      out.value += literal[i];
-    } else if (i + 1 < literal.size() && literal[i + 1] == '\'') {
-      out.value += '\'';
-      ++i;
-    } else {
-      break;
-    }
-  }
-  if (i != literal.size() - 1) return std::nullopt;  // unterminated, or text after the closing quote
-  return out;
 }
 
 namespace {
@@ -86,13 +58,28 @@ http::Response NotAllowed(const http::Request& req) {
                   "Method " + std::string(req.method_string()) + " is not allowed on this resource.");
 }
 
-std::optional<size_t> Count(const std::map<std::string, std::string>& query, const std::string& name) {
-  auto it = query.find(name);
-  if (it == query.end()) return std::nullopt;
-  size_t n = 0;
-  auto [ptr, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
-  if (ec != std::errc() || ptr != it->second.data() + it->second.size()) return std::nullopt;
-  return n;
+// RFC 7386: an object member merges recursively, null removes it, any
+// other value (arrays included) replaces it.
+void MergePatch(json::object& target, const json::object& patch) {
+  for (const auto& [name, value] : patch) {
+    if (value.is_null()) {
+      target.erase(name);
+    } else if (value.is_object()) {
+      json::value& slot = target[name];
+      if (!slot.is_object()) slot = json::object();
+      MergePatch(slot.get_object(), value.get_object());
+    } else {
+      target[name] = value;
+    }
+  }
+}
+
+// The body without what the server owns: the id and adminData.
+json::object ClientMembers(const json::object& body) {
+  json::object out = body;
+  out.erase("id");
+  out.erase("adminData");
+  return out;
 }
 
 }  // namespace
@@ -100,27 +87,35 @@ std::optional<size_t> Count(const std::map<std::string, std::string>& query, con
 http::Response SapSalesCloudSim::Collection(const http::Request& req, const std::string& object) {
   if (req.method() == verb::post) return Create(req, object);
   if (req.method() != verb::get) return NotAllowed(req);
-  const auto query = QueryOf(req.target());
-  json::array all;
-  if (auto f = query.find("$filter"); f != query.end()) {
-    auto filter = ParseSapFilter(f->second);
-    if (!filter) {
-      return SapError(req, 400, "INVALID_FILTER",
-                      "Only $filter=<property> eq '<value>' is supported; got: " + f->second, "$filter");
-    }
-    for (const Record* r : store().Find(object, {{filter->field, filter->value}})) all.push_back(EntityJson(*r));
-  } else {
-    for (const auto& r : store().List(object)) {
-      json::object entity = r.at("fields").as_object();
-      entity["id"] = r.at("id");
-      all.push_back(std::move(entity));
-    }
+  SapCollectionQuery query;
+  if (auto refused = ParseSapCollectionQuery(QueryOf(req.target()), query)) {
+    return SapError(req, 400, refused->code, refused->message, refused->option);
   }
-  const auto skip = Count(query, "$skip").value_or(0);
-  const auto top = Count(query, "$top").value_or(all.size());
+  // A lookup by a key (the connector's externalId eq '…') goes through the
+  // store's index: it stays O(1) however many entities a benchmark wrote.
+  std::vector<const Record*> candidates;
+  if (auto key = query.filter.IndexKey(); key && key->first == "id") {
+    if (const Record* r = store().Get(object, key->second)) candidates.push_back(r);
+  } else if (key) {
+    candidates = store().Find(object, {{key->first, key->second}});
+  } else {
+    candidates = store().Records(object);
+    std::sort(candidates.begin(), candidates.end(),
+              [](const Record* a, const Record* b) { return a->created_seq < b->created_seq; });
+  }
+  std::vector<json::object> matched;
+  for (const Record* r : candidates) {
+    json::object entity = EntityJson(*r);
+    if (query.filter.Matches(entity)) matched.push_back(std::move(entity));
+  }
+  if (!query.orderby.empty()) SortSapEntities(matched, query.orderby);
   json::array page;
-  for (size_t i = skip; i < all.size() && page.size() < top; ++i) page.push_back(all[i]);
-  return JsonResponse(req, 200, json::object{{"value", std::move(page)}, {"count", all.size()}});
+  for (size_t i = query.skip; i < matched.size() && page.size() < query.top; ++i) {
+    page.push_back(SelectSapMembers(matched[i], query.select));
+  }
+  json::object body{{"value", std::move(page)}};
+  if (query.count) body["count"] = matched.size();
+  return JsonTextResponse(req, 200, SerializeWithDecimals(body));
 }
 
 http::Response SapSalesCloudSim::Entity(const http::Request& req, const std::string& object, const std::string& id) {
@@ -151,9 +146,14 @@ http::Response SapSalesCloudSim::Create(const http::Request& req, const std::str
     return SapError(req, 400, "INVALID_BODY",
                     body.ok() ? "The body must be a JSON object." : std::string(body.status().message()));
   }
-  const json::object& fields = body->get_object();
-  if (fields.contains("id")) return SapError(req, 400, "READ_ONLY_PROPERTY", "The property 'id' is read-only.", "id");
+  if (body->get_object().contains("id")) {
+    return SapError(req, 400, "READ_ONLY_PROPERTY", "The property 'id' is read-only.", "id");
+  }
+  json::object fields = ClientMembers(body->get_object());
   if (auto refused = Invalid(req, object, fields, fields, "")) return std::move(*refused);
+  const std::string by = Writer(req);
+  const std::string on = NextStamp();
+  fields["adminData"] = json::object{{"createdOn", on}, {"createdBy", by}, {"updatedOn", on}, {"updatedBy", by}};
   const Record& created = store().Create(object, NewRecordId(object), fields);
   auto res = EntityResponse(req, 201, created);
   res.set(beast_http::field::location, std::string(PathOf(req.target())) + "/" + created.id);
@@ -167,15 +167,34 @@ http::Response SapSalesCloudSim::Patch(const http::Request& req, const std::stri
     return SapError(req, 400, "INVALID_BODY",
                     body.ok() ? "The body must be a JSON object." : std::string(body.status().message()));
   }
-  const json::object& changes = body->get_object();
-  if (const auto* id = changes.if_contains("id"); id && !(id->is_string() && id->get_string() == record.id)) {
+  if (const auto* id = body->get_object().if_contains("id");
+      id && !(id->is_string() && id->get_string() == record.id)) {
     return SapError(req, 400, "READ_ONLY_PROPERTY", "The property 'id' is read-only.", "id");
   }
+  json::object changes = ClientMembers(body->get_object());
   json::object merged = record.fields;
-  for (const auto& [k, v] : changes) merged[k] = v;
+  MergePatch(merged, changes);
   const std::string id = record.id;  // `record` is replaced by the update
   if (auto refused = Invalid(req, object, changes, merged, id)) return std::move(*refused);
-  return EntityResponse(req, 200, store().Update(object, id, changes));
+  // createdOn and createdBy stay; a record seeded without adminData gets
+  // only the update's half.
+  json::value& admin = merged["adminData"];
+  if (!admin.is_object()) admin = json::object();
+  admin.get_object()["updatedOn"] = NextStamp();
+  admin.get_object()["updatedBy"] = Writer(req);
+  changes["adminData"] = admin;  // the history shows the stamp each write got
+  return EntityResponse(req, 200, store().Replace(object, id, std::move(merged), changes));
+}
+
+std::string SapSalesCloudSim::Writer(const http::Request& req) const {
+  return HeaderOf(req, "Authorization").starts_with("Bearer ") ? "oauth-client" : state_.client_id();
+}
+
+std::string SapSalesCloudSim::NextStamp() {
+  // Strictly increasing before the skew: two writes in one millisecond
+  // still order, and only a configured skew makes a write look older.
+  last_stamp_ms_ = std::max(NowUnixMs(), last_stamp_ms_ + 1);
+  return FormatIsoTimeMs(last_stamp_ms_ + clock_skew_ms_);
 }
 
 std::optional<http::Response> SapSalesCloudSim::Invalid(const http::Request& req, const std::string& object,

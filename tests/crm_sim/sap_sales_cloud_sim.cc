@@ -13,7 +13,8 @@ namespace beast_http = http::beast_http;
 namespace {
 
 constexpr std::string_view kApiRoot = "/sap/c4c/api/v1/";
-constexpr std::string_view kSapSalesCloudTokenPath = "/oauth2/token";  // the tenant's IAS
+constexpr std::string_view kSapSalesCloudTokenPath = "/oauth2/token";      // the tenant's IAS
+constexpr int64_t kMaxClockSkewMs = int64_t{10} * 366 * 24 * 3600 * 1000;  // ten years either way
 
 // Service → its one collection, as the standard flows name the objects.
 const std::map<std::string, std::string, std::less<>>& Services() {
@@ -21,6 +22,8 @@ const std::map<std::string, std::string, std::less<>>& Services() {
       {"account-service", "accounts"},
       {"contact-person-service", "contactPersons"},
       {"registered-product-service", "registeredProducts"},
+      {"sales-quote-service", "salesQuotes"},
+      {"case-service", "cases"},
   };
   return kServices;
 }
@@ -33,6 +36,8 @@ std::map<std::string, ObjectSchema> DefaultSchemas() {
                                                {"picklists", json::object{{"countryCode", "iso3166-alpha2"}}}});
   (void)schemas["contactPersons"].Merge(json::object{{"required", json::array{"familyName"}}});
   schemas["registeredProducts"];
+  schemas["salesQuotes"];
+  schemas["cases"];
   return schemas;
 }
 
@@ -128,6 +133,10 @@ Status SapSalesCloudSim::Configure(const json::object& settings) {
       auto n = IntSetting(key, value, 0, 1000000);
       if (!n.ok()) return n.status();
       rate_per_s_ = *n;
+    } else if (key == "clock_skew_ms") {
+      auto n = IntSetting(key, value, -kMaxClockSkewMs, kMaxClockSkewMs);
+      if (!n.ok()) return n.status();
+      clock_skew_ms_ = *n;
     } else if (key == "objects") {
       if (!value.is_object()) return Status::InvalidArgument("objects must be an object of object schemas");
       for (const auto& [object, config] : value.get_object()) {
@@ -150,12 +159,18 @@ Status SapSalesCloudSim::Configure(const json::object& settings) {
   return Status::Ok();
 }
 
-void SapSalesCloudSim::AddStats(json::object& stats) const { stats["rate_per_s"] = rate_per_s_; }
+void SapSalesCloudSim::AddStats(json::object& stats) const {
+  stats["rate_per_s"] = rate_per_s_;
+  stats["clock_skew_ms"] = clock_skew_ms_;
+}
 
 void SapSalesCloudSim::ResetVendor() {
   schemas_ = DefaultSchemas();
   rate_per_s_ = 0;
+  clock_skew_ms_ = 0;
   last_second_.Clear();
+  // last_stamp_ms_ stays: a tenant's updatedOn never goes back, and a
+  // poller's watermark may outlive a reset.
 }
 
 }  // namespace ferry::crm_sim

@@ -1,11 +1,11 @@
 #pragma once
 // The simulated SAP Sales Cloud V2's answer shapes, shared by its routing
 // (sap_sales_cloud_sim.cc) and its entity operations
-// (sap_sales_cloud_ops.cc). All assumed: docs/protocols.md §B.4 is [M].
+// (sap_sales_cloud_ops.cc). The shapes follow SAP's published V2 OpenAPI
+// specs; the error codes in them are assumed.
 
 #include <boost/json.hpp>
 
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,15 +27,11 @@ http::Response SapError(const http::Request& req, int status, std::string_view c
 std::string EtagOf(const Record& record);
 // The record as the API shows it: its fields plus "id".
 boost::json::object EntityJson(const Record& record);
-// {"value":{…}} with the record's ETag.
+// {"value":{…}} with the record's ETag; numbers as the vendor writes them
+// (SerializeWithDecimals).
 http::Response EntityResponse(const http::Request& req, int status, const Record& record);
 
-// `$filter=field eq 'value'` ('' inside the quotes is one quote; a number
-// or true/false unquoted). nullopt for anything else.
-struct SapFilter {
-  std::string field;
-  std::string value;
-};
-std::optional<SapFilter> ParseSapFilter(std::string_view filter);
+// The collection query options ($filter, $orderby, …) are in
+// sap_sales_cloud_query.h.
 
 }  // namespace ferry::crm_sim

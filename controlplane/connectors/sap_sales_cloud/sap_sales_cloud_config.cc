@@ -1,5 +1,7 @@
 #include "controlplane/connectors/sap_sales_cloud/sap_sales_cloud_config.h"
+
 #include "controlplane/connectors/client_settings.h"
+#include "controlplane/connectors/sap_sales_cloud/sap_sales_cloud_query.h"
 
 #include "controlplane/connectors/sap_sales_cloud/sap_sales_cloud_connector.h"
 
@@ -37,6 +39,12 @@ std::unique_ptr<ConnectorBuilder> ParseSapSalesCloudConfig(config::ConfigNode no
 
 }  // namespace
 
-ConnectorFactory SapSalesCloudConnectorFactory() { return {"sap_sales_cloud", &ParseSapSalesCloudConfig}; }
+ConnectorFactory SapSalesCloudConnectorFactory() {
+  ConnectorFactory factory{"sap_sales_cloud", &ParseSapSalesCloudConfig};
+  factory.reads = true;
+  factory.lists_changes = true;
+  factory.check_read_query = &sap_sales_cloud::CheckReadQuery;
+  return factory;
+}
 
 }  // namespace ferry::controlplane

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/config/secret_file.h"
+#include "common/http/url_encoding.h"
 #include "controlplane/connectors/http_outcome.h"
 #include "controlplane/connectors/sap_sales_cloud/sap_sales_cloud_wire.h"
 
@@ -33,6 +34,7 @@ struct SapSalesCloudConnector::Version {
   std::optional<DeliveryResult> failed;
   bool gone = false;  // 404: deleted since it was found
   std::string etag;
+  std::string answer;  // the entity as read: {"value":{…}}
 };
 
 SapSalesCloudConnector::SapSalesCloudConnector(asio::any_io_executor executor, SapSalesCloudConfig config)
@@ -110,12 +112,13 @@ asio::awaitable<SapSalesCloudConnector::Version> SapSalesCloudConnector::ReadVer
                                                                                      const std::string& what) {
   std::string no_body, no_if_match, no_type;
   Answer a = co_await Send(bhttp::verb::get, target, std::move(no_body), no_if_match, no_type);
-  if (a.failure) co_return Version{DeliveryResult::Retry(what + ": " + *a.failure), false, {}};
-  if (a.response.status == 404) co_return Version{std::nullopt, true, {}};
-  if (a.response.status != 200) co_return Version{Classify(a.response, what), false, {}};
+  if (a.failure) co_return Version{DeliveryResult::Retry(what + ": " + *a.failure), false, {}, {}};
+  if (a.response.status == 404) co_return Version{std::nullopt, true, {}, {}};
+  if (a.response.status != 200) co_return Version{Classify(a.response, what), false, {}, {}};
   auto etag = a.response.headers.find("etag");
   // Without an ETag the tenant does not check versions: any will do.
-  co_return Version{std::nullopt, false, etag == a.response.headers.end() ? "*" : etag->second};
+  co_return Version{std::nullopt, false, etag == a.response.headers.end() ? "*" : etag->second,
+                    std::move(a.response.body)};
 }
 
 asio::awaitable<std::optional<DeliveryResult>> SapSalesCloudConnector::Upsert(const ferry::v1::MappedRecord& r,
@@ -138,8 +141,12 @@ asio::awaitable<std::optional<DeliveryResult>> SapSalesCloudConnector::Upsert(co
     }
     links.push_back({l.field(), std::move(linked.id)});
   }
-  Lookup self = co_await Find(*service, r.key_field(), r.external_id(), what);
+  // Keyed by the entity's own id: it is there to be updated, never made.
+  const bool by_id = r.key_field() == "id";
+  Lookup self{std::nullopt, r.external_id()};
+  if (!by_id) self = co_await Find(*service, r.key_field(), r.external_id(), what);
   if (self.failed) co_return std::move(self.failed);
+  if (by_id && self.id.empty()) co_return DeliveryResult::Rejected(what + ": no id to update");
   const std::string collection = config_.base.target + "/" + *service;
   if (self.id.empty()) {
     std::string body = CreateBody(r, links);
@@ -150,12 +157,18 @@ asio::awaitable<std::optional<DeliveryResult>> SapSalesCloudConnector::Upsert(co
     record_id = EntityId(a.response.body);
     co_return std::nullopt;
   }
-  const std::string entity = collection + "/" + self.id;
+  const std::string entity = collection + "/" + http::PercentEncode(self.id);
   for (int attempt = 0; attempt < 2; ++attempt) {
     Version version = co_await ReadVersion(entity, what);
     if (version.failed) co_return std::move(version.failed);
+    if (version.gone && by_id)
+      co_return DeliveryResult::Rejected(what + ": not there (deleted?): it is not made again");
     if (version.gone) co_return DeliveryResult::Retry(what + ": the entity was deleted while it was being updated");
     std::string body = PatchBody(r, links);
+    if (PatchChangesNothing(version.answer, body)) {
+      record_id = self.id;
+      co_return std::nullopt;
+    }
     const std::string type = "application/merge-patch+json";
     Answer a = co_await Send(bhttp::verb::patch, entity, std::move(body), version.etag, type);
     if (a.failure) co_return DeliveryResult::Retry(what + ": " + *a.failure);

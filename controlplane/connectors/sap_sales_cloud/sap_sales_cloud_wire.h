@@ -34,6 +34,13 @@ std::string CreateBody(const ferry::v1::MappedRecord& record, const std::vector<
 // merge-patch body: the fields and links; the external id is unchanged.
 std::string PatchBody(const ferry::v1::MappedRecord& record, const std::vector<LinkId>& links);
 
+// Whether the entity of a {"value":{…}} answer already holds every value
+// of the merge-patch `patch` (a null: absent or null; a member object: one
+// level down, as PatchBody nests). Then the patch is not sent: it would
+// stamp a change that changes nothing, and a poller listing changes would
+// take the write-back of a result for a new change of the record.
+bool PatchChangesNothing(const std::string& entity_answer, const std::string& patch);
+
 // The ids of a {"value":[…]} answer; nullopt when the body is not that shape.
 std::optional<std::vector<std::string>> CollectionIds(const std::string& body);
 // The id of a {"value":{…}} answer, or empty.

@@ -1,0 +1,182 @@
+// The modified-since poller on a real store, against a CRM scripted in
+// memory: it pages by change time (ties included), commits each change once
+// however often it is listed again, keeps its watermark across a restart,
+// and asks again from the same point after a failed listing.
+
+#include "controlplane/down/change_poller.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include "common/util/clock.h"
+#include "controlplane/down/modified_since_poll_channel.h"
+#include "tests/support/fake_tunnel.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
+
+namespace ferry::controlplane {
+namespace {
+
+// A CRM whose records change when a test says so, and which lists them as
+// the connector contract asks: changed at or after the time, oldest first,
+// ties by id, from the skip-th on.
+class ChangingCrm : public Connector {
+ public:
+  std::string_view name() const override { return "sap_sales_cloud"; }
+  boost::asio::awaitable<DeliveryResult> Deliver(const ferry::v1::Event&) override {
+    co_return DeliveryResult::Rejected("not used");
+  }
+  boost::asio::awaitable<ChangesList> ListChanges(const ChangesQuery& q) override {
+    asked.push_back(q);
+    if (fail_next > 0) {
+      --fail_next;
+      co_return ChangesList::Retry("HTTP 503", std::chrono::milliseconds(50));
+    }
+    std::vector<ChangedRecord> matching;
+    for (const auto& [id, at] : records) {
+      if (at >= q.since_unix_ms) matching.push_back({id, at});
+    }
+    std::sort(matching.begin(), matching.end(), [](const auto& a, const auto& b) {
+      return a.modified_unix_ms != b.modified_unix_ms ? a.modified_unix_ms < b.modified_unix_ms
+                                                      : a.record_id < b.record_id;
+    });
+    std::vector<ChangedRecord> page;
+    for (size_t i = q.skip; i < matching.size() && page.size() < q.limit; ++i) page.push_back(matching[i]);
+    co_return ChangesList::Listed(std::move(page));
+  }
+  std::map<std::string, int64_t> records;  // id -> its last change time
+  std::vector<ChangesQuery> asked;
+  int fail_next = 0;
+};
+
+constexpr int64_t kStart = 1'800'000'000'000;
+
+class ChangePollerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = testing::OpenTestStore(dir_.path(), store::DurableQueue::DatabasesFor(kDownQueue));
+    down_queue_ = std::move(store::DurableQueue::Open(*store_, {kDownQueue, 0}).value());
+    PollSettings settings;
+    settings.interval = std::chrono::milliseconds(100);
+    settings.lookback = std::chrono::milliseconds(1000);
+    settings.start_unix_ms = kStart;
+    settings.page_size = 3;
+    settings.objects.push_back({"salesQuotes", "progressStatus eq 'WON'", "sales-quote-service/salesQuotes"});
+    ConfiguredChannel channel;
+    channel.options = {"quotes", "modified_since_poll", "sap_sales_cloud", {{"sap", "S4P"}}};
+    channel.channel = std::make_shared<ModifiedSincePollChannel>(settings);
+    inbound_.channels.push_back(channel);
+    commands_ = std::make_shared<DownCommands>(io_.get_executor(), *store_, *down_queue_, tunnel_, inbound_,
+                                               DownOptions{}, [] { return std::vector<RoutableAgent>{}; });
+    StartPoller();
+  }
+  void TearDown() override { StopPoller(); }
+
+  void StartPoller() {
+    poller_ = std::make_shared<ChangePoller>(
+        io_.get_executor(), *store_, inbound_,
+        [this](const std::string& crm) -> Connector* { return crm == "sap_sales_cloud" ? &crm_ : nullptr; }, commands_);
+    poller_->Start();
+  }
+  void StopPoller() {
+    poller_->Stop();
+    for (int i = 0; i < 20; ++i) Run();
+    store_->Drain();
+  }
+  // The queued commands' "<record id>" in queue order.
+  std::vector<std::string> Queued() {
+    std::vector<std::string> out;
+    auto records = down_queue_->ReadAfter(0, 1000, 1 << 24);
+    EXPECT_TRUE(records.ok());
+    for (const auto& r : records.value()) {
+      ferry::v1::DownCommand c;
+      EXPECT_TRUE(c.ParseFromString(r.data));
+      EXPECT_TRUE(c.read_first()) << "a listed change is read whole before it goes down";
+      EXPECT_EQ(c.object(), "salesQuotes");
+      EXPECT_EQ(c.channel(), "quotes");
+      out.push_back(c.record_id());
+    }
+    return out;
+  }
+  void Run() {
+    io_.restart();
+    io_.run_one_for(std::chrono::milliseconds(10));
+  }
+  template <typename Done>
+  bool RunUntil(Done done) {
+    for (int i = 0; i < 1000 && !done(); ++i) Run();
+    return done();
+  }
+  size_t Passes() { return poller_->Stats()["quotes/salesQuotes"].passes_total; }
+
+  testing::TempDir dir_;
+  boost::asio::io_context io_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::DurableQueue> down_queue_;
+  InboundOptions inbound_;
+  testing::FakeTunnel tunnel_;
+  ChangingCrm crm_;
+  std::shared_ptr<DownCommands> commands_;
+  std::shared_ptr<ChangePoller> poller_;
+};
+
+TEST_F(ChangePollerTest, EachChangeGoesDownOnceInChangeOrderAcrossPagesWithTies) {
+  // Seven changes, four of them at one instant: pages of three must not
+  // lose or repeat any of them.
+  crm_.records = {{"q1", kStart + 10}, {"q2", kStart + 20}, {"q3", kStart + 20},  {"q4", kStart + 20},
+                  {"q5", kStart + 20}, {"q6", kStart + 30}, {"q0", kStart - 5000}};
+  ASSERT_TRUE(RunUntil([&] { return Queued().size() >= 6 && Passes() >= 3; }));
+  EXPECT_EQ(Queued(), (std::vector<std::string>{"q1", "q2", "q3", "q4", "q5", "q6"}))
+      << "q0 changed before the start; the others once each, oldest first";
+  EXPECT_EQ(poller_->Watermark("quotes", "salesQuotes"), kStart + 30);
+  EXPECT_EQ(crm_.asked.front().filter, "progressStatus eq 'WON'");
+  EXPECT_EQ(crm_.asked.front().since_unix_ms, kStart - 1000) << "the first pass looks back too";
+
+  // A later change of q2 is a new command; a change stamped before the
+  // watermark but within the lookback (a late commit) is found too.
+  crm_.records["q2"] = kStart + 40;
+  crm_.records["q7"] = kStart + 25;
+  ASSERT_TRUE(RunUntil([&] { return Queued().size() >= 8; }));
+  const std::vector<std::string> queued = Queued();
+  EXPECT_EQ(std::vector<std::string>(queued.begin() + 6, queued.end()), (std::vector<std::string>{"q7", "q2"}));
+  const size_t passes = Passes();
+  ASSERT_TRUE(RunUntil([&] { return Passes() >= passes + 3; }));
+  EXPECT_EQ(Queued().size(), 8u) << "listed again within the lookback, nothing is committed twice";
+  EXPECT_EQ(poller_->Stats()["quotes/salesQuotes"].committed_total, 8u);
+}
+
+TEST_F(ChangePollerTest, ARestartAsksFromTheWatermarkAndCommitsNothingTwice) {
+  crm_.records = {{"q1", kStart + 10}, {"q2", kStart + 20}};
+  ASSERT_TRUE(RunUntil([&] { return Queued().size() == 2; }));
+  StopPoller();
+  crm_.asked.clear();
+  crm_.records["q3"] = kStart + 30;
+  StartPoller();
+  ASSERT_TRUE(RunUntil([&] { return Queued().size() == 3 && Passes() >= 2; }));
+  EXPECT_EQ(Queued(), (std::vector<std::string>{"q1", "q2", "q3"}));
+  ASSERT_FALSE(crm_.asked.empty());
+  EXPECT_EQ(crm_.asked.front().since_unix_ms, kStart + 20 - 1000) << "from the stored watermark, less the lookback";
+}
+
+TEST_F(ChangePollerTest, AFailedListingIsAskedAgainFromTheSamePoint) {
+  crm_.fail_next = 2;
+  crm_.records = {{"q1", kStart + 10}};
+  ASSERT_TRUE(RunUntil([&] { return Queued().size() == 1; }));
+  ASSERT_GE(crm_.asked.size(), 3u);
+  EXPECT_EQ(crm_.asked[0].since_unix_ms, crm_.asked[2].since_unix_ms);
+  EXPECT_EQ(poller_->Stats()["quotes/salesQuotes"].failures_total, 2u);
+  EXPECT_EQ(poller_->Watermark("quotes", "salesQuotes"), kStart + 10);
+}
+
+TEST_F(ChangePollerTest, TheFirstPassStoresItsStartSoChangesBeforeItsFirstAnswerAreNotLost) {
+  crm_.fail_next = 1000;  // the CRM is down from the start
+  ASSERT_TRUE(RunUntil([&] { return crm_.asked.size() >= 2; }));
+  EXPECT_EQ(poller_->Watermark("quotes", "salesQuotes"), kStart);
+}
+
+}  // namespace
+}  // namespace ferry::controlplane

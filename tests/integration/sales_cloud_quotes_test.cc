@@ -1,0 +1,250 @@
+// A quote won in SAP Sales Cloud Version 2, which has no announcement the
+// control plane can take (docs/protocols.md §B.4): the control plane asks
+// for the quotes changed since the newest change it has seen (a
+// modified_since_poll channel filtered on progressStatus eq 'WON'), reads
+// each whole with its account completed by a lookup, and sends it down; the
+// agent makes one S/4 sales order through salesquote-salesorder-s4, and the
+// number is written back to the quote's extension field. Real processes
+// throughout: ferry-crm-sim for the tenant, ferry-s4-sim for S/4, curl for
+// a user's API calls.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/down_pipeline.h"
+#include "tests/support/crm_sim.h"
+#include "tests/support/shell.h"
+#include "tests/support/wait.h"
+
+namespace ferry::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kPassword = "sales-cloud-secret-do-not-log";
+
+class SalesCloudQuotesTest : public DownPipelineTest {
+ protected:
+  // The channel's condition. What docs/down.md advises: won quotes, not
+  // those Ferry's own user changed last (its write-back of the result), as
+  // Ferry logs on with a user of its own (here the OAuth client).
+  virtual std::string Filter() const { return "progressStatus eq 'WON' and adminData/updatedBy ne 'oauth-client'"; }
+  virtual bool FerryHasItsOwnUser() const { return true; }
+
+  void SetUp() override {
+    StartS4();
+    SetInboundChannels(
+        "    - name: sales-cloud-quotes\n      kind: modified_since_poll\n      crm: sap_sales_cloud\n"
+        "      agents: { sap: S4P }\n      interval: 300ms\n      lookback: 5s\n      page_size: 2\n"
+        "      objects:\n        salesQuotes:\n          filter: \"" +
+        Filter() +
+        "\"\n          read: sales-quote-service/salesQuotes; with account/partyId from account-service/accounts\n");
+    sim().Control("config", {{"vendor", "sap_sales_cloud"}, {"password", kPassword}});
+    const std::string secret = SecretFile("sap.secret", kPassword);
+    const std::string credentials = FerryHasItsOwnUser() ? "    auth: oauth\n    token_url: " + sim().url() +
+                                                               "/oauth2/token\n    client_id: ferry-sap\n"
+                                                               "    client_secret_file: " +
+                                                               secret + "\n"
+                                                         : "    user: ferry-sap\n    password_file: " + secret + "\n";
+    StartPipeline("  sap_sales_cloud:\n    base_url: " + sim().url() + "\n" + credentials + "    timeout: 5s\n",
+                  "flow: sc-quotes\nextends: salesquote-salesorder-s4\n");
+  }
+
+  // A call as a Sales Cloud user or an API client makes it.
+  CurlAnswer Api(const std::string& method, const std::string& path, const json& body = nullptr,
+                 const std::string& if_match = "") {
+    std::string args = "-X " + method + " -u ferry-sap:" + kPassword + " -H 'Accept: application/json'";
+    if (!body.is_null()) {
+      const auto file = dir_.path() / "api.json";
+      WriteFile(file, body.dump());
+      args +=
+          " -H 'Content-Type: " + std::string(method == "PATCH" ? "application/merge-patch+json" : "application/json") +
+          "' --data-binary @" + file.string();
+    }
+    if (!if_match.empty()) args += " -H 'If-Match: " + if_match + "'";
+    return Curl(args + " -D " + (dir_.path() / "headers.txt").string() + " '" + sim().url() + "/sap/c4c/api/v1/" +
+                path + "'");
+  }
+  json Entity(const std::string& path) {
+    const CurlAnswer answer = Api("GET", path);
+    const json parsed = json::parse(answer.body, nullptr, false);
+    return parsed.is_object() ? parsed.value("value", json::object()) : json::object();
+  }
+  std::string Create(const std::string& path, const json& body) {
+    const CurlAnswer answer = Api("POST", path, body);
+    EXPECT_EQ(answer.status, 201) << path << ": " << answer.body;
+    const json parsed = json::parse(answer.body, nullptr, false);
+    const json value = parsed.is_object() ? parsed.value("value", json()) : json();
+    return value.is_object() ? value.value("id", "") : "";
+  }
+  // A change as the user makes it: read for the ETag, then merge-patch.
+  void Change(const std::string& quote, const json& patch) {
+    Entity("sales-quote-service/salesQuotes/" + quote);
+    const std::string headers = ReadFile(dir_.path() / "headers.txt");
+    const size_t at = headers.find("ETag: ");
+    ASSERT_NE(at, std::string::npos) << headers;
+    const std::string etag = headers.substr(at + 6, headers.find('\r', at) - at - 6);
+    const CurlAnswer answer = Api("PATCH", "sales-quote-service/salesQuotes/" + quote, patch, etag);
+    ASSERT_EQ(answer.status, 200) << answer.body;
+  }
+  // A customer SAP knows (S/4's 100001, replicated as the account's
+  // externalId) and a quote of two products and a text line, in process.
+  std::string MakeQuote() {
+    if (account_.empty()) {
+      account_ = Create("account-service/accounts", {{"formattedName", "Nordwind"}, {"externalId", "100001"}});
+    }
+    const std::string& account = account_;
+    return Create("sales-quote-service/salesQuotes",
+                  {{"name", "Nordwind pumps, spring"},
+                   {"lifeCycleStatus", "OPEN"},
+                   {"progressStatus", "IN_PROCESS"},
+                   {"account", {{"partyId", account}, {"partyName", "Nordwind"}}},
+                   {"businessTerms", {{"currency", "EUR"}}},
+                   {"items",
+                    {{{"displayId", "10"},
+                      {"typeCode", "PRODUCT"},
+                      {"productData", {{"productDisplayId", "TG11"}}},
+                      {"totalValues", {{"requestedQuantity", {{"content", 2}, {"uomCode", "EA"}}}}}},
+                     {{"displayId", "20"}, {"typeCode", "TEXT"}, {"description", "deliver to gate 4"}},
+                     {{"displayId", "30"},
+                      {"typeCode", "PRODUCT"},
+                      {"productData", {{"productDisplayId", "TG12"}}},
+                      {"totalValues", {{"requestedQuantity", {{"content", 1.5}, {"uomCode", "EA"}}}}}}}},
+                   {"extensions", json::object()}});
+  }
+  void Win(const std::string& quote) { Change(quote, {{"progressStatus", "WON"}, {"lifeCycleStatus", "COMPLETED"}}); }
+  std::vector<json> SapOrders(std::string quote) {
+    quote.erase(std::remove(quote.begin(), quote.end(), '-'), quote.end());
+    return OrdersFor(quote);
+  }
+  json Extensions(const std::string& quote) {
+    return Entity("sales-quote-service/salesQuotes/" + quote).value("extensions", json::object());
+  }
+  bool HasOrderNumber(const std::string& quote) {
+    return Extensions(quote).value("FerrySAPOrderNumber", json()).is_string();
+  }
+  // Requests the tenant has answered: each poll pass makes at least one.
+  size_t PollPasses() { return sim().Stats()["sap_sales_cloud"].value("operations", size_t{0}); }
+  std::string account_;  // Nordwind, made with the first quote
+
+  size_t AgentLogCount(const std::string& text) {
+    const std::string log = ReadFile(p().dir().path() / "agent.log");
+    size_t n = 0;
+    for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++n;
+    return n;
+  }
+};
+
+TEST_F(SalesCloudQuotesTest, AWonQuoteBecomesOneSalesOrderWithItsNumberOnTheQuote) {
+  const std::string quote = MakeQuote();
+  ASSERT_FALSE(quote.empty());
+  Win(quote);
+
+  ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(quote); }, 60s)) << Extensions(quote).dump();
+  const std::vector<json> orders = SapOrders(quote);
+  ASSERT_EQ(orders.size(), 1u);
+  const json& sap = orders[0]["fields"];
+  EXPECT_EQ(Extensions(quote)["FerrySAPOrderNumber"], sap["SalesOrder"]);
+  // The account's externalId came from the lookup; the text line stayed out.
+  EXPECT_EQ(sap["SoldToParty"], "100001");
+  EXPECT_EQ(sap["TransactionCurrency"], "EUR");
+  ASSERT_EQ(sap["to_Item"].size(), 2u) << sap.dump();
+  EXPECT_EQ(sap["to_Item"][0]["Material"], "TG11");
+  EXPECT_EQ(sap["to_Item"][0]["RequestedQuantity"], "2");
+  EXPECT_EQ(sap["to_Item"][1]["Material"], "TG12");
+  EXPECT_EQ(sap["to_Item"][1]["RequestedQuantity"], "1.5");
+  EXPECT_EQ(Entity("sales-quote-service/salesQuotes/" + quote)["adminData"]["updatedBy"], "oauth-client");
+  ASSERT_TRUE(WaitUntil([&] { return json::parse(p().RunControlPlaneCli("down list --json")).empty(); }, 30s));
+  EXPECT_EQ(AgentLogCount("event=down_created"), 1u) << "Ferry's own change is not listed";
+  EXPECT_EQ(p().DeadLetterCount(), 0u);
+  const std::string cp_log = ReadFile(p().dir().path() / "controlplane.log");
+  EXPECT_EQ(cp_log.find(kPassword), std::string::npos);
+  EXPECT_NE(cp_log.find("event=poll_committed"), std::string::npos);
+}
+
+// Without the condition on the user (Ferry logs on as the users do), the
+// write-back is listed as a change of a won quote.
+class SalesCloudQuotesOneUserTest : public SalesCloudQuotesTest {
+ protected:
+  std::string Filter() const override { return "progressStatus eq 'WON'"; }
+  bool FerryHasItsOwnUser() const override { return false; }
+};
+
+TEST_F(SalesCloudQuotesOneUserTest, TheWriteBackListedAgainFindsItsOrderAndChangesNothingMore) {
+  const std::string quote = MakeQuote();
+  ASSERT_FALSE(quote.empty());
+  Win(quote);
+
+  ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(quote); }, 60s)) << Extensions(quote).dump();
+  const std::vector<json> orders = SapOrders(quote);
+  ASSERT_EQ(orders.size(), 1u);
+  const json& sap = orders[0]["fields"];
+  EXPECT_EQ(Extensions(quote)["FerrySAPOrderNumber"], sap["SalesOrder"]);
+  // The account's externalId came from the lookup; the text line stayed out.
+  EXPECT_EQ(sap["SoldToParty"], "100001");
+  EXPECT_EQ(sap["TransactionCurrency"], "EUR");
+  ASSERT_EQ(sap["to_Item"].size(), 2u) << sap.dump();
+  EXPECT_EQ(sap["to_Item"][0]["Material"], "TG11");
+  EXPECT_EQ(sap["to_Item"][1]["Material"], "TG12");
+  EXPECT_EQ(sap["to_Item"][1]["RequestedQuantity"], "1.5");
+
+  // Listed again, it finds its order and writes the same number, which the
+  // connector does not send: the quote is not changed again, nothing loops.
+  ASSERT_TRUE(WaitUntil([&] { return AgentLogCount("found=true") >= 1; }, 60s));
+  ASSERT_TRUE(WaitUntil([&] { return json::parse(p().RunControlPlaneCli("down list --json")).empty(); }, 30s));
+  ASSERT_TRUE(WaitUntil([&] { return Drained(); }, 30s));
+  const json settled = Entity("sales-quote-service/salesQuotes/" + quote)["adminData"];
+  const size_t passes = PollPasses();
+  ASSERT_TRUE(WaitUntil([&] { return PollPasses() >= passes + 3; }, 30s));
+  EXPECT_EQ(Entity("sales-quote-service/salesQuotes/" + quote)["adminData"], settled);
+  EXPECT_EQ(SapOrders(quote).size(), 1u);
+  EXPECT_EQ(AgentLogCount("event=down_created"), 2u) << "the won change and the write-back's, no more";
+  EXPECT_EQ(p().DeadLetterCount(), 0u);
+}
+
+TEST_F(SalesCloudQuotesTest, AQuoteWonWhileTheControlPlaneIsDownIsFoundAfterItsRestart) {
+  const std::string first = MakeQuote();
+  Win(first);
+  ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(first); }, 60s));
+  p().controlplane().Kill9();
+  // Won while nobody asks, and by a clock that runs behind the watermark
+  // (a save that commits late): within the lookback, still found.
+  const std::string second = MakeQuote();
+  sim().Control("config", {{"vendor", "sap_sales_cloud"}, {"clock_skew_ms", -2000}});
+  Win(second);
+  sim().Control("config", {{"vendor", "sap_sales_cloud"}, {"clock_skew_ms", 0}});
+  p().StartControlPlane();
+  ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(second); }, 60s)) << Extensions(second).dump();
+  EXPECT_EQ(SapOrders(first).size(), 1u);
+  EXPECT_EQ(SapOrders(second).size(), 1u);
+  EXPECT_EQ(p().DeadLetterCount(), 0u);
+}
+
+TEST_F(SalesCloudQuotesTest, AQuoteSapRefusesGetsSapsMessageAndOnceMendedInTheCrmMakesOneOrder) {
+  const std::string quote = MakeQuote();
+  // A customer S/4 does not know: SAP refuses the order.
+  const json quote_now = Entity("sales-quote-service/salesQuotes/" + quote);
+  const std::string stranger =
+      Create("account-service/accounts", {{"formattedName", "Stranger"}, {"externalId", "999999"}});
+  Change(quote, {{"account", {{"partyId", stranger}}}});
+  Win(quote);
+  ASSERT_TRUE(WaitUntil([&] { return Extensions(quote).value("FerrySAPOrderMessage", json()).is_string(); }, 60s))
+      << Extensions(quote).dump();
+  EXPECT_TRUE(SapOrders(quote).empty());
+  ASSERT_TRUE(WaitUntil([&] { return p().DeadLetterCount() == 1; }, 30s));
+  EXPECT_NE(Extensions(quote)["FerrySAPOrderMessage"].get<std::string>().find("999999"), std::string::npos)
+      << Extensions(quote).dump();
+
+  // Fixed in the CRM: the account is the one SAP knows. That change is a
+  // new one, and it makes the order.
+  Change(quote, {{"account", quote_now["account"]}});
+  ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(quote); }, 60s)) << Extensions(quote).dump();
+  EXPECT_EQ(SapOrders(quote).size(), 1u);
+  EXPECT_TRUE(Extensions(quote).value("FerrySAPOrderMessage", json()).is_null()) << "cleared with the number";
+}
+
+}  // namespace
+}  // namespace ferry::testing
