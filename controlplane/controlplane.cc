@@ -304,7 +304,7 @@ Status ControlPlane::Start() {
         ConsoleParts{*console_users_, *api_tokens_, *pki_, *audit_, *fleet_view_, dead_letter_tally_, throughput_,
                      *engine_, *queue_, *dead_letters_, *dead_letter_actions_, *traces_, *alerts_, *registry_,
                      config_.flows, [this] { return down_->Stats(); }, [this] { return down_reads_->Stats(); },
-                     down_queue_.get()});
+                     [this] { return poller_->Stats(); }, down_queue_.get()});
     SampleThroughput();
     if (Status s = console_->Start(); !s.ok()) return s;
   }

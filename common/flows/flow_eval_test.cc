@@ -180,6 +180,22 @@ TEST(FlowFunctionTest, SplitSubstrReplace) {
   EXPECT_TRUE(f["NullStaysNull"].is_null());
 }
 
+TEST(FlowFunctionTest, SubstrCountsCharactersAsSapsFieldLengthsDo) {
+  // SAP's lengths are characters: a cut never splits one (ä is two bytes,
+  // 😀 four), so the text stays valid UTF-8.
+  json f = MapFields(R"(
+      First3: substr('Mäße😀x', 0, 3)
+      From3: substr('Mäße😀x', 3)
+      Emoji: substr('Mäße😀x', 4, 1)
+      PastEnd: substr('Mäße😀x', 6)
+)",
+                     kCustomer);
+  EXPECT_EQ(f["First3"], "Mäß");
+  EXPECT_EQ(f["From3"], "e😀x");
+  EXPECT_EQ(f["Emoji"], "😀");
+  EXPECT_TRUE(f["PastEnd"].is_null());
+}
+
 TEST(FlowFunctionTest, UpperLowerTrim) {
   json f = MapFields(R"(
       Raw: NAME1

@@ -71,8 +71,20 @@ Value Substr(const Expr& c, const EvalContext& x) {
   const Value v = Arg(c, 0, x);
   if (v.is_null()) return v;
   const std::string s = ToText(v);
-  if (start >= s.size()) return Value::Null();
-  return Value::Text(s.substr(start, len));
+  // Counted in characters, as SAP's field lengths are: a continuation byte
+  // (10xxxxxx) belongs to the character before it.
+  auto byte_of = [&s](size_t from, size_t characters) {
+    size_t i = from;
+    for (size_t n = 0; i < s.size() && n < characters; ++n) {
+      ++i;
+      while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++i;
+    }
+    return i;
+  };
+  const size_t begin = byte_of(0, start);
+  if (begin >= s.size()) return Value::Null();
+  const size_t end = len == std::string::npos ? s.size() : byte_of(begin, len);
+  return Value::Text(s.substr(begin, end - begin));
 }
 Value Replace(const Expr& c, const EvalContext& x) {
   const std::string from = TextArg(c, 1, x), to = TextArg(c, 2, x);

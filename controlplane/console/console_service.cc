@@ -350,7 +350,8 @@ boost::asio::awaitable<http::Reply> ConsoleService::Handle(http::Request& req, c
   if (target == "/metrics" && reads) {
     auto text = ControlPlaneMetrics({parts_.engine, parts_.delivery, parts_.dead_letters, parts_.fleet, parts_.alerts,
                                      parts_.down_stats ? parts_.down_stats() : DownStats{},
-                                     parts_.down_read_stats ? parts_.down_read_stats() : RecordReadStats{}},
+                                     parts_.down_read_stats ? parts_.down_read_stats() : RecordReadStats{},
+                                     parts_.poll_stats ? parts_.poll_stats() : std::map<std::string, PollStats>{}},
                                     NowUnixMs());
     if (!text.ok()) co_return http::JsonError(req, bhttp::status::internal_server_error, text.status().message());
     http::Response res{bhttp::status::ok, req.version()};

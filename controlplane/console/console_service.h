@@ -60,6 +60,7 @@
 #include "controlplane/delivery/delivery_engine.h"
 #include "controlplane/delivery/event_trace.h"
 #include "controlplane/down/down_commands.h"
+#include "controlplane/down/change_poller.h"
 #include "controlplane/down/down_record_reads.h"
 #include "controlplane/fleet/attempt_limiter.h"
 #include "controlplane/fleet/fleet_pki.h"
@@ -87,7 +88,8 @@ struct ConsoleParts {
   const FlowsOptions& flows;
   std::function<DownStats()> down_stats;  // the down queue, for /metrics
   std::function<RecordReadStats()> down_read_stats;
-  const store::DurableQueue* down = nullptr;  // the down queue, for GET /api/v1/down
+  std::function<std::map<std::string, PollStats>()> poll_stats;  // polled channels, "<channel>/<object>"
+  const store::DurableQueue* down = nullptr;                     // the down queue, for GET /api/v1/down
 };
 
 class ConsoleService {

@@ -69,6 +69,22 @@ Result<std::string> ControlPlaneMetrics(const ControlPlaneMetricsSources& s, int
               static_cast<double>(count), {{"outcome", outcome}});
   }
 
+  for (const auto& [polled, p] : s.polls) {
+    const size_t slash = polled.find('/');
+    const metrics::Labels labels{{"channel", polled.substr(0, slash)}, {"object", polled.substr(slash + 1)}};
+    m.Counter("ferry_controlplane_poll_passes_total", "Passes of a polled channel over one object.",
+              static_cast<double>(p.passes_total), labels);
+    m.Counter("ferry_controlplane_poll_changes_total", "Changes a polled channel committed as CRM records going down.",
+              static_cast<double>(p.committed_total), labels);
+    m.Counter("ferry_controlplane_poll_failures_total", "Listings of changes that failed (asked again next pass).",
+              static_cast<double>(p.failures_total), labels);
+    if (p.last_success_unix_ms > 0) {
+      m.Gauge("ferry_controlplane_poll_last_success_seconds",
+              "When a pass over the object last listed every change (Unix time).",
+              static_cast<double>(p.last_success_unix_ms) / 1000.0, labels);
+    }
+  }
+
   auto agents = s.fleet.All(now);
   if (!agents.ok()) return agents.status();
   std::array<uint64_t, 4> by_state{};

@@ -12,6 +12,7 @@
 #include "controlplane/alerts/alert_service.h"
 #include "controlplane/console/fleet_view.h"
 #include "controlplane/delivery/delivery_engine.h"
+#include "controlplane/down/change_poller.h"
 #include "controlplane/down/down_commands.h"
 #include "controlplane/down/down_record_reads.h"
 
@@ -25,6 +26,7 @@ struct ControlPlaneMetricsSources {
   const AlertService& alerts;
   DownStats down;
   RecordReadStats down_reads;
+  std::map<std::string, PollStats> polls;  // "<channel>/<object>"
 };
 
 Result<std::string> ControlPlaneMetrics(const ControlPlaneMetricsSources& sources, int64_t now_unix_ms);

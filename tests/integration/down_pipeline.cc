@@ -11,6 +11,10 @@ void DownPipelineTest::StartS4(const std::string& agent_yaml) {
                         {"id", "1"},
                         {"fields", {{"SalesOrder", "1"}, {"PurchaseOrderByCustomer", "OLD"}}}});
   s4_->Control("seed", {{"vendor", "s4"},
+                        {"object", "API_SERVICE_ORDER_SRV/A_ServiceOrder"},
+                        {"id", "8000000"},
+                        {"fields", {{"ServiceOrder", "8000000"}, {"PurchaseOrderByCustomer", "OLD"}}}});
+  s4_->Control("seed", {{"vendor", "s4"},
                         {"object", "API_BUSINESS_PARTNER/A_Customer"},
                         {"id", "100001"},
                         {"fields", {{"Customer", "100001"}}}});
@@ -21,14 +25,18 @@ void DownPipelineTest::StartS4(const std::string& agent_yaml) {
                               SecretFile("s4.password", "s4-secret") + "\n    timeout: 5s\n" + agent_yaml;
 }
 
-void DownPipelineTest::SetInboundChannels(const std::string& channels_yaml) {
-  options_.cp_extra_yaml = "inbound:\n  listen: 127.0.0.1:" + std::to_string(inbound_port_) +
-                           "\n  hosts: [127.0.0.1]\n  channels:\n" + channels_yaml;
+void DownPipelineTest::SetInboundChannels(const std::string& channels_yaml, bool listen) {
+  options_.cp_extra_yaml =
+      "inbound:\n" +
+      (listen ? "  listen: 127.0.0.1:" + std::to_string(inbound_port_) + "\n  hosts: [127.0.0.1]\n" : std::string()) +
+      "  channels:\n" + channels_yaml;
 }
 
-std::vector<nlohmann::json> DownPipelineTest::OrdersFor(const std::string& reference) {
+std::vector<nlohmann::json> DownPipelineTest::OrdersFor(const std::string& reference, const std::string& entity_set) {
   std::vector<nlohmann::json> out;
-  for (const nlohmann::json& order : s4_->Records("s4", "API_SALES_ORDER_SRV%2FA_SalesOrder")) {
+  std::string path = entity_set;
+  for (size_t at = path.find('/'); at != std::string::npos; at = path.find('/', at)) path.replace(at, 1, "%2F");
+  for (const nlohmann::json& order : s4_->Records("s4", path)) {
     if (order["fields"].value("PurchaseOrderByCustomer", "") == reference) out.push_back(order);
   }
   return out;

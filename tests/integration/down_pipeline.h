@@ -23,15 +23,18 @@ class DownPipelineTest : public CrmPipelineTest {
   // and knows customer 100001. `agent_yaml` is added to the agent's config
   // after its `down:` section (e.g. a metrics listener).
   void StartS4(const std::string& agent_yaml = "");
-  // `channels_yaml`: the entries under inbound.channels, indented by four.
-  void SetInboundChannels(const std::string& channels_yaml);
+  // `channels_yaml`: the entries under inbound.channels, indented by four;
+  // `listen`: with the HTTPS listener (polled channels need none).
+  void SetInboundChannels(const std::string& channels_yaml, bool listen = true);
   // The fleet's CA, which the listener's certificate is from.
   std::string CaFile() { return (p().dir().path() / "cp" / "pki" / "ca.crt").string(); }
   std::string InboundUrl(const std::string& channel) {
     return "https://127.0.0.1:" + std::to_string(inbound_port_) + "/inbound/v1/" + channel;
   }
-  // The sales orders S/4 has whose PurchaseOrderByCustomer is `reference`.
-  std::vector<nlohmann::json> OrdersFor(const std::string& reference);
+  // The documents of `entity_set` (sales orders unless named) S/4 has
+  // whose PurchaseOrderByCustomer is `reference`.
+  std::vector<nlohmann::json> OrdersFor(const std::string& reference,
+                                        const std::string& entity_set = "API_SALES_ORDER_SRV/A_SalesOrder");
   // Prints the agent's and the control plane's logs when the test failed.
   void TearDown() override;
 

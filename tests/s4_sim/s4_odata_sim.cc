@@ -390,7 +390,8 @@ http::Response S4ODataSim::Create(const http::Request& req, const Where& where) 
     }
   }
   const std::string object = where.service + "/" + where.entity_set;
-  if (object == "API_SALES_ORDER_SRV/A_SalesOrder") {
+  // Sales and service orders check their sold-to party alike.
+  if (object == "API_SALES_ORDER_SRV/A_SalesOrder" || object == "API_SERVICE_ORDER_SRV/A_ServiceOrder") {
     if (std::optional<std::string> why = RefusedSalesOrder(fields)) {
       // A business error, as Gateway passes on the sales order API's own
       // message (the message class and number are the simulator's).

@@ -1,12 +1,16 @@
-// A quote won in SAP Sales Cloud Version 2, which has no announcement the
-// control plane can take (docs/protocols.md §B.4): the control plane asks
-// for the quotes changed since the newest change it has seen (a
-// modified_since_poll channel filtered on progressStatus eq 'WON'), reads
-// each whole with its account completed by a lookup, and sends it down; the
-// agent makes one S/4 sales order through salesquote-salesorder-s4, and the
-// number is written back to the quote's extension field. Real processes
-// throughout: ferry-crm-sim for the tenant, ferry-s4-sim for S/4, curl for
-// a user's API calls.
+// SAP Sales Cloud and Service Cloud Version 2, which have no announcement
+// the control plane can take (docs/protocols.md §B.4): the control plane
+// asks for the records changed since the newest change it has seen (a
+// modified_since_poll channel, with no HTTPS listener at all), reads each
+// whole with its account completed by a lookup, and sends it down; the
+// agent makes one S/4 document, and its number is written back to the
+// record's extension field.
+// - A quote won (progressStatus WON) → one sales order
+//   (salesquote-salesorder-s4).
+// - A case for which a service order is requested → one service order
+//   (case-serviceorder-s4).
+// Real processes throughout: ferry-crm-sim for the tenant, ferry-s4-sim
+// for S/4, curl for a user's API calls.
 
 #include <gtest/gtest.h>
 
@@ -34,14 +38,21 @@ class SalesCloudQuotesTest : public DownPipelineTest {
   virtual std::string Filter() const { return "progressStatus eq 'WON' and adminData/updatedBy ne 'oauth-client'"; }
   virtual bool FerryHasItsOwnUser() const { return true; }
 
+  // The polled object, its read query and the flow the bundle extends.
+  virtual std::string Object() const { return "salesQuotes"; }
+  virtual std::string Read() const {
+    return "sales-quote-service/salesQuotes; with account/partyId from account-service/accounts";
+  }
+  virtual std::string Flow() const { return "salesquote-salesorder-s4"; }
+
   void SetUp() override {
     StartS4();
     SetInboundChannels(
-        "    - name: sales-cloud-quotes\n      kind: modified_since_poll\n      crm: sap_sales_cloud\n"
+        "    - name: sap-cloud-v2\n      kind: modified_since_poll\n      crm: sap_sales_cloud\n"
         "      agents: { sap: S4P }\n      interval: 300ms\n      lookback: 5s\n      page_size: 2\n"
-        "      objects:\n        salesQuotes:\n          filter: \"" +
-        Filter() +
-        "\"\n          read: sales-quote-service/salesQuotes; with account/partyId from account-service/accounts\n");
+        "      objects:\n        " +
+            Object() + ":\n          filter: \"" + Filter() + "\"\n          read: " + Read() + "\n",
+        /*listen=*/false);
     sim().Control("config", {{"vendor", "sap_sales_cloud"}, {"password", kPassword}});
     const std::string secret = SecretFile("sap.secret", kPassword);
     const std::string credentials = FerryHasItsOwnUser() ? "    auth: oauth\n    token_url: " + sim().url() +
@@ -50,7 +61,7 @@ class SalesCloudQuotesTest : public DownPipelineTest {
                                                                secret + "\n"
                                                          : "    user: ferry-sap\n    password_file: " + secret + "\n";
     StartPipeline("  sap_sales_cloud:\n    base_url: " + sim().url() + "\n" + credentials + "    timeout: 5s\n",
-                  "flow: sc-quotes\nextends: salesquote-salesorder-s4\n");
+                  "flow: sc-v2\nextends: " + Flow() + "\n");
   }
 
   // A call as a Sales Cloud user or an API client makes it.
@@ -81,14 +92,17 @@ class SalesCloudQuotesTest : public DownPipelineTest {
     return value.is_object() ? value.value("id", "") : "";
   }
   // A change as the user makes it: read for the ETag, then merge-patch.
-  void Change(const std::string& quote, const json& patch) {
-    Entity("sales-quote-service/salesQuotes/" + quote);
+  void ChangeEntity(const std::string& path, const json& patch) {
+    Entity(path);
     const std::string headers = ReadFile(dir_.path() / "headers.txt");
     const size_t at = headers.find("ETag: ");
     ASSERT_NE(at, std::string::npos) << headers;
     const std::string etag = headers.substr(at + 6, headers.find('\r', at) - at - 6);
-    const CurlAnswer answer = Api("PATCH", "sales-quote-service/salesQuotes/" + quote, patch, etag);
+    const CurlAnswer answer = Api("PATCH", path, patch, etag);
     ASSERT_EQ(answer.status, 200) << answer.body;
+  }
+  void Change(const std::string& quote, const json& patch) {
+    ChangeEntity("sales-quote-service/salesQuotes/" + quote, patch);
   }
   // A customer SAP knows (S/4's 100001, replicated as the account's
   // externalId) and a quote of two products and a text line, in process.
@@ -244,6 +258,69 @@ TEST_F(SalesCloudQuotesTest, AQuoteSapRefusesGetsSapsMessageAndOnceMendedInTheCr
   ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(quote); }, 60s)) << Extensions(quote).dump();
   EXPECT_EQ(SapOrders(quote).size(), 1u);
   EXPECT_TRUE(Extensions(quote).value("FerrySAPOrderMessage", json()).is_null()) << "cleared with the number";
+}
+
+// Service Cloud V2: a case a service agent marks for a technician.
+class ServiceCloudCasesTest : public SalesCloudQuotesTest {
+ protected:
+  std::string Object() const override { return "cases"; }
+  std::string Read() const override { return "case-service/cases; with account/id from account-service/accounts"; }
+  std::string Flow() const override { return "case-serviceorder-s4"; }
+  std::string Filter() const override {
+    return "extensions/FerryServiceOrderRequested eq true and adminData/updatedBy ne 'oauth-client'";
+  }
+
+  std::string MakeCase(const std::string& subject) {
+    if (account_.empty()) {
+      account_ = Create("account-service/accounts", {{"formattedName", "Nordwind"}, {"externalId", "100001"}});
+    }
+    return Create("case-service/cases", {{"subject", subject},
+                                         {"caseType", "ZSRV"},
+                                         {"status", "01"},
+                                         {"priority", "2"},
+                                         {"account", {{"id", account_}, {"name", "Nordwind"}}},
+                                         {"description", {{"content", "It leaks at the seal since Monday."}}},
+                                         {"extensions", {{"FerryServiceOrderRequested", false}}}});
+  }
+  void RequestServiceOrder(const std::string& id) {
+    ChangeEntity("case-service/cases/" + id,
+                 {{"status", "02"}, {"extensions", {{"FerryServiceOrderRequested", true}}}});
+  }
+  json CaseExtensions(const std::string& id) {
+    return Entity("case-service/cases/" + id).value("extensions", json::object());
+  }
+  std::vector<json> ServiceOrders(std::string id) {
+    id.erase(std::remove(id.begin(), id.end(), '-'), id.end());
+    return OrdersFor(id, "API_SERVICE_ORDER_SRV/A_ServiceOrder");
+  }
+};
+
+TEST_F(ServiceCloudCasesTest, ACaseMarkedForATechnicianBecomesOneServiceOrderWithItsNumberOnTheCase) {
+  const std::string open = MakeCase("Pump P-100 leaks at the seal, north hall, line 4");
+  const std::string marked = MakeCase("Valve V-7 stuck");
+  ASSERT_FALSE(open.empty());
+  ASSERT_FALSE(marked.empty());
+  RequestServiceOrder(marked);
+
+  ASSERT_TRUE(WaitUntil([&] { return CaseExtensions(marked).value("FerrySAPServiceOrder", json()).is_string(); }, 60s))
+      << CaseExtensions(marked).dump();
+  const std::vector<json> orders = ServiceOrders(marked);
+  ASSERT_EQ(orders.size(), 1u);
+  const json& sap = orders[0]["fields"];
+  EXPECT_EQ(CaseExtensions(marked)["FerrySAPServiceOrder"], sap["ServiceOrder"]);
+  EXPECT_EQ(sap["SoldToParty"], "100001") << "from the account the lookup read";
+  EXPECT_EQ(sap["ServiceOrderDescription"], "Valve V-7 stuck");
+  ASSERT_EQ(sap["to_Item"].size(), 1u) << sap.dump();
+  EXPECT_EQ(sap["to_Item"][0]["Product"], "SRV_01");
+
+  // The case not marked made nothing; marked now, with a subject longer
+  // than SAP's 40 characters, it makes its own order, cut to fit.
+  EXPECT_TRUE(ServiceOrders(open).empty());
+  RequestServiceOrder(open);
+  ASSERT_TRUE(WaitUntil([&] { return ServiceOrders(open).size() == 1; }, 60s));
+  EXPECT_EQ(ServiceOrders(open)[0]["fields"]["ServiceOrderDescription"], "Pump P-100 leaks at the seal, north hall");
+  EXPECT_TRUE(OrdersFor(marked).empty()) << "no sales order for a case";
+  EXPECT_EQ(p().DeadLetterCount(), 0u);
 }
 
 }  // namespace
