@@ -196,6 +196,23 @@ TEST(FlowFunctionTest, SubstrCountsCharactersAsSapsFieldLengthsDo) {
   EXPECT_TRUE(f["PastEnd"].is_null());
 }
 
+TEST(FlowFunctionTest, GuidWritesACrmsGuidFromWhatSapKeptOfIt) {
+  json f = MapFields(R"(
+      FromDigits: guid('3F6C1B2A8D4E4F7A9B0C1D2E3F4A5B6C')
+      FromGuid: guid('3f6c1b2a-8d4e-4f7a-9b0c-1d2e3f4a5b6c')
+      Padded: guid('3f6c1b2a8d4e4f7a9b0c1d2e3f4a5b6c   ')
+      NotHex: guid('3f6c1b2a8d4e4f7a9b0c1d2e3f4a5b6g')
+      Short: guid('3f6c1b2a8d4e4f7a9b0c1d2e3f4a5b6')
+      CustomersOwn: guid('PO-4711')
+      Missing: guid(NOPE)
+)",
+                     kCustomer);
+  EXPECT_EQ(f["FromDigits"], "3f6c1b2a-8d4e-4f7a-9b0c-1d2e3f4a5b6c");
+  EXPECT_EQ(f["FromGuid"], "3f6c1b2a-8d4e-4f7a-9b0c-1d2e3f4a5b6c");
+  EXPECT_EQ(f["Padded"], "3f6c1b2a-8d4e-4f7a-9b0c-1d2e3f4a5b6c");
+  for (const char* none : {"NotHex", "Short", "CustomersOwn", "Missing"}) EXPECT_TRUE(f[none].is_null()) << none;
+}
+
 TEST(FlowFunctionTest, UpperLowerTrim) {
   json f = MapFields(R"(
       Raw: NAME1

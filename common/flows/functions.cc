@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "common/flows/sap_values.h"
+#include "common/util/ids.h"
 #include "common/util/text.h"
 
 namespace ferry::flows {
@@ -85,6 +86,20 @@ Value Substr(const Expr& c, const EvalContext& x) {
   if (begin >= s.size()) return Value::Null();
   const size_t end = len == std::string::npos ? s.size() : byte_of(begin, len);
   return Value::Text(s.substr(begin, end - begin));
+}
+// A GUID as CRMs write it (8-4-4-4-12, lower case), from 32 hexadecimal
+// digits (SAP keeps a CRM's GUID so where 36 characters do not fit) or from
+// a GUID; null for anything else.
+Value GuidFn(const Expr& c, const EvalContext& x) {
+  const Value v = Arg(c, 0, x);
+  if (v.is_null()) return v;
+  std::string s(TrimBlanks(ToText(v)));
+  if (s.size() == 32) {
+    for (const size_t at : {20, 16, 12, 8}) s.insert(at, "-");
+  }
+  if (!IsUuidText(s)) return Value::Null();
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  return Value::Text(std::move(s));
 }
 Value Replace(const Expr& c, const EvalContext& x) {
   const std::string from = TextArg(c, 1, x), to = TextArg(c, 2, x);
@@ -263,6 +278,7 @@ const std::array kFunctions = {
     Function{"datetime", 2, 2, F::kValue, DateTimeFn},
     Function{"decimal", 1, 1, F::kValue, DecimalFn},
     Function{"exists", 1, 1, F::kPath, Exists},
+    Function{"guid", 1, 1, F::kValue, GuidFn},
     Function{"if", 2, 3, F::kValue, If},
     Function{"is_set", 1, 1, F::kValue, IsSet},
     Function{"join", 2, 2, F::kPath, Join},

@@ -1,4 +1,5 @@
 #include "common/http/http_server.h"
+#include "common/crypto/x509.h"
 #include "common/log/log.h"
 
 #include <spdlog/spdlog.h>
@@ -174,7 +175,8 @@ asio::awaitable<void> HttpServer::Serve(tcp::socket socket) {
   ++*active;
   if (!options_.tls) {
     beast::tcp_stream stream(std::move(socket));
-    co_await ServeStream(stream);
+    const std::string no_certificate;
+    co_await ServeStream(stream, no_certificate);
     boost::system::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   } else {
@@ -182,7 +184,11 @@ asio::awaitable<void> HttpServer::Serve(tcp::socket socket) {
     beast::get_lowest_layer(stream).expires_after(options_.header_timeout);
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
     if (!hec) {
-      co_await ServeStream(stream);
+      std::string client_certificate;
+      if (X509* presented = SSL_get0_peer_certificate(stream.native_handle())) {
+        client_certificate = crypto::Certificate::Share(presented).Sha256Fingerprint();
+      }
+      co_await ServeStream(stream, client_certificate);
       beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
       co_await stream.async_shutdown(kUseTuple);
     }
@@ -191,7 +197,7 @@ asio::awaitable<void> HttpServer::Serve(tcp::socket socket) {
 }
 
 template <typename Stream>
-asio::awaitable<void> HttpServer::ServeStream(Stream& stream) {
+asio::awaitable<void> HttpServer::ServeStream(Stream& stream, const std::string& client_certificate) {
   beast::flat_buffer buffer;
   boost::system::error_code pec;
   const auto endpoint = beast::get_lowest_layer(stream).socket().remote_endpoint(pec);
@@ -254,6 +260,10 @@ asio::awaitable<void> HttpServer::ServeStream(Stream& stream) {
     }
     if (bec) break;
     Request req = parser.release();
+    if (!options_.client_certificate_header.empty()) {
+      req.erase(options_.client_certificate_header);
+      req.set(options_.client_certificate_header, client_certificate);
+    }
     // The handler may wait (e.g. for an fsync); it must not be cut by the
     // idle timer.
     beast::get_lowest_layer(stream).expires_never();

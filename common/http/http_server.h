@@ -87,6 +87,13 @@ struct HttpServerOptions {
   std::chrono::seconds busy_retry_after{5};  // Retry-After of that 503
   std::string server_name = "ferry";
   HeadCheck head_check;  // optional
+  // HTTPS: when set, each request carries in this header the SHA-256
+  // fingerprint (lower-case hex) of the client certificate presented on
+  // its connection, empty when none; whatever the client sent under that
+  // name is dropped first, so a handler can trust it to pin a certificate.
+  // The TLS context must ask for client certificates (verify_peer) and
+  // leave trusting them to that pin.
+  std::string client_certificate_header;
 };
 
 // A TLS 1.2+ server context with the certificate chain and key of these
@@ -119,8 +126,9 @@ class HttpServer : public std::enable_shared_from_this<HttpServer> {
   boost::asio::awaitable<void> AcceptLoop();
   boost::asio::awaitable<void> Serve(boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<void> RefuseBusy(boost::asio::ip::tcp::socket socket);
+  // `client_certificate`: the fingerprint of the one the client presented.
   template <typename Stream>
-  boost::asio::awaitable<void> ServeStream(Stream& stream);
+  boost::asio::awaitable<void> ServeStream(Stream& stream, const std::string& client_certificate);
   template <typename Stream>
   boost::asio::awaitable<void> StreamBody(Stream& stream, Reply& reply);
 

@@ -47,6 +47,11 @@ struct InboundNotification {
   bool read_first = false;
 };
 
+// The header in which the listener hands a channel the SHA-256 fingerprint
+// of the client certificate a request came with (empty: none); what a
+// client sends under that name is dropped first.
+inline constexpr std::string_view kClientCertificateHeader = "Ferry-Client-Certificate-Sha256";
+
 // What a channel that polls its CRM (modified_since_poll) asks for.
 struct PollObject {
   std::string object;  // e.g. "salesQuotes"
@@ -79,6 +84,10 @@ class InboundChannel {
     (void)object;
     return "";
   }
+  // Whether it pins the client certificate of the requests it takes: the
+  // listener then asks clients for one, and gives each request its
+  // fingerprint in kClientCertificateHeader.
+  virtual bool wants_client_certificate() const { return false; }
   // For a channel that polls its CRM instead of taking requests: what it
   // polls (ChangePoller). The listener answers 404 to requests for it.
   virtual const PollSettings* poll() const { return nullptr; }

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/http/await_callback.h"
 #include "common/http/json_response.h"
 #include "common/util/clock.h"
@@ -29,7 +31,17 @@ Status InboundService::Start() {
   }
   auto tls = http::MakeServerTlsContext(cert, key);
   if (!tls.ok()) return tls.status();
+  // Channels that pin a client certificate see the one presented; anyone
+  // else's connection is served as before (a certificate is asked for, not
+  // required, and trusted only by a channel's pin).
+  const bool pins = std::any_of(options_.channels.begin(), options_.channels.end(),
+                                [](const ConfiguredChannel& c) { return c.channel->wants_client_certificate(); });
+  if (pins) {
+    (*tls)->set_verify_mode(boost::asio::ssl::verify_peer);
+    (*tls)->set_verify_callback([](bool, boost::asio::ssl::verify_context&) { return true; });
+  }
   http::HttpServerOptions server;
+  if (pins) server.client_certificate_header = std::string(kClientCertificateHeader);
   server.host = options_.host;
   server.port = options_.port;
   server.max_body_bytes = options_.max_body_bytes;

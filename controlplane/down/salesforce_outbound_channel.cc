@@ -4,8 +4,10 @@
 #include <cctype>
 
 #include "common/config/secret_file.h"
+#include "common/crypto/x509.h"
 #include "common/fleet/enrollment_token.h"
 #include "common/http/url_encoding.h"
+#include "common/util/files.h"
 #include "controlplane/down/inbound_record.h"
 #include "controlplane/down/outbound_message.h"
 
@@ -37,7 +39,25 @@ std::string CheckReadQuery(const std::string& object, const std::string& query) 
   return "";
 }
 
+Status SalesforceOutboundChannel::CheckClientCertificate(const http::Request& req) const {
+  if (client_certificate_file_.empty()) return Status::Ok();
+  Result<std::string> pem = ReadSmallFile(client_certificate_file_);
+  Result<crypto::Certificate> pinned = pem.ok() ? crypto::Certificate::FromPem(*pem) : pem.status();
+  if (!pinned.ok()) {
+    // The operator's mistake, not Salesforce's: answered 503, so it sends again.
+    return Status::Unavailable("the channel's client_certificate_file: " + std::string(pinned.status().message()));
+  }
+  const std::string_view presented = http::HeaderValue(req, kClientCertificateHeader);
+  if (presented.empty()) return Status::Unauthenticated("no client certificate was presented");
+  if (presented != pinned->Sha256Fingerprint()) {
+    return Status::Unauthenticated("the client certificate (SHA-256 " + std::string(presented) +
+                                   ") is not the channel's");
+  }
+  return Status::Ok();
+}
+
 Result<InboundNotification> SalesforceOutboundChannel::Read(const http::Request& req, int64_t) const {
+  if (Status s = CheckClientCertificate(req); !s.ok()) return s;
   Result<std::string> token = config::ReadSecretFile(token_file_);
   if (!token.ok()) {
     // The operator's mistake, not Salesforce's: answered 503, so it sends again.
@@ -102,7 +122,8 @@ InboundChannelFactory SalesforceOutboundChannelFactory() {
                 node.Error("read", object + ": the query " + why);
               }
             }
-            return std::make_shared<SalesforceOutboundChannel>(organization, token_file, std::move(read));
+            const std::string certificate = node.String("client_certificate_file", "");
+            return std::make_shared<SalesforceOutboundChannel>(organization, token_file, std::move(read), certificate);
           }};
 }
 

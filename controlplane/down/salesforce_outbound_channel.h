@@ -10,7 +10,12 @@
 // An Outbound Message cannot be signed, so the request proves itself by
 // the token in its URL (compared in constant time, read from token_file at
 // each request) and by the organization id in the message, which must be
-// the channel's. Each Notification's Id makes its delivery id: Salesforce
+// the channel's. With `client_certificate_file`, the certificate
+// Salesforce sends when the Outbound Message's "Send Client Certificate" is
+// set must be that one too (pinned by its SHA-256 fingerprint, the file read
+// at each request, so a renewed certificate needs no restart): a token
+// copied out of a URL is not enough then. Each Notification's Id makes its
+// delivery id: Salesforce
 // sends a notification again under the same Id until it is acknowledged,
 // and it is committed once. The answer, once every notification is
 // committed, is notificationsResponse with <Ack>true</Ack>.
@@ -25,6 +30,7 @@
 //     crm: salesforce                  # the connector that reads the records
 //     organization_id: 00D5e000000KQ2eEAG
 //     token_file: /etc/ferry/sf-orders.token
+//     client_certificate_file: /etc/ferry/sf-client.crt   # optional: the org's certificate, downloaded from Setup
 //     read:
 //       Opportunity: >-
 //         SELECT Id, StageName, CurrencyIsoCode, Account.SAP_Customer_Number__c,
@@ -43,18 +49,26 @@ namespace ferry::controlplane {
 class SalesforceOutboundChannel : public InboundChannel {
  public:
   SalesforceOutboundChannel(std::string organization_id, std::filesystem::path token_file,
-                            std::map<std::string, std::string> read)
-      : organization_id_(std::move(organization_id)), token_file_(std::move(token_file)), read_(std::move(read)) {}
+                            std::map<std::string, std::string> read, std::filesystem::path client_certificate_file = {})
+      : organization_id_(std::move(organization_id)),
+        token_file_(std::move(token_file)),
+        read_(std::move(read)),
+        client_certificate_file_(std::move(client_certificate_file)) {}
 
   Result<InboundNotification> Read(const http::Request& req, int64_t now_unix_ms) const override;
   http::Response Accepted(const http::Request& req, const std::vector<std::string>& command_ids) const override;
   bool reads_records() const override { return true; }
   std::string ReadQuery(std::string_view object) const override;
+  bool wants_client_certificate() const override { return !client_certificate_file_.empty(); }
 
  private:
+  // Ok when no certificate is pinned, or the request's is the pinned one.
+  Status CheckClientCertificate(const http::Request& req) const;
+
   std::string organization_id_;
   std::filesystem::path token_file_;
   std::map<std::string, std::string> read_;  // object -> SOQL without its WHERE
+  std::filesystem::path client_certificate_file_;
 };
 
 InboundChannelFactory SalesforceOutboundChannelFactory();

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/crypto/x509.h"
+
 #include "controlplane/down/outbound_message.h"
 #include "controlplane/down/salesforce_outbound_channel.h"
 #include "tests/support/temp_dir.h"
@@ -144,6 +146,33 @@ TEST_F(SalesforceOutboundChannelTest, TheTokenAndTheOrganizationProveTheSender) 
   auto unread = channel_.Read(Request("/inbound/v1/sf?token=t0ken-of-32-characters-abcdefgh", account), 0);
   ASSERT_FALSE(unread.ok());
   EXPECT_NE(unread.status().message().find("reads no Account"), std::string::npos);
+}
+
+TEST_F(SalesforceOutboundChannelTest, APinnedClientCertificateMustBeTheOnePresented) {
+  auto org = crypto::CertificateIssuer::CreateRoot("org", std::chrono::hours(1));
+  auto other = crypto::CertificateIssuer::CreateRoot("other", std::chrono::hours(1));
+  ASSERT_TRUE(org.ok() && other.ok());
+  const auto pem = dir_.path() / "org.crt";
+  SalesforceOutboundChannel pinned{"00D000000000001", token_, {{"Opportunity", "SELECT Id FROM Opportunity"}}, pem};
+  EXPECT_TRUE(pinned.wants_client_certificate());
+  EXPECT_FALSE(channel_.wants_client_certificate());
+  auto with = [&](const std::string& fingerprint) {
+    http::Request req = Request("/inbound/v1/sf?token=t0ken-of-32-characters-abcdefgh", body_);
+    req.set(kClientCertificateHeader, fingerprint);
+    return pinned.Read(req, 0).status();
+  };
+  // The operator's file missing: Salesforce is asked to send it again.
+  EXPECT_EQ(with(org->certificate().Sha256Fingerprint()).code(), StatusCode::kUnavailable);
+  ferry::testing::WriteFile(pem, org->certificate().ToPem());
+  EXPECT_TRUE(with(org->certificate().Sha256Fingerprint()).ok());
+  EXPECT_EQ(with("").code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(with(other->certificate().Sha256Fingerprint()).code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(pinned.Read(Request("/inbound/v1/sf?token=t0ken-of-32-characters-abcdefgh", body_), 0).status().code(),
+            StatusCode::kUnauthenticated)
+      << "no header at all: no certificate";
+  // Renewed in Salesforce: the new file is read at the next request.
+  ferry::testing::WriteFile(pem, other->certificate().ToPem());
+  EXPECT_TRUE(with(other->certificate().Sha256Fingerprint()).ok());
 }
 
 TEST_F(SalesforceOutboundChannelTest, TheAnswerIsTheAcknowledgementSalesforceWaitsFor) {

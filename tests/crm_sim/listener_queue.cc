@@ -20,6 +20,8 @@ namespace {
 http::HttpClientOptions ListenerClientOptions(const ListenerOptions& options) {
   http::HttpClientOptions client;
   client.ca_file = options.ca_file;
+  client.cert_file = options.client_cert_file;
+  client.key_file = options.client_key_file;
   client.user_agent = "ferry-crm-sim";
   client.request_timeout = std::chrono::seconds(10);
   return client;

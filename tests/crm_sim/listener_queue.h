@@ -42,6 +42,8 @@ struct ListenerItem {
 struct ListenerOptions {
   http::Url url;        // the listener, query included
   std::string ca_file;  // verifies an https listener; empty: the system's CAs
+  // The client certificate presented to it (PEM chain and key); empty: none.
+  std::string client_cert_file, client_key_file;
   std::chrono::milliseconds retry_initial{1000};
   std::chrono::milliseconds retry_max{60000};
   std::string log_name;  // first word of the log line: "salesforce-outbound"

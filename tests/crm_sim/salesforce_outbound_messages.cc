@@ -88,8 +88,9 @@ SalesforceOutboundMessages::SalesforceOutboundMessages(asio::any_io_executor exe
 
 Result<json::object> SalesforceOutboundMessages::Register(const json::object& request, const std::string& base_url) {
   static const std::vector<std::string_view> kKeys = {
-      "object",    "field",   "equals",           "fields",       "endpoint_url", "organization_id",
-      "action_id", "ca_file", "retry_initial_ms", "retry_max_ms", "instance_url", "api_version"};
+      "object",          "field",       "equals",           "fields",           "endpoint_url",
+      "organization_id", "action_id",   "ca_file",          "retry_initial_ms", "retry_max_ms",
+      "instance_url",    "api_version", "client_cert_file", "client_key_file"};
   for (const auto& [key, value] : request) {
     if (std::find(kKeys.begin(), kKeys.end(), std::string_view(key)) == kKeys.end()) {
       return Status::InvalidArgument("unknown outbound message key '" + std::string(key) + "'");
@@ -103,7 +104,11 @@ Result<json::object> SalesforceOutboundMessages::Register(const json::object& re
   auto ca_file = StringKey(request, "ca_file", false);
   auto instance = StringKey(request, "instance_url", false);
   auto version = StringKey(request, "api_version", false);
-  for (const auto* s : {&object, &field, &endpoint, &organization, &action_id, &ca_file, &instance, &version}) {
+  // "Send Client Certificate": the org's certificate, presented on each call.
+  auto client_cert = StringKey(request, "client_cert_file", false);
+  auto client_key = StringKey(request, "client_key_file", false);
+  for (const auto* s : {&object, &field, &endpoint, &organization, &action_id, &ca_file, &instance, &version,
+                        &client_cert, &client_key}) {
     if (!s->ok()) return s->status();
   }
   if (!IsApiName(*object)) return Status::InvalidArgument("object must be an API name such as Opportunity");
@@ -135,6 +140,11 @@ Result<json::object> SalesforceOutboundMessages::Register(const json::object& re
 
   options.url = std::move(*url);
   options.ca_file = *ca_file;
+  if (client_cert->empty() != client_key->empty()) {
+    return Status::InvalidArgument("client_cert_file and client_key_file go together");
+  }
+  options.client_cert_file = *client_cert;
+  options.client_key_file = *client_key;
   options.log_name = "salesforce-outbound";
   auto action = std::make_shared<Action>();
   action->object = *object;

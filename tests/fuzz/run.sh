@@ -50,6 +50,7 @@ case $target in
   outbound_message_fuzz) seed "$root"/tests/fuzz/seeds/outbound_message/* ;;
   execution_context_fuzz) seed "$root"/tests/fuzz/seeds/execution_context/* ;;
   idoc_of_record_fuzz) seed "$root"/tests/fuzz/seeds/idoc_of_record/* ;;
+  sap_cloud_v2_answer_fuzz) seed "$root"/tests/fuzz/seeds/sap_cloud_v2_answer/* ;;
   flow_compile_fuzz)
     seed "$root"/flows/standard/*.yaml "$root"/tests/fixtures/flows/*/*.yaml
     # A flow that extends each standard flow, NUL, the standard flow: the

@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/down_pipeline.h"
+#include "tests/integration/flow_setup.h"
+#include "tests/integration/idoc_text.h"
 #include "tests/support/crm_sim.h"
 #include "tests/support/shell.h"
 #include "tests/support/wait.h"
@@ -288,6 +290,39 @@ TEST_F(DataverseEccOrdersTest, ASubmittedOrderBecomesOneOrders05IdocInEccAndTheR
   EXPECT_EQ(sold_to["PARTN"], "100001");
   EXPECT_EQ(material["IDTNR"], "TG11");
   EXPECT_EQ(SapOrders(order).size(), 0u) << "not through OData";
+}
+
+TEST_F(DataverseEccOrdersTest, EccsOrderConfirmationBringsTheOrderNumberUpToTheRow) {
+  // The bundle also confirms orders: ECC's ORDRSP comes up like any IDoc.
+  WriteFile(dir_.path() / "bundle" / "ordrsp.yaml", "flow: d365-ordrsp\nextends: ordrsp-salesorder-dataverse\n");
+  FlowSetup::DeployAndWait(p(), dir_.path() / "bundle", options_.agent_id);
+  RegisterWebhook();
+  const std::string order = MakeOrder();
+  Submit(order);
+  ASSERT_TRUE(WaitUntil([&] { return WriteBacks(order) == 1; }, 60s)) << Row(order).dump();
+  EXPECT_FALSE(HasOrderNumber(order)) << "ECC has not posted the order yet: no number";
+
+  // ECC posted the IDoc into order 12345 and confirms it, the customer's
+  // purchase order number being the order's GUID as ORDERS05 carried it.
+  std::string hex = order;
+  hex.erase(std::remove(hex.begin(), hex.end(), '-'), hex.end());
+  std::string confirmed = ReadFixture("orders05_ordrsp_ecc_d365.xml");
+  ASSERT_NE(confirmed.find("<BELNR>0000012345</BELNR>"), std::string::npos);
+  confirmed.replace(confirmed.find("3f6c1b2a8d4e4f7a9b0c1d2e3f4a5b6c"), 32, hex);
+  ASSERT_EQ(p().PostIdoc(confirmed).status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(order); }, 60s)) << Row(order).dump();
+  EXPECT_EQ(Row(order)["fields"]["ferry_sapordernumber"], "12345");
+  EXPECT_EQ(sim().Count("dataverse", "salesorders"), 1u) << "written to the row by its GUID, none made";
+
+  // A confirmation of an order a customer placed in SAP itself (its own
+  // purchase order number) is no Dynamics 365 order's: nothing is written.
+  const std::string own = ReplaceElement(confirmed, "DOCNUM", Docnum(450777));
+  std::string customers = own;
+  customers.replace(customers.find(hex), 32, "PO-4711");
+  ASSERT_EQ(p().PostIdoc(customers).status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return Drained(); }, 30s));
+  EXPECT_EQ(sim().Count("dataverse", "salesorders"), 1u);
+  EXPECT_EQ(p().DeadLetterCount(), 0u);
 }
 
 TEST_F(DataverseEccOrdersTest, AnIdocSapRefusesIsADeadLetterAndItsMessageIsOnTheRow) {

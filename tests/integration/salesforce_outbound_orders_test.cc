@@ -38,32 +38,52 @@ class SalesforceOutboundOrdersTest : public DownPipelineTest {
     token_file_ = SecretFile("outbound.token", kToken);
     // Two channels: one reads opportunities with their items, the other
     // with a child relationship Salesforce does not have.
-    SetInboundChannels(Channel("salesforce-won", kQuery) +
-                       Channel("salesforce-bad", "SELECT Id, (SELECT Id FROM NoSuchChildren) FROM Opportunity"));
+    // A third pins the org's client certificate ("Send Client Certificate").
+    org_certificate_ = SelfSignedCertificate("org");
+    SetInboundChannels(
+        Channel("salesforce-won", kQuery) +
+        Channel("salesforce-bad", "SELECT Id, (SELECT Id FROM NoSuchChildren) FROM Opportunity") +
+        Channel("salesforce-pinned", kQuery, "      client_certificate_file: " + org_certificate_ + "\n"));
     const std::string connector = SalesforceConnector();
     StartPipeline(connector, "flow: won-orders\nextends: opportunity-salesorder-s4\n");
     token_ = Token();
   }
 
-  std::string Channel(const std::string& name, const std::string& query) {
+  std::string Channel(const std::string& name, const std::string& query, const std::string& more = "") {
     return "    - name: " + name +
            "\n      kind: salesforce_outbound_message\n      crm: salesforce\n      organization_id: " + kOrg +
            "\n      token_file: " + token_file_ + "\n      read:\n        Opportunity: \"" + query +
-           "\"\n      agents: { sap: S4P }\n";
+           "\"\n      agents: { sap: S4P }\n" + more;
+  }
+  // A self-signed certificate as Salesforce makes one in Setup ("Create
+  // Self-Signed Certificate"): <name>.crt and <name>.key; the .crt's path.
+  std::string SelfSignedCertificate(const std::string& name) {
+    const std::string base = (dir_.path() / name).string();
+    const ShellRun made = RunShell("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=" + name +
+                                   "' -keyout " + base + ".key -out " + base + ".crt 2>&1");
+    EXPECT_EQ(made.exit_code, 0) << made.out;
+    return base + ".crt";
   }
 
   // What a Salesforce admin's Flow does: an Outbound Message on the
   // opportunity once it is updated to Closed Won.
-  void RegisterOutboundMessage(const std::string& channel, const std::string& token = kToken) {
-    sim().Control("salesforce/outbound_messages", {{"object", "Opportunity"},
-                                                   {"field", "StageName"},
-                                                   {"equals", "Closed Won"},
-                                                   {"fields", {"Id", "Name", "StageName"}},
-                                                   {"endpoint_url", InboundUrl(channel) + "?token=" + token},
-                                                   {"organization_id", kOrg},
-                                                   {"ca_file", CaFile()},
-                                                   {"retry_initial_ms", 200},
-                                                   {"retry_max_ms", 1000}});
+  // `certificate`: the one it sends ("Send Client Certificate"), if any.
+  void RegisterOutboundMessage(const std::string& channel, const std::string& token = kToken,
+                               const std::string& certificate = "") {
+    json action = {{"object", "Opportunity"},
+                   {"field", "StageName"},
+                   {"equals", "Closed Won"},
+                   {"fields", {"Id", "Name", "StageName"}},
+                   {"endpoint_url", InboundUrl(channel) + "?token=" + token},
+                   {"organization_id", kOrg},
+                   {"ca_file", CaFile()},
+                   {"retry_initial_ms", 200},
+                   {"retry_max_ms", 1000}};
+    if (!certificate.empty()) {
+      action["client_cert_file"] = certificate;
+      action["client_key_file"] = certificate.substr(0, certificate.size() - 4) + ".key";
+    }
+    sim().Control("salesforce/outbound_messages", action);
   }
 
   std::string Token() {
@@ -125,6 +145,7 @@ class SalesforceOutboundOrdersTest : public DownPipelineTest {
   }
 
   int metrics_port_ = FreeTcpPort();
+  std::string org_certificate_;
   std::string token_file_;
   std::string token_;
 };
@@ -187,6 +208,43 @@ TEST_F(SalesforceOutboundOrdersTest, AWrongTokenIsRefusedUntilTheChannelsTokenMa
   ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(opportunity); }, 60s)) << Opportunity(opportunity).dump();
   EXPECT_EQ(Orders(opportunity).size(), 1u);
   EXPECT_EQ(OutboundMessages()[0]["delivered"], 1);
+}
+
+TEST_F(SalesforceOutboundOrdersTest, APinnedChannelTakesOnlyTheOrgsClientCertificateNotJustItsToken) {
+  // Three actions on the same opportunity: without a certificate, with
+  // another one, and with the org's. The token is right in all three.
+  RegisterOutboundMessage("salesforce-pinned");
+  RegisterOutboundMessage("salesforce-pinned", kToken, SelfSignedCertificate("stranger"));
+  RegisterOutboundMessage("salesforce-pinned", kToken, org_certificate_);
+  const std::string opportunity = MakeOpportunity();
+  Win(opportunity);
+
+  ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(opportunity); }, 60s)) << Opportunity(opportunity).dump();
+  EXPECT_EQ(Orders(opportunity).size(), 1u);
+  EXPECT_EQ(OutboundMessages()[2]["delivered"], 1) << OutboundMessages().dump();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return OutboundMessages()[0].value("attempts", 0) >= 2 && OutboundMessages()[1].value("attempts", 0) >= 2;
+      },
+      30s));
+  for (int refused : {0, 1}) {
+    EXPECT_EQ(OutboundMessages()[refused]["delivered"], 0) << OutboundMessages().dump();
+    EXPECT_NE(OutboundMessages()[refused].value("last_error", "").find("401"), std::string::npos)
+        << OutboundMessages().dump();
+  }
+  // Nor does a client that writes the org's fingerprint into the header the
+  // listener hands channels the certificate in: it is replaced.
+  const ShellRun fingerprint = RunShell("openssl x509 -in " + org_certificate_ +
+                                        " -noout -fingerprint -sha256 | cut -d= -f2 | tr -d ':\n' | "
+                                        "tr 'A-F' 'a-f'");
+  ASSERT_EQ(fingerprint.out.size(), 64u) << fingerprint.out;
+  const CurlAnswer forged = Curl(
+      "--cacert " + CaFile() + " -H 'Content-Type: text/xml' -H 'Ferry-Client-Certificate-Sha256: " + fingerprint.out +
+      "' -d '<not-soap/>' '" + InboundUrl("salesforce-pinned") + "?token=" + kToken + "'");
+  EXPECT_EQ(forged.status, 401) << forged.body;
+  const std::string log = ReadFile(p().dir().path() / "controlplane.log");
+  EXPECT_NE(log.find("no client certificate was presented"), std::string::npos);
+  EXPECT_NE(log.find("is not the channel's"), std::string::npos);
 }
 
 TEST_F(SalesforceOutboundOrdersTest, ReadsSalesforceCannotServeWaitAndACrashedControlPlaneReadsAfterItsRestart) {
