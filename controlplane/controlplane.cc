@@ -29,6 +29,7 @@ store::StoreOptions ControlPlaneStoreOptions(const std::filesystem::path& data_d
   options.databases.push_back(ApiTokens::kDb);
   options.databases.push_back(AuditLog::kDb);
   options.databases.push_back(Ingest::kDb);
+  options.databases.push_back(PollWatermarks::kDb);
   for (auto& db : EventTraceLog::Databases()) options.databases.push_back(db);
   for (auto& db : AlertStore::Databases()) options.databases.push_back(db);
   return options;

@@ -130,6 +130,12 @@ Result<ControlPlaneConfig> LoadControlPlaneConfig(const std::filesystem::path& f
                                                     " can)");
       continue;
     }
+    // What a pass asks for again must still be known as committed.
+    if (poll->lookback >= c.dedup_retention) {
+      root.Section("inbound").Error("channels", "channel " + channel.options.name +
+                                                    ": lookback must be shorter than store.dedup_retention, or "
+                                                    "changes listed again would be committed again");
+    }
     if (!factory->check_read_query) continue;
     for (const PollObject& object : poll->objects) {
       if (std::string why = factory->check_read_query(object.read); !why.empty()) {

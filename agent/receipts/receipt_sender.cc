@@ -41,6 +41,12 @@ std::optional<ReceiptsConfig> ReadReceiptsConfig(config::ConfigNode& root) {
   c.path = std::move(endpoint.path);
   for (const std::string& flow : node.StringList("flows")) c.flows.insert(flow);
   c.batch = static_cast<size_t>(node.Int("batch", static_cast<int64_t>(c.batch), 1, 1000));
+  const std::string kind = node.String("kind", "status");
+  if (kind == "audit") {
+    c.kind = ReceiptsConfig::Kind::kAudit;
+  } else if (kind != "status") {
+    node.Error("kind", "'" + kind + "': status (STATUS IDocs, SYSTAT01) or audit (the ALE audit, ALEAUD01)");
+  }
   return c;
 }
 
@@ -138,9 +144,11 @@ asio::awaitable<void> ReceiptSender::Run() {
     }
     bool refused = false;
     if (!receipts.empty()) {
-      // The batch's first sequence numbers its STATUS IDocs: increasing, and
-      // the same when a batch is posted again.
-      const std::string packet = StatusIdocPacket(receipts, seqs.front());
+      // The batch's first sequence numbers its IDocs: increasing, and the
+      // same when a batch is posted again.
+      const std::string packet = config_.kind == ReceiptsConfig::Kind::kAudit
+                                     ? AuditIdocPacket(receipts, seqs.front())
+                                     : StatusIdocPacket(receipts, seqs.front());
       const int status = co_await Post(packet);
       if (status != 200 && RefusedContent(status) && seqs.size() > 1) {
         limit = 1;  // one at a time, until the one SAP refuses is found

@@ -15,6 +15,7 @@
 //     https_proxy: http://proxy:3128
 //     timeout: 30s
 //     flows: [customers]                    # only these flows' IDocs; empty: every flow
+//     kind: status                          # status (SYSTAT01, process code STA1) or audit (ALEAUD01, AUD1)
 //
 // A report stored is a receipt sent at least once: after a crash between
 // SAP's answer and the queue's cleanup, SAP gets the same status again (a
@@ -49,8 +50,11 @@
 namespace ferry::agent {
 
 struct ReceiptsConfig {
+  // STATUS IDocs (SYSTAT01) or the ALE audit (ALEAUD01): status_idoc.h.
+  enum class Kind { kStatus, kAudit };
   S4Connection connection;  // SAP's host, client, logon
   std::string path = "/sap/bc/idoc_xml";
+  Kind kind = Kind::kStatus;
   std::set<std::string> flows;  // empty: every flow
   size_t batch = 100;           // receipts per post
 };

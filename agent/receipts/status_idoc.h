@@ -7,6 +7,7 @@
 // external system"). WE02 and BD87 then show whether the CRM got it
 // (docs/protocols.md §D.2).
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,6 +19,10 @@ namespace ferry::agent {
 // SAP's status values for a receiver's functional acknowledgement.
 inline constexpr const char* kStatusProcessed = "16";
 inline constexpr const char* kStatusNotProcessed = "17";
+// The receiver's inbound statuses an ALE audit confirms.
+inline constexpr const char* kAuditPosted = "53";
+inline constexpr const char* kAuditNotPosted = "51";
+inline constexpr size_t kMaxAuditConfirmations = 500;
 
 // One IDoc's outcome at the CRM, as a receipt.
 struct Receipt {
@@ -38,5 +43,14 @@ bool ReceiptOf(const ferry::v1::Delivery& delivery, Receipt& receipt);
 // receiver the sender), numbered from `first_docnum`. Values are cut to
 // their fields' lengths (STATXT and ARCKEY 70 characters) and escaped.
 std::string StatusIdocPacket(const std::vector<Receipt>& receipts, uint64_t first_docnum);
+
+// The ALE audit instead (basic type ALEAUD01, message type ALEAUD, inbound
+// process code AUD1): per SAP partner, IDocs of at most 500 confirmations
+// (SAP's limit), an E1ADHDR per message type confirmed and under it an
+// E1STATE per IDoc with the status it has at the receiver (53: the CRM
+// took it, 51: it refused it, with the reason), and an E1PRTOB naming the
+// CRM record (OBJKEY). SAP then sets the IDoc it sent to 41 (application
+// document created in the receiving system) or 40 (not created).
+std::string AuditIdocPacket(const std::vector<Receipt>& receipts, uint64_t first_docnum);
 
 }  // namespace ferry::agent

@@ -107,5 +107,49 @@ TEST(StatusIdocTest, WhatSapCannotTakeIsCleanedBeforeItIsCut) {
   EXPECT_EQ(packet.find("&amp;"), std::string::npos) << packet;
 }
 
+TEST(AuditIdocTest, ReceiptsBecomeAnAleAuditPerPartnerWithAHeaderPerMessageType) {
+  std::vector<Receipt> receipts(3);
+  ASSERT_TRUE(ReceiptOf(DeliveryOf("0000000000750101", true, "0015g0000000001AAA", ""), receipts[0]));
+  ASSERT_TRUE(
+      ReceiptOf(DeliveryOf("0000000000750102", false, "", "REQUIRED_FIELD_MISSING: Name & <more>"), receipts[1]));
+  ferry::v1::Delivery material = DeliveryOf("0000000000750103", true, "01t5g0000000001AAA", "");
+  material.mutable_idoc()->set_mestyp("MATMAS");
+  ASSERT_TRUE(ReceiptOf(material, receipts[2]));
+  const std::string packet = AuditIdocPacket(receipts, 42);
+
+  auto parsed = idoc::ParseIdocXml(packet);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message() << "\n" << packet;
+  ASSERT_EQ(parsed->idocs.size(), 1u);
+  const idoc::ControlRecord& c = parsed->idocs[0].control;
+  EXPECT_EQ(c.mestyp, "ALEAUD");
+  EXPECT_EQ(c.idoctyp, "ALEAUD01");
+  EXPECT_EQ(c.docnum, "0000000000000042");
+  EXPECT_EQ(c.sndprn, "FERRY");
+  EXPECT_EQ(c.rcvprn, "ECCCLNT100");
+  EXPECT_NE(packet.find("<E1ADHDR SEGMENT=\"1\"><MESTYP>DEBMAS</MESTYP><MESTYP_LNG>DEBMAS</MESTYP_LNG>"
+                        "<E1STATE SEGMENT=\"1\"><DOCNUM>0000000000750101</DOCNUM><STATUS>53</STATUS>"
+                        "<STATXT>Delivered to salesforce</STATXT><STATYP>S</STATYP>"
+                        "<E1PRTOB SEGMENT=\"1\"><DOCNUM>0000000000750101</DOCNUM>"
+                        "<OBJKEY>0015g0000000001AAA</OBJKEY></E1PRTOB></E1STATE>"
+                        "<E1STATE SEGMENT=\"1\"><DOCNUM>0000000000750102</DOCNUM><STATUS>51</STATUS>"
+                        "<STATXT>Not delivered to salesforce: REQUIRED_FIELD_MISSING: Name + &lt;more&gt;</STATXT>"
+                        "<STATYP>E</STATYP><STAPA1_LNG>REQUIRED_FIELD_MISSING: Name + &lt;more&gt;</STAPA1_LNG>"
+                        "</E1STATE></E1ADHDR>"),
+            std::string::npos)
+      << packet;
+  EXPECT_NE(packet.find("<E1ADHDR SEGMENT=\"1\"><MESTYP>MATMAS</MESTYP>"), std::string::npos) << packet;
+}
+
+TEST(AuditIdocTest, AnIdocConfirmsAtMost500IdocsAsSapTakes) {
+  std::vector<Receipt> receipts(1001);
+  for (size_t i = 0; i < receipts.size(); ++i) {
+    ASSERT_TRUE(ReceiptOf(DeliveryOf(std::to_string(1000000 + i), true, "r", ""), receipts[i]));
+  }
+  auto parsed = idoc::ParseIdocXml(AuditIdocPacket(receipts, 10));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  ASSERT_EQ(parsed->idocs.size(), 3u);
+  EXPECT_EQ(parsed->idocs[2].control.docnum, "0000000000000012");
+}
+
 }  // namespace
 }  // namespace ferry::agent

@@ -180,19 +180,25 @@ TEST(FlowFunctionTest, SplitSubstrReplace) {
   EXPECT_TRUE(f["NullStaysNull"].is_null());
 }
 
-TEST(FlowFunctionTest, SubstrCountsCharactersAsSapsFieldLengthsDo) {
-  // SAP's lengths are characters: a cut never splits one (ä is two bytes,
-  // 😀 four), so the text stays valid UTF-8.
+TEST(FlowFunctionTest, SubstrCountsAsSapsFieldLengthsDo) {
+  // SAP counts UTF-16 units: ä (two UTF-8 bytes) is one, 😀 (four) two. A
+  // cut never splits a character, so the text stays valid UTF-8.
   json f = MapFields(R"(
       First3: substr('Mäße😀x', 0, 3)
       From3: substr('Mäße😀x', 3)
-      Emoji: substr('Mäße😀x', 4, 1)
-      PastEnd: substr('Mäße😀x', 6)
+      Emoji: substr('Mäße😀x', 4, 2)
+      HalfAnEmoji: substr('Mäße😀x', 4, 1)
+      UpToTheEmoji: substr('Mäße😀x', 0, 5)
+      InsideTheEmoji: substr('Mäße😀x', 5)
+      PastEnd: substr('Mäße😀x', 7)
 )",
                      kCustomer);
   EXPECT_EQ(f["First3"], "Mäß");
   EXPECT_EQ(f["From3"], "e😀x");
   EXPECT_EQ(f["Emoji"], "😀");
+  EXPECT_EQ(f["HalfAnEmoji"], "") << "it does not fit in one unit";
+  EXPECT_EQ(f["UpToTheEmoji"], "Mäße");
+  EXPECT_EQ(f["InsideTheEmoji"], "x");
   EXPECT_TRUE(f["PastEnd"].is_null());
 }
 

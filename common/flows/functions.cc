@@ -72,19 +72,21 @@ Value Substr(const Expr& c, const EvalContext& x) {
   const Value v = Arg(c, 0, x);
   if (v.is_null()) return v;
   const std::string s = ToText(v);
-  // Counted in characters, as SAP's field lengths are: a continuation byte
-  // (10xxxxxx) belongs to the character before it.
-  auto byte_of = [&s](size_t from, size_t characters) {
-    size_t i = from;
-    for (size_t n = 0; i < s.size() && n < characters; ++n) {
-      ++i;
-      while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++i;
-    }
+  // Counted as SAP's field lengths count: in UTF-16 units, so a character
+  // beyond the BMP (four UTF-8 bytes) takes two; a cut never splits one (a
+  // start inside one begins after it, a length ends before it).
+  auto units = [&s](size_t i) { return (static_cast<unsigned char>(s[i]) & 0xF8) == 0xF0 ? size_t{2} : size_t{1}; };
+  auto next = [&s](size_t i) {
+    for (++i; i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80;) ++i;
     return i;
   };
-  const size_t begin = byte_of(0, start);
+  size_t begin = 0;
+  for (size_t at = 0; begin < s.size() && at < start; begin = next(begin)) at += units(begin);
   if (begin >= s.size()) return Value::Null();
-  const size_t end = len == std::string::npos ? s.size() : byte_of(begin, len);
+  size_t end = begin;
+  for (size_t taken = 0; end < s.size() && (len == std::string::npos || taken + units(end) <= len); end = next(end)) {
+    taken += units(end);
+  }
   return Value::Text(s.substr(begin, end - begin));
 }
 // A GUID as CRMs write it (8-4-4-4-12, lower case), from 32 hexadecimal

@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "common/flows/json_text.h"
 #include "common/http/await_callback.h"
@@ -14,13 +13,6 @@
 #include "common/util/utf8.h"
 
 namespace ferry::controlplane {
-namespace {
-
-std::string WatermarkKey(const std::string& channel, const std::string& object) {
-  return "poll." + channel + "." + object;
-}
-
-}  // namespace
 
 ChangePoller::ChangePoller(boost::asio::any_io_executor executor, store::Store& store, const InboundOptions& inbound,
                            ConnectorFor connectors, std::shared_ptr<DownCommands> commands)
@@ -28,7 +20,8 @@ ChangePoller::ChangePoller(boost::asio::any_io_executor executor, store::Store& 
       store_(store),
       inbound_(inbound),
       connectors_(std::move(connectors)),
-      commands_(std::move(commands)) {
+      commands_(std::move(commands)),
+      watermarks_(store) {
   for (const ConfiguredChannel& c : inbound_.channels) {
     if (c.channel && c.channel->poll() != nullptr) {
       channels_.push_back({&c, std::make_unique<app::Pause>(executor_)});
@@ -48,18 +41,6 @@ void ChangePoller::Stop() {
   for (Channel& channel : channels_) channel.pause->Stop();
 }
 
-std::optional<int64_t> ChangePoller::Watermark(const std::string& channel, const std::string& object) const {
-  store::ReadTxn txn = store_.BeginRead();
-  if (!txn.ok()) return std::nullopt;
-  const std::string key = WatermarkKey(channel, object);
-  MDB_val k = store::ToVal(key), v;
-  if (mdb_get(txn.txn(), store_.Db("meta"), &k, &v) != MDB_SUCCESS) return std::nullopt;
-  const std::string_view text = store::FromVal(v);
-  int64_t ms = 0;
-  if (std::from_chars(text.data(), text.data() + text.size(), ms).ec != std::errc()) return std::nullopt;
-  return ms;
-}
-
 boost::asio::awaitable<void> ChangePoller::Run(Channel& channel) {
   const ConfiguredChannel& configured = *channel.configured;
   const PollSettings& settings = *configured.channel->poll();
@@ -68,7 +49,7 @@ boost::asio::awaitable<void> ChangePoller::Run(Channel& channel) {
   while (!channel.pause->stopped()) {
     std::chrono::milliseconds wait = settings.interval;
     for (const PollObject& object : settings.objects) {
-      std::optional<std::chrono::milliseconds> asked = co_await Pass(configured, object);
+      std::optional<std::chrono::milliseconds> asked = co_await Pass(configured, object, *channel.pause);
       if (asked) wait = std::max(wait, *asked);
       if (channel.pause->stopped()) co_return;
     }
@@ -77,7 +58,8 @@ boost::asio::awaitable<void> ChangePoller::Run(Channel& channel) {
 }
 
 boost::asio::awaitable<std::optional<std::chrono::milliseconds>> ChangePoller::Pass(const ConfiguredChannel& channel,
-                                                                                    const PollObject& object) {
+                                                                                    const PollObject& object,
+                                                                                    const app::Pause& stopping) {
   const std::string& name = channel.options.name;
   const PollSettings& settings = *channel.channel->poll();
   PollStats& stats = stats_[name + "/" + object.object];
@@ -86,12 +68,13 @@ boost::asio::awaitable<std::optional<std::chrono::milliseconds>> ChangePoller::P
   if (connector == nullptr) co_return std::nullopt;  // the configuration check names it at start
   // The first pass starts from `start`, or from its own time; from then on
   // the watermark is in the store, so a restart neither skips nor repeats.
-  const std::optional<int64_t> stored = Watermark(name, object.object);
+  const std::optional<int64_t> stored = watermarks_.Get(name, object.object);
   int64_t newest = stored ? *stored : settings.start_unix_ms.value_or(NowUnixMs());
   if (!stored) {
     // Committed at once: changes made before the first listing answers
     // are then asked for after a crash too.
-    Result<size_t> first = co_await Commit(channel, object, {}, newest);
+    const std::vector<ChangedRecord> none;
+    Result<size_t> first = co_await Commit(channel, object, none, newest);
     if (!first.ok()) co_return std::nullopt;
   }
   ChangesQuery query;
@@ -99,8 +82,14 @@ boost::asio::awaitable<std::optional<std::chrono::milliseconds>> ChangePoller::P
   query.filter = object.filter;
   query.since_unix_ms = std::max<int64_t>(0, newest - settings.lookback.count());
   query.limit = settings.page_size;
-  while (true) {
+  std::string previous_first;  // the first record of the page before, at the same time
+  for (size_t page = 0; page < kMaxPagesPerPass; ++page) {
     ChangesList list = co_await connector->ListChanges(query);
+    if (stopping.stopped()) co_return std::nullopt;  // shut down meanwhile: nothing more is committed
+    if (list.kind == ChangesList::Kind::kListed && list.records.size() > query.limit) {
+      list = ChangesList::Retry("the CRM listed " + std::to_string(list.records.size()) + " records for a page of " +
+                                std::to_string(query.limit));
+    }
     if (list.kind != ChangesList::Kind::kListed) {
       ++stats.failures_total;
       const bool for_good = list.kind == ChangesList::Kind::kRejected;
@@ -109,21 +98,29 @@ boost::asio::awaitable<std::optional<std::chrono::milliseconds>> ChangePoller::P
                   EscapeForLog(list.reason));
       co_return list.retry_after;
     }
+    if (list.records.empty()) break;
     stats.listed_total += list.records.size();
-    // Oldest first, as asked; a CRM that answers otherwise must not move
-    // the watermark past what it has not shown.
+    // A change dated past the control plane's clock moves the watermark
+    // only to the clock: one bad date must not hide every later change (a
+    // CRM whose clock runs ahead only gets its changes listed again).
+    const int64_t latest_credible = NowUnixMs();
     int64_t page_newest = query.since_unix_ms;
     for (const ChangedRecord& r : list.records) page_newest = std::max(page_newest, r.modified_unix_ms);
+    page_newest = std::min(page_newest, std::max(latest_credible, query.since_unix_ms));
     newest = std::max(newest, page_newest);
     Result<size_t> fresh = co_await Commit(channel, object, list.records, newest);
     if (!fresh.ok()) co_return std::nullopt;  // the store failed: asked again next pass
     stats.committed_total += *fresh;
-    if (list.records.size() < query.limit) break;
     // The next page: from this page's newest time, past the records of
-    // that time already seen.
-    const size_t ties = static_cast<size_t>(std::count_if(
-        list.records.begin(), list.records.end(), [&](const auto& r) { return r.modified_unix_ms == page_newest; }));
-    query.skip = page_newest == query.since_unix_ms ? query.skip + ties : ties;
+    // that time (or later: a capped date) already seen.
+    const size_t at_newest = static_cast<size_t>(std::count_if(
+        list.records.begin(), list.records.end(), [&](const auto& r) { return r.modified_unix_ms >= page_newest; }));
+    const bool same_time = page_newest == query.since_unix_ms;
+    // A page that starts where the one before started has not moved on: a
+    // CRM ignoring $skip would be asked for ever.
+    if (same_time && list.records.front().record_id == previous_first) break;
+    previous_first = list.records.front().record_id;
+    query.skip = same_time ? query.skip + at_newest : at_newest;
     query.since_unix_ms = page_newest;
   }
   stats.last_success_unix_ms = NowUnixMs();
@@ -142,16 +139,14 @@ boost::asio::awaitable<Result<size_t>> ChangePoller::Commit(const ConfiguredChan
     record.delivery_id = object.object + "|" + r.record_id + "|" + std::to_string(r.modified_unix_ms);
     notification.records.push_back(std::move(record));
   }
-  const std::string key = WatermarkKey(channel.options.name, object.object);
-  const std::string value = std::to_string(newest);
-  store::Store& store = store_;
+  const PollWatermarks& watermarks = watermarks_;
   // How many are new changes (the rest were committed by an earlier pass):
   // counted in the transaction, read once it has committed.
   auto fresh = std::make_shared<size_t>(0);
-  auto also = [&store, key, value, fresh](store::WriteTxn& txn, const store::AppendOutcome& appended) {
+  auto also = [&watermarks, channel_name = channel.options.name, object_name = object.object, newest, fresh](
+                  store::WriteTxn& txn, const store::AppendOutcome& appended) {
     *fresh = static_cast<size_t>(std::count(appended.duplicate.begin(), appended.duplicate.end(), false));
-    MDB_val k = store::ToVal(key), v = store::ToVal(value);
-    return store::LmdbStatus(mdb_put(txn.txn(), store.Db("meta"), &k, &v, 0), "putting a poll watermark");
+    return watermarks.Put(txn, channel_name, object_name, newest);
   };
   const size_t count = records.size();
   // Only references in the callback: g++ 12 destroys the captures of a

@@ -12,17 +12,26 @@
 // Paging goes by time, not by position: the next page starts at the last
 // page's newest change time, skipping the records of that very time
 // already seen. A record changed while the pass runs moves behind the
-// others instead of shifting one of them past a page boundary unseen.
+// others instead of shifting one of them past a page boundary unseen. A
+// pass ends at an empty page (a CRM may answer fewer than asked for and
+// still have more), when a page does not move it on (a CRM that ignores
+// $skip), or after kMaxPagesPerPass pages (the next pass goes on).
+//
+// A listing is taken only whole and sane: more records than asked for
+// fails it. A change stamped ahead of the control plane's clock moves the
+// watermark only to the clock, so one record dated in 9999 cannot hide
+// every later change.
 //
 // A failed listing (no answer, 5xx, 429) ends the object's pass; the next
 // pass asks again from the same point, after a Retry-After when the CRM
 // gave one. A listing the CRM refuses for good (a filter it does not take)
 // is logged at each pass, and counted, until the configuration is mended.
-// The watermark is "meta" key poll.<channel>.<object> (docs/storage-format.md).
+// The watermarks are a typed store of their own (poll_watermarks.h).
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -34,6 +43,7 @@
 #include "controlplane/delivery/connector.h"
 #include "controlplane/down/down_commands.h"
 #include "controlplane/down/inbound_config.h"
+#include "controlplane/down/poll_watermarks.h"
 
 namespace ferry::controlplane {
 
@@ -47,6 +57,8 @@ struct PollStats {
 
 class ChangePoller : public std::enable_shared_from_this<ChangePoller> {
  public:
+  static constexpr size_t kMaxPagesPerPass = 1000;
+
   using ConnectorFor = std::function<Connector*(const std::string& crm)>;
 
   ChangePoller(boost::asio::any_io_executor executor, store::Store& store, const InboundOptions& inbound,
@@ -59,7 +71,9 @@ class ChangePoller : public std::enable_shared_from_this<ChangePoller> {
   // Per channel, "<channel>/<object>".
   std::map<std::string, PollStats> Stats() const { return stats_; }
   // The newest change time committed for a channel's object, if any.
-  std::optional<int64_t> Watermark(const std::string& channel, const std::string& object) const;
+  std::optional<int64_t> Watermark(const std::string& channel, const std::string& object) const {
+    return watermarks_.Get(channel, object);
+  }
 
  private:
   struct Channel {
@@ -69,7 +83,8 @@ class ChangePoller : public std::enable_shared_from_this<ChangePoller> {
   boost::asio::awaitable<void> Run(Channel& channel);
   // One pass over one object; the pause the CRM asked for, if any.
   boost::asio::awaitable<std::optional<std::chrono::milliseconds>> Pass(const ConfiguredChannel& channel,
-                                                                        const PollObject& object);
+                                                                        const PollObject& object,
+                                                                        const app::Pause& stopping);
   // Commits a page's records and the watermark `newest` in one transaction.
   boost::asio::awaitable<Result<size_t>> Commit(const ConfiguredChannel& channel, const PollObject& object,
                                                 const std::vector<ChangedRecord>& records, int64_t newest);
@@ -79,6 +94,7 @@ class ChangePoller : public std::enable_shared_from_this<ChangePoller> {
   const InboundOptions& inbound_;
   ConnectorFor connectors_;
   std::shared_ptr<DownCommands> commands_;
+  PollWatermarks watermarks_;
   std::vector<Channel> channels_;
   std::map<std::string, PollStats> stats_;
 };

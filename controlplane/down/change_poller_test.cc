@@ -45,20 +45,28 @@ class ChangingCrm : public Connector {
                                                       : a.record_id < b.record_id;
     });
     std::vector<ChangedRecord> page;
-    for (size_t i = q.skip; i < matching.size() && page.size() < q.limit; ++i) page.push_back(matching[i]);
+    const size_t limit = std::min(q.limit, page_cap) + extra_records;
+    for (size_t i = ignores_skip ? 0 : q.skip; i < matching.size() && page.size() < limit; ++i) {
+      page.push_back(matching[i]);
+    }
     co_return ChangesList::Listed(std::move(page));
   }
   std::map<std::string, int64_t> records;  // id -> its last change time
   std::vector<ChangesQuery> asked;
   int fail_next = 0;
+  size_t page_cap = 1000;     // a tenant's own cap on a page, below what was asked
+  bool ignores_skip = false;  // a CRM that answers every page from the start
+  size_t extra_records = 0;   // more records than asked for
 };
 
-constexpr int64_t kStart = 1'800'000'000'000;
+constexpr int64_t kStart = 1'790'000'000'000;  // 2026-09-21, before the clock
 
 class ChangePollerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = testing::OpenTestStore(dir_.path(), store::DurableQueue::DatabasesFor(kDownQueue));
+    std::vector<std::string> databases = store::DurableQueue::DatabasesFor(kDownQueue);
+    databases.push_back(PollWatermarks::kDb);
+    store_ = testing::OpenTestStore(dir_.path(), databases);
     down_queue_ = std::move(store::DurableQueue::Open(*store_, {kDownQueue, 0}).value());
     PollSettings settings;
     settings.interval = std::chrono::milliseconds(100);
@@ -147,6 +155,42 @@ TEST_F(ChangePollerTest, EachChangeGoesDownOnceInChangeOrderAcrossPagesWithTies)
   ASSERT_TRUE(RunUntil([&] { return Passes() >= passes + 3; }));
   EXPECT_EQ(Queued().size(), 8u) << "listed again within the lookback, nothing is committed twice";
   EXPECT_EQ(poller_->Stats()["quotes/salesQuotes"].committed_total, 8u);
+}
+
+TEST_F(ChangePollerTest, ATenantThatAnswersShorterPagesThanAskedIsPagedToTheEnd) {
+  // The page size is 3; this tenant answers 2 at most. A short page is no
+  // end: all five changes go down in the first pass.
+  crm_.page_cap = 2;
+  crm_.records = {
+      {"q1", kStart + 10}, {"q2", kStart + 11}, {"q3", kStart + 12}, {"q4", kStart + 13}, {"q5", kStart + 14}};
+  ASSERT_TRUE(RunUntil([&] { return Queued().size() == 5; }));
+  EXPECT_EQ(poller_->Watermark("quotes", "salesQuotes"), kStart + 14);
+}
+
+TEST_F(ChangePollerTest, AChangeDatedFarAheadDoesNotHideLaterOnes) {
+  const int64_t now = NowUnixMs();
+  crm_.records = {{"q1", now}, {"far", 253402300799000}};  // 9999-12-31T23:59:59Z
+  ASSERT_TRUE(RunUntil([&] { return Queued().size() == 2; }));
+  const int64_t watermark = poller_->Watermark("quotes", "salesQuotes").value_or(0);
+  EXPECT_LE(watermark, NowUnixMs()) << "moved to the clock at most";
+  crm_.records["q2"] = NowUnixMs();
+  ASSERT_TRUE(RunUntil([&] { return Queued().size() == 3; }));
+  EXPECT_EQ(Queued().back(), "q2");
+}
+
+TEST_F(ChangePollerTest, ACrmThatIgnoresSkipOrListsTooMuchDoesNotSpinOrFlood) {
+  crm_.ignores_skip = true;
+  crm_.records = {{"q1", kStart + 10}, {"q2", kStart + 10}, {"q3", kStart + 10}, {"q4", kStart + 10}};
+  ASSERT_TRUE(RunUntil([&] { return Passes() >= 3; }));
+  EXPECT_EQ(Queued(), (std::vector<std::string>{"q1", "q2", "q3"})) << "what it lists goes down, once";
+  EXPECT_LT(crm_.asked.size(), 20u) << "a page that does not move on ends the pass";
+
+  StopPoller();
+  crm_.ignores_skip = false;
+  crm_.extra_records = 1;  // four for a page of three
+  StartPoller();
+  ASSERT_TRUE(RunUntil([&] { return poller_->Stats()["quotes/salesQuotes"].failures_total >= 2; }));
+  EXPECT_EQ(Queued().size(), 3u) << "an oversized page is not taken";
 }
 
 TEST_F(ChangePollerTest, ARestartAsksFromTheWatermarkAndCommitsNothingTwice) {

@@ -39,6 +39,11 @@ Status InboundService::Start() {
   if (pins) {
     (*tls)->set_verify_mode(boost::asio::ssl::verify_peer);
     (*tls)->set_verify_callback([](bool, boost::asio::ssl::verify_context&) { return true; });
+    // With client certificates asked for, OpenSSL refuses to resume a
+    // session (a fatal alert to a client that tries) unless sessions carry
+    // a context of this server's.
+    static constexpr unsigned char kSessionContext[] = "ferry-inbound";
+    SSL_CTX_set_session_id_context((*tls)->native_handle(), kSessionContext, sizeof kSessionContext - 1);
   }
   http::HttpServerOptions server;
   if (pins) server.client_certificate_header = std::string(kClientCertificateHeader);

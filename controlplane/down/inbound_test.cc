@@ -115,6 +115,12 @@ TEST_F(InboundConfigTest, APolledChannelNeedsNoListenerAndItsReadQueriesAreCheck
   ASSERT_NE(poll, nullptr);
   EXPECT_EQ(poll->start_unix_ms, ParseIsoTimeMs("2026-12-01T00:00:00Z"));
   EXPECT_EQ(poll->objects.at(0).filter, "progressStatus eq 'WON'");
+  auto forgetful =
+      Load("store:\n  dedup_retention: 1h\n" + channel + "sales-quote-service/salesQuotes\n" + "      lookback: 2h\n",
+           connector);
+  ASSERT_FALSE(forgetful.ok());
+  EXPECT_NE(forgetful.status().message().find("lookback must be shorter than store.dedup_retention"), std::string::npos)
+      << forgetful.status().message();
   auto bad = Load(channel + "salesQuotes; with partyId from account-service/accounts\n", connector);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(

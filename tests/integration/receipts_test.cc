@@ -24,13 +24,14 @@ using namespace std::chrono_literals;
 
 class ReceiptsTest : public CrmPipelineTest {
  protected:
+  // More of the receipts section (e.g. its kind).
+  virtual std::string MoreReceiptsYaml() const { return ""; }
   void SetUp() override {
     ecc_ = StartS4Sim("ecc");
     options_.agent_extra_yaml = "receipts:\n  url: http://127.0.0.1:" + std::to_string(ecc_->port()) +
                                 "\n  insecure: true\n  client: \"100\"\n  user: FERRY_COMM\n  password_file: " +
-                                SecretFile("ecc.password", "s4-secret") +
-                                "\n  timeout: 5s\nmetrics:\n  listen: 127.0.0.1:" + std::to_string(metrics_port_) +
-                                "\n";
+                                SecretFile("ecc.password", "s4-secret") + "\n  timeout: 5s\n" + MoreReceiptsYaml() +
+                                "metrics:\n  listen: 127.0.0.1:" + std::to_string(metrics_port_) + "\n";
     StartPipeline(SalesforceConnector(), "flow: customers\nextends: debmas-account-salesforce\n");
   }
 
@@ -125,6 +126,47 @@ TEST_F(ReceiptsTest, AReceiptSapRefusesForGoodIsLeftOutAndTheOthersStillGo) {
   EXPECT_EQ(Metric("ferry_agent_receipts_dropped_total"), 1);
   EXPECT_EQ(Metric("ferry_agent_receipts_pending"), 0);
   EXPECT_EQ(Metric("ferry_agent_receipts_sent_total"), 1);
+}
+
+// The ALE audit instead of STATUS IDocs (receipts.kind: audit).
+class AuditReceiptsTest : public ReceiptsTest {
+ protected:
+  std::string MoreReceiptsYaml() const override { return "  kind: audit\n"; }
+  // The E1STATE records of the ALEAUD01 IDocs SAP received, by the IDoc
+  // number they confirm, each with the OBJKEY of the E1PRTOB after it.
+  std::map<std::string, json> Confirmations() {
+    std::map<std::string, json> out;
+    for (const json& idoc : ecc_->Records("s4", "IDOC_ALEAUD")) {
+      const json& f = idoc["fields"];
+      EXPECT_EQ(f["IDOCTYP"], "ALEAUD01");
+      std::string last;
+      for (const json& segment : f["segments"]) {
+        if (segment["segment"] == "E1STATE") {
+          last = segment["fields"]["DOCNUM"].get<std::string>();
+          out[last] = segment["fields"];
+        } else if (segment["segment"] == "E1PRTOB" && !last.empty()) {
+          out[last]["OBJKEY"] = segment["fields"]["OBJKEY"];
+        }
+      }
+    }
+    return out;
+  }
+};
+
+TEST_F(AuditReceiptsTest, SapGetsAnAleAuditOfWhatTheCrmDidWithEachIdoc) {
+  Post(761001, "0000761001", "DE");
+  Post(761002, "0000761002", "XI");
+  ASSERT_TRUE(WaitUntil([&] { return Confirmations().size() == 2; }, 30s)) << ecc_->Records("s4", "IDOC_ALEAUD").dump();
+  auto confirmations = Confirmations();
+  const json& taken = confirmations.at(Docnum(761001));
+  EXPECT_EQ(taken["STATUS"], "53");
+  const json account = sim().Find("salesforce", "Account", "SAP_Customer_Number__c", "761001");
+  ASSERT_FALSE(account.is_null());
+  EXPECT_EQ(taken["OBJKEY"], account["id"]);
+  const json& refused = confirmations.at(Docnum(761002));
+  EXPECT_EQ(refused["STATUS"], "51");
+  EXPECT_NE(refused.value("STAPA1_LNG", "").find("mapping failed"), std::string::npos) << refused.dump();
+  EXPECT_TRUE(ecc_->Records("s4", "IDOC_STATUS").empty()) << "one kind of receipt, not both";
 }
 
 }  // namespace

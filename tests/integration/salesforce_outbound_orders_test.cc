@@ -242,6 +242,12 @@ TEST_F(SalesforceOutboundOrdersTest, APinnedChannelTakesOnlyTheOrgsClientCertifi
       "--cacert " + CaFile() + " -H 'Content-Type: text/xml' -H 'Ferry-Client-Certificate-Sha256: " + fingerprint.out +
       "' -d '<not-soap/>' '" + InboundUrl("salesforce-pinned") + "?token=" + kToken + "'");
   EXPECT_EQ(forged.status, 401) << forged.body;
+  // A client that resumes its TLS session on a new connection (as HTTP
+  // clients do) is served on the second connection too.
+  const ShellRun resumed = RunShell("openssl s_client -connect 127.0.0.1:" + std::to_string(inbound_port_) +
+                                    " -CAfile " + CaFile() + " -tls1_2 -reconnect < /dev/null 2>&1");
+  EXPECT_NE(resumed.out.find("Reused, TLSv1.2"), std::string::npos) << resumed.out;
+  EXPECT_EQ(resumed.out.find("alert"), std::string::npos) << "a resumed session must not fail: " << resumed.out;
   const std::string log = ReadFile(p().dir().path() / "controlplane.log");
   EXPECT_NE(log.find("no client certificate was presented"), std::string::npos);
   EXPECT_NE(log.find("is not the channel's"), std::string::npos);

@@ -12,6 +12,7 @@
 #include "common/config/secret_file.h"
 #include "common/http/url_encoding.h"
 #include "controlplane/connectors/http_outcome.h"
+#include "controlplane/connectors/sap_sales_cloud/sap_sales_cloud_query.h"
 #include "controlplane/connectors/sap_sales_cloud/sap_sales_cloud_wire.h"
 
 namespace ferry::controlplane {
@@ -146,7 +147,8 @@ asio::awaitable<std::optional<DeliveryResult>> SapSalesCloudConnector::Upsert(co
   Lookup self{std::nullopt, r.external_id()};
   if (!by_id) self = co_await Find(*service, r.key_field(), r.external_id(), what);
   if (self.failed) co_return std::move(self.failed);
-  if (by_id && self.id.empty()) co_return DeliveryResult::Rejected(what + ": no id to update");
+  if (by_id && !IsEntityId(self.id))
+    co_return DeliveryResult::Rejected(what + ": '" + self.id + "' is not an entity id");
   const std::string collection = config_.base.target + "/" + *service;
   if (self.id.empty()) {
     std::string body = CreateBody(r, links);
