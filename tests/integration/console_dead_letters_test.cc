@@ -35,7 +35,10 @@ TEST_F(ConsoleDeadLettersTest, RefusedIdocsAreFoundReplayedAfterTheFixAndDiscard
     }
     return SinkResponse{200, {}, "{}", {}};
   });
+  // One after the other: two customers' IDocs are delivered side by side,
+  // so only waiting for the first dead letter makes the second the newer.
   ASSERT_EQ(p_->PostIdoc(CustomerIdocNumbered(6100001, "0000610001")).status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return p_->DeadLetterCount() == 1; }, seconds(20))) << p_->DeadLetterCount();
   ASSERT_EQ(p_->PostIdoc(CustomerIdocNumbered(6100002, "0000610002")).status, 200);
   ASSERT_EQ(p_->PostIdoc(CustomerIdocNumbered(6100003, "0000610003")).status, 200);
   ASSERT_TRUE(WaitUntil([&] { return p_->DeadLetterCount() == 2; }, seconds(20))) << p_->DeadLetterCount();
