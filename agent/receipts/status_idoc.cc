@@ -190,7 +190,7 @@ std::string AuditIdocPacket(const std::vector<Receipt>& receipts, uint64_t first
           Field(out, "STATXT", StatusText(*r, reason), 70);
           Field(out, "STATYP", r->delivered ? "S" : "E", 1);
           if (!r->delivered) ReasonParameters(out, reason, {"STAPA1_LNG", "STAPA2_LNG", "STAPA3_LNG", "STAPA4_LNG"});
-          if (!r->record_id.empty()) {
+          if (r->delivered && !r->record_id.empty()) {
             // The object the IDoc became at the receiver: the CRM record.
             out += "<E1PRTOB SEGMENT=\"1\">";
             Field(out, "DOCNUM", r->idoc.docnum(), 16);

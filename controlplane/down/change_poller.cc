@@ -68,14 +68,23 @@ boost::asio::awaitable<std::optional<std::chrono::milliseconds>> ChangePoller::P
   if (connector == nullptr) co_return std::nullopt;  // the configuration check names it at start
   // The first pass starts from `start`, or from its own time; from then on
   // the watermark is in the store, so a restart neither skips nor repeats.
-  const std::optional<int64_t> stored = watermarks_.Get(name, object.object);
-  int64_t newest = stored ? *stored : settings.start_unix_ms.value_or(NowUnixMs());
-  if (!stored) {
+  const Result<std::optional<int64_t>> stored = watermarks_.Get(name, object.object);
+  if (!stored.ok()) {
+    ++stats.failures_total;
+    spdlog::error("event=poll_failed channel={} object={} for_good=false reason=\"{}\"", name, object.object,
+                  EscapeForLog(std::string(stored.status().message())));
+    co_return std::nullopt;
+  }
+  int64_t newest = stored->value_or(settings.start_unix_ms.value_or(NowUnixMs()));
+  if (!stored->has_value()) {
     // Committed at once: changes made before the first listing answers
     // are then asked for after a crash too.
     const std::vector<ChangedRecord> none;
     Result<size_t> first = co_await Commit(channel, object, none, newest);
-    if (!first.ok()) co_return std::nullopt;
+    if (!first.ok()) {
+      ++stats.failures_total;
+      co_return std::nullopt;
+    }
   }
   ChangesQuery query;
   query.object = object.object;
@@ -83,6 +92,7 @@ boost::asio::awaitable<std::optional<std::chrono::milliseconds>> ChangePoller::P
   query.since_unix_ms = std::max<int64_t>(0, newest - settings.lookback.count());
   query.limit = settings.page_size;
   std::string previous_first;  // the first record of the page before, at the same time
+  bool listed_all = false;     // an empty page ended the pass: every change was listed
   for (size_t page = 0; page < kMaxPagesPerPass; ++page) {
     ChangesList list = co_await connector->ListChanges(query);
     if (stopping.stopped()) co_return std::nullopt;  // shut down meanwhile: nothing more is committed
@@ -98,7 +108,10 @@ boost::asio::awaitable<std::optional<std::chrono::milliseconds>> ChangePoller::P
                   EscapeForLog(list.reason));
       co_return list.retry_after;
     }
-    if (list.records.empty()) break;
+    if (list.records.empty()) {
+      listed_all = true;
+      break;
+    }
     stats.listed_total += list.records.size();
     // A change dated past the control plane's clock moves the watermark
     // only to the clock: one bad date must not hide every later change (a
@@ -109,7 +122,10 @@ boost::asio::awaitable<std::optional<std::chrono::milliseconds>> ChangePoller::P
     page_newest = std::min(page_newest, std::max(latest_credible, query.since_unix_ms));
     newest = std::max(newest, page_newest);
     Result<size_t> fresh = co_await Commit(channel, object, list.records, newest);
-    if (!fresh.ok()) co_return std::nullopt;  // the store failed: asked again next pass
+    if (!fresh.ok()) {
+      ++stats.failures_total;  // the store failed: asked again next pass
+      co_return std::nullopt;
+    }
     stats.committed_total += *fresh;
     // The next page: from this page's newest time, past the records of
     // that time (or later: a capped date) already seen.
@@ -118,12 +134,18 @@ boost::asio::awaitable<std::optional<std::chrono::milliseconds>> ChangePoller::P
     const bool same_time = page_newest == query.since_unix_ms;
     // A page that starts where the one before started has not moved on: a
     // CRM ignoring $skip would be asked for ever.
-    if (same_time && list.records.front().record_id == previous_first) break;
+    if (same_time && list.records.front().record_id == previous_first) {
+      spdlog::warn(
+          "event=poll_not_moving_on channel={} object={} detail=\"a page started where the one before did: "
+          "the CRM does not seem to take $skip\"",
+          name, object.object);
+      break;
+    }
     previous_first = list.records.front().record_id;
     query.skip = same_time ? query.skip + at_newest : at_newest;
     query.since_unix_ms = page_newest;
   }
-  stats.last_success_unix_ms = NowUnixMs();
+  if (listed_all) stats.last_success_unix_ms = NowUnixMs();
   co_return std::nullopt;
 }
 

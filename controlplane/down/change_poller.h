@@ -49,10 +49,10 @@ namespace ferry::controlplane {
 
 struct PollStats {
   uint64_t passes_total = 0;
-  uint64_t listed_total = 0;     // records listed, asked again included
-  uint64_t committed_total = 0;  // of those, new changes committed as commands
-  uint64_t failures_total = 0;   // listings that failed (retried at the next pass)
-  int64_t last_success_unix_ms = 0;
+  uint64_t listed_total = 0;         // records listed, asked again included
+  uint64_t committed_total = 0;      // of those, new changes committed as commands
+  uint64_t failures_total = 0;       // passes that failed: a listing, or the store (retried at the next pass)
+  int64_t last_success_unix_ms = 0;  // the last pass that listed every change (to an empty page)
 };
 
 class ChangePoller : public std::enable_shared_from_this<ChangePoller> {
@@ -72,7 +72,8 @@ class ChangePoller : public std::enable_shared_from_this<ChangePoller> {
   std::map<std::string, PollStats> Stats() const { return stats_; }
   // The newest change time committed for a channel's object, if any.
   std::optional<int64_t> Watermark(const std::string& channel, const std::string& object) const {
-    return watermarks_.Get(channel, object);
+    Result<std::optional<int64_t>> stored = watermarks_.Get(channel, object);
+    return stored.ok() ? *stored : std::nullopt;
   }
 
  private:

@@ -216,6 +216,28 @@ TEST_F(ChangePollerTest, AFailedListingIsAskedAgainFromTheSamePoint) {
   EXPECT_EQ(poller_->Watermark("quotes", "salesQuotes"), kStart + 10);
 }
 
+TEST_F(ChangePollerTest, AWatermarkThatCannotBeReadIsNotTakenForAFirstPass) {
+  crm_.records = {{"q1", kStart + 10}};
+  ASSERT_TRUE(RunUntil([&] { return Queued().size() == 1; }));
+  StopPoller();
+  // A damaged value: starting again from `start` or now would skip or
+  // repeat changes, so the pass fails and lists nothing.
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::WriteTxn& txn) {
+                    const std::string key = "quotes/salesQuotes", value = "bad";
+                    MDB_val k = store::ToVal(key), v = store::ToVal(value);
+                    return store::LmdbStatus(mdb_put(txn.txn(), store_->Db(PollWatermarks::kDb), &k, &v, 0), "put");
+                  })
+                  .ok());
+  crm_.asked.clear();
+  crm_.records["q2"] = kStart + 20;
+  StartPoller();
+  ASSERT_TRUE(RunUntil([&] { return poller_->Stats()["quotes/salesQuotes"].failures_total >= 2; }));
+  EXPECT_TRUE(crm_.asked.empty());
+  EXPECT_EQ(Queued().size(), 1u);
+  EXPECT_FALSE(poller_->Watermark("quotes", "salesQuotes").has_value());
+}
+
 TEST_F(ChangePollerTest, TheFirstPassStoresItsStartSoChangesBeforeItsFirstAnswerAreNotLost) {
   crm_.fail_next = 1000;  // the CRM is down from the start
   ASSERT_TRUE(RunUntil([&] { return crm_.asked.size() >= 2; }));

@@ -7,13 +7,16 @@ std::string KeyOf(const std::string& channel, const std::string& object) { retur
 
 }  // namespace
 
-std::optional<int64_t> PollWatermarks::Get(const std::string& channel, const std::string& object) const {
+Result<std::optional<int64_t>> PollWatermarks::Get(const std::string& channel, const std::string& object) const {
   store::ReadTxn txn = store_.BeginRead();
-  if (!txn.ok()) return std::nullopt;
+  if (!txn.ok()) return Status::Unavailable("the store cannot be read");
   const std::string key = KeyOf(channel, object);
   MDB_val k = store::ToVal(key), v;
-  if (mdb_get(txn.txn(), store_.Db(kDb), &k, &v) != MDB_SUCCESS || v.mv_size != 8) return std::nullopt;
-  return static_cast<int64_t>(store::DecodeU64Key(store::FromVal(v)));
+  const int rc = mdb_get(txn.txn(), store_.Db(kDb), &k, &v);
+  if (rc == MDB_NOTFOUND) return std::optional<int64_t>();
+  if (rc != MDB_SUCCESS) return store::LmdbStatus(rc, "reading a poll watermark");
+  if (v.mv_size != 8) return Status::DataLoss("the poll watermark of " + key + " is not 8 bytes");
+  return std::optional<int64_t>(static_cast<int64_t>(store::DecodeU64Key(store::FromVal(v))));
 }
 
 Status PollWatermarks::Put(store::WriteTxn& txn, const std::string& channel, const std::string& object,

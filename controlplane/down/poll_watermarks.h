@@ -20,8 +20,9 @@ class PollWatermarks {
 
   explicit PollWatermarks(store::Store& store) : store_(store) {}
 
-  // nullopt when none was committed (or the store cannot be read).
-  std::optional<int64_t> Get(const std::string& channel, const std::string& object) const;
+  // nullopt when none was committed; an error when the store cannot be
+  // read (a pass must not take that for a first one and start again).
+  Result<std::optional<int64_t>> Get(const std::string& channel, const std::string& object) const;
   Status Put(store::WriteTxn& txn, const std::string& channel, const std::string& object, int64_t unix_ms) const;
 
  private:
