@@ -34,21 +34,24 @@ fi
 
 if stage sanitize; then
   say "sanitizer build and tests"
-  # Build type Sanitize (no flags of its own) with -O1 -g1: what the
-  # sanitizers need for useful reports, and a build much
-  # quicker than RelWithDebInfo's; the benchmark is not built. A unity
+  # Build type Sanitize (no flags of its own) with -Og -g1: what the
+  # sanitizers need for useful reports (frames kept, lines named), and a
+  # build a third quicker than -O1's, which spends most of its time
+  # optimizing; the benchmark is not built. A unity
   # build (each target's sources compiled in batches of 8) parses the
   # heavy headers (Asio, Beast, protobuf, gtest) once per batch instead of
   # once per file.
-  cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS="-O1 -g1" -DFERRY_SANITIZE=ON \
+  cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS="-Og -g1" -DFERRY_SANITIZE=ON \
     -DCMAKE_UNITY_BUILD=ON >/dev/null
   cmake --build "$root/build-asan" -j "$jobs"
   # Leaks are not checked: the daemons exit through paths (Paho's and
   # protobuf's static state) that LeakSanitizer reports without a bug behind them.
   export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:strict_string_checks=1"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-  # The packages are made and checked from the release build.
-  (cd "$root/build-asan" && ctest --output-on-failure --timeout 900 -E "^debian_packages$" "$@")
+  # The packages are made and checked from the release build. Two tests at
+  # a time: most of an integration test's time is spent waiting on its own
+  # processes (each has its own broker, ports and folders), not computing.
+  (cd "$root/build-asan" && ctest --output-on-failure --timeout 900 -j "$jobs" -E "^debian_packages$" "$@")
 fi
 
 if stage tsan; then
@@ -57,7 +60,7 @@ if stage tsan; then
   # its callers (queues, history, ingest, delivery, uplink) share data
   # across threads. The integration tests run the daemons as processes and
   # stay with the sanitize stage.
-  cmake -S "$root" -B "$root/build-tsan" -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS="-O1 -g1" -DFERRY_TSAN=ON \
+  cmake -S "$root" -B "$root/build-tsan" -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS="-Og -g1" -DFERRY_TSAN=ON \
     -DCMAKE_UNITY_BUILD=ON >/dev/null
   tsan_tests=(common/ferry_common_tests agent/ferry_agent_tests controlplane/ferry_controlplane_tests)
   cmake --build "$root/build-tsan" -j "$jobs" --target "${tsan_tests[@]##*/}"

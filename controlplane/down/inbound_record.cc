@@ -32,7 +32,7 @@ Result<InboundRecord> ReadInboundRecord(std::string_view object, std::string_vie
   const boost::json::value value = boost::json::parse(body, ec, {}, options);
   if (ec) return Status::InvalidArgument("the body is not JSON: " + ec.message());
   if (!value.is_object()) return Status::InvalidArgument("the body must be the record, a JSON object");
-  return InboundRecord{std::string(object), std::string(record_id), std::string(body)};
+  return InboundRecord{std::string(object), std::string(record_id), std::string(body), {}};
 }
 
 }  // namespace ferry::controlplane
