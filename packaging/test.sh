@@ -38,11 +38,11 @@ if stage sanitize; then
   # sanitizers need for useful reports (frames kept, lines named), and a
   # build a third quicker than -O1's, which spends most of its time
   # optimizing; the benchmark is not built. A unity
-  # build (each target's sources compiled in batches of 8) parses the
-  # heavy headers (Asio, Beast, protobuf, gtest) once per batch instead of
-  # once per file.
+  # build (each target's sources compiled in batches of 16) parses the
+  # heavy headers (Asio, Beast, protobuf, gtest) and instantiates their
+  # templates once per batch instead of once per file.
   cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS="-Og -g1" -DFERRY_SANITIZE=ON \
-    -DCMAKE_UNITY_BUILD=ON >/dev/null
+    -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 >/dev/null
   cmake --build "$root/build-asan" -j "$jobs"
   # Leaks are not checked: the daemons exit through paths (Paho's and
   # protobuf's static state) that LeakSanitizer reports without a bug behind them.
@@ -61,7 +61,7 @@ if stage tsan; then
   # across threads. The integration tests run the daemons as processes and
   # stay with the sanitize stage.
   cmake -S "$root" -B "$root/build-tsan" -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS="-Og -g1" -DFERRY_TSAN=ON \
-    -DCMAKE_UNITY_BUILD=ON >/dev/null
+    -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 >/dev/null
   tsan_tests=(common/ferry_common_tests agent/ferry_agent_tests controlplane/ferry_controlplane_tests)
   cmake --build "$root/build-tsan" -j "$jobs" --target "${tsan_tests[@]##*/}"
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"

@@ -42,6 +42,12 @@ NodeId Document::AddChild(NodeId parent, std::string_view name, std::string_view
   return id;
 }
 
+NodeId Document::AddBoolean(NodeId parent, std::string_view name, bool value) {
+  const NodeId id = AddChild(parent, name, value ? "true" : "false");
+  nodes_[id].boolean = true;
+  return id;
+}
+
 std::string Document::PathOf(NodeId id) const {
   if (id == root()) return "/";
   std::vector<std::string> steps;

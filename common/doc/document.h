@@ -6,7 +6,8 @@
 //   the top-level segments; a segment's children are its fields (leaves)
 //   and its child segments.
 // - JSON: object members are children named by their key; an array becomes
-//   repeated children with the member's name; scalars are values.
+//   repeated children with the member's name; scalars are values, and a
+//   boolean is marked as one.
 //
 // Strings live in one arena owned by the document and nodes live in one
 // vector, so building a tree costs a handful of allocations however many
@@ -35,6 +36,9 @@ class Document {
   NodeId first_child(NodeId id) const { return nodes_[id].first_child; }
   NodeId next_sibling(NodeId id) const { return nodes_[id].next_sibling; }
   bool has_children(NodeId id) const { return nodes_[id].first_child != kNoNode; }
+  // A JSON true or false (its value is the text "true" or "false"): flows
+  // read it as a truth value, not as text that is set.
+  bool is_boolean(NodeId id) const { return nodes_[id].boolean; }
   size_t size() const { return nodes_.size(); }
 
   // "/E1KNA1M[1]/E1KNVKM[2]": names with 1-based positions among same-named
@@ -43,12 +47,14 @@ class Document {
 
   // Appends a child after the parent's last child; returns its id.
   NodeId AddChild(NodeId parent, std::string_view name, std::string_view value = {});
+  NodeId AddBoolean(NodeId parent, std::string_view name, bool value);
   void Reserve(size_t nodes, size_t arena_bytes);
 
  private:
   struct Node {
     uint32_t name_offset = 0, name_size = 0, value_offset = 0, value_size = 0;
     NodeId parent = kNoNode, first_child = kNoNode, last_child = kNoNode, next_sibling = kNoNode;
+    bool boolean = false;
   };
   std::string_view Slice(uint32_t offset, uint32_t size) const { return {arena_.data() + offset, size}; }
   uint32_t Store(std::string_view s);

@@ -77,7 +77,7 @@ class Builder {
   bool on_uint64(uint64_t, std::string_view s, boost::system::error_code&) { return Number(s); }
   bool on_double(double, std::string_view s, boost::system::error_code&) { return Number(s); }
   bool on_bool(bool b, boost::system::error_code&) {
-    Scalar(b ? "true" : "false");
+    doc_->AddBoolean(frames_.empty() ? doc_->root() : frames_.back().node, frames_.empty() ? "value" : ChildName(), b);
     return true;
   }
   bool on_null(boost::system::error_code&) {

@@ -133,5 +133,56 @@ records:
   EXPECT_NE(error.find("nest_in: only down flows nest records"), std::string::npos) << error;
 }
 
+// CRM records are JSON: a checkbox is a JSON boolean, and `false` is false
+// in a condition, whatever a flow written for text compares it with.
+TEST(DownFlowTest, AJsonFalseIsFalseAndAJsonStringStaysText) {
+  const std::string flow = R"(flow: f
+direction: down
+match: { message_type: Quote, idoc_type: crm, when: IsWon }
+target: { connector: s4_odata }
+records:
+  - name: order
+    object: API_SALES_ORDER_SRV/A_SalesOrder
+    external_id: Id
+    key_field: PurchaseOrderByCustomer
+    fields:
+      Checkbox: IsWon
+)";
+  auto set = MustCompile({{"f.yaml", flow}});
+  ASSERT_NE(set, nullptr);
+  const RunResult lost = RunDown(*set, R"({"Id":"Q1","IsWon":false})");
+  EXPECT_EQ(lost.outcomes.size(), 0u) << Describe(lost);
+  EXPECT_EQ(lost.held_back_by_when, 1u) << "match.when: IsWon is false for a JSON false";
+  EXPECT_EQ(RunDown(*set, R"({"Id":"Q1","IsWon":true})").outcomes.size(), 1u);
+
+  const std::string unconditional = R"(flow: f
+direction: down
+match: { message_type: Quote, idoc_type: crm }
+target: { connector: s4_odata }
+records:
+  - name: order
+    object: API_SALES_ORDER_SRV/A_SalesOrder
+    external_id: Id
+    key_field: PurchaseOrderByCustomer
+    fields:
+      NotWon: not(IsWon)
+      WonIsTrue: IsWon == true
+      WonIsFalseText: IsWon == 'false'
+      WonIsTrueText: IsWon == 'true'
+      Checkbox: IsWon
+      LabelIsSet: if(Label, 'set', 'blank')
+      Label: Label
+)";
+  set = MustCompile({{"f.yaml", unconditional}});
+  ASSERT_NE(set, nullptr);
+  const RunResult r = RunDown(*set, R"({"Id":"Q1","IsWon":false,"Label":"false"})");
+  ASSERT_EQ(r.outcomes.size(), 1u) << Describe(r);
+  ASSERT_EQ(r.outcomes[0].kind, Kind::kMapped) << r.outcomes[0].error;
+  EXPECT_EQ(r.outcomes[0].by_connector[0].second[0].fields_json(),
+            R"({"PurchaseOrderByCustomer":"Q1","NotWon":true,"WonIsTrue":false,"WonIsFalseText":true,)"
+            R"("WonIsTrueText":false,"Checkbox":false,"LabelIsSet":"set","Label":"false"})")
+      << "a JSON boolean stays a boolean; the string \"false\" stays text";
+}
+
 }  // namespace
 }  // namespace ferry::flows

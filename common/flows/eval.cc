@@ -40,6 +40,7 @@ bool Walk(const Path& path, size_t i, NodeId from, const EvalContext& ctx, Visit
 Value NodeValue(const EvalContext& ctx, NodeId node) {
   if (node == kNoNode) return Value::Null();
   const std::string_view v = ctx.document.value(node);
+  if (ctx.document.is_boolean(node)) return Value::Bool(v == "true");
   if (v.empty()) return Value::Null();
   return Value::Text(std::string(v));
 }
@@ -54,7 +55,12 @@ int Compare(const Value& a, const Value& b, bool& comparable) {
     return ToDecimal(a, "comparison").Compare(ToDecimal(b, "comparison"));
   }
   if (a.kind == Value::Kind::kBool || b.kind == Value::Kind::kBool) {
-    const bool x = IsTrue(a), y = IsTrue(b);
+    // Against a truth value the text 'false' is false, so a JSON boolean
+    // compared with 'true' or 'false' means what it says.
+    const auto truth = [](const Value& v) {
+      return v.kind == Value::Kind::kText && v.text == "false" ? false : IsTrue(v);
+    };
+    const bool x = truth(a), y = truth(b);
     return x == y ? 0 : (x ? 1 : -1);
   }
   if (a.is_null() || b.is_null()) {

@@ -9,4 +9,9 @@ namespace ferry::http {
 
 std::string BasicAuthorization(std::string_view user, std::string_view password);
 
+// Whether an Authorization header's value carries exactly these
+// credentials: the scheme in any case, the credentials compared in
+// constant time (what a request sends is the attacker's to choose).
+bool IsBasicAuthorization(std::string_view header_value, std::string_view user, std::string_view password);
+
 }  // namespace ferry::http

@@ -18,7 +18,6 @@ namespace {
 using xml::ForMessage;
 using xml::IsElement;
 using xml::IsXmlSpace;
-using xml::Trimmed;
 using xml::XmlError;
 
 // Offset just past the end tag that closes the element starting at `start`
@@ -88,7 +87,7 @@ ControlRecord ReadControlRecord(pugi::xml_node edi_dc40) {
     for (const ControlField& f : ControlFields()) {
       if (f.member == nullptr || f.tag != field.name()) continue;
       std::string& value = control.*f.member;
-      if (value.empty()) value = Trimmed(field.text().get());
+      if (value.empty()) value = xml::Trimmed(field.text().get());
       break;
     }
   }

@@ -3,7 +3,7 @@
 namespace ferry::store {
 
 Status Checkpoints::PutInTxn(WriteTxn& txn, std::string_view name, std::string_view value) const {
-  if (name.empty() || name.size() > 256) return Status::InvalidArgument("checkpoint name must be 1-256 bytes");
+  if (name.empty() || name.size() > 511) return Status::InvalidArgument("checkpoint name must be 1-511 bytes");
   MDB_val key{name.size(), const_cast<char*>(name.data())};
   MDB_val data{value.size(), const_cast<char*>(value.data())};
   return LmdbStatus(mdb_put(txn.txn(), db_, &key, &data, 0), "checkpoint put");

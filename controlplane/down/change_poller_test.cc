@@ -7,16 +7,12 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
-
 #include <algorithm>
 #include <set>
 
 #include "common/util/clock.h"
+#include "controlplane/down/down_test_fixture.h"
 #include "controlplane/down/modified_since_poll_channel.h"
-#include "tests/support/fake_tunnel.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_store.h"
 
 namespace ferry::controlplane {
 namespace {
@@ -61,13 +57,9 @@ class ChangingCrm : public Connector {
 
 constexpr int64_t kStart = 1'790'000'000'000;  // 2026-09-21, before the clock
 
-class ChangePollerTest : public ::testing::Test {
+class ChangePollerTest : public testing::DownStoreTest {
  protected:
   void SetUp() override {
-    std::vector<std::string> databases = store::DurableQueue::DatabasesFor(kDownQueue);
-    databases.push_back(PollWatermarks::kDb);
-    store_ = testing::OpenTestStore(dir_.path(), databases);
-    down_queue_ = std::move(store::DurableQueue::Open(*store_, {kDownQueue, 0}).value());
     PollSettings settings;
     settings.interval = std::chrono::milliseconds(100);
     settings.lookback = std::chrono::milliseconds(1000);
@@ -77,12 +69,13 @@ class ChangePollerTest : public ::testing::Test {
     ConfiguredChannel channel;
     channel.options = {"quotes", "modified_since_poll", "sap_sales_cloud", {{"sap", "S4P"}}};
     channel.channel = std::make_shared<ModifiedSincePollChannel>(settings);
-    inbound_.channels.push_back(channel);
-    commands_ = std::make_shared<DownCommands>(io_.get_executor(), *store_, *down_queue_, tunnel_, inbound_,
-                                               DownOptions{}, [] { return std::vector<RoutableAgent>{}; });
+    Open(std::move(channel));
     StartPoller();
   }
-  void TearDown() override { StopPoller(); }
+  void TearDown() override {
+    StopPoller();
+    DownStoreTest::TearDown();
+  }
 
   void StartPoller() {
     poller_ = std::make_shared<ChangePoller>(
@@ -96,13 +89,9 @@ class ChangePollerTest : public ::testing::Test {
     store_->Drain();
   }
   // The queued commands' "<record id>" in queue order.
-  std::vector<std::string> Queued() {
+  std::vector<std::string> QueuedIds() {
     std::vector<std::string> out;
-    auto records = down_queue_->ReadAfter(0, 1000, 1 << 24);
-    EXPECT_TRUE(records.ok());
-    for (const auto& r : records.value()) {
-      ferry::v1::DownCommand c;
-      EXPECT_TRUE(c.ParseFromString(r.data));
+    for (const ferry::v1::DownCommand& c : Queued()) {
       EXPECT_TRUE(c.read_first()) << "a listed change is read whole before it goes down";
       EXPECT_EQ(c.object(), "salesQuotes");
       EXPECT_EQ(c.channel(), "quotes");
@@ -110,25 +99,9 @@ class ChangePollerTest : public ::testing::Test {
     }
     return out;
   }
-  void Run() {
-    io_.restart();
-    io_.run_one_for(std::chrono::milliseconds(10));
-  }
-  template <typename Done>
-  bool RunUntil(Done done) {
-    for (int i = 0; i < 1000 && !done(); ++i) Run();
-    return done();
-  }
   size_t Passes() { return poller_->Stats()["quotes/salesQuotes"].passes_total; }
 
-  testing::TempDir dir_;
-  boost::asio::io_context io_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::DurableQueue> down_queue_;
-  InboundOptions inbound_;
-  testing::FakeTunnel tunnel_;
   ChangingCrm crm_;
-  std::shared_ptr<DownCommands> commands_;
   std::shared_ptr<ChangePoller> poller_;
 };
 
@@ -137,8 +110,8 @@ TEST_F(ChangePollerTest, EachChangeGoesDownOnceInChangeOrderAcrossPagesWithTies)
   // lose or repeat any of them.
   crm_.records = {{"q1", kStart + 10}, {"q2", kStart + 20}, {"q3", kStart + 20},  {"q4", kStart + 20},
                   {"q5", kStart + 20}, {"q6", kStart + 30}, {"q0", kStart - 5000}};
-  ASSERT_TRUE(RunUntil([&] { return Queued().size() >= 6 && Passes() >= 3; }));
-  EXPECT_EQ(Queued(), (std::vector<std::string>{"q1", "q2", "q3", "q4", "q5", "q6"}))
+  ASSERT_TRUE(RunUntil([&] { return QueuedIds().size() >= 6 && Passes() >= 3; }));
+  EXPECT_EQ(QueuedIds(), (std::vector<std::string>{"q1", "q2", "q3", "q4", "q5", "q6"}))
       << "q0 changed before the start; the others once each, oldest first";
   EXPECT_EQ(poller_->Watermark("quotes", "salesQuotes"), kStart + 30);
   EXPECT_EQ(crm_.asked.front().filter, "progressStatus eq 'WON'");
@@ -148,12 +121,12 @@ TEST_F(ChangePollerTest, EachChangeGoesDownOnceInChangeOrderAcrossPagesWithTies)
   // watermark but within the lookback (a late commit) is found too.
   crm_.records["q2"] = kStart + 40;
   crm_.records["q7"] = kStart + 25;
-  ASSERT_TRUE(RunUntil([&] { return Queued().size() >= 8; }));
-  const std::vector<std::string> queued = Queued();
+  ASSERT_TRUE(RunUntil([&] { return QueuedIds().size() >= 8; }));
+  const std::vector<std::string> queued = QueuedIds();
   EXPECT_EQ(std::vector<std::string>(queued.begin() + 6, queued.end()), (std::vector<std::string>{"q7", "q2"}));
   const size_t passes = Passes();
   ASSERT_TRUE(RunUntil([&] { return Passes() >= passes + 3; }));
-  EXPECT_EQ(Queued().size(), 8u) << "listed again within the lookback, nothing is committed twice";
+  EXPECT_EQ(QueuedIds().size(), 8u) << "listed again within the lookback, nothing is committed twice";
   EXPECT_EQ(poller_->Stats()["quotes/salesQuotes"].committed_total, 8u);
 }
 
@@ -163,26 +136,26 @@ TEST_F(ChangePollerTest, ATenantThatAnswersShorterPagesThanAskedIsPagedToTheEnd)
   crm_.page_cap = 2;
   crm_.records = {
       {"q1", kStart + 10}, {"q2", kStart + 11}, {"q3", kStart + 12}, {"q4", kStart + 13}, {"q5", kStart + 14}};
-  ASSERT_TRUE(RunUntil([&] { return Queued().size() == 5; }));
+  ASSERT_TRUE(RunUntil([&] { return QueuedIds().size() == 5; }));
   EXPECT_EQ(poller_->Watermark("quotes", "salesQuotes"), kStart + 14);
 }
 
 TEST_F(ChangePollerTest, AChangeDatedFarAheadDoesNotHideLaterOnes) {
   const int64_t now = NowUnixMs();
   crm_.records = {{"q1", now}, {"far", 253402300799000}};  // 9999-12-31T23:59:59Z
-  ASSERT_TRUE(RunUntil([&] { return Queued().size() == 2; }));
+  ASSERT_TRUE(RunUntil([&] { return QueuedIds().size() == 2; }));
   const int64_t watermark = poller_->Watermark("quotes", "salesQuotes").value_or(0);
   EXPECT_LE(watermark, NowUnixMs()) << "moved to the clock at most";
   crm_.records["q2"] = NowUnixMs();
-  ASSERT_TRUE(RunUntil([&] { return Queued().size() == 3; }));
-  EXPECT_EQ(Queued().back(), "q2");
+  ASSERT_TRUE(RunUntil([&] { return QueuedIds().size() == 3; }));
+  EXPECT_EQ(QueuedIds().back(), "q2");
 }
 
 TEST_F(ChangePollerTest, ACrmThatIgnoresSkipOrListsTooMuchDoesNotSpinOrFlood) {
   crm_.ignores_skip = true;
   crm_.records = {{"q1", kStart + 10}, {"q2", kStart + 10}, {"q3", kStart + 10}, {"q4", kStart + 10}};
   ASSERT_TRUE(RunUntil([&] { return Passes() >= 3; }));
-  EXPECT_EQ(Queued(), (std::vector<std::string>{"q1", "q2", "q3"})) << "what it lists goes down, once";
+  EXPECT_EQ(QueuedIds(), (std::vector<std::string>{"q1", "q2", "q3"})) << "what it lists goes down, once";
   EXPECT_LT(crm_.asked.size(), 20u) << "a page that does not move on ends the pass";
 
   StopPoller();
@@ -190,18 +163,18 @@ TEST_F(ChangePollerTest, ACrmThatIgnoresSkipOrListsTooMuchDoesNotSpinOrFlood) {
   crm_.extra_records = 1;  // four for a page of three
   StartPoller();
   ASSERT_TRUE(RunUntil([&] { return poller_->Stats()["quotes/salesQuotes"].failures_total >= 2; }));
-  EXPECT_EQ(Queued().size(), 3u) << "an oversized page is not taken";
+  EXPECT_EQ(QueuedIds().size(), 3u) << "an oversized page is not taken";
 }
 
 TEST_F(ChangePollerTest, ARestartAsksFromTheWatermarkAndCommitsNothingTwice) {
   crm_.records = {{"q1", kStart + 10}, {"q2", kStart + 20}};
-  ASSERT_TRUE(RunUntil([&] { return Queued().size() == 2; }));
+  ASSERT_TRUE(RunUntil([&] { return QueuedIds().size() == 2; }));
   StopPoller();
   crm_.asked.clear();
   crm_.records["q3"] = kStart + 30;
   StartPoller();
-  ASSERT_TRUE(RunUntil([&] { return Queued().size() == 3 && Passes() >= 2; }));
-  EXPECT_EQ(Queued(), (std::vector<std::string>{"q1", "q2", "q3"}));
+  ASSERT_TRUE(RunUntil([&] { return QueuedIds().size() == 3 && Passes() >= 2; }));
+  EXPECT_EQ(QueuedIds(), (std::vector<std::string>{"q1", "q2", "q3"}));
   ASSERT_FALSE(crm_.asked.empty());
   EXPECT_EQ(crm_.asked.front().since_unix_ms, kStart + 20 - 1000) << "from the stored watermark, less the lookback";
 }
@@ -209,7 +182,7 @@ TEST_F(ChangePollerTest, ARestartAsksFromTheWatermarkAndCommitsNothingTwice) {
 TEST_F(ChangePollerTest, AFailedListingIsAskedAgainFromTheSamePoint) {
   crm_.fail_next = 2;
   crm_.records = {{"q1", kStart + 10}};
-  ASSERT_TRUE(RunUntil([&] { return Queued().size() == 1; }));
+  ASSERT_TRUE(RunUntil([&] { return QueuedIds().size() == 1; }));
   ASSERT_GE(crm_.asked.size(), 3u);
   EXPECT_EQ(crm_.asked[0].since_unix_ms, crm_.asked[2].since_unix_ms);
   EXPECT_EQ(poller_->Stats()["quotes/salesQuotes"].failures_total, 2u);
@@ -218,7 +191,7 @@ TEST_F(ChangePollerTest, AFailedListingIsAskedAgainFromTheSamePoint) {
 
 TEST_F(ChangePollerTest, AWatermarkThatCannotBeReadIsNotTakenForAFirstPass) {
   crm_.records = {{"q1", kStart + 10}};
-  ASSERT_TRUE(RunUntil([&] { return Queued().size() == 1; }));
+  ASSERT_TRUE(RunUntil([&] { return QueuedIds().size() == 1; }));
   StopPoller();
   // A damaged value: starting again from `start` or now would skip or
   // repeat changes, so the pass fails and lists nothing.
@@ -234,7 +207,7 @@ TEST_F(ChangePollerTest, AWatermarkThatCannotBeReadIsNotTakenForAFirstPass) {
   StartPoller();
   ASSERT_TRUE(RunUntil([&] { return poller_->Stats()["quotes/salesQuotes"].failures_total >= 2; }));
   EXPECT_TRUE(crm_.asked.empty());
-  EXPECT_EQ(Queued().size(), 1u);
+  EXPECT_EQ(QueuedIds().size(), 1u);
   EXPECT_FALSE(poller_->Watermark("quotes", "salesQuotes").has_value());
 }
 

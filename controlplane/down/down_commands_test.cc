@@ -6,38 +6,29 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
-#include "tests/support/fake_tunnel.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_store.h"
+#include "controlplane/down/down_test_fixture.h"
 
 namespace ferry::controlplane {
 namespace {
 
-class DownCommandsTest : public ::testing::Test {
+class DownCommandsTest : public testing::DownStoreTest {
  protected:
   void SetUp() override {
-    store_ = testing::OpenTestStore(dir_.path(), store::DurableQueue::DatabasesFor(kDownQueue));
-    queue_ = std::move(store::DurableQueue::Open(*store_, {kDownQueue, 0}).value());
     ConfiguredChannel channel;
     channel.options = {"orders", "webhook", "salesforce", {{"sap", "S4P"}}};
-    inbound_.channels.push_back(channel);
     agents_ = {{"plant-02", {{"sap", "ECC"}}, NowUnixMs()}, {"plant-01", {{"sap", "S4P"}}, NowUnixMs()}};
-    down_ = std::make_shared<DownCommands>(io_.get_executor(), *store_, *queue_, tunnel_, inbound_, DownOptions{},
-                                           [this] { return agents_; });
+    Open(std::move(channel));
   }
 
   void Accept(const std::string& record_id, const std::string& delivery) {
     bool done = false;
-    down_->Accept(inbound_.channels[0].options, {{{"Opportunity", record_id, "{}", ""}}, delivery},
-                  [&](Result<std::vector<std::string>> ids) {
-                    EXPECT_TRUE(ids.ok());
-                    done = true;
-                  });
+    commands_->Accept(inbound_.channels[0].options, {{{"Opportunity", record_id, "{}", ""}}, delivery},
+                      [&](Result<std::vector<std::string>> ids) {
+                        EXPECT_TRUE(ids.ok());
+                        done = true;
+                      });
     for (int i = 0; i < 500 && !done; ++i) Run();
     ASSERT_TRUE(done);
   }
@@ -51,13 +42,8 @@ class DownCommandsTest : public ::testing::Test {
     }
     return out;
   }
-  // The event loop for a moment: what the store's writer thread posted.
-  void Run() {
-    io_.restart();
-    io_.run_one_for(std::chrono::milliseconds(10));
-  }
   void Pass() {
-    down_->Poke();
+    commands_->Poke();
     io_.restart();
     io_.poll();
   }
@@ -65,21 +51,10 @@ class DownCommandsTest : public ::testing::Test {
     ferry::v1::DownCommandAck ack;
     ack.add_command_ids(command_id);
     ack.set_accepted(true);
-    down_->OnAck(agent, ack.SerializeAsString());
-    const uint64_t before = queue_->Stats().depth;
-    for (int i = 0; i < 50 && queue_->Stats().depth == before; ++i) Run();
+    commands_->OnAck(agent, ack.SerializeAsString());
+    const uint64_t before = down_queue_->Stats().depth;
+    for (int i = 0; i < 50 && down_queue_->Stats().depth == before; ++i) Run();
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::DurableQueue> queue_;
-  InboundOptions inbound_;
-  std::vector<RoutableAgent> agents_;
-  boost::asio::io_context io_;
-  // Keeps run_one_for waiting for what the store's writer thread posts.
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
-  testing::FakeTunnel tunnel_;
-  std::shared_ptr<DownCommands> down_;
 };
 
 TEST_F(DownCommandsTest, OneCommandPerRecordIsInFlightAndOnlyItsAgentCanAcknowledgeIt) {
@@ -94,9 +69,9 @@ TEST_F(DownCommandsTest, OneCommandPerRecordIsInFlightAndOnlyItsAgentCanAcknowle
   EXPECT_TRUE(SentTo("plant-02").empty()) << "plant-02 does not serve the channel's SAP system";
 
   Ack("plant-02", sent[0].command_id());  // not the agent it went to
-  EXPECT_EQ(queue_->Stats().depth, 3u);
+  EXPECT_EQ(down_queue_->Stats().depth, 3u);
   Ack("plant-01", sent[0].command_id());
-  ASSERT_EQ(queue_->Stats().depth, 2u);
+  ASSERT_EQ(down_queue_->Stats().depth, 2u);
   Pass();
   sent = SentTo("plant-01");
   ASSERT_EQ(sent.size(), 3u);
@@ -110,25 +85,25 @@ TEST_F(DownCommandsTest, AfterAReconnectOrTheAgentsHeartbeatWhatItHasNotAcknowle
   ASSERT_EQ(SentTo("plant-01").size(), 1u);
   Pass();
   EXPECT_EQ(SentTo("plant-01").size(), 1u) << "not sent again within resend_after";
-  down_->OnReconnect();
+  commands_->OnReconnect();
   for (int i = 0; i < 3; ++i) Run();
   EXPECT_EQ(SentTo("plant-01").size(), 2u);
 
   // The agent comes back (its heartbeat): what it did not acknowledge may
   // have gone while it was away.
-  down_->OnAgentHeard("plant-02");
+  commands_->OnAgentHeard("plant-02");
   for (int i = 0; i < 3; ++i) Run();
   EXPECT_EQ(SentTo("plant-01").size(), 2u) << "another agent's heartbeat changes nothing";
-  down_->OnAgentHeard("plant-01");
+  commands_->OnAgentHeard("plant-01");
   for (int i = 0; i < 3; ++i) Run();
   EXPECT_EQ(SentTo("plant-01").size(), 3u);
 
   agents_[1].last_seen_unix_ms = NowUnixMs() - 3'600'000;  // silent for an hour
   Accept("006C", "n-2");
-  down_->OnReconnect();
+  commands_->OnReconnect();
   for (int i = 0; i < 3; ++i) Run();
   EXPECT_EQ(SentTo("plant-01").size(), 3u) << "an offline agent is not sent anything";
-  EXPECT_EQ(down_->Stats().unrouted, 2u);
+  EXPECT_EQ(commands_->Stats().unrouted, 2u);
 }
 
 }  // namespace

@@ -7,19 +7,14 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-
 #include <deque>
 
 #include "common/transport/topics.h"
 #include "common/util/clock.h"
 #include "common/wire/down_command.h"
 #include "controlplane/down/down_commands.h"
+#include "controlplane/down/down_test_fixture.h"
 #include "controlplane/down/salesforce_outbound_channel.h"
-#include "tests/support/fake_tunnel.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_store.h"
 
 namespace ferry::controlplane {
 namespace {
@@ -45,22 +40,15 @@ class ScriptedReader : public Connector {
   std::vector<std::string> asked;
 };
 
-class DownRecordReadsTest : public ::testing::Test {
+class DownRecordReadsTest : public testing::DownStoreTest {
  protected:
   void SetUp() override {
-    std::vector<std::string> databases = store::DurableQueue::DatabasesFor(kDownQueue);
-    for (auto& db : store::DurableQueue::DatabasesFor("dlq")) databases.push_back(db);
-    store_ = testing::OpenTestStore(dir_.path(), databases);
-    down_queue_ = std::move(store::DurableQueue::Open(*store_, {kDownQueue, 0}).value());
-    dead_letters_ = std::move(store::DurableQueue::Open(*store_, {"dlq", 0}).value());
     ConfiguredChannel channel;
     channel.options = {"sf", "salesforce_outbound_message", "salesforce", {{"sap", "S4P"}}};
     channel.channel = std::make_shared<SalesforceOutboundChannel>(
         "00D000000000001", dir_.path() / "token", std::map<std::string, std::string>{{"Opportunity", kQuery}});
-    inbound_.channels.push_back(channel);
     agents_ = {{"plant-01", {{"sap", "S4P"}}, NowUnixMs()}};
-    commands_ = std::make_shared<DownCommands>(io_.get_executor(), *store_, *down_queue_, tunnel_, inbound_,
-                                               DownOptions{}, [this] { return agents_; });
+    Open(std::move(channel));
     reads_ = std::make_shared<DownRecordReads>(
         io_.get_executor(), *store_, *down_queue_, *dead_letters_, inbound_,
         [this](const std::string& crm) -> Connector* { return crm == "salesforce" ? &crm_ : nullptr; },
@@ -72,8 +60,7 @@ class DownRecordReadsTest : public ::testing::Test {
   }
   void TearDown() override {
     reads_->Stop();
-    commands_->Stop();
-    for (int i = 0; i < 20; ++i) Run();
+    DownStoreTest::TearDown();
   }
 
   std::string AcceptPartial(const std::string& record_id) {
@@ -89,16 +76,6 @@ class DownRecordReadsTest : public ::testing::Test {
     for (int i = 0; i < 500 && id.empty(); ++i) Run();
     return id;
   }
-  std::vector<ferry::v1::DownCommand> Queued() {
-    std::vector<ferry::v1::DownCommand> out;
-    auto records = down_queue_->ReadAfter(0, 100, 1 << 20);
-    EXPECT_TRUE(records.ok());
-    for (const auto& r : records.value()) {
-      out.emplace_back();
-      EXPECT_TRUE(r.corrupt.empty() && out.back().ParseFromString(r.data));
-    }
-    return out;
-  }
   std::vector<ferry::v1::DownCommand> SentDown() {
     std::vector<ferry::v1::DownCommand> out;
     for (const std::string& payload : tunnel_.PayloadsOn(transport::topics::DownRequests("plant-01"))) {
@@ -108,27 +85,7 @@ class DownRecordReadsTest : public ::testing::Test {
     }
     return out;
   }
-  void Run() {
-    io_.restart();
-    io_.run_one_for(std::chrono::milliseconds(10));
-  }
-  // Runs the loop until `done` holds, for at most ~5 s.
-  template <typename Done>
-  bool RunUntil(Done done) {
-    for (int i = 0; i < 500 && !done(); ++i) Run();
-    return done();
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::DurableQueue> down_queue_, dead_letters_;
-  InboundOptions inbound_;
-  std::vector<RoutableAgent> agents_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
-  testing::FakeTunnel tunnel_;
   ScriptedReader crm_;
-  std::shared_ptr<DownCommands> commands_;
   std::shared_ptr<DownRecordReads> reads_;
   int dead_letter_notices_ = 0;
   int notifications_ = 0;

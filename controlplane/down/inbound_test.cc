@@ -144,7 +144,8 @@ TEST_F(InboundConfigTest, ChannelsNeedAKnownKindAndTheAgentsTheyGoTo) {
   };
   EXPECT_NE(
       error("{name: o, kind: carrier-pigeon, crm: x, agents: {a: b}}")
-          .find("not a channel kind (webhook, salesforce_outbound_message, dataverse_webhook, modified_since_poll)"),
+          .find("not a channel kind (webhook, salesforce_outbound_message, salesforce_flow_callout, dataverse_webhook, "
+                "modified_since_poll, sap_cloud_v2_events)"),
       std::string::npos);
   EXPECT_NE(error("{name: o, kind: webhook, crm: x, secret_file: /s}").find("name the labels of the agents"),
             std::string::npos);
@@ -185,6 +186,38 @@ TEST_F(InboundConfigTest, ChannelsNeedAKnownKindAndTheAgentsTheyGoTo) {
             std::string::npos);
   EXPECT_NE(error(polled + "interval: 10ms, objects: {salesQuotes: {read: s-service/salesQuotes}}}")
                 .find("must be 100ms to 24h"),
+            std::string::npos);
+  // A Flow's HTTP callout: the keys an Outbound Message channel has.
+  EXPECT_NE(error("{name: f, kind: salesforce_flow_callout, crm: salesforce, agents: {a: b}, organization_id: "
+                  "00D000000000001, token_file: /t, read: {Opportunity: 'SELECT Id FROM Account'}}")
+                .find("Opportunity: the query must end with FROM Opportunity"),
+            std::string::npos);
+  EXPECT_NE(error("{name: f, kind: salesforce_flow_callout, crm: salesforce, agents: {a: b}, organization_id: acme, "
+                  "token_file: /t, read: {Opportunity: 'SELECT Id FROM Opportunity'}}")
+                .find("a Salesforce organization id"),
+            std::string::npos);
+  // SAP Cloud V2 events: each object's types, once, and a read query the
+  // V2 connector takes.
+  const std::string events =
+      "{name: e, kind: sap_cloud_v2_events, crm: sap_sales_cloud, user: ferry, password_file: /p, agents: {a: b}, ";
+  EXPECT_NE(error(events + "objects: {}}").find("name each object the events announce"), std::string::npos);
+  EXPECT_NE(
+      error(events + "objects: {salesQuotes: {read: sales-quote-service/salesQuotes}}}").find("list the event types"),
+      std::string::npos);
+  EXPECT_NE(error(events + "objects: {salesQuotes: {types: [t.won], read: sales-quote-service/salesQuotes}, "
+                           "cases: {types: [t.won], read: case-service/cases}}}")
+                .find("'t.won' already announces another object"),
+            std::string::npos);
+  EXPECT_NE(error(events + "objects: {salesQuotes: {types: [t.won], read: \"SELECT Id FROM Quote\"}}}")
+                .find("salesQuotes.read': the read query"),
+            std::string::npos);
+  EXPECT_NE(error("{name: e, kind: sap_cloud_v2_events, crm: salesforce, user: ferry, password_file: /p, "
+                  "agents: {a: b}, objects: {salesQuotes: {types: [t], read: sales-quote-service/salesQuotes}}}")
+                .find("sap_sales_cloud: the connector that reads"),
+            std::string::npos);
+  EXPECT_NE(error("{name: e, kind: sap_cloud_v2_events, crm: sap_sales_cloud, user: 'a:b', password_file: /p, "
+                  "agents: {a: b}, objects: {salesQuotes: {types: [t], read: sales-quote-service/salesQuotes}}}")
+                .find("a Basic user name has no ':'"),
             std::string::npos);
   auto none = Load("inbound:\n  listen: 0.0.0.0:8445\n  hosts: [h]\n");
   ASSERT_FALSE(none.ok());

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "common/store/checkpoints.h"
 #include "common/store/store.h"
 
 namespace ferry::controlplane {
@@ -18,7 +19,7 @@ class PollWatermarks {
  public:
   static constexpr const char* kDb = "poll.watermarks";
 
-  explicit PollWatermarks(store::Store& store) : store_(store) {}
+  explicit PollWatermarks(store::Store& store) : values_(store, kDb) {}
 
   // nullopt when none was committed; an error when the store cannot be
   // read (a pass must not take that for a first one and start again).
@@ -26,7 +27,7 @@ class PollWatermarks {
   Status Put(store::WriteTxn& txn, const std::string& channel, const std::string& object, int64_t unix_ms) const;
 
  private:
-  store::Store& store_;
+  store::Checkpoints values_;  // the same short named values as a source's checkpoints
 };
 
 }  // namespace ferry::controlplane

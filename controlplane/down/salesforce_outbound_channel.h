@@ -43,6 +43,7 @@
 #include <string>
 
 #include "controlplane/down/inbound_channel.h"
+#include "controlplane/down/salesforce_channel_settings.h"
 
 namespace ferry::controlplane {
 
@@ -62,9 +63,6 @@ class SalesforceOutboundChannel : public InboundChannel {
   bool wants_client_certificate() const override { return !client_certificate_file_.empty(); }
 
  private:
-  // Ok when no certificate is pinned, or the request's is the pinned one.
-  Status CheckClientCertificate(const http::Request& req) const;
-
   std::string organization_id_;
   std::filesystem::path token_file_;
   std::map<std::string, std::string> read_;  // object -> SOQL without its WHERE
@@ -72,9 +70,5 @@ class SalesforceOutboundChannel : public InboundChannel {
 };
 
 InboundChannelFactory SalesforceOutboundChannelFactory();
-
-// Empty when `query` is a SOQL SELECT whose last clause is FROM `object`
-// (the connector adds the WHERE); else why not.
-std::string CheckReadQuery(const std::string& object, const std::string& query);
 
 }  // namespace ferry::controlplane

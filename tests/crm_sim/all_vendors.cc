@@ -12,9 +12,9 @@ namespace ferry::crm_sim {
 std::vector<std::unique_ptr<VendorSim>> AllVendors(boost::asio::any_io_executor executor) {
   std::vector<std::unique_ptr<VendorSim>> vendors;
   vendors.push_back(std::make_unique<SalesforceSim>(executor));
-  vendors.push_back(std::make_unique<DataverseSim>(std::move(executor)));
+  vendors.push_back(std::make_unique<DataverseSim>(executor));
   vendors.push_back(std::make_unique<MarketingCloudSim>());
-  vendors.push_back(std::make_unique<SapSalesCloudSim>());
+  vendors.push_back(std::make_unique<SapSalesCloudSim>(std::move(executor)));
   return vendors;
 }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <optional>
 
+#include "common/util/clock.h"
 #include "tests/crm_sim/object_schema.h"
 #include "tests/crm_sim/salesforce_id.h"
 #include "tests/crm_sim/salesforce_outbound_soap.h"
@@ -62,9 +63,26 @@ ListenerQueue::Compose ComposeOutboundMessage(const OutboundMessageHead& head) {
   };
 }
 
+// One callout per POST, with the Named Credential's headers.
+ListenerQueue::Compose ComposeFlowCallout(std::vector<std::pair<std::string, std::string>> headers) {
+  return [headers = std::move(headers)](const std::deque<ListenerItem>& queue, size_t& taken) {
+    taken = 1;
+    ListenerQueue::OutRequest req{boost::beast::http::verb::post, "/", 11};
+    req.set(boost::beast::http::field::content_type, "application/json");
+    for (const auto& [name, value] : headers) req.set(name, value);
+    req.body() = queue.front().body;
+    return req;
+  };
+}
+
+std::string CalloutProblem(int status, std::string_view) {
+  return status >= 200 && status < 300 ? "" : "HTTP " + std::to_string(status);
+}
+
 }  // namespace
 
 struct SalesforceOutboundMessages::Action {
+  bool callout = false;  // a Flow's HTTP callout, not an Outbound Message
   std::string object;
   std::string field;   // empty: no condition, every create qualifies
   json::value equals;  // what `field` must equal
@@ -166,9 +184,75 @@ Result<json::object> SalesforceOutboundMessages::Register(const json::object& re
   return json::object{{"ok", true}, {"action_id", head.action_id}};
 }
 
-json::array SalesforceOutboundMessages::Describe() const {
+Result<json::object> SalesforceOutboundMessages::RegisterCallout(const json::object& request) {
+  static const std::vector<std::string_view> kKeys = {
+      "object",           "field",        "equals",           "endpoint_url",   "organization_id", "headers", "ca_file",
+      "retry_initial_ms", "retry_max_ms", "client_cert_file", "client_key_file"};
+  for (const auto& [key, value] : request) {
+    if (std::find(kKeys.begin(), kKeys.end(), std::string_view(key)) == kKeys.end()) {
+      return Status::InvalidArgument("unknown flow callout key '" + std::string(key) + "'");
+    }
+  }
+  auto object = StringKey(request, "object", true);
+  auto field = StringKey(request, "field", false);
+  auto endpoint = StringKey(request, "endpoint_url", true);
+  auto organization = StringKey(request, "organization_id", false);
+  auto ca_file = StringKey(request, "ca_file", false);
+  auto client_cert = StringKey(request, "client_cert_file", false);
+  auto client_key = StringKey(request, "client_key_file", false);
+  for (const auto* s : {&object, &field, &endpoint, &organization, &ca_file, &client_cert, &client_key}) {
+    if (!s->ok()) return s->status();
+  }
+  if (!IsApiName(*object)) return Status::InvalidArgument("object must be an API name such as Opportunity");
+  if (!field->empty() && !IsApiName(*field)) return Status::InvalidArgument("field must be an API name");
+  if (field->empty() == request.contains("equals")) {
+    return Status::InvalidArgument("\"field\" and \"equals\" go together: the condition is field == equals");
+  }
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (const json::value* given = request.if_contains("headers")) {
+    if (!given->is_object()) return Status::InvalidArgument("headers must be an object of header names and values");
+    for (const auto& [name, value] : given->get_object()) {
+      const bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+      });
+      const bool line = value.is_string() && std::none_of(value.get_string().begin(), value.get_string().end(),
+                                                          [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+      if (!token || !line) return Status::InvalidArgument("headers: '" + std::string(name) + "' is no header line");
+      headers.emplace_back(std::string(name), std::string(value.get_string()));
+    }
+  }
+  auto url = http::ParseUrl(*endpoint);
+  if (!url.ok()) return Status::InvalidArgument("endpoint_url: " + url.status().message());
+  if (!ca_file->empty() && !std::ifstream(*ca_file)) {
+    return Status::InvalidArgument("ca_file " + *ca_file + " cannot be read");
+  }
+  if (client_cert->empty() != client_key->empty()) {
+    return Status::InvalidArgument("client_cert_file and client_key_file go together");
+  }
+  ListenerOptions options;
+  if (Status s = ReadRetrySettings(request, options); !s.ok()) return s;
+  options.url = std::move(*url);
+  options.ca_file = *ca_file;
+  options.client_cert_file = *client_cert;
+  options.client_key_file = *client_key;
+  options.log_name = "salesforce-flow-callout";
+  auto action = std::make_shared<Action>();
+  action->callout = true;
+  action->object = *object;
+  action->field = *field;
+  if (const json::value* equals = request.if_contains("equals")) action->equals = *equals;
+  action->head.organization_id = organization->empty() ? organization_id_ : *organization;
+  action->head.action_id = SalesforceId("300", ++actions_made_);  // a Flow's id prefix
+  action->sender = std::make_shared<ListenerQueue>(executor_, std::move(options),
+                                                   ComposeFlowCallout(std::move(headers)), CalloutProblem);
+  actions_.push_back(action);
+  return json::object{{"ok", true}, {"action_id", action->head.action_id}};
+}
+
+json::array SalesforceOutboundMessages::Describe(bool callouts) const {
   json::array out;
   for (const auto& action : actions_) {
+    if (action->callout != callouts) continue;
     json::object described{{"action_id", action->head.action_id}, {"object", action->object}};
     action->sender->Describe(described, "delivered_ids");
     out.push_back(std::move(described));
@@ -190,6 +274,16 @@ void SalesforceOutboundMessages::Written(std::string_view object, const std::str
                                          const json::object& after) {
   for (const auto& action : actions_) {
     if (!IEquals(action->object, object) || !action->Meets(after) || (before && action->Meets(*before))) continue;
+    if (action->callout) {
+      ListenerItem item;
+      item.id = id;
+      item.body = json::serialize(json::object{{"organizationId", action->head.organization_id},
+                                               {"object", action->object},
+                                               {"recordId", id},
+                                               {"changedAt", FormatIsoTimeMs(NowUnixMs())}});
+      held_.Send(action->sender, std::move(item));
+      continue;
+    }
     std::vector<std::pair<std::string, std::string>> values;
     for (const auto& name : action->fields) {
       if (IEquals(name, "Id")) {

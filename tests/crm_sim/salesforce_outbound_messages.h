@@ -20,6 +20,17 @@
 // message again, with the same notification Ids, after a pause doubling
 // from retry_initial_ms to retry_max_ms, until it is acknowledged or the
 // action removed. Salesforce gives up after 24 hours; the simulator never does.
+//
+// A Flow's HTTP callout (POST /_sim/salesforce/flow_callouts) is the same
+// kind of action, as a record-triggered flow with the same entry condition
+// runs it on its asynchronous path: one POST per record, Content-Type
+// application/json, the Named Credential's headers (`headers`, e.g.
+// Authorization: Bearer …) and optionally its client certificate, and the
+// body {"organizationId", "object", "recordId", "changedAt"} (changedAt:
+// the write's time, as the record's SystemModstamp). A 2xx answer delivers
+// it; anything else sends the same body again after the pause. Salesforce
+// retries a failed asynchronous path at 15, 30, 60 and 120 minutes and then
+// gives up; the simulator keeps its own pauses and never gives up.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/json.hpp>
@@ -47,11 +58,15 @@ class SalesforceOutboundMessages : public SfWriteObserver {
   // PartnerUrl when the request gives no instance_url. Answers
   // {"ok":true,"action_id"}; InvalidArgument names a missing or bad key.
   Result<boost::json::object> Register(const boost::json::object& request, const std::string& base_url);
-  // GET: per action, in the order registered: action_id, object, queued,
-  // delivered, attempts, last_error, delivered_ids.
-  boost::json::array Describe() const;
-  // DELETE, and a reset: every action and its queue goes; a message under
-  // way is abandoned (its connection closed).
+  // POST /_sim/salesforce/flow_callouts: adds a Flow's HTTP callout.
+  // Answers {"ok":true,"action_id"}.
+  Result<boost::json::object> RegisterCallout(const boost::json::object& request);
+  // GET: per action of the kind (Outbound Messages, or `callouts`), in
+  // the order registered: action_id, object, queued, delivered, attempts,
+  // last_error, delivered_ids.
+  boost::json::array Describe(bool callouts = false) const;
+  // DELETE (of either kind), and a reset: every action and its queue goes;
+  // a message under way is abandoned (its connection closed).
   void Clear();
 
   // Writes between Hold() and Release() (an allOrNone collection) queue

@@ -441,12 +441,13 @@ void SalesforceSim::AddStats(json::object& stats) const {
 
 std::optional<http::Response> SalesforceSim::ControlResource(const http::Request& req, std::string_view resource,
                                                              const SimContext& ctx) {
-  if (resource != "outbound_messages") return std::nullopt;
+  if (resource != "outbound_messages" && resource != "flow_callouts") return std::nullopt;
+  const bool callouts = resource == "flow_callouts";
   using http::beast_http::verb;
   auto error = [&](int status, const std::string& message) {
     return JsonResponse(req, status, json::object{{"error", message}});
   };
-  if (req.method() == verb::get) return JsonResponse(req, 200, outbound_.Describe());
+  if (req.method() == verb::get) return JsonResponse(req, 200, outbound_.Describe(callouts));
   if (req.method() == verb::delete_) {
     outbound_.Clear();
     return JsonResponse(req, 200, json::object{{"ok", true}});
@@ -457,7 +458,8 @@ std::optional<http::Response> SalesforceSim::ControlResource(const http::Request
   }
   auto parsed = ParseJsonBody(req.body());
   if (!parsed.ok() || !parsed->is_object()) return error(400, "the body must be a JSON object");
-  auto registered = outbound_.Register(parsed->get_object(), ctx.base_url);
+  auto registered = callouts ? outbound_.RegisterCallout(parsed->get_object())
+                             : outbound_.Register(parsed->get_object(), ctx.base_url);
   if (!registered.ok()) return error(400, registered.status().message());
   return JsonResponse(req, 200, *registered);
 }

@@ -14,7 +14,8 @@
 //
 // Every /services/data answer after authentication carries Sforce-Limit-Info.
 // Records written through these send the outbound messages registered at
-// /_sim/salesforce/outbound_messages (salesforce_outbound_messages.h).
+// /_sim/salesforce/outbound_messages and flow_callouts
+// (salesforce_outbound_messages.h).
 // Settings (POST /_sim/config {"vendor":"salesforce",…}): client_id,
 // client_secret, token_ttl_s (7200), latency_ms, api_limit (1000000),
 // api_used, rate_per_s (0: unlimited), update_body_since ("46.0": older API
@@ -46,8 +47,8 @@ class SalesforceSim : public VendorSim {
   http::Response Handle(const http::Request& req, const SimContext& ctx) override;
   http::Response FaultResponse(const http::Request& req, const Fault& fault) override;
   Status Configure(const boost::json::object& settings) override;
-  // /_sim/salesforce/outbound_messages: POST registers, GET describes,
-  // DELETE removes them all.
+  // /_sim/salesforce/outbound_messages and /_sim/salesforce/flow_callouts:
+  // POST registers, GET describes, DELETE removes them all.
   std::optional<http::Response> ControlResource(const http::Request& req, std::string_view resource,
                                                 const SimContext& ctx) override;
 

@@ -155,6 +155,7 @@ http::Response SapSalesCloudSim::Create(const http::Request& req, const std::str
   const std::string on = NextStamp();
   fields["adminData"] = json::object{{"createdOn", on}, {"createdBy", by}, {"updatedOn", on}, {"updatedBy", by}};
   const Record& created = store().Create(object, NewRecordId(object), fields);
+  events_.Written(object, created.id, nullptr, created.fields, by, on);
   auto res = EntityResponse(req, 201, created);
   res.set(beast_http::field::location, std::string(PathOf(req.target())) + "/" + created.id);
   return res;
@@ -180,10 +181,14 @@ http::Response SapSalesCloudSim::Patch(const http::Request& req, const std::stri
   // only the update's half.
   json::value& admin = merged["adminData"];
   if (!admin.is_object()) admin = json::object();
-  admin.get_object()["updatedOn"] = NextStamp();
-  admin.get_object()["updatedBy"] = Writer(req);
+  const std::string stamp = NextStamp(), by = Writer(req);
+  admin.get_object()["updatedOn"] = stamp;
+  admin.get_object()["updatedBy"] = by;
   changes["adminData"] = admin;  // the history shows the stamp each write got
-  return EntityResponse(req, 200, store().Replace(object, id, std::move(merged), changes));
+  const json::object before = record.fields;
+  const Record& updated = store().Replace(object, id, std::move(merged), changes);
+  events_.Written(object, id, &before, updated.fields, by, stamp);
+  return EntityResponse(req, 200, updated);
 }
 
 std::string SapSalesCloudSim::Writer(const http::Request& req) const {

@@ -13,10 +13,10 @@ namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-bool IsNameChar(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '_'; }
+bool IsV2NameChar(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '_'; }
 
 bool IsName(std::string_view s) {
-  return !s.empty() && !IsDigit(s.front()) && std::all_of(s.begin(), s.end(), IsNameChar);
+  return !s.empty() && !IsDigit(s.front()) && std::all_of(s.begin(), s.end(), IsV2NameChar);
 }
 
 std::string_view Trim(std::string_view s) {

@@ -43,8 +43,10 @@ std::map<std::string, ObjectSchema> DefaultSchemas() {
 
 }  // namespace
 
-SapSalesCloudSim::SapSalesCloudSim()
-    : VendorSim(/*ignore_case=*/false, VendorState("ferry-sap", "sap-secret", 3600)), schemas_(DefaultSchemas()) {
+SapSalesCloudSim::SapSalesCloudSim(boost::asio::any_io_executor executor)
+    : VendorSim(/*ignore_case=*/false, VendorState("ferry-sap", "sap-secret", 3600)),
+      schemas_(DefaultSchemas()),
+      events_(std::move(executor)) {
   last_second_.set_window_ms(1000);
 }
 
@@ -164,7 +166,29 @@ void SapSalesCloudSim::AddStats(json::object& stats) const {
   stats["clock_skew_ms"] = clock_skew_ms_;
 }
 
+std::optional<http::Response> SapSalesCloudSim::ControlResource(const http::Request& req, std::string_view resource,
+                                                                const SimContext&) {
+  if (resource != "events") return std::nullopt;
+  auto error = [&](int status, const std::string& message) {
+    return JsonResponse(req, status, json::object{{"error", message}});
+  };
+  if (req.method() == beast_http::verb::get) return JsonResponse(req, 200, events_.Describe());
+  if (req.method() == beast_http::verb::delete_) {
+    events_.Clear();
+    return JsonResponse(req, 200, json::object{{"ok", true}});
+  }
+  if (req.method() != beast_http::verb::post) {
+    return error(404, "no control resource " + std::string(req.method_string()) + " /_sim/sap_sales_cloud/events");
+  }
+  auto parsed = ParseJsonBody(req.body());
+  if (!parsed.ok() || !parsed->is_object()) return error(400, "the body must be a JSON object");
+  auto registered = events_.Register(parsed->get_object());
+  if (!registered.ok()) return error(400, std::string(registered.status().message()));
+  return JsonResponse(req, 200, *registered);
+}
+
 void SapSalesCloudSim::ResetVendor() {
+  events_.Clear();
   schemas_ = DefaultSchemas();
   rate_per_s_ = 0;
   clock_skew_ms_ = 0;

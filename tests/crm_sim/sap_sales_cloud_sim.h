@@ -55,24 +55,35 @@
 // client_secret), latency_ms, rate_per_s (0: unlimited; beyond it 429 with
 // Retry-After: 1 [assumed]), clock_skew_ms (0; added to every adminData
 // stamp, may be negative), objects ({"accounts": ObjectSchema config, …}).
+//
+// Events to an external system: /_sim/sap_sales_cloud/events
+// (sap_cloud_events.h).
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include <map>
 #include <string>
 
 #include "tests/crm_sim/object_schema.h"
+#include "tests/crm_sim/sap_cloud_events.h"
 #include "tests/crm_sim/vendor_sim.h"
 
 namespace ferry::crm_sim {
 
 class SapSalesCloudSim : public VendorSim {
  public:
-  SapSalesCloudSim();
+  // Events are sent on `executor`.
+  explicit SapSalesCloudSim(boost::asio::any_io_executor executor);
 
   std::string_view name() const override { return "sap_sales_cloud"; }
   bool Claims(std::string_view path) const override;
   http::Response Handle(const http::Request& req, const SimContext& ctx) override;
   http::Response FaultResponse(const http::Request& req, const Fault& fault) override;
   Status Configure(const boost::json::object& settings) override;
+  // /_sim/sap_sales_cloud/events: POST subscribes a listener to events,
+  // GET describes the subscriptions, DELETE ends them.
+  std::optional<http::Response> ControlResource(const http::Request& req, std::string_view resource,
+                                                const SimContext& ctx) override;
 
  protected:
   std::string NewRecordId(std::string_view object) override;
@@ -102,6 +113,7 @@ class SapSalesCloudSim : public VendorSim {
   int64_t clock_skew_ms_ = 0;
   int64_t last_stamp_ms_ = 0;  // unix ms of the latest stamp, before the skew
   SlidingWindow last_second_;
+  SapCloudEvents events_;
 };
 
 }  // namespace ferry::crm_sim

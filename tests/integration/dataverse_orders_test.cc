@@ -27,7 +27,7 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kSecret = "dv-orders-secret-do-not-log";
+constexpr const char* kDataverseOrdersSecret = "dv-orders-secret-do-not-log";
 constexpr const char* kEnvironment = "3f1e9c2d-6a4b-4d8e-9f7a-5b0c1d2e3f40";  // the simulator's OrganizationId
 constexpr const char* kKey = "k3y-0f-the-dataverse-endp0int-32";
 constexpr const char* kRead =
@@ -51,16 +51,18 @@ class DataverseOrdersTest : public DownPipelineTest {
         "      organization_id: " +
         std::string(kEnvironment) + "\n      key_file: " + key_file_ + "\n      read:\n        salesorder: \"" + kRead +
         "\"\n      agents: { sap: S4P }\n");
-    sim().Control("config", {{"vendor", "dataverse"}, {"client_id", "ferry-dv"}, {"client_secret", kSecret}});
+    sim().Control("config",
+                  {{"vendor", "dataverse"}, {"client_id", "ferry-dv"}, {"client_secret", kDataverseOrdersSecret}});
     const std::string connector = "  dataverse:\n    org_url: " + sim().url() + "\n    token_url: " + sim().url() +
                                   "/tenant-1/oauth2/v2.0/token\n    client_id: ferry-dv\n    client_secret_file: " +
-                                  SecretFile("dv.secret", kSecret) + "\n    timeout: 5s\n";
+                                  SecretFile("dv.secret", kDataverseOrdersSecret) + "\n    timeout: 5s\n";
     StartPipeline(connector, Bundle());
-    const json token = json::parse(
-        Curl("-d grant_type=client_credentials -d client_id=ferry-dv -d client_secret=" + std::string(kSecret) +
-             " --data-urlencode 'scope=" + sim().url() + "/.default' " + sim().url() + "/tenant-1/oauth2/v2.0/token")
-            .body,
-        nullptr, false);
+    const json token =
+        json::parse(Curl("-d grant_type=client_credentials -d client_id=ferry-dv -d client_secret=" +
+                         std::string(kDataverseOrdersSecret) + " --data-urlencode 'scope=" + sim().url() +
+                         "/.default' " + sim().url() + "/tenant-1/oauth2/v2.0/token")
+                        .body,
+                    nullptr, false);
     token_ = token.is_object() ? token.value("access_token", "") : "";
     ASSERT_FALSE(token_.empty()) << token.dump();
   }

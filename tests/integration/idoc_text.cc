@@ -34,6 +34,10 @@ std::string CustomerIdocNumbered(uint64_t docnum, const std::string& kunnr) {
   return ReplaceElement(ReplaceElement(ReadFixture("debmas05_customer.xml"), "DOCNUM", Docnum(docnum)), "KUNNR", kunnr);
 }
 
+std::string FixtureCustomerIdoc(uint64_t docnum) {
+  return ReplaceElement(ReadFixture("debmas05_customer.xml"), "DOCNUM", Docnum(docnum));
+}
+
 std::string DebmasPacket(const std::vector<CustomerIdoc>& idocs) {
   std::string packet = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DEBMAS05>\n";
   for (const CustomerIdoc& c : idocs) {

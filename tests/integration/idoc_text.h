@@ -18,6 +18,8 @@ std::string DebmasIdoc(const std::string& docnum, const std::string& kunnr, cons
                        const std::string& country);
 // The customer fixture as IDoc number Docnum(`docnum`) for customer `kunnr`.
 std::string CustomerIdocNumbered(uint64_t docnum, const std::string& kunnr);
+// The customer fixture as IDoc number Docnum(`docnum`), its customer kept.
+std::string FixtureCustomerIdoc(uint64_t docnum);
 struct CustomerIdoc {
   std::string docnum, kunnr, country;
 };

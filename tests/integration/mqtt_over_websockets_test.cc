@@ -19,10 +19,6 @@ namespace {
 
 using std::chrono::seconds;
 
-std::string Customer(int n) {
-  return ReplaceElement(ReadFixture("debmas05_customer.xml"), "DOCNUM", Docnum(7400000 + n));
-}
-
 size_t AcceptedOnce(WebhookSink& sink) {
   std::set<std::string> docnums;
   for (const auto& r : sink.Requests()) {
@@ -48,7 +44,7 @@ TEST(MqttOverWebSocketsTest, ThroughTinyproxyToTheShippedBrokersWebSocketsListen
   Tinyproxy proxy(proxy_dir.path(), "ferry", "s3cretProxy");
   Pipeline p(ThroughProxy(proxy.port(), "s3cretProxy"));
   p.StartAll();
-  for (int i = 0; i < 5; ++i) ASSERT_EQ(p.PostIdoc(Customer(i)).status, 200);
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(p.PostIdoc(FixtureCustomerIdoc(7400000 + i)).status, 200);
   ASSERT_TRUE(p.sink().WaitForAccepted(5, seconds(30))) << proxy.log() << p.broker().LogTail();
   const std::string target = "CONNECT 127.0.0.1:" + std::to_string(p.broker().ws_port());
   EXPECT_NE(proxy.log().find(target), std::string::npos) << proxy.log();
@@ -57,7 +53,7 @@ TEST(MqttOverWebSocketsTest, ThroughTinyproxyToTheShippedBrokersWebSocketsListen
   // The proxy goes away and comes back: the agent reconnects through it,
   // and what it buffered meanwhile arrives once.
   proxy.Restart();
-  for (int i = 5; i < 10; ++i) ASSERT_EQ(p.PostIdoc(Customer(i)).status, 200);
+  for (int i = 5; i < 10; ++i) ASSERT_EQ(p.PostIdoc(FixtureCustomerIdoc(7400000 + i)).status, 200);
   ASSERT_TRUE(p.sink().WaitForAccepted(10, seconds(60))) << proxy.log();
   EXPECT_EQ(AcceptedOnce(p.sink()), 10u);
   EXPECT_EQ(ReadFile(p.dir().path() / "agent.log").find("s3cretProxy"), std::string::npos)
@@ -70,7 +66,7 @@ TEST(MqttOverWebSocketsTest, APasswordWithReservedCharactersReachesTheProxyIntac
   ConnectProxy proxy("Basic ZmVycnk6cEBzczp3JXJk");  // ferry:p@ss:w%rd
   Pipeline p(ThroughProxy(proxy.port(), "p@ss:w%rd"));
   p.StartAll();
-  ASSERT_EQ(p.PostIdoc(Customer(0)).status, 200);
+  ASSERT_EQ(p.PostIdoc(FixtureCustomerIdoc(7400000)).status, 200);
   ASSERT_TRUE(p.sink().WaitForAccepted(1, seconds(30))) << "refused: " << proxy.refused();
   EXPECT_EQ(proxy.refused(), 0);
   EXPECT_GE(proxy.tunnels(), 1);
@@ -81,7 +77,7 @@ TEST(MqttOverWebSocketsTest, AProxyRefusingTheCredentialsKeepsEverythingBuffered
   Tinyproxy proxy(proxy_dir.path(), "ferry", "right-password");
   Pipeline p(ThroughProxy(proxy.port(), "wrong-password"));
   p.StartAll();
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(p.PostIdoc(Customer(i)).status, 200);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(p.PostIdoc(FixtureCustomerIdoc(7400000 + i)).status, 200);
   // The proxy answers 407: nothing reaches the broker, nothing is lost.
   ASSERT_TRUE(WaitUntil(
       [&] { return ReadFile(p.dir().path() / "agent.log").find("event=mqtt_connect_failed") != std::string::npos; },

@@ -5,8 +5,10 @@
 // it, acknowledges it (<Ack>true</Ack>), reads the opportunity whole with
 // its account and line items through the Salesforce API (SOQL), and sends
 // it down; the agent makes one S/4 sales order and its number is written
-// back. Real processes throughout: curl for Salesforce's REST API, TLS
-// from the fleet's CA for the listener.
+// back. The same through a Flow's HTTP callout (JSON naming the record,
+// with the Named Credential's bearer token and client certificate). Real
+// processes throughout: curl for Salesforce's REST API, TLS from the
+// fleet's CA for the listener.
 
 #include <gtest/gtest.h>
 
@@ -43,15 +45,19 @@ class SalesforceOutboundOrdersTest : public DownPipelineTest {
     SetInboundChannels(
         Channel("salesforce-won", kQuery) +
         Channel("salesforce-bad", "SELECT Id, (SELECT Id FROM NoSuchChildren) FROM Opportunity") +
-        Channel("salesforce-pinned", kQuery, "      client_certificate_file: " + org_certificate_ + "\n"));
+        Channel("salesforce-pinned", kQuery, "      client_certificate_file: " + org_certificate_ + "\n") +
+        // A Flow's HTTP callout, through a Named Credential that presents
+        // the org's certificate.
+        Channel("salesforce-flow", kQuery, "      client_certificate_file: " + org_certificate_ + "\n",
+                "salesforce_flow_callout"));
     const std::string connector = SalesforceConnector();
     StartPipeline(connector, "flow: won-orders\nextends: opportunity-salesorder-s4\n");
     token_ = Token();
   }
 
-  std::string Channel(const std::string& name, const std::string& query, const std::string& more = "") {
-    return "    - name: " + name +
-           "\n      kind: salesforce_outbound_message\n      crm: salesforce\n      organization_id: " + kOrg +
+  std::string Channel(const std::string& name, const std::string& query, const std::string& more = "",
+                      const std::string& kind = "salesforce_outbound_message") {
+    return "    - name: " + name + "\n      kind: " + kind + "\n      crm: salesforce\n      organization_id: " + kOrg +
            "\n      token_file: " + token_file_ + "\n      read:\n        Opportunity: \"" + query +
            "\"\n      agents: { sap: S4P }\n" + more;
   }
@@ -85,6 +91,24 @@ class SalesforceOutboundOrdersTest : public DownPipelineTest {
     }
     sim().Control("salesforce/outbound_messages", action);
   }
+
+  // What a Salesforce admin's record-triggered flow does on its
+  // asynchronous path: an HTTP Callout action through a Named Credential
+  // whose External Credential sends `Authorization: Bearer <token>` and,
+  // with `certificate`, presents that client certificate.
+  void RegisterFlowCallout(const std::string& token, const std::string& certificate = "") {
+    json callout = {{"object", "Opportunity"}, {"field", "StageName"},
+                    {"equals", "Closed Won"},  {"endpoint_url", InboundUrl("salesforce-flow")},
+                    {"organization_id", kOrg}, {"headers", {{"Authorization", "Bearer " + token}}},
+                    {"ca_file", CaFile()},     {"retry_initial_ms", 200},
+                    {"retry_max_ms", 1000}};
+    if (!certificate.empty()) {
+      callout["client_cert_file"] = certificate;
+      callout["client_key_file"] = certificate.substr(0, certificate.size() - 4) + ".key";
+    }
+    sim().Control("salesforce/flow_callouts", callout);
+  }
+  json FlowCallouts() { return sim().Records("salesforce", "flow_callouts"); }
 
   std::string Token() {
     const json answer = json::parse(Curl("-d grant_type=client_credentials -d client_id=ferry-sf -d client_secret=" +
@@ -306,6 +330,55 @@ TEST_F(SalesforceOutboundOrdersTest, AnOpportunityWithMoreLinesThanOneAnswerHold
   const std::string list = p().RunControlPlaneCli("dlq list --json");
   EXPECT_NE(list.find("OpportunityLineItems has more rows than one answer holds"), std::string::npos) << list;
   EXPECT_EQ(Orders(opportunity).size(), 0u);
+}
+
+TEST_F(SalesforceOutboundOrdersTest, AFlowsHttpCalloutOfAWonOpportunityIsReadWholeAndBecomesOneOrder) {
+  RegisterFlowCallout(kToken, org_certificate_);
+  const std::string opportunity = MakeOpportunity();
+  Win(opportunity);
+
+  ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(opportunity); }, 60s)) << Opportunity(opportunity).dump();
+  const std::vector<json> orders = Orders(opportunity);
+  ASSERT_EQ(orders.size(), 1u);
+  const json& order = orders[0]["fields"];
+  EXPECT_EQ(Opportunity(opportunity)["fields"]["SAP_Sales_Order__c"], order["SalesOrder"]);
+  // The callout carried only the record's id: the rest came from the read.
+  EXPECT_EQ(order["SoldToParty"], "100001");
+  ASSERT_EQ(order["to_Item"].size(), 2u) << order.dump();
+  EXPECT_EQ(order["to_Item"][1]["RequestedQuantity"], "1.5");
+  const json callouts = FlowCallouts();
+  ASSERT_EQ(callouts.size(), 1u) << callouts.dump();
+  EXPECT_EQ(callouts[0]["delivered"], 1);
+  EXPECT_EQ(callouts[0]["attempts"], 1);
+  EXPECT_TRUE(OutboundMessages().empty()) << "the two kinds are listed apart";
+  EXPECT_EQ(p().DeadLetterCount(), 0u);
+}
+
+TEST_F(SalesforceOutboundOrdersTest, AFlowCalloutNeedsBothTheTokenAndTheOrgsCertificateAndOnceMendedMakesOneOrder) {
+  // The right token without the certificate, and the certificate with a
+  // token the channel does not have: both refused, nothing committed.
+  RegisterFlowCallout(kToken);
+  RegisterFlowCallout("a-token-the-admin-mistyped", org_certificate_);
+  const std::string opportunity = MakeOpportunity();
+  Win(opportunity);
+  ASSERT_TRUE(WaitUntil(
+      [&] { return FlowCallouts()[0].value("attempts", 0) >= 2 && FlowCallouts()[1].value("attempts", 0) >= 2; }, 30s));
+  for (int refused : {0, 1}) {
+    EXPECT_EQ(FlowCallouts()[refused]["delivered"], 0) << FlowCallouts().dump();
+    EXPECT_EQ(FlowCallouts()[refused].value("last_error", ""), "HTTP 401") << FlowCallouts().dump();
+  }
+  EXPECT_TRUE(Orders(opportunity).empty());
+  EXPECT_EQ(json::parse(p().RunControlPlaneCli("down list --json")).size(), 0u);
+
+  // The operator writes the token the Named Credential has: read at the
+  // next request. The callout with the certificate goes through, once.
+  WriteFile(token_file_, "a-token-the-admin-mistyped\n");
+  ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(opportunity); }, 60s)) << Opportunity(opportunity).dump();
+  EXPECT_EQ(Orders(opportunity).size(), 1u);
+  EXPECT_EQ(FlowCallouts()[1]["delivered"], 1);
+  EXPECT_EQ(FlowCallouts()[0]["delivered"], 0) << "still no certificate";
+  const std::string log = ReadFile(p().dir().path() / "controlplane.log");
+  EXPECT_EQ(log.find("a-token-the-admin-mistyped"), std::string::npos) << "tokens are never logged";
 }
 
 }  // namespace

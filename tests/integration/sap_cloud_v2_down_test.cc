@@ -1,7 +1,7 @@
-// SAP Sales Cloud and Service Cloud Version 2, which have no announcement
-// the control plane can take (docs/protocols.md §B.4): the control plane
-// asks for the records changed since the newest change it has seen (a
-// modified_since_poll channel, with no HTTPS listener at all), reads each
+// SAP Sales Cloud and Service Cloud Version 2: the control plane asks for
+// the records changed since the newest change it has seen (a
+// modified_since_poll channel, with no HTTPS listener at all), or takes the
+// tenant's events (sap_cloud_v2_events), reads each
 // whole with its account completed by a lookup, and sends it down; the
 // agent makes one S/4 document, and its number is written back to the
 // record's extension field.
@@ -9,12 +9,16 @@
 //   (salesquote-salesorder-s4).
 // - A case for which a service order is requested → one service order
 //   (case-serviceorder-s4).
+// - The same quotes announced by the tenant's events (an Autoflow rule's
+//   "Send Event Notification", or the quote's Standard Event on every
+//   save) to a sap_cloud_v2_events channel instead of polled.
 // Real processes throughout: ferry-crm-sim for the tenant, ferry-s4-sim
 // for S/4, curl for a user's API calls.
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/down_pipeline.h"
@@ -45,14 +49,21 @@ class SalesCloudQuotesTest : public DownPipelineTest {
   }
   virtual std::string Flow() const { return "salesquote-salesorder-s4"; }
 
+  // How the control plane learns of changes: here by polling, with no
+  // listener; `listen` says whether the channel needs one.
+  virtual std::string Channel(bool& listen) {
+    listen = false;
+    return "    - name: sap-cloud-v2\n      kind: modified_since_poll\n      crm: sap_sales_cloud\n"
+           "      agents: { sap: S4P }\n      interval: 300ms\n      lookback: 5s\n      page_size: 2\n"
+           "      objects:\n        " +
+           Object() + ":\n          filter: \"" + Filter() + "\"\n          read: " + Read() + "\n";
+  }
+
   void SetUp() override {
     StartS4();
-    SetInboundChannels(
-        "    - name: sap-cloud-v2\n      kind: modified_since_poll\n      crm: sap_sales_cloud\n"
-        "      agents: { sap: S4P }\n      interval: 300ms\n      lookback: 5s\n      page_size: 2\n"
-        "      objects:\n        " +
-            Object() + ":\n          filter: \"" + Filter() + "\"\n          read: " + Read() + "\n",
-        /*listen=*/false);
+    bool listen = false;
+    const std::string channel = Channel(listen);
+    SetInboundChannels(channel, listen);
     sim().Control("config", {{"vendor", "sap_sales_cloud"}, {"password", kPassword}});
     const std::string secret = SecretFile("sap.secret", kPassword);
     const std::string credentials = FerryHasItsOwnUser() ? "    auth: oauth\n    token_url: " + sim().url() +
@@ -150,6 +161,24 @@ class SalesCloudQuotesTest : public DownPipelineTest {
     for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++n;
     return n;
   }
+
+  // A won quote of MakeQuote's: its number reaches the quote, and S/4 has
+  // one order of it, with the account's externalId (from the lookup) as
+  // sold-to and the product lines only, their quantities as written.
+  void ExpectOneOrderFor(const std::string& quote) {
+    ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(quote); }, 60s)) << Extensions(quote).dump();
+    const std::vector<json> orders = SapOrders(quote);
+    ASSERT_EQ(orders.size(), 1u);
+    const json& sap = orders[0]["fields"];
+    EXPECT_EQ(Extensions(quote)["FerrySAPOrderNumber"], sap["SalesOrder"]);
+    EXPECT_EQ(sap["SoldToParty"], "100001");
+    EXPECT_EQ(sap["TransactionCurrency"], "EUR");
+    ASSERT_EQ(sap["to_Item"].size(), 2u) << sap.dump();
+    EXPECT_EQ(sap["to_Item"][0]["Material"], "TG11");
+    EXPECT_EQ(sap["to_Item"][0]["RequestedQuantity"], "2");
+    EXPECT_EQ(sap["to_Item"][1]["Material"], "TG12");
+    EXPECT_EQ(sap["to_Item"][1]["RequestedQuantity"], "1.5");
+  }
 };
 
 TEST_F(SalesCloudQuotesTest, AWonQuoteBecomesOneSalesOrderWithItsNumberOnTheQuote) {
@@ -157,19 +186,8 @@ TEST_F(SalesCloudQuotesTest, AWonQuoteBecomesOneSalesOrderWithItsNumberOnTheQuot
   ASSERT_FALSE(quote.empty());
   Win(quote);
 
-  ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(quote); }, 60s)) << Extensions(quote).dump();
-  const std::vector<json> orders = SapOrders(quote);
-  ASSERT_EQ(orders.size(), 1u);
-  const json& sap = orders[0]["fields"];
-  EXPECT_EQ(Extensions(quote)["FerrySAPOrderNumber"], sap["SalesOrder"]);
-  // The account's externalId came from the lookup; the text line stayed out.
-  EXPECT_EQ(sap["SoldToParty"], "100001");
-  EXPECT_EQ(sap["TransactionCurrency"], "EUR");
-  ASSERT_EQ(sap["to_Item"].size(), 2u) << sap.dump();
-  EXPECT_EQ(sap["to_Item"][0]["Material"], "TG11");
-  EXPECT_EQ(sap["to_Item"][0]["RequestedQuantity"], "2");
-  EXPECT_EQ(sap["to_Item"][1]["Material"], "TG12");
-  EXPECT_EQ(sap["to_Item"][1]["RequestedQuantity"], "1.5");
+  ExpectOneOrderFor(quote);
+  if (HasFatalFailure()) return;
   EXPECT_EQ(Entity("sales-quote-service/salesQuotes/" + quote)["adminData"]["updatedBy"], "oauth-client");
   ASSERT_TRUE(WaitUntil([&] { return json::parse(p().RunControlPlaneCli("down list --json")).empty(); }, 30s));
   EXPECT_EQ(AgentLogCount("event=down_created"), 1u) << "Ferry's own change is not listed";
@@ -192,18 +210,8 @@ TEST_F(SalesCloudQuotesOneUserTest, TheWriteBackListedAgainFindsItsOrderAndChang
   ASSERT_FALSE(quote.empty());
   Win(quote);
 
-  ASSERT_TRUE(WaitUntil([&] { return HasOrderNumber(quote); }, 60s)) << Extensions(quote).dump();
-  const std::vector<json> orders = SapOrders(quote);
-  ASSERT_EQ(orders.size(), 1u);
-  const json& sap = orders[0]["fields"];
-  EXPECT_EQ(Extensions(quote)["FerrySAPOrderNumber"], sap["SalesOrder"]);
-  // The account's externalId came from the lookup; the text line stayed out.
-  EXPECT_EQ(sap["SoldToParty"], "100001");
-  EXPECT_EQ(sap["TransactionCurrency"], "EUR");
-  ASSERT_EQ(sap["to_Item"].size(), 2u) << sap.dump();
-  EXPECT_EQ(sap["to_Item"][0]["Material"], "TG11");
-  EXPECT_EQ(sap["to_Item"][1]["Material"], "TG12");
-  EXPECT_EQ(sap["to_Item"][1]["RequestedQuantity"], "1.5");
+  ExpectOneOrderFor(quote);
+  if (HasFatalFailure()) return;
 
   // Listed again, it finds its order and writes the same number, which the
   // connector does not send: the quote is not changed again, nothing loops.
@@ -320,6 +328,112 @@ TEST_F(ServiceCloudCasesTest, ACaseMarkedForATechnicianBecomesOneServiceOrderWit
   ASSERT_TRUE(WaitUntil([&] { return ServiceOrders(open).size() == 1; }, 60s));
   EXPECT_EQ(ServiceOrders(open)[0]["fields"]["ServiceOrderDescription"], "Pump P-100 leaks at the seal, north hall");
   EXPECT_TRUE(OrdersFor(marked).empty()) << "no sales order for a case";
+  EXPECT_EQ(p().DeadLetterCount(), 0u);
+}
+
+// The same quotes announced by the tenant's events instead: an Autoflow
+// rule on the quote ("on update", progressStatus changed to WON) whose
+// action is "Send Event Notification" to the control plane's listener,
+// through a communication system with Ferry's user and password.
+class SalesCloudQuoteEventsTest : public SalesCloudQuotesTest {
+ protected:
+  static constexpr const char* kEventsPassword = "v2-events-secret-do-not-log";
+  static constexpr const char* kEventType = "sap.crm.custom.event.quoteWon";
+
+  std::string Channel(bool& listen) override {
+    listen = true;
+    events_password_file_ = SecretFile("v2-events.secret", kEventsPassword);
+    return "    - name: sap-cloud-v2\n      kind: sap_cloud_v2_events\n      crm: sap_sales_cloud\n"
+           "      agents: { sap: S4P }\n      user: ferry-events\n      password_file: " +
+           events_password_file_ + "\n      objects:\n        " + Object() + ":\n          types: [" + kEventType +
+           "]\n          read: " + Read() + "\n";
+  }
+  // The Autoflow rule, or (`every_save`) the quote's Standard Event, sent
+  // on every save.
+  void Subscribe(const std::string& password = kEventsPassword, bool every_save = false) {
+    json subscription = {
+        {"collection", Object()},  {"type", kEventType},   {"endpoint_url", InboundUrl("sap-cloud-v2")},
+        {"user", "ferry-events"},  {"password", password}, {"ca_file", CaFile()},
+        {"retry_initial_ms", 200}, {"retry_max_ms", 1000}};
+    if (!every_save) {
+      subscription["field"] = "progressStatus";
+      subscription["equals"] = "WON";
+    }
+    sim().Control("sap_sales_cloud/events", subscription);
+  }
+  json Subscription() {
+    const json all = sim().Records("sap_sales_cloud", "events");
+    return all.is_array() && !all.empty() ? all[0] : json::object();
+  }
+  void TearDown() override {
+    if (HasFailure()) std::cerr << "events: " << sim().Records("sap_sales_cloud", "events").dump() << "\n";
+    SalesCloudQuotesTest::TearDown();
+  }
+  std::string events_password_file_;
+};
+
+TEST_F(SalesCloudQuoteEventsTest, AQuoteWonIsAnnouncedByAnEventAndBecomesOneSalesOrder) {
+  Subscribe();
+  const std::string quote = MakeQuote();
+  ASSERT_FALSE(quote.empty());
+  Win(quote);
+
+  ExpectOneOrderFor(quote);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(Subscription().value("delivered", 0), 1) << "one event: the save that won the quote";
+  EXPECT_EQ(Subscription().value("attempts", 0), 1);
+  EXPECT_EQ(p().DeadLetterCount(), 0u);
+  const std::string cp_log = ReadFile(p().dir().path() / "controlplane.log");
+  EXPECT_EQ(cp_log.find(kEventsPassword), std::string::npos);
+  EXPECT_EQ(cp_log.find("event=poll_committed"), std::string::npos) << "nothing polls";
+}
+
+TEST_F(SalesCloudQuoteEventsTest, AnEventTheControlPlaneMissedWhileKilledIsSentAgainAndMakesOneOrder) {
+  Subscribe();
+  const std::string quote = MakeQuote();
+  p().controlplane().Kill9();
+  Win(quote);
+  ASSERT_TRUE(WaitUntil([&] { return Subscription().value("attempts", 0) >= 2; }, 30s));
+  EXPECT_EQ(Subscription().value("delivered", 0), 0);
+  p().StartControlPlane();
+  ExpectOneOrderFor(quote);
+  EXPECT_EQ(Subscription().value("delivered", 0), 1);
+  EXPECT_EQ(p().DeadLetterCount(), 0u);
+}
+
+TEST_F(SalesCloudQuoteEventsTest, AWrongPasswordIsRefusedUntilTheChannelHasItAndNothingIsLost) {
+  Subscribe("not-the-password");
+  const std::string quote = MakeQuote();
+  Win(quote);
+  ASSERT_TRUE(WaitUntil([&] { return Subscription().value("attempts", 0) >= 2; }, 30s));
+  EXPECT_EQ(Subscription().value("last_error", ""), "HTTP 401");
+  EXPECT_TRUE(SapOrders(quote).empty());
+  EXPECT_EQ(json::parse(p().RunControlPlaneCli("down list --json")).size(), 0u) << "nothing was committed";
+
+  // The operator writes the password the tenant's communication system
+  // has: read at the next request, no restart.
+  WriteFile(events_password_file_, "not-the-password\n");
+  ExpectOneOrderFor(quote);
+  EXPECT_EQ(Subscription().value("delivered", 0), 1);
+}
+
+TEST_F(SalesCloudQuoteEventsTest, EverySaveAnnouncedIncludingTheWriteBackStillMakesOneOrder) {
+  // A Standard Event: the create, the win and Ferry's own write-back of
+  // the number each send one. The create is not for SAP; the write-back
+  // finds its order and changes nothing, so no further event follows.
+  Subscribe(kEventsPassword, /*every_save=*/true);
+  const std::string quote = MakeQuote();
+  Win(quote);
+  ExpectOneOrderFor(quote);
+  if (HasFatalFailure()) return;
+  ASSERT_TRUE(WaitUntil([&] { return Subscription().value("delivered", 0) >= 3; }, 30s));
+  ASSERT_TRUE(WaitUntil([&] { return AgentLogCount("found=true") >= 1; }, 60s));
+  ASSERT_TRUE(WaitUntil([&] { return json::parse(p().RunControlPlaneCli("down list --json")).empty(); }, 30s));
+  const json settled = Entity("sales-quote-service/salesQuotes/" + quote)["adminData"];
+  EXPECT_EQ(Subscription().value("delivered", 0), 3) << "create, win, write-back: no loop";
+  EXPECT_EQ(Subscription().value("queued", 0), 0);
+  EXPECT_EQ(Entity("sales-quote-service/salesQuotes/" + quote)["adminData"], settled);
+  EXPECT_EQ(SapOrders(quote).size(), 1u);
   EXPECT_EQ(p().DeadLetterCount(), 0u);
 }
 

@@ -21,10 +21,6 @@ namespace {
 
 using std::chrono::seconds;
 
-std::string Customer(int n) {
-  return ReplaceElement(ReadFixture("debmas05_customer.xml"), "DOCNUM", Docnum(7300000 + n));
-}
-
 // The IDoc numbers the CRM accepted, each once; fails on a duplicate.
 std::set<std::string> AcceptedOnce(WebhookSink& sink) {
   std::set<std::string> docnums;
@@ -46,7 +42,7 @@ PipelineOptions DirectTunnel() {
 TEST(WebSocketTunnelTest, WithoutABrokerIdocsReachTheCrmOverTheControlPlanesOwnListener) {
   Pipeline p(DirectTunnel());
   p.StartAll();
-  for (int i = 0; i < 20; ++i) ASSERT_EQ(p.PostIdoc(Customer(i)).status, 200);
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(p.PostIdoc(FixtureCustomerIdoc(7300000 + i)).status, 200);
   ASSERT_TRUE(p.sink().WaitForAccepted(20, seconds(30))) << "accepted " << p.sink().AcceptedCount();
   ASSERT_TRUE(WaitUntil([&] { return p.AgentOutboxDepth() == 0; }, seconds(10))) << "the Acks came back";
   EXPECT_EQ(AcceptedOnce(p.sink()).size(), 20u);
@@ -64,10 +60,10 @@ TEST(WebSocketTunnelTest, KillNineOfTheControlPlaneMidStreamLosesAndDuplicatesNo
     return res;
   });
   p.StartAll();
-  for (int i = 0; i < 100; ++i) ASSERT_EQ(p.PostIdoc(Customer(i)).status, 200);
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(p.PostIdoc(FixtureCustomerIdoc(7300000 + i)).status, 200);
   p.controlplane().Kill9();
   // Accepted by the agent while nothing listens: kept in its outbox.
-  for (int i = 100; i < 150; ++i) ASSERT_EQ(p.PostIdoc(Customer(i)).status, 200);
+  for (int i = 100; i < 150; ++i) ASSERT_EQ(p.PostIdoc(FixtureCustomerIdoc(7300000 + i)).status, 200);
   p.StartControlPlane();
   ASSERT_TRUE(WaitUntil([&] { return DeliveriesByDocnum(p.sink()).size() == 150; }, seconds(60)))
       << "delivered " << DeliveriesByDocnum(p.sink()).size();
@@ -86,7 +82,7 @@ TEST(WebSocketTunnelTest, KillNineOfTheControlPlaneMidStreamLosesAndDuplicatesNo
 TEST(WebSocketTunnelTest, KillNineOfTheAgentMidSendLosesAndDuplicatesNothing) {
   Pipeline p(DirectTunnel());
   p.StartAll();
-  for (int i = 0; i < 300; ++i) ASSERT_EQ(p.PostIdoc(Customer(i)).status, 200);
+  for (int i = 0; i < 300; ++i) ASSERT_EQ(p.PostIdoc(FixtureCustomerIdoc(7300000 + i)).status, 200);
   p.agent().Kill9();
   p.StartAgent();
   ASSERT_TRUE(p.sink().WaitForAccepted(300, seconds(60))) << "accepted " << p.sink().AcceptedCount();
@@ -102,13 +98,14 @@ TEST(WebSocketTunnelTest, AnAgentSwitchedFromMqttToWebSocketWithABacklogLosesAnd
   Pipeline p(options);
   p.StartAll();
   constexpr int kDelivered = 200, kBacklog = 10000;
-  for (int i = 0; i < kDelivered; ++i) ASSERT_EQ(p.PostIdoc(Customer(i)).status, 200);
+  for (int i = 0; i < kDelivered; ++i) ASSERT_EQ(p.PostIdoc(FixtureCustomerIdoc(7300000 + i)).status, 200);
   ASSERT_TRUE(p.sink().WaitForAccepted(kDelivered, seconds(30)));
   // Every delivery committed, so that the kill below cuts none short.
   ASSERT_TRUE(WaitUntil([&] { return p.ControlPlaneQueueDepth() == 0; }, seconds(10)));
   // A backlog builds up while the control plane is away.
   p.controlplane().Kill9();
-  for (int i = kDelivered; i < kDelivered + kBacklog; ++i) ASSERT_EQ(p.PostIdoc(Customer(i)).status, 200);
+  for (int i = kDelivered; i < kDelivered + kBacklog; ++i)
+    ASSERT_EQ(p.PostIdoc(FixtureCustomerIdoc(7300000 + i)).status, 200);
   p.agent().Kill9();
   p.SetAgentTransport("websocket");
   p.StartControlPlane();
@@ -127,7 +124,7 @@ TEST(WebSocketTunnelTest, AControlPlaneCertificateFromAnotherCaIsRefusedAndNothi
   options.agent_tls_ca_override = other.Path("ca.pem");
   Pipeline p(options);
   p.StartAll();
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(p.PostIdoc(Customer(i)).status, 200);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(p.PostIdoc(FixtureCustomerIdoc(7300000 + i)).status, 200);
   const auto agent_log = [&] { return ReadFile(p.dir().path() / "agent.log"); };
   ASSERT_TRUE(
       WaitUntil([&] { return agent_log().find("event=websocket_connect_failed") != std::string::npos; }, seconds(20)));
@@ -151,12 +148,12 @@ TEST(WebSocketTunnelTest, ThroughTinyproxyWithBasicCredentialsAndAcrossItsRestar
   options.agent_https_proxy_password = "s3cret-proxy";
   Pipeline p(options);
   p.StartAll();
-  for (int i = 0; i < 5; ++i) ASSERT_EQ(p.PostIdoc(Customer(i)).status, 200);
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(p.PostIdoc(FixtureCustomerIdoc(7300000 + i)).status, 200);
   ASSERT_TRUE(p.sink().WaitForAccepted(5, seconds(30))) << proxy.log();
   EXPECT_NE(proxy.log().find("CONNECT 127.0.0.1:" + std::to_string(p.tunnel_port())), std::string::npos) << proxy.log();
   // The proxy goes away and comes back: the agent reconnects through it.
   proxy.Restart();
-  for (int i = 5; i < 10; ++i) ASSERT_EQ(p.PostIdoc(Customer(i)).status, 200);
+  for (int i = 5; i < 10; ++i) ASSERT_EQ(p.PostIdoc(FixtureCustomerIdoc(7300000 + i)).status, 200);
   ASSERT_TRUE(p.sink().WaitForAccepted(10, seconds(60))) << proxy.log();
   EXPECT_EQ(AcceptedOnce(p.sink()).size(), 10u);
   const std::string agent_log = ReadFile(p.dir().path() / "agent.log");

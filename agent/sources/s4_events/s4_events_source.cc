@@ -148,7 +148,7 @@ boost::asio::awaitable<std::optional<http::ClientResponse>> S4EventsSource::Get(
   co_return std::move(res).value();
 }
 
-IncomingEvent S4EventsSource::Plain(const CloudEvent& event) const {
+IncomingEvent S4EventsSource::Plain(const http::CloudEvent& event) const {
   IncomingEvent in;
   ferry::v1::Event& e = in.event;
   e.set_event_id(NewEventId());
@@ -165,10 +165,9 @@ IncomingEvent S4EventsSource::Plain(const CloudEvent& event) const {
   return in;
 }
 
-boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> S4EventsSource::Fetched(const http::Request& req,
-                                                                                            const CloudEvent& event,
-                                                                                            const EventEntity& entity) {
-  const std::vector<std::string> parts = DataFields(event, entity.key_fields);
+boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> S4EventsSource::Fetched(
+    const http::Request& req, const http::CloudEvent& event, const EventEntity& entity) {
+  const std::vector<std::string> parts = http::DataFields(event, entity.key_fields);
   std::string key;
   for (size_t i = 0; i < parts.size(); ++i) {
     if (parts[i].empty() || parts[i].size() > 200) {
@@ -246,7 +245,7 @@ boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> S4EventsSour
 
 boost::asio::awaitable<http::Response> S4EventsSource::Handle(http::Request& req) {
   if (req.method() == bhttp::verb::options) co_return Handshake(req);
-  auto event = ReadCloudEvent(
+  auto event = http::ReadCloudEvent(
       http::HeaderValue(req, "content-type"), [&req](std::string_view name) { return http::HeaderValue(req, name); },
       req.body());
   if (!event.ok()) {

@@ -21,9 +21,9 @@
 #include <memory>
 #include <optional>
 
-#include "agent/sources/s4_events/cloud_event.h"
 #include "agent/sources/s4_events/s4_events_config.h"
 #include "agent/sources/source.h"
+#include "common/http/cloud_event.h"
 #include "common/http/http_client.h"
 #include "common/http/http_server.h"
 
@@ -47,12 +47,12 @@ class S4EventsSource : public Source {
   // The entity the event names, read from S/4: the event to store, or the
   // answer to give the sender instead.
   boost::asio::awaitable<std::variant<IncomingEvent, http::Response>> Fetched(const http::Request& req,
-                                                                              const CloudEvent& event,
+                                                                              const http::CloudEvent& event,
                                                                               const EventEntity& entity);
   // One GET of S/4 with the source's logon; nullopt when S/4 could not be
   // reached (the reason is logged).
   boost::asio::awaitable<std::optional<http::ClientResponse>> Get(const std::string& url);
-  IncomingEvent Plain(const CloudEvent& event) const;
+  IncomingEvent Plain(const http::CloudEvent& event) const;
   http::Response RetryLater(const http::Request& req, const std::string& reason);
 
   SourceContext context_;

@@ -1,4 +1,4 @@
-#include "agent/sources/s4_events/cloud_event.h"
+#include "common/http/cloud_event.h"
 
 #include <boost/json.hpp>
 
@@ -6,7 +6,7 @@
 
 #include "common/util/utf8.h"
 
-namespace ferry::agent {
+namespace ferry::http {
 namespace {
 
 namespace json = boost::json;
@@ -53,7 +53,8 @@ std::string Attribute(const json::object& o, std::string_view name) {
 
 }  // namespace
 
-Result<CloudEvent> ReadCloudEvent(std::string_view content_type, const HeaderLookup& header, std::string_view body) {
+Result<CloudEvent> ReadCloudEvent(std::string_view content_type, const HeaderLookup& header, std::string_view body,
+                                  const std::vector<std::string>& specversions) {
   const std::string media = MediaType(content_type);
   CloudEvent e;
   json::value data;
@@ -82,7 +83,7 @@ Result<CloudEvent> ReadCloudEvent(std::string_view content_type, const HeaderLoo
     e.time = std::string(header("ce-time"));
     if (e.id.empty() && e.type.empty() && e.specversion.empty()) {
       // SAP's brokers can also send structured events as application/json.
-      return ReadCloudEvent("application/cloudevents+json", header, body);
+      return ReadCloudEvent("application/cloudevents+json", header, body, specversions);
     }
     auto parsed = ParseJson(body, "the CloudEvent's data");
     if (!parsed.ok()) return parsed.status();
@@ -97,8 +98,10 @@ Result<CloudEvent> ReadCloudEvent(std::string_view content_type, const HeaderLoo
         std::tuple{"time", &e.time, false}}) {
     if (Status s = CheckAttribute(name, *value, required); !s.ok()) return s;
   }
-  if (e.specversion != "1.0") {
-    return Status::InvalidArgument("CloudEvents specversion '" + e.specversion.substr(0, 20) + "' is not 1.0");
+  if (std::find(specversions.begin(), specversions.end(), e.specversion) == specversions.end()) {
+    std::string taken;
+    for (const std::string& v : specversions) taken += (taken.empty() ? "" : " or ") + v;
+    return Status::InvalidArgument("CloudEvents specversion '" + e.specversion.substr(0, 20) + "' is not " + taken);
   }
   if (!data.is_object()) return Status::InvalidArgument("the CloudEvent's data is not a JSON object");
   e.data = json::serialize(data);
@@ -120,4 +123,4 @@ std::vector<std::string> DataFields(const CloudEvent& event, const std::vector<s
   return out;
 }
 
-}  // namespace ferry::agent
+}  // namespace ferry::http
