@@ -17,16 +17,21 @@ std::string BasicAuthorization(std::string_view user, std::string_view password)
   return "Basic " + out;
 }
 
-bool IsBasicAuthorization(std::string_view header_value, std::string_view user, std::string_view password) {
-  constexpr std::string_view kScheme = "basic ";
-  if (header_value.size() < kScheme.size() ||
-      !std::equal(kScheme.begin(), kScheme.end(), header_value.begin(),
+std::string_view CredentialsOf(std::string_view header_value, std::string_view scheme) {
+  if (header_value.size() <= scheme.size() || header_value[scheme.size()] != ' ' ||
+      !std::equal(scheme.begin(), scheme.end(), header_value.begin(),
                   [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
-    return false;
+    return {};
   }
-  std::string_view given = header_value.substr(kScheme.size());
-  while (!given.empty() && given.front() == ' ') given.remove_prefix(1);
-  const std::string expected = BasicAuthorization(user, password).substr(kScheme.size());
+  std::string_view credentials = header_value.substr(scheme.size());
+  while (!credentials.empty() && credentials.front() == ' ') credentials.remove_prefix(1);
+  return credentials;
+}
+
+bool IsBasicAuthorization(std::string_view header_value, std::string_view user, std::string_view password) {
+  const std::string_view given = CredentialsOf(header_value, "basic");
+  if (given.empty()) return false;
+  const std::string expected = BasicAuthorization(user, password).substr(6);  // after "Basic "
   return given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }
 

@@ -9,6 +9,11 @@ namespace ferry::http {
 
 std::string BasicAuthorization(std::string_view user, std::string_view password);
 
+// The credentials in an Authorization header's value given with `scheme`
+// ("basic", "bearer": lower case; the header's may be in any case), or ""
+// when it uses another scheme or none.
+std::string_view CredentialsOf(std::string_view header_value, std::string_view scheme);
+
 // Whether an Authorization header's value carries exactly these
 // credentials: the scheme in any case, the credentials compared in
 // constant time (what a request sends is the attacker's to choose).

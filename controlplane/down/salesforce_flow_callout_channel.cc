@@ -2,32 +2,14 @@
 
 #include <boost/json.hpp>
 
-#include <algorithm>
-#include <cctype>
-
 #include "common/config/secret_file.h"
 #include "common/crypto/ed25519.h"
 #include "common/fleet/enrollment_token.h"
+#include "common/http/basic_auth.h"
 #include "controlplane/down/inbound_record.h"
 #include "controlplane/down/signed_webhook_channel.h"
 
 namespace ferry::controlplane {
-namespace {
-
-// The token of "Bearer <token>", the scheme in any case; "" otherwise.
-std::string_view BearerToken(std::string_view authorization) {
-  constexpr std::string_view kScheme = "bearer ";
-  if (authorization.size() <= kScheme.size() ||
-      !std::equal(kScheme.begin(), kScheme.end(), authorization.begin(),
-                  [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
-    return {};
-  }
-  std::string_view token = authorization.substr(kScheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  return token;
-}
-
-}  // namespace
 
 Result<InboundNotification> SalesforceFlowCalloutChannel::Read(const http::Request& req, int64_t) const {
   if (Status s = CheckPinnedClientCertificate(req, settings_.client_certificate_file); !s.ok()) return s;
@@ -36,7 +18,7 @@ Result<InboundNotification> SalesforceFlowCalloutChannel::Read(const http::Reque
     // The operator's mistake, not Salesforce's: answered 503, so the flow's path fails and is retried.
     return Status::Unavailable("the channel's token: " + std::string(token.status().message()));
   }
-  const std::string_view given = BearerToken(http::HeaderValue(req, "Authorization"));
+  const std::string_view given = http::CredentialsOf(http::HeaderValue(req, "Authorization"), "bearer");
   if (given.empty()) return Status::Unauthenticated("no Authorization: Bearer header");
   if (!fleet::ConstantTimeEquals(given, *token)) return Status::Unauthenticated("the bearer token is wrong");
   Result<FlowCallout> callout = ParseFlowCallout(req.body());

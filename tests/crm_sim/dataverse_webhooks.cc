@@ -99,24 +99,6 @@ Result<std::vector<std::pair<std::string, std::string>>> AuthValues(const json::
   return out;
 }
 
-// One notification per POST: its own headers, then the endpoint's
-// authentication headers.
-ListenerQueue::Compose ComposeWebhookPost(std::vector<std::pair<std::string, std::string>> auth_headers) {
-  return [auth_headers = std::move(auth_headers)](const std::deque<ListenerItem>& queue, size_t& taken) {
-    taken = 1;
-    const ListenerItem& item = queue.front();
-    ListenerQueue::OutRequest req{boost::beast::http::verb::post, "/", 11};
-    for (const auto& [name, value] : item.headers) req.set(name, value);
-    for (const auto& [name, value] : auth_headers) req.set(name, value);
-    req.body() = item.body;
-    return req;
-  };
-}
-
-std::string WebhookAnswerProblem(int status, std::string_view) {
-  return status >= 200 && status < 300 ? "" : "HTTP " + std::to_string(status);
-}
-
 }  // namespace
 
 struct DataverseWebhooks::Endpoint {
@@ -231,7 +213,7 @@ Result<json::object> DataverseWebhooks::Register(const json::object& request) {
   options.ca_file = *ca_file;
   options.log_name = "dataverse-webhook";
   endpoint->sender = std::make_shared<ListenerQueue>(executor_, std::move(options),
-                                                     ComposeWebhookPost(std::move(auth_headers)), WebhookAnswerProblem);
+                                                     ComposeOnePost(std::move(auth_headers)), Not2xxProblem);
   endpoints_.push_back(endpoint);
   return json::object{{"ok", true}, {"endpoint_id", endpoint->endpoint_id}, {"step_id", endpoint->step.step_id}};
 }

@@ -45,6 +45,22 @@ Status ReadRetrySettings(const boost::json::object& request, ListenerOptions& op
   return Status::Ok();
 }
 
+ListenerQueue::Compose ComposeOnePost(std::vector<std::pair<std::string, std::string>> headers) {
+  return [headers = std::move(headers)](const std::deque<ListenerItem>& queue, size_t& taken) {
+    taken = 1;
+    const ListenerItem& item = queue.front();
+    ListenerQueue::OutRequest req{boost::beast::http::verb::post, "/", 11};
+    for (const auto& [name, value] : item.headers) req.set(name, value);
+    for (const auto& [name, value] : headers) req.set(name, value);
+    req.body() = item.body;
+    return req;
+  };
+}
+
+std::string Not2xxProblem(int status, std::string_view) {
+  return status >= 200 && status < 300 ? "" : "HTTP " + std::to_string(status);
+}
+
 ListenerQueue::ListenerQueue(asio::any_io_executor executor, ListenerOptions options, Compose compose, Judge judge)
     : executor_(executor),
       options_(std::move(options)),

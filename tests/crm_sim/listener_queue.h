@@ -101,6 +101,13 @@ class ListenerQueue : public std::enable_shared_from_this<ListenerQueue> {
   std::vector<std::string> delivered_ids_;
 };
 
+// One item per POST, as webhook senders send them: the item's own headers,
+// then `headers` (the sender's authentication, a Content-Type); the body is
+// the item's.
+ListenerQueue::Compose ComposeOnePost(std::vector<std::pair<std::string, std::string>> headers);
+// The Judge of such senders: any 2xx answer delivers; else "HTTP <status>".
+std::string Not2xxProblem(int status, std::string_view body);
+
 // The notifications of writes that commit together (an allOrNone
 // collection, a $batch change set): between Hold() and Release() they are
 // held, and queued only when Release(true): a rolled-back write sends

@@ -63,20 +63,53 @@ ListenerQueue::Compose ComposeOutboundMessage(const OutboundMessageHead& head) {
   };
 }
 
-// One callout per POST, with the Named Credential's headers.
-ListenerQueue::Compose ComposeFlowCallout(std::vector<std::pair<std::string, std::string>> headers) {
-  return [headers = std::move(headers)](const std::deque<ListenerItem>& queue, size_t& taken) {
-    taken = 1;
-    ListenerQueue::OutRequest req{boost::beast::http::verb::post, "/", 11};
-    req.set(boost::beast::http::field::content_type, "application/json");
-    for (const auto& [name, value] : headers) req.set(name, value);
-    req.body() = queue.front().body;
-    return req;
-  };
-}
+// What both kinds of action are registered with: the condition (object,
+// field, equals), the org, and the listener (endpoint_url, ca_file, the
+// client certificate, the retry pauses).
+struct ActionKeys {
+  std::string object, field, organization_id;
+  json::value equals;
+  ListenerOptions listener;
+};
 
-std::string CalloutProblem(int status, std::string_view) {
-  return status >= 200 && status < 300 ? "" : "HTTP " + std::to_string(status);
+Result<ActionKeys> ReadActionKeys(const json::object& request) {
+  auto object = StringKey(request, "object", true);
+  auto field = StringKey(request, "field", false);
+  auto endpoint = StringKey(request, "endpoint_url", true);
+  auto organization = StringKey(request, "organization_id", false);
+  auto ca_file = StringKey(request, "ca_file", false);
+  // "Send Client Certificate", or the Named Credential's: the org's
+  // certificate, presented on each call.
+  auto client_cert = StringKey(request, "client_cert_file", false);
+  auto client_key = StringKey(request, "client_key_file", false);
+  for (const auto* s : {&object, &field, &endpoint, &organization, &ca_file, &client_cert, &client_key}) {
+    if (!s->ok()) return s->status();
+  }
+  if (!IsApiName(*object)) return Status::InvalidArgument("object must be an API name such as Opportunity");
+  if (!field->empty() && !IsApiName(*field)) return Status::InvalidArgument("field must be an API name");
+  if (field->empty() == request.contains("equals")) {
+    return Status::InvalidArgument("\"field\" and \"equals\" go together: the condition is field == equals");
+  }
+  auto url = http::ParseUrl(*endpoint);
+  if (!url.ok()) return Status::InvalidArgument("endpoint_url: " + url.status().message());
+  if (!ca_file->empty() && !std::ifstream(*ca_file)) {
+    return Status::InvalidArgument("ca_file " + *ca_file + " cannot be read");
+  }
+  if (client_cert->empty() != client_key->empty()) {
+    return Status::InvalidArgument("client_cert_file and client_key_file go together");
+  }
+  ActionKeys keys;
+  ListenerOptions& options = keys.listener;  // retries from 1 s to 1 min by default
+  if (Status s = ReadRetrySettings(request, options); !s.ok()) return s;
+  options.url = std::move(*url);
+  options.ca_file = *ca_file;
+  options.client_cert_file = *client_cert;
+  options.client_key_file = *client_key;
+  keys.object = *object;
+  keys.field = *field;
+  keys.organization_id = *organization;
+  if (const json::value* equals = request.if_contains("equals")) keys.equals = *equals;
+  return keys;
 }
 
 }  // namespace
@@ -114,25 +147,13 @@ Result<json::object> SalesforceOutboundMessages::Register(const json::object& re
       return Status::InvalidArgument("unknown outbound message key '" + std::string(key) + "'");
     }
   }
-  auto object = StringKey(request, "object", true);
-  auto field = StringKey(request, "field", false);
-  auto endpoint = StringKey(request, "endpoint_url", true);
-  auto organization = StringKey(request, "organization_id", false);
+  Result<ActionKeys> keys = ReadActionKeys(request);
+  if (!keys.ok()) return keys.status();
   auto action_id = StringKey(request, "action_id", false);
-  auto ca_file = StringKey(request, "ca_file", false);
   auto instance = StringKey(request, "instance_url", false);
   auto version = StringKey(request, "api_version", false);
-  // "Send Client Certificate": the org's certificate, presented on each call.
-  auto client_cert = StringKey(request, "client_cert_file", false);
-  auto client_key = StringKey(request, "client_key_file", false);
-  for (const auto* s : {&object, &field, &endpoint, &organization, &action_id, &ca_file, &instance, &version,
-                        &client_cert, &client_key}) {
+  for (const auto* s : {&action_id, &instance, &version}) {
     if (!s->ok()) return s->status();
-  }
-  if (!IsApiName(*object)) return Status::InvalidArgument("object must be an API name such as Opportunity");
-  if (!field->empty() && !IsApiName(*field)) return Status::InvalidArgument("field must be an API name");
-  if (field->empty() == request.contains("equals")) {
-    return Status::InvalidArgument("\"field\" and \"equals\" go together: the condition is field == equals");
   }
   const json::value* fields = request.if_contains("fields");
   if (!fields || !fields->is_array() || fields->get_array().empty()) {
@@ -148,29 +169,15 @@ Result<json::object> SalesforceOutboundMessages::Register(const json::object& re
     }
     field_names.emplace_back(f.get_string());
   }
-  auto url = http::ParseUrl(*endpoint);
-  if (!url.ok()) return Status::InvalidArgument("endpoint_url: " + url.status().message());
-  if (!ca_file->empty() && !std::ifstream(*ca_file)) {
-    return Status::InvalidArgument("ca_file " + *ca_file + " cannot be read");
-  }
-  ListenerOptions options;  // retries from 1 s to 1 min by default
-  if (Status s = ReadRetrySettings(request, options); !s.ok()) return s;
-
-  options.url = std::move(*url);
-  options.ca_file = *ca_file;
-  if (client_cert->empty() != client_key->empty()) {
-    return Status::InvalidArgument("client_cert_file and client_key_file go together");
-  }
-  options.client_cert_file = *client_cert;
-  options.client_key_file = *client_key;
+  ListenerOptions options = std::move(keys->listener);
   options.log_name = "salesforce-outbound";
   auto action = std::make_shared<Action>();
-  action->object = *object;
-  action->field = *field;
-  if (const json::value* equals = request.if_contains("equals")) action->equals = *equals;
+  action->object = keys->object;
+  action->field = keys->field;
+  action->equals = keys->equals;
   action->fields = std::move(field_names);
   OutboundMessageHead& head = action->head;
-  head.organization_id = organization->empty() ? organization_id_ : *organization;
+  head.organization_id = keys->organization_id.empty() ? organization_id_ : keys->organization_id;
   head.action_id = action_id->empty() ? SalesforceId("04k", ++actions_made_) : *action_id;
   // The org's SOAP endpoints, with the 15-character org id as Salesforce writes them there.
   const std::string instance_url = instance->empty() ? base_url : *instance;
@@ -193,21 +200,8 @@ Result<json::object> SalesforceOutboundMessages::RegisterCallout(const json::obj
       return Status::InvalidArgument("unknown flow callout key '" + std::string(key) + "'");
     }
   }
-  auto object = StringKey(request, "object", true);
-  auto field = StringKey(request, "field", false);
-  auto endpoint = StringKey(request, "endpoint_url", true);
-  auto organization = StringKey(request, "organization_id", false);
-  auto ca_file = StringKey(request, "ca_file", false);
-  auto client_cert = StringKey(request, "client_cert_file", false);
-  auto client_key = StringKey(request, "client_key_file", false);
-  for (const auto* s : {&object, &field, &endpoint, &organization, &ca_file, &client_cert, &client_key}) {
-    if (!s->ok()) return s->status();
-  }
-  if (!IsApiName(*object)) return Status::InvalidArgument("object must be an API name such as Opportunity");
-  if (!field->empty() && !IsApiName(*field)) return Status::InvalidArgument("field must be an API name");
-  if (field->empty() == request.contains("equals")) {
-    return Status::InvalidArgument("\"field\" and \"equals\" go together: the condition is field == equals");
-  }
+  Result<ActionKeys> keys = ReadActionKeys(request);
+  if (!keys.ok()) return keys.status();
   std::vector<std::pair<std::string, std::string>> headers;
   if (const json::value* given = request.if_contains("headers")) {
     if (!given->is_object()) return Status::InvalidArgument("headers must be an object of header names and values");
@@ -221,30 +215,17 @@ Result<json::object> SalesforceOutboundMessages::RegisterCallout(const json::obj
       headers.emplace_back(std::string(name), std::string(value.get_string()));
     }
   }
-  auto url = http::ParseUrl(*endpoint);
-  if (!url.ok()) return Status::InvalidArgument("endpoint_url: " + url.status().message());
-  if (!ca_file->empty() && !std::ifstream(*ca_file)) {
-    return Status::InvalidArgument("ca_file " + *ca_file + " cannot be read");
-  }
-  if (client_cert->empty() != client_key->empty()) {
-    return Status::InvalidArgument("client_cert_file and client_key_file go together");
-  }
-  ListenerOptions options;
-  if (Status s = ReadRetrySettings(request, options); !s.ok()) return s;
-  options.url = std::move(*url);
-  options.ca_file = *ca_file;
-  options.client_cert_file = *client_cert;
-  options.client_key_file = *client_key;
+  ListenerOptions options = std::move(keys->listener);
   options.log_name = "salesforce-flow-callout";
   auto action = std::make_shared<Action>();
   action->callout = true;
-  action->object = *object;
-  action->field = *field;
-  if (const json::value* equals = request.if_contains("equals")) action->equals = *equals;
-  action->head.organization_id = organization->empty() ? organization_id_ : *organization;
+  action->object = keys->object;
+  action->field = keys->field;
+  action->equals = keys->equals;
+  action->head.organization_id = keys->organization_id.empty() ? organization_id_ : keys->organization_id;
   action->head.action_id = SalesforceId("300", ++actions_made_);  // a Flow's id prefix
-  action->sender = std::make_shared<ListenerQueue>(executor_, std::move(options),
-                                                   ComposeFlowCallout(std::move(headers)), CalloutProblem);
+  action->sender =
+      std::make_shared<ListenerQueue>(executor_, std::move(options), ComposeOnePost(std::move(headers)), Not2xxProblem);
   actions_.push_back(action);
   return json::object{{"ok", true}, {"action_id", action->head.action_id}};
 }
@@ -281,6 +262,7 @@ void SalesforceOutboundMessages::Written(std::string_view object, const std::str
                                                {"object", action->object},
                                                {"recordId", id},
                                                {"changedAt", FormatIsoTimeMs(NowUnixMs())}});
+      item.headers = {{"Content-Type", "application/json"}};
       held_.Send(action->sender, std::move(item));
       continue;
     }

@@ -42,22 +42,6 @@ const json::value* EventMemberAt(const json::object& entity, std::string_view pa
   }
 }
 
-// One event per POST, as the communication system sends it.
-ListenerQueue::Compose ComposeEventPost(std::string authorization) {
-  return [authorization = std::move(authorization)](const std::deque<ListenerItem>& queue, size_t& taken) {
-    taken = 1;
-    ListenerQueue::OutRequest req{boost::beast::http::verb::post, "/", 11};
-    req.set(boost::beast::http::field::content_type, "application/json");
-    req.set(boost::beast::http::field::authorization, authorization);
-    req.body() = queue.front().body;
-    return req;
-  };
-}
-
-std::string EventAnswerProblem(int status, std::string_view) {
-  return status >= 200 && status < 300 ? "" : "HTTP " + std::to_string(status);
-}
-
 }  // namespace
 
 struct SapCloudEvents::Subscription {
@@ -120,7 +104,8 @@ Result<json::object> SapCloudEvents::Register(const json::object& request) {
   subscription->field = *field;
   if (const json::value* equals = request.if_contains("equals")) subscription->equals = *equals;
   subscription->sender = std::make_shared<ListenerQueue>(
-      executor_, std::move(options), ComposeEventPost(http::BasicAuthorization(*user, *password)), EventAnswerProblem);
+      executor_, std::move(options), ComposeOnePost({{"Authorization", http::BasicAuthorization(*user, *password)}}),
+      Not2xxProblem);
   subscriptions_.push_back(subscription);
   return json::object{{"ok", true}, {"subscription_id", subscription->id}};
 }
@@ -161,7 +146,7 @@ void SapCloudEvents::Written(std::string_view collection, const std::string& id,
          json::object{{"currentImage", std::move(current)},
                       {"beforeImage", before ? *before : json::object()},
                       {"dataContext", json::object{{"requestedByUser", user}, {"requestProcessedOn", stamp}}}}}};
-    s->sender->Push({event_id, SerializeWithDecimals(event), {}});
+    s->sender->Push({event_id, SerializeWithDecimals(event), {{"Content-Type", "application/json"}}});
   }
 }
 

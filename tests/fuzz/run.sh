@@ -51,6 +51,10 @@ case $target in
   execution_context_fuzz) seed "$root"/tests/fuzz/seeds/execution_context/* ;;
   idoc_of_record_fuzz) seed "$root"/tests/fuzz/seeds/idoc_of_record/* ;;
   sap_cloud_v2_answer_fuzz) seed "$root"/tests/fuzz/seeds/sap_cloud_v2_answer/* ;;
+  json_document_fuzz)
+    seed "$root"/tests/fuzz/seeds/odata_page/* "$root"/tests/fuzz/seeds/sap_cloud_v2_answer/*
+    seed "$root"/tests/fuzz/seeds/outbound_message/*.json
+    ;;
   flow_compile_fuzz)
     seed "$root"/flows/standard/*.yaml "$root"/tests/fixtures/flows/*/*.yaml
     # A flow that extends each standard flow, NUL, the standard flow: the
